@@ -1,0 +1,75 @@
+"""Service settings from the environment, one shape for every service.
+
+`DATABASE_URL` names a PostgreSQL *server*; each service keeps its own database on it
+(`village_<service>`) unless `<SERVICE>_DATABASE_URL` names one outright.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEV_JWT_SECRET = "village-dev-secret-change-me-in-production-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service: str = Field(default="incidents", description="service name, e.g. incidents")
+    environment: str = Field(default="development", alias="VILLAGE_ENV")
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5433/postgres", alias="DATABASE_URL"
+    )
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    # The embedded broker (tansu) does not implement the idempotent producer; Apache Kafka does.
+    kafka_enable_idempotence: bool = Field(default=False, alias="KAFKA_ENABLE_IDEMPOTENCE")
+    kafka_replication_factor: int = Field(default=1, alias="KAFKA_REPLICATION_FACTOR")
+    kafka_min_insync_replicas: int = Field(default=1, alias="KAFKA_MIN_INSYNC_REPLICAS")
+    kafka_partitions: int = Field(default=6, alias="KAFKA_PARTITIONS")
+    jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="VILLAGE_JWT_SECRET")
+    jwt_issuer: str = Field(default="village", alias="VILLAGE_JWT_ISSUER")
+    jwt_audience: str = Field(default="village", alias="VILLAGE_JWT_AUDIENCE")
+    idempotency_ttl_hours: int = Field(default=24, alias="VILLAGE_IDEMPOTENCY_TTL_HOURS")
+    relay_poll_seconds: float = Field(default=1.0, alias="VILLAGE_RELAY_POLL_SECONDS")
+    relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
+    host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
+    port: int = Field(default=8001)
+    otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    log_level: str = Field(default="INFO", alias="VILLAGE_LOG_LEVEL")
+    # True when database_url already names the service's own database.
+    database_is_own: bool = False
+
+    @classmethod
+    def for_service(cls, service: str, port: int, **overrides: object) -> "Settings":
+        """Settings for one service; `<SERVICE>_DATABASE_URL` and `<SERVICE>_PORT` win."""
+        prefix = service.upper().replace("-", "_")
+        values: dict[str, object] = {"service": service, "port": port}
+        if url := os.environ.get(f"{prefix}_DATABASE_URL"):
+            values["DATABASE_URL"] = url
+            values["database_is_own"] = True
+        if p := os.environ.get(f"{prefix}_PORT"):
+            values["port"] = int(p)
+        values.update(overrides)
+        return cls(**values)
+
+    @cached_property
+    def service_database_url(self) -> str:
+        """The service's own database, as an SQLAlchemy asyncpg URL."""
+        url = make_url(self.database_url)
+        if not self.database_is_own:
+            url = url.set(database=f"village_{self.service.replace('-', '_')}")
+        return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+    @cached_property
+    def server_database_url(self) -> str:
+        """The maintenance database on the same server, for CREATE DATABASE."""
+        url = make_url(self.service_database_url).set(database="postgres")
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"

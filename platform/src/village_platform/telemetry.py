@@ -1,0 +1,100 @@
+"""OpenTelemetry and JSON logs.
+
+Trace context travels HTTP request -> event metadata (`traceparent`) -> Kafka headers ->
+consumer, so one escalation across parties and services is one trace.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import sys
+from typing import Any
+
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from pythonjsonlogger.json import JsonFormatter
+
+from .settings import Settings
+
+incident_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("incident_id", default=None)
+_configured = False
+
+
+class _ContextFilter(logging.Filter):
+    """Stamps every record with the current trace, span and incident ids."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = trace.get_current_span().get_span_context()
+        record.trace_id = format(ctx.trace_id, "032x") if ctx.is_valid else None
+        record.span_id = format(ctx.span_id, "016x") if ctx.is_valid else None
+        record.incident_id = incident_id_var.get()
+        return True
+
+
+def setup_telemetry(settings: Settings) -> None:
+    """Tracer provider (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set) and JSON logging."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    provider = TracerProvider(resource=Resource.create({"service.name": f"village-{settings.service}"}))
+    if settings.otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ContextFilter())
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(span_id)s %(incident_id)s",
+            rename_fields={"levelname": "level", "asctime": "time"},
+            static_fields={"service": settings.service},
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def instrument(app: Any, engine: Any) -> None:
+    """HTTP server, HTTP client and database spans."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
+        HTTPXClientInstrumentor().instrument()
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_from_traceparent(traceparent: str | None) -> Context | None:
+    if not traceparent:
+        return None
+    return propagate.extract({"traceparent": traceparent})
+
+
+def inject_headers(headers: dict[str, bytes]) -> None:
+    """Write the current W3C trace context into Kafka headers."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    for key, value in carrier.items():
+        headers[key] = value.encode()
+
+
+def extract_headers(headers: list[tuple[str, bytes]] | dict[str, bytes]) -> Context:
+    items = headers.items() if isinstance(headers, dict) else headers
+    return propagate.extract({k: v.decode() for k, v in items if k in ("traceparent", "tracestate")})
