@@ -33,6 +33,8 @@ class NewEvent:
     type: str
     data: dict[str, Any]
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Per-event metadata (e.g. its visibility), merged over the batch's shared metadata.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class EventStore:
                 return existing
             raise ConcurrencyError(stream_id, expected_version)
         now = self.clock.now()
+        metas = [{**metadata, **e.metadata} for e in events]
         rows = [
             {
                 "event_id": e.event_id,
@@ -116,7 +119,7 @@ class EventStore:
                 "stream_version": expected_version + i,
                 "type": e.type,
                 "data": json.dumps(e.data),
-                "metadata": json.dumps(metadata),
+                "metadata": json.dumps(metas[i - 1]),
                 "recorded_at": now,
             }
             for i, e in enumerate(events, start=1)
@@ -134,7 +137,7 @@ class EventStore:
                 stream_version=expected_version + i,
                 type=e.type,
                 data=e.data,
-                metadata=metadata,
+                metadata=metas[i - 1],
                 recorded_at=now,
             )
             for i, e in enumerate(events, start=1)

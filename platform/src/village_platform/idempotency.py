@@ -1,0 +1,94 @@
+"""`Idempotency-Key` for state-changing POSTs (IETF httpapi-idempotency-key-header semantics).
+
+Same key and same request: the stored response, replayed. Same key, other request: 422.
+The first request still in flight: 409. Keys are scoped to the calling party and expire after
+`Settings.idempotency_ttl_hours`. The stored response commits in the same transaction as the
+events it produced, so a retry never applies a command twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .errors import Problem
+
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    party: str
+    key: str
+    method: str
+    path: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    headers: dict[str, str]
+    body: Any
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def make_key(party: str, key: str | None, method: str, path: str, body: Any) -> IdempotencyKey | None:
+    if key is None:
+        return None
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Problem(400, "invalid-idempotency-key", f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters")
+    return IdempotencyKey(party, key, method, path, request_fingerprint(method, path, body))
+
+
+async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> StoredResponse | None:
+    """Call first in the command's transaction: the stored response to replay, or None to go on."""
+    locked = await conn.scalar(
+        text("SELECT pg_try_advisory_xact_lock(hashtextextended(:party || '/' || :key, 0))"),
+        {"party": key.party, "key": key.key},
+    )
+    if not locked:
+        raise Problem(409, "request-in-flight", "a request with this Idempotency-Key is still being processed; retry later",
+                      headers={"Retry-After": "1"})
+    row = (
+        await conn.execute(
+            text("SELECT method, path, request_hash, status_code, headers, body, expires_at"
+                 " FROM idempotency_keys WHERE party = :party AND key = :key"),
+            {"party": key.party, "key": key.key},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.expires_at <= now:
+        await conn.execute(text("DELETE FROM idempotency_keys WHERE party = :party AND key = :key"),
+                           {"party": key.party, "key": key.key})
+        return None
+    if row.request_hash != key.request_hash:
+        raise Problem(422, "idempotency-key-reused",
+                      "this Idempotency-Key was used with a different request; use a new key")
+    return StoredResponse(row.status_code, dict(row.headers), row.body)
+
+
+async def store(conn: AsyncConnection, key: IdempotencyKey, response: StoredResponse, now: datetime, ttl: timedelta) -> None:
+    await conn.execute(
+        text("INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code, headers, body, created_at, expires_at)"
+             " VALUES (:party, :key, :method, :path, :hash, :status, CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"),
+        {"party": key.party, "key": key.key, "method": key.method, "path": key.path, "hash": key.request_hash,
+         "status": response.status_code, "headers": json.dumps(response.headers), "body": json.dumps(response.body),
+         "now": now, "expires": now + ttl},
+    )
+
+
+async def purge_expired(conn: AsyncConnection, now: datetime) -> int:
+    result = await conn.execute(text("DELETE FROM idempotency_keys WHERE expires_at <= :now"), {"now": now})
+    return result.rowcount or 0
