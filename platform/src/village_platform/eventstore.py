@@ -2,7 +2,9 @@
 
 Streams are ordered by `stream_version` (unique per stream: optimistic concurrency); the global
 order is `position`, assigned by the relay in transaction order so that no reader of the feed
-can ever skip an event that committed late (see relay.py).
+can ever skip an event that committed late (see relay.py). `append` checks the expected version
+against the stream's head, so a stream never has holes, and gives each row the ordering key
+the relay needs to keep per-stream order (`tx_id`, see `_INSERT`).
 """
 
 from __future__ import annotations
@@ -63,12 +65,29 @@ class StoredEvent:
 
 _COLUMNS = "event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
 
+# One statement for the whole batch, in stream-version order (so `id` follows the version).
+# `tx_id` is the relay's ordering key: the writing transaction's id, raised to the key of the
+# version it follows when that one was written by a younger transaction (see `append`).
 _INSERT = text(
-    "INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)"
-    " VALUES (:event_id, :stream_id, :stream_version, :type,"
-    " CAST(:data AS jsonb), CAST(:metadata AS jsonb), :recorded_at)"
+    "INSERT INTO events"
+    " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
+    " SELECT e.event_id, :stream_id, :expected + e.ord::integer, e.type, CAST(e.data AS jsonb),"
+    " CAST(:metadata AS jsonb), :recorded_at,"
+    " greatest(pg_current_xact_id(), CAST(:prev_tx AS xid8))"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:datas AS text[]))"
+    " WITH ORDINALITY AS e(event_id, type, data, ord)"
+    " ORDER BY e.ord"
     " ON CONFLICT (event_id) DO NOTHING"
+    " RETURNING event_id"
 )
+_HEAD = text(
+    "SELECT stream_version, CAST(tx_id AS text) AS tx_id FROM events"
+    " WHERE stream_id = :s ORDER BY stream_version DESC LIMIT 1"
+)
+
+
+class _Raced(Exception):
+    """Some event ids were stored by a concurrent transaction while we inserted."""
 
 
 def _row_to_event(row: Any) -> StoredEvent:
@@ -107,29 +126,38 @@ class EventStore:
         ids = [e.event_id for e in events]
         existing = await self._by_ids(conn, ids)
         if existing:
-            if len(existing) == len(ids):
-                return existing
-            raise ConcurrencyError(stream_id, expected_version)
+            return self._idempotent(stream_id, expected_version, ids, existing)
+        head = (await conn.execute(_HEAD, {"s": stream_id})).one_or_none()
+        actual = head.stream_version if head is not None else 0
+        if actual != expected_version:
+            # Behind is a stale read; ahead would leave a hole in the stream. Both are conflicts.
+            raise ConcurrencyError(stream_id, expected_version, actual)
         now = self.clock.now()
-        metas = [{**metadata, **e.metadata} for e in events]
-        rows = [
-            {
-                "event_id": e.event_id,
-                "stream_id": stream_id,
-                "stream_version": expected_version + i,
-                "type": e.type,
-                "data": json.dumps(e.data),
-                "metadata": json.dumps(metas[i - 1]),
-                "recorded_at": now,
-            }
-            for i, e in enumerate(events, start=1)
-        ]
+        params = {
+            "stream_id": stream_id,
+            "expected": expected_version,
+            "metadata": json.dumps(metadata),
+            "recorded_at": now,
+            # Per-stream order on the topic: the relay publishes in (tx_id, id) order, and a
+            # transaction may have taken its xid before the one that wrote the version we
+            # follow. Never sort before that version: take the greater of the two keys.
+            "prev_tx": int(head.tx_id) if head is not None else 0,
+            "ids": ids,
+            "types": [e.type for e in events],
+            "datas": [json.dumps(e.data) for e in events],
+        }
         try:
             # A savepoint keeps the caller's transaction usable after a conflict.
             async with conn.begin_nested():
-                await conn.execute(_INSERT, rows)
+                inserted = (await conn.execute(_INSERT, params)).scalars().all()
+                if len(inserted) != len(ids):
+                    raise _Raced
         except IntegrityError as exc:
-            raise ConcurrencyError(stream_id, expected_version) from exc
+            raise ConcurrencyError(stream_id, expected_version, actual) from exc
+        except _Raced:
+            # A concurrent append of the same event ids committed first.
+            existing = await self._by_ids(conn, ids)
+            return self._idempotent(stream_id, expected_version, ids, existing)
         return [
             StoredEvent(
                 event_id=e.event_id,
@@ -137,11 +165,20 @@ class EventStore:
                 stream_version=expected_version + i,
                 type=e.type,
                 data=e.data,
-                metadata=metas[i - 1],
+                metadata=metadata,
                 recorded_at=now,
             )
             for i, e in enumerate(events, start=1)
         ]
+
+    @staticmethod
+    def _idempotent(
+        stream_id: str, expected_version: int, ids: list[uuid.UUID], existing: list[StoredEvent]
+    ) -> list[StoredEvent]:
+        """A retried append: the stored events if it is the very same append, else a conflict."""
+        if len(existing) == len(ids) and all(e.stream_id == stream_id for e in existing):
+            return existing
+        raise ConcurrencyError(stream_id, expected_version)
 
     async def load(self, conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
         result = await conn.execute(
@@ -176,7 +213,8 @@ class EventStore:
         if party is not None:
             clauses.append(VISIBLE_TO_PARTY_SQL)
             params["party"] = party
-            params["customer"] = party_kind == "customer"
+            # An unknown kind sees no more than a customer would.
+            params["customer"] = party_kind not in ("provider", "partner")
         result = await conn.execute(
             text(
                 f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
@@ -191,7 +229,7 @@ class EventStore:
 # happened) and `visibility` (internal: the actor's party; restricted: not customers; shared).
 VISIBLE_TO_PARTY_SQL = (
     "(metadata->'parties' ? :party AND ("
-    " metadata->>'visibility' = 'shared'"
+    " coalesce(metadata->>'visibility', 'shared') = 'shared'"
     " OR (metadata->>'visibility' = 'restricted' AND NOT :customer)"
     " OR (metadata->>'visibility' = 'internal' AND metadata->>'actor_party' = :party)))"
 )
@@ -205,5 +243,5 @@ def visible_to(metadata: dict[str, Any], party: str, party_kind: str) -> bool:
     if visibility == "shared":
         return True
     if visibility == "restricted":
-        return party_kind != "customer"
+        return party_kind in ("provider", "partner")
     return metadata.get("actor_party") == party

@@ -1,0 +1,399 @@
+"""The event store against a real PostgreSQL: append/load, optimistic concurrency, idempotent
+append, metadata, and the party-filtered feed (`read_published`).
+
+Each test module makes its own databases (unique names) on the server of the `stack` fixture
+(village_devstack.testing) or, while that plugin is not there, on env DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from datetime import timedelta
+from typing import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from village_platform.clock import ManualClock
+from village_platform.eventstore import (
+    ConcurrencyError,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    visible_to,
+)
+from village_platform.storage_schema import UPGRADE
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+# --- infrastructure (module-local so as not to clash with shared conftest fixtures) ---------
+
+
+@pytest.fixture(scope="module")
+def server_url(request: pytest.FixtureRequest) -> str:
+    """The PostgreSQL server: the dev stack's if the plugin provides one, else DATABASE_URL."""
+    try:
+        stack = request.getfixturevalue("stack")
+    except pytest.FixtureLookupError:
+        return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    return stack.database_url
+
+
+def _dsn(url: str, database: str | None = None) -> str:
+    u = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        u = u.set(database=database)
+    return u.render_as_string(hide_password=False)
+
+
+def _sqlalchemy_url(url: str, database: str) -> str:
+    u = make_url(url).set(drivername="postgresql+asyncpg", database=database)
+    return u.render_as_string(hide_password=False)
+
+
+MakeDb = Callable[..., Awaitable[AsyncEngine]]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def make_db(server_url: str) -> AsyncIterator[MakeDb]:
+    """Factory: a fresh database with the platform tables, as an AsyncEngine; dropped after."""
+    created: list[tuple[str, AsyncEngine]] = []
+
+    async def make(**engine_options: object) -> AsyncEngine:
+        name = f"village_test_es_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(_dsn(server_url))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        conn = await asyncpg.connect(_dsn(server_url, name))
+        try:
+            for ddl in UPGRADE:
+                await conn.execute(ddl)
+        finally:
+            await conn.close()
+        options: dict[str, object] = {"pool_size": 20, "max_overflow": 10}
+        options.update(engine_options)
+        engine = create_async_engine(_sqlalchemy_url(server_url, name), **options)
+        created.append((name, engine))
+        return engine
+
+    yield make
+    for name, engine in created:
+        await engine.dispose()
+        admin = await asyncpg.connect(_dsn(server_url))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def engine(make_db: MakeDb) -> AsyncEngine:
+    return await make_db()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store(clock: ManualClock) -> EventStore:
+    return EventStore(clock)
+
+
+def stream() -> str:
+    return f"inc-{uuid.uuid4()}"
+
+
+META = {
+    "actor_party": "partner-a",
+    "actor_user": "alice@partner-a",
+    "causation_id": "cmd-1",
+    "correlation_id": "corr-1",
+    "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "visibility": "shared",
+    "parties": ["provider", "partner-a", "customer-x"],
+}
+
+
+async def append(engine: AsyncEngine, store: EventStore, stream_id: str, expected: int,
+                 events: list[NewEvent], metadata: dict | None = None) -> list[StoredEvent]:
+    async with engine.begin() as conn:
+        return await store.append(conn, stream_id, expected, events, metadata or META)
+
+
+async def load(engine: AsyncEngine, store: EventStore, stream_id: str) -> list[StoredEvent]:
+    async with engine.connect() as conn:
+        return await store.load(conn, stream_id)
+
+
+# --- append / load ---------------------------------------------------------------------------
+
+
+async def test_append_load_round_trip(engine: AsyncEngine, store: EventStore, clock: ManualClock):
+    s = stream()
+    first = [NewEvent("village.incident.opened.v1", {"title": "db down", "n": 1}),
+             NewEvent("village.incident.acknowledged.v1", {"by": "alice"})]
+    stored = await append(engine, store, s, 0, first)
+    assert [e.stream_version for e in stored] == [1, 2]
+    assert [e.event_id for e in stored] == [e.event_id for e in first]
+
+    clock.advance(timedelta(minutes=5))
+    more = [NewEvent("village.incident.note-added.v1", {"text": "looking", "nested": {"a": [1, 2]}})]
+    await append(engine, store, s, 2, more)
+
+    loaded = await load(engine, store, s)
+    assert [(e.stream_version, e.type, e.data) for e in loaded] == [
+        (1, "village.incident.opened.v1", {"title": "db down", "n": 1}),
+        (2, "village.incident.acknowledged.v1", {"by": "alice"}),
+        (3, "village.incident.note-added.v1", {"text": "looking", "nested": {"a": [1, 2]}}),
+    ]
+    assert [e.event_id for e in loaded] == [e.event_id for e in first + more]
+    assert all(e.stream_id == s for e in loaded)
+    # recorded_at comes from the injected clock, not the database's now()
+    assert loaded[0].recorded_at == loaded[1].recorded_at == clock.now() - timedelta(minutes=5)
+    assert loaded[2].recorded_at == clock.now()
+    assert all(e.position is None for e in loaded)  # the relay has not published them
+    # what append returned is what load reads
+    assert [(e.event_id, e.stream_version, e.data, e.metadata) for e in stored] == [
+        (e.event_id, e.stream_version, e.data, e.metadata) for e in loaded[:2]
+    ]
+    assert await load(engine, store, stream()) == []
+    async with engine.begin() as conn:
+        assert await store.append(conn, s, 3, [], META) == []
+
+
+async def test_metadata_is_stored(engine: AsyncEngine, store: EventStore):
+    s = stream()
+    await append(engine, store, s, 0, [NewEvent("village.incident.opened.v1", {})], META)
+    [event] = await load(engine, store, s)
+    assert event.metadata == META
+    async with engine.connect() as conn:
+        raw = (await conn.execute(
+            text("SELECT metadata->>'actor_party' AS party, metadata->>'actor_user' AS usr,"
+                 " metadata->>'causation_id' AS causation, metadata->>'correlation_id' AS corr,"
+                 " metadata->>'traceparent' AS tp FROM events WHERE stream_id = :s"), {"s": s})).one()
+    assert raw == ("partner-a", "alice@partner-a", "cmd-1", "corr-1", META["traceparent"])
+
+
+# --- optimistic concurrency ------------------------------------------------------------------
+
+
+async def test_stale_expected_version_conflicts_and_appends_nothing(
+    engine: AsyncEngine, store: EventStore
+):
+    s = stream()
+    await append(engine, store, s, 0, [NewEvent("t.v1", {"i": 1})])
+    async with engine.begin() as conn:
+        with pytest.raises(ConcurrencyError) as info:
+            await store.append(conn, s, 0, [NewEvent("t.v1", {"i": "stale"})], META)
+        assert (info.value.stream_id, info.value.expected, info.value.actual) == (s, 0, 1)
+        # the caller's transaction is still usable after the conflict
+        await store.append(conn, s, 1, [NewEvent("t.v1", {"i": 2})], META)
+    # ahead of the stream would leave a hole: also a conflict
+    with pytest.raises(ConcurrencyError) as info:
+        await append(engine, store, s, 5, [NewEvent("t.v1", {"i": "ahead"})])
+    assert info.value.actual == 2
+    assert [e.data["i"] for e in await load(engine, store, s)] == [1, 2]
+
+
+async def test_concurrent_appenders_at_the_same_version_exactly_one_wins(
+    engine: AsyncEngine, store: EventStore
+):
+    s = stream()
+    await append(engine, store, s, 0, [NewEvent("t.v1", {"who": "first"})])
+    contenders = 12
+    ready = asyncio.Barrier(contenders)
+
+    async def contend(i: int) -> str:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))  # connection checked out before the race
+            await conn.commit()
+            await ready.wait()
+            try:
+                async with conn.begin():
+                    await store.append(conn, s, 1, [NewEvent("t.v1", {"who": i}),
+                                                    NewEvent("t.v1", {"who": i})], META)
+                return "won"
+            except ConcurrencyError:
+                return "lost"
+
+    outcomes = await asyncio.gather(*(contend(i) for i in range(contenders)))
+    assert sorted(outcomes) == ["lost"] * (contenders - 1) + ["won"]
+    events = await load(engine, store, s)
+    assert [e.stream_version for e in events] == [1, 2, 3]
+    assert events[1].data == events[2].data  # both from the one winner
+
+
+async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine, store: EventStore):
+    """Deterministic interleaving: B appends while A's append at the same version is open."""
+    s = stream()
+    async with engine.connect() as a, engine.connect() as b:
+        ta = await a.begin()
+        await store.append(a, s, 0, [NewEvent("t.v1", {"who": "a"})], META)
+        tb = await b.begin()
+        pending = asyncio.ensure_future(store.append(b, s, 0, [NewEvent("t.v1", {"who": "b"})], META))
+        # B waits on A's uncommitted row in the unique index; wait until PostgreSQL shows it
+        await wait_for(lambda: blocked_backends(engine), lambda n: n >= 1)
+        assert not pending.done()
+        await ta.commit()
+        with pytest.raises(ConcurrencyError):
+            await pending
+        await tb.rollback()
+    assert [e.data["who"] for e in await load(engine, store, s)] == ["a"]
+
+
+# --- idempotent append -----------------------------------------------------------------------
+
+
+async def test_appending_the_same_event_ids_twice_is_a_no_op(
+    engine: AsyncEngine, store: EventStore, clock: ManualClock
+):
+    s = stream()
+    events = [NewEvent("t.v1", {"i": 1}), NewEvent("t.v1", {"i": 2})]
+    first = await append(engine, store, s, 0, events)
+    clock.advance(timedelta(hours=1))
+    # a retry (same ids), whatever version the retrier believes in
+    for expected in (0, 2):
+        again = await append(engine, store, s, expected, events, {**META, "actor_user": "retry"})
+        assert [(e.event_id, e.stream_version, e.recorded_at, e.metadata) for e in again] == [
+            (e.event_id, e.stream_version, e.recorded_at, e.metadata) for e in first
+        ]
+    assert len(await load(engine, store, s)) == 2
+    # a different append that shares only some ids is not a retry
+    with pytest.raises(ConcurrencyError):
+        await append(engine, store, s, 2, [events[1], NewEvent("t.v1", {"i": 3})])
+    # nor is the same ids on another stream
+    with pytest.raises(ConcurrencyError):
+        await append(engine, store, stream(), 0, events)
+    assert len(await load(engine, store, s)) == 2
+
+
+async def test_concurrent_retries_of_one_append_store_it_once(engine: AsyncEngine, store: EventStore):
+    s = stream()
+    events = [NewEvent("t.v1", {"i": 1}), NewEvent("t.v1", {"i": 2})]
+    tries = 6
+    ready = asyncio.Barrier(tries)
+
+    async def retry() -> list[uuid.UUID] | str:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await conn.commit()
+            await ready.wait()
+            try:
+                async with conn.begin():
+                    return [e.event_id for e in await store.append(conn, s, 0, events, META)]
+            except ConcurrencyError:
+                return "conflict"  # acceptable: a retry that raced onto the version index
+
+    results = await asyncio.gather(*(retry() for _ in range(tries)))
+    ids = [e.event_id for e in events]
+    assert ids in results
+    assert all(r == ids or r == "conflict" for r in results)
+    assert [e.event_id for e in await load(engine, store, s)] == ids
+
+
+# --- the feed: read_published and visibility -------------------------------------------------
+
+PARTIES = {
+    "provider": "provider",
+    "partner-a": "partner",
+    "partner-b": "partner",  # a collaborator on some incidents, a stranger on others
+    "customer-x": "customer",
+    "customer-y": "customer",  # on none of these incidents
+}
+
+
+async def test_read_published_filters_by_visibility_and_parties(make_db: MakeDb, clock: ManualClock):
+    engine = await make_db(pool_size=2)
+    store = EventStore(clock)
+    on_incident = ["provider", "partner-a", "customer-x"]
+    cases = []  # (stream, visibility, actor, parties)
+    for visibility in ("internal", "restricted", "shared"):
+        for actor in ("provider", "partner-a", "customer-x"):
+            cases.append((visibility, actor, on_incident))
+    cases.append(("shared", "partner-a", on_incident + ["partner-b"]))  # partner-b invited
+    cases.append(("restricted", "provider", on_incident + ["partner-b"]))
+    cases.append(("internal", "partner-b", on_incident + ["partner-b"]))
+    cases.append((None, "provider", on_incident))  # no visibility recorded: shared
+    s = stream()
+    ids = []
+    for i, (visibility, actor, parties) in enumerate(cases):
+        meta = {"actor_party": actor, "parties": parties}
+        if visibility is not None:
+            meta["visibility"] = visibility
+        [e] = await append(engine, store, s, i, [NewEvent("t.v1", {"case": i})], meta)
+        ids.append(e.event_id)
+    unpublished = await append(engine, store, s, len(cases), [NewEvent("t.v1", {"case": "late"})])
+    async with engine.begin() as conn:  # what the relay does: give published rows a position
+        await conn.execute(text("UPDATE events SET position = id WHERE event_id <> :late"),
+                           {"late": unpublished[0].event_id})
+
+    expected = {
+        "provider": {0, 3, 4, 5, 6, 7, 8, 9, 10, 12},
+        "partner-a": {1, 3, 4, 5, 6, 7, 8, 9, 10, 12},
+        "partner-b": {9, 10, 11},
+        "customer-x": {2, 6, 7, 8, 9, 12},
+        "customer-y": set(),
+    }
+    async with engine.connect() as conn:
+        everything = await store.read_published(conn, 0, 100)
+        assert [e.data["case"] for e in everything] == list(range(len(cases)))  # not "late"
+        assert [e.position for e in everything] == sorted(e.position for e in everything)
+        for party, kind in PARTIES.items():
+            seen = await store.read_published(conn, 0, 100, party=party, party_kind=kind)
+            cases_seen = {e.data["case"] for e in seen}
+            assert cases_seen == expected[party], party
+            # the Python twin (for consumers and webhooks) agrees with the SQL
+            assert cases_seen == {
+                e.data["case"] for e in everything if visible_to(e.metadata, party, kind)
+            }, party
+        # paging: after/limit in position order, filter applied before the limit
+        page1 = await store.read_published(conn, 0, 3, party="customer-x", party_kind="customer")
+        page2 = await store.read_published(conn, page1[-1].position, 3,
+                                           party="customer-x", party_kind="customer")
+        assert [e.data["case"] for e in page1 + page2] == [2, 6, 7, 8, 9, 12]
+        assert await store.read_published(conn, 0, 100, stream_id=stream()) == []
+        assert len(await store.read_published(conn, 0, 100, stream_id=s)) == len(cases)
+        # a caller whose party kind is unknown sees no more than a customer would
+        unknown_kind = await store.read_published(conn, 0, 100, party="customer-x", party_kind=None)
+        assert {e.data["case"] for e in unknown_kind} <= expected["customer-x"]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+async def blocked_backends(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'"))).scalar_one()
+
+
+async def wait_for(probe, condition, timeout: float = 10.0, interval: float = 0.01):
+    """Poll `probe()` until `condition(value)` holds; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if condition(value):
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        await asyncio.sleep(interval)
+
+
+def test_stored_event_feed_item_is_json(clock: ManualClock):
+    e = StoredEvent(uuid.uuid4(), "inc-1", 1, "t.v1", {"a": 1}, META, clock.now(), 7)
+    item = json.loads(json.dumps(e.as_feed_item()))
+    assert item["position"] == 7 and item["stream_version"] == 1 and item["metadata"] == META
