@@ -186,6 +186,19 @@ async def test_metadata_is_stored(engine: AsyncEngine, store: EventStore):
     assert raw == ("partner-a", "alice@partner-a", "cmd-1", "corr-1", META["traceparent"])
 
 
+async def test_per_event_metadata_is_merged_over_the_batch_metadata(
+    engine: AsyncEngine, store: EventStore
+):
+    s = stream()
+    events = [NewEvent("t.v1", {"i": 1}),
+              NewEvent("t.v1", {"i": 2}, metadata={"visibility": "internal", "note": "x"})]
+    stored = await append(engine, store, s, 0, events, META)
+    loaded = await load(engine, store, s)
+    assert [e.metadata for e in loaded] == [e.metadata for e in stored] == [
+        META, {**META, "visibility": "internal", "note": "x"}
+    ]
+
+
 # --- optimistic concurrency ------------------------------------------------------------------
 
 

@@ -72,10 +72,10 @@ _INSERT = text(
     "INSERT INTO events"
     " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
     " SELECT e.event_id, :stream_id, :expected + e.ord::integer, e.type, CAST(e.data AS jsonb),"
-    " CAST(:metadata AS jsonb), :recorded_at,"
+    " CAST(e.metadata AS jsonb), :recorded_at,"
     " greatest(pg_current_xact_id(), CAST(:prev_tx AS xid8))"
-    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:datas AS text[]))"
-    " WITH ORDINALITY AS e(event_id, type, data, ord)"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:datas AS text[]),"
+    " CAST(:metas AS text[])) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)"
     " ORDER BY e.ord"
     " ON CONFLICT (event_id) DO NOTHING"
     " RETURNING event_id"
@@ -115,6 +115,7 @@ class EventStore:
         expected_version: int,
         events: Sequence[NewEvent],
         metadata: dict[str, Any],
+        recorded_at: datetime | None = None,
     ) -> list[StoredEvent]:
         """Append `events` after `expected_version` inside the caller's transaction.
 
@@ -132,11 +133,11 @@ class EventStore:
         if actual != expected_version:
             # Behind is a stale read; ahead would leave a hole in the stream. Both are conflicts.
             raise ConcurrencyError(stream_id, expected_version, actual)
-        now = self.clock.now()
+        now = recorded_at or self.clock.now()
+        metas = [{**metadata, **e.metadata} for e in events]
         params = {
             "stream_id": stream_id,
             "expected": expected_version,
-            "metadata": json.dumps(metadata),
             "recorded_at": now,
             # Per-stream order on the topic: the relay publishes in (tx_id, id) order, and a
             # transaction may have taken its xid before the one that wrote the version we
@@ -145,6 +146,7 @@ class EventStore:
             "ids": ids,
             "types": [e.type for e in events],
             "datas": [json.dumps(e.data) for e in events],
+            "metas": [json.dumps(m) for m in metas],
         }
         try:
             # A savepoint keeps the caller's transaction usable after a conflict.
@@ -165,7 +167,7 @@ class EventStore:
                 stream_version=expected_version + i,
                 type=e.type,
                 data=e.data,
-                metadata=metadata,
+                metadata=metas[i - 1],
                 recorded_at=now,
             )
             for i, e in enumerate(events, start=1)
