@@ -63,16 +63,24 @@ def setup_telemetry(settings: Settings) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
-def instrument(app: Any, engine: Any) -> None:
+def instrument(app: Any) -> None:
     """HTTP server, HTTP client and database spans."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    instrument_database()
     if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
         HTTPXClientInstrumentor().instrument()
+
+
+def instrument_database() -> None:
+    """Database spans for every asyncpg query (SQLAlchemy's engine and the relay's listener)."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+
+    instrumentor = AsyncPGInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument()
 
 
 def current_traceparent() -> str | None:

@@ -1,0 +1,211 @@
+"""Incidents REST API: thin routes that turn requests into commands for the handlers."""
+
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from village_platform import idempotency
+from village_platform.auth import Caller, Principal
+from village_platform.errors import PROBLEM_SCHEMA, Problem
+
+from . import readmodel, schemas as s
+from .domain import commands as c
+from .domain.incident import Party
+from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id
+from .views import present
+
+router = APIRouter()
+
+IDEMPOTENCY_DOC = (
+    "Retry-safe key, scoped to your party and kept for 24 h: the same key with the same body "
+    "returns the stored response; with another body, 422; while the first is in flight, 409."
+)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC, max_length=255)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='The incident\'s ETag (its version, e.g. "3"); 412 when stale')]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: PROBLEM_SCHEMA for code in (400, 401, 404, 409, 412, 422)
+}
+ERRORS[403] = PROBLEM_SCHEMA
+
+
+def _handlers(request: Request) -> IncidentHandlers:
+    return request.app.state.handlers
+
+
+def _context(request: Request, principal: Principal, key: str | None, correlation: str | None, body: Any) -> RequestContext:
+    payload = body.model_dump(mode="json") if hasattr(body, "model_dump") else body
+    return RequestContext(
+        principal=principal,
+        idempotency=idempotency.make_key(principal.party, key, request.method, request.url.path, payload),
+        correlation_id=correlation or str(uuid.uuid4()),
+    )
+
+
+def _respond(result: Result) -> JSONResponse:
+    headers = dict(result.headers)
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    match = _ETAG.match(value.strip())
+    if not match:
+        raise Problem(412, "stale-version", "If-Match does not name a version of this incident")
+    return int(match.group(1))
+
+
+@router.post("/incidents", status_code=201, summary="Open an incident", responses=ERRORS, tags=["incidents"])
+async def open_incident(
+    request: Request, body: s.OpenIncidentIn, caller: Caller, key: IdempotencyKey = None, correlation: CorrelationId = None
+) -> JSONResponse:
+    cmd = c.OpenIncident(
+        incident_id=new_incident_id(), title=body.title, description=body.description, severity=body.severity,
+        product=body.product, impacted_service=body.impacted_service, customer=body.customer,
+        external_refs=[r.model_dump() for r in body.external_refs],
+    )
+    return _respond(await _handlers(request).open(_context(request, caller, key, correlation, body), cmd))
+
+
+@router.get("/incidents", summary="List incidents you may see", responses=ERRORS, tags=["incidents"])
+async def list_incidents(
+    request: Request,
+    caller: Caller,
+    status: Annotated[str | None, Query(max_length=50)] = None,
+    severity: s.Severity | None = None,
+    customer: Annotated[str | None, Query(max_length=100)] = None,
+    partner: Annotated[str | None, Query(max_length=100)] = None,
+    product: Annotated[str | None, Query(max_length=100)] = None,
+    external_id: Annotated[str | None, Query(max_length=200, description="a ticket id in any party's system")] = None,
+    external_owner: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    f = readmodel.IncidentFilter(status, severity, customer, partner, product, external_id, external_owner)
+    async with request.app.state.engine.connect() as conn:
+        items, next_cursor = await readmodel.list_incidents(conn, caller, f, cursor, limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/incidents/by-external-ref", summary="Find an incident by a party's own ticket id",
+            responses=ERRORS, tags=["incidents"])
+async def by_external_ref(
+    request: Request, caller: Caller,
+    owner: Annotated[str, Query(max_length=100)], type: Annotated[str, Query(max_length=50)],
+    id: Annotated[str, Query(max_length=200)],
+) -> JSONResponse:
+    async with request.app.state.engine.connect() as conn:
+        found = await readmodel.external_ref_owner(conn, [{"owner": owner, "type": type, "id": id}])
+        state = await _handlers(request).load(conn, found) if found else None
+    return _visible_incident(state, caller)
+
+
+@router.get("/incidents/{incident_id}", summary="One incident, as you may see it", responses=ERRORS, tags=["incidents"])
+async def get_incident(request: Request, incident_id: str, caller: Caller) -> JSONResponse:
+    async with request.app.state.engine.connect() as conn:
+        state = await _handlers(request).load(conn, incident_id)
+    return _visible_incident(state, caller)
+
+
+def _visible_incident(state: Any, caller: Principal) -> JSONResponse:
+    if state is None:
+        raise Problem(404, "not-found", "no such incident")
+    view = present(state, caller)
+    from .domain.incident import role_of
+
+    if role_of(state, c.Actor(caller.party, caller.kind, caller.user)) is None:
+        raise Problem(404, "not-found", "no such incident")
+    return JSONResponse(view, headers={"ETag": etag(state.version)})
+
+
+@router.get("/incidents/{incident_id}/timeline", summary="What happened, as you may see it", responses=ERRORS,
+            tags=["incidents"])
+async def timeline(request: Request, incident_id: str, caller: Caller) -> dict[str, Any]:
+    async with request.app.state.engine.connect() as conn:
+        items = await _handlers(request).timeline(conn, incident_id, caller)
+    return {"incident_id": incident_id, "items": items}
+
+
+def _command_route(path: str, summary: str, model: type[s.Body], to_command: Any, method: str = "post") -> None:
+    async def endpoint(
+        request: Request, incident_id: str, body: model, caller: Caller,  # type: ignore[valid-type]
+        key: IdempotencyKey = None, if_match: IfMatch = None, correlation: CorrelationId = None,
+    ) -> JSONResponse:
+        cmd = to_command(body, request.path_params)
+        ctx = _context(request, caller, key, correlation, body)
+        return _respond(await _handlers(request).execute(ctx, incident_id, cmd, _if_match(if_match)))
+
+    endpoint.__name__ = "incident_" + re.sub(r"\W+", "_", path.strip("/")).strip("_")
+    getattr(router, method)(f"/incidents/{{incident_id}}{path}", summary=summary, responses=ERRORS,
+                            tags=["incident actions"])(endpoint)
+
+
+_command_route("/acknowledge", "Acknowledge (first response)", s.EmptyIn, lambda b, p: c.Acknowledge())
+_command_route("/assign", "Assign to a party, tier and person", s.AssignIn,
+               lambda b, p: c.Assign(b.party, b.tier, b.assignee))
+_command_route("/escalate", "Escalate to a tier", s.EscalateIn,
+               lambda b, p: c.Escalate(b.to_party, b.to_tier, b.reason, b.decision_id))
+_command_route("/notes", "Add a note", s.NoteIn, lambda b, p: c.AddNote(str(uuid.uuid4()), b.body, b.visibility))
+_command_route("/notes/{note_id}", "Edit your party's note", s.NoteEditIn,
+               lambda b, p: c.EditNote(p["note_id"], b.body), method="patch")
+_command_route("/notes/{note_id}/delete", "Delete your party's note", s.EmptyIn,
+               lambda b, p: c.DeleteNote(p["note_id"]))
+_command_route("/status", "Change status", s.StatusIn,
+               lambda b, p: c.ChangeStatus(b.status, b.reason, b.resolution_code, b.resolution_notes))
+_command_route("/severity", "Change severity", s.SeverityIn, lambda b, p: c.ChangeSeverity(b.severity, b.reason))
+_command_route("/impact/start", "Downtime started", s.ImpactStartIn,
+               lambda b, p: c.StartImpact(b.started_at, b.description))
+_command_route("/impact/end", "Downtime ended", s.ImpactEndIn, lambda b, p: c.EndImpact(b.ended_at))
+_command_route("/collaborators", "Invite a collaborating partner", s.InviteIn,
+               lambda b, p: c.InviteCollaborator(b.partner, b.scope))
+_command_route("/collaborators/{partner}/revoke", "Revoke a collaborating partner", s.RevokeIn,
+               lambda b, p: c.RevokeCollaborator(p["partner"], b.reason))
+_command_route("/rating", "Rate the resolution (1-5)", s.RatingIn, lambda b, p: c.Rate(b.rating, b.reason))
+
+
+@router.get("/parties", summary="The party directory", responses=ERRORS, tags=["parties"])
+async def list_parties(request: Request, caller: Caller) -> dict[str, Any]:
+    async with request.app.state.engine.connect() as conn:
+        directory = await readmodel.load_directory(conn)
+    if caller.kind not in ("provider", "service"):
+        # Partners and customers learn only of themselves and the parties they work with.
+        me = directory.get(caller.party)
+        related = {caller.party, *(me.customers if me else ()), me.provider if me else None, me.partner if me else None}
+        directory = {k: v for k, v in directory.items() if k in related}
+    return {"items": [_party_view(p) for p in directory.values()]}
+
+
+@router.post("/parties", summary="Register or update a party (provider admins)", responses=ERRORS, tags=["parties"])
+async def register_party(request: Request, body: s.PartyIn, caller: Caller) -> JSONResponse:
+    if not (caller.kind == "service" or (caller.kind == "provider" and caller.has_role("admin"))):
+        raise Problem(403, "forbidden", "only provider admins register parties")
+    if body.kind == "partner" and not body.provider:
+        raise Problem(422, "invalid-party", "a partner names its provider")
+    if body.kind == "customer" and not body.partner:
+        raise Problem(422, "invalid-party", "a customer names its partner")
+    party = Party(id=body.id, kind=body.kind, name=body.name, provider=body.provider, partner=body.partner,
+                  customers=tuple(body.customers))
+    async with request.app.state.engine.begin() as conn:
+        directory = await readmodel.load_directory(conn)
+        existing = directory.get(body.id)
+        if existing and existing.kind != body.kind:
+            raise Problem(409, "party-kind-conflict", f"{body.id} is already registered as a {existing.kind}")
+        changed = await readmodel.upsert_party(conn, party)
+    status = 201 if existing is None else 200
+    return JSONResponse({**_party_view(party), "changed": changed}, status_code=status)
+
+
+def _party_view(p: Party) -> dict[str, Any]:
+    return {"id": p.id, "kind": p.kind, "name": p.name, "provider": p.provider, "partner": p.partner,
+            "customers": list(p.customers)}

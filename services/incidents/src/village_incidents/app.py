@@ -1,0 +1,105 @@
+"""Composition root of the incidents service: clients are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from village_platform.feed import feed_router
+from village_platform.clock import Clock, SystemClock
+from village_platform.db import make_engine
+from village_platform.errors import install_problem_handlers
+from village_platform.eventstore import EventStore
+from village_platform.health import router as health_router
+from village_platform.kafka import ensure_topics, make_producer
+from village_platform.relay import Relay
+from village_platform.settings import Settings
+from village_platform.telemetry import instrument, setup_telemetry
+
+from . import autoclose
+from .api import router
+from .handlers import IncidentHandlers
+
+log = logging.getLogger(__name__)
+SERVICE = "incidents"
+PORT = 8001
+TOPIC = "village.incidents.v1"
+SOURCE = "/village/incidents"
+
+DESCRIPTION = """
+Owns the incident lifecycle. Every change is an event in this service's event store, published
+as a CloudEvent on Kafka topic `village.incidents.v1` (keyed by incident id) and served on
+`GET /events`.
+
+* Authenticate with a bearer JWT (`make token PARTY=northwind`).
+* Errors are RFC 9457 problem details (`application/problem+json`).
+* Every POST honours `Idempotency-Key` (kept 24 h, scoped to your party).
+* Responses carry `ETag` (the incident's version); send `If-Match` to update only that version.
+"""
+
+
+def settings_from_env() -> Settings:
+    return Settings.for_service(SERVICE, PORT)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
+               auto_close_hours: int = 120, auto_close_every: float = 60.0) -> FastAPI:
+    settings = settings or settings_from_env()
+    clock = clock or SystemClock()
+    setup_telemetry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        store = EventStore(clock)
+        producer = make_producer(settings)
+        app.state.engine, app.state.store, app.state.producer = engine, store, producer
+        app.state.handlers = IncidentHandlers(engine, store, clock, timedelta(hours=settings.idempotency_ttl_hours))
+        app.state.relay = Relay(engine, producer, TOPIC, SOURCE, clock,
+                                batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds)
+        stop = asyncio.Event()
+        tasks = []
+        if background:
+            tasks.append(asyncio.create_task(_publish(settings, producer, app.state.relay, stop), name="relay"))
+            tasks.append(asyncio.create_task(
+                autoclose.run(app.state.handlers, auto_close_hours, auto_close_every, stop), name="auto-close"))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            await engine.dispose()
+
+    app = FastAPI(title="Village incidents", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.clock = clock
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(router)
+    app.include_router(feed_router(SOURCE))
+    instrument(app)
+    return app
+
+
+async def _publish(settings: Settings, producer: object, relay: Relay, stop: asyncio.Event) -> None:
+    """Start the producer (retrying while the broker is away), then run the relay."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            await ensure_topics(settings, [TOPIC])
+            await producer.start()  # type: ignore[attr-defined]
+            break
+        except Exception as exc:
+            log.warning("broker not reachable yet: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except asyncio.TimeoutError:
+                delay = min(delay * 2, 5.0)
+    if not stop.is_set():
+        await relay.run(stop)

@@ -1,0 +1,113 @@
+"""Incident commands: imperative, plain values, already validated for shape by the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    party: str
+    kind: str  # provider | partner | customer | service
+    user: str
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    incident_id: str
+    title: str
+    description: str
+    severity: str
+    product: str
+    impacted_service: str | None = None
+    customer: str | None = None  # required when a partner opens
+    external_refs: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    pass
+
+
+@dataclass(frozen=True)
+class Assign:
+    party: str
+    tier: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalate:
+    to_party: str
+    to_tier: str
+    reason: str
+    decision_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AddNote:
+    note_id: str
+    body: str
+    visibility: str
+
+
+@dataclass(frozen=True)
+class EditNote:
+    note_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class DeleteNote:
+    note_id: str
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    status: str
+    reason: str | None = None
+    resolution_code: str | None = None
+    resolution_notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeSeverity:
+    severity: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StartImpact:
+    started_at: datetime | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class EndImpact:
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InviteCollaborator:
+    partner: str
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeCollaborator:
+    partner: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Rate:
+    rating: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AutoClose:
+    """Close a resolved incident after the agreed quiet period (issued by the scheduler)."""
+
+    quiet_hours: int

@@ -1,0 +1,192 @@
+"""Command handlers: one transaction each — idempotency claim, load, decide, append events,
+project the read model, store the response. Nothing is published here: the relay does that."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from village_platform import idempotency
+from village_platform.auth import Principal
+from village_platform.clock import Clock
+from village_platform.errors import Problem
+from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from village_platform.telemetry import current_traceparent, incident_id_var
+
+from . import readmodel
+from .domain import commands as c
+from .domain.events import Event, event_from
+from .domain.incident import DomainError, Incident, decide, decide_open, evolve, replay, role_of
+from .views import present
+
+MAX_CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Result:
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    principal: Principal
+    idempotency: idempotency.IdempotencyKey | None = None
+    correlation_id: str | None = None
+
+    @property
+    def actor(self) -> c.Actor:
+        return c.Actor(self.principal.party, self.principal.kind, self.principal.user)
+
+
+def domain_problem(err: DomainError) -> Problem:
+    return Problem(err.status, err.kind, err.detail)
+
+
+def history_of(stored: list[StoredEvent]) -> list[tuple[Event, Any]]:
+    return [(event_from(s.type, s.data), s.recorded_at) for s in stored]
+
+
+class IncidentHandlers:
+    def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta) -> None:
+        self.engine, self.store, self.clock, self.ttl = engine, store, clock, idempotency_ttl
+
+    async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
+        return replay(history_of(await self.store.load(conn, incident_id)))
+
+    async def open(self, ctx: RequestContext, cmd: c.OpenIncident) -> Result:
+        async def run(conn: AsyncConnection) -> Result:
+            directory = await readmodel.load_directory(conn)
+            try:
+                events = decide_open(cmd, ctx.actor, directory)
+            except DomainError as err:
+                raise domain_problem(err) from err
+            if holder := await readmodel.external_ref_owner(conn, cmd.external_refs):
+                raise Problem(409, "external-ref-taken", "an incident already carries this external reference",
+                              incident_id=holder if await self._may_see(conn, holder, ctx.principal) else None)
+            state = await self._append(conn, ctx, None, events)
+            await readmodel.add_external_refs(conn, state.id, cmd.external_refs)
+            return Result(201, present(state, ctx.principal),
+                          {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)})
+
+        incident_id_var.set(cmd.incident_id)
+        return await self._unit_of_work(ctx, run)
+
+    async def execute(self, ctx: RequestContext, incident_id: str, cmd: object, if_match: int | None) -> Result:
+        incident_id_var.set(incident_id)
+
+        async def run(conn: AsyncConnection) -> Result:
+            state = await self.load(conn, incident_id)
+            if state is None or role_of(state, ctx.actor) is None:
+                raise Problem(404, "not-found", "no such incident")
+            if if_match is not None and if_match != state.version:
+                raise Problem(412, "stale-version", f"the incident is at version {state.version}, not {if_match}",
+                              current_version=state.version)
+            needs_directory = isinstance(cmd, (c.InviteCollaborator,))
+            directory = await readmodel.load_directory(conn) if needs_directory else {}
+            try:
+                events = decide(state, cmd, ctx.actor, self.clock.now(), directory)
+            except DomainError as err:
+                raise domain_problem(err) from err
+            new_state = await self._append(conn, ctx, state, events)
+            return Result(200, present(new_state, ctx.principal), {"ETag": etag(new_state.version)})
+
+        return await self._unit_of_work(ctx, run, retry_conflicts=if_match is None)
+
+    async def _append(self, conn: AsyncConnection, ctx: RequestContext, state: Incident | None, events: list[Event]) -> Incident:
+        now = self.clock.now()
+        new_state = state
+        for event in events:
+            new_state = evolve(new_state, event, now)
+        assert new_state is not None
+        parties = sorted({*(state.parties if state else []), *new_state.parties})
+        base = {
+            "actor_party": ctx.principal.party,
+            "actor_kind": ctx.principal.kind,
+            "actor_user": ctx.principal.user,
+            "correlation_id": ctx.correlation_id,
+            "causation_id": ctx.idempotency.key if ctx.idempotency else None,
+            "traceparent": current_traceparent(),
+            "parties": parties,
+        }
+        await self.store.append(
+            conn, new_state.id, state.version if state else 0,
+            [NewEvent(ev.type, ev.to_data(), metadata={"visibility": ev.visibility}) for ev in events],
+            base,
+            recorded_at=now,
+        )
+        await readmodel.project(conn, new_state)
+        return new_state
+
+    async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
+        state = await self.load(conn, incident_id)
+        return state is not None and role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is not None
+
+    async def _unit_of_work(
+        self, ctx: RequestContext, run: Callable[[AsyncConnection], Any], retry_conflicts: bool = True
+    ) -> Result:
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            try:
+                async with self.engine.begin() as conn:
+                    if ctx.idempotency:
+                        stored = await idempotency.claim(conn, ctx.idempotency, self.clock.now())
+                        if stored:
+                            return Result(stored.status_code, stored.body, stored.headers, replayed=True)
+                    result: Result = await run(conn)
+                    if ctx.idempotency:
+                        await idempotency.store(
+                            conn, ctx.idempotency,
+                            idempotency.StoredResponse(result.status_code, result.headers, result.body),
+                            self.clock.now(), self.ttl,
+                        )
+                    return result
+            except ConcurrencyError as err:
+                # Another writer got there first. Without If-Match the caller asked for "the
+                # latest", so decide again on fresh state; with If-Match the answer is 412.
+                if not retry_conflicts or attempt == MAX_CONFLICT_RETRIES - 1:
+                    raise Problem(412 if not retry_conflicts else 409, "concurrent-update",
+                                  f"incident {err.stream_id} changed concurrently; reload and retry") from err
+        raise AssertionError("unreachable")
+
+    async def timeline(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> list[dict[str, Any]]:
+        from village_platform.eventstore import visible_to
+
+        stored = await self.store.load(conn, incident_id)
+        state = replay(history_of(stored))
+        if state is None or role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is None:
+            raise Problem(404, "not-found", "no such incident")
+        items = []
+        for s in stored:
+            if principal.kind != "service" and not visible_to(s.metadata, principal.party, principal.kind):
+                continue
+            items.append({
+                "version": s.stream_version,
+                "type": s.type,
+                "at": s.recorded_at.isoformat(),
+                "party": s.metadata.get("actor_party"),
+                "user": s.metadata.get("actor_user"),
+                "visibility": s.metadata.get("visibility"),
+                "trace_id": _trace_id(s.metadata.get("traceparent")),
+                "data": s.data,
+            })
+        return items
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def new_incident_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _trace_id(traceparent: str | None) -> str | None:
+    if traceparent and traceparent.count("-") == 3:
+        return traceparent.split("-")[1]
+    return None

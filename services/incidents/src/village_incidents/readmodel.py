@@ -1,0 +1,174 @@
+"""The incidents read model: party directory, incident summaries for lists, external refs.
+
+Projected inline, in the same transaction as the events (read-your-writes for REST callers);
+`rebuild()` re-projects it from the event store.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.auth import Principal
+from village_platform.errors import Problem
+
+from .domain.incident import Incident, Party
+
+
+async def load_directory(conn: AsyncConnection) -> dict[str, Party]:
+    rows = await conn.execute(text("SELECT id, kind, name, provider, partner, customers FROM parties"))
+    return {
+        r.id: Party(id=r.id, kind=r.kind, name=r.name, provider=r.provider, partner=r.partner, customers=tuple(r.customers))
+        for r in rows
+    }
+
+
+async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
+    """Insert or update; True when it changed anything."""
+    result = await conn.execute(
+        text(
+            "INSERT INTO parties (id, kind, name, provider, partner, customers)"
+            " VALUES (:id, :kind, :name, :provider, :partner, :customers)"
+            " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, provider = EXCLUDED.provider,"
+            " partner = EXCLUDED.partner, customers = EXCLUDED.customers"
+            " WHERE parties.kind = EXCLUDED.kind AND (parties.name, parties.provider, parties.partner, parties.customers)"
+            " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.provider, EXCLUDED.partner, EXCLUDED.customers)"
+        ),
+        {"id": party.id, "kind": party.kind, "name": party.name, "provider": party.provider,
+         "partner": party.partner, "customers": list(party.customers)},
+    )
+    return bool(result.rowcount)
+
+
+async def project(conn: AsyncConnection, state: Incident) -> None:
+    await conn.execute(
+        text(
+            "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner, provider,"
+            " collaborators, opened_at, updated_at, resolved_at)"
+            " VALUES (:id, :version, :title, :status, :severity, :product, :customer, :partner, :provider,"
+            " :collaborators, :opened_at, :updated_at, :resolved_at)"
+            " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
+            " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
+            " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
+            " resolved_at = EXCLUDED.resolved_at"
+        ),
+        {"id": state.id, "version": state.version, "title": state.title, "status": state.status,
+         "severity": state.severity, "product": state.product, "customer": state.customer,
+         "partner": state.partner, "provider": state.provider, "collaborators": list(state.collaborators),
+         "opened_at": state.opened_at, "updated_at": state.updated_at, "resolved_at": state.resolved_at},
+    )
+
+
+async def external_ref_owner(conn: AsyncConnection, refs: list[dict[str, str]]) -> str | None:
+    """The incident already holding any of `refs`, if one does."""
+    for ref in refs:
+        found = await conn.scalar(
+            text("SELECT incident_id FROM incident_external_refs WHERE owner = :owner AND type = :type AND ref = :id"),
+            ref,
+        )
+        if found:
+            return found
+    return None
+
+
+async def add_external_refs(conn: AsyncConnection, incident_id: str, refs: list[dict[str, str]]) -> None:
+    if refs:
+        await conn.execute(
+            text("INSERT INTO incident_external_refs (owner, type, ref, incident_id) VALUES (:owner, :type, :id, :incident)"),
+            [{**r, "incident": incident_id} for r in refs],
+        )
+
+
+def visible_clause(principal: Principal) -> tuple[str, dict[str, Any]]:
+    """SQL restricting incidents to those the caller may see."""
+    match principal.kind:
+        case "service":
+            return "TRUE", {}
+        case "provider":
+            return "provider = :me", {"me": principal.party}
+        case "partner":
+            return "(partner = :me OR :me = ANY(collaborators))", {"me": principal.party}
+        case _:
+            return "customer = :me", {"me": principal.party}
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    status: str | None = None
+    severity: str | None = None
+    customer: str | None = None
+    partner: str | None = None
+    product: str | None = None
+    external_id: str | None = None
+    external_owner: str | None = None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = raw.split(":", 1)
+        if kind != "s":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(400, "invalid-cursor", "cursor is not one this API issued") from exc
+
+
+async def list_incidents(
+    conn: AsyncConnection, principal: Principal, f: IncidentFilter, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    where, params = visible_clause(principal)
+    clauses = [where]
+    for column in ("status", "severity", "customer", "partner", "product"):
+        value = getattr(f, column)
+        if value is not None:
+            clauses.append(f"{column} = :{column}")
+            params[column] = value
+    if f.external_id is not None:
+        clauses.append(
+            "id IN (SELECT incident_id FROM incident_external_refs WHERE ref = :ext_id"
+            " AND (CAST(:ext_owner AS text) IS NULL OR owner = :ext_owner))"
+        )
+        params.update(ext_id=f.external_id, ext_owner=f.external_owner)
+    if cursor:
+        clauses.append("seq < :after")
+        params["after"] = decode_cursor(cursor)
+    params["limit"] = limit + 1
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT seq, id, version, title, status, severity, product, customer, partner, provider,"
+                " opened_at, updated_at FROM incidents WHERE " + " AND ".join(clauses) + " ORDER BY seq DESC LIMIT :limit"
+            ),
+            params,
+        )
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        {"id": r.id, "version": r.version, "title": r.title, "status": r.status, "severity": r.severity,
+         "product": r.product, "customer": r.customer, "partner": r.partner, "provider": r.provider,
+         "opened_at": r.opened_at.isoformat(), "updated_at": r.updated_at.isoformat()}
+        for r in rows
+    ]
+    return items, (encode_cursor(rows[-1].seq) if more and rows else None)
+
+
+async def incident_ids_resolved_before(conn: AsyncConnection, cutoff: Any, limit: int = 100) -> list[str]:
+    rows = await conn.execute(
+        text("SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at <= :cutoff ORDER BY resolved_at LIMIT :limit"),
+        {"cutoff": cutoff, "limit": limit},
+    )
+    return [r.id for r in rows]
+
+
+async def reset(conn: AsyncConnection) -> None:
+    await conn.execute(text("TRUNCATE incident_external_refs, incidents"))

@@ -1,0 +1,62 @@
+"""What a caller sees of an incident: notes and working details filtered by its party."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from village_platform.auth import Principal
+
+from .domain.incident import Incident, role_of, visible
+from .domain.commands import Actor
+
+
+def present(state: Incident, principal: Principal) -> dict[str, Any]:
+    role = role_of(state, Actor(principal.party, principal.kind, principal.user))
+    working_party = role in ("owner", "provider", "service", "collaborator")
+    notes = [
+        {
+            "id": n.id,
+            "author_party": n.author_party,
+            "author_user": n.author_user,
+            "visibility": n.visibility,
+            "body": n.body,
+            "created_at": n.created_at.isoformat(),
+            "edited_at": n.edited_at.isoformat() if n.edited_at else None,
+        }
+        for n in state.notes.values()
+        if not n.deleted and visible(n.visibility, n.author_party, n.parties, principal.party, principal.kind)
+    ]
+    view: dict[str, Any] = {
+        "id": state.id,
+        "version": state.version,
+        "title": state.title,
+        "description": state.description,
+        "severity": state.severity,
+        "product": state.product,
+        "impacted_service": state.impacted_service,
+        "status": state.status,
+        "customer": state.customer,
+        "partner": state.partner,
+        "provider": state.provider,
+        "requester": state.requester,
+        "opened_at": state.opened_at.isoformat(),
+        "updated_at": state.updated_at.isoformat(),
+        "resolved_at": state.resolved_at.isoformat() if state.resolved_at else None,
+        "closed_at": state.closed_at.isoformat() if state.closed_at else None,
+        # A party's own ticket ids are its business; others see only their own and shared ones.
+        "external_refs": [r for r in state.external_refs if working_party or r.get("owner") == principal.party],
+        "acknowledged_by": {p: t.isoformat() for p, t in state.acknowledged_by.items()},
+        "hold_reason": state.hold_reason,
+        "resolution": state.resolution,
+        "impacts": list(state.impacts),
+        "rating": state.rating,
+        "notes": notes,
+    }
+    if working_party:
+        # Partners can be competitors: a collaborator does not learn who else collaborates.
+        view["assignment"] = state.assignment
+        view["escalations"] = list(state.escalations)
+        view["collaborators"] = (
+            sorted(state.collaborators) if role != "collaborator" else [principal.party]
+        )
+    return view
