@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from ._proc import die_with_parent
+
 log = logging.getLogger("village.devstack.broker")
 
 
@@ -123,6 +125,7 @@ class TansuBroker:
         self.process = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
             start_new_session=True,  # the terminal's Ctrl-C goes to whoever owns us, not tansu
+            preexec_fn=die_with_parent(),
         )
         try:
             wait_for_kafka(self.bootstrap, timeout=timeout, process=self.process)

@@ -1,0 +1,262 @@
+"""Village services as real subprocesses: migrate, serve, wait for health, stop, kill, restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Callable, Mapping
+
+from sqlalchemy.engine import make_url
+
+from ._proc import die_with_parent
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One Village service as the dev stack runs it.
+
+    Every service is a console script `village-<name>` (module `village_<name>.cli`) with
+    `migrate` and `serve` subcommands, configured from the environment
+    (`Settings.for_service(name, port)`).
+    """
+
+    name: str  # e.g. "incidents", "sla-monitor"
+    port: int  # default port, also `<NAME>_PORT`
+    # runs once the service is healthy: seed(base_url) -> None
+    seed: Callable[[str], None] | None = None
+
+    @property
+    def env_prefix(self) -> str:
+        return self.name.upper().replace("-", "_")
+
+    @property
+    def module(self) -> str:
+        return f"village_{self.name.replace('-', '_')}.cli"
+
+    @property
+    def script(self) -> str:
+        return f"village-{self.name}"
+
+    @property
+    def default_database(self) -> str:
+        return f"village_{self.name.replace('-', '_')}"
+
+    def command(self, *args: str) -> list[str]:
+        """The service's CLI, from the running interpreter's environment (no `uv run` needed)."""
+        script = Path(sys.executable).parent / self.script
+        if script.exists():
+            return [str(script), *args]
+        found = shutil.which(self.script)
+        if found:
+            return [found, *args]
+        return [sys.executable, "-c", f"from {self.module} import main; main()", *args]
+
+
+def with_database(server_url: str, database: str) -> str:
+    """`server_url` pointing at `database`, as a plain libpq `postgresql://` URL."""
+    url = make_url(server_url).set(drivername="postgresql", database=database)
+    return url.render_as_string(hide_password=False)
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+class ServiceProcess:
+    """A service running as a subprocess, output appended to `log_file`.
+
+    `env` is the full environment the service sees. `database_url` is the service's own
+    database (plain `postgresql://`): `<NAME>_DATABASE_URL` when set, else `village_<name>` on
+    the `DATABASE_URL` server.
+    """
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        *,
+        env: Mapping[str, str],
+        log_file: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        cwd: Path | None = None,
+        startup_timeout: float = 60,
+        new_session: bool = True,
+    ) -> None:
+        self.spec = spec
+        self.port = port if port is not None else spec.port
+        self.host = host
+        self.log_file = Path(log_file)
+        self.cwd = cwd
+        self.startup_timeout = startup_timeout
+        self.new_session = new_session
+        self.env: dict[str, str] = dict(env)
+        self.env[f"{spec.env_prefix}_PORT"] = str(self.port)
+        self.env.setdefault("VILLAGE_HOST", host)
+        self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.process: subprocess.Popen | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def database_url(self) -> str:
+        own = self.env.get(f"{self.spec.env_prefix}_DATABASE_URL")
+        if own:
+            return with_database(own, make_url(own).database or self.spec.default_database)
+        server = self.env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
+        return with_database(server, self.spec.default_database)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def migrate(self, timeout: float = 120) -> None:
+        """`village-<name> migrate`: create the database if missing, migrate to head."""
+        self._open_log()
+        self._note(f"$ {self.spec.script} migrate")
+        try:
+            proc = subprocess.run(
+                self.spec.command("migrate"), env=self.env, cwd=self.cwd,
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                timeout=timeout, start_new_session=self.new_session,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ServiceError(self._failure(f"{self.name} migrate timed out after {timeout:.0f}s")) from exc
+        except OSError as exc:
+            raise ServiceError(self._failure(f"{self.name} migrate could not run: {exc}")) from exc
+        if proc.returncode != 0:
+            raise ServiceError(self._failure(f"{self.name} migrate failed (exit {proc.returncode})"))
+
+    def start(self, timeout: float | None = None) -> "ServiceProcess":
+        """`village-<name> serve` on this port and database; returns once /healthz is 200."""
+        if self.running():
+            return self
+        self._open_log()
+        self._note(f"$ {self.spec.script} serve  (port {self.port})")
+        try:
+            self.process = subprocess.Popen(
+                self.spec.command("serve"), env=self.env, cwd=self.cwd,
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                start_new_session=self.new_session, preexec_fn=die_with_parent(),
+            )
+        except OSError as exc:
+            raise ServiceError(self._failure(f"{self.name} serve could not run: {exc}")) from exc
+        try:
+            self.wait_healthy(timeout or self.startup_timeout)
+        except ServiceError:
+            self.kill()
+            raise
+        return self
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while True:
+            if self.process is None or self.process.poll() is not None:
+                code = None if self.process is None else self.process.returncode
+                raise ServiceError(self._failure(f"{self.name} exited during startup (exit {code})"))
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+                    last = f"HTTP {response.status}"
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code}"
+            except (urllib.error.URLError, OSError) as exc:
+                last = str(exc)
+            if time.monotonic() > deadline:
+                raise ServiceError(
+                    self._failure(f"{self.name} not healthy on {self.url}/healthz after "
+                                  f"{timeout:.0f}s (last: {last})")
+                )
+            time.sleep(0.1)
+
+    def stop(self, timeout: float = 20) -> int | None:
+        """SIGTERM and wait (SIGKILL after `timeout`); returns the exit code."""
+        proc = self.process
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._note(f"{self.name} did not stop within {timeout:.0f}s; killing it")
+                proc.kill()
+                proc.wait()
+        self._note(f"{self.name} exited with {proc.returncode}")
+        return proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbye (fault tests)."""
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            self._note(f"{self.name} killed")
+
+    def restart(self, timeout: float | None = None) -> "ServiceProcess":
+        self.stop()
+        return self.start(timeout)
+
+    def close(self) -> None:
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 60) -> str:
+        if self._log is not None:
+            self._log.flush()
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as exc:
+            return f"(no log: {exc})"
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _open_log(self) -> None:
+        if self._log is None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_file, "ab", buffering=0)
+
+    def _note(self, line: str) -> None:
+        if self._log is not None:
+            self._log.write(f"--- {time.strftime('%H:%M:%S')} {line}\n".encode())
+
+    def _failure(self, message: str) -> str:
+        return f"{message}\n--- tail of {self.log_file} ---\n{self.log_tail()}\n--- end of log ---"
+
+    def __repr__(self) -> str:
+        return f"<ServiceProcess {self.name} {self.url} pid={self.pid}>"
+
+
+def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str, str]:
+    """The environment every service gets: this process's, pointed at the stack."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        VILLAGE_ENV=env.get("VILLAGE_ENV", "development"),
+    )
+    env.update(extra)
+    return env

@@ -1,0 +1,110 @@
+import asyncio
+import time
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from village_devstack.postgres import EmbeddedPostgres
+from village_devstack.testing import free_port, run_sql
+
+
+async def test_postgres_answers_on_tcp(stack):
+    conn = await asyncpg.connect(stack.database_url)
+    try:
+        assert await conn.fetchval("select 1") == 1
+        if stack.postgres is not None:
+            assert int(await conn.fetchval("show max_connections")) >= 300
+            assert await conn.fetchval("show server_encoding") == "UTF8"
+    finally:
+        await conn.close()
+
+
+async def test_session_databases_are_unique_and_usable(stack):
+    name = stack.database_name("devstack-check")
+    assert name.startswith("village_devstack_check_t") and stack.run_id in name
+    run_sql(stack.database_url, f'CREATE DATABASE "{name}"')
+    conn = await asyncpg.connect(stack.database("devstack-check"))
+    try:
+        assert await conn.fetchval("select current_database()") == name
+    finally:
+        await conn.close()
+    settings = stack.settings("devstack-check")
+    assert settings.service_database_url.endswith(f"/{name}")
+
+
+def test_embedded_postgres_keeps_data_and_adopts_a_running_server(tmp_path):
+    pg = EmbeddedPostgres(tmp_path / "pgdata", port=free_port(), settings={"fsync": "off"})
+    pg.start()
+    try:
+        run_sql(pg.url, "CREATE TABLE kept (v int)", "INSERT INTO kept VALUES (42)")
+        again = EmbeddedPostgres(tmp_path / "pgdata", port=1).start()
+        assert again.adopted and again.port == pg.port
+        pg.stop()
+        assert not pg.is_running()
+        pg.start()
+
+        async def read():
+            conn = await asyncpg.connect(pg.url)
+            try:
+                return await conn.fetchval("SELECT v FROM kept")
+            finally:
+                await conn.close()
+
+        assert asyncio.run(read()) == 42
+    finally:
+        pg.stop()
+    assert not pg.is_running()
+
+
+async def test_broker_topics_headers_groups_manual_commit(stack):
+    topic = f"devstack-check-{stack.run_id}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)])
+        [described] = await admin.describe_topics([topic])
+        assert len(described["partitions"]) == 6
+    finally:
+        await admin.close()
+
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for i in range(12):
+            await producer.send_and_wait(topic, f"v{i}".encode(), key=f"k{i % 4}".encode(),
+                                         headers=[("ce_id", str(i).encode())])
+    finally:
+        await producer.stop()
+
+    group = f"devstack-check-{stack.run_id}"
+
+    async def consume(expected: int) -> list:
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap, group_id=group,
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    # tansu: a rejoin waits ~session timeout for the old member
+                                    session_timeout_ms=2000, rebalance_timeout_ms=1000,
+                                    heartbeat_interval_ms=300)
+        await consumer.start()
+        got = []
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                batch = await consumer.getmany(timeout_ms=500)
+                for messages in batch.values():
+                    got.extend(messages)
+                if batch:
+                    await consumer.commit()
+                if expected and len(got) >= expected:
+                    break
+                if not expected and consumer.assignment() and not batch:
+                    break
+        finally:
+            await consumer.stop()
+        return got
+
+    got = await consume(12)
+    assert sorted(m.value for m in got) == sorted(f"v{i}".encode() for i in range(12))
+    assert all(dict(m.headers)["ce_id"] == m.value[1:] for m in got)
+    # a new member of the same group resumes after the committed offsets
+    assert await consume(0) == []
