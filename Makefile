@@ -1,0 +1,52 @@
+# Village: `make run` on a fresh machine with Python 3.11+ and make.
+#   make install   uv sync (bootstraps uv if missing)
+#   make run       embedded PostgreSQL + tansu broker + services, demo data, URLs and tokens
+#   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
+#   make test      the full suite
+#   make bench     benchmarks
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PARTY ?= northwind
+ROLE ?= agent
+
+# uv on PATH, else the copy pip installs (`python3 -m uv`), bootstrapped on first use.
+UV := $(shell command -v uv 2>/dev/null || { [ -x "$$HOME/.local/bin/uv" ] && echo "$$HOME/.local/bin/uv"; })
+ifeq ($(strip $(UV)),)
+UV := $(PYTHON) -m uv
+endif
+UV_RUN := $(UV) run -q
+
+.PHONY: help uv install run token test bench lint
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+# Quiet on stdout (so `make -s token` prints only the token); pip talks on stderr.
+uv:
+	@$(UV) --version >/dev/null 2>&1 || { \
+	  echo "uv not found: installing it with pip" >&2; \
+	  $(PYTHON) -m pip install --quiet --user uv >&2 \
+	  || $(PYTHON) -m pip install --quiet uv >&2 \
+	  || $(PYTHON) -m pip install --quiet --user --break-system-packages uv >&2; \
+	  $(PYTHON) -m uv --version >/dev/null 2>&1 || { echo "could not install uv" >&2; exit 1; }; \
+	}
+
+install: uv
+	@if [ -f uv.lock ]; then $(UV) sync --frozen; else $(UV) sync; fi
+
+run: install
+	$(UV_RUN) village-dev run
+
+token: uv
+	@$(UV_RUN) village-dev token $(PARTY) --role $(ROLE)
+
+test: install
+	$(UV_RUN) pytest
+
+bench: install
+	$(UV_RUN) pytest -m bench benchmarks/
+
+lint: install
+	$(UV) run -q --with ruff ruff check .

@@ -1,0 +1,216 @@
+"""`village-dev`: the local stack in one command, and demo tokens.
+
+    village-dev run                 PostgreSQL + broker + every service, seeded; Ctrl-C stops all
+    village-dev token PARTY [--role ROLE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from . import demo
+from .services import ServiceSpec
+
+# Every service `village-dev run` starts, in start order. Adding a service is one entry here:
+# ServiceSpec(name, default port, seed=callable(base_url) run once it is healthy).
+SERVICES: list[ServiceSpec] = [
+    ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url)),
+    # ServiceSpec("escalation", 8002, seed=...),
+    # ServiceSpec("sla-monitor", 8003, seed=...),
+    # ServiceSpec("knowledge", 8004),
+    # ServiceSpec("webhooks", 8005),
+]
+
+PG_PORT = 5433
+KAFKA_PORT = 9092
+
+log = logging.getLogger("village.dev")
+
+
+class Shutdown(Exception):
+    """Raised in the main thread by SIGINT/SIGTERM."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _repo_root() -> Path:
+    """The workspace root (where .village/ lives): nearest parent with uv.lock, else cwd."""
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "uv.lock").exists() and (candidate / "devstack").is_dir():
+            return candidate
+    return here
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    try:
+        token = demo.token(args.party, args.role)
+    except demo.UnknownParty as exc:
+        print(f"village-dev token: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(token + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .broker import TansuBroker
+    from .postgres import EmbeddedPostgres
+    from .services import ServiceError, ServiceProcess, stack_env
+
+    def on_signal(signum, _frame):
+        raise Shutdown(signum)
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    root = _repo_root()
+    state = root / ".village"
+    logs = state / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    services: list[ServiceProcess] = []
+    code = 0
+    with ExitStack() as cleanup:
+        try:
+            database_url = os.environ.get("DATABASE_URL")
+            if database_url:
+                _say(f"PostgreSQL: using DATABASE_URL ({_redact(database_url)})")
+            else:
+                pg = EmbeddedPostgres(state / "pgdata", port=args.pg_port)
+                _say(f"PostgreSQL: starting on 127.0.0.1:{args.pg_port} (data in {pg.data_dir}) ...")
+                cleanup.callback(_stop, "PostgreSQL", pg.stop)
+                pg.start()
+                if pg.adopted:
+                    _say(f"PostgreSQL: reusing the server already running on {pg.data_dir}")
+                database_url = pg.url
+
+            kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+            if kafka:
+                _say(f"Kafka: using KAFKA_BOOTSTRAP_SERVERS ({kafka})")
+            else:
+                broker = TansuBroker(port=args.kafka_port, log_file=logs / "tansu.log")
+                _say(f"Kafka: starting tansu on {broker.bootstrap} (memory storage) ...")
+                cleanup.callback(_stop, "broker", broker.stop)
+                broker.start()
+                kafka = broker.bootstrap
+
+            env = stack_env(database_url, kafka)
+            for spec in SERVICES:
+                service = ServiceProcess(spec, env=env, log_file=logs / f"{spec.name}.log",
+                                         cwd=root, startup_timeout=args.startup_timeout)
+                services.append(service)
+                cleanup.callback(_stop, spec.name, service.close)
+                _say(f"{spec.name}: migrating {_redact(service.database_url)} ...")
+                service.migrate()
+                _say(f"{spec.name}: starting on {service.url} (log {service.log_file}) ...")
+                service.start()
+                if spec.seed is not None:
+                    spec.seed(service.url)
+            _banner(services, database_url, kafka)
+
+            while True:
+                for service in services:
+                    if not service.running():
+                        raise ServiceError(
+                            f"{service.name} exited unexpectedly "
+                            f"(exit {service.process.returncode if service.process else None})\n"
+                            f"--- tail of {service.log_file} ---\n{service.log_tail()}"
+                        )
+                time.sleep(0.5)
+        except Shutdown as stop:
+            _say(f"\n{stop}: stopping ...")
+            code = 0
+        except Exception as exc:  # noqa: BLE001 - report, clean up, exit non-zero
+            print(f"\nvillage-dev run FAILED: {exc}", file=sys.stderr, flush=True)
+            _say("stopping what was started ...")
+            code = 1
+        finally:
+            # a second Ctrl-C must not abandon the cleanup half-way
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _say("stopped.")
+    return code
+
+
+def _stop(what: str, stop) -> None:
+    try:
+        stop()
+        _say(f"  {what} stopped")
+    except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+        print(f"  {what}: stop failed: {exc}", file=sys.stderr, flush=True)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url
+
+
+def _banner(services, database_url: str, kafka: str) -> None:
+    lines = ["", "Village is running.", ""]
+    for service in services:
+        lines += [
+            f"  {service.name:<12} {service.url}",
+            f"  {'':<12} {service.url}/docs   (OpenAPI)",
+            f"  {'':<12} {service.url}/events (event feed, ?after=<position>)",
+            f"  {'':<12} database {_redact(service.database_url)}",
+        ]
+    lines += [
+        f"  {'kafka':<12} {kafka}",
+        f"  {'postgres':<12} {_redact(database_url)}",
+        f"  {'logs':<12} {services[0].log_file.parent if services else ''}",
+        "",
+        "Demo tokens (paste into your shell):",
+        "",
+    ]
+    for party in demo.PARTIES:
+        lines.append(f"export TOKEN_{party.id.upper()}={demo.token(party.id, 'agent')}")
+    lines.append(f"export TOKEN_ACME_ADMIN={demo.admin_token()}")
+    lines += [
+        "",
+        f'  curl -H "Authorization: Bearer $TOKEN_NORTHWIND" {services[0].url}/incidents'
+        if services else "",
+        "  more tokens: make -s token PARTY=<party> ROLE=<role>",
+        "",
+        "Ctrl-C stops everything (PostgreSQL data is kept in .village/pgdata).",
+    ]
+    _say("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="village-dev", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start PostgreSQL, the broker and every service; Ctrl-C stops")
+    run.add_argument("--pg-port", type=int, default=int(os.environ.get("VILLAGE_PG_PORT", PG_PORT)))
+    run.add_argument("--kafka-port", type=int,
+                     default=int(os.environ.get("VILLAGE_KAFKA_PORT", KAFKA_PORT)))
+    run.add_argument("--startup-timeout", type=float, default=90.0)
+    run.set_defaults(func=cmd_run)
+    tok = sub.add_parser("token", help="print a JWT for a demo party, nothing else")
+    tok.add_argument("party", help=", ".join(demo.PARTIES_BY_ID))
+    tok.add_argument("--role", default="agent")
+    tok.set_defaults(func=cmd_token)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
