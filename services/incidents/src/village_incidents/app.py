@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import AsyncIterator
@@ -48,8 +49,10 @@ def settings_from_env() -> Settings:
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               auto_close_hours: int = 120, auto_close_every: float = 60.0) -> FastAPI:
+               auto_close_hours: int | None = None, auto_close_every: float = 60.0) -> FastAPI:
     settings = settings or settings_from_env()
+    # The agreed quiet period after which a resolved incident closes by itself.
+    auto_close_hours = auto_close_hours or int(os.environ.get("INCIDENTS_AUTO_CLOSE_AFTER_HOURS", "120"))
     clock = clock or SystemClock()
     setup_telemetry(settings)
 
