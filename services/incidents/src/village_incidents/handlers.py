@@ -150,8 +150,12 @@ class IncidentHandlers:
                 # Another writer got there first. Without If-Match the caller asked for "the
                 # latest", so decide again on fresh state; with If-Match the answer is 412.
                 if not retry_conflicts or attempt == MAX_CONFLICT_RETRIES - 1:
+                    # Same answer as the stale-If-Match check: tell the caller where the incident is now.
+                    async with self.engine.connect() as conn:
+                        latest = await self.load(conn, err.stream_id)
                     raise Problem(412 if not retry_conflicts else 409, "concurrent-update",
-                                  f"incident {err.stream_id} changed concurrently; reload and retry") from err
+                                  f"incident {err.stream_id} changed concurrently; reload and retry",
+                                  current_version=latest.version if latest else None) from err
         raise AssertionError("unreachable")
 
     async def timeline(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> list[dict[str, Any]]:
