@@ -287,6 +287,8 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
             if note is None or note.deleted or not _note_visible(note, actor):
                 raise DomainError(404, "not-found", "no such note")
             _require(note.author_party == actor.party, "a note belongs to its author's party")
+            if state.status in TERMINAL:
+                raise _conflict(f"cannot change a note on an incident that is {state.status}")
             if isinstance(cmd, c.EditNote):
                 return [e.NoteEdited(note_id=note.id, author_party=note.author_party,
                                      note_visibility=note.visibility, body=cmd.body)]
@@ -318,7 +320,8 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
             if window is None:
                 raise _conflict("no impact window is open")
             ended = cmd.ended_at or now
-            if ended.isoformat() < str(window["started_at"]) or ended > now:
+            # Compare instants, not ISO text: offsets differ (12:00+02:00 is before 11:00+00:00).
+            if ended < datetime.fromisoformat(str(window["started_at"])) or ended > now:
                 raise _invalid("impact must end after it started and not in the future")
             return [e.ImpactEnded(started_at=str(window["started_at"]), ended_at=ended.isoformat())]
         case c.InviteCollaborator():
