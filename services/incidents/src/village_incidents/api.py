@@ -14,7 +14,7 @@ from village_platform.errors import PROBLEM_SCHEMA, Problem
 
 from . import readmodel, schemas as s
 from .domain import commands as c
-from .domain.incident import Party
+from .domain.incident import Party, role_of
 from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id
 from .views import present
 
@@ -121,12 +121,9 @@ async def get_incident(request: Request, incident_id: str, caller: Caller) -> JS
 def _visible_incident(state: Any, caller: Principal) -> JSONResponse:
     if state is None:
         raise Problem(404, "not-found", "no such incident")
-    view = present(state, caller)
-    from .domain.incident import role_of
-
     if role_of(state, c.Actor(caller.party, caller.kind, caller.user)) is None:
         raise Problem(404, "not-found", "no such incident")
-    return JSONResponse(view, headers={"ETag": etag(state.version)})
+    return JSONResponse(present(state, caller), headers={"ETag": etag(state.version)})
 
 
 @router.get("/incidents/{incident_id}/timeline", summary="What happened, as you may see it", responses=ERRORS,

@@ -12,6 +12,8 @@ from .domain.commands import Actor
 
 def present(state: Incident, principal: Principal) -> dict[str, Any]:
     role = role_of(state, Actor(principal.party, principal.kind, principal.user))
+    if role is None:  # a safeguard: callers answer 404 before they get here
+        raise LookupError(f"{principal.party} is not on incident {state.id}")
     working_party = role in ("owner", "provider", "service", "collaborator")
     notes = [
         {
