@@ -1,0 +1,254 @@
+"""The one apply path every consumer shares: Kafka runner, gap healing, rebuilds, DLQ replay.
+
+`Applier.apply` applies one event in ONE database transaction that also records it in
+`handled_events` and advances the stream's applied version in `stream_positions`, so the effect
+happens exactly once however often the event is delivered. Order per stream (incident) comes
+from the CloudEvents `sequence` extension (the stream version): an old version is skipped, a
+jump is healed by fetching the missing events from the owner's HTTP feed and applying them
+first (a broker that lost data, retention, a new consumer: all heal the same way).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
+
+from cloudevents.core.bindings.kafka import KafkaMessage, to_binary
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .clock import Clock
+from .cloudevent import from_kafka
+
+if TYPE_CHECKING:
+    from .feedclient import FeedClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumedEvent:
+    """An integration event as a consumer sees it, whether it came from Kafka or a feed."""
+
+    id: str
+    type: str
+    source: str
+    stream_id: str
+    sequence: int
+    position: int | None
+    time: datetime
+    data: dict[str, Any]
+    visibility: str
+    parties: list[str]
+    actor_party: str | None
+    traceparent: str | None
+
+    @classmethod
+    def from_cloudevent(cls, ce: CloudEvent) -> "ConsumedEvent":
+        ext = ce.get_extension
+        if not ce.get_subject() or ext("sequence") is None:
+            raise ValueError("a Village event needs a subject (stream id) and a sequence")
+        uuid.UUID(ce.get_id())  # handled_events keys on it: a malformed id is a poison message
+        data = ce.get_data()
+        if not isinstance(data, dict):
+            raise ValueError("event data is not a JSON object")
+        position = ext("position")
+        return cls(
+            id=ce.get_id(),
+            type=ce.get_type(),
+            source=ce.get_source(),
+            stream_id=ce.get_subject() or "",
+            sequence=int(ext("sequence")),
+            position=int(position) if position is not None else None,
+            time=_utc(ce.get_time()),
+            data=data,
+            visibility=ext("visibility") or "shared",
+            parties=(ext("parties") or "").split(),
+            actor_party=ext("actorparty") or None,
+            traceparent=ext("traceparent") or None,
+        )
+
+    @classmethod
+    def from_kafka(
+        cls, headers: Sequence[tuple[str, bytes]], key: Any, value: bytes
+    ) -> "ConsumedEvent":
+        return cls.from_cloudevent(from_kafka(list(headers), key, value))
+
+    @classmethod
+    def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> "ConsumedEvent":
+        meta = item.get("metadata") or {}
+        return cls(
+            id=str(item["id"]),
+            type=item["type"],
+            source=item.get("source") or source or "",
+            stream_id=item["stream_id"],
+            sequence=int(item["stream_version"]),
+            position=item.get("position"),
+            time=_utc(datetime.fromisoformat(item["recorded_at"])),
+            data=item["data"],
+            visibility=meta.get("visibility", "shared"),
+            parties=list(meta.get("parties", [])),
+            actor_party=meta.get("actor_party") or None,
+            traceparent=meta.get("traceparent") or None,
+        )
+
+    def to_kafka(self) -> KafkaMessage:
+        """Binary-mode CloudEvent again (for the DLQ and the dead_letters table)."""
+        attributes: dict[str, Any] = {
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "specversion": "1.0",
+            "subject": self.stream_id,
+            "time": self.time,
+            "datacontenttype": "application/json",
+            "partitionkey": self.stream_id,
+            "sequence": str(self.sequence),
+            "visibility": self.visibility,
+            "parties": " ".join(self.parties),
+            "actorparty": self.actor_party or "",
+        }
+        if self.position is not None:
+            attributes["position"] = str(self.position)
+        if self.traceparent:
+            attributes["traceparent"] = self.traceparent
+        return to_binary(CloudEvent(attributes=attributes, data=self.data), JSONFormat())
+
+
+def _utc(when: datetime | None) -> datetime:
+    if when is None:
+        raise ValueError("event has no time")
+    return when.astimezone(timezone.utc)
+
+
+Handler = Callable[[AsyncConnection, ConsumedEvent], Awaitable[None]]
+Routes = Mapping[str, Handler]
+
+
+class HandlerError(Exception):
+    """The read-model handler raised; retried a bounded number of times, then parked."""
+
+    def __init__(self, event: ConsumedEvent, cause: BaseException) -> None:
+        super().__init__(f"{event.type} {event.id}: {type(cause).__name__}: {cause}")
+        self.event, self.cause = event, cause
+
+
+class GapNotHealed(Exception):
+    """The owner's feed does not (yet) have the events a sequence jump needs; retried."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    applied_version: int
+
+
+APPLIED, SKIPPED = "applied", "skipped"
+Outcome = str | Gap
+Park = Callable[[ConsumedEvent, HandlerError], Awaitable[None]]
+
+_LOCK_STREAM = text(
+    "INSERT INTO stream_positions (consumer, stream_id, version) VALUES (:c, :s, 0)"
+    " ON CONFLICT DO NOTHING"
+)
+_VERSION = text(
+    "SELECT version FROM stream_positions WHERE consumer = :c AND stream_id = :s FOR UPDATE"
+)
+_HANDLED = text("SELECT 1 FROM handled_events WHERE consumer = :c AND event_id = CAST(:e AS uuid)")
+_MARK = text(
+    "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (:c, CAST(:e AS uuid), :t)"
+)
+_ADVANCE = text(
+    "UPDATE stream_positions SET version = GREATEST(version, :v)"
+    " WHERE consumer = :c AND stream_id = :s"
+)
+
+
+class Applier:
+    """The one apply path shared by the Kafka runner, gap healing and rebuilds."""
+
+    def __init__(
+        self,
+        name: str,
+        engine: AsyncEngine,
+        routes: Routes,
+        clock: Clock,
+        *,
+        max_retries: int = 3,
+        retry_backoff: float = 0.05,
+    ) -> None:
+        self.name, self.engine, self.routes, self.clock = name, engine, routes, clock
+        self.max_retries, self.retry_backoff = max_retries, retry_backoff
+
+    async def apply(self, event: ConsumedEvent) -> Outcome:
+        """One transaction: order check, handler, handled record, stream position."""
+        async with self.engine.begin() as conn:
+            version = await self.lock(conn, event)
+            if await self.is_handled(conn, event):
+                return SKIPPED  # duplicate delivery
+            if event.sequence <= version:
+                return SKIPPED  # replay of something already applied
+            if event.sequence > version + 1:
+                return Gap(version)
+            handler = self.routes.get(event.type)
+            if handler is not None:  # types nobody routes are handled by doing nothing
+                try:
+                    await handler(conn, event)
+                except Exception as exc:
+                    raise HandlerError(event, exc) from exc
+            await self.mark(conn, event)
+        return APPLIED
+
+    async def process(self, event: ConsumedEvent, feed: FeedClient | None, park: Park) -> None:
+        """Apply with bounded retries, healing gaps from `feed`; park what keeps failing."""
+        failures = 0
+        while True:
+            try:
+                outcome = await self.apply(event)
+            except HandlerError as exc:
+                failures += 1
+                if failures > self.max_retries:
+                    log.error("parking event after %d attempts: %s", failures, exc)
+                    await park(event, exc)
+                    return
+                await asyncio.sleep(self.retry_backoff * 2 ** (failures - 1))
+                continue
+            if not isinstance(outcome, Gap):
+                return
+            for missing in await self._missing(event, outcome.applied_version, feed):
+                await self.process(missing, feed, park)
+
+    async def _missing(
+        self, event: ConsumedEvent, applied: int, feed: FeedClient | None
+    ) -> list[ConsumedEvent]:
+        wanted = range(applied + 1, event.sequence)
+        if feed is None:
+            raise GapNotHealed(
+                f"{event.stream_id}: versions {wanted.start}..{wanted.stop - 1} missing, no feed"
+            )
+        found = {
+            e.sequence: e for e in await feed.stream_events(event.stream_id) if e.sequence in wanted
+        }
+        if len(found) != len(wanted):
+            raise GapNotHealed(
+                f"{event.stream_id}: feed lacks versions {sorted(set(wanted) - set(found))}"
+            )
+        log.info("healed gap from feed", extra={"stream_id": event.stream_id, "events": len(found)})
+        return [found[v] for v in wanted]
+
+    async def lock(self, conn: AsyncConnection, event: ConsumedEvent) -> int:
+        # The row lock serialises instances that briefly share a partition during a rebalance.
+        await conn.execute(_LOCK_STREAM, {"c": self.name, "s": event.stream_id})
+        return (await conn.execute(_VERSION, {"c": self.name, "s": event.stream_id})).scalar_one()
+
+    async def is_handled(self, conn: AsyncConnection, event: ConsumedEvent) -> bool:
+        return bool(await conn.scalar(_HANDLED, {"c": self.name, "e": event.id}))
+
+    async def mark(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        await conn.execute(_MARK, {"c": self.name, "e": event.id, "t": self.clock.now()})
+        await conn.execute(_ADVANCE, {"c": self.name, "s": event.stream_id, "v": event.sequence})

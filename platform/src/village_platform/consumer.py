@@ -1,0 +1,179 @@
+"""The Kafka consumer runner every service uses: at-least-once delivery, effects exactly once.
+
+A service gives a routing table (event type -> `async def handler(conn, event)`), its topics and
+the owners' feeds. Each record is applied through `Applier` (one transaction: read-model change,
+`handled_events`, `stream_positions`); its offset is committed only after that commit. A crash
+between the two redelivers the record, and the handled record makes the redelivery a no-op.
+Poison messages go to the dead-letter path in dlq.py after bounded retries; infrastructure
+faults (database, the owner's feed) are retried until they clear or `stop` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Mapping, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .applier import Applier, ConsumedEvent, GapNotHealed, Handler, HandlerError, Routes
+from .clock import Clock
+from .dlq import park, publish_dead_letter, record_dead_letter
+from .feedclient import FeedClient
+from .kafka import make_producer
+from .settings import Settings
+from .telemetry import extract_headers, incident_id_var
+
+__all__ = ["ConsumedEvent", "ConsumerRunner", "GapNotHealed", "Handler", "HandlerError", "Routes"]
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("village.consumer")
+
+
+class ConsumerRunner:
+    """Kafka consumer group `name` applying `routes`; `run(stop)` until stop is set."""
+
+    def __init__(
+        self,
+        name: str,
+        engine: AsyncEngine,
+        settings: Settings,
+        topics: Sequence[str],
+        routes: Routes,
+        feeds: Mapping[str, FeedClient],
+        clock: Clock,
+        max_retries: int = 3,
+        *,
+        retry_backoff: float = 0.05,
+        infra_backoff_max: float = 5.0,
+        **consumer_options: Any,
+    ) -> None:
+        self.name, self.settings, self.topics, self.feeds = name, settings, list(topics), feeds
+        self.applier = Applier(
+            name, engine, routes, clock, max_retries=max_retries, retry_backoff=retry_backoff
+        )
+        self.infra_backoff_max = infra_backoff_max
+        self.consumer_options = consumer_options  # e.g. session_timeout_ms, passed to aiokafka
+        self.consumer: AIOKafkaConsumer | None = None
+        self.processed = 0  # records applied or skipped (duplicates, replays)
+        self.parked = 0  # events dead-lettered
+        self.committed = 0  # records whose offset is committed
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop`: the in-flight message is finished and committed first."""
+        consumer = self.consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=self.name,
+            client_id=f"village-{self.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **self.consumer_options,
+        )
+        producer = make_producer(self.settings)
+        await producer.start()
+        try:
+            await consumer.start()
+            stopping = asyncio.ensure_future(stop.wait())
+            try:
+                while not stop.is_set():
+                    fetch = asyncio.ensure_future(
+                        consumer.getmany(timeout_ms=1000, max_records=100)
+                    )
+                    await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
+                    if not fetch.done():
+                        fetch.cancel()  # uncommitted: redelivered after restart
+                        break
+                    for tp, records in fetch.result().items():
+                        for record in records:
+                            if stop.is_set() or not await self._consume(record, producer, stop):
+                                return
+                            await self._commit(consumer, tp, record.offset + 1)
+                            self.committed += 1
+            finally:
+                stopping.cancel()
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+        await consumer.commit({tp: offset})
+
+    async def _consume(
+        self, record: ConsumerRecord, producer: AIOKafkaProducer, stop: asyncio.Event
+    ) -> bool:
+        """Process one record; False if `stop` came while waiting out an infrastructure fault."""
+        headers = list(record.headers or [])
+        try:
+            event = ConsumedEvent.from_kafka(headers, record.key, record.value)
+        except Exception as exc:  # unparseable: deterministic, so straight to the DLQ
+            error = f"unparseable event: {exc!r}"
+            await publish_dead_letter(
+                producer, self.name, record.topic, record.key, headers, record.value, error
+            )
+            async with self.applier.engine.begin() as conn:
+                await record_dead_letter(
+                    conn, self.name, record.topic, headers, record.value, error, self.applier.clock
+                )
+            self.parked += 1
+            return True
+
+        async def park_failed(failed: ConsumedEvent, error: HandlerError) -> None:
+            # The record itself keeps its own headers; an event fetched from a feed is re-encoded.
+            if failed.id == event.id:
+                failed_headers, value = headers, record.value
+            else:
+                message = failed.to_kafka()
+                failed_headers, value = list(message.headers.items()), message.value
+            await publish_dead_letter(
+                producer,
+                self.name,
+                record.topic,
+                failed.stream_id.encode(),
+                failed_headers,
+                value,
+                str(error),
+            )
+            if await park(self.applier, failed, str(error), record.topic, failed_headers, value):
+                self.parked += 1
+
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.consumer.group.name": self.name,
+            "messaging.kafka.offset": record.offset,
+            "messaging.message.id": event.id,
+            "messaging.kafka.message.key": event.stream_id,
+            "cloudevents.event_type": event.type,
+            "village.incident_id": event.stream_id,
+        }
+        token = incident_id_var.set(event.stream_id)
+        delay = 0.1
+        try:
+            with tracer.start_as_current_span(
+                f"{record.topic} process",
+                context=extract_headers(headers),
+                kind=SpanKind.CONSUMER,
+                attributes=attributes,
+            ):
+                while True:
+                    try:
+                        await self.applier.process(event, self.feeds.get(record.topic), park_failed)
+                        self.processed += 1
+                        return True
+                    except Exception:  # feed or database unreachable, gap not healed: wait, retry
+                        log.exception(
+                            "consumer %s: cannot process %s yet; retrying", self.name, event.id
+                        )
+                        try:
+                            await asyncio.wait_for(stop.wait(), delay)
+                            return False
+                        except asyncio.TimeoutError:
+                            delay = min(delay * 2, self.infra_backoff_max)
+        finally:
+            incident_id_var.reset(token)

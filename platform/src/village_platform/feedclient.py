@@ -1,0 +1,108 @@
+"""Reading another service's event feed (`GET /events`) for gap healing and rebuilds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+import httpx
+
+from .applier import ConsumedEvent
+from .auth import mint_token
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[ConsumedEvent]
+    next_after: int
+
+
+class FeedClient:
+    """Pages an owner's feed with a service token; `source` names the owner for old feeds."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        source: str | None = None,
+        page_size: int = 500,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url, self.source, self.page_size = base_url.rstrip("/"), source, page_size
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    @classmethod
+    def for_consumer(
+        cls, base_url: str, settings: Settings, consumer: str, **options: object
+    ) -> "FeedClient":
+        """A client whose service token names the consumer as the calling party."""
+        token = mint_token(settings, party=consumer, kind="service", roles=["service"])
+        return cls(base_url, token, **options)  # type: ignore[arg-type]
+
+    async def page(
+        self, after: int = 0, limit: int | None = None, stream_id: str | None = None
+    ) -> FeedPage:
+        params: dict[str, str | int] = {"after": after, "limit": limit or self.page_size}
+        if stream_id is not None:
+            params["stream_id"] = stream_id
+        response = await self._http.get("/events", params=params)
+        response.raise_for_status()
+        body = response.json()
+        items = [ConsumedEvent.from_feed_item(item, self.source) for item in body["items"]]
+        return FeedPage(items=items, next_after=int(body["next_after"]))
+
+    async def events(
+        self, after: int = 0, stream_id: str | None = None
+    ) -> AsyncIterator[ConsumedEvent]:
+        """Every event after `after`, page by page, in feed (global position) order."""
+        while True:
+            page = await self.page(after, stream_id=stream_id)
+            for item in page.items:
+                yield item
+            if len(page.items) < self.page_size:
+                return
+            after = page.next_after
+
+    async def stream_events(self, stream_id: str) -> list[ConsumedEvent]:
+        """One stream's published events, in version order."""
+        found = [e async for e in self.events(0, stream_id=stream_id)]
+        return sorted(found, key=lambda e: e.sequence)
+
+    async def latest_position(self) -> int:
+        """The highest published position, probed with one-item pages (exponential + bisection)."""
+
+        async def beyond(position: int) -> int | None:
+            page = await self.page(position, limit=1)
+            return page.items[0].position if page.items else None
+
+        first = await beyond(0)
+        if first is None:
+            return 0
+        # Keep an event beyond `low` and none beyond `high`; then `high` is the last position.
+        low, high, step = 0, first, 1024
+        while await beyond(high) is not None:
+            low, high, step = high, high + step, step * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if await beyond(middle) is None:
+                high = middle
+            else:
+                low = middle
+        return high
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "FeedClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

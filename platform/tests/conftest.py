@@ -1,0 +1,363 @@
+"""Fixtures for the platform's integration tests: real PostgreSQL, real Kafka-protocol broker.
+
+`stack` comes from the `village_devstack.testing` plugin when it is registered; without it the
+tests use DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS (a local PostgreSQL and a tansu broker).
+Each test gets an *owner* (its own database with the platform tables, an EventStore, a Relay
+publishing to a fresh topic, and its feed served by uvicorn on a free port) and a *consumer*
+database holding a tiny read model, `applied`, without unique keys so a double apply shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from village_platform.applier import ConsumedEvent
+from village_platform.clock import ManualClock
+from village_platform.cloudevent import to_kafka
+from village_platform.consumer import ConsumerRunner
+from village_platform.errors import install_problem_handlers
+from village_platform.eventstore import EventStore, NewEvent, StoredEvent
+from village_platform.feed import feed_router
+from village_platform.feedclient import FeedClient
+from village_platform.kafka import ensure_topics, make_producer
+from village_platform.relay import Relay
+from village_platform.settings import Settings
+from village_platform.storage_schema import UPGRADE
+
+EVENT = "village.test.happened.v1"
+READ_MODEL = """
+CREATE TABLE applied (
+    n          bigserial PRIMARY KEY,
+    consumer   text NOT NULL,
+    event_id   uuid NOT NULL,
+    stream_id  text NOT NULL,
+    sequence   integer NOT NULL,
+    type       text NOT NULL,
+    data       jsonb NOT NULL
+)
+"""
+
+
+async def poll_until(
+    condition: Callable[[], Awaitable[bool] | bool], timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[None]]:
+    """`await eventually(condition, timeout, what)`: poll instead of sleeping."""
+    return poll_until
+
+
+@dataclass
+class _EnvStack:
+    database_url: str
+    kafka_bootstrap: str
+
+
+@pytest.fixture(scope="session")
+def platform_stack(request: pytest.FixtureRequest) -> Any:
+    try:
+        return request.getfixturevalue("stack")
+    except pytest.FixtureLookupError:
+        return _EnvStack(
+            os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+            os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
+        )
+
+
+def _server_dsn(stack: Any) -> str:
+    return (
+        make_url(stack.database_url)
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+
+
+@pytest.fixture(scope="session")
+async def template_database(platform_stack: Any) -> AsyncIterator[str]:
+    """A database with the platform tables and the test read model, copied for every test."""
+    name = f"village_ptest_tmpl_{uuid.uuid4().hex[:10]}"
+    server = _server_dsn(platform_stack)
+    admin = await asyncpg.connect(server)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    conn = await asyncpg.connect(
+        make_url(server).set(database=name).render_as_string(hide_password=False)
+    )
+    try:
+        for statement in [*UPGRADE, READ_MODEL]:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+    yield name
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+async def new_database(
+    platform_stack: Any, template_database: str
+) -> AsyncIterator[Callable[[], Awaitable[AsyncEngine]]]:
+    """`await new_database()`: an engine on a fresh copy of the template database."""
+    server = _server_dsn(platform_stack)
+    admin = await asyncpg.connect(server)
+    made: list[tuple[str, AsyncEngine]] = []
+
+    async def make() -> AsyncEngine:
+        name = f"village_ptest_{uuid.uuid4().hex[:12]}"
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        url = make_url(server).set(drivername="postgresql+asyncpg", database=name)
+        engine = create_async_engine(url.render_as_string(hide_password=False), pool_size=5)
+        made.append((name, engine))
+        return engine
+
+    yield make
+    for name, engine in made:
+        await engine.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+def _settings(stack: Any, service: str) -> Settings:
+    return Settings(
+        service=service,
+        database_url=stack.database_url,
+        kafka_bootstrap_servers=stack.kafka_bootstrap,
+        kafka_partitions=3,
+    )
+
+
+@dataclass
+class Owner:
+    """The owning side: event store, relay to `topic`, feed served at `feed_url`."""
+
+    engine: AsyncEngine
+    store: EventStore
+    relay: Relay
+    producer: AIOKafkaProducer
+    settings: Settings
+    topic: str
+    feed_url: str
+    source: str = "owner"
+    versions: dict[str, int] = field(default_factory=dict)
+
+    async def append(
+        self, stream_id: str, *datas: dict[str, Any], type: str = EVENT, **metadata: Any
+    ) -> list[StoredEvent]:
+        meta = {
+            "parties": ["acme", "northwind", "village"],
+            "visibility": "shared",
+            "actor_party": "northwind",
+            **metadata,
+        }
+        version = self.versions.get(stream_id, 0)
+        async with self.engine.begin() as conn:
+            stored = await self.store.append(
+                conn, stream_id, version, [NewEvent(type, d) for d in datas], meta
+            )
+        self.versions[stream_id] = version + len(datas)
+        return stored
+
+    async def publish(self) -> int:
+        """Run the relay until nothing is pending."""
+        total = 0
+        while n := await self.relay.publish_pending():
+            total += n
+        return total
+
+    async def published(self, stream_id: str) -> list[StoredEvent]:
+        async with self.engine.connect() as conn:
+            return await self.store.load(conn, stream_id)
+
+    async def send_raw(self, topic: str, *events: StoredEvent) -> None:
+        """Put events on `topic` directly (duplicates, replays, out-of-order delivery)."""
+        for event in events:
+            message = to_kafka(event, self.source)
+            await self.producer.send_and_wait(
+                topic,
+                key=event.stream_id.encode(),
+                value=message.value,
+                headers=list(message.headers.items()),
+            )
+
+    def feed(self, consumer: str, **options: Any) -> FeedClient:
+        return FeedClient.for_consumer(
+            self.feed_url, self.settings, consumer, source=self.source, **options
+        )
+
+
+def feed_app(engine: AsyncEngine, store: EventStore, settings: Settings) -> FastAPI:
+    app = FastAPI(title="owner")
+    app.state.engine, app.state.store, app.state.settings = engine, store, settings
+    install_problem_handlers(app)
+    app.include_router(feed_router())
+    return app
+
+
+@pytest.fixture
+async def owner(
+    platform_stack: Any, new_database: Callable[[], Awaitable[AsyncEngine]]
+) -> AsyncIterator[Owner]:
+    engine = await new_database()
+    settings = _settings(platform_stack, "owner")
+    topic = f"ptest.{uuid.uuid4().hex[:10]}"
+    await ensure_topics(settings, [topic])
+    producer = make_producer(settings)
+    await producer.start()
+    store = EventStore(ManualClock())
+    relay = Relay(engine, producer, topic, "owner", ManualClock())
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(feed_app(engine, store, settings), log_level="warning", lifespan="off")
+    )
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    await poll_until(lambda: server.started, 10, "feed server")
+    try:
+        yield Owner(engine, store, relay, producer, settings, topic, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+        await producer.stop()
+
+
+@dataclass
+class ReadModel:
+    """The consumer side: its database and a routing table writing the `applied` table."""
+
+    engine: AsyncEngine
+    settings: Settings
+    attempts: dict[str, int] = field(default_factory=dict)
+    poison_fixed: bool = False
+    seen: list[ConsumedEvent] = field(default_factory=list)
+
+    async def handle(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        self.attempts[event.id] = self.attempts.get(event.id, 0) + 1
+        self.seen.append(event)
+        if event.data.get("poison") and not self.poison_fixed:
+            raise ValueError("poison event: cannot apply")
+        await conn.execute(
+            text(
+                "INSERT INTO applied (consumer, event_id, stream_id, sequence, type, data)"
+                " VALUES ('test', CAST(:id AS uuid), :s, :q, :t, CAST(:d AS jsonb))"
+            ),
+            {
+                "id": event.id,
+                "s": event.stream_id,
+                "q": event.sequence,
+                "t": event.type,
+                "d": json.dumps(event.data),
+            },
+        )
+
+    @property
+    def routes(self) -> dict[str, Any]:
+        return {EVENT: self.handle}
+
+    async def rows(self) -> list[tuple[str, int, str]]:
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                text("SELECT stream_id, sequence, CAST(event_id AS text) FROM applied ORDER BY n")
+            )
+            return [tuple(r) for r in result]
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(text(sql), params)
+
+    async def reset(self, conn: AsyncConnection) -> None:
+        await conn.execute(text("TRUNCATE applied"))
+
+
+@pytest.fixture
+async def read_model(
+    platform_stack: Any, new_database: Callable[[], Awaitable[AsyncEngine]]
+) -> ReadModel:
+    return ReadModel(await new_database(), _settings(platform_stack, "reader"))
+
+
+@pytest.fixture
+async def runners() -> AsyncIterator[Callable[[Any], tuple[asyncio.Event, asyncio.Task[None]]]]:
+    """`stop, task = runners(runner)`: run a ConsumerRunner; stopped at teardown."""
+    started: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    def start(runner: Any) -> tuple[asyncio.Event, asyncio.Task[None]]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        started.append((stop, task))
+        return stop, task
+
+    yield start
+    for stop, task in started:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+
+
+# tansu rebalances a restarted group member only after the session times out; keep it short.
+# (Apache Kafka's group.min.session.timeout.ms is 6000: set VILLAGE_TEST_SESSION_TIMEOUT_MS.)
+_SESSION_MS = int(os.environ.get("VILLAGE_TEST_SESSION_TIMEOUT_MS", "2000"))
+GROUP_OPTIONS = {
+    "session_timeout_ms": _SESSION_MS,
+    "heartbeat_interval_ms": max(_SESSION_MS // 6, 100),
+    "rebalance_timeout_ms": _SESSION_MS,
+}
+
+
+@pytest.fixture
+async def make_runner() -> AsyncIterator[Callable[..., ConsumerRunner]]:
+    """`make_runner(owner, read_model, topic=, name=, routes=, runner_class=, **options)`."""
+    clients: list[FeedClient] = []
+
+    def make(
+        owner: Owner,
+        model: ReadModel,
+        *,
+        topic: str | None = None,
+        name: str | None = None,
+        routes: dict[str, Any] | None = None,
+        runner_class: type[ConsumerRunner] = ConsumerRunner,
+        **options: Any,
+    ) -> ConsumerRunner:
+        name = name or f"reader-{uuid.uuid4().hex[:8]}"
+        topic = topic or owner.topic
+        feeds = {topic: owner.feed(name)}
+        clients.append(feeds[topic])
+        routes = routes if routes is not None else model.routes
+        options = {**GROUP_OPTIONS, **options}
+        clock = ManualClock()
+        return runner_class(
+            name, model.engine, model.settings, [topic], routes, feeds, clock, **options
+        )
+
+    return make

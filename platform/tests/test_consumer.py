@@ -1,0 +1,160 @@
+"""Consumer runner against a real PostgreSQL and broker: duplicates, replays, gaps, traces."""
+
+from __future__ import annotations
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from village_platform.consumer import ConsumedEvent
+from village_platform.telemetry import current_traceparent, incident_id_var
+
+EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)
+
+
+async def test_kafka_and_feed_yield_equal_events(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    await owner.append("inc-1", {"n": 1}, {"n": 2}, visibility="restricted", traceparent=None)
+    await owner.append("inc-2", {"n": 3}, actor_party="acme")
+    assert await owner.publish() == 3
+    runner = make_runner(owner, read_model)
+    runners(runner)
+    await eventually(lambda: runner.committed == 3, what="3 records")
+
+    async with owner.feed("reader") as feed:
+        from_feed = [e async for e in feed.events()]
+    from_kafka = sorted(read_model.seen, key=lambda e: e.position or 0)
+    assert from_kafka == from_feed
+    first = from_feed[0]
+    assert isinstance(first, ConsumedEvent)
+    assert (first.stream_id, first.sequence, first.position, first.source) == (
+        "inc-1",
+        1,
+        1,
+        "owner",
+    )
+    assert first.visibility == "restricted" and first.parties == ["acme", "northwind", "village"]
+
+
+async def test_duplicate_delivery_is_applied_once(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    events = await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
+    await owner.publish()
+    published = await owner.published("inc-1")
+    await owner.send_raw(owner.topic, published[1], published[1])  # the same message twice more
+    runner = make_runner(owner, read_model)
+    runners(runner)
+    await eventually(lambda: runner.committed == 5, what="5 records")
+
+    assert await read_model.rows() == [
+        ("inc-1", v, str(e.event_id)) for v, e in enumerate(events, 1)
+    ]
+    assert (
+        await read_model.scalar(
+            "SELECT count(*) FROM handled_events WHERE consumer = :c", c=runner.name
+        )
+        == 3
+    )
+
+
+async def test_replayed_old_events_are_skipped_by_stream_position(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
+    await owner.publish()
+    runner = make_runner(owner, read_model)
+    runners(runner)
+    await eventually(lambda: runner.committed == 3, what="3 records")
+    # Handled records pruned (or a restored backup): the stream position alone must hold.
+    async with read_model.engine.begin() as conn:
+        from sqlalchemy import text
+
+        await conn.execute(text("DELETE FROM handled_events"))
+    published = await owner.published("inc-1")
+    await owner.send_raw(owner.topic, published[0], published[1])
+    await eventually(lambda: runner.committed == 5, what="5 records")
+
+    assert [r[1] for r in await read_model.rows()] == [1, 2, 3]
+    assert (
+        await read_model.scalar(
+            "SELECT version FROM stream_positions WHERE consumer = :c AND stream_id = 'inc-1'",
+            c=runner.name,
+        )
+        == 3
+    )
+
+
+async def test_gap_heals_from_the_owners_feed(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    await owner.append("inc-a", {"n": 1}, {"n": 2}, {"n": 3})
+    await owner.append("inc-b", *({"n": i} for i in range(1, 6)))
+    await owner.publish()  # to owner.topic; the consumer listens to a lossy copy instead
+    a, b = await owner.published("inc-a"), await owner.published("inc-b")
+    lossy = f"{owner.topic}.lossy"
+    from village_platform.kafka import ensure_topics
+
+    await ensure_topics(owner.settings, [lossy])
+    # inc-a arrives 1, 3, 2 (out of order); inc-b only its 5th event (the broker lost 1-4).
+    await owner.send_raw(lossy, a[0], a[2], a[1], b[4])
+    runner = make_runner(owner, read_model, topic=lossy)
+    runners(runner)
+    await eventually(lambda: runner.committed == 4, what="4 records")
+
+    rows = await read_model.rows()
+    assert [r[1] for r in rows if r[0] == "inc-a"] == [1, 2, 3]
+    assert [r[1] for r in rows if r[0] == "inc-b"] == [1, 2, 3, 4, 5]
+    assert len({r[2] for r in rows}) == len(rows) == 8
+
+
+async def test_unrouted_event_types_advance_the_stream(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    await owner.append("inc-1", {"n": 1})
+    await owner.append("inc-1", {"n": 2}, type="village.test.ignored.v1")
+    await owner.append("inc-1", {"n": 3})
+    await owner.publish()
+    runner = make_runner(owner, read_model)
+    runners(runner)
+    await eventually(lambda: runner.committed == 3, what="3 records")
+    assert [r[1] for r in await read_model.rows()] == [1, 3]
+    assert (
+        await read_model.scalar(
+            "SELECT version FROM stream_positions WHERE consumer = :c", c=runner.name
+        )
+        == 3
+    )
+
+
+async def test_consume_span_continues_the_producers_trace(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with trace.get_tracer("test").start_as_current_span("partner request") as request_span:
+        await owner.append("inc-traced", {"n": 1}, traceparent=current_traceparent())
+    await owner.publish()
+    seen_incident: list[str | None] = []
+
+    async def handler(conn, event) -> None:
+        seen_incident.append(incident_id_var.get())
+
+    runner = make_runner(owner, read_model, routes={EVENT: handler})
+    runners(runner)
+    await eventually(lambda: runner.committed == 1, what="1 record")
+
+    spans = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CONSUMER]
+    assert len(spans) == 1
+    span = spans[0]
+    assert span.context.trace_id == request_span.get_span_context().trace_id
+    assert span.attributes["messaging.system"] == "kafka"
+    assert span.attributes["messaging.destination.name"] == owner.topic
+    assert span.attributes["messaging.consumer.group.name"] == runner.name
+    assert seen_incident == ["inc-traced"]
