@@ -147,6 +147,27 @@ async def feed(client: httpx.AsyncClient, stream_id: str) -> list[dict[str, Any]
         after = page["next_after"]
 
 
+def service_token() -> str:
+    """A service principal's token (sees every published event), like the escalation service's."""
+    from village_platform.auth import mint_token
+    from village_platform.settings import Settings
+
+    return mint_token(Settings(), "escalation", "service", roles=["service"])
+
+
+async def wait_published(client: httpx.AsyncClient, incident_id: str, count: int,
+                         timeout: float = 20.0) -> list[dict[str, Any]]:
+    """Wait until exactly `count` events of the incident are on `client`'s feed; return them.
+    Fails at once if more show up."""
+
+    async def exactly() -> list[dict[str, Any]] | None:
+        items = await feed(client, incident_id)
+        assert len(items) <= count, f"{len(items)} events of {incident_id} on the feed, expected {count}"
+        return items if len(items) == count else None
+
+    return await eventually(exactly, timeout=timeout, what=f"{count} events of {incident_id} on the feed")
+
+
 async def current_version(client: httpx.AsyncClient, incident_id: str) -> int:
     response = await client.get(f"/incidents/{incident_id}")
     return assert_ok(response)["version"]

@@ -8,23 +8,11 @@ from e2e_support import (
     assert_ok,
     assert_problem,
     current_version,
-    eventually,
-    feed,
     incident_body,
     open_incident,
     unique,
+    wait_published,
 )
-
-
-async def published(client, incident_id: str, count: int) -> list[dict]:
-    """Wait until the feed holds exactly `count` events of the incident; return them."""
-
-    async def exactly() -> list[dict] | None:
-        items = await feed(client, incident_id)
-        assert len(items) <= count, f"{len(items)} events on the feed, expected {count}"
-        return items if len(items) == count else None
-
-    return await eventually(exactly, what=f"{count} events of {incident_id} on the feed")
 
 
 # --------------------------------------------------------------------------- If-Match
@@ -47,7 +35,7 @@ async def test_two_updates_with_the_same_if_match_one_wins(api) -> None:
         problem = assert_problem(loser, 412)
         assert problem["current_version"] == version + 1, problem
         assert await current_version(northwind, iid) == version + 1
-        items = await published(northwind, iid, version + 1)
+        items = await wait_published(northwind, iid, version + 1)
         assert [i["type"] for i in items][-1] == "village.incident.note_added.v1"
 
 
@@ -63,12 +51,12 @@ async def test_stale_if_match_is_412_and_appends_nothing(api) -> None:
         assert problem["current_version"] == 2
     assert_problem(await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"If-Match": "garbage"}), 412)
     assert await current_version(northwind, iid) == 2
-    await published(northwind, iid, 2)
+    await wait_published(northwind, iid, 2)
 
     # the current version still works, and is the very next event
     assert_ok(await northwind.post(f"/incidents/{iid}/notes", json={"body": "on time"}, headers={"If-Match": '"2"'}),
               version=3)
-    items = await published(northwind, iid, 3)
+    items = await wait_published(northwind, iid, 3)
     assert [i["stream_version"] for i in items] == [1, 2, 3]
 
 
@@ -100,7 +88,7 @@ async def test_same_key_and_body_replays_the_stored_response(api) -> None:
     assert [a.headers.get("Idempotent-Replayed") for a in acks] == [None, "true", "true"]
     assert all(a.json() == acks[0].json() for a in acks)
     assert await current_version(northwind, iid) == 2
-    await published(northwind, iid, 2)
+    await wait_published(northwind, iid, 2)
 
 
 async def test_same_key_with_another_body_is_422(api) -> None:
@@ -155,7 +143,7 @@ async def test_concurrent_retries_with_one_key_create_one_incident(api) -> None:
     listed = (await northwind.get("/incidents", params={"external_id": body["external_refs"][0]["id"]})).json()
     assert [i["id"] for i in listed["items"]] == [iid]
     assert await current_version(northwind, iid) == 1
-    await published(northwind, iid, 1)
+    await wait_published(northwind, iid, 1)
     # a late retry replays
     late = await northwind.post("/incidents", json=body, headers={"Idempotency-Key": key})
     assert late.status_code == 201 and late.headers["Idempotent-Replayed"] == "true"

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from village_platform.auth import mint_token
-from village_platform.settings import Settings
-
 from e2e_support import (
     TOPIC,
     assert_ok,
@@ -17,16 +14,12 @@ from e2e_support import (
     header_map,
     incident_body,
     schema_checker,
+    service_token,
     unique,
 )
 
 TRACEPARENT = re.compile(r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 SOURCE = "/village/incidents"
-
-
-def service_token() -> str:
-    """A service principal (sees every event on the feed), like the escalation service's."""
-    return mint_token(Settings(), "escalation", "service", roles=["service"])
 
 
 async def test_full_lifecycle_over_http_kafka_and_feed(api, kafka_reader) -> None:
