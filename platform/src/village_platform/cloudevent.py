@@ -47,6 +47,12 @@ def to_kafka(event: StoredEvent, source: str) -> KafkaMessage:
 
 def from_kafka(headers: list[tuple[str, bytes]] | dict[str, bytes], key: Any, value: bytes) -> CloudEvent:
     """Parse a binary-mode CloudEvent; unknown or duplicate non-`ce_` headers are ignored."""
-    if not isinstance(headers, dict):
-        headers = {k: v for k, v in headers}
-    return from_binary(KafkaMessage(headers=headers, key=key, value=value), _FORMAT, CloudEvent)
+    items = headers.items() if isinstance(headers, dict) else headers
+    # Only `ce_*` and content-type are the event's; other headers (traceparent, anything a
+    # producer or broker adds, null-valued ones) must not break decoding.
+    ce_headers = {
+        k: v
+        for k, v in items
+        if v is not None and (k.lower().startswith("ce_") or k.lower() == "content-type")
+    }
+    return from_binary(KafkaMessage(headers=ce_headers, key=key, value=value), _FORMAT, CloudEvent)

@@ -7,13 +7,21 @@ in `(tx_id, id)` order, and give each a gap-free `position` as we publish it. Ap
 wait for each other; the cost is that one long-open transaction delays publication (lag is
 reported by `lag()`). One relay per database publishes at a time (a session advisory lock);
 others stand by.
+
+Per-stream order: `tx_id` is really an ordering key, `greatest(own xid, key of the version it
+follows)` (EventStore.append), because a transaction may take its xid before reading the stream
+and then append after a younger transaction's version. The key is never below the writer's own
+xid, so `key < xmin` still implies the writer has finished.
+
+Caveat: xids are cluster-wide, so an open transaction in *any* database on the server (another
+service's, a psql session left idle in transaction) holds publication back. Watch `lag()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -25,23 +33,33 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .clock import Clock
 from .cloudevent import to_kafka
-from .eventstore import _row_to_event
+from .eventstore import StoredEvent, _row_to_event
 from .telemetry import context_from_traceparent, inject_headers
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.relay")
 
 RELAY_LOCK_KEY = 0x76696C6C  # "vill": one relay per service database publishes
+# Held for the length of one publish_pending transaction, so that positions are handed out by
+# one publisher at a time even when publish_pending is called outside `run` (or a relay lost
+# its session lock with its listener connection). Advisory locks are per database.
+BATCH_LOCK_KEY = 0x76696C6D
 
+# No FOR UPDATE: row locks would give the relay transaction an xid while it waits for the
+# broker, and every xid in flight holds back pg_snapshot_xmin for every relay on the server.
 _PENDING = text(
     "SELECT id, event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
     " FROM events WHERE position IS NULL"
     " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-    " ORDER BY tx_id, id LIMIT :limit FOR UPDATE"
+    " ORDER BY tx_id, id LIMIT :limit"
 )
+# Positions are gap-free: max + 1.. under BATCH_LOCK_KEY (a sequence would leave holes whenever
+# a batch rolls back because the broker failed).
+_NEXT_POSITION = text("SELECT coalesce(max(position), 0) + 1 FROM events")
 _ASSIGN = text(
-    "UPDATE events SET position = nextval('events_position_seq'), published_at = :now"
-    " WHERE id = :id RETURNING position"
+    "UPDATE events AS e SET position = v.position, published_at = :now"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:positions AS bigint[])) AS v(id, position)"
+    " WHERE e.id = v.id AND e.position IS NULL"
 )
 
 
@@ -73,87 +91,143 @@ class Relay:
         self.published = 0
 
     async def publish_pending(self) -> int:
-        """Publish one batch; returns how many events went out."""
+        """Publish one batch; returns how many events went out.
+
+        Positions are recorded only once the broker has acknowledged every message of the batch
+        (acks=all); if the broker fails, nothing is recorded and the batch goes out again
+        (at-least-once: consumers deduplicate by event id).
+        """
         async with self.engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": BATCH_LOCK_KEY})
             rows = (await conn.execute(_PENDING, {"limit": self.batch_size})).all()
             if not rows:
                 return 0
-            now = self.clock.now()
-            futures = []
-            for row in rows:
-                position = (await conn.execute(_ASSIGN, {"id": row.id, "now": now})).scalar_one()
-                event = _row_to_event(row)
-                event = type(event)(**{**event.__dict__, "position": position})
-                message = to_kafka(event, self.source)
-                headers = dict(message.headers)
-                parent = context_from_traceparent(event.metadata.get("traceparent"))
-                with tracer.start_as_current_span(
-                    f"{self.topic} publish",
-                    context=parent,
-                    kind=SpanKind.PRODUCER,
-                    attributes={
-                        "messaging.system": "kafka",
-                        "messaging.destination.name": self.topic,
-                        "messaging.message.id": str(event.event_id),
-                        "village.incident_id": event.stream_id,
-                    },
-                ):
-                    inject_headers(headers)
-                futures.append(
-                    await self.producer.send(
-                        self.topic,
-                        key=event.stream_id.encode(),
-                        value=message.value,
-                        headers=list((k, v) for k, v in headers.items()),
-                    )
-                )
-            # Commit positions only once the broker has every message (acks=all).
+            first = (await conn.execute(_NEXT_POSITION)).scalar_one()
+            events = [
+                replace(_row_to_event(row), position=first + i) for i, row in enumerate(rows)
+            ]
+            futures = [await self._send(event) for event in events]
             await asyncio.gather(*futures)
+            result = await conn.execute(
+                _ASSIGN,
+                {
+                    "ids": [row.id for row in rows],
+                    "positions": [e.position for e in events],
+                    "now": self.clock.now(),
+                },
+            )
+            if result.rowcount != len(rows):  # cannot happen under BATCH_LOCK_KEY
+                raise RuntimeError("relay batch raced another publisher")
         self.published += len(rows)
         return len(rows)
 
+    async def _send(self, event: StoredEvent) -> asyncio.Future:
+        message = to_kafka(event, self.source)
+        headers = dict(message.headers)
+        parent = context_from_traceparent(event.metadata.get("traceparent"))
+        with tracer.start_as_current_span(
+            f"{self.topic} publish",
+            context=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": self.topic,
+                "messaging.message.id": str(event.event_id),
+                "village.incident_id": event.stream_id,
+            },
+        ):
+            inject_headers(headers)
+        if "traceparent" not in headers and event.metadata.get("traceparent"):
+            # No tracer provider configured: pass the writer's context on unchanged.
+            headers["traceparent"] = event.metadata["traceparent"].encode()
+        # Sent one after another: the producer keeps per-partition order.
+        return await self.producer.send(
+            self.topic,
+            key=event.stream_id.encode(),
+            value=message.value,
+            headers=list(headers.items()),
+        )
+
     async def lag(self) -> RelayLag:
+        """What is not yet published, and the age of the oldest (by the injected clock)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
                     text(
-                        "SELECT count(*) AS n, extract(epoch FROM now() - min(recorded_at)) AS age"
+                        "SELECT count(*) AS n, min(recorded_at) AS oldest"
                         " FROM events WHERE position IS NULL"
                     )
                 )
             ).one()
-        return RelayLag(unpublished=row.n, oldest_seconds=float(row.age) if row.age is not None else None)
+        oldest = None
+        if row.oldest is not None:
+            oldest = max((self.clock.now() - row.oldest).total_seconds(), 0.0)
+        return RelayLag(unpublished=row.n, oldest_seconds=oldest)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set: woken by NOTIFY, polling as a fallback."""
+        """Publish until `stop` is set: woken by NOTIFY, polling as a fallback.
+
+        Holds the relay's session advisory lock on its listener connection while publishing;
+        a relay that cannot take it stands by. If the listener connection is lost (and with it
+        the lock), the relay goes back to standing by and reconnects.
+        """
         dsn = asyncpg_dsn(self.engine.url.render_as_string(hide_password=False))
-        listener = await asyncpg.connect(dsn)
-        try:
-            while not stop.is_set():
-                if await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
-                    break
-                await _wait(stop, self.poll_seconds)  # another relay publishes; stand by
-            await listener.add_listener("village_events", lambda *_: self._wake.set())
+        while not stop.is_set():
+            try:
+                listener = await asyncpg.connect(dsn)
+            except Exception:
+                log.exception("relay cannot connect its listener; retrying")
+                await _wait(stop, min(self.poll_seconds, 1.0))
+                continue
+            try:
+                await self._run_locked(listener, stop)
+            except Exception:
+                log.exception("relay listener failed; reconnecting")
+                await _wait(stop, min(self.poll_seconds, 1.0))
+            finally:
+                await _close(listener)
+
+    async def _run_locked(self, listener: asyncpg.Connection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
+                break
+            await _wait(stop, self.poll_seconds)  # another relay publishes; stand by
+        if stop.is_set():
+            return
+        await listener.add_listener("village_events", self._on_notify)
+        backoff = 0.0
+        while not stop.is_set() and not listener.is_closed():
+            self._wake.clear()
+            try:
+                n = await self.publish_pending()
+            except Exception:  # broker or database down: keep the events, retry
+                log.exception("relay batch failed; retrying")
+                await _wait(stop, min(self.poll_seconds, 1.0))
+                continue
+            if n == self.batch_size:
+                continue
+            if (await self.lag()).unpublished:
+                # Committed rows held back by an older in-flight transaction (which may not
+                # write events, so may never NOTIFY): look again soon.
+                # Capped well below poll_seconds: the blocker's commit may never NOTIFY.
+                cap = min(self.poll_seconds, 0.25)
+                backoff = 0.002 if n else min(max(backoff * 2, 0.002), cap)
+                await _wait(stop, backoff, self._wake)
+                continue
             backoff = 0.0
-            while not stop.is_set():
-                self._wake.clear()
-                try:
-                    n = await self.publish_pending()
-                except Exception:  # broker or database down: keep the events, retry
-                    log.exception("relay batch failed; retrying")
-                    await _wait(stop, min(self.poll_seconds, 1.0))
-                    continue
-                if n == self.batch_size:
-                    continue
-                if n == 0 and (await self.lag()).unpublished:
-                    # Committed rows held back by an older in-flight transaction: look again soon.
-                    backoff = min(max(backoff * 2, 0.002), self.poll_seconds)
-                    await _wait(stop, backoff, self._wake)
-                    continue
-                backoff = 0.0
-                await _wait(stop, self.poll_seconds, self._wake)
-        finally:
-            await listener.close()
+            await _wait(stop, self.poll_seconds, self._wake)
+        if listener.is_closed() and not stop.is_set():
+            raise ConnectionError("relay listener connection lost")
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+
+async def _close(conn: asyncpg.Connection) -> None:
+    try:
+        await asyncio.wait_for(conn.close(), timeout=5)
+    except Exception:
+        conn.terminate()
 
 
 async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
