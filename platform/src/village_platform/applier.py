@@ -21,6 +21,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
@@ -143,6 +144,13 @@ class GapNotHealed(Exception):
     """The owner's feed does not (yet) have the events a sequence jump needs; retried."""
 
 
+def is_infrastructure(exc: BaseException) -> bool:
+    """A lost connection or timeout, as opposed to a handler that cannot apply the event."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    return isinstance(exc, (OSError, asyncio.TimeoutError, ConnectionError))
+
+
 @dataclass(frozen=True)
 class Gap:
     applied_version: int
@@ -196,12 +204,15 @@ class Applier:
             if event.sequence > version + 1:
                 return Gap(version)
             handler = self.routes.get(event.type)
-            if handler is not None:  # types nobody routes are handled by doing nothing
-                try:
+            try:
+                if handler is not None:  # types nobody routes are handled by doing nothing
                     await handler(conn, event)
-                except Exception as exc:
-                    raise HandlerError(event, exc) from exc
-            await self.mark(conn, event)
+                # Fails too if the handler swallowed a database error: the event's fault.
+                await self.mark(conn, event)
+            except Exception as exc:
+                if is_infrastructure(exc):
+                    raise  # the database went away: wait and retry, never park for that
+                raise HandlerError(event, exc) from exc
         return APPLIED
 
     async def process(self, event: ConsumedEvent, feed: FeedClient | None, park: Park) -> None:

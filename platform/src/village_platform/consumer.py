@@ -15,6 +15,7 @@ import logging
 from typing import Any, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -100,17 +101,48 @@ class ConsumerRunner:
             await producer.stop()
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
-        await consumer.commit({tp: offset})
+        try:
+            await consumer.commit({tp: offset})
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            # Partition revoked by a rebalance, or the broker is away: the record is applied,
+            # so whoever gets it next skips it (handled_events); a later commit covers it.
+            log.warning("consumer %s: offset commit for %s failed: %r", self.name, tp, exc)
 
     async def _consume(
         self, record: ConsumerRecord, producer: AIOKafkaProducer, stop: asyncio.Event
     ) -> bool:
         """Process one record; False if `stop` came while waiting out an infrastructure fault."""
         headers = list(record.headers or [])
+        attributes: dict[str, Any] = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.consumer.group.name": self.name,
+            "messaging.kafka.offset": record.offset,
+        }
         try:
-            event = ConsumedEvent.from_kafka(headers, record.key, record.value)
+            event: ConsumedEvent | None = ConsumedEvent.from_kafka(
+                headers, record.key, record.value
+            )
         except Exception as exc:  # unparseable: deterministic, so straight to the DLQ
-            error = f"unparseable event: {exc!r}"
+            event, error = None, f"unparseable event: {exc!r}"
+
+        async def park_failed(failed: ConsumedEvent, error: HandlerError) -> None:
+            # The record itself keeps its own headers; an event fetched from a feed is re-encoded.
+            if event is not None and failed.id == event.id:
+                failed_headers, value = headers, record.value
+            else:
+                message = failed.to_kafka()
+                failed_headers, value = list(message.headers.items()), message.value
+            key = failed.stream_id.encode()
+            await publish_dead_letter(
+                producer, self.name, record.topic, key, failed_headers, value, str(error)
+            )
+            if await park(self.applier, failed, str(error), record.topic, failed_headers, value):
+                self.parked += 1
+
+        async def park_unparseable() -> None:
             await publish_dead_letter(
                 producer, self.name, record.topic, record.key, headers, record.value, error
             )
@@ -119,40 +151,15 @@ class ConsumerRunner:
                     conn, self.name, record.topic, headers, record.value, error, self.applier.clock
                 )
             self.parked += 1
-            return True
 
-        async def park_failed(failed: ConsumedEvent, error: HandlerError) -> None:
-            # The record itself keeps its own headers; an event fetched from a feed is re-encoded.
-            if failed.id == event.id:
-                failed_headers, value = headers, record.value
-            else:
-                message = failed.to_kafka()
-                failed_headers, value = list(message.headers.items()), message.value
-            await publish_dead_letter(
-                producer,
-                self.name,
-                record.topic,
-                failed.stream_id.encode(),
-                failed_headers,
-                value,
-                str(error),
-            )
-            if await park(self.applier, failed, str(error), record.topic, failed_headers, value):
-                self.parked += 1
-
-        attributes = {
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": record.topic,
-            "messaging.destination.partition.id": str(record.partition),
-            "messaging.consumer.group.name": self.name,
-            "messaging.kafka.offset": record.offset,
-            "messaging.message.id": event.id,
-            "messaging.kafka.message.key": event.stream_id,
-            "cloudevents.event_type": event.type,
-            "village.incident_id": event.stream_id,
-        }
-        token = incident_id_var.set(event.stream_id)
+        if event is not None:
+            attributes.update({
+                "messaging.message.id": event.id,
+                "messaging.kafka.message.key": event.stream_id,
+                "cloudevents.event_type": event.type,
+                "village.incident_id": event.stream_id,
+            })  # fmt: skip
+        token = incident_id_var.set(event.stream_id if event else None)
         delay = 0.1
         try:
             with tracer.start_as_current_span(
@@ -163,13 +170,18 @@ class ConsumerRunner:
             ):
                 while True:
                     try:
-                        await self.applier.process(event, self.feeds.get(record.topic), park_failed)
-                        self.processed += 1
+                        if event is None:
+                            await park_unparseable()
+                        else:
+                            feed = self.feeds.get(record.topic)
+                            await self.applier.process(event, feed, park_failed)
+                            self.processed += 1
                         return True
-                    except Exception:  # feed or database unreachable, gap not healed: wait, retry
+                    except Exception:  # database, broker or feed away, gap not healed: retry
                         log.exception(
-                            "consumer %s: cannot process %s yet; retrying", self.name, event.id
-                        )
+                            "consumer %s: cannot process %s:%s@%s yet; retrying",
+                            self.name, record.topic, record.partition, record.offset,
+                        )  # fmt: skip
                         try:
                             await asyncio.wait_for(stop.wait(), delay)
                             return False
