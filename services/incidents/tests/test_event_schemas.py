@@ -1,0 +1,455 @@
+"""Every event the incidents service can emit matches its schema in schemas/events/, and every
+schema is a compatible revision of its frozen v1 baseline in schemas/compat/v1/.
+
+Fast and pure: events are built by hypothesis and by driving the aggregate's own
+`decide_open`/`decide`/`evolve` through a whole lifecycle; the lifecycle's events also go
+through `cloudevent.to_kafka` with the metadata `handlers._append` attaches and are checked as
+Kafka records. No database, no broker.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib.util
+import sys
+import types
+import typing
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from village_incidents.domain import commands as c
+from village_incidents.domain import events as e
+from village_incidents.domain.events import EVENT_CLASSES, event_from
+from village_incidents.domain.incident import (
+    ACTIVE,
+    SEVERITIES,
+    Incident,
+    Party,
+    decide,
+    decide_open,
+    evolve,
+)
+from village_platform import cloudevent
+from village_platform.eventstore import StoredEvent
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _schema_check() -> types.ModuleType:
+    """tests/schema_check.py, shared with tests/test_schemas.py and the e2e tests."""
+    if "schema_check" in sys.modules:
+        return sys.modules["schema_check"]
+    spec = importlib.util.spec_from_file_location(
+        "schema_check", REPO / "tests" / "schema_check.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["schema_check"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sc = _schema_check()
+TYPES = sorted(EVENT_CLASSES)
+
+
+# --------------------------------------------------------------------------- schema <-> code
+
+
+def test_one_schema_per_event_type_and_no_orphans() -> None:
+    schema_types = set(sc.event_schemas())
+    assert set(EVENT_CLASSES) - schema_types == set(), "event types without a schema"
+    assert schema_types - set(EVENT_CLASSES) == set(), "schemas without an event class"
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_lists_exactly_the_event_fields(type_: str) -> None:
+    """asdict() emits every field, so every field is a property; a field without a default is
+    required. (A field added to a v1 event later gets a default and stays optional in the schema:
+    stored events from before lack it.)"""
+    schema = sc.event_schemas()[type_]
+    fields = dataclasses.fields(EVENT_CLASSES[type_])
+    assert sorted(schema["properties"]) == sorted(f.name for f in fields)
+    no_default = {
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    assert no_default <= set(schema["required"]) <= {f.name for f in fields}
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_states_the_event_visibility(type_: str) -> None:
+    cls = EVENT_CLASSES[type_]
+    rule = sc.event_schemas()[type_]["x-village-visibility"]
+    if "note_visibility" in {f.name for f in dataclasses.fields(cls)}:
+        assert rule == {"property": "note_visibility"}
+    else:
+        assert rule == {"fixed": cls.VISIBILITY}
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_examples_are_events(type_: str) -> None:
+    for example in sc.event_schemas()[type_]["examples"]:
+        event = event_from(type_, copy.deepcopy(example))
+        assert event.type == type_
+        assert event.to_data() == example
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+PARTY = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.:-]{0,30}\Z")
+USER = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.@-]{0,30}\Z")
+TEXT = st.text(min_size=1, max_size=60)
+OFFSETS = st.sampled_from(
+    [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+)
+INSTANT = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=OFFSETS
+)
+ISO = INSTANT.map(datetime.isoformat)
+EXTERNAL_REF = st.fixed_dictionaries(
+    {"owner": PARTY, "type": st.text(min_size=1, max_size=20), "id": TEXT}
+)
+
+# By field name, what the domain puts there (independent of the schemas under test).
+BY_NAME: dict[str, st.SearchStrategy[Any]] = {
+    "incident_id": st.uuids().map(str),
+    "note_id": st.one_of(st.uuids().map(str), TEXT),
+    "description": st.text(max_size=200),
+    "severity": st.sampled_from(SEVERITIES),
+    "from_severity": st.sampled_from(SEVERITIES),
+    "to_severity": st.sampled_from(SEVERITIES),
+    "from_status": st.sampled_from(sorted(ACTIVE)),
+    "to_status": st.sampled_from(["in_progress", "pending_customer", "on_hold"]),
+    "external_refs": st.lists(EXTERNAL_REF, max_size=3),
+    "rating": st.integers(1, 5),
+    "started_at": ISO,
+    "ended_at": ISO,
+    "automatic": st.booleans(),
+}
+PARTY_FIELDS = {
+    "customer",
+    "partner",
+    "provider",
+    "requester",
+    "party",
+    "from_party",
+    "to_party",
+    "author_party",
+    "changed_by_party",
+    "invited_by",
+    "revoked_by",
+    "rated_by",
+}
+USER_FIELDS = {"opened_by", "user", "assignee", "author_user", "changed_by_user"}
+
+
+def _field_strategy(name: str, hint: Any) -> st.SearchStrategy[Any]:
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if typing.get_origin(hint) is Literal:
+        base: st.SearchStrategy[Any] = st.sampled_from(args)
+    elif name in BY_NAME:
+        base = BY_NAME[name]
+    elif name in PARTY_FIELDS:
+        base = PARTY
+    elif name in USER_FIELDS:
+        base = USER
+    else:
+        base = TEXT
+    return st.one_of(st.none(), base) if optional else base
+
+
+def event_strategy(cls: type[e.Event]) -> st.SearchStrategy[e.Event]:
+    hints = typing.get_type_hints(cls)
+    return st.builds(
+        cls, **{f.name: _field_strategy(f.name, hints[f.name]) for f in dataclasses.fields(cls)}
+    )
+
+
+@pytest.mark.parametrize("type_", TYPES)
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_generated_events_match_their_schema(type_: str, data: st.DataObject) -> None:
+    event = data.draw(event_strategy(EVENT_CLASSES[type_]))
+    assert event.type == type_
+    sc.validate_event_data(type_, event.to_data())
+
+
+def test_schema_rejects_drift() -> None:
+    """The schemas are strict enough to catch a renamed, missing or mistyped field."""
+    example = sc.event_schemas()["village.incident.severity_changed.v1"]["examples"][0]
+    for broken in (
+        {**example, "to_severity": "S5"},
+        {k: v for k, v in example.items() if k != "reason"},
+        {**example, "changed_by": example["changed_by_party"]},
+        {**example, "reason": None},
+    ):
+        with pytest.raises(AssertionError):
+            sc.validate_event_data("village.incident.severity_changed.v1", broken)
+
+
+# ------------------------------------------------------------------ the aggregate, end to end
+
+DIRECTORY = {
+    "acme": Party("acme", "provider", "Acme Networks"),
+    "northwind": Party(
+        "northwind", "partner", "Northwind", provider="acme", customers=("initech",)
+    ),
+    "contoso": Party("contoso", "partner", "Contoso", provider="acme"),
+    "initech": Party("initech", "customer", "Initech", partner="northwind"),
+}
+NORTHWIND = c.Actor("northwind", "partner", "jane.doe")
+ACME = c.Actor("acme", "provider", "sam.tac")
+CONTOSO = c.Actor("contoso", "partner", "kim")
+INITECH = c.Actor("initech", "customer", "bob")
+SCHEDULER = c.Actor("village", "service", "autoclose")
+
+
+class Lifecycle:
+    """Drives the pure aggregate like handlers.py does and records each event as it would be
+    stored (data + the metadata `_append` attaches)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.state: Incident | None = None
+        self.stored: list[StoredEvent] = []
+
+    def _append(self, actor: c.Actor, events: list[e.Event]) -> None:
+        before = self.state
+        after = before
+        for event in events:
+            after = evolve(after, event, self.now)
+        assert after is not None
+        parties = sorted({*(before.parties if before else []), *after.parties})
+        for event in events:
+            self.stored.append(
+                StoredEvent(
+                    event_id=uuid.uuid4(),
+                    stream_id=after.id,
+                    stream_version=len(self.stored) + 1,
+                    type=event.type,
+                    data=event.to_data(),
+                    metadata={
+                        "visibility": event.visibility,
+                        "actor_party": actor.party,
+                        "actor_kind": actor.kind,
+                        "actor_user": actor.user,
+                        "correlation_id": None,
+                        "causation_id": f"idem-{len(self.stored)}",
+                        "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
+                        "parties": parties,
+                    },
+                    recorded_at=self.now,
+                    position=1000 + len(self.stored),
+                )
+            )
+        self.state = after
+
+    def open(self, cmd: c.OpenIncident, actor: c.Actor) -> None:
+        self._append(actor, decide_open(cmd, actor, DIRECTORY))
+
+    def do(self, actor: c.Actor, cmd: object, *, later: timedelta = timedelta(minutes=5)) -> None:
+        self.now += later
+        assert self.state is not None
+        self._append(actor, decide(self.state, cmd, actor, self.now, DIRECTORY))
+
+
+def _full_lifecycle() -> Lifecycle:
+    life = Lifecycle(datetime(2026, 11, 23, 9, 12, tzinfo=UTC))
+    life.open(
+        c.OpenIncident(
+            incident_id=str(uuid.uuid4()),
+            title="Branch office VPN down",
+            description="Tunnel to Leeds dropped.",
+            severity="S1",
+            product="routers",
+            impacted_service="branch-vpn",
+            customer="initech",
+            external_refs=[{"owner": "northwind", "type": "servicenow", "id": "INC0012345"}],
+        ),
+        NORTHWIND,
+    )
+    life.do(NORTHWIND, c.Acknowledge())
+    life.do(ACME, c.Acknowledge())
+    life.do(NORTHWIND, c.Assign("northwind", tier="L2", assignee="jane.doe"))
+    life.do(NORTHWIND, c.Escalate("acme", "TAC L2", "needs the vendor", decision_id="d-1"))
+    life.do(NORTHWIND, c.AddNote("n-1", "IKE logs attached.", "shared"))
+    life.do(ACME, c.AddNote("n-2", "Looks like a firmware bug.", "internal"))
+    life.do(ACME, c.AddNote("n-3", "Partner-only detail.", "restricted"))
+    life.do(INITECH, c.AddNote("n-4", "Still down here.", "shared"))
+    life.do(NORTHWIND, c.EditNote("n-1", "IKE and syslog attached."))
+    life.do(ACME, c.DeleteNote("n-2"))
+    life.do(ACME, c.ChangeStatus("in_progress"))
+    life.do(ACME, c.ChangeStatus("on_hold", reason="waiting on a firmware fix"))
+    life.do(NORTHWIND, c.ChangeStatus("pending_customer"))
+    life.do(NORTHWIND, c.ChangeSeverity("S2", "workaround in place"))
+    life.do(
+        NORTHWIND,
+        c.StartImpact(started_at=life.now - timedelta(minutes=30), description="branch offline"),
+    )
+    life.do(NORTHWIND, c.EndImpact())
+    life.do(NORTHWIND, c.InviteCollaborator("contoso", scope="firewall rules review"))
+    life.do(CONTOSO, c.Assign("contoso", tier="L3"))
+    life.do(NORTHWIND, c.RevokeCollaborator("contoso", reason="review done"))
+    life.do(
+        ACME, c.ChangeStatus("resolved", resolution_code="config-fix", resolution_notes="Rekeyed.")
+    )
+    life.do(INITECH, c.ChangeStatus("reopened", reason="dropped again at 14:02"))
+    life.do(
+        ACME,
+        c.ChangeStatus("resolved", resolution_code="firmware", resolution_notes="Upgraded to 7.2."),
+    )
+    life.do(INITECH, c.ChangeStatus("closed", reason="confirmed"))
+    life.do(INITECH, c.Rate(5, reason="fixed within the hour"))
+    return life
+
+
+def _cancelled_lifecycle() -> Lifecycle:
+    life = Lifecycle(datetime(2026, 11, 24, 8, 0, tzinfo=timezone(timedelta(hours=1))))
+    life.open(
+        c.OpenIncident(
+            incident_id=str(uuid.uuid4()),
+            title="Printer",
+            description="",
+            severity="S4",
+            product="printers",
+        ),
+        INITECH,
+    )
+    life.do(INITECH, c.ChangeStatus("cancelled", reason="opened by mistake"))
+    return life
+
+
+def _autoclosed_lifecycle() -> Lifecycle:
+    life = Lifecycle(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+    life.open(
+        c.OpenIncident(
+            incident_id=str(uuid.uuid4()),
+            title="Slow DNS",
+            description="p95 at 2 s",
+            severity="S3",
+            product="dns",
+            customer="initech",
+        ),
+        NORTHWIND,
+    )
+    life.do(
+        NORTHWIND, c.ChangeStatus("resolved", resolution_code="cache", resolution_notes="Flushed.")
+    )
+    life.do(SCHEDULER, c.AutoClose(quiet_hours=72), later=timedelta(hours=73))
+    life.do(INITECH, c.Rate(3))
+    return life
+
+
+LIFECYCLES = [_full_lifecycle, _cancelled_lifecycle, _autoclosed_lifecycle]
+
+
+@pytest.mark.parametrize("run", LIFECYCLES, ids=lambda f: f.__name__.strip("_"))
+def test_every_event_of_a_lifecycle_matches_its_schema(run: Any) -> None:
+    for event in run().stored:
+        sc.validate_event_data(event.type, event.data)
+
+
+@pytest.mark.parametrize("run", LIFECYCLES, ids=lambda f: f.__name__.strip("_"))
+def test_every_event_of_a_lifecycle_is_a_valid_kafka_cloudevent(run: Any) -> None:
+    for event in run().stored:
+        message = cloudevent.to_kafka(event, "/village/incidents")
+        sc.assert_valid_cloudevent(
+            list(message.headers.items()), message.key.encode(), message.value
+        )
+
+
+def test_the_lifecycles_emit_every_event_type() -> None:
+    """So the lifecycle tests above cover everything the aggregate can emit."""
+    emitted = {event.type for run in LIFECYCLES for event in run().stored}
+    assert emitted == set(EVENT_CLASSES)
+
+
+# --------------------------------------------------------------------------- compatibility
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_is_backward_compatible_with_its_v1_baseline(type_: str) -> None:
+    path = sc.BASELINE_DIR / f"{type_}.json"
+    assert path.is_file(), (
+        f"freeze the first published version: cp schemas/events/{type_}.json {path}"
+    )
+    assert sc.compat_problems(sc.load_json(path), sc.event_schemas()[type_]) == []
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_baseline_examples_are_still_valid(type_: str) -> None:
+    """Old events (the baseline's examples) validate against the current schema."""
+    for example in sc.load_json(sc.BASELINE_DIR / f"{type_}.json")["examples"]:
+        sc.validate_event_data(type_, example)
+
+
+def _opened() -> dict[str, Any]:
+    return copy.deepcopy(sc.load_json(sc.BASELINE_DIR / "village.incident.opened.v1.json"))
+
+
+def _edit(change: Any) -> dict[str, Any]:
+    schema = _opened()
+    change(schema)
+    return schema
+
+
+def _add_optional(s: dict[str, Any]) -> None:
+    s["properties"]["region"] = {"type": ["string", "null"], "description": "new, optional"}
+
+
+def _add_required(s: dict[str, Any]) -> None:
+    _add_optional(s)
+    s["required"].append("region")
+
+
+COMPATIBLE = {
+    "description changed": lambda s: s.update(description="reworded"),
+    "examples changed": lambda s: s.update(examples=[]),
+    "optional property added": _add_optional,
+    "enum value added": lambda s: s["properties"]["severity"]["enum"].append("S5"),
+    "additionalProperties opened": lambda s: s.pop("additionalProperties"),
+    "property description changed": lambda s: s["properties"]["title"].update(description="x"),
+}
+BREAKING = {
+    "property removed": lambda s: (s["properties"].pop("product"), s["required"].remove("product")),
+    "property newly required": _add_required,
+    "property no longer required": lambda s: s["required"].remove("impacted_service"),
+    "type narrowed": lambda s: s["properties"]["impacted_service"].update(type="string"),
+    "type widened": lambda s: s["properties"]["title"].update(type=["string", "null"]),
+    "type changed": lambda s: s["properties"]["severity"].update(type="integer"),
+    "enum value removed": lambda s: s["properties"]["severity"]["enum"].remove("S4"),
+    "minLength raised": lambda s: s["properties"]["title"].update(minLength=5),
+    "pattern added": lambda s: s["properties"]["product"].update(pattern="^[a-z]+$"),
+    "nested property removed": lambda s: s["properties"]["external_refs"]["items"][
+        "properties"
+    ].pop("type"),
+    "nested type changed": lambda s: s["properties"]["external_refs"]["items"]["properties"][
+        "id"
+    ].update(type="integer"),
+    "visibility changed": lambda s: s.update({"x-village-visibility": {"fixed": "restricted"}}),
+    "$id changed": lambda s: s.update({"$id": "https://village.dev/schemas/events/other.json"}),
+}
+
+
+@pytest.mark.parametrize("name", COMPATIBLE)
+def test_compat_checker_allows(name: str) -> None:
+    assert sc.compat_problems(_opened(), _edit(COMPATIBLE[name])) == []
+
+
+@pytest.mark.parametrize("name", BREAKING)
+def test_compat_checker_reports(name: str) -> None:
+    assert sc.compat_problems(_opened(), _edit(BREAKING[name])) != []
+
+
+def test_compat_checker_reports_closing_additional_properties() -> None:
+    baseline = _edit(lambda s: s.pop("additionalProperties"))
+    assert sc.compat_problems(baseline, _opened()) == ["<root>: additionalProperties True -> False"]
