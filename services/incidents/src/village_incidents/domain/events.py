@@ -29,13 +29,6 @@ class Event:
 
 
 @dataclass(frozen=True)
-class ExternalRef:
-    owner: str
-    type: str
-    id: str
-
-
-@dataclass(frozen=True)
 class IncidentOpened(Event):
     NAME = "opened"
     incident_id: str

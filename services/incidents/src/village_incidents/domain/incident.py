@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from . import commands as c
@@ -310,7 +310,7 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
                 raise _conflict(f"incident is {state.status}")
             if state.open_impact:
                 raise _conflict("an impact window is already open")
-            started = cmd.started_at or now
+            started = (cmd.started_at or now).astimezone(timezone.utc)  # one offset for every consumer
             if started > now:
                 raise _invalid("impact cannot start in the future")
             return [e.ImpactStarted(started_at=started.isoformat(), description=cmd.description)]
@@ -319,7 +319,7 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
             window = state.open_impact
             if window is None:
                 raise _conflict("no impact window is open")
-            ended = cmd.ended_at or now
+            ended = (cmd.ended_at or now).astimezone(timezone.utc)
             # Compare instants, not ISO text: offsets differ (12:00+02:00 is before 11:00+00:00).
             if ended < datetime.fromisoformat(str(window["started_at"])) or ended > now:
                 raise _invalid("impact must end after it started and not in the future")
