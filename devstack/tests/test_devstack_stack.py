@@ -1,5 +1,8 @@
 import asyncio
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -33,7 +36,10 @@ async def test_session_databases_are_unique_and_usable(stack):
     assert settings.service_database_url.endswith(f"/{name}")
 
 
-def test_embedded_postgres_keeps_data_and_adopts_a_running_server(tmp_path):
+def test_embedded_postgres_keeps_data_and_adopts_a_running_server():
+    # Not under pytest's tmp_path: as root the server runs as `embedded_postgres`, and every
+    # pytest start resets /tmp/pytest-of-root to 0700, locking that user out mid-test.
+    tmp_path = Path(tempfile.mkdtemp(prefix="village-pg-test-"))
     pg = EmbeddedPostgres(tmp_path / "pgdata", port=free_port(), settings={"fsync": "off"})
     pg.start()
     try:
@@ -55,6 +61,7 @@ def test_embedded_postgres_keeps_data_and_adopts_a_running_server(tmp_path):
     finally:
         pg.stop()
     assert not pg.is_running()
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 async def test_broker_topics_headers_groups_manual_commit(stack):

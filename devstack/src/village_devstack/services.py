@@ -151,6 +151,10 @@ class ServiceProcess:
         if self.running():
             return self
         self._open_log()
+        if not _port_free(self.host, self.port):
+            raise ServiceError(self._failure(
+                f"{self.name}: port {self.host}:{self.port} is already in use (another "
+                f"{self.name}?); set {self.spec.env_prefix}_PORT or stop it"))
         self._note(f"$ {self.spec.script} serve  (port {self.port})")
         try:
             self.process = subprocess.Popen(
@@ -248,6 +252,18 @@ class ServiceProcess:
 
     def __repr__(self) -> str:
         return f"<ServiceProcess {self.name} {self.url} pid={self.pid}>"
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str, str]:
