@@ -186,10 +186,19 @@ class Owner:
         return stored
 
     async def publish(self) -> int:
-        """Run the relay until nothing is pending."""
+        """Run the relay until every appended event is out.
+
+        A batch may come back short while a transaction anywhere on the server is open (xids
+        are cluster-wide: other tests, other sessions), so poll until nothing is pending.
+        """
         total = 0
-        while n := await self.relay.publish_pending():
-            total += n
+
+        async def all_out() -> bool:
+            nonlocal total
+            total += await self.relay.publish_pending()
+            return (await self.relay.lag()).unpublished == 0
+
+        await poll_until(all_out, 60, "the relay to publish everything")
         return total
 
     async def published(self, stream_id: str) -> list[StoredEvent]:

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from village_platform.clock import ManualClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.dlq import replay_dead_letters
+from village_platform.kafka import ensure_topics
 
 EVENT = "village.test.happened.v1"
 
@@ -176,3 +177,27 @@ async def test_graceful_stop_finishes_and_commits(
     await eventually(lambda: second.committed == 1, what="only the new record")
     assert second.processed == 1
     assert [r[1] for r in await read_model.rows()] == [1, 2, 3]
+
+
+async def test_poison_event_fetched_from_the_feed_is_parked_too(
+    owner, read_model, runners, eventually, make_runner
+) -> None:
+    _, poison, last = await owner.append("inc-1", {"n": 1}, {"poison": True}, {"n": 3})
+    await owner.publish()
+    lossy = f"{owner.topic}.lossy"
+    await ensure_topics(owner.settings, [lossy])
+    await owner.send_raw(lossy, (await owner.published("inc-1"))[2])  # 1 and 2 come from the feed
+    runner = make_runner(owner, read_model, topic=lossy, max_retries=1, retry_backoff=0.001)
+    runners(runner)
+    await eventually(lambda: runner.committed == 1, what="1 record")
+    assert [r[1] for r in await read_model.rows()] == [1, 3]
+    assert runner.parked == 1
+
+    dlq = await read_topic(owner.settings.kafka_bootstrap_servers, f"{lossy}.dlq", 1)
+    assert dict(dlq[0].headers)["ce_id"] == str(poison.event_id).encode()
+    read_model.poison_fixed = True
+    result = await replay_dead_letters(
+        runner.name, read_model.engine, read_model.routes, ManualClock()
+    )
+    assert (result.replayed, result.failed) == (1, 0)
+    assert sorted(r[1] for r in await read_model.rows()) == [1, 2, 3]

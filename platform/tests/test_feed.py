@@ -141,7 +141,7 @@ async def test_rebuild_from_the_feed_reproduces_the_read_model(
     async with owner.feed(runner.name, page_size=5) as feed:
         count = await rebuild(
             runner.name, read_model.engine, feed, read_model.routes, read_model.reset,
-            clock=ManualClock(), progress=False,
+            clock=ManualClock(), progress=True,
         )  # fmt: skip
     assert count == 12
     assert await snapshot() == before
