@@ -255,15 +255,23 @@ async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine
         ta = await a.begin()
         await store.append(a, s, 0, [NewEvent("t.v1", {"who": "a"})], META)
         tb = await b.begin()
-        pending = asyncio.ensure_future(store.append(b, s, 0, [NewEvent("t.v1", {"who": "b"})], META))
+        # B appends two events: version 1 collides with A's, version 2 does not
+        pending = asyncio.ensure_future(store.append(
+            b, s, 0, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META))
         # B waits on A's uncommitted row in the unique index; wait until PostgreSQL shows it
         await wait_for(lambda: blocked_backends(engine), lambda n: n >= 1)
         assert not pending.done()
         await ta.commit()
-        with pytest.raises(ConcurrencyError):
+        with pytest.raises(ConcurrencyError) as info:
             await pending
-        await tb.rollback()
-    assert [e.data["who"] for e in await load(engine, store, s)] == ["a"]
+        assert info.value.actual == 1
+        # B's transaction is still usable, holds none of its half-done append, and can retry
+        assert [e.data["who"] for e in await store.load(b, s)] == ["a"]
+        await store.append(b, s, 1, [NewEvent("t.v1", {"who": "b1"}),
+                                     NewEvent("t.v1", {"who": "b2"})], META)
+        await tb.commit()
+    events = await load(engine, store, s)
+    assert [(e.stream_version, e.data["who"]) for e in events] == [(1, "a"), (2, "b1"), (3, "b2")]
 
 
 # --- idempotent append -----------------------------------------------------------------------

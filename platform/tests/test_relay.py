@@ -706,3 +706,42 @@ def test_from_kafka_ignores_foreign_and_null_headers():
                ("traceparent", b"00-x"), ("x-broker", b"\xff\xfe"), ("nothing", None)]
     ce = from_kafka(headers, b"inc-1", b'{"a": 1}')
     assert (ce.get_id(), ce.get_data(), ce.get_extension("partitionkey")) == ("1", {"a": 1}, "inc-1")
+
+
+# --- what the no-gap scheme costs --------------------------------------------------------------
+
+
+@pytest.mark.bench
+async def test_bench_appends_per_second_against_raw_inserts(make_db: MakeDb, clock: ManualClock):
+    """Appenders never wait for each other (no append lock): concurrent single-event appends
+    (head read + INSERT ... SELECT + savepoint) against raw single-row inserts, same concurrency.
+    Prints both; asserts only that appends are not serialized to a small fraction of inserts."""
+    workers, per_worker = 16, 60
+    engine = await make_db(pool_size=workers + 2)
+    store = EventStore(clock)
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE raw (id bigserial PRIMARY KEY, data jsonb NOT NULL)"))
+
+    async def timed(job) -> float:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.gather(*(job(w) for w in range(workers)))
+        return workers * per_worker / (loop.time() - started)
+
+    async def appender(w: int) -> None:
+        async with engine.connect() as conn:
+            for i in range(per_worker):
+                async with conn.begin():
+                    await store.append(conn, f"inc-{w}", i, [NewEvent("t.v1", {"i": i})], META)
+
+    async def inserter(w: int) -> None:
+        async with engine.connect() as conn:
+            for i in range(per_worker):
+                async with conn.begin():
+                    await conn.execute(text("INSERT INTO raw (data) VALUES (CAST(:d AS jsonb))"),
+                                       {"d": f'{{"i": {i}}}'})
+
+    raw = await timed(inserter)
+    appends = await timed(appender)
+    print(f"\nappends/s {appends:.0f}, raw inserts/s {raw:.0f}, ratio {appends / raw:.2f}")
+    assert appends > raw * 0.2

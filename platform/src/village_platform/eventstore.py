@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import Clock
@@ -65,29 +64,34 @@ class StoredEvent:
 
 _COLUMNS = "event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
 
-# One statement for the whole batch, in stream-version order (so `id` follows the version).
+# The whole append in one statement (the fast path): the head check is part of the INSERT, and
+# ON CONFLICT DO NOTHING (every unique key: event id, stream version) skips instead of raising,
+# so no savepoint is needed to keep the caller's transaction usable. Fewer rows back than events
+# means a conflict or a retry; `append` then works out which.
 # `tx_id` is the relay's ordering key: the writing transaction's id, raised to the key of the
-# version it follows when that one was written by a younger transaction (see `append`).
+# version it follows when that one was written by a younger transaction. Per-stream order on
+# the topic depends on it: the relay publishes in (tx_id, id) order, and a transaction may take
+# its xid (any earlier write) before reading the stream and appending after a younger one.
+# Rows are inserted in version order, so `id` follows the version within the append.
 _INSERT = text(
     "INSERT INTO events"
     " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
     " SELECT e.event_id, :stream_id, :expected + e.ord::integer, e.type, CAST(e.data AS jsonb),"
     " CAST(e.metadata AS jsonb), :recorded_at,"
-    " greatest(pg_current_xact_id(), CAST(:prev_tx AS xid8))"
+    " greatest(pg_current_xact_id(), coalesce(head.tx_id, CAST('0' AS xid8)))"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:datas AS text[]),"
     " CAST(:metas AS text[])) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)"
+    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = :stream_id"
+    " ORDER BY stream_version DESC LIMIT 1) AS head ON true"
+    " WHERE coalesce(head.stream_version, 0) = :expected"
     " ORDER BY e.ord"
-    " ON CONFLICT (event_id) DO NOTHING"
+    " ON CONFLICT DO NOTHING"
     " RETURNING event_id"
 )
 _HEAD = text(
-    "SELECT stream_version, CAST(tx_id AS text) AS tx_id FROM events"
-    " WHERE stream_id = :s ORDER BY stream_version DESC LIMIT 1"
+    "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
 )
-
-
-class _Raced(Exception):
-    """Some event ids were stored by a concurrent transaction while we inserted."""
+_UNDO = text("DELETE FROM events WHERE event_id = ANY(:ids)")
 
 
 def _row_to_event(row: Any) -> StoredEvent:
@@ -125,41 +129,29 @@ class EventStore:
         if not events:
             return []
         ids = [e.event_id for e in events]
-        existing = await self._by_ids(conn, ids)
-        if existing:
-            return self._idempotent(stream_id, expected_version, ids, existing)
-        head = (await conn.execute(_HEAD, {"s": stream_id})).one_or_none()
-        actual = head.stream_version if head is not None else 0
-        if actual != expected_version:
-            # Behind is a stale read; ahead would leave a hole in the stream. Both are conflicts.
-            raise ConcurrencyError(stream_id, expected_version, actual)
         now = recorded_at or self.clock.now()
         metas = [{**metadata, **e.metadata} for e in events]
         params = {
             "stream_id": stream_id,
             "expected": expected_version,
             "recorded_at": now,
-            # Per-stream order on the topic: the relay publishes in (tx_id, id) order, and a
-            # transaction may have taken its xid before the one that wrote the version we
-            # follow. Never sort before that version: take the greater of the two keys.
-            "prev_tx": int(head.tx_id) if head is not None else 0,
             "ids": ids,
             "types": [e.type for e in events],
             "datas": [json.dumps(e.data) for e in events],
             "metas": [json.dumps(m) for m in metas],
         }
-        try:
-            # A savepoint keeps the caller's transaction usable after a conflict.
-            async with conn.begin_nested():
-                inserted = (await conn.execute(_INSERT, params)).scalars().all()
-                if len(inserted) != len(ids):
-                    raise _Raced
-        except IntegrityError as exc:
-            raise ConcurrencyError(stream_id, expected_version, actual) from exc
-        except _Raced:
-            # A concurrent append of the same event ids committed first.
+        inserted = (await conn.execute(_INSERT, params)).scalars().all()
+        if len(inserted) != len(ids):
+            # Slow path. Take back a partial insert (only possible when a concurrent append
+            # raced us on some rows), then: a retry of a stored append, or a conflict.
+            if inserted:
+                await conn.execute(_UNDO, {"ids": list(inserted)})
             existing = await self._by_ids(conn, ids)
-            return self._idempotent(stream_id, expected_version, ids, existing)
+            if existing:
+                return self._idempotent(stream_id, expected_version, ids, existing)
+            actual = (await conn.execute(_HEAD, {"s": stream_id})).scalar_one()
+            # Behind is a stale read; ahead would leave a hole in the stream. Both conflict.
+            raise ConcurrencyError(stream_id, expected_version, actual)
         return [
             StoredEvent(
                 event_id=e.event_id,
