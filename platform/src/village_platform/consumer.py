@@ -6,6 +6,16 @@ the owners' feeds. Each record is applied through `Applier` (one transaction: re
 between the two redelivers the record, and the handled record makes the redelivery a no-op.
 Poison messages go to the dead-letter path in dlq.py after bounded retries; infrastructure
 faults (database, the owner's feed) are retried until they clear or `stop` is set.
+
+Wiring, in a service's lifespan (the routing table lives in the service's consumer.py):
+
+    ROUTES = {"village.incident.opened.v1": on_opened, "village.incident.resolved.v1": on_resolved}
+    feed = FeedClient.for_consumer(incidents_url, settings, "sla-monitor", source="incidents")
+    runner = ConsumerRunner("sla-monitor", engine, settings, ["village.incidents.v1"], ROUTES,
+                            {"village.incidents.v1": feed}, SystemClock())
+    task = asyncio.create_task(runner.run(stop))      # on shutdown: stop.set(); await task
+
+Rebuild a read model: `await rebuild("sla-monitor", engine, feed, ROUTES, reset)` (rebuild.py).
 """
 
 from __future__ import annotations
