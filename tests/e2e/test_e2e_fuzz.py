@@ -1,0 +1,76 @@
+"""OpenAPI fuzzing with schemathesis against the running service: no input makes it answer 5xx.
+
+Bounded: MAX_EXAMPLES valid and MAX_EXAMPLES invalid requests per operation, so the whole run
+stays well under two minutes. (schemathesis' own pytest loader, `from_fixture`, does not work
+with pytest 9 — it sets `node._nodeid` — so each operation's strategy is driven with
+Hypothesis directly.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+
+MAX_EXAMPLES = 15
+
+
+@pytest.fixture(scope="module")
+def operations(incidents_service: Any) -> list[Any]:
+    schema = schemathesis.openapi.from_url(f"{incidents_service.url}/openapi.json")
+    found = [result.ok() for result in schema.get_all_operations()]
+    assert len(found) >= 15, [f"{o.method} {o.path}" for o in found]
+    return found
+
+
+def open_incident(base_url: str, headers: dict[str, str]) -> str:
+    response = httpx.post(f"{base_url}/incidents", headers=headers, json={
+        "title": "fuzz target", "severity": "S3", "product": "routers", "customer": "initech"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "real_incident"),
+    [(GenerationMode.POSITIVE, False), (GenerationMode.POSITIVE, True), (GenerationMode.NEGATIVE, False)],
+    ids=["valid", "valid-on-a-real-incident", "invalid"],
+)
+def test_no_request_makes_the_service_fail(
+    operations: list[Any], mode: GenerationMode, real_incident: bool, incidents_service: Any,
+    tokens: Callable[..., str],
+) -> None:
+    headers = {"Authorization": f"Bearer {tokens('northwind')}"}
+    failures: dict[str, str] = {}
+
+    for operation in operations:
+        fixed: dict[str, Any] = {}
+        if real_incident:
+            if "{incident_id}" not in operation.path:
+                continue
+            # a fresh incident of northwind's per operation, so random actions reach the rules
+            fixed["path_parameters"] = {"incident_id": open_incident(incidents_service.url, headers)}
+
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode=mode, **fixed))
+        def fuzz(case: Any) -> None:
+            case.call_and_validate(base_url=incidents_service.url, headers=headers,
+                                   checks=[not_a_server_error], timeout=30)
+
+        try:
+            fuzz()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE, operation.label
+            continue  # nothing in it can be invalid (e.g. GET /healthz takes no input)
+        except (AssertionError, FailureGroup) as exc:  # keep going: report every failing operation
+            failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:2000]
+
+    assert not failures, "\n\n".join(f"{op}:\n{why}" for op, why in failures.items()) + \
+        f"\n--- service log ---\n{incidents_service.log_tail(80)}"
