@@ -25,7 +25,6 @@ UPGRADE = [
     )
     """,
     "CREATE INDEX events_unpublished ON events (tx_id, id) WHERE position IS NULL",
-    "CREATE SEQUENCE events_position_seq OWNED BY events.position",
     # Wake the relay on commit; NOTIFY is delivered only when the transaction commits.
     """
     CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
