@@ -224,6 +224,11 @@ def decide_open(cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]
     provider = directory[partner].provider if partner in directory else None
     if not provider:
         raise _invalid(f"partner {partner} has no provider")
+    # Ticket ids are unique across incidents, so claiming another party's would tell the caller
+    # whether that party has an incident carrying it. Only the opener's and its customer's.
+    for ref in cmd.external_refs:
+        if ref.get("owner") not in (actor.party, customer):
+            raise _invalid(f"external_refs: owner must be {actor.party} or {customer}, not {ref.get('owner')}")
     return [
         e.IncidentOpened(
             incident_id=cmd.incident_id,
