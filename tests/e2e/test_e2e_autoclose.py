@@ -4,8 +4,9 @@ background tasks; the sweep is called directly after moving the clock past the q
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -39,7 +40,29 @@ class InProcess:
 
 
 @pytest.fixture
-async def inproc(stack: Any) -> AsyncIterator[InProcess]:
+def process_globals() -> Iterator[None]:
+    """create_app() sets up telemetry for a whole process: global httpx and asyncpg
+    instrumentation (an instrumented httpx client replaces a caller's own `traceparent`) and
+    the root log handlers. Undo it, so later tests in this pytest process see plain clients."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    instrumentors = [HTTPXClientInstrumentor(), AsyncPGInstrumentor()]
+    before = [i.is_instrumented_by_opentelemetry for i in instrumentors]
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        for instrumentor, was in zip(instrumentors, before):
+            if not was and instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.fixture
+async def inproc(stack: Any, process_globals: None) -> AsyncIterator[InProcess]:
     settings = Settings(service="incidents", port=0, DATABASE_URL=stack.database("incidents_autoclose"),
                         database_is_own=True, KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
     await ensure_database(settings)

@@ -8,6 +8,7 @@ Hypothesis directly.)
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Callable
 
 import httpx
@@ -28,6 +29,16 @@ def operations(incidents_service: Any) -> list[Any]:
     found = [result.ok() for result in schema.get_all_operations()]
     assert len(found) >= 15, [f"{o.method} {o.path}" for o in found]
     return found
+
+
+def fresh_ticket_ids(case: Any) -> None:
+    """The session's service is shared: never claim a fixed ticket id (the OpenAPI example's,
+    which the README walk-through uses) — give generated external refs unique ids."""
+    body = getattr(case, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("external_refs"), list):
+        for ref in body["external_refs"]:
+            if isinstance(ref, dict) and isinstance(ref.get("id"), str):
+                ref["id"] = f"fuzz-{uuid.uuid4().hex}"
 
 
 def open_incident(base_url: str, headers: dict[str, str]) -> str:
@@ -61,6 +72,7 @@ def test_no_request_makes_the_service_fail(
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode, **fixed))
         def fuzz(case: Any) -> None:
+            fresh_ticket_ids(case)
             case.call_and_validate(base_url=incidents_service.url, headers=headers,
                                    checks=[not_a_server_error], timeout=30)
 
