@@ -3,10 +3,10 @@ PostgreSQL and broker (`village_devstack.testing`); helpers live in e2e_support.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
-
 from e2e_support import Api, IncidentTopicReader
 
 

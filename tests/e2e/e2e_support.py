@@ -1,5 +1,6 @@
-"""End-to-end helpers (fixtures in conftest.py): the incidents service as a subprocess (from `village_devstack.testing`),
-httpx clients per demo party, a plain Kafka reader of `village.incidents.v1`, and `eventually`.
+"""End-to-end helpers (fixtures in conftest.py) for the incidents service running as a
+subprocess (`village_devstack.testing`): httpx clients per demo party, a plain Kafka reader
+of `village.incidents.v1`, and `eventually`.
 
 Nothing here sleeps for a fixed time: every wait polls a condition against a deadline.
 """
@@ -9,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
-import json
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -50,7 +51,9 @@ async def eventually(
         except AssertionError as exc:  # predicates may assert; keep polling until the deadline
             last = exc
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate!r}; last: {last!r}")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what or predicate!r}; last: {last!r}"
+            )
         await asyncio.sleep(interval)
 
 
@@ -64,8 +67,9 @@ class Api:
         self.base_url, self.token = base_url, token
         self._clients: list[httpx.AsyncClient] = []
 
-    def __call__(self, party: str | None, role: str = "agent", *, token: str | None = None,
-                 **kwargs: Any) -> httpx.AsyncClient:
+    def __call__(
+        self, party: str | None, role: str = "agent", *, token: str | None = None, **kwargs: Any
+    ) -> httpx.AsyncClient:
         """A client as `party` (or with a raw bearer `token`; neither: unauthenticated)."""
         token = token or (self.token(party, role) if party else None)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -109,20 +113,33 @@ def etag_version(response: httpx.Response) -> int:
     return int(etag.strip('"'))
 
 
-def assert_ok(response: httpx.Response, status: int = 200, version: int | None = None) -> dict[str, Any]:
+def assert_ok(
+    response: httpx.Response, status: int = 200, version: int | None = None
+) -> dict[str, Any]:
     """The response has `status`, `ETag` = the body's version (= `version` when given)."""
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url}: {response.text}"
+    )
     body = response.json()
-    assert etag_version(response) == body["version"], (response.headers.get("ETag"), body["version"])
+    assert etag_version(response) == body["version"], (
+        response.headers.get("ETag"),
+        body["version"],
+    )
     if version is not None:
         assert body["version"] == version, body
     return body
 
 
-def assert_problem(response: httpx.Response, status: int, kind: str | None = None) -> dict[str, Any]:
+def assert_problem(
+    response: httpx.Response, status: int, kind: str | None = None
+) -> dict[str, Any]:
     """An RFC 9457 problem detail with `status` (and type ending in `kind`)."""
-    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
-    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers["content-type"]
+    assert response.status_code == status, (
+        f"{response.request.method} {response.request.url}: {response.text}"
+    )
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers[
+        "content-type"
+    ]
     body = response.json()
     for field in ("type", "title", "status", "detail"):
         assert field in body, (field, body)
@@ -133,12 +150,15 @@ def assert_problem(response: httpx.Response, status: int, kind: str | None = Non
     return body
 
 
-async def feed(client: httpx.AsyncClient, stream_id: str) -> list[dict[str, Any]]:
-    """Every published event of one incident the caller may see, following `next_after`."""
+async def feed(client: httpx.AsyncClient, stream_id: str | None) -> list[dict[str, Any]]:
+    """Every published event (of one incident, or all) the caller may see, page after page."""
     items: list[dict[str, Any]] = []
     after = 0
     while True:
-        response = await client.get("/events", params={"stream_id": stream_id, "after": after, "limit": 1000})
+        params: dict[str, Any] = {"after": after, "limit": 1000}
+        if stream_id is not None:
+            params["stream_id"] = stream_id
+        response = await client.get("/events", params=params)
         assert response.status_code == 200, response.text
         page = response.json()
         items.extend(page["items"])
@@ -155,17 +175,24 @@ def service_token() -> str:
     return mint_token(Settings(), "escalation", "service", roles=["service"])
 
 
-async def wait_published(client: httpx.AsyncClient, incident_id: str, count: int,
-                         timeout: float = 20.0) -> list[dict[str, Any]]:
+async def wait_published(
+    client: httpx.AsyncClient, incident_id: str, count: int, timeout: float = 20.0
+) -> list[dict[str, Any]]:
     """Wait until exactly `count` events of the incident are on `client`'s feed; return them.
     Fails at once if more show up."""
 
     async def exactly() -> list[dict[str, Any]] | None:
         items = await feed(client, incident_id)
-        assert len(items) <= count, f"{len(items)} events of {incident_id} on the feed, expected {count}"
+        if len(items) > count:  # not an AssertionError: fail now, do not poll on
+            raise RuntimeError(
+                f"{len(items)} events of {incident_id} on the feed, expected {count}: "
+                f"{[i['type'] for i in items]}"
+            )
         return items if len(items) == count else None
 
-    return await eventually(exactly, timeout=timeout, what=f"{count} events of {incident_id} on the feed")
+    return await eventually(
+        exactly, timeout=timeout, what=f"{count} events of {incident_id} on the feed"
+    )
 
 
 async def current_version(client: httpx.AsyncClient, incident_id: str) -> int:
@@ -183,13 +210,16 @@ class IncidentTopicReader:
     def __init__(self, bootstrap: str, topic: str = TOPIC) -> None:
         self.topic = topic
         self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
-            group_id=None, client_id=f"e2e-reader-{uuid.uuid4().hex[:6]}",
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            group_id=None,
+            client_id=f"e2e-reader-{uuid.uuid4().hex[:6]}",
         )
         self.records: dict[str, list[ConsumerRecord]] = defaultdict(list)
         self.tps: list[TopicPartition] = []
 
-    async def __aenter__(self) -> "IncidentTopicReader":
+    async def __aenter__(self) -> IncidentTopicReader:
         await self.consumer.start()
 
         async def partitions() -> set[int] | None:
@@ -212,15 +242,21 @@ class IncidentTopicReader:
                 key = record.key.decode() if isinstance(record.key, bytes) else record.key
                 self.records[key].append(record)
 
-    async def collect(self, expected: dict[str, int], timeout: float = 30.0) -> dict[str, list[ConsumerRecord]]:
+    async def collect(
+        self, expected: dict[str, int], timeout: float = 30.0
+    ) -> dict[str, list[ConsumerRecord]]:
         """Wait until each incident id has at least its expected number of records."""
 
         async def enough() -> bool:
             await self.poll()
             return all(len(self.records[i]) >= n for i, n in expected.items())
 
-        await eventually(enough, timeout=timeout, interval=0,
-                         what=f"events {expected} (have {({i: len(self.records[i]) for i in expected})})")
+        await eventually(
+            enough,
+            timeout=timeout,
+            interval=0,
+            what=f"events {expected} (have { ({i: len(self.records[i]) for i in expected}) })",
+        )
         return {i: self.records[i] for i in expected}
 
     async def settle(self) -> None:
@@ -249,7 +285,9 @@ def decode_cloudevent(record: ConsumerRecord) -> Any:
     from cloudevents.core.formats.json import JSONFormat
 
     headers = {k: v for k, v in record.headers if k.startswith("ce_") or k == "content-type"}
-    return from_binary(KafkaMessage(headers=headers, key=record.key, value=record.value), JSONFormat())
+    return from_binary(
+        KafkaMessage(headers=headers, key=record.key, value=record.value), JSONFormat()
+    )
 
 
 def schema_checker() -> Callable[[Any, Any, Any], None] | None:
@@ -262,7 +300,3 @@ def schema_checker() -> Callable[[Any, Any, Any], None] | None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return getattr(module, "assert_valid_cloudevent", None)
-
-
-def values(records: Iterable[ConsumerRecord]) -> list[dict[str, Any]]:
-    return [json.loads(r.value) for r in records]

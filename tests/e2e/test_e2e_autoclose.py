@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from alembic import command
-
+from e2e_support import assert_ok, incident_body
 from village_devstack import demo
-from village_platform.clock import ManualClock
-from village_platform.db import ensure_database
-from village_platform.settings import Settings
 from village_incidents.app import create_app
 from village_incidents.autoclose import close_quiet_incidents
 from village_incidents.cli import alembic_config
-
-from e2e_support import assert_ok, incident_body
+from village_platform.clock import ManualClock
+from village_platform.db import ensure_database
+from village_platform.settings import Settings
 
 QUIET_HOURS = 120
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class InProcess:
@@ -32,8 +31,11 @@ class InProcess:
         self.transport = httpx.ASGITransport(app=app)
 
     def client(self, party: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=self.transport, base_url="http://incidents",
-                                 headers={"Authorization": f"Bearer {demo.token(party)}"})
+        return httpx.AsyncClient(
+            transport=self.transport,
+            base_url="http://incidents",
+            headers={"Authorization": f"Bearer {demo.token(party)}"},
+        )
 
     async def sweep(self) -> int:
         return await close_quiet_incidents(self.app.state.handlers, QUIET_HOURS)
@@ -63,8 +65,13 @@ def process_globals() -> Iterator[None]:
 
 @pytest.fixture
 async def inproc(stack: Any, process_globals: None) -> AsyncIterator[InProcess]:
-    settings = Settings(service="incidents", port=0, DATABASE_URL=stack.database("incidents_autoclose"),
-                        database_is_own=True, KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
+    settings = Settings(
+        service="incidents",
+        port=0,
+        DATABASE_URL=stack.database("incidents_autoclose"),
+        database_is_own=True,
+        KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
+    )
     await ensure_database(settings)
     # alembic's env.py runs its own event loop: give it a thread
     await asyncio.to_thread(command.upgrade, alembic_config(settings.service_database_url), "head")
@@ -72,29 +79,46 @@ async def inproc(stack: Any, process_globals: None) -> AsyncIterator[InProcess]:
     app = create_app(settings, clock=clock, background=False)
     async with app.router.lifespan_context(app):
         env = InProcess(app, clock)
-        async with httpx.AsyncClient(transport=env.transport, base_url="http://incidents",
-                                     headers={"Authorization": f"Bearer {demo.admin_token()}"}) as admin:
+        async with httpx.AsyncClient(
+            transport=env.transport,
+            base_url="http://incidents",
+            headers={"Authorization": f"Bearer {demo.admin_token()}"},
+        ) as admin:
             for party in demo.PARTIES:
                 response = await admin.post("/parties", json=party.body())
                 assert response.status_code in (200, 201), response.text
         yield env
 
 
-async def test_resolved_incidents_close_automatically_after_the_quiet_period(inproc: InProcess) -> None:
+async def test_resolved_incidents_close_automatically_after_the_quiet_period(
+    inproc: InProcess,
+) -> None:
     async with inproc.client("northwind") as northwind, inproc.client("initech") as initech:
+
         async def resolved_incident(title: str) -> str:
             r = await northwind.post("/incidents", json=incident_body(title=title))
             iid = assert_ok(r, 201)["id"]
-            assert_ok(await northwind.post(f"/incidents/{iid}/status", json={
-                "status": "resolved", "resolution_code": "fixed", "resolution_notes": "rebooted"}))
+            assert_ok(
+                await northwind.post(
+                    f"/incidents/{iid}/status",
+                    json={
+                        "status": "resolved",
+                        "resolution_code": "fixed",
+                        "resolution_notes": "rebooted",
+                    },
+                )
+            )
             return iid
 
         first = await resolved_incident("resolved at T0")
         reopened = await resolved_incident("reopened later")
         inproc.clock.advance(timedelta(hours=1))
         second = await resolved_incident("resolved at T0+1h")
-        assert_ok(await initech.post(f"/incidents/{reopened}/status", json={"status": "reopened",
-                                                                            "reason": "it is back"}))
+        assert_ok(
+            await initech.post(
+                f"/incidents/{reopened}/status", json={"status": "reopened", "reason": "it is back"}
+            )
+        )
         still_open = assert_ok(await northwind.post("/incidents", json=incident_body()), 201)["id"]
 
         async def get(iid: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from e2e_support import (
     wait_published,
 )
 
-
 # --------------------------------------------------------------------------- If-Match
 
 
@@ -25,7 +24,9 @@ async def test_two_updates_with_the_same_if_match_one_wins(api) -> None:
         iid, version = incident["id"], incident["version"]
         headers = {"If-Match": f'"{version}"'}
         first, second = await asyncio.gather(
-            northwind.post(f"/incidents/{iid}/notes", json={"body": "from northwind"}, headers=headers),
+            northwind.post(
+                f"/incidents/{iid}/notes", json={"body": "from northwind"}, headers=headers
+            ),
             acme.post(f"/incidents/{iid}/notes", json={"body": "from acme"}, headers=headers),
         )
         statuses = sorted([first.status_code, second.status_code])
@@ -43,19 +44,33 @@ async def test_stale_if_match_is_412_and_appends_nothing(api) -> None:
     northwind = api("northwind")
     incident = await open_incident(northwind)
     iid = incident["id"]
-    assert_ok(await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"If-Match": '"1"'}), version=2)
+    assert_ok(
+        await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"If-Match": '"1"'}),
+        version=2,
+    )
 
     for stale in ('"1"', "1", 'W/"1"', '"7"'):
-        response = await northwind.post(f"/incidents/{iid}/notes", json={"body": "late"}, headers={"If-Match": stale})
+        response = await northwind.post(
+            f"/incidents/{iid}/notes", json={"body": "late"}, headers={"If-Match": stale}
+        )
         problem = assert_problem(response, 412)
         assert problem["current_version"] == 2
-    assert_problem(await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"If-Match": "garbage"}), 412)
+    assert_problem(
+        await northwind.post(
+            f"/incidents/{iid}/acknowledge", json={}, headers={"If-Match": "garbage"}
+        ),
+        412,
+    )
     assert await current_version(northwind, iid) == 2
     await wait_published(northwind, iid, 2)
 
     # the current version still works, and is the very next event
-    assert_ok(await northwind.post(f"/incidents/{iid}/notes", json={"body": "on time"}, headers={"If-Match": '"2"'}),
-              version=3)
+    assert_ok(
+        await northwind.post(
+            f"/incidents/{iid}/notes", json={"body": "on time"}, headers={"If-Match": '"2"'}
+        ),
+        version=3,
+    )
     items = await wait_published(northwind, iid, 3)
     assert [i["stream_version"] for i in items] == [1, 2, 3]
 
@@ -77,13 +92,19 @@ async def test_same_key_and_body_replays_the_stored_response(api) -> None:
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.headers["Location"] == first.headers["Location"]
     iid = first.json()["id"]
-    listed = (await northwind.get("/incidents", params={"external_id": body["external_refs"][0]["id"]})).json()
+    listed = (
+        await northwind.get("/incidents", params={"external_id": body["external_refs"][0]["id"]})
+    ).json()
     assert [i["id"] for i in listed["items"]] == [iid]
 
     # an action too: one event however often it is retried
     ack_key = unique("ack")
-    acks = [await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"Idempotency-Key": ack_key})
-            for _ in range(3)]
+    acks = [
+        await northwind.post(
+            f"/incidents/{iid}/acknowledge", json={}, headers={"Idempotency-Key": ack_key}
+        )
+        for _ in range(3)
+    ]
     assert [a.status_code for a in acks] == [200, 200, 200]
     assert [a.headers.get("Idempotent-Replayed") for a in acks] == [None, "true", "true"]
     assert all(a.json() == acks[0].json() for a in acks)
@@ -94,13 +115,19 @@ async def test_same_key_and_body_replays_the_stored_response(api) -> None:
 async def test_same_key_with_another_body_is_422(api) -> None:
     northwind = api("northwind")
     key = unique("key")
-    first = await northwind.post("/incidents", json=incident_body(), headers={"Idempotency-Key": key})
+    first = await northwind.post(
+        "/incidents", json=incident_body(), headers={"Idempotency-Key": key}
+    )
     assert_ok(first, 201)
-    other = await northwind.post("/incidents", json=incident_body(title="Another"), headers={"Idempotency-Key": key})
+    other = await northwind.post(
+        "/incidents", json=incident_body(title="Another"), headers={"Idempotency-Key": key}
+    )
     assert_problem(other, 422, "idempotency-key-reused")
     # the same key on another route is another request too
     iid = first.json()["id"]
-    reused = await northwind.post(f"/incidents/{iid}/acknowledge", json={}, headers={"Idempotency-Key": key})
+    reused = await northwind.post(
+        f"/incidents/{iid}/acknowledge", json={}, headers={"Idempotency-Key": key}
+    )
     assert_problem(reused, 422, "idempotency-key-reused")
     assert await current_version(northwind, iid) == 1
 
@@ -110,7 +137,9 @@ async def test_keys_are_scoped_per_party(api) -> None:
     key = unique("shared-key")
     nw = await northwind.post("/incidents", json=incident_body(), headers={"Idempotency-Key": key})
     assert_ok(nw, 201)
-    body = incident_body(customer="umbrella", external_refs=[{"owner": "contoso", "type": "jira", "id": unique("C")}])
+    body = incident_body(
+        customer="umbrella", external_refs=[{"owner": "contoso", "type": "jira", "id": unique("C")}]
+    )
     co = await contoso.post("/incidents", json=body, headers={"Idempotency-Key": key})
     assert_ok(co, 201)
     assert "Idempotent-Replayed" not in co.headers
@@ -125,7 +154,10 @@ async def test_concurrent_retries_with_one_key_create_one_incident(api) -> None:
     key = unique("burst")
     body = incident_body()
     responses = await asyncio.gather(
-        *(northwind.post("/incidents", json=body, headers={"Idempotency-Key": key}) for _ in range(20))
+        *(
+            northwind.post("/incidents", json=body, headers={"Idempotency-Key": key})
+            for _ in range(20)
+        )
     )
     created = [r for r in responses if r.status_code == 201]
     in_flight = [r for r in responses if r.status_code == 409]
@@ -140,7 +172,9 @@ async def test_concurrent_retries_with_one_key_create_one_incident(api) -> None:
     assert sum(1 for r in created if r.headers.get("Idempotent-Replayed") != "true") == 1
     iid = created[0].json()["id"]
 
-    listed = (await northwind.get("/incidents", params={"external_id": body["external_refs"][0]["id"]})).json()
+    listed = (
+        await northwind.get("/incidents", params={"external_id": body["external_refs"][0]["id"]})
+    ).json()
     assert [i["id"] for i in listed["items"]] == [iid]
     assert await current_version(northwind, iid) == 1
     await wait_published(northwind, iid, 1)

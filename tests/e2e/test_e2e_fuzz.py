@@ -9,7 +9,8 @@ Hypothesis directly.)
 from __future__ import annotations
 
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -42,19 +43,34 @@ def fresh_ticket_ids(case: Any) -> None:
 
 
 def open_incident(base_url: str, headers: dict[str, str]) -> str:
-    response = httpx.post(f"{base_url}/incidents", headers=headers, json={
-        "title": "fuzz target", "severity": "S3", "product": "routers", "customer": "initech"})
+    response = httpx.post(
+        f"{base_url}/incidents",
+        headers=headers,
+        json={
+            "title": "fuzz target",
+            "severity": "S3",
+            "product": "routers",
+            "customer": "initech",
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 @pytest.mark.parametrize(
     ("mode", "real_incident"),
-    [(GenerationMode.POSITIVE, False), (GenerationMode.POSITIVE, True), (GenerationMode.NEGATIVE, False)],
+    [
+        (GenerationMode.POSITIVE, False),
+        (GenerationMode.POSITIVE, True),
+        (GenerationMode.NEGATIVE, False),
+    ],
     ids=["valid", "valid-on-a-real-incident", "invalid"],
 )
 def test_no_request_makes_the_service_fail(
-    operations: list[Any], mode: GenerationMode, real_incident: bool, incidents_service: Any,
+    operations: list[Any],
+    mode: GenerationMode,
+    real_incident: bool,
+    incidents_service: Any,
     tokens: Callable[..., str],
 ) -> None:
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
@@ -66,15 +82,26 @@ def test_no_request_makes_the_service_fail(
             if "{incident_id}" not in operation.path:
                 continue
             # a fresh incident of northwind's per operation, so random actions reach the rules
-            fixed["path_parameters"] = {"incident_id": open_incident(incidents_service.url, headers)}
+            fixed["path_parameters"] = {
+                "incident_id": open_incident(incidents_service.url, headers)
+            }
 
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy(generation_mode=mode, **fixed))
         def fuzz(case: Any) -> None:
             fresh_ticket_ids(case)
-            case.call_and_validate(base_url=incidents_service.url, headers=headers,
-                                   checks=[not_a_server_error], timeout=30)
+            case.call_and_validate(
+                base_url=incidents_service.url,
+                headers=headers,
+                checks=[not_a_server_error],
+                timeout=30,
+            )
 
         try:
             fuzz()
@@ -84,5 +111,7 @@ def test_no_request_makes_the_service_fail(
         except (AssertionError, FailureGroup) as exc:  # keep going: report every failing operation
             failures[f"{operation.method.upper()} {operation.path}"] = str(exc)[:2000]
 
-    assert not failures, "\n\n".join(f"{op}:\n{why}" for op, why in failures.items()) + \
-        f"\n--- service log ---\n{incidents_service.log_tail(80)}"
+    assert not failures, (
+        "\n\n".join(f"{op}:\n{why}" for op, why in failures.items())
+        + f"\n--- service log ---\n{incidents_service.log_tail(80)}"
+    )

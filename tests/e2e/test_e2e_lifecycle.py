@@ -9,7 +9,6 @@ from e2e_support import (
     TOPIC,
     assert_ok,
     decode_cloudevent,
-    eventually,
     feed,
     header_map,
     incident_body,
@@ -23,7 +22,12 @@ SOURCE = "/village/incidents"
 
 
 async def test_full_lifecycle_over_http_kafka_and_feed(api, kafka_reader) -> None:
-    northwind, acme, initech, contoso = api("northwind"), api("acme"), api("initech"), api("contoso")
+    northwind, acme, initech, contoso = (
+        api("northwind"),
+        api("acme"),
+        api("initech"),
+        api("contoso"),
+    )
     ref = {"owner": "northwind", "type": "servicenow", "id": unique("INC")}
     expected_types: list[str] = []
 
@@ -35,25 +39,54 @@ async def test_full_lifecycle_over_http_kafka_and_feed(api, kafka_reader) -> Non
         return body
 
     # open: northwind for its customer initech, with its own ticket id
-    r = await northwind.post("/incidents", json=incident_body(severity="S1", external_refs=[ref]),
-                             headers={"Idempotency-Key": unique("open")})
-    body = step(r, "opened", status="new", severity="S1", customer="initech", partner="northwind",
-                provider="acme", requester="northwind", external_refs=[ref])
+    r = await northwind.post(
+        "/incidents",
+        json=incident_body(severity="S1", external_refs=[ref]),
+        headers={"Idempotency-Key": unique("open")},
+    )
+    body = step(
+        r,
+        "opened",
+        status="new",
+        severity="S1",
+        customer="initech",
+        partner="northwind",
+        provider="acme",
+        requester="northwind",
+        external_refs=[ref],
+    )
     iid = body["id"]
     assert r.headers["Location"] == f"/incidents/{iid}"
     path = f"/incidents/{iid}"
 
-    body = step(await northwind.post(f"{path}/acknowledge", json={}, headers={"If-Match": '"1"'}),
-                "acknowledged", status="acknowledged")
+    body = step(
+        await northwind.post(f"{path}/acknowledge", json={}, headers={"If-Match": '"1"'}),
+        "acknowledged",
+        status="acknowledged",
+    )
     assert "northwind" in body["acknowledged_by"]
 
-    body = step(await northwind.post(f"{path}/assign", json={"party": "northwind", "tier": "L1", "assignee": "jane"},
-                                     headers={"If-Match": '"2"'}), "assigned")
+    body = step(
+        await northwind.post(
+            f"{path}/assign",
+            json={"party": "northwind", "tier": "L1", "assignee": "jane"},
+            headers={"If-Match": '"2"'},
+        ),
+        "assigned",
+    )
     assert body["assignment"] == {"party": "northwind", "tier": "L1", "assignee": "jane"}
 
-    body = step(await northwind.post(f"{path}/escalate", json={"to_party": "acme", "to_tier": "TAC L2",
-                                                               "reason": "not certified for this product"}),
-                "escalated")
+    body = step(
+        await northwind.post(
+            f"{path}/escalate",
+            json={
+                "to_party": "acme",
+                "to_tier": "TAC L2",
+                "reason": "not certified for this product",
+            },
+        ),
+        "escalated",
+    )
     assert body["assignment"] == {"party": "acme", "tier": "TAC L2", "assignee": None}
     assert body["escalations"][-1]["to_tier"] == "TAC L2"
 
@@ -65,42 +98,88 @@ async def test_full_lifecycle_over_http_kafka_and_feed(api, kafka_reader) -> Non
         "internal-acme": (acme, "internal", "acme-only: vendor case 991"),
     }
     for client, visibility, text in notes.values():
-        body = step(await client.post(f"{path}/notes", json={"body": text, "visibility": visibility}), "note_added")
+        body = step(
+            await client.post(f"{path}/notes", json={"body": text, "visibility": visibility}),
+            "note_added",
+        )
         assert any(n["body"] == text and n["visibility"] == visibility for n in body["notes"])
 
-    step(await acme.post(f"{path}/status", json={"status": "on_hold", "reason": "waiting on vendor firmware"}),
-         "status_changed", status="on_hold", hold_reason="waiting on vendor firmware")
-    step(await northwind.post(f"{path}/status", json={"status": "pending_customer"}), "status_changed",
-         status="pending_customer", hold_reason=None)
-    step(await acme.post(f"{path}/status", json={"status": "in_progress"}), "status_changed", status="in_progress")
-    step(await northwind.post(f"{path}/severity", json={"severity": "S2", "reason": "workaround in place"}),
-         "severity_changed", severity="S2")
+    step(
+        await acme.post(
+            f"{path}/status", json={"status": "on_hold", "reason": "waiting on vendor firmware"}
+        ),
+        "status_changed",
+        status="on_hold",
+        hold_reason="waiting on vendor firmware",
+    )
+    step(
+        await northwind.post(f"{path}/status", json={"status": "pending_customer"}),
+        "status_changed",
+        status="pending_customer",
+        hold_reason=None,
+    )
+    step(
+        await acme.post(f"{path}/status", json={"status": "in_progress"}),
+        "status_changed",
+        status="in_progress",
+    )
+    step(
+        await northwind.post(
+            f"{path}/severity", json={"severity": "S2", "reason": "workaround in place"}
+        ),
+        "severity_changed",
+        severity="S2",
+    )
 
-    body = step(await northwind.post(f"{path}/impact/start", json={"description": "branch offline"}), "impact_started")
+    body = step(
+        await northwind.post(f"{path}/impact/start", json={"description": "branch offline"}),
+        "impact_started",
+    )
     assert len(body["impacts"]) == 1 and body["impacts"][0]["ended_at"] is None
     body = step(await northwind.post(f"{path}/impact/end", json={}), "impact_ended")
     assert body["impacts"][0]["ended_at"] is not None
 
-    body = step(await northwind.post(f"{path}/collaborators", json={"partner": "contoso", "scope": "firewall review"}),
-                "collaborator_invited")
+    body = step(
+        await northwind.post(
+            f"{path}/collaborators", json={"partner": "contoso", "scope": "firewall review"}
+        ),
+        "collaborator_invited",
+    )
     assert body["collaborators"] == ["contoso"]
     assert (await contoso.get(path)).status_code == 200
-    body = step(await northwind.post(f"{path}/collaborators/contoso/revoke", json={"reason": "done"}),
-                "collaborator_revoked")
+    body = step(
+        await northwind.post(f"{path}/collaborators/contoso/revoke", json={"reason": "done"}),
+        "collaborator_revoked",
+    )
     assert body["collaborators"] == []
     assert (await contoso.get(path)).status_code == 404
 
-    body = step(await acme.post(f"{path}/status", json={"status": "resolved", "resolution_code": "firmware-fix",
-                                                        "resolution_notes": "Upgraded to 17.3.2"}),
-                "resolved", status="resolved")
+    body = step(
+        await acme.post(
+            f"{path}/status",
+            json={
+                "status": "resolved",
+                "resolution_code": "firmware-fix",
+                "resolution_notes": "Upgraded to 17.3.2",
+            },
+        ),
+        "resolved",
+        status="resolved",
+    )
     assert body["resolution"] == {"code": "firmware-fix", "notes": "Upgraded to 17.3.2"}
     assert body["resolved_at"]
 
-    body = step(await initech.post(f"{path}/rating", json={"rating": 5, "reason": "fixed within the hour"}), "rated")
+    body = step(
+        await initech.post(f"{path}/rating", json={"rating": 5, "reason": "fixed within the hour"}),
+        "rated",
+    )
     assert body["rating"]["rating"] == 5 and body["rating"]["by"] == "initech"
 
-    body = step(await initech.post(f"{path}/status", json={"status": "closed", "reason": "confirmed"}), "closed",
-                status="closed")
+    body = step(
+        await initech.post(f"{path}/status", json={"status": "closed", "reason": "confirmed"}),
+        "closed",
+        status="closed",
+    )
     assert body["closed_at"]
     n = len(expected_types)
 
@@ -147,7 +226,9 @@ async def test_full_lifecycle_over_http_kafka_and_feed(api, kafka_reader) -> Non
     assert [e["position"] for e in full] == sorted(e["position"] for e in full)
     # the owner's own feed: everything but acme's internal note
     own = await feed(northwind, iid)
-    acme_internal = next(e["id"] for e in full if e["data"].get("body") == notes["internal-acme"][2])
+    acme_internal = next(
+        e["id"] for e in full if e["data"].get("body") == notes["internal-acme"][2]
+    )
     assert [e["id"] for e in own] == [e["id"] for e in full if e["id"] != acme_internal]
 
     # the timeline as northwind sees it matches its feed

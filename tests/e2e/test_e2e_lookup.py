@@ -25,7 +25,12 @@ async def list_all(client, **params) -> tuple[list[dict], int]:
 
 
 async def test_lookup_by_external_ref(api) -> None:
-    northwind, initech, contoso, acme = api("northwind"), api("initech"), api("contoso"), api("acme")
+    northwind, initech, contoso, acme = (
+        api("northwind"),
+        api("initech"),
+        api("contoso"),
+        api("acme"),
+    )
     ref = {"owner": "northwind", "type": "servicenow", "id": unique("INC")}
     customer_ref = {"owner": "initech", "type": "jira", "id": unique("IT")}
     incident = await open_incident(northwind, external_refs=[ref, customer_ref])
@@ -40,33 +45,57 @@ async def test_lookup_by_external_ref(api) -> None:
     assert by_customer["external_refs"] == [customer_ref]
     # other parties, unknown ids, wrong type or owner: 404
     assert_problem(await contoso.get("/incidents/by-external-ref", params=ref), 404)
-    for wrong in ({**ref, "id": unique("nope")}, {**ref, "type": "jira"}, {**ref, "owner": "contoso"}):
+    for wrong in (
+        {**ref, "id": unique("nope")},
+        {**ref, "type": "jira"},
+        {**ref, "owner": "contoso"},
+    ):
         assert_problem(await northwind.get("/incidents/by-external-ref", params=wrong), 404)
-    assert_problem(await northwind.get("/incidents/by-external-ref", params={"owner": "northwind"}), 422)
+    assert_problem(
+        await northwind.get("/incidents/by-external-ref", params={"owner": "northwind"}), 422
+    )
 
     # the ETag follows the incident
     assert_ok(await northwind.post(f"/incidents/{iid}/acknowledge", json={}))
     assert_ok(await northwind.get("/incidents/by-external-ref", params=ref), version=2)
 
     # a ticket id belongs to one incident only
-    taken = await northwind.post("/incidents", json={"title": "dup", "severity": "S3", "product": "p",
-                                                     "customer": "initech", "external_refs": [ref]})
+    taken = await northwind.post(
+        "/incidents",
+        json={
+            "title": "dup",
+            "severity": "S3",
+            "product": "p",
+            "customer": "initech",
+            "external_refs": [ref],
+        },
+    )
     assert assert_problem(taken, 409, "external-ref-taken")["incident_id"] == iid
 
 
 async def test_list_filters_and_cursor_pagination(api) -> None:
-    northwind, contoso, acme, initech, umbrella = (api(p) for p in ("northwind", "contoso", "acme", "initech", "umbrella"))
+    northwind, contoso, acme, initech, umbrella = (
+        api(p) for p in ("northwind", "contoso", "acme", "initech", "umbrella")
+    )
     product = unique("prod")
     ours: list[dict] = []
     for i in range(7):
         severity = ["S1", "S2", "S3"][i % 3]
-        incident = await open_incident(northwind, product=product, severity=severity, title=f"nw {i}")
+        incident = await open_incident(
+            northwind, product=product, severity=severity, title=f"nw {i}"
+        )
         ours.append(incident)
     for i in (0, 1, 2):
         assert_ok(await northwind.post(f"/incidents/{ours[i]['id']}/acknowledge", json={}))
     theirs = [
-        await open_incident(contoso, product=product, customer="umbrella", severity="S1", title=f"co {i}",
-                            external_refs=[{"owner": "contoso", "type": "jira", "id": unique("C")}])
+        await open_incident(
+            contoso,
+            product=product,
+            customer="umbrella",
+            severity="S1",
+            title=f"co {i}",
+            external_refs=[{"owner": "contoso", "type": "jira", "id": unique("C")}],
+        )
         for i in range(3)
     ]
     newest_first = [i["id"] for i in reversed(ours)]
@@ -110,12 +139,20 @@ async def test_list_filters_and_cursor_pagination(api) -> None:
     assert len(s1_everywhere) == 6
 
     # customers and the other partner see only their own
-    assert {i["id"] for i in (await list_all(initech, product=product, limit=3))[0]} == {i["id"] for i in ours}
-    assert {i["id"] for i in (await list_all(umbrella, product=product))[0]} == {i["id"] for i in theirs}
-    assert {i["id"] for i in (await list_all(contoso, product=product))[0]} == {i["id"] for i in theirs}
+    assert {i["id"] for i in (await list_all(initech, product=product, limit=3))[0]} == {
+        i["id"] for i in ours
+    }
+    assert {i["id"] for i in (await list_all(umbrella, product=product))[0]} == {
+        i["id"] for i in theirs
+    }
+    assert {i["id"] for i in (await list_all(contoso, product=product))[0]} == {
+        i["id"] for i in theirs
+    }
     assert (await list_all(contoso, product=product, partner="northwind"))[0] == []
 
     # bad cursors and filters are problems
-    assert_problem(await northwind.get("/incidents", params={"cursor": "garbage!"}), 400, "invalid-cursor")
+    assert_problem(
+        await northwind.get("/incidents", params={"cursor": "garbage!"}), 400, "invalid-cursor"
+    )
     assert_problem(await northwind.get("/incidents", params={"severity": "S9"}), 422)
     assert_problem(await northwind.get("/incidents", params={"limit": 0}), 422)
