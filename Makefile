@@ -46,7 +46,7 @@ test: install
 	$(UV_RUN) pytest
 
 bench: install
-	$(UV_RUN) pytest -m bench benchmarks/
+	$(UV_RUN) python -m benchmarks $(BENCH_ARGS)
 
 lint: install
 	$(UV) run -q --with ruff ruff check .

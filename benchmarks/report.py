@@ -1,0 +1,188 @@
+"""The machine, the console table and the results block of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+START = "<!-- bench:results:start (written by `make bench`; edit outside this block) -->"
+END = "<!-- bench:results:end -->"
+
+E2E_P99_TARGET_MS = 100.0
+APPEND_RATIO_TARGET = 0.5
+
+
+def machine() -> dict[str, str]:
+    def cpuinfo() -> str:
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return platform.processor() or "unknown"
+
+    def memory() -> str:
+        try:
+            for line in Path("/proc/meminfo").read_text().splitlines():
+                if line.startswith("MemTotal:"):
+                    return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+        except OSError:
+            pass
+        return "unknown"
+
+    def nproc() -> str:
+        try:
+            return subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return str(len(os.sched_getaffinity(0)))
+
+    def git() -> str:
+        try:
+            rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+            return rev + (" (with uncommitted changes)" if dirty else "")
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    return {
+        "CPUs (nproc)": nproc(),
+        "CPU": cpuinfo(),
+        "RAM": memory(),
+        "Kernel": platform.release(),
+        "Python": platform.python_version(),
+        "Commit": git(),
+    }
+
+
+@dataclass
+class Row:
+    measurement: str
+    value: str
+    target: str = ""
+    verdict: str = ""
+
+
+def _ms(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.1f} ms"
+
+
+def rows(a: Any, b: Any, c: Any, b_low: Any = None) -> list[Row]:
+    out: list[Row] = []
+    if a is not None:
+        total = a.latency()
+        out.append(Row(f"(a) commands/s, open→ack→note, {a.concurrency} clients, {a.sequences} sequences",
+                       f"{a.per_second:.0f} /s ({a.commands} commands in {a.seconds:.1f} s)"))
+        out.append(Row("(a) command latency p50 / p99 (all)", f"{_ms(total.p50_ms)} / {_ms(total.p99_ms)}"))
+        for step in ("open", "acknowledge", "note"):
+            if step in a.latencies:
+                lat = a.latency(step)
+                out.append(Row(f"(a)   {step} p50 / p99", f"{_ms(lat.p50_ms)} / {_ms(lat.p99_ms)}"))
+        if a.cpu is not None:
+            out.append(Row("(a)   " + a.cpu.summary(a.commands, "command"), ""))
+        if a.errors:
+            out.append(Row("(a) failed sequences", str(len(a.errors)), "0", "FAIL"))
+    if b is not None:
+        from .stats import Latency
+
+        e2e, post = Latency.of(b.e2e), Latency.of(b.post)
+        ok = e2e.p99_ms < E2E_P99_TARGET_MS and b.missing == 0 and not b.errors
+        out.append(Row(f"(b) POST→Kafka consumer p50 / p99, {b.rate:.0f} incidents/s × {b.sent}",
+                       f"{_ms(e2e.p50_ms)} / {_ms(e2e.p99_ms)} (max {_ms(e2e.max_ms)})",
+                       f"p99 < {E2E_P99_TARGET_MS:.0f} ms", "pass" if ok else "FAIL"))
+        out.append(Row("(b)   POST /incidents alone p50 / p99", f"{_ms(post.p50_ms)} / {_ms(post.p99_ms)}"))
+        out.append(Row("(b)   offered rate achieved / not consumed / failed POSTs",
+                       f"{b.sent / b.seconds:.1f} /s / {b.missing} / {len(b.errors)}"))
+        out.append(_split(b))
+        if b.cpu is not None:
+            out.append(Row("(b)   " + b.cpu.summary(b.sent, "incident"), ""))
+    if b_low is not None:
+        from .stats import Latency
+
+        e2e, post = Latency.of(b_low.e2e), Latency.of(b_low.post)
+        out.append(Row(f"(b) same, below saturation: {b_low.rate:.0f} incidents/s × {b_low.sent}",
+                       f"{_ms(e2e.p50_ms)} / {_ms(e2e.p99_ms)}; POST alone {_ms(post.p50_ms)} / "
+                       f"{_ms(post.p99_ms)}; not consumed {b_low.missing}, failed {len(b_low.errors)}",
+                       "(information)"))
+        out.append(_split(b_low))
+        if b_low.cpu is not None:
+            out.append(Row("(b)   " + b_low.cpu.summary(b_low.sent, "incident"), ""))
+    if c is not None:
+        out.append(Row(f"(c) EventStore.append/s, {c.writers} writers × {c.count}, median of "
+                       f"{len([r for r in c.rounds if r.kind == 'store'])}",
+                       f"{c.median('store'):.0f} /s  (rounds: "
+                       + ", ".join(f"{r.per_second:.0f}" for r in c.rounds if r.kind == "store") + ")"))
+        out.append(Row("(c) raw asyncpg INSERT/s, same table shape, same writers, median",
+                       f"{c.median('raw'):.0f} /s  (rounds: "
+                       + ", ".join(f"{r.per_second:.0f}" for r in c.rounds if r.kind == "raw") + ")"))
+        out.append(Row("(c) ratio append / raw insert", f"{c.ratio:.2f}",
+                       f"≥ {APPEND_RATIO_TARGET}", "pass" if c.ratio >= APPEND_RATIO_TARGET else "FAIL"))
+        for kind in ("store", "raw"):
+            per = c.cpu_per_op(kind)
+            if per:
+                out.append(Row(f"(c)   CPU ms per write, {kind}: "
+                               + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if k != "service"), ""))
+        labels = {"store-no-notify": "EventStore.append, events_notify trigger disabled",
+                  "raw+notify": "raw INSERT + pg_notify in the same transaction"}
+        for d in c.diagnostics:
+            out.append(Row(f"(c)   diagnostic, 1 round: {labels.get(d.kind, d.kind)}",
+                           f"{d.per_second:.0f} /s"))
+    return out
+
+
+def _split(b: Any) -> Row:
+    from .stats import Latency
+
+    relay, kafka = Latency.of(b.to_produce), Latency.of(b.produce_to_consume)
+    return Row("(b)   split p50 / p99: POST→relay sends (record timestamp) | sent→consumed",
+               f"{_ms(relay.p50_ms)} / {_ms(relay.p99_ms)} | {_ms(kafka.p50_ms)} / {_ms(kafka.p99_ms)}")
+
+
+def console_table(table: list[Row]) -> str:
+    w0 = max(len(r.measurement) for r in table)
+    w1 = max(len(r.value) for r in table)
+    w2 = max(len(r.target) for r in table)
+    lines = [f"{'measurement':{w0}}  {'result':{w1}}  {'target':{w2}}  verdict",
+             "-" * (w0 + w1 + w2 + 13)]
+    lines += [f"{r.measurement:{w0}}  {r.value:{w1}}  {r.target:{w2}}  {r.verdict}" for r in table]
+    return "\n".join(lines)
+
+
+def markdown_block(*, table: list[Row], facts: dict[str, str], server: dict[str, str],
+                   command: str, date: str, settings: dict[str, Any], stack: str,
+                   elapsed: float, load: tuple[Any, Any]) -> str:
+    lines = [START, "", f"Run of {date}, {elapsed:.0f} s wall clock, by `{command}`.", ""]
+    lines += ["| Machine | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in facts.items()]
+    lines += [(f"| PostgreSQL | {server.get('server_version', '?')} (fsync={server.get('fsync')}, "
+              f"synchronous_commit={server.get('synchronous_commit')}, "
+              f"full_page_writes={server.get('full_page_writes')}, "
+              f"wal_sync_method={server.get('wal_sync_method')}, "
+              f"shared_buffers={server.get('shared_buffers')}) |")]
+    lines += [f"| Stack | {stack} |"]
+    lines += ["| Load average (1/5/15 min) | before " + " ".join(f"{x:.2f}" for x in load[0])
+              + ", after " + " ".join(f"{x:.2f}" for x in load[1]) + " |", ""]
+    lines += ["| Measurement | Result | Target | |", "|---|---|---|---|"]
+    lines += [f"| {r.measurement} | {r.value} | {r.target} | {r.verdict} |" for r in table]
+    lines += ["", "Parameters: " + ", ".join(f"`{k}={v}`" for k, v in settings.items()) + ".", "", END]
+    return "\n".join(lines)
+
+
+def write_docs(path: Path, block: str) -> None:
+    """Replace the results block of `path`, keeping everything around it."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
