@@ -129,7 +129,8 @@ def rows(a: Any, b: Any, c: Any, b_low: Any = None) -> list[Row]:
             if per:
                 out.append(Row(f"(c)   CPU ms per write, {kind}: "
                                + ", ".join(f"{k} {v:.2f}" for k, v in per.items() if k != "service"), ""))
-        labels = {"store-no-notify": "EventStore.append, events_notify trigger disabled",
+        labels = {"store-in-uow": "EventStore.append inside a unit of work (BEGIN, append, COMMIT), as a command handler calls it",
+                  "store+notify": "EventStore.append + pg_notify in the same transaction (the dropped trigger design)",
                   "raw+notify": "raw INSERT + pg_notify in the same transaction"}
         for d in c.diagnostics:
             out.append(Row(f"(c)   diagnostic, 1 round: {labels.get(d.kind, d.kind)}",

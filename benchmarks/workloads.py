@@ -287,7 +287,7 @@ class AppendResult:
     count: int
     rounds: list[AppendRound]
     # Extra single rounds that explain the figure (not part of the ratio):
-    # "store-no-notify" = EventStore.append with the events_notify trigger disabled;
+    # "store+notify" = EventStore.append plus pg_notify in the same transaction (the trigger we dropped);
     # "raw+notify" = raw INSERT plus pg_notify in the same transaction.
     diagnostics: list[AppendRound] = field(default_factory=list)
 
@@ -344,10 +344,28 @@ async def appends(database_url: str, *, writers: int, count: int, rounds: int, w
             await conn.execute(RAW_TABLE)
 
         def store_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
+            # An append on its own: one statement, like the raw insert it is compared with.
+            async def one(w: int, version: int) -> None:
+                async with engine.connect() as conn:
+                    await store.append(conn, f"{tag}-{w}", version - 1,
+                                       [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA, autocommit=True)
+            return one
+
+        def store_uow_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
+            # As a command handler appends: inside its unit of work (BEGIN, append, COMMIT).
             async def one(w: int, version: int) -> None:
                 async with engine.begin() as conn:
                     await store.append(conn, f"{tag}-{w}", version - 1,
                                        [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA)
+            return one
+
+        def store_notify_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
+            # The design we left: NOTIFY inside the appending transaction (as a trigger did).
+            async def one(w: int, version: int) -> None:
+                async with engine.begin() as conn:
+                    await store.append(conn, f"{tag}-{w}", version - 1,
+                                       [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA)
+                    await conn.exec_driver_sql("SELECT pg_notify('village_bench', '')")
             return one
 
         def raw_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
@@ -379,14 +397,10 @@ async def appends(database_url: str, *, writers: int, count: int, rounds: int, w
                 print(f"  (c) round {r + 1} {kind:5}: {count / seconds:8.0f} /s", flush=True)
         result = AppendResult(writers, count, results)
         if diagnose:
-            async with pool.acquire() as conn:
-                await conn.execute("ALTER TABLE events DISABLE TRIGGER events_notify")
-            try:
-                seconds = await _writers(writers, count, store_round(f"{run}-diag-store"))
-            finally:
-                async with pool.acquire() as conn:
-                    await conn.execute("ALTER TABLE events ENABLE TRIGGER events_notify")
-            result.diagnostics.append(AppendRound("store-no-notify", 0, count, seconds))
+            seconds = await _writers(writers, count, store_uow_round(f"{run}-diag-uow"))
+            result.diagnostics.append(AppendRound("store-in-uow", 0, count, seconds))
+            seconds = await _writers(writers, count, store_notify_round(f"{run}-diag-store"))
+            result.diagnostics.append(AppendRound("store+notify", 0, count, seconds))
             seconds = await _writers(writers, count, raw_notify_round(f"{run}-diag-raw"))
             result.diagnostics.append(AppendRound("raw+notify", 0, count, seconds))
             for d in result.diagnostics:

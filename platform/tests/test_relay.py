@@ -28,7 +28,7 @@ from village_platform.clock import ManualClock
 from village_platform.cloudevent import from_kafka
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Relay
+from village_platform.relay import Doorbell, Relay, asyncpg_dsn
 from village_platform.settings import Settings
 
 from polling import wait_for
@@ -378,24 +378,35 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
 # --- waking, restarting, standing by ---------------------------------------------------------
 
 
-async def test_relay_wakes_on_notify_long_before_the_poll_interval(
+@pytest.mark.parametrize("where", ["same process", "other process"])
+async def test_a_doorbell_wakes_the_relay_long_before_the_poll_interval(
     engine: AsyncEngine, store: EventStore, kafka_bootstrap: str, topic: str,
-    producer: AIOKafkaProducer, clock: ManualClock,
+    producer: AIOKafkaProducer, clock: ManualClock, where: str,
 ):
-    relay = ObservedRelay(engine, producer, topic, SOURCE, clock, poll_seconds=30)
+    """Appends do not NOTIFY (that would serialise commits); the unit of work rings after it
+    commits: directly for a relay in its process, by NOTIFY for a relay elsewhere."""
+    local = Doorbell()
+    relay = ObservedRelay(engine, producer, topic, SOURCE, clock, poll_seconds=30,
+                          doorbell=local if where == "same process" else None)
+    # A writer whose process runs no relay: its doorbell can only NOTIFY.
+    bell = local if where == "same process" else Doorbell(asyncpg_dsn(
+        engine.url.render_as_string(hide_password=False)))
     running = Running(relay)
     try:
         async with TopicReader(kafka_bootstrap, topic) as reader:
             # the relay has looked at the empty table and now sleeps for up to 30 s
             await wait_for(lambda: asyncio.sleep(0, relay.completed), bool)
+            await wait_for(lambda: asyncio.sleep(0, relay.leading), bool)
             for round_ in range(3):
                 await append_retrying(engine, store, "inc-1", [NewEvent("t.v1", {"r": round_})])
+                bell.ring()
                 started = asyncio.get_running_loop().time()
                 await reader.take(round_ + 1, timeout=3.0)
                 assert asyncio.get_running_loop().time() - started < 3.0
             assert [header(r, "ce_sequence") for r in reader.records] == ["1", "2", "3"]
     finally:
         await running.close()
+        await bell.close()
 
 
 async def test_relay_restart_resumes_without_loss_or_duplicates(

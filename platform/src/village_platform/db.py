@@ -10,7 +10,9 @@ from .settings import Settings
 
 
 def make_engine(settings: Settings, **overrides: object) -> AsyncEngine:
-    options: dict[str, object] = {"pool_size": 20, "max_overflow": 10, "pool_pre_ping": True}
+    # No pre-ping: it costs a round trip per checkout; a dropped connection fails one unit of
+    # work, which the caller retries like any other transient error.
+    options: dict[str, object] = {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
     options.update(overrides)
     return create_async_engine(settings.service_database_url, **options)
 

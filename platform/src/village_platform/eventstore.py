@@ -73,17 +73,19 @@ _COLUMNS = "event_id, stream_id, stream_version, type, data, metadata, recorded_
 # the topic depends on it: the relay publishes in (tx_id, id) order, and a transaction may take
 # its xid (any earlier write) before reading the stream and appending after a younger one.
 # Rows are inserted in version order, so `id` follows the version within the append.
-_INSERT = text(
+# Positional, run on the asyncpg connection under the caller's SQLAlchemy transaction: the hot
+# path of every command, so it skips SQLAlchemy's statement and result processing.
+_INSERT = (
     "INSERT INTO events"
     " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
-    " SELECT e.event_id, :stream_id, :expected + e.ord::integer, e.type, CAST(e.data AS jsonb),"
-    " CAST(e.metadata AS jsonb), :recorded_at,"
+    " SELECT e.event_id, $1, $2 + e.ord::integer, e.type, CAST(e.data AS jsonb),"
+    " CAST(e.metadata AS jsonb), $3,"
     " greatest(pg_current_xact_id(), coalesce(head.tx_id, CAST('0' AS xid8)))"
-    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:datas AS text[]),"
-    " CAST(:metas AS text[])) WITH ORDINALITY AS e(event_id, type, data, metadata, ord)"
-    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = :stream_id"
+    " FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[])"
+    " WITH ORDINALITY AS e(event_id, type, data, metadata, ord)"
+    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = $1"
     " ORDER BY stream_version DESC LIMIT 1) AS head ON true"
-    " WHERE coalesce(head.stream_version, 0) = :expected"
+    " WHERE coalesce(head.stream_version, 0) = $2"
     " ORDER BY e.ord"
     " ON CONFLICT DO NOTHING"
     " RETURNING event_id"
@@ -120,27 +122,33 @@ class EventStore:
         events: Sequence[NewEvent],
         metadata: dict[str, Any],
         recorded_at: datetime | None = None,
+        *,
+        autocommit: bool = False,
     ) -> list[StoredEvent]:
         """Append `events` after `expected_version` inside the caller's transaction.
+
+        With `autocommit` (one event, a connection outside any transaction) the append is a
+        statement on its own, atomic by itself, in one round trip: for writers that record an
+        event and nothing else. (More events could be partly inserted by a racing append and
+        seen by the relay before being taken back, so they need a transaction.)
 
         Re-appending event ids that are already stored is a no-op that returns the stored
         events; a stale `expected_version` raises ConcurrencyError.
         """
         if not events:
             return []
+        if autocommit and len(events) != 1:
+            raise ValueError("an autocommit append takes exactly one event")
         ids = [e.event_id for e in events]
         now = recorded_at or self.clock.now()
         metas = [{**metadata, **e.metadata} for e in events]
-        params = {
-            "stream_id": stream_id,
-            "expected": expected_version,
-            "recorded_at": now,
-            "ids": ids,
-            "types": [e.type for e in events],
-            "datas": [json.dumps(e.data) for e in events],
-            "metas": [json.dumps(m) for m in metas],
-        }
-        inserted = (await conn.execute(_INSERT, params)).scalars().all()
+        args = (stream_id, expected_version, now, ids, [e.type for e in events],
+                [json.dumps(e.data) for e in events], [json.dumps(m) for m in metas])
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver.is_in_transaction() or autocommit:
+            inserted = [r["event_id"] for r in await driver.fetch(_INSERT, *args)]
+        else:  # SQLAlchemy begins its transaction lazily: let it, on this first statement
+            inserted = list((await conn.exec_driver_sql(_INSERT, args)).scalars())
         if len(inserted) != len(ids):
             # Slow path. Take back a partial insert (only possible when a concurrent append
             # raced us on some rows), then: a retry of a stored append, or a conflict.

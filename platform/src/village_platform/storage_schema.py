@@ -25,15 +25,6 @@ UPGRADE = [
     )
     """,
     "CREATE INDEX events_unpublished ON events (tx_id, id) WHERE position IS NULL",
-    # Wake the relay on commit; NOTIFY is delivered only when the transaction commits.
-    """
-    CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_notify('village_events', ''); RETURN NULL; END $$
-    """,
-    """
-    CREATE TRIGGER events_notify AFTER INSERT ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION events_notify()
-    """,
     # Idempotency-Key records: the stored response of a completed request, scoped per party.
     """
     CREATE TABLE idempotency_keys (
@@ -90,7 +81,5 @@ DOWNGRADE = [
     "DROP TABLE IF EXISTS stream_positions",
     "DROP TABLE IF EXISTS handled_events",
     "DROP TABLE IF EXISTS idempotency_keys",
-    "DROP TRIGGER IF EXISTS events_notify ON events",
-    "DROP FUNCTION IF EXISTS events_notify()",
     "DROP TABLE IF EXISTS events",
 ]

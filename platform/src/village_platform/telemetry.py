@@ -16,6 +16,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from pythonjsonlogger.json import JsonFormatter
 
 from .settings import Settings
@@ -41,7 +42,13 @@ def setup_telemetry(settings: Settings) -> None:
     if _configured:
         return
     _configured = True
-    provider = TracerProvider(resource=Resource.create({"service.name": f"village-{settings.service}"}))
+    # Without an exporter nothing would read the spans: sample none, so they cost next to
+    # nothing, yet every request still gets a trace id for logs, event metadata and headers.
+    # With one, OTEL_TRACES_SAMPLER (default: parent-based, always on) decides.
+    sampler = None if settings.otlp_endpoint else ALWAYS_OFF
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"village-{settings.service}"}), sampler=sampler
+    )
     if settings.otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

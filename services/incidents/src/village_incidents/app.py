@@ -13,12 +13,12 @@ from fastapi import FastAPI
 
 from village_platform.feed import feed_router
 from village_platform.clock import Clock, SystemClock
-from village_platform.db import make_engine
+from village_platform.db import make_engine, plain_dsn
 from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
 from village_platform.health import router as health_router
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Relay
+from village_platform.relay import Doorbell, Relay
 from village_platform.settings import Settings
 from village_platform.telemetry import instrument, setup_telemetry
 
@@ -62,9 +62,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         store = EventStore(clock)
         producer = make_producer(settings)
         app.state.engine, app.state.store, app.state.producer = engine, store, producer
-        app.state.handlers = IncidentHandlers(engine, store, clock, timedelta(hours=settings.idempotency_ttl_hours))
-        app.state.relay = Relay(engine, producer, TOPIC, SOURCE, clock,
-                                batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds)
+        doorbell = Doorbell(plain_dsn(settings.service_database_url))
+        app.state.handlers = IncidentHandlers(engine, store, clock, timedelta(hours=settings.idempotency_ttl_hours),
+                                              doorbell)
+        app.state.relay = Relay(engine, producer, TOPIC, SOURCE, clock, batch_size=settings.relay_batch_size,
+                                poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         stop = asyncio.Event()
         tasks = []
         if background:
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await producer.stop()
+            await doorbell.close()
             await engine.dispose()
 
     app = FastAPI(title="Village incidents", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)

@@ -15,6 +15,7 @@ from village_platform.auth import Principal
 from village_platform.clock import Clock
 from village_platform.errors import Problem
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from village_platform.relay import Doorbell
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 from . import readmodel
@@ -54,15 +55,19 @@ def history_of(stored: list[StoredEvent]) -> list[tuple[Event, Any]]:
 
 
 class IncidentHandlers:
-    def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta) -> None:
+    def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta,
+                 doorbell: Doorbell | None = None) -> None:
         self.engine, self.store, self.clock, self.ttl = engine, store, clock, idempotency_ttl
+        self.doorbell = doorbell
 
     async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
         return replay(history_of(await self.store.load(conn, incident_id)))
 
     async def open(self, ctx: RequestContext, cmd: c.OpenIncident) -> Result:
         async def run(conn: AsyncConnection) -> Result:
-            directory = await readmodel.load_directory(conn)
+            # The opener, the customer it names, and their partner and provider.
+            wanted = [ctx.actor.party] + ([cmd.customer] if cmd.customer else [])
+            directory = await readmodel.load_directory(conn, wanted)
             try:
                 events = decide_open(cmd, ctx.actor, directory)
             except DomainError as err:
@@ -88,8 +93,9 @@ class IncidentHandlers:
             if if_match is not None and if_match != state.version:
                 raise Problem(412, "stale-version", f"the incident is at version {state.version}, not {if_match}",
                               current_version=state.version)
-            needs_directory = isinstance(cmd, (c.InviteCollaborator,))
-            directory = await readmodel.load_directory(conn) if needs_directory else {}
+            directory: dict = {}
+            if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
+                directory = await readmodel.load_directory(conn, [cmd.partner])
             try:
                 events = decide(state, cmd, ctx.actor, self.clock.now(), directory)
             except DomainError as err:
@@ -145,7 +151,9 @@ class IncidentHandlers:
                             idempotency.StoredResponse(result.status_code, result.headers, result.body),
                             self.clock.now(), self.ttl,
                         )
-                    return result
+                if self.doorbell is not None:
+                    self.doorbell.ring()  # committed: the relay may publish now
+                return result
             except ConcurrencyError as err:
                 # Another writer got there first. Without If-Match the caller asked for "the
                 # latest", so decide again on fresh state; with If-Match the answer is 412.

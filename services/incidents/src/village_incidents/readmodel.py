@@ -19,8 +19,18 @@ from village_platform.errors import Problem
 from .domain.incident import Incident, Party
 
 
-async def load_directory(conn: AsyncConnection) -> dict[str, Party]:
-    rows = await conn.execute(text("SELECT id, kind, name, provider, partner, customers FROM parties"))
+async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) -> dict[str, Party]:
+    """The party directory, or the parties in `ids` and those they name (partner, provider)."""
+    if ids is None:
+        rows = await conn.execute(text("SELECT id, kind, name, provider, partner, customers FROM parties"))
+    else:
+        rows = await conn.execute(
+            text("WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties WHERE id = ANY(:ids))"
+                 " SELECT * FROM wanted UNION"
+                 " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
+                 " JOIN wanted w ON p.id IN (w.partner, w.provider)"),
+            {"ids": ids},
+        )
     return {
         r.id: Party(id=r.id, kind=r.kind, name=r.name, provider=r.provider, partner=r.partner, customers=tuple(r.customers))
         for r in rows
