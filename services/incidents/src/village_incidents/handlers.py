@@ -72,11 +72,12 @@ class IncidentHandlers:
                 events = decide_open(cmd, ctx.actor, directory)
             except DomainError as err:
                 raise domain_problem(err) from err
-            if holder := await readmodel.external_ref_owner(conn, cmd.external_refs):
-                raise Problem(409, "external-ref-taken", "an incident already carries this external reference",
-                              incident_id=holder if await self._may_see(conn, holder, ctx.principal) else None)
             state = await self._append(conn, ctx, None, events)
-            await readmodel.add_external_refs(conn, state.id, cmd.external_refs)
+            if taken := await readmodel.add_external_refs(conn, state.id, cmd.external_refs):
+                # Raising rolls the whole unit of work back: nothing is appended.
+                holder = await readmodel.external_ref_owner(conn, taken)
+                raise Problem(409, "external-ref-taken", "an incident already carries this external reference",
+                              incident_id=holder if holder and await self._may_see(conn, holder, ctx.principal) else None)
             return Result(201, present(state, ctx.principal),
                           {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)})
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.auth import Principal
+from village_platform.db import driver_in_transaction
 from village_platform.errors import Problem
 
 from .domain.incident import Incident, Party
@@ -54,22 +55,24 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
     return bool(result.rowcount)
 
 
+_PROJECT = (
+    "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner, provider,"
+    " collaborators, opened_at, updated_at, resolved_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
+    " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
+    " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
+    " resolved_at = EXCLUDED.resolved_at"
+)
+
+
 async def project(conn: AsyncConnection, state: Incident) -> None:
-    await conn.execute(
-        text(
-            "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner, provider,"
-            " collaborators, opened_at, updated_at, resolved_at)"
-            " VALUES (:id, :version, :title, :status, :severity, :product, :customer, :partner, :provider,"
-            " :collaborators, :opened_at, :updated_at, :resolved_at)"
-            " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
-            " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
-            " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
-            " resolved_at = EXCLUDED.resolved_at"
-        ),
-        {"id": state.id, "version": state.version, "title": state.title, "status": state.status,
-         "severity": state.severity, "product": state.product, "customer": state.customer,
-         "partner": state.partner, "provider": state.provider, "collaborators": list(state.collaborators),
-         "opened_at": state.opened_at, "updated_at": state.updated_at, "resolved_at": state.resolved_at},
+    """Upsert the incident's summary row (in the command's transaction, on the driver: hot path)."""
+    driver = await driver_in_transaction(conn)
+    await driver.execute(
+        _PROJECT, state.id, state.version, state.title, state.status, state.severity, state.product,
+        state.customer, state.partner, state.provider, list(state.collaborators), state.opened_at,
+        state.updated_at, state.resolved_at,
     )
 
 
@@ -85,12 +88,22 @@ async def external_ref_owner(conn: AsyncConnection, refs: list[dict[str, str]]) 
     return None
 
 
-async def add_external_refs(conn: AsyncConnection, incident_id: str, refs: list[dict[str, str]]) -> None:
-    if refs:
-        await conn.execute(
-            text("INSERT INTO incident_external_refs (owner, type, ref, incident_id) VALUES (:owner, :type, :id, :incident)"),
-            [{**r, "incident": incident_id} for r in refs],
-        )
+_ADD_REFS = (
+    "INSERT INTO incident_external_refs (owner, type, ref, incident_id)"
+    " SELECT r.owner, r.type, r.ref, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS r(owner, type, ref)"
+    " ON CONFLICT DO NOTHING RETURNING owner, type, ref"
+)
+
+
+async def add_external_refs(conn: AsyncConnection, incident_id: str, refs: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Claim `refs` for the incident; returns those another incident already holds."""
+    if not refs:
+        return []
+    driver = await driver_in_transaction(conn)
+    rows = await driver.fetch(_ADD_REFS, [r["owner"] for r in refs], [r["type"] for r in refs],
+                              [r["id"] for r in refs], incident_id)
+    claimed = {(r["owner"], r["type"], r["ref"]) for r in rows}
+    return [r for r in refs if (r["owner"], r["type"], r["id"]) not in claimed]
 
 
 def visible_clause(principal: Principal) -> tuple[str, dict[str, Any]]:
