@@ -18,7 +18,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="Readiness: database and broker",
-            responses={200: {"content": {"application/json": {"example": {"status": "ready", "database": "ok", "broker": "ok"}}}}})
+            responses={200: {"content": {"application/json": {"example": {
+                "status": "ready", "database": "ok", "broker": "ok",
+                "relay": {"unpublished": 0, "oldest_seconds": None, "publishing_here": True}}}}}})
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
@@ -34,4 +36,11 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:
         checks["broker"] = f"unavailable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", **checks}
+    relay = getattr(request.app.state, "relay", None)
+    if relay is not None and checks["database"] == "ok":
+        # Outbox lag: one transaction left open anywhere on the server holds publication back.
+        lag = await relay.lag()
+        body["relay"] = {"unpublished": lag.unpublished, "oldest_seconds": lag.oldest_seconds,
+                         "publishing_here": relay.leading}
+    return JSONResponse(body, status_code=200 if ready else 503)
