@@ -117,6 +117,14 @@ async def test_one_trace_from_request_to_kafka(traced_incidents, stack, tokens):
         [s for s in receiver.spans if s["trace_id"] == trace_id], indent=1)
     assert {s["service"] for s in receiver.spans if s["trace_id"] == trace_id} == {"village-incidents"}
 
+    # The JSON log line of the command carries the same trace id and the incident id.
+    lines = [json.loads(line) for line in (stack.log_dir / "incidents-traced.log").read_text().splitlines()
+             if line.startswith("{")]
+    appended = [entry for entry in lines if entry.get("message") == "events appended"
+                and entry.get("incident_id") == incident_id]
+    assert appended and appended[0]["trace_id"] == trace_id
+    assert appended[0]["event_types"] == ["village.incident.opened.v1"]
+
 
 async def _traceparent_of(consumer: AIOKafkaConsumer, incident_id: str) -> str:
     async for message in consumer:

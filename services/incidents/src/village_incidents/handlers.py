@@ -3,6 +3,7 @@ project the read model, store the response. Nothing is published here: the relay
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,7 @@ from .domain.events import Event, event_from
 from .domain.incident import DomainError, Incident, decide, decide_open, evolve, replay, role_of
 from .views import present
 
+log = logging.getLogger(__name__)
 MAX_CONFLICT_RETRIES = 5
 
 
@@ -129,6 +131,9 @@ class IncidentHandlers:
             recorded_at=now,
         )
         await readmodel.project(conn, new_state)
+        # The log line carries trace and incident ids (telemetry's filter adds them).
+        log.info("events appended", extra={"event_types": [ev.type for ev in events], "version": new_state.version,
+                                           "party": ctx.principal.party})
         return new_state
 
     async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
