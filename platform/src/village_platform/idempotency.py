@@ -12,10 +12,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .errors import Problem
 
@@ -34,8 +34,8 @@ class IdempotencyKey:
 @dataclass(frozen=True)
 class StoredResponse:
     status_code: int
-    headers: dict[str, str]
     body: Any
+    headers: dict[str, str]
 
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
@@ -76,7 +76,7 @@ async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> St
     if row.request_hash != key.request_hash:
         raise Problem(422, "idempotency-key-reused",
                       "this Idempotency-Key was used with a different request; use a new key")
-    return StoredResponse(row.status_code, dict(row.headers), row.body)
+    return StoredResponse(status_code=row.status_code, body=row.body, headers=dict(row.headers))
 
 
 async def store(conn: AsyncConnection, key: IdempotencyKey, response: StoredResponse, now: datetime, ttl: timedelta) -> None:
@@ -87,6 +87,26 @@ async def store(conn: AsyncConnection, key: IdempotencyKey, response: StoredResp
          "status": response.status_code, "headers": json.dumps(response.headers), "body": json.dumps(response.body),
          "now": now, "expires": now + ttl},
     )
+
+
+async def run_once(
+    engine: AsyncEngine,
+    key: IdempotencyKey | None,
+    now: Callable[[], datetime],
+    ttl: timedelta,
+    work: Callable[[AsyncConnection], Awaitable[StoredResponse]],
+) -> tuple[StoredResponse, bool]:
+    """One transaction: claim the key, do the work, store its response. Returns the response
+    and whether it is a replay of the stored one (the work did not run)."""
+    async with engine.begin() as conn:
+        if key is not None:
+            stored = await claim(conn, key, now())
+            if stored is not None:
+                return stored, True
+        response = await work(conn)
+        if key is not None:
+            await store(conn, key, response, now(), ttl)
+    return response, False
 
 
 async def purge_expired(conn: AsyncConnection, now: datetime) -> int:

@@ -184,7 +184,7 @@ async def list_parties(request: Request, caller: Caller) -> dict[str, Any]:
 
 
 @router.post("/parties", summary="Register or update a party (provider admins)", responses=ERRORS, tags=["parties"])
-async def register_party(request: Request, body: s.PartyIn, caller: Caller) -> JSONResponse:
+async def register_party(request: Request, body: s.PartyIn, caller: Caller, key: IdempotencyKey = None) -> JSONResponse:
     if not (caller.kind == "service" or (caller.kind == "provider" and caller.has_role("admin"))):
         raise Problem(403, "forbidden", "only provider admins register parties")
     if body.kind == "partner" and not body.provider:
@@ -193,14 +193,20 @@ async def register_party(request: Request, body: s.PartyIn, caller: Caller) -> J
         raise Problem(422, "invalid-party", "a customer names its partner")
     party = Party(id=body.id, kind=body.kind, name=body.name, provider=body.provider, partner=body.partner,
                   customers=tuple(body.customers))
-    async with request.app.state.engine.begin() as conn:
-        directory = await readmodel.load_directory(conn)
-        existing = directory.get(body.id)
+
+    async def register(conn: Any) -> idempotency.StoredResponse:
+        existing = (await readmodel.load_directory(conn, [body.id])).get(body.id)
         if existing and existing.kind != body.kind:
             raise Problem(409, "party-kind-conflict", f"{body.id} is already registered as a {existing.kind}")
         changed = await readmodel.upsert_party(conn, party)
-    status = 201 if existing is None else 200
-    return JSONResponse({**_party_view(party), "changed": changed}, status_code=status)
+        return idempotency.StoredResponse(201 if existing is None else 200, {**_party_view(party), "changed": changed}, {})
+
+    handlers = _handlers(request)
+    response, replayed = await idempotency.run_once(
+        request.app.state.engine, _context(request, caller, key, None, body).idempotency,
+        handlers.clock.now, handlers.ttl, register,
+    )
+    return _respond(Result(response.status_code, response.body, response.headers, replayed))
 
 
 def _party_view(p: Party) -> dict[str, Any]:

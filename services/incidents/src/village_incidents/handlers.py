@@ -30,10 +30,9 @@ MAX_CONFLICT_RETRIES = 5
 
 
 @dataclass(frozen=True)
-class Result:
-    status_code: int
-    body: Any
-    headers: dict[str, str]
+class Result(idempotency.StoredResponse):
+    """A command's response; `replayed` when it is the stored answer to a retried request."""
+
     replayed: bool = False
 
 
@@ -145,21 +144,12 @@ class IncidentHandlers:
     ) -> Result:
         for attempt in range(MAX_CONFLICT_RETRIES):
             try:
-                async with self.engine.begin() as conn:
-                    if ctx.idempotency:
-                        stored = await idempotency.claim(conn, ctx.idempotency, self.clock.now())
-                        if stored:
-                            return Result(stored.status_code, stored.body, stored.headers, replayed=True)
-                    result: Result = await run(conn)
-                    if ctx.idempotency:
-                        await idempotency.store(
-                            conn, ctx.idempotency,
-                            idempotency.StoredResponse(result.status_code, result.headers, result.body),
-                            self.clock.now(), self.ttl,
-                        )
-                if self.doorbell is not None:
+                response, replayed = await idempotency.run_once(
+                    self.engine, ctx.idempotency, self.clock.now, self.ttl, run
+                )
+                if not replayed and self.doorbell is not None:
                     self.doorbell.ring()  # committed: the relay may publish now
-                return result
+                return Result(response.status_code, response.body, response.headers, replayed)
             except ConcurrencyError as err:
                 # Another writer got there first. Without If-Match the caller asked for "the
                 # latest", so decide again on fresh state; with If-Match the answer is 412.
