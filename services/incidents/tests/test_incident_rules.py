@@ -998,3 +998,30 @@ def test_any_accepted_sequence_replays_to_the_same_state(
             n.visibility == "shared" for n in s.notes.values() if n.author_party == s.customer
         )
     assert replay(story.history) == story.s
+
+
+# --- loading stored events ------------------------------------------------------------------
+
+
+def test_old_payloads_still_load_and_unknown_fields_are_ignored() -> None:
+    """A v1 `resolved` stored before any later optional field, and one written by newer code
+    with a field this code does not know, both load."""
+    from village_incidents.domain import events as ev
+
+    stored = {"from_status": "in_progress", "resolution_code": "fix", "resolution_notes": "done"}
+    assert ev.event_from("village.incident.resolved.v1", stored) == ev.IncidentResolved(**stored)
+    newer = {**stored, "resolved_by_user": "someone"}
+    assert ev.event_from("village.incident.resolved.v1", newer) == ev.IncidentResolved(**stored)
+
+
+def test_an_upcaster_turns_an_old_event_into_the_current_one(monkeypatch) -> None:
+    from village_incidents.domain import events as ev
+
+    # A hypothetical v0 that called the code `code`: upcast to v1 when loaded.
+    monkeypatch.setitem(ev.UPCASTERS, "village.incident.resolved.v0", lambda d: (
+        "village.incident.resolved.v1",
+        {"from_status": d["from_status"], "resolution_code": d["code"], "resolution_notes": d["notes"]},
+    ))
+    old = {"from_status": "on_hold", "code": "workaround", "notes": "rebooted"}
+    assert ev.event_from("village.incident.resolved.v0", old) == ev.IncidentResolved(
+        from_status="on_hold", resolution_code="workaround", resolution_notes="rebooted")

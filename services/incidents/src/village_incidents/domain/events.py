@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Callable, ClassVar, Literal
 
 Visibility = Literal["internal", "restricted", "shared"]
 
@@ -225,6 +225,20 @@ EVENT_CLASSES: dict[str, type[Event]] = {
 }
 
 
+# Stored events are never rewritten: a type whose shape changes gets an upcaster here that turns
+# the old (type, data) into the current one, applied every time the event is loaded.
+Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+UPCASTERS: dict[str, Upcaster] = {}
+
+
 def event_from(type_: str, data: dict[str, Any]) -> Event:
-    """Rebuild an event from its stored type and data (upcasting old versions goes here)."""
-    return EVENT_CLASSES[type_](**data)
+    """Rebuild an event from its stored type and data.
+
+    Upcasters first; then fields added later with a default are filled in, and fields this code
+    does not know are ignored, so that v1 payloads written by older or newer code still load.
+    """
+    while type_ in UPCASTERS:
+        type_, data = UPCASTERS[type_](data)
+    cls = EVENT_CLASSES[type_]
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in known})
