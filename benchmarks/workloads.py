@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from village_platform.storage_schema import UPGRADE
 
 from .cpu import CpuMeter, CpuUsage
 from .stats import Latency, median
@@ -240,22 +241,8 @@ async def end_to_end(base_url: str, token: str, bootstrap: str, *, rate: float, 
 # -- (c) EventStore.append against raw single-row inserts -----------------------------------
 
 
-RAW_TABLE = """
-CREATE TABLE IF NOT EXISTS raw_events (
-    id             bigserial PRIMARY KEY,
-    tx_id          xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    position       bigint UNIQUE,
-    event_id       uuid NOT NULL UNIQUE,
-    stream_id      text NOT NULL,
-    stream_version integer NOT NULL,
-    type           text NOT NULL,
-    data           jsonb NOT NULL,
-    metadata       jsonb NOT NULL,
-    recorded_at    timestamptz NOT NULL,
-    published_at   timestamptz,
-    UNIQUE (stream_id, stream_version)
-)
-"""
+# The events table's own DDL under another name: same columns, defaults and unique keys.
+RAW_TABLE = UPGRADE[0].replace("CREATE TABLE events", "CREATE TABLE IF NOT EXISTS raw_events", 1)
 RAW_INSERT = (
     "INSERT INTO raw_events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)"
     " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)"
@@ -326,8 +313,7 @@ async def _writers(n: int, count: int, one: Callable[[int, int], Awaitable[None]
 
 async def appends(database_url: str, *, writers: int, count: int, rounds: int, warmup: int,
                   run: str, diagnose: bool, meter: CpuMeter) -> AppendResult:
-    """Alternate rounds of EventStore.append (SQLAlchemy, one event per transaction, as the
-    service calls it) and raw asyncpg single-row INSERTs (autocommit) into a same-shaped table,
+    """Alternate rounds of EventStore.append (one event, one statement: autocommit) and raw asyncpg single-row INSERTs (autocommit) into a same-shaped table,
     same database, same number of writers, same rows."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine

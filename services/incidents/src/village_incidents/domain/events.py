@@ -74,42 +74,34 @@ class IncidentEscalated(Event):
 
 
 @dataclass(frozen=True)
-class NoteAdded(Event):
+class _NoteEvent(Event):
+    """What happens to a note is exactly as visible as the note itself."""
+
+    note_id: str
+    author_party: str
+    note_visibility: Visibility
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.note_visibility
+
+
+@dataclass(frozen=True)
+class NoteAdded(_NoteEvent):
     NAME = "note_added"
-    note_id: str
-    author_party: str
     author_user: str
-    note_visibility: Visibility
     body: str
-
-    @property
-    def visibility(self) -> Visibility:
-        return self.note_visibility
 
 
 @dataclass(frozen=True)
-class NoteEdited(Event):
+class NoteEdited(_NoteEvent):
     NAME = "note_edited"
-    note_id: str
-    author_party: str
-    note_visibility: Visibility
     body: str
-
-    @property
-    def visibility(self) -> Visibility:
-        return self.note_visibility
 
 
 @dataclass(frozen=True)
-class NoteDeleted(Event):
+class NoteDeleted(_NoteEvent):
     NAME = "note_deleted"
-    note_id: str
-    author_party: str
-    note_visibility: Visibility
-
-    @property
-    def visibility(self) -> Visibility:
-        return self.note_visibility
 
 
 @dataclass(frozen=True)
