@@ -150,3 +150,49 @@ async def test_rebuild_from_the_feed_reproduces_the_read_model(
         "SELECT json_agg(version ORDER BY stream_id) FROM stream_positions WHERE consumer = :c",
         c=runner.name,
     ) == [4, 4, 4]
+
+
+CLI_READ_MODEL = '''
+import json
+from sqlalchemy import text
+from village_platform.rebuild import ReadModel
+
+async def apply(conn, event):
+    await conn.execute(
+        text("INSERT INTO applied (consumer, event_id, stream_id, sequence, type, data)"
+             " VALUES ('cli', CAST(:id AS uuid), :s, :q, :t, CAST(:d AS jsonb))"),
+        {"id": event.id, "s": event.stream_id, "q": event.sequence, "t": event.type, "d": json.dumps(event.data)},
+    )
+
+async def reset(conn):
+    await conn.execute(text("TRUNCATE applied"))
+
+READ_MODEL = ReadModel("rebuild-cli", {"%s": apply}, reset)
+'''
+
+
+async def test_the_rebuild_command_rebuilds_a_declared_read_model(owner, read_model, tmp_path) -> None:
+    """`village-rebuild module:READ_MODEL` as a real process: progress bar, count, same rows twice."""
+    import asyncio
+    import os
+    import sys
+    from pathlib import Path
+
+    from conftest import EVENT
+
+    for stream in ("inc-x", "inc-y"):
+        await owner.append(stream, *({"n": n} for n in range(1, 4)))
+    await owner.publish()
+    (tmp_path / "cli_read_model.py").write_text(CLI_READ_MODEL % EVENT)
+    url = read_model.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "READER_DATABASE_URL": url}
+    command = [str(Path(sys.executable).parent / "village-rebuild"), "cli_read_model:READ_MODEL",
+               "--service", "reader", "--feed", owner.feed_url]
+    for _ in range(2):  # a second rebuild starts from scratch: nothing applied twice
+        # Asynchronously: the owner's feed is served by this test's own event loop.
+        process = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+        stderr = (await asyncio.wait_for(process.communicate(), 120))[1].decode()
+        assert process.returncode == 0, stderr
+        assert "rebuilt rebuild-cli: 6 events" in stderr
+        assert "rebuild rebuild-cli" in stderr  # the progress bar
+        assert await read_model.scalar("SELECT count(*) FROM applied WHERE consumer = 'cli'") == 6
