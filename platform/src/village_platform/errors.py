@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -120,6 +122,24 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         problem = Problem(exc.status_code, kind, str(exc.detail), headers=dict(exc.headers or {}))
         return problem_response(problem, request.url.path)
+
+    @app.exception_handler(asyncpg.exceptions.DataError)
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # A value PostgreSQL refuses (a NUL character, a number out of range): the caller's
+        # input, not our fault; the transaction rolled back, so nothing changed.
+        return problem_response(
+            Problem(422, "invalid-value", "a value cannot be stored as sent (NUL characters are not allowed)"),
+            request.url.path,
+        )
+
+    @app.middleware("http")
+    async def _reject_nul_in_url(request: Request, call_next: Any) -> Any:
+        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if b"%00" in raw or b"\x00" in raw:
+            return problem_response(Problem(400, "invalid-url", "NUL characters are not allowed in URLs"),
+                                    request.url.path.replace("\x00", ""))
+        return await call_next(request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 Severity = Literal["S1", "S2", "S3", "S4"]
 NoteVisibility = Literal["internal", "restricted", "shared"]
@@ -13,6 +13,14 @@ Name = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> "Body":
+        # PostgreSQL stores no NUL character in text or jsonb: refuse it here, with its place.
+        for name, value in self:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name}: NUL characters are not allowed")
+        return self
 
 
 class ExternalRefIn(Body):
