@@ -172,8 +172,8 @@ def test_the_customer_sees_no_working_details(incident: Incident) -> None:
     view = view_of(incident, "initech")
     assert {"assignment", "escalations", "collaborators"}.isdisjoint(view)
     assert {n["visibility"] for n in view["notes"]} == {"shared"}
-    # ...and only its own external reference, not the partner's ticket id.
-    assert view["external_refs"] == [{"owner": "initech", "type": "servicenow", "id": "INC0012"}]
+    # ...but every ticket id on the incident: they are correlation handles for all parties.
+    assert view["external_refs"] == REFS
     assert (view["customer"], view["partner"], view["provider"], view["status"]) == (
         "initech",
         "northwind",
@@ -194,11 +194,11 @@ def test_owner_provider_and_services_see_the_working_details(
 
 
 @pytest.mark.parametrize(("party", "other"), [("contoso", "fabrikam"), ("fabrikam", "contoso")])
-def test_a_collaborator_does_not_learn_of_other_collaborators(
+def test_collaborators_see_who_works_the_incident_but_not_each_others_internal_notes(
     incident: Incident, party: str, other: str
 ) -> None:
     view = view_of(incident, party)
-    assert view["collaborators"] == [party]
+    assert view["collaborators"] == ["contoso", "fabrikam"]
     assert view["assignment"] == {"party": "acme", "tier": "L2", "assignee": None}
     assert not any(
         n["author_party"] == other and n["visibility"] == "internal" for n in view["notes"]

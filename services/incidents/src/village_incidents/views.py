@@ -45,8 +45,9 @@ def present(state: Incident, principal: Principal) -> dict[str, Any]:
         "updated_at": state.updated_at.isoformat(),
         "resolved_at": state.resolved_at.isoformat() if state.resolved_at else None,
         "closed_at": state.closed_at.isoformat() if state.closed_at else None,
-        # A party's own ticket ids are its business; others see only their own and shared ones.
-        "external_refs": [r for r in state.external_refs if working_party or r.get("owner") == principal.party],
+        # Every party's ticket ids are correlation handles for everyone on the incident (the
+        # customer quotes the partner's ticket number); the timeline and feed carry them too.
+        "external_refs": list(state.external_refs),
         "acknowledged_by": {p: t.isoformat() for p, t in state.acknowledged_by.items()},
         "hold_reason": state.hold_reason,
         "resolution": state.resolution,
@@ -55,10 +56,9 @@ def present(state: Incident, principal: Principal) -> dict[str, Any]:
         "notes": notes,
     }
     if working_party:
-        # Partners can be competitors: a collaborator does not learn who else collaborates.
+        # Who works the incident is shared among those working it (collaborators see one
+        # another's restricted notes anyway); partners still see only incidents they are on.
         view["assignment"] = state.assignment
         view["escalations"] = list(state.escalations)
-        view["collaborators"] = (
-            sorted(state.collaborators) if role != "collaborator" else [principal.party]
-        )
+        view["collaborators"] = sorted(state.collaborators)
     return view
