@@ -332,3 +332,22 @@ def test_stored_event_feed_item_is_json(clock: ManualClock):
     e = StoredEvent(uuid.uuid4(), "inc-1", 1, "t.v1", {"a": 1}, META, clock.now(), 7)
     item = json.loads(json.dumps(e.as_feed_item()))
     assert item["position"] == 7 and item["stream_version"] == 1 and item["metadata"] == META
+
+
+async def test_expired_idempotency_keys_are_purged(new_database) -> None:
+    """Keys are kept for their TTL and then deleted, so the table does not grow forever."""
+    from datetime import datetime, timedelta, timezone
+
+    from village_platform import idempotency
+
+    engine = await new_database()
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    response = idempotency.StoredResponse(201, {"id": "x"}, {})
+    async with engine.begin() as conn:
+        for n, age in enumerate((timedelta(hours=25), timedelta(hours=1))):
+            key = idempotency.make_key("northwind", f"k{n}", "POST", "/incidents", {"n": n})
+            await idempotency.store(conn, key, response, t0 - age, timedelta(hours=24))
+    async with engine.begin() as conn:
+        assert await idempotency.purge_expired(conn, t0) == 1
+        kept = (await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all()
+    assert kept == ["k1"]

@@ -8,7 +8,9 @@ events it produced, so a retry never applies a command twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from .errors import Problem
 
 MAX_KEY_LENGTH = 255
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,18 @@ async def run_once(
 async def purge_expired(conn: AsyncConnection, now: datetime) -> int:
     result = await conn.execute(text("DELETE FROM idempotency_keys WHERE expires_at <= :now"), {"now": now})
     return result.rowcount or 0
+
+
+async def purge_periodically(engine: AsyncEngine, now: Callable[[], datetime], every_seconds: float,
+                             stop: asyncio.Event) -> None:
+    """Delete expired keys now and then, so the table holds about one TTL's worth of keys."""
+    while not stop.is_set():
+        try:
+            async with engine.begin() as conn:
+                await purge_expired(conn, now())
+        except Exception:  # the database is away: try again next time
+            log.warning("could not purge expired idempotency keys", exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), every_seconds)
+        except asyncio.TimeoutError:
+            pass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -73,3 +73,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> "Settings":
+        # The development secret is public (it is in this file): tokens signed with it prove
+        # nothing, so a production service refuses to start with it.
+        if self.is_production and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("VILLAGE_ENV=production needs VILLAGE_JWT_SECRET set to a secret of your own")
+        return self

@@ -54,16 +54,19 @@ def _respond(result: Result) -> JSONResponse:
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# Strong entity tags only: If-Match uses the strong comparison (RFC 9110 13.1.1), so a weak
+# tag (W/"3") never matches. The quotes are forgiven for ticketing systems that drop them.
+_ETAG = re.compile(r'^"?(\d{1,9})"?$')
 
 
-def _if_match(value: str | None) -> int | None:
+def _if_match(value: str | None) -> frozenset[int] | None:
+    """The versions an `If-Match` list names; None for no header or `*`; 412 if it names none."""
     if value is None or value.strip() == "*":
         return None
-    match = _ETAG.match(value.strip())
-    if not match:
-        raise Problem(412, "stale-version", "If-Match does not name a version of this incident")
-    return int(match.group(1))
+    versions = frozenset(int(m.group(1)) for tag in value.split(",") if (m := _ETAG.match(tag.strip())))
+    if not versions:
+        raise Problem(412, "stale-version", "If-Match names no (strong) version of this incident")
+    return versions
 
 
 @router.post("/incidents", status_code=201, summary="Open an incident", responses=ERRORS, tags=["incidents"])

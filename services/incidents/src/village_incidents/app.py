@@ -11,11 +11,12 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from village_platform.feed import feed_router
+from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.db import make_engine, plain_dsn
 from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
+from village_platform.feed import feed_router
 from village_platform.health import router as health_router
 from village_platform.kafka import ensure_topics, make_producer
 from village_platform.relay import Doorbell, Relay
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             tasks.append(asyncio.create_task(_publish(settings, producer, app.state.relay, stop), name="relay"))
             tasks.append(asyncio.create_task(
                 autoclose.run(app.state.handlers, auto_close_hours, auto_close_every, stop), name="auto-close"))
+            tasks.append(asyncio.create_task(
+                idempotency.purge_periodically(engine, clock.now, 600, stop), name="idempotency-purge"))
         try:
             yield
         finally:

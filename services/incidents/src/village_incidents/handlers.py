@@ -85,15 +85,19 @@ class IncidentHandlers:
         incident_id_var.set(cmd.incident_id)
         return await self._unit_of_work(ctx, run)
 
-    async def execute(self, ctx: RequestContext, incident_id: str, cmd: object, if_match: int | None) -> Result:
+    async def execute(
+        self, ctx: RequestContext, incident_id: str, cmd: object, if_match: frozenset[int] | None
+    ) -> Result:
+        """Run `cmd`; with `if_match`, only if the incident is at one of those versions."""
         incident_id_var.set(incident_id)
 
         async def run(conn: AsyncConnection) -> Result:
             state = await self.load(conn, incident_id)
             if state is None or role_of(state, ctx.actor) is None:
                 raise Problem(404, "not-found", "no such incident")
-            if if_match is not None and if_match != state.version:
-                raise Problem(412, "stale-version", f"the incident is at version {state.version}, not {if_match}",
+            if if_match is not None and state.version not in if_match:
+                named = ", ".join(str(v) for v in sorted(if_match))
+                raise Problem(412, "stale-version", f"the incident is at version {state.version}, not {named}",
                               current_version=state.version)
             directory: dict = {}
             if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
