@@ -875,7 +875,7 @@ def test_auto_close_after_the_quiet_period() -> None:
     )  # a minute later: too soon
     [closed] = story.do("scheduler", c.AutoClose(quiet_hours=72), after=timedelta(hours=72))
     assert closed == e.IncidentClosed(
-        automatic=True, reason="no activity for 72 h after resolution"
+        automatic=True, reason="closed automatically 72 h after resolution"
     )
     assert (story.s.status, story.s.closed_at) == ("closed", story.now)
 

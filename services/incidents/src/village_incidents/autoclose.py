@@ -1,4 +1,5 @@
-"""Close resolved incidents nobody touched for the agreed quiet period."""
+"""Close resolved incidents the requester has not confirmed or reopened within the agreed quiet
+period (counted from the resolution)."""
 
 from __future__ import annotations
 

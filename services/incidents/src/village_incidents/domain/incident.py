@@ -358,7 +358,7 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
                 raise _conflict("only resolved incidents close automatically")
             if now - state.resolved_at < timedelta(hours=cmd.quiet_hours):
                 raise _conflict("the quiet period has not passed")
-            return [e.IncidentClosed(automatic=True, reason=f"no activity for {cmd.quiet_hours} h after resolution")]
+            return [e.IncidentClosed(automatic=True, reason=f"closed automatically {cmd.quiet_hours} h after resolution")]
     raise TypeError(f"unknown command {cmd!r}")
 
 
