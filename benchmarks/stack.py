@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+
 from village_devstack import demo
 from village_devstack.broker import TansuBroker
 from village_devstack.postgres import EmbeddedPostgres

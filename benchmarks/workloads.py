@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+
 from village_platform.storage_schema import UPGRADE
 
 from .cpu import CpuMeter, CpuUsage
@@ -317,6 +318,7 @@ async def appends(database_url: str, *, writers: int, count: int, rounds: int, w
     same database, same number of writers, same rows."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
+
     from village_platform.clock import SystemClock
     from village_platform.eventstore import EventStore, NewEvent
 

@@ -31,6 +31,7 @@ from schema_check import (
     load_json,
     registry,
 )
+
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 

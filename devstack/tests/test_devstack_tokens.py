@@ -2,11 +2,11 @@ import subprocess
 import sys
 
 import pytest
-from village_platform.auth import decode_token
-from village_platform.settings import Settings
 
 from village_devstack import demo
 from village_devstack.testing import token
+from village_platform.auth import decode_token
+from village_platform.settings import Settings
 
 
 @pytest.mark.parametrize("party", [p.id for p in demo.PARTIES])

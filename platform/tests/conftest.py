@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import to_kafka

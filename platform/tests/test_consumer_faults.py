@@ -8,6 +8,7 @@ import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from village_platform.clock import ManualClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.dlq import replay_dead_letters

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 
 import pytest
+from polling import wait_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,8 +26,6 @@ from village_platform.eventstore import (
     StoredEvent,
     visible_to,
 )
-
-from polling import wait_for
 
 NewDatabase = Callable[..., Awaitable[AsyncEngine]]  # conftest's `new_database`
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from village_platform.auth import mint_token
 from village_platform.clock import ManualClock
 from village_platform.feedclient import FeedClient
@@ -178,12 +179,12 @@ async def test_the_rebuild_command_rebuilds_a_declared_read_model(owner, read_mo
     import sys
     from pathlib import Path
 
-    from conftest import EVENT
+    event = "village.test.happened.v1"  # the owner fixture's event type (conftest is not importable)
 
     for stream in ("inc-x", "inc-y"):
         await owner.append(stream, *({"n": n} for n in range(1, 4)))
     await owner.publish()
-    (tmp_path / "cli_read_model.py").write_text(CLI_READ_MODEL % EVENT)
+    (tmp_path / "cli_read_model.py").write_text(CLI_READ_MODEL % event)
     url = read_model.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "READER_DATABASE_URL": url}
     command = [str(Path(sys.executable).parent / "village-rebuild"), "cli_read_model:READ_MODEL",

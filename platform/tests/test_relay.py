@@ -21,17 +21,17 @@ from typing import AsyncIterator, Awaitable, Callable
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
+from polling import wait_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import from_kafka
+from village_platform.doorbell import Doorbell
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Doorbell, Relay, asyncpg_dsn
+from village_platform.relay import Relay, asyncpg_dsn
 from village_platform.settings import Settings
-
-from polling import wait_for
 
 SOURCE = "village-test"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from alembic import command
 from e2e_support import assert_ok, incident_body
+
 from village_devstack import demo
 from village_incidents.app import create_app
 from village_incidents.autoclose import close_quiet_incidents

@@ -15,10 +15,9 @@ import stat
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import warnings
 
 with warnings.catch_warnings():
     # the wheel's package import builds a runtime-dir path and warns when XDG_RUNTIME_DIR is unset

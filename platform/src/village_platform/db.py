@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -46,3 +48,11 @@ async def ensure_database(settings: Settings) -> None:
         pass  # created concurrently
     finally:
         await conn.close()
+
+
+async def close_quietly(conn: asyncpg.Connection) -> None:
+    """Close a bare asyncpg connection, terminating it if the server does not answer."""
+    try:
+        await asyncio.wait_for(conn.close(), timeout=5)
+    except Exception:
+        conn.terminate()

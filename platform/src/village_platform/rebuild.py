@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from .applier import Applier, ConsumedEvent, HandlerError, Routes
 from .clock import Clock, SystemClock
-from .dlq import park
 from .db import make_engine
+from .dlq import park
 from .feedclient import FeedClient
 from .settings import Settings
 

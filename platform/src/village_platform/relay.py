@@ -34,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .clock import Clock
 from .cloudevent import to_kafka
-from .db import driver_in_transaction
+from .db import close_quietly, driver_in_transaction
+from .doorbell import CHANNEL, Doorbell
 from .eventstore import StoredEvent
 from .telemetry import context_from_traceparent, inject_headers
 
@@ -88,56 +89,6 @@ def _record_to_event(row: asyncpg.Record) -> StoredEvent:
         metadata=meta if isinstance(meta, dict) else json.loads(meta),
         recorded_at=row["recorded_at"], position=row["position"],
     )
-
-
-class Doorbell:
-    """Tells relays that events were committed, without putting NOTIFY in the commit path.
-
-    PostgreSQL serialises the commits of transactions that NOTIFY (measured here: raw inserts
-    lose ~40% of their throughput), so appends do not notify. Instead the unit of work rings
-    after its commit: a relay in this process is woken directly; when the publishing relay is
-    in another process, one NOTIFY goes out on a separate connection, coalesced while one is
-    in flight. A lost ring costs at most the relay's poll interval: the events are durable,
-    the ring is only a hint.
-    """
-
-    def __init__(self, dsn: str | None = None) -> None:
-        self.dsn = dsn
-        self.relays: list["Relay"] = []
-        self._conn: asyncpg.Connection | None = None
-        self._sending: asyncio.Task[None] | None = None
-        self._again = False
-
-    def ring(self) -> None:
-        for relay in self.relays:
-            relay._wake.set()
-        if self.dsn and not any(r.leading for r in self.relays):
-            if self._sending is None or self._sending.done():
-                self._sending = asyncio.get_running_loop().create_task(self._notify())
-            else:
-                self._again = True
-
-    async def _notify(self) -> None:
-        try:
-            while True:
-                self._again = False
-                if self._conn is None or self._conn.is_closed():
-                    self._conn = await asyncpg.connect(self.dsn)
-                await self._conn.execute(f"NOTIFY {CHANNEL}")
-                if not self._again:
-                    return
-        except Exception:  # the poll interval covers a lost hint
-            log.warning("could not NOTIFY the relay", exc_info=True)
-
-    async def close(self) -> None:
-        if self._sending is not None:
-            await asyncio.gather(self._sending, return_exceptions=True)
-        if self._conn is not None:
-            await _close(self._conn)
-            self._conn = None
-
-
-CHANNEL = "village_events"
 
 
 class Relay:
@@ -261,7 +212,7 @@ class Relay:
                 log.exception("relay listener failed; reconnecting")
                 await _wait(stop, min(self.poll_seconds, 1.0))
             finally:
-                await _close(listener)
+                await close_quietly(listener)
 
     async def _run_locked(self, listener: asyncpg.Connection, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -304,13 +255,6 @@ class Relay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
-
-
-async def _close(conn: asyncpg.Connection) -> None:
-    try:
-        await asyncio.wait_for(conn.close(), timeout=5)
-    except Exception:
-        conn.terminate()
 
 
 async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:

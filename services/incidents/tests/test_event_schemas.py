@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
 from village_incidents.domain.events import EVENT_CLASSES, event_from

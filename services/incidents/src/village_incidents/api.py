@@ -12,7 +12,8 @@ from village_platform import idempotency
 from village_platform.auth import Caller, Principal
 from village_platform.errors import PROBLEM_SCHEMA, Problem
 
-from . import readmodel, schemas as s
+from . import readmodel
+from . import schemas as s
 from .domain import commands as c
 from .domain.incident import Party, role_of
 from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id

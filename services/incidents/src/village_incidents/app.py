@@ -14,12 +14,13 @@ from fastapi import FastAPI
 from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.db import make_engine, plain_dsn
+from village_platform.doorbell import Doorbell
 from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
 from village_platform.feed import feed_router
 from village_platform.health import router as health_router
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Doorbell, Relay
+from village_platform.relay import Relay
 from village_platform.settings import Settings
 from village_platform.telemetry import instrument, setup_telemetry
 

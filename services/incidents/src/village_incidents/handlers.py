@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from village_platform import idempotency
 from village_platform.auth import Principal
 from village_platform.clock import Clock
+from village_platform.doorbell import Doorbell
 from village_platform.errors import Problem
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
-from village_platform.relay import Doorbell
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 from . import readmodel

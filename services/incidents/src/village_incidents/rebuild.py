@@ -11,8 +11,8 @@ from village_platform.eventstore import EventStore
 from village_platform.settings import Settings
 
 from . import readmodel
-from .handlers import history_of
 from .domain.incident import replay
+from .handlers import history_of
 
 
 async def rebuild(settings: Settings) -> int:

@@ -6,8 +6,8 @@ from typing import Any
 
 from village_platform.auth import Principal
 
-from .domain.incident import Incident, role_of, visible
 from .domain.commands import Actor
+from .domain.incident import Incident, role_of, visible
 
 
 def present(state: Incident, principal: Principal) -> dict[str, Any]:
