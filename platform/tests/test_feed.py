@@ -67,6 +67,22 @@ async def test_each_party_sees_only_what_it_may(owner, published) -> None:
     assert await feed_ids(owner, "umbrella", "partner") == []
 
 
+async def test_a_filtered_page_moves_on_past_what_the_caller_may_not_see(owner, published) -> None:
+    """contoso may see only the fourth event: pages of one before it come back empty, but
+    `next_after` advances, so a poller never rescans; the end is where it stops moving."""
+    seen, after, pages = [], 0, 0
+    async with client(owner, "contoso", "partner") as http:
+        while True:
+            page = (await http.get("/events", params={"after": after, "limit": 1})).json()
+            seen += [item["id"] for item in page["items"]]
+            pages += 1
+            if page["next_after"] == after:
+                break
+            after = page["next_after"]
+    assert seen == [published["other"]]
+    assert (after, pages) == (4, 5)
+
+
 async def test_feed_pages_and_filters_by_stream(owner, published) -> None:
     async with client(owner, "reader", "service") as http:
         first = (await http.get("/events", params={"limit": 2})).json()

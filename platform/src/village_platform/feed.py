@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from .auth import Caller
 from .errors import PROBLEM_SCHEMA
+from .eventstore import visible_to
 
 MAX_LIMIT = 1000
 _MAX_POSITION = 2**63 - 1
@@ -100,19 +101,17 @@ def feed_router(source: str | None = None) -> APIRouter:
     ) -> dict[str, Any]:
         state = request.app.state
         name = source or state.settings.service
-        everything = caller.kind == "service"
         async with state.engine.connect() as conn:
-            events = await state.store.read_published(
-                conn,
-                after,
-                limit,
-                party=None if everything else caller.party,
-                party_kind=None if everything else caller.kind,
-                stream_id=stream_id,
-            )
+            scanned = await state.store.read_published(conn, after, limit, stream_id=stream_id)
+        # Filtered here, page by page: `next_after` moves past what the caller may not see, so a
+        # party polling the feed never scans the same stretch twice. A page may be short (even
+        # empty) before the end; the end is where `next_after` stops moving.
+        events = scanned if caller.kind == "service" else [
+            e for e in scanned if visible_to(e.metadata, caller.party, caller.kind)
+        ]
         return {
             "items": [{**event.as_feed_item(), "source": name} for event in events],
-            "next_after": events[-1].position if events else after,
+            "next_after": scanned[-1].position if scanned else after,
         }
 
     return router

@@ -67,7 +67,7 @@ class FeedClient:
             page = await self.page(after, stream_id=stream_id)
             for item in page.items:
                 yield item
-            if len(page.items) < self.page_size:
+            if page.next_after == after:  # nothing more: the feed's end
                 return
             after = page.next_after
 
