@@ -99,6 +99,34 @@ PROBLEM_SCHEMA = {
 }
 
 
+_EXAMPLES = {
+    400: ("invalid-cursor", "cursor is not one this API issued"),
+    401: ("unauthorized", "a bearer token is required"),
+    403: ("forbidden", "only the partner, collaborators or the provider acknowledge"),
+    404: ("not-found", "no such incident"),
+    409: ("invalid-transition", "cannot acknowledge an incident that is resolved"),
+    412: ("stale-version", "the incident is at version 4, not 3"),
+    422: ("validation-error", "body.severity: Input should be 'S1', 'S2', 'S3' or 'S4'"),
+    503: ("unavailable", "the database is not reachable"),
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these problem statuses, each with an example of its own."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        kind, detail = _EXAMPLES[code]
+        responses[code] = {
+            "description": _TITLES.get(code, "Error"),
+            "content": {PROBLEM_JSON: {
+                "schema": PROBLEM_SCHEMA["content"][PROBLEM_JSON]["schema"],
+                "example": {"type": f"/problems/{kind}", "title": _TITLES.get(code, "Error"),
+                            "status": code, "detail": detail},
+            }},
+        }
+    return responses
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

@@ -20,7 +20,10 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="Readiness: database and broker",
             responses={200: {"content": {"application/json": {"example": {
                 "status": "ready", "database": "ok", "broker": "ok",
-                "relay": {"unpublished": 0, "oldest_seconds": None, "publishing_here": True}}}}}})
+                "relay": {"unpublished": 0, "oldest_seconds": None, "publishing_here": True}}}}},
+                503: {"description": "not ready: the database or the broker is unreachable",
+                      "content": {"application/json": {"example": {
+                          "status": "not ready", "database": "ok", "broker": "unavailable: KafkaConnectionError"}}}}})
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
-from village_platform.errors import PROBLEM_SCHEMA, Problem
+from village_platform.errors import Problem, problem_responses
 
 from . import readmodel
 from . import schemas as s
@@ -29,10 +29,32 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", descripti
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The incident\'s ETag (its version, e.g. "3"); 412 when stale')]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: PROBLEM_SCHEMA for code in (400, 401, 404, 409, 412, 422)
+READ_ERRORS = problem_responses(400, 401, 404, 422)
+ETAG_HEADER = {"ETag": {"description": 'the incident\'s version, e.g. "3": send it back as If-Match',
+                        "schema": {"type": "string"}}}
+INCIDENT_EXAMPLE = {
+    "id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "version": 3, "title": "Branch office VPN down",
+    "description": "Site-to-site tunnel to Leeds dropped at 09:12.", "severity": "S1", "product": "routers",
+    "impacted_service": "branch-vpn", "status": "acknowledged", "customer": "initech", "partner": "northwind",
+    "provider": "acme", "requester": "northwind", "opened_at": "2026-11-23T09:14:02+00:00",
+    "updated_at": "2026-11-23T09:20:41+00:00", "resolved_at": None, "closed_at": None,
+    "external_refs": [{"owner": "northwind", "type": "servicenow", "id": "INC0012345"}],
+    "acknowledged_by": {"northwind": "2026-11-23T09:16:10+00:00"}, "hold_reason": None, "resolution": None,
+    "impacts": [], "rating": None,
+    "notes": [{"id": "9a0c6e1f-2b43-4d8e-8f51-6a7b8c9d0e1f", "author_party": "northwind",
+               "author_user": "jane.doe", "visibility": "shared", "body": "Tunnel flaps every 30 s.",
+               "created_at": "2026-11-23T09:20:41+00:00", "edited_at": None}],
+    "assignment": {"party": "northwind", "tier": "L1", "assignee": "jane.doe"}, "escalations": [],
+    "collaborators": [],
 }
-ERRORS[403] = PROBLEM_SCHEMA
+INCIDENT_VIEW = {"description": "the incident as you may see it (notes filtered to your party)",
+                 "headers": ETAG_HEADER, "content": {"application/json": {"example": INCIDENT_EXAMPLE}}}
+COMMAND_RESPONSES = {200: INCIDENT_VIEW, **problem_responses(400, 401, 403, 404, 409, 412, 422)}
+OPEN_RESPONSES = {
+    201: {**INCIDENT_VIEW, "headers": {**ETAG_HEADER, "Location": {"description": "/incidents/{id}",
+                                                                    "schema": {"type": "string"}}}},
+    **problem_responses(400, 401, 403, 409, 422),
+}
 
 
 def _handlers(request: Request) -> IncidentHandlers:
@@ -70,7 +92,8 @@ def _if_match(value: str | None) -> frozenset[int] | None:
     return versions
 
 
-@router.post("/incidents", status_code=201, summary="Open an incident", responses=ERRORS, tags=["incidents"])
+@router.post("/incidents", status_code=201, summary="Open an incident", responses=OPEN_RESPONSES,
+             tags=["incidents"])
 async def open_incident(
     request: Request, body: s.OpenIncidentIn, caller: Caller, key: IdempotencyKey = None, correlation: CorrelationId = None
 ) -> JSONResponse:
@@ -82,7 +105,7 @@ async def open_incident(
     return _respond(await _handlers(request).open(_context(request, caller, key, correlation, body), cmd))
 
 
-@router.get("/incidents", summary="List incidents you may see", responses=ERRORS, tags=["incidents"])
+@router.get("/incidents", summary="List incidents you may see", responses=READ_ERRORS, tags=["incidents"])
 async def list_incidents(
     request: Request,
     caller: Caller,
@@ -103,7 +126,7 @@ async def list_incidents(
 
 
 @router.get("/incidents/by-external-ref", summary="Find an incident by a party's own ticket id",
-            responses=ERRORS, tags=["incidents"])
+            responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
 async def by_external_ref(
     request: Request, caller: Caller,
     owner: Annotated[str, Query(max_length=100)], type: Annotated[str, Query(max_length=50)],
@@ -115,7 +138,8 @@ async def by_external_ref(
     return _visible_incident(state, caller)
 
 
-@router.get("/incidents/{incident_id}", summary="One incident, as you may see it", responses=ERRORS, tags=["incidents"])
+@router.get("/incidents/{incident_id}", summary="One incident, as you may see it",
+            responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
 async def get_incident(request: Request, incident_id: str, caller: Caller) -> JSONResponse:
     async with request.app.state.engine.connect() as conn:
         state = await _handlers(request).load(conn, incident_id)
@@ -130,7 +154,7 @@ def _visible_incident(state: Any, caller: Principal) -> JSONResponse:
     return JSONResponse(present(state, caller), headers={"ETag": etag(state.version)})
 
 
-@router.get("/incidents/{incident_id}/timeline", summary="What happened, as you may see it", responses=ERRORS,
+@router.get("/incidents/{incident_id}/timeline", summary="What happened, as you may see it", responses=READ_ERRORS,
             tags=["incidents"])
 async def timeline(request: Request, incident_id: str, caller: Caller) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
@@ -148,7 +172,7 @@ def _command_route(path: str, summary: str, model: type[s.Body], to_command: Any
         return _respond(await _handlers(request).execute(ctx, incident_id, cmd, _if_match(if_match)))
 
     endpoint.__name__ = "incident_" + re.sub(r"\W+", "_", path.strip("/")).strip("_")
-    getattr(router, method)(f"/incidents/{{incident_id}}{path}", summary=summary, responses=ERRORS,
+    getattr(router, method)(f"/incidents/{{incident_id}}{path}", summary=summary, responses=COMMAND_RESPONSES,
                             tags=["incident actions"])(endpoint)
 
 
@@ -175,7 +199,7 @@ _command_route("/collaborators/{partner}/revoke", "Revoke a collaborating partne
 _command_route("/rating", "Rate the resolution (1-5)", s.RatingIn, lambda b, p: c.Rate(b.rating, b.reason))
 
 
-@router.get("/parties", summary="The party directory", responses=ERRORS, tags=["parties"])
+@router.get("/parties", summary="The party directory", responses=problem_responses(401), tags=["parties"])
 async def list_parties(request: Request, caller: Caller) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
         directory = await readmodel.load_directory(conn)
@@ -187,7 +211,8 @@ async def list_parties(request: Request, caller: Caller) -> dict[str, Any]:
     return {"items": [_party_view(p) for p in directory.values()]}
 
 
-@router.post("/parties", summary="Register or update a party (provider admins)", responses=ERRORS, tags=["parties"])
+@router.post("/parties", summary="Register or update a party (provider admins)",
+             responses=problem_responses(401, 403, 409, 422), tags=["parties"])
 async def register_party(request: Request, body: s.PartyIn, caller: Caller, key: IdempotencyKey = None) -> JSONResponse:
     if not (caller.kind == "service" or (caller.kind == "provider" and caller.has_role("admin"))):
         raise Problem(403, "forbidden", "only provider admins register parties")

@@ -55,7 +55,9 @@ class OpenIncidentIn(Body):
 
 
 class EmptyIn(Body):
-    pass
+    """No fields: the action needs none (send `{}`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
 
 
 class AssignIn(Body):
@@ -115,7 +117,8 @@ class ImpactStartIn(Body):
 
 
 class ImpactEndIn(Body):
-    ended_at: AwareDatetime | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ended_at": "2026-11-23T10:02:00Z"}]})
+    ended_at: AwareDatetime | None = Field(default=None, description="default: now")
 
 
 class InviteIn(Body):
@@ -126,6 +129,7 @@ class InviteIn(Body):
 
 
 class RevokeIn(Body):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "firewall review done"}]})
     reason: str | None = Field(default=None, max_length=2000)
 
 
