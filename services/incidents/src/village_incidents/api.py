@@ -109,7 +109,7 @@ async def open_incident(
 async def list_incidents(
     request: Request,
     caller: Caller,
-    status: Annotated[str | None, Query(max_length=50)] = None,
+    status: s.Status | None = None,
     severity: s.Severity | None = None,
     customer: Annotated[str | None, Query(max_length=100)] = None,
     partner: Annotated[str | None, Query(max_length=100)] = None,

@@ -8,6 +8,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 Severity = Literal["S1", "S2", "S3", "S4"]
 NoteVisibility = Literal["internal", "restricted", "shared"]
+Status = Literal["new", "acknowledged", "in_progress", "pending_customer", "on_hold", "resolved", "closed",
+                 "reopened", "cancelled"]
 Name = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
