@@ -27,15 +27,8 @@ from hypothesis import strategies as st
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
 from village_incidents.domain.events import EVENT_CLASSES, event_from
-from village_incidents.domain.incident import (
-    ACTIVE,
-    SEVERITIES,
-    Incident,
-    Party,
-    decide,
-    decide_open,
-    evolve,
-)
+from village_incidents.domain.incident import ACTIVE, SEVERITIES, Incident, Party, evolve
+from village_incidents.domain.rules import decide, decide_open
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 

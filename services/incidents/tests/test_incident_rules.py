@@ -16,18 +16,8 @@ from hypothesis import strategies as st
 
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
-from village_incidents.domain.incident import (
-    ACTIVE,
-    TERMINAL,
-    DomainError,
-    Incident,
-    Party,
-    decide,
-    decide_open,
-    evolve,
-    replay,
-    role_of,
-)
+from village_incidents.domain.incident import ACTIVE, TERMINAL, Incident, Party, evolve, replay
+from village_incidents.domain.rules import DomainError, decide, decide_open, role_of
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from village_incidents.domain import commands as c
-from village_incidents.domain.incident import Incident, Party, decide, decide_open, evolve
+from village_incidents.domain.incident import Incident, Party, evolve
+from village_incidents.domain.rules import decide, decide_open
 from village_incidents.views import present
 from village_platform.auth import Principal
 

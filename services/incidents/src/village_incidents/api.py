@@ -15,7 +15,8 @@ from village_platform.errors import Problem, problem_responses
 from . import readmodel
 from . import schemas as s
 from .domain import commands as c
-from .domain.incident import Party, role_of
+from .domain.incident import Party
+from .domain.rules import role_of
 from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id
 from .views import present
 

@@ -22,7 +22,8 @@ from village_platform.telemetry import current_traceparent, incident_id_var
 from . import readmodel
 from .domain import commands as c
 from .domain.events import Event, event_from
-from .domain.incident import DomainError, Incident, decide, decide_open, evolve, replay, role_of
+from .domain.incident import Incident, evolve, replay
+from .domain.rules import DomainError, decide, decide_open, role_of
 from .views import present
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,8 @@ from typing import Any
 from village_platform.auth import Principal
 
 from .domain.commands import Actor
-from .domain.incident import Incident, role_of, visible
+from .domain.incident import Incident, visible
+from .domain.rules import role_of
 
 
 def present(state: Incident, principal: Principal) -> dict[str, Any]:
