@@ -327,6 +327,23 @@ async def blocked_backends(engine: AsyncEngine) -> int:
             " AND wait_event_type = 'Lock'"))).scalar_one()
 
 
+async def test_a_lone_append_commits_by_itself(engine: AsyncEngine, store: EventStore):
+    """`autocommit=True`: one event, one statement, visible to others at once; still checked
+    against the stream head; more than one event needs a transaction."""
+    s = stream()
+    async with engine.connect() as conn:
+        await store.append(conn, s, 0, [NewEvent("t.v1", {"n": 1})], META, autocommit=True)
+    async with engine.connect() as other:
+        assert [e.stream_version for e in await store.load(other, s)] == [1]
+    async with engine.connect() as conn:
+        with pytest.raises(ConcurrencyError):
+            await store.append(conn, s, 0, [NewEvent("t.v1", {"n": 2})], META, autocommit=True)
+        with pytest.raises(ValueError):
+            await store.append(conn, s, 1, [NewEvent("t.v1", {}), NewEvent("t.v1", {})], META, autocommit=True)
+    async with engine.connect() as other:
+        assert [e.stream_version for e in await store.load(other, s)] == [1]
+
+
 def test_stored_event_feed_item_is_json(clock: ManualClock):
     e = StoredEvent(uuid.uuid4(), "inc-1", 1, "t.v1", {"a": 1}, META, clock.now(), 7)
     item = json.loads(json.dumps(e.as_feed_item()))

@@ -63,10 +63,6 @@ class Problem(Exception):
         return body
 
 
-def not_found(what: str = "resource") -> Problem:
-    return Problem(404, "not-found", f"no such {what}")
-
-
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
