@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer
 from village_devstack.broker import TansuBroker
 from village_devstack.services import ServiceProcess, with_database
 from village_devstack.testing import INCIDENTS, free_port
+from village_devstack.waiting import eventually
 
 
 def test_live_and_ready_without_a_token(incidents_service):
@@ -67,8 +68,9 @@ async def test_commands_succeed_while_the_broker_is_down_and_go_out_when_it_is_b
 
         broker = TansuBroker(port=service.broker_port, log_file=stack.log_dir / "tansu-late.log").start()
         try:
-            await eventually(lambda: _unpublished(client), lambda n: n == 0, timeout=60)
             records = await _read_stream(broker.bootstrap, incident_id, 2)
+            await eventually(lambda: _unpublished(client), lambda n: n == 0, timeout=60,
+                             what="the outbox to empty")
         finally:
             broker.stop()
     assert [dict(r.headers)["ce_sequence"] for r in records] == [b"1", b"2"]
@@ -76,17 +78,6 @@ async def test_commands_succeed_while_the_broker_is_down_and_go_out_when_it_is_b
 
 async def _unpublished(client: httpx.AsyncClient) -> int:
     return (await client.get("/readyz")).json()["relay"]["unpublished"]
-
-
-async def eventually(probe, done, timeout: float):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"still {value!r} after {timeout}s")
-        await asyncio.sleep(0.1)
 
 
 async def _read_stream(bootstrap: str, incident_id: str, n: int) -> list:

@@ -12,7 +12,6 @@ import asyncio
 import json
 import secrets
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -22,6 +21,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from village_devstack.services import ServiceProcess, with_database
 from village_devstack.testing import INCIDENTS, free_port
+from village_devstack.waiting import eventually
 
 
 class OtlpReceiver:
@@ -105,16 +105,16 @@ async def test_one_trace_from_request_to_kafka(traced_incidents, stack, tokens):
     stored = feed.json()["items"]  # published by now: the feed serves what the relay published
     assert stored and stored[0]["metadata"]["traceparent"].split("-")[1] == trace_id
 
-    deadline = time.monotonic() + 20
-    wanted = {"server": False, "database": False, "producer": False}
-    while time.monotonic() < deadline and not all(wanted.values()):
+    def kinds_seen() -> dict[str, bool]:
         ours = [s for s in list(receiver.spans) if s["trace_id"] == trace_id]
-        wanted["server"] = any(s["kind"] == 2 and "POST /incidents" in s["name"] for s in ours)  # SERVER
-        wanted["database"] = any(s["kind"] == 3 and "INSERT" in s["name"].upper() for s in ours)  # CLIENT
-        wanted["producer"] = any(s["kind"] == 4 and "village.incidents.v1" in s["name"] for s in ours)  # PRODUCER
-        await asyncio.sleep(0.05)
-    assert wanted == {"server": True, "database": True, "producer": True}, json.dumps(
-        [s for s in receiver.spans if s["trace_id"] == trace_id], indent=1)
+        return {
+            "server": any(s["kind"] == 2 and "POST /incidents" in s["name"] for s in ours),  # SERVER
+            "database": any(s["kind"] == 3 and "INSERT" in s["name"].upper() for s in ours),  # CLIENT
+            "producer": any(s["kind"] == 4 and "village.incidents.v1" in s["name"] for s in ours),  # PRODUCER
+        }
+
+    assert await eventually(kinds_seen, lambda seen: all(seen.values()), timeout=20,
+                            what="server, database and producer spans of the trace")
     assert {s["service"] for s in receiver.spans if s["trace_id"] == trace_id} == {"village-incidents"}
 
     # The JSON log line of the command carries the same trace id and the incident id.

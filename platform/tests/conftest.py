@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import socket
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -30,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from village_devstack.waiting import eventually
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import to_kafka
@@ -57,26 +57,10 @@ CREATE TABLE applied (
 """
 
 
-async def poll_until(
-    condition: Callable[[], Awaitable[bool] | bool], timeout: float = 30.0, what: str = "condition"
-) -> None:
-    """Poll `condition` until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-def eventually() -> Callable[..., Awaitable[None]]:
-    """`await eventually(condition, timeout, what)`: poll instead of sleeping."""
-    return poll_until
+@pytest.fixture(name="eventually")
+def eventually_fixture() -> Callable[..., Awaitable[Any]]:
+    """`await eventually(condition, what=...)`: await a condition, never a fixed sleep."""
+    return eventually
 
 
 @dataclass
@@ -215,7 +199,7 @@ class Owner:
             total += await self.relay.publish_pending()
             return (await self.relay.lag()).unpublished == 0
 
-        await poll_until(all_out, 60, "the relay to publish everything")
+        await eventually(all_out, timeout=60, what="the relay to publish everything")
         return total
 
     async def published(self, stream_id: str) -> list[StoredEvent]:
@@ -265,7 +249,7 @@ async def owner(platform_stack: Any, new_database: NewDatabase) -> AsyncIterator
         uvicorn.Config(feed_app(engine, store, settings), log_level="warning", lifespan="off")
     )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
-    await poll_until(lambda: server.started, 10, "feed server")
+    await eventually(lambda: server.started, timeout=10, what="feed server")
     try:
         yield Owner(engine, store, relay, producer, settings, topic, f"http://127.0.0.1:{port}")
     finally:
@@ -397,7 +381,7 @@ def consume(
         runner = make_runner(owner, model, **options)
         runners(runner)
         what = f"{records} record" + ("s" if records != 1 else "")
-        await poll_until(lambda: runner.committed == records, what=what)
+        await eventually(lambda: runner.committed == records, what=what)
         return runner
 
     return start

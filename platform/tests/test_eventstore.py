@@ -14,10 +14,10 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 
 import pytest
-from polling import wait_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from village_devstack.waiting import eventually
 from village_platform.clock import ManualClock
 from village_platform.eventstore import (
     ConcurrencyError,
@@ -184,7 +184,7 @@ async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine
         pending = asyncio.ensure_future(store.append(
             b, s, 0, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META))
         # B waits on A's uncommitted row in the unique index; wait until PostgreSQL shows it
-        await wait_for(lambda: blocked_backends(engine), lambda n: n >= 1, timeout=10.0)
+        await eventually(lambda: blocked_backends(engine), lambda n: n >= 1, timeout=10.0)
         assert not pending.done()
         await ta.commit()
         with pytest.raises(ConcurrencyError) as info:

@@ -21,10 +21,10 @@ from typing import AsyncIterator, Awaitable, Callable
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
-from polling import wait_for
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from village_devstack.waiting import eventually
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import from_kafka
 from village_platform.doorbell import Doorbell
@@ -199,7 +199,7 @@ async def counts(engine: AsyncEngine) -> tuple[int, int]:
 
 
 async def all_published(engine: AsyncEngine, total: int, timeout: float = 60.0) -> None:
-    await wait_for(lambda: counts(engine), lambda c: c == (total, total), timeout=timeout)
+    await eventually(lambda: counts(engine), lambda c: c == (total, total), timeout=timeout)
 
 
 async def append_retrying(engine: AsyncEngine, store: EventStore, stream_id: str,
@@ -332,9 +332,9 @@ async def _no_gap_scenario(engine, store, relay, running, late, late_conn, late_
     try:
         # Hold the late transaction while a good share of later ones commit and the relay,
         # woken by their NOTIFYs, looks at the table again.
-        await wait_for(lambda: asyncio.sleep(0, committed()), lambda c: c >= 300)
+        await eventually(committed, lambda c: c >= 300)
         mark = relay.started
-        await wait_for(lambda: asyncio.sleep(0, relay.looked_since(mark)), bool)
+        await eventually(lambda: relay.looked_since(mark))
         rows = await db_rows(engine)
         assert len(rows) >= 300 and all(r.event_id != late.event_id for r in rows)  # not visible yet
         # Had the relay read `WHERE id > checkpoint`, these would be out and the late one lost:
@@ -395,8 +395,8 @@ async def test_a_doorbell_wakes_the_relay_long_before_the_poll_interval(
     try:
         async with TopicReader(kafka_bootstrap, topic) as reader:
             # the relay has looked at the empty table and now sleeps for up to 30 s
-            await wait_for(lambda: asyncio.sleep(0, relay.completed), bool)
-            await wait_for(lambda: asyncio.sleep(0, relay.leading), bool)
+            await eventually(lambda: relay.completed)
+            await eventually(lambda: relay.leading)
             for round_ in range(3):
                 await append_retrying(engine, store, "inc-1", [NewEvent("t.v1", {"r": round_})])
                 bell.ring()
@@ -448,7 +448,7 @@ async def test_relay_killed_mid_batch_loses_nothing(
                                   [NewEvent("t.v1", {"i": i, "k": k}) for k in range(4)], conn)
     relay = ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=30, poll_seconds=0.2)
     running = Running(relay)
-    await wait_for(lambda: asyncio.sleep(0, relay.published), lambda n: n >= 60)
+    await eventually(lambda: relay.published, lambda n: n >= 60)
     running.task.cancel()  # a crash, not a clean stop: possibly mid-batch
     with pytest.raises(asyncio.CancelledError):
         await running.task

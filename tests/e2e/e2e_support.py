@@ -7,17 +7,17 @@ Nothing here sleeps for a fixed time: every wait polls a condition against a dea
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import inspect
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from village_devstack.waiting import eventually
 
 TOPIC = "village.incidents.v1"
 PROBLEM_JSON = "application/problem+json"
@@ -25,36 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- waiting
-
-
-async def eventually(
-    predicate: Callable[[], Any | Awaitable[Any]],
-    timeout: float = 20.0,
-    interval: float = 0.05,
-    what: str | None = None,
-) -> Any:
-    """Poll `predicate` (sync or async) until it returns something truthy; return that value.
-
-    Fails with the last value (or exception) once `timeout` seconds have passed.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    last: Any = None
-    while True:
-        try:
-            value = predicate()
-            if inspect.isawaitable(value):
-                value = await value
-            last = value
-            if value:
-                return value
-        except AssertionError as exc:  # predicates may assert; keep polling until the deadline
-            last = exc
-        if loop.time() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout}s waiting for {what or predicate!r}; last: {last!r}"
-            )
-        await asyncio.sleep(interval)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -254,8 +224,7 @@ class IncidentTopicReader:
         await eventually(
             enough,
             timeout=timeout,
-            interval=0,
-            what=f"events {expected} (have { ({i: len(self.records[i]) for i in expected}) })",
+                        what=f"events {expected} (have { ({i: len(self.records[i]) for i in expected}) })",
         )
         return {i: self.records[i] for i in expected}
 
@@ -268,7 +237,7 @@ class IncidentTopicReader:
             positions = [await self.consumer.position(tp) for tp in self.tps]
             return all(pos >= end[tp] for pos, tp in zip(positions, self.tps))
 
-        await eventually(at_end, timeout=30, interval=0, what="the topic read to its end")
+        await eventually(at_end, timeout=30, what="the topic read to its end")
 
 
 def header_map(record: ConsumerRecord) -> dict[str, bytes]:
