@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from village_devstack.waiting import eventually
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import from_kafka
+from village_platform.db import plain_dsn
 from village_platform.doorbell import Doorbell
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Relay, asyncpg_dsn
+from village_platform.relay import Relay
 from village_platform.settings import Settings
 
 SOURCE = "village-test"
@@ -389,7 +390,7 @@ async def test_a_doorbell_wakes_the_relay_long_before_the_poll_interval(
     relay = ObservedRelay(engine, producer, topic, SOURCE, clock, poll_seconds=30,
                           doorbell=local if where == "same process" else None)
     # A writer whose process runs no relay: its doorbell can only NOTIFY.
-    bell = local if where == "same process" else Doorbell(asyncpg_dsn(
+    bell = local if where == "same process" else Doorbell(plain_dsn(
         engine.url.render_as_string(hide_password=False)))
     running = Running(relay)
     try:

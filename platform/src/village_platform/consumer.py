@@ -15,7 +15,9 @@ Wiring, in a service's lifespan (the routing table lives in the service's consum
                             {"village.incidents.v1": feed}, SystemClock())
     task = asyncio.create_task(runner.run(stop))      # on shutdown: stop.set(); await task
 
-Rebuild a read model: `await rebuild("sla-monitor", engine, feed, ROUTES, reset)` (rebuild.py).
+Rebuild a read model: declare `READ_MODEL = ReadModel("sla-monitor", ROUTES, reset)` and run
+`village-rebuild village_sla.consumer:READ_MODEL --service sla-monitor --feed <owner URL>`
+(rebuild.py).
 """
 
 from __future__ import annotations

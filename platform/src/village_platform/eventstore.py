@@ -13,7 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -96,17 +96,22 @@ _HEAD = text(
 _UNDO = text("DELETE FROM events WHERE event_id = ANY(:ids)")
 
 
-def _row_to_event(row: Any) -> StoredEvent:
-    data, metadata = row.data, row.metadata
+def stored_event(row: Mapping[str, Any]) -> StoredEvent:
+    """A stored event from an events row: an SQLAlchemy row's `._mapping` or an asyncpg Record.
+
+    jsonb arrives decoded on SQLAlchemy's connections (its dialect installs a codec) and as text
+    on bare asyncpg ones.
+    """
+    data, metadata = row["data"], row["metadata"]
     return StoredEvent(
-        event_id=row.event_id,
-        stream_id=row.stream_id,
-        stream_version=row.stream_version,
-        type=row.type,
+        event_id=row["event_id"],
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        type=row["type"],
         data=data if isinstance(data, dict) else json.loads(data),
         metadata=metadata if isinstance(metadata, dict) else json.loads(metadata),
-        recorded_at=row.recorded_at,
-        position=row.position,
+        recorded_at=row["recorded_at"],
+        position=row["position"],
     )
 
 
@@ -187,14 +192,14 @@ class EventStore:
             text(f"SELECT {_COLUMNS} FROM events WHERE stream_id = :s ORDER BY stream_version"),
             {"s": stream_id},
         )
-        return [_row_to_event(r) for r in result]
+        return [stored_event(r._mapping) for r in result]
 
     async def _by_ids(self, conn: AsyncConnection, ids: list[uuid.UUID]) -> list[StoredEvent]:
         result = await conn.execute(
             text(f"SELECT {_COLUMNS} FROM events WHERE event_id = ANY(:ids) ORDER BY stream_version"),
             {"ids": ids},
         )
-        return [_row_to_event(r) for r in result]
+        return [stored_event(r._mapping) for r in result]
 
     async def read_published(
         self,
@@ -224,7 +229,7 @@ class EventStore:
             ),
             params,
         )
-        return [_row_to_event(r) for r in result]
+        return [stored_event(r._mapping) for r in result]
 
 
 # Event metadata carries who may see the event: `parties` (everyone on the incident when it

@@ -20,7 +20,6 @@ service's, a psql session left idle in transaction) holds publication back. Watc
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, replace
 
@@ -29,14 +28,13 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .clock import Clock
 from .cloudevent import to_kafka
-from .db import close_quietly, driver_in_transaction
+from .db import close_quietly, driver_in_transaction, plain_dsn
 from .doorbell import CHANNEL, Doorbell
-from .eventstore import StoredEvent
+from .eventstore import StoredEvent, stored_event
 from .telemetry import context_from_traceparent, inject_headers
 
 log = logging.getLogger(__name__)
@@ -74,21 +72,6 @@ _ASSIGN = (
 class RelayLag:
     unpublished: int
     oldest_seconds: float | None
-
-
-def asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _record_to_event(row: asyncpg.Record) -> StoredEvent:
-    # SQLAlchemy's asyncpg dialect installs a jsonb codec on its connections; a bare one has none.
-    data, meta = row["data"], row["metadata"]
-    return StoredEvent(
-        event_id=row["event_id"], stream_id=row["stream_id"], stream_version=row["stream_version"],
-        type=row["type"], data=data if isinstance(data, dict) else json.loads(data),
-        metadata=meta if isinstance(meta, dict) else json.loads(meta),
-        recorded_at=row["recorded_at"], position=row["position"],
-    )
 
 
 class Relay:
@@ -136,7 +119,7 @@ class Relay:
                 return 0
             first = found[0]["first_position"]
             events = [
-                replace(_record_to_event(row), position=first + i) for i, row in enumerate(rows)
+                replace(stored_event(row), position=first + i) for i, row in enumerate(rows)
             ]
             futures = [await self._send(event) for event in events]
             await asyncio.gather(*futures)
@@ -198,7 +181,7 @@ class Relay:
         a relay that cannot take it stands by. If the listener connection is lost (and with it
         the lock), the relay goes back to standing by and reconnects.
         """
-        dsn = asyncpg_dsn(self.engine.url.render_as_string(hide_password=False))
+        dsn = plain_dsn(self.engine.url.render_as_string(hide_password=False))
         while not stop.is_set():
             try:
                 listener = await asyncpg.connect(dsn)

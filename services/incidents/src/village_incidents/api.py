@@ -63,7 +63,8 @@ def _handlers(request: Request) -> IncidentHandlers:
 
 
 def _context(request: Request, principal: Principal, key: str | None, correlation: str | None, body: Any) -> RequestContext:
-    payload = body.model_dump(mode="json") if hasattr(body, "model_dump") else body
+    # The body is fingerprinted only when there is a key to tie it to.
+    payload = body.model_dump(mode="json") if key is not None else None
     return RequestContext(
         principal=principal,
         idempotency=idempotency.make_key(principal.party, key, request.method, request.url.path, payload),

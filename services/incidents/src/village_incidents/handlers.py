@@ -16,7 +16,13 @@ from village_platform.auth import Principal
 from village_platform.clock import Clock
 from village_platform.doorbell import Doorbell
 from village_platform.errors import Problem
-from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from village_platform.eventstore import (
+    ConcurrencyError,
+    EventStore,
+    NewEvent,
+    StoredEvent,
+    visible_to,
+)
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 from . import readmodel
@@ -168,8 +174,6 @@ class IncidentHandlers:
         raise AssertionError("unreachable")
 
     async def timeline(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> list[dict[str, Any]]:
-        from village_platform.eventstore import visible_to
-
         stored = await self.store.load(conn, incident_id)
         state = replay(history_of(stored))
         if state is None or role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is None:
