@@ -16,17 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from . import demo
-from .services import ServiceSpec
-
-# Every service `village-dev run` starts, in start order. Adding a service is one entry here:
-# ServiceSpec(name, default port, seed=callable(base_url) run once it is healthy).
-SERVICES: list[ServiceSpec] = [
-    ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url)),
-    # ServiceSpec("escalation", 8002, seed=...),
-    # ServiceSpec("sla-monitor", 8003, seed=...),
-    # ServiceSpec("knowledge", 8004),
-    # ServiceSpec("webhooks", 8005),
-]
+from .services import SERVICES
 
 PG_PORT = 5433
 KAFKA_PORT = 9092

@@ -16,6 +16,7 @@ from typing import IO, Callable, Mapping
 
 from sqlalchemy.engine import make_url
 
+from . import demo
 from ._proc import die_with_parent
 
 
@@ -276,3 +277,15 @@ def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str
     )
     env.update(extra)
     return env
+
+
+# Every Village service the dev stack knows, in start order. Adding a service is one entry:
+# ServiceSpec(name, default port, seed=callable(base_url) run once it is healthy).
+INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url))
+SERVICES: list[ServiceSpec] = [
+    INCIDENTS,
+    # ServiceSpec("escalation", 8002, seed=...),
+    # ServiceSpec("sla-monitor", 8003, seed=...),
+    # ServiceSpec("knowledge", 8004),
+    # ServiceSpec("webhooks", 8005),
+]

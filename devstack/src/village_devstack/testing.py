@@ -13,22 +13,13 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import socket
-import tempfile
-import threading
-import uuid
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 
 from . import demo
-from .broker import TansuBroker
-from .postgres import EmbeddedPostgres
-from .services import ServiceError, ServiceProcess, ServiceSpec, stack_env, with_database
+from .services import INCIDENTS, ServiceError, ServiceProcess, ServiceSpec
+from .stack import Stack, free_port, run_sql
 
 __all__ = [
     "INCIDENTS",
@@ -37,13 +28,9 @@ __all__ = [
     "ServiceSpec",
     "Stack",
     "free_port",
+    "run_sql",
     "token",
 ]
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def token(party: str, role: str = "agent") -> str:
@@ -51,142 +38,11 @@ def token(party: str, role: str = "agent") -> str:
     return demo.token(party, role)
 
 
-def run_sql(url: str, *statements: str) -> None:
-    """Run statements on `url` (autocommit), from a fresh thread so any running loop is fine."""
-    import asyncpg
-
-    async def go() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(go())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            error.append(exc)
-
-    thread = threading.Thread(target=target, name="village-run-sql")
-    thread.start()
-    thread.join()
-    if error:
-        raise error[0]
-
-
-class Stack:
-    """Where the test session's PostgreSQL server and Kafka broker are."""
-
-    def __init__(self, database_url: str, kafka_bootstrap: str, *, external_database: bool,
-                 external_kafka: bool, run_id: str, log_dir: Path) -> None:
-        self.database_url = database_url
-        self.kafka_bootstrap = kafka_bootstrap
-        self.external_database = external_database
-        self.external_kafka = external_kafka
-        self.run_id = run_id  # unique per session: database names, topics, consumer groups
-        self.log_dir = log_dir
-        self.postgres: EmbeddedPostgres | None = None
-        self.broker: TansuBroker | None = None
-        self._databases: list[str] = []
-        self._services: list[ServiceProcess] = []
-
-    # -- databases -----------------------------------------------------------------------
-
-    def database_name(self, service: str) -> str:
-        """A database name unique to this session (created by the service's `migrate`)."""
-        name = f"village_{service.replace('-', '_')}_t{self.run_id}"
-        if name not in self._databases:
-            self._databases.append(name)
-        return name
-
-    def database(self, service: str) -> str:
-        """Plain `postgresql://` URL of this session's database for `service`."""
-        return with_database(self.database_url, self.database_name(service))
-
-    def settings(self, service: str, port: int = 0, **overrides: Any):
-        """In-process `Settings` for `service` on this stack and this session's database."""
-        from village_platform.settings import Settings
-
-        values: dict[str, Any] = {
-            "DATABASE_URL": self.database(service),
-            "database_is_own": True,
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
-            "VILLAGE_ENV": "development",
-        }
-        values.update(overrides)
-        return Settings(service=service, port=port, **values)
-
-    def drop_databases(self) -> None:
-        for name in reversed(self._databases):
-            try:
-                run_sql(self.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            except Exception as exc:  # noqa: BLE001 - cleanup is best effort
-                print(f"village devstack: could not drop database {name}: {exc}")
-        self._databases.clear()
-
-    # -- services ------------------------------------------------------------------------
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return stack_env(self.database_url, self.kafka_bootstrap, VILLAGE_ENV="development", **extra)
-
-    def start_service(self, spec: ServiceSpec, *, seed: bool = True, **extra_env: str) -> ServiceProcess:
-        """Migrate and start `spec` on a free port and its own session database; seed it."""
-        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(spec.name)}, **extra_env)
-        service = ServiceProcess(spec, env=env, port=free_port(),
-                                 log_file=self.log_dir / f"{spec.name}.log")
-        self._services.append(service)
-        service.migrate()
-        service.start()
-        if seed and spec.seed is not None:
-            spec.seed(service.url)
-        return service
-
-    def close(self) -> None:
-        for service in reversed(self._services):
-            service.close()
-        self._services.clear()
-        if self.external_database:
-            self.drop_databases()
-        if self.broker is not None:
-            self.broker.stop()
-        if self.postgres is not None:
-            self.postgres.stop()
-            shutil.rmtree(self.postgres.data_dir.parent, ignore_errors=True)
-
-    def __repr__(self) -> str:
-        return f"<Stack db={self.database_url} kafka={self.kafka_bootstrap}>"
-
-
-INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url))
-
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    log_dir = tmp_path_factory.mktemp("village-stack")
-    database_url = os.environ.get("DATABASE_URL")
-    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    result = Stack(
-        database_url or "", kafka or "",
-        external_database=bool(database_url), external_kafka=bool(kafka),
-        run_id=uuid.uuid4().hex[:10], log_dir=log_dir,
-    )
+    result = Stack.start(tmp_path_factory.mktemp("village-stack"))
     try:
-        if not database_url:
-            # short path: the unix socket lives in the data directory
-            root = Path(tempfile.mkdtemp(prefix="village-pg-"))
-            result.postgres = EmbeddedPostgres(
-                root / "data", port=free_port(),
-                settings={"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"},
-            )
-            result.postgres.start()
-            result.database_url = result.postgres.url
-        if not kafka:
-            result.broker = TansuBroker(port=free_port(), log_file=log_dir / "tansu.log").start()
-            result.kafka_bootstrap = result.broker.bootstrap
         yield result
     finally:
         result.close()
