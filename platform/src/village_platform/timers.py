@@ -1,0 +1,233 @@
+"""Durable timers: due times in the service's database, fired by a scheduler (DESIGN.md, "Time").
+
+A breach happens because nothing happened, so no event can trigger it: the due time is a row in
+`timers`, written in the same transaction as the state that wants it, and a scheduler fires it
+once the injected clock has passed it. Each batch locks its due rows with FOR UPDATE SKIP LOCKED,
+so several schedulers on one database share the work and none fires a timer twice. The timer is
+removed and its handler runs in one savepoint of the batch transaction: the handler's writes and
+the removal commit together, and a handler that raises rolls back alone (the timer is retried
+later, with exponential backoff). After downtime every overdue timer fires at once, oldest first.
+
+Inside its handler the timer is already gone: `schedule()` the same key to set the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .clock import Clock
+
+log = logging.getLogger(__name__)
+
+UPGRADE = [
+    """
+    CREATE TABLE timers (
+        key          text PRIMARY KEY,
+        due_at       timestamptz NOT NULL,
+        payload      jsonb NOT NULL DEFAULT '{}',
+        scheduled_at timestamptz NOT NULL,
+        attempts     integer NOT NULL DEFAULT 0,
+        last_error   text
+    )
+    """,
+    "CREATE INDEX timers_due ON timers (due_at, key)",
+]
+DOWNGRADE = ["DROP TABLE IF EXISTS timers"]
+
+FIRST_RETRY_SECONDS = 1.0  # a failed timer waits 1 s, 2 s, 4 s, ... up to max_backoff_seconds
+_OUTAGE_WAITS = (0.1, 5.0)  # run(): first and longest wait while the database is away
+
+_UPSERT = (
+    "INSERT INTO timers (key, due_at, payload, scheduled_at)"
+    " VALUES (:key, :due_at, CAST(:payload AS jsonb), :now)"
+    " ON CONFLICT (key) DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,"
+    " scheduled_at = EXCLUDED.scheduled_at, attempts = 0, last_error = NULL"
+)
+_DUE = (
+    "SELECT key FROM timers WHERE due_at <= :now ORDER BY due_at, key"
+    " LIMIT :limit FOR UPDATE SKIP LOCKED"
+)
+# Re-checked per timer: an earlier handler in the same batch may have cancelled or postponed it.
+_TAKE = "DELETE FROM timers WHERE key = :key AND due_at <= :now RETURNING due_at, payload, attempts"
+# power() is bounded so that a timer failing for weeks cannot overflow the arithmetic.
+_RETRY = (
+    "UPDATE timers SET attempts = attempts + 1, last_error = :error,"
+    " due_at = CAST(:now AS timestamptz)"
+    " + make_interval(secs => least(CAST(:cap AS double precision),"
+    " CAST(:first AS double precision) * power(2, least(attempts, 40))))"
+    " WHERE key = :key RETURNING attempts, due_at"
+)
+
+
+@dataclass(frozen=True)
+class Timer:
+    key: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int  # failed firings so far
+
+
+FireHandler = Callable[[AsyncConnection, Timer, datetime], Awaitable[None]]
+
+
+def _require_aware(*moments: datetime) -> None:
+    if any(m.tzinfo is None for m in moments):
+        raise ValueError("timer times must be timezone-aware")
+
+
+async def schedule(
+    conn: AsyncConnection,
+    key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+) -> None:
+    """Set `key` to fire at `due_at`, replacing its pending timer (attempts start again)."""
+    _require_aware(due_at, now)
+    await conn.execute(
+        text(_UPSERT),
+        {"key": key, "due_at": due_at, "payload": json.dumps(payload or {}), "now": now},
+    )
+
+
+async def cancel(conn: AsyncConnection, key: str) -> None:
+    await conn.execute(text("DELETE FROM timers WHERE key = :key"), {"key": key})
+
+
+async def cancel_prefix(conn: AsyncConnection, prefix: str) -> None:
+    """Cancel every timer whose key starts with `prefix` (taken literally, `%` and `_` too)."""
+    if not prefix:
+        raise ValueError("an empty prefix would cancel every timer")
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    await conn.execute(
+        text("DELETE FROM timers WHERE key LIKE :pattern ESCAPE '\\'"), {"pattern": pattern}
+    )
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    return await conn.scalar(text("SELECT min(due_at) FROM timers"))
+
+
+async def pending(conn: AsyncConnection) -> int:
+    return await conn.scalar(text("SELECT count(*) FROM timers"))
+
+
+class TimerScheduler:
+    """Fires due timers through `handler`; any number of instances may share one database."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        handler: FireHandler,
+        *,
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        max_backoff_seconds: float = 300.0,
+        on_fired: Callable[[], None] | None = None,
+        name: str = "timers",
+    ) -> None:
+        self.engine, self.clock, self.handler = engine, clock, handler
+        self.batch_size, self.poll_seconds = batch_size, poll_seconds
+        self.max_backoff_seconds, self.on_fired, self.name = max_backoff_seconds, on_fired, name
+        self.fired = 0
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due timers now (one was scheduled sooner, or a test moved the clock)."""
+        self._wake.set()
+
+    async def fire_due(self) -> int:
+        """Fire every timer due by the clock, batch after batch; returns how many fired."""
+        total = 0
+        while True:
+            selected, fired = await self._fire_batch()
+            total += fired
+            if selected < self.batch_size:
+                return total
+
+    async def _fire_batch(self) -> tuple[int, int]:
+        now = self.clock.now()
+        fired = 0
+        async with self.engine.begin() as conn:
+            result = await conn.execute(text(_DUE), {"now": now, "limit": self.batch_size})
+            keys = result.scalars().all()
+            for key in keys:
+                try:
+                    fired += await self._fire_one(conn, key, now)
+                except Exception as exc:  # the handler's savepoint is rolled back: retry later
+                    await self._retry_later(conn, key, now, exc)
+        if fired:
+            self.fired += fired
+            if self.on_fired is not None:
+                self.on_fired()
+        return len(keys), fired
+
+    async def _fire_one(self, conn: AsyncConnection, key: str, now: datetime) -> int:
+        async with conn.begin_nested():
+            row = (await conn.execute(text(_TAKE), {"key": key, "now": now})).one_or_none()
+            if row is None:
+                return 0
+            await self.handler(conn, Timer(key, row.due_at, row.payload, row.attempts), now)
+        return 1
+
+    async def _retry_later(
+        self, conn: AsyncConnection, key: str, now: datetime, exc: Exception
+    ) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        params = {"key": key, "now": now, "error": error,
+                  "cap": self.max_backoff_seconds, "first": FIRST_RETRY_SECONDS}
+        row = (await conn.execute(text(_RETRY), params)).one()
+        log.warning("%s: timer %s failed (attempt %d); retrying at %s",
+                    self.name, key, row.attempts, row.due_at.isoformat(), exc_info=exc)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fire timers until `stop` is set, sleeping until the next due time or a wake()."""
+        failures = 0
+        while not stop.is_set():
+            # Cleared before looking, so a wake() that arrives while we look is not lost.
+            self._wake.clear()
+            try:
+                fired = await self.fire_due()
+                async with self.engine.connect() as conn:
+                    due = await next_due(conn)
+            except Exception:  # the database is away: the timers are durable, look again
+                first, longest = _OUTAGE_WAITS
+                delay = min(first * 2**failures, longest)
+                failures += 1
+                log.exception("%s: firing timers failed; retrying in %.1f s", self.name, delay)
+                await _wait(stop, self._wake, delay)
+                continue
+            failures = 0
+            await _wait(stop, self._wake, self._pause(due, fired))
+
+    def _pause(self, due: datetime | None, fired: int) -> float:
+        # Capped by poll_seconds: a ManualClock moves without telling us, and another instance
+        # may have scheduled something sooner.
+        if due is None:
+            return self.poll_seconds
+        until = (due - self.clock.now()).total_seconds()
+        if until <= 0 and not fired:
+            # Due yet not fired by us: another scheduler holds it (SKIP LOCKED); do not spin.
+            until = min(self.poll_seconds, 0.05)
+        return min(max(until, 0.0), self.poll_seconds)
+
+
+async def _wait(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
+    if seconds <= 0:
+        return
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
