@@ -11,15 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic import command
 from e2e_support import assert_ok, incident_body
 
 from village_devstack import demo
 from village_incidents.app import create_app
 from village_incidents.autoclose import close_quiet_incidents
-from village_incidents.cli import alembic_config
+from village_incidents.cli import MIGRATIONS
 from village_platform.clock import ManualClock
-from village_platform.db import ensure_database
+from village_platform.service_cli import migrate
 from village_platform.settings import Settings
 
 QUIET_HOURS = 120
@@ -73,9 +72,7 @@ async def inproc(stack: Any, process_globals: None) -> AsyncIterator[InProcess]:
         database_is_own=True,
         KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
     )
-    await ensure_database(settings)
-    # alembic's env.py runs its own event loop: give it a thread
-    await asyncio.to_thread(command.upgrade, alembic_config(settings.service_database_url), "head")
+    await migrate(settings, MIGRATIONS)
     clock = ManualClock(T0)
     app = create_app(settings, clock=clock, background=False)
     async with app.router.lifespan_context(app):

@@ -108,6 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 service.start()
                 if spec.seed is not None:
                     spec.seed(service.url)
+                env[f"{spec.env_prefix}_URL"] = service.url  # the services after it call it here
             _banner(services, database_url, kafka)
 
             while True:

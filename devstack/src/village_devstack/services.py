@@ -281,11 +281,13 @@ def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str
 
 # Every Village service the dev stack knows, in start order. Adding a service is one entry:
 # ServiceSpec(name, default port, seed=callable(base_url) run once it is healthy).
+# A service started later finds the earlier ones at `<NAME>_URL` (e.g. INCIDENTS_URL).
 INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url))
+SLA_MONITOR = ServiceSpec("sla-monitor", 8003, seed=lambda url: demo.seed_contracts(url))
 SERVICES: list[ServiceSpec] = [
     INCIDENTS,
+    SLA_MONITOR,
     # ServiceSpec("escalation", 8002, seed=...),
-    # ServiceSpec("sla-monitor", 8003, seed=...),
     # ServiceSpec("knowledge", 8004),
     # ServiceSpec("webhooks", 8005),
 ]

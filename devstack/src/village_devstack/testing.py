@@ -8,6 +8,8 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
   broker; otherwise an embedded PostgreSQL and a tansu broker start on free ports.
 - `incidents_service` (session): the incidents service as a subprocess on its own database,
   migrated, healthy, demo parties seeded. A `ServiceProcess`.
+- `sla_service` (session): the SLA monitor likewise, consuming `incidents_service`, demo
+  contracts seeded.
 - `tokens` (session): `tokens(party, role="agent") -> str`, a JWT for a demo party.
 """
 
@@ -18,11 +20,12 @@ from typing import Callable, Iterator
 import pytest
 
 from . import demo
-from .services import INCIDENTS, ServiceError, ServiceProcess, ServiceSpec
+from .services import INCIDENTS, SLA_MONITOR, ServiceError, ServiceProcess, ServiceSpec
 from .stack import Stack, free_port, run_sql
 
 __all__ = [
     "INCIDENTS",
+    "SLA_MONITOR",
     "ServiceError",
     "ServiceProcess",
     "ServiceSpec",
@@ -52,6 +55,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def incidents_service(stack: Stack) -> Iterator[ServiceProcess]:
     """The incidents service: migrated, running, healthy, demo parties seeded."""
     service = stack.start_service(INCIDENTS)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def sla_service(stack: Stack, incidents_service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """The SLA monitor, consuming the incidents service above; demo contracts seeded."""
+    service = stack.start_service(SLA_MONITOR, INCIDENTS_URL=incidents_service.url)
     yield service
     service.close()
 

@@ -189,9 +189,13 @@ class Applier:
         *,
         max_retries: int = 3,
         retry_backoff: float = 0.05,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self.name, self.engine, self.routes, self.clock = name, engine, routes, clock
         self.max_retries, self.retry_backoff = max_retries, retry_backoff
+        # Called after each applied event's commit: e.g. to ring the relay of a consumer whose
+        # handlers append events of their own.
+        self.after_commit = after_commit
 
     async def apply(self, event: ConsumedEvent) -> Outcome:
         """One transaction: order check, handler, handled record, stream position."""
@@ -213,6 +217,8 @@ class Applier:
                 if is_infrastructure(exc):
                     raise  # the database went away: wait and retry, never park for that
                 raise HandlerError(event, exc) from exc
+        if self.after_commit is not None:
+            self.after_commit()
         return APPLIED
 
     async def process(self, event: ConsumedEvent, feed: FeedClient | None, park: Park) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -62,11 +62,13 @@ class ConsumerRunner:
         *,
         retry_backoff: float = 0.05,
         infra_backoff_max: float = 5.0,
+        after_commit: Callable[[], None] | None = None,
         **consumer_options: Any,
     ) -> None:
         self.name, self.settings, self.topics, self.feeds = name, settings, list(topics), feeds
         self.applier = Applier(
-            name, engine, routes, clock, max_retries=max_retries, retry_backoff=retry_backoff
+            name, engine, routes, clock, max_retries=max_retries, retry_backoff=retry_backoff,
+            after_commit=after_commit,
         )
         self.infra_backoff_max = infra_backoff_max
         self.consumer_options = consumer_options  # e.g. session_timeout_ms, passed to aiokafka

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, alias="VILLAGE_IDEMPOTENCY_TTL_HOURS")
     relay_poll_seconds: float = Field(default=1.0, alias="VILLAGE_RELAY_POLL_SECONDS")
     relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
+    # Where consumers of the incidents topic read its feed (gap healing, rebuilds).
+    incidents_url: str = Field(default="http://127.0.0.1:8001", alias="INCIDENTS_URL")
     host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
     port: int = Field(default=8001)
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
 from village_platform.errors import Problem, problem_responses
+from village_platform.headers import IdempotencyKey, if_match_versions
 
 from . import readmodel
 from . import schemas as s
@@ -22,11 +23,6 @@ from .views import present
 
 router = APIRouter()
 
-IDEMPOTENCY_DOC = (
-    "Retry-safe key, scoped to your party and kept for 24 h: the same key with the same body "
-    "returns the stored response; with another body, 422; while the first is in flight, 409."
-)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC, max_length=255)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='The incident\'s ETag (its version, e.g. "3"); 412 when stale')]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
 
@@ -77,21 +73,6 @@ def _respond(result: Result) -> JSONResponse:
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
-
-
-# Strong entity tags only: If-Match uses the strong comparison (RFC 9110 13.1.1), so a weak
-# tag (W/"3") never matches. The quotes are forgiven for ticketing systems that drop them.
-_ETAG = re.compile(r'^"?(\d{1,9})"?$')
-
-
-def _if_match(value: str | None) -> frozenset[int] | None:
-    """The versions an `If-Match` list names; None for no header or `*`; 412 if it names none."""
-    if value is None or value.strip() == "*":
-        return None
-    versions = frozenset(int(m.group(1)) for tag in value.split(",") if (m := _ETAG.match(tag.strip())))
-    if not versions:
-        raise Problem(412, "stale-version", "If-Match names no (strong) version of this incident")
-    return versions
 
 
 @router.post("/incidents", status_code=201, summary="Open an incident", responses=OPEN_RESPONSES,
@@ -171,7 +152,7 @@ def _command_route(path: str, summary: str, model: type[s.Body], to_command: Any
     ) -> JSONResponse:
         cmd = to_command(body, request.path_params)
         ctx = _context(request, caller, key, correlation, body)
-        return _respond(await _handlers(request).execute(ctx, incident_id, cmd, _if_match(if_match)))
+        return _respond(await _handlers(request).execute(ctx, incident_id, cmd, if_match_versions(if_match, "incident")))
 
     endpoint.__name__ = "incident_" + re.sub(r"\W+", "_", path.strip("/")).strip("_")
     getattr(router, method)(f"/incidents/{{incident_id}}{path}", summary=summary, responses=COMMAND_RESPONSES,

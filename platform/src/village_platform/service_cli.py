@@ -1,0 +1,52 @@
+"""The command line every service has: `village-<service> migrate | serve | rebuild-read-model`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from alembic import command
+from alembic.config import Config
+
+from .db import ensure_database
+from .settings import Settings
+
+
+def alembic_config(migrations: Path, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+async def migrate(settings: Settings, migrations: Path) -> None:
+    """Create the service's database if needed and upgrade it (alembic runs its own event
+    loop, so it gets a thread)."""
+    await ensure_database(settings)
+    await asyncio.to_thread(command.upgrade, alembic_config(migrations, settings.service_database_url), "head")
+
+
+def service_main(
+    prog: str,
+    migrations: Path,
+    settings_from_env: Callable[[], Settings],
+    create_app: Callable[[Settings], Any],
+    rebuild: Callable[[Settings], Awaitable[int]],
+    argv: list[str] | None = None,
+) -> None:
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("command", choices=["migrate", "serve", "rebuild-read-model"])
+    args = parser.parse_args(argv)
+    settings = settings_from_env()
+    if args.command == "migrate":
+        asyncio.run(migrate(settings, migrations))
+    elif args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                    access_log=False, timeout_graceful_shutdown=10)
+    else:
+        count = asyncio.run(rebuild(settings))
+        print(f"{prog}: read model rebuilt from {count} events")

@@ -1,0 +1,155 @@
+"""Composition root of the SLA monitor: clients are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from village_platform import idempotency
+from village_platform.clock import Clock, SystemClock
+from village_platform.consumer import ConsumerRunner
+from village_platform.db import make_engine, plain_dsn
+from village_platform.doorbell import Doorbell
+from village_platform.errors import install_problem_handlers
+from village_platform.eventstore import EventStore
+from village_platform.feed import feed_router
+from village_platform.feedclient import FeedClient
+from village_platform.health import router as health_router
+from village_platform.kafka import ensure_topics, make_producer
+from village_platform.relay import Relay
+from village_platform.settings import Settings
+from village_platform.telemetry import instrument, setup_telemetry
+from village_platform.timers import TimerScheduler
+
+from . import consumer
+from .api import router
+from .contractbook import ContractBook
+from .handlers import SlaProjection
+
+log = logging.getLogger(__name__)
+SERVICE = "sla-monitor"
+PORT = 8003
+TOPIC = "village.sla.v1"
+SOURCE = "/village/sla-monitor"
+
+DESCRIPTION = """
+Tracks every contract covering every incident: the customer-facing one (customer <- partner)
+and, once the incident is handed to the provider, the underpinning one (partner <- provider).
+Clocks run in each contract's business time; warnings, breaches, met targets and credits are
+events on Kafka topic `village.sla.v1` (keyed by incident id), also served on `GET /events`.
+
+* Authenticate with a bearer JWT (`make token PARTY=northwind`; contracts are managed by the
+  owing party's admins: `make token PARTY=northwind ROLE=admin`).
+* You see only the contracts you are a party to: a customer never sees the terms between its
+  partner and the provider.
+* Errors are RFC 9457 problem details; every POST/PUT honours `Idempotency-Key`.
+"""
+
+
+def settings_from_env() -> Settings:
+    return Settings.for_service(SERVICE, PORT)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
+               timer_poll_seconds: float = 1.0, consumer_name: str = consumer.NAME,
+               incidents_feed: FeedClient | None = None, **consumer_options: object) -> FastAPI:
+    """`background=False` runs no consumer, relay or scheduler (tests drive them);
+    `consumer_name` is the Kafka consumer group; `incidents_feed` replaces the HTTP feed client."""
+    settings = settings or settings_from_env()
+    clock = clock or SystemClock()
+    setup_telemetry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        store = EventStore(clock)
+        producer = make_producer(settings)
+        doorbell = Doorbell(plain_dsn(settings.service_database_url))
+        book = ContractBook(store)
+        projection = SlaProjection(store, book)
+        relay = Relay(engine, producer, TOPIC, SOURCE, clock, batch_size=settings.relay_batch_size,
+                      poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
+        scheduler = TimerScheduler(engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
+                                   on_fired=doorbell.ring, name="sla-timers")
+
+        def after_commit() -> None:
+            doorbell.ring()
+            if projection.earliest_timer is not None:  # a clock may now be due sooner
+                projection.earliest_timer = None
+                scheduler.wake()
+
+        feed = incidents_feed or FeedClient.for_consumer(settings.incidents_url, settings, consumer_name,
+                                                         source="/village/incidents")
+        runner = ConsumerRunner(consumer_name, engine, settings, [consumer.TOPIC], consumer.routes(projection),
+                                {consumer.TOPIC: feed}, clock, after_commit=after_commit, **consumer_options)
+        app.state.engine, app.state.store, app.state.book = engine, store, book
+        app.state.projection, app.state.relay, app.state.scheduler = projection, relay, scheduler
+        app.state.runner, app.state.relay_doorbell = runner, doorbell
+        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        stop = asyncio.Event()
+        tasks = []
+        if background:
+            tasks += [
+                asyncio.create_task(_publish(settings, producer, relay, stop), name="relay"),
+                asyncio.create_task(_consume(settings, runner, stop), name="consumer"),
+                asyncio.create_task(scheduler.run(stop), name="timers"),
+                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
+            ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            await feed.aclose()
+            await doorbell.close()
+            await engine.dispose()
+
+    app = FastAPI(title="Village SLA monitor", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings, app.state.clock = settings, clock
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(router)
+    app.include_router(feed_router(SOURCE))
+    instrument(app)
+    return app
+
+
+async def _publish(settings: Settings, producer: object, relay: Relay, stop: asyncio.Event) -> None:
+    """Start the producer (retrying while the broker is away), then run the relay."""
+    await _until_broker(settings, stop, producer.start)  # type: ignore[attr-defined]
+    if not stop.is_set():
+        await relay.run(stop)
+
+
+async def _consume(settings: Settings, runner: ConsumerRunner, stop: asyncio.Event) -> None:
+    await _until_broker(settings, stop, lambda: ensure_topics(settings, [consumer.TOPIC]))
+    while not stop.is_set():
+        try:
+            await runner.run(stop)
+        except Exception:  # the broker went away under the consumer: start it again
+            log.exception("SLA consumer stopped; restarting")
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def _until_broker(settings: Settings, stop: asyncio.Event, start: object) -> None:
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            await ensure_topics(settings, [TOPIC])
+            await start()  # type: ignore[operator]
+            return
+        except Exception as exc:
+            log.warning("broker not reachable yet: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except asyncio.TimeoutError:
+                delay = min(delay * 2, 5.0)

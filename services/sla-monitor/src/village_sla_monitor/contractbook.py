@@ -1,0 +1,103 @@
+"""Contracts: registering and revising them (events on `village.sla.v1`), finding the version in
+force, and a cache of versions (a version never changes once written)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.eventstore import EventStore, NewEvent
+from village_platform.telemetry import current_traceparent
+
+from .domain.contracts import Terms
+
+CONTRACT_STREAM = "contract:{}"
+_COLUMNS = "contract_id, version, effective_from, terms"
+
+
+class ContractNotFound(LookupError):
+    pass
+
+
+def contract_parties(terms: Terms) -> list[str]:
+    return [terms.customer, terms.provider]
+
+
+class ContractBook:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._versions: dict[tuple[str, int], Terms] = {}
+
+    def terms_of(self, contract_id: str, version: int) -> Terms:
+        """A version loaded before (`load`, `in_force`, `latest`): the projector's lookup."""
+        return self._versions[(contract_id, version)]
+
+    def _remember(self, row: Any) -> Terms:
+        key = (row.contract_id, row.version)
+        if key not in self._versions:
+            self._versions[key] = Terms.from_spec(row.contract_id, row.version, row.terms, row.effective_from)
+        return self._versions[key]
+
+    async def load(self, conn: AsyncConnection, keys: list[tuple[str, int]]) -> None:
+        missing = [k for k in keys if k not in self._versions]
+        for contract_id, version in missing:
+            row = (await conn.execute(
+                text(f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c AND version = :v"),
+                {"c": contract_id, "v": version})).one()
+            self._remember(row)
+
+    async def in_force(self, conn: AsyncConnection, kind: str, provider: str, customer: str,
+                       at: datetime) -> Terms | None:
+        row = (await conn.execute(text(
+            f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
+            " AND effective_from <= :at ORDER BY effective_from DESC, version DESC LIMIT 1"),
+            {"k": kind, "p": provider, "c": customer, "at": at})).first()
+        return self._remember(row) if row else None
+
+    async def latest(self, conn: AsyncConnection, contract_id: str, version: int | None = None) -> Terms:
+        sql = f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c"
+        sql += " AND version = :v" if version is not None else " ORDER BY version DESC LIMIT 1"
+        row = (await conn.execute(text(sql), {"c": contract_id, "v": version})).first()
+        if row is None:
+            raise ContractNotFound(contract_id)
+        return self._remember(row)
+
+    async def versions(self, conn: AsyncConnection, contract_id: str) -> list[Terms]:
+        rows = await conn.execute(text(f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c ORDER BY version"),
+                                  {"c": contract_id})
+        return [self._remember(r) for r in rows]
+
+    async def visible(self, conn: AsyncConnection, party: str | None) -> list[Terms]:
+        """The latest version of every contract `party` is a party to (None: all)."""
+        rows = await conn.execute(text(
+            f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
+            " WHERE CAST(:p AS text) IS NULL OR provider = :p OR customer = :p"
+            " ORDER BY contract_id, version DESC"), {"p": party})
+        return [self._remember(r) for r in rows]
+
+    async def existing_for(self, conn: AsyncConnection, kind: str, provider: str, customer: str) -> str | None:
+        return await conn.scalar(text(
+            "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"),
+            {"k": kind, "p": provider, "c": customer})
+
+    async def record(self, conn: AsyncConnection, terms: Terms, actor: tuple[str, str], now: datetime) -> None:
+        """Store a new version and append its event (registered for v1, revised after)."""
+        await conn.execute(text(
+            "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from, terms, recorded_at)"
+            " VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"),
+            {"c": terms.contract_id, "v": terms.version, "k": terms.kind, "p": terms.provider,
+             "cu": terms.customer, "f": terms.effective_from, "t": json.dumps(terms.to_spec()), "now": now})
+        name = "contract_registered" if terms.version == 1 else "contract_revised"
+        data = {"contract_id": terms.contract_id, "version": terms.version,
+                "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
+        metadata = {"parties": contract_parties(terms), "visibility": "shared", "actor_party": actor[0],
+                    "actor_user": actor[1], "traceparent": current_traceparent()}
+        event = NewEvent(f"village.sla.{name}.v1", data, event_id=uuid.uuid4())
+        await self.store.append(conn, CONTRACT_STREAM.format(terms.contract_id), terms.version - 1, [event], metadata)
+        self._versions[(terms.contract_id, terms.version)] = terms
+

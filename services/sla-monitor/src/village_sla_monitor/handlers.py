@@ -1,0 +1,213 @@
+"""The SLA monitor's units of work: an incident event consumed, or a timer fired. Each runs in
+the caller's transaction (the consumer's, with its handled record; the scheduler's, with the
+timer's removal): load the incident's SLA state under a row lock, project, then write the state,
+its clock rows, the facts as events on `village.sla.v1`, credits and the next timers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform import timers
+from village_platform.applier import ConsumedEvent
+from village_platform.eventstore import EventStore, NewEvent
+from village_platform.telemetry import current_traceparent
+
+from .contractbook import ContractBook
+from .domain import availability
+from .domain.projection import Fact, IncidentSla, Projector
+
+log = logging.getLogger(__name__)
+STATE = TypeAdapter(IncidentSla)
+# Event ids derive from the fact's key: a fact projected twice (redelivery, rebuild, a timer
+# racing the consumer) is appended once.
+FACT_NAMESPACE = uuid.UUID("6f1d3a52-5b7e-4d0c-9a51-0c0ffee5a1a0")
+ACTOR = "sla-monitor"
+
+
+class SlaProjection:
+    def __init__(self, store: EventStore, book: ContractBook) -> None:
+        self.store, self.book = store, book
+        self.projector = Projector(book.terms_of)
+        self.earliest_timer: datetime | None = None  # the soonest timer written: wake the scheduler
+
+    # ------------------------------------------------------------------ entry points
+
+    async def on_incident_event(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        name = event.type.split(".")[2]
+        if name == "opened":
+            data = event.data
+            terms = await self.book.in_force(conn, "customer_facing", data["partner"], data["customer"], event.time)
+            state, facts = self.projector.open(data, event.time, terms)
+            await self._save(conn, state, facts, new=True)
+            return
+        state = await self.load(conn, event.stream_id, lock=True)
+        if state is None:  # opened before any contract existed and never seen: nothing to track
+            log.warning("no SLA state for %s; skipping %s", event.stream_id, event.type)
+            return
+        underpinning = None
+        party = event.data.get("to_party") or event.data.get("party")
+        if name in ("escalated", "assigned") and party == state.provider and state.handed_off_at is None:
+            underpinning = await self.book.in_force(conn, "underpinning", state.provider, state.partner,
+                                                    state.opened_at)
+        facts = self.projector.apply(state, name, event.data, event.time, actor=event.actor_party,
+                                     visibility=event.visibility, underpinning=underpinning)
+        if name == "impact_ended":
+            facts += await self._downtime(conn, state, event.data)
+        await self._save(conn, state, facts)
+
+    async def on_timer(self, conn: AsyncConnection, timer: timers.Timer, now: datetime) -> None:
+        incident_id = timer.key.split("|", 1)[0]
+        state = await self.load(conn, incident_id, lock=True, skip_locked=True)
+        if state is None:
+            # Busy: the consumer is applying an event to this incident right now and will write
+            # fresh timers when it commits; look again shortly rather than wait on its lock.
+            if await conn.scalar(text("SELECT 1 FROM incident_sla WHERE incident_id = :i"), {"i": incident_id}):
+                await timers.schedule(conn, timer.key, now, timer.payload, now=now)
+            return
+        await self._save(conn, state, self.projector.advance(state, now))
+
+    # ------------------------------------------------------------------ state
+
+    async def load(self, conn: AsyncConnection, incident_id: str, *, lock: bool = False,
+                   skip_locked: bool = False) -> IncidentSla | None:
+        sql = "SELECT state FROM incident_sla WHERE incident_id = :i"
+        if lock:
+            sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+        raw = await conn.scalar(text(sql), {"i": incident_id})
+        if raw is None:
+            return None
+        state = STATE.validate_python(raw)
+        await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
+        return state
+
+    async def _save(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact], new: bool = False) -> None:
+        facts = [await self._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
+        await self._emit(conn, state, [f for f in facts if f is not None])
+        params = {"i": state.incident_id, "cu": state.customer, "pa": state.partner, "pr": state.provider,
+                  "sev": state.severity, "st": state.status, "op": state.opened_at, "res": state.resolved_at,
+                  "rat": state.rating, "state": STATE.dump_json(state).decode()}
+        await conn.execute(text(
+            "INSERT INTO incident_sla (incident_id, customer, partner, provider, severity, status, opened_at,"
+            " resolved_at, rating, state) VALUES (:i, :cu, :pa, :pr, :sev, :st, :op, :res, :rat, CAST(:state AS jsonb))"
+            " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
+            " resolved_at = excluded.resolved_at, rating = excluded.rating, state = excluded.state"), params)
+        await self._write_clocks(conn, state)
+        for key, due in self.projector.timers(state).items():
+            if due is None:
+                await timers.cancel(conn, key)
+            else:
+                await timers.schedule(conn, key, due, now=state.last_at)
+                if self.earliest_timer is None or due < self.earliest_timer:
+                    self.earliest_timer = due
+
+    async def _write_clocks(self, conn: AsyncConnection, state: IncidentSla) -> None:
+        rows = []
+        for cov in state.coverages:
+            calendar = self.book.terms_of(cov.contract_id, cov.version).calendar
+            for clock in cov.clocks.values():
+                rows.append({
+                    "i": state.incident_id, "c": cov.contract_id, "k": clock.name, "kind": cov.kind, "ow": cov.owing,
+                    "od": cov.owed, "sev": state.severity, "t": clock.target,
+                    "e": clock.elapsed_at(calendar, state.last_at), "s": clock.started_at, "r": clock.running,
+                    "p": clock.paused, "due": clock.due_at(calendar), "stop": clock.stopped_at, "o": clock.outcome,
+                    "b": clock.breached_at,
+                })  # fmt: skip
+        if rows:
+            await conn.execute(text(
+                "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, severity,"
+                " target_seconds, elapsed_seconds, started_at, running, paused, due_at, stopped_at, outcome, breached_at)"
+                " VALUES (:i, :c, :k, :kind, :ow, :od, :sev, :t, :e, :s, :r, :p, :due, :stop, :o, :b)"
+                " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET severity = excluded.severity,"
+                " target_seconds = excluded.target_seconds, elapsed_seconds = excluded.elapsed_seconds,"
+                " running = excluded.running, paused = excluded.paused, due_at = excluded.due_at,"
+                " stopped_at = excluded.stopped_at, outcome = excluded.outcome, breached_at = excluded.breached_at"),
+                rows)
+
+    # ------------------------------------------------------------------ facts -> events
+
+    async def _emit(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact]) -> None:
+        if not facts:
+            return
+        events = [NewEvent(f"village.sla.{f.name}.v1", f.data, event_id=uuid.uuid5(FACT_NAMESPACE, f.key),
+                           metadata={"parties": self._parties(state, f)}) for f in facts]
+        stored = set(await conn.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"),
+                                        {"ids": [e.event_id for e in events]}))
+        fresh = [e for e in events if e.event_id not in stored]
+        if not fresh:
+            return
+        head = await conn.scalar(text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
+                                 {"s": state.incident_id})
+        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR,
+                    "traceparent": current_traceparent()}
+        await self.store.append(conn, state.incident_id, head, fresh, metadata, recorded_at=None)
+
+    def _parties(self, state: IncidentSla, fact: Fact) -> list[str]:
+        """The two parties to the contract, never the third: a customer does not learn the
+        terms or the clocks between its partner and the provider."""
+        terms = self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
+        return [terms.customer, terms.provider]
+
+    async def _accrue(self, conn: AsyncConnection, fact: Fact) -> Fact | None:
+        """A credit due becomes a credit accrued, within the contract's monthly cap."""
+        terms = self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
+        month, uncapped = fact.data["month"], Decimal(fact.data["amount"])
+        already = await conn.scalar(text(
+            "SELECT coalesce(sum(amount), 0) FROM credits WHERE contract_id = :c AND month = :m"),
+            {"c": fact.contract_id, "m": month})
+        amount = terms.credits.capped(uncapped, Decimal(already))
+        inserted = await conn.scalar(text(
+            "INSERT INTO credits (key, contract_id, incident_id, month, rule, amount, uncapped, accrued_at)"
+            " VALUES (:k, :c, :i, :m, :r, :a, :u, :t) ON CONFLICT (key) DO NOTHING RETURNING 1"),
+            {"k": fact.key, "c": fact.contract_id, "i": fact.data["incident_id"], "m": month,
+             "r": fact.data["rule"], "a": amount, "u": uncapped, "t": datetime.fromisoformat(fact.data["at"])})
+        if not inserted or uncapped == 0:  # accrued before (a replay), or a rule worth nothing
+            return None
+        return Fact("credit_accrued", fact.key, fact.contract_id, {**fact.data, "amount": str(amount),
+                    "uncapped_amount": str(uncapped), "capped": amount < uncapped})
+
+    async def _downtime(self, conn: AsyncConnection, state: IncidentSla, data: dict[str, Any]) -> list[Fact]:
+        """Record the impact window for every contract covering the incident; a month pushed
+        below its availability target is a fact (and, per the rules, a credit), once."""
+        window = (datetime.fromisoformat(data["started_at"]), datetime.fromisoformat(data["ended_at"]))
+        facts = []
+        for cov in state.coverages:
+            terms = self.book.terms_of(cov.contract_id, cov.version)
+            await conn.execute(text(
+                "INSERT INTO downtime (contract_id, incident_id, started_at, ended_at) VALUES (:c, :i, :s, :e)"
+                " ON CONFLICT DO NOTHING"), {"c": cov.contract_id, "i": state.incident_id, "s": window[0], "e": window[1]})
+            if terms.availability_target is None:
+                continue
+            tz = terms.calendar.timezone
+            for month in availability.months_touched(window, tz):
+                bounds = availability.month_bounds(month, tz)
+                rows = await conn.execute(text(
+                    "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c"
+                    " AND started_at < :end AND ended_at > :start"),
+                    {"c": cov.contract_id, "start": bounds[0], "end": bounds[1]})
+                down = availability.downtime_seconds([(r.started_at, r.ended_at) for r in rows], bounds)
+                allowed = availability.allowed_seconds(terms.availability_target, bounds)
+                if down <= allowed:
+                    continue
+                base = {"incident_id": state.incident_id, "contract_id": cov.contract_id,
+                        "contract_version": cov.version, "contract_kind": cov.kind, "owing_party": cov.owing,
+                        "owed_party": cov.owed, "month": month, "downtime_seconds": round(down, 3),
+                        "allowed_seconds": round(allowed, 3), "availability_target": str(terms.availability_target),
+                        "availability_percent": round(availability.availability_percent(down, bounds), 4),
+                        "at": window[1].isoformat()}
+                key = f"availability/{cov.contract_id}/{month}"
+                if await conn.scalar(text("SELECT 1 FROM credits WHERE key = :k"), {"k": key}):
+                    continue  # this month's miss is already on record
+                facts.append(Fact("availability_missed", key, cov.contract_id, base))
+                credit = terms.credits.for_availability_miss()
+                facts.append(Fact("credit_due", key, cov.contract_id, {
+                    **base, "rule": "availability", "amount": str(credit), "currency": terms.credits.currency}))
+        return facts
+

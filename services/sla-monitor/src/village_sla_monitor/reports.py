@@ -1,0 +1,90 @@
+"""A contract's report over a period: attainment per target, breaches, MTTA and MTTR, downtime
+against the availability target, credits, and customer satisfaction per partner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .domain import availability
+from .domain.contracts import Terms
+
+
+async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime, end: datetime) -> dict[str, Any]:
+    period = {"c": terms.contract_id, "start": start, "end": end}
+    rows = (await conn.execute(text(
+        "SELECT incident_id, clock, severity, target_seconds, elapsed_seconds, running, paused, outcome,"
+        " breached_at, started_at, stopped_at FROM sla_clocks"
+        " WHERE contract_id = :c AND started_at >= :start AND started_at < :end"), period)).all()
+    attainment = {}
+    for clock in ("respond", "resolve", "update"):
+        mine = [r for r in rows if r.clock == clock]
+        met = sum(1 for r in mine if r.outcome == "met")
+        breached = sum(1 for r in mine if r.breached_at is not None)
+        decided = met + breached
+        attainment[clock] = {
+            "clocks": len(mine), "met": met, "breached": breached,
+            "open": sum(1 for r in mine if r.outcome is None),
+            "attainment_percent": round(100 * met / decided, 2) if decided else None,
+        }
+    breaches = sorted(({"incident_id": r.incident_id, "clock": r.clock, "severity": r.severity,
+                        "breached_at": r.breached_at} for r in rows if r.breached_at is not None),
+                      key=lambda b: b["breached_at"])
+    credits = (await conn.execute(text(
+        "SELECT rule, month, sum(amount) AS amount, sum(uncapped) AS uncapped FROM credits"
+        " WHERE contract_id = :c AND accrued_at >= :start AND accrued_at < :end GROUP BY rule, month"
+        " ORDER BY month, rule"), period)).all()
+    total = sum((Decimal(r.amount) for r in credits), Decimal(0))
+    ratings = (await conn.execute(text(
+        "SELECT i.partner, avg(i.rating) AS average, count(i.rating) AS ratings FROM incident_sla i"
+        " WHERE i.rating IS NOT NULL AND EXISTS (SELECT 1 FROM sla_clocks k WHERE k.incident_id = i.incident_id"
+        " AND k.contract_id = :c AND k.started_at >= :start AND k.started_at < :end)"
+        " GROUP BY i.partner ORDER BY i.partner"), period)).all()
+    return {
+        "contract_id": terms.contract_id,
+        "version": terms.version,
+        "from": start,
+        "to": end,
+        "incidents": len({r.incident_id for r in rows}),
+        "attainment": attainment,
+        "mtta_seconds": _mean(r.elapsed_seconds for r in rows if r.clock == "respond" and r.outcome in ("met", "breached")),
+        "mttr_seconds": _mean(r.elapsed_seconds for r in rows if r.clock == "resolve" and r.outcome in ("met", "breached")),
+        "breaches": breaches,
+        "downtime": await _downtime(conn, terms, start, end),
+        "credits": {
+            "currency": terms.credits.currency,
+            "total": str(total),
+            "by_month": [{"month": r.month, "rule": r.rule, "amount": str(r.amount), "uncapped": str(r.uncapped)}
+                         for r in credits],
+        },
+        "satisfaction": [{"partner": r.partner, "average_rating": round(float(r.average), 2), "ratings": r.ratings}
+                         for r in ratings],
+    }
+
+
+async def _downtime(conn: AsyncConnection, terms: Terms, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    tz = terms.calendar.timezone
+    months = []
+    for month in availability.months_touched((start, end), tz):
+        bounds = availability.month_bounds(month, tz)
+        windows = [(r.started_at, r.ended_at) for r in await conn.execute(text(
+            "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c AND started_at < :e AND ended_at > :s"),
+            {"c": terms.contract_id, "s": bounds[0], "e": bounds[1]})]
+        down = availability.downtime_seconds(windows, bounds)
+        entry: dict[str, Any] = {"month": month, "downtime_seconds": round(down, 3),
+                                 "availability_percent": round(availability.availability_percent(down, bounds), 4)}
+        if terms.availability_target is not None:
+            allowed = availability.allowed_seconds(terms.availability_target, bounds)
+            entry.update(target_percent=str(terms.availability_target), allowed_seconds=round(allowed, 3),
+                         met=down <= allowed)
+        months.append(entry)
+    return months
+
+
+def _mean(values: Any) -> float | None:
+    values = list(values)
+    return round(sum(values) / len(values), 3) if values else None
