@@ -3,7 +3,8 @@ PostgreSQL and broker (`village_devstack.testing`); helpers live in e2e_support.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -25,3 +26,25 @@ async def kafka_reader(stack: Any, incidents_service: Any) -> AsyncIterator[Inci
     """A plain consumer of `village.incidents.v1` from the beginning (no group)."""
     async with IncidentTopicReader(stack.kafka_bootstrap) as reader:
         yield reader
+
+
+@pytest.fixture
+def process_globals() -> Iterator[None]:
+    """create_app() sets up telemetry for a whole process: global httpx and asyncpg
+    instrumentation (an instrumented httpx client replaces a caller's own `traceparent`) and
+    the root log handlers. Undo it, so later tests in this pytest process see plain clients."""
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    instrumentors = [HTTPXClientInstrumentor(), AsyncPGInstrumentor()]
+    before = [i.is_instrumented_by_opentelemetry for i in instrumentors]
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        for instrumentor, was in zip(instrumentors, before):
+            if not was and instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        root.handlers[:] = handlers
+        root.setLevel(level)

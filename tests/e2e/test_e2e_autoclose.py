@@ -4,8 +4,7 @@ background tasks; the sweep is called directly after moving the clock past the q
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,28 +38,6 @@ class InProcess:
 
     async def sweep(self) -> int:
         return await close_quiet_incidents(self.app.state.handlers, QUIET_HOURS)
-
-
-@pytest.fixture
-def process_globals() -> Iterator[None]:
-    """create_app() sets up telemetry for a whole process: global httpx and asyncpg
-    instrumentation (an instrumented httpx client replaces a caller's own `traceparent`) and
-    the root log handlers. Undo it, so later tests in this pytest process see plain clients."""
-    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-    instrumentors = [HTTPXClientInstrumentor(), AsyncPGInstrumentor()]
-    before = [i.is_instrumented_by_opentelemetry for i in instrumentors]
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        yield
-    finally:
-        for instrumentor, was in zip(instrumentors, before):
-            if not was and instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.uninstrument()
-        root.handlers[:] = handlers
-        root.setLevel(level)
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, alias="KAFKA_REPLICATION_FACTOR")
     kafka_min_insync_replicas: int = Field(default=1, alias="KAFKA_MIN_INSYNC_REPLICAS")
     kafka_partitions: int = Field(default=6, alias="KAFKA_PARTITIONS")
+    # Prefixed to every topic name: several Village environments (or test runs) on one cluster.
+    kafka_topic_prefix: str = Field(default="", alias="KAFKA_TOPIC_PREFIX")
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="VILLAGE_JWT_SECRET")
     jwt_issuer: str = Field(default="village", alias="VILLAGE_JWT_ISSUER")
     jwt_audience: str = Field(default="village", alias="VILLAGE_JWT_AUDIENCE")
@@ -71,6 +73,10 @@ class Settings(BaseSettings):
         """The maintenance database on the same server, for CREATE DATABASE."""
         url = make_url(self.service_database_url).set(database="postgres")
         return url.render_as_string(hide_password=False)
+
+    def topic(self, name: str) -> str:
+        """The topic `name` (e.g. village.incidents.v1) as this environment names it."""
+        return f"{self.kafka_topic_prefix}{name}"
 
     @property
     def is_production(self) -> bool:

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         doorbell = Doorbell(plain_dsn(settings.service_database_url))
         app.state.handlers = IncidentHandlers(engine, store, clock, timedelta(hours=settings.idempotency_ttl_hours),
                                               doorbell)
-        app.state.relay = Relay(engine, producer, TOPIC, SOURCE, clock, batch_size=settings.relay_batch_size,
+        app.state.relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
                                 poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         stop = asyncio.Event()
         tasks = []
@@ -102,7 +102,7 @@ async def _publish(settings: Settings, producer: object, relay: Relay, stop: asy
     delay = 0.2
     while not stop.is_set():
         try:
-            await ensure_topics(settings, [TOPIC])
+            await ensure_topics(settings, [settings.topic(TOPIC)])
             await producer.start()  # type: ignore[attr-defined]
             break
         except Exception as exc:

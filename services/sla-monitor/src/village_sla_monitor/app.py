@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         doorbell = Doorbell(plain_dsn(settings.service_database_url))
         book = ContractBook(store)
         projection = SlaProjection(store, book)
-        relay = Relay(engine, producer, TOPIC, SOURCE, clock, batch_size=settings.relay_batch_size,
+        relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
                       poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         scheduler = TimerScheduler(engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
                                    on_fired=doorbell.ring, name="sla-timers")
@@ -85,8 +85,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
         feed = incidents_feed or FeedClient.for_consumer(settings.incidents_url, settings, consumer_name,
                                                          source="/village/incidents")
-        runner = ConsumerRunner(consumer_name, engine, settings, [consumer.TOPIC], consumer.routes(projection),
-                                {consumer.TOPIC: feed}, clock, after_commit=after_commit, **consumer_options)
+        incidents_topic = settings.topic(consumer.TOPIC)
+        runner = ConsumerRunner(consumer_name, engine, settings, [incidents_topic], consumer.routes(projection),
+                                {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options)
         app.state.engine, app.state.store, app.state.book = engine, store, book
         app.state.projection, app.state.relay, app.state.scheduler = projection, relay, scheduler
         app.state.runner, app.state.relay_doorbell = runner, doorbell
@@ -128,7 +129,7 @@ async def _publish(settings: Settings, producer: object, relay: Relay, stop: asy
 
 
 async def _consume(settings: Settings, runner: ConsumerRunner, stop: asyncio.Event) -> None:
-    await _until_broker(settings, stop, lambda: ensure_topics(settings, [consumer.TOPIC]))
+    await _until_broker(settings, stop, lambda: ensure_topics(settings, [settings.topic(consumer.TOPIC)]))
     while not stop.is_set():
         try:
             await runner.run(stop)
@@ -144,7 +145,7 @@ async def _until_broker(settings: Settings, stop: asyncio.Event, start: object) 
     delay = 0.2
     while not stop.is_set():
         try:
-            await ensure_topics(settings, [TOPIC])
+            await ensure_topics(settings, [settings.topic(TOPIC)])
             await start()  # type: ignore[operator]
             return
         except Exception as exc:

@@ -1,0 +1,246 @@
+"""SLA clocks in simulated time: the incidents service and the SLA monitor in this process on
+one ManualClock, each on its own fresh database, talking through the real broker (topics with
+a per-test prefix) and the incidents feed. Time moves when the test says so; nothing sleeps."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from e2e_support import IncidentTopicReader, incident_body
+
+from village_devstack import demo
+from village_devstack.waiting import eventually
+from village_incidents.app import create_app as incidents_app
+from village_incidents.cli import MIGRATIONS as INCIDENTS_MIGRATIONS
+from village_platform.clock import ManualClock
+from village_platform.feedclient import FeedClient
+from village_platform.service_cli import migrate
+from village_platform.settings import Settings
+from village_sla_monitor.app import create_app as sla_app
+from village_sla_monitor.cli import MIGRATIONS as SLA_MIGRATIONS
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+class Chain:
+    """Both services in process; `restart_sla()` stops the SLA monitor and starts a new one."""
+
+    def __init__(self, stack: Any, clock: ManualClock) -> None:
+        self.stack, self.clock = stack, clock
+        run = uuid.uuid4().hex[:8]
+        self.prefix, self.group = f"t{run}.", f"sla-monitor-{run}"
+        self.incidents_settings = self._settings("incidents", f"incidents_sla_{run}")
+        self.sla_settings = self._settings("sla-monitor", f"sla_{run}")
+        self.exits = AsyncExitStack()
+        self.sla_exits: AsyncExitStack | None = None
+
+    def _settings(self, service: str, database: str) -> Settings:
+        return Settings(service=service, port=0, DATABASE_URL=self.stack.database(database), database_is_own=True,
+                        KAFKA_BOOTSTRAP_SERVERS=self.stack.kafka_bootstrap, KAFKA_TOPIC_PREFIX=self.prefix,
+                        VILLAGE_RELAY_POLL_SECONDS=0.2)
+
+    async def start(self) -> None:
+        await migrate(self.incidents_settings, INCIDENTS_MIGRATIONS)
+        await migrate(self.sla_settings, SLA_MIGRATIONS)
+        self.incidents = incidents_app(self.incidents_settings, clock=self.clock)
+        await self.exits.enter_async_context(self.incidents.router.lifespan_context(self.incidents))
+        self.incidents_transport = httpx.ASGITransport(app=self.incidents)
+        async with self.client("incidents", demo.admin_token()) as admin:
+            for party in demo.PARTIES:
+                assert (await admin.post("/parties", json=party.body())).status_code in (200, 201)
+        await self.start_sla()
+        async with self.client("sla", None) as sla:
+            for contract in demo.CONTRACTS:
+                token = demo.token(contract["provider"], "admin")
+                r = await sla.post("/contracts", json={**contract, "effective_from": "2026-01-01T00:00:00Z"},
+                                   headers={"Authorization": f"Bearer {token}"})
+                assert r.status_code == 201, r.text
+
+    async def start_sla(self) -> None:
+        self.sla_exits = AsyncExitStack()
+        feed = FeedClient.for_consumer("http://incidents", self.sla_settings, self.group, source="/village/incidents",
+                                       transport=self.incidents_transport)
+        self.sla = sla_app(self.sla_settings, clock=self.clock, consumer_name=self.group, incidents_feed=feed,
+                           timer_poll_seconds=0.05, session_timeout_ms=6000, heartbeat_interval_ms=500)
+        await self.sla_exits.enter_async_context(self.sla.router.lifespan_context(self.sla))
+        self.sla_transport = httpx.ASGITransport(app=self.sla)
+
+    async def restart_sla(self) -> None:
+        assert self.sla_exits is not None
+        await self.sla_exits.aclose()
+        await self.start_sla()
+
+    async def close(self) -> None:
+        if self.sla_exits is not None:
+            await self.sla_exits.aclose()
+        await self.exits.aclose()
+
+    def client(self, service: str, token: str | None) -> httpx.AsyncClient:
+        transport = self.incidents_transport if service == "incidents" else self.sla_transport
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(transport=transport, base_url=f"http://{service}", headers=headers)
+
+    def incidents_as(self, party: str) -> httpx.AsyncClient:
+        return self.client("incidents", demo.token(party))
+
+    def sla_as(self, party: str) -> httpx.AsyncClient:
+        return self.client("sla", demo.token(party))
+
+    async def move_to(self, when: datetime) -> None:
+        """Move simulated time; the SLA monitor's scheduler looks at its timers at once."""
+        self.clock.set(when)
+        self.sla.state.scheduler.wake()
+
+    async def sla_view(self, incident_id: str, party: str = "northwind", contracts: int = 1) -> dict[str, Any]:
+        async with self.sla_as(party) as client:
+            async def probe() -> dict[str, Any] | None:
+                r = await client.get(f"/incidents/{incident_id}/sla")
+                return r.json() if r.status_code == 200 and len(r.json()["contracts"]) >= contracts else None
+
+            return await eventually(probe, timeout=30, what=f"the SLA view of {incident_id}")
+
+    async def open(self, party: str = "northwind", **body: Any) -> str:
+        async with self.incidents_as(party) as client:
+            r = await client.post("/incidents", json=incident_body(**body))
+            assert r.status_code == 201, r.text
+            return r.json()["id"]
+
+    async def command(self, party: str, incident_id: str, path: str, body: dict[str, Any]) -> None:
+        async with self.incidents_as(party) as client:
+            r = await client.post(f"/incidents/{incident_id}/{path}", json=body)
+            assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+async def chain(stack: Any, process_globals: None) -> AsyncIterator[Chain]:
+    env = Chain(stack, ManualClock(T0))
+    await env.start()
+    try:
+        yield env
+    finally:
+        await env.close()
+
+
+def _clock(view: dict[str, Any], name: str, kind: str = "customer_facing") -> dict[str, Any]:
+    cov = next(c for c in view["contracts"] if c["kind"] == kind)
+    return next(c for c in cov["clocks"] if c["clock"] == name)
+
+
+async def _sla_events(chain: Chain, incident_id: str, at_least: int) -> list[tuple[str, dict[str, Any]]]:
+    import json
+
+    async with IncidentTopicReader(chain.stack.kafka_bootstrap, chain.sla_settings.topic("village.sla.v1")) as reader:
+        records = (await reader.collect({incident_id: at_least}))[incident_id]
+    return [(dict(r.headers)["ce_type"].decode().split(".")[2], json.loads(r.value)) for r in records]
+
+
+async def test_unacknowledged_s1_warns_at_50_75_90_and_breaches_at_15_minutes_once_across_a_restart(
+    chain: Chain,
+) -> None:
+    iid = await chain.open(severity="S1")
+    view = await chain.sla_view(iid)
+    assert _clock(view, "respond")["due_at"] == (T0 + timedelta(minutes=15)).isoformat()
+
+    await chain.move_to(T0 + timedelta(minutes=7, seconds=29))  # just short of 50 %
+    await chain.move_to(T0 + timedelta(minutes=7, seconds=30))
+    await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "respond")["warnings_fired"] == [50])
+    await chain.move_to(T0 + timedelta(minutes=11, seconds=15))
+    await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "respond")["warnings_fired"] == [50, 75])
+
+    # The SLA monitor goes away between the warnings and the breach; the timers are in its database.
+    await chain.restart_sla()
+    await chain.move_to(T0 + timedelta(minutes=16))  # 90 % and the breach fall due while it was away
+    view = await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "respond")["breached"])
+    respond = _clock(view, "respond")
+    assert respond["warnings_fired"] == [50, 75, 90]
+    assert respond["breached_at"] == (T0 + timedelta(minutes=15)).isoformat()
+
+    # On the topic: each threshold exactly once, dated at its own instant, keyed by the incident.
+    events = await _sla_events(chain, iid, 2 + 4 + 1)  # 2 clocks started, 3 warnings + breach, breach credit
+    respond_events = [(name, data) for name, data in events if data.get("clock") == "respond"]
+    fired = [(name, data.get("percent"), data["at"]) for name, data in respond_events if name in ("warning", "breached")]
+    assert fired == [
+        ("warning", 50, (T0 + timedelta(minutes=7, seconds=30)).isoformat()),
+        ("warning", 75, (T0 + timedelta(minutes=11, seconds=15)).isoformat()),
+        ("warning", 90, (T0 + timedelta(minutes=13, seconds=30)).isoformat()),
+        ("breached", None, (T0 + timedelta(minutes=15)).isoformat()),
+    ]
+    # Nothing more fires later: no second breach, no repeated warning.
+    await chain.move_to(T0 + timedelta(hours=1))
+    counts = Counter(name for name, data in await _sla_events(chain, iid, 7) if data.get("clock") == "respond")
+    assert counts["warning"] == 3 and counts["breached"] == 1
+    # The per-breach credit of the demo contract: 250 EUR.
+    credits = [d for n, d in events if n == "credit_accrued"]
+    assert [(c["rule"], Decimal(c["amount"]), c["currency"]) for c in credits] == [("breach", Decimal(250), "EUR")]
+
+
+async def test_pending_customer_pauses_the_resolution_clock_and_on_hold_does_not(chain: Chain) -> None:
+    iid = await chain.open(severity="S1")
+    await chain.sla_view(iid)
+    await chain.move_to(T0 + timedelta(minutes=5))
+    await chain.command("northwind", iid, "acknowledge", {})
+    await chain.command("northwind", iid, "status", {"status": "pending_customer", "reason": "need logs"})
+    paused = await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "resolve")["state"] == "paused")
+    assert _clock(paused, "resolve")["elapsed_seconds"] == 300
+    await chain.move_to(T0 + timedelta(hours=2, minutes=5))  # two hours waiting on the customer
+    assert _clock(await chain.sla_view(iid), "resolve")["elapsed_seconds"] == 300
+    await chain.command("initech", iid, "notes", {"body": "logs attached", "visibility": "shared"})
+    await chain.command("northwind", iid, "status", {"status": "in_progress"})
+    running = await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "resolve")["state"] == "running")
+    resolve = _clock(running, "resolve")
+    assert resolve["due_at"] == (T0 + timedelta(hours=6)).isoformat()  # 4 h target + 2 h paused
+    assert resolve["original_due_at"] == (T0 + timedelta(hours=4)).isoformat()
+    held = {(h["party"]): h["business_seconds"] for h in running["contracts"][0]["held"]}
+    assert held["initech"] == 7200 and held["northwind"] == 300
+
+    await chain.move_to(T0 + timedelta(hours=3))
+    await chain.command("northwind", iid, "status", {"status": "on_hold", "reason": "waiting for a spare part"})
+    await chain.move_to(T0 + timedelta(hours=4))
+    view = await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "resolve")["elapsed_seconds"] == 300 + 6900)
+    assert _clock(view, "resolve")["state"] == "running"  # on hold is the partner's own: the clock runs
+
+
+async def test_business_hours_clock_skips_the_weekend_and_the_holiday(chain: Chain) -> None:
+    # umbrella <- contoso runs Mon-Fri 08:00-18:00 New York; Thursday 2026-11-26 is a holiday.
+    wednesday_5pm = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 17:00 EST
+    await chain.move_to(wednesday_5pm)
+    iid = await chain.open("contoso", severity="S1", customer="umbrella",
+                           external_refs=[{"owner": "contoso", "type": "jira", "id": uuid.uuid4().hex}])
+    view = await chain.sla_view(iid, "contoso")
+    # 15 business minutes: Wednesday 17:00-17:15.
+    assert _clock(view, "respond")["due_at"] == datetime(2026, 11, 25, 22, 15, tzinfo=UTC).isoformat()
+    # 240 minutes: 1 h on Wednesday, none on Thanksgiving, 3 h on Friday from 08:00 EST.
+    assert _clock(view, "resolve")["due_at"] == datetime(2026, 11, 27, 16, 0, tzinfo=UTC).isoformat()
+    await chain.move_to(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # Saturday: nothing runs
+    await chain.command("contoso", iid, "acknowledge", {})
+    view = await eventually(lambda: chain.sla_view(iid, "contoso"), lambda v: _clock(v, "respond")["state"] == "stopped")
+    assert _clock(view, "respond")["elapsed_seconds"] == 3600 + 10 * 3600  # Wed 17-18, Fri 08-18
+    assert _clock(view, "respond")["outcome"] == "breached"
+
+
+async def test_duplicate_and_replayed_incident_events_change_nothing(chain: Chain) -> None:
+    iid = await chain.open(severity="S1")
+    await chain.command("northwind", iid, "acknowledge", {})
+    view = await eventually(lambda: chain.sla_view(iid), lambda v: _clock(v, "respond")["state"] == "stopped")
+    runner = chain.sla.state.runner
+    async with FeedClient.for_consumer("http://incidents", chain.sla_settings, "replayer",
+                                       transport=chain.incidents_transport) as feed:
+        history = await feed.stream_events(iid)
+
+    async def parked(*_: Any) -> None:
+        raise AssertionError("a replayed event was dead-lettered")
+
+    before = await _sla_events(chain, iid, 3)
+    for event in history * 3:  # every event again, three times over, through the consumer's apply path
+        await runner.applier.process(event, None, parked)
+    assert await chain.sla_view(iid) == view
+    after = await _sla_events(chain, iid, len(before))
+    assert len(after) == len(before)
