@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from e2e_support import IncidentTopicReader, incident_body
 
 from village_devstack import demo
@@ -95,9 +96,25 @@ class Chain:
         return self.client("sla", demo.token(party))
 
     async def move_to(self, when: datetime) -> None:
-        """Move simulated time; the SLA monitor's scheduler looks at its timers at once."""
+        """Move simulated time once the SLA monitor has seen every incident event so far (in
+        real time it is milliseconds behind; a jump of hours must not overtake it), then let its
+        scheduler look at the timers at once."""
+        await self.caught_up()
         self.clock.set(when)
         self.sla.state.scheduler.wake()
+
+    async def caught_up(self) -> None:
+        heads = text("SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id")
+        applied = text("SELECT stream_id, version FROM stream_positions WHERE consumer = :c")
+
+        async def behind() -> dict[str, int]:
+            async with self.incidents.state.engine.connect() as conn:
+                published = dict((await conn.execute(heads)).all())
+            async with self.sla.state.engine.connect() as conn:
+                seen = dict((await conn.execute(applied, {"c": self.group})).all())
+            return {s: v for s, v in published.items() if seen.get(s, 0) < v}
+
+        await eventually(behind, lambda lag: not lag, timeout=30, what="the SLA monitor to catch up")
 
     async def sla_view(self, incident_id: str, party: str = "northwind", contracts: int = 1) -> dict[str, Any]:
         async with self.sla_as(party) as client:
@@ -244,3 +261,44 @@ async def test_duplicate_and_replayed_incident_events_change_nothing(chain: Chai
     assert await chain.sla_view(iid) == view
     after = await _sla_events(chain, iid, len(before))
     assert len(after) == len(before)
+
+
+async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state(chain: Chain) -> None:
+    from village_platform.db import make_engine
+    from village_sla_monitor.rebuild import rebuild
+
+    iid = await chain.open(severity="S1")
+    await chain.sla_view(iid)
+    await chain.move_to(T0 + timedelta(minutes=20))  # respond breached
+    await chain.command("northwind", iid, "acknowledge", {})
+    await chain.command("northwind", iid, "escalate", {"to_party": "acme", "to_tier": "TAC L2", "reason": "vendor bug"})
+    await chain.command("northwind", iid, "status", {"status": "pending_customer", "reason": "need logs"})
+    await chain.move_to(T0 + timedelta(hours=1))
+    await chain.command("northwind", iid, "status", {"status": "in_progress"})
+    await chain.command("acme", iid, "acknowledge", {})
+    await chain.move_to(T0 + timedelta(hours=6))  # resolve breached too
+    await chain.command("acme", iid, "status", {"status": "resolved", "resolution_code": "fixed",
+                                                "resolution_notes": "patched"})
+    before = await eventually(lambda: chain.sla_view(iid, contracts=2),
+                              lambda v: all(c["state"] == "stopped" for k in v["contracts"] for c in k["clocks"]))
+    engine = make_engine(chain.sla_settings)
+    count_events = text("SELECT count(*) FROM events WHERE stream_id = :i")
+    async with engine.connect() as conn:
+        events_before = await conn.scalar(count_events, {"i": iid})
+        clocks_before = (await conn.execute(text("SELECT * FROM sla_clocks ORDER BY 1, 2, 3"))).all()
+        credits_before = (await conn.execute(text("SELECT key, amount FROM credits ORDER BY key"))).all()
+    assert credits_before, "the breaches accrued credits"
+
+    assert chain.sla_exits is not None
+    await chain.sla_exits.aclose()  # the consumer stops for the rebuild
+    async with FeedClient.for_consumer("http://incidents", chain.sla_settings, "sla-monitor",
+                                       transport=chain.incidents_transport) as feed:
+        read = await rebuild(chain.sla_settings, feed=feed, page_size=3, progress=False)
+    assert read == 7  # opened, 2 acks, escalated, 2 status changes, resolved
+    async with engine.connect() as conn:
+        assert await conn.scalar(count_events, {"i": iid}) == events_before  # nothing published twice
+        assert (await conn.execute(text("SELECT * FROM sla_clocks ORDER BY 1, 2, 3"))).all() == clocks_before
+        assert (await conn.execute(text("SELECT key, amount FROM credits ORDER BY key"))).all() == credits_before
+    await engine.dispose()
+    await chain.start_sla()
+    assert await chain.sla_view(iid, contracts=2) == before

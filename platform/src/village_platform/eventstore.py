@@ -90,6 +90,21 @@ _INSERT = (
     " ON CONFLICT DO NOTHING"
     " RETURNING event_id"
 )
+# Many streams in one statement (rebuilds, bulk loads): each row names its stream and its place
+# after that stream's head; the same ordering key as _INSERT. A racing append to one of the
+# streams makes the unique (stream_id, stream_version) key fail the whole statement.
+_INSERT_STREAMS = (
+    "INSERT INTO events"
+    " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
+    " SELECT e.event_id, e.stream_id, coalesce(head.stream_version, 0) + e.ord::integer, e.type,"
+    " CAST(e.data AS jsonb), CAST(e.metadata AS jsonb), $1,"
+    " greatest(pg_current_xact_id(), coalesce(head.tx_id, CAST('0' AS xid8)))"
+    " FROM unnest($2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[])"
+    " AS e(event_id, stream_id, ord, type, data, metadata)"
+    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = e.stream_id"
+    " ORDER BY stream_version DESC LIMIT 1) AS head ON true"
+    " ORDER BY e.stream_id, e.ord"
+)
 _HEAD = text(
     "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
 )
@@ -177,6 +192,35 @@ class EventStore:
             )
             for i, e in enumerate(events, start=1)
         ]
+
+    async def append_streams(
+        self,
+        conn: AsyncConnection,
+        appends: Mapping[str, Sequence[NewEvent]],
+        metadata: dict[str, Any],
+        recorded_at: datetime | None = None,
+    ) -> int:
+        """Append to many streams in one statement, each after its current head, inside the
+        caller's transaction; event ids already stored are skipped. For writers that own the
+        streams for the moment (a rebuild with the consumer stopped): a concurrent append to
+        one of them fails the statement rather than interleaving. Returns how many it stored."""
+        ids = [e.event_id for events in appends.values() for e in events]
+        if not ids:
+            return 0
+        stored = {e.event_id for e in await self._by_ids(conn, ids)}
+        rows = []
+        for stream_id, events in appends.items():
+            fresh = [e for e in events if e.event_id not in stored]
+            rows += [(e, stream_id, i) for i, e in enumerate(fresh, start=1)]
+        if not rows:
+            return 0
+        args = (
+            recorded_at or self.clock.now(), [e.event_id for e, _, _ in rows], [s for _, s, _ in rows],
+            [i for _, _, i in rows], [e.type for e, _, _ in rows], [json.dumps(e.data) for e, _, _ in rows],
+            [json.dumps({**metadata, **e.metadata}) for e, _, _ in rows],
+        )
+        await conn.exec_driver_sql(_INSERT_STREAMS, args)
+        return len(rows)
 
     @staticmethod
     def _idempotent(

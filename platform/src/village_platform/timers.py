@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -99,8 +99,21 @@ async def schedule(
     )
 
 
+async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
+    """`schedule` for many (key, due_at, now) at once, without payloads: one round trip."""
+    if not timers:
+        return
+    _require_aware(*(t[1] for t in timers), *(t[2] for t in timers))
+    await conn.execute(text(_UPSERT), [{"key": k, "due_at": d, "payload": "{}", "now": n} for k, d, n in timers])
+
+
 async def cancel(conn: AsyncConnection, key: str) -> None:
     await conn.execute(text("DELETE FROM timers WHERE key = :key"), {"key": key})
+
+
+async def cancel_many(conn: AsyncConnection, keys: Sequence[str]) -> None:
+    if keys:
+        await conn.execute(text("DELETE FROM timers WHERE key = ANY(:keys)"), {"keys": list(keys)})
 
 
 async def cancel_prefix(conn: AsyncConnection, prefix: str) -> None:

@@ -32,6 +32,9 @@ class ContractBook:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._versions: dict[tuple[str, int], Terms] = {}
+        # Set by `preload` (rebuilds): every version in memory, so finding the one in force
+        # costs no query. Live instances query, since another instance may add versions.
+        self._all: list[Terms] | None = None
 
     def terms_of(self, contract_id: str, version: int) -> Terms:
         """A version loaded before (`load`, `in_force`, `latest`): the projector's lookup."""
@@ -51,8 +54,16 @@ class ContractBook:
                 {"c": contract_id, "v": version})).one()
             self._remember(row)
 
+    async def preload(self, conn: AsyncConnection) -> None:
+        rows = await conn.execute(text(f"SELECT {_COLUMNS} FROM contracts ORDER BY effective_from, version"))
+        self._all = [self._remember(r) for r in rows]
+
     async def in_force(self, conn: AsyncConnection, kind: str, provider: str, customer: str,
                        at: datetime) -> Terms | None:
+        if self._all is not None:
+            found = [t for t in self._all if (t.kind, t.provider, t.customer) == (kind, provider, customer)
+                     and t.effective_from <= at]
+            return max(found, key=lambda t: (t.effective_from, t.version), default=None)
         row = (await conn.execute(text(
             f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
             " AND effective_from <= :at ORDER BY effective_from DESC, version DESC LIMIT 1"),

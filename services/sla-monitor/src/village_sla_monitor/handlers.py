@@ -32,11 +32,23 @@ FACT_NAMESPACE = uuid.UUID("6f1d3a52-5b7e-4d0c-9a51-0c0ffee5a1a0")
 ACTOR = "sla-monitor"
 
 
+class Batch:
+    """States and facts held in memory across many events, written by `flush` (rebuilds)."""
+
+    MAX_CACHED = 50_000  # states kept between flushes, so most loads cost no query
+
+    def __init__(self) -> None:
+        self.states: dict[str, IncidentSla] = {}
+        self.dirty: set[str] = set()
+        self.facts: dict[str, list[Fact]] = {}
+
+
 class SlaProjection:
     def __init__(self, store: EventStore, book: ContractBook) -> None:
         self.store, self.book = store, book
         self.projector = Projector(book.terms_of)
         self.earliest_timer: datetime | None = None  # the soonest timer written: wake the scheduler
+        self.batch: Batch | None = None
 
     # ------------------------------------------------------------------ entry points
 
@@ -78,6 +90,8 @@ class SlaProjection:
 
     async def load(self, conn: AsyncConnection, incident_id: str, *, lock: bool = False,
                    skip_locked: bool = False) -> IncidentSla | None:
+        if self.batch is not None and incident_id in self.batch.states:
+            return self.batch.states[incident_id]  # rebuilds own the streams: no lock needed
         sql = "SELECT state FROM incident_sla WHERE incident_id = :i"
         if lock:
             sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
@@ -89,28 +103,56 @@ class SlaProjection:
         return state
 
     async def _save(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact], new: bool = False) -> None:
-        facts = [await self._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
-        await self._emit(conn, state, [f for f in facts if f is not None])
-        params = {"i": state.incident_id, "cu": state.customer, "pa": state.partner, "pr": state.provider,
+        accrued = [await self._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
+        facts = [f for f in accrued if f is not None]
+        if self.batch is not None:
+            self.batch.states[state.incident_id] = state
+            self.batch.dirty.add(state.incident_id)
+            self.batch.facts.setdefault(state.incident_id, []).extend(facts)
+            return
+        await self._emit(conn, state, facts)
+        await self._write(conn, [state])
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write what the batch holds: states, clock rows and timers, and the facts as events."""
+        batch = self.batch
+        if batch is None or not batch.dirty:
+            return
+        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR}
+        await self.store.append_streams(conn, {
+            incident_id: self._events(batch.states[incident_id], facts) for incident_id, facts in batch.facts.items()
+        }, metadata)
+        await self._write(conn, [batch.states[i] for i in batch.dirty])
+        batch.dirty.clear()
+        batch.facts.clear()
+        if len(batch.states) > batch.MAX_CACHED:
+            batch.states.clear()
+
+    async def _write(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
+        rows = [{"i": state.incident_id, "cu": state.customer, "pa": state.partner, "pr": state.provider,
                   "sev": state.severity, "st": state.status, "op": state.opened_at, "res": state.resolved_at,
-                  "rat": state.rating, "state": STATE.dump_json(state).decode()}
+                  "rat": state.rating, "state": STATE.dump_json(state).decode()} for state in states]
         await conn.execute(text(
             "INSERT INTO incident_sla (incident_id, customer, partner, provider, severity, status, opened_at,"
             " resolved_at, rating, state) VALUES (:i, :cu, :pa, :pr, :sev, :st, :op, :res, :rat, CAST(:state AS jsonb))"
             " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
-            " resolved_at = excluded.resolved_at, rating = excluded.rating, state = excluded.state"), params)
-        await self._write_clocks(conn, state)
-        for key, due in self.projector.timers(state).items():
-            if due is None:
-                await timers.cancel(conn, key)
-            else:
-                await timers.schedule(conn, key, due, now=state.last_at)
-                if self.earliest_timer is None or due < self.earliest_timer:
-                    self.earliest_timer = due
+            " resolved_at = excluded.resolved_at, rating = excluded.rating, state = excluded.state"), rows)
+        await self._write_clocks(conn, states)
+        due_timers, done = [], []
+        for state in states:
+            for key, due in self.projector.timers(state).items():
+                if due is None:
+                    done.append(key)
+                else:
+                    due_timers.append((key, due, state.last_at))
+                    if self.earliest_timer is None or due < self.earliest_timer:
+                        self.earliest_timer = due
+        await timers.cancel_many(conn, done)
+        await timers.schedule_many(conn, due_timers)
 
-    async def _write_clocks(self, conn: AsyncConnection, state: IncidentSla) -> None:
+    async def _write_clocks(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
         rows = []
-        for cov in state.coverages:
+        for state, cov in ((s, c) for s in states for c in s.coverages):
             calendar = self.book.terms_of(cov.contract_id, cov.version).calendar
             for clock in cov.clocks.values():
                 rows.append({
@@ -133,11 +175,14 @@ class SlaProjection:
 
     # ------------------------------------------------------------------ facts -> events
 
+    def _events(self, state: IncidentSla, facts: list[Fact]) -> list[NewEvent]:
+        return [NewEvent(f"village.sla.{f.name}.v1", f.data, event_id=uuid.uuid5(FACT_NAMESPACE, f.key),
+                         metadata={"parties": self._parties(state, f)}) for f in facts]
+
     async def _emit(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact]) -> None:
         if not facts:
             return
-        events = [NewEvent(f"village.sla.{f.name}.v1", f.data, event_id=uuid.uuid5(FACT_NAMESPACE, f.key),
-                           metadata={"parties": self._parties(state, f)}) for f in facts]
+        events = self._events(state, facts)
         stored = set(await conn.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"),
                                         {"ids": [e.event_id for e in events]}))
         fresh = [e for e in events if e.event_id not in stored]

@@ -1,20 +1,69 @@
-"""Rebuild the SLA read model from the incidents feed (`village-sla-monitor rebuild-read-model`)."""
+"""Rebuild the SLA read model from the incidents feed: `village-sla-monitor rebuild-read-model`.
+
+Stop the SLA monitor's consumer first. The feed is read page by page; each page is projected in
+memory and written in one transaction (states, clock rows, timers, handled records, and any SLA
+event not already in the store), with the next page fetched meanwhile. The generic
+`village-rebuild village_sla_monitor.consumer:read_model` gives the same result event by event.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
+from tqdm.auto import tqdm
+
+from village_platform.applier import Applier
+from village_platform.clock import SystemClock
 from village_platform.db import make_engine
-from village_platform.feedclient import FeedClient
-from village_platform.rebuild import rebuild as rebuild_from_feed
+from village_platform.eventstore import EventStore
+from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
+from sqlalchemy import text
 
-from .consumer import NAME, read_model
+from .consumer import NAME, TRACKED, reset
+from .contractbook import ContractBook
+from .handlers import Batch, SlaProjection
+
+INCIDENT_SOURCE = "/village/incidents"
 
 
-async def rebuild(settings: Settings) -> int:
+async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = 2000,
+                  progress: bool = True) -> int:
+    """Returns how many incident events it read."""
     engine = make_engine(settings)
-    model = read_model()
+    own_feed = feed is None
+    feed = feed or FeedClient.for_consumer(settings.incidents_url, settings, NAME, source=INCIDENT_SOURCE)
+    store = EventStore(SystemClock())
+    projection = SlaProjection(store, ContractBook(store))
+    bookkeeping = Applier(NAME, engine, {}, SystemClock())
+    tracked = {f"village.incident.{name}.v1" for name in TRACKED}
     try:
-        async with FeedClient.for_consumer(settings.incidents_url, settings, NAME, source="/village/incidents") as feed:
-            return await rebuild_from_feed(NAME, engine, feed, model.routes, model.reset)
+        async with engine.begin() as conn:
+            await reset(conn)
+            await conn.execute(text("DELETE FROM handled_events WHERE consumer = :c"), {"c": NAME})
+            await conn.execute(text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": NAME})
+            await projection.book.preload(conn)
+        projection.batch = Batch()
+        total = await feed.latest_position()
+        count, after = 0, 0
+        with tqdm(total=total, desc="rebuild sla-monitor", unit="event", disable=not progress) as bar:
+            next_page: asyncio.Task[FeedPage] = asyncio.create_task(feed.page(after, limit=page_size))
+            while True:
+                page = await next_page
+                if not page.items:
+                    break
+                next_page = asyncio.create_task(feed.page(page.next_after, limit=page_size))
+                async with engine.begin() as conn:
+                    for event in page.items:
+                        if event.type in tracked:
+                            await projection.on_incident_event(conn, event)
+                    await projection.flush(conn)
+                    await bookkeeping.mark_many(conn, page.items)
+                count += len(page.items)
+                bar.update(len(page.items))
+            next_page.cancel()
+        return count
     finally:
+        if own_feed:
+            await feed.aclose()
         await engine.dispose()

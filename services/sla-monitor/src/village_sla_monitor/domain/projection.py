@@ -14,7 +14,10 @@ Rules, as the issue fixes them:
   the owed party can see (a note or status change by the owing party);
 * a severity change re-targets every clock still running or paused;
 * every business second of a covered incident is held by someone: the customer while pending,
-  else the party and tier it is assigned to.
+  else the party and tier it is assigned to;
+* an event counts at its own time, unless the monitor's timers already fired past that time
+  (the event reached it late): then it counts from when it was seen, since what was published
+  is never taken back.
 """
 
 from __future__ import annotations
@@ -171,6 +174,8 @@ class Projector:
                 facts += self._reconcile_pauses(state, at)
             case "note_added":
                 facts += self._updated(state, actor, visibility, at)
+                # A restarted update clock runs; while pending the customer it must stay paused.
+                facts += self._reconcile_pauses(state, at)
             case "severity_changed":
                 state.severity = data["to_severity"]
                 facts += self._retarget(state, at)
