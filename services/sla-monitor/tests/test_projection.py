@@ -668,3 +668,15 @@ def test_timers_wait_for_the_next_threshold_of_running_clocks_only() -> None:
     assert inc.projector.timers(inc.state) == {
         "INC-1|cf|respond": None, "INC-1|cf|resolve": minutes(150),
         "INC-1|up|respond": minutes(65), "INC-1|up|resolve": minutes(290)}
+
+
+def test_a_severity_change_starts_a_clock_the_old_severity_had_no_target_for() -> None:
+    cf = customer_facing("cf-s4", {"S4": {"resolve_minutes": 4800}, "S1": targets(15, 240)})
+    incident = Incident(cf, UP, severity="S4")
+    assert set(incident.state.coverages[0].clocks) == {"resolve"}
+    facts = incident.event("severity_changed", minutes(10), to_severity="S1")
+    started = [f.data["clock"] for f in facts if f.name == "clock_started"]
+    assert started == ["respond"]
+    assert incident.due("cf-s4", "respond") == minutes(25)
+    # The resolve clock keeps its ten minutes and gets the S1 target.
+    assert incident.due("cf-s4", "resolve") == minutes(240)

@@ -22,6 +22,7 @@ from village_platform.telemetry import current_traceparent
 
 from .contractbook import ContractBook
 from .domain import availability
+from .domain.contracts import decimal_text
 from .domain.projection import Fact, IncidentSla, Projector
 
 log = logging.getLogger(__name__)
@@ -215,8 +216,8 @@ class SlaProjection:
              "r": fact.data["rule"], "a": amount, "u": uncapped, "t": datetime.fromisoformat(fact.data["at"])})
         if not inserted or uncapped == 0:  # accrued before (a replay), or a rule worth nothing
             return None
-        return Fact("credit_accrued", fact.key, fact.contract_id, {**fact.data, "amount": str(amount),
-                    "uncapped_amount": str(uncapped), "capped": amount < uncapped})
+        return Fact("credit_accrued", fact.key, fact.contract_id, {**fact.data, "amount": decimal_text(amount),
+                    "uncapped_amount": decimal_text(uncapped), "capped": amount < uncapped})
 
     async def _downtime(self, conn: AsyncConnection, state: IncidentSla, data: dict[str, Any]) -> list[Fact]:
         """Record the impact window for every contract covering the incident; a month pushed
@@ -244,7 +245,7 @@ class SlaProjection:
                 base = {"incident_id": state.incident_id, "contract_id": cov.contract_id,
                         "contract_version": cov.version, "contract_kind": cov.kind, "owing_party": cov.owing,
                         "owed_party": cov.owed, "month": month, "downtime_seconds": round(down, 3),
-                        "allowed_seconds": round(allowed, 3), "availability_target": str(terms.availability_target),
+                        "allowed_seconds": round(allowed, 3), "availability_target": decimal_text(terms.availability_target),
                         "availability_percent": round(availability.availability_percent(down, bounds), 4),
                         "at": window[1].isoformat()}
                 key = f"availability/{cov.contract_id}/{month}"
@@ -253,6 +254,6 @@ class SlaProjection:
                 facts.append(Fact("availability_missed", key, cov.contract_id, base))
                 credit = terms.credits.for_availability_miss()
                 facts.append(Fact("credit_due", key, cov.contract_id, {
-                    **base, "rule": "availability", "amount": str(credit), "currency": terms.credits.currency}))
+                    **base, "rule": "availability", "amount": decimal_text(credit), "currency": terms.credits.currency}))
         return facts
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .domain import availability
-from .domain.contracts import Terms
+from .domain.contracts import Terms, decimal_text
 
 
 async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime, end: datetime) -> dict[str, Any]:
@@ -57,8 +57,8 @@ async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime, 
         "downtime": await _downtime(conn, terms, start, end),
         "credits": {
             "currency": terms.credits.currency,
-            "total": str(total),
-            "by_month": [{"month": r.month, "rule": r.rule, "amount": str(r.amount), "uncapped": str(r.uncapped)}
+            "total": decimal_text(total),
+            "by_month": [{"month": r.month, "rule": r.rule, "amount": decimal_text(r.amount), "uncapped": decimal_text(r.uncapped)}
                          for r in credits],
         },
         "satisfaction": [{"partner": r.partner, "average_rating": round(float(r.average), 2), "ratings": r.ratings}
@@ -79,7 +79,7 @@ async def _downtime(conn: AsyncConnection, terms: Terms, start: datetime, end: d
                                  "availability_percent": round(availability.availability_percent(down, bounds), 4)}
         if terms.availability_target is not None:
             allowed = availability.allowed_seconds(terms.availability_target, bounds)
-            entry.update(target_percent=str(terms.availability_target), allowed_seconds=round(allowed, 3),
+            entry.update(target_percent=decimal_text(terms.availability_target), allowed_seconds=round(allowed, 3),
                          met=down <= allowed)
         months.append(entry)
     return months

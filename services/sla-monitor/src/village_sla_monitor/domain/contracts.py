@@ -17,6 +17,11 @@ KINDS: tuple[str, ...] = ("customer_facing", "underpinning")
 DEFAULT_WARN_AT = (50, 75, 90)
 
 
+def decimal_text(value: Decimal) -> str:
+    """A plain decimal string ("1000", never "1E+3"): what the event schemas promise."""
+    return format(value, "f")
+
+
 @dataclass(frozen=True)
 class Targets:
     """Business minutes per clock for one severity; None means no target for that clock."""
@@ -128,15 +133,15 @@ class Terms:
             "calendar": self.calendar.to_spec(),
             "targets": {s: {f"{k}_minutes": t.minutes(k) for k in CLOCKS if t.minutes(k) is not None}
                         for s, t in self.targets.items()},
-            "availability_target": None if self.availability_target is None else str(self.availability_target),
+            "availability_target": None if self.availability_target is None else decimal_text(self.availability_target),
             "credits": {
                 "currency": c.currency,
-                "monthly_fee": str(c.monthly_fee),
-                "per_breach": str(c.per_breach),
-                "per_breach_percent_of_fee": str(c.per_breach_percent_of_fee),
-                "per_hour_beyond": str(c.per_hour_beyond),
-                "availability_percent_of_fee": str(c.availability_percent_of_fee),
-                "monthly_cap": None if c.monthly_cap is None else str(c.monthly_cap),
+                "monthly_fee": decimal_text(c.monthly_fee),
+                "per_breach": decimal_text(c.per_breach),
+                "per_breach_percent_of_fee": decimal_text(c.per_breach_percent_of_fee),
+                "per_hour_beyond": decimal_text(c.per_hour_beyond),
+                "availability_percent_of_fee": decimal_text(c.availability_percent_of_fee),
+                "monthly_cap": None if c.monthly_cap is None else decimal_text(c.monthly_cap),
             },
             "warn_at": list(self.warn_at),
         }

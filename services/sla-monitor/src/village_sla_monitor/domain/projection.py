@@ -30,7 +30,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from .clocks import BREACH, Clock
-from .contracts import Terms
+from .contracts import Terms, decimal_text
 
 TermsOf = Callable[[str, int], Terms]
 
@@ -277,6 +277,13 @@ class Projector:
                     continue
                 clock.retarget(target)
                 facts.append(self._fact(state, cov, clock, "clock_retargeted", at))
+            # A target the old severity did not have starts now (respond only if still owed).
+            if "resolve" not in cov.clocks and state.status not in ("resolved", "closed", "cancelled"):
+                facts += self._start(state, cov, "resolve", at)
+            if "respond" not in cov.clocks and cov.owing not in state.acknowledged_by \
+                    and state.status not in ("resolved", "closed", "cancelled"):
+                facts += self._start(state, cov, "respond", at)
+        facts += self._reconcile_pauses(state, at)
         return facts + self._fire(state, at, floor=at)
 
     def _stop(self, state: IncidentSla, cov: Coverage, names: tuple[str, ...], at: datetime,
@@ -334,7 +341,7 @@ class Projector:
         month = at.astimezone(ZoneInfo(terms.calendar.timezone)).strftime("%Y-%m")
         detail = f"{rule}:{extra.get('through_hour', '')}"
         return Fact("credit_due", self._key(state, cov, clock, "credit", detail), cov.contract_id, {
-            **self._clock_data(state, cov, clock, at), "rule": rule, "amount": str(amount),
+            **self._clock_data(state, cov, clock, at), "rule": rule, "amount": decimal_text(amount),
             "currency": terms.credits.currency, "month": month, **extra})
 
     def _fact(self, state: IncidentSla, cov: Coverage, clock: Clock, name: str, at: datetime, **extra: Any) -> Fact:
