@@ -6,7 +6,10 @@ it imports nothing from the test tree and finds schemas/ relative to itself.
 - `assert_valid_cloudevent(headers, key, value)`: one Kafka record of `village.incidents.v1`
   is a binary-mode CloudEvent whose attributes match schemas/envelope.json and whose value
   matches schemas/events/<ce_type>.json, keyed by the incident id.
-- `validate_event_data(type_, data)`: one event's `data` against its schema.
+- `validate_event_data(type_, data)`: one event's `data` against its schema (any topic's).
+- `event_schemas(topic)`: the data schemas of the event types one topic carries (`TOPICS`).
+- `asyncapi_registry()`: the schemas plus asyncapi.yaml, to validate through the document's
+  own `$ref`s (a message's headers or payload).
 - `compat_problems(baseline, current)`: why `current` is not a compatible revision of the
   frozen `baseline` (empty list: compatible). Rules in its docstring and schemas/README.md.
 """
@@ -29,6 +32,14 @@ EVENTS_DIR = SCHEMAS / "events"
 BASELINE_DIR = SCHEMAS / "compat" / "v1"
 ENVELOPE_ID = "https://village.dev/schemas/envelope.json"
 BASE_URI = "https://village.dev/schemas/"
+ASYNCAPI = SCHEMAS / "asyncapi.yaml"
+ASYNCAPI_URI = BASE_URI + "asyncapi.yaml"
+
+#: Topic -> the prefix of the event types on it: one topic per owning service and major version.
+TOPICS = {
+    "village.incidents.v1": "village.incident.",
+    "village.sla.v1": "village.sla.",
+}
 
 FORMATS = FormatChecker()
 
@@ -55,16 +66,34 @@ def event_schema_path(type_: str) -> Path:
 
 
 @cache
-def event_schemas() -> dict[str, dict[str, Any]]:
-    """Event type -> its data schema, from schemas/events/<type>.json."""
+def all_event_schemas() -> dict[str, dict[str, Any]]:
+    """Event type -> its data schema, from schemas/events/<type>.json, every topic's."""
     return {p.name.removesuffix(".json"): load_json(p) for p in sorted(EVENTS_DIR.glob("*.json"))}
+
+
+@cache
+def event_schemas(topic: str = "village.incidents.v1") -> dict[str, dict[str, Any]]:
+    """Event type -> its data schema, for the types `topic` carries (default: the incidents')."""
+    prefix = TOPICS[topic]
+    return {t: s for t, s in all_event_schemas().items() if t.startswith(prefix)}
 
 
 @cache
 def registry() -> Registry:
     """Every current schema under its `$id` (baselines are not in it: they share the ids)."""
-    docs = [load_json(SCHEMAS / "envelope.json"), *event_schemas().values()]
+    docs = [load_json(SCHEMAS / "envelope.json"), *all_event_schemas().values()]
     return Registry().with_resources((doc["$id"], DRAFT202012.create_resource(doc)) for doc in docs)
+
+
+@cache
+def asyncapi_registry() -> Registry:
+    """`registry()` plus asyncapi.yaml under `ASYNCAPI_URI`, so that a reference into the document
+    (`{ASYNCAPI_URI}#/components/messages/<message>/headers`) resolves, with the files its own
+    `$ref`s name."""
+    import yaml  # only the AsyncAPI checks need it
+
+    document = yaml.safe_load(ASYNCAPI.read_text(encoding="utf-8"))
+    return registry().with_resource(ASYNCAPI_URI, DRAFT202012.create_resource(document))
 
 
 def validator_for(schema: Mapping[str, Any], reg: Registry | None = None) -> Draft202012Validator:
@@ -81,7 +110,7 @@ def errors_of(schema: Mapping[str, Any], instance: Any, reg: Registry | None = N
 
 
 def validate_event_data(type_: str, data: Any) -> None:
-    schemas = event_schemas()
+    schemas = all_event_schemas()
     assert type_ in schemas, (
         f"no schema for event type {type_} (expected {event_schema_path(type_)})"
     )
@@ -152,7 +181,7 @@ def assert_valid_cloudevent(
     type_ = attributes["type"]
     validate_event_data(type_, data)
 
-    rule = event_schemas()[type_].get("x-village-visibility", {})
+    rule = all_event_schemas()[type_].get("x-village-visibility", {})
     expected = rule.get("fixed") or data.get(rule.get("property", ""))
     if expected is not None:
         assert attributes["visibility"] == expected, (

@@ -18,28 +18,30 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 from schema_check import (
+    ASYNCAPI,
+    ASYNCAPI_URI,
     BASE_URI,
     BASELINE_DIR,
     EVENTS_DIR,
     SCHEMAS,
+    TOPICS,
+    all_event_schemas,
     assert_valid_cloudevent,
+    asyncapi_registry,
     cloudevent_attributes,
     errors_of,
     event_schemas,
     load_json,
-    registry,
 )
 
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 
-ASYNCAPI = SCHEMAS / "asyncapi.yaml"
 SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-TYPE_PATTERN = re.compile(r"^village\.incident\.[a-z_]+\.v[0-9]+$")
+TYPE_PATTERN = re.compile(r"^village\.(incident|sla)\.[a-z_]+\.v[0-9]+$")
 
 # Keywords that mean the same in JSON Schema draft-07 (AsyncAPI 3.0's Schema Object) and 2020-12,
 # plus our `x-village-visibility` annotation. Event schemas use nothing else, so AsyncAPI tools
@@ -151,6 +153,7 @@ def test_event_schema_shape(path: Path) -> None:
     type_ = path.name.removesuffix(".json")
     schema = load_json(path)
     assert TYPE_PATTERN.match(type_)
+    assert any(type_.startswith(prefix) for prefix in TOPICS.values()), "on no topic"
     assert schema["type"] == "object"
     assert schema["additionalProperties"] is False, "producer contract: exactly these properties"
     assert set(schema["required"]) <= set(schema["properties"])
@@ -381,6 +384,8 @@ def test_asyncapi_document_structure() -> None:
     assert {c["address"] for c in channels.values()} == {
         "village.incidents.v1",
         "village.incidents.v1.dlq",
+        "village.sla.v1",
+        "village.sla.v1.dlq",
     }
     for channel in channels.values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
@@ -399,11 +404,27 @@ def test_asyncapi_document_structure() -> None:
                 message,
             )
     assert doc["operations"]["receiveIncidentEvents"]["action"] == "receive"
+    assert doc["operations"]["receiveSlaEvents"]["action"] == "receive"
 
 
-def test_asyncapi_has_one_message_per_event_type() -> None:
+# channel key in asyncapi.yaml -> (topic, its send and receive operations)
+EVENT_CHANNELS = {
+    "incidents": ("village.incidents.v1", "sendIncidentEvents", "receiveIncidentEvents"),
+    "sla": ("village.sla.v1", "sendSlaEvents", "receiveSlaEvents"),
+}
+
+
+def test_every_event_topic_has_a_channel() -> None:
+    assert {topic for topic, _, _ in EVENT_CHANNELS.values()} == set(TOPICS)
+    assert set().union(*(event_schemas(t) for t in TOPICS)) == set(all_event_schemas())
+
+
+@pytest.mark.parametrize("channel_key", EVENT_CHANNELS)
+def test_asyncapi_has_one_message_per_event_type(channel_key: str) -> None:
+    topic, send, receive = EVENT_CHANNELS[channel_key]
     doc = asyncapi()
-    channel = doc["channels"]["incidents"]
+    channel = doc["channels"][channel_key]
+    assert channel["address"] == topic
     payload_files = {}
     for key, ref in channel["messages"].items():
         message = _resolve(ASYNCAPI, ref["$ref"])
@@ -418,14 +439,14 @@ def test_asyncapi_has_one_message_per_event_type() -> None:
         for example in message.get("examples", []):
             assert errors_of(load_json(EVENTS_DIR / f"{type_}.json"), example["payload"]) == []
         payload_files[type_] = key
-    assert set(payload_files) == set(event_schemas()), "one message per event schema, no more"
-    receive = doc["operations"]["receiveIncidentEvents"]["messages"]
-    assert {m["$ref"].rsplit("/", 1)[1] for m in receive} == set(channel["messages"])
+    assert set(payload_files) == set(event_schemas(topic)), "one message per event schema, no more"
+    for operation in (send, receive):
+        messages = doc["operations"][operation]["messages"]
+        assert {m["$ref"].rsplit("/", 1)[1] for m in messages} == set(channel["messages"])
 
 
 def _asyncapi_registry() -> tuple[Registry, str]:
-    uri = BASE_URI + "asyncapi.yaml"
-    return registry().with_resource(uri, DRAFT202012.create_resource(asyncapi())), uri
+    return asyncapi_registry(), ASYNCAPI_URI
 
 
 def test_asyncapi_headers_and_payload_schemas_accept_what_to_kafka_produces() -> None:

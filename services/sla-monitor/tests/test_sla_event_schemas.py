@@ -1,0 +1,552 @@
+"""Every event the SLA monitor can emit on `village.sla.v1` matches its schema in schemas/events/,
+every schema is a compatible revision of its frozen v1 baseline in schemas/compat/v1/, and
+schemas/asyncapi.yaml describes them all.
+
+Fast and pure: incidents are driven through the `Projector` (open, thresholds via `advance`,
+acknowledgements, hand-off to the provider, pending/resume, notes, severity changes, resolution
+past target, reopen, cancel, close) and every fact's data is validated. The service steps that
+need a database (credits within the monthly cap, availability, contract registration, appending
+facts as events) run against a small in-memory stand-in for the connection and the store, so
+their real data and metadata are checked too, as Kafka records through the AsyncAPI document.
+No database, no broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import importlib.util
+import json
+import sys
+import types
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from village_platform import cloudevent
+from village_platform.eventstore import NewEvent, StoredEvent
+from village_sla_monitor.contractbook import ContractBook
+from village_sla_monitor.domain.contracts import Terms
+from village_sla_monitor.domain.projection import Fact, Projector
+from village_sla_monitor.handlers import SlaProjection
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _schema_check() -> types.ModuleType:
+    """tests/schema_check.py, shared with tests/test_schemas.py and the incidents' schema tests."""
+    if "schema_check" in sys.modules:
+        return sys.modules["schema_check"]
+    spec = importlib.util.spec_from_file_location(
+        "schema_check", REPO / "tests" / "schema_check.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["schema_check"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sc = _schema_check()
+TOPIC = "village.sla.v1"
+TYPES = sorted(sc.event_schemas(TOPIC))
+ASYNCAPI_DOC = yaml.safe_load(sc.ASYNCAPI.read_text(encoding="utf-8"))
+
+
+def sla_type(fact: Fact) -> str:
+    """The event type a fact is published as; the projector's `credit_due` is published as
+    `credit_accrued` once the service applied the monthly cap (handlers `_accrue`)."""
+    name = "credit_accrued" if fact.name == "credit_due" else fact.name
+    return f"village.sla.{name}.v1"
+
+
+def as_published(fact: Fact) -> dict[str, Any]:
+    """A fact's data as published, for a credit under no cap."""
+    if fact.name == "credit_due":
+        return {**fact.data, "uncapped_amount": fact.data["amount"], "capped": False}
+    return fact.data
+
+
+# --------------------------------------------------------------------------- contracts
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Berlin
+SIGNED = T0 - timedelta(days=22)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+CUSTOMER_FACING = {
+    "name": "Initech managed network",
+    "kind": "customer_facing",
+    "provider": "northwind",
+    "customer": "initech",
+    "calendar": {"type": "24x7"},
+    "targets": {
+        "S1": {"respond_minutes": 15, "resolve_minutes": 240, "update_minutes": 60},
+        "S2": {"respond_minutes": 60, "resolve_minutes": 480, "update_minutes": 120},
+    },
+    "availability_target": "99.9",
+    "credits": {
+        "currency": "EUR",
+        "monthly_fee": "12000",
+        "per_breach": "250",
+        "per_breach_percent_of_fee": "0.5",
+        "per_hour_beyond": "100",
+        "availability_percent_of_fee": "10",
+        "monthly_cap": "1000",
+    },
+    "warn_at": [50, 75, 90],
+}
+UNDERPINNING = {
+    "kind": "underpinning",
+    "provider": "acme",
+    "customer": "northwind",
+    "calendar": {
+        "type": "business_hours",
+        "timezone": "Europe/Berlin",
+        "hours": {**{d: ["08:00-12:30", "13:30-18:00"] for d in WEEKDAYS}, "sat": ["20:00-24:00"]},
+        "holidays": ["2026-12-25", "2026-12-24"],
+    },
+    "targets": {
+        "S1": {"respond_minutes": 30, "resolve_minutes": 480},
+        "S2": {"respond_minutes": 60, "resolve_minutes": 960},
+        "S3": {"respond_minutes": 240},
+    },
+    "availability_target": "99.5",
+    "credits": {"currency": "usd", "per_breach": "40"},
+    "warn_at": [80],
+}
+
+CF = Terms.from_spec("initech-northwind", 1, CUSTOMER_FACING, SIGNED)
+UP = Terms.from_spec("northwind-acme", 1, UNDERPINNING, SIGNED)
+CF2 = Terms.from_spec(
+    "initech-northwind",
+    2,
+    {**CUSTOMER_FACING, "credits": {"monthly_fee": 9000}, "availability_target": None},
+    datetime(2026, 12, 1, tzinfo=UTC),
+)
+BOOK = {(t.contract_id, t.version): t for t in (CF, UP, CF2)}
+
+
+def terms_of(contract_id: str, version: int) -> Terms:
+    return BOOK[(contract_id, version)]
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+class Run:
+    """Drives the pure projector like handlers.py does and keeps every fact."""
+
+    def __init__(self, incident_id: str, opened_at: datetime, severity: str = "S1") -> None:
+        self.projector = Projector(terms_of)
+        self.now = opened_at
+        opened = {
+            "incident_id": incident_id,
+            "customer": "initech",
+            "partner": "northwind",
+            "provider": "acme",
+            "severity": severity,
+        }
+        self.state, self.facts = self.projector.open(opened, opened_at, CF)
+
+    def at(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.facts += self.projector.advance(self.state, self.at(**delta))
+
+    def event(self, name: str, data: dict[str, Any] | None = None, *, actor: str | None = None,
+              visibility: str = "shared", **delta: float) -> None:
+        underpinning = UP if name in ("escalated", "assigned") else None
+        self.facts += self.projector.apply(
+            self.state, name, data or {}, self.at(**delta), actor=actor, visibility=visibility,
+            underpinning=underpinning,
+        )
+
+
+def _full_incident() -> Run:
+    """S1 on Monday morning: every threshold of the partner's respond clock, the hand-off to the
+    provider, pending/resume, updates, a downgrade, resolution hours late, reopen, cancel."""
+    run = Run("7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11", T0)
+    run.advance(minutes=8)
+    run.advance(minutes=8)  # respond breached at 09:15 (+ credit)
+    run.event("acknowledged", {"party": "northwind"}, actor="northwind", minutes=1)
+    run.event("escalated", {"to_party": "acme", "to_tier": "TAC L2"}, actor="northwind", minutes=3)
+    run.event("acknowledged", {"party": "acme"}, actor="acme", minutes=5)
+    run.event("note_added", actor="acme", visibility="restricted", minutes=2)
+    run.event("status_changed", {"to_status": "pending_customer"}, actor="northwind", minutes=3)
+    run.event("status_changed", {"to_status": "in_progress"}, actor="northwind", minutes=60)
+    run.event("note_added", actor="northwind", minutes=10)
+    run.event("note_added", actor="northwind", visibility="internal", minutes=5)
+    run.event("severity_changed", {"to_severity": "S2"}, actor="initech", minutes=5)
+    run.advance(hours=3)
+    run.event("resolved", actor="acme", hours=8)  # resolve hours past target: late-hours credit
+    run.event("reopened", actor="initech", hours=1)
+    run.advance(minutes=90)
+    run.event("cancelled", actor="initech", minutes=30)
+    run.event("rated", {"rating": 2}, actor="initech", minutes=5)
+    return run
+
+
+def _weekend_incident() -> Run:
+    """Handed to the provider late on a Friday: its business-hours clocks run only in working
+    hours (Saturday evening included); a change to S3 on Monday cancels the clocks S3 has no
+    target for; resolved, closed."""
+    friday = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)  # 17:30 in Berlin
+    run = Run("0b6c2d7e-8f1a-4c3b-9d2e-5a4f3b2c1d0e", friday, severity="S2")
+    run.event("assigned", {"party": "acme", "tier": "TAC L1"}, actor="northwind", minutes=15)
+    run.advance(hours=12)
+    run.advance(days=1)  # Saturday's evening hours count: the provider's respond clock breaches
+    run.advance(days=1, hours=4)  # Monday 09:45 in Berlin
+    run.event("acknowledged", {"party": "northwind"}, actor="northwind", minutes=10)
+    run.event("severity_changed", {"to_severity": "S3"}, actor="northwind", minutes=10)
+    run.event("resolved", actor="acme", hours=2)
+    run.event("closed", actor="initech", hours=1)
+    return run
+
+
+def _unacknowledged_incident() -> Run:
+    """Never acknowledged, pending the customer across breaches, resumed and resolved."""
+    run = Run("3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c", T0 + timedelta(days=2), severity="S2")
+    run.event("status_changed", {"to_status": "pending_customer"}, actor="northwind", minutes=70)
+    run.advance(hours=30)
+    run.event("status_changed", {"to_status": "in_progress"}, actor="initech", hours=1)
+    run.event("resolved", actor="northwind", hours=20)
+    return run
+
+
+RUNS: list[Callable[[], Run]] = [_full_incident, _weekend_incident, _unacknowledged_incident]
+
+
+@pytest.mark.parametrize("run", RUNS, ids=lambda f: f.__name__.strip("_"))
+def test_every_fact_of_an_incident_matches_its_schema(run: Callable[[], Run]) -> None:
+    facts = run().facts
+    assert facts
+    for fact in facts:
+        sc.validate_event_data(sla_type(fact), as_published(fact))
+
+
+def test_the_incidents_emit_every_clock_event_type() -> None:
+    """So the test above covers everything the projector can emit."""
+    emitted = {sla_type(f) for run in RUNS for f in run().facts}
+    clock_types = set(TYPES) - {
+        "village.sla.contract_registered.v1",
+        "village.sla.contract_revised.v1",
+        "village.sla.availability_missed.v1",
+    }
+    assert emitted == clock_types
+    rules = {f.data["rule"] for run in RUNS for f in run().facts if f.name == "credit_due"}
+    assert rules == {"breach", "late_hours"}
+    outcomes = {f.data["outcome"] for run in RUNS for f in run().facts}
+    assert outcomes == {None, "met", "breached", "cancelled"}
+
+
+def test_schema_rejects_drift() -> None:
+    """The schemas are strict enough to catch a renamed, missing or mistyped field."""
+    fact = next(f for f in _full_incident().facts if f.name == "warning")
+    data = fact.data
+    for broken in (
+        {**data, "percent": 100},
+        {k: v for k, v in data.items() if k != "due_at"},
+        {**data, "owing": data["owing_party"]},
+        {**data, "clock": "acknowledge"},
+        {**data, "at": "2026-11-23T09:07:30"},
+        {**data, "target_seconds": "900"},
+    ):
+        with pytest.raises(AssertionError):
+            sc.validate_event_data("village.sla.warning.v1", broken)
+    credit = as_published(next(f for f in _full_incident().facts if f.name == "credit_due"))
+    for broken in (
+        {**credit, "amount": 250},
+        {**credit, "amount": "-250"},
+        {**credit, "month": "2026-13"},
+        {k: v for k, v in credit.items() if k != "capped"},
+    ):
+        with pytest.raises(AssertionError):
+            sc.validate_event_data("village.sla.credit_accrued.v1", broken)
+
+
+# --------------------------------------------------------------- the service, in memory
+
+
+class Connection:
+    """Answers the few statements the service's credit, downtime, contract and emit steps run:
+    credits per key and month, downtime windows, the events already stored."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.credits: dict[str, tuple[str, str, Decimal]] = {}  # key -> contract, month, amount
+        self.downtime: list[SimpleNamespace] = []
+
+    async def execute(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        sql = str(statement)
+        if "INSERT INTO downtime" in sql:
+            window = SimpleNamespace(started_at=params["s"], ended_at=params["e"])
+            if window not in self.downtime:
+                self.downtime.append(window)
+        elif "FROM downtime" in sql:
+            return list(self.downtime)
+        return []
+
+    async def scalar(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
+        sql, p = str(statement), params or {}
+        if "sum(amount)" in sql:
+            return sum((a for c, m, a in self.credits.values() if (c, m) == (p["c"], p["m"])),
+                       Decimal(0))
+        if "INSERT INTO credits" in sql:
+            if p["k"] in self.credits:
+                return None
+            self.credits[p["k"]] = (p["c"], p["m"], Decimal(p["a"]))
+            return 1
+        if "FROM credits WHERE key" in sql:
+            return 1 if p["k"] in self.credits else None
+        if "max(stream_version)" in sql:
+            return self.store.head(p["s"])
+        return None
+
+    async def scalars(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        ids = set((params or {}).get("ids", []))
+        return [e.event_id for e in self.store.events if e.event_id in ids]
+
+
+class Store:
+    """EventStore.append in memory: metadata merged as the real one does, data through JSON."""
+
+    def __init__(self) -> None:
+        self.events: list[StoredEvent] = []
+
+    def head(self, stream_id: str) -> int:
+        return sum(1 for e in self.events if e.stream_id == stream_id)
+
+    async def append(self, conn: Any, stream_id: str, expected_version: int,
+                     events: list[NewEvent], metadata: dict[str, Any],
+                     recorded_at: datetime | None = None, **_: Any) -> list[StoredEvent]:
+        assert expected_version == self.head(stream_id), "appended at a stale version"
+        stored = []
+        for event in events:
+            stored.append(StoredEvent(
+                event_id=event.event_id,
+                stream_id=stream_id,
+                stream_version=self.head(stream_id) + len(stored) + 1,
+                type=event.type,
+                data=json.loads(json.dumps(event.data)),
+                metadata=json.loads(json.dumps({**metadata, **event.metadata})),
+                recorded_at=recorded_at or datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+                position=len(self.events) + len(stored) + 1,
+            ))
+        self.events += stored
+        return stored
+
+
+class Book:
+    """The contract book's in-memory part: the versions the projector looks up."""
+
+    terms_of = staticmethod(terms_of)
+
+
+def _contract_events() -> list[StoredEvent]:
+    """Registration and revision through ContractBook.record (the API's path)."""
+    store = Store()
+    book = ContractBook(store)  # type: ignore[arg-type]
+    conn = Connection(store)
+    for terms in (CF, UP, CF2):
+        actor = ("northwind", "ops.admin")
+        asyncio.run(book.record(conn, terms, actor, SIGNED))  # type: ignore[arg-type]
+    return store.events
+
+
+def _published(run: Run, windows: list[tuple[str, str]]) -> list[StoredEvent]:
+    """An incident's facts as the service publishes them: credits through the monthly cap,
+    impact windows through the availability check, everything appended as events."""
+
+    async def publish() -> list[StoredEvent]:
+        store = Store()
+        conn = Connection(store)
+        service = SlaProjection(store, Book())  # type: ignore[arg-type]
+        facts = list(run.facts)
+        for started, ended in windows:
+            facts += await service._downtime(
+                conn, run.state, {"started_at": started, "ended_at": ended}
+            )
+        accrued = [await service._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
+        await service._emit(conn, run.state, [f for f in accrued if f is not None])
+        return store.events
+
+    return asyncio.run(publish())
+
+
+def _all_published() -> list[StoredEvent]:
+    return [
+        *_contract_events(),
+        *_published(_full_incident(), [
+            ("2026-11-23T09:00:00+00:00", "2026-11-23T11:30:00+00:00"),
+            ("2026-11-30T22:30:00+00:00", "2026-12-01T02:00:00+01:00"),  # Berlin: into December
+        ]),
+        *_published(_weekend_incident(), []),
+        *_published(_unacknowledged_incident(), []),
+    ]
+
+
+def test_contract_event_data_matches_its_schema() -> None:
+    events = _contract_events()
+    assert [e.type for e in events] == [
+        "village.sla.contract_registered.v1",
+        "village.sla.contract_registered.v1",
+        "village.sla.contract_revised.v1",
+    ]
+    for event in events:
+        sc.validate_event_data(event.type, event.data)
+        terms = terms_of(event.data["contract_id"], event.data["version"])
+        assert event.data == {"contract_id": terms.contract_id, "version": terms.version,
+                              "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"calendar": {"type": "24x7", "timezone": "America/New_York"}},
+        {"calendar": {"type": "business_hours", "timezone": "Asia/Kolkata",
+                      "hours": {"sun": ["00:00-24:00"]}}},
+        {"credits": {}, "availability_target": 100, "warn_at": [1, 99]},
+        {"credits": {"monthly_fee": 1234.5, "per_breach_percent_of_fee": "2.25", "monthly_cap": 0}},
+        {"targets": {"S4": {"update_minutes": 1}, "S3": {}}, "warn_at": []},
+    ],
+    ids=["24x7-zone", "business-hours-sunday", "no-credits", "fractions", "sparse-targets"],
+)
+def test_contract_data_of_other_terms_matches_its_schema(spec: dict[str, Any]) -> None:
+    terms = Terms.from_spec("c-9", 3, {**UNDERPINNING, "name": "x", **spec}, SIGNED)
+    data = {"contract_id": terms.contract_id, "version": terms.version,
+            "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
+    sc.validate_event_data("village.sla.contract_revised.v1", data)
+
+
+def test_amounts_given_in_exponent_notation_are_published_as_plain_decimals() -> None:
+    """`Decimal("1e3")` prints as "1E+3"; the schemas promise plain decimal strings."""
+    credits = {"per_breach": "1e3", "per_hour_beyond": "1E2", "monthly_fee": "1.2E4",
+               "per_breach_percent_of_fee": "5e-1", "monthly_cap": "5E3"}
+    spec = {**CUSTOMER_FACING, "credits": credits, "availability_target": "9.99e1"}
+    terms = Terms.from_spec("c-e", 1, spec, SIGNED)
+    data = {"contract_id": "c-e", "version": 1, "effective_from": SIGNED.isoformat(),
+            **terms.to_spec()}
+    sc.validate_event_data("village.sla.contract_registered.v1", data)
+    projector = Projector(lambda contract_id, version: terms)
+    opened = {"incident_id": "i-e", "customer": "initech", "partner": "northwind",
+              "provider": "acme", "severity": "S1"}
+    state, facts = projector.open(opened, T0, terms)
+    facts += projector.advance(state, T0 + timedelta(hours=5))
+    facts += projector.apply(state, "resolved", {}, T0 + timedelta(hours=7, minutes=30))
+    assert {f.data["rule"] for f in facts if f.name == "credit_due"} == {"breach", "late_hours"}
+    for fact in facts:
+        sc.validate_event_data(sla_type(fact), as_published(fact))
+
+
+def test_published_events_match_their_schema_and_cover_every_type() -> None:
+    events = _all_published()
+    for event in events:
+        sc.validate_event_data(event.type, event.data)
+    assert {e.type for e in events} == set(TYPES)
+    credits = [e.data for e in events if e.type == "village.sla.credit_accrued.v1"]
+    assert {c["rule"] for c in credits} == {"breach", "late_hours", "availability"}
+    assert {c["capped"] for c in credits} == {True, False}, "the monthly cap binds in the runs"
+    assert {c["currency"] for c in credits} == {"EUR", "USD"}
+
+
+def _message_key(type_: str) -> str:
+    matches = [k for k, m in ASYNCAPI_DOC["components"]["messages"].items()
+               if m.get("name") == type_]
+    assert len(matches) == 1, f"asyncapi.yaml: one message named {type_}, found {matches}"
+    return matches[0]
+
+
+def test_published_events_are_kafka_records_as_asyncapi_describes() -> None:
+    """Headers and payload through the AsyncAPI message's own schemas; key = subject =
+    partitionkey; `ce_parties` the contract's two parties only."""
+    source = ASYNCAPI_DOC["components"]["schemas"]["SlaCloudEventHeaders"]["properties"][
+        "ce_source"]["const"]
+    reg, uri = sc.asyncapi_registry(), sc.ASYNCAPI_URI
+    for event in _all_published():
+        message = cloudevent.to_kafka(event, source)
+        headers = {k: v.decode() for k, v in message.headers.items()}
+        at = f"{uri}#/components/messages/{_message_key(event.type)}"
+        assert sc.errors_of({"$ref": f"{at}/headers"}, headers, reg) == [], event.type
+        assert sc.errors_of({"$ref": f"{at}/payload"}, json.loads(message.value), reg) == []
+        key = message.key.decode() if isinstance(message.key, bytes) else message.key
+        assert key == headers["ce_subject"] == headers["ce_partitionkey"]
+        data = event.data
+        if event.type.startswith("village.sla.contract_"):
+            assert key == f"contract:{data['contract_id']}"
+            assert headers["ce_sequence"] == str(data["version"])
+            contract = terms_of(data["contract_id"], data["version"])
+        else:
+            assert key == data["incident_id"]
+            contract = terms_of(data["contract_id"], data["contract_version"])
+        assert headers["ce_visibility"] == "shared"
+        parties = headers["ce_parties"].split()
+        assert sorted(parties) == sorted([contract.customer, contract.provider])
+        if contract.kind == "underpinning":
+            assert "initech" not in parties, "the customer never sees it"
+
+
+def test_the_service_publishes_where_asyncapi_says() -> None:
+    from village_sla_monitor import app
+
+    channel = ASYNCAPI_DOC["channels"]["sla"]
+    assert channel["address"] == app.TOPIC
+    headers = ASYNCAPI_DOC["components"]["schemas"]["SlaCloudEventHeaders"]
+    assert headers["properties"]["ce_source"]["const"] == app.SOURCE
+
+
+# --------------------------------------------------------------------------- AsyncAPI
+
+
+def test_every_sla_schema_is_referenced_from_asyncapi() -> None:
+    def refs(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+            return found.union(*(refs(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(refs(v) for v in node))
+        return set()
+
+    referenced = refs(ASYNCAPI_DOC)
+    schema_files = sorted(sc.EVENTS_DIR.glob("village.sla.*.json"))
+    assert [p.name.removesuffix(".json") for p in schema_files] == TYPES
+    for path in schema_files:
+        assert f"./events/{path.name}" in referenced, f"asyncapi.yaml misses {path.name}"
+    channel = {ASYNCAPI_DOC["components"]["messages"][r["$ref"].rsplit("/", 1)[1]]["name"]
+               for r in ASYNCAPI_DOC["channels"]["sla"]["messages"].values()}
+    assert channel == set(TYPES), "the village.sla.v1 channel carries exactly the SLA types"
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_states_shared_visibility(type_: str) -> None:
+    """Every SLA event is shared, among its `parties`: the contract's two parties."""
+    schema = sc.event_schemas(TOPIC)[type_]
+    assert schema["x-village-visibility"] == {"fixed": "shared"}
+    assert "two parties" in schema["description"]
+
+
+# --------------------------------------------------------------------------- compatibility
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_schema_is_backward_compatible_with_its_v1_baseline(type_: str) -> None:
+    path = sc.BASELINE_DIR / f"{type_}.json"
+    assert path.is_file(), (
+        f"freeze the first published version: cp schemas/events/{type_}.json {path}"
+    )
+    assert sc.compat_problems(sc.load_json(path), sc.event_schemas(TOPIC)[type_]) == []
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_baseline_examples_are_still_valid(type_: str) -> None:
+    """Old events (the baseline's examples) validate against the current schema."""
+    for example in sc.load_json(sc.BASELINE_DIR / f"{type_}.json")["examples"]:
+        sc.validate_event_data(type_, copy.deepcopy(example))
+
