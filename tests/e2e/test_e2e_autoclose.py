@@ -3,7 +3,6 @@ background tasks; the sweep is called directly after moving the clock past the q
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any

@@ -74,17 +74,38 @@ def test_no_request_makes_the_service_fail(
     tokens: Callable[..., str],
 ) -> None:
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
-    failures: dict[str, str] = {}
+    fixed = (lambda: {"incident_id": open_incident(incidents_service.url, headers)}) if real_incident else None
+    fuzz_operations(operations, incidents_service, headers, mode, fixed)
 
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+def test_no_request_makes_the_sla_monitor_fail(
+    mode: GenerationMode, sla_service: Any, tokens: Callable[..., str]
+) -> None:
+    schema = schemathesis.openapi.from_url(f"{sla_service.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 9, [f"{o.method} {o.path}" for o in operations]
+    # An admin of the owing party, so contract writes reach the rules and not just a 403.
+    fuzz_operations(operations, sla_service, {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}, mode, None)
+
+
+def fuzz_operations(
+    operations: list[Any],
+    service: Any,
+    headers: dict[str, str],
+    mode: GenerationMode,
+    path_parameters: Callable[[], dict[str, str]] | None,
+) -> None:
+    """Every operation, MAX_EXAMPLES cases each; `path_parameters` (when given) pins the path
+    to a real resource and skips operations without one."""
+    failures: dict[str, str] = {}
     for operation in operations:
         fixed: dict[str, Any] = {}
-        if real_incident:
+        if path_parameters is not None:
             if "{incident_id}" not in operation.path:
                 continue
             # a fresh incident of northwind's per operation, so random actions reach the rules
-            fixed["path_parameters"] = {
-                "incident_id": open_incident(incidents_service.url, headers)
-            }
+            fixed["path_parameters"] = path_parameters()
 
         @settings(
             max_examples=MAX_EXAMPLES,
@@ -97,7 +118,7 @@ def test_no_request_makes_the_service_fail(
         def fuzz(case: Any) -> None:
             fresh_ticket_ids(case)
             case.call_and_validate(
-                base_url=incidents_service.url,
+                base_url=service.url,
                 headers=headers,
                 checks=[not_a_server_error],
                 timeout=30,
@@ -113,5 +134,5 @@ def test_no_request_makes_the_service_fail(
 
     assert not failures, (
         "\n\n".join(f"{op}:\n{why}" for op, why in failures.items())
-        + f"\n--- service log ---\n{incidents_service.log_tail(80)}"
+        + f"\n--- service log ---\n{service.log_tail(80)}"
     )

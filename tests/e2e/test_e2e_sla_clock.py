@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from e2e_support import IncidentTopicReader, incident_body
+from e2e_support import IncidentTopicReader, incident_body, schema_checker
 
 from village_devstack import demo
 from village_devstack.waiting import eventually
@@ -29,6 +29,7 @@ from village_sla_monitor.app import create_app as sla_app
 from village_sla_monitor.cli import MIGRATIONS as SLA_MIGRATIONS
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+assert_valid_cloudevent = schema_checker()
 
 
 class Chain:
@@ -152,11 +153,17 @@ def _clock(view: dict[str, Any], name: str, kind: str = "customer_facing") -> di
 
 
 async def _sla_events(chain: Chain, incident_id: str, at_least: int) -> list[tuple[str, dict[str, Any]]]:
-    import json
-
+    """The incident's records on village.sla.v1, each checked against the envelope and its schema."""
     async with IncidentTopicReader(chain.stack.kafka_bootstrap, chain.sla_settings.topic("village.sla.v1")) as reader:
         records = (await reader.collect({incident_id: at_least}))[incident_id]
-    return [(dict(r.headers)["ce_type"].decode().split(".")[2], json.loads(r.value)) for r in records]
+    found = []
+    for r in records:
+        data = assert_valid_cloudevent(r.headers, r.key, r.value)
+        headers = dict(r.headers)
+        parties = headers["ce_parties"].decode().split()
+        assert sorted(parties) == sorted([data["owing_party"], data["owed_party"]])  # the contract's two only
+        found.append((headers["ce_type"].decode().split(".")[2], data))
+    return found
 
 
 async def test_unacknowledged_s1_warns_at_50_75_90_and_breaches_at_15_minutes_once_across_a_restart(
@@ -302,3 +309,49 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
     await engine.dispose()
     await chain.start_sla()
     assert await chain.sla_view(iid, contracts=2) == before
+
+
+async def test_the_contract_report_counts_attainment_downtime_credits_and_satisfaction(chain: Chain) -> None:
+    # initech <- northwind: per breach 250, per late hour 100, 10 % of a 12,000 fee for a month
+    # below 99.9 % availability (30-day November: 2,592 s of downtime allowed), cap 3,000.
+    iid = await chain.open(severity="S1")
+    await chain.sla_view(iid)
+    await chain.command("northwind", iid, "impact/start", {"started_at": T0.isoformat()})
+    await chain.move_to(T0 + timedelta(minutes=20))  # respond breached at 15 min
+    await chain.command("northwind", iid, "acknowledge", {})
+    await chain.move_to(T0 + timedelta(hours=2))  # update breached at 1 h 20 min (nothing said for an hour)
+    await chain.command("northwind", iid, "impact/end", {})
+    await chain.move_to(T0 + timedelta(hours=6))  # resolve breached at 4 h
+    await chain.command("northwind", iid, "status", {"status": "resolved", "resolution_code": "fixed",
+                                                     "resolution_notes": "replaced the stack master"})
+    await chain.command("initech", iid, "rating", {"rating": 4})
+    await chain.caught_up()
+    names = {name for name, _ in await _sla_events(chain, iid, 24)}
+    assert {"availability_missed", "credit_accrued", "breached", "clock_stopped"} <= names
+    assert "target_met" not in names  # every target here was missed
+    async with chain.sla_as("northwind") as northwind:
+        report = (await northwind.get("/contracts/initech-northwind/report",
+                                      params={"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"})).json()
+    assert report["incidents"] == 1
+    assert report["attainment"]["respond"] == {"clocks": 1, "met": 0, "breached": 1, "open": 0,
+                                               "attainment_percent": 0.0}
+    assert report["attainment"]["resolve"]["breached"] == 1
+    assert report["mtta_seconds"] == 20 * 60
+    assert report["mttr_seconds"] == 6 * 3600
+    assert [(b["clock"], b["breached_at"]) for b in report["breaches"]] == [
+        ("respond", (T0 + timedelta(minutes=15)).isoformat()),
+        ("update", (T0 + timedelta(hours=1, minutes=20)).isoformat()),
+        ("resolve", (T0 + timedelta(hours=4)).isoformat()),
+    ]
+    (november,) = report["downtime"]
+    assert november["month"] == "2026-11" and november["downtime_seconds"] == 7200
+    assert november["allowed_seconds"] == 2592 and november["met"] is False
+    by_rule = {(c["rule"]): Decimal(c["amount"]) for c in report["credits"]["by_month"]}
+    # three breaches, two started hours late, the availability miss
+    assert by_rule == {"breach": Decimal(750), "late_hours": Decimal(200), "availability": Decimal(1200)}
+    assert Decimal(report["credits"]["total"]) == Decimal(2150)
+    assert report["satisfaction"] == [{"partner": "northwind", "average_rating": 4.0, "ratings": 1}]
+    # The customer reads the same report on its own contract; acme may not.
+    async with chain.sla_as("initech") as initech, chain.sla_as("acme") as acme:
+        assert (await initech.get("/contracts/initech-northwind/report")).status_code == 200
+        assert (await acme.get("/contracts/initech-northwind/report")).status_code == 404

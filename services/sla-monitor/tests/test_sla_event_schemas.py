@@ -4,37 +4,27 @@ schemas/asyncapi.yaml describes them all.
 
 Fast and pure: incidents are driven through the `Projector` (open, thresholds via `advance`,
 acknowledgements, hand-off to the provider, pending/resume, notes, severity changes, resolution
-past target, reopen, cancel, close) and every fact's data is validated. The service steps that
-need a database (credits within the monthly cap, availability, contract registration, appending
-facts as events) run against a small in-memory stand-in for the connection and the store, so
-their real data and metadata are checked too, as Kafka records through the AsyncAPI document.
-No database, no broker.
+past target, reopen, cancel, close) and every fact's data is validated. The records the running
+service publishes (credits after the monthly cap, availability, contracts) are checked against
+the envelope, these schemas and the AsyncAPI document in tests/e2e/test_e2e_sla_clock.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import importlib.util
-import json
 import sys
 import types
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 
-from village_platform import cloudevent
-from village_platform.eventstore import NewEvent, StoredEvent
-from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
 from village_sla_monitor.domain.projection import Fact, Projector
-from village_sla_monitor.handlers import SlaProjection
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -272,141 +262,6 @@ def test_schema_rejects_drift() -> None:
             sc.validate_event_data("village.sla.credit_accrued.v1", broken)
 
 
-# --------------------------------------------------------------- the service, in memory
-
-
-class Connection:
-    """Answers the few statements the service's credit, downtime, contract and emit steps run:
-    credits per key and month, downtime windows, the events already stored."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.credits: dict[str, tuple[str, str, Decimal]] = {}  # key -> contract, month, amount
-        self.downtime: list[SimpleNamespace] = []
-
-    async def execute(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        sql = str(statement)
-        if "INSERT INTO downtime" in sql:
-            window = SimpleNamespace(started_at=params["s"], ended_at=params["e"])
-            if window not in self.downtime:
-                self.downtime.append(window)
-        elif "FROM downtime" in sql:
-            return list(self.downtime)
-        return []
-
-    async def scalar(self, statement: Any, params: dict[str, Any] | None = None) -> Any:
-        sql, p = str(statement), params or {}
-        if "sum(amount)" in sql:
-            return sum((a for c, m, a in self.credits.values() if (c, m) == (p["c"], p["m"])),
-                       Decimal(0))
-        if "INSERT INTO credits" in sql:
-            if p["k"] in self.credits:
-                return None
-            self.credits[p["k"]] = (p["c"], p["m"], Decimal(p["a"]))
-            return 1
-        if "FROM credits WHERE key" in sql:
-            return 1 if p["k"] in self.credits else None
-        if "max(stream_version)" in sql:
-            return self.store.head(p["s"])
-        return None
-
-    async def scalars(self, statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
-        ids = set((params or {}).get("ids", []))
-        return [e.event_id for e in self.store.events if e.event_id in ids]
-
-
-class Store:
-    """EventStore.append in memory: metadata merged as the real one does, data through JSON."""
-
-    def __init__(self) -> None:
-        self.events: list[StoredEvent] = []
-
-    def head(self, stream_id: str) -> int:
-        return sum(1 for e in self.events if e.stream_id == stream_id)
-
-    async def append(self, conn: Any, stream_id: str, expected_version: int,
-                     events: list[NewEvent], metadata: dict[str, Any],
-                     recorded_at: datetime | None = None, **_: Any) -> list[StoredEvent]:
-        assert expected_version == self.head(stream_id), "appended at a stale version"
-        stored = []
-        for event in events:
-            stored.append(StoredEvent(
-                event_id=event.event_id,
-                stream_id=stream_id,
-                stream_version=self.head(stream_id) + len(stored) + 1,
-                type=event.type,
-                data=json.loads(json.dumps(event.data)),
-                metadata=json.loads(json.dumps({**metadata, **event.metadata})),
-                recorded_at=recorded_at or datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
-                position=len(self.events) + len(stored) + 1,
-            ))
-        self.events += stored
-        return stored
-
-
-class Book:
-    """The contract book's in-memory part: the versions the projector looks up."""
-
-    terms_of = staticmethod(terms_of)
-
-
-def _contract_events() -> list[StoredEvent]:
-    """Registration and revision through ContractBook.record (the API's path)."""
-    store = Store()
-    book = ContractBook(store)  # type: ignore[arg-type]
-    conn = Connection(store)
-    for terms in (CF, UP, CF2):
-        actor = ("northwind", "ops.admin")
-        asyncio.run(book.record(conn, terms, actor, SIGNED))  # type: ignore[arg-type]
-    return store.events
-
-
-def _published(run: Run, windows: list[tuple[str, str]]) -> list[StoredEvent]:
-    """An incident's facts as the service publishes them: credits through the monthly cap,
-    impact windows through the availability check, everything appended as events."""
-
-    async def publish() -> list[StoredEvent]:
-        store = Store()
-        conn = Connection(store)
-        service = SlaProjection(store, Book())  # type: ignore[arg-type]
-        facts = list(run.facts)
-        for started, ended in windows:
-            facts += await service._downtime(
-                conn, run.state, {"started_at": started, "ended_at": ended}
-            )
-        accrued = [await service._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
-        await service._emit(conn, run.state, [f for f in accrued if f is not None])
-        return store.events
-
-    return asyncio.run(publish())
-
-
-def _all_published() -> list[StoredEvent]:
-    return [
-        *_contract_events(),
-        *_published(_full_incident(), [
-            ("2026-11-23T09:00:00+00:00", "2026-11-23T11:30:00+00:00"),
-            ("2026-11-30T22:30:00+00:00", "2026-12-01T02:00:00+01:00"),  # Berlin: into December
-        ]),
-        *_published(_weekend_incident(), []),
-        *_published(_unacknowledged_incident(), []),
-    ]
-
-
-def test_contract_event_data_matches_its_schema() -> None:
-    events = _contract_events()
-    assert [e.type for e in events] == [
-        "village.sla.contract_registered.v1",
-        "village.sla.contract_registered.v1",
-        "village.sla.contract_revised.v1",
-    ]
-    for event in events:
-        sc.validate_event_data(event.type, event.data)
-        terms = terms_of(event.data["contract_id"], event.data["version"])
-        assert event.data == {"contract_id": terms.contract_id, "version": terms.version,
-                              "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
-
-
 @pytest.mark.parametrize(
     "spec",
     [
@@ -444,53 +299,6 @@ def test_amounts_given_in_exponent_notation_are_published_as_plain_decimals() ->
     assert {f.data["rule"] for f in facts if f.name == "credit_due"} == {"breach", "late_hours"}
     for fact in facts:
         sc.validate_event_data(sla_type(fact), as_published(fact))
-
-
-def test_published_events_match_their_schema_and_cover_every_type() -> None:
-    events = _all_published()
-    for event in events:
-        sc.validate_event_data(event.type, event.data)
-    assert {e.type for e in events} == set(TYPES)
-    credits = [e.data for e in events if e.type == "village.sla.credit_accrued.v1"]
-    assert {c["rule"] for c in credits} == {"breach", "late_hours", "availability"}
-    assert {c["capped"] for c in credits} == {True, False}, "the monthly cap binds in the runs"
-    assert {c["currency"] for c in credits} == {"EUR", "USD"}
-
-
-def _message_key(type_: str) -> str:
-    matches = [k for k, m in ASYNCAPI_DOC["components"]["messages"].items()
-               if m.get("name") == type_]
-    assert len(matches) == 1, f"asyncapi.yaml: one message named {type_}, found {matches}"
-    return matches[0]
-
-
-def test_published_events_are_kafka_records_as_asyncapi_describes() -> None:
-    """Headers and payload through the AsyncAPI message's own schemas; key = subject =
-    partitionkey; `ce_parties` the contract's two parties only."""
-    source = ASYNCAPI_DOC["components"]["schemas"]["SlaCloudEventHeaders"]["properties"][
-        "ce_source"]["const"]
-    reg, uri = sc.asyncapi_registry(), sc.ASYNCAPI_URI
-    for event in _all_published():
-        message = cloudevent.to_kafka(event, source)
-        headers = {k: v.decode() for k, v in message.headers.items()}
-        at = f"{uri}#/components/messages/{_message_key(event.type)}"
-        assert sc.errors_of({"$ref": f"{at}/headers"}, headers, reg) == [], event.type
-        assert sc.errors_of({"$ref": f"{at}/payload"}, json.loads(message.value), reg) == []
-        key = message.key.decode() if isinstance(message.key, bytes) else message.key
-        assert key == headers["ce_subject"] == headers["ce_partitionkey"]
-        data = event.data
-        if event.type.startswith("village.sla.contract_"):
-            assert key == f"contract:{data['contract_id']}"
-            assert headers["ce_sequence"] == str(data["version"])
-            contract = terms_of(data["contract_id"], data["version"])
-        else:
-            assert key == data["incident_id"]
-            contract = terms_of(data["contract_id"], data["contract_version"])
-        assert headers["ce_visibility"] == "shared"
-        parties = headers["ce_parties"].split()
-        assert sorted(parties) == sorted([contract.customer, contract.provider])
-        if contract.kind == "underpinning":
-            assert "initech" not in parties, "the customer never sees it"
 
 
 def test_the_service_publishes_where_asyncapi_says() -> None:

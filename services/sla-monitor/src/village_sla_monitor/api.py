@@ -151,7 +151,7 @@ async def contract_versions(request: Request, contract_id: str, caller: Caller) 
 
 
 @router.get("/contracts/{contract_id}/report", summary="Attainment, breaches, MTTA/MTTR, downtime, credits",
-            tags=["reports"], responses=READ_ERRORS)
+            tags=["reports"], responses={**s.REPORT_EXAMPLE, **READ_ERRORS})
 async def report(request: Request, contract_id: str, caller: Caller,
                  start: Annotated[datetime | None, Query(alias="from")] = None,
                  end: Annotated[datetime | None, Query(alias="to")] = None) -> dict[str, Any]:
@@ -166,7 +166,7 @@ async def report(request: Request, contract_id: str, caller: Caller,
 
 
 @router.get("/chains", summary="Chain check: underpinning targets that cannot carry the promise",
-            tags=["reports"], responses=READ_ERRORS)
+            tags=["reports"], responses={**s.CHAINS_EXAMPLE, **READ_ERRORS})
 async def chains(request: Request, caller: Caller) -> dict[str, Any]:
     """Only the middle party sees a chain: the customer never sees the underpinning terms and
     the provider never sees its partner's customer terms."""
@@ -189,7 +189,7 @@ async def chains(request: Request, caller: Caller) -> dict[str, Any]:
 
 
 @router.get("/incidents/{incident_id}/sla", summary="Every clock of every contract covering an incident",
-            tags=["incidents"], responses=READ_ERRORS)
+            tags=["incidents"], responses={**s.INCIDENT_SLA_EXAMPLE, **READ_ERRORS})
 async def incident_sla(request: Request, incident_id: str, caller: Caller) -> dict[str, Any]:
     app = request.app.state
     async with app.engine.connect() as conn:
@@ -200,7 +200,8 @@ async def incident_sla(request: Request, incident_id: str, caller: Caller) -> di
     return jsonable_encoder(incident_view(state, app.projection.projector, app.clock.now(), party))
 
 
-@router.get("/at-risk", summary="Your open clocks closest to breach", tags=["incidents"], responses=READ_ERRORS)
+@router.get("/at-risk", summary="Your open clocks closest to breach", tags=["incidents"],
+            responses={**s.AT_RISK_EXAMPLE, **READ_ERRORS})
 async def at_risk(request: Request, caller: Caller, limit: Annotated[int, Query(ge=1, le=200)] = 20,
                   include_breached: bool = False) -> dict[str, Any]:
     app, party = request.app.state, _party(caller)

@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         runner = ConsumerRunner(consumer_name, engine, settings, [incidents_topic], consumer.routes(projection),
                                 {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options)
         app.state.engine, app.state.store, app.state.book = engine, store, book
+        app.state.producer = producer  # /readyz asks it about the broker
         app.state.projection, app.state.relay, app.state.scheduler = projection, relay, scheduler
         app.state.runner, app.state.relay_doorbell = runner, doorbell
         app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)

@@ -177,8 +177,9 @@ class SlaProjection:
     # ------------------------------------------------------------------ facts -> events
 
     def _events(self, state: IncidentSla, facts: list[Fact]) -> list[NewEvent]:
+        unique = {f.key: f for f in reversed(facts)}  # one event per fact key (the first wins)
         return [NewEvent(f"village.sla.{f.name}.v1", f.data, event_id=uuid.uuid5(FACT_NAMESPACE, f.key),
-                         metadata={"parties": self._parties(state, f)}) for f in facts]
+                         metadata={"parties": self._parties(state, f)}) for f in facts if unique[f.key] is f]
 
     async def _emit(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact]) -> None:
         if not facts:
@@ -249,11 +250,11 @@ class SlaProjection:
                         "availability_percent": round(availability.availability_percent(down, bounds), 4),
                         "at": window[1].isoformat()}
                 key = f"availability/{cov.contract_id}/{month}"
-                if await conn.scalar(text("SELECT 1 FROM credits WHERE key = :k"), {"k": key}):
-                    continue  # this month's miss is already on record
+                if await conn.scalar(text("SELECT 1 FROM credits WHERE key = :k"), {"k": f"{key}/credit"}):
+                    continue  # this month's miss is already on record (its credit row, even of 0)
                 facts.append(Fact("availability_missed", key, cov.contract_id, base))
                 credit = terms.credits.for_availability_miss()
-                facts.append(Fact("credit_due", key, cov.contract_id, {
+                facts.append(Fact("credit_due", f"{key}/credit", cov.contract_id, {
                     **base, "rule": "availability", "amount": decimal_text(credit), "currency": terms.credits.currency}))
         return facts
 

@@ -3,7 +3,7 @@ against the availability target, credits, and customer satisfaction per partner.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -69,7 +69,7 @@ async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime, 
 async def _downtime(conn: AsyncConnection, terms: Terms, start: datetime, end: datetime) -> list[dict[str, Any]]:
     tz = terms.calendar.timezone
     months = []
-    for month in availability.months_touched((start, end), tz):
+    for month in availability.months_touched((start, end - timedelta(microseconds=1)), tz):  # `to` excluded
         bounds = availability.month_bounds(month, tz)
         windows = [(r.started_at, r.ended_at) for r in await conn.execute(text(
             "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c AND started_at < :e AND ended_at > :s"),

@@ -80,3 +80,63 @@ class ContractRevisionIn(BaseModel):
     credits: CreditsIn | None = None
     warn_at: list[int] | None = Field(default=None, max_length=10)
     effective_from: datetime | None = None
+
+
+def example(description: str, body: object) -> dict[str, object]:
+    """An OpenAPI 200 response with an example body."""
+    return {200: {"description": description, "content": {"application/json": {"example": body}}}}
+
+
+_CLOCK = {
+    "clock": "resolve", "state": "running", "target_seconds": 14400.0, "elapsed_seconds": 5400.0,
+    "percent": 37.5, "remaining_seconds": 9000.0, "due_at": "2026-11-23T14:00:00+00:00",
+    "original_due_at": "2026-11-23T13:00:00+00:00", "started_at": "2026-11-23T09:00:00+00:00",
+    "stopped_at": None, "warnings_fired": [], "breached": False, "breached_at": None, "outcome": None, "round": 0,
+}
+INCIDENT_SLA_EXAMPLE = example("every clock of every contract you are a party to, as of now", {
+    "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "severity": "S1", "status": "in_progress",
+    "opened_at": "2026-11-23T09:00:00+00:00", "handed_off_at": "2026-11-23T09:20:00+00:00",
+    "as_of": "2026-11-23T11:30:00+00:00", "held_by_now": {"party": "acme", "tier": "TAC L2"},
+    "contracts": [{
+        "contract_id": "initech-northwind", "contract_version": 1, "name": "Initech managed network (24x7)",
+        "kind": "customer_facing", "owing_party": "northwind", "owed_party": "initech",
+        "started_at": "2026-11-23T09:00:00+00:00", "calendar": {"type": "24x7", "timezone": "UTC"},
+        "clocks": [{**_CLOCK, "clock": "respond", "state": "stopped", "target_seconds": 900.0,
+                    "elapsed_seconds": 600.0, "percent": 66.67, "remaining_seconds": 300.0,
+                    "due_at": None, "original_due_at": "2026-11-23T09:15:00+00:00",
+                    "stopped_at": "2026-11-23T09:10:00+00:00", "warnings_fired": [50], "outcome": "met"}, _CLOCK],
+        "held": [{"party": "acme", "tier": "TAC L2", "business_seconds": 4200.0},
+                 {"party": "initech", "tier": None, "business_seconds": 3600.0},
+                 {"party": "northwind", "tier": None, "business_seconds": 1200.0}],
+    }],
+})
+REPORT_EXAMPLE = example("the contract's attainment over the period", {
+    "contract_id": "initech-northwind", "version": 1, "from": "2026-11-01T00:00:00+00:00",
+    "to": "2026-12-01T00:00:00+00:00", "incidents": 42,
+    "attainment": {"respond": {"clocks": 42, "met": 40, "breached": 2, "open": 0, "attainment_percent": 95.24},
+                   "resolve": {"clocks": 42, "met": 38, "breached": 1, "open": 3, "attainment_percent": 97.44},
+                   "update": {"clocks": 10, "met": 9, "breached": 1, "open": 0, "attainment_percent": 90.0}},
+    "mtta_seconds": 412.5, "mttr_seconds": 9120.0,
+    "breaches": [{"incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "clock": "respond", "severity": "S1",
+                  "breached_at": "2026-11-23T09:15:00+00:00"}],
+    "downtime": [{"month": "2026-11", "downtime_seconds": 7200.0, "availability_percent": 99.7222,
+                  "target_percent": "99.9", "allowed_seconds": 2592.0, "met": False}],
+    "credits": {"currency": "EUR", "total": "2150.00",
+                "by_month": [{"month": "2026-11", "rule": "availability", "amount": "1200.00", "uncapped": "1200.00"},
+                             {"month": "2026-11", "rule": "breach", "amount": "750.00", "uncapped": "750.00"},
+                             {"month": "2026-11", "rule": "late_hours", "amount": "200.00", "uncapped": "200.00"}]},
+    "satisfaction": [{"partner": "northwind", "average_rating": 4.5, "ratings": 12}],
+})
+CHAINS_EXAMPLE = example("chains you are the middle of", {"items": [{
+    "customer_facing": "initech-northwind", "underpinning": "northwind-acme",
+    "chain": ["initech", "northwind", "acme"], "supported": False,
+    "shortfalls": [{"severity": "S1", "clock": "respond", "customer_facing_minutes": 15,
+                    "underpinning_minutes": 30, "shortfall_minutes": 15},
+                   {"severity": "S1", "clock": "resolve", "customer_facing_minutes": 240,
+                    "underpinning_minutes": 480, "shortfall_minutes": 240}]}]})
+AT_RISK_EXAMPLE = example("open clocks, closest to breach first", {"as_of": "2026-11-23T09:12:00+00:00", "items": [{
+    "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "severity": "S1", "contract_id": "initech-northwind",
+    "contract_kind": "customer_facing", "owing_party": "northwind", "owed_party": "initech",
+    **_CLOCK, "clock": "respond", "target_seconds": 900.0, "elapsed_seconds": 720.0, "percent": 80.0,
+    "remaining_seconds": 180.0, "due_at": "2026-11-23T09:15:00+00:00", "original_due_at": None,
+    "warnings_fired": [50, 75]}]})
