@@ -63,6 +63,13 @@ async def test_an_incident_is_covered_along_the_chain_and_each_party_sees_its_li
     assert clocks["respond"]["target_seconds"] == 15 * 60 and clocks["respond"]["state"] == "running"
     assert clocks["resolve"]["target_seconds"] == 240 * 60
     assert (await sla("acme").get(f"/incidents/{iid}/sla")).json()["contracts"] == []  # not handed off yet
+    # The OpenAPI example shows the shape the service really answers with.
+    spec = (await sla(None).get("/openapi.json")).json()
+    example = spec["paths"]["/incidents/{incident_id}/sla"]["get"]["responses"]["200"]["content"][
+        "application/json"]["example"]
+    assert set(example) == set(view) and set(example["contracts"][0]) == set(cf)
+    # (FastAPI leaves null values out of examples: every key shown is a real one.)
+    assert set(example["contracts"][0]["clocks"][1]) <= set(clocks["resolve"])
     assert_problem(await sla("contoso").get(f"/incidents/{iid}/sla"), 404)
 
     r = await api("northwind").post(f"/incidents/{iid}/escalate",
