@@ -1,7 +1,8 @@
-"""`make bench`: throughput and latency of the incidents service and the event store.
+"""`make bench`: throughput and latency of the incidents service, the event store and the SLA monitor.
 
 Run with `uv run python -m benchmarks` (see `--help`). It starts its own stack (embedded
-PostgreSQL with default durability, the tansu broker, the incidents service as a subprocess),
-measures three things side by side in one run, prints a table and rewrites the results block
-of docs/benchmarks.md. Not part of `make test`: timings belong here, never in tests.
+PostgreSQL with default durability, the tansu broker, the services as subprocesses), measures
+five things side by side in one run ((a)-(c) in workloads.py, (d) and (e) in sla.py), prints a
+table and rewrites the results block of docs/benchmarks.md. Not part of `make test`: timings
+belong here, never in tests.
 """

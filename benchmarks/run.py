@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import report, workloads
+from . import report, sla, sla_timers, workloads
 from .cpu import CpuMeter, postmaster_pid
 from .stack import BenchStack
 
@@ -30,14 +30,30 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--low-rate", type=float, default=25.0,
                    help="(b) also measure at this rate first (pipeline latency below saturation); 0 = skip")
     p.add_argument("--fetch-max-wait-ms", type=int, default=10,
-                   help="(b) the consumer's fetch_max_wait_ms (aiokafka default 500: tansu then "
+                   help="(b, e) the consumer's fetch_max_wait_ms (aiokafka default 500: tansu then "
                         "answers a fetch only when the wait expires)")
     p.add_argument("--appends", type=int, default=5000, help="(c) appends (and inserts) per round")
     p.add_argument("--writers", type=int, default=8, help="(c) concurrent writers")
     p.add_argument("--rounds", type=int, default=3, help="(c) rounds of each, interleaved")
     p.add_argument("--no-diagnose", action="store_true",
                    help="(c) skip the two diagnostic rounds (store without NOTIFY, raw with NOTIFY)")
-    p.add_argument("--only", choices=["a", "b", "c"], action="append",
+    p.add_argument("--rebuild-events", type=int, default=100_000,
+                   help="(d) incident events in the history the SLA read model is rebuilt from")
+    p.add_argument("--rebuild-repeats", type=int, default=2,
+                   help="(d) rebuilds after the first (facts already stored); the median is reported")
+    p.add_argument("--page-size", type=int, default=1000, help="(d) rebuild page size (the feed's maximum)")
+    p.add_argument("--apply-events", type=int, default=5000,
+                   help="(d) events applied one transaction each, as the live consumer does; 0 = skip")
+    p.add_argument("--clocks", type=int, default=10_000, help="(e) open SLA clocks (two per incident)")
+    p.add_argument("--timer-rate", type=float, default=50.0,
+                   help="(e) steady: thresholds falling due per second, on average")
+    p.add_argument("--timer-spread", type=float, default=30.0,
+                   help="(e) steady: seconds over which the first thresholds fall due (the last 30 s later)")
+    p.add_argument("--timer-burst", type=int, default=1000,
+                   help="(e) burst: thresholds falling due at the same instant (four times, as the clocks run on)")
+    p.add_argument("--timer-lead", type=float, default=25.0,
+                   help="(e) seconds from opening the incidents to the first due time (the setup runs meanwhile)")
+    p.add_argument("--only", choices=["a", "b", "c", "d", "e"], action="append",
                    help="run only these measurements (repeatable)")
     p.add_argument("--fsync-off", action="store_true",
                    help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
@@ -47,7 +63,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="results file to update (its results block only)")
     p.add_argument("--no-docs", action="store_true", help="print only, do not touch the docs")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    p.add_argument("--time-limit", type=float, default=600, help="abort (and clean up) after this")
+    p.add_argument("--time-limit", type=float, default=900, help="abort (and clean up) after this")
     return p.parse_args(argv)
 
 
@@ -61,7 +77,7 @@ def _abort(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    only = set(args.only or ["a", "b", "c"])
+    only = set(args.only or ["a", "b", "c", "d", "e"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
@@ -70,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
-    a = b = b_low = c = None
+    a = b = b_low = c = d = e = None
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -95,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c
+            nonlocal a, b, b_low, c, d, e
             if "a" in only:
                 print(f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...", flush=True)
                 a = await asyncio.wait_for(workloads.command_sequences(
@@ -122,6 +138,20 @@ def main(argv: list[str] | None = None) -> int:
                     appends_db, writers=args.writers, count=args.appends, rounds=args.rounds,
                     warmup=max(args.appends // 10, args.writers), run=run,
                     diagnose=not args.no_diagnose, meter=meter), timeout=240)
+            if "d" in only:
+                print(f"bench: (d) SLA rebuild of {args.rebuild_events:,} incident events ×{1 + args.rebuild_repeats}, "
+                      f"then {args.apply_events:,} through the consumer's apply path ...", flush=True)
+                d = await asyncio.wait_for(sla.projection(
+                    stack, events=args.rebuild_events, apply_events=args.apply_events,
+                    repeats=args.rebuild_repeats, page_size=args.page_size, run=run),
+                    timeout=180 + (1 + args.rebuild_repeats) * args.rebuild_events / 500 + args.apply_events / 20)
+            if "e" in only:
+                print(f"bench: (e) timer-firing lag, {args.clocks:,} open clocks ...", flush=True)
+                e = await asyncio.wait_for(sla_timers.timer_lag(
+                    stack, clocks=args.clocks, rate=args.timer_rate, spread=args.timer_spread,
+                    burst=args.timer_burst, lead=args.timer_lead, run=run,
+                    fetch_max_wait_ms=args.fetch_max_wait_ms),
+                    timeout=args.timer_lead + args.timer_spread + 3 * sla_timers.RESPOND_SECONDS + 200)
 
         if args.no_uvloop:
             asyncio.run(measure())
@@ -137,14 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         stack.close()
     elapsed = time.perf_counter() - began
 
-    table = report.rows(a, b, c, b_low)
+    table = report.rows(a, b, c, b_low, d=d, e=e)
     print()
     print(report.console_table(table))
     print(f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
-    failures = [e for r in (a, b) if r is not None for e in r.errors[:3]]
-    for e in failures:
-        print(f"bench: error: {e}")
+    failures = [x for r in (a, b, e) if r is not None for x in r.errors[:3]]
+    for x in failures:
+        print(f"bench: error: {x}")
     if not args.no_docs:
         durability = ("default durability" if not args.fsync_off
                       else "**fsync, full_page_writes and synchronous_commit OFF**")
@@ -154,11 +184,20 @@ def main(argv: list[str] | None = None) -> int:
                          else "tansu broker (memory storage)")
         where += "; incidents service as a subprocess (uvicorn); client " + (
             "asyncio" if args.no_uvloop else "uvloop") + " in the benchmark process"
+        if "d" in only:
+            where += ("; (d) incidents feed from an incidents service subprocess, SLA rebuild and apply path "
+                      "in the benchmark process")
+        if "e" in only:
+            where += "; (e) SLA monitor as a subprocess (uvicorn, timer poll 1 s)"
         command = "make bench" if argv is None and sys.argv[1:] == [] else \
             "uv run python -m benchmarks " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
-        settings = {k: getattr(args, k) for k in
-                    ("sequences", "concurrency", "warmup", "rate", "duration", "low_rate", "fetch_max_wait_ms", "appends",
-                     "writers", "rounds")}
+        names = {"a": ("sequences", "concurrency", "warmup"),
+                 "b": ("rate", "duration", "low_rate", "fetch_max_wait_ms"),
+                 "c": ("appends", "writers", "rounds"),
+                 "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events"),
+                 "e": ("clocks", "timer_rate", "timer_spread", "timer_burst", "timer_lead", "fetch_max_wait_ms")}
+        keys = dict.fromkeys(k for m in "abcde" if m in only for k in names[m])  # ordered, once each
+        settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(
             table=table, facts=report.machine(), server=server, command=command,
             date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), settings=settings,

@@ -1,5 +1,6 @@
 """The benchmark's own stack: the dev stack's `Stack` with a durable PostgreSQL, the incidents
-service, and the benchmark's extras (a bare migrated database, server facts, the topic).
+service, and the benchmark's extras (bare migrated databases, services on them, server facts,
+the topic).
 
 `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS` in the environment point it at servers you run
 yourself (its databases get unique names and are dropped afterwards); otherwise an embedded
@@ -18,8 +19,10 @@ from pathlib import Path
 
 from village_devstack.broker import TansuBroker
 from village_devstack.postgres import EmbeddedPostgres
-from village_devstack.services import INCIDENTS, ServiceProcess
-from village_devstack.stack import Stack, run_sql
+from village_devstack.services import INCIDENTS, ServiceProcess, ServiceSpec
+from village_devstack.stack import Stack, free_port, run_sql
+
+from .cpu import postmaster_pid
 
 
 class BenchStack:
@@ -30,6 +33,7 @@ class BenchStack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.stack: Stack | None = None
         self.service: ServiceProcess | None = None
+        self.others: list[ServiceProcess] = []  # started on databases of the benchmark's own
 
     def start(self) -> BenchStack:
         self.stack = Stack.start(self.log_dir, durable=self.fsync, run_id=f"bench{uuid.uuid4().hex[:8]}")
@@ -42,6 +46,14 @@ class BenchStack:
     @property
     def kafka_bootstrap(self) -> str:
         return self.stack.kafka_bootstrap if self.stack else ""
+
+    @property
+    def external_database(self) -> bool:
+        return bool(self.stack and self.stack.external_database)
+
+    @property
+    def external_kafka(self) -> bool:
+        return bool(self.stack and self.stack.external_kafka)
 
     @property
     def postgres(self) -> EmbeddedPostgres | None:
@@ -57,13 +69,30 @@ class BenchStack:
         self.service = self.stack.start_service(INCIDENTS)
         return self.service
 
-    def migrate_database(self, name: str) -> str:
-        """A fresh database with the incidents schema (event store included), no service on it."""
+    @property
+    def postgres_pid(self) -> int | None:
+        return postmaster_pid(self.postgres.data_dir) if self.postgres else None
+
+    def migrate_database(self, name: str, spec: ServiceSpec = INCIDENTS) -> str:
+        """A fresh database with `spec`'s schema (event store included), no service on it."""
         assert self.stack is not None
         database = self.stack.database(f"bench-{name}")
-        env = self.stack.env(INCIDENTS_DATABASE_URL=database)
-        ServiceProcess(INCIDENTS, env=env, port=0, log_file=self.log_dir / f"migrate-{name}.log").migrate()
+        env = self.stack.env(**{f"{spec.env_prefix}_DATABASE_URL": database})
+        ServiceProcess(spec, env=env, port=0, log_file=self.log_dir / f"migrate-{name}.log").migrate()
         return database
+
+    def start_on(self, spec: ServiceSpec, database: str, name: str, **env: str) -> ServiceProcess:
+        """`spec` as a subprocess (uvicorn, its own settings) on `database`, migrated before; not seeded."""
+        assert self.stack is not None
+        service = ServiceProcess(spec, env=self.stack.env(**{f"{spec.env_prefix}_DATABASE_URL": database}, **env),
+                                 port=free_port(), log_file=self.log_dir / f"{name}.log")
+        self.others.append(service)
+        return service.start()
+
+    def stop(self, service: ServiceProcess) -> None:
+        service.close()
+        if service in self.others:
+            self.others.remove(service)
 
     def server_facts(self) -> dict[str, str]:
         names = ["server_version", "fsync", "synchronous_commit", "full_page_writes",
@@ -74,6 +103,9 @@ class BenchStack:
     def close(self) -> None:
         """Stop everything this run started; best effort, never raises."""
         try:
+            for service in reversed(self.others):
+                service.close()
+            self.others.clear()
             if self.stack is not None:
                 self.stack.close()
         except BaseException as exc:  # noqa: BLE001 - keep cleaning up
