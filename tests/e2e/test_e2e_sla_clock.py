@@ -300,6 +300,8 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
     await chain.sla_exits.aclose()  # the consumer stops for the rebuild
     async with FeedClient.for_consumer("http://incidents", chain.sla_settings, "sla-monitor",
                                        transport=chain.incidents_transport) as feed:
+        # Once with the default page size (the feed's largest), once three events a page.
+        assert await rebuild(chain.sla_settings, feed=feed, progress=False) == 7
         read = await rebuild(chain.sla_settings, feed=feed, page_size=3, progress=False)
     assert read == 7  # opened, 2 acks, escalated, 2 status changes, resolved
     async with engine.connect() as conn:

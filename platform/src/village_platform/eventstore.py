@@ -207,7 +207,7 @@ class EventStore:
         ids = [e.event_id for events in appends.values() for e in events]
         if not ids:
             return 0
-        stored = {e.event_id for e in await self._by_ids(conn, ids)}
+        stored = set(await conn.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"), {"ids": ids}))
         rows = []
         for stream_id, events in appends.items():
             fresh = [e for e in events if e.event_id not in stored]

@@ -31,6 +31,13 @@ STATE = TypeAdapter(IncidentSla)
 # racing the consumer) is appended once.
 FACT_NAMESPACE = uuid.UUID("6f1d3a52-5b7e-4d0c-9a51-0c0ffee5a1a0")
 ACTOR = "sla-monitor"
+_CREDITS_THIS_MONTH = text("SELECT coalesce(sum(amount), 0) FROM credits WHERE contract_id = :c AND month = :m")
+_INSERT_CREDIT_SQL = (
+    "INSERT INTO credits (key, contract_id, incident_id, month, rule, amount, uncapped, accrued_at)"
+    " VALUES (:k, :c, :i, :m, :r, :a, :u, :t) ON CONFLICT (key) DO NOTHING"
+)
+_INSERT_CREDIT = text(_INSERT_CREDIT_SQL)
+_INSERT_CREDIT_ONCE = text(_INSERT_CREDIT_SQL + " RETURNING 1")
 
 
 class Batch:
@@ -42,6 +49,10 @@ class Batch:
         self.states: dict[str, IncidentSla] = {}
         self.dirty: set[str] = set()
         self.facts: dict[str, list[Fact]] = {}
+        # Credits: running totals per (contract, month) for the cap, rows written at flush.
+        self.credit_totals: dict[tuple[str, str], Decimal] = {}
+        self.credit_keys: set[str] = set()
+        self.credit_rows: list[dict[str, Any]] = []
 
 
 class SlaProjection:
@@ -119,6 +130,9 @@ class SlaProjection:
         batch = self.batch
         if batch is None or not batch.dirty:
             return
+        if batch.credit_rows:
+            await conn.execute(_INSERT_CREDIT, batch.credit_rows)
+            batch.credit_rows.clear()
         metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR}
         await self.store.append_streams(conn, {
             incident_id: self._events(batch.states[incident_id], facts) for incident_id, facts in batch.facts.items()
@@ -206,15 +220,23 @@ class SlaProjection:
         """A credit due becomes a credit accrued, within the contract's monthly cap."""
         terms = self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
         month, uncapped = fact.data["month"], Decimal(fact.data["amount"])
-        already = await conn.scalar(text(
-            "SELECT coalesce(sum(amount), 0) FROM credits WHERE contract_id = :c AND month = :m"),
-            {"c": fact.contract_id, "m": month})
-        amount = terms.credits.capped(uncapped, Decimal(already))
-        inserted = await conn.scalar(text(
-            "INSERT INTO credits (key, contract_id, incident_id, month, rule, amount, uncapped, accrued_at)"
-            " VALUES (:k, :c, :i, :m, :r, :a, :u, :t) ON CONFLICT (key) DO NOTHING RETURNING 1"),
-            {"k": fact.key, "c": fact.contract_id, "i": fact.data["incident_id"], "m": month,
-             "r": fact.data["rule"], "a": amount, "u": uncapped, "t": datetime.fromisoformat(fact.data["at"])})
+        batch, period = self.batch, (fact.contract_id, month)
+        if batch is not None and fact.key in batch.credit_keys:
+            return None
+        if batch is None or period not in batch.credit_totals:
+            already = Decimal(await conn.scalar(_CREDITS_THIS_MONTH, {"c": fact.contract_id, "m": month}))
+        else:
+            already = batch.credit_totals[period]
+        amount = terms.credits.capped(uncapped, already)
+        row = {"k": fact.key, "c": fact.contract_id, "i": fact.data["incident_id"], "m": month,
+               "r": fact.data["rule"], "a": amount, "u": uncapped, "t": datetime.fromisoformat(fact.data["at"])}
+        if batch is not None:  # written at flush, counted from now on
+            batch.credit_keys.add(fact.key)
+            batch.credit_rows.append(row)
+            batch.credit_totals[period] = already + amount
+            inserted = True
+        else:
+            inserted = bool(await conn.scalar(_INSERT_CREDIT_ONCE, row))
         if not inserted or uncapped == 0:  # accrued before (a replay), or a rule worth nothing
             return None
         return Fact("credit_accrued", fact.key, fact.contract_id, {**fact.data, "amount": decimal_text(amount),
@@ -250,7 +272,8 @@ class SlaProjection:
                         "availability_percent": round(availability.availability_percent(down, bounds), 4),
                         "at": window[1].isoformat()}
                 key = f"availability/{cov.contract_id}/{month}"
-                if await conn.scalar(text("SELECT 1 FROM credits WHERE key = :k"), {"k": f"{key}/credit"}):
+                recorded = self.batch is not None and f"{key}/credit" in self.batch.credit_keys
+                if recorded or await conn.scalar(text("SELECT 1 FROM credits WHERE key = :k"), {"k": f"{key}/credit"}):
                     continue  # this month's miss is already on record (its credit row, even of 0)
                 facts.append(Fact("availability_missed", key, cov.contract_id, base))
                 credit = terms.credits.for_availability_miss()

@@ -16,6 +16,7 @@ from village_platform.applier import Applier
 from village_platform.clock import SystemClock
 from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
+from village_platform.feed import MAX_LIMIT
 from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
 from sqlalchemy import text
@@ -27,7 +28,7 @@ from .handlers import Batch, SlaProjection
 INCIDENT_SOURCE = "/village/incidents"
 
 
-async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = 2000,
+async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = MAX_LIMIT,
                   progress: bool = True) -> int:
     """Returns how many incident events it read."""
     engine = make_engine(settings)
