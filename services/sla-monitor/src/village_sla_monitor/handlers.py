@@ -32,6 +32,21 @@ STATE = TypeAdapter(IncidentSla)
 FACT_NAMESPACE = uuid.UUID("6f1d3a52-5b7e-4d0c-9a51-0c0ffee5a1a0")
 ACTOR = "sla-monitor"
 _CREDITS_THIS_MONTH = text("SELECT coalesce(sum(amount), 0) FROM credits WHERE contract_id = :c AND month = :m")
+_UPSERT_STATE = (
+    "INSERT INTO incident_sla (incident_id, customer, partner, provider, severity, status, opened_at,"
+    " resolved_at, rating, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CAST($10::text AS jsonb))"
+    " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
+    " resolved_at = excluded.resolved_at, rating = excluded.rating, state = excluded.state"
+)
+_UPSERT_CLOCK = (
+    "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, severity,"
+    " target_seconds, elapsed_seconds, started_at, running, paused, due_at, stopped_at, outcome, breached_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET severity = excluded.severity,"
+    " target_seconds = excluded.target_seconds, elapsed_seconds = excluded.elapsed_seconds,"
+    " running = excluded.running, paused = excluded.paused, due_at = excluded.due_at,"
+    " stopped_at = excluded.stopped_at, outcome = excluded.outcome, breached_at = excluded.breached_at"
+)
 _INSERT_CREDIT_SQL = (
     "INSERT INTO credits (key, contract_id, incident_id, month, rule, amount, uncapped, accrued_at)"
     " VALUES (:k, :c, :i, :m, :r, :a, :u, :t) ON CONFLICT (key) DO NOTHING"
@@ -144,14 +159,11 @@ class SlaProjection:
             batch.states.clear()
 
     async def _write(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
-        rows = [{"i": state.incident_id, "cu": state.customer, "pa": state.partner, "pr": state.provider,
-                  "sev": state.severity, "st": state.status, "op": state.opened_at, "res": state.resolved_at,
-                  "rat": state.rating, "state": STATE.dump_json(state).decode()} for state in states]
-        await conn.execute(text(
-            "INSERT INTO incident_sla (incident_id, customer, partner, provider, severity, status, opened_at,"
-            " resolved_at, rating, state) VALUES (:i, :cu, :pa, :pr, :sev, :st, :op, :res, :rat, CAST(:state AS jsonb))"
-            " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
-            " resolved_at = excluded.resolved_at, rating = excluded.rating, state = excluded.state"), rows)
+        # Positional rows on the driver: a rebuild writes thousands per page, and SQLAlchemy's
+        # per-row parameter processing would cost more than the statement itself.
+        await conn.exec_driver_sql(_UPSERT_STATE, [
+            (s.incident_id, s.customer, s.partner, s.provider, s.severity, s.status, s.opened_at, s.resolved_at,
+             s.rating, STATE.dump_json(s).decode()) for s in states])
         await self._write_clocks(conn, states)
         due_timers, done = [], []
         for state in states:
@@ -170,23 +182,13 @@ class SlaProjection:
         for state, cov in ((s, c) for s in states for c in s.coverages):
             calendar = self.book.terms_of(cov.contract_id, cov.version).calendar
             for clock in cov.clocks.values():
-                rows.append({
-                    "i": state.incident_id, "c": cov.contract_id, "k": clock.name, "kind": cov.kind, "ow": cov.owing,
-                    "od": cov.owed, "sev": state.severity, "t": clock.target,
-                    "e": clock.elapsed_at(calendar, state.last_at), "s": clock.started_at, "r": clock.running,
-                    "p": clock.paused, "due": clock.due_at(calendar), "stop": clock.stopped_at, "o": clock.outcome,
-                    "b": clock.breached_at,
-                })  # fmt: skip
+                rows.append((
+                    state.incident_id, cov.contract_id, clock.name, cov.kind, cov.owing, cov.owed, state.severity,
+                    clock.target, clock.elapsed_at(calendar, state.last_at), clock.started_at, clock.running,
+                    clock.paused, clock.due_at(calendar), clock.stopped_at, clock.outcome, clock.breached_at,
+                ))  # fmt: skip
         if rows:
-            await conn.execute(text(
-                "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, severity,"
-                " target_seconds, elapsed_seconds, started_at, running, paused, due_at, stopped_at, outcome, breached_at)"
-                " VALUES (:i, :c, :k, :kind, :ow, :od, :sev, :t, :e, :s, :r, :p, :due, :stop, :o, :b)"
-                " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET severity = excluded.severity,"
-                " target_seconds = excluded.target_seconds, elapsed_seconds = excluded.elapsed_seconds,"
-                " running = excluded.running, paused = excluded.paused, due_at = excluded.due_at,"
-                " stopped_at = excluded.stopped_at, outcome = excluded.outcome, breached_at = excluded.breached_at"),
-                rows)
+            await conn.exec_driver_sql(_UPSERT_CLOCK, rows)
 
     # ------------------------------------------------------------------ facts -> events
 
