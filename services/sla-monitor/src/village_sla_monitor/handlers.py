@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -61,13 +62,33 @@ class Batch:
     MAX_CACHED = 50_000  # states kept between flushes, so most loads cost no query
 
     def __init__(self) -> None:
-        self.states: dict[str, IncidentSla] = {}
+        self.states: dict[str, IncidentSla] = {}  # evict() when it grows past MAX_CACHED
         self.dirty: set[str] = set()
         self.facts: dict[str, list[Fact]] = {}
         # Credits: running totals per (contract, month) for the cap, rows written at flush.
         self.credit_totals: dict[tuple[str, str], Decimal] = {}
         self.credit_keys: set[str] = set()
         self.credit_rows: list[dict[str, Any]] = []
+
+    def too_big(self) -> bool:
+        return len(self.states) > self.MAX_CACHED
+
+    def evict(self) -> None:
+        """Forget the cached states, all written (loads then read them back from the database)."""
+        assert not self.dirty, "unwritten states would be lost"
+        self.states.clear()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One batch's writes, built and ready to send."""
+
+    credit_rows: list[dict[str, Any]]
+    events: dict[str, list[NewEvent]]
+    state_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    clock_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    due_timers: list[tuple[str, datetime, datetime]] = field(default_factory=list)
+    done_timers: list[str] = field(default_factory=list)
 
 
 class SlaProjection:
@@ -142,29 +163,49 @@ class SlaProjection:
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Write what the batch holds: states, clock rows and timers, and the facts as events."""
+        prepared = self.take_batch()
+        if prepared is not None:
+            await self.write_batch(conn, prepared)
+
+    def take_batch(self) -> Prepared | None:
+        """What the batch holds, as rows and events built now (later events may change the
+        states; these rows do not), and an empty batch. A rebuild writes them while it
+        projects the next page."""
         batch = self.batch
         if batch is None or not batch.dirty:
-            return
-        if batch.credit_rows:
-            await conn.execute(_INSERT_CREDIT, batch.credit_rows)
-            batch.credit_rows.clear()
-        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR}
-        await self.store.append_streams(conn, {
-            incident_id: self._events(batch.states[incident_id], facts) for incident_id, facts in batch.facts.items()
-        }, metadata)
-        await self._write(conn, [batch.states[i] for i in batch.dirty])
+            return None
+        prepared = Prepared(
+            credit_rows=list(batch.credit_rows),
+            events={i: self._events(batch.states[i], facts) for i, facts in batch.facts.items()},
+            **self._rows([batch.states[i] for i in batch.dirty]),
+        )
         batch.dirty.clear()
         batch.facts.clear()
-        if len(batch.states) > batch.MAX_CACHED:
-            batch.states.clear()
+        batch.credit_rows.clear()
+        return prepared
+
+    async def write_batch(self, conn: AsyncConnection, prepared: Prepared) -> None:
+        if prepared.credit_rows:
+            await conn.execute(_INSERT_CREDIT, prepared.credit_rows)
+        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR}
+        await self.store.append_streams(conn, prepared.events, metadata)
+        await self._write_rows(conn, prepared)
 
     async def _write(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
-        # Positional rows on the driver: a rebuild writes thousands per page, and SQLAlchemy's
-        # per-row parameter processing would cost more than the statement itself.
-        await conn.exec_driver_sql(_UPSERT_STATE, [
-            (s.incident_id, s.customer, s.partner, s.provider, s.severity, s.status, s.opened_at, s.resolved_at,
-             s.rating, STATE.dump_json(s).decode()) for s in states])
-        await self._write_clocks(conn, states)
+        await self._write_rows(conn, Prepared(credit_rows=[], events={}, **self._rows(states)))
+
+    def _rows(self, states: list[IncidentSla]) -> dict[str, Any]:
+        state_rows = [(s.incident_id, s.customer, s.partner, s.provider, s.severity, s.status, s.opened_at,
+                       s.resolved_at, s.rating, STATE.dump_json(s).decode()) for s in states]
+        clock_rows = []
+        for state, cov in ((s, c) for s in states for c in s.coverages):
+            calendar = self.book.terms_of(cov.contract_id, cov.version).calendar
+            for clock in cov.clocks.values():
+                clock_rows.append((
+                    state.incident_id, cov.contract_id, clock.name, cov.kind, cov.owing, cov.owed, state.severity,
+                    clock.target, clock.elapsed_at(calendar, state.last_at), clock.started_at, clock.running,
+                    clock.paused, clock.due_at(calendar), clock.stopped_at, clock.outcome, clock.breached_at,
+                ))  # fmt: skip
         due_timers, done = [], []
         for state in states:
             for key, due in self.projector.timers(state).items():
@@ -174,21 +215,17 @@ class SlaProjection:
                     due_timers.append((key, due, state.last_at))
                     if self.earliest_timer is None or due < self.earliest_timer:
                         self.earliest_timer = due
-        await timers.cancel_many(conn, done)
-        await timers.schedule_many(conn, due_timers)
+        return {"state_rows": state_rows, "clock_rows": clock_rows, "due_timers": due_timers, "done_timers": done}
 
-    async def _write_clocks(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
-        rows = []
-        for state, cov in ((s, c) for s in states for c in s.coverages):
-            calendar = self.book.terms_of(cov.contract_id, cov.version).calendar
-            for clock in cov.clocks.values():
-                rows.append((
-                    state.incident_id, cov.contract_id, clock.name, cov.kind, cov.owing, cov.owed, state.severity,
-                    clock.target, clock.elapsed_at(calendar, state.last_at), clock.started_at, clock.running,
-                    clock.paused, clock.due_at(calendar), clock.stopped_at, clock.outcome, clock.breached_at,
-                ))  # fmt: skip
-        if rows:
-            await conn.exec_driver_sql(_UPSERT_CLOCK, rows)
+    async def _write_rows(self, conn: AsyncConnection, prepared: Prepared) -> None:
+        # Positional rows on the driver: a rebuild writes thousands per page, and SQLAlchemy's
+        # per-row parameter processing would cost more than the statement itself.
+        if prepared.state_rows:
+            await conn.exec_driver_sql(_UPSERT_STATE, prepared.state_rows)
+        if prepared.clock_rows:
+            await conn.exec_driver_sql(_UPSERT_CLOCK, prepared.clock_rows)
+        await timers.cancel_many(conn, prepared.done_timers)
+        await timers.schedule_many(conn, prepared.due_timers)
 
     # ------------------------------------------------------------------ facts -> events
 

@@ -2,7 +2,7 @@
 
 Stop the SLA monitor's consumer first. The feed is read page by page; each page is projected in
 memory and written in one transaction (states, clock rows, timers, handled records, and any SLA
-event not already in the store), with the next page fetched meanwhile. The generic
+event not already in the store) while the next page is fetched and projected. The generic
 `village-rebuild village_sla_monitor.consumer:read_model` gives the same result event by event.
 """
 
@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm.auto import tqdm
 
-from village_platform.applier import Applier
+from village_platform.applier import Applier, ConsumedEvent
 from village_platform.clock import SystemClock
 from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
 from village_platform.feed import MAX_LIMIT
 from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
-from sqlalchemy import text
 
 from .consumer import NAME, TRACKED, reset
 from .contractbook import ContractBook
-from .handlers import Batch, SlaProjection
+from .handlers import Batch, Prepared, SlaProjection
 
 INCIDENT_SOURCE = "/village/incidents"
+
+
+async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Applier,
+                 prepared: Prepared | None, events: list[ConsumedEvent]) -> None:
+    async with engine.begin() as conn:
+        if prepared is not None:
+            await projection.write_batch(conn, prepared)
+        await bookkeeping.mark_many(conn, events)
 
 
 async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = MAX_LIMIT,
@@ -49,19 +58,29 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
         count, after = 0, 0
         with tqdm(total=total, desc="rebuild sla-monitor", unit="event", disable=not progress) as bar:
             next_page: asyncio.Task[FeedPage] = asyncio.create_task(feed.page(after, limit=page_size))
+            writing: asyncio.Task[None] | None = None
             while True:
                 page = await next_page
                 if not page.items:
                     break
                 next_page = asyncio.create_task(feed.page(page.next_after, limit=page_size))
+                # Project this page while the previous one is written, on another connection.
                 async with engine.begin() as conn:
                     for event in page.items:
                         if event.type in tracked:
                             await projection.on_incident_event(conn, event)
-                    await projection.flush(conn)
-                    await bookkeeping.mark_many(conn, page.items)
+                prepared = projection.take_batch()
+                if writing is not None:
+                    await writing  # pages are written in order
+                writing = asyncio.create_task(_write(engine, projection, bookkeeping, prepared, page.items))
+                if projection.batch.too_big():  # forget cached states only once they are written
+                    await writing
+                    writing = None
+                    projection.batch.evict()
                 count += len(page.items)
                 bar.update(len(page.items))
+            if writing is not None:
+                await writing
             next_page.cancel()
         return count
     finally:
