@@ -22,6 +22,16 @@ async def api(incidents_service: Any, tokens: Callable[..., str]) -> AsyncIterat
 
 
 @pytest.fixture
+async def sla(sla_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
+    """`sla("northwind")` -> a client of the SLA monitor, authenticated as that demo party."""
+    factory = Api(sla_service.url, tokens)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+
+
+@pytest.fixture
 async def kafka_reader(stack: Any, incidents_service: Any) -> AsyncIterator[IncidentTopicReader]:
     """A plain consumer of `village.incidents.v1` from the beginning (no group)."""
     async with IncidentTopicReader(stack.kafka_bootstrap) as reader:

@@ -7,11 +7,9 @@ Nothing here sleeps for a fixed time: every wait polls a condition against a dea
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +19,6 @@ from village_devstack.waiting import eventually
 
 TOPIC = "village.incidents.v1"
 PROBLEM_JSON = "application/problem+json"
-REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- waiting
@@ -257,15 +254,3 @@ def decode_cloudevent(record: ConsumerRecord) -> Any:
     return from_binary(
         KafkaMessage(headers=headers, key=record.key, value=record.value), JSONFormat()
     )
-
-
-def schema_checker() -> Callable[[Any, Any, Any], None] | None:
-    """`assert_valid_cloudevent(headers, key, value)` from tests/schema_check.py, if present."""
-    path = REPO / "tests" / "schema_check.py"
-    if not path.exists():
-        return None
-    spec = importlib.util.spec_from_file_location("village_tests_schema_check", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, "assert_valid_cloudevent", None)

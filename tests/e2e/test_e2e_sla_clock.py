@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from e2e_support import IncidentTopicReader, incident_body, schema_checker
+from e2e_support import IncidentTopicReader, incident_body
+from schema_check import assert_valid_cloudevent
 
 from village_devstack import demo
 from village_devstack.waiting import eventually
@@ -29,7 +30,6 @@ from village_sla_monitor.app import create_app as sla_app
 from village_sla_monitor.cli import MIGRATIONS as SLA_MIGRATIONS
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-assert_valid_cloudevent = schema_checker()
 
 
 class Chain:

@@ -4,24 +4,13 @@ management, and the SLA events on `village.sla.v1`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import pytest
 from e2e_support import Api, IncidentTopicReader, assert_problem, open_incident, unique
 
 from village_devstack.waiting import eventually
 
 SLA_TOPIC = "village.sla.v1"
-
-
-@pytest.fixture
-async def sla(sla_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    factory = Api(sla_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
 
 
 async def _sla_of(client: Any, incident_id: str, kinds: int) -> dict[str, Any]:

@@ -275,6 +275,11 @@ class Applier:
     async def is_handled(self, conn: AsyncConnection, event: ConsumedEvent) -> bool:
         return bool(await conn.scalar(_HANDLED, {"c": self.name, "e": event.id}))
 
+    async def forget(self, conn: AsyncConnection) -> None:
+        """Forget everything this consumer handled: a rebuild applies the feed from the start."""
+        await conn.execute(text("DELETE FROM handled_events WHERE consumer = :c"), {"c": self.name})
+        await conn.execute(text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": self.name})
+
     async def mark_many(self, conn: AsyncConnection, events: Sequence[ConsumedEvent]) -> None:
         """`mark` for a batch applied in order in one transaction (a rebuild): two statements."""
         if not events:

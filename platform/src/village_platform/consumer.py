@@ -36,7 +36,7 @@ from .applier import Applier, ConsumedEvent, GapNotHealed, Handler, HandlerError
 from .clock import Clock
 from .dlq import park, publish_dead_letter, record_dead_letter
 from .feedclient import FeedClient
-from .kafka import make_producer
+from .kafka import ensure_topics, make_producer, when_reachable
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
 
@@ -76,6 +76,20 @@ class ConsumerRunner:
         self.processed = 0  # records applied or skipped (duplicates, replays)
         self.parked = 0  # events dead-lettered
         self.committed = 0  # records whose offset is committed
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """`run` once the broker answers (topics created); started again if it goes away."""
+        if not await when_reachable(lambda: ensure_topics(self.settings, self.topics), stop):
+            return
+        while not stop.is_set():
+            try:
+                await self.run(stop)
+            except Exception:  # the broker went away under the consumer
+                log.exception("consumer %s stopped; starting it again", self.name)
+                try:
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`: the in-flight message is finished and committed first."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Awaitable, Callable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -53,3 +55,21 @@ async def ensure_topics(settings: Settings, topics: list[str]) -> None:
         log.info("created topics", extra={"topics": wanted})
     finally:
         await admin.close()
+
+
+async def when_reachable(start: Callable[[], Awaitable[object]], stop: asyncio.Event) -> bool:
+    """Run `start` (create topics, start a client) until the broker answers, backing off while it
+    is away; False if `stop` came first. Services start before the broker is up, and keep
+    serving HTTP meanwhile."""
+    delay = 0.2
+    while not stop.is_set():
+        try:
+            await start()
+            return True
+        except Exception as exc:
+            log.warning("broker not reachable yet: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except asyncio.TimeoutError:
+                delay = min(delay * 2, 5.0)
+    return False

@@ -19,7 +19,6 @@ import sys
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm.auto import tqdm
 
@@ -53,11 +52,10 @@ async def rebuild(
     apply path; one whose handler fails is parked in `dead_letters` (topic `feed`) and the
     rebuild goes on.
     """
+    applier = Applier(name, engine, routes, clock or SystemClock(), max_retries=max_retries)
     async with engine.begin() as conn:
         await reset(conn)
-        await conn.execute(text("DELETE FROM handled_events WHERE consumer = :c"), {"c": name})
-        await conn.execute(text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": name})
-    applier = Applier(name, engine, routes, clock or SystemClock(), max_retries=max_retries)
+        await applier.forget(conn)
 
     async def park_failed(event: ConsumedEvent, error: HandlerError) -> None:
         await park(applier, event, str(error), "feed")

@@ -35,6 +35,8 @@ from .cloudevent import to_kafka
 from .db import close_quietly, driver_in_transaction, plain_dsn
 from .doorbell import CHANNEL, Doorbell
 from .eventstore import StoredEvent, stored_event
+from .kafka import ensure_topics, when_reachable
+from .settings import Settings
 from .telemetry import context_from_traceparent, inject_headers
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,16 @@ class Relay:
         self.held_back = False  # the last batch saw rows an in-flight transaction holds back
         if doorbell is not None:
             doorbell.relays.append(self)
+
+    async def serve(self, settings: Settings, stop: asyncio.Event) -> None:
+        """Create the topic and start the producer once the broker answers, then `run`."""
+
+        async def start() -> None:
+            await ensure_topics(settings, [self.topic])
+            await self.producer.start()
+
+        if await when_reachable(start, stop):
+            await self.run(stop)
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events went out.

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
-import sys
-import types
 import typing
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import schema_check as sc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,24 +29,8 @@ from village_incidents.domain.rules import decide, decide_open
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 
-REPO = Path(__file__).resolve().parents[3]
 
 
-def _schema_check() -> types.ModuleType:
-    """tests/schema_check.py, shared with tests/test_schemas.py and the e2e tests."""
-    if "schema_check" in sys.modules:
-        return sys.modules["schema_check"]
-    spec = importlib.util.spec_from_file_location(
-        "schema_check", REPO / "tests" / "schema_check.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["schema_check"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sc = _schema_check()
 TYPES = sorted(EVENT_CLASSES)
 
 

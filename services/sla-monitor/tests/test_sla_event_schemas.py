@@ -12,38 +12,19 @@ the envelope, these schemas and the AsyncAPI document in tests/e2e/test_e2e_sla_
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
-import types
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+import schema_check as sc
 import yaml
 
 from village_sla_monitor.domain.contracts import Terms
 from village_sla_monitor.domain.projection import Fact, Projector
 
-REPO = Path(__file__).resolve().parents[3]
 
 
-def _schema_check() -> types.ModuleType:
-    """tests/schema_check.py, shared with tests/test_schemas.py and the incidents' schema tests."""
-    if "schema_check" in sys.modules:
-        return sys.modules["schema_check"]
-    spec = importlib.util.spec_from_file_location(
-        "schema_check", REPO / "tests" / "schema_check.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["schema_check"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sc = _schema_check()
 TOPIC = "village.sla.v1"
 TYPES = sorted(sc.event_schemas(TOPIC))
 ASYNCAPI_DOC = yaml.safe_load(sc.ASYNCAPI.read_text(encoding="utf-8"))

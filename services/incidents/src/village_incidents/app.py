@@ -19,7 +19,7 @@ from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
 from village_platform.feed import feed_router
 from village_platform.health import router as health_router
-from village_platform.kafka import ensure_topics, make_producer
+from village_platform.kafka import make_producer
 from village_platform.relay import Relay
 from village_platform.settings import Settings
 from village_platform.telemetry import instrument, setup_telemetry
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         stop = asyncio.Event()
         tasks = []
         if background:
-            tasks.append(asyncio.create_task(_publish(settings, producer, app.state.relay, stop), name="relay"))
+            tasks.append(asyncio.create_task(app.state.relay.serve(settings, stop), name="relay"))
             tasks.append(asyncio.create_task(
                 autoclose.run(app.state.handlers, auto_close_hours, auto_close_every, stop), name="auto-close"))
             tasks.append(asyncio.create_task(
@@ -95,21 +95,3 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     app.include_router(feed_router(SOURCE))
     instrument(app)
     return app
-
-
-async def _publish(settings: Settings, producer: object, relay: Relay, stop: asyncio.Event) -> None:
-    """Start the producer (retrying while the broker is away), then run the relay."""
-    delay = 0.2
-    while not stop.is_set():
-        try:
-            await ensure_topics(settings, [settings.topic(TOPIC)])
-            await producer.start()  # type: ignore[attr-defined]
-            break
-        except Exception as exc:
-            log.warning("broker not reachable yet: %s", exc)
-            try:
-                await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                delay = min(delay * 2, 5.0)
-    if not stop.is_set():
-        await relay.run(stop)

@@ -212,19 +212,18 @@ async def at_risk(request: Request, caller: Caller, limit: Annotated[int, Query(
             " AND (CAST(:p AS text) IS NULL OR owing = :p OR owed = :p)"
             " AND (:breached OR breached_at IS NULL) ORDER BY due_at, incident_id LIMIT :n"),
             {"p": party, "breached": include_breached, "n": limit})).all()
+        wanted = {(r.incident_id, r.contract_id, r.clock) for r in rows}
         items = []
         for incident_id in dict.fromkeys(r.incident_id for r in rows):
             state = await app.projection.load(conn, incident_id)
             if state is None:
                 continue
             view = incident_view(state, app.projection.projector, now, party)
-            for cov in view["contracts"]:
-                for clock in cov["clocks"]:
-                    if any(r.incident_id == incident_id and r.contract_id == cov["contract_id"] and r.clock == clock["clock"]
-                           for r in rows):
-                        items.append({"incident_id": incident_id, "severity": view["severity"],
-                                      "contract_id": cov["contract_id"], "contract_kind": cov["kind"],
-                                      "owing_party": cov["owing_party"], "owed_party": cov["owed_party"], **clock})
+            items += [{"incident_id": incident_id, "severity": view["severity"], "contract_id": cov["contract_id"],
+                       "contract_kind": cov["kind"], "owing_party": cov["owing_party"],
+                       "owed_party": cov["owed_party"], **clock}
+                      for cov in view["contracts"] for clock in cov["clocks"]
+                      if (incident_id, cov["contract_id"], clock["clock"]) in wanted]
     items.sort(key=lambda i: (i["remaining_seconds"], -i["percent"]))
     return jsonable_encoder({"as_of": now, "items": items})
 

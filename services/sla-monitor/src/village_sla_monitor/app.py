@@ -20,7 +20,7 @@ from village_platform.eventstore import EventStore
 from village_platform.feed import feed_router
 from village_platform.feedclient import FeedClient
 from village_platform.health import router as health_router
-from village_platform.kafka import ensure_topics, make_producer
+from village_platform.kafka import make_producer
 from village_platform.relay import Relay
 from village_platform.settings import Settings
 from village_platform.telemetry import instrument, setup_telemetry
@@ -83,8 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
                 projection.earliest_timer = None
                 scheduler.wake()
 
-        feed = incidents_feed or FeedClient.for_consumer(settings.incidents_url, settings, consumer_name,
-                                                         source="/village/incidents")
+        feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
         incidents_topic = settings.topic(consumer.TOPIC)
         runner = ConsumerRunner(consumer_name, engine, settings, [incidents_topic], consumer.routes(projection),
                                 {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options)
@@ -97,8 +96,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         tasks = []
         if background:
             tasks += [
-                asyncio.create_task(_publish(settings, producer, relay, stop), name="relay"),
-                asyncio.create_task(_consume(settings, runner, stop), name="consumer"),
+                asyncio.create_task(relay.serve(settings, stop), name="relay"),
+                asyncio.create_task(runner.serve(stop), name="consumer"),
                 asyncio.create_task(scheduler.run(stop), name="timers"),
                 asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
             ]
@@ -120,38 +119,3 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     app.include_router(feed_router(SOURCE))
     instrument(app)
     return app
-
-
-async def _publish(settings: Settings, producer: object, relay: Relay, stop: asyncio.Event) -> None:
-    """Start the producer (retrying while the broker is away), then run the relay."""
-    await _until_broker(settings, stop, producer.start)  # type: ignore[attr-defined]
-    if not stop.is_set():
-        await relay.run(stop)
-
-
-async def _consume(settings: Settings, runner: ConsumerRunner, stop: asyncio.Event) -> None:
-    await _until_broker(settings, stop, lambda: ensure_topics(settings, [settings.topic(consumer.TOPIC)]))
-    while not stop.is_set():
-        try:
-            await runner.run(stop)
-        except Exception:  # the broker went away under the consumer: start it again
-            log.exception("SLA consumer stopped; restarting")
-            try:
-                await asyncio.wait_for(stop.wait(), 1.0)
-            except asyncio.TimeoutError:
-                pass
-
-
-async def _until_broker(settings: Settings, stop: asyncio.Event, start: object) -> None:
-    delay = 0.2
-    while not stop.is_set():
-        try:
-            await ensure_topics(settings, [settings.topic(TOPIC)])
-            await start()  # type: ignore[operator]
-            return
-        except Exception as exc:
-            log.warning("broker not reachable yet: %s", exc)
-            try:
-                await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                delay = min(delay * 2, 5.0)

@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.applier import Routes
 from village_platform.clock import SystemClock
 from village_platform.eventstore import EventStore
+from village_platform.feedclient import FeedClient
 from village_platform.rebuild import ReadModel
+from village_platform.settings import Settings
 
 from .contractbook import ContractBook
 from .handlers import SlaProjection
 
 NAME = "sla-monitor"
 TOPIC = "village.incidents.v1"
+SOURCE = "/village/incidents"  # the feed's owner, for events served without a source
 # Incident events that move a clock, a holder, downtime or a rating; the rest (note edits,
 # collaborators) cannot change an SLA.
 TRACKED = ("opened", "acknowledged", "assigned", "escalated", "note_added", "status_changed", "resolved",
@@ -33,6 +38,11 @@ async def reset(conn: AsyncConnection) -> None:
     await conn.execute(text("DELETE FROM timers"))
 
 
+def incidents_feed(settings: Settings, consumer: str = NAME, **options: Any) -> FeedClient:
+    """The incidents service's feed, read with the consumer's service token."""
+    return FeedClient.for_consumer(settings.incidents_url, settings, consumer, source=SOURCE, **options)
+
+
 def read_model() -> ReadModel:
-    projection = SlaProjection(EventStore(SystemClock()), ContractBook(EventStore(SystemClock())))
-    return ReadModel(NAME, routes(projection), reset)
+    store = EventStore(SystemClock())
+    return ReadModel(NAME, routes(SlaProjection(store, ContractBook(store))), reset)

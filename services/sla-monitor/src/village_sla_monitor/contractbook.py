@@ -24,10 +24,6 @@ class ContractNotFound(LookupError):
     pass
 
 
-def contract_parties(terms: Terms) -> list[str]:
-    return [terms.customer, terms.provider]
-
-
 class ContractBook:
     def __init__(self, store: EventStore) -> None:
         self.store = store
@@ -106,7 +102,7 @@ class ContractBook:
         name = "contract_registered" if terms.version == 1 else "contract_revised"
         data = {"contract_id": terms.contract_id, "version": terms.version,
                 "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
-        metadata = {"parties": contract_parties(terms), "visibility": "shared", "actor_party": actor[0],
+        metadata = {"parties": terms.parties, "visibility": "shared", "actor_party": actor[0],
                     "actor_user": actor[1], "traceparent": current_traceparent()}
         event = NewEvent(f"village.sla.{name}.v1", data, event_id=uuid.uuid4())
         await self.store.append(conn, CONTRACT_STREAM.format(terms.contract_id), terms.version - 1, [event], metadata)

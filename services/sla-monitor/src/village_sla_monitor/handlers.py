@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from village_platform.telemetry import current_traceparent
 
 from .contractbook import ContractBook
 from .domain import availability
-from .domain.contracts import decimal_text
+from .domain.contracts import Terms, decimal_text
 from .domain.projection import Fact, IncidentSla, Projector
 
 log = logging.getLogger(__name__)
@@ -85,10 +85,10 @@ class Prepared:
 
     credit_rows: list[dict[str, Any]]
     events: dict[str, list[NewEvent]]
-    state_rows: list[tuple[Any, ...]] = field(default_factory=list)
-    clock_rows: list[tuple[Any, ...]] = field(default_factory=list)
-    due_timers: list[tuple[str, datetime, datetime]] = field(default_factory=list)
-    done_timers: list[str] = field(default_factory=list)
+    state_rows: list[tuple[Any, ...]]
+    clock_rows: list[tuple[Any, ...]]
+    due_timers: list[tuple[str, datetime, datetime]]
+    done_timers: list[str]
 
 
 class SlaProjection:
@@ -106,7 +106,7 @@ class SlaProjection:
             data = event.data
             terms = await self.book.in_force(conn, "customer_facing", data["partner"], data["customer"], event.time)
             state, facts = self.projector.open(data, event.time, terms)
-            await self._save(conn, state, facts, new=True)
+            await self._save(conn, state, facts)
             return
         state = await self.load(conn, event.stream_id, lock=True)
         if state is None:  # opened before any contract existed and never seen: nothing to track
@@ -150,7 +150,7 @@ class SlaProjection:
         await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
         return state
 
-    async def _save(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact], new: bool = False) -> None:
+    async def _save(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact]) -> None:
         accrued = [await self._accrue(conn, f) if f.name == "credit_due" else f for f in facts]
         facts = [f for f in accrued if f is not None]
         if self.batch is not None:
@@ -158,8 +158,7 @@ class SlaProjection:
             self.batch.dirty.add(state.incident_id)
             self.batch.facts.setdefault(state.incident_id, []).extend(facts)
             return
-        await self._emit(conn, state, facts)
-        await self._write(conn, [state])
+        await self.write_batch(conn, Prepared([], {state.incident_id: self._events(facts)}, **self._rows([state])))
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Write what the batch holds: states, clock rows and timers, and the facts as events."""
@@ -176,7 +175,7 @@ class SlaProjection:
             return None
         prepared = Prepared(
             credit_rows=list(batch.credit_rows),
-            events={i: self._events(batch.states[i], facts) for i, facts in batch.facts.items()},
+            events={i: self._events(facts) for i, facts in batch.facts.items()},
             **self._rows([batch.states[i] for i in batch.dirty]),
         )
         batch.dirty.clear()
@@ -187,12 +186,12 @@ class SlaProjection:
     async def write_batch(self, conn: AsyncConnection, prepared: Prepared) -> None:
         if prepared.credit_rows:
             await conn.execute(_INSERT_CREDIT, prepared.credit_rows)
-        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR}
+        # Facts projected before (redelivery, rebuild, a timer racing the consumer) are stored
+        # already: append_streams skips their ids.
+        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR,
+                    "traceparent": current_traceparent()}
         await self.store.append_streams(conn, prepared.events, metadata)
         await self._write_rows(conn, prepared)
-
-    async def _write(self, conn: AsyncConnection, states: list[IncidentSla]) -> None:
-        await self._write_rows(conn, Prepared(credit_rows=[], events={}, **self._rows(states)))
 
     def _rows(self, states: list[IncidentSla]) -> dict[str, Any]:
         state_rows = [(s.incident_id, s.customer, s.partner, s.provider, s.severity, s.status, s.opened_at,
@@ -229,35 +228,19 @@ class SlaProjection:
 
     # ------------------------------------------------------------------ facts -> events
 
-    def _events(self, state: IncidentSla, facts: list[Fact]) -> list[NewEvent]:
-        unique = {f.key: f for f in reversed(facts)}  # one event per fact key (the first wins)
+    def _events(self, facts: list[Fact]) -> list[NewEvent]:
+        """One event per fact key (the first wins), visible to the contract's two parties only:
+        a customer never learns the terms or clocks between its partner and the provider."""
+        unique = {f.key: f for f in reversed(facts)}
         return [NewEvent(f"village.sla.{f.name}.v1", f.data, event_id=uuid.uuid5(FACT_NAMESPACE, f.key),
-                         metadata={"parties": self._parties(state, f)}) for f in facts if unique[f.key] is f]
+                         metadata={"parties": self._terms(f).parties}) for f in facts if unique[f.key] is f]
 
-    async def _emit(self, conn: AsyncConnection, state: IncidentSla, facts: list[Fact]) -> None:
-        if not facts:
-            return
-        events = self._events(state, facts)
-        stored = set(await conn.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"),
-                                        {"ids": [e.event_id for e in events]}))
-        fresh = [e for e in events if e.event_id not in stored]
-        if not fresh:
-            return
-        head = await conn.scalar(text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
-                                 {"s": state.incident_id})
-        metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR,
-                    "traceparent": current_traceparent()}
-        await self.store.append(conn, state.incident_id, head, fresh, metadata, recorded_at=None)
-
-    def _parties(self, state: IncidentSla, fact: Fact) -> list[str]:
-        """The two parties to the contract, never the third: a customer does not learn the
-        terms or the clocks between its partner and the provider."""
-        terms = self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
-        return [terms.customer, terms.provider]
+    def _terms(self, fact: Fact) -> Terms:
+        return self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
 
     async def _accrue(self, conn: AsyncConnection, fact: Fact) -> Fact | None:
         """A credit due becomes a credit accrued, within the contract's monthly cap."""
-        terms = self.book.terms_of(fact.contract_id, int(fact.data["contract_version"]))
+        terms = self._terms(fact)
         month, uncapped = fact.data["month"], Decimal(fact.data["amount"])
         batch, period = self.batch, (fact.contract_id, month)
         if batch is not None and fact.key in batch.credit_keys:

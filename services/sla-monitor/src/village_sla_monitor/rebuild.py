@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm.auto import tqdm
 
@@ -22,11 +21,9 @@ from village_platform.feed import MAX_LIMIT
 from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
 
-from .consumer import NAME, TRACKED, reset
+from .consumer import NAME, incidents_feed, reset, routes
 from .contractbook import ContractBook
 from .handlers import Batch, Prepared, SlaProjection
-
-INCIDENT_SOURCE = "/village/incidents"
 
 
 async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Applier,
@@ -42,16 +39,15 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
     """Returns how many incident events it read."""
     engine = make_engine(settings)
     own_feed = feed is None
-    feed = feed or FeedClient.for_consumer(settings.incidents_url, settings, NAME, source=INCIDENT_SOURCE)
+    feed = feed or incidents_feed(settings)
     store = EventStore(SystemClock())
     projection = SlaProjection(store, ContractBook(store))
-    bookkeeping = Applier(NAME, engine, {}, SystemClock())
-    tracked = {f"village.incident.{name}.v1" for name in TRACKED}
+    handlers = routes(projection)
+    bookkeeping = Applier(NAME, engine, handlers, SystemClock())
     try:
         async with engine.begin() as conn:
             await reset(conn)
-            await conn.execute(text("DELETE FROM handled_events WHERE consumer = :c"), {"c": NAME})
-            await conn.execute(text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": NAME})
+            await bookkeeping.forget(conn)
             await projection.book.preload(conn)
         projection.batch = Batch()
         total = await feed.latest_position()
@@ -67,8 +63,8 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
                 # Project this page while the previous one is written, on another connection.
                 async with engine.begin() as conn:
                     for event in page.items:
-                        if event.type in tracked:
-                            await projection.on_incident_event(conn, event)
+                        if event.type in handlers:
+                            await handlers[event.type](conn, event)
                 prepared = projection.take_batch()
                 if writing is not None:
                     await writing  # pages are written in order

@@ -345,9 +345,15 @@ class Projector:
             "currency": terms.credits.currency, "month": month, **extra})
 
     def _fact(self, state: IncidentSla, cov: Coverage, clock: Clock, name: str, at: datetime, **extra: Any) -> Fact:
-        detail = str(extra["percent"]) if "percent" in extra else ("" if name in ("breached",) else at.isoformat())
-        if name in ("target_met", "clock_stopped"):
+        # What tells this fact from its clock's others in the same round (never change: event
+        # ids derive from it): a warning's percentage, a stop's count, nothing for the one
+        # breach, the instant for the rest.
+        if name == "warning":
+            detail = str(extra["percent"])
+        elif name in ("target_met", "clock_stopped"):
             detail = str(clock.stops)
+        else:
+            detail = "" if name == "breached" else at.isoformat()
         return Fact(name, self._key(state, cov, clock, name, detail), cov.contract_id,
                     {**self._clock_data(state, cov, clock, at), **extra})
 
