@@ -132,3 +132,51 @@ def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> No
                 continue
             raise RuntimeError(f"seeding contract {contract['id']!r}: POST {base_url}/contracts -> "
                                f"{response.status_code} {response.text[:500]}")
+
+
+# Demo escalation set: each party's tiers with their policies, the partners' profiles (written by
+# the provider) and routing rules. An S1 for a product the owning partner is not certified for
+# goes straight to acme TAC L2; anything else uncertified to TAC L1; northwind starts its own
+# S1 router incidents at L2; everything else starts at the owning partner's L1.
+ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, document)
+    ("acme", "acme", "tiers", {"tiers": [
+        {"name": "TAC L1", "policy": {"ack_minutes": 15, "progress_minutes": 60, "sla_warning_percent": 90}},
+        {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
+        {"name": "Engineering L3", "policy": {}}], "ceiling": "Engineering L3"}),
+    ("northwind", "northwind", "tiers", {"tiers": [
+        {"name": "L1", "policy": {"ack_minutes": 30, "progress_minutes": 120, "sla_warning_percent": 75}},
+        {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}}]}),
+    ("contoso", "contoso", "tiers", {"tiers": [
+        {"name": "L1", "policy": {"ack_minutes": 30, "sla_warning_percent": 75}}]}),
+    ("acme", "northwind", "profile", {"level": "premier", "specialisations": ["routers"]}),
+    ("acme", "contoso", "profile", {"level": "select", "specialisations": ["firewalls"]}),
+    ("acme", "acme", "rules", {"rules": [
+        {"id": "s1-uncertified", "priority": 10,
+         "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+         "match": {"severities": ["S1"], "partner_certified": False},
+         "route_to": {"party": "acme", "tier": "TAC L2"}},
+        {"id": "uncertified", "priority": 100,
+         "description": "A product the owning partner is not certified for: TAC L1",
+         "match": {"partner_certified": False}, "route_to": {"party": "acme", "tier": "TAC L1"}}]}),
+    ("northwind", "northwind", "rules", {"rules": [
+        {"id": "s1-routers", "priority": 50, "description": "S1 router incidents start at L2",
+         "match": {"severities": ["S1"], "products": ["routers"]},
+         "route_to": {"party": "northwind", "tier": "L2"}}]}),
+)
+
+
+def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
+    """Write the demo escalation set through the escalation service's API, each document only
+    if its party has none yet (so a restart keeps what was edited since)."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        for writer, party, kind, document in ESCALATION:
+            headers = {"Authorization": f"Bearer {token(writer, 'admin', settings=settings)}",
+                       "If-Match": '"0"'}  # only if it has no version yet
+            response = client.put(f"/parties/{party}/{kind}", json=document, headers=headers)
+            if response.status_code in (200, 201, 412):
+                log.info("seeded %s of %s: %s", kind, party, response.status_code)
+                continue
+            raise RuntimeError(f"seeding {kind} of {party}: PUT {base_url}/parties/{party}/{kind} -> "
+                               f"{response.status_code} {response.text[:500]}")

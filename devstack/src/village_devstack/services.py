@@ -284,10 +284,12 @@ def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str
 # A service started later finds the earlier ones at `<NAME>_URL` (e.g. INCIDENTS_URL).
 INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url))
 SLA_MONITOR = ServiceSpec("sla-monitor", 8003, seed=lambda url: demo.seed_contracts(url))
+# After the SLA monitor: it reads the SLA feed (SLA_MONITOR_URL) as well as the incidents'.
+ESCALATION = ServiceSpec("escalation", 8002, seed=lambda url: demo.seed_escalation(url))
 SERVICES: list[ServiceSpec] = [
     INCIDENTS,
     SLA_MONITOR,
-    # ServiceSpec("escalation", 8002, seed=...),
+    ESCALATION,
     # ServiceSpec("knowledge", 8004),
     # ServiceSpec("webhooks", 8005),
 ]

@@ -33,11 +33,12 @@ def service_main(
     migrations: Path,
     settings_from_env: Callable[[], Settings],
     create_app: Callable[[Settings], Any],
-    rebuild: Callable[[Settings], Awaitable[int]],
+    rebuild: Callable[[Settings], Awaitable[int]] | None,
     argv: list[str] | None = None,
 ) -> None:
+    """`rebuild` None: the service keeps no read model that a feed could rebuild."""
     parser = argparse.ArgumentParser(prog=prog)
-    parser.add_argument("command", choices=["migrate", "serve", "rebuild-read-model"])
+    parser.add_argument("command", choices=["migrate", "serve"] + (["rebuild-read-model"] if rebuild else []))
     args = parser.parse_args(argv)
     settings = settings_from_env()
     if args.command == "migrate":
@@ -47,6 +48,6 @@ def service_main(
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=10)
-    else:
+    elif rebuild is not None:
         count = asyncio.run(rebuild(settings))
         print(f"{prog}: read model rebuilt from {count} events")

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
     # Where consumers of the incidents topic read its feed (gap healing, rebuilds).
     incidents_url: str = Field(default="http://127.0.0.1:8001", alias="INCIDENTS_URL")
+    # Where consumers of the SLA topic read its feed; the escalation service calls incidents' API.
+    sla_monitor_url: str = Field(default="http://127.0.0.1:8003", alias="SLA_MONITOR_URL")
     host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
     port: int = Field(default=8001)
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")

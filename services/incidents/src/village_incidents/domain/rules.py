@@ -113,7 +113,10 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
             return [e.IncidentAcknowledged(party=actor.party, user=actor.user)]
         case c.Assign():
             _require(role in WORKERS, "only the partner, collaborators or the provider assign")
-            _active(state, "assign")
+            # A resolved incident may still change hands: the provider hands it back to the
+            # partner, who confirms the fix with the customer.
+            if state.status != "resolved":
+                _active(state, "assign")
             if cmd.party not in (state.partner, state.provider, *state.collaborators):
                 raise _invalid(f"{cmd.party} is not working this incident")
             if role == "collaborator" and cmd.party != actor.party:

@@ -1,0 +1,132 @@
+"""Composition root of the escalation service: clients are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+
+from village_platform import idempotency
+from village_platform.clock import Clock, SystemClock
+from village_platform.consumer import ConsumerRunner
+from village_platform.db import make_engine, plain_dsn
+from village_platform.doorbell import Doorbell
+from village_platform.errors import install_problem_handlers
+from village_platform.eventstore import EventStore
+from village_platform.feed import feed_router
+from village_platform.feedclient import FeedClient
+from village_platform.health import router as health_router
+from village_platform.kafka import make_producer
+from village_platform.relay import Relay
+from village_platform.settings import Settings
+from village_platform.telemetry import instrument, setup_telemetry
+from village_platform.timers import TimerScheduler
+
+from . import consumer
+from .api import router
+from .applying import DecisionApplier, IncidentsApi
+from .configbook import ConfigBook
+from .handlers import EscalationProcess
+
+SERVICE = "escalation"
+PORT = 8002
+TOPIC = "village.escalations.v1"
+SOURCE = "/village/escalation"
+
+DESCRIPTION = """
+Decides who works an incident: the owning partner's tiers first, the provider's tiers when the
+partner cannot (severity, a product it is not certified for, time without acknowledgement or
+progress, SLA risk). Every decision, with the rule or policy behind it and a reason, is an event
+on Kafka topic `village.escalations.v1` (keyed by incident id; also served on `GET /events`), and
+is applied through the incidents API with the decision id as `Idempotency-Key`.
+
+* Authenticate with a bearer JWT (`make token PARTY=northwind`). A party manages its own tiers
+  and rules (`ROLE=admin`); the provider's admins manage partner profiles.
+* You see your own configuration, your own queues, and the escalation path of incidents you
+  work (the owning partner and the provider); partners never see each other's.
+* Errors are RFC 9457 problem details; every POST/PUT honours `Idempotency-Key`.
+"""
+
+
+def settings_from_env() -> Settings:
+    return Settings.for_service(SERVICE, PORT)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
+               timer_poll_seconds: float = 1.0, max_retry_seconds: float = 30.0,
+               consumer_names: tuple[str, str] = (consumer.NAME, consumer.SLA_NAME),
+               incidents_transport: httpx.AsyncBaseTransport | None = None,
+               feeds: tuple[FeedClient, FeedClient] | None = None, **consumer_options: object) -> FastAPI:
+    """`background=False` runs no consumer, relay or scheduler (tests drive them);
+    `consumer_names` are the Kafka consumer groups (incidents, SLA); `max_retry_seconds` caps
+    the backoff between attempts to apply a decision while the incidents service is away."""
+    settings = settings or settings_from_env()
+    clock = clock or SystemClock()
+    setup_telemetry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        store = EventStore(clock)
+        producer = make_producer(settings)
+        doorbell = Doorbell(plain_dsn(settings.service_database_url))
+        book = ConfigBook(store)
+        incidents = IncidentsApi(settings, transport=incidents_transport)
+        process = EscalationProcess(store, book, DecisionApplier(store, incidents), clock)
+        relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
+                      poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
+        scheduler = TimerScheduler(engine, clock, process.on_timer, poll_seconds=timer_poll_seconds,
+                                   max_backoff_seconds=max_retry_seconds, on_fired=doorbell.ring,
+                                   name="escalation-timers")
+
+        def after_commit() -> None:
+            doorbell.ring()
+            scheduler.wake()  # a decision to apply now, or a policy due sooner
+
+        incidents_feed, sla_feed = feeds or (consumer.incidents_feed(settings, consumer_names[0]),
+                                             consumer.sla_feed(settings, consumer_names[1]))
+        runners = [
+            ConsumerRunner(name, engine, settings, [settings.topic(topic)], routes, {settings.topic(topic): feed},
+                           clock, after_commit=after_commit, **consumer_options)
+            for name, topic, routes, feed in (
+                (consumer_names[0], consumer.INCIDENTS_TOPIC, consumer.incident_routes(process), incidents_feed),
+                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed))
+        ]
+        app.state.engine, app.state.store, app.state.book, app.state.process = engine, store, book, process
+        app.state.producer = producer  # /readyz asks it about the broker
+        app.state.relay, app.state.scheduler, app.state.runners = relay, scheduler, runners
+        app.state.relay_doorbell = doorbell
+        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        stop = asyncio.Event()
+        tasks = []
+        if background:
+            tasks += [
+                asyncio.create_task(relay.serve(settings, stop), name="relay"),
+                *(asyncio.create_task(r.serve(stop), name=f"consumer-{r.name}") for r in runners),
+                asyncio.create_task(scheduler.run(stop), name="timers"),
+                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
+            ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            for feed in (incidents_feed, sla_feed):
+                await feed.aclose()
+            await incidents.aclose()
+            await doorbell.close()
+            await engine.dispose()
+
+    app = FastAPI(title="Village escalation", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings, app.state.clock = settings, clock
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(router)
+    app.include_router(feed_router(SOURCE))
+    instrument(app)
+    return app

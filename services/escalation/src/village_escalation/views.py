@@ -1,0 +1,79 @@
+"""Read-model views: queues, one incident's escalation path. `viewer` None sees everything;
+otherwise only incidents that party owns (partner) or provides."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_VISIBLE = "(CAST(:v AS text) IS NULL OR i.partner = :v OR i.provider = :v)"
+OPEN = "i.status NOT IN ('resolved', 'closed', 'cancelled')"
+
+# The SLA left at a tier: the soonest running clock of a contract the tier's party owes (its
+# own promise), else of any contract on the incident.
+_QUEUE = text(f"""
+    SELECT i.incident_id, i.title, i.severity, i.product, i.customer, i.partner, i.status, i.opened_at,
+           i.entered_at, c.contract_id, c.clock, c.due_at
+    FROM incident_escalation i
+    LEFT JOIN LATERAL (
+        SELECT contract_id, clock, due_at FROM sla_clocks s
+        WHERE s.incident_id = i.incident_id AND s.state = 'running' AND s.due_at IS NOT NULL
+        ORDER BY (s.owing = i.tier_party) DESC, s.due_at LIMIT 1) c ON true
+    WHERE i.tier_party = :party AND i.tier = :tier AND {OPEN} AND {_VISIBLE}
+    ORDER BY c.due_at NULLS LAST, i.entered_at
+    LIMIT 1000
+""")
+_QUEUES = text(f"""
+    SELECT i.tier_party AS party, i.tier, count(*) AS incidents, min(i.entered_at) AS oldest_entered_at
+    FROM incident_escalation i
+    WHERE i.tier_party IS NOT NULL AND {OPEN} AND {_VISIBLE}
+      AND (CAST(:v AS text) IS NULL OR i.tier_party = :v OR i.provider = :v)
+    GROUP BY i.tier_party, i.tier ORDER BY i.tier_party, i.tier
+""")
+
+
+async def queue(conn: AsyncConnection, party: str, tier: str, viewer: str | None, now: datetime) -> list[dict[str, Any]]:
+    rows = await conn.execute(_QUEUE, {"party": party, "tier": tier, "v": viewer})
+    return [{
+        "incident_id": r.incident_id, "title": r.title, "severity": r.severity, "product": r.product,
+        "customer": r.customer, "partner": r.partner, "status": r.status, "opened_at": r.opened_at,
+        "at_tier_since": r.entered_at,
+        "age_seconds": round((now - r.entered_at).total_seconds(), 3) if r.entered_at else None,
+        "sla": None if r.due_at is None else {
+            "contract_id": r.contract_id, "clock": r.clock, "due_at": r.due_at,
+            "remaining_seconds": round((r.due_at - now).total_seconds(), 3)},
+    } for r in rows]
+
+
+async def queues(conn: AsyncConnection, viewer: str | None) -> list[dict[str, Any]]:
+    rows = await conn.execute(_QUEUES, {"v": viewer})
+    return [dict(r._mapping) for r in rows]
+
+
+async def incident(conn: AsyncConnection, incident_id: str, viewer: str | None, now: datetime) -> dict[str, Any] | None:
+    row = (await conn.execute(text(
+        f"SELECT * FROM incident_escalation i WHERE i.incident_id = :i AND {_VISIBLE}"),
+        {"i": incident_id, "v": viewer})).first()
+    if row is None:
+        return None
+    decisions = await conn.execute(text(
+        "SELECT decision_id, kind, trigger, from_party, from_tier, to_party, to_tier, basis, reason, decided_at,"
+        " status, outcome_at, problem FROM decisions WHERE incident_id = :i ORDER BY seq"), {"i": incident_id})
+    state = row.state
+    return {
+        "incident_id": row.incident_id, "severity": row.severity, "product": row.product, "status": row.status,
+        "current": None if row.tier_party is None else {
+            "party": row.tier_party, "tier": row.tier, "since": row.entered_at,
+            "age_seconds": round((now - row.entered_at).total_seconds(), 3) if row.entered_at else None},
+        "pinned_versions": state.get("pinned", {}),
+        "path": state.get("path", []),
+        "decisions": [{
+            "decision_id": d.decision_id, "kind": d.kind, "trigger": d.trigger,
+            "from": None if d.from_party is None else {"party": d.from_party, "tier": d.from_tier},
+            "to": {"party": d.to_party, "tier": d.to_tier}, "basis": d.basis, "reason": d.reason,
+            "decided_at": d.decided_at, "status": d.status, "outcome_at": d.outcome_at, "problem": d.problem,
+        } for d in decisions],
+    }
