@@ -1,140 +1,27 @@
 """SLA clocks in simulated time: the incidents service and the SLA monitor in this process on
-one ManualClock, each on its own fresh database, talking through the real broker (topics with
-a per-test prefix) and the incidents feed. Time moves when the test says so; nothing sleeps."""
+one ManualClock (simulated.py), talking through the real broker and the incidents feed."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
-from e2e_support import IncidentTopicReader, incident_body
+from e2e_support import IncidentTopicReader
 from schema_check import assert_valid_cloudevent
 
-from village_devstack import demo
+from simulated import Village as Chain
+
 from village_devstack.waiting import eventually
-from village_incidents.app import create_app as incidents_app
-from village_incidents.cli import MIGRATIONS as INCIDENTS_MIGRATIONS
 from village_platform.clock import ManualClock
 from village_platform.feedclient import FeedClient
-from village_platform.service_cli import migrate
-from village_platform.settings import Settings
-from village_sla_monitor.app import create_app as sla_app
-from village_sla_monitor.cli import MIGRATIONS as SLA_MIGRATIONS
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-
-
-class Chain:
-    """Both services in process; `restart_sla()` stops the SLA monitor and starts a new one."""
-
-    def __init__(self, stack: Any, clock: ManualClock) -> None:
-        self.stack, self.clock = stack, clock
-        run = uuid.uuid4().hex[:8]
-        self.prefix, self.group = f"t{run}.", f"sla-monitor-{run}"
-        self.incidents_settings = self._settings("incidents", f"incidents_sla_{run}")
-        self.sla_settings = self._settings("sla-monitor", f"sla_{run}")
-        self.exits = AsyncExitStack()
-        self.sla_exits: AsyncExitStack | None = None
-
-    def _settings(self, service: str, database: str) -> Settings:
-        return Settings(service=service, port=0, DATABASE_URL=self.stack.database(database), database_is_own=True,
-                        KAFKA_BOOTSTRAP_SERVERS=self.stack.kafka_bootstrap, KAFKA_TOPIC_PREFIX=self.prefix,
-                        VILLAGE_RELAY_POLL_SECONDS=0.2)
-
-    async def start(self) -> None:
-        await migrate(self.incidents_settings, INCIDENTS_MIGRATIONS)
-        await migrate(self.sla_settings, SLA_MIGRATIONS)
-        self.incidents = incidents_app(self.incidents_settings, clock=self.clock)
-        await self.exits.enter_async_context(self.incidents.router.lifespan_context(self.incidents))
-        self.incidents_transport = httpx.ASGITransport(app=self.incidents)
-        async with self.client("incidents", demo.admin_token()) as admin:
-            for party in demo.PARTIES:
-                assert (await admin.post("/parties", json=party.body())).status_code in (200, 201)
-        await self.start_sla()
-        async with self.client("sla", None) as sla:
-            for contract in demo.CONTRACTS:
-                token = demo.token(contract["provider"], "admin")
-                r = await sla.post("/contracts", json={**contract, "effective_from": "2026-01-01T00:00:00Z"},
-                                   headers={"Authorization": f"Bearer {token}"})
-                assert r.status_code == 201, r.text
-
-    async def start_sla(self) -> None:
-        self.sla_exits = AsyncExitStack()
-        feed = FeedClient.for_consumer("http://incidents", self.sla_settings, self.group, source="/village/incidents",
-                                       transport=self.incidents_transport)
-        self.sla = sla_app(self.sla_settings, clock=self.clock, consumer_name=self.group, incidents_feed=feed,
-                           timer_poll_seconds=0.05, session_timeout_ms=6000, heartbeat_interval_ms=500)
-        await self.sla_exits.enter_async_context(self.sla.router.lifespan_context(self.sla))
-        self.sla_transport = httpx.ASGITransport(app=self.sla)
-
-    async def restart_sla(self) -> None:
-        assert self.sla_exits is not None
-        await self.sla_exits.aclose()
-        await self.start_sla()
-
-    async def close(self) -> None:
-        if self.sla_exits is not None:
-            await self.sla_exits.aclose()
-        await self.exits.aclose()
-
-    def client(self, service: str, token: str | None) -> httpx.AsyncClient:
-        transport = self.incidents_transport if service == "incidents" else self.sla_transport
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.AsyncClient(transport=transport, base_url=f"http://{service}", headers=headers)
-
-    def incidents_as(self, party: str) -> httpx.AsyncClient:
-        return self.client("incidents", demo.token(party))
-
-    def sla_as(self, party: str) -> httpx.AsyncClient:
-        return self.client("sla", demo.token(party))
-
-    async def move_to(self, when: datetime) -> None:
-        """Move simulated time once the SLA monitor has seen every incident event so far (in
-        real time it is milliseconds behind; a jump of hours must not overtake it), then let its
-        scheduler look at the timers at once."""
-        await self.caught_up()
-        self.clock.set(when)
-        self.sla.state.scheduler.wake()
-
-    async def caught_up(self) -> None:
-        heads = text("SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id")
-        applied = text("SELECT stream_id, version FROM stream_positions WHERE consumer = :c")
-
-        async def behind() -> dict[str, int]:
-            async with self.incidents.state.engine.connect() as conn:
-                published = dict((await conn.execute(heads)).all())
-            async with self.sla.state.engine.connect() as conn:
-                seen = dict((await conn.execute(applied, {"c": self.group})).all())
-            return {s: v for s, v in published.items() if seen.get(s, 0) < v}
-
-        await eventually(behind, lambda lag: not lag, timeout=30, what="the SLA monitor to catch up")
-
-    async def sla_view(self, incident_id: str, party: str = "northwind", contracts: int = 1) -> dict[str, Any]:
-        async with self.sla_as(party) as client:
-            async def probe() -> dict[str, Any] | None:
-                r = await client.get(f"/incidents/{incident_id}/sla")
-                return r.json() if r.status_code == 200 and len(r.json()["contracts"]) >= contracts else None
-
-            return await eventually(probe, timeout=30, what=f"the SLA view of {incident_id}")
-
-    async def open(self, party: str = "northwind", **body: Any) -> str:
-        async with self.incidents_as(party) as client:
-            r = await client.post("/incidents", json=incident_body(**body))
-            assert r.status_code == 201, r.text
-            return r.json()["id"]
-
-    async def command(self, party: str, incident_id: str, path: str, body: dict[str, Any]) -> None:
-        async with self.incidents_as(party) as client:
-            r = await client.post(f"/incidents/{incident_id}/{path}", json=body)
-            assert r.status_code == 200, r.text
 
 
 @pytest.fixture

@@ -245,3 +245,14 @@ def test_a_manual_request_from_a_tier_off_the_ladder() -> None:
     manual = esc.request(state, "stuck", "northwind", "nina", "r", minutes(7))
     assert (manual.from_tier, manual.to_tier) == (TierRef("northwind", ""), TierRef("acme", "TAC L1"))
     assert manual.to_event_data()["from"] == {"party": "northwind", "tier": ""}
+
+
+def test_a_manual_request_before_the_route_is_seen_to_land_goes_above_the_route() -> None:
+    """The service may hear of a request before the incident event that shows its route applied:
+    the request starts from where the incident is about to be, not from nowhere."""
+    state, decisions = open_incident(severity="S3", product="routers")  # route to northwind L1, pending
+    manual = esc.request(state, "customer is furious", "northwind", "nina", "req-1", T0 + timedelta(seconds=5))
+    assert (manual.from_tier, manual.to_tier) == (TierRef("northwind", "L1"), TierRef("northwind", "L2"))
+    land(state, decisions[0], T0 + timedelta(seconds=6))  # the route lands, then the request
+    land(state, manual, T0 + timedelta(seconds=7))
+    assert state.current == TierRef("northwind", "L2") and state.pending is None

@@ -31,7 +31,9 @@ from village_platform.telemetry import context_from_traceparent
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")
 OUTCOME_NAMESPACE = uuid.UUID("2c4e6b1a-8d3f-4a57-b0e9-5e5ca1a7e001")
-ESCALATION_STREAM = "escalation:{}"
+# An incident's decisions are one stream named by the incident id: the relay keys records by
+# stream, so they share the incident's partition order on the topic, as SLA events do.
+ESCALATION_STREAM = "{}"
 RETRYABLE = frozenset({408, 425, 429})
 
 

@@ -229,13 +229,17 @@ def request(state: IncidentEscalation, reason: str, party: str, user: str, reque
         raise forbidden(f"only {state.partner} or {state.provider} escalate this incident")
     if state.done or state.status in STOPPED:
         raise conflict(f"cannot escalate an incident that is {state.status}")
-    target = state.ladder.next_manual(state.current)
+    # From where the incident is, or is about to be: a request may come in before the
+    # service has seen its pending decision land.
+    origin = state.pending_to or state.current
+    target = state.ladder.next_manual(origin)
     if target is None:
-        where = f"at {state.current}" if state.current else "unrouted"
+        where = f"at {origin}" if origin else "unrouted"
         raise conflict(f"the incident is {where}: there is no higher tier")
     did = k.decision_id(k.manual_key(state.incident_id, request_id))
     basis = {"type": "manual", "requested_by": party, "user": user}
-    return _escalate(state, did, "manual", target, basis, f"requested by {user} of {party}: {reason}", at)
+    return _escalate(state, did, "manual", target, basis, f"requested by {user} of {party}: {reason}", at,
+                     origin=origin)
 
 
 def drop_pending(state: IncidentEscalation, decision_id: str) -> None:
@@ -249,8 +253,9 @@ def drop_pending(state: IncidentEscalation, decision_id: str) -> None:
 
 
 def _escalate(state: IncidentEscalation, did: str, trigger: k.Trigger, target: Rung, basis: dict[str, Any],
-              reason: str, at: datetime) -> Decision:
-    decision = Decision(did, state.incident_id, "escalate", trigger, state.current, target.ref, basis, reason, at)
+              reason: str, at: datetime, origin: TierRef | None = None) -> Decision:
+    decision = Decision(did, state.incident_id, "escalate", trigger, origin or state.current, target.ref, basis,
+                        reason, at)
     _pend(state, decision)
     return decision
 
