@@ -21,6 +21,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
+from village_platform.auth import mint_token
+from village_platform.settings import Settings
+
 MAX_EXAMPLES = 15
 
 
@@ -87,6 +90,17 @@ def test_no_request_makes_the_sla_monitor_fail(
     assert len(operations) >= 9, [f"{o.method} {o.path}" for o in operations]
     # An admin of the owing party, so contract writes reach the rules and not just a 403.
     fuzz_operations(operations, sla_service, {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}, mode, None)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, escalation_service: Any) -> None:
+    schema = schemathesis.openapi.from_url(f"{escalation_service.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 12, [f"{o.method} {o.path}" for o in operations]
+    # An admin of a party of its own: its writes reach the validation and the store without
+    # changing the demo set other tests of this session's service rely on.
+    token = mint_token(Settings(), "fuzzco", "partner", roles=["admin"])
+    fuzz_operations(operations, escalation_service, {"Authorization": f"Bearer {token}"}, mode, None)
 
 
 def fuzz_operations(

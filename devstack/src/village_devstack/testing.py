@@ -10,6 +10,8 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
   migrated, healthy, demo parties seeded. A `ServiceProcess`.
 - `sla_service` (session): the SLA monitor likewise, consuming `incidents_service`, demo
   contracts seeded.
+- `escalation_service` (session): the escalation service, consuming both, demo escalation
+  set seeded.
 - `tokens` (session): `tokens(party, role="agent") -> str`, a JWT for a demo party.
 """
 
@@ -20,10 +22,11 @@ from typing import Callable, Iterator
 import pytest
 
 from . import demo
-from .services import INCIDENTS, SLA_MONITOR, ServiceError, ServiceProcess, ServiceSpec
+from .services import ESCALATION, INCIDENTS, SLA_MONITOR, ServiceError, ServiceProcess, ServiceSpec
 from .stack import Stack, free_port, run_sql
 
 __all__ = [
+    "ESCALATION",
     "INCIDENTS",
     "SLA_MONITOR",
     "ServiceError",
@@ -63,6 +66,15 @@ def incidents_service(stack: Stack) -> Iterator[ServiceProcess]:
 def sla_service(stack: Stack, incidents_service: ServiceProcess) -> Iterator[ServiceProcess]:
     """The SLA monitor, consuming the incidents service above; demo contracts seeded."""
     service = stack.start_service(SLA_MONITOR, INCIDENTS_URL=incidents_service.url)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def escalation_service(stack: Stack, incidents_service: ServiceProcess,
+                       sla_service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """The escalation service, deciding on the incidents service's incidents; demo set seeded."""
+    service = stack.start_service(ESCALATION, INCIDENTS_URL=incidents_service.url, SLA_MONITOR_URL=sla_service.url)
     yield service
     service.close()
 
