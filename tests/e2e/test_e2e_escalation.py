@@ -159,6 +159,24 @@ async def test_contoso_cannot_read_northwinds_queues_rules_or_escalations(villag
         queue = (await northwind.get("/queues/northwind/L1")).json()
         assert [i["incident_id"] for i in queue["items"]] == [iid]
         assert queue["items"][0]["sla"]["clock"] == "respond"
+        # The OpenAPI examples show the shapes the service really answers with.
+        spec = (await northwind.get("/openapi.json")).json()
+
+        def example(path: str) -> Any:
+            return spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["example"]
+
+        shown = example("/queues/{party}/{tier}")
+        assert set(shown) == set(queue) and set(shown["items"][0]) == set(queue["items"][0])
+        assert set(shown["items"][0]["sla"]) == set(queue["items"][0]["sla"])
+        queues = (await northwind.get("/queues")).json()
+        assert queues["items"] == [{"party": "northwind", "tier": "L1", "incidents": 1,
+                                    "oldest_entered_at": queue["items"][0]["at_tier_since"]}]
+        assert set(example("/queues")["items"][0]) == set(queues["items"][0])
+        path = (await northwind.get(f"/incidents/{iid}/escalations")).json()
+        shown = example("/incidents/{incident_id}/escalations")
+        assert set(shown) == set(path)  # (FastAPI leaves nulls out of examples: each key shown is real)
+        assert set(shown["decisions"][0]) | {"from", "problem"} == set(path["decisions"][0])
+        assert set(shown["path"][0]) == set(path["path"][0]) and set(shown["current"]) == set(path["current"])
         assert (await acme.get("/parties/northwind/rules")).status_code == 200
         # Writing another party's rules, or rules without the admin role: refused, nothing stored.
         rules = (await northwind.get("/parties/northwind/rules")).json()

@@ -29,6 +29,34 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="the docume
 PartyId = Annotated[str, Path(min_length=1, max_length=50)]
 CONFIG_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
+_ID = "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90"
+_ROUTE = {
+    "decision_id": "75cd3eef-4f3e-5988-b143-d9e7fb34c460", "kind": "route", "trigger": "opened", "from": None,
+    "to": {"party": "acme", "tier": "TAC L2"},
+    "basis": {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1},
+    "reason": "S1 for firewalls: northwind is not certified for firewalls (rule s1-uncertified of acme, v1)",
+    "decided_at": "2026-11-23T09:14:02+00:00", "status": "applied", "outcome_at": "2026-11-23T09:14:02.120000+00:00",
+    "problem": None}
+PATH_EXAMPLE = {
+    "incident_id": _ID, "severity": "S1", "product": "firewalls", "status": "new",
+    "current": {"party": "acme", "tier": "TAC L2", "since": "2026-11-23T09:14:02.150000+00:00", "age_seconds": 312.5},
+    "pinned_versions": {"tiers/acme": 1, "rules/acme": 1, "tiers/northwind": 1, "rules/northwind": 1,
+                        "profile/northwind": 1},
+    "path": [{"party": "acme", "tier": "TAC L2", "at": "2026-11-23T09:14:02.150000Z",
+              "decision_id": "75cd3eef-4f3e-5988-b143-d9e7fb34c460"}],
+    "decisions": [_ROUTE]}
+QUEUE_EXAMPLE = {"party": "acme", "tier": "TAC L2", "items": [{
+    "incident_id": _ID, "title": "Perimeter firewall drops VPN traffic", "severity": "S1", "product": "firewalls",
+    "customer": "initech", "partner": "northwind", "status": "new", "opened_at": "2026-11-23T09:14:02+00:00",
+    "at_tier_since": "2026-11-23T09:14:02.150000+00:00", "age_seconds": 312.5,
+    "sla": {"contract_id": "northwind-acme", "clock": "respond", "due_at": "2026-11-23T09:44:02.150000+00:00",
+            "remaining_seconds": 1487.5}}]}
+QUEUES_EXAMPLE = {"items": [{"party": "acme", "tier": "TAC L2", "incidents": 3,
+                             "oldest_entered_at": "2026-11-23T09:14:02.150000+00:00"}]}
+
+
+def _example(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    return {status: {"content": {"application/json": {"example": example}}}}
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -139,14 +167,14 @@ assert set(KINDS) == {"tiers", "profile", "rules"}
 
 
 @router.get("/queues", summary="The queues you may see, with how many incidents each holds now",
-            tags=["queues"], responses=READ_ERRORS)
+            tags=["queues"], responses=READ_ERRORS | _example(QUEUES_EXAMPLE))
 async def list_queues(request: Request, caller: Caller) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
         return jsonable_encoder({"items": await views.queues(conn, _viewer(caller))})
 
 
 @router.get("/queues/{party}/{tier}", summary="The incidents at a tier now, with their age and SLA remaining",
-            tags=["queues"], responses=READ_ERRORS)
+            tags=["queues"], responses=READ_ERRORS | _example(QUEUE_EXAMPLE))
 async def read_queue(request: Request, party: PartyId, tier: Annotated[str, Path(min_length=1, max_length=50)],
                      caller: Caller) -> dict[str, Any]:
     # A provider may look into its partners' queues, seeing only its own incidents there.
@@ -158,7 +186,7 @@ async def read_queue(request: Request, party: PartyId, tier: Annotated[str, Path
 
 
 @router.get("/incidents/{incident_id}/escalations", summary="The path an incident took, with the reasons",
-            tags=["incidents"], responses=READ_ERRORS)
+            tags=["incidents"], responses=READ_ERRORS | _example(PATH_EXAMPLE))
 async def incident_escalations(request: Request, incident_id: Annotated[str, Path(max_length=100)],
                                caller: Caller) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
@@ -170,7 +198,12 @@ async def incident_escalations(request: Request, incident_id: Annotated[str, Pat
 
 @router.post("/incidents/{incident_id}/escalations", status_code=202, tags=["incidents"],
              summary="Ask for escalation to the next tier (the owning partner or the provider), with a reason",
-             responses=problem_responses(400, 401, 403, 404, 409, 422))
+             responses=problem_responses(400, 401, 403, 404, 409, 422) | _example({
+                 **{k: v for k, v in _ROUTE.items() if k in ("decision_id", "reason")}, "incident_id": _ID,
+                 "kind": "escalate", "trigger": "manual", "from": {"party": "acme", "tier": "TAC L2"},
+                 "to": {"party": "acme", "tier": "Engineering L3"},
+                 "basis": {"type": "manual", "requested_by": "northwind", "user": "nina"},
+                 "at": "2026-11-23T09:20:00+00:00"}, 202))
 async def request_escalation(request: Request, incident_id: Annotated[str, Path(max_length=100)],
                              body: EscalationRequestIn, caller: Caller, key: IdempotencyKey = None) -> JSONResponse:
     if caller.kind not in ("partner", "provider"):
