@@ -201,6 +201,17 @@ async def test_a_rule_edit_applies_to_new_incidents_only(village: Village) -> No
         assert stale.status_code == 412
         r = await admin.put("/parties/northwind/rules", json={"rules": rules}, headers={"If-Match": current.headers["ETag"]})
         assert r.status_code == 200 and r.json()["version"] == 2
+        # Bad documents: a problem response, and nothing stored.
+        competitor = [{**rules[-1], "id": "to-contoso", "route_to": {"party": "contoso", "tier": "L1"}}]
+        for bad_path, bad_body in (("/parties/northwind/rules", {"rules": competitor}),
+                                   ("/parties/northwind/tiers", {"tiers": [{"name": "L1"}, {"name": "L1"}]}),
+                                   ("/parties/northwind/tiers", {"tiers": [{"name": "L1"}], "ceiling": "L9"}),
+                                   ("/parties/northwind/tiers", {"tiers": [{"name": "L1", "policy": {"ack_minutes": 0}}]})):
+            refused = await admin.put(bad_path, json=bad_body)
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (await admin.get("/parties/northwind/rules")).json()["version"] == 2
+        assert (await admin.get("/parties/northwind/tiers")).json()["version"] == 1
     second = await village.open(severity="S2", product="routers")
     path = await village.at_tier(second, "northwind", "L2")
     assert path["decisions"][0]["basis"] == {"type": "rule", "party": "northwind", "id": "s2-routers", "version": 2}
