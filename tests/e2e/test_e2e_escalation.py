@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from opentelemetry import trace
 from e2e_support import IncidentTopicReader
 from schema_check import assert_valid_cloudevent
 from simulated import Village
@@ -45,6 +46,13 @@ async def _topic(village: Village, topic: str, incident_id: str, at_least: int) 
     return found
 
 
+async def _traces(village: Village, topic: str, incident_id: str, at_least: int) -> list[str]:
+    """The trace id of each of the incident's records on a topic."""
+    async with IncidentTopicReader(village.stack.kafka_bootstrap, village.escalation_settings.topic(topic)) as reader:
+        records = (await reader.collect({incident_id: at_least}))[incident_id]
+    return [dict(r.headers)["traceparent"].decode().split("-")[1] for r in records]
+
+
 def _moves(path: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"]) for d in path["decisions"]]
 
@@ -54,7 +62,11 @@ async def test_s1_for_an_uncertified_product_goes_to_tac_l2_then_engineering_bre
 ) -> None:
     """The brief's scenario across services: a partner's S1 routed to the provider, escalated for
     want of an acknowledgement, an SLA warning and breach, resolution and hand-back."""
-    iid = await village.open(severity="S1", product="firewalls")  # northwind is certified for routers only
+    # northwind's ticketing system opens it inside its own trace (northwind is certified for
+    # routers only).
+    with trace.get_tracer("northwind-ticketing").start_as_current_span("open ticket") as span:
+        iid = await village.open(severity="S1", product="firewalls")
+    trace_id = format(span.get_span_context().trace_id, "032x")
     path = await village.at_tier(iid, "acme", "TAC L2")
     route = path["decisions"][0]
     assert (route["kind"], route["basis"]["type"], route["basis"]["id"]) == ("route", "rule", "s1-uncertified")
@@ -91,6 +103,12 @@ async def test_s1_for_an_uncertified_product_goes_to_tac_l2_then_engineering_bre
     events = await _topic(village, "village.escalations.v1", iid, 6)
     assert [(name, d["decision_id"]) for name, d in events] == [
         (name, d["decision_id"]) for d in path["decisions"] for name in ("decided", "applied")]
+    # One trace from northwind's ticket through every decision, the timer's included, and the
+    # incidents service's escalations that applied them: an SRE follows it end to end.
+    traced = await _traces(village, "village.escalations.v1", iid, 6)
+    assert traced[:4] == [trace_id] * 4
+    incident_traces = await _traces(village, "village.incidents.v1", iid, 1)
+    assert incident_traces[0] == trace_id and incident_traces.count(trace_id) >= 3
     incident_events = await _topic(village, "village.incidents.v1", iid, 1)
     moved = [(n, d.get("to_tier") or d.get("tier")) for n, d in incident_events if n in ("escalated", "assigned")]
     assert moved == [("escalated", "TAC L2"), ("escalated", "Engineering L3"), ("assigned", "L1")]

@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import trace
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +23,7 @@ from village_platform import timers
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
 from village_platform.eventstore import EventStore, NewEvent
-from village_platform.telemetry import current_traceparent
+from village_platform.telemetry import context_from_traceparent, current_traceparent
 
 from .applying import ESCALATION_STREAM, DecisionApplier
 from .configbook import ConfigBook
@@ -31,14 +32,15 @@ from .domain.config import ConfigSnapshot
 from .domain.escalation import Decision, IncidentEscalation
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("village.escalation")
 STATE = TypeAdapter(IncidentEscalation)
 APPLY, POLICY = "apply|", "policy|"
 
 _UPSERT_STATE = text(
     "INSERT INTO incident_escalation (incident_id, customer, partner, provider, severity, product, title, status,"
-    " opened_at, tier_party, tier, entered_at, state)"
+    " opened_at, tier_party, tier, entered_at, traceparent, state)"
     " VALUES (:incident_id, :customer, :partner, :provider, :severity, :product, :title, :status, :opened_at,"
-    " :tier_party, :tier, :entered_at, CAST(:state AS jsonb))"
+    " :tier_party, :tier, :entered_at, :traceparent, CAST(:state AS jsonb))"
     " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity, status = excluded.status,"
     " tier_party = excluded.tier_party, tier = excluded.tier, entered_at = excluded.entered_at,"
     " state = excluded.state"
@@ -78,7 +80,8 @@ class EscalationProcess:
                 return
             snapshot = await self.snapshot(conn, event.data["partner"], event.data["provider"])
             state, decisions = domain.open(event.data, event.time, snapshot)
-            await self._save(conn, state, decisions, title=event.data.get("title", ""))
+            await self._save(conn, state, decisions, title=event.data.get("title", ""),
+                             traceparent=event.traceparent)
             return
         state = await self.load(conn, event.stream_id)
         if state is None:  # opened before this service existed: nothing to decide for it
@@ -110,6 +113,14 @@ class EscalationProcess:
                         domain.drop_pending(state, decision_id)
                     await self._save(conn, state, [])
             return
+        traceparent = await conn.scalar(text("SELECT traceparent FROM incident_escalation WHERE incident_id = :i"),
+                                        {"i": incident_id})
+        # A policy firing continues the incident's trace: one escalation is one trace.
+        with tracer.start_as_current_span("escalation.policy", context=context_from_traceparent(traceparent),
+                                          attributes={"village.incident_id": incident_id}):
+            await self._advance(conn, timer, incident_id, now)
+
+    async def _advance(self, conn: AsyncConnection, timer: timers.Timer, incident_id: str, now: datetime) -> None:
         state = await self.load(conn, incident_id, skip_locked=True)
         if state is None:
             # Busy: the consumer is deciding on this incident now and writes fresh timers when
@@ -149,15 +160,15 @@ class EscalationProcess:
         return None if raw is None else STATE.validate_json(raw)
 
     async def _save(self, conn: AsyncConnection, state: IncidentEscalation, decisions: list[Decision],
-                    title: str = "") -> None:
-        """`title`: only when the incident is first saved (queues show it)."""
+                    title: str = "", traceparent: str | None = None) -> None:
+        """`title` and `traceparent`: only when the incident is first saved."""
         now = self.clock.now()
         current = state.current
         await conn.execute(_UPSERT_STATE, {
             "incident_id": state.incident_id, "customer": state.customer, "partner": state.partner,
             "provider": state.provider, "severity": state.severity, "product": state.product, "title": title,
             "status": state.status, "opened_at": state.opened_at, "tier_party": current.party if current else None,
-            "tier": current.tier if current else None, "entered_at": state.entered_at,
+            "tier": current.tier if current else None, "entered_at": state.entered_at, "traceparent": traceparent,
             "state": STATE.dump_json(state).decode()})
         fresh = [d for d in decisions if await conn.scalar(_INSERT_DECISION, _decision_row(d))]
         if fresh:

@@ -42,6 +42,7 @@ TABLES = [
         tier_party   text,
         tier         text,
         entered_at   timestamptz,
+        traceparent  text,  -- the opening's trace: decisions a timer makes later join it
         state        jsonb NOT NULL
     )
     """,
