@@ -3,9 +3,9 @@
 Self-contained on purpose: the e2e tests load this file by path (no package, no sys.path), so
 it imports nothing from the test tree and finds schemas/ relative to itself.
 
-- `assert_valid_cloudevent(headers, key, value)`: one Kafka record of `village.incidents.v1`
-  is a binary-mode CloudEvent whose attributes match schemas/envelope.json and whose value
-  matches schemas/events/<ce_type>.json, keyed by the incident id.
+- `assert_valid_cloudevent(headers, key, value)`: one Kafka record of a Village topic is a
+  binary-mode CloudEvent whose attributes match schemas/envelope.json and whose value matches
+  schemas/events/<ce_type>.json, keyed by its stream id (the incident id, mostly).
 - `validate_event_data(type_, data)`: one event's `data` against its schema (any topic's).
 - `event_schemas(topic)`: the data schemas of the event types one topic carries (`TOPICS`).
 - `asyncapi_registry()`: the schemas plus asyncapi.yaml, to validate through the document's
@@ -39,6 +39,7 @@ ASYNCAPI_URI = BASE_URI + "asyncapi.yaml"
 TOPICS = {
     "village.incidents.v1": "village.incident.",
     "village.sla.v1": "village.sla.",
+    "village.escalations.v1": "village.escalation.",
 }
 
 FORMATS = FormatChecker()

@@ -1,9 +1,11 @@
-"""The README's curl walk-through runs, so it never rots."""
+"""The README's curl walk-throughs run (incidents, SLA monitor, escalation), so they never rot."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -67,3 +69,69 @@ def _token(party: str) -> str:
     from village_devstack import demo
 
     return demo.token(party)
+
+
+def _json_documents(text: str) -> list:
+    """The JSON bodies curl printed one after another (no separator between them)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(text):
+        if text[at].isspace():
+            at += 1
+            continue
+        value, at = decoder.raw_decode(text, at)
+        found.append(value)
+    return found
+
+
+def escalation_walkthrough() -> str:
+    section = README.read_text().split("## Escalation: who works an incident", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_escalation_walkthrough_runs(incidents_service, escalation_service, tokens):
+    script = escalation_walkthrough()
+    assert "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001" in script
+    script = script.replace("E=http://127.0.0.1:8002 V=http://127.0.0.1:8001",
+                            f"E={escalation_service.url} V={incidents_service.url}")
+    prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
+    # The 404 probe is the one call that must fail: run it without --fail.
+    script = script.replace("curl -s -o /dev/null", "command curl -s -o /dev/null")
+    result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
+                            cwd=README.parent)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.stdout.rstrip().endswith("404"), result.stdout[-500:]
+    # What the calls printed, less the 404s the retried escalation path answered before it existed.
+    documents = [d for d in _json_documents(result.stdout.rstrip()[:-3])
+                 if not str(d.get("type", "")).startswith("/problems/")]
+    tiers, path, queues, queue, requested, profile = documents
+    assert [t["name"] for t in tiers["tiers"]] == ["TAC L1", "TAC L2", "Engineering L3"]  # read by northwind
+    route = path["decisions"][0]
+    assert route["basis"] == {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1}
+    assert "not certified for firewalls" in route["reason"]
+    assert isinstance(queues["items"], list) and (queue["party"], queue["tier"]) == ("acme", "TAC L2")
+    assert (requested["kind"], requested["trigger"], requested["to"]) == (
+        "escalate", "manual", {"party": "acme", "tier": "Engineering L3"})
+    assert (profile["version"], profile["level"]) == (2, "platinum")
+    incident_id = path["incident_id"]
+
+    # The route and the manual request both land on the incident, in that order.
+    headers = {"Authorization": f"Bearer {tokens('northwind')}"}
+    deadline, path = time.monotonic() + 30, {}
+    while time.monotonic() < deadline:
+        path = httpx.get(f"{escalation_service.url}/incidents/{incident_id}/escalations", headers=headers).json()
+        if len(path["decisions"]) == 2 and all(d["status"] == "applied" for d in path["decisions"]):
+            break
+        time.sleep(0.2)
+    moves = [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"], d["status"]) for d in path["decisions"]]
+    assert moves == [("route", "opened", "acme", "TAC L2", "applied"),
+                     ("escalate", "manual", "acme", "Engineering L3", "applied")], path
+    incident = httpx.get(f"{incidents_service.url}/incidents/{incident_id}", headers=headers).json()
+    assert (incident["assignment"]["party"], incident["assignment"]["tier"]) == ("acme", "Engineering L3")
+    acme = {"Authorization": f"Bearer {tokens('acme')}"}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the escalation service sees the incident land there
+        queue = httpx.get(f"{escalation_service.url}/queues/acme/Engineering L3", headers=acme).json()
+        if incident_id in [i["incident_id"] for i in queue["items"]]:
+            break
+        time.sleep(0.2)
+    assert incident_id in [i["incident_id"] for i in queue["items"]], queue

@@ -41,7 +41,7 @@ from village_platform.eventstore import StoredEvent
 SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-TYPE_PATTERN = re.compile(r"^village\.(incident|sla)\.[a-z_]+\.v[0-9]+$")
+TYPE_PATTERN = re.compile(r"^village\.(incident|sla|escalation)\.[a-z_]+\.v[0-9]+$")
 
 # Keywords that mean the same in JSON Schema draft-07 (AsyncAPI 3.0's Schema Object) and 2020-12,
 # plus our `x-village-visibility` annotation. Event schemas use nothing else, so AsyncAPI tools
@@ -386,6 +386,8 @@ def test_asyncapi_document_structure() -> None:
         "village.incidents.v1.dlq",
         "village.sla.v1",
         "village.sla.v1.dlq",
+        "village.escalations.v1",
+        "village.escalations.v1.dlq",
     }
     for channel in channels.values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
@@ -405,12 +407,14 @@ def test_asyncapi_document_structure() -> None:
             )
     assert doc["operations"]["receiveIncidentEvents"]["action"] == "receive"
     assert doc["operations"]["receiveSlaEvents"]["action"] == "receive"
+    assert doc["operations"]["receiveEscalationEvents"]["action"] == "receive"
 
 
 # channel key in asyncapi.yaml -> (topic, its send and receive operations)
 EVENT_CHANNELS = {
     "incidents": ("village.incidents.v1", "sendIncidentEvents", "receiveIncidentEvents"),
     "sla": ("village.sla.v1", "sendSlaEvents", "receiveSlaEvents"),
+    "escalations": ("village.escalations.v1", "sendEscalationEvents", "receiveEscalationEvents"),
 }
 
 
