@@ -59,7 +59,7 @@ class IncidentsApi:
     async def send(self, decision: Any, partner: str) -> httpx.Response:
         """Moves within the owning partner are assignments; anything to the provider, and every
         escalation, goes through escalate (so the incident's timeline says why)."""
-        target = {"party": decision.to_party, "tier": decision.to_tier}
+        target = {"party": decision.to_party, "tier": decision.to_tier or None}  # "": a party without tiers
         if decision.kind in ("route", "hand_back") and decision.to_party == partner:
             path, body = "assign", target
         else:
