@@ -76,7 +76,8 @@ def _ms(x: float) -> str:
     return "n/a" if math.isnan(x) else f"{x:.1f} ms"
 
 
-def rows(a: Any, b: Any, c: Any, b_low: Any = None, *, d: Any = None, e: Any = None) -> list[Row]:
+def rows(a: Any, b: Any, c: Any, b_low: Any = None, *, d: Any = None, e: Any = None,
+         f: Any = None) -> list[Row]:
     out: list[Row] = []
     if a is not None:
         total = a.latency()
@@ -141,6 +142,8 @@ def rows(a: Any, b: Any, c: Any, b_low: Any = None, *, d: Any = None, e: Any = N
         out += _projection_rows(d)
     if e is not None:
         out += _timer_rows(e)
+    if f is not None:
+        out += _escalation_rows(f)
     return out
 
 
@@ -214,6 +217,40 @@ def _timer_rows(e: Any) -> list[Row]:
     out.append(Row("(e)   open timers when the first fell due; setup ready before it; missing; duplicates",
                    f"{e.clocks:,} ({e.incidents:,} incidents × respond and resolve); {e.ready_margin:.1f} s; "
                    f"{e.missing:,}; {e.duplicates:,}"))
+    return out
+
+
+def _escalation_rows(f: Any) -> list[Row]:
+    """No numeric target in the issue: decisions/s and decided→applied p99 are reported only."""
+    from .stats import Latency
+
+    first, last_decided, last_applied = f.window
+    applied = Latency.of(f.gaps("decided", "applied"))
+    routes = f.routes()
+    ok = f.missing == 0 and f.wrong_route == 0 and f.extra_decisions == 0 and f.duplicates == 0 and not f.errors
+    out = [Row(f"(f) escalation decisions/s, burst of {f.incidents:,} incidents opened by {f.concurrency} clients "
+               f"(one route decision each: {routes.get('assign', 0):,} assign, {routes.get('escalate', 0):,} "
+               f"escalate), first opened event → last decided event received",
+               f"{f.decisions_per_second:,.0f} /s ({f.decided:,} in {last_decided - first:.1f} s); applied "
+               f"{f.applied_per_second:,.0f} /s ({f.applied:,} in {last_applied - first:.1f} s)", "(report)"),
+           Row("(f) decided → applied p50 / p99, both events' receipt by the benchmark's consumer",
+               f"{_ms(applied.p50_ms)} / {_ms(applied.p99_ms)} (max {_ms(applied.max_ms)})", "(report)")]
+    for label, start, end in (
+            ("POST /incidents answered → opened event received (the incidents relay)", "posted", "opened"),
+            ("opened → decided, receipt of both (does the service keep up with the burst?)", "opened", "decided"),
+            ("opened → applied, receipt of both", "opened", "applied"),
+            ("service clocks: decided event's time → applied `at` (the timer batch's start)",
+             "decided_time", "applied_at"),
+            ("service clocks: opened (decision `at`) → applied `at`", "opened_time", "applied_at")):
+        lat = Latency.of(f.gaps(start, end))
+        out.append(Row(f"(f)   {label} p50 / p99", f"{_ms(lat.p50_ms)} / {_ms(lat.p99_ms)} (max {_ms(lat.max_ms)})"))
+    out.append(Row("(f)   opens/s achieved (POST window); failed POSTs; not applied; refused; wrong route; "
+                   "decided twice; duplicate records",
+                   f"{f.opened_per_second:,.0f} /s ({f.post_seconds:.1f} s); {f.incidents - f.opened:,}; "
+                   f"{f.missing:,}; {f.failed:,}; {f.wrong_route:,}; {f.extra_decisions:,}; {f.duplicates:,}",
+                   "all 0", "pass" if ok else "FAIL"))
+    if f.cpu is not None and f.decided:
+        out.append(Row("(f)   " + _cpu_per(f.cpu, f.decided, "incident (open, decide, apply)"), ""))
     return out
 
 

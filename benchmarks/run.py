@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import report, sla, sla_timers, workloads
+from . import escalation, report, sla, sla_timers, workloads
 from .cpu import CpuMeter, postmaster_pid
 from .stack import BenchStack
 
@@ -53,7 +53,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="(e) burst: thresholds falling due at the same instant (four times, as the clocks run on)")
     p.add_argument("--timer-lead", type=float, default=25.0,
                    help="(e) seconds from opening the incidents to the first due time (the setup runs meanwhile)")
-    p.add_argument("--only", choices=["a", "b", "c", "d", "e"], action="append",
+    p.add_argument("--escalation-incidents", type=int, default=10_000,
+                   help="(f) incidents opened in the burst (one route decision each)")
+    p.add_argument("--escalation-concurrency", type=int, default=32, help="(f) concurrent clients opening them")
+    p.add_argument("--escalation-warmup", type=int, default=20,
+                   help="(f) incidents opened and applied before the burst (not measured)")
+    p.add_argument("--only", choices=["a", "b", "c", "d", "e", "f"], action="append",
                    help="run only these measurements (repeatable)")
     p.add_argument("--fsync-off", action="store_true",
                    help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
@@ -63,7 +68,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="results file to update (its results block only)")
     p.add_argument("--no-docs", action="store_true", help="print only, do not touch the docs")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    p.add_argument("--time-limit", type=float, default=900, help="abort (and clean up) after this")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="abort (and clean up) after this many seconds (default 900, plus (f)'s allowance)")
     return p.parse_args(argv)
 
 
@@ -77,16 +83,18 @@ def _abort(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    only = set(args.only or ["a", "b", "c", "d", "e"])
+    only = set(args.only or ["a", "b", "c", "d", "e", "f"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
         signal.signal(sig, _abort)
+    if args.time_limit is None:
+        args.time_limit = 900 + (escalation.allowance(args.escalation_incidents) if "f" in only else 0)
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
-    a = b = b_low = c = d = e = None
+    a = b = b_low = c = d = e = f = None
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -111,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c, d, e
+            nonlocal a, b, b_low, c, d, e, f
             if "a" in only:
                 print(f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...", flush=True)
                 a = await asyncio.wait_for(workloads.command_sequences(
@@ -152,6 +160,13 @@ def main(argv: list[str] | None = None) -> int:
                     burst=args.timer_burst, lead=args.timer_lead, run=run,
                     fetch_max_wait_ms=args.fetch_max_wait_ms),
                     timeout=args.timer_lead + args.timer_spread + 3 * sla_timers.RESPOND_SECONDS + 200)
+            if "f" in only:
+                print(f"bench: (f) escalation: burst of {args.escalation_incidents:,} incidents opened, "
+                      f"decided and applied ...", flush=True)
+                f = await asyncio.wait_for(escalation.burst(
+                    stack, incidents=args.escalation_incidents, concurrency=args.escalation_concurrency,
+                    warmup=args.escalation_warmup, run=run, fetch_max_wait_ms=args.fetch_max_wait_ms),
+                    timeout=escalation.allowance(args.escalation_incidents))
 
         if args.no_uvloop:
             asyncio.run(measure())
@@ -167,12 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         stack.close()
     elapsed = time.perf_counter() - began
 
-    table = report.rows(a, b, c, b_low, d=d, e=e)
+    table = report.rows(a, b, c, b_low, d=d, e=e, f=f)
     print()
     print(report.console_table(table))
     print(f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
-    failures = [x for r in (a, b, e) if r is not None for x in r.errors[:3]]
+    failures = [x for r in (a, b, e, f) if r is not None for x in r.errors[:3]]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
@@ -189,14 +204,17 @@ def main(argv: list[str] | None = None) -> int:
                       "in the benchmark process")
         if "e" in only:
             where += "; (e) SLA monitor as a subprocess (uvicorn, timer poll 1 s)"
+        if "f" in only:
+            where += "; (f) incidents and escalation services as subprocesses (uvicorn) on databases of their own"
         command = "make bench" if argv is None and sys.argv[1:] == [] else \
             "uv run python -m benchmarks " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
         names = {"a": ("sequences", "concurrency", "warmup"),
                  "b": ("rate", "duration", "low_rate", "fetch_max_wait_ms"),
                  "c": ("appends", "writers", "rounds"),
                  "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events"),
-                 "e": ("clocks", "timer_rate", "timer_spread", "timer_burst", "timer_lead", "fetch_max_wait_ms")}
-        keys = dict.fromkeys(k for m in "abcde" if m in only for k in names[m])  # ordered, once each
+                 "e": ("clocks", "timer_rate", "timer_spread", "timer_burst", "timer_lead", "fetch_max_wait_ms"),
+                 "f": ("escalation_incidents", "escalation_concurrency", "escalation_warmup", "fetch_max_wait_ms")}
+        keys = dict.fromkeys(k for m in "abcdef" if m in only for k in names[m])  # ordered, once each
         settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(
             table=table, facts=report.machine(), server=server, command=command,
