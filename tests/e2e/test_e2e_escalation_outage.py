@@ -94,14 +94,12 @@ async def test_a_decision_made_while_incidents_is_down_is_applied_once_when_it_r
         r = await client.post(f"/incidents/{iid}/escalations", json={"reason": "customer's plant is down"})
         assert r.status_code == 202, r.text
         decision_id = r.json()["decision_id"]
-    # Tried and kept: the apply timer has failed at least twice and is still there.
+    # Tried and kept: sending has failed at least twice, and the decision is still pending.
     async with outage.app.state.engine.connect() as conn:
-        attempts = text("SELECT attempts, last_error FROM timers WHERE key = :k")
-        timer = await eventually(lambda: _row(conn, attempts, {"k": f"apply|{iid}"}),
-                                 lambda t: t is not None and t.attempts >= 2, what="failed attempts to apply")
-        assert "unreachable" in timer.last_error
-        assert await conn.scalar(text("SELECT status FROM decisions WHERE decision_id = :d"),
-                                 {"d": decision_id}) == "pending"
+        attempts = text("SELECT status, attempts, last_error FROM decisions WHERE decision_id = :d")
+        kept = await eventually(lambda: _row(conn, attempts, {"d": decision_id}),
+                                lambda d: d is not None and d.attempts >= 2, what="failed attempts to apply")
+        assert kept.status == "pending" and "unreachable" in kept.last_error
 
     outage.incidents.start()
     path = await eventually(lambda: outage.path(iid),

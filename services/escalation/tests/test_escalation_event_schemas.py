@@ -4,7 +4,7 @@ schemas/compat/v1/, and schemas/asyncapi.yaml describes them all.
 
 Fast and pure: decisions come from the domain (`open`, `apply`, `advance`, `on_sla_warning`,
 `request`) for every kind and trigger and every shape of basis; outcomes from the service's own
-`DecisionApplier._record` and `_problem` (with real httpx responses); configuration events from
+`OutcomeLog.record` and `_problem` (with real httpx responses); configuration events from
 `ConfigBook.record` with each document kind's examples (its `json_schema_extra`). Both take a
 stand-in connection and event store that keep what they are given, and the events they append
 also go through `cloudevent.to_kafka` as Kafka records: envelope, key, data and visibility
@@ -31,7 +31,7 @@ import yaml
 from escalation_demo import T0, open_incident, routed, snapshot, warning
 
 from village_escalation import applying, configbook
-from village_escalation.applying import ESCALATION_STREAM, DecisionApplier
+from village_escalation.applying import ESCALATION_STREAM, OutcomeLog
 from village_escalation.configbook import CONFIG_STREAM, KINDS, ConfigBook
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ProfileDoc, RulesDoc, TiersDoc
@@ -62,7 +62,7 @@ def only(decisions: list[Decision]) -> Decision:
 
 def test_one_schema_per_event_type_the_service_publishes() -> None:
     """The event types named in the service's code (`village.escalation.<name>.v1`; the outcome
-    of `DecisionApplier._record` is `applied` or `failed`) are exactly the schemas of the topic."""
+    of `OutcomeLog.record` is `applied` or `failed`) are exactly the schemas of the topic."""
     named = set()
     for path in sorted(SOURCE_DIR.rglob("*.py")):
         named |= set(re.findall(r"village\.escalation\.([a-z_{}]+)\.v1", path.read_text(encoding="utf-8")))
@@ -289,15 +289,15 @@ def problem_responses() -> list[httpx.Response]:
 
 async def test_applied_and_failed_outcomes_match_their_schemas() -> None:
     recorder = Recorder()
-    applier = DecisionApplier(recorder, api=None)  # type: ignore[arg-type]  # _record calls no API
+    applier = OutcomeLog(recorder)
     decisions = all_decisions()
     now = datetime(2026, 11, 23, 9, 20, 0, 318000, tzinfo=UTC)
     for decision in decisions:
         decided_record(recorder, decision)
-        assert await applier._record(recorder, row_of(decision), "applied", now, None) == "applied"
+        assert await applier.record(recorder, row_of(decision), "applied", now, None) == "applied"
     for decision, response in zip(decisions, problem_responses(), strict=False):
         problem = applying._problem(response)
-        assert await applier._record(recorder, row_of(decision), "failed", now, problem) == "failed"
+        assert await applier.record(recorder, row_of(decision), "failed", now, problem) == "failed"
     kinds = {r.type for r in recorder.records}
     assert kinds == {DECIDED, "village.escalation.applied.v1", "village.escalation.failed.v1"}
     for record in recorder.records:

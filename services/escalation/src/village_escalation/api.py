@@ -99,7 +99,7 @@ async def _may_write(request: Request, caller: Principal, party: str, kind: str)
 
 async def _directory(request: Request) -> dict[str, dict[str, Any]]:
     try:
-        return await request.app.state.process.applier.api.directory()
+        return await request.app.state.incidents.directory()
     except IncidentsUnavailable as exc:
         raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
                       headers={"Retry-After": "5"}) from None
@@ -224,7 +224,7 @@ async def request_escalation(request: Request, incident_id: Annotated[str, Path(
     idem = idempotency.make_key(caller.party, key, request.method, request.url.path, body.model_dump(mode="json"))
     response, replayed = await idempotency.run_once(app.engine, idem, app.clock.now, app.idempotency_ttl, work)
     app.relay_doorbell.ring()
-    app.scheduler.wake()
+    app.sender.wake()
     headers = dict(response.headers) | ({"Idempotent-Replayed": "true"} if replayed else {})
     return _json(response.status_code, response.body, headers)
 

@@ -28,7 +28,7 @@ from village_platform.timers import TimerScheduler
 
 from . import consumer
 from .api import router
-from .applying import DecisionApplier, IncidentsApi
+from .applying import DecisionSender, IncidentsApi
 from .configbook import ConfigBook
 from .handlers import EscalationProcess
 
@@ -76,16 +76,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         doorbell = Doorbell(plain_dsn(settings.service_database_url))
         book = ConfigBook(store)
         incidents = IncidentsApi(settings, transport=incidents_transport)
-        process = EscalationProcess(store, book, DecisionApplier(store, incidents), clock)
+        process = EscalationProcess(store, book, clock)
+        sender = DecisionSender(engine, store, incidents, clock, on_refused=process.refused,
+                                poll_seconds=timer_poll_seconds, max_backoff_seconds=max_retry_seconds,
+                                on_recorded=doorbell.ring)
         relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
                       poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         scheduler = TimerScheduler(engine, clock, process.on_timer, poll_seconds=timer_poll_seconds,
-                                   max_backoff_seconds=max_retry_seconds, on_fired=doorbell.ring,
-                                   name="escalation-timers")
+                                   on_fired=lambda: (doorbell.ring(), sender.wake()), name="escalation-timers")
 
         def after_commit() -> None:
             doorbell.ring()
-            scheduler.wake()  # a decision to apply now, or a policy due sooner
+            sender.wake()  # a decision to send now
+            scheduler.wake()  # a policy due sooner
 
         incidents_feed, sla_feed = feeds or (consumer.incidents_feed(settings, consumer_names[0]),
                                              consumer.sla_feed(settings, consumer_names[1]))
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         app.state.engine, app.state.store, app.state.book, app.state.process = engine, store, book, process
         app.state.producer = producer  # /readyz asks it about the broker
         app.state.relay, app.state.scheduler, app.state.runners = relay, scheduler, runners
+        app.state.sender, app.state.incidents = sender, incidents
         app.state.relay_doorbell = doorbell
         app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
         stop = asyncio.Event()
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
                 asyncio.create_task(relay.serve(settings, stop), name="relay"),
                 *(asyncio.create_task(r.serve(stop), name=f"consumer-{r.name}") for r in runners),
                 asyncio.create_task(scheduler.run(stop), name="timers"),
+                asyncio.create_task(sender.run(stop), name="sender"),
                 asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
             ]
         try:

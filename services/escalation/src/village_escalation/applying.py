@@ -2,28 +2,29 @@
 the incidents API, with the decision id as `Idempotency-Key`.
 
 Decisions wait in `decisions` (status `pending`), written in the same transaction that decided
-them; the `apply|<incident>` timer sends them, oldest first. An unreachable or failing incidents
-service (connection error, timeout, 408, 429, 5xx) raises, so the timer is retried with backoff
-and the decision is kept: it is applied when the service is back, once, because a retried key
-replays the stored response. Any other refusal (the incident moved on, is closed, ...) is final:
-the decision is `failed`, with the problem the incidents service returned.
+them; the `DecisionSender` sends them (see there). Any refusal other than the incidents service
+being unavailable (the incident moved on, is closed, ...) is final: the decision is `failed`,
+with the problem the incidents service returned.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import httpx
 from opentelemetry import trace
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.auth import mint_token
+from village_platform.clock import Clock
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
@@ -89,44 +90,16 @@ class IncidentsApi:
         await self._http.aclose()
 
 
-class DecisionApplier:
-    def __init__(self, store: EventStore, api: IncidentsApi) -> None:
-        self.store, self.api = store, api
+class OutcomeLog:
+    """Records what became of a decision: its row, and an `applied` or `failed` event."""
 
-    async def apply_pending(self, conn: AsyncConnection, incident_id: str, now: datetime) -> list[tuple[str, str]]:
-        """Send the incident's pending decisions in order; returns (decision id, "applied" or
-        "failed") for each. Raises IncidentsUnavailable (nothing recorded) to be retried later."""
-        # The incident's row lock orders this against the consumer deciding on the same
-        # incident (both append to its escalation stream).
-        parties = (await conn.execute(text(
-            "SELECT partner, provider FROM incident_escalation WHERE incident_id = :i FOR UPDATE"),
-            {"i": incident_id})).one_or_none()
-        if parties is None:
-            return []
-        rows = (await conn.execute(text(
-            "SELECT *, :partner AS partner, :provider AS provider FROM decisions"
-            " WHERE incident_id = :i AND status = 'pending' ORDER BY seq"),
-            {"i": incident_id, "partner": parties.partner, "provider": parties.provider})).all()
-        outcomes = []
-        for row in rows:
-            with tracer.start_as_current_span("escalation.apply", context=context_from_traceparent(row.traceparent),
-                                              attributes={"village.incident_id": incident_id,
-                                                          "village.decision_id": str(row.decision_id)}):
-                response = await self.api.send(row, row.partner)
-            if response.status_code >= 500 or response.status_code in RETRYABLE:
-                raise IncidentsUnavailable(f"incidents service answered {response.status_code}: {response.text[:500]}")
-            if response.is_success:
-                outcomes.append((str(row.decision_id), await self._record(conn, row, "applied", now, None)))
-            else:
-                problem = _problem(response)
-                log.warning("decision %s for %s refused: %s", row.decision_id, incident_id, problem.get("detail"))
-                outcomes.append((str(row.decision_id), await self._record(conn, row, "failed", now, problem)))
-        return outcomes
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
 
-    async def _record(self, conn: AsyncConnection, row: Any, outcome: str, now: datetime,
-                      problem: dict[str, Any] | None) -> str:
+    async def record(self, conn: AsyncConnection, row: Any, outcome: str, now: datetime,
+                     problem: dict[str, Any] | None) -> str:
         await conn.execute(text(
-            "UPDATE decisions SET status = :s, attempts = attempts + 1, outcome_at = :now,"
+            "UPDATE decisions SET status = :s, attempts = attempts + 1, outcome_at = :now, last_error = NULL,"
             " problem = CAST(:p AS jsonb) WHERE decision_id = :d"),
             {"s": outcome, "now": now, "p": json.dumps(problem) if problem else None, "d": row.decision_id})
         data: dict[str, Any] = {
@@ -141,6 +114,129 @@ class DecisionApplier:
                     "actor_party": "escalation", "traceparent": row.traceparent}
         await self.store.append_streams(conn, {ESCALATION_STREAM.format(row.incident_id): [event]}, metadata)
         return outcome
+
+
+Refused = Callable[[AsyncConnection, str, str], Awaitable[None]]  # (conn, incident id, decision id)
+
+# Per incident only its oldest pending decision may go (decisions apply in order), and only
+# once it is due: new, or its retry time has come.
+_DUE = text(
+    "SELECT d.*, i.partner, i.provider FROM decisions d JOIN incident_escalation i USING (incident_id)"
+    " WHERE d.decision_id IN ("
+    "  SELECT decision_id FROM (SELECT DISTINCT ON (incident_id) decision_id, next_attempt_at, seq"
+    "   FROM decisions WHERE status = 'pending' ORDER BY incident_id, seq) oldest"
+    "  WHERE next_attempt_at <= :now ORDER BY seq LIMIT :limit)"
+    " ORDER BY d.seq FOR UPDATE OF d SKIP LOCKED"
+)
+_CLAIM = text("UPDATE decisions SET next_attempt_at = :until WHERE decision_id = ANY(:ids)")
+_RETRY = text(
+    "UPDATE decisions SET attempts = attempts + 1, last_error = :error, next_attempt_at = CAST(:now AS timestamptz)"
+    " + make_interval(secs => least(CAST(:cap AS double precision), power(2, least(attempts, 40))))"
+    " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
+)
+_NEXT = text("SELECT min(next_attempt_at) FROM decisions WHERE status = 'pending'")
+
+
+class DecisionSender:
+    """Sends pending decisions to the incidents service, many incidents at once, each incident's
+    in order; no database transaction is open while a request is in flight.
+
+    A batch of due decisions is claimed (their retry time moved a lease ahead) in one short
+    transaction, sent concurrently, and each outcome recorded in its own. An unreachable or
+    failing incidents service (connection error, timeout, 408, 425, 429, 5xx) sets the next try
+    with exponential backoff and jitter (1 s, 2 s, 4 s ... up to `max_backoff_seconds`): the
+    decision is kept, and applied once the service is back, once, because the retried key
+    replays the stored response. A sender that dies mid-flight leaves its claims to expire.
+    """
+
+    def __init__(self, engine: AsyncEngine, store: EventStore, api: IncidentsApi, clock: Clock, *,
+                 on_refused: Refused, concurrency: int = 16, batch_size: int = 200, poll_seconds: float = 1.0,
+                 max_backoff_seconds: float = 300.0, lease_seconds: float = 60.0,
+                 on_recorded: Callable[[], None] | None = None) -> None:
+        self.engine, self.api, self.clock, self.on_refused = engine, api, clock, on_refused
+        self.outcomes = OutcomeLog(store)
+        self.batch_size, self.poll_seconds, self.max_backoff_seconds = batch_size, poll_seconds, max_backoff_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.on_recorded = on_recorded
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self.sent = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()  # before looking, so a wake() while we look is not lost
+            try:
+                while await self.send_due():
+                    pass
+                async with self.engine.connect() as conn:
+                    due = await conn.scalar(_NEXT)
+            except Exception:  # the database is away: the decisions are durable, look again
+                log.exception("sending decisions failed; retrying shortly")
+                due = None
+            pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(_first(stop, self._wake), timeout=min(max(pause, 0.01), self.poll_seconds))
+
+    async def send_due(self) -> int:
+        """Send one batch of due decisions; returns how many it tried."""
+        now = self.clock.now()
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(_DUE, {"now": now, "limit": self.batch_size})).all()
+            if rows:
+                await conn.execute(_CLAIM, {"until": now + self.lease, "ids": [r.decision_id for r in rows]})
+        await asyncio.gather(*(self._send(row) for row in rows))
+        return len(rows)
+
+    async def _send(self, row: Any) -> None:
+        async with self._slots:
+            with tracer.start_as_current_span("escalation.apply", context=context_from_traceparent(row.traceparent),
+                                              attributes={"village.incident_id": row.incident_id,
+                                                          "village.decision_id": str(row.decision_id)}):
+                try:
+                    response = await self.api.send(row, row.partner)
+                    if response.status_code >= 500 or response.status_code in RETRYABLE:
+                        raise IncidentsUnavailable(f"incidents service answered {response.status_code}: "
+                                                   f"{response.text[:500]}")
+                except IncidentsUnavailable as exc:
+                    await self._retry_later(row, exc)
+                    return
+                await self._record(row, response)
+
+    async def _record(self, row: Any, response: httpx.Response) -> None:
+        now = self.clock.now()
+        async with self.engine.begin() as conn:
+            # The incident's row lock orders this against the consumer deciding on the same
+            # incident (both append to its stream).
+            await conn.execute(text("SELECT 1 FROM incident_escalation WHERE incident_id = :i FOR UPDATE"),
+                               {"i": row.incident_id})
+            if response.is_success:
+                await self.outcomes.record(conn, row, "applied", now, None)
+            else:
+                problem = _problem(response)
+                log.warning("decision %s for %s refused: %s", row.decision_id, row.incident_id, problem["detail"])
+                await self.outcomes.record(conn, row, "failed", now, problem)
+                await self.on_refused(conn, row.incident_id, str(row.decision_id))
+        self.sent += 1
+        if self.on_recorded is not None:
+            self.on_recorded()
+
+    async def _retry_later(self, row: Any, exc: Exception) -> None:
+        log.warning("decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, exc)
+        async with self.engine.begin() as conn:
+            await conn.execute(_RETRY, {"d": row.decision_id, "now": self.clock.now(), "error": str(exc)[:2000],
+                                        "cap": self.max_backoff_seconds})
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

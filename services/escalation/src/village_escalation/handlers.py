@@ -3,8 +3,8 @@ manual request. Each runs in the caller's transaction (the consumer's, with its 
 the scheduler's, with the timer's removal; the API's, with its idempotency record): load the
 incident's state under a row lock, decide, then write the state, the decisions (pending, each
 also a `decided` event on `village.escalations.v1`) and the timers that follow:
-`apply|<incident>` now when there is something to send, `policy|<incident>` when the tier's
-policy is next due."""
+`policy|<incident>` when the tier's policy is next due. `applying.DecisionSender` sends what
+was decided."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from village_platform.clock import Clock
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import context_from_traceparent, current_traceparent
 
-from .applying import ESCALATION_STREAM, DecisionApplier
+from .applying import ESCALATION_STREAM
 from .configbook import ConfigBook
 from .domain import escalation as domain
 from .domain.config import ConfigSnapshot
@@ -34,7 +34,7 @@ from .domain.escalation import Decision, IncidentEscalation
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")
 STATE = TypeAdapter(IncidentEscalation)
-APPLY, POLICY = "apply|", "policy|"
+POLICY = "policy|"
 
 _UPSERT_STATE = text(
     "INSERT INTO incident_escalation (incident_id, customer, partner, provider, severity, product, title, status,"
@@ -47,9 +47,9 @@ _UPSERT_STATE = text(
 )
 _INSERT_DECISION = text(
     "INSERT INTO decisions (decision_id, incident_id, kind, trigger, from_party, from_tier, to_party, to_tier,"
-    " basis, reason, decided_at, status, traceparent)"
+    " basis, reason, decided_at, status, next_attempt_at, traceparent)"
     " VALUES (:decision_id, :incident_id, :kind, :trigger, :from_party, :from_tier, :to_party, :to_tier,"
-    " CAST(:basis AS jsonb), :reason, :at, 'pending', :traceparent)"
+    " CAST(:basis AS jsonb), :reason, :at, 'pending', :at, :traceparent)"
     " ON CONFLICT (decision_id) DO NOTHING RETURNING decision_id"
 )
 _UPSERT_CLOCK = text(
@@ -67,8 +67,8 @@ _CURRENT_CONFIG = text(
 
 
 class EscalationProcess:
-    def __init__(self, store: EventStore, book: ConfigBook, applier: DecisionApplier, clock: Clock) -> None:
-        self.store, self.book, self.applier, self.clock = store, book, applier, clock
+    def __init__(self, store: EventStore, book: ConfigBook, clock: Clock) -> None:
+        self.store, self.book, self.clock = store, book, clock
 
     # ------------------------------------------------------------------ entry points
 
@@ -103,16 +103,6 @@ class EscalationProcess:
 
     async def on_timer(self, conn: AsyncConnection, timer: timers.Timer, now: datetime) -> None:
         incident_id = timer.key.split("|", 1)[1]
-        if timer.key.startswith(APPLY):
-            outcomes = await self.applier.apply_pending(conn, incident_id, now)
-            refused = [decision_id for decision_id, outcome in outcomes if outcome == "failed"]
-            if refused:  # stop waiting for them, so later triggers may decide again
-                state = await self.load(conn, incident_id)
-                if state is not None:
-                    for decision_id in refused:
-                        domain.drop_pending(state, decision_id)
-                    await self._save(conn, state, [])
-            return
         traceparent = await conn.scalar(text("SELECT traceparent FROM incident_escalation WHERE incident_id = :i"),
                                         {"i": incident_id})
         # A policy firing continues the incident's trace: one escalation is one trace.
@@ -129,6 +119,14 @@ class EscalationProcess:
                 await timers.schedule(conn, timer.key, now, now=now)
             return
         await self._save(conn, state, domain.advance(state, now))
+
+    async def refused(self, conn: AsyncConnection, incident_id: str, decision_id: str) -> None:
+        """The incidents service refused a decision for good: stop waiting for it, so that later
+        triggers may decide again."""
+        state = await self.load(conn, incident_id)
+        if state is not None:
+            domain.drop_pending(state, decision_id)
+            await self._save(conn, state, [])
 
     async def request(self, conn: AsyncConnection, incident_id: str, reason: str, party: str, user: str,
                       request_id: str) -> Decision | None:
@@ -178,7 +176,6 @@ class EscalationProcess:
             metadata = {"parties": sorted({state.partner, state.provider}), "visibility": "shared",
                         "actor_party": "escalation", "actor_user": "escalation", "traceparent": current_traceparent()}
             await self.store.append_streams(conn, {ESCALATION_STREAM.format(state.incident_id): events}, metadata)
-            await timers.schedule(conn, APPLY + state.incident_id, now, now=now)
         due = domain.next_due(state)
         if due is None:
             await timers.cancel(conn, POLICY + state.incident_id)

@@ -47,7 +47,7 @@ TABLES = [
     )
     """,
     "CREATE INDEX incident_escalation_queue ON incident_escalation (tier_party, tier, entered_at)",
-    # Every decision and what became of it; `pending` ones are applied by the `apply|` timer.
+    # Every decision and what became of it; `pending` ones are sent from `next_attempt_at` on.
     """
     CREATE TABLE decisions (
         decision_id uuid PRIMARY KEY,
@@ -64,12 +64,15 @@ TABLES = [
         decided_at  timestamptz NOT NULL,
         status      text NOT NULL CHECK (status IN ('pending', 'applied', 'failed')),
         attempts    integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL,
+        last_error  text,
         outcome_at  timestamptz,
         problem     jsonb,
         traceparent text
     )
     """,
     "CREATE INDEX decisions_incident ON decisions (incident_id, seq)",
+    "CREATE INDEX decisions_pending ON decisions (incident_id, seq) WHERE status = 'pending'",
     # The incident's SLA clocks as the SLA monitor's events describe them (queues show what is left).
     """
     CREATE TABLE sla_clocks (
