@@ -117,11 +117,18 @@ class ConsumerRunner:
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
                     for tp, records in fetch.result().items():
-                        for record in records:
-                            if stop.is_set() or not await self._consume(record, producer, stop):
-                                return
-                            await self._commit(consumer, tp, record.offset + 1)
-                            self.committed += 1
+                        # One offset commit per partition per fetch, not per record: a record
+                        # redelivered after a crash is skipped by its handled record anyway.
+                        applied = 0
+                        try:
+                            for record in records:
+                                if stop.is_set() or not await self._consume(record, producer, stop):
+                                    return
+                                applied += 1
+                        finally:
+                            if applied:
+                                await self._commit(consumer, tp, records[applied - 1].offset + 1)
+                                self.committed += applied
             finally:
                 stopping.cancel()
         finally:
