@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from pydantic_core import to_json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -91,24 +92,37 @@ _INSERT = (
     " RETURNING event_id"
 )
 # Many streams in one statement (rebuilds, bulk loads): each row names its stream and its place
-# after that stream's head; the same ordering key as _INSERT. A racing append to one of the
-# streams makes the unique (stream_id, stream_version) key fail the whole statement.
+# after that stream's head (looked up once per stream); the same ordering key as _INSERT. A
+# racing append to one of the streams makes the unique (stream_id, stream_version) key fail the
+# whole statement.
 _INSERT_STREAMS = (
-    "INSERT INTO events"
+    "WITH e AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[])"
+    " AS e(event_id, stream_id, ord, type, data, metadata)),"
+    " heads AS (SELECT s.stream_id, h.stream_version, h.tx_id FROM (SELECT DISTINCT stream_id FROM e) AS s"
+    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = s.stream_id"
+    " ORDER BY stream_version DESC LIMIT 1) AS h ON true)"
+    " INSERT INTO events"
     " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
-    " SELECT e.event_id, e.stream_id, coalesce(head.stream_version, 0) + e.ord::integer, e.type,"
+    " SELECT e.event_id, e.stream_id, coalesce(heads.stream_version, 0) + e.ord, e.type,"
     " CAST(e.data AS jsonb), CAST(e.metadata AS jsonb), $1,"
-    " greatest(pg_current_xact_id(), coalesce(head.tx_id, CAST('0' AS xid8)))"
-    " FROM unnest($2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[])"
-    " AS e(event_id, stream_id, ord, type, data, metadata)"
-    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = e.stream_id"
-    " ORDER BY stream_version DESC LIMIT 1) AS head ON true"
+    " greatest(pg_current_xact_id(), coalesce(heads.tx_id, CAST('0' AS xid8)))"
+    " FROM e JOIN heads ON heads.stream_id = e.stream_id"
     " ORDER BY e.stream_id, e.ord"
+)
+# Which of the given event ids are stored: their places in the list (1-based), in one array.
+_STORED_PLACES = text(
+    "SELECT array_agg(u.i) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, i)"
+    " WHERE EXISTS (SELECT 1 FROM events WHERE event_id = u.id)"
 )
 _HEAD = text(
     "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
 )
 _UNDO = text("DELETE FROM events WHERE event_id = ANY(:ids)")
+
+
+def _json(value: Any) -> str:
+    """JSON text for a jsonb parameter (the database normalises it: spacing does not matter)."""
+    return to_json(value).decode()
 
 
 def stored_event(row: Mapping[str, Any]) -> StoredEvent:
@@ -207,20 +221,31 @@ class EventStore:
         ids = [e.event_id for events in appends.values() for e in events]
         if not ids:
             return 0
-        stored = set(await conn.scalars(text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"), {"ids": ids}))
-        rows = []
+        stored = set(await conn.scalar(_STORED_PLACES, {"ids": ids}) or ())
+        event_ids, streams, ords, types, data, metas = [], [], [], [], [], []
+        shared: dict[int, str] = {}  # per-event metadata objects are often shared: encode each once
+        place = 0
         for stream_id, events in appends.items():
-            fresh = [e for e in events if e.event_id not in stored]
-            rows += [(e, stream_id, i) for i, e in enumerate(fresh, start=1)]
-        if not rows:
+            ord_ = 0
+            for e in events:
+                place += 1
+                if place in stored:
+                    continue
+                ord_ += 1
+                meta = shared.get(id(e.metadata))
+                if meta is None:
+                    meta = shared[id(e.metadata)] = _json({**metadata, **e.metadata})
+                event_ids.append(e.event_id)
+                streams.append(stream_id)
+                ords.append(ord_)
+                types.append(e.type)
+                data.append(_json(e.data))
+                metas.append(meta)
+        if not event_ids:
             return 0
-        args = (
-            recorded_at or self.clock.now(), [e.event_id for e, _, _ in rows], [s for _, s, _ in rows],
-            [i for _, _, i in rows], [e.type for e, _, _ in rows], [json.dumps(e.data) for e, _, _ in rows],
-            [json.dumps({**metadata, **e.metadata}) for e, _, _ in rows],
-        )
+        args = (recorded_at or self.clock.now(), event_ids, streams, ords, types, data, metas)
         await conn.exec_driver_sql(_INSERT_STREAMS, args)
-        return len(rows)
+        return len(event_ids)
 
     @staticmethod
     def _idempotent(

@@ -107,6 +107,27 @@ async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datet
     await conn.execute(text(_UPSERT), [{"key": k, "due_at": d, "payload": "{}", "now": n} for k, d, n in timers])
 
 
+_UPSERT_UNNEST = (
+    "INSERT INTO timers (key, due_at, payload, scheduled_at)"
+    " SELECT t.key, t.due_at, CAST('{}' AS jsonb), t.now"
+    " FROM unnest(CAST(:keys AS text[]), CAST(:due AS timestamptz[]), CAST(:now AS timestamptz[]))"
+    " AS t(key, due_at, now)"
+    " ON CONFLICT (key) DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,"
+    " scheduled_at = EXCLUDED.scheduled_at, attempts = 0, last_error = NULL"
+)
+
+
+async def schedule_unnest(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
+    """`schedule_many` in one statement (the rows as arrays): for thousands of timers at once.
+    A key given twice is scheduled as its last (key, due_at, now) says, as `schedule_many` would."""
+    if not timers:
+        return
+    _require_aware(*(t[1] for t in timers), *(t[2] for t in timers))
+    last = {k: (d, n) for k, d, n in timers}
+    await conn.execute(text(_UPSERT_UNNEST), {"keys": list(last), "due": [d for d, _ in last.values()],
+                                             "now": [n for _, n in last.values()]})
+
+
 async def cancel(conn: AsyncConnection, key: str) -> None:
     await conn.execute(text("DELETE FROM timers WHERE key = :key"), {"key": key})
 

@@ -25,6 +25,11 @@ from .consumer import NAME, incidents_feed, reset, routes
 from .contractbook import ContractBook
 from .handlers import Batch, Prepared, SlaProjection
 
+# The projection awaits no I/O (contracts are preloaded, states cached): without a pause now and
+# then it would hold the event loop for a whole page, and the previous page's write would send
+# its next statement only when the page is done.
+YIELD_EVERY = 25
+
 
 async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Applier,
                  prepared: Prepared | None, events: list[ConsumedEvent]) -> None:
@@ -62,9 +67,11 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
                 next_page = asyncio.create_task(feed.page(page.next_after, limit=page_size))
                 # Project this page while the previous one is written, on another connection.
                 async with engine.begin() as conn:
-                    for event in page.items:
+                    for i, event in enumerate(page.items):
                         if event.type in handlers:
                             await handlers[event.type](conn, event)
+                        if i % YIELD_EVERY == 0:
+                            await asyncio.sleep(0)  # let the write of the previous page go on
                 prepared = projection.take_batch()
                 if writing is not None:
                     await writing  # pages are written in order

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_IDLE_DAYS = 400  # add() gives up after this many consecutive days without working time
+_DAYS_KEPT = 4096  # local dates whose spans each calendar keeps at hand
 
 _MIDNIGHT = time(0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -57,6 +58,8 @@ class BusinessCalendar:
         if len(self.hours) != 7:
             raise ValueError("hours: need exactly 7 weekdays, Monday first")
         object.__setattr__(self, "_tz", tz)
+        # This calendar's working spans per local date (ordinal), as _day computes them.
+        object.__setattr__(self, "_days", {})
 
     @classmethod
     def always_open(cls) -> BusinessCalendar:
@@ -106,6 +109,8 @@ class BusinessCalendar:
 
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Working time in [start, end); 0.0 when end <= start."""
+        if self.always and start.tzinfo is UTC and end.tzinfo is UTC:  # the common case, exactly as below
+            return (end - start) // _ONE_US / 1_000_000 if end > start else 0.0
         lo, hi = _us(start), _us(end)
         if hi <= lo:
             return 0.0
@@ -125,6 +130,8 @@ class BusinessCalendar:
         """Earliest instant (UTC) at which `seconds` of working time have passed since start."""
         if not (isinstance(seconds, int | float) and 0 <= seconds < math.inf):
             raise ValueError(f"seconds: must be a finite number >= 0, got {seconds!r}")
+        if self.always and start.tzinfo is UTC:  # the common case, exactly as below
+            return start + timedelta(microseconds=round(seconds * 1_000_000))
         at, need = _us(start), round(seconds * 1_000_000)
         if need == 0 or self.always:
             return _utc(at + need)
@@ -156,9 +163,16 @@ class BusinessCalendar:
 
     def _day(self, ordinal: int) -> tuple[Spans, int]:
         """Working spans of one local date (by ordinal) and their total, in epoch µs."""
-        if date.fromordinal(ordinal) in self.holidays:
-            return (), 0
-        return _spans(self._tz, self.hours[(ordinal - 1) % 7], ordinal)
+        days = self._days  # type: ignore[attr-defined]
+        found = days.get(ordinal)
+        if found is None:
+            if len(days) >= _DAYS_KEPT:
+                days.clear()
+            if date.fromordinal(ordinal) in self.holidays:
+                found = days[ordinal] = ((), 0)
+            else:
+                found = days[ordinal] = _spans(self._tz, self.hours[(ordinal - 1) % 7], ordinal)
+        return found
 
 
 @lru_cache(maxsize=1 << 16)  # shared by all instances: calendars are rebuilt from specs often
