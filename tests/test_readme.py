@@ -88,7 +88,8 @@ def escalation_walkthrough() -> str:
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
-def test_readme_escalation_walkthrough_runs(incidents_service, escalation_service, tokens):
+def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
+    incidents_service, escalation_service = escalation_village.incidents, escalation_village.escalation
     script = escalation_walkthrough()
     assert "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001" in script
     script = script.replace("E=http://127.0.0.1:8002 V=http://127.0.0.1:8001",

@@ -137,11 +137,13 @@ class Stack:
     def env(self, **extra: str) -> dict[str, str]:
         return stack_env(self.database_url, self.kafka_bootstrap, VILLAGE_ENV="development", **extra)
 
-    def start_service(self, spec: ServiceSpec, *, seed: bool = True, **extra_env: str) -> ServiceProcess:
-        """Migrate and start `spec` on a free port and its own session database; seed it."""
-        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(spec.name)}, **extra_env)
-        service = ServiceProcess(spec, env=env, port=free_port(),
-                                 log_file=self.log_dir / f"{spec.name}.log")
+    def start_service(self, spec: ServiceSpec, *, seed: bool = True, instance: str = "",
+                      **extra_env: str) -> ServiceProcess:
+        """Migrate and start `spec` on a free port and its own session database; seed it.
+        `instance` names a second copy of a service (its own database and log)."""
+        name = f"{spec.name}-{instance}" if instance else spec.name
+        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
+        service = ServiceProcess(spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log")
         self._services.append(service)
         service.migrate()
         service.start()

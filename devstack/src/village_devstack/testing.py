@@ -10,13 +10,15 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
   migrated, healthy, demo parties seeded. A `ServiceProcess`.
 - `sla_service` (session): the SLA monitor likewise, consuming `incidents_service`, demo
   contracts seeded.
-- `escalation_service` (session): the escalation service, consuming both, demo escalation
-  set seeded.
+- `escalation_village` (session): incidents, SLA monitor and escalation services of their own
+  (`.incidents`, `.sla`, `.escalation`), demo data and escalation set seeded;
+  `escalation_service` is its escalation service.
 - `tokens` (session): `tokens(party, role="agent") -> str`, a JWT for a demo party.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import pytest
@@ -70,13 +72,31 @@ def sla_service(stack: Stack, incidents_service: ServiceProcess) -> Iterator[Ser
     service.close()
 
 
+@dataclass(frozen=True)
+class EscalationVillage:
+    incidents: ServiceProcess
+    sla: ServiceProcess
+    escalation: ServiceProcess
+
+
 @pytest.fixture(scope="session")
-def escalation_service(stack: Stack, incidents_service: ServiceProcess,
-                       sla_service: ServiceProcess) -> Iterator[ServiceProcess]:
-    """The escalation service, deciding on the incidents service's incidents; demo set seeded."""
-    service = stack.start_service(ESCALATION, INCIDENTS_URL=incidents_service.url, SLA_MONITOR_URL=sla_service.url)
-    yield service
-    service.close()
+def escalation_village(stack: Stack) -> Iterator[EscalationVillage]:
+    """Incidents, SLA monitor and escalation services of their own (own databases, own topics):
+    the escalation service assigns and escalates every incident it sees, which tests of the
+    shared `incidents_service` must not find happening to theirs."""
+    topics = {"KAFKA_TOPIC_PREFIX": "escalation-village."}
+    incidents = stack.start_service(INCIDENTS, instance="escalation-village", **topics)
+    sla = stack.start_service(SLA_MONITOR, instance="escalation-village", INCIDENTS_URL=incidents.url, **topics)
+    escalation = stack.start_service(ESCALATION, INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=sla.url, **topics)
+    yield EscalationVillage(incidents, sla, escalation)
+    for service in (escalation, sla, incidents):
+        service.close()
+
+
+@pytest.fixture(scope="session")
+def escalation_service(escalation_village: EscalationVillage) -> ServiceProcess:
+    """The escalation service of `escalation_village`; demo escalation set seeded."""
+    return escalation_village.escalation
 
 
 @pytest.fixture(scope="session")

@@ -309,9 +309,17 @@ def test_assign(who: str, to: str, status: int | None) -> None:
         assert story.status_of(who, cmd) == status
 
 
-@pytest.mark.parametrize("stage", ["resolved", "closed", "cancelled"])
-def test_no_assigning_after_resolution(stage: str) -> None:
+@pytest.mark.parametrize("stage", ["closed", "cancelled"])
+def test_no_assigning_once_closed_or_cancelled(stage: str) -> None:
     assert at(stage).status_of("northwind", c.Assign("acme", "L2")) == 409
+
+
+def test_a_resolved_incident_is_handed_back_by_assignment() -> None:
+    """The provider resolved it; the partner gets it back to confirm the fix with the customer."""
+    story = at("resolved")
+    [assigned] = story.do("acme", c.Assign("northwind", "L1"))
+    assert assigned == e.IncidentAssigned(party="northwind", tier="L1", assignee=None)
+    assert story.s.status == "resolved" and story.s.assignment == {"party": "northwind", "tier": "L1", "assignee": None}
 
 
 def test_escalate_moves_the_assignment_and_remembers_where_from() -> None:
