@@ -300,6 +300,21 @@ class EventStore:
         )
         return [stored_event(r._mapping) for r in result]
 
+    async def published_page_json(
+        self, conn: AsyncConnection, after: int, limit: int, source: str, *, stream_id: str | None = None
+    ) -> tuple[str, int | None]:
+        """The feed page as a service sees it (everything), built as JSON by PostgreSQL: the
+        stored jsonb goes out as it is, never decoded and encoded again. Returns the items'
+        JSON array and the last position (None for an empty page)."""
+        where = "position > :after" + (" AND stream_id = :stream_id" if stream_id is not None else "")
+        row = (await conn.execute(text(
+            "SELECT coalesce(json_agg(json_build_object('position', position, 'id', event_id,"
+            " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', data,"
+            " 'metadata', metadata, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
+            f" max(position) AS last FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"),
+            {"after": after, "limit": limit, "source": source, "stream_id": stream_id})).one()
+        return row.items, row.last
+
 
 # Event metadata carries who may see the event: `parties` (everyone on the incident when it
 # happened) and `visibility` (internal: the actor's party; restricted: not customers; shared).
