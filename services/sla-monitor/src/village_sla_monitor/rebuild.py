@@ -10,6 +10,7 @@ pages are fetched and projected. The generic
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm.auto import tqdm
@@ -55,6 +56,11 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
     projection = SlaProjection(store, ContractBook(store))
     handlers = routes(projection)
     bookkeeping = Applier(NAME, engine, handlers, SystemClock())
+    # The cached states are millions of objects that the cyclic garbage collector would walk
+    # again and again (a third of the rebuild's CPU time), while a rebuild makes almost no
+    # cyclic garbage (about 500 objects for 100,000 events): it is paused until the end.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         async with engine.begin() as conn:
             await reset(conn)
@@ -98,6 +104,8 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
             next_page.cancel()
         return count
     finally:
+        if collecting:
+            gc.enable()
         if own_feed:
             await feed.aclose()
         await engine.dispose()

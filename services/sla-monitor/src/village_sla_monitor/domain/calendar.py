@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_IDLE_DAYS = 400  # add() gives up after this many consecutive days without working time
 _DAYS_KEPT = 4096  # local dates whose spans each calendar keeps at hand
+_MEMO_KEPT = 1 << 16  # results of add / business_seconds each calendar remembers
 
 _MIDNIGHT = time(0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,8 +59,12 @@ class BusinessCalendar:
         if len(self.hours) != 7:
             raise ValueError("hours: need exactly 7 weekdays, Monday first")
         object.__setattr__(self, "_tz", tz)
-        # This calendar's working spans per local date (ordinal), as _day computes them.
+        # This calendar's working spans per local date (ordinal), as _day computes them; and the
+        # results of add and business_seconds by their instants (µs), which clocks ask for again
+        # and again (a due time, a threshold, the time used so far).
         object.__setattr__(self, "_days", {})
+        object.__setattr__(self, "_added", {})
+        object.__setattr__(self, "_seconds", {})
 
     @classmethod
     def always_open(cls) -> BusinessCalendar:
@@ -116,15 +121,21 @@ class BusinessCalendar:
             return 0.0
         if self.always:
             return (hi - lo) / 1_000_000
-        total = 0
-        # +2: a fall-back across midnight can put an instant in the next local date's hours.
-        for ordinal in range(self._ordinal(start), self._ordinal(end) + 2):
-            spans, day_total = self._day(ordinal)
-            if spans and lo <= spans[0][0] and spans[-1][1] <= hi:
-                total += day_total
-            else:
-                total += sum(max(0, min(e, hi) - max(s, lo)) for s, e in spans)
-        return total / 1_000_000
+        memo = self._seconds  # type: ignore[attr-defined]
+        found = memo.get((lo, hi))
+        if found is None:
+            if len(memo) >= _MEMO_KEPT:
+                memo.clear()
+            total = 0
+            # +2: a fall-back across midnight can put an instant in the next local date's hours.
+            for ordinal in range(self._ordinal(start), self._ordinal(end) + 2):
+                spans, day_total = self._day(ordinal)
+                if spans and lo <= spans[0][0] and spans[-1][1] <= hi:
+                    total += day_total
+                else:
+                    total += sum(max(0, min(e, hi) - max(s, lo)) for s, e in spans)
+            found = memo[(lo, hi)] = total / 1_000_000
+        return found
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """Earliest instant (UTC) at which `seconds` of working time have passed since start."""
@@ -135,6 +146,15 @@ class BusinessCalendar:
         at, need = _us(start), round(seconds * 1_000_000)
         if need == 0 or self.always:
             return _utc(at + need)
+        memo = self._added  # type: ignore[attr-defined]
+        found = memo.get((at, need))
+        if found is None:
+            if len(memo) >= _MEMO_KEPT:
+                memo.clear()
+            found = memo[(at, need)] = self._add(start, at, need)
+        return found
+
+    def _add(self, start: datetime, at: int, need: int) -> datetime:
         ordinal, idle = self._ordinal(start), 0
         while True:
             spans, day_total = self._day(ordinal)

@@ -119,10 +119,13 @@ class Projector:
         if now <= state.last_at:
             return []
         facts = self._fire(state, now, floor=state.last_at)
+        holder = None
         for cov in state.coverages:
             if cov.active():
+                if holder is None:
+                    holder = state.holder
                 seconds = self.terms(cov).calendar.business_seconds(state.last_at, now)
-                cov.held[state.holder] = cov.held.get(state.holder, 0.0) + seconds
+                cov.held[holder] = cov.held.get(holder, 0.0) + seconds
         state.last_at = now
         return facts
 
@@ -131,8 +134,12 @@ class Projector:
         threshold into the past: it fires when the re-target happened)."""
         crossings = []
         for cov in state.coverages:
-            terms = self.terms(cov)
+            terms = None
             for clock in cov.clocks.values():
+                if clock.running_since is None:  # no threshold to cross
+                    continue
+                if terms is None:
+                    terms = self.terms(cov)
                 for percent in clock.pending_thresholds(terms.warn_at):
                     when = clock.crossing(terms.calendar, percent)
                     if when is None or when > now:
@@ -143,6 +150,8 @@ class Projector:
                     else:
                         clock.warned.append(percent)
                     crossings.append((when, percent, cov, clock))
+        if not crossings:
+            return []
         facts: list[Fact] = []
         for when, percent, cov, clock in sorted(crossings, key=lambda c: (c[0], c[1])):
             facts += self._threshold(state, cov, clock, percent, when)
@@ -348,20 +357,24 @@ class Projector:
         # What tells this fact from its clock's others in the same round (never change: event
         # ids derive from it): a warning's percentage, a stop's count, nothing for the one
         # breach, the instant for the rest.
+        at_text = at.isoformat()
         if name == "warning":
             detail = str(extra["percent"])
         elif name in ("target_met", "clock_stopped"):
             detail = str(clock.stops)
         else:
-            detail = "" if name == "breached" else at.isoformat()
-        return Fact(name, self._key(state, cov, clock, name, detail), cov.contract_id,
-                    {**self._clock_data(state, cov, clock, at), **extra})
+            detail = "" if name == "breached" else at_text
+        data = self._clock_data(state, cov, clock, at, at_text)
+        if extra:
+            data.update(extra)
+        return Fact(name, self._key(state, cov, clock, name, detail), cov.contract_id, data)
 
     @staticmethod
     def _key(state: IncidentSla, cov: Coverage, clock: Clock, name: str, detail: str) -> str:
         return f"{state.incident_id}/{cov.contract_id}/{clock.name}/{clock.round}/{name}/{detail}"
 
-    def _clock_data(self, state: IncidentSla, cov: Coverage, clock: Clock, at: datetime) -> dict[str, Any]:
+    def _clock_data(self, state: IncidentSla, cov: Coverage, clock: Clock, at: datetime,
+                    at_text: str | None = None) -> dict[str, Any]:
         calendar = self.terms(cov).calendar
         due = clock.due_at(calendar)
         return {
@@ -379,5 +392,5 @@ class Projector:
             "state": "stopped" if clock.stopped else ("paused" if clock.paused else "running"),
             "outcome": clock.outcome,
             "due_at": due.isoformat() if due else None,
-            "at": at.isoformat(),
+            "at": at_text or at.isoformat(),
         }
