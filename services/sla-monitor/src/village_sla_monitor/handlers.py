@@ -213,14 +213,21 @@ class SlaProjection:
         return prepared
 
     async def write_batch(self, conn: AsyncConnection, prepared: Prepared) -> None:
-        if prepared.credit_rows:
-            rows = prepared.credit_rows
-            await conn.exec_driver_sql(_INSERT_CREDITS, tuple([r[k] for r in rows] for k in "kcimraut"))
-        # Facts projected before (redelivery, rebuild, a timer racing the consumer) are stored
-        # already: append_streams skips their ids.
+        await self.write_facts(conn, prepared)
+        await self.write_rows(conn, prepared)
+
+    async def write_facts(self, conn: AsyncConnection, prepared: Prepared) -> None:
+        """The facts as events. Facts projected before (redelivery, rebuild, a timer racing the
+        consumer) are stored already: append_streams skips their ids."""
         metadata = {"visibility": "shared", "actor_party": ACTOR, "actor_user": ACTOR,
                     "traceparent": current_traceparent()}
         await self.store.append_streams(conn, prepared.events, metadata)
+
+    async def write_rows(self, conn: AsyncConnection, prepared: Prepared) -> None:
+        """The read model: credits, states, clock rows and timers."""
+        if prepared.credit_rows:
+            rows = prepared.credit_rows
+            await conn.exec_driver_sql(_INSERT_CREDITS, tuple([r[k] for r in rows] for k in "kcimraut"))
         await self._write_rows(conn, prepared)
 
     def _rows(self, states: list[IncidentSla]) -> dict[str, Any]:
