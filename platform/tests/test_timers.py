@@ -369,3 +369,21 @@ async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         with pytest.raises(ValueError):
             await timers.schedule(conn, "k", datetime(2026, 1, 1), now=datetime(2026, 1, 1))
+
+
+async def test_schedule_many_sets_replaces_and_takes_a_repeated_key_as_its_last(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    now = clock.now()
+    await schedule(engine, clock, "a", 5 * MINUTE, note="old")
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE timers SET attempts = 3, last_error = 'boom' WHERE key = 'a'"))
+        await timers.schedule_many(conn, [("a", now + MINUTE, now), ("b", now + 2 * MINUTE, now),
+                                          ("b", now + 3 * MINUTE, now), ("c", now + 4 * MINUTE, now)])
+        await timers.schedule_many(conn, [])
+    rows = await query(engine, "SELECT key, due_at, payload, attempts, last_error FROM timers ORDER BY key")
+    assert [(r.key, r.due_at, r.payload, r.attempts, r.last_error) for r in rows] == [
+        ("a", now + MINUTE, {}, 0, None), ("b", now + 3 * MINUTE, {}, 0, None), ("c", now + 4 * MINUTE, {}, 0, None)]
+    with pytest.raises(ValueError):
+        async with engine.begin() as conn:
+            await timers.schedule_many(conn, [("d", datetime(2026, 1, 1), now)])

@@ -99,15 +99,7 @@ async def schedule(
     )
 
 
-async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
-    """`schedule` for many (key, due_at, now) at once, without payloads: one round trip."""
-    if not timers:
-        return
-    _require_aware(*(t[1] for t in timers), *(t[2] for t in timers))
-    await conn.execute(text(_UPSERT), [{"key": k, "due_at": d, "payload": "{}", "now": n} for k, d, n in timers])
-
-
-_UPSERT_UNNEST = (
+_UPSERT_MANY = (
     "INSERT INTO timers (key, due_at, payload, scheduled_at)"
     " SELECT t.key, t.due_at, CAST('{}' AS jsonb), t.now"
     " FROM unnest(CAST(:keys AS text[]), CAST(:due AS timestamptz[]), CAST(:now AS timestamptz[]))"
@@ -117,15 +109,15 @@ _UPSERT_UNNEST = (
 )
 
 
-async def schedule_unnest(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
-    """`schedule_many` in one statement (the rows as arrays): for thousands of timers at once.
-    A key given twice is scheduled as its last (key, due_at, now) says, as `schedule_many` would."""
+async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
+    """`schedule` for many (key, due_at, now) at once, without payloads: one statement over
+    arrays (rebuilds write thousands). A key given twice is scheduled as its last entry says."""
     if not timers:
         return
     _require_aware(*(t[1] for t in timers), *(t[2] for t in timers))
     last = {k: (d, n) for k, d, n in timers}
-    await conn.execute(text(_UPSERT_UNNEST), {"keys": list(last), "due": [d for d, _ in last.values()],
-                                             "now": [n for _, n in last.values()]})
+    await conn.execute(text(_UPSERT_MANY), {"keys": list(last), "due": [d for d, _ in last.values()],
+                                           "now": [n for _, n in last.values()]})
 
 
 async def cancel(conn: AsyncConnection, key: str) -> None:

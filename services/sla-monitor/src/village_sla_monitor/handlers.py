@@ -261,7 +261,7 @@ class SlaProjection:
         if prepared.clock_rows:
             await conn.exec_driver_sql(_UPSERT_CLOCK, tuple(map(list, zip(*prepared.clock_rows))))
         await timers.cancel_many(conn, prepared.done_timers)
-        await timers.schedule_unnest(conn, prepared.due_timers)
+        await timers.schedule_many(conn, prepared.due_timers)
 
     # ------------------------------------------------------------------ facts -> events
 
