@@ -109,6 +109,7 @@ _INSERT_STREAMS = (
     " FROM e JOIN heads ON heads.stream_id = e.stream_id"
     " ORDER BY e.stream_id, e.ord"
 )
+_BIG_APPEND = 2_000
 # Which of the given event ids are stored: their places in the list (1-based), in one array.
 _STORED_PLACES = text(
     "SELECT array_agg(u.i) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, i)"
@@ -244,6 +245,9 @@ class EventStore:
         if not event_ids:
             return 0
         args = (recorded_at or self.clock.now(), event_ids, streams, ords, types, data, metas)
+        if len(event_ids) > _BIG_APPEND:
+            # A rebuild appends tens of thousands at once: sorted in memory, not spilled to disk.
+            await conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
         await conn.exec_driver_sql(_INSERT_STREAMS, args)
         return len(event_ids)
 
