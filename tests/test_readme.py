@@ -5,29 +5,42 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
+from village_devstack.waiting import eventually
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def curl_walkthrough() -> str:
-    text = README.read_text()
-    section = text.split("## Working an incident with curl", 1)[1]
+def walkthrough(heading: str) -> str:
+    """The first ```sh block of the README section under `heading`."""
+    section = README.read_text().split(heading, 1)[1]
     return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
 
 
-def test_readme_curl_walkthrough_runs(incidents_service, tokens):
-    script = curl_walkthrough()
-    assert "make -s token" in script and "V=http://127.0.0.1:8001" in script
-    script = script.replace("V=http://127.0.0.1:8001", f"V={incidents_service.url}")
-    # Every curl must succeed: a 4xx/5xx anywhere in the walk-through fails the test.
+def run_walkthrough(script: str, urls: dict[str, str], *, probe_404: bool = False) -> str:
+    """Run a walk-through with its `make run` URLs replaced; every curl must succeed (a 4xx/5xx
+    fails it) except, with `probe_404`, the one `curl -s -o /dev/null` probe that must answer 404."""
+    for local, served in urls.items():
+        assert local in script
+        script = script.replace(local, served)
     prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
+    if probe_404:
+        script = script.replace("curl -s -o /dev/null", "command curl -s -o /dev/null")
     result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
                             cwd=README.parent)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    if probe_404:
+        assert result.stdout.rstrip().endswith("404"), result.stdout[-500:]
+    return result.stdout
+
+
+def test_readme_curl_walkthrough_runs(incidents_service, tokens):
+    script = walkthrough("## Working an incident with curl")
+    assert "make -s token" in script
+    run_walkthrough(script, {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"})
 
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
     found = httpx.get(f"{incidents_service.url}/incidents/by-external-ref",
@@ -41,25 +54,12 @@ def test_readme_curl_walkthrough_runs(incidents_service, tokens):
     assert customer_view["notes"] == []  # the restricted note stays between partner and provider
 
 
-def sla_walkthrough() -> str:
-    section = README.read_text().split("## Service levels: the SLA monitor", 1)[1]
-    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
-
-
 def test_readme_sla_walkthrough_runs(incidents_service, sla_service):
-    script = sla_walkthrough()
-    assert "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001" in script
-    script = script.replace("S=http://127.0.0.1:8003 V=http://127.0.0.1:8001",
-                            f"S={sla_service.url} V={incidents_service.url}")
-    prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
-    # The 404 probe is the one call that must fail: run it without --fail.
-    script = script.replace("curl -s -o /dev/null", "command curl -s -o /dev/null")
-    result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
-                            cwd=README.parent)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert result.stdout.rstrip().endswith("404"), result.stdout[-500:]
-    assert '"shortfall_minutes":240' in result.stdout.replace(" ", "")
-    assert '"clock":"respond"' in result.stdout.replace(" ", "")
+    stdout = run_walkthrough(walkthrough("## Service levels: the SLA monitor"), {
+        "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001": f"S={sla_service.url} V={incidents_service.url}"},
+        probe_404=True)
+    assert '"shortfall_minutes":240' in stdout.replace(" ", "")
+    assert '"clock":"respond"' in stdout.replace(" ", "")
     contract = httpx.get(f"{sla_service.url}/contracts/initech-northwind",
                          headers={"Authorization": "Bearer " + _token("northwind")}).json()
     assert contract["version"] >= 2 and contract["warn_at"] == [50, 80, 95]
@@ -83,26 +83,13 @@ def _json_documents(text: str) -> list:
     return found
 
 
-def escalation_walkthrough() -> str:
-    section = README.read_text().split("## Escalation: who works an incident", 1)[1]
-    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
-
-
-def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
+async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
     incidents_service, escalation_service = escalation_village.incidents, escalation_village.escalation
-    script = escalation_walkthrough()
-    assert "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001" in script
-    script = script.replace("E=http://127.0.0.1:8002 V=http://127.0.0.1:8001",
-                            f"E={escalation_service.url} V={incidents_service.url}")
-    prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
-    # The 404 probe is the one call that must fail: run it without --fail.
-    script = script.replace("curl -s -o /dev/null", "command curl -s -o /dev/null")
-    result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
-                            cwd=README.parent)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    assert result.stdout.rstrip().endswith("404"), result.stdout[-500:]
+    stdout = run_walkthrough(walkthrough("## Escalation: who works an incident"), {
+        "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": f"E={escalation_service.url} V={incidents_service.url}"},
+        probe_404=True)
     # What the calls printed, less the 404s the retried escalation path answered before it existed.
-    documents = [d for d in _json_documents(result.stdout.rstrip()[:-3])
+    documents = [d for d in _json_documents(stdout.rstrip()[:-3])
                  if not str(d.get("type", "")).startswith("/problems/")]
     tiers, path, queues, queue, requested, profile = documents
     assert [t["name"] for t in tiers["tiers"]] == ["TAC L1", "TAC L2", "Engineering L3"]  # read by northwind
@@ -117,22 +104,22 @@ def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
 
     # The route and the manual request both land on the incident, in that order.
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
-    deadline, path = time.monotonic() + 30, {}
-    while time.monotonic() < deadline:
-        path = httpx.get(f"{escalation_service.url}/incidents/{incident_id}/escalations", headers=headers).json()
-        if len(path["decisions"]) == 2 and all(d["status"] == "applied" for d in path["decisions"]):
-            break
-        time.sleep(0.2)
-    moves = [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"], d["status"]) for d in path["decisions"]]
-    assert moves == [("route", "opened", "acme", "TAC L2", "applied"),
-                     ("escalate", "manual", "acme", "Engineering L3", "applied")], path
-    incident = httpx.get(f"{incidents_service.url}/incidents/{incident_id}", headers=headers).json()
-    assert (incident["assignment"]["party"], incident["assignment"]["tier"]) == ("acme", "Engineering L3")
     acme = {"Authorization": f"Bearer {tokens('acme')}"}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # the escalation service sees the incident land there
-        queue = httpx.get(f"{escalation_service.url}/queues/acme/Engineering L3", headers=acme).json()
-        if incident_id in [i["incident_id"] for i in queue["items"]]:
-            break
-        time.sleep(0.2)
+    async with httpx.AsyncClient(base_url=escalation_service.url) as escalation:
+        async def escalation_path() -> dict:
+            return (await escalation.get(f"/incidents/{incident_id}/escalations", headers=headers)).json()
+
+        path = await eventually(escalation_path, lambda p: len(p["decisions"]) == 2 and all(
+            d["status"] == "applied" for d in p["decisions"]), what="both decisions applied")
+        moves = [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"], d["status"]) for d in path["decisions"]]
+        assert moves == [("route", "opened", "acme", "TAC L2", "applied"),
+                         ("escalate", "manual", "acme", "Engineering L3", "applied")], path
+        incident = httpx.get(f"{incidents_service.url}/incidents/{incident_id}", headers=headers).json()
+        assert (incident["assignment"]["party"], incident["assignment"]["tier"]) == ("acme", "Engineering L3")
+
+        async def engineering_queue() -> dict:  # the escalation service sees the incident land there
+            return (await escalation.get("/queues/acme/Engineering L3", headers=acme)).json()
+
+        queue = await eventually(engineering_queue, lambda q: incident_id in [i["incident_id"] for i in q["items"]],
+                                 what="the incident in acme's Engineering L3 queue")
     assert incident_id in [i["incident_id"] for i in queue["items"]], queue

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from village_devstack import demo
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ConfigSnapshot, ProfileDoc, RulesDoc, TiersDoc
 from village_escalation.domain.escalation import Decision, IncidentEscalation
@@ -14,36 +15,10 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PROVIDER = "acme"
 PARTNER_OF = {"initech": "northwind", "umbrella": "contoso"}
 
-TIERS: dict[str, dict[str, Any]] = {
-    "northwind": {"tiers": [
-        {"name": "L1", "policy": {"ack_minutes": 30, "progress_minutes": 120, "sla_warning_percent": 75}},
-        {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}}]},
-    "contoso": {"tiers": [{"name": "L1", "policy": {"ack_minutes": 30, "sla_warning_percent": 75}}]},
-    "acme": {"tiers": [
-        {"name": "TAC L1", "policy": {"ack_minutes": 15, "progress_minutes": 60, "sla_warning_percent": 90}},
-        {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
-        {"name": "Engineering L3", "policy": {}}],
-        "ceiling": "Engineering L3"},
-}
-RULES: dict[str, dict[str, Any]] = {
-    "acme": {"rules": [
-        {"id": "s1-uncertified", "priority": 10,
-         "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
-         "match": {"severities": ["S1"], "partner_certified": False},
-         "route_to": {"party": "acme", "tier": "TAC L2"}},
-        {"id": "uncertified", "priority": 100,
-         "description": "a product the owning partner is not certified for: TAC L1",
-         "match": {"partner_certified": False},
-         "route_to": {"party": "acme", "tier": "TAC L1"}}]},
-    "northwind": {"rules": [
-        {"id": "s1-routers", "priority": 50, "description": "S1 router incidents start at L2",
-         "match": {"severities": ["S1"], "products": ["routers"]},
-         "route_to": {"party": "northwind", "tier": "L2"}}]},
-}
-PROFILES: dict[str, dict[str, Any]] = {
-    "northwind": {"level": "premier", "specialisations": ["routers"]},
-    "contoso": {"level": "select", "specialisations": ["firewalls"]},
-}
+# The demo set `make run` seeds (village_devstack.demo.ESCALATION), by party.
+TIERS: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "tiers"}
+RULES: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "rules"}
+PROFILES: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "profile"}
 
 
 def snapshot(partner: str = "northwind", version: int = 1, *, tiers: dict[str, Any] | None = None,

@@ -15,15 +15,13 @@ from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.db import make_engine, plain_dsn
 from village_platform.doorbell import Doorbell
-from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
-from village_platform.feed import feed_router
 from village_platform.feedclient import FeedClient
-from village_platform.health import router as health_router
 from village_platform.kafka import make_producer
 from village_platform.relay import Relay
+from village_platform.service_app import service_app
 from village_platform.settings import Settings
-from village_platform.telemetry import instrument, setup_telemetry
+from village_platform.telemetry import setup_telemetry
 from village_platform.timers import TimerScheduler
 
 from . import consumer
@@ -127,11 +125,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             await doorbell.close()
             await engine.dispose()
 
-    app = FastAPI(title="Village escalation", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.settings, app.state.clock = settings, clock
-    install_problem_handlers(app)
-    app.include_router(health_router)
-    app.include_router(router)
-    app.include_router(feed_router(SOURCE))
-    instrument(app)
-    return app
+    return service_app("Village escalation", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

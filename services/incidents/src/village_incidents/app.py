@@ -15,14 +15,12 @@ from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.db import make_engine, plain_dsn
 from village_platform.doorbell import Doorbell
-from village_platform.errors import install_problem_handlers
 from village_platform.eventstore import EventStore
-from village_platform.feed import feed_router
-from village_platform.health import router as health_router
 from village_platform.kafka import make_producer
 from village_platform.relay import Relay
+from village_platform.service_app import service_app
 from village_platform.settings import Settings
-from village_platform.telemetry import instrument, setup_telemetry
+from village_platform.telemetry import setup_telemetry
 
 from . import autoclose
 from .api import router
@@ -86,12 +84,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             await doorbell.close()
             await engine.dispose()
 
-    app = FastAPI(title="Village incidents", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.clock = clock
-    install_problem_handlers(app)
-    app.include_router(health_router)
-    app.include_router(router)
-    app.include_router(feed_router(SOURCE))
-    instrument(app)
-    return app
+    return service_app("Village incidents", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

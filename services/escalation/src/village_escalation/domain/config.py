@@ -151,7 +151,7 @@ class RulesDoc(BaseModel):
              "match": {"severities": ["S1"], "partner_certified": False},
              "route_to": {"party": "acme", "tier": "TAC L2"}},
             {"id": "uncertified", "priority": 100,
-             "description": "a product the owning partner is not certified for: TAC L1",
+             "description": "A product the owning partner is not certified for: TAC L1",
              "match": {"partner_certified": False},
              "route_to": {"party": "acme", "tier": "TAC L1"}}]},
         {"rules": [

@@ -1,0 +1,27 @@
+"""The FastAPI application every service builds the same way: problem responses, health, its
+own routes, its event feed, telemetry."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from fastapi import APIRouter, FastAPI
+
+from .clock import Clock
+from .errors import install_problem_handlers
+from .feed import feed_router
+from .health import router as health_router
+from .settings import Settings
+from .telemetry import instrument
+
+
+def service_app(title: str, description: str, settings: Settings, clock: Clock, router: APIRouter,
+                source: str, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
+    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    app.state.settings, app.state.clock = settings, clock
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(router)
+    app.include_router(feed_router(source))
+    instrument(app)
+    return app
