@@ -1,0 +1,1 @@
+"""Village knowledge service: articles, search, suggestions, links and knowledge transfer."""

@@ -1,0 +1,1 @@
+"""Village webhook dispatcher: signed, retried, filtered deliveries of every Village topic."""
