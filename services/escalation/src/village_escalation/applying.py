@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
@@ -23,8 +22,8 @@ from opentelemetry import trace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from village_platform.auth import mint_token
 from village_platform.clock import Clock
+from village_platform.directory import DirectoryUnavailable, PartyDirectory
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
@@ -50,12 +49,10 @@ class IncidentsApi:
         self.settings, self.name = settings, name
         self._http = httpx.AsyncClient(base_url=settings.incidents_url.rstrip("/"), timeout=timeout,
                                        transport=transport)
-        self._directory: tuple[float, dict[str, dict[str, Any]]] | None = None
+        self._directory = PartyDirectory(settings, name=name, http=self._http)
 
     def _token(self) -> str:
-        # Short-lived and minted per call: a service runs for longer than any token should.
-        return mint_token(self.settings, party=self.name, kind="service", roles=["service"],
-                          ttl=timedelta(minutes=5))
+        return self._directory.token()
 
     async def send(self, decision: Any, partner: str) -> httpx.Response:
         """Moves within the owning partner are assignments; anything to the provider, and every
@@ -73,18 +70,11 @@ class IncidentsApi:
             raise IncidentsUnavailable(f"incidents service unreachable: {exc!r}") from exc
 
     async def directory(self, max_age: float = 30.0) -> dict[str, dict[str, Any]]:
-        """The incidents service's party directory (who is a partner of which provider), kept
-        for `max_age` seconds: it changes rarely and is read on configuration requests."""
-        if self._directory is not None and time.monotonic() - self._directory[0] < max_age:
-            return self._directory[1]
+        """The party directory (who is a partner of which provider), read on configuration requests."""
         try:
-            response = await self._http.get("/parties", headers={"Authorization": f"Bearer {self._token()}"})
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise IncidentsUnavailable(f"incidents service unavailable: {exc!r}") from exc
-        found = {p["id"]: p for p in response.json()["items"]}
-        self._directory = (time.monotonic(), found)
-        return found
+            return await self._directory.get(max_age)
+        except DirectoryUnavailable as exc:
+            raise IncidentsUnavailable(str(exc)) from exc
 
     async def aclose(self) -> None:
         await self._http.aclose()
