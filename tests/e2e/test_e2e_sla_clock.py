@@ -182,7 +182,9 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
         events_before = await conn.scalar(count_events, {"i": iid})
         clocks_before = (await conn.execute(text("SELECT * FROM sla_clocks ORDER BY 1, 2, 3"))).all()
         credits_before = (await conn.execute(text("SELECT key, amount FROM credits ORDER BY key"))).all()
+        timers_before = (await conn.execute(text("SELECT key, due_at FROM timers ORDER BY key"))).all()
     assert credits_before, "the breaches accrued credits"
+    assert not any(key.startswith(iid) for key, _ in timers_before), "its clocks all stopped"
 
     assert chain.sla_exits is not None
     await chain.sla_exits.aclose()  # the consumer stops for the rebuild
@@ -199,6 +201,9 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
         assert await conn.scalar(count_events, {"i": iid}) == events_before  # nothing published twice
         assert (await conn.execute(text("SELECT * FROM sla_clocks ORDER BY 1, 2, 3"))).all() == clocks_before
         assert (await conn.execute(text("SELECT key, amount FROM credits ORDER BY key"))).all() == credits_before
+        # Three events a page, written every page: timers scheduled by early pages are
+        # cancelled by later ones, not left behind.
+        assert (await conn.execute(text("SELECT key, due_at FROM timers ORDER BY key"))).all() == timers_before
     await engine.dispose()
     await chain.start_sla()
     assert await chain.sla_view(iid, contracts=2) == before

@@ -96,6 +96,11 @@ class Batch:
         self.credit_totals: dict[tuple[str, str], Decimal] = {}
         self.credit_keys: set[str] = set()
         self.credit_rows: list[dict[str, Any]] = []
+        # Timers written by this batch's flushes and not cancelled since. A batch starts on an
+        # empty timers table (rebuilds reset it), so a clock that ends before any write of it
+        # has no timer row to cancel: most of a history's timers (about 56,000 of 68,000 in
+        # the benchmark's) are never written at all.
+        self.written_timers: set[str] = set()
 
     def too_big(self) -> bool:
         return len(self.states) > self.MAX_CACHED
@@ -202,10 +207,15 @@ class SlaProjection:
         batch = self.batch
         if batch is None or not batch.dirty:
             return None
+        rows = self._rows([batch.states[i] for i in batch.dirty])
+        written = batch.written_timers
+        rows["done_timers"] = [k for k in rows["done_timers"] if k in written]
+        written.difference_update(rows["done_timers"])
+        written.update(k for k, _, _ in rows["due_timers"])
         prepared = Prepared(
             credit_rows=list(batch.credit_rows),
             events={i: self._events(facts) for i, facts in batch.facts.items()},
-            **self._rows([batch.states[i] for i in batch.dirty]),
+            **rows,
         )
         batch.dirty.clear()
         batch.facts.clear()
