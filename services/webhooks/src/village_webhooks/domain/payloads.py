@@ -1,0 +1,24 @@
+"""The delivered payload: the event as a CloudEvent in structured JSON mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from village_platform.applier import ConsumedEvent
+
+_FORMAT = JSONFormat()
+
+
+def structured(event: ConsumedEvent) -> str:
+    attributes: dict[str, Any] = {
+        "id": event.id, "source": event.source, "type": event.type, "specversion": "1.0",
+        "subject": event.stream_id, "time": event.time, "datacontenttype": "application/json",
+        "sequence": str(event.sequence), "visibility": event.visibility,
+        "parties": " ".join(event.parties), "actorparty": event.actor_party or "",
+    }
+    if event.traceparent:
+        attributes["traceparent"] = event.traceparent
+    return _FORMAT.write(CloudEvent(attributes=attributes, data=event.data)).decode()

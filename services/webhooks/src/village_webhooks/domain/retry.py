@@ -1,0 +1,65 @@
+"""When to try a delivery again: which answers are worth retrying, and after how long.
+
+Retried: connection errors, timeouts, 5xx, 408 and 429 (with `Retry-After`, in seconds or an
+HTTP date, honoured for 429 and 503). Anything else that is not 2xx (other 4xx, 3xx: redirects
+are not followed, a redirect to a private address would undo the URL check) is final: the
+delivery is `failed` and the endpoint's next events go on. Backoff is exponential with full
+jitter (uniform between 0 and min(cap, base * 2^attempts)); once the next attempt would fall
+past `max_age` after the delivery was queued, the endpoint is `failing` and its deliveries parked.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Callable, Literal
+
+Verdict = Literal["delivered", "retry", "failed"]
+
+
+def verdict(status: int | None) -> Verdict:
+    """`status` None: no answer (connection error, timeout)."""
+    if status is None or status >= 500 or status in (408, 429):
+        return "retry"
+    if 200 <= status < 300:
+        return "delivered"
+    return "failed"
+
+
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 1.0
+    cap_seconds: float = 3600.0
+    max_age: timedelta = timedelta(days=1)
+    random: Callable[[], float] = random.random
+
+    def delay(self, attempts: int, status: int | None = None, retry_after_seconds: float | None = None) -> float:
+        """Seconds until the next attempt after `attempts` tries (the one that just failed included)."""
+        if retry_after_seconds is not None and status in (429, 503):
+            return retry_after_seconds
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(max(attempts - 1, 0), 40))
+        return ceiling * self.random()
+
+    def next_attempt(self, now: datetime, queued_at: datetime, attempts: int, status: int | None = None,
+                     retry_after_seconds: float | None = None) -> datetime | None:
+        """When to try again; None when that is past the maximum age: park instead."""
+        at = now + timedelta(seconds=self.delay(attempts, status, retry_after_seconds))
+        return None if at > queued_at + self.max_age else at
