@@ -286,10 +286,12 @@ INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(ur
 SLA_MONITOR = ServiceSpec("sla-monitor", 8003, seed=lambda url: demo.seed_contracts(url))
 # After the SLA monitor: it reads the SLA feed (SLA_MONITOR_URL) as well as the incidents'.
 ESCALATION = ServiceSpec("escalation", 8002, seed=lambda url: demo.seed_escalation(url))
+# Last: it consumes every other service's topic (and reads their feeds to heal gaps).
+WEBHOOKS = ServiceSpec("webhooks", 8005)
 SERVICES: list[ServiceSpec] = [
     INCIDENTS,
     SLA_MONITOR,
     ESCALATION,
     # ServiceSpec("knowledge", 8004),
-    # ServiceSpec("webhooks", 8005),
+    WEBHOOKS,
 ]

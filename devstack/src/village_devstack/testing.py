@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 import pytest
 
 from . import demo
-from .services import ESCALATION, INCIDENTS, SLA_MONITOR, ServiceError, ServiceProcess, ServiceSpec
+from .services import ESCALATION, INCIDENTS, SLA_MONITOR, WEBHOOKS, ServiceError, ServiceProcess, ServiceSpec
 from .stack import Stack, free_port, run_sql
 
 __all__ = [
@@ -38,6 +38,8 @@ __all__ = [
     "free_port",
     "run_sql",
     "token",
+    "WEBHOOKS",
+    "WEBHOOKS_TEST_ENV",
 ]
 
 
@@ -97,6 +99,22 @@ def escalation_village(stack: Stack) -> Iterator[EscalationVillage]:
 def escalation_service(escalation_village: EscalationVillage) -> ServiceProcess:
     """The escalation service of `escalation_village`; demo escalation set seeded."""
     return escalation_village.escalation
+
+
+# Test receivers listen on loopback; retries are quick so tests wait seconds, not hours.
+WEBHOOKS_TEST_ENV = {"WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOKS_RETRY_BASE_SECONDS": "0.05",
+                     "WEBHOOKS_RETRY_CAP_SECONDS": "0.5", "WEBHOOKS_TIMEOUT_SECONDS": "2",
+                     "WEBHOOKS_LEASE_SECONDS": "4", "WEBHOOKS_POLL_SECONDS": "0.2"}
+
+
+@pytest.fixture(scope="session")
+def webhooks_service(stack: Stack, incidents_service: ServiceProcess, sla_service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """The webhook dispatcher on the shared incidents service and SLA monitor's topics, with
+    loopback targets allowed and quick retries (`WEBHOOKS_TEST_ENV`)."""
+    service = stack.start_service(WEBHOOKS, INCIDENTS_URL=incidents_service.url, SLA_MONITOR_URL=sla_service.url,
+                                  **WEBHOOKS_TEST_ENV)
+    yield service
+    service.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,105 @@
+"""Composition root of the webhooks service: clients are built in the lifespan, not at import."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+
+from village_platform import idempotency
+from village_platform.clock import Clock, SystemClock
+from village_platform.consumer import ConsumerRunner
+from village_platform.db import make_engine
+from village_platform.directory import PartyDirectory
+from village_platform.kafka import make_producer, when_reachable
+from village_platform.service_app import service_app
+from village_platform.telemetry import setup_telemetry
+
+from . import consumer
+from .api import router
+from .config import WebhookSettings, settings_from_env
+from .dispatcher import Dispatcher
+from .domain.retry import RetryPolicy
+from .domain.targets import parse_networks
+from .fanout import FanOut
+
+SOURCE = "/village/webhooks"
+
+DESCRIPTION = """
+Delivers Village events to your systems: register an HTTPS endpoint with the event types you
+want (wildcards: `village.incident.*`, `*.breached.v1`) and, optionally, the incidents or
+parties you care about. Every event on every Village topic that your party may see (shared
+notes for customers; restricted ones too for partners and the provider; internal ones only to
+their author's party) is POSTed as a CloudEvent in structured JSON mode
+(`application/cloudevents+json`), signed per the Standard Webhooks specification
+(`webhook-id` = the event id, `webhook-timestamp`, `webhook-signature`): verify with any
+Standard Webhooks library and the secret returned when you register or rotate.
+
+* One incident's events reach an endpoint in order. Answer 2xx to accept. Timeouts, connection
+  errors, 5xx, 408 and 429 are retried with exponential backoff and jitter (`Retry-After`
+  honoured) for up to a day; then the endpoint is `failing` and its deliveries parked until you
+  enable it and replay them. Other 4xx answers are final for that delivery (`failed`).
+* Authenticate with a bearer JWT (`make token PARTY=northwind ROLE=admin`); you see only your
+  party's endpoints; admins manage them. Errors are RFC 9457 problem details; every POST
+  honours `Idempotency-Key`; PATCH and DELETE take `If-Match`.
+"""
+
+
+def create_app(settings: WebhookSettings | None = None, clock: Clock | None = None, *, background: bool = True,
+               transport: httpx.AsyncBaseTransport | None = None, **consumer_options: object) -> FastAPI:
+    """`background=False` runs no consumer or dispatcher (tests drive them); `transport` is the
+    dispatcher's HTTP transport (tests may route it in process)."""
+    settings = settings or settings_from_env()
+    clock = clock or SystemClock()
+    setup_telemetry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        producer = make_producer(settings)  # only /readyz asks it about the broker: nothing is published
+        allowed = parse_networks(settings.allowed_networks)
+        policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
+        dispatcher = Dispatcher(engine, clock, policy, development=settings.development, allowed=allowed,
+                                timeout_seconds=settings.timeout_seconds, concurrency=settings.concurrency,
+                                per_endpoint=settings.per_endpoint_concurrency, lease_seconds=settings.lease_seconds,
+                                poll_seconds=settings.poll_seconds, transport=transport)
+        fan_out = FanOut(clock)
+        feeds = {t.topic: consumer.feed(settings, t) for t in consumer.TOPICS}
+        runners = [
+            ConsumerRunner(consumer.consumer_name(settings, t), engine, settings, [settings.topic(t.topic)],
+                           consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
+                           after_commit=dispatcher.wake, **consumer_options)
+            for t in consumer.TOPICS
+        ]
+        directory = PartyDirectory(settings, name="webhooks")
+        app.state.engine, app.state.producer, app.state.dispatcher = engine, producer, dispatcher
+        app.state.runners, app.state.fan_out, app.state.directory = runners, fan_out, directory
+        app.state.allowed_networks = allowed
+        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
+        stop = asyncio.Event()
+        tasks = []
+        if background:
+            tasks += [
+                asyncio.create_task(when_reachable(producer.start, stop), name="producer"),
+                *(asyncio.create_task(r.serve(stop), name=f"consumer-{r.name}") for r in runners),
+                asyncio.create_task(dispatcher.run(stop), name="dispatcher"),
+                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
+            ]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not background:
+                await dispatcher.http.aclose()
+            await producer.stop()
+            for feed in feeds.values():
+                await feed.aclose()
+            await directory.aclose()
+            await engine.dispose()
+
+    return service_app("Village webhooks", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

@@ -1,0 +1,42 @@
+"""The webhooks service's settings: the platform's, plus where the other feeds are and how
+deliveries are retried and checked (all from the environment)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+
+from village_platform.settings import Settings
+
+SERVICE, PORT = "webhooks", 8005
+
+
+class WebhookSettings(Settings):
+    escalation_url: str = Field(default="http://127.0.0.1:8002", alias="ESCALATION_URL")
+    knowledge_url: str = Field(default="http://127.0.0.1:8004", alias="KNOWLEDGE_URL")
+    # Networks a target may resolve into although private/loopback/...: e.g. "127.0.0.0/8,::1/128".
+    allowed_networks: str = Field(default="", alias="WEBHOOKS_ALLOWED_NETWORKS")
+    retry_base_seconds: float = Field(default=5.0, alias="WEBHOOKS_RETRY_BASE_SECONDS")
+    retry_cap_seconds: float = Field(default=3600.0, alias="WEBHOOKS_RETRY_CAP_SECONDS")
+    max_age_seconds: float = Field(default=86400.0, alias="WEBHOOKS_MAX_AGE_SECONDS")
+    timeout_seconds: float = Field(default=10.0, alias="WEBHOOKS_TIMEOUT_SECONDS")
+    # A claimed delivery is left to others after this long (a dispatcher that died mid-request).
+    lease_seconds: float = Field(default=60.0, alias="WEBHOOKS_LEASE_SECONDS")
+    concurrency: int = Field(default=64, alias="WEBHOOKS_CONCURRENCY")
+    per_endpoint_concurrency: int = Field(default=8, alias="WEBHOOKS_PER_ENDPOINT_CONCURRENCY")
+    poll_seconds: float = Field(default=1.0, alias="WEBHOOKS_POLL_SECONDS")
+    # Kafka consumer groups are `<prefix>-<topic family>`: a second deployment needs its own.
+    consumer_prefix: str = Field(default="webhooks", alias="WEBHOOKS_CONSUMER_PREFIX")
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def max_age(self) -> timedelta:
+        return timedelta(seconds=self.max_age_seconds)
+
+
+def settings_from_env() -> WebhookSettings:
+    return WebhookSettings.for_service(SERVICE, PORT)

@@ -1,0 +1,60 @@
+"""What the webhooks service subscribes to: every Village topic, each event type to the fan-out.
+
+One consumer (Kafka group, applied positions) per topic: SLA and escalation events use the
+incident id as their stream with sequences of their own, which one consumer would take for
+gaps in the incident's stream. The table is data: a new topic is one more line (a topic with
+no records yet costs nothing but an idle consumer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+from village_platform.applier import Handler
+from village_platform.feedclient import FeedClient
+
+from .config import WebhookSettings
+
+
+@dataclass(frozen=True)
+class Topic:
+    family: str  # the consumer is `<WEBHOOKS_CONSUMER_PREFIX>-<family>`
+    topic: str
+    source: str
+    feed_url_setting: str  # the owner's feed, for gap healing
+
+
+TOPICS = (
+    Topic("incidents", "village.incidents.v1", "/village/incidents", "incidents_url"),
+    Topic("sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url"),
+    Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
+    Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
+)
+
+
+class EveryType(Mapping[str, Handler]):
+    """A routing table sending every event type to one handler: a subscriber may ask for any."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    def __getitem__(self, event_type: str) -> Handler:
+        return self.handler
+
+    def get(self, event_type: str, default: object = None) -> Handler:  # type: ignore[override]
+        return self.handler
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def consumer_name(settings: WebhookSettings, topic: Topic) -> str:
+    return f"{settings.consumer_prefix}-{topic.family}"
+
+
+def feed(settings: WebhookSettings, topic: Topic) -> FeedClient:
+    return FeedClient.for_consumer(getattr(settings, topic.feed_url_setting), settings, consumer_name(settings, topic),
+                                   source=topic.source)

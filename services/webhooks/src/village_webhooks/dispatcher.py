@@ -1,0 +1,204 @@
+"""Sending deliveries: many endpoints at once, each (endpoint, incident) queue in order, and no
+database transaction open while a request is in flight.
+
+A round claims due deliveries that head their (endpoint, subject) queue (no earlier pending one)
+by moving `next_attempt_at` a lease ahead, in one short transaction (SKIP LOCKED: several
+dispatchers share the work), and starts a task per delivery; each outcome commits in its own
+transaction. A dispatcher that dies mid-request leaves its claims to expire: the delivery is
+sent again after the lease, with the same `webhook-id` (the event id). Claims never exceed the
+free global slots nor `per_endpoint` requests per endpoint, so a slow or failing endpoint holds
+its own few slots and nobody else's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from village_platform.clock import Clock
+
+from .domain import signing
+from .domain.retry import RetryPolicy, retry_after, verdict
+from .domain.targets import Network, TargetRefused, check_target
+
+log = logging.getLogger(__name__)
+
+_DUE = text("""
+WITH heads AS (
+    SELECT DISTINCT ON (endpoint_id, subject) delivery_id, endpoint_id, next_attempt_at, seq
+    FROM deliveries WHERE status = 'pending' ORDER BY endpoint_id, subject, seq
+), due AS (
+    SELECT h.delivery_id, h.next_attempt_at, h.seq,
+           row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n
+    FROM heads h JOIN endpoints e USING (endpoint_id)
+    WHERE e.status = 'active' AND h.next_attempt_at <= :now AND h.endpoint_id <> ALL(CAST(:busy AS uuid[]))
+)
+SELECT d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject
+FROM deliveries d
+WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n <= :per_endpoint ORDER BY next_attempt_at, seq LIMIT :limit)
+  AND d.status = 'pending' AND d.next_attempt_at <= :now
+FOR UPDATE OF d SKIP LOCKED
+""")
+_CLAIM = text("UPDATE deliveries SET next_attempt_at = :until WHERE delivery_id = ANY(:ids)")
+_TARGETS = text("SELECT endpoint_id, url, secret, previous_secret, previous_expires_at FROM endpoints"
+                " WHERE endpoint_id = ANY(:ids)")
+_NEXT = text("SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+             " WHERE d.status = 'pending' AND e.status = 'active'")
+_DONE = text(
+    "UPDATE deliveries SET status = :status, attempts = attempts + 1, response_status = :code, latency_ms = :ms,"
+    " last_attempt_at = :now, delivered_at = CASE WHEN :status = 'delivered' THEN CAST(:now AS timestamptz) END,"
+    " last_error = :error WHERE delivery_id = :id AND status = 'pending'")
+_RETRY = text(
+    "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms, last_attempt_at = :now,"
+    " last_error = :error, next_attempt_at = :next WHERE delivery_id = :id AND status = 'pending'")
+_FAILING = text("UPDATE endpoints SET status = 'failing', failing_since = :now, updated_at = :now,"
+                " version = version + 1 WHERE endpoint_id = :e AND status = 'active'")
+_PARK = text("UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'")
+
+
+class Dispatcher:
+    def __init__(self, engine: AsyncEngine, clock: Clock, policy: RetryPolicy, *, development: bool,
+                 allowed: Sequence[Network], timeout_seconds: float = 10.0, concurrency: int = 64,
+                 per_endpoint: int = 8, lease_seconds: float = 60.0, poll_seconds: float = 1.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.engine, self.clock, self.policy = engine, clock, policy
+        self.development, self.allowed = development, tuple(allowed)
+        self.concurrency, self.per_endpoint = concurrency, per_endpoint
+        self.lease, self.poll_seconds = timedelta(seconds=lease_seconds), poll_seconds
+        # Redirects are not followed: a redirect could lead to an address the URL check refuses.
+        self.http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, transport=transport,
+                                      limits=httpx.Limits(max_connections=concurrency,
+                                                          max_keepalive_connections=concurrency))
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._busy: Counter[uuid.UUID] = Counter()
+        self.delivered = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before looking, so a wake() while we look is not lost
+                try:
+                    claimed = await self.dispatch_due()
+                    due = None if claimed else await self._next_due()
+                except Exception:  # the database is away: deliveries are durable, look again
+                    log.exception("dispatching deliveries failed; retrying shortly")
+                    claimed, due = 0, None
+                if claimed:
+                    continue
+                pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(_first(stop, self._wake), timeout=min(max(pause, 0.005), self.poll_seconds))
+        finally:
+            if self._tasks:  # let requests in flight finish briefly; unfinished ones' leases expire
+                await asyncio.wait(self._tasks, timeout=5)
+                for task in self._tasks:
+                    task.cancel()
+            await self.http.aclose()
+
+    async def _next_due(self) -> datetime | None:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(_NEXT)
+
+    async def dispatch_due(self) -> int:
+        """Claim what may go now and start sending it; returns how many were claimed."""
+        free = self.concurrency - len(self._tasks)
+        if free <= 0:
+            return 0
+        now = self.clock.now()
+        busy = [e for e, n in self._busy.items() if n >= self.per_endpoint]
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(_DUE, {"now": now, "busy": busy, "per_endpoint": self.per_endpoint,
+                                              "limit": free})).all()
+            if not rows:
+                return 0
+            await conn.execute(_CLAIM, {"until": now + self.lease, "ids": [r.delivery_id for r in rows]})
+            targets = {t.endpoint_id: t for t in (await conn.execute(
+                _TARGETS, {"ids": list({r.endpoint_id for r in rows})})).all()}
+        for row in rows:
+            self._busy[row.endpoint_id] += 1
+            task = asyncio.create_task(self._deliver(row, targets[row.endpoint_id]))
+            self._tasks.add(task)
+            task.add_done_callback(lambda t, e=row.endpoint_id: self._finished(t, e))
+        return len(rows)
+
+    def _finished(self, task: asyncio.Task[None], endpoint_id: uuid.UUID) -> None:
+        self._tasks.discard(task)
+        self._busy[endpoint_id] -= 1
+        if self._busy[endpoint_id] <= 0:
+            del self._busy[endpoint_id]
+        self._wake.set()  # the next delivery of that queue may go now
+
+    async def _deliver(self, row: Any, target: Any) -> None:
+        code, error, pause, started = None, None, None, time.perf_counter()
+        try:
+            await check_target(target.url, development=self.development, allowed=self.allowed)
+            # Receivers compare webhook-timestamp with their own clock: the real time, whatever
+            # clock schedules retries.
+            headers = signing.headers(str(row.event_id), datetime.now(timezone.utc), row.payload,
+                                      self._secrets(target))
+            started = time.perf_counter()
+            response = await self.http.post(target.url, content=row.payload.encode(), headers=headers)
+            code = response.status_code
+            pause = retry_after(response.headers.get("retry-after"), datetime.now(timezone.utc))
+            if verdict(code) != "delivered":
+                error = f"HTTP {code}: {response.text[:300]}"
+        except TargetRefused as exc:
+            error = f"target refused: {exc}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        latency = (time.perf_counter() - started) * 1000
+        try:
+            await self._record(row, code, error, latency, pause)
+        except Exception:  # the database is away: the lease expires and the delivery goes again
+            log.exception("could not record delivery %s", row.delivery_id)
+
+    def _secrets(self, target: Any) -> list[str]:
+        secrets = [target.secret]
+        if target.previous_secret and target.previous_expires_at and target.previous_expires_at > self.clock.now():
+            secrets.append(target.previous_secret)
+        return secrets
+
+    async def _record(self, row: Any, code: int | None, error: str | None, latency: float,
+                      pause: float | None) -> None:
+        now, outcome = self.clock.now(), verdict(code)
+        params = {"id": row.delivery_id, "code": code, "ms": round(latency, 2), "now": now, "error": error}
+        async with self.engine.begin() as conn:
+            if outcome in ("delivered", "failed"):
+                await conn.execute(_DONE, {**params, "status": outcome})
+                if outcome == "delivered":
+                    self.delivered += 1
+                else:
+                    log.warning("delivery %s refused for good: %s", row.delivery_id, error)
+                return
+            at = self.policy.next_attempt(now, row.queued_at, row.attempts + 1, code, pause)
+            if at is not None:
+                await conn.execute(_RETRY, {**params, "next": at})
+                return
+            log.warning("endpoint %s failing for longer than %s: parking its deliveries", row.endpoint_id,
+                        self.policy.max_age)
+            await conn.execute(_RETRY, {**params, "next": now})
+            await conn.execute(_FAILING, {"e": row.endpoint_id, "now": now})
+            await conn.execute(_PARK, {"e": row.endpoint_id})
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
