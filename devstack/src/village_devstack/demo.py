@@ -180,3 +180,30 @@ def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> N
                 continue
             raise RuntimeError(f"seeding {kind} of {party}: PUT {base_url}/parties/{party}/{kind} -> "
                                f"{response.status_code} {response.text[:500]}")
+
+
+def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
+    """The demo knowledge base (village_knowledge.corpus): acme's articles published by its admins,
+    northwind's submitted by northwind and published by acme after review. Skipped when acme's
+    knowledge base has articles already (a restart keeps what was edited since)."""
+    import httpx
+    from village_knowledge.corpus import ARTICLES
+
+    acme = {"Authorization": f"Bearer {token('acme', 'admin', settings=settings)}"}
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        found = client.get("/articles", params={"limit": 1}, headers=acme)
+        found.raise_for_status()
+        if found.json()["items"]:
+            log.info("knowledge base seeded already")
+            return
+        for entry in ARTICLES:
+            author = {"Authorization": f"Bearer {token(entry['author'], 'admin', settings=settings)}"}
+            response = client.post("/articles", json=entry["article"],
+                                   headers={**author, "Idempotency-Key": f"seed-article-{entry['slug']}"})
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"seeding article {entry['slug']!r}: {response.status_code} {response.text[:500]}")
+            article_id = response.json()["id"]
+            if entry["author"] != "acme":
+                client.post(f"/articles/{article_id}/submit", headers=author).raise_for_status()
+            client.post(f"/articles/{article_id}/publish", headers=acme).raise_for_status()
+        log.info("seeded %d articles", len(ARTICLES))

@@ -288,10 +288,12 @@ SLA_MONITOR = ServiceSpec("sla-monitor", 8003, seed=lambda url: demo.seed_contra
 ESCALATION = ServiceSpec("escalation", 8002, seed=lambda url: demo.seed_escalation(url))
 # Last: it consumes every other service's topic (and reads their feeds to heal gaps).
 WEBHOOKS = ServiceSpec("webhooks", 8005)
+# After the incidents service: it reads the party directory and the incidents feed (INCIDENTS_URL).
+KNOWLEDGE = ServiceSpec("knowledge", 8004, seed=lambda url: demo.seed_knowledge(url))
 SERVICES: list[ServiceSpec] = [
     INCIDENTS,
     SLA_MONITOR,
     ESCALATION,
-    # ServiceSpec("knowledge", 8004),
+    KNOWLEDGE,
     WEBHOOKS,
 ]

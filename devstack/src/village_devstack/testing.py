@@ -13,6 +13,8 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
 - `escalation_village` (session): incidents, SLA monitor and escalation services of their own
   (`.incidents`, `.sla`, `.escalation`), demo data and escalation set seeded;
   `escalation_service` is its escalation service.
+- `knowledge_service` (session): the knowledge service consuming `incidents_service`, demo
+  knowledge base seeded.
 - `tokens` (session): `tokens(party, role="agent") -> str`, a JWT for a demo party.
 """
 
@@ -24,12 +26,13 @@ from typing import Callable, Iterator
 import pytest
 
 from . import demo
-from .services import ESCALATION, INCIDENTS, SLA_MONITOR, WEBHOOKS, ServiceError, ServiceProcess, ServiceSpec
+from .services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS, ServiceError, ServiceProcess, ServiceSpec
 from .stack import Stack, free_port, run_sql
 
 __all__ = [
     "ESCALATION",
     "INCIDENTS",
+    "KNOWLEDGE",
     "SLA_MONITOR",
     "ServiceError",
     "ServiceProcess",
@@ -70,6 +73,14 @@ def incidents_service(stack: Stack) -> Iterator[ServiceProcess]:
 def sla_service(stack: Stack, incidents_service: ServiceProcess) -> Iterator[ServiceProcess]:
     """The SLA monitor, consuming the incidents service above; demo contracts seeded."""
     service = stack.start_service(SLA_MONITOR, INCIDENTS_URL=incidents_service.url)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def knowledge_service(stack: Stack, incidents_service: ServiceProcess) -> Iterator[ServiceProcess]:
+    """The knowledge service, consuming the incidents service above; demo knowledge base seeded."""
+    service = stack.start_service(KNOWLEDGE, INCIDENTS_URL=incidents_service.url)
     yield service
     service.close()
 

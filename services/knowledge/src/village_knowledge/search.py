@@ -1,0 +1,125 @@
+"""Full-text search over published articles: PostgreSQL `tsvector` ranking (`ts_rank_cd`),
+highlighted snippets (`ts_headline`), filters, and typo tolerance from pg_trgm.
+
+The query's words are OR-ed (`a | b | c`) and ranked by cover density, so an article matching
+more of them, closer together and in heavier fields (title A, symptoms and tags B, body C),
+ranks higher; an incident's whole title and description work as a query that way (suggestions).
+When full text finds fewer than `FEW` articles, titles that look like the query
+(`word_similarity`, pg_trgm) follow them: a misspelt word still finds its article. Who may see
+what is part of the WHERE clause (provider and audiences), never a filter after the LIMIT.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+MAX_WORDS = 40
+FEW = 3  # fewer full-text hits than this: add title look-alikes
+TRGM_THRESHOLD = 0.45
+HEADLINE = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+
+
+def or_query(q: str) -> str:
+    """The words of `q` as an OR tsquery (words only: nothing the caller types is syntax)."""
+    words = list(dict.fromkeys(w.lower() for w in WORD.findall(q)))[:MAX_WORDS]
+    return " | ".join(words)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see: one provider's articles of these audiences (provider None: all)."""
+
+    provider: str | None
+    audiences: tuple[str, ...]
+
+
+_FILTER = (
+    "(CAST(:provider AS text) IS NULL OR d.provider = :provider) AND d.audience = ANY(:audiences)"
+    " AND (CAST(:product AS text) IS NULL OR d.products @> ARRAY[CAST(:product AS text)])"
+    " AND (CAST(:tag AS text) IS NULL OR d.tags @> ARRAY[CAST(:tag AS text)])"
+)
+
+_SEARCH = text(f"""
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q),
+    fts AS (
+        SELECT d.article_id, ts_rank_cd(d.tsv, q.q) AS score, 0 AS tier
+        FROM search_docs d, q WHERE d.tsv @@ q.q AND {_FILTER}),
+    few AS (SELECT count(*) < :few AS yes FROM (SELECT 1 FROM fts LIMIT :few) f),
+    trgm AS (
+        SELECT d.article_id, word_similarity(:raw, d.title) AS score, 1 AS tier
+        FROM search_docs d, few WHERE few.yes AND :raw <% d.title AND {_FILTER}
+          AND d.article_id NOT IN (SELECT article_id FROM fts)),
+    hits AS (SELECT * FROM fts UNION ALL SELECT * FROM trgm ORDER BY tier, score DESC, article_id
+             OFFSET :offset LIMIT :limit)
+    SELECT h.article_id, h.score, h.tier, d.title, d.audience, d.products, d.tags, d.version, d.published_at,
+           ts_headline('english', d.body, q.q, :headline) AS snippet,
+           ts_headline('english', d.title, q.q, 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') AS title_hl
+    FROM hits h JOIN search_docs d USING (article_id), q
+    ORDER BY h.tier, h.score DESC, h.article_id
+""")
+
+
+def encode_cursor(offset: int, q: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset, "q": q}).encode()).decode()
+
+
+def decode_cursor(cursor: str | None, q: str) -> int | None:
+    """The offset a cursor names; None if it is not one this API issued for this query."""
+    if cursor is None:
+        return 0
+    try:
+        found = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        offset = found["o"]
+        if found["q"] != q or not isinstance(offset, int) or not 0 <= offset <= 10_000:
+            return None
+        return offset
+    except Exception:
+        return None
+
+
+async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | None = None,
+                 tag: str | None = None, limit: int = 10, offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+    """A page of hits and whether there are more."""
+    tsq = or_query(q)
+    if not tsq or not scope.audiences:
+        return [], False
+    await conn.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TRGM_THRESHOLD}"))
+    rows = (await conn.execute(_SEARCH, {
+        "tsq": tsq, "raw": q[:200], "provider": scope.provider, "audiences": list(scope.audiences),
+        "product": product, "tag": tag, "few": FEW, "offset": offset, "limit": limit + 1,
+        "headline": HEADLINE})).all()
+    hits = [{"article_id": str(r.article_id), "title": r.title, "title_highlighted": r.title_hl,
+             "snippet": r.snippet, "score": round(float(r.score), 6), "match": "text" if r.tier == 0 else "similar_title",
+             "audience": r.audience, "products": list(r.products), "tags": list(r.tags), "version": r.version,
+             "published_at": r.published_at} for r in rows[:limit]]
+    return hits, len(rows) > limit
+
+
+_SUGGEST = text("""
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q)
+    SELECT d.article_id, d.title, d.audience,
+           ts_rank_cd(d.tsv, q.q) * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
+    FROM search_docs d, q
+    WHERE d.tsv @@ q.q AND d.provider = :provider
+    ORDER BY score DESC, d.article_id LIMIT :limit
+""")
+
+
+async def suggest(conn: AsyncConnection, title: str, description: str, product: str, provider: str,
+                  limit: int = 5) -> list[dict[str, Any]]:
+    """The provider's published articles closest to an incident (any audience: the events and the
+    API split them by who may see them); an article for the incident's product counts double."""
+    tsq = or_query(f"{title} {description} {product}")
+    if not tsq:
+        return []
+    rows = await conn.execute(_SUGGEST, {"tsq": tsq, "product": product, "provider": provider, "limit": limit})
+    return [{"article_id": str(r.article_id), "title": r.title, "audience": r.audience,
+             "score": round(float(r.score), 6)} for r in rows]
