@@ -40,6 +40,7 @@ TOPICS = {
     "village.incidents.v1": "village.incident.",
     "village.sla.v1": "village.sla.",
     "village.escalations.v1": "village.escalation.",
+    "village.knowledge.v1": "village.knowledge.",
 }
 
 FORMATS = FormatChecker()

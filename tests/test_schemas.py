@@ -41,7 +41,7 @@ from village_platform.eventstore import StoredEvent
 SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-TYPE_PATTERN = re.compile(r"^village\.(incident|sla|escalation)\.[a-z_]+\.v[0-9]+$")
+TYPE_PATTERN = re.compile(r"^village\.(incident|sla|escalation|knowledge)\.[a-z_]+\.v[0-9]+$")
 
 # Keywords that mean the same in JSON Schema draft-07 (AsyncAPI 3.0's Schema Object) and 2020-12,
 # plus our `x-village-visibility` annotation. Event schemas use nothing else, so AsyncAPI tools
@@ -388,6 +388,8 @@ def test_asyncapi_document_structure() -> None:
         "village.sla.v1.dlq",
         "village.escalations.v1",
         "village.escalations.v1.dlq",
+        "village.knowledge.v1",
+        "village.knowledge.v1.dlq",
     }
     for channel in channels.values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
@@ -415,6 +417,7 @@ EVENT_CHANNELS = {
     "incidents": ("village.incidents.v1", "sendIncidentEvents", "receiveIncidentEvents"),
     "sla": ("village.sla.v1", "sendSlaEvents", "receiveSlaEvents"),
     "escalations": ("village.escalations.v1", "sendEscalationEvents", "receiveEscalationEvents"),
+    "knowledge": ("village.knowledge.v1", "sendKnowledgeEvents", "receiveKnowledgeEvents"),
 }
 
 
