@@ -9,7 +9,8 @@ from pydantic import Field
 
 from village_platform.settings import Settings
 
-SERVICE, PORT = "webhooks", 8005
+SERVICE = "webhooks"
+PORT = 8005
 
 
 class WebhookSettings(Settings):
