@@ -187,3 +187,248 @@ async def test_a_new_incident_gets_suggestions_on_the_api_and_the_topic(
         kinds.append((data["audience"], headers["ce_visibility"]))
         assert data["incident_id"] == iid
     assert ("public", "shared") in kinds and ("provider", "internal") in kinds
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def _sees(headers: dict[str, str], party: str, kind: str) -> bool:
+    """THE RULE every consumer serving parties applies to an event's attributes."""
+    if party not in headers["ce_parties"].split():
+        return False
+    visibility = headers["ce_visibility"]
+    return visibility == "shared" or (visibility == "restricted" and kind != "customer") or (
+        visibility == "internal" and headers["ce_actorparty"] == party)
+
+
+async def _all_records(stack: Any) -> list[tuple[dict[str, str], bytes]]:
+    async with IncidentTopicReader(stack.kafka_bootstrap, TOPIC) as reader:
+        await reader.settle()
+        found = []
+        for records in reader.records.values():
+            for r in records:
+                assert_valid_cloudevent(r.headers, r.key, r.value)
+                found.append(({k: v.decode() for k, v in r.headers}, r.value))
+    return found
+
+
+async def test_a_provider_article_never_reaches_a_partner_or_a_customer(kb: Api, api: Api, stack: Any) -> None:
+    word = f"zorblatix{uuid.uuid4().hex[:6]}"
+    secret = await published(kb, "acme", title=f"Internal {word} workaround for the tunnel reset defect",
+                             body=f"Engineering only: {word} patch for tunnel resets.", audience="provider",
+                             products=["routers"], tags=["internal"])
+    aid = secret["id"]
+    acme, nw, initech = kb("acme"), kb("northwind"), kb("initech")
+    assert await search_ids(acme, word) == [aid]
+    assert await search_ids(acme, word[:-1] + " workaround tunel") and aid in await search_ids(acme, f"Internl {word}")
+    for party in ("northwind", "contoso", "initech", "umbrella"):
+        client = kb(party)
+        assert await search_ids(client, word) == []
+        assert aid not in await search_ids(client, f"Internl {word} workaround for the tunel reset defect")
+        assert_problem(await client.get(f"/articles/{aid}"), 404)
+        assert_problem(await client.get(f"/articles/{aid}/stats"), 404)
+        assert_problem(await client.get(f"/articles/{aid}/versions"), 404)
+        assert_problem(await client.post(f"/articles/{aid}/feedback", json={"helpful": True}), 404)
+        listed = (await client.get("/articles", params={"limit": 100})).json()["items"]
+        assert aid not in {a["id"] for a in listed}
+    assert_problem(await nw.post("/articles", json=article(audience="provider")), 422, "invalid-audience")
+
+    # A new incident about it: acme is suggested the article, northwind and initech are not.
+    incident = await open_incident(api("northwind"), title=f"Tunnel reset defect {word}",
+                                   description=f"{word} tunnel resets", product="routers")
+    iid = incident["id"]
+
+    async def suggested(client: Any) -> set[str]:
+        response = await client.get(f"/incidents/{iid}/suggestions")
+        assert response.status_code == 200, response.text
+        return {i["article_id"] for i in response.json()["items"]}
+
+    assert aid in await eventually(lambda: suggested(acme), what="acme's suggestion")
+    assert aid not in await suggested(nw) and aid not in await suggested(initech)
+    # Linking it: a 404 for northwind (it may not read it); acme may link it, northwind does not see the link.
+    assert_problem(await nw.post(f"/incidents/{iid}/links", json={"article_id": aid}), 404)
+    assert (await acme.post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 201
+    assert aid not in {i["article_id"] for i in (await nw.get(f"/incidents/{iid}/links")).json()["items"]}
+    assert aid in {i["article_id"] for i in (await acme.get(f"/incidents/{iid}/links")).json()["items"]}
+    await acme.post(f"/articles/{aid}/feedback", json={"helpful": True, "incident_id": iid})
+    await eventually(lambda: acme.get(f"/articles/{aid}/stats"), lambda r: r.json()["helpful"] == 1)
+
+    # On the topic: every record northwind or initech may see by THE RULE is free of it.
+    records = await eventually(lambda: _all_records(stack),
+                               lambda rs: sum(aid in v.decode() for _, v in rs) >= 4, what="the article's events")
+    about = [h for h, v in records if aid in v.decode() or h["ce_subject"].startswith(f"article:{aid}")]
+    assert {h["ce_type"].split(".")[2] for h in about} >= {"article_drafted", "article_published",
+                                                           "suggestions_made", "article_linked", "feedback_given"}
+    for party, kind in (("northwind", "partner"), ("initech", "customer"), ("contoso", "partner")):
+        leaked = [h["ce_type"] for h in about if _sees(h, party, kind)]
+        assert leaked == [], (party, leaked)
+    assert all(h["ce_visibility"] == "internal" and h["ce_parties"] == "acme" for h in about
+               if h["ce_type"] != "village.knowledge.article_drafted.v1")
+
+
+# --------------------------------------------------------------------------- knowledge transfer
+
+
+async def test_a_resolution_becomes_a_draft_from_shared_notes_only(kb: Api, api: Api, stack: Any) -> None:
+    inside, restricted, shared = (f"{w}{uuid.uuid4().hex[:8]}" for w in ("secretinternal", "secretrestricted",
+                                                                         "sharedclue"))
+    nw_incidents = api("northwind")
+    incident = await open_incident(nw_incidents, title="Printer VLAN unreachable after switch swap",
+                                   description="Printers on VLAN 40 offline since the stack swap", product="switches")
+    iid = incident["id"]
+    for visibility, word in (("internal", inside), ("restricted", restricted), ("shared", shared)):
+        response = await nw_incidents.post(f"/incidents/{iid}/notes",
+                                           json={"body": f"note {word}", "visibility": visibility})
+        assert response.status_code == 200, response.text
+    response = await nw_incidents.post(f"/incidents/{iid}/status", json={
+        "status": "resolved", "resolution_code": "config-fix", "resolution_notes": "Re-added VLAN 40 to the trunk"})
+    assert response.status_code == 200, response.text
+
+    nw = kb("northwind")
+
+    async def draft() -> dict[str, Any] | None:
+        items = (await nw.get("/articles", params={"status": "draft", "limit": 100})).json()["items"]
+        return next((a for a in items if a["origin_incident"] == iid), None)
+
+    found = await eventually(draft, what="the proposed draft")
+    assert found["author_party"] == "northwind" and found["audience"] == "partners"
+    assert shared in found["body"] and "Re-added VLAN 40" in found["body"]
+    text_of = str(found)
+    assert inside not in text_of and restricted not in text_of
+    assert_problem(await kb("contoso").get(f"/articles/{found['id']}"), 404)  # northwind's own until published
+    assert (await kb("acme").get(f"/articles/{found['id']}")).status_code == 200
+    # Not in the search index, not on the knowledge topic, not in the knowledge feed.
+    await nw.post(f"/articles/{found['id']}/submit")
+    await kb("acme", "reviewer").post(f"/articles/{found['id']}/publish")
+    for word in (inside, restricted):
+        assert await search_ids(kb("acme"), word) == []
+    assert await search_ids(kb("acme"), shared) == [found["id"]]
+    records = await _all_records(stack)
+    assert any(shared.encode() in v for _, v in records)
+    assert not any(inside.encode() in v or restricted.encode() in v for _, v in records)
+    service = kb(None, token=_service_token())
+    after, everything = 0, []
+    while True:
+        page = (await service.get("/events", params={"after": after, "limit": 1000})).json()
+        everything += page["items"]
+        if page["next_after"] == after:
+            break
+        after = page["next_after"]
+    assert everything and not any(inside in str(e) or restricted in str(e) for e in everything)
+
+
+def _service_token() -> str:
+    from village_platform.auth import mint_token
+    from village_platform.settings import Settings
+
+    return mint_token(Settings(), "webhooks", "service", roles=["service"])
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+async def test_solves_and_feedback_survive_duplicate_events(kb: Api, api: Api, knowledge_service: Any,
+                                                            incidents_service: Any) -> None:
+    """The incident's events delivered again (through the consumer's apply path, and straight to
+    the handler, which the handled records would otherwise shield) change no count and append
+    no event; feedback given again by the same party is still one vote."""
+    from sqlalchemy import text
+
+    from village_platform.applier import SKIPPED, Applier
+    from village_platform.clock import SystemClock
+    from village_platform.db import make_engine
+    from village_platform.eventstore import EventStore
+    from village_platform.feedclient import FeedClient
+    from village_platform.settings import Settings
+    from village_knowledge import consumer, projection
+    from village_knowledge.handlers import Knowledge
+
+    target = await published(kb, "acme", title="Duplicate-proof DHCP relay article", audience="public",
+                             body="DHCP relay on the branch router forwards to the wrong helper address.")
+    aid = target["id"]
+    nw_incidents = api("northwind")
+    incident = await open_incident(nw_incidents, title="DHCP relay wrong helper", product="routers")
+    iid = incident["id"]
+    nw = kb("northwind")
+    await eventually(lambda: nw.get(f"/incidents/{iid}/suggestions"), lambda r: r.status_code == 200)
+    assert (await nw.post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 201
+    assert (await nw.post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 200  # linked already
+    await nw_incidents.post(f"/incidents/{iid}/status", json={
+        "status": "resolved", "resolution_code": "config-fix", "resolution_notes": "Fixed the helper address"})
+    for helpful in (True, True, False, True):
+        assert (await nw.post(f"/articles/{aid}/feedback", json={"helpful": helpful, "incident_id": iid})).status_code == 200
+    assert (await kb("initech").post(f"/articles/{aid}/feedback", json={"helpful": False})).status_code == 200
+    expected = {"article_id": aid, "usage": 1, "solves": 1, "helpful": 1, "not_helpful": 1}
+    await eventually(lambda: nw.get(f"/articles/{aid}/stats"), lambda r: r.json() == expected, what="the stats")
+
+    settings = Settings(service="knowledge", port=0, DATABASE_URL=knowledge_service.database_url,
+                        database_is_own=True)
+    engine = make_engine(settings)
+    knowledge = Knowledge(EventStore(SystemClock()), SystemClock())
+    feed = FeedClient.for_consumer(incidents_service.url, settings, consumer.NAME, source=consumer.SOURCE)
+    try:
+        async with engine.connect() as conn:
+            events_before = await conn.scalar(text("SELECT count(*) FROM events"))
+        incident_events = await feed.stream_events(iid)
+        assert [e.type.split(".")[2] for e in incident_events][-1] == "resolved"
+        applier = Applier(consumer.NAME, engine, consumer.routes(knowledge), SystemClock())
+        assert [await applier.apply(e) for e in incident_events] == [SKIPPED] * len(incident_events)
+        for _ in range(2):  # past the handled records: the handler itself must not count twice
+            for event in incident_events:
+                async with engine.begin() as conn:
+                    await knowledge.on_incident_event(conn, event)
+        async with engine.begin() as conn:  # the stored feedback events projected again
+            for row in (await conn.execute(text("SELECT * FROM events WHERE type LIKE '%feedback_given%'"
+                                                " AND stream_id = :s ORDER BY id"), {"s": f"article:{aid}:feedback"})):
+                from village_platform.eventstore import stored_event
+
+                await projection.project(conn, stored_event(row._mapping))
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM events")) == events_before
+    finally:
+        await feed.aclose()
+        await engine.dispose()
+    assert (await nw.get(f"/articles/{aid}/stats")).json() == expected
+    links = (await nw.get(f"/incidents/{iid}/links")).json()["items"]
+    assert [(link["article_id"], link["solved"]) for link in links] == [(aid, True)]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+async def test_bad_input_gets_problems_and_stores_nothing(kb: Api, knowledge_service: Any) -> None:
+    nw, reviewer = kb("northwind"), kb("acme", "reviewer")
+    before = len((await nw.get("/articles", params={"limit": 100, "status": "draft"})).json()["items"])
+    assert_problem(await nw.post("/articles", json={"body": "no title", "audience": "public"}), 422, "validation-error")
+    assert_problem(await nw.post("/articles", json=article(audience="everyone")), 422)
+    assert_problem(await nw.post("/articles", json=article(tags=["Not A Slug"])), 422)
+    assert_problem(await nw.post("/articles", json={**article(), "extra": 1}), 422)
+    assert_problem(await kb("initech").post("/articles", json=article()), 403)
+    assert_problem(await nw.post("/articles", json=article(audience="provider")), 422, "invalid-audience")
+    assert len((await nw.get("/articles", params={"limit": 100, "status": "draft"})).json()["items"]) == before
+
+    unknown = str(uuid.uuid4())
+    for path in (f"/articles/{unknown}", f"/articles/{unknown}/stats", f"/articles/not-a-uuid",
+                 f"/incidents/{unknown}/suggestions", f"/incidents/{unknown}/links"):
+        assert_problem(await nw.get(path), 404)
+    assert_problem(await reviewer.post(f"/articles/{unknown}/publish"), 404)
+    assert_problem(await nw.post(f"/incidents/{unknown}/links", json={"article_id": unknown}), 404)
+    assert_problem(await nw.get("/search", params={"q": ""}), 422)
+    assert_problem(await nw.get("/search", params={"q": "vpn", "cursor": "garbage"}), 400, "invalid-cursor")
+
+    # Idempotency-Key: the same request replays the stored response; another body is a 422.
+    key = {"Idempotency-Key": f"kb-{uuid.uuid4()}"}
+    first = await nw.post("/articles", json=article(title="Idempotent one"), headers=key)
+    again = await nw.post("/articles", json=article(title="Idempotent one"), headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    assert_problem(await nw.post("/articles", json=article(title="Another"), headers=key), 422)
+    aid = first.json()["id"]
+    # Stale If-Match: 412, nothing changed.
+    assert_problem(await nw.put(f"/articles/{aid}", json=article(title="late"), headers={"If-Match": '"7"'}),
+                   412, "stale-version")
+    assert_problem(await nw.put(f"/articles/{aid}", json=article(title="late"), headers={"If-Match": 'W/"1"'}), 412)
+    assert (await nw.get(f"/articles/{aid}")).json()["title"] == "Idempotent one"
+    assert_problem(await kb("contoso").put(f"/articles/{aid}", json=article(), headers={"If-Match": '"1"'}), 404)
+    assert_problem(await nw.post(f"/articles/{aid}/retire", json={"reason": ""}), 422)
+    assert_problem(await reviewer.post(f"/articles/{aid}/reject", json={"reason": "x"}), 409)  # not in review

@@ -180,7 +180,7 @@ class Knowledge:
                              {"i": incident_id, "a": article.article_id}):
             return False
         incident = await self.incident(conn, incident_id)
-        data = {"incident_id": incident_id, "article_id": str(article.article_id), "title": article.title,
+        data = {"incident_id": incident_id, "article_id": str(article.article_id), "title": article.published["title"],
                 "party": actor.party}
         meta = incident_metadata(article.audience, incident.parties, incident.customer, incident.provider)
         await self.append_incident(conn, incident_id, [NewEvent("village.knowledge.article_linked.v1", data,
