@@ -1,0 +1,196 @@
+"""The webhook dispatcher's measurement (g): deliveries per second out of a backlog, and
+event → delivery latency at a steady rate of incidents opened.
+
+Real services: an incidents service and the webhooks service as subprocesses on databases of
+their own, topics under a per-run prefix (no SLA monitor: its topic stays empty). The receiver
+is a real HTTP server (uvicorn) in this process, verifying every signature with the
+`standardwebhooks` verifier (its CPU is the benchmark process's).
+
+1. Backlog: `endpoints` endpoints subscribe to `village.incident.*`; the webhooks service stops;
+   `events` incidents are opened (one `opened` event each) and published; the service starts
+   again and fans out and delivers all of it: deliveries/s from its start to the last arrival.
+2. Steady: incidents opened at `rate`/s for `duration` s, one endpoint: event time (the
+   CloudEvent `time`, when the incidents service recorded it) → the receiver's arrival, p50/p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from village_devstack import demo
+from village_devstack.services import INCIDENTS, WEBHOOKS
+
+from .report import Row
+from .stack import BenchStack
+
+NO_FEED = "http://127.0.0.1:9"  # nothing listens: feeds are read only to heal gaps
+BODY = {"title": "Webhooks benchmark", "description": "Opened by the webhooks benchmark.", "severity": "S3",
+        "product": "routers", "impacted_service": "branch-vpn", "customer": "initech"}
+
+
+@dataclass
+class WebhooksResult:
+    events: int
+    endpoints: int
+    rate: float
+    duration: float
+    backlog_delivered: int = 0
+    backlog_seconds: float = 0.0  # service started -> last delivery arrived
+    backlog_first_seconds: float = 0.0  # service started -> first delivery arrived
+    steady_sent: int = 0
+    steady_seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # event time -> arrival, seconds
+    unverified: int = 0
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.backlog_delivered / self.backlog_seconds if self.backlog_seconds else 0.0
+
+
+async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float, duration: float,
+                  run: str) -> WebhooksResult:
+    from village_webhooks.receiver import Receiver, ReceiverServer
+
+    prefix = f"bench{run}g."
+    result = WebhooksResult(events, endpoints, rate, duration)
+    incidents_db = await asyncio.to_thread(stack.migrate_database, "wh-incidents")
+    webhooks_db = await asyncio.to_thread(stack.migrate_database, "webhooks", WEBHOOKS)
+    services = []
+    receiver = Receiver()
+    try:
+        incidents = await asyncio.to_thread(stack.start_on, INCIDENTS, incidents_db, "incidents-webhooks",
+                                            KAFKA_TOPIC_PREFIX=prefix)
+        services.append(incidents)
+        await asyncio.to_thread(demo.seed_parties, incidents.url)
+        webhooks = await asyncio.to_thread(
+            stack.start_on, WEBHOOKS, webhooks_db, "webhooks", KAFKA_TOPIC_PREFIX=prefix,
+            INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=NO_FEED, ESCALATION_URL=NO_FEED, KNOWLEDGE_URL=NO_FEED,
+            WEBHOOKS_ALLOWED_NETWORKS="127.0.0.0/8", WEBHOOKS_POLL_SECONDS="0.2")
+        services.append(webhooks)
+        print(f"  (g) incidents pid {incidents.pid} on {incidents.url}, webhooks pid {webhooks.pid} on "
+              f"{webhooks.url}, topics {prefix}*", flush=True)
+        async with ReceiverServer(receiver) as url, \
+                httpx.AsyncClient(timeout=60, trust_env=False, limits=httpx.Limits(max_connections=32)) as http:
+            admin = {"Authorization": f"Bearer {demo.token('northwind', 'admin')}"}
+            ids = []
+            for _ in range(endpoints):
+                r = await http.post(f"{webhooks.url}/endpoints", headers=admin,
+                                    json={"url": url, "event_types": ["village.incident.*"]})
+                r.raise_for_status()
+                receiver.secrets.append(r.json()["secret"])
+                ids.append(r.json()["id"])
+            await asyncio.to_thread(webhooks.stop)
+            print(f"  (g) webhooks stopped; opening {events:,} incidents for the backlog ...", flush=True)
+            opener = {"Authorization": f"Bearer {demo.token('northwind')}"}
+            await _open(http, incidents.url, opener, events, 32, result)
+            await _published(http, incidents.url)
+            started = time.time()
+            await asyncio.to_thread(webhooks.start)
+            wanted = events * endpoints
+            print(f"  (g) webhooks started; waiting for {wanted:,} deliveries ...", flush=True)
+            await _until(lambda: len(receiver.accepted()) >= wanted, deadline=started + 120 + wanted / 20)
+            accepted = receiver.accepted()
+            result.backlog_delivered = len(accepted)
+            if accepted:
+                result.backlog_seconds = accepted[-1].at - started
+                result.backlog_first_seconds = accepted[0].at - started
+            # Steady: one endpoint.
+            for endpoint in ids[1:]:
+                await http.patch(f"{webhooks.url}/endpoints/{endpoint}", headers=admin, json={"disabled": True})
+            before = len(receiver.arrivals)
+            count = int(rate * duration)
+            print(f"  (g) steady: {count:,} incidents at {rate:.0f}/s ...", flush=True)
+            began = time.perf_counter()
+            await _paced(http, incidents.url, opener, count, rate, result)
+            result.steady_seconds = time.perf_counter() - began
+            await _until(lambda: len(receiver.accepted()) - result.backlog_delivered >= result.steady_sent,
+                         deadline=time.time() + 60)
+            steady = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
+            result.latencies = [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in steady]
+        result.unverified = sum(not a.verified for a in receiver.arrivals)
+        keys = [(a.id, a.headers.get("webhook-signature")) for a in receiver.accepted()]
+        result.duplicates = len(keys) - len(set(keys))
+        return result
+    finally:
+        for service in reversed(services):
+            await asyncio.to_thread(stack.stop, service)
+
+
+async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str], count: int, concurrency: int,
+                result: WebhooksResult) -> None:
+    numbers = iter(range(count))
+
+    async def worker() -> None:
+        for _ in numbers:
+            r = await http.post(f"{base}/incidents", json=BODY, headers=headers)
+            if r.status_code != 201:
+                result.errors.append(f"open: {r.status_code} {r.text[:200]}")
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _paced(http: httpx.AsyncClient, base: str, headers: dict[str, str], count: int, rate: float,
+                 result: WebhooksResult) -> None:
+    async def one() -> None:
+        r = await http.post(f"{base}/incidents", json=BODY, headers=headers)
+        if r.status_code == 201:
+            result.steady_sent += 1
+        else:
+            result.errors.append(f"open: {r.status_code} {r.text[:200]}")
+
+    start, tasks = time.perf_counter(), []
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one()))
+    await asyncio.gather(*tasks)
+
+
+async def _published(http: httpx.AsyncClient, base: str) -> None:
+    """Until the incidents service's relay has published everything (its /readyz says so)."""
+    async def done() -> bool:
+        body = (await http.get(f"{base}/readyz")).json()
+        return body.get("relay", {}).get("unpublished", 1) == 0
+    deadline = time.time() + 120
+    while not await done():
+        if time.time() > deadline:
+            raise RuntimeError("the incidents relay did not publish the backlog")
+        await asyncio.sleep(0.2)
+
+
+async def _until(condition: Any, *, deadline: float) -> None:
+    while not condition() and time.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def rows(g: WebhooksResult) -> list[Row]:
+    from .stats import Latency
+
+    lat = Latency.of(g.latencies)
+    wanted = g.events * g.endpoints
+    ok = g.backlog_delivered >= wanted and len(g.latencies) >= g.steady_sent and not g.unverified and not g.errors
+
+    def ms(x: float) -> str:
+        return f"{x:.1f} ms"
+
+    return [
+        Row(f"(g) webhook deliveries/s, backlog of {g.events:,} events × {g.endpoints} endpoints to a local "
+            f"receiver (service start → last arrival, consuming and fanning out included)",
+            f"{g.per_second:,.0f} /s ({g.backlog_delivered:,} in {g.backlog_seconds:.1f} s; first after "
+            f"{g.backlog_first_seconds:.1f} s)", "(report)"),
+        Row(f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
+            f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})", "(report)"),
+        Row("(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
+            f"{g.steady_sent / g.steady_seconds if g.steady_seconds else 0:.1f} /s; "
+            f"{wanted + g.steady_sent - g.backlog_delivered - len(g.latencies):,}; {g.unverified}; {len(g.errors)}",
+            "all 0", "pass" if ok else "FAIL"),
+    ]
