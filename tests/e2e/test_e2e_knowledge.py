@@ -21,9 +21,9 @@ from village_knowledge.corpus import ARTICLES, QUERIES
 
 TOPIC = "village.knowledge.v1"
 SLUGS = {a["article"]["title"]: a["slug"] for a in ARTICLES}
-# Measured on the demo corpus: mean precision@3 1.00 (15 queries); the floor leaves room for
-# ranking changes that keep the right articles on top.
-PRECISION_FLOOR = 0.8
+# Measured on the demo corpus: mean precision@3 0.967 (15 queries: 14 at 1.0, "vpn tunnel keeps
+# dropping" at 0.5); the floor leaves a little room for ranking changes.
+PRECISION_FLOOR = 0.85
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ async def test_a_partners_article_is_reviewed_before_other_partners_see_it(kb: A
 async def test_search_relevance_on_the_labelled_demo_corpus(kb: Api) -> None:
     """Precision at 3 over the labelled queries (village_knowledge.corpus.QUERIES, 15 queries over
     the 24 demo articles): for each query, the share of its top 3 that are relevant, out of
-    min(3, relevant articles). Measured: 1.00 (every relevant article in the top 3); floor 0.8."""
+    min(3, relevant articles). Measured: 0.967 (14 queries at 1.0, one at 0.5); floor 0.85."""
     acme = kb("acme")
     scores = []
     for q, relevant in QUERIES:
