@@ -25,6 +25,7 @@ import httpx
 
 from village_devstack import demo
 from village_devstack.services import INCIDENTS, WEBHOOKS
+from village_devstack.stack import run_sql
 
 from .report import Row
 from .stack import BenchStack
@@ -46,6 +47,8 @@ class WebhooksResult:
     steady_sent: int = 0
     steady_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # event time -> arrival, seconds
+    fanned_out: list[float] = field(default_factory=list)  # event time -> delivery row written (steady)
+    claimed: list[float] = field(default_factory=list)  # delivery row written -> attempt recorded (steady)
     unverified: int = 0
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
@@ -115,6 +118,12 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
                          deadline=time.time() + 60)
             steady = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
             result.latencies = [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in steady]
+        split = await asyncio.to_thread(run_sql, webhooks_db, (
+            "SELECT extract(epoch FROM d.created_at - d.event_time), extract(epoch FROM d.last_attempt_at - d.created_at)"
+            " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
+            f" ORDER BY seq DESC LIMIT {result.steady_sent}"))
+        result.fanned_out = [float(r[0]) for r in split[0]]
+        result.claimed = [float(r[1]) for r in split[0] if r[1] is not None]
         result.unverified = sum(not a.verified for a in receiver.arrivals)
         keys = [(a.id, a.headers.get("webhook-signature")) for a in receiver.accepted()]
         result.duplicates = len(keys) - len(set(keys))
@@ -189,6 +198,9 @@ def rows(g: WebhooksResult) -> list[Row]:
             f"{g.backlog_first_seconds:.1f} s)", "(report)"),
         Row(f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
             f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})", "(report)"),
+        Row("(g)   event time → delivery written (consumed, fanned out) p50 / p99; written → attempt answered",
+            f"{ms(Latency.of(g.fanned_out).p50_ms)} / {ms(Latency.of(g.fanned_out).p99_ms)}; "
+            f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}"),
         Row("(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
             f"{g.steady_sent / g.steady_seconds if g.steady_seconds else 0:.1f} /s; "
             f"{wanted + g.steady_sent - g.backlog_delivered - len(g.latencies):,}; {g.unverified}; {len(g.errors)}",

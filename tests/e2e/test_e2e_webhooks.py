@@ -189,3 +189,29 @@ async def test_idempotent_registration(hooks) -> None:
     assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
     other = await admin.post("/endpoints", json={**body, "description": "other"}, headers={"Idempotency-Key": "reg-1"})
     assert other.status_code == 422
+
+
+async def test_outside_development_only_public_https_targets(stack, process_globals) -> None:
+    """A production-configured service (in process: refusals happen before any storage): plain
+    http, and hostnames or addresses that are loopback, private or link-local, are refused."""
+    import httpx
+
+    from village_platform.auth import mint_token
+    from village_webhooks.app import create_app
+    from village_webhooks.config import WebhookSettings
+
+    settings = WebhookSettings(service="webhooks", port=0, VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48,
+                               DATABASE_URL=stack.database("webhooks-strict"), database_is_own=True,
+                               KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
+    app = create_app(settings, background=False)
+    token = mint_token(settings, party="northwind", kind="partner", roles=["admin"])
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://webhooks",
+            headers={"Authorization": f"Bearer {token}"}) as client:
+        for url, detail in (("http://hooks.example.com/x", "https"), ("https://localhost/x", "loopback"),
+                            ("https://127.0.0.1/x", "loopback"), ("https://[::1]/x", "loopback"),
+                            ("https://10.0.0.1/x", "private"), ("https://192.168.0.10/x", "private"),
+                            ("https://169.254.169.254/x", "link-local")):
+            r = await client.post("/endpoints", json={"url": url, "event_types": ["*"]})
+            assert r.status_code == 422 and r.headers["content-type"] == PROBLEM_JSON, (url, r.text)
+            assert detail in r.json()["detail"], (url, r.json())

@@ -72,7 +72,8 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         runners = [
             ConsumerRunner(consumer.consumer_name(settings, t), engine, settings, [settings.topic(t.topic)],
                            consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
-                           after_commit=dispatcher.wake, **consumer_options)
+                           after_commit=dispatcher.wake,
+                           **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options})
             for t in consumer.TOPICS
         ]
         directory = PartyDirectory(settings, name="webhooks")
