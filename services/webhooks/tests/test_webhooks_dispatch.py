@@ -1,0 +1,128 @@
+"""Fan-out and dispatcher on a real PostgreSQL, delivering to a real receiver, on a ManualClock:
+retry times are the clock's, so the test moves time through a whole day of failures instead of
+waiting for it. Everything but Kafka (the fan-out is called as the consumer calls it)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any, AsyncIterator
+
+import pytest
+from sqlalchemy import text
+
+from village_devstack.waiting import eventually
+from village_platform.applier import ConsumedEvent
+from village_platform.clock import ManualClock
+from village_platform.db import make_engine
+from village_platform.service_cli import migrate
+from village_webhooks import endpoints
+from village_webhooks.cli import MIGRATIONS
+from village_webhooks.config import WebhookSettings
+from village_webhooks.dispatcher import Dispatcher
+from village_webhooks.domain.retry import RetryPolicy
+from village_webhooks.domain.targets import parse_networks
+from village_webhooks.fanout import FanOut
+from village_webhooks.receiver import Receiver, ReceiverServer
+
+
+@pytest.fixture
+async def engine(stack: Any) -> AsyncIterator[Any]:
+    settings = WebhookSettings(service="webhooks", port=0, DATABASE_URL=stack.database(f"wh_{uuid.uuid4().hex[:8]}"),
+                               database_is_own=True, KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
+    await migrate(settings, MIGRATIONS)
+    engine = make_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+def event(subject: str, sequence: int, clock: ManualClock, *, visibility: str = "shared",
+          parties: tuple[str, ...] = ("acme", "northwind", "initech"), actor: str = "northwind",
+          type: str = "village.incident.note_added.v1") -> ConsumedEvent:
+    return ConsumedEvent(id=str(uuid.uuid4()), type=type, source="/village/incidents", stream_id=subject,
+                         sequence=sequence, position=None, time=clock.now(), data={"n": sequence},
+                         visibility=visibility, parties=list(parties), actor_party=actor, traceparent=None)
+
+
+async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) -> None:
+    clock = ManualClock()
+    fan_out = FanOut(clock)
+    async with engine.begin() as conn:
+        body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
+        partner, _ = await endpoints.create(conn, "northwind", "partner", {**body, "event_types": ["*"]}, clock.now())
+        customer, _ = await endpoints.create(conn, "initech", "customer", {**body, "event_types": ["*"]}, clock.now())
+        other, _ = await endpoints.create(conn, "umbrella", "customer", {**body, "event_types": ["*"]}, clock.now())
+        only_sla, _ = await endpoints.create(conn, "acme", "provider", {**body, "event_types": ["village.sla.*"]},
+                                             clock.now())
+    clock.advance(timedelta(seconds=1))
+    shared, restricted = event("i-1", 1, clock), event("i-1", 2, clock, visibility="restricted")
+    internal, acme_internal = event("i-1", 3, clock, visibility="internal"), event("i-1", 4, clock, visibility="internal",
+                                                                                  actor="acme")
+    for e in (shared, restricted, internal, acme_internal, shared):  # the last: a redelivered record
+        async with engine.begin() as conn:
+            await fan_out(conn, e)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT endpoint_id, event_id FROM deliveries"))).all()
+    got = {(r.endpoint_id, str(r.event_id)) for r in rows}
+    assert got == {(partner.endpoint_id, shared.id), (partner.endpoint_id, restricted.id),
+                   (partner.endpoint_id, internal.id), (customer.endpoint_id, shared.id)}
+    assert len(rows) == 4 and other.endpoint_id not in {r.endpoint_id for r in rows}
+    assert only_sla.endpoint_id not in {r.endpoint_id for r in rows}
+
+
+async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
+    clock = ManualClock()
+    healthy = False
+    receiver = Receiver(respond=lambda arrival: 204 if healthy else 503)
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, max_age=timedelta(days=1))
+    async with ReceiverServer(receiver) as url:
+        async with engine.begin() as conn:
+            endpoint, secret = await endpoints.create(conn, "northwind", "partner", {
+                "url": url, "description": "", "filter": {}, "event_types": ["*"]}, clock.now())
+        receiver.secrets.append(secret)
+        dispatcher = Dispatcher(engine, clock, policy, development=True, allowed=parse_networks("127.0.0.0/8"),
+                                poll_seconds=0.05, timeout_seconds=5)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+        try:
+            clock.advance(timedelta(seconds=1))
+            first, second = event("i-9", 1, clock), event("i-9", 2, clock)
+            for e in (first, second):
+                async with engine.begin() as conn:
+                    await FanOut(clock)(conn, e)
+            dispatcher.wake()
+            queued_at = clock.now()
+
+            async def state() -> tuple[str, int]:
+                async with engine.connect() as conn:
+                    return tuple((await conn.execute(text(
+                        "SELECT e.status, d.attempts FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+                        " WHERE event_id = :e"), {"e": first.id})).one())
+
+            attempts = 0
+            while (await state())[0] == "active":
+                attempts = (await eventually(state, lambda s: s[1] > attempts or s[0] != "active", timeout=20))[1]
+                # Only the head of the incident's queue is tried; the clock has not moved, so no retry yet.
+                assert {a.event["id"] for a in receiver.arrivals} == {first.id}
+                clock.advance(timedelta(minutes=61))  # past any capped backoff
+            assert attempts >= 24 and clock.now() - queued_at >= timedelta(hours=23)
+            async with engine.connect() as conn:
+                statuses = (await conn.execute(text("SELECT status FROM deliveries ORDER BY seq"))).scalars().all()
+            assert statuses == ["parked", "parked"] and len(receiver.arrivals) == attempts
+            # A new event for the failing endpoint is stored parked; replay after enabling delivers all, in order.
+            third = event("i-9", 3, clock)
+            async with engine.begin() as conn:
+                await FanOut(clock)(conn, third)
+                row = await endpoints.get(conn, "northwind", endpoint.endpoint_id)
+                row = await endpoints.update(conn, row, {"status": "active"}, clock.now())
+                count = await endpoints.replay(conn, row, {"event_ids": [first.id, second.id, third.id]}, clock.now())
+            assert count == 3
+            healthy = True
+            dispatcher.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) == 3, timeout=20)
+            assert [e["id"] for e in receiver.events()] == [first.id, second.id, third.id]
+            assert all(a.verified for a in receiver.arrivals)
+        finally:
+            stop.set()
+            await running
