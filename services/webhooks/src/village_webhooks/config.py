@@ -29,7 +29,7 @@ class WebhookSettings(Settings):
     poll_seconds: float = Field(default=1.0, alias="WEBHOOKS_POLL_SECONDS")
     # How long a fetch waits for records: the broker answers at the latest then (tansu answers
     # only then), so it bounds the latency an event adds on its way in; aiokafka's default is 500.
-    fetch_max_wait_ms: int = Field(default=50, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
+    fetch_max_wait_ms: int = Field(default=100, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
     # Kafka consumer groups are `<prefix>-<topic family>`: a second deployment needs its own.
     consumer_prefix: str = Field(default="webhooks", alias="WEBHOOKS_CONSUMER_PREFIX")
 

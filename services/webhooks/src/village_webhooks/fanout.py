@@ -8,6 +8,8 @@ visibility) and by its subscription; a failing endpoint's new deliveries are sto
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from typing import Any
 
@@ -32,6 +34,12 @@ _INSERT = text(
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING")
 
 
+@functools.lru_cache(maxsize=4096)
+def _subscription(event_types: tuple[str, ...], incident_filter: str) -> Subscription:
+    """Compiled once per distinct subscription, not per event."""
+    return Subscription.of(event_types, json.loads(incident_filter))
+
+
 def audience_of(event: ConsumedEvent) -> dict[str, Any]:
     return {"visibility": event.visibility, "parties": event.parties, "actorparty": event.actor_party}
 
@@ -47,7 +55,8 @@ class FanOut:
         for row in (await conn.execute(_ENDPOINTS, {"time": event.time})).all():
             if not may_see(attributes, row.party, row.party_kind):
                 continue
-            if not Subscription.of(row.event_types, row.incident_filter).matches(event.type, event.stream_id, parties):
+            subscription = _subscription(tuple(row.event_types), json.dumps(row.incident_filter, sort_keys=True))
+            if not subscription.matches(event.type, event.stream_id, parties):
                 continue
             chosen.append((row.endpoint_id, "parked" if row.status == "failing" else "pending"))
         if not chosen:
