@@ -103,12 +103,17 @@ async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | 
     return hits, len(rows) > limit
 
 
+# Candidates match the incident's words in their title, symptoms or tags (weights A and B: a
+# body mentioning a word in passing does not make an article a candidate), for the incident's
+# product first; they are ranked with the whole query. On a large knowledge base this keeps the
+# ranking to a few thousand rows whatever the description says.
 _SUGGEST = text("""
-    WITH q AS (SELECT to_tsquery('english', :tsq) AS q)
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('english', :tsq_ab) AS ab)
     SELECT d.article_id, d.title, d.audience,
            ts_rank_cd(d.tsv, q.q) * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
     FROM search_docs d, q
-    WHERE d.tsv @@ q.q AND d.provider = :provider
+    WHERE d.tsv @@ q.ab AND d.provider = :provider
+      AND (NOT :by_product OR d.products @> ARRAY[CAST(:product AS text)])
     ORDER BY score DESC, d.article_id LIMIT :limit
 """)
 
@@ -120,6 +125,12 @@ async def suggest(conn: AsyncConnection, title: str, description: str, product: 
     tsq = or_query(f"{title} {description} {product}")
     if not tsq:
         return []
-    rows = await conn.execute(_SUGGEST, {"tsq": tsq, "product": product, "provider": provider, "limit": limit})
+    params = {"tsq": tsq, "tsq_ab": " | ".join(f"{w}:AB" for w in tsq.split(" | ")), "product": product,
+              "provider": provider, "limit": limit}
+    found = {r.article_id: r for r in await conn.execute(_SUGGEST, {**params, "by_product": True})}
+    if len(found) < limit:  # too few for the product: any product's, at half the score
+        for r in await conn.execute(_SUGGEST, {**params, "by_product": False}):
+            found.setdefault(r.article_id, r)
+    best = sorted(found.values(), key=lambda r: (-r.score, str(r.article_id)))[:limit]
     return [{"article_id": str(r.article_id), "title": r.title, "audience": r.audience,
-             "score": round(float(r.score), 6)} for r in rows]
+             "score": round(float(r.score), 6)} for r in best]
