@@ -72,6 +72,7 @@ class Dispatcher:
                  per_endpoint: int = 8, lease_seconds: float = 60.0, poll_seconds: float = 1.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.engine, self.clock, self.policy = engine, clock, policy
+        self.timeout_seconds = timeout_seconds
         self.development, self.allowed = development, tuple(allowed)
         self.concurrency, self.per_endpoint = concurrency, per_endpoint
         self.lease, self.poll_seconds = timedelta(seconds=lease_seconds), poll_seconds
@@ -151,15 +152,24 @@ class Dispatcher:
             headers = signing.headers(str(row.event_id), datetime.now(timezone.utc), row.payload,
                                       self._secrets(target))
             started = time.perf_counter()
-            response = await self.http.post(target.url, content=row.payload.encode(), headers=headers)
-            code = response.status_code
-            pause = retry_after(response.headers.get("retry-after"), datetime.now(timezone.utc))
-            if verdict(code) != "delivered":
-                error = f"HTTP {code}: {response.text[:300]}"
+            # One deadline for the whole exchange (httpx's timeout is per read: a receiver dripping
+            # bytes could hold a slot for ever), and at most a snippet of the answer is read.
+            async with asyncio.timeout(self.timeout_seconds):
+                async with self.http.stream("POST", target.url, content=row.payload.encode(),
+                                            headers=headers) as response:
+                    code = response.status_code
+                    pause = retry_after(response.headers.get("retry-after"), datetime.now(timezone.utc))
+                    if verdict(code) != "delivered":
+                        error = f"HTTP {code}: {(await _snippet(response))}"
         except TargetRefused as exc:
             error = f"target refused: {exc}"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
+        except Exception as exc:  # anything else: tried again later, never a lost delivery
+            log.exception("delivery %s failed unexpectedly", row.delivery_id)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        if error is not None and code is not None and verdict(code) == "delivered":
+            code = None  # answered 2xx, but the exchange did not finish: not delivered
         latency = (time.perf_counter() - started) * 1000
         try:
             await self._record(row, code, error, latency, pause)
@@ -193,6 +203,15 @@ class Dispatcher:
             await conn.execute(_RETRY, {**params, "next": now})
             await conn.execute(_FAILING, {"e": row.endpoint_id, "now": now})
             await conn.execute(_PARK, {"e": row.endpoint_id})
+
+
+async def _snippet(response: httpx.Response, limit: int = 300) -> str:
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body[:limit].decode(errors="replace")
 
 
 async def _first(*events: asyncio.Event) -> None:
