@@ -206,10 +206,8 @@ async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range
             assert parked[0]["attempts"] >= 2 and parked[0]["response_status"] == 503
             healthy = True
             r = await admin.post(f"{path}/replay", json={"event_ids": [parked[0]["event_id"]]})
-            assert r.status_code == 409  # enable first
-            assert (await admin.post(f"{path}/enable", json={})).json()["status"] == "active"
-            r = await admin.post(f"{path}/replay", json={"event_ids": [parked[0]["event_id"]]})
             assert r.status_code == 202 and r.json() == {"requeued": 1}
+            assert (await admin.get(path)).json()["status"] == "active"  # replaying resumes the endpoint
             await eventually(lambda: receiver.types(iid), lambda t: len(t) == 1, timeout=30)
             assert receiver.types(iid) == TYPES[:1]
             window = {"from": parked[0]["event_time"], "to": "2100-01-01T00:00:00Z"}
@@ -223,5 +221,8 @@ async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range
             assert [d["status"] for d in found] == ["delivered"] * 3
             bad = await admin.post(f"{path}/replay", json={"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
             assert bad.status_code == 422
+            assert (await admin.patch(path, json={"disabled": True})).json()["status"] == "disabled"
+            assert (await admin.post(f"{path}/replay", json=window)).status_code == 409  # enable first
+            assert (await admin.post(f"{path}/enable", json={})).json()["status"] == "active"
     finally:
         await client.aclose()

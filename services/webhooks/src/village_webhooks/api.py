@@ -195,7 +195,8 @@ async def enable(request: Request, endpoint_id: EndpointId, caller: Caller, key:
 
 
 @router.post("/endpoints/{endpoint_id}/replay", status_code=202, summary="Deliver parked or past deliveries "
-             "again, by event time range or event ids (same webhook-id: deduplicate on it)",
+             "again, by event time range or event ids (same webhook-id: deduplicate on it); a failing endpoint "
+             "is active again",
              responses=WRITE_ERRORS | _example({"requeued": 12}, 202))
 async def replay(request: Request, endpoint_id: EndpointId, body: ReplayIn, caller: Caller,
                  key: IdempotencyKey = None) -> JSONResponse:
@@ -204,8 +205,12 @@ async def replay(request: Request, endpoint_id: EndpointId, body: ReplayIn, call
 
     async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
         row = await endpoints.get(conn, caller.party, endpoint_id, lock=True)
-        if row.status != "active":
-            raise Problem(409, "endpoint-not-active", f"the endpoint is {row.status}: enable it first")
+        if row.status == "disabled":
+            raise Problem(409, "endpoint-disabled", "the endpoint is disabled: enable it first")
+        if row.status == "failing":
+            # Active again in the same transaction as the re-queue, so no new event of an
+            # incident overtakes its parked ones.
+            row = await endpoints.update(conn, row, {"status": "active"}, now)
         return _stored(202, {"requeued": await endpoints.replay(conn, row, body.as_query(), now)})
 
     return await _write(request, caller, key, body.model_dump(mode="json", by_alias=True), work)
