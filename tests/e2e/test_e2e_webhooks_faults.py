@@ -210,6 +210,8 @@ async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range
             assert (await admin.get(path)).json()["status"] == "active"  # replaying resumes the endpoint
             await eventually(lambda: receiver.types(iid), lambda t: len(t) == 1, timeout=30)
             assert receiver.types(iid) == TYPES[:1]
+            await eventually(lambda: deliveries(admin, endpoint, iid, status="delivered"), lambda found: found,
+                             timeout=30, what="the replayed delivery recorded")
             window = {"from": parked[0]["event_time"], "to": "2100-01-01T00:00:00Z"}
             r = await admin.post(f"{path}/replay", json=window)
             assert r.status_code == 202 and r.json()["requeued"] == 3  # the replayed one again too

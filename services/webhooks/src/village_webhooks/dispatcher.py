@@ -54,10 +54,14 @@ _TARGETS = text("SELECT endpoint_id, url, secret, previous_secret, previous_expi
                 " WHERE endpoint_id = ANY(:ids)")
 _NEXT = text("SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
              " WHERE d.status = 'pending' AND e.status = 'active'")
+# Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
 _DONE = text(
-    "UPDATE deliveries SET status = :status, attempts = attempts + 1, response_status = :code, latency_ms = :ms,"
-    " last_attempt_at = :now, delivered_at = CASE WHEN :status = 'delivered' THEN CAST(:now AS timestamptz) END,"
-    " last_error = :error WHERE delivery_id = :id AND status = 'pending'")
+    "UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1, response_status = u.code,"
+    " latency_ms = u.ms, last_attempt_at = :now, last_error = u.error,"
+    " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS integer[]),"
+    "             CAST(:ms AS double precision[]), CAST(:errors AS text[])) AS u(id, status, code, ms, error)"
+    " WHERE d.delivery_id = u.id AND d.status = 'pending'")
 _RETRY = text(
     "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms, last_attempt_at = :now,"
     " last_error = :error, next_attempt_at = :next WHERE delivery_id = :id AND status = 'pending'")
@@ -84,6 +88,8 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: Counter[uuid.UUID] = Counter()
         self.delivered = 0
+        self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
+        self._flushing = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -182,18 +188,43 @@ class Dispatcher:
             secrets.append(target.previous_secret)
         return secrets
 
+    async def _finish(self, outcome: tuple[Any, ...]) -> None:
+        """Record a final outcome. Whoever finds no write in progress writes everything queued
+        meanwhile in one transaction (group commit): one commit for many deliveries."""
+        done = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outcome, done))
+        if self._flushing:
+            return await done
+        self._flushing = True
+        try:
+            while self._outcomes:
+                batch, self._outcomes = self._outcomes, []
+                try:
+                    async with self.engine.begin() as conn:
+                        await conn.execute(_DONE, {"now": self.clock.now(), **{
+                            key: [o[i] for o, _ in batch]
+                            for i, key in enumerate(("ids", "statuses", "codes", "ms", "errors"))}})
+                except Exception as exc:
+                    for _, waiter in batch:
+                        waiter.set_exception(exc)
+                    continue
+                self.delivered += sum(1 for o, _ in batch if o[1] == "delivered")
+                for _, waiter in batch:
+                    waiter.set_result(None)
+        finally:
+            self._flushing = False
+        return await done
+
     async def _record(self, row: Any, code: int | None, error: str | None, latency: float,
                       pause: float | None) -> None:
         now, outcome = self.clock.now(), verdict(code)
         params = {"id": row.delivery_id, "code": code, "ms": round(latency, 2), "now": now, "error": error}
+        if outcome in ("delivered", "failed"):
+            if outcome == "failed":
+                log.warning("delivery %s refused for good: %s", row.delivery_id, error)
+            await self._finish((row.delivery_id, outcome, code, params["ms"], error))
+            return
         async with self.engine.begin() as conn:
-            if outcome in ("delivered", "failed"):
-                await conn.execute(_DONE, {**params, "status": outcome})
-                if outcome == "delivered":
-                    self.delivered += 1
-                else:
-                    log.warning("delivery %s refused for good: %s", row.delivery_id, error)
-                return
             at = self.policy.next_attempt(now, row.queued_at, row.attempts + 1, code, pause)
             if at is not None:
                 await conn.execute(_RETRY, {**params, "next": at})
