@@ -362,7 +362,8 @@ async def test_solves_and_feedback_survive_duplicate_events(kb: Api, api: Api, k
     await nw_incidents.post(f"/incidents/{iid}/status", json={
         "status": "resolved", "resolution_code": "config-fix", "resolution_notes": "Fixed the helper address"})
     for helpful in (True, True, False, True):
-        assert (await nw.post(f"/articles/{aid}/feedback", json={"helpful": helpful, "incident_id": iid})).status_code == 200
+        given = await nw.post(f"/articles/{aid}/feedback", json={"helpful": helpful, "incident_id": iid})
+        assert given.status_code == 200, given.text
     assert (await kb("initech").post(f"/articles/{aid}/feedback", json={"helpful": False})).status_code == 200
     expected = {"article_id": aid, "usage": 1, "solves": 1, "helpful": 1, "not_helpful": 1}
     await eventually(lambda: nw.get(f"/articles/{aid}/stats"), lambda r: r.json() == expected, what="the stats")
@@ -414,7 +415,7 @@ async def test_bad_input_gets_problems_and_stores_nothing(kb: Api, knowledge_ser
     assert len((await nw.get("/articles", params={"limit": 100, "status": "draft"})).json()["items"]) == before
 
     unknown = str(uuid.uuid4())
-    for path in (f"/articles/{unknown}", f"/articles/{unknown}/stats", f"/articles/not-a-uuid",
+    for path in (f"/articles/{unknown}", f"/articles/{unknown}/stats", "/articles/not-a-uuid",
                  f"/incidents/{unknown}/suggestions", f"/incidents/{unknown}/links"):
         assert_problem(await nw.get(path), 404)
     assert_problem(await reviewer.post(f"/articles/{unknown}/publish"), 404)
@@ -438,3 +439,62 @@ async def test_bad_input_gets_problems_and_stores_nothing(kb: Api, knowledge_ser
     assert_problem(await kb("contoso").put(f"/articles/{aid}", json=article(), headers={"If-Match": '"1"'}), 404)
     assert_problem(await nw.post(f"/articles/{aid}/retire", json={"reason": ""}), 422)
     assert_problem(await reviewer.post(f"/articles/{aid}/reject", json={"reason": "x"}), 409)  # not in review
+
+
+async def test_links_come_and_go_and_a_reopened_incident_solves_once(kb: Api, api: Api,
+                                                                    knowledge_service: Any) -> None:
+    target = await published(kb, "acme", title="Stack cable reseat procedure for split stacks",
+                             body="Reseat both stack cables and reload the standby member.", products=["switches"])
+    aid = target["id"]
+    nw_incidents = api("northwind")
+    iid = (await open_incident(nw_incidents, title="Switch stack split", product="switches"))["id"]
+    nw = kb("northwind")
+    await eventually(lambda: nw.get(f"/incidents/{iid}/suggestions"), lambda r: r.status_code == 200)
+    assert (await nw.post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 201
+    assert (await nw.delete(f"/incidents/{iid}/links/{aid}")).status_code == 204
+    assert_problem(await nw.delete(f"/incidents/{iid}/links/{aid}"), 404)
+    assert (await nw.get(f"/incidents/{iid}/links")).json()["items"] == []
+    assert (await kb("initech").post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 201
+    assert_problem(await kb("contoso").post(f"/incidents/{iid}/links", json={"article_id": aid}), 404)
+
+    async def resolve() -> None:
+        response = await nw_incidents.post(f"/incidents/{iid}/status", json={
+            "status": "resolved", "resolution_code": "hardware", "resolution_notes": "Reseated the stack cables"})
+        assert response.status_code == 200, response.text
+
+    await resolve()
+    stats = await eventually(lambda: nw.get(f"/articles/{aid}/stats"), lambda r: r.json()["solves"] == 1)
+    assert stats.json()["usage"] == 1
+    assert (await nw_incidents.post(f"/incidents/{iid}/status", json={"status": "reopened",
+                                                                       "reason": "flapped again"})).status_code == 200
+    await resolve()
+
+    async def drafts() -> list[dict[str, Any]]:
+        items, cursor = [], None
+        while True:
+            params = {"status": "draft", "limit": 100} | ({"cursor": cursor} if cursor else {})
+            page = (await nw.get("/articles", params=params)).json()
+            items += [a for a in page["items"] if a["origin_incident"] == iid]
+            if page["next_cursor"] is None:
+                return items
+            cursor = page["next_cursor"]
+
+    await eventually(drafts, what="the proposed draft")
+    # Once the knowledge service has applied the second resolution, nothing was counted again.
+    version = (await nw_incidents.get(f"/incidents/{iid}")).json()["version"]
+
+    async def applied() -> int:
+        import asyncpg
+
+        conn = await asyncpg.connect(knowledge_service.database_url)
+        try:
+            return await conn.fetchval("SELECT version FROM stream_positions WHERE consumer = 'knowledge'"
+                                       " AND stream_id = $1", iid) or 0
+        finally:
+            await conn.close()
+
+    await eventually(applied, lambda v: v == version, what="the second resolution applied")
+    links = (await nw.get(f"/incidents/{iid}/links")).json()["items"]
+    assert [(link["article_id"], link["solved"]) for link in links] == [(aid, True)]
+    assert (await nw.get(f"/articles/{aid}/stats")).json()["solves"] == 1
+    assert len(await drafts()) == 1

@@ -5,27 +5,26 @@ every POST/PUT honours Idempotency-Key; PUT takes If-Match (the article's stream
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Awaitable, Callable, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
-from village_platform.directory import DirectoryUnavailable
 from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
 
+from . import access, incident_api, views
 from . import search as searching
-from . import views
 from .domain import articles as domain
-from .domain.articles import Actor, DomainError
-from .domain.audience import audiences_for, provider_of
-from .schemas import ARTICLE_EXAMPLE, ArticleIn, FeedbackIn, LinkIn, RejectIn, RetireIn
+from .domain.audience import provider_of
+from .schemas import ARTICLE_EXAMPLE, ArticleIn, FeedbackIn, RejectIn, RetireIn
 
 router = APIRouter()
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="the article's ETag (stream version); 412 when stale")]
+IfMatch = Annotated[str | None, Header(alias="If-Match",
+                                       description="the article's ETag (stream version); 412 when stale")]
 ArticleId = Annotated[str, Path(max_length=100)]
 IncidentId = Annotated[str, Path(max_length=100)]
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
@@ -41,58 +40,11 @@ SEARCH_EXAMPLE = {"items": [{
     "snippet": "peers on older firmware renegotiate out of step and the <mark>tunnel</mark> <mark>flaps</mark>",
     "score": 0.4, "match": "text", "audience": "public", "products": ["routers"], "tags": ["vpn", "ipsec"],
     "version": 2, "published_at": "2026-11-23T10:00:00+00:00"}], "next_cursor": None}
-SUGGESTIONS_EXAMPLE = {"incident_id": _IID, "items": [{
-    "article_id": _AID, "rank": 1, "score": 0.4, "title": ARTICLE_EXAMPLE["title"], "audience": "public",
-    "products": ["routers"], "tags": ["vpn", "ipsec"]}]}
 STATS_EXAMPLE = {"article_id": _AID, "usage": 12, "solves": 9, "helpful": 7, "not_helpful": 1}
 
 
 def _example(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
     return {status: {"content": {"application/json": {"example": example}}}}
-
-
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
-
-
-def _actor(caller: Principal) -> Actor:
-    return Actor(caller.party, caller.kind, caller.user, caller.roles)
-
-
-async def _directory(request: Request) -> dict[str, dict[str, Any]]:
-    try:
-        return await request.app.state.directory.get()
-    except DirectoryUnavailable as exc:
-        raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
-                      headers={"Retry-After": "5"}) from None
-
-
-async def _scope(request: Request, caller: Principal) -> searching.Scope:
-    if caller.kind == "service":
-        return searching.Scope(None, audiences_for("service"))
-    if caller.kind == "provider":
-        return searching.Scope(caller.party, audiences_for("provider"))
-    return searching.Scope(provider_of(caller.party, caller.kind, await _directory(request)) or "",
-                           audiences_for(caller.kind))
-
-
-async def _once(request: Request, caller: Principal, key: str | None, body: Any,
-                work: Callable[[Any], Awaitable[idempotency.StoredResponse]]) -> JSONResponse:
-    app = request.app.state
-    idem = idempotency.make_key(caller.party, key, request.method, request.url.path, body)
-    try:
-        response, replayed = await idempotency.run_once(app.engine, idem, app.clock.now, app.idempotency_ttl, work)
-    except DomainError as exc:
-        raise Problem(exc.status, exc.kind, exc.detail) from None
-    app.relay_doorbell.ring()
-    headers = dict(response.headers) | ({"Idempotent-Replayed": "true"} if replayed else {})
-    return _json(response.status_code, response.body, headers)
-
-
-async def _article_response(conn: Any, article_id: str, status: int, caller: Principal) -> idempotency.StoredResponse:
-    row = await views.article_row(conn, article_id)
-    return idempotency.StoredResponse(status, jsonable_encoder(views.manager_view(row)), {
-        "ETag": f'"{row.stream_version}"', "Location": f"/articles/{article_id}"})
 
 
 # ---------------------------------------------------------------------------- articles
@@ -105,17 +57,17 @@ async def create_article(request: Request, body: ArticleIn, caller: Caller, key:
     if caller.kind not in ("provider", "partner"):
         raise Problem(403, "forbidden", "articles are written by the provider and its partners")
     provider = caller.party if caller.kind == "provider" else provider_of(caller.party, caller.kind,
-                                                                          await _directory(request))
+                                                                          await access.directory(request))
     if not provider:
         raise Problem(403, "forbidden", f"{caller.party} has no provider in the party directory")
     article_id = str(uuid.uuid4())
 
     async def work(conn: Any) -> idempotency.StoredResponse:
         await request.app.state.knowledge.article_command(
-            conn, article_id, domain.Draft(article_id, body.content(), provider), _actor(caller), None)
-        return await _article_response(conn, article_id, 201, caller)
+            conn, article_id, domain.Draft(article_id, body.content(), provider), access.actor(caller), None)
+        return await access.article_response(conn, article_id, 201, caller)
 
-    return await _once(request, caller, key, body.model_dump(mode="json"), work)
+    return await access.once(request, caller, key, body.model_dump(mode="json"), work)
 
 
 @router.get("/articles", tags=["articles"], summary="Articles you work on (any status) and published ones you may read",
@@ -127,7 +79,7 @@ async def list_articles(request: Request, caller: Caller,
     after = views.parse_id(cursor) if cursor else None
     if cursor and after is None:
         raise Problem(400, "invalid-cursor", "cursor is not one this API issued")
-    scope = await _scope(request, caller)
+    scope = await access.scope(request, caller)
     async with request.app.state.engine.connect() as conn:
         items = await views.listing(conn, caller.party, caller.kind, scope, status, after, limit + 1)
     more = len(items) > limit
@@ -135,40 +87,28 @@ async def list_articles(request: Request, caller: Caller,
     return jsonable_encoder({"items": items, "next_cursor": items[-1]["id"] if more else None})
 
 
-async def _readable(request: Request, caller: Principal, article_id: str) -> tuple[Any, bool]:
-    """The article row and whether the caller manages it; 404 when it may not read it at all."""
-    async with request.app.state.engine.connect() as conn:
-        row = await views.article_row(conn, article_id)
-    if row is not None:
-        if views.manages(row, caller.party, caller.kind):
-            return row, True
-        if views.reads(row, await _scope(request, caller)):
-            return row, False
-    raise Problem(404, "not-found", "no such article")
-
-
 @router.get("/articles/{article_id}", tags=["articles"], summary="An article (latest, or ?version=)",
             responses=READ_ERRORS | _example(ARTICLE_VIEW))
 async def read_article(request: Request, article_id: ArticleId, caller: Caller,
                        version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None) -> JSONResponse:
-    row, managed = await _readable(request, caller, article_id)
+    row, managed = await access.readable(request, caller, article_id)
     if not managed:
         if version is not None and version != row.published_version:
             raise Problem(404, "not-found", f"no version {version} of this article")
-        return _json(200, views.reader_view(row))
+        return access.json_response(200, views.reader_view(row))
     if version is None:
-        return _json(200, views.manager_view(row), {"ETag": f'"{row.stream_version}"'})
+        return access.json_response(200, views.manager_view(row), {"ETag": f'"{row.stream_version}"'})
     async with request.app.state.engine.connect() as conn:
         content = await views.version(conn, row.article_id, version)
     if content is None:
         raise Problem(404, "not-found", f"no version {version} of this article")
-    return _json(200, views.manager_view(row, content, version))
+    return access.json_response(200, views.manager_view(row, content, version))
 
 
 @router.get("/articles/{article_id}/versions", tags=["articles"], summary="Every version of an article",
             responses=READ_ERRORS)
 async def article_versions(request: Request, article_id: ArticleId, caller: Caller) -> dict[str, Any]:
-    row, managed = await _readable(request, caller, article_id)
+    row, managed = await access.readable(request, caller, article_id)
     async with request.app.state.engine.connect() as conn:
         found = await views.versions(conn, row.article_id)
     if not managed:
@@ -189,14 +129,14 @@ async def _command(request: Request, article_id: str, caller: Principal, key: st
                    body: Any, if_match: frozenset[int] | None = None) -> JSONResponse:
     if views.parse_id(article_id) is None:
         raise Problem(404, "not-found", "no such article")
-    directory = await _directory(request) if isinstance(command, domain.Publish) else None
+    directory = await access.directory(request) if isinstance(command, domain.Publish) else None
 
     async def work(conn: Any) -> idempotency.StoredResponse:
-        await request.app.state.knowledge.article_command(conn, article_id, command, _actor(caller), directory,
+        await request.app.state.knowledge.article_command(conn, article_id, command, access.actor(caller), directory,
                                                           if_match)
-        return await _article_response(conn, article_id, 200, caller)
+        return await access.article_response(conn, article_id, 200, caller)
 
-    return await _once(request, caller, key, body, work)
+    return await access.once(request, caller, key, body, work)
 
 
 @router.post("/articles/{article_id}/submit", tags=["articles"], responses=WRITE_ERRORS,
@@ -239,77 +179,13 @@ async def search(request: Request, caller: Caller, q: Annotated[str, Query(min_l
     offset = searching.decode_cursor(cursor, q)
     if offset is None:
         raise Problem(400, "invalid-cursor", "cursor is not one this API issued for this query")
-    scope = await _scope(request, caller)
+    scope = await access.scope(request, caller)
     if visibility is not None:
         scope = searching.Scope(scope.provider, tuple(a for a in scope.audiences if a == visibility))
     async with request.app.state.engine.begin() as conn:
         items, more = await searching.search(conn, q, scope, product=product, tag=tag, limit=limit, offset=offset)
     return jsonable_encoder({"items": items,
                              "next_cursor": searching.encode_cursor(offset + limit, q) if more else None})
-
-
-# ---------------------------------------------------------------------------- incidents
-
-
-async def _incident(request: Request, caller: Principal, incident_id: str) -> Any:
-    async with request.app.state.engine.connect() as conn:
-        found = await views.on_incident(conn, incident_id, caller.party, caller.kind)
-    if found is None:
-        raise Problem(404, "not-found", "no such incident")
-    return found
-
-
-@router.get("/incidents/{incident_id}/suggestions", tags=["incidents"],
-            responses=READ_ERRORS | _example(SUGGESTIONS_EXAMPLE),
-            summary="The articles suggested for an incident when it opened, those you may read")
-async def incident_suggestions(request: Request, incident_id: IncidentId, caller: Caller) -> dict[str, Any]:
-    await _incident(request, caller, incident_id)
-    async with request.app.state.engine.connect() as conn:
-        items = await views.suggestions(conn, incident_id, caller.kind)
-    return jsonable_encoder({"incident_id": incident_id, "items": items})
-
-
-@router.get("/incidents/{incident_id}/links", tags=["incidents"], responses=READ_ERRORS,
-            summary="The articles linked to an incident, those you may read")
-async def incident_links(request: Request, incident_id: IncidentId, caller: Caller) -> dict[str, Any]:
-    await _incident(request, caller, incident_id)
-    async with request.app.state.engine.connect() as conn:
-        items = await views.links(conn, incident_id, caller.kind)
-    return jsonable_encoder({"incident_id": incident_id, "items": items})
-
-
-async def _link_target(request: Request, caller: Principal, incident_id: str, article_id: str) -> Any:
-    await _incident(request, caller, incident_id)
-    row, _ = await _readable(request, caller, article_id)
-    if not views.reads(row, await _scope(request, caller)):
-        raise Problem(404, "not-found", "no such article")  # only published articles the caller reads
-    return row
-
-
-@router.post("/incidents/{incident_id}/links", status_code=201, tags=["incidents"], responses=WRITE_ERRORS,
-             summary="Link an article to an incident (a party on it that may read the article)")
-async def link(request: Request, incident_id: IncidentId, body: LinkIn, caller: Caller,
-               key: IdempotencyKey = None) -> JSONResponse:
-    row = await _link_target(request, caller, incident_id, body.article_id)
-
-    async def work(conn: Any) -> idempotency.StoredResponse:
-        fresh = await request.app.state.knowledge.link(conn, incident_id, row, _actor(caller))
-        return idempotency.StoredResponse(201 if fresh else 200, {
-            "incident_id": incident_id, "article_id": str(row.article_id), "linked": True}, {})
-
-    return await _once(request, caller, key, body.model_dump(), work)
-
-
-@router.delete("/incidents/{incident_id}/links/{article_id}", status_code=204, tags=["incidents"],
-               responses=WRITE_ERRORS, summary="Unlink an article from an incident")
-async def unlink(request: Request, incident_id: IncidentId, article_id: ArticleId, caller: Caller) -> Response:
-    row = await _link_target(request, caller, incident_id, article_id)
-    async with request.app.state.engine.begin() as conn:
-        found = await request.app.state.knowledge.unlink(conn, incident_id, row, _actor(caller))
-    if not found:
-        raise Problem(404, "not-found", "the article is not linked to this incident")
-    request.app.state.relay_doorbell.ring()
-    return Response(status_code=204)
 
 
 # ---------------------------------------------------------------------------- feedback and stats
@@ -319,22 +195,25 @@ async def unlink(request: Request, incident_id: IncidentId, article_id: ArticleI
              summary="Helpful or not: once per party per article (the latest wins)")
 async def feedback(request: Request, article_id: ArticleId, body: FeedbackIn, caller: Caller,
                    key: IdempotencyKey = None) -> JSONResponse:
-    row, _ = await _readable(request, caller, article_id)
-    if not views.reads(row, await _scope(request, caller)):
+    row, _ = await access.readable(request, caller, article_id)
+    if not views.reads(row, await access.scope(request, caller)):
         raise Problem(404, "not-found", "no such article")
     if body.incident_id is not None:
-        await _incident(request, caller, body.incident_id)
+        await access.incident(request, caller, body.incident_id)
 
     async def work(conn: Any) -> idempotency.StoredResponse:
-        await request.app.state.knowledge.feedback(conn, row, body.helpful, body.incident_id, _actor(caller))
+        await request.app.state.knowledge.feedback(conn, row, body.helpful, body.incident_id, access.actor(caller))
         return idempotency.StoredResponse(200, await views.stats(conn, row.article_id), {})
 
-    return await _once(request, caller, key, body.model_dump(), work)
+    return await access.once(request, caller, key, body.model_dump(), work)
 
 
 @router.get("/articles/{article_id}/stats", tags=["articles"], responses=READ_ERRORS | _example(STATS_EXAMPLE),
             summary="Usage (incidents linked), solves, helpful and not helpful")
 async def article_stats(request: Request, article_id: ArticleId, caller: Caller) -> dict[str, Any]:
-    row, _ = await _readable(request, caller, article_id)
+    row, _ = await access.readable(request, caller, article_id)
     async with request.app.state.engine.connect() as conn:
         return await views.stats(conn, row.article_id)
+
+
+router.include_router(incident_api.router)

@@ -167,10 +167,11 @@ class Knowledge:
                           products=(incident.product,) if incident.product else (), tags=(code,),
                           symptoms=(incident.description,) if incident.description else (),
                           resolution_steps=(resolution,))
-        article_id = str(event_id(event.id, "draft"))
+        # One draft per incident: a resolution after a reopen proposes nothing new.
+        article_id = str(event_id(event.stream_id, "draft"))
         command = domain.ProposeFromIncident(article_id, content, incident.provider, author, event.stream_id, code)
         await self.article_command(conn, article_id, command, Actor(author, "service", SERVICE_ACTOR), None,
-                                   event_ids=[event_id(event.id, "draft_proposed")])
+                                   event_ids=[event_id(event.stream_id, "draft_proposed")])
 
     # ------------------------------------------------------------------ links and feedback
 
@@ -222,7 +223,8 @@ _UPSERT_INCIDENT = text(
     "INSERT INTO incidents (incident_id, parties, customer, partner, provider, title, description, product, status)"
     " VALUES (:i, :parties, :customer, :partner, :provider, :title, :description, :product, :status)"
     " ON CONFLICT (incident_id) DO UPDATE SET parties = excluded.parties,"
-    " customer = coalesce(excluded.customer, incidents.customer), partner = coalesce(excluded.partner, incidents.partner),"
+    " customer = coalesce(excluded.customer, incidents.customer),"
+    " partner = coalesce(excluded.partner, incidents.partner),"
     " provider = coalesce(excluded.provider, incidents.provider), title = coalesce(excluded.title, incidents.title),"
     " description = coalesce(excluded.description, incidents.description),"
     " product = coalesce(excluded.product, incidents.product), status = coalesce(excluded.status, incidents.status)"

@@ -103,19 +103,26 @@ async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | 
     return hits, len(rows) > limit
 
 
-# Candidates match the incident's words in their title, symptoms or tags (weights A and B: a
-# body mentioning a word in passing does not make an article a candidate), for the incident's
-# product first; they are ranked with the whole query. On a large knowledge base this keeps the
-# ranking to a few thousand rows whatever the description says.
+# Candidates match the incident's words in what they are about (title, symptoms, tags; the
+# `about` column, exactly by its GIN index), for the incident's product first, and best those
+# matching at least two of its words; they are ranked with the whole query over the whole article.
+# On a large knowledge base this keeps the ranking to the few hundred articles that matter.
 _SUGGEST = text("""
-    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('english', :tsq_ab) AS ab)
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('english', :candidates) AS c)
     SELECT d.article_id, d.title, d.audience,
            ts_rank_cd(d.tsv, q.q) * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
     FROM search_docs d, q
-    WHERE d.tsv @@ q.ab AND d.provider = :provider
+    WHERE d.about @@ q.c AND d.provider = :provider
       AND (NOT :by_product OR d.products @> ARRAY[CAST(:product AS text)])
     ORDER BY score DESC, d.article_id LIMIT :limit
 """)
+PAIR_WORDS = 12
+
+
+def _pairs(words: list[str]) -> str:
+    """`(a & b) | (a & c) | ...`: at least two of the words."""
+    words = words[:PAIR_WORDS]
+    return " | ".join(f"({a} & {b})" for i, a in enumerate(words) for b in words[i + 1:])
 
 
 async def suggest(conn: AsyncConnection, title: str, description: str, product: str, provider: str,
@@ -125,12 +132,16 @@ async def suggest(conn: AsyncConnection, title: str, description: str, product: 
     tsq = or_query(f"{title} {description} {product}")
     if not tsq:
         return []
-    params = {"tsq": tsq, "tsq_ab": " | ".join(f"{w}:AB" for w in tsq.split(" | ")), "product": product,
-              "provider": provider, "limit": limit}
-    found = {r.article_id: r for r in await conn.execute(_SUGGEST, {**params, "by_product": True})}
-    if len(found) < limit:  # too few for the product: any product's, at half the score
-        for r in await conn.execute(_SUGGEST, {**params, "by_product": False}):
+    words = tsq.split(" | ")
+    tiers = [(_pairs(words), True)] if len(words) > 1 else []
+    tiers += [(tsq, True), (tsq, False)]  # then any one word, then any product
+    found: dict[Any, Any] = {}
+    for candidates, by_product in tiers:
+        for r in await conn.execute(_SUGGEST, {"tsq": tsq, "candidates": candidates, "product": product,
+                                               "provider": provider, "limit": limit, "by_product": by_product}):
             found.setdefault(r.article_id, r)
+        if len(found) >= limit:
+            break
     best = sorted(found.values(), key=lambda r: (-r.score, str(r.article_id)))[:limit]
     return [{"article_id": str(r.article_id), "title": r.title, "audience": r.audience,
              "score": round(float(r.score), 6)} for r in best]

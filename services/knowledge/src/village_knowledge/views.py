@@ -70,7 +70,8 @@ async def listing(conn: AsyncConnection, party: str, kind: str, scope: Scope, st
         "SELECT * FROM articles WHERE (CAST(:status AS text) IS NULL OR status = :status)"
         " AND (CAST(:after AS uuid) IS NULL OR article_id > :after)"
         " AND (:service OR author_party = :party OR provider = :party"
-        "      OR (published IS NOT NULL AND status <> 'retired' AND audience = ANY(:audiences) AND provider = :provider))"
+        "      OR (published IS NOT NULL AND status <> 'retired' AND audience = ANY(:audiences)"
+        "          AND provider = :provider))"
         " ORDER BY article_id LIMIT :limit"),
         {"status": status, "after": after, "service": kind == "service", "party": party,
          "audiences": list(scope.audiences), "provider": scope.provider, "limit": limit})

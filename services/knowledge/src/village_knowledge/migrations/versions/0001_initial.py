@@ -63,10 +63,15 @@ TABLES = [
         tsv tsvector GENERATED ALWAYS AS (
             setweight(to_tsvector('english', title), 'A')
             || setweight(to_tsvector('english', symptoms || ' ' || tags_text), 'B')
-            || setweight(to_tsvector('english', body || ' ' || steps), 'C')) STORED
+            || setweight(to_tsvector('english', body || ' ' || steps), 'C')) STORED,
+        -- What an article is about (title, symptoms, tags): suggestion candidates match here,
+        -- exactly by the index, so a body mentioning a word in passing does not make one.
+        about tsvector GENERATED ALWAYS AS (
+            to_tsvector('english', title || ' ' || symptoms || ' ' || tags_text)) STORED
     )
     """,
     "CREATE INDEX search_docs_tsv ON search_docs USING gin (tsv)",
+    "CREATE INDEX search_docs_about ON search_docs USING gin (about)",
     "CREATE INDEX search_docs_title_trgm ON search_docs USING gin (title gin_trgm_ops)",
     "CREATE INDEX search_docs_products ON search_docs USING gin (products)",
     "CREATE INDEX search_docs_tags ON search_docs USING gin (tags)",
