@@ -15,6 +15,7 @@ from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.db import make_engine
 from village_platform.directory import PartyDirectory
+from village_platform.eventstore import EventStore
 from village_platform.kafka import make_producer, when_reachable
 from village_platform.service_app import service_app
 from village_platform.telemetry import setup_telemetry
@@ -78,6 +79,7 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         ]
         directory = PartyDirectory(settings, name="webhooks")
         app.state.engine, app.state.producer, app.state.dispatcher = engine, producer, dispatcher
+        app.state.store = EventStore(clock)  # GET /events, every service's feed: empty here (no topic of its own)
         app.state.runners, app.state.fan_out, app.state.directory = runners, fan_out, directory
         app.state.allowed_networks = allowed
         app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
