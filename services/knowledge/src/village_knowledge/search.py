@@ -108,7 +108,7 @@ async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | 
 # matching at least two of its words; they are ranked with the whole query over the whole article.
 # On a large knowledge base this keeps the ranking to the few hundred articles that matter.
 _SUGGEST = text("""
-    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('english', :candidates) AS c)
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('simple', :candidates) AS c)
     SELECT d.article_id, d.title, d.audience,
            ts_rank_cd(d.tsv, q.q) * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
     FROM search_docs d, q
@@ -119,10 +119,14 @@ _SUGGEST = text("""
 PAIR_WORDS = 12
 
 
-def _pairs(words: list[str]) -> str:
-    """`(a & b) | (a & c) | ...`: at least two of the words."""
-    words = words[:PAIR_WORDS]
-    return " | ".join(f"({a} & {b})" for i, a in enumerate(words) for b in words[i + 1:])
+def _pairs(lexemes: list[str]) -> str:
+    """`('a' & 'b') | ('a' & 'c') | ...`: at least two of the lexemes."""
+    lexemes = lexemes[:PAIR_WORDS]
+    return " | ".join(f"('{a}' & '{b}')" for i, a in enumerate(lexemes) for b in lexemes[i + 1:])
+
+
+# The text's lexemes as the `about` column has them (stemmed, no stop words), title words first.
+_LEXEMES = text("SELECT lexeme FROM unnest(to_tsvector('english', :t)) ORDER BY positions[1]")
 
 
 async def suggest(conn: AsyncConnection, title: str, description: str, product: str, provider: str,
@@ -132,9 +136,12 @@ async def suggest(conn: AsyncConnection, title: str, description: str, product: 
     tsq = or_query(f"{title} {description} {product}")
     if not tsq:
         return []
-    words = tsq.split(" | ")
-    tiers = [(_pairs(words), True)] if len(words) > 1 else []
-    tiers += [(tsq, True), (tsq, False)]  # then any one word, then any product
+    lexemes = [x for x in await conn.scalars(_LEXEMES, {"t": tsq.replace(" | ", " ")}) if "'" not in x]
+    if not lexemes:
+        return []
+    any_one = " | ".join(f"'{x}'" for x in lexemes)
+    tiers = [(_pairs(lexemes), True)] if len(lexemes) > 1 else []
+    tiers += [(any_one, True), (any_one, False)]  # then any one word, then any product
     found: dict[Any, Any] = {}
     for candidates, by_product in tiers:
         for r in await conn.execute(_SUGGEST, {"tsq": tsq, "candidates": candidates, "product": product,
