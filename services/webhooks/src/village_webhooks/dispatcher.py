@@ -38,14 +38,17 @@ WITH heads AS (
     SELECT DISTINCT ON (endpoint_id, subject) delivery_id, endpoint_id, next_attempt_at, seq
     FROM deliveries WHERE status = 'pending' ORDER BY endpoint_id, subject, seq
 ), due AS (
-    SELECT h.delivery_id, h.next_attempt_at, h.seq,
+    SELECT h.delivery_id, h.next_attempt_at, h.seq, coalesce(b.inflight, 0) AS inflight,
            row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n
     FROM heads h JOIN endpoints e USING (endpoint_id)
-    WHERE e.status = 'active' AND h.next_attempt_at <= :now AND h.endpoint_id <> ALL(CAST(:busy AS uuid[]))
+    LEFT JOIN unnest(CAST(:busy AS uuid[]), CAST(:inflight AS integer[])) AS b(endpoint_id, inflight)
+      ON b.endpoint_id = h.endpoint_id
+    WHERE e.status = 'active' AND h.next_attempt_at <= :now
 )
 SELECT d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject
 FROM deliveries d
-WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n <= :per_endpoint ORDER BY next_attempt_at, seq LIMIT :limit)
+WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= :per_endpoint
+                        ORDER BY next_attempt_at, seq LIMIT :limit)
   AND d.status = 'pending' AND d.next_attempt_at <= :now
 FOR UPDATE OF d SKIP LOCKED
 """)
@@ -126,10 +129,11 @@ class Dispatcher:
         if free <= 0:
             return 0
         now = self.clock.now()
-        busy = [e for e, n in self._busy.items() if n >= self.per_endpoint]
+        busy = list(self._busy.items())  # requests in flight per endpoint: its free slots are fewer
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(_DUE, {"now": now, "busy": busy, "per_endpoint": self.per_endpoint,
-                                              "limit": free})).all()
+            rows = (await conn.execute(_DUE, {
+                "now": now, "busy": [e for e, _ in busy], "inflight": [n for _, n in busy],
+                "per_endpoint": self.per_endpoint, "limit": free})).all()
             if not rows:
                 return 0
             await conn.execute(_CLAIM, {"until": now + self.lease, "ids": [r.delivery_id for r in rows]})
