@@ -9,8 +9,10 @@ is a real HTTP server (uvicorn) in this process, verifying every signature with 
 1. Backlog: `endpoints` endpoints subscribe to `village.incident.*`; the webhooks service stops;
    `events` incidents are opened (one `opened` event each) and published; the service starts
    again and fans out and delivers all of it: deliveries/s from its start to the last arrival.
-2. Steady: incidents opened at `rate`/s for `duration` s, one endpoint: event time (the
-   CloudEvent `time`, when the incidents service recorded it) → the receiver's arrival, p50/p99.
+2. The backlog replayed (every delivery queued at once): the dispatcher's deliveries/s alone.
+3. Steady: incidents opened at `low_rate`/s for 8 s (below saturation, for information), then at
+   `rate`/s for `duration` s, one endpoint: event time (the CloudEvent `time`, when the incidents
+   service recorded it) → the receiver's arrival, p50/p99.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class WebhooksResult:
     steady_sent: int = 0
     steady_seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)  # event time -> arrival, seconds
+    low_rate: float = 25.0
+    low_sent: int = 0
+    low_latencies: list[float] = field(default_factory=list)  # the same, below saturation
     fanned_out: list[float] = field(default_factory=list)  # event time -> delivery row written (steady)
     claimed: list[float] = field(default_factory=list)  # delivery row written -> attempt recorded (steady)
     unverified: int = 0
@@ -60,11 +65,11 @@ class WebhooksResult:
 
 
 async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float, duration: float,
-                  run: str) -> WebhooksResult:
+                  run: str, low_rate: float = 25.0) -> WebhooksResult:
     from village_webhooks.receiver import Receiver, ReceiverServer
 
     prefix = f"bench{run}g."
-    result = WebhooksResult(events, endpoints, rate, duration)
+    result = WebhooksResult(events, endpoints, rate, duration, low_rate=low_rate)
     incidents_db = await asyncio.to_thread(stack.migrate_database, "wh-incidents")
     webhooks_db = await asyncio.to_thread(stack.migrate_database, "webhooks", WEBHOOKS)
     services = []
@@ -120,17 +125,23 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
             # Steady: one endpoint.
             for endpoint in ids[1:]:
                 await http.patch(f"{webhooks.url}/endpoints/{endpoint}", headers=admin, json={"disabled": True})
-            before = len(receiver.arrivals)
+            async def window(at: float, count: int) -> tuple[int, float, list[float]]:
+                """Incidents opened at `at`/s: (sent, seconds, event time -> arrival of each)."""
+                before, delivered = len(receiver.arrivals), len(receiver.accepted())
+                began = time.perf_counter()
+                sent = await _paced(http, incidents.url, opener, count, at, result)
+                seconds = time.perf_counter() - began
+                await _until(lambda: len(receiver.accepted()) - delivered >= sent, deadline=time.time() + 60)
+                arrived = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
+                return sent, seconds, [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in arrived]
+
+            if low_rate > 0:
+                print(f"  (g) below saturation first: {int(low_rate * 8):,} incidents at {low_rate:.0f}/s ...",
+                      flush=True)
+                result.low_sent, _, result.low_latencies = await window(low_rate, int(low_rate * 8))
             count = int(rate * duration)
             print(f"  (g) steady: {count:,} incidents at {rate:.0f}/s ...", flush=True)
-            began = time.perf_counter()
-            await _paced(http, incidents.url, opener, count, rate, result)
-            result.steady_seconds = time.perf_counter() - began
-            await _until(lambda: len(receiver.accepted()) - result.backlog_delivered - result.replayed
-                         >= result.steady_sent,
-                         deadline=time.time() + 60)
-            steady = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
-            result.latencies = [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in steady]
+            result.steady_sent, result.steady_seconds, result.latencies = await window(rate, count)
         split = await asyncio.to_thread(run_sql, webhooks_db, (
             "SELECT extract(epoch FROM d.created_at - d.event_time), extract(epoch FROM d.last_attempt_at - d.created_at)"
             " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
@@ -158,11 +169,15 @@ async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str], cou
 
 
 async def _paced(http: httpx.AsyncClient, base: str, headers: dict[str, str], count: int, rate: float,
-                 result: WebhooksResult) -> None:
+                 result: WebhooksResult) -> int:
+    """Open `count` incidents at `rate`/s (open loop); returns how many were opened."""
+    sent = 0
+
     async def one() -> None:
+        nonlocal sent
         r = await http.post(f"{base}/incidents", json=BODY, headers=headers)
         if r.status_code == 201:
-            result.steady_sent += 1
+            sent += 1
         else:
             result.errors.append(f"open: {r.status_code} {r.text[:200]}")
 
@@ -173,6 +188,7 @@ async def _paced(http: httpx.AsyncClient, base: str, headers: dict[str, str], co
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one()))
     await asyncio.gather(*tasks)
+    return sent
 
 
 async def _published(http: httpx.AsyncClient, base: str) -> None:
@@ -197,7 +213,8 @@ def rows(g: WebhooksResult) -> list[Row]:
 
     lat = Latency.of(g.latencies)
     wanted = g.events * g.endpoints
-    ok = g.backlog_delivered >= wanted and len(g.latencies) >= g.steady_sent and not g.unverified and not g.errors
+    ok = (g.backlog_delivered >= wanted and len(g.latencies) >= g.steady_sent and len(g.low_latencies) >= g.low_sent
+          and not g.unverified and not g.errors)
 
     def ms(x: float) -> str:
         return f"{x:.1f} ms"
@@ -212,11 +229,14 @@ def rows(g: WebhooksResult) -> list[Row]:
             f"{g.replay_seconds:.1f} s)", "(report)"),
         Row(f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
             f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})", "(report)"),
+        Row(f"(g) same, below saturation: {g.low_rate:.0f} events/s × {g.low_sent:,}",
+            f"{ms(Latency.of(g.low_latencies).p50_ms)} / {ms(Latency.of(g.low_latencies).p99_ms)}", "(information)"),
         Row("(g)   event time → delivery written (consumed, fanned out) p50 / p99; written → attempt answered",
             f"{ms(Latency.of(g.fanned_out).p50_ms)} / {ms(Latency.of(g.fanned_out).p99_ms)}; "
             f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}"),
         Row("(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
             f"{g.steady_sent / g.steady_seconds if g.steady_seconds else 0:.1f} /s; "
-            f"{wanted + g.steady_sent - g.backlog_delivered - len(g.latencies):,}; {g.unverified}; {len(g.errors)}",
+            f"{wanted + g.steady_sent + g.low_sent - g.backlog_delivered - len(g.latencies) - len(g.low_latencies):,}; "
+            f"{g.unverified}; {len(g.errors)}",
             "all 0", "pass" if ok else "FAIL"),
     ]
