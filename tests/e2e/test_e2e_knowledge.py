@@ -498,3 +498,34 @@ async def test_links_come_and_go_and_a_reopened_incident_solves_once(kb: Api, ap
     assert [(link["article_id"], link["solved"]) for link in links] == [(aid, True)]
     assert (await nw.get(f"/articles/{aid}/stats")).json()["solves"] == 1
     assert len(await drafts()) == 1
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+async def test_openapi_examples_have_the_shape_of_real_responses(kb: Api, api: Api) -> None:
+    """The documented response examples name exactly the fields the service answers with."""
+    acme, nw = kb("acme"), kb("northwind")
+    spec = (await acme.get("/openapi.json")).json()
+
+    def example(path: str, method: str = "get", status: str = "200") -> dict[str, Any]:
+        return spec["paths"][path][method]["responses"][status]["content"]["application/json"]["example"]
+
+    target = await published(kb, "acme", title="Example-shaped article about ipsec rekeys", body="ipsec rekey")
+    aid = target["id"]
+    real_article = (await acme.get(f"/articles/{aid}")).json()
+    assert set(example("/articles/{article_id}")) == set(real_article)
+    # A new draft's null fields are left out of its example (OpenAPI drops nulls); the rest match.
+    assert set(example("/articles", "post", "201")) == set(real_article) - {"published_version", "review_note",
+                                                                             "origin_incident"}
+    hit = (await acme.get("/search", params={"q": "ipsec rekeys"})).json()
+    assert set(example("/search")) == set(hit) and set(example("/search")["items"][0]) == set(hit["items"][0])
+    assert set(example("/articles/{article_id}/stats")) == set((await acme.get(f"/articles/{aid}/stats")).json())
+    iid = (await open_incident(api("northwind"), title="ipsec rekeys fail", product="routers"))["id"]
+    suggested = await eventually(lambda: nw.get(f"/incidents/{iid}/suggestions"),
+                                 lambda r: r.status_code == 200 and r.json()["items"])
+    documented = example("/incidents/{incident_id}/suggestions")
+    assert set(documented) == set(suggested.json())
+    assert set(documented["items"][0]) == set(suggested.json()["items"][0])
+    for schema in ("ArticleIn", "FeedbackIn", "LinkIn", "RejectIn", "RetireIn"):
+        assert spec["components"]["schemas"][schema]["examples"], schema

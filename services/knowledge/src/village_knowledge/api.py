@@ -31,15 +31,18 @@ WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 _AID = "0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41"
 _IID = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
-ARTICLE_VIEW = {"id": _AID, "author_party": "acme", "provider": "acme", "status": "published", "version": 2,
-                "published_version": 2, **ARTICLE_EXAMPLE, "review_note": None, "origin_incident": None,
+# A revision sent back by the reviewers of an article first proposed from a resolved incident
+# (OpenAPI drops null values from examples: this one has none).
+ARTICLE_VIEW = {"id": _AID, "author_party": "northwind", "provider": "acme", "status": "draft", "version": 3,
+                "published_version": 2, **ARTICLE_EXAMPLE, "review_note": "Name the firmware versions affected.",
+                "origin_incident": "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11",
                 "created_at": "2026-11-23T09:00:00+00:00", "updated_at": "2026-11-23T10:00:00+00:00"}
 SEARCH_EXAMPLE = {"items": [{
     "article_id": _AID, "title": ARTICLE_EXAMPLE["title"],
     "title_highlighted": "IPsec <mark>tunnel</mark> <mark>flaps</mark> every few minutes after a firmware upgrade",
     "snippet": "peers on older firmware renegotiate out of step and the <mark>tunnel</mark> <mark>flaps</mark>",
     "score": 0.4, "match": "text", "audience": "public", "products": ["routers"], "tags": ["vpn", "ipsec"],
-    "version": 2, "published_at": "2026-11-23T10:00:00+00:00"}], "next_cursor": None}
+    "version": 2, "published_at": "2026-11-23T10:00:00+00:00"}], "next_cursor": "eyJvIjogMTAsICJxIjogInR1bm5lbCBmbGFwcyJ9"}
 STATS_EXAMPLE = {"article_id": _AID, "usage": 12, "solves": 9, "helpful": 7, "not_helpful": 1}
 
 
@@ -51,8 +54,9 @@ def _example(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]
 
 
 @router.post("/articles", status_code=201, tags=["articles"], summary="Draft an article (provider or partner)",
-             responses=WRITE_ERRORS | _example({**ARTICLE_VIEW, "status": "draft", "version": 1,
-                                                "published_version": None}, 201))
+             responses=WRITE_ERRORS | _example({  # null fields (published_version, ...) are left out
+                 k: v for k, v in ARTICLE_VIEW.items()
+                 if k not in ("published_version", "review_note", "origin_incident")} | {"version": 1}, 201))
 async def create_article(request: Request, body: ArticleIn, caller: Caller, key: IdempotencyKey = None) -> JSONResponse:
     if caller.kind not in ("provider", "partner"):
         raise Problem(403, "forbidden", "articles are written by the provider and its partners")
@@ -71,7 +75,7 @@ async def create_article(request: Request, body: ArticleIn, caller: Caller, key:
 
 
 @router.get("/articles", tags=["articles"], summary="Articles you work on (any status) and published ones you may read",
-            responses=READ_ERRORS | _example({"items": [ARTICLE_VIEW], "next_cursor": None}))
+            responses=READ_ERRORS | _example({"items": [ARTICLE_VIEW], "next_cursor": _AID}))
 async def list_articles(request: Request, caller: Caller,
                         status: Literal["draft", "in_review", "published", "retired"] | None = None,
                         limit: Annotated[int, Query(ge=1, le=100)] = 50,
