@@ -529,3 +529,46 @@ async def test_openapi_examples_have_the_shape_of_real_responses(kb: Api, api: A
     assert set(documented["items"][0]) == set(suggested.json()["items"][0])
     for schema in ("ArticleIn", "FeedbackIn", "LinkIn", "RejectIn", "RetireIn"):
         assert spec["components"]["schemas"][schema]["examples"], schema
+
+
+# --------------------------------------------------------------------------- the whole topic
+
+
+async def test_no_record_on_the_topic_shows_a_party_an_article_beyond_its_audience(kb: Api, stack: Any) -> None:
+    """Every knowledge record so far (this session's tests and the demo seed), by THE RULE: what
+    a partner may see names no provider-only article, what a customer may see names only public
+    ones, and no party sees another party's unpublished article events."""
+    acme = kb("acme")
+    audience: dict[str, str] = {}
+    authors: dict[str, str] = {}
+    cursor = None
+    while True:
+        page = (await acme.get("/articles", params={"limit": 100} | ({"cursor": cursor} if cursor else {}))).json()
+        for a in page["items"]:
+            audience[a["id"]], authors[a["id"]] = a["audience"], a["author_party"]
+        if page["next_cursor"] is None:
+            break
+        cursor = page["next_cursor"]
+    records = await _all_records(stack)
+    assert len(records) >= 2 * len(ARTICLES)  # the seed alone: drafted and published
+    parties = (("northwind", "partner"), ("contoso", "partner"), ("initech", "customer"), ("umbrella", "customer"))
+    for headers, value in records:
+        data = json_of(value)
+        named = {data["article_id"]} if "article_id" in data else {a["article_id"] for a in data.get("articles", [])}
+        kind_of_event = headers["ce_type"].split(".")[2]
+        for party, kind in parties:
+            if not _sees(headers, party, kind):
+                continue
+            for aid in named:
+                assert audience.get(aid) != "provider", (party, headers["ce_type"], aid)
+                if kind == "customer":
+                    assert audience.get(aid) == "public", (party, headers["ce_type"], aid)
+                if kind_of_event in ("article_drafted", "draft_proposed", "article_revised", "article_submitted",
+                                     "article_rejected"):
+                    assert authors.get(aid) == party, (party, headers["ce_type"], aid)
+
+
+def json_of(value: bytes) -> dict[str, Any]:
+    import json
+
+    return json.loads(value)
