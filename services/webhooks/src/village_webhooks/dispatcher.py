@@ -73,6 +73,9 @@ _FAILING = text("UPDATE endpoints SET status = 'failing', failing_since = :now, 
 _PARK = text("UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'")
 
 
+CLAIM_GATHER_SECONDS = 0.005
+
+
 class Dispatcher:
     def __init__(self, engine: AsyncEngine, clock: Clock, policy: RetryPolicy, *, development: bool,
                  allowed: Sequence[Network], timeout_seconds: float = 10.0, concurrency: int = 64,
@@ -101,6 +104,10 @@ class Dispatcher:
         try:
             while not stop.is_set():
                 self._wake.clear()  # before looking, so a wake() while we look is not lost
+                if self._tasks:
+                    # Requests are finishing one by one: let a few more finish, so one claim
+                    # (a scan of the pending heads) fills several slots, not one each.
+                    await asyncio.sleep(CLAIM_GATHER_SECONDS)
                 try:
                     claimed = await self.dispatch_due()
                     due = None if claimed else await self._next_due()
