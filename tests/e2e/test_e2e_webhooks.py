@@ -79,6 +79,17 @@ async def test_partner_endpoint_gets_its_incident_lifecycle_in_order_signed(api,
         mine = [d for d in deliveries if d["subject"] == iid]
         assert len(mine) == len(LIFECYCLE)
         assert all(d["attempts"] == 1 and d["response_status"] == 204 and d["latency_ms"] >= 0 for d in mine)
+        # Cursor pages, newest first, add up to the whole list.
+        paged, cursor = [], None
+        while True:
+            page = (await hooks("northwind").get(f"/endpoints/{endpoint['id']}/deliveries",
+                                                 params={"limit": 3, **({"cursor": cursor} if cursor else {})})).json()
+            paged += page["items"]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert [d["id"] for d in paged] == [d["id"] for d in deliveries]
+        assert (await hooks("northwind").get(f"/endpoints/{endpoint['id']}/deliveries",
+                                             params={"cursor": "%%%"})).status_code == 400
 
 
 async def test_customer_endpoint_gets_shared_notes_only_and_no_contract_terms(api, hooks) -> None:
