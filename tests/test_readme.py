@@ -1,4 +1,4 @@
-"""The README's curl walk-throughs run (incidents, SLA monitor, escalation), so they never rot."""
+"""The README's curl walk-throughs run (incidents, SLA monitor, escalation, knowledge), so they never rot."""
 
 from __future__ import annotations
 
@@ -22,19 +22,23 @@ def walkthrough(heading: str) -> str:
 
 def run_walkthrough(script: str, urls: dict[str, str], *, probe_404: bool = False) -> str:
     """Run a walk-through with its `make run` URLs replaced; every curl must succeed (a 4xx/5xx
-    fails it) except, with `probe_404`, the one `curl -s -o /dev/null` probe that must answer 404."""
+    fails it) except, with `probe_404`, the `curl -s -o /dev/null -w '%{http_code}\\n'` probes,
+    which must each answer 404. Returns what the calls printed, the probes' codes left out."""
     for local, served in urls.items():
         assert local in script
         script = script.replace(local, served)
     prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
+    probe = "curl -s -o /dev/null -w '%{http_code}\\n'"
     if probe_404:
-        script = script.replace("curl -s -o /dev/null", "command curl -s -o /dev/null")
+        assert probe in script
+        script = script.replace(probe, "command curl -s -o /dev/null -w '\\nprobe:%{http_code}\\n'")
     result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
                             cwd=README.parent)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    codes = re.findall(r"\nprobe:(\d{3})\n", result.stdout)
     if probe_404:
-        assert result.stdout.rstrip().endswith("404"), result.stdout[-500:]
-    return result.stdout
+        assert codes and set(codes) == {"404"}, result.stdout[-1000:]
+    return re.sub(r"\nprobe:\d{3}\n", "", result.stdout)
 
 
 def test_readme_curl_walkthrough_runs(incidents_service, tokens):
@@ -89,7 +93,7 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
         "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": f"E={escalation_service.url} V={incidents_service.url}"},
         probe_404=True)
     # What the calls printed, less the 404s the retried escalation path answered before it existed.
-    documents = [d for d in _json_documents(stdout.rstrip()[:-3])
+    documents = [d for d in _json_documents(stdout)
                  if not str(d.get("type", "")).startswith("/problems/")]
     tiers, path, queues, queue, requested, profile = documents
     assert [t["name"] for t in tiers["tiers"]] == ["TAC L1", "TAC L2", "Engineering L3"]  # read by northwind
@@ -123,3 +127,15 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
         queue = await eventually(engineering_queue, lambda q: incident_id in [i["incident_id"] for i in q["items"]],
                                  what="the incident in acme's Engineering L3 queue")
     assert incident_id in [i["incident_id"] for i in queue["items"]], queue
+
+
+def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service, tokens):
+    stdout = run_walkthrough(walkthrough("## Knowledge: the provider's knowledge base, shared"), {
+        "K=http://127.0.0.1:8004 V=http://127.0.0.1:8001": f"K={knowledge_service.url} V={incidents_service.url}"},
+        probe_404=True)  # contoso may not read northwind's draft before acme publishes it
+    published = [d for d in _json_documents(stdout) if d.get("status") == "published"]
+    assert published and published[-1]["audience"] == "partners"
+    # ... and now contoso finds it
+    found = httpx.get(f"{knowledge_service.url}/articles/{published[-1]['id']}",
+                      headers={"Authorization": f"Bearer {tokens('contoso')}"})
+    assert found.status_code == 200, found.text
