@@ -66,7 +66,7 @@ class WebhooksResult:
 
 async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float, duration: float,
                   run: str, low_rate: float = 25.0) -> WebhooksResult:
-    from village_webhooks.receiver import Receiver, ReceiverServer
+    from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
     prefix = f"bench{run}g."
     result = WebhooksResult(events, endpoints, rate, duration, low_rate=low_rate)

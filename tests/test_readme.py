@@ -139,3 +139,55 @@ def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service,
     found = httpx.get(f"{knowledge_service.url}/articles/{published[-1]['id']}",
                       headers={"Authorization": f"Bearer {tokens('contoso')}"})
     assert found.status_code == 200, found.text
+
+
+def python_block(heading: str) -> str:
+    """The first ```python block of the README section under `heading`."""
+    section = README.read_text().split(heading, 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+async def test_readme_webhooks_walkthrough_and_receiver_run(incidents_service, webhooks_service, tokens, tmp_path):
+    """The curl walk-through runs; then the README's receiver, as a subprocess with a secret of its
+    own endpoint, verifies and prints what the dispatcher sends it."""
+    import os
+    import sys
+
+    from village_devstack.stack import free_port
+
+    heading = "## Webhooks: every party's systems kept in step"
+    stdout = run_walkthrough(walkthrough(heading), {"W=http://127.0.0.1:8005": f"W={webhooks_service.url}"},
+                             probe_404=True)
+    documents = _json_documents(stdout)
+    deliveries, rotated, replayed, paused = documents
+    assert isinstance(deliveries["items"], list)
+    assert rotated["secret"].startswith("whsec_") and rotated["endpoint"]["previous_secret_expires_at"]
+    assert isinstance(replayed["requeued"], int)
+    assert paused["status"] == "disabled"
+
+    port = free_port()
+    receiver = tmp_path / "receiver.py"
+    receiver.write_text(python_block(heading).replace("9000", str(port)))
+    admin = {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}
+    endpoint = httpx.post(f"{webhooks_service.url}/endpoints", headers=admin, json={
+        "url": f"http://127.0.0.1:{port}/hooks", "event_types": ["village.incident.*"],
+        "filter": {"parties": ["initech"]}}).json()
+    process = subprocess.Popen([sys.executable, str(receiver)], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "WEBHOOK_SECRET": endpoint["secret"]})
+    try:
+        opened = httpx.post(f"{incidents_service.url}/incidents", headers={
+            "Authorization": f"Bearer {tokens('northwind')}"}, json={
+            "title": "Webhook walk-through", "description": "delivered to the README receiver",
+            "severity": "S3", "product": "routers", "customer": "initech"})
+        assert opened.status_code == 201, opened.text
+        line = await eventually(lambda: _readline(process), lambda text: bool(text), what="a delivery")
+        assert line.split() == ["village.incident.opened.v1", opened.json()["id"]]
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def _readline(process: subprocess.Popen) -> str:
+    import asyncio
+
+    return await asyncio.to_thread(process.stdout.readline)

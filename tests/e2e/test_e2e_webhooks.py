@@ -11,7 +11,7 @@ import pytest
 from e2e_support import Api, PROBLEM_JSON, open_incident
 
 from village_devstack.waiting import eventually
-from village_webhooks.receiver import Receiver, ReceiverServer
+from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 LIFECYCLE = ["opened", "acknowledged", "note_added", "note_added", "note_added", "status_changed", "resolved",
              "closed"]

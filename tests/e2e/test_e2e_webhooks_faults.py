@@ -13,7 +13,7 @@ from e2e_support import Api, open_incident
 
 from village_devstack.testing import WEBHOOKS, WEBHOOKS_TEST_ENV
 from village_devstack.waiting import eventually
-from village_webhooks.receiver import Arrival, Receiver, ReceiverServer
+from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 
 TYPES = ["village.incident.opened.v1", "village.incident.acknowledged.v1", "village.incident.note_added.v1"]
 

@@ -97,6 +97,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 kafka = broker.bootstrap
 
             env = stack_env(database_url, kafka)
+            # A developer's webhook receiver runs on this machine: allow loopback targets here,
+            # explicitly (the dispatcher refuses them unless configured; set it empty to refuse).
+            env.setdefault("WEBHOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
             for spec in SERVICES:
                 service = ServiceProcess(spec, env=env, log_file=logs / f"{spec.name}.log",
                                          cwd=root, startup_timeout=args.startup_timeout)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     incidents_url: str = Field(default="http://127.0.0.1:8001", alias="INCIDENTS_URL")
     # Where consumers of the SLA topic read its feed; the escalation service calls incidents' API.
     sla_monitor_url: str = Field(default="http://127.0.0.1:8003", alias="SLA_MONITOR_URL")
+    # Where consumers of the escalation and knowledge topics (the webhook dispatcher) read theirs.
+    escalation_url: str = Field(default="http://127.0.0.1:8002", alias="ESCALATION_URL")
+    knowledge_url: str = Field(default="http://127.0.0.1:8004", alias="KNOWLEDGE_URL")
     host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
     port: int = Field(default=8001)
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")

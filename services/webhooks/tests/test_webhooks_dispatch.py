@@ -24,7 +24,7 @@ from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
-from village_webhooks.receiver import Receiver, ReceiverServer
+from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 
 @pytest.fixture

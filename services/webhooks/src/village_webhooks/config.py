@@ -1,5 +1,5 @@
-"""The webhooks service's settings: the platform's, plus where the other feeds are and how
-deliveries are retried and checked (all from the environment)."""
+"""The webhooks service's settings: the platform's, plus how deliveries are retried and
+checked (all from the environment)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ PORT = 8005
 
 
 class WebhookSettings(Settings):
-    escalation_url: str = Field(default="http://127.0.0.1:8002", alias="ESCALATION_URL")
-    knowledge_url: str = Field(default="http://127.0.0.1:8004", alias="KNOWLEDGE_URL")
     # Networks a target may resolve into although private/loopback/...: e.g. "127.0.0.0/8,::1/128".
     allowed_networks: str = Field(default="", alias="WEBHOOKS_ALLOWED_NETWORKS")
     retry_base_seconds: float = Field(default=5.0, alias="WEBHOOKS_RETRY_BASE_SECONDS")
