@@ -73,6 +73,10 @@ async def test_partner_endpoint_gets_its_incident_lifecycle_in_order_signed(api,
         assert all(a.id == a.event["id"] and a.event["specversion"] == "1.0" for a in receiver.arrivals)
         assert all(a.headers["content-type"] == "application/cloudevents+json" for a in receiver.arrivals)
         assert not [e for e in receiver.events() if e["subject"] == other]  # contoso's incident: never
+        # Each delivery continues the trace of the request that caused its event.
+        traced = [a for a in receiver.arrivals if a.event["subject"] == iid]
+        assert traced and all(a.headers["traceparent"].split("-")[1] == a.event["traceparent"].split("-")[1]
+                              for a in traced)
 
         deliveries = (await hooks("northwind").get(f"/endpoints/{endpoint['id']}/deliveries",
                                                    params={"status": "delivered"})).json()["items"]

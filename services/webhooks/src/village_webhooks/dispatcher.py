@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -22,16 +23,19 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 import httpx
+from opentelemetry import trace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import Clock
+from village_platform.telemetry import context_from_traceparent
 
 from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
 from .domain.targets import Network, TargetRefused, check_target
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("village.webhooks")
 
 _DUE = text("""
 WITH heads AS (
@@ -161,6 +165,16 @@ class Dispatcher:
         self._wake.set()  # the next delivery of that queue may go now
 
     async def _deliver(self, row: Any, target: Any) -> None:
+        # The delivery continues the trace of the request that caused the event, so an SRE
+        # follows one escalation out to the parties' systems (the HTTP client span and the
+        # request's `traceparent` header come from the httpx instrumentation).
+        parent = context_from_traceparent(json.loads(row.payload).get("traceparent"))
+        with tracer.start_as_current_span("webhook delivery", context=parent, attributes={
+                "village.event_id": str(row.event_id), "village.endpoint_id": str(row.endpoint_id),
+                "village.attempt": row.attempts + 1}):
+            await self._deliver_traced(row, target)
+
+    async def _deliver_traced(self, row: Any, target: Any) -> None:
         code, error, pause, started = None, None, None, time.perf_counter()
         try:
             await check_target(target.url, development=self.development, allowed=self.allowed)
