@@ -78,10 +78,14 @@ async def test_partner_endpoint_gets_its_incident_lifecycle_in_order_signed(api,
         assert traced and all(a.headers["traceparent"].split("-")[1] == a.event["traceparent"].split("-")[1]
                               for a in traced)
 
-        deliveries = (await hooks("northwind").get(f"/endpoints/{endpoint['id']}/deliveries",
-                                                   params={"status": "delivered"})).json()["items"]
+        async def delivered() -> list[dict[str, Any]]:
+            return (await hooks("northwind").get(f"/endpoints/{endpoint['id']}/deliveries",
+                                                 params={"status": "delivered"})).json()["items"]
+
+        # Outcomes are recorded just after the receiver answered (group commit): wait for them.
+        deliveries = await eventually(delivered, lambda found: len([d for d in found if d["subject"] == iid])
+                                      == len(LIFECYCLE), timeout=30, what="every delivery recorded")
         mine = [d for d in deliveries if d["subject"] == iid]
-        assert len(mine) == len(LIFECYCLE)
         assert all(d["attempts"] == 1 and d["response_status"] == 204 and d["latency_ms"] >= 0 for d in mine)
         # Cursor pages, newest first, add up to the whole list.
         paged, cursor = [], None

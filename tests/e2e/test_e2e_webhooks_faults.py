@@ -61,6 +61,15 @@ async def deliveries(client: Any, endpoint: dict[str, Any], subject: str, **para
     return sorted((d for d in r.json()["items"] if d["subject"] == subject), key=lambda d: d["event_time"])
 
 
+async def recorded(client: Any, endpoint: dict[str, Any], subject: str, count: int) -> list[dict[str, Any]]:
+    """The subject's deliveries once `count` of them have an outcome: the dispatcher records
+    outcomes just after the receiver answered (group commit), so a test that saw the arrivals
+    waits for them."""
+    return await eventually(lambda: deliveries(client, endpoint, subject),
+                            lambda found: sum(d["status"] != "pending" for d in found) >= count,
+                            timeout=30, what=f"{count} outcomes recorded")
+
+
 async def test_receiver_failing_five_times_then_recovering_gets_everything_once_in_order(api, hooks) -> None:
     def respond(arrival: Arrival) -> int:
         return 500 if len(receiver.arrivals) <= 5 else 204
@@ -74,7 +83,7 @@ async def test_receiver_failing_five_times_then_recovering_gets_everything_once_
         assert len(receiver.accepted_ids()) == len(set(receiver.accepted_ids())) == 3  # each accepted once
         assert [a.status for a in receiver.arrivals[:5]] == [500] * 5
         assert all(a.verified for a in receiver.arrivals)
-        found = await deliveries(hooks("northwind"), endpoint, iid)
+        found = await recorded(hooks("northwind"), endpoint, iid, 3)
         assert [d["status"] for d in found] == ["delivered"] * 3
         assert [d["attempts"] for d in found] == [6, 1, 1] and found[0]["response_status"] == 204
 
@@ -101,7 +110,7 @@ async def test_429_retry_after_is_honoured_and_400_is_not_retried(api, hooks) ->
         await eventually(lambda: refusing.types(iid), lambda t: len(t) == 2, timeout=60)
         assert refusing.types(iid) == TYPES[1:]  # the refused one does not hold the others back
         assert [a.event["type"] for a in refusing.arrivals].count(TYPES[0]) == 1  # not retried
-        found = await deliveries(hooks("northwind"), endpoint, iid)
+        found = await recorded(hooks("northwind"), endpoint, iid, 3)
         assert [(d["status"], d["attempts"], d["response_status"]) for d in found] == [
             ("failed", 1, 400), ("delivered", 1, 204), ("delivered", 1, 204)]
         assert (await admin.get(f"/endpoints/{endpoint['id']}")).json()["status"] == "active"
@@ -219,8 +228,11 @@ async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range
             assert receiver.types(iid) == TYPES
             assert [a.id for a in receiver.accepted()].count(parked[0]["event_id"]) == 2  # same webhook-id
             assert all(a.verified for a in receiver.arrivals)
-            found = await deliveries(admin, endpoint, iid)
-            assert [d["status"] for d in found] == ["delivered"] * 3
+            # Outcomes are recorded just after the receiver answered (group commit): wait for them.
+            found = await eventually(lambda: deliveries(admin, endpoint, iid),
+                                     lambda found: [d["status"] for d in found] == ["delivered"] * 3,
+                                     timeout=30, what="all three recorded delivered")
+            assert [d["attempts"] for d in found if d["event_id"] == parked[0]["event_id"]][0] >= 4
             bad = await admin.post(f"{path}/replay", json={"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
             assert bad.status_code == 422
             assert (await admin.patch(path, json={"disabled": True})).json()["status"] == "disabled"
