@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
 
-from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
-from village_platform.db import make_engine, plain_dsn
-from village_platform.doorbell import Doorbell
-from village_platform.eventstore import EventStore
 from village_platform.feedclient import FeedClient
-from village_platform.kafka import make_producer
-from village_platform.relay import Relay
+from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
@@ -68,18 +61,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        store = EventStore(clock)
-        producer = make_producer(settings)
-        doorbell = Doorbell(plain_dsn(settings.service_database_url))
+        runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        engine, store, doorbell = runtime.engine, runtime.store, runtime.doorbell
         book = ConfigBook(store)
         incidents = IncidentsApi(settings, transport=incidents_transport)
         process = EscalationProcess(store, book, clock)
         sender = DecisionSender(engine, store, incidents, clock, on_refused=process.refused,
                                 poll_seconds=timer_poll_seconds, max_backoff_seconds=max_retry_seconds,
                                 on_recorded=doorbell.ring)
-        relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
-                      poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         scheduler = TimerScheduler(engine, clock, process.on_timer, poll_seconds=timer_poll_seconds,
                                    on_fired=lambda: (doorbell.ring(), sender.wake()), name="escalation-timers")
 
@@ -90,39 +79,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
         incidents_feed, sla_feed = feeds or (consumer.incidents_feed(settings, consumer_names[0]),
                                              consumer.sla_feed(settings, consumer_names[1]))
-        runners = [
-            ConsumerRunner(name, engine, settings, [settings.topic(topic)], routes, {settings.topic(topic): feed},
-                           clock, after_commit=after_commit, **consumer_options)
-            for name, topic, routes, feed in (
+        for name, topic, routes, feed in (
                 (consumer_names[0], consumer.INCIDENTS_TOPIC, consumer.incident_routes(process), incidents_feed),
-                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed))
-        ]
-        app.state.engine, app.state.store, app.state.book, app.state.process = engine, store, book, process
-        app.state.producer = producer  # /readyz asks it about the broker
-        app.state.relay, app.state.scheduler, app.state.runners = relay, scheduler, runners
+                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed)):
+            runtime.consumer(ConsumerRunner(name, engine, settings, [settings.topic(topic)], routes,
+                                            {settings.topic(topic): feed}, clock, after_commit=after_commit,
+                                            **consumer_options))
+        runtime.background("timers", scheduler.run)
+        runtime.background("sender", sender.run)
+        runtime.close_at_end(incidents_feed.aclose, sla_feed.aclose, incidents.aclose)
+        app.state.book, app.state.process, app.state.scheduler = book, process, scheduler
         app.state.sender, app.state.incidents = sender, incidents
-        app.state.relay_doorbell = doorbell
-        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        stop = asyncio.Event()
-        tasks = []
-        if background:
-            tasks += [
-                asyncio.create_task(relay.serve(settings, stop), name="relay"),
-                *(asyncio.create_task(r.serve(stop), name=f"consumer-{r.name}") for r in runners),
-                asyncio.create_task(scheduler.run(stop), name="timers"),
-                asyncio.create_task(sender.run(stop), name="sender"),
-                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
-            ]
-        try:
+        async with runtime.serving(app, background=background):
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
-            for feed in (incidents_feed, sla_feed):
-                await feed.aclose()
-            await incidents.aclose()
-            await doorbell.close()
-            await engine.dispose()
 
     return service_app("Village escalation", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

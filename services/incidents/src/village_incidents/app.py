@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -11,13 +10,8 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
-from village_platform.db import make_engine, plain_dsn
-from village_platform.doorbell import Doorbell
-from village_platform.eventstore import EventStore
-from village_platform.kafka import make_producer
-from village_platform.relay import Relay
+from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
@@ -58,30 +52,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        store = EventStore(clock)
-        producer = make_producer(settings)
-        app.state.engine, app.state.store, app.state.producer = engine, store, producer
-        doorbell = Doorbell(plain_dsn(settings.service_database_url))
-        app.state.handlers = IncidentHandlers(engine, store, clock, timedelta(hours=settings.idempotency_ttl_hours),
-                                              doorbell)
-        app.state.relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
-                                poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
-        stop = asyncio.Event()
-        tasks = []
-        if background:
-            tasks.append(asyncio.create_task(app.state.relay.serve(settings, stop), name="relay"))
-            tasks.append(asyncio.create_task(
-                autoclose.run(app.state.handlers, auto_close_hours, auto_close_every, stop), name="auto-close"))
-            tasks.append(asyncio.create_task(
-                idempotency.purge_periodically(engine, clock.now, 600, stop), name="idempotency-purge"))
-        try:
+        runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        app.state.handlers = handlers = IncidentHandlers(
+            runtime.engine, runtime.store, clock, timedelta(hours=settings.idempotency_ttl_hours), runtime.doorbell)
+        runtime.background("auto-close", lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop))
+        async with runtime.serving(app, background=background):
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
-            await doorbell.close()
-            await engine.dispose()
 
     return service_app("Village incidents", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
-from village_platform.db import make_engine, plain_dsn
 from village_platform.directory import PartyDirectory
-from village_platform.doorbell import Doorbell
-from village_platform.eventstore import EventStore
 from village_platform.feedclient import FeedClient
-from village_platform.kafka import make_producer
-from village_platform.relay import Relay
+from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
@@ -64,39 +57,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        store = EventStore(clock)
-        producer = make_producer(settings)
-        doorbell = Doorbell(plain_dsn(settings.service_database_url))
-        knowledge = Knowledge(store, clock)
+        runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        knowledge = Knowledge(runtime.store, clock)
         directory = PartyDirectory(settings, name=SERVICE)
-        relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
-                      poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
-        runner = ConsumerRunner(consumer_name, engine, settings, [settings.topic(consumer.TOPIC)],
-                                consumer.routes(knowledge), {settings.topic(consumer.TOPIC): feed}, clock,
-                                after_commit=doorbell.ring, **consumer_options)
-        app.state.engine, app.state.store, app.state.knowledge = engine, store, knowledge
-        app.state.directory, app.state.producer, app.state.relay = directory, producer, relay
-        app.state.runners, app.state.relay_doorbell = [runner], doorbell
-        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        stop = asyncio.Event()
-        tasks = []
-        if background:
-            tasks += [
-                asyncio.create_task(relay.serve(settings, stop), name="relay"),
-                asyncio.create_task(runner.serve(stop), name=f"consumer-{runner.name}"),
-                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
-            ]
-        try:
+        runtime.consumer(ConsumerRunner(
+            consumer_name, runtime.engine, settings, [settings.topic(consumer.TOPIC)], consumer.routes(knowledge),
+            {settings.topic(consumer.TOPIC): feed}, clock, after_commit=runtime.doorbell.ring, **consumer_options))
+        runtime.close_at_end(feed.aclose, directory.aclose)
+        app.state.knowledge, app.state.directory = knowledge, directory
+        async with runtime.serving(app, background=background):
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
-            await feed.aclose()
-            await directory.aclose()
-            await doorbell.close()
-            await engine.dispose()
 
     return service_app("Village knowledge", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

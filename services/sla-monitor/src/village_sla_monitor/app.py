@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
-from village_platform.db import make_engine, plain_dsn
-from village_platform.doorbell import Doorbell
-from village_platform.eventstore import EventStore
 from village_platform.feedclient import FeedClient
-from village_platform.kafka import make_producer
-from village_platform.relay import Relay
+from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
@@ -64,49 +57,27 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        store = EventStore(clock)
-        producer = make_producer(settings)
-        doorbell = Doorbell(plain_dsn(settings.service_database_url))
-        book = ContractBook(store)
-        projection = SlaProjection(store, book)
-        relay = Relay(engine, producer, settings.topic(TOPIC), SOURCE, clock, batch_size=settings.relay_batch_size,
-                      poll_seconds=settings.relay_poll_seconds, doorbell=doorbell)
-        scheduler = TimerScheduler(engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
-                                   on_fired=doorbell.ring, name="sla-timers")
+        runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        book = ContractBook(runtime.store)
+        projection = SlaProjection(runtime.store, book)
+        scheduler = TimerScheduler(runtime.engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
+                                   on_fired=runtime.doorbell.ring, name="sla-timers")
 
         def after_commit() -> None:
-            doorbell.ring()
+            runtime.doorbell.ring()
             if projection.earliest_timer is not None:  # a clock may now be due sooner
                 projection.earliest_timer = None
                 scheduler.wake()
 
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
         incidents_topic = settings.topic(consumer.TOPIC)
-        runner = ConsumerRunner(consumer_name, engine, settings, [incidents_topic], consumer.routes(projection),
-                                {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options)
-        app.state.engine, app.state.store, app.state.book = engine, store, book
-        app.state.producer = producer  # /readyz asks it about the broker
-        app.state.projection, app.state.relay, app.state.scheduler = projection, relay, scheduler
-        app.state.runner, app.state.relay_doorbell = runner, doorbell
-        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        stop = asyncio.Event()
-        tasks = []
-        if background:
-            tasks += [
-                asyncio.create_task(relay.serve(settings, stop), name="relay"),
-                asyncio.create_task(runner.serve(stop), name="consumer"),
-                asyncio.create_task(scheduler.run(stop), name="timers"),
-                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
-            ]
-        try:
+        app.state.runner = runtime.consumer(ConsumerRunner(
+            consumer_name, runtime.engine, settings, [incidents_topic], consumer.routes(projection),
+            {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options))
+        runtime.background("timers", scheduler.run)
+        runtime.close_at_end(feed.aclose)
+        app.state.book, app.state.projection, app.state.scheduler = book, projection, scheduler
+        async with runtime.serving(app, background=background):
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
-            await feed.aclose()
-            await doorbell.close()
-            await engine.dispose()
 
     return service_app("Village SLA monitor", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
 
-from village_platform import idempotency
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
-from village_platform.db import make_engine
 from village_platform.directory import PartyDirectory
-from village_platform.eventstore import EventStore
-from village_platform.kafka import make_producer, when_reachable
+from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.telemetry import setup_telemetry
 
@@ -60,49 +55,30 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
-        producer = make_producer(settings)  # only /readyz asks it about the broker: nothing is published
+        # No topic of its own: nothing is published, /readyz asks the producer about the broker,
+        # and GET /events (every service's feed) serves the empty store.
+        runtime = Runtime(settings, clock, topic=None, source=SOURCE)
         allowed = parse_networks(settings.allowed_networks)
         policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
-        dispatcher = Dispatcher(engine, clock, policy, development=settings.development, allowed=allowed,
+        dispatcher = Dispatcher(runtime.engine, clock, policy, development=settings.development, allowed=allowed,
                                 timeout_seconds=settings.timeout_seconds, concurrency=settings.concurrency,
                                 per_endpoint=settings.per_endpoint_concurrency, lease_seconds=settings.lease_seconds,
                                 poll_seconds=settings.poll_seconds, transport=transport)
         fan_out = FanOut(clock)
         feeds = {t.topic: consumer.feed(settings, t) for t in consumer.TOPICS}
-        runners = [
-            ConsumerRunner(consumer.consumer_name(settings, t), engine, settings, [settings.topic(t.topic)],
-                           consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
-                           after_commit=dispatcher.wake,
-                           **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options})
-            for t in consumer.TOPICS
-        ]
+        for t in consumer.TOPICS:
+            runtime.consumer(ConsumerRunner(
+                consumer.consumer_name(settings, t), runtime.engine, settings, [settings.topic(t.topic)],
+                consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
+                after_commit=dispatcher.wake, **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options}))
+        runtime.background("dispatcher", dispatcher.run)
         directory = PartyDirectory(settings, name="webhooks")
-        app.state.engine, app.state.producer, app.state.dispatcher = engine, producer, dispatcher
-        app.state.store = EventStore(clock)  # GET /events, every service's feed: empty here (no topic of its own)
-        app.state.runners, app.state.fan_out, app.state.directory = runners, fan_out, directory
+        runtime.close_at_end(*(feed.aclose for feed in feeds.values()), directory.aclose)
+        if not background:
+            runtime.close_at_end(dispatcher.http.aclose)
+        app.state.dispatcher, app.state.fan_out, app.state.directory = dispatcher, fan_out, directory
         app.state.allowed_networks = allowed
-        app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
-        stop = asyncio.Event()
-        tasks = []
-        if background:
-            tasks += [
-                asyncio.create_task(when_reachable(producer.start, stop), name="producer"),
-                *(asyncio.create_task(r.serve(stop), name=f"consumer-{r.name}") for r in runners),
-                asyncio.create_task(dispatcher.run(stop), name="dispatcher"),
-                asyncio.create_task(idempotency.purge_periodically(engine, clock.now, 600, stop), name="purge"),
-            ]
-        try:
+        async with runtime.serving(app, background=background):
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if not background:
-                await dispatcher.http.aclose()
-            await producer.stop()
-            for feed in feeds.values():
-                await feed.aclose()
-            await directory.aclose()
-            await engine.dispose()
 
     return service_app("Village webhooks", DESCRIPTION, settings, clock, router, SOURCE, lifespan)

@@ -1,0 +1,91 @@
+"""What every service's lifespan builds and tears down, in one place: the database engine, the
+event store and its relay to Kafka (woken by a doorbell after each commit), the consumers and
+other background tasks, and the clients to close at shutdown.
+
+A service's `create_app` builds its own parts around a `Runtime` and hands the lifespan over:
+
+    runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+    runtime.consumer(ConsumerRunner(...))           # served in the background
+    runtime.background("timers", scheduler.run)     # any `run(stop)` coroutine
+    runtime.close_at_end(incidents_api.aclose)      # after the tasks stopped, before the engine
+    async with runtime.serving(app, background=background):
+        yield
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from .clock import Clock
+from .consumer import ConsumerRunner
+from .db import make_engine, plain_dsn
+from .doorbell import Doorbell
+from .eventstore import EventStore
+from .idempotency import purge_periodically
+from .kafka import make_producer, when_reachable
+from .relay import Relay
+from .settings import Settings
+
+PURGE_EVERY_SECONDS = 600  # expired idempotency keys
+
+
+class Runtime:
+    """`topic=None`: a service that publishes nothing (its producer only answers /readyz)."""
+
+    def __init__(self, settings: Settings, clock: Clock, *, topic: str | None, source: str) -> None:
+        self.settings, self.clock = settings, clock
+        self.engine = make_engine(settings)
+        self.store = EventStore(clock)
+        self.producer = make_producer(settings)
+        self.doorbell = Doorbell(plain_dsn(settings.service_database_url))
+        self.relay = None if topic is None else Relay(
+            self.engine, self.producer, settings.topic(topic), source, clock,
+            batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds, doorbell=self.doorbell)
+        self.runners: list[ConsumerRunner] = []
+        self._background: list[tuple[str, Callable[[asyncio.Event], Awaitable[Any]]]] = []
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+
+    def consumer(self, runner: ConsumerRunner) -> ConsumerRunner:
+        self.runners.append(runner)
+        self.background(f"consumer-{runner.name}", runner.serve)
+        return runner
+
+    def background(self, name: str, run: Callable[[asyncio.Event], Awaitable[Any]]) -> None:
+        """`run(stop)` is started with the service (when it runs background work) and awaited at shutdown."""
+        self._background.append((name, run))
+
+    def close_at_end(self, *closers: Callable[[], Awaitable[Any]]) -> None:
+        self._closers.extend(closers)
+
+    @asynccontextmanager
+    async def serving(self, app: Any, *, background: bool) -> AsyncIterator[None]:
+        """The lifespan: exposes the shared parts on `app.state` (the routes, /readyz and the feed
+        read them there), runs the background tasks, and stops and closes everything at the end.
+        `background=False` starts nothing (tests drive the relay and consumers themselves)."""
+        state = app.state
+        state.engine, state.store, state.producer = self.engine, self.store, self.producer
+        state.relay, state.relay_doorbell, state.runners = self.relay, self.doorbell, self.runners
+        state.idempotency_ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[Any]] = []
+        if background:
+            if self.relay is not None:
+                tasks.append(asyncio.create_task(self.relay.serve(self.settings, stop), name="relay"))
+            else:
+                tasks.append(asyncio.create_task(when_reachable(self.producer.start, stop), name="producer"))
+            tasks += [asyncio.create_task(run(stop), name=name) for name, run in self._background]
+            tasks.append(asyncio.create_task(
+                purge_periodically(self.engine, self.clock.now, PURGE_EVERY_SECONDS, stop), name="idempotency-purge"))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.producer.stop()
+            for close in self._closers:
+                await close()
+            await self.doorbell.close()
+            await self.engine.dispose()
