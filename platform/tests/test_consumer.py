@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -35,12 +36,14 @@ async def test_kafka_and_feed_yield_equal_events(owner, read_model, consume) -> 
     assert first.visibility == "restricted" and first.parties == ["acme", "northwind", "village"]
 
 
-async def test_duplicate_delivery_is_applied_once(owner, read_model, consume) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_duplicate_delivery_is_applied_once(owner, read_model, consume, batch) -> None:
     events = await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.publish()
     published = await owner.published("inc-1")
     await owner.send_raw(owner.topic, published[1], published[1])  # the same message twice more
-    runner = await consume(owner, read_model, 5)
+    runner = await consume(owner, read_model, 5, batch=batch)
+    assert (runner.batches > 0) == batch  # the batch path did the work (duplicates skipped in it)
 
     assert await read_model.rows() == [
         ("inc-1", v, str(e.event_id)) for v, e in enumerate(events, 1)
@@ -53,12 +56,13 @@ async def test_duplicate_delivery_is_applied_once(owner, read_model, consume) ->
     )
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
 async def test_replayed_old_events_are_skipped_by_stream_position(
-    owner, read_model, eventually, consume
+    owner, read_model, eventually, consume, batch
 ) -> None:
     await owner.append("inc-1", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.publish()
-    runner = await consume(owner, read_model, 3)
+    runner = await consume(owner, read_model, 3, batch=batch)
     # Handled records pruned (or a restored backup): the stream position alone must hold.
     async with read_model.engine.begin() as conn:
         from sqlalchemy import text
@@ -78,7 +82,8 @@ async def test_replayed_old_events_are_skipped_by_stream_position(
     )
 
 
-async def test_gap_heals_from_the_owners_feed(owner, read_model, consume) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_gap_heals_from_the_owners_feed(owner, read_model, consume, batch) -> None:
     await owner.append("inc-a", {"n": 1}, {"n": 2}, {"n": 3})
     await owner.append("inc-b", *({"n": i} for i in range(1, 6)))
     await owner.publish()  # to owner.topic; the consumer listens to a lossy copy instead
@@ -89,7 +94,7 @@ async def test_gap_heals_from_the_owners_feed(owner, read_model, consume) -> Non
     await ensure_topics(owner.settings, [lossy])
     # inc-a arrives 1, 3, 2 (out of order); inc-b only its 5th event (the broker lost 1-4).
     await owner.send_raw(lossy, a[0], a[2], a[1], b[4])
-    await consume(owner, read_model, 4, topic=lossy)
+    await consume(owner, read_model, 4, topic=lossy, batch=batch)
 
     rows = await read_model.rows()
     assert [r[1] for r in rows if r[0] == "inc-a"] == [1, 2, 3]
@@ -97,12 +102,13 @@ async def test_gap_heals_from_the_owners_feed(owner, read_model, consume) -> Non
     assert len({r[2] for r in rows}) == len(rows) == 8
 
 
-async def test_unrouted_event_types_advance_the_stream(owner, read_model, consume) -> None:
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_unrouted_event_types_advance_the_stream(owner, read_model, consume, batch) -> None:
     await owner.append("inc-1", {"n": 1})
     await owner.append("inc-1", {"n": 2}, type="village.test.ignored.v1")
     await owner.append("inc-1", {"n": 3})
     await owner.publish()
-    runner = await consume(owner, read_model, 3)
+    runner = await consume(owner, read_model, 3, batch=batch)
     assert [r[1] for r in await read_model.rows()] == [1, 3]
     assert (
         await read_model.scalar(

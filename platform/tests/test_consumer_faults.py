@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import contextlib
 import time
@@ -38,13 +40,14 @@ async def read_topic(bootstrap: str, topic: str, count: int, timeout: float = 20
         await consumer.stop()
 
 
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
 async def test_poison_message_goes_to_the_dlq_and_the_next_one_applies(
-    owner, read_model, runners, eventually, make_runner
+    owner, read_model, runners, eventually, make_runner, batch
 ) -> None:
     good1, poison, good2 = await owner.append("inc-1", {"n": 1}, {"poison": True}, {"n": 3})
     await owner.publish()
     await owner.producer.send_and_wait(owner.topic, key=b"junk", value=b"not a cloudevent")
-    runner = make_runner(owner, read_model, max_retries=2, retry_backoff=0.001)
+    runner = make_runner(owner, read_model, max_retries=2, retry_backoff=0.001, batch=batch)
     runners(runner)
     await eventually(lambda: runner.committed == 4, what="4 records")
     (after,) = await owner.append("inc-1", {"n": 4})
@@ -54,7 +57,8 @@ async def test_poison_message_goes_to_the_dlq_and_the_next_one_applies(
     assert [r[2] for r in await read_model.rows()] == [
         str(e.event_id) for e in (good1, good2, after)
     ]
-    assert read_model.attempts[str(poison.event_id)] == 3  # first try + max_retries
+    # First try + max_retries; in a batch, one more: the batch's, rolled back with the batch.
+    assert read_model.attempts[str(poison.event_id)] == 3 + batch
     letters = await read_model.scalar(
         "SELECT json_agg(json_build_object('event', event_id, 'error', error) ORDER BY id)"
         " FROM dead_letters WHERE consumer = :c",

@@ -140,6 +140,10 @@ class HandlerError(Exception):
         self.event, self.cause = event, cause
 
 
+class _OneByOne(Exception):
+    """A batch holds an event that needs the one-by-one path."""
+
+
 class GapNotHealed(Exception):
     """The owner's feed does not (yet) have the events a sequence jump needs; retried."""
 
@@ -168,6 +172,19 @@ _VERSION = text(
     "SELECT version FROM stream_positions WHERE consumer = :c AND stream_id = :s FOR UPDATE"
 )
 _HANDLED = text("SELECT 1 FROM handled_events WHERE consumer = :c AND event_id = CAST(:e AS uuid)")
+# The batch forms (apply_many): streams locked in a fixed order, so two instances never deadlock.
+_LOCK_STREAMS = text(
+    "INSERT INTO stream_positions (consumer, stream_id, version)"
+    " SELECT :c, s, 0 FROM unnest(CAST(:s AS text[])) AS s ON CONFLICT DO NOTHING"
+)
+_VERSIONS = text(
+    "SELECT stream_id, version FROM stream_positions WHERE consumer = :c"
+    " AND stream_id = ANY(CAST(:s AS text[])) ORDER BY stream_id FOR UPDATE"
+)
+_HANDLED_MANY = text(
+    "SELECT CAST(event_id AS text) FROM handled_events WHERE consumer = :c"
+    " AND event_id = ANY(CAST(:ids AS uuid[]))"
+)
 _MARK = text(
     "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (:c, CAST(:e AS uuid), :t)"
 )
@@ -229,6 +246,41 @@ class Applier:
         if self.after_commit is not None:
             self.after_commit()
         return APPLIED
+
+    async def apply_many(self, events: Sequence[ConsumedEvent]) -> bool:
+        """Several events (one fetch of a partition) as `apply` does each, in one transaction:
+        one commit, and a few statements of bookkeeping, for the lot. False, with nothing
+        committed, when one of them needs more (a gap to heal, a handler that fails): the
+        caller then applies them one by one, so only that one is retried or parked."""
+        streams = sorted({e.stream_id for e in events})
+        applied: list[ConsumedEvent] = []
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(_LOCK_STREAMS, {"c": self.name, "s": streams})
+                versions = dict((await conn.execute(_VERSIONS, {"c": self.name, "s": streams})).all())
+                handled = set(await conn.scalars(_HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}))
+                for event in events:
+                    if event.id in handled or event.sequence <= versions[event.stream_id]:
+                        continue  # duplicate delivery or replay
+                    if event.sequence > versions[event.stream_id] + 1:
+                        raise _OneByOne()  # a gap: `process` heals it from the feed
+                    handler = self.routes.get(event.type)
+                    if handler is not None:
+                        await handler(conn, event)
+                    versions[event.stream_id] = event.sequence
+                    handled.add(event.id)
+                    applied.append(event)
+                await self.mark_many(conn, applied)
+        except _OneByOne:
+            return False
+        except Exception as exc:
+            if is_infrastructure(exc):
+                raise
+            log.info("consumer %s: a batch of %d failed (%r); applying one by one", self.name, len(events), exc)
+            return False
+        if applied and self.after_commit is not None:
+            self.after_commit()
+        return True
 
     async def process(self, event: ConsumedEvent, feed: FeedClient | None, park: Park) -> None:
         """Apply with bounded retries, healing gaps from `feed`; park what keeps failing."""
