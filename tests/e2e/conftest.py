@@ -22,6 +22,16 @@ async def api(incidents_service: Any, tokens: Callable[..., str]) -> AsyncIterat
 
 
 @pytest.fixture
+async def hooks(webhooks_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
+    """`hooks("northwind", "admin")` -> a client of the webhooks service as that demo party."""
+    factory = Api(webhooks_service.url, tokens)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+
+
+@pytest.fixture
 async def sla(sla_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
     """`sla("northwind")` -> a client of the SLA monitor, authenticated as that demo party."""
     factory = Api(sla_service.url, tokens)

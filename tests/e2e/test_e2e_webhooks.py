@@ -4,7 +4,6 @@ request verified with the `standardwebhooks` verifier."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -15,16 +14,6 @@ from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 LIFECYCLE = ["opened", "acknowledged", "note_added", "note_added", "note_added", "status_changed", "resolved",
              "closed"]
-
-
-@pytest.fixture
-async def hooks(webhooks_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    """`hooks("northwind", "admin")` -> a client of the webhooks service as that party."""
-    factory = Api(webhooks_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
 
 
 async def register(hooks: Api, party: str, url: str, receiver: Receiver | None = None, **body: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ replayed. Real receivers (HTTP servers started here), the dispatcher as a subpro
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,15 +16,6 @@ from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 
 TYPES = ["village.incident.opened.v1", "village.incident.acknowledged.v1", "village.incident.note_added.v1"]
-
-
-@pytest.fixture
-async def hooks(webhooks_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    factory = Api(webhooks_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .clock import Clock
+from .wakeups import wait_any
 from .cloudevent import to_kafka
 from .db import close_quietly, driver_in_transaction, plain_dsn
 from .doorbell import CHANNEL, Doorbell
@@ -199,13 +200,13 @@ class Relay:
                 listener = await asyncpg.connect(dsn)
             except Exception:
                 log.exception("relay cannot connect its listener; retrying")
-                await _wait(stop, min(self.poll_seconds, 1.0))
+                await wait_any(stop, timeout=min(self.poll_seconds, 1.0))
                 continue
             try:
                 await self._run_locked(listener, stop)
             except Exception:
                 log.exception("relay listener failed; reconnecting")
-                await _wait(stop, min(self.poll_seconds, 1.0))
+                await wait_any(stop, timeout=min(self.poll_seconds, 1.0))
             finally:
                 await close_quietly(listener)
 
@@ -213,7 +214,7 @@ class Relay:
         while not stop.is_set():
             if await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_KEY):
                 break
-            await _wait(stop, self.poll_seconds)  # another relay publishes; stand by
+            await wait_any(stop, timeout=self.poll_seconds)  # another relay publishes; stand by
         if stop.is_set():
             return
         await listener.add_listener(CHANNEL, self._on_notify)
@@ -231,7 +232,7 @@ class Relay:
                 n = await self.publish_pending()
             except Exception:  # broker or database down: keep the events, retry
                 log.exception("relay batch failed; retrying")
-                await _wait(stop, min(self.poll_seconds, 1.0))
+                await wait_any(stop, timeout=min(self.poll_seconds, 1.0))
                 continue
             if n == self.batch_size:
                 continue
@@ -241,23 +242,12 @@ class Relay:
                 # Capped well below poll_seconds: the blocker's commit may never NOTIFY.
                 cap = min(self.poll_seconds, 0.25)
                 backoff = 0.002 if n else min(max(backoff * 2, 0.002), cap)
-                await _wait(stop, backoff, self._wake)
+                await wait_any(stop, self._wake, timeout=backoff)
                 continue
             backoff = 0.0
-            await _wait(stop, self.poll_seconds, self._wake)
+            await wait_any(stop, self._wake, timeout=self.poll_seconds)
         if listener.is_closed() and not stop.is_set():
             raise ConnectionError("relay listener connection lost")
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
-
-
-async def _wait(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

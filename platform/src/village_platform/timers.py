@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
+from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
 
@@ -231,10 +232,10 @@ class TimerScheduler:
                 delay = min(first * 2**failures, longest)
                 failures += 1
                 log.exception("%s: firing timers failed; retrying in %.1f s", self.name, delay)
-                await _wait(stop, self._wake, delay)
+                await wait_any(stop, self._wake, timeout=delay)
                 continue
             failures = 0
-            await _wait(stop, self._wake, self._pause(due, fired))
+            await wait_any(stop, self._wake, timeout=self._pause(due, fired))
 
     def _pause(self, due: datetime | None, fired: int) -> float:
         # Capped by poll_seconds: a ManualClock moves without telling us, and another instance
@@ -246,14 +247,3 @@ class TimerScheduler:
             # Due yet not fired by us: another scheduler holds it (SKIP LOCKED); do not spin.
             until = min(self.poll_seconds, 0.05)
         return min(max(until, 0.0), self.poll_seconds)
-
-
-async def _wait(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0:
-        return
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

@@ -10,7 +10,6 @@ with the problem the incidents service returned.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -27,6 +26,7 @@ from village_platform.directory import DirectoryUnavailable, PartyDirectory
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
+from village_platform.wakeups import wait_any
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")
@@ -167,8 +167,7 @@ class DecisionSender:
                 log.exception("sending decisions failed; retrying shortly")
                 due = None
             pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(_first(stop, self._wake), timeout=min(max(pause, 0.01), self.poll_seconds))
+            await wait_any(stop, self._wake, timeout=min(max(pause, 0.01), self.poll_seconds))
 
     async def send_due(self) -> int:
         """Send one batch of due decisions; returns how many it tried."""
@@ -218,15 +217,6 @@ class DecisionSender:
         async with self.engine.begin() as conn:
             await conn.execute(_RETRY, {"d": row.decision_id, "now": self.clock.now(), "error": str(exc)[:2000],
                                         "cap": self.max_backoff_seconds})
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

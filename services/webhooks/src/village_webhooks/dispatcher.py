@@ -13,7 +13,6 @@ its own few slots and nobody else's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import Clock
 from village_platform.telemetry import context_from_traceparent
+from village_platform.wakeups import wait_any
 
 from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
@@ -121,8 +121,7 @@ class Dispatcher:
                 if claimed:
                     continue
                 pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(_first(stop, self._wake), timeout=min(max(pause, 0.005), self.poll_seconds))
+                await wait_any(stop, self._wake, timeout=min(max(pause, 0.005), self.poll_seconds))
         finally:
             if self._tasks:  # let requests in flight finish briefly; unfinished ones' leases expire
                 await asyncio.wait(self._tasks, timeout=5)
@@ -268,12 +267,3 @@ async def _snippet(response: httpx.Response, limit: int = 300) -> str:
         if len(body) >= limit:
             break
     return body[:limit].decode(errors="replace")
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.create_task(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
