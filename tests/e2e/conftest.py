@@ -11,34 +11,26 @@ import pytest
 from e2e_support import Api, IncidentTopicReader
 
 
-@pytest.fixture
-async def api(incidents_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    """`api("northwind")` -> an httpx.AsyncClient authenticated as that demo party."""
-    factory = Api(incidents_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
+def service_client(service: str, doc: str) -> Any:
+    """A fixture: `client(party, role="agent")` -> an httpx.AsyncClient of the session's `service`
+    (a fixture name) authenticated as that demo party; closed after the test."""
+
+    @pytest.fixture
+    async def client(request: pytest.FixtureRequest, tokens: Callable[..., str]) -> AsyncIterator[Api]:
+        factory = Api(request.getfixturevalue(service).url, tokens)
+        try:
+            yield factory
+        finally:
+            await factory.aclose()
+
+    client.__doc__ = doc
+    return client
 
 
-@pytest.fixture
-async def hooks(webhooks_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    """`hooks("northwind", "admin")` -> a client of the webhooks service as that demo party."""
-    factory = Api(webhooks_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
-
-
-@pytest.fixture
-async def sla(sla_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    """`sla("northwind")` -> a client of the SLA monitor, authenticated as that demo party."""
-    factory = Api(sla_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
+api = service_client("incidents_service", '`api("northwind")`: the incidents service')
+sla = service_client("sla_service", '`sla("northwind")`: the SLA monitor')
+kb = service_client("knowledge_service", '`kb("northwind")`: the knowledge service')
+hooks = service_client("webhooks_service", '`hooks("northwind", "admin")`: the webhooks service')
 
 
 @pytest.fixture

@@ -27,12 +27,17 @@ from village_platform.settings import Settings
 MAX_EXAMPLES = 15
 
 
+def openapi_operations(service: Any, at_least: int) -> list[Any]:
+    """Every operation of a running service's OpenAPI document (at least `at_least` of them)."""
+    schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    found = [result.ok() for result in schema.get_all_operations()]
+    assert len(found) >= at_least, [f"{o.method} {o.path}" for o in found]
+    return found
+
+
 @pytest.fixture(scope="module")
 def operations(incidents_service: Any) -> list[Any]:
-    schema = schemathesis.openapi.from_url(f"{incidents_service.url}/openapi.json")
-    found = [result.ok() for result in schema.get_all_operations()]
-    assert len(found) >= 15, [f"{o.method} {o.path}" for o in found]
-    return found
+    return openapi_operations(incidents_service, 15)
 
 
 def fresh_ticket_ids(case: Any) -> None:
@@ -85,18 +90,14 @@ def test_no_request_makes_the_service_fail(
 def test_no_request_makes_the_sla_monitor_fail(
     mode: GenerationMode, sla_service: Any, tokens: Callable[..., str]
 ) -> None:
-    schema = schemathesis.openapi.from_url(f"{sla_service.url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 9, [f"{o.method} {o.path}" for o in operations]
+    operations = openapi_operations(sla_service, 9)
     # An admin of the owing party, so contract writes reach the rules and not just a 403.
     fuzz_operations(operations, sla_service, {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}, mode, None)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
 def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, escalation_service: Any) -> None:
-    schema = schemathesis.openapi.from_url(f"{escalation_service.url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 12, [f"{o.method} {o.path}" for o in operations]
+    operations = openapi_operations(escalation_service, 12)
     # An admin of a party of its own: its writes reach the validation and the store without
     # changing the demo set other tests of this session's service rely on.
     token = mint_token(Settings(), "fuzzco", "partner", roles=["admin"])

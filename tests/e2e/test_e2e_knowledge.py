@@ -9,10 +9,8 @@ The read-model rebuild test is in test_e2e_knowledge_rebuild.py (it restarts the
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import pytest
 from e2e_support import Api, IncidentTopicReader, assert_problem, open_incident
 from schema_check import assert_valid_cloudevent
 
@@ -24,16 +22,6 @@ SLUGS = {a["article"]["title"]: a["slug"] for a in ARTICLES}
 # Measured on the demo corpus: mean precision@3 0.967 (15 queries: 14 at 1.0, "vpn tunnel keeps
 # dropping" at 0.5); the floor leaves a little room for ranking changes.
 PRECISION_FLOOR = 0.85
-
-
-@pytest.fixture
-async def kb(knowledge_service: Any, tokens: Callable[..., str]) -> AsyncIterator[Api]:
-    """`kb("northwind")` -> a client of the knowledge service as that demo party."""
-    factory = Api(knowledge_service.url, tokens)
-    try:
-        yield factory
-    finally:
-        await factory.aclose()
 
 
 def article(**overrides: Any) -> dict[str, Any]:

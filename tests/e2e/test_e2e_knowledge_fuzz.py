@@ -8,17 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
-import schemathesis
 from schemathesis import GenerationMode
-from test_e2e_fuzz import fuzz_operations
+from test_e2e_fuzz import fuzz_operations, openapi_operations
 
 
 @pytest.fixture(scope="module")
 def operations(knowledge_service: Any) -> list[Any]:
-    schema = schemathesis.openapi.from_url(f"{knowledge_service.url}/openapi.json")
-    found = [result.ok() for result in schema.get_all_operations()]
-    assert len(found) >= 15, [f"{o.method} {o.path}" for o in found]
-    return found
+    return openapi_operations(knowledge_service, 15)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])

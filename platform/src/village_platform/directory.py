@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from .auth import mint_token
+from .errors import Problem
 from .settings import Settings
 
 
@@ -48,6 +49,15 @@ class PartyDirectory:
         found = {p["id"]: p for p in response.json()["items"]}
         self._cached = (time.monotonic(), found)
         return found
+
+    async def for_request(self, max_age: float = 30.0) -> dict[str, dict[str, Any]]:
+        """`get`, or, while the incidents service cannot answer, a 503 problem (with Retry-After)
+        for the request that needed it."""
+        try:
+            return await self.get(max_age)
+        except DirectoryUnavailable as exc:
+            raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
+                          headers={"Retry-After": "5"}) from None
 
     async def kind_of(self, party: str) -> str | None:
         return (await self.get()).get(party, {}).get("kind")

@@ -18,7 +18,6 @@ from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
 
 from . import views
-from .applying import IncidentsUnavailable
 from .domain.config import ProfileDoc, RulesDoc, TiersDoc
 from .domain.escalation import DomainError
 from .schemas import EscalationRequestIn
@@ -97,11 +96,7 @@ async def _may_write(request: Request, caller: Principal, party: str, kind: str)
 
 
 async def _directory(request: Request) -> dict[str, dict[str, Any]]:
-    try:
-        return await request.app.state.incidents.directory()
-    except IncidentsUnavailable as exc:
-        raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
-                      headers={"Retry-After": "5"}) from None
+    return await request.app.state.incidents.parties.for_request()
 
 
 def _config_routes(kind: str, model: type[BaseModel], summary: str) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.clock import Clock
-from village_platform.directory import DirectoryUnavailable, PartyDirectory
+from village_platform.directory import PartyDirectory
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
@@ -49,10 +49,10 @@ class IncidentsApi:
         self.settings, self.name = settings, name
         self._http = httpx.AsyncClient(base_url=settings.incidents_url.rstrip("/"), timeout=timeout,
                                        transport=transport)
-        self._directory = PartyDirectory(settings, name=name, http=self._http)
+        self.parties = PartyDirectory(settings, name=name, http=self._http)  # who is whose partner
 
     def _token(self) -> str:
-        return self._directory.token()
+        return self.parties.token()
 
     async def send(self, decision: Any, partner: str) -> httpx.Response:
         """Moves within the owning partner are assignments; anything to the provider, and every
@@ -68,13 +68,6 @@ class IncidentsApi:
             return await self._http.post(f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers)
         except httpx.TransportError as exc:
             raise IncidentsUnavailable(f"incidents service unreachable: {exc!r}") from exc
-
-    async def directory(self, max_age: float = 30.0) -> dict[str, dict[str, Any]]:
-        """The party directory (who is a partner of which provider), read on configuration requests."""
-        try:
-            return await self._directory.get(max_age)
-        except DirectoryUnavailable as exc:
-            raise IncidentsUnavailable(str(exc)) from exc
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 
 from village_platform import idempotency
 from village_platform.auth import Principal
-from village_platform.directory import DirectoryUnavailable
 from village_platform.errors import Problem
 
 from . import search as searching
@@ -30,11 +29,7 @@ def actor(caller: Principal) -> Actor:
 
 
 async def directory(request: Request) -> dict[str, dict[str, Any]]:
-    try:
-        return await request.app.state.directory.get()
-    except DirectoryUnavailable as exc:
-        raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
-                      headers={"Retry-After": "5"}) from None
+    return await request.app.state.directory.for_request()
 
 
 async def scope(request: Request, caller: Principal) -> searching.Scope:

@@ -26,11 +26,9 @@ router = APIRouter()
 IfMatch = Annotated[str | None, Header(alias="If-Match",
                                        description="the article's ETag (stream version); 412 when stale")]
 ArticleId = Annotated[str, Path(max_length=100)]
-IncidentId = Annotated[str, Path(max_length=100)]
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 _AID = "0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41"
-_IID = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 # A revision sent back by the reviewers of an article first proposed from a resolved incident
 # (OpenAPI drops null values from examples: this one has none).
 ARTICLE_VIEW = {"id": _AID, "author_party": "northwind", "provider": "acme", "status": "draft", "version": 3,

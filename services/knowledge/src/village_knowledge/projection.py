@@ -63,13 +63,10 @@ async def project(conn: AsyncConnection, event: StoredEvent) -> None:
     if name == "suggestions_made":
         await conn.execute(text("DELETE FROM suggestions WHERE incident_id = :i AND audience = :a"),
                            {"i": data["incident_id"], "a": data["audience"]})
-        for s in data["articles"]:
-            await conn.execute(text(
-                "INSERT INTO suggestions (incident_id, article_id, audience, rank, score)"
-                " VALUES (:i, :a, :aud, :r, :s) ON CONFLICT (incident_id, article_id) DO UPDATE"
-                " SET audience = excluded.audience, rank = excluded.rank, score = excluded.score"),
+        if data["articles"]:  # one statement for the lot (executemany), not one per article
+            await conn.execute(_UPSERT_SUGGESTION, [
                 {"i": data["incident_id"], "a": uuid.UUID(s["article_id"]), "aud": data["audience"],
-                 "r": s["rank"], "s": s["score"]})
+                 "r": s["rank"], "s": s["score"]} for s in data["articles"]])
     elif name == "article_linked":
         await conn.execute(text(
             "INSERT INTO links (incident_id, article_id, party, linked_at) VALUES (:i, :a, :p, :at)"
@@ -123,5 +120,9 @@ async def _article_change(conn: AsyncConnection, name: str, aid: uuid.UUID, data
         await conn.execute(text("DELETE FROM search_docs WHERE article_id = :id"), {"id": aid})
 
 
+_UPSERT_SUGGESTION = text(
+    "INSERT INTO suggestions (incident_id, article_id, audience, rank, score)"
+    " VALUES (:i, :a, :aud, :r, :s) ON CONFLICT (incident_id, article_id) DO UPDATE"
+    " SET audience = excluded.audience, rank = excluded.rank, score = excluded.score")
 RESET = ("TRUNCATE articles, article_versions, search_docs, suggestions, links, solves, feedback, incidents,"
          " shared_notes")

@@ -77,7 +77,7 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         runtime.close_at_end(*(feed.aclose for feed in feeds.values()), directory.aclose)
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
-        app.state.dispatcher, app.state.fan_out, app.state.directory = dispatcher, fan_out, directory
+        app.state.dispatcher, app.state.directory = dispatcher, directory
         app.state.allowed_networks = allowed
         async with runtime.serving(app, background=background):
             yield

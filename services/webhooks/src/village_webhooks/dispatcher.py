@@ -97,7 +97,6 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: Counter[uuid.UUID] = Counter()
-        self.delivered = 0
         self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         self._flushing = False
 
@@ -232,7 +231,6 @@ class Dispatcher:
                     for _, waiter in batch:
                         waiter.set_exception(exc)
                     continue
-                self.delivered += sum(1 for o, _ in batch if o[1] == "delivered")
                 for _, waiter in batch:
                     waiter.set_result(None)
         finally:

@@ -9,7 +9,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from .domain.subscriptions import valid_pattern
 
-EventType = str
 
 
 def _patterns(value: list[str] | None) -> list[str] | None:
