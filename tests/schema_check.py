@@ -120,6 +120,19 @@ def validate_event_data(type_: str, data: Any) -> None:
     assert not problems, f"{type_} data does not match its schema: {problems}; data={data!r}"
 
 
+def validate_event_fact(type_: str, data: Any) -> None:
+    """A `redacted` event's data: exactly the fields its schema names as its fact
+    (`x-village-fact`), each valid by the schema; nothing else of the event."""
+    schema = all_event_schemas()[type_]
+    fact = schema.get("x-village-fact")
+    assert fact is not None, f"{type_} travelled redacted but its schema names no fact"
+    assert isinstance(data, dict) and set(data) == set(fact), (
+        f"redacted {type_} carries {sorted(data)}, its fact is {sorted(fact)}"
+    )
+    problems = errors_of({**schema, "required": list(fact)}, data)
+    assert not problems, f"redacted {type_} does not match its schema: {problems}; data={data!r}"
+
+
 def _as_text(value: Any, what: str) -> str:
     if isinstance(value, str):
         return value
@@ -181,6 +194,9 @@ def assert_valid_cloudevent(
     assert value is not None, "the message value is the event's JSON data, never null"
     data = json.loads(_as_text(value, "the message value"))
     type_ = attributes["type"]
+    if attributes.get("redacted") == "true":
+        validate_event_fact(type_, data)
+        return data
     validate_event_data(type_, data)
 
     rule = all_event_schemas()[type_].get("x-village-visibility", {})
@@ -200,7 +216,8 @@ def assert_valid_cloudevent(
 # --------------------------------------------------------------------------- compatibility
 
 #: Keywords that only document; changing them never breaks anyone.
-ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "deprecated"})
+#: `x-village-fact` names what a `redacted` event keeps; the whole event's shape is unchanged.
+ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "deprecated", "x-village-fact"})
 
 
 def _types(schema: Mapping[str, Any]) -> set[str] | None:

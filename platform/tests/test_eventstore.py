@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_devstack.waiting import eventually
 from village_platform.clock import ManualClock
+from village_platform.egress import Recipient, sees
 from village_platform.eventstore import (
     ConcurrencyError,
     EventStore,
     NewEvent,
     StoredEvent,
-    visible_to,
 )
 
 NewDatabase = Callable[..., Awaitable[AsyncEngine]]  # conftest's `new_database`
@@ -298,22 +298,22 @@ async def test_read_published_filters_by_visibility_and_parties(
         assert [e.data["case"] for e in everything] == list(range(len(cases)))  # not "late"
         assert [e.position for e in everything] == sorted(e.position for e in everything)
         for party, kind in PARTIES.items():
-            seen = await store.read_published(conn, 0, 100, party=party, party_kind=kind)
+            seen = await store.read_published(conn, 0, 100, recipient=Recipient(party, kind))
             cases_seen = {e.data["case"] for e in seen}
             assert cases_seen == expected[party], party
             # the Python twin (for consumers and webhooks) agrees with the SQL
             assert cases_seen == {
-                e.data["case"] for e in everything if visible_to(e.metadata, party, kind)
+                e.data["case"] for e in everything if sees(e.metadata, party, kind)
             }, party
         # paging: after/limit in position order, filter applied before the limit
-        page1 = await store.read_published(conn, 0, 3, party="customer-x", party_kind="customer")
-        page2 = await store.read_published(conn, page1[-1].position, 3,
-                                           party="customer-x", party_kind="customer")
+        customer = Recipient("customer-x", "customer")
+        page1 = await store.read_published(conn, 0, 3, recipient=customer)
+        page2 = await store.read_published(conn, page1[-1].position, 3, recipient=customer)
         assert [e.data["case"] for e in page1 + page2] == [2, 6, 7, 8, 9, 12]
         assert await store.read_published(conn, 0, 100, stream_id=stream()) == []
         assert len(await store.read_published(conn, 0, 100, stream_id=s)) == len(cases)
         # a caller whose party kind is unknown sees no more than a customer would
-        unknown_kind = await store.read_published(conn, 0, 100, party="customer-x", party_kind=None)
+        unknown_kind = await store.read_published(conn, 0, 100, recipient=Recipient("customer-x", "unknown"))
         assert {e.data["case"] for e in unknown_kind} <= expected["customer-x"]
 
 

@@ -67,20 +67,26 @@ async def test_each_party_sees_only_what_it_may(owner, published) -> None:
     assert await feed_ids(owner, "umbrella", "partner") == []
 
 
-async def test_a_filtered_page_moves_on_past_what_the_caller_may_not_see(owner, published) -> None:
-    """contoso may see only the fourth event: pages of one before it come back empty, but
-    `next_after` advances, so a poller never rescans; the end is where it stops moving."""
+async def test_a_partys_page_is_filtered_before_its_limit_and_tells_nothing_of_others(owner, published) -> None:
+    """contoso may see only the fourth event: its first page of one is that event (the filter
+    comes before the LIMIT), the next is empty; `next_after` never moves for what others
+    produce, and the metadata names contoso alone."""
     seen, after, pages = [], 0, 0
     async with client(owner, "contoso", "partner") as http:
         while True:
             page = (await http.get("/events", params={"after": after, "limit": 1})).json()
-            seen += [item["id"] for item in page["items"]]
+            seen += page["items"]
             pages += 1
             if page["next_after"] == after:
                 break
             after = page["next_after"]
-    assert seen == [published["other"]]
-    assert (after, pages) == (4, 5)
+        assert [item["id"] for item in seen] == [published["other"]]
+        assert (after, pages) == (4, 2)
+        assert seen[0]["metadata"]["parties"] == ["contoso"] and "provider" not in seen[0]["metadata"]
+        # others keep producing: contoso's feed end does not move
+        await owner.append("inc-1", {"n": 4}, parties=INCIDENT)
+        await owner.publish()
+        assert (await http.get("/events", params={"after": after})).json() == {"items": [], "next_after": 4}
 
 
 async def test_feed_pages_and_filters_by_stream(owner, published) -> None:

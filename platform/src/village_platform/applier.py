@@ -49,6 +49,17 @@ class ConsumedEvent:
     parties: list[str]
     actor_party: str | None
     traceparent: str | None
+    # Whose tooling channel the event belongs to, and whether it came as its bare fact (the
+    # provider may not see it: egress.for_topic); `ConsumerRunner(resolve_redacted=True)` reads
+    # the whole event from the owner's feed first.
+    provider: str | None = None
+    redacted: bool = False
+
+    @property
+    def description(self) -> dict[str, Any]:
+        """What the egress rule reads of the event (egress.sees, egress.share)."""
+        return {"visibility": self.visibility, "parties": self.parties, "actor_party": self.actor_party,
+                "provider": self.provider}
 
     @classmethod
     def from_cloudevent(cls, ce: CloudEvent) -> "ConsumedEvent":
@@ -73,6 +84,8 @@ class ConsumedEvent:
             parties=(ext("parties") or "").split(),
             actor_party=ext("actorparty") or None,
             traceparent=ext("traceparent") or None,
+            provider=ext("provider") or None,
+            redacted=ext("redacted") == "true",
         )
 
     @classmethod
@@ -97,6 +110,8 @@ class ConsumedEvent:
             parties=list(meta.get("parties", [])),
             actor_party=meta.get("actor_party") or None,
             traceparent=meta.get("traceparent") or None,
+            provider=meta.get("provider") or None,
+            redacted=bool(meta.get("redacted")),
         )
 
     def to_kafka(self) -> KafkaMessage:
@@ -119,6 +134,10 @@ class ConsumedEvent:
             attributes["position"] = str(self.position)
         if self.traceparent:
             attributes["traceparent"] = self.traceparent
+        if self.provider:
+            attributes["provider"] = self.provider
+        if self.redacted:
+            attributes["redacted"] = "true"
         return to_binary(CloudEvent(attributes=attributes, data=self.data), JSONFormat())
 
 

@@ -8,13 +8,17 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from .egress import for_topic
 from .eventstore import StoredEvent
 
 _FORMAT = JSONFormat()
 
 
 def to_cloudevent(event: StoredEvent, source: str) -> CloudEvent:
-    meta = event.metadata
+    """The event as the topic carries it: the provider's tooling channel, so an event its
+    provider may not see goes as its bare fact (egress.for_topic), `redacted`."""
+    shown = for_topic(event.data, event.metadata)
+    meta = shown.metadata
     attributes: dict[str, Any] = {
         "id": str(event.event_id),
         "source": source,
@@ -30,6 +34,10 @@ def to_cloudevent(event: StoredEvent, source: str) -> CloudEvent:
         "parties": " ".join(meta.get("parties", [])),
         "actorparty": meta.get("actor_party", ""),
     }
+    if meta.get("provider"):
+        attributes["provider"] = meta["provider"]
+    if shown.redacted:
+        attributes["redacted"] = "true"
     if event.position is not None:
         attributes["position"] = str(event.position)
     if meta.get("traceparent"):
@@ -38,7 +46,7 @@ def to_cloudevent(event: StoredEvent, source: str) -> CloudEvent:
         attributes["correlationid"] = meta["correlation_id"]
     if meta.get("causation_id"):
         attributes["causationid"] = meta["causation_id"]
-    return CloudEvent(attributes=attributes, data=event.data)
+    return CloudEvent(attributes=attributes, data=shown.data)
 
 
 def to_kafka(event: StoredEvent, source: str) -> KafkaMessage:

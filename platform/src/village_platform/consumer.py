@@ -64,6 +64,7 @@ class ConsumerRunner:
         infra_backoff_max: float = 5.0,
         after_commit: Callable[[], None] | None = None,
         batch: bool = False,
+        resolve_redacted: bool = False,
         **consumer_options: Any,
     ) -> None:
         self.name, self.settings, self.topics, self.feeds = name, settings, list(topics), feeds
@@ -75,6 +76,9 @@ class ConsumerRunner:
         # Each fetch of a partition applied in one transaction (Applier.apply_many), falling back
         # to one by one: for consumers whose per-event work is small next to a commit.
         self.batch = batch
+        # The topic carries an event its provider may not see as its bare fact: consumers that
+        # act for other parties too (escalation, webhooks) read the whole event from the feed.
+        self.resolve_redacted = resolve_redacted
         self.consumer_options = consumer_options  # e.g. session_timeout_ms, passed to aiokafka
         self.consumer: AIOKafkaConsumer | None = None
         self.processed = 0  # records applied or skipped (duplicates, replays)
@@ -148,6 +152,7 @@ class ConsumerRunner:
         parsed, has a gap to heal, or fails). One span, linked to each record's trace."""
         try:
             events = [ConsumedEvent.from_kafka(list(r.headers or []), r.key, r.value) for r in records]
+            events = [await self._whole(e, records[0].topic) for e in events]
         except Exception:
             return False
         links = [Link(trace.get_current_span(extract_headers(list(r.headers or []))).get_span_context())
@@ -167,6 +172,12 @@ class ConsumerRunner:
         self.processed += len(records)
         self.batches += 1
         return True
+
+    async def _whole(self, event: ConsumedEvent, topic: str) -> ConsumedEvent:
+        feed = self.feeds.get(topic)
+        if not (event.redacted and self.resolve_redacted and feed is not None):
+            return event
+        return await feed.whole(event)
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:
@@ -242,6 +253,7 @@ class ConsumerRunner:
                             await park_unparseable()
                         else:
                             feed = self.feeds.get(record.topic)
+                            event = await self._whole(event, record.topic)
                             await self.applier.process(event, feed, park_failed)
                             self.processed += 1
                         return True

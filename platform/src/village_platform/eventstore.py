@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import Clock
+from .egress import SERVICE_DATA_SQL, SERVICE_METADATA_SQL, VISIBLE_SQL, Recipient, sql_params
 
 
 class ConcurrencyError(Exception):
@@ -280,21 +281,20 @@ class EventStore:
         after: int,
         limit: int,
         *,
-        party: str | None = None,
-        party_kind: str | None = None,
+        recipient: Recipient | None = None,
         stream_id: str | None = None,
     ) -> list[StoredEvent]:
-        """The feed: published events in global order, optionally only what `party` may see."""
+        """The feed: published events in global order; for a party `recipient`, only what it may
+        see (the egress rule's SQL twin, before the LIMIT), as stored (egress.for_recipient gives
+        its outbound form)."""
         clauses = ["position > :after"]
         params: dict[str, Any] = {"after": after, "limit": limit}
         if stream_id is not None:
             clauses.append("stream_id = :stream_id")
             params["stream_id"] = stream_id
-        if party is not None:
-            clauses.append(VISIBLE_TO_PARTY_SQL)
-            params["party"] = party
-            # An unknown kind sees no more than a customer would.
-            params["customer"] = party_kind not in ("provider", "partner")
+        if recipient is not None and not recipient.is_service:
+            clauses.append(VISIBLE_SQL)
+            params.update(sql_params(recipient))
         result = await conn.execute(
             text(
                 f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
@@ -307,36 +307,15 @@ class EventStore:
     async def published_page_json(
         self, conn: AsyncConnection, after: int, limit: int, source: str, *, stream_id: str | None = None
     ) -> tuple[str, int | None]:
-        """The feed page as a service sees it (everything), built as JSON by PostgreSQL: the
-        stored jsonb goes out as it is, never decoded and encoded again. Returns the items'
-        JSON array and the last position (None for an empty page)."""
+        """The feed page as a service sees it (every event; a sealed one the provider may not see
+        as its bare fact: egress.share), built as JSON by PostgreSQL: the stored jsonb goes out
+        as it is, never decoded and encoded again. Returns the items' JSON array and the last
+        position (None for an empty page)."""
         where = "position > :after" + (" AND stream_id = :stream_id" if stream_id is not None else "")
         row = (await conn.execute(text(
             "SELECT coalesce(json_agg(json_build_object('position', position, 'id', event_id,"
-            " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', data,"
-            " 'metadata', metadata, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
+            " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', "
+            f"{SERVICE_DATA_SQL}, 'metadata', {SERVICE_METADATA_SQL}, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
             f" max(position) AS last FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"),
             {"after": after, "limit": limit, "source": source, "stream_id": stream_id})).one()
         return row.items, row.last
-
-
-# Event metadata carries who may see the event: `parties` (everyone on the incident when it
-# happened) and `visibility` (internal: the actor's party; restricted: not customers; shared).
-VISIBLE_TO_PARTY_SQL = (
-    "(metadata->'parties' ? :party AND ("
-    " coalesce(metadata->>'visibility', 'shared') = 'shared'"
-    " OR (metadata->>'visibility' = 'restricted' AND NOT :customer)"
-    " OR (metadata->>'visibility' = 'internal' AND metadata->>'actor_party' = :party)))"
-)
-
-
-def visible_to(metadata: dict[str, Any], party: str, party_kind: str) -> bool:
-    """The Python twin of VISIBLE_TO_PARTY_SQL, for consumers and the timeline."""
-    if party not in metadata.get("parties", []):
-        return False
-    visibility = metadata.get("visibility", "shared")
-    if visibility == "shared":
-        return True
-    if visibility == "restricted":
-        return party_kind in ("provider", "partner")
-    return metadata.get("actor_party") == party

@@ -1,8 +1,9 @@
 """The paged event feed every service serves (`GET /events?after=<position>`).
 
-Consumers use it to heal sequence gaps and to rebuild read models from position 0. Service
-principals see every published event; any other party sees only what it may see (the event's
-`parties` and `visibility` metadata, the same rule as every other read path).
+Consumers use it to heal sequence gaps and to rebuild read models from position 0. What a caller
+gets is the egress rule's (egress.py): a service every published event (a sealed one the provider
+may not see as its bare fact), a party only what it may see, filtered in SQL before the page's
+LIMIT, with metadata that names no other party.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from .auth import Caller
+from .egress import Recipient, for_recipient
 from .errors import PROBLEM_SCHEMA
-from .eventstore import visible_to
 
 MAX_LIMIT = 1000
 _MAX_POSITION = 2**63 - 1
@@ -31,7 +32,7 @@ _EXAMPLE_ITEM = {
         "actor_party": "northwind",
         "actor_user": "northwind-agent",
         "actor_kind": "partner",
-        "parties": ["acme", "initech", "northwind"],
+        "parties": ["northwind"],
         "visibility": "shared",
         "correlation_id": "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed",
         "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
@@ -54,7 +55,8 @@ class FeedItem(BaseModel):
 
 class FeedPage(BaseModel):
     items: list[FeedItem]
-    next_after: int = Field(description="pass as `after` for the next page")
+    next_after: int = Field(description="pass as `after` for the next page: the last item's position (for a"
+                            " party, events it may not see never move it)")
 
     model_config = {
         "json_schema_extra": {"examples": [{"items": [_EXAMPLE_ITEM], "next_after": 42}]}
@@ -108,15 +110,14 @@ def feed_router(source: str | None = None) -> APIRouter:
                 items, last = await state.store.published_page_json(conn, after, limit, name, stream_id=stream_id)
             body = f'{{"items":{items},"next_after":{last if last is not None else after}}}'
             return Response(body, media_type="application/json")
+        recipient = Recipient(caller.party, caller.kind)
         async with state.engine.connect() as conn:
-            scanned = await state.store.read_published(conn, after, limit, stream_id=stream_id)
-        # Filtered here, page by page: `next_after` moves past what the caller may not see, so a
-        # party polling the feed never scans the same stretch twice. A page may be short (even
-        # empty) before the end; the end is where `next_after` stops moving.
-        events = [e for e in scanned if visible_to(e.metadata, caller.party, caller.kind)]
-        return {
-            "items": [{**event.as_feed_item(), "source": name} for event in events],
-            "next_after": scanned[-1].position if scanned else after,
-        }
+            events = await state.store.read_published(conn, after, limit, recipient=recipient, stream_id=stream_id)
+        items = []
+        for event in events:
+            shown = for_recipient(event.data, event.metadata, recipient)
+            if shown is not None:  # always: the SQL filter is the same rule
+                items.append({**event.as_feed_item(), "data": shown[0], "metadata": shown[1], "source": name})
+        return {"items": items, "next_after": events[-1].position if events else after}
 
     return router

@@ -76,6 +76,16 @@ class FeedClient:
         found = [e async for e in self.events(0, stream_id=stream_id)]
         return sorted(found, key=lambda e: e.sequence)
 
+    async def whole(self, event: ConsumedEvent) -> ConsumedEvent:
+        """The whole event a topic carried only as its fact (`redacted`), as the owner's feed
+        gives it to a service; the fact itself if the feed keeps it sealed too."""
+        if event.position is not None:
+            page = await self.page(event.position - 1, limit=1, stream_id=event.stream_id)
+            found = [e for e in page.items if e.id == event.id]
+        else:
+            found = [e for e in await self.stream_events(event.stream_id) if e.id == event.id]
+        return found[0] if found else event
+
     async def latest_position(self) -> int:
         """The highest published position, probed with one-item pages (exponential + bisection)."""
 

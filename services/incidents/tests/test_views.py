@@ -151,8 +151,13 @@ BEFORE = {
             (AFTER | {"initech-shared"})
             - {"northwind-internal", "acme-internal", "contoso-internal"},
         ),
-        # A service (the escalation or SLA service) reads everything.
-        ("village-escalation", BEFORE | AFTER | {"early-initech-shared", "initech-shared"}),
+        # A service (the escalation or SLA service) reads what the provider's channel carries:
+        # another party's internal note never leaves the incidents service.
+        (
+            "village-escalation",
+            (BEFORE | AFTER | {"early-initech-shared", "initech-shared"})
+            - {"early-northwind-internal", "northwind-internal", "contoso-internal", "fabrikam-internal"},
+        ),
     ],
 )
 def test_notes_per_party(incident: Incident, party: str, expected: set[str]) -> None:

@@ -125,16 +125,17 @@ def test_unpublished_article_events_are_for_the_author_and_the_provider() -> Non
     for name in ("article_drafted", "article_revised", "article_submitted", "article_rejected", "article_retired",
                  "draft_proposed"):
         assert article_metadata(name, {}, "northwind", "acme", DIRECTORY) == {
-            "parties": ["acme", "northwind"], "visibility": "restricted"}
+            "parties": ["acme", "northwind"], "visibility": "restricted", "provider": "acme"}
 
 
 def test_incident_events_by_audience() -> None:
     parties = ["acme", "initech", "northwind"]
-    assert incident_metadata("public", parties, "initech", "acme") == {"parties": parties, "visibility": "shared"}
+    assert incident_metadata("public", parties, "initech", "acme") == {
+        "parties": parties, "visibility": "shared", "provider": "acme"}
     assert incident_metadata("partners", parties, "initech", "acme") == {
-        "parties": ["acme", "northwind"], "visibility": "restricted"}
+        "parties": ["acme", "northwind"], "visibility": "restricted", "provider": "acme"}
     assert incident_metadata("provider", parties, "initech", "acme") == {
-        "parties": ["acme"], "visibility": "internal", "actor_party": "acme"}
+        "parties": ["acme"], "visibility": "internal", "actor_party": "acme", "provider": "acme"}
 
 
 def test_whose_knowledge_base_and_which_audiences() -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from village_platform.egress import Recipient
 from village_platform.applier import ConsumedEvent
 from village_webhooks.domain import signing
 from village_webhooks.domain.payloads import structured
@@ -128,7 +129,8 @@ def test_payload_is_a_structured_cloudevent() -> None:
                           source="/village/incidents", stream_id="i-1", sequence=1, position=7, time=NOW,
                           data={"title": "VPN down"}, visibility="shared", parties=["acme", "initech"],
                           actor_party="northwind", traceparent=None)
-    body = json.loads(structured(event))
+    body = json.loads(structured(event, Recipient("initech", "customer")))
     assert body["specversion"] == "1.0" and body["id"] == event.id and body["subject"] == "i-1"
-    assert body["data"] == {"title": "VPN down"} and body["parties"] == "acme initech"
+    # the egress rule: the payload names its recipient, no other party on the incident
+    assert body["data"] == {"title": "VPN down"} and body["parties"] == "initech"
     assert body["time"].startswith("2026-11-24T09:00:00")

@@ -79,12 +79,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
         incidents_feed, sla_feed = feeds or (consumer.incidents_feed(settings, consumer_names[0]),
                                              consumer.sla_feed(settings, consumer_names[1]))
-        for name, topic, routes, feed in (
-                (consumer_names[0], consumer.INCIDENTS_TOPIC, consumer.incident_routes(process), incidents_feed),
-                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed)):
+        # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
+        # may not see them): the escalation service works for the partner too, so it reads them
+        # whole from the SLA monitor's feed.
+        for name, topic, routes, feed, resolve in (
+                (consumer_names[0], consumer.INCIDENTS_TOPIC, consumer.incident_routes(process), incidents_feed,
+                 False),
+                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed, True)):
             runtime.consumer(ConsumerRunner(name, engine, settings, [settings.topic(topic)], routes,
                                             {settings.topic(topic): feed}, clock, after_commit=after_commit,
-                                            **consumer_options))
+                                            resolve_redacted=resolve, **consumer_options))
         runtime.background("timers", scheduler.run)
         runtime.background("sender", sender.run)
         runtime.close_at_end(incidents_feed.aclose, sla_feed.aclose, incidents.aclose)

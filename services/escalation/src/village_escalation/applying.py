@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.clock import Clock
 from village_platform.directory import PartyDirectory
+from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
@@ -93,8 +94,8 @@ class OutcomeLog:
             data["problem"] = problem
         event = NewEvent(f"village.escalation.{outcome}.v1", data,
                          event_id=uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}"))
-        metadata = {"parties": sorted({row.partner, row.provider}), "visibility": "shared",
-                    "actor_party": "escalation", "traceparent": row.traceparent}
+        metadata = {**describe(parties={row.partner, row.provider}, provider=row.provider, actor_party="escalation"),
+                    "traceparent": row.traceparent}
         await self.store.append_streams(conn, {ESCALATION_STREAM.format(row.incident_id): [event]}, metadata)
         return outcome
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
@@ -79,7 +80,7 @@ class ConfigBook:
         data = {"party": party, "kind": kind, "version": version, "document": document.model_dump(mode="json")}
         # Rules and tiers are a party's own business (partners compete): that party and the
         # provider hear of them, nobody else.
-        metadata = {"parties": sorted({party, provider}), "visibility": "shared", "actor_party": actor[0],
+        metadata = {**describe(parties={party, provider}, provider=provider, actor_party=actor[0]),
                     "actor_user": actor[1], "traceparent": current_traceparent()}
         event = NewEvent("village.escalation.config_revised.v1", data, event_id=uuid.uuid4())
         await self.store.append(conn, CONFIG_STREAM.format(party=party, kind=kind), version - 1, [event], metadata)

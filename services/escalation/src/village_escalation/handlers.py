@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform import timers
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
+from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import context_from_traceparent, current_traceparent
 
@@ -173,8 +174,9 @@ class EscalationProcess:
             # A decision redecided (a replayed event) is stored already and published once.
             events = [NewEvent("village.escalation.decided.v1", d.to_event_data(), event_id=uuid.UUID(d.decision_id))
                       for d in fresh]
-            metadata = {"parties": sorted({state.partner, state.provider}), "visibility": "shared",
-                        "actor_party": "escalation", "actor_user": "escalation", "traceparent": current_traceparent()}
+            metadata = {**describe(parties={state.partner, state.provider}, provider=state.provider,
+                                   actor_party="escalation"),
+                        "actor_user": "escalation", "traceparent": current_traceparent()}
             await self.store.append_streams(conn, {ESCALATION_STREAM.format(state.incident_id): events}, metadata)
         due = domain.next_due(state)
         if due is None:

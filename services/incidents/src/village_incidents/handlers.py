@@ -11,24 +11,18 @@ from typing import Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from village_platform import idempotency
+from village_platform import egress, idempotency
 from village_platform.auth import Principal
 from village_platform.clock import Clock
 from village_platform.doorbell import Doorbell
 from village_platform.errors import Problem
-from village_platform.eventstore import (
-    ConcurrencyError,
-    EventStore,
-    NewEvent,
-    StoredEvent,
-    visible_to,
-)
+from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 from . import readmodel
 from .domain import commands as c
 from .domain.events import Event, event_from
-from .domain.incident import Incident, evolve, replay
+from .domain.incident import Incident, describe, evolve, replay
 from .domain.rules import DomainError, decide, decide_open, role_of
 from .views import present
 
@@ -120,11 +114,11 @@ class IncidentHandlers:
 
     async def _append(self, conn: AsyncConnection, ctx: RequestContext, state: Incident | None, events: list[Event]) -> Incident:
         now = self.clock.now()
-        new_state = state
+        new_state, new_events = state, []
         for event in events:
-            new_state = evolve(new_state, event, now)
+            before, new_state = new_state, evolve(new_state, event, now)
+            new_events.append(NewEvent(event.type, event.to_data(), metadata=describe(before, new_state, event)))
         assert new_state is not None
-        parties = sorted({*(state.parties if state else []), *new_state.parties})
         base = {
             "actor_party": ctx.principal.party,
             "actor_kind": ctx.principal.kind,
@@ -132,14 +126,8 @@ class IncidentHandlers:
             "correlation_id": ctx.correlation_id,
             "causation_id": ctx.idempotency.key if ctx.idempotency else None,
             "traceparent": current_traceparent(),
-            "parties": parties,
         }
-        await self.store.append(
-            conn, new_state.id, state.version if state else 0,
-            [NewEvent(ev.type, ev.to_data(), metadata={"visibility": ev.visibility}) for ev in events],
-            base,
-            recorded_at=now,
-        )
+        await self.store.append(conn, new_state.id, state.version if state else 0, new_events, base, recorded_at=now)
         await readmodel.project(conn, new_state)
         # The log line carries trace and incident ids (telemetry's filter adds them).
         log.info("events appended", extra={"event_types": [ev.type for ev in events], "version": new_state.version,
@@ -179,8 +167,10 @@ class IncidentHandlers:
         if state is None or role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is None:
             raise Problem(404, "not-found", "no such incident")
         items = []
+        recipient = egress.Recipient(principal.party, principal.kind)
         for s in stored:
-            if principal.kind != "service" and not visible_to(s.metadata, principal.party, principal.kind):
+            shown = egress.for_recipient(s.data, s.metadata, recipient)
+            if shown is None:
                 continue
             items.append({
                 "version": s.stream_version,
@@ -190,7 +180,7 @@ class IncidentHandlers:
                 "user": s.metadata.get("actor_user"),
                 "visibility": s.metadata.get("visibility"),
                 "trace_id": _trace_id(s.metadata.get("traceparent")),
-                "data": s.data,
+                "data": shown[0],
             })
         return items
 

@@ -7,7 +7,7 @@ from typing import Any
 from village_platform.auth import Principal
 
 from .domain.commands import Actor
-from .domain.incident import Incident, visible
+from .domain.incident import Incident
 from .domain.rules import role_of
 
 
@@ -27,7 +27,7 @@ def present(state: Incident, principal: Principal) -> dict[str, Any]:
             "edited_at": n.edited_at.isoformat() if n.edited_at else None,
         }
         for n in state.notes.values()
-        if not n.deleted and visible(n.visibility, n.author_party, n.parties, principal.party, principal.kind)
+        if not n.deleted and n.seen_by(principal.party, principal.kind, state.provider)
     ]
     view: dict[str, Any] = {
         "id": state.id,

@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
+from village_platform.egress import describe
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
 from village_platform.telemetry import current_traceparent
 
 from . import projection, search
 from .domain import articles as domain
-from .domain.audience import Directory, article_metadata, incident_metadata
 from .domain.articles import Actor, Article, Content, DomainError
+from .domain.audience import Directory, article_metadata, incident_metadata
 
 ARTICLE_STREAM = "article:{}"
 NS = uuid.UUID("5b0f2a57-6f39-4d0e-9a3e-2d1b7c0a4e11")
@@ -123,7 +124,8 @@ class Knowledge:
                       for rank, s in enumerate(found, start=1) if s["audience"] == audience]
             if not chosen and audience != "public":
                 continue  # one shared event always says "suggestions computed", the others only when any
-            meta = incident_metadata(audience, event.parties, data["customer"], data["provider"])
+            on_it = [data[k] for k in ("customer", "partner", "provider") if data.get(k)]
+            meta = incident_metadata(audience, on_it, data["customer"], data["provider"])
             events.append(NewEvent("village.knowledge.suggestions_made.v1",
                                    {"incident_id": incident_id, "audience": audience, "articles": chosen},
                                    event_id=event_id(event.id, "suggestions", audience), metadata=meta))
@@ -205,9 +207,9 @@ class Knowledge:
                        actor: Actor) -> None:
         """On the article's feedback stream, seen by the giving party and the provider only."""
         visibility = {"customer": "shared", "partner": "restricted"}.get(actor.kind, "internal")
-        meta = {"parties": sorted({actor.party, article.provider}), "visibility": visibility,
-                "actor_party": actor.party, "actor_kind": actor.kind, "actor_user": actor.user,
-                "traceparent": current_traceparent()}
+        meta = {**describe(parties={actor.party, article.provider}, visibility=visibility, provider=article.provider,
+                           actor_party=actor.party),
+                "actor_kind": actor.kind, "actor_user": actor.user, "traceparent": current_traceparent()}
         stream = f"article:{article.article_id}:feedback"
         await conn.execute(text("SELECT 1 FROM articles WHERE article_id = :a FOR UPDATE"), {"a": article.article_id})
         head = await conn.scalar(text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
@@ -219,10 +221,18 @@ class Knowledge:
             await projection.project(conn, stored)
 
 
+# Who is on an incident comes from what the incident's events say of it (opened: its customer,
+# partner and provider; a collaborator invited or revoked), never from an event's audience: the
+# revocation itself takes the partner off, so nothing of the incident reaches it from then on.
+# An incident first met after its opening starts from that event's audience.
 _UPSERT_INCIDENT = text(
     "INSERT INTO incidents (incident_id, parties, customer, partner, provider, title, description, product, status)"
     " VALUES (:i, :parties, :customer, :partner, :provider, :title, :description, :product, :status)"
-    " ON CONFLICT (incident_id) DO UPDATE SET parties = excluded.parties,"
+    " ON CONFLICT (incident_id) DO UPDATE SET"
+    " parties = CASE WHEN :opened THEN excluded.parties"
+    "   WHEN CAST(:joined AS text) IS NOT NULL THEN array_append(array_remove(incidents.parties, :joined), :joined)"
+    "   WHEN CAST(:left AS text) IS NOT NULL THEN array_remove(incidents.parties, :left)"
+    "   ELSE incidents.parties END,"
     " customer = coalesce(excluded.customer, incidents.customer),"
     " partner = coalesce(excluded.partner, incidents.partner),"
     " provider = coalesce(excluded.provider, incidents.provider), title = coalesce(excluded.title, incidents.title),"
@@ -234,14 +244,17 @@ _STATUS = {"resolved": "resolved", "closed": "closed", "reopened": "reopened", "
 
 
 async def record_incident_fact(conn: AsyncConnection, event: ConsumedEvent) -> None:
-    """The incident read model: parties from every event, the opening's facts, shared notes.
+    """The incident read model: who is on it, the opening's facts, shared notes.
     Decides nothing: the rebuild replays exactly this."""
     name, data = event.type.split(".")[2], event.data
     opened = data if name == "opened" else {}
+    members = [opened[k] for k in ("customer", "partner", "provider") if opened.get(k)] if opened else event.parties
     await conn.execute(_UPSERT_INCIDENT, {
-        "i": event.stream_id, "parties": sorted(event.parties), "customer": opened.get("customer"),
+        "i": event.stream_id, "parties": sorted(set(members)), "customer": opened.get("customer"),
         "partner": opened.get("partner"), "provider": opened.get("provider"), "title": opened.get("title"),
-        "description": opened.get("description"), "product": opened.get("product"), "status": _STATUS.get(name)})
+        "description": opened.get("description"), "product": opened.get("product"), "status": _STATUS.get(name),
+        "opened": bool(opened), "joined": data.get("partner") if name == "collaborator_invited" else None,
+        "left": data.get("partner") if name == "collaborator_revoked" else None})
     if name in ("note_added", "note_edited"):
         if data.get("note_visibility") == "shared" and event.visibility == "shared":
             await conn.execute(text(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
@@ -22,6 +23,9 @@ _COLUMNS = "contract_id, version, effective_from, terms"
 
 class ContractNotFound(LookupError):
     pass
+
+# What the topic says of a contract its provider may not see: that it exists and changed.
+CONTRACT_FACT = ("contract_id", "version")
 
 
 class ContractBook:
@@ -102,7 +106,9 @@ class ContractBook:
         name = "contract_registered" if terms.version == 1 else "contract_revised"
         data = {"contract_id": terms.contract_id, "version": terms.version,
                 "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
-        metadata = {"parties": terms.parties, "visibility": "shared", "actor_party": actor[0],
+        # The provider's tooling channel carries the contracts it gives, not its partners' own.
+        channel = terms.provider if terms.kind == "underpinning" else None
+        metadata = {**describe(parties=terms.parties, provider=channel, actor_party=actor[0], fact=CONTRACT_FACT),
                     "actor_user": actor[1], "traceparent": current_traceparent()}
         event = NewEvent(f"village.sla.{name}.v1", data, event_id=uuid.uuid4())
         await self.store.append(conn, CONTRACT_STREAM.format(terms.contract_id), terms.version - 1, [event], metadata)

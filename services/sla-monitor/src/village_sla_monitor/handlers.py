@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import timers
 from village_platform.applier import ConsumedEvent
+from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
@@ -37,6 +38,9 @@ _VARIANT_VERSION_MASK = ~((0xC000 << 48) | (0xF000 << 64))
 _VARIANT_VERSION_5 = (0x8000 << 48) | (5 << 76)
 _sha1, _new, _set, _UUID, _UNKNOWN_SAFETY = hashlib.sha1, object.__new__, object.__setattr__, uuid.UUID, uuid.SafeUUID.unknown
 ACTOR = "sla-monitor"
+# What the topic says of a clock event its provider may not see (a partner's contract with its
+# customer): only that something happened to the incident's service levels.
+SLA_FACT = ("incident_id",)
 _CREDITS_THIS_MONTH = text("SELECT coalesce(sum(amount), 0) FROM credits WHERE contract_id = :c AND month = :m")
 # One statement per table for any number of rows: columns as arrays, unnested on the server
 # (a rebuild writes thousands of rows per page; executemany would run the statement per row).
@@ -129,7 +133,7 @@ class SlaProjection:
         self.projector = Projector(book.terms_of)
         self.earliest_timer: datetime | None = None  # the soonest timer written: wake the scheduler
         self.batch: Batch | None = None
-        self._audience: dict[tuple[str, int], dict[str, Any]] = {}  # per contract version: fact metadata
+        self._audience: dict[tuple[str, int, str | None], dict[str, Any]] = {}  # fact metadata
 
     # ------------------------------------------------------------------ entry points
 
@@ -192,7 +196,8 @@ class SlaProjection:
             self.batch.dirty.add(state.incident_id)
             self.batch.facts.setdefault(state.incident_id, []).extend(facts)
             return
-        await self.write_batch(conn, Prepared([], {state.incident_id: self._events(facts)}, **self._rows([state])))
+        await self.write_batch(conn, Prepared([], {state.incident_id: self._events(facts, state.provider)},
+                                               **self._rows([state])))
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Write what the batch holds: states, clock rows and timers, and the facts as events."""
@@ -214,7 +219,7 @@ class SlaProjection:
         written.update(k for k, _, _ in rows["due_timers"])
         prepared = Prepared(
             credit_rows=list(batch.credit_rows),
-            events={i: self._events(facts) for i, facts in batch.facts.items()},
+            events={i: self._events(facts, batch.states[i].provider) for i, facts in batch.facts.items()},
             **rows,
         )
         batch.dirty.clear()
@@ -275,24 +280,27 @@ class SlaProjection:
 
     # ------------------------------------------------------------------ facts -> events
 
-    def _events(self, facts: list[Fact]) -> list[NewEvent]:
+    def _events(self, facts: list[Fact], provider: str | None) -> list[NewEvent]:
         """One event per fact key (the first wins), visible to the contract's two parties only:
-        a customer never learns the terms or clocks between its partner and the provider."""
+        a customer never learns the terms or clocks between its partner and the provider, nor
+        the provider (and its topic) those between its partner and the customer."""
         events, seen = [], set()
         for f in facts:
             if f.key in seen:
                 continue
             seen.add(f.key)
-            events.append(NewEvent(f"village.sla.{f.name}.v1", f.data, fact_event_id(f.key), self._metadata(f)))
+            events.append(NewEvent(f"village.sla.{f.name}.v1", f.data, fact_event_id(f.key),
+                                   self._metadata(f, provider)))
         return events
 
-    def _metadata(self, fact: Fact) -> dict[str, Any]:
-        """The metadata of a fact's event (shared by all of one contract version's facts: never
-        changed once built)."""
-        version = (fact.contract_id, int(fact.data["contract_version"]))
-        metadata = self._audience.get(version)
+    def _metadata(self, fact: Fact, provider: str | None) -> dict[str, Any]:
+        """The metadata of a fact's event (shared by all of one contract version's facts on the
+        incidents of one provider: never changed once built)."""
+        key = (fact.contract_id, int(fact.data["contract_version"]), provider)
+        metadata = self._audience.get(key)
         if metadata is None:
-            metadata = self._audience[version] = {"parties": self.book.terms_of(*version).parties}
+            metadata = self._audience[key] = describe(parties=self.book.terms_of(*key[:2]).parties,
+                                                      provider=provider, fact=SLA_FACT)
         return metadata
 
     def _terms(self, fact: Fact) -> Terms:

@@ -71,6 +71,7 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
                 consumer.consumer_name(settings, t), runtime.engine, settings, [settings.topic(t.topic)],
                 consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
                 after_commit=dispatcher.wake, batch=True,  # a fan-out is two statements: commit per fetch
+                resolve_redacted=t.resolve_redacted,
                 **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options}))
         runtime.background("dispatcher", dispatcher.run)
         directory = PartyDirectory(settings, name="webhooks")

@@ -2,8 +2,9 @@
 
 Runs inside the consumer's transaction (with the handled record): the deliveries exist exactly
 once per (endpoint, event), however often Kafka delivers the record. An endpoint gets the events
-that happen from its registration on, filtered by THE RULE for its party (village_platform.
-visibility) and by its subscription; a failing endpoint's new deliveries are stored parked.
+that happen from its registration on, filtered by the egress rule for its party (village_platform.
+egress) and by its subscription, in the form its party may have; a failing endpoint's new
+deliveries are stored parked.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
-from village_platform.visibility import audience, may_see
+from village_platform.egress import Recipient, audience, sees
 
 from .domain.payloads import structured
 from .domain.subscriptions import Subscription
@@ -30,8 +30,8 @@ _ENDPOINTS = text(
 _INSERT = text(
     "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, subject, event_time, payload, status,"
     " queued_at, next_attempt_at, created_at)"
-    " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, :payload, s, :now, :now, :now"
-    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[])) AS t(e, s)"
+    " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, p, s, :now, :now, :now"
+    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[]), CAST(:payloads AS text[])) AS t(e, s, p)"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING")
 
 
@@ -41,27 +41,26 @@ def _subscription(event_types: tuple[str, ...], incident_filter: str) -> Subscri
     return Subscription.of(event_types, json.loads(incident_filter))
 
 
-def audience_of(event: ConsumedEvent) -> dict[str, Any]:
-    return {"visibility": event.visibility, "parties": event.parties, "actorparty": event.actor_party}
-
-
 class FanOut:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     async def __call__(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
-        attributes, parties = audience_of(event), audience(event.parties)
-        chosen: list[tuple[uuid.UUID, str]] = []
+        description, parties = event.description, audience(event.parties)
+        chosen: list[tuple[uuid.UUID, str, str]] = []
+        payloads: dict[str, str] = {}  # one per party
         for row in (await conn.execute(_ENDPOINTS, {"time": event.time, "parties": list(parties)})).all():
-            if not may_see(attributes, row.party, row.party_kind):
+            if not sees(description, row.party, row.party_kind):
                 continue
             subscription = _subscription(tuple(row.event_types), json.dumps(row.incident_filter, sort_keys=True))
             if not subscription.matches(event.type, event.stream_id, parties):
                 continue
-            chosen.append((row.endpoint_id, "parked" if row.status == "failing" else "pending"))
+            if row.party not in payloads:
+                payloads[row.party] = structured(event, Recipient(row.party, row.party_kind))
+            chosen.append((row.endpoint_id, "parked" if row.status == "failing" else "pending", payloads[row.party]))
         if not chosen:
             return
         await conn.execute(_INSERT, {
             "event": event.id, "type": event.type, "subject": event.stream_id, "time": event.time,
-            "payload": structured(event), "now": self.clock.now(),
-            "endpoints": [e for e, _ in chosen], "statuses": [s for _, s in chosen]})
+            "now": self.clock.now(), "endpoints": [e for e, _, _ in chosen], "statuses": [s for _, s, _ in chosen],
+            "payloads": [p for _, _, p in chosen]})

@@ -1,11 +1,14 @@
 """The incident's state and how events evolve it: `evolve(state, event) -> state`, pure.
-Who may see what (`visible`) lives here too: notes, events and the timeline share one rule."""
+What the incident's events and notes say of their audience (`describe`) lives here too; who may
+see them is the platform's egress rule."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
+
+from village_platform import egress
 
 from . import events as e
 
@@ -35,6 +38,20 @@ class Note:
     parties: tuple[str, ...]  # who was on the incident when it was written
     edited_at: datetime | None = None
     deleted: bool = False
+
+    def description(self, provider: str) -> dict[str, Any]:
+        """The audience of the note and of everything that happens to it, fixed when it was
+        written (a party invited later never sees its edits): the egress rule's input."""
+        return egress.describe(parties=self.parties, visibility=self.visibility, provider=provider,
+                               actor_party=self.author_party, fact=NOTE_FACT, sealed=True)
+
+    def seen_by(self, party: str, kind: str, provider: str) -> bool:
+        return egress.share(self.description(provider), egress.Recipient(party, kind)) is egress.Share.VISIBLE
+
+
+# What a note's events say where the note may not be seen (the topic, for a note its provider may
+# not read): that it exists, whose it is and how visible; never its text or author.
+NOTE_FACT = ("note_id", "author_party", "note_visibility")
 
 
 @dataclass(frozen=True)
@@ -156,18 +173,14 @@ def replay(history: Iterable[tuple[e.Event, datetime]]) -> Incident | None:
     return state
 
 
-# --------------------------------------------------------------------------- visibility
+# --------------------------------------------------------------------------- audience
 
 
-def visible(visibility: str, author_party: str, parties: Iterable[str], party: str, kind: str) -> bool:
-    """One rule for notes, events and timeline: internal = author's party, restricted = not
-    customers, shared = everyone; and only parties that were on the incident at the time."""
-    if kind == "service":
-        return True
-    if party not in parties:
-        return False
-    if visibility == "internal":
-        return author_party == party
-    if visibility == "restricted":
-        return kind != "customer"
-    return True
+def describe(before: Incident | None, after: Incident, event: e.Event) -> dict[str, Any]:
+    """Who an event is for: a note's events the note's own audience; any other event everyone
+    on the incident before or after it (the revoked partner learns of its revocation), at the
+    event's visibility."""
+    if isinstance(event, e._NoteEvent):
+        return after.notes[event.note_id].description(after.provider)
+    parties = {*(before.parties if before else ()), *after.parties}
+    return egress.describe(parties=parties, visibility=event.visibility, provider=after.provider)

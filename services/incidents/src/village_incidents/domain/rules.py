@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from . import commands as c
 from . import events as e
-from .incident import ACTIVE, SEVERITIES, TERMINAL, Incident, Note, Party, visible
+from .incident import ACTIVE, SEVERITIES, TERMINAL, Incident, Party
 
 
 class DomainError(Exception):
@@ -145,7 +145,7 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
                                 note_visibility=cmd.visibility, body=cmd.body)]
         case c.EditNote() | c.DeleteNote():
             note = state.notes.get(cmd.note_id)
-            if note is None or note.deleted or not _note_visible(note, actor):
+            if note is None or note.deleted or not note.seen_by(actor.party, actor.kind, state.provider):
                 raise DomainError(404, "not-found", "no such note")
             _require(note.author_party == actor.party, "a note belongs to its author's party")
             if state.status in TERMINAL:
@@ -266,6 +266,3 @@ def _active(state: Incident, verb: str) -> None:
     if state.status not in ACTIVE:
         raise _conflict(f"cannot {verb} an incident that is {state.status}")
 
-
-def _note_visible(note: Note, actor: c.Actor) -> bool:
-    return visible(note.visibility, note.author_party, note.parties, actor.party, actor.kind)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from village_platform.egress import describe
+
 VISIBILITY = {"public": "shared", "partners": "restricted", "provider": "internal"}
 
 Directory = Mapping[str, Mapping[str, Any]]
@@ -40,12 +42,10 @@ def article_metadata(name: str, data: Mapping[str, Any], author_party: str, prov
     """`parties`, `visibility` and `actor_party` of an article event."""
     if name == "article_published":
         audience = data["content"]["audience"]
-        meta: dict[str, Any] = {"parties": readers(audience, provider, directory or {}),
-                                "visibility": VISIBILITY[audience]}
-        if audience == "provider":
-            meta["actor_party"] = provider  # internal: the provider's alone
-        return meta
-    return {"parties": sorted({author_party, provider}), "visibility": "restricted"}
+        # provider-only: `internal` to the provider, its actor
+        return describe(parties=readers(audience, provider, directory or {}), visibility=VISIBILITY[audience],
+                        provider=provider, actor_party=provider if audience == "provider" else None)
+    return describe(parties={author_party, provider}, visibility="restricted", provider=provider)
 
 
 def incident_metadata(audience: str, incident_parties: Iterable[str], customer: str | None,
@@ -54,10 +54,10 @@ def incident_metadata(audience: str, incident_parties: Iterable[str], customer: 
     incident carrying articles of one audience."""
     parties = set(incident_parties)
     if audience == "provider":
-        return {"parties": [provider], "visibility": "internal", "actor_party": provider}
+        return describe(parties=[provider], visibility="internal", provider=provider, actor_party=provider)
     if audience == "partners":
         parties.discard(customer)
-    return {"parties": sorted(parties), "visibility": VISIBILITY[audience]}
+    return describe(parties=parties, visibility=VISIBILITY[audience], provider=provider)
 
 
 def audiences_for(kind: str) -> tuple[str, ...]:

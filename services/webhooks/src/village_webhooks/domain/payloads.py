@@ -1,4 +1,5 @@
-"""The delivered payload: the event as a CloudEvent in structured JSON mode."""
+"""The delivered payload: the event as a CloudEvent in structured JSON mode, as its recipient may
+have it (the egress rule: `parties` names the recipient alone)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from village_platform.applier import ConsumedEvent
+from village_platform.egress import Recipient
 
 _FORMAT = JSONFormat()
 
 
-def structured(event: ConsumedEvent) -> str:
+def structured(event: ConsumedEvent, recipient: Recipient) -> str:
     attributes: dict[str, Any] = {
         "id": event.id, "source": event.source, "type": event.type, "specversion": "1.0",
         "subject": event.stream_id, "time": event.time, "datacontenttype": "application/json",
         "sequence": str(event.sequence), "visibility": event.visibility,
-        "parties": " ".join(event.parties), "actorparty": event.actor_party or "",
+        "parties": recipient.party, "actorparty": event.actor_party or "",
     }
     if event.traceparent:
         attributes["traceparent"] = event.traceparent
+    if event.redacted:  # the bare fact: the rest is read through the owner's API
+        attributes["redacted"] = "true"
     return _FORMAT.write(CloudEvent(attributes=attributes, data=event.data)).decode()
