@@ -6,8 +6,13 @@ import pytest
 
 from village_knowledge.domain import articles as a
 from village_knowledge.domain.articles import Actor, Content, DomainError, decide, evolve, fold
-from village_knowledge.domain.audience import (article_metadata, audiences_for, incident_metadata, provider_of,
-                                               readers)
+from village_knowledge.domain.audience import (
+    article_metadata,
+    audiences_for,
+    incident_metadata,
+    provider_of,
+    readers,
+)
 from village_knowledge.search import decode_cursor, encode_cursor, or_query
 
 DIRECTORY = {

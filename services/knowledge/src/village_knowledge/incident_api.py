@@ -36,18 +36,18 @@ def _example(example: Any, status: int = 200) -> dict[int | str, dict[str, Any]]
             responses=READ_ERRORS | _example(SUGGESTIONS_EXAMPLE),
             summary="The articles suggested for an incident when it opened, those you may read")
 async def incident_suggestions(request: Request, incident_id: IncidentId, caller: Caller) -> dict[str, Any]:
-    await access.incident(request, caller, incident_id)
+    incident = await access.incident(request, caller, incident_id)
     async with request.app.state.engine.connect() as conn:
-        items = await views.suggestions(conn, incident_id, caller.kind)
+        items = await views.suggestions(conn, incident, caller.party, caller.kind)
     return jsonable_encoder({"incident_id": incident_id, "items": items})
 
 
 @router.get("/incidents/{incident_id}/links", tags=["incidents"], responses=READ_ERRORS,
             summary="The articles linked to an incident, those you may read")
 async def incident_links(request: Request, incident_id: IncidentId, caller: Caller) -> dict[str, Any]:
-    await access.incident(request, caller, incident_id)
+    incident = await access.incident(request, caller, incident_id)
     async with request.app.state.engine.connect() as conn:
-        items = await views.links(conn, incident_id, caller.kind)
+        items = await views.links(conn, incident, caller.party, caller.kind)
     return jsonable_encoder({"incident_id": incident_id, "items": items})
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .domain.audience import audiences_for
+from village_platform import egress
+
+from .domain.audience import incident_metadata
 from .search import Scope
 
 
@@ -79,32 +81,38 @@ async def listing(conn: AsyncConnection, party: str, kind: str, scope: Scope, st
 
 
 async def on_incident(conn: AsyncConnection, incident_id: str, party: str, kind: str) -> Any:
-    """The incident if the caller is on it (service principals: any)."""
+    """The incident if the caller is on it now (service principals: any): a revoked partner is
+    off it from its revocation on."""
     row = (await conn.execute(text("SELECT * FROM incidents WHERE incident_id = :i"), {"i": incident_id})).first()
     if row is None or (kind != "service" and party not in row.parties):
         return None
     return row
 
 
-async def suggestions(conn: AsyncConnection, incident_id: str, kind: str) -> list[dict[str, Any]]:
+def _seen(incident: Any, audience: str | None, party: str, kind: str) -> bool:
+    """The egress rule on an article about the incident: the audience its events describe."""
+    description = incident_metadata(audience or "provider", incident.parties, incident.customer, incident.provider)
+    return egress.share(description, egress.Recipient(party, kind)) is egress.Share.VISIBLE
+
+
+async def suggestions(conn: AsyncConnection, incident: Any, party: str, kind: str) -> list[dict[str, Any]]:
     rows = await conn.execute(text(
         "SELECT s.article_id, s.rank, s.score, d.title, d.audience, d.products, d.tags"
         " FROM suggestions s JOIN search_docs d USING (article_id)"
-        " WHERE s.incident_id = :i AND d.audience = ANY(:audiences) ORDER BY s.rank"),
-        {"i": incident_id, "audiences": list(audiences_for(kind))})
+        " WHERE s.incident_id = :i ORDER BY s.rank"), {"i": incident.incident_id})
     return [{"article_id": str(r.article_id), "rank": r.rank, "score": r.score, "title": r.title,
-             "audience": r.audience, "products": list(r.products), "tags": list(r.tags)} for r in rows]
+             "audience": r.audience, "products": list(r.products), "tags": list(r.tags)}
+            for r in rows if _seen(incident, r.audience, party, kind)]
 
 
-async def links(conn: AsyncConnection, incident_id: str, kind: str) -> list[dict[str, Any]]:
+async def links(conn: AsyncConnection, incident: Any, party: str, kind: str) -> list[dict[str, Any]]:
     rows = await conn.execute(text(
         "SELECT l.article_id, l.party, l.linked_at, a.published->>'title' AS title, a.audience,"
         " EXISTS (SELECT 1 FROM solves s WHERE s.incident_id = l.incident_id AND s.article_id = l.article_id) AS solved"
         " FROM links l JOIN articles a USING (article_id)"
-        " WHERE l.incident_id = :i AND a.audience = ANY(:audiences) ORDER BY l.linked_at, l.article_id"),
-        {"i": incident_id, "audiences": list(audiences_for(kind))})
+        " WHERE l.incident_id = :i ORDER BY l.linked_at, l.article_id"), {"i": incident.incident_id})
     return [{"article_id": str(r.article_id), "title": r.title, "audience": r.audience, "linked_by": r.party,
-             "linked_at": r.linked_at, "solved": r.solved} for r in rows]
+             "linked_at": r.linked_at, "solved": r.solved} for r in rows if _seen(incident, r.audience, party, kind)]
 
 
 async def stats(conn: AsyncConnection, article_id: uuid.UUID) -> dict[str, Any]:

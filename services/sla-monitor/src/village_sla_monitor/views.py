@@ -6,14 +6,19 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from village_platform import egress
+
 from .domain.clocks import Clock
 from .domain.contracts import Terms
 from .domain.projection import Coverage, IncidentSla, Projector
 
 
 def sees_coverage(cov: Coverage, party: str | None) -> bool:
-    """Only the two parties to a contract see its clocks (None: a service, sees all)."""
-    return party is None or party in (cov.owing, cov.owed)
+    """The egress rule on a contract's clocks, described as their events are: the contract's two
+    parties see them, nobody else (None: a service, sees all)."""
+    if party is None:
+        return True
+    return egress.sees(egress.describe(parties=(cov.owing, cov.owed)), party, "customer")
 
 
 def incident_view(state: IncidentSla, projector: Projector, now: datetime, party: str | None) -> dict[str, Any]:
