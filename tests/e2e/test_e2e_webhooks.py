@@ -207,8 +207,10 @@ async def test_outside_development_only_public_https_targets(stack, process_glob
     from village_platform.auth import mint_token
     from village_webhooks.app import create_app
     from village_webhooks.config import WebhookSettings
+    from village_webhooks.sealing import new_key
 
     settings = WebhookSettings(service="webhooks", port=0, VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48,
+                               WEBHOOKS_SECRET_KEYS=new_key(),
                                DATABASE_URL=stack.database("webhooks-strict"), database_is_own=True,
                                KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
     app = create_app(settings, background=False)
