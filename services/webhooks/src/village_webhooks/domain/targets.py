@@ -117,7 +117,8 @@ def _embedded(address: ipaddress.IPv6Address) -> Iterator[tuple[str, ipaddress.I
 
 
 def forbidden(address: Address, allowed: Sequence[Network] = ()) -> str | None:
-    """Why an address is not an acceptable target, or None."""
+    """Why an address is not an acceptable target, or None. `allowed` networks are accepted as
+    they are; an IPv6 form carrying one of their IPv4 addresses is not."""
     if any(address.version == network.version and address in network for network in allowed):
         return None
     if isinstance(address, ipaddress.IPv6Address):
@@ -125,7 +126,7 @@ def forbidden(address: Address, allowed: Sequence[Network] = ()) -> str | None:
         for form, inner in _embedded(address):
             if form in ("IPv4-mapped", "IPv4-translated", "IPv4-compatible"):
                 return f"{form} IPv6"  # no real receiver's address: refused whatever it carries
-            if reason := forbidden(inner, allowed):
+            if reason := forbidden(inner):  # allowed networks name addresses, not what they carry
                 return f"{form} ({reason} IPv4 inside)"
             translated = translated or form == "NAT64"
         if translated:  # DNS64: the public IPv4 address inside is where the packets go

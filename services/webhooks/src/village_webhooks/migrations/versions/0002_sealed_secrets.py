@@ -1,11 +1,16 @@
 """Signing secrets sealed at rest: existing plain-text secrets sealed under the first key of
 WEBHOOKS_SECRET_KEYS; the columns renamed, so that nothing reads a sealed value as a secret; a
 CHECK refuses a plain-text secret (`whsec_...`) for good; `secret_serial` counts rotations (an
-idempotent replay of a registration or rotation finds its secret by it).
+idempotent replay of a registration or rotation finds its secret by it). The idempotency
+records of registrations and rotations lose their plain-text secrets too: each keeps which
+secret of the endpoint it answered instead (none, if the endpoint no longer has it). A downgrade
+opens the secrets again; idempotency records keep no secret.
 
 Revision ID: 0002
 Revises: 0001
 """
+
+import json
 
 from alembic import context, op
 from sqlalchemy import text
@@ -49,10 +54,46 @@ def _convert(change, where: str) -> None:
         )
 
 
+def _idempotency_records_without_secrets() -> None:
+    """Before sealing: each stored answer's secret replaced by which of its endpoint's secrets it
+    was (1: the current one, 0: the previous one, -1: neither: a replay answers 409)."""
+    conn = op.get_bind()
+    records = conn.execute(
+        text(
+            "SELECT party, key, CAST(body AS text) AS body FROM idempotency_keys"
+            " WHERE jsonb_typeof(body -> 'secret') = 'string' FOR UPDATE"
+        )
+    ).all()
+    for record in records:
+        body = json.loads(record.body)
+        endpoint_id = body.get("id") or (body.get("endpoint") or {}).get("id")
+        row = conn.execute(
+            text(
+                "SELECT secret_sealed, previous_secret_sealed FROM endpoints"
+                " WHERE CAST(endpoint_id AS text) = :id"
+            ),
+            {"id": str(endpoint_id)},
+        ).one_or_none()
+        serial = -1
+        if row is not None and body["secret"] == row.secret_sealed:
+            serial = 1
+        elif row is not None and body["secret"] == row.previous_secret_sealed:
+            serial = 0
+        body["secret"] = {"endpoint": str(endpoint_id), "serial": serial}
+        conn.execute(
+            text(
+                "UPDATE idempotency_keys SET body = CAST(:body AS jsonb)"
+                " WHERE party = :party AND key = :key"
+            ),
+            {"body": json.dumps(body), "party": record.party, "key": record.key},
+        )
+
+
 def upgrade() -> None:
     op.execute("ALTER TABLE endpoints RENAME COLUMN secret TO secret_sealed")
     op.execute("ALTER TABLE endpoints RENAME COLUMN previous_secret TO previous_secret_sealed")
     op.execute("ALTER TABLE endpoints ADD COLUMN secret_serial integer NOT NULL DEFAULT 1")
+    _idempotency_records_without_secrets()
     sealer = _sealer()
     _convert(
         lambda value: sealer.seal(value) if value.startswith("whsec_") else value,
