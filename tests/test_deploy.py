@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from village_platform.settings import Settings
+from village_webhooks.config import WebhookSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -42,6 +43,8 @@ SERVICE_PORTS = {
 }
 # Read by deploy/entrypoint.sh and deploy/healthcheck.py, not by Settings.
 DEPLOY_VARS = {"VILLAGE_SERVICE", "VILLAGE_MIGRATE"}
+# Services whose settings add to the platform's.
+SERVICE_SETTINGS: dict[str, type[Settings]] = {"webhooks": WebhookSettings}
 
 
 def _compose() -> dict:
@@ -62,9 +65,9 @@ def _prefix(service: str) -> str:
     return service.upper().replace("-", "_")
 
 
-def _settings_env_names() -> set[str]:
+def _settings_env_names(service: str = "") -> set[str]:
     names = set()
-    for name, field in Settings.model_fields.items():
+    for name, field in SERVICE_SETTINGS.get(service, Settings).model_fields.items():
         if field.alias:
             names.add(field.alias)
     return names
@@ -122,7 +125,7 @@ def test_every_compose_env_var_is_a_known_setting(name):
     svc = _village_services()[name]
     service = svc["environment"]["VILLAGE_SERVICE"]
     known = (
-        _settings_env_names()
+        _settings_env_names(service)
         | {f"{_prefix(service)}_PORT", f"{_prefix(service)}_DATABASE_URL"}
         | DEPLOY_VARS
     )
@@ -175,6 +178,8 @@ def test_village_services_are_production_shaped(name):
     assert env["KAFKA_ENABLE_IDEMPOTENCE"] == "true"
     # The secret comes from the environment and compose refuses to start without it.
     assert re.fullmatch(r"\$\{VILLAGE_JWT_SECRET:\?[^}]*\}", env["VILLAGE_JWT_SECRET"])
+    if env["VILLAGE_SERVICE"] == "webhooks":  # its signing secrets' keys: the operator's own too
+        assert re.fullmatch(r"\$\{WEBHOOKS_SECRET_KEYS:\?[^}]*\}", env["WEBHOOKS_SECRET_KEYS"])
     assert "readyz" in HEALTHCHECK.read_text()
     assert svc["healthcheck"]["test"] == ["CMD", "village-healthcheck"]
     deps = svc["depends_on"]

@@ -94,20 +94,24 @@ class Receiver:
 
 
 class ReceiverServer:
-    """`async with ReceiverServer(receiver) as url:` serves it on 127.0.0.1, a free port."""
+    """`async with ReceiverServer(receiver) as url:` serves it on 127.0.0.1, a free port (or
+    `host`, `port`); over TLS with `certfile` and `keyfile` (PEM files)."""
 
-    def __init__(self, app: Receiver, host: str = "127.0.0.1") -> None:
-        self.app, self.host = app, host
+    def __init__(self, app: Receiver, host: str = "127.0.0.1", port: int = 0, *,
+                 certfile: str | None = None, keyfile: str | None = None) -> None:
+        self.app, self.host, self.port = app, host, port
+        self.certfile, self.keyfile = certfile, keyfile
         self.server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> str:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
-        port = sock.getsockname()[1]
+        sock.bind((self.host, self.port))
+        port = self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1, backlog=2048)
+                                timeout_graceful_shutdown=1, backlog=2048,
+                                ssl_certfile=self.certfile, ssl_keyfile=self.keyfile)
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
@@ -115,7 +119,7 @@ class ReceiverServer:
             if self._task.done():
                 self._task.result()
             await asyncio.sleep(0.005)
-        return f"http://{self.host}:{port}/hooks"
+        return f"{'https' if self.certfile else 'http'}://{self.host}:{port}/hooks"
 
     async def __aexit__(self, *exc: object) -> None:
         assert self.server is not None and self._task is not None

@@ -5,44 +5,21 @@ waiting for it. Everything but Kafka (the fan-out is called as the consumer call
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
-from typing import Any, AsyncIterator
+from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from village_devstack.waiting import eventually
-from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
-from village_platform.db import make_engine
-from village_platform.service_cli import migrate
 from village_webhooks import endpoints
-from village_webhooks.cli import MIGRATIONS
-from village_webhooks.config import WebhookSettings
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
+
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
-
-
-@pytest.fixture
-async def engine(stack: Any) -> AsyncIterator[Any]:
-    settings = WebhookSettings(service="webhooks", port=0, DATABASE_URL=stack.database(f"wh_{uuid.uuid4().hex[:8]}"),
-                               database_is_own=True, KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
-    await migrate(settings, MIGRATIONS)
-    engine = make_engine(settings)
-    yield engine
-    await engine.dispose()
-
-
-def event(subject: str, sequence: int, clock: ManualClock, *, visibility: str = "shared",
-          parties: tuple[str, ...] = ("acme", "northwind", "initech"), actor: str = "northwind",
-          type: str = "village.incident.note_added.v1") -> ConsumedEvent:
-    return ConsumedEvent(id=str(uuid.uuid4()), type=type, source="/village/incidents", stream_id=subject,
-                         sequence=sequence, position=None, time=clock.now(), data={"n": sequence},
-                         visibility=visibility, parties=list(parties), actor_party=actor, traceparent=None)
+from webhooks_support import SEALER, event
 
 
 async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) -> None:
@@ -50,10 +27,10 @@ async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) 
     fan_out = FanOut(clock)
     async with engine.begin() as conn:
         body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
-        partner, _ = await endpoints.create(conn, "northwind", "partner", {**body, "event_types": ["*"]}, clock.now())
-        customer, _ = await endpoints.create(conn, "initech", "customer", {**body, "event_types": ["*"]}, clock.now())
-        other, _ = await endpoints.create(conn, "umbrella", "customer", {**body, "event_types": ["*"]}, clock.now())
-        only_sla, _ = await endpoints.create(conn, "acme", "provider", {**body, "event_types": ["village.sla.*"]},
+        partner, _ = await endpoints.create(conn, SEALER, "northwind", "partner", {**body, "event_types": ["*"]}, clock.now())
+        customer, _ = await endpoints.create(conn, SEALER, "initech", "customer", {**body, "event_types": ["*"]}, clock.now())
+        other, _ = await endpoints.create(conn, SEALER, "umbrella", "customer", {**body, "event_types": ["*"]}, clock.now())
+        only_sla, _ = await endpoints.create(conn, SEALER, "acme", "provider", {**body, "event_types": ["village.sla.*"]},
                                              clock.now())
     clock.advance(timedelta(seconds=1))
     shared, restricted = event("i-1", 1, clock), event("i-1", 2, clock, visibility="restricted")
@@ -78,10 +55,10 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
     policy = RetryPolicy(base_seconds=5, cap_seconds=3600, max_age=timedelta(days=1))
     async with ReceiverServer(receiver) as url:
         async with engine.begin() as conn:
-            endpoint, secret = await endpoints.create(conn, "northwind", "partner", {
+            endpoint, secret = await endpoints.create(conn, SEALER, "northwind", "partner", {
                 "url": url, "description": "", "filter": {}, "event_types": ["*"]}, clock.now())
         receiver.secrets.append(secret)
-        dispatcher = Dispatcher(engine, clock, policy, development=True, allowed=parse_networks("127.0.0.0/8"),
+        dispatcher = Dispatcher(engine, clock, policy, SEALER, development=True, allowed=parse_networks("127.0.0.0/8"),
                                 poll_seconds=0.05, timeout_seconds=5)
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))

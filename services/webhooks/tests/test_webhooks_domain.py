@@ -15,7 +15,9 @@ from village_webhooks.domain import signing
 from village_webhooks.domain.payloads import structured
 from village_webhooks.domain.retry import RetryPolicy, retry_after, verdict
 from village_webhooks.domain.subscriptions import Subscription, valid_pattern
-from village_webhooks.domain.targets import TargetRefused, check_addresses, check_url, parse_networks
+from village_webhooks.config import WebhookSettings
+from village_webhooks.domain.targets import TargetRefused, check_addresses, check_url, forbidden, parse_networks
+from village_webhooks.sealing import DEV_SECRET_KEY, SealError, Sealer, new_key
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 PARTIES = frozenset({"acme", "northwind", "initech"})
@@ -73,6 +75,32 @@ def test_backoff_is_exponential_full_jitter_capped() -> None:
     assert top.delay(3, 500, 30.0) == 4  # Retry-After counts on 429 and 503 only
 
 
+@pytest.mark.parametrize("header", [
+    "1" + "0" * 30,  # 10^30 seconds
+    "9" * 99,  # more digits than any float
+    "Fri, 31 Dec 9999 23:59:59 GMT",  # the last HTTP date there is
+])
+def test_a_huge_retry_after_is_clamped_to_the_cap(header: str) -> None:
+    policy = RetryPolicy(base_seconds=1, cap_seconds=60, max_age=timedelta(days=1), random=lambda: 1.0)
+    seconds = retry_after(header, NOW)
+    assert seconds is not None and seconds > 60
+    for status in (429, 503):
+        assert policy.delay(3, status, seconds) == 60
+        assert policy.next_attempt(NOW, NOW, 3, status, seconds) == NOW + timedelta(seconds=60)
+
+
+@pytest.mark.parametrize("header", ["-5", "soon", "1e9", "1.5", "²", "٣", "0x10", " ", "Tue, 99 Foo 2026",
+                                    "Mon, 24 Nov 2026 09:01:30 +9999", "x" * 10_000, "9" * 200])
+def test_garbage_retry_after_is_ignored(header: str) -> None:
+    assert retry_after(header, NOW) is None
+    policy = RetryPolicy(base_seconds=1, cap_seconds=60, random=lambda: 1.0)
+    assert policy.delay(3, 429, retry_after(header, NOW)) == 4  # the backoff, as without the header
+
+
+def test_retry_after_in_the_past_is_now() -> None:
+    assert RetryPolicy(cap_seconds=60).delay(1, 503, retry_after("Mon, 01 Jan 1900 00:00:00 GMT", NOW)) == 0
+
+
 def test_retries_span_the_maximum_age_then_park() -> None:
     policy = RetryPolicy(base_seconds=1, cap_seconds=3600, max_age=timedelta(days=1), random=lambda: 1.0)
     now, attempts = NOW, 0
@@ -93,6 +121,48 @@ def test_private_targets_refused(address: str) -> None:
         check_addresses("h", [ipaddress.ip_address(address)], ())
 
 
+# IPv6 forms that carry an IPv4 address: a tunnel or translator delivers to the IPv4 address.
+@pytest.mark.parametrize("address, form", [
+    ("::ffff:10.0.0.1", "IPv4-mapped"),
+    ("::ffff:93.184.215.14", "IPv4-mapped"),  # refused whatever it carries: no receiver has one
+    ("::10.0.0.1", "IPv4-compatible"),
+    ("::7f00:1", "IPv4-compatible"),
+    ("::ffff:0:127.0.0.1", "IPv4-translated"),
+    ("2002:7f00:1::1", "6to4 (loopback"),  # 6to4 of 127.0.0.1
+    ("2002:a00:1::", "6to4 (private"),  # 10.0.0.1
+    ("2002:a9fe:a9fe::1", "6to4 (link-local"),  # 169.254.169.254, the cloud metadata service
+    ("2002:c0a8:0101:1::5", "6to4 (private"),  # 192.168.1.1
+    ("2001:0:a00:1::1", "Teredo (private"),  # server 10.0.0.1
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "Teredo (loopback"),  # client 127.0.0.1 (obfuscated)
+    ("64:ff9b::7f00:1", "NAT64 (loopback"),
+    ("64:ff9b::a9fe:a9fe", "NAT64 (link-local"),
+    ("64:ff9b::192.168.0.1", "NAT64 (private"),
+    ("64:ff9b:1::a00:1", "local-use NAT64"),
+    ("2606:4700::5efe:a00:1", "ISATAP (private"),
+    ("2606:4700::200:5efe:7f00:1", "ISATAP (loopback"),
+])
+def test_tunnelled_and_translated_private_addresses_are_refused(address: str, form: str) -> None:
+    assert (forbidden(ipaddress.ip_address(address)) or "").startswith(form)
+    with pytest.raises(TargetRefused, match="not an allowed target") as refused:
+        check_addresses("hooks.example.com", [ipaddress.ip_address(address)], ())
+    # The refusal names the host and the kind, never the address (nor the IPv4 inside).
+    assert address not in str(refused.value) and str(ipaddress.ip_address(address)) not in str(refused.value)
+    inner = ipaddress.IPv4Address(int(ipaddress.ip_address(address)) & 0xFFFFFFFF)
+    assert str(inner) not in str(refused.value)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700:4700::1111", "64:ff9b::5db8:d70e",
+                                     "2002:5db8:d70e::1"])
+def test_public_addresses_and_their_nat64_and_6to4_forms_are_accepted(address: str) -> None:
+    assert forbidden(ipaddress.ip_address(address)) is None
+
+
+def test_refusals_do_not_echo_resolved_addresses() -> None:
+    with pytest.raises(TargetRefused) as refused:
+        check_addresses("intranet.example.com", [ipaddress.ip_address("10.20.30.40")], ())
+    assert str(refused.value) == "intranet.example.com resolves to a private address: not an allowed target"
+
+
 def test_allowed_networks_and_public_addresses() -> None:
     loopback = parse_networks("127.0.0.0/8, ::1/128")
     check_addresses("h", [ipaddress.ip_address("127.0.0.1")], loopback)
@@ -108,6 +178,26 @@ def test_url_shape() -> None:
                      ("https://u:p@hooks.example.com/", "credentials"), ("https://h:99999/", "valid")]:
         with pytest.raises(TargetRefused, match=why):
             check_url(url, development=False)
+
+
+@pytest.mark.parametrize("url", [
+    "http://a..b/x", "http://.a/x", "http://a..b.:80/x", "http://exa mple.com/x", "http://-a.example/x",
+    "http://a-.example/x", "http://a_b.example/x", "http://" + "a" * 64 + ".example/x",
+    "http://" + ".".join(["abcdefghi"] * 26) + "/x", "http://[fe80::1%25eth0]/x", "http://[::1/x",
+    "http://0x7f.1/x", "http://2130706433/x", "http://127.1/x", "http://xn--a.example/x",
+    "http://\u2488.example/x", "http://ex\u00adample.com/x", "http://%31%32%37.0.0.1/x", "http://a.b:0/x",
+    "http:///x", "http://\u0000.example/x",
+])
+def test_malformed_hosts_are_refused_as_invalid_urls(url: str) -> None:
+    with pytest.raises(TargetRefused, match="not a valid URL|absolute"):
+        check_url(url, development=True)
+
+
+def test_well_formed_hosts() -> None:
+    assert check_url("http://b\u00fccher.example/x", development=True) == ("xn--bcher-kva.example", 80)
+    assert check_url("https://hooks.example.com./x", development=False) == ("hooks.example.com.", 443)
+    assert check_url("https://[2606:4700::1]:8443/x", development=False) == ("2606:4700::1", 8443)
+    assert check_url("https://A-1.Example.COM/x", development=False)[0].lower() == "a-1.example.com"
 
 
 def test_signatures_verify_with_standardwebhooks_and_rotation_sends_both() -> None:
@@ -134,3 +224,31 @@ def test_payload_is_a_structured_cloudevent() -> None:
     # the egress rule: the payload names its recipient, no other party on the incident
     assert body["data"] == {"title": "VPN down"} and body["parties"] == "initech"
     assert body["time"].startswith("2026-11-24T09:00:00")
+
+
+def test_sealed_secrets_open_with_any_configured_key_and_reseal_under_the_first() -> None:
+    old, new = new_key(), new_key()
+    secret = signing.new_secret()
+    sealed = Sealer([old]).seal(secret)
+    assert secret not in sealed and "whsec_" not in sealed and Sealer([old]).open(sealed) == secret
+    rotating = Sealer([new, old])  # the new key first: it seals, both open
+    assert rotating.open(sealed) == secret
+    resealed = rotating.reseal(sealed)
+    assert Sealer([new]).open(resealed) == secret
+    with pytest.raises(SealError):  # the old key dropped before resealing: the secret is lost to it
+        Sealer([new]).open(sealed)
+
+
+def test_secret_keys_outside_development_must_be_your_own() -> None:
+    own = new_key()
+    with pytest.raises(ValueError, match="WEBHOOKS_SECRET_KEYS of your own"):
+        WebhookSettings(VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48)
+    with pytest.raises(ValueError, match="WEBHOOKS_SECRET_KEYS of your own"):  # even as an old key
+        WebhookSettings(VILLAGE_ENV="staging", VILLAGE_JWT_SECRET="s" * 48, WEBHOOKS_SECRET_KEYS=f"{own},{DEV_SECRET_KEY}")
+    settings = WebhookSettings(VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48, WEBHOOKS_SECRET_KEYS=own)
+    assert settings.sealer().open(Sealer([own]).seal("whsec_x")) == "whsec_x"
+    assert own not in repr(settings)
+    assert WebhookSettings().sealer().open(Sealer([DEV_SECRET_KEY]).seal("whsec_x")) == "whsec_x"  # development
+    with pytest.raises(ValueError, match="key 2 is not a Fernet key") as bad:
+        WebhookSettings(WEBHOOKS_SECRET_KEYS=f"{own},not-a-key-but-maybe-a-password")
+    assert "not-a-key-but-maybe-a-password" not in str(bad.value)

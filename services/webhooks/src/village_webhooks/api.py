@@ -2,10 +2,15 @@
 
 A party sees and manages only its own endpoints (any other id is a 404). Any member of the
 party reads them; registering, changing, rotating, replaying and deleting take the `admin` role.
+
+A signing secret is in the answer to its registration or rotation, never in the idempotency
+record: the record keeps the endpoint and the secret's serial, and a replay reads the secret
+back from the endpoint (sealed there) while it is kept: the same answer again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Annotated, Any, Awaitable, Callable
@@ -22,7 +27,8 @@ from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
 
 from . import endpoints
-from .domain.targets import TargetRefused, check_target
+from .domain.targets import TargetRefused
+from .egress import check_target
 from .schemas import DeliveryStatus, EndpointIn, EndpointPatch, ReplayIn, RotateIn
 
 router = APIRouter(tags=["endpoints"])
@@ -55,15 +61,23 @@ def _admin(caller: Principal) -> None:
 
 
 async def _check_url(request: Request, url: str) -> None:
-    settings = request.app.state.settings
+    """Refused (422) before anything is stored: the same check every delivery makes again."""
+    app = request.app.state
     try:
-        await check_target(url, development=settings.development, allowed=request.app.state.allowed_networks)
+        async with asyncio.timeout(app.settings.timeout_seconds):
+            await check_target(url, development=app.settings.development, allowed=app.allowed_networks,
+                               resolver=app.resolver)
     except TargetRefused as exc:
         raise Problem(422, "refused-target", str(exc)) from None
+    except TimeoutError:
+        raise Problem(422, "refused-target", "the URL's host does not resolve in time") from None
 
 
 async def _write(request: Request, caller: Principal, key: str | None, body: Any,
-                 work: Callable[[AsyncConnection], Awaitable[idempotency.StoredResponse]]) -> JSONResponse:
+                 work: Callable[[AsyncConnection], Awaitable[idempotency.StoredResponse]],
+                 issued: list[str] | None = None) -> JSONResponse:
+    """`issued`: the work answers with a signing secret; it stores `_secret_ref(...)` in its
+    place and appends the secret to `issued`."""
     app = request.app.state
     idem = idempotency.make_key(caller.party, key, request.method, request.url.path, jsonable_encoder(body))
     response, replayed = await idempotency.run_once(app.engine, idem, app.clock.now, app.idempotency_ttl, work)
@@ -71,7 +85,27 @@ async def _write(request: Request, caller: Principal, key: str | None, body: Any
     headers = dict(response.headers) | ({"Idempotent-Replayed": "true"} if replayed else {})
     if response.status_code == 204:
         return Response(status_code=204, headers=headers)  # type: ignore[return-value]
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    content = response.body
+    if issued is not None and isinstance(content, dict) and isinstance(content.get("secret"), dict):
+        secret = await _kept_secret(request, caller, content["secret"]) if replayed else issued[0]
+        content = {**content, "secret": secret}
+    return JSONResponse(content, status_code=response.status_code, headers=headers)
+
+
+def _secret_ref(row: Any) -> dict[str, Any]:
+    """What the idempotency record keeps instead of a signing secret."""
+    return {"endpoint": str(row.endpoint_id), "serial": row.secret_serial}
+
+
+async def _kept_secret(request: Request, caller: Principal, ref: dict[str, Any]) -> str:
+    app = request.app.state
+    async with app.engine.connect() as conn:
+        secret = await endpoints.kept_secret(conn, app.sealer, caller.party, uuid.UUID(ref["endpoint"]),
+                                             int(ref["serial"]))
+    if secret is None:
+        raise Problem(409, "secret-replaced", "the signing secret this request returned has been replaced"
+                      " since (rotated twice, or the endpoint deleted): it cannot be returned again")
+    return secret
 
 
 def _stored(status: int, body: Any, headers: dict[str, str] | None = None) -> idempotency.StoredResponse:
@@ -92,12 +126,16 @@ async def register(request: Request, body: EndpointIn, caller: Caller, key: Idem
         raise Problem(403, "forbidden", f"{caller.party} is not in the party directory")
     now = request.app.state.clock.now()
 
+    issued: list[str] = []
+
     async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
-        row, secret = await endpoints.create(conn, caller.party, kind, body.model_dump(mode="json"), now)
-        return _stored(201, {**endpoints.view(row, now), "secret": secret},
+        row, secret = await endpoints.create(conn, request.app.state.sealer, caller.party, kind,
+                                             body.model_dump(mode="json"), now)
+        issued.append(secret)
+        return _stored(201, {**endpoints.view(row, now), "secret": _secret_ref(row)},
                        {"Location": f"/endpoints/{row.endpoint_id}", **endpoints.etag(row)})
 
-    return await _write(request, caller, key, body.model_dump(mode="json"), work)
+    return await _write(request, caller, key, body.model_dump(mode="json"), work, issued)
 
 
 @router.get("/endpoints", summary="Your party's endpoints", responses=READ_ERRORS | _example(
@@ -170,13 +208,18 @@ async def rotate_secret(request: Request, endpoint_id: EndpointId, body: RotateI
     wanted = if_match_versions(if_match, "endpoint")
     now = request.app.state.clock.now()
 
+    issued: list[str] = []
+
     async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
         row = await endpoints.get(conn, caller.party, endpoint_id, lock=True)
         endpoints.check_version(row, wanted)
-        row, secret = await endpoints.rotate(conn, row, timedelta(seconds=body.overlap_seconds), now)
-        return _stored(200, {"secret": secret, "endpoint": endpoints.view(row, now)}, endpoints.etag(row))
+        row, secret = await endpoints.rotate(conn, request.app.state.sealer, row,
+                                             timedelta(seconds=body.overlap_seconds), now)
+        issued.append(secret)
+        return _stored(200, {"secret": _secret_ref(row), "endpoint": endpoints.view(row, now)},
+                       endpoints.etag(row))
 
-    return await _write(request, caller, key, body.model_dump(mode="json"), work)
+    return await _write(request, caller, key, body.model_dump(mode="json"), work, issued)
 
 
 @router.post("/endpoints/{endpoint_id}/enable", summary="Active again after failing or disabled (parked "

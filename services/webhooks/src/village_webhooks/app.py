@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-import httpx
 from fastapi import FastAPI
 
 from village_platform.clock import Clock, SystemClock
@@ -21,6 +21,7 @@ from .config import WebhookSettings, settings_from_env
 from .dispatcher import Dispatcher
 from .domain.retry import RetryPolicy
 from .domain.targets import parse_networks
+from .egress import Resolver, SystemResolver
 from .fanout import FanOut
 
 SOURCE = "/village/webhooks"
@@ -46,11 +47,14 @@ Standard Webhooks library and the secret returned when you register or rotate.
 
 
 def create_app(settings: WebhookSettings | None = None, clock: Clock | None = None, *, background: bool = True,
-               transport: httpx.AsyncBaseTransport | None = None, **consumer_options: object) -> FastAPI:
-    """`background=False` runs no consumer or dispatcher (tests drive them); `transport` is the
-    dispatcher's HTTP transport (tests may route it in process)."""
+               resolver: Resolver | None = None, ssl_context: ssl.SSLContext | None = None,
+               **consumer_options: object) -> FastAPI:
+    """`background=False` runs no consumer or dispatcher (tests drive them); `resolver` turns
+    target host names into addresses (the system's unless given); `ssl_context` is what the
+    dispatcher trusts (the system's certificates unless given)."""
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
+    resolver = resolver or SystemResolver()
     setup_telemetry(settings)
 
     @asynccontextmanager
@@ -60,10 +64,12 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         runtime = Runtime(settings, clock, topic=None, source=SOURCE)
         allowed = parse_networks(settings.allowed_networks)
         policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
-        dispatcher = Dispatcher(runtime.engine, clock, policy, development=settings.development, allowed=allowed,
+        sealer = settings.sealer()
+        dispatcher = Dispatcher(runtime.engine, clock, policy, sealer, development=settings.development,
+                                allowed=allowed, resolver=resolver, ssl_context=ssl_context,
                                 timeout_seconds=settings.timeout_seconds, concurrency=settings.concurrency,
                                 per_endpoint=settings.per_endpoint_concurrency, lease_seconds=settings.lease_seconds,
-                                poll_seconds=settings.poll_seconds, transport=transport)
+                                poll_seconds=settings.poll_seconds)
         fan_out = FanOut(clock)
         feeds = {t.topic: consumer.feed(settings, t) for t in consumer.TOPICS}
         for t in consumer.TOPICS:
@@ -79,7 +85,7 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
         app.state.dispatcher, app.state.directory = dispatcher, directory
-        app.state.allowed_networks = allowed
+        app.state.allowed_networks, app.state.resolver, app.state.sealer = allowed, resolver, sealer
         async with runtime.serving(app, background=background):
             yield
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from village_platform.settings import Settings
+
+from .sealing import DEV_SECRET_KEY, Sealer, parse_keys
 
 SERVICE = "webhooks"
 PORT = 8005
@@ -30,6 +32,21 @@ class WebhookSettings(Settings):
     fetch_max_wait_ms: int = Field(default=100, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
     # Kafka consumer groups are `<prefix>-<topic family>`: a second deployment needs its own.
     consumer_prefix: str = Field(default="webhooks", alias="WEBHOOKS_CONSUMER_PREFIX")
+    # Fernet keys sealing the signing secrets at rest, comma-separated, newest first: the first
+    # seals, all open (rotation: sealing.py). The default is public, for development only.
+    secret_keys: str = Field(default=DEV_SECRET_KEY, alias="WEBHOOKS_SECRET_KEYS", repr=False)
+
+    @model_validator(mode="after")
+    def _secret_keys_of_your_own(self) -> "WebhookSettings":
+        keys = parse_keys(self.secret_keys)
+        if DEV_SECRET_KEY in keys and not self.development:
+            raise ValueError(
+                f"VILLAGE_ENV={self.environment} needs WEBHOOKS_SECRET_KEYS of your own: the"
+                " development key is public (generate one: village-webhooks new-key)")
+        return self
+
+    def sealer(self) -> Sealer:
+        return Sealer(parse_keys(self.secret_keys))
 
     @property
     def development(self) -> bool:

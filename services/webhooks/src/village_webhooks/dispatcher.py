@@ -8,6 +8,10 @@ transaction. A dispatcher that dies mid-request leaves its claims to expire: the
 sent again after the lease, with the same `webhook-id` (the event id). Claims never exceed the
 free global slots nor `per_endpoint` requests per endpoint, so a slow or failing endpoint holds
 its own few slots and nobody else's.
+
+Every request goes through egress.CheckedTransport: the target is resolved once per delivery,
+every address checked, and the connection made to those addresses only (no DNS rebinding).
+Signing secrets are opened (sealing.py) just before signing and live only in the request.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 import time
 import uuid
 from collections import Counter
@@ -32,7 +37,9 @@ from village_platform.wakeups import wait_any
 
 from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
-from .domain.targets import Network, TargetRefused, check_target
+from .domain.targets import Network, TargetRefused
+from .egress import CheckedTransport, Resolver, SystemResolver
+from .sealing import SealError, Sealer
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.webhooks")
@@ -57,8 +64,8 @@ WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= :per_e
 FOR UPDATE OF d SKIP LOCKED
 """)
 _CLAIM = text("UPDATE deliveries SET next_attempt_at = :until WHERE delivery_id = ANY(:ids)")
-_TARGETS = text("SELECT endpoint_id, url, secret, previous_secret, previous_expires_at FROM endpoints"
-                " WHERE endpoint_id = ANY(:ids)")
+_TARGETS = text("SELECT endpoint_id, url, secret_sealed, previous_secret_sealed, previous_expires_at"
+                " FROM endpoints WHERE endpoint_id = ANY(:ids)")
 _NEXT = text("SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
              " WHERE d.status = 'pending' AND e.status = 'active'")
 # Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
@@ -81,19 +88,23 @@ CLAIM_GATHER_SECONDS = 0.005
 
 
 class Dispatcher:
-    def __init__(self, engine: AsyncEngine, clock: Clock, policy: RetryPolicy, *, development: bool,
-                 allowed: Sequence[Network], timeout_seconds: float = 10.0, concurrency: int = 64,
-                 per_endpoint: int = 8, lease_seconds: float = 60.0, poll_seconds: float = 1.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.engine, self.clock, self.policy = engine, clock, policy
+    def __init__(self, engine: AsyncEngine, clock: Clock, policy: RetryPolicy, sealer: Sealer, *,
+                 development: bool, allowed: Sequence[Network], resolver: Resolver | None = None,
+                 ssl_context: ssl.SSLContext | None = None, timeout_seconds: float = 10.0, concurrency: int = 64,
+                 per_endpoint: int = 8, lease_seconds: float = 60.0, poll_seconds: float = 1.0) -> None:
+        """`resolver`: the system's unless given; `ssl_context`: the certificates trusted (the
+        system's unless given)."""
+        self.engine, self.clock, self.policy, self.sealer = engine, clock, policy, sealer
         self.timeout_seconds = timeout_seconds
-        self.development, self.allowed = development, tuple(allowed)
         self.concurrency, self.per_endpoint = concurrency, per_endpoint
         self.lease, self.poll_seconds = timedelta(seconds=lease_seconds), poll_seconds
+        transport = CheckedTransport(resolver or SystemResolver(), development=development, allowed=allowed,
+                                     ssl_context=ssl_context,
+                                     limits=httpx.Limits(max_connections=concurrency,
+                                                         max_keepalive_connections=concurrency))
         # Redirects are not followed: a redirect could lead to an address the URL check refuses.
         self.http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, transport=transport,
-                                      limits=httpx.Limits(max_connections=concurrency,
-                                                          max_keepalive_connections=concurrency))
+                                      trust_env=False)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: Counter[uuid.UUID] = Counter()
@@ -175,7 +186,6 @@ class Dispatcher:
     async def _deliver_traced(self, row: Any, target: Any) -> None:
         code, error, pause, started = None, None, None, time.perf_counter()
         try:
-            await check_target(target.url, development=self.development, allowed=self.allowed)
             # Receivers compare webhook-timestamp with their own clock: the real time, whatever
             # clock schedules retries.
             headers = signing.headers(str(row.event_id), datetime.now(timezone.utc), row.payload,
@@ -190,8 +200,11 @@ class Dispatcher:
                     pause = retry_after(response.headers.get("retry-after"), datetime.now(timezone.utc))
                     if verdict(code) != "delivered":
                         error = f"HTTP {code}: {(await _snippet(response))}"
-        except TargetRefused as exc:
+        except TargetRefused as exc:  # from the transport: checked as the request goes
             error = f"target refused: {exc}"
+        except SealError as exc:  # a key dropped too early: nothing to sign with until it is back
+            log.error("delivery %s: %s", row.delivery_id, exc)
+            error = str(exc)
         except (httpx.HTTPError, TimeoutError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         except Exception as exc:  # anything else: tried again later, never a lost delivery
@@ -206,10 +219,11 @@ class Dispatcher:
             log.exception("could not record delivery %s", row.delivery_id)
 
     def _secrets(self, target: Any) -> list[str]:
-        secrets = [target.secret]
-        if target.previous_secret and target.previous_expires_at and target.previous_expires_at > self.clock.now():
-            secrets.append(target.previous_secret)
-        return secrets
+        sealed = [target.secret_sealed]
+        if (target.previous_secret_sealed and target.previous_expires_at
+                and target.previous_expires_at > self.clock.now()):
+            sealed.append(target.previous_secret_sealed)
+        return [self.sealer.open(s) for s in sealed]
 
     async def _finish(self, outcome: tuple[Any, ...]) -> None:
         """Record a final outcome. Whoever finds no write in progress writes everything queued

@@ -1,6 +1,8 @@
 """Endpoints and their deliveries as stored: the unit-of-work steps the API's routes call.
 
 Every read and write names the owning party: another party's endpoint does not exist here.
+Signing secrets are sealed before they reach a statement (sealing.py): a statement's parameters,
+a row, a log line never hold one in plain text.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform.errors import Problem
 
 from .domain.signing import new_secret
+from .sealing import Sealer
 
 _COLUMNS = ("endpoint_id, party, party_kind, url, description, event_types, incident_filter, status, version,"
-            " created_at, updated_at, failing_since, previous_expires_at")
+            " created_at, updated_at, failing_since, previous_expires_at, secret_serial")
 
 
 def view(row: Any, now: datetime) -> dict[str, Any]:
@@ -36,15 +39,17 @@ def etag(row: Any) -> dict[str, str]:
     return {"ETag": f'"{row.version}"'}
 
 
-async def create(conn: AsyncConnection, party: str, kind: str, body: dict[str, Any], now: datetime) -> tuple[Any, str]:
+async def create(conn: AsyncConnection, sealer: Sealer, party: str, kind: str, body: dict[str, Any],
+                 now: datetime) -> tuple[Any, str]:
+    """The new endpoint's row and its signing secret (in plain text: for the answer only)."""
     secret = new_secret()
     row = (await conn.execute(text(
         "INSERT INTO endpoints (endpoint_id, party, party_kind, url, description, event_types, incident_filter,"
-        " secret, status, created_at, updated_at)"
+        " secret_sealed, status, created_at, updated_at)"
         " VALUES (:id, :party, :kind, :url, :description, :types, CAST(:filter AS jsonb), :secret, 'active', :now, :now)"
         f" RETURNING {_COLUMNS}"),
         {"id": uuid.uuid4(), "party": party, "kind": kind, "url": body["url"], "description": body["description"],
-         "types": body["event_types"], "filter": json.dumps(body["filter"]), "secret": secret, "now": now})).one()
+         "types": body["event_types"], "filter": json.dumps(body["filter"]), "secret": sealer.seal(secret), "now": now})).one()
     return row, secret
 
 
@@ -93,16 +98,52 @@ async def delete(conn: AsyncConnection, row: Any) -> None:
     await conn.execute(text("DELETE FROM endpoints WHERE endpoint_id = :id"), {"id": row.endpoint_id})
 
 
-async def rotate(conn: AsyncConnection, row: Any, overlap: timedelta, now: datetime) -> tuple[Any, str]:
+async def rotate(conn: AsyncConnection, sealer: Sealer, row: Any, overlap: timedelta,
+                 now: datetime) -> tuple[Any, str]:
     secret = new_secret()
     updated = (await conn.execute(text(
-        "UPDATE endpoints SET previous_secret = CASE WHEN :overlap THEN secret END,"
+        "UPDATE endpoints SET previous_secret_sealed = CASE WHEN :overlap THEN secret_sealed END,"
         " previous_expires_at = CASE WHEN :overlap THEN CAST(:until AS timestamptz) END,"
-        " secret = :secret, version = version + 1, updated_at = :now"
+        " secret_sealed = :secret, secret_serial = secret_serial + 1, version = version + 1, updated_at = :now"
         f" WHERE endpoint_id = :id RETURNING {_COLUMNS}"),
-        {"overlap": overlap > timedelta(0), "until": now + overlap, "secret": secret, "now": now,
+        {"overlap": overlap > timedelta(0), "until": now + overlap, "secret": sealer.seal(secret), "now": now,
          "id": row.endpoint_id})).one()
     return updated, secret
+
+
+async def kept_secret(conn: AsyncConnection, sealer: Sealer, party: str, endpoint_id: uuid.UUID,
+                 serial: int) -> str | None:
+    """The endpoint's signing secret number `serial` (1 at registration, +1 per rotation) while it
+    is still kept (the current one, or the previous one of a rotation with overlap), else None."""
+    row = (await conn.execute(text(
+        "SELECT secret_sealed, previous_secret_sealed, secret_serial FROM endpoints"
+        " WHERE endpoint_id = :id AND party = :party"), {"id": endpoint_id, "party": party})).one_or_none()
+    if row is None:
+        return None
+    if row.secret_serial == serial:
+        return sealer.open(row.secret_sealed)
+    if row.secret_serial == serial + 1 and row.previous_secret_sealed:
+        return sealer.open(row.previous_secret_sealed)
+    return None
+
+
+async def reseal(conn: AsyncConnection, sealer: Sealer, after: uuid.UUID | None, batch: int = 200
+                 ) -> tuple[uuid.UUID | None, int]:
+    """The signing secrets of the next `batch` endpoints after `after` sealed again under the
+    first key; returns the last endpoint done (the next call's `after`) and how many (0: all done)."""
+    rows = (await conn.execute(text(
+        "SELECT endpoint_id, secret_sealed, previous_secret_sealed FROM endpoints"
+        " WHERE CAST(:after AS uuid) IS NULL OR endpoint_id > :after ORDER BY endpoint_id LIMIT :n FOR UPDATE"),
+        {"after": after, "n": batch})).all()
+    if not rows:
+        return after, 0
+    await conn.execute(text(
+        "UPDATE endpoints e SET secret_sealed = u.s, previous_secret_sealed = u.p"
+        " FROM unnest(CAST(:ids AS uuid[]), CAST(:s AS text[]), CAST(:p AS text[])) AS u(id, s, p)"
+        " WHERE e.endpoint_id = u.id"),
+        {"ids": [r.endpoint_id for r in rows], "s": [sealer.reseal(r.secret_sealed) for r in rows],
+         "p": [sealer.reseal(r.previous_secret_sealed) if r.previous_secret_sealed else None for r in rows]})
+    return rows[-1].endpoint_id, len(rows)
 
 
 async def replay(conn: AsyncConnection, row: Any, body: dict[str, Any], now: datetime) -> int:

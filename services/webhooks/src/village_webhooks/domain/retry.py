@@ -1,7 +1,8 @@
 """When to try a delivery again: which answers are worth retrying, and after how long.
 
 Retried: connection errors, timeouts, 5xx, 408 and 429 (with `Retry-After`, in seconds or an
-HTTP date, honoured for 429 and 503). Anything else that is not 2xx (other 4xx, 3xx: redirects
+HTTP date, honoured for 429 and 503, and never beyond the backoff cap: a receiver does not get
+to park its deliveries for ever, nor to crash the dispatcher with 10^30 seconds). Anything else that is not 2xx (other 4xx, 3xx: redirects
 are not followed, a redirect to a private address would undo the URL check) is final: the
 delivery is `failed` and the endpoint's next events go on. Backoff is exponential with full
 jitter (uniform between 0 and min(cap, base * 2^attempts)); once the next attempt would fall
@@ -11,12 +12,14 @@ past `max_age` after the delivery was queued, the endpoint is `failing` and its 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, Literal
 
 Verdict = Literal["delivered", "retry", "failed"]
+_SECONDS = re.compile(r"[0-9]{1,30}")  # ASCII digits only ("²".isdigit() is true); 10^30 is plenty
 
 
 def verdict(status: int | None) -> Verdict:
@@ -29,19 +32,20 @@ def verdict(status: int | None) -> Verdict:
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date), or None."""
-    if not value:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date), or None when
+    it is neither (garbage, negative). Unbounded: `RetryPolicy.delay` caps it."""
+    if not value or len(value) > 100:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return float(value) if _SECONDS.fullmatch(value) else float("inf")
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max((when - now).total_seconds(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max((when - now).total_seconds(), 0.0)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class RetryPolicy:
     def delay(self, attempts: int, status: int | None = None, retry_after_seconds: float | None = None) -> float:
         """Seconds until the next attempt after `attempts` tries (the one that just failed included)."""
         if retry_after_seconds is not None and status in (429, 503):
-            return retry_after_seconds
+            return min(max(retry_after_seconds, 0.0), self.cap_seconds)
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(max(attempts - 1, 0), 40))
         return ceiling * self.random()
 
