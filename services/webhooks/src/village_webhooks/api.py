@@ -28,7 +28,7 @@ from village_platform.headers import IdempotencyKey, if_match_versions
 
 from . import endpoints
 from .domain.targets import TargetRefused
-from .egress import check_target
+from .pinning import check_target
 from .schemas import DeliveryStatus, EndpointIn, EndpointPatch, ReplayIn, RotateIn
 
 router = APIRouter(tags=["endpoints"])

@@ -21,7 +21,7 @@ from .config import WebhookSettings, settings_from_env
 from .dispatcher import Dispatcher
 from .domain.retry import RetryPolicy
 from .domain.targets import parse_networks
-from .egress import Resolver, SystemResolver
+from .pinning import Resolver, SystemResolver
 from .fanout import FanOut
 
 SOURCE = "/village/webhooks"

@@ -9,7 +9,7 @@ sent again after the lease, with the same `webhook-id` (the event id). Claims ne
 free global slots nor `per_endpoint` requests per endpoint, so a slow or failing endpoint holds
 its own few slots and nobody else's.
 
-Every request goes through egress.CheckedTransport: the target is resolved once per delivery,
+Every request goes through pinning.CheckedTransport: the target is resolved once per delivery,
 every address checked, and the connection made to those addresses only (no DNS rebinding).
 Signing secrets are opened (sealing.py) just before signing and live only in the request.
 """
@@ -38,7 +38,7 @@ from village_platform.wakeups import wait_any
 from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
 from .domain.targets import Network, TargetRefused
-from .egress import CheckedTransport, Resolver, SystemResolver
+from .pinning import CheckedTransport, Resolver, SystemResolver
 from .sealing import SealError, Sealer
 
 log = logging.getLogger(__name__)

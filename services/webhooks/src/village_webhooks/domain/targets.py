@@ -1,4 +1,4 @@
-"""Which URLs an endpoint may point at (pure rules; `egress.py` resolves and connects).
+"""Which URLs an endpoint may point at (pure rules; `pinning.py` resolves and connects).
 
 https only outside development; the host a domain name or an IP address; and no address it
 resolves to may be private, loopback, link-local, multicast, reserved or unspecified, nor an

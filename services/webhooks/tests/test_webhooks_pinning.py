@@ -29,7 +29,7 @@ from village_webhooks import endpoints
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import TargetRefused, parse_networks
-from village_webhooks.egress import CheckedTransport, PinnedBackend, Resolver
+from village_webhooks.pinning import CheckedTransport, PinnedBackend, Resolver
 from village_webhooks.fanout import FanOut
 
 PUBLIC = parse_networks("127.0.0.2/32")
