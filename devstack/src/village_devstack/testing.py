@@ -128,6 +128,35 @@ def webhooks_service(stack: Stack, incidents_service: ServiceProcess, sla_servic
     service.close()
 
 
+@dataclass(frozen=True)
+class FullVillage:
+    incidents: ServiceProcess
+    sla: ServiceProcess
+    escalation: ServiceProcess
+    knowledge: ServiceProcess
+    webhooks: ServiceProcess
+    topic_prefix: str
+
+
+@pytest.fixture(scope="session")
+def full_village(stack: Stack) -> Iterator[FullVillage]:
+    """All five services of their own (own databases, own topics), as `make run` wires them: the
+    escalation service routes every incident, knowledge suggests, webhooks deliver (to loopback
+    receivers, `WEBHOOKS_TEST_ENV`)."""
+    prefix = "full-village."
+    topics, instance = {"KAFKA_TOPIC_PREFIX": prefix}, "full-village"
+    incidents = stack.start_service(INCIDENTS, instance=instance, **topics)
+    sla = stack.start_service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **topics)
+    urls = {"INCIDENTS_URL": incidents.url, "SLA_MONITOR_URL": sla.url}
+    escalation = stack.start_service(ESCALATION, instance=instance, **urls, **topics)
+    knowledge = stack.start_service(KNOWLEDGE, instance=instance, INCIDENTS_URL=incidents.url, **topics)
+    webhooks = stack.start_service(WEBHOOKS, instance=instance, **urls, ESCALATION_URL=escalation.url,
+                                   KNOWLEDGE_URL=knowledge.url, **topics, **WEBHOOKS_TEST_ENV)
+    yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix)
+    for service in (webhooks, knowledge, escalation, sla, incidents):
+        service.close()
+
+
 @pytest.fixture(scope="session")
 def tokens() -> Callable[..., str]:
     """`tokens(party, role="agent") -> str`."""

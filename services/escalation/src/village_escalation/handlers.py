@@ -54,9 +54,9 @@ _INSERT_DECISION = text(
     " ON CONFLICT (decision_id) DO NOTHING RETURNING decision_id"
 )
 _UPSERT_CLOCK = text(
-    "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, state, due_at, updated_at)"
-    " VALUES (:incident_id, :contract_id, :clock, :contract_kind, :owing_party, :state, :due_at, :at)"
-    " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET state = excluded.state,"
+    "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, state, due_at, updated_at)"
+    " VALUES (:incident_id, :contract_id, :clock, :contract_kind, :owing_party, :owed_party, :state, :due_at, :at)"
+    " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET state = excluded.state, owed = excluded.owed,"
     " due_at = excluded.due_at, updated_at = excluded.updated_at"
     " WHERE sla_clocks.updated_at <= excluded.updated_at"
 )
@@ -94,7 +94,7 @@ class EscalationProcess:
     async def on_sla_event(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
         data = event.data
         await conn.execute(_UPSERT_CLOCK, {**{k: data.get(k) for k in (
-            "incident_id", "contract_id", "clock", "contract_kind", "owing_party", "state")},
+            "incident_id", "contract_id", "clock", "contract_kind", "owing_party", "owed_party", "state")},
             "due_at": _when(data.get("due_at")), "at": _when(data["at"])})
         if event.type != "village.sla.warning.v1":
             return

@@ -13,7 +13,8 @@ _VISIBLE = "(CAST(:v AS text) IS NULL OR i.partner = :v OR i.provider = :v)"
 OPEN = "i.status NOT IN ('resolved', 'closed', 'cancelled')"
 
 # The SLA left at a tier: the soonest running clock of a contract the tier's party owes (its
-# own promise), else of any contract on the incident.
+# own promise), else of any contract on the incident; of the contracts the viewer is a party to
+# only (the egress rule of clocks: a provider never sees its partner's promise to the customer).
 _QUEUE = text(f"""
     SELECT i.incident_id, i.title, i.severity, i.product, i.customer, i.partner, i.status, i.opened_at,
            i.entered_at, c.contract_id, c.clock, c.due_at
@@ -21,6 +22,7 @@ _QUEUE = text(f"""
     LEFT JOIN LATERAL (
         SELECT contract_id, clock, due_at FROM sla_clocks s
         WHERE s.incident_id = i.incident_id AND s.state = 'running' AND s.due_at IS NOT NULL
+          AND (CAST(:v AS text) IS NULL OR :v IN (s.owing, s.owed))
         ORDER BY (s.owing = i.tier_party) DESC, s.due_at LIMIT 1) c ON true
     WHERE i.tier_party = :party AND i.tier = :tier AND {OPEN} AND {_VISIBLE}
     ORDER BY c.due_at NULLS LAST, i.entered_at

@@ -1,0 +1,311 @@
+"""THE leak matrix: every party x every kind of thing x every channel, against a full village
+(five services, real PostgreSQL and broker, real webhook receivers), one table.
+
+A cell is `visible` (the thing's text reaches the party there), `redacted` (only its bare fact:
+its id without its text) or `absent` (neither). For a note edited later, `redacted` on the
+incident view means its id with the text of today, not of then; for a contract, its id alone is
+how its clocks show (queues, clock events). The table lists the visible and redacted cells;
+every other cell of every thing on every channel must be absent. A failing cell is named
+`party / thing / channel`. The parties: acme (provider), northwind and contoso (competing
+partners), initech (northwind's customer), umbrella (contoso's); contoso is also the
+collaborator northwind invited on incident A and then revoked, and the one it invited on B.
+New channels and things join the table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from e2e_support import Api
+from leak_world import PARTIES, WORDS, World, feed, mark, note, ok, read, topic_text
+
+from village_devstack.waiting import eventually
+from village_devstack.webhook_receiver import Receiver, ReceiverServer
+
+V, R = "visible", "redacted"
+TOPIC = "topic (provider tooling)"
+CHANNELS = ("incident", "incident list", "timeline", "incidents feed", "sla view", "contracts", "sla feed",
+            "escalation path", "escalation setup", "queues", "escalation feed", "articles", "search",
+            "suggestions", "links", "knowledge feed", "endpoints", "deliveries", "webhook")
+CONTRACTS = {"initech-northwind": "Initech managed network (24x7)",
+             "northwind-acme": "Acme partner support for Northwind (24x7)",
+             "umbrella-contoso": "Umbrella firewall service (business hours)",
+             "contoso-acme": "Acme partner support for Contoso (business hours)"}
+
+
+def cells(parties: str | tuple[str, ...], channels: tuple[str, ...], state: str = V) -> dict[tuple[str, str], str]:
+    named = (parties,) if isinstance(parties, str) else parties
+    return {(p, c): state for p in named for c in channels}
+
+
+ON_A = ("acme", "northwind", "initech")  # contoso was invited, then revoked
+WORKING_A = ("acme", "northwind")
+ON_C = ("acme", "contoso", "umbrella")
+INCIDENT_CHANNELS = ("incident", "timeline", "incidents feed", "webhook")
+NOTE = INCIDENT_CHANNELS
+# What contoso saw while it was on A: the events of that time (feed, its webhook), not the incident.
+WHILE_INVITED = ("incidents feed", "webhook")
+
+EXPECTED: dict[str, dict[tuple[str, str], str]] = {
+    # ---------------------------------------------------------------- incidents and notes
+    "incident A (northwind for initech)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
+    "A: northwind's internal note": {
+        **cells("northwind", ("incident", "timeline", "incidents feed")), ("northwind", "webhook"): R,
+        (TOPIC, ""): R},
+    "A: northwind's restricted note, written before contoso was invited": {
+        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident",), R), (TOPIC, ""): V},
+    "A: that note as edited while contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
+    "A: northwind's shared note": {**cells(ON_A, NOTE), (TOPIC, ""): V},
+    "A: acme's internal note": {**cells("acme", NOTE), (TOPIC, ""): V},
+    "A: contoso's restricted note while invited": {
+        **cells(WORKING_A, NOTE), **cells("contoso", WHILE_INVITED), (TOPIC, ""): V},
+    "A: northwind's restricted note after contoso was revoked": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
+    "incident B (contoso invited)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells("contoso", ("incident", "incident list")), **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
+    "B: northwind's restricted note, written before contoso was invited": {
+        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident",), R), (TOPIC, ""): V},
+    "B: that note as edited after contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
+    "B: northwind's restricted note after contoso was invited": {
+        **cells((*WORKING_A, "contoso"), NOTE), (TOPIC, ""): V},
+    "incident C (contoso for umbrella)": {
+        **cells(ON_C, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        ("acme", "queues"): V, (TOPIC, ""): V},
+    "C: contoso's internal note": {
+        **cells("contoso", ("incident", "timeline", "incidents feed")), ("contoso", "webhook"): R, (TOPIC, ""): R},
+    "C: contoso's shared note": {**cells(ON_C, NOTE), (TOPIC, ""): V},
+    # ---------------------------------------------------------------- contracts
+    # Contract events predate the webhook endpoints: no deliveries of them; the clocks of each
+    # incident the contract covers show its id (SLA view, queues, clock events) to its parties.
+    "contract initech-northwind (customer-facing)": {
+        **cells(("initech", "northwind"), ("contracts", "sla feed")),
+        **cells(("initech", "northwind"), ("sla view",)), **cells(("initech", "northwind"), ("webhook",), R),
+        ("northwind", "queues"): R, (TOPIC, ""): R},
+    "contract northwind-acme (underpinning)": {
+        **cells(("northwind", "acme"), ("contracts", "sla feed")), (TOPIC, ""): V},
+    "contract umbrella-contoso (customer-facing)": {
+        **cells(("umbrella", "contoso"), ("contracts", "sla feed")),
+        **cells(("umbrella", "contoso"), ("sla view",)), **cells(("umbrella", "contoso"), ("webhook",), R),
+        (TOPIC, ""): R},
+    "contract contoso-acme (underpinning)": {
+        **cells(("contoso", "acme"), ("contracts", "sla feed")),
+        **cells(("contoso", "acme"), ("sla view",)), **cells(("contoso", "acme"), ("webhook",), R),
+        ("acme", "queues"): R, (TOPIC, ""): V},
+    # ---------------------------------------------------------------- knowledge
+    "article: acme's, for its staff only": {
+        **cells("acme", ("articles", "search", "suggestions", "knowledge feed", "webhook")), (TOPIC, ""): V},
+    "article: acme's, for partners": {
+        **cells(("acme", "northwind", "contoso"), ("articles", "search", "knowledge feed", "suggestions", "webhook")),
+        (TOPIC, ""): V},
+    "article: acme's, public": {
+        **cells(PARTIES, ("articles", "search", "knowledge feed", "suggestions", "webhook")),
+        **cells(ON_A, ("links",)), (TOPIC, ""): V},
+    # Public until it was retired: its publication reached everyone then.
+    "article: acme's, public, retired": {
+        ("acme", "articles"): V, **cells(PARTIES, ("knowledge feed", "webhook")), (TOPIC, ""): V},
+    "article: northwind's draft": {
+        **cells(("northwind", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
+    "article: contoso's draft": {
+        **cells(("contoso", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
+    # ---------------------------------------------------------------- webhooks
+    **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
+    **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
+}
+
+# What the escalation service decided for each incident: its decisions, known to the owning
+# partner and the provider (the incident's escalated events carry the decision too).
+ESCALATION_CELLS = {
+    "escalation path of A": {**cells(WORKING_A, ("escalation path", "escalation feed", "webhook", "deliveries",
+                                                 "incidents feed")), (TOPIC, ""): V},
+    "escalation path of C": {**cells(("acme", "contoso"), ("escalation path", "escalation feed", "webhook",
+                                                           "deliveries", "incidents feed", "timeline")),
+                             (TOPIC, ""): V},
+}
+EXPECTED.update(ESCALATION_CELLS)
+QUEUES = {"acme": ("TAC L1", "TAC L2", "Engineering L3"), "northwind": ("L1", "L2"), "contoso": ("L1",)}
+
+
+async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExitStack) -> World:
+    w = World()
+    incidents, sla, escalation, knowledge, hooks = (
+        Api(s.url, tokens) for s in (village.incidents, village.sla, village.escalation, village.knowledge,
+                                     village.webhooks))
+    for api in (incidents, sla, escalation, knowledge, hooks):
+        stop.push_async_callback(api.aclose)
+
+    # Every party listens on its own receiver, from the start, to everything.
+    for party in PARTIES:
+        receiver = w.receivers[party] = Receiver()
+        url = await stop.enter_async_context(ReceiverServer(receiver))
+        endpoint = await ok(hooks(party, "admin").post("/endpoints", json={"url": url, "event_types": ["*"]}))
+        receiver.secrets.append(endpoint["secret"])
+        w.endpoints[party] = endpoint["id"]
+        w.add(f"webhook endpoint of {party}", url)
+
+    # Articles of each audience and state, all about the incidents' words.
+    async def article(author: str, key: str, audience: str, *, publish: bool = True, retire: bool = False) -> None:
+        marker = mark("art")
+        body = {"title": f"{WORDS} {marker}", "body": "Cool the gizmo.", "audience": audience,
+                "products": ["routers"], "tags": ["quokka"], "symptoms": [WORDS]}
+        created = await ok(knowledge(author).post("/articles", json=body))
+        w.articles[key] = created["id"]
+        w.add(key, marker)
+        if publish:
+            await ok(knowledge(author).post(f"/articles/{created['id']}/submit"))
+            await ok(knowledge("acme", "reviewer").post(f"/articles/{created['id']}/publish"))
+        if retire:
+            await ok(knowledge("acme", "reviewer").post(f"/articles/{created['id']}/retire", json={"reason": "old"}))
+
+    await article("acme", "article: acme's, for its staff only", "provider")
+    await article("acme", "article: acme's, for partners", "partners")
+    await article("acme", "article: acme's, public", "public")
+    await article("acme", "article: acme's, public, retired", "public", retire=True)
+    await article("northwind", "article: northwind's draft", "partners", publish=False)
+    await article("contoso", "article: contoso's draft", "partners", publish=False)
+
+    async def incident(key: str, owner: str, customer: str, name: str) -> str:
+        marker = mark("inc")
+        body = {"title": f"{WORDS} {marker}", "description": "The gizmo overheats.", "severity": "S1",
+                "product": "routers", "customer": customer}
+        iid = (await ok(incidents(owner).post("/incidents", json=body)))["id"]
+        w.incidents[key] = iid
+        w.add(name, marker)
+        return iid
+
+    async def noted(key: str, client: Any, iid: str, visibility: str) -> str:
+        marker = mark("note")
+        note_id = await note(client, iid, marker, visibility)
+        w.add(key, marker, note_id)
+        return note_id
+
+    nw, contoso, acme = incidents("northwind"), incidents("contoso"), incidents("acme")
+    a = await incident("A", "northwind", "initech", "incident A (northwind for initech)")
+    await noted("A: northwind's internal note", nw, a, "internal")
+    before = await noted("A: northwind's restricted note, written before contoso was invited", nw, a, "restricted")
+    await noted("A: northwind's shared note", nw, a, "shared")
+    await noted("A: acme's internal note", acme, a, "internal")
+    await ok(nw.post(f"/incidents/{a}/collaborators", json={"partner": "contoso"}))
+    await noted("A: contoso's restricted note while invited", contoso, a, "restricted")
+    edit = mark("edit")
+    await ok(nw.patch(f"/incidents/{a}/notes/{before}", json={"body": edit}))
+    w.add("A: that note as edited while contoso was invited", edit)
+    await ok(nw.post(f"/incidents/{a}/collaborators/contoso/revoke", json={"reason": "done"}))
+    await noted("A: northwind's restricted note after contoso was revoked", nw, a, "restricted")
+    link = {"article_id": w.articles["article: acme's, public"]}
+    await eventually(lambda: knowledge("northwind").post(f"/incidents/{a}/links", json=link),
+                     lambda r: r.status_code in (200, 201), what="knowledge to know incident A")
+
+    b = await incident("B", "northwind", "initech", "incident B (contoso invited)")
+    before = await noted("B: northwind's restricted note, written before contoso was invited", nw, b, "restricted")
+    await ok(nw.post(f"/incidents/{b}/collaborators", json={"partner": "contoso"}))
+    edit = mark("edit")
+    await ok(nw.patch(f"/incidents/{b}/notes/{before}", json={"body": edit}))
+    w.add("B: that note as edited after contoso was invited", edit)
+    await noted("B: northwind's restricted note after contoso was invited", nw, b, "restricted")
+
+    c = await incident("C", "contoso", "umbrella", "incident C (contoso for umbrella)")
+    await noted("C: contoso's internal note", contoso, c, "internal")
+    await noted("C: contoso's shared note", contoso, c, "shared")
+
+    for contract_id, name in CONTRACTS.items():
+        kind = "underpinning" if contract_id.endswith("-acme") else "customer-facing"
+        w.add(f"contract {contract_id} ({kind})", name, contract_id)
+
+    async def settled() -> bool:
+        """What the services do by themselves has happened: routing, suggestions, deliveries."""
+        for iid in (a, c):
+            path = await ok(escalation("acme").get(f"/incidents/{iid}/escalations"), 200, 404)
+            if not path.get("decisions"):
+                return False
+        found = await ok(knowledge("acme").get(f"/incidents/{a}/suggestions"), 200, 404)
+        if len(found.get("items", [])) < 3:
+            return False
+        return all(w.receivers[p].types(c) for p in ON_C) and all(w.receivers[p].types(a) for p in ON_A)
+
+    await eventually(settled, timeout=90, what="the services to route, suggest and deliver")
+    for party, endpoint_id in w.endpoints.items():  # a delivery of each endpoint: its owner's alone
+        listed = await ok(hooks(party, "admin").get(f"/endpoints/{endpoint_id}/deliveries", params={"limit": 1}))
+        w.add(f"deliveries to {party}", listed["items"][0]["id"])
+    for key, iid in (("escalation path of A", a), ("escalation path of C", c)):
+        decisions = (await ok(escalation("acme").get(f"/incidents/{iid}/escalations")))["decisions"]
+        w.add(key, decisions[0]["decision_id"])
+
+    async def channels(party: str) -> dict[str, str]:
+        inc, kb, esc, s, hk = (x(party, "admin") for x in (incidents, knowledge, escalation, sla, hooks))
+        ids = list(w.incidents.values())
+        seen = {
+            "incident": "\n".join([await read(inc, f"/incidents/{i}") for i in ids]),
+            "incident list": await read(inc, "/incidents", limit=100),
+            "timeline": "\n".join([await read(inc, f"/incidents/{i}/timeline") for i in ids]),
+            "incidents feed": await feed(inc),
+            "sla view": "\n".join([await read(s, f"/incidents/{i}/sla") for i in ids]),
+            "contracts": "\n".join([await read(s, "/contracts")]
+                                   + [await read(s, f"/contracts/{cid}") for cid in CONTRACTS]),
+            "sla feed": await feed(s),
+            "escalation path": "\n".join([await read(esc, f"/incidents/{i}/escalations") for i in ids]),
+            "escalation setup": "\n".join([await read(esc, f"/parties/{p}/{kind}")
+                                           for p in PARTIES for kind in ("tiers", "rules")]),
+            "queues": "\n".join([await read(esc, "/queues")] + [await read(esc, f"/queues/{p}/{t}")
+                                                                 for p, tiers in QUEUES.items() for t in tiers]),
+            "escalation feed": await feed(esc),
+            "articles": "\n".join([await read(kb, "/articles", limit=100)]
+                                  + [await read(kb, f"/articles/{aid}") for aid in w.articles.values()]),
+            "search": await read(kb, "/search", q=WORDS, limit=50),
+            "suggestions": "\n".join([await read(kb, f"/incidents/{i}/suggestions") for i in ids]),
+            "links": "\n".join([await read(kb, f"/incidents/{i}/links") for i in ids]),
+            "knowledge feed": await feed(kb),
+            "endpoints": "\n".join([await read(hk, "/endpoints")]
+                                   + [await read(hk, f"/endpoints/{e}") for e in w.endpoints.values()]),
+            "deliveries": "\n".join([await read(hk, f"/endpoints/{e}/deliveries", limit=200)
+                                     for e in w.endpoints.values()]),
+            "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
+        }
+        return seen
+
+    def delivered() -> list[str]:
+        """The webhook cells not yet as expected (deliveries of every topic arrive in their own time)."""
+        late = []
+        for party in PARTIES:
+            w.seen[party] = {"webhook": "\n".join(str(e) for e in w.receivers[party].events())}
+            late += [f"{party} / {t}" for t, table in EXPECTED.items()
+                     if table.get((party, "webhook")) and state_of(w, t, party, "webhook") != table[(party, "webhook")]]
+        return late
+
+    with contextlib.suppress(AssertionError):  # what never arrives fails its own cells below
+        await eventually(delivered, lambda late: not late, timeout=30, what="every expected delivery")
+    for party in PARTIES:
+        w.seen[party] = await channels(party)
+    w.seen[TOPIC] = {"": await topic_text(stack.kafka_bootstrap, village.topic_prefix)}
+    return w
+
+
+@pytest.fixture(scope="module")
+async def world(full_village: Any, tokens: Any, stack: Any) -> AsyncIterator[World]:
+    async with contextlib.AsyncExitStack() as stop:
+        yield await build(full_village, tokens, stack, stop)
+
+
+def state_of(world: World, thing: str, party: str, channel: str) -> str:
+    found = world.things[thing]
+    text = world.seen[party][channel]
+    if found.marker in text:
+        return V
+    if any(i in text for i in found.ids):
+        return R
+    return "absent"
+
+
+CASES = [(party, thing, channel) for thing in EXPECTED for party in PARTIES for channel in CHANNELS] + [
+    (TOPIC, thing, "") for thing in EXPECTED if not thing.startswith(("webhook endpoint", "deliveries"))]
+
+
+@pytest.mark.parametrize(("party", "thing", "channel"), CASES,
+                         ids=[f"{p} / {t} / {c or 'topics'}" for p, t, c in CASES])
+async def test_leak_matrix(world: World, party: str, thing: str, channel: str) -> None:
+    expected = EXPECTED[thing].get((party, channel), "absent")
+    assert state_of(world, thing, party, channel) == expected, f"{party} / {thing} / {channel or 'topics'}"
