@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 
 from .db import ensure_database
 from .settings import Settings
@@ -40,7 +41,11 @@ def service_main(
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("command", choices=["migrate", "serve"] + (["rebuild-read-model"] if rebuild else []))
     args = parser.parse_args(argv)
-    settings = settings_from_env()
+    try:
+        settings = settings_from_env()
+    except ValidationError as exc:  # e.g. no identity provider and no explicit development mode
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        parser.exit(2, f"{prog}: refusing to start: {reasons}\n")
     if args.command == "migrate":
         asyncio.run(migrate(settings, migrations))
     elif args.command == "serve":
