@@ -96,3 +96,19 @@ async def test_service_auth_sends_a_fresh_service_token_with_every_request() -> 
         await http.get("/parties")
     principals = [await authenticator().principal(token) for token in seen]
     assert [p.kind for p in principals] == ["service", "service"] and principals[0].party == "webhooks"
+
+
+async def test_the_service_key_rotates_in_three_steps_without_refusing_a_call() -> None:
+    old, new = "the-old-service-key-" + "o" * 20, "the-new-service-key-" + "n" * 20
+    before = Settings(VILLAGE_ENV="development", VILLAGE_SERVICE_SECRET=old)
+    # 1. every service accepts the new key too; 2. every service signs with it, still accepting
+    # the old one; 3. the old key is dropped.
+    accepting = Settings(VILLAGE_ENV="development", VILLAGE_SERVICE_SECRET=old, VILLAGE_SERVICE_ACCEPTED_SECRETS=new)
+    signing = Settings(VILLAGE_ENV="development", VILLAGE_SERVICE_SECRET=new, VILLAGE_SERVICE_ACCEPTED_SECRETS=old)
+    after = Settings(VILLAGE_ENV="development", VILLAGE_SERVICE_SECRET=new)
+    for signer, verifier in [(before, accepting), (accepting, signing), (signing, accepting), (signing, after),
+                             (after, signing)]:
+        assert (await authenticator(verifier).principal(mint_service_token(signer, "escalation"))).kind == "service"
+    await refused(mint_service_token(before, "escalation"), 401, "unauthorized", after)
+    with pytest.raises(ValueError, match="VILLAGE_SERVICE_ACCEPTED_SECRETS must be at least 32 bytes"):
+        Settings(VILLAGE_ENV="development", VILLAGE_SERVICE_ACCEPTED_SECRETS="short")

@@ -4,6 +4,7 @@ development tokens, and services calling each other with their own key."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,6 +93,20 @@ async def test_services_call_each_other_with_their_own_key(village: ProductionVi
     async with village.client(village.incidents, demo.service_token("escalation", settings=village.settings)) as svc:
         everyone = {p["id"] for p in (await svc.get("/parties")).json()["items"]}
     assert {p.id for p in demo.PARTIES} <= everyone
+
+
+def test_an_operator_registers_the_first_provider_with_a_service_token(village: ProductionVillage) -> None:
+    """docs/identity.md: `village-incidents service-token` in the services' environment."""
+    done = subprocess.run(INCIDENTS.command("service-token", "--name", "operator"), env=village.incidents.env,
+                          capture_output=True, text=True, check=True, timeout=60)
+    provider = {"id": f"prov{uuid.uuid4().hex[:6]}", "kind": "provider", "name": "Another provider"}
+    with httpx.Client(base_url=village.incidents.url, headers={"Authorization": f"Bearer {done.stdout.strip()}"}) as op:
+        assert op.post("/parties", json=provider).status_code == 201
+    # From then on the provider's admins act with their identity provider tokens.
+    partner = {"id": f"part{uuid.uuid4().hex[:6]}", "kind": "partner", "name": "P", "provider": provider["id"]}
+    admin = village.idp.token(provider["id"], roles=["admin"])
+    with httpx.Client(base_url=village.incidents.url, headers={"Authorization": f"Bearer {admin}"}) as client:
+        assert client.post("/parties", json=partner).status_code == 201
 
 
 async def test_keys_rotate_under_a_running_service(village: ProductionVillage) -> None:

@@ -1,4 +1,5 @@
-"""The command line every service has: `village-<service> migrate | serve | rebuild-read-model`."""
+"""The command line every service has:
+`village-<service> migrate | serve | rebuild-read-model | service-token [--name NAME]`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from .db import ensure_database
 from .settings import Settings
+from .tokens import mint_service_token
 
 
 def alembic_config(migrations: Path, url: str) -> Config:
@@ -39,7 +41,10 @@ def service_main(
 ) -> None:
     """`rebuild` None: the service keeps no read model that a feed could rebuild."""
     parser = argparse.ArgumentParser(prog=prog)
-    parser.add_argument("command", choices=["migrate", "serve"] + (["rebuild-read-model"] if rebuild else []))
+    commands = ["migrate", "serve", "service-token"] + (["rebuild-read-model"] if rebuild else [])
+    parser.add_argument("command", choices=commands)
+    parser.add_argument("--name", default="operator",
+                        help="service-token: who the token names (it is valid for 5 minutes)")
     args = parser.parse_args(argv)
     try:
         settings = settings_from_env()
@@ -53,6 +58,10 @@ def service_main(
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=10)
+    elif args.command == "service-token":
+        # An operator's way in before any party can act (registering the first provider):
+        # a short-lived token signed with VILLAGE_SERVICE_SECRET, printed and nothing else.
+        print(mint_service_token(settings, args.name))
     elif rebuild is not None:
         count = asyncio.run(rebuild(settings))
         print(f"{prog}: read model rebuilt from {count} events")

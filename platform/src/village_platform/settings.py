@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     roles_claim: str = Field(default="roles", alias="VILLAGE_ROLES_CLAIM")
     # Services call each other with tokens signed by this key, which no party ever holds.
     service_secret: str = Field(default=DEV_SERVICE_SECRET, alias="VILLAGE_SERVICE_SECRET")
+    # Keys still accepted (not signed with) while the service key is rotated, comma-separated.
+    service_accepted_secrets: str = Field(default="", alias="VILLAGE_SERVICE_ACCEPTED_SECRETS")
     idempotency_ttl_hours: int = Field(default=24, alias="VILLAGE_IDEMPOTENCY_TTL_HOURS")
     relay_poll_seconds: float = Field(default=1.0, alias="VILLAGE_RELAY_POLL_SECONDS")
     relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
@@ -112,6 +114,12 @@ class Settings(BaseSettings):
     def allowed_jwt_algorithms(self) -> list[str]:
         return [a.strip() for a in self.jwt_algorithms.split(",") if a.strip()]
 
+    @property
+    def service_verification_keys(self) -> list[str]:
+        """The service key first, then the keys accepted during a rotation."""
+        accepted = [s.strip() for s in self.service_accepted_secrets.split(",") if s.strip()]
+        return [self.service_secret, *accepted]
+
     @model_validator(mode="after")
     def _identity_is_configured(self) -> "Settings":
         # The development secrets are public (they are in this file): tokens signed with them
@@ -126,17 +134,18 @@ class Settings(BaseSettings):
 def identity_problems(settings: Settings) -> list[str]:
     """Why a service with these settings must not start (empty: it may)."""
     found = []
-    for name, secret in (("VILLAGE_JWT_SECRET", settings.jwt_secret),
-                         ("VILLAGE_SERVICE_SECRET", settings.service_secret)):
+    service_keys = settings.service_verification_keys
+    for name, secret in (("VILLAGE_JWT_SECRET", settings.jwt_secret), ("VILLAGE_SERVICE_SECRET", service_keys[0]),
+                         *(("VILLAGE_SERVICE_ACCEPTED_SECRETS", key) for key in service_keys[1:])):
         if len(secret.encode()) < MIN_SECRET_BYTES:
             found.append(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
-    if settings.service_secret == settings.jwt_secret:
+    if settings.jwt_secret in service_keys:
         found.append("VILLAGE_SERVICE_SECRET must differ from VILLAGE_JWT_SECRET")
     if not settings.is_development:
         if not settings.jwks_url:
             found.append("set VILLAGE_JWKS_URL to your identity provider's JWKS URL, or "
                          "VILLAGE_ENV=development to use development tokens")
-        if settings.service_secret == DEV_SERVICE_SECRET:
+        if DEV_SERVICE_SECRET in service_keys:
             found.append("set VILLAGE_SERVICE_SECRET to a secret of your own (the default is public)")
     if settings.jwks_url and not _trusted_url(settings.jwks_url):
         found.append("VILLAGE_JWKS_URL must be https (plain http only on a loopback address)")

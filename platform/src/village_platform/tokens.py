@@ -115,12 +115,19 @@ def mint_service_token(settings: Settings, service: str, *, ttl: timedelta = SER
 
 
 def verify_service_token(settings: Settings, token: str) -> TokenIdentity:
-    try:
-        claims = jwt.decode(token, settings.service_secret, algorithms=["HS256"], audience=SERVICE_ISSUER,
-                            issuer=SERVICE_ISSUER, options={"require": ["exp", "iat", "sub"], **_STRICT})
-    except jwt.PyJWTError as exc:
-        raise unauthorized(f"invalid service token: {exc}") from exc
-    return TokenIdentity(party=str(claims["sub"]), user=str(claims["sub"]), roles=frozenset({SERVICE_ROLE}))
+    """Checked with the service key, then with the keys still accepted during a rotation."""
+    mismatch: jwt.PyJWTError | None = None
+    for key in settings.service_verification_keys:
+        try:
+            claims = jwt.decode(token, key, algorithms=["HS256"], audience=SERVICE_ISSUER, issuer=SERVICE_ISSUER,
+                                options={"require": ["exp", "iat", "sub"], **_STRICT})
+        except jwt.InvalidSignatureError as exc:
+            mismatch = exc  # another key may have signed it
+            continue
+        except jwt.PyJWTError as exc:
+            raise unauthorized(f"invalid service token: {exc}") from exc
+        return TokenIdentity(party=str(claims["sub"]), user=str(claims["sub"]), roles=frozenset({SERVICE_ROLE}))
+    raise unauthorized(f"invalid service token: {mismatch}")
 
 
 class ServiceAuth(httpx.Auth):
