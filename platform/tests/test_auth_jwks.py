@@ -201,6 +201,9 @@ async def test_an_unreachable_provider_gives_503_then_known_keys_keep_working(id
         await verifier.principal(identity_provider.token("acme"))
     assert (caught.value.status, caught.value.headers.get("Retry-After")) == (503, "5")
     identity_provider.available = True
+    with pytest.raises(Problem):  # requests right after a failure do not all ask again
+        await verifier.principal(identity_provider.token("acme"))
+    assert identity_provider.jwks_requests == 1
     verifier.clock.now += REFRESH_SECONDS
     assert (await verifier.principal(identity_provider.token("acme"))).party == "acme"
     identity_provider.available = False

@@ -39,7 +39,7 @@ class SigningKeys:
         self._client = PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout)
         self._monotonic = monotonic
         self._keys: dict[str, PyJWK] = {}
-        self._fresh_until = self._no_refetch_until = float("-inf")
+        self._fresh_until = self._no_refetch_until = self._retry_at = float("-inf")
         self._lock = asyncio.Lock()
         self.fetches = 0  # how often the provider was asked (operators and tests read it)
 
@@ -55,17 +55,23 @@ class SigningKeys:
                     await self._fetch()
         return self._keys.get(kid)
 
+    def _failed(self, error: Exception) -> None:
+        now = self._monotonic()
+        self._retry_at = now + self.refresh_after
+        if not self._keys:
+            raise IdentityProviderUnavailable(f"cannot read {self.url}: {error}") from error
+        # Keep verifying with the keys known so far; ask again after `refresh_after`.
+        log.warning("identity provider key set unavailable, keeping %d known keys: %s", len(self._keys), error)
+        self._fresh_until = self._no_refetch_until = self._retry_at
+
     async def _fetch(self) -> None:
+        if self._monotonic() < self._retry_at and not self._keys:  # failed a moment ago: no stampede
+            raise IdentityProviderUnavailable(f"cannot read {self.url} (retrying shortly)")
         self.fetches += 1
         try:
             keys = await asyncio.to_thread(self._client.get_signing_keys, True)
         except jwt.PyJWTError as exc:
-            now = self._monotonic()
-            if not self._keys:
-                raise IdentityProviderUnavailable(f"cannot read {self.url}: {exc}") from exc
-            # Keep verifying with the keys known so far; ask again after `refresh_after`.
-            log.warning("identity provider key set unavailable, keeping %d known keys: %s", len(self._keys), exc)
-            self._fresh_until = self._no_refetch_until = now + self.refresh_after
+            self._failed(exc)
             return
         now = self._monotonic()
         self._keys = {key.key_id: key for key in keys if key.key_id}
@@ -76,7 +82,8 @@ class IdentityProviderTokens:
     """Verifies party tokens (users' and machine-to-machine clients') from the identity provider."""
 
     def __init__(self, settings: Settings, keys: SigningKeys | None = None) -> None:
-        assert settings.jwks_url, "IdentityProviderTokens needs VILLAGE_JWKS_URL"
+        if not settings.jwks_url:
+            raise ValueError("IdentityProviderTokens needs VILLAGE_JWKS_URL")
         self.settings = settings
         self.algorithms = settings.allowed_jwt_algorithms
         self.keys = keys or SigningKeys(settings.jwks_url, max_age_seconds=settings.jwks_cache_seconds,

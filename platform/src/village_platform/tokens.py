@@ -57,6 +57,8 @@ def identity_from_claims(claims: dict[str, Any], party_claim: str, roles_claim: 
     roles = claims.get(roles_claim) or []
     if isinstance(roles, str):  # an OAuth-style space-separated list
         roles = roles.split()
+    elif not isinstance(roles, list):
+        raise unauthorized(f"the token's roles (claim {roles_claim!r}) are not a list")
     kind = claims.get("party_kind")
     return TokenIdentity(party=party, user=str(claims["sub"]), roles=frozenset(map(str, roles)),
                          claimed_kind=kind if isinstance(kind, str) else None)
