@@ -17,7 +17,7 @@ import httpx
 
 from .errors import Problem
 from .settings import Settings
-from .tokens import ServiceAuth, mint_service_token
+from .tokens import ServiceAuth
 
 MISS_REFRESH_SECONDS = 2.0
 
@@ -37,10 +37,6 @@ class PartyDirectory:
         self._auth = ServiceAuth(settings, name)  # the service's own credentials, never a party's
         self._cached: tuple[float, dict[str, dict[str, Any]]] | None = None
         self._lock = asyncio.Lock()
-
-    def token(self) -> str:
-        """A service token naming this service (short-lived: minted per call)."""
-        return mint_service_token(self.settings, self.name)
 
     def _age(self) -> float:
         return float("inf") if self._cached is None else time.monotonic() - self._cached[0]
