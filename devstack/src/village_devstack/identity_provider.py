@@ -3,7 +3,7 @@ over real HTTP on 127.0.0.1, rotated and retired on demand, and tokens for parti
 machine-to-machine clients, as an OIDC provider would issue them.
 
     with IdentityProvider() as idp:
-        env = idp.service_env()               # VILLAGE_JWKS_URL, VILLAGE_JWT_ISSUER, ... for a service
+        env = idp.service_env()               # VILLAGE_JWKS_URL, VILLAGE_JWT_ISSUER, ...
         token = idp.token("northwind")        # signed with the current key
         new = idp.rotate()                    # a new current key; the old one stays published
         idp.retire(old_kid)                   # no longer published
@@ -50,8 +50,13 @@ def new_key(algorithm: str = "RS256") -> SigningKey:
 
 
 class IdentityProvider:
-    def __init__(self, *, issuer: str = "https://idp.village.test/", audience: str = "village-api",
-                 algorithm: str = "RS256") -> None:
+    def __init__(
+        self,
+        *,
+        issuer: str = "https://idp.village.test/",
+        audience: str = "village-api",
+        algorithm: str = "RS256",
+    ) -> None:
         self.issuer, self.audience = issuer, audience
         self.current = new_key(algorithm)
         self._published: dict[str, SigningKey] = {self.current.kid: self.current}
@@ -60,7 +65,9 @@ class IdentityProvider:
         self.jwks_requests = 0
         self.available = True  # False: the endpoint answers 503 (an outage)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, name="test-idp", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="test-idp", daemon=True
+        )
 
     # -- the HTTP endpoint ----------------------------------------------------------------
 
@@ -114,8 +121,12 @@ class IdentityProvider:
 
     def service_env(self, **extra: str) -> dict[str, str]:
         """The environment that makes a Village service trust this provider."""
-        return {"VILLAGE_JWKS_URL": self.jwks_url, "VILLAGE_JWT_ISSUER": self.issuer,
-                "VILLAGE_JWT_AUDIENCE": self.audience, **extra}
+        return {
+            "VILLAGE_JWKS_URL": self.jwks_url,
+            "VILLAGE_JWT_ISSUER": self.issuer,
+            "VILLAGE_JWT_AUDIENCE": self.audience,
+            **extra,
+        }
 
     # -- keys -----------------------------------------------------------------------------
 
@@ -134,17 +145,30 @@ class IdentityProvider:
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def token(self, party: str | None, *, roles: Iterable[str] | str = ("agent",), subject: str | None = None,
-              kid: str | None = None, key: SigningKey | None = None, ttl: timedelta = timedelta(minutes=15), party_claim: str = "party",
-              roles_claim: str = "roles", **claims: Any) -> str:
+    def token(
+        self,
+        party: str | None,
+        *,
+        roles: Iterable[str] | str = ("agent",),
+        subject: str | None = None,
+        kid: str | None = None,
+        key: SigningKey | None = None,
+        ttl: timedelta = timedelta(minutes=15),
+        party_claim: str = "party",
+        roles_claim: str = "roles",
+        **claims: Any,
+    ) -> str:
         """A user's token (`subject`: the user) or a machine client's (`subject`: the client id).
         Signed with the current key, the key `kid`, or `key` (one never published); `claims` add
         or override claims (`iss=`, `aud=`, `party_kind=`, `exp=`...)."""
         key = key or (self._all[kid] if kid else self.current)
         now = datetime.now(UTC)
         body: dict[str, Any] = {
-            "iss": self.issuer, "aud": self.audience, "sub": subject or f"{party}-user",
-            "iat": int(now.timestamp()), "exp": int((now + ttl).timestamp()),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or f"{party}-user",
+            "iat": int(now.timestamp()),
+            "exp": int((now + ttl).timestamp()),
             roles_claim: roles if isinstance(roles, str) else sorted(roles),
         }
         if party is not None:

@@ -72,11 +72,16 @@ class KnownParties:
 class Authenticator:
     """Turns a bearer token into a Principal: verified signature, party kind from the directory."""
 
-    def __init__(self, settings: Settings, kinds: PartyKinds,
-                 identity_provider: IdentityProviderTokens | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        kinds: PartyKinds,
+        identity_provider: IdentityProviderTokens | None = None,
+    ) -> None:
         self.settings, self.kinds = settings, kinds
         self.identity_provider = identity_provider or (
-            IdentityProviderTokens(settings) if settings.jwks_url else None)
+            IdentityProviderTokens(settings) if settings.jwks_url else None
+        )
 
     async def principal(self, token: str) -> Principal:
         if unverified_issuer(token) == SERVICE_ISSUER:
@@ -85,13 +90,23 @@ class Authenticator:
         identity = await self._verify_party_token(token)
         kind = await self.kinds.kind_of(identity.party)
         if kind not in DIRECTORY_KINDS:
-            raise Problem(403, "unknown-party", f"party {identity.party!r} is not in the party directory")
+            raise Problem(
+                403, "unknown-party", f"party {identity.party!r} is not in the party directory"
+            )
         if identity.claimed_kind is not None and identity.claimed_kind != kind:
-            log.warning("refused a token of %s claiming party_kind %r (the directory says %r)",
-                        identity.party, identity.claimed_kind, kind)
-            raise Problem(403, "party-kind-mismatch",
-                          f"the token's party_kind {identity.claimed_kind!r} is not the directory's")
-        return Principal(identity.party, kind, identity.user, identity.roles)  # type: ignore[arg-type]
+            log.warning(
+                "refused a token of %s claiming party_kind %r (the directory says %r)",
+                identity.party,
+                identity.claimed_kind,
+                kind,
+            )
+            raise Problem(
+                403,
+                "party-kind-mismatch",
+                f"the token's party_kind {identity.claimed_kind!r} is not the directory's",
+            )
+        party_kind: PartyKind = kind  # type: ignore[assignment]  # one of DIRECTORY_KINDS
+        return Principal(identity.party, party_kind, identity.user, identity.roles)
 
     async def _verify_party_token(self, token: str) -> TokenIdentity:
         if self.identity_provider is not None:
@@ -117,7 +132,10 @@ def mint_token(
     return mint_development_token(settings, party, kind, user=user, roles=roles, ttl=ttl, now=now)
 
 
-_bearer = HTTPBearer(auto_error=False, description="JWT from your identity provider (`make token PARTY=<party>` in development)")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="JWT from your identity provider (`make token PARTY=<party>` in development)",
+)
 
 
 def authenticator(request: Request) -> Authenticator:

@@ -33,8 +33,15 @@ class IdentityProviderUnavailable(Exception):
 class SigningKeys:
     """The identity provider's signing keys by key id, cached."""
 
-    def __init__(self, jwks_url: str, *, max_age_seconds: float = 300.0, refresh_seconds: float = 10.0,
-                 timeout: float = 5.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        *,
+        max_age_seconds: float = 300.0,
+        refresh_seconds: float = 10.0,
+        timeout: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url, self.max_age, self.refresh_after = jwks_url, max_age_seconds, refresh_seconds
         self._client = PyJWKClient(jwks_url, cache_jwk_set=False, timeout=timeout)
         self._monotonic = monotonic
@@ -61,11 +68,17 @@ class SigningKeys:
         if not self._keys:
             raise IdentityProviderUnavailable(f"cannot read {self.url}: {error}") from error
         # Keep verifying with the keys known so far; ask again after `refresh_after`.
-        log.warning("identity provider key set unavailable, keeping %d known keys: %s", len(self._keys), error)
+        log.warning(
+            "identity provider key set unavailable, keeping %d known keys: %s",
+            len(self._keys),
+            error,
+        )
         self._fresh_until = self._no_refetch_until = self._retry_at
 
     async def _fetch(self) -> None:
-        if self._monotonic() < self._retry_at and not self._keys:  # failed a moment ago: no stampede
+        if (
+            self._monotonic() < self._retry_at and not self._keys
+        ):  # failed a moment ago: no stampede
             raise IdentityProviderUnavailable(f"cannot read {self.url} (retrying shortly)")
         self.fetches += 1
         try:
@@ -86,8 +99,11 @@ class IdentityProviderTokens:
             raise ValueError("IdentityProviderTokens needs VILLAGE_JWKS_URL")
         self.settings = settings
         self.algorithms = settings.allowed_jwt_algorithms
-        self.keys = keys or SigningKeys(settings.jwks_url, max_age_seconds=settings.jwks_cache_seconds,
-                                        refresh_seconds=settings.jwks_refresh_seconds)
+        self.keys = keys or SigningKeys(
+            settings.jwks_url,
+            max_age_seconds=settings.jwks_cache_seconds,
+            refresh_seconds=settings.jwks_refresh_seconds,
+        )
 
     async def verify(self, token: str) -> TokenIdentity:
         try:
@@ -102,14 +118,24 @@ class IdentityProviderTokens:
         try:
             key = await self.keys.key_for(kid)
         except IdentityProviderUnavailable as exc:
-            raise Problem(503, "dependency-unavailable", f"the identity provider cannot be reached: {exc}",
-                          headers={"Retry-After": "5"}) from None
+            raise Problem(
+                503,
+                "dependency-unavailable",
+                f"the identity provider cannot be reached: {exc}",
+                headers={"Retry-After": "5"},
+            ) from None
         if key is None:
             raise unauthorized(f"the identity provider publishes no key {kid!r}")
         s = self.settings
         try:
-            claims = jwt.decode(token, key, algorithms=self.algorithms, audience=s.jwt_audience, issuer=s.jwt_issuer,
-                                options={"require": REQUIRED_CLAIMS})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self.algorithms,
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid bearer token: {exc}") from exc
         return identity_from_claims(claims, s.party_claim, s.roles_claim)

@@ -135,8 +135,10 @@ def identity_problems(settings: Settings) -> list[str]:
     """Why a service with these settings must not start (empty: it may)."""
     found = []
     service_keys = settings.service_verification_keys
-    for name, secret in (("VILLAGE_JWT_SECRET", settings.jwt_secret), ("VILLAGE_SERVICE_SECRET", service_keys[0]),
-                         *(("VILLAGE_SERVICE_ACCEPTED_SECRETS", key) for key in service_keys[1:])):
+    named = [("VILLAGE_JWT_SECRET", settings.jwt_secret),
+             ("VILLAGE_SERVICE_SECRET", service_keys[0])]
+    named += [("VILLAGE_SERVICE_ACCEPTED_SECRETS", key) for key in service_keys[1:]]
+    for name, secret in named:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             found.append(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
     if settings.jwt_secret in service_keys:
@@ -146,7 +148,7 @@ def identity_problems(settings: Settings) -> list[str]:
             found.append("set VILLAGE_JWKS_URL to your identity provider's JWKS URL, or "
                          "VILLAGE_ENV=development to use development tokens")
         if DEV_SERVICE_SECRET in service_keys:
-            found.append("set VILLAGE_SERVICE_SECRET to a secret of your own (the default is public)")
+            found.append("set VILLAGE_SERVICE_SECRET to a secret of your own (not the default)")
     if settings.jwks_url and not _trusted_url(settings.jwks_url):
         found.append("VILLAGE_JWKS_URL must be https (plain http only on a loopback address)")
     algorithms = settings.allowed_jwt_algorithms
@@ -154,7 +156,7 @@ def identity_problems(settings: Settings) -> list[str]:
         found.append(f"VILLAGE_JWT_ALGORITHMS takes asymmetric algorithms only, some of "
                      f"{', '.join(sorted(ASYMMETRIC_ALGORITHMS))}")
     if settings.jwt_issuer == SERVICE_ISSUER:
-        found.append(f"VILLAGE_JWT_ISSUER must not be {SERVICE_ISSUER!r}, the services' own issuer")
+        found.append(f"VILLAGE_JWT_ISSUER must not be {SERVICE_ISSUER!r} (the services' issuer)")
     return found
 
 

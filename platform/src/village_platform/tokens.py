@@ -37,7 +37,9 @@ class TokenIdentity:
 
 
 def unauthorized(detail: str) -> Problem:
-    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="village"'})
+    return Problem(
+        401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="village"'}
+    )
 
 
 def unverified_issuer(token: str) -> str | None:
@@ -50,7 +52,9 @@ def unverified_issuer(token: str) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def identity_from_claims(claims: dict[str, Any], party_claim: str, roles_claim: str) -> TokenIdentity:
+def identity_from_claims(
+    claims: dict[str, Any], party_claim: str, roles_claim: str
+) -> TokenIdentity:
     party = claims.get(party_claim)
     if not isinstance(party, str) or not party:
         raise unauthorized(f"the token names no party (claim {party_claim!r})")
@@ -60,8 +64,12 @@ def identity_from_claims(claims: dict[str, Any], party_claim: str, roles_claim: 
     elif not isinstance(roles, list):
         raise unauthorized(f"the token's roles (claim {roles_claim!r}) are not a list")
     kind = claims.get("party_kind")
-    return TokenIdentity(party=party, user=str(claims["sub"]), roles=frozenset(map(str, roles)),
-                         claimed_kind=kind if isinstance(kind, str) else None)
+    return TokenIdentity(
+        party=party,
+        user=str(claims["sub"]),
+        roles=frozenset(map(str, roles)),
+        claimed_kind=kind if isinstance(kind, str) else None,
+    )
 
 
 # -- development party tokens ----------------------------------------------------------------
@@ -97,8 +105,14 @@ def verify_development_token(settings: Settings, token: str) -> TokenIdentity:
     if not settings.is_development:  # the settings refuse this already; never rely on one check
         raise unauthorized("development tokens are accepted only with VILLAGE_ENV=development")
     try:
-        claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"], audience=settings.jwt_audience,
-                            issuer=settings.jwt_issuer, options={"require": ["exp", "sub", "iss", "aud"], **_STRICT})
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "sub", "iss", "aud"], **_STRICT},
+        )
     except jwt.PyJWTError as exc:
         raise unauthorized(f"invalid bearer token: {exc}") from exc
     return identity_from_claims(claims, "party", "roles")
@@ -107,12 +121,22 @@ def verify_development_token(settings: Settings, token: str) -> TokenIdentity:
 # -- service tokens --------------------------------------------------------------------------
 
 
-def mint_service_token(settings: Settings, service: str, *, ttl: timedelta = SERVICE_TOKEN_TTL,
-                       now: datetime | None = None) -> str:
+def mint_service_token(
+    settings: Settings,
+    service: str,
+    *,
+    ttl: timedelta = SERVICE_TOKEN_TTL,
+    now: datetime | None = None,
+) -> str:
     """A token naming `service` (e.g. `escalation`) as the caller: it sees what services see."""
     now = now or datetime.now(UTC)
-    claims = {"iss": SERVICE_ISSUER, "aud": SERVICE_ISSUER, "sub": service, "iat": int(now.timestamp()),
-              "exp": int((now + ttl).timestamp())}
+    claims = {
+        "iss": SERVICE_ISSUER,
+        "aud": SERVICE_ISSUER,
+        "sub": service,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
     return jwt.encode(claims, settings.service_secret, algorithm="HS256")
 
 
@@ -121,14 +145,22 @@ def verify_service_token(settings: Settings, token: str) -> TokenIdentity:
     mismatch: jwt.PyJWTError | None = None
     for key in settings.service_verification_keys:
         try:
-            claims = jwt.decode(token, key, algorithms=["HS256"], audience=SERVICE_ISSUER, issuer=SERVICE_ISSUER,
-                                options={"require": ["exp", "iat", "sub"], **_STRICT})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["HS256"],
+                audience=SERVICE_ISSUER,
+                issuer=SERVICE_ISSUER,
+                options={"require": ["exp", "iat", "sub"], **_STRICT},
+            )
         except jwt.InvalidSignatureError as exc:
             mismatch = exc  # another key may have signed it
             continue
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid service token: {exc}") from exc
-        return TokenIdentity(party=str(claims["sub"]), user=str(claims["sub"]), roles=frozenset({SERVICE_ROLE}))
+        return TokenIdentity(
+            party=str(claims["sub"]), user=str(claims["sub"]), roles=frozenset({SERVICE_ROLE})
+        )
     raise unauthorized(f"invalid service token: {mismatch}")
 
 
@@ -139,5 +171,7 @@ class ServiceAuth(httpx.Auth):
         self.settings, self.service = settings, service
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {mint_service_token(self.settings, self.service)}"
+        request.headers["Authorization"] = (
+            f"Bearer {mint_service_token(self.settings, self.service)}"
+        )
         yield request
