@@ -176,8 +176,11 @@ def test_village_services_are_production_shaped(name):
     assert env["VILLAGE_ENV"] == "production"
     assert env["VILLAGE_HOST"] == "0.0.0.0"
     assert env["KAFKA_ENABLE_IDEMPOTENCE"] == "true"
-    # The secret comes from the environment and compose refuses to start without it.
-    assert re.fullmatch(r"\$\{VILLAGE_JWT_SECRET:\?[^}]*\}", env["VILLAGE_JWT_SECRET"])
+    # Party tokens come from the identity provider; the services' own key from the environment:
+    # compose refuses to start without them, and no development secret is configured.
+    for required in ("VILLAGE_JWKS_URL", "VILLAGE_JWT_ISSUER", "VILLAGE_SERVICE_SECRET"):
+        assert re.fullmatch(rf"\$\{{{required}:\?[^}}]*\}}", env[required]), required
+    assert "VILLAGE_JWT_SECRET" not in env
     if env["VILLAGE_SERVICE"] == "webhooks":  # its signing secrets' keys: the operator's own too
         assert re.fullmatch(r"\$\{WEBHOOKS_SECRET_KEYS:\?[^}]*\}", env["WEBHOOKS_SECRET_KEYS"])
     assert "readyz" in HEALTHCHECK.read_text()

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from village_devstack.waiting import eventually
 from village_platform.applier import ConsumedEvent
+from village_platform.auth import Authenticator, KnownParties
 from village_platform.clock import ManualClock
 from village_platform.cloudevent import to_kafka
 from village_platform.consumer import ConsumerRunner
@@ -152,6 +153,7 @@ def _settings(stack: Any, service: str) -> Settings:
         database_url=stack.database_url,
         kafka_bootstrap_servers=stack.kafka_bootstrap,
         kafka_partitions=3,
+        VILLAGE_ENV="development",
     )
 
 
@@ -223,9 +225,15 @@ class Owner:
         )
 
 
+# The parties the feed tests call as (their kinds, as a directory would say).
+PARTY_KINDS = KnownParties({"village": "provider", "northwind": "partner", "contoso": "partner",
+                            "umbrella": "partner", "acme": "customer", "initech": "customer"})
+
+
 def feed_app(engine: AsyncEngine, store: EventStore, settings: Settings) -> FastAPI:
     app = FastAPI(title="owner")
     app.state.engine, app.state.store, app.state.settings = engine, store, settings
+    app.state.authenticator = Authenticator(settings, PARTY_KINDS)
     install_problem_handlers(app)
     app.include_router(feed_router())
     return app

@@ -21,6 +21,7 @@ from village_escalation.cli import MIGRATIONS as ESCALATION_MIGRATIONS
 from village_incidents.app import create_app as incidents_app
 from village_incidents.cli import MIGRATIONS as INCIDENTS_MIGRATIONS
 from village_platform.clock import ManualClock
+from village_platform.directory import PartyDirectory
 from village_platform.feedclient import FeedClient
 from village_platform.service_cli import migrate
 from village_platform.settings import Settings
@@ -54,7 +55,7 @@ class Village:
         self.incidents = incidents_app(self.incidents_settings, clock=self.clock)
         await self.exits.enter_async_context(self.incidents.router.lifespan_context(self.incidents))
         self.incidents_transport = httpx.ASGITransport(app=self.incidents)
-        async with self.client("incidents", demo.admin_token()) as admin:
+        async with self.client("incidents", demo.service_token()) as admin:
             for party in demo.PARTIES:
                 assert (await admin.post("/parties", json=party.body())).status_code in (200, 201)
         await self.start_sla()
@@ -92,8 +93,12 @@ class Village:
         self.sla_exits = AsyncExitStack()
         feed = FeedClient.for_consumer("http://incidents", self.sla_settings, self.group, source="/village/incidents",
                                        transport=self.incidents_transport)
+        # Callers' party kinds come from the incidents service's directory, here in process too.
+        directory = PartyDirectory(self.sla_settings, name="sla-monitor", transport=self.incidents_transport)
+        self.sla_exits.push_async_callback(directory.aclose)
         self.sla = sla_app(self.sla_settings, clock=self.clock, consumer_name=self.group, incidents_feed=feed,
-                           timer_poll_seconds=0.05, session_timeout_ms=6000, heartbeat_interval_ms=500)
+                           party_kinds=directory, timer_poll_seconds=0.05, session_timeout_ms=6000,
+                           heartbeat_interval_ms=500)
         await self.sla_exits.enter_async_context(self.sla.router.lifespan_context(self.sla))
         self.sla_transport = httpx.ASGITransport(app=self.sla)
 

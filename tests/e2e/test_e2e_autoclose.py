@@ -56,7 +56,7 @@ async def inproc(stack: Any, process_globals: None) -> AsyncIterator[InProcess]:
         async with httpx.AsyncClient(
             transport=env.transport,
             base_url="http://incidents",
-            headers={"Authorization": f"Bearer {demo.admin_token()}"},
+            headers={"Authorization": f"Bearer {demo.service_token()}"},
         ) as admin:
             for party in demo.PARTIES:
                 response = await admin.post("/parties", json=party.body())

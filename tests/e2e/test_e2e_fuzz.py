@@ -21,10 +21,20 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
+from village_devstack import demo
 from village_platform.auth import mint_token
 from village_platform.settings import Settings
 
 MAX_EXAMPLES = 15
+# A partner of its own for fuzzing writes: registered in the directory (party kinds come from
+# there), but in no incident, contract or configuration other tests rely on.
+FUZZCO = demo.DemoParty("fuzzco", "partner", "Fuzz Co", provider="acme")
+
+
+def fuzzco_token(incidents: Any) -> str:
+    """An admin token of FUZZCO, registered in `incidents`' party directory first."""
+    demo.seed_parties(incidents.url, parties=(FUZZCO,))
+    return mint_token(Settings(), FUZZCO.id, "partner", roles=["admin"])
 
 
 def openapi_operations(service: Any, at_least: int) -> list[Any]:
@@ -96,12 +106,12 @@ def test_no_request_makes_the_sla_monitor_fail(
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, escalation_service: Any) -> None:
-    operations = openapi_operations(escalation_service, 12)
+def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, escalation_village: Any) -> None:
+    operations = openapi_operations(escalation_village.escalation, 12)
     # An admin of a party of its own: its writes reach the validation and the store without
     # changing the demo set other tests of this session's service rely on.
-    token = mint_token(Settings(), "fuzzco", "partner", roles=["admin"])
-    fuzz_operations(operations, escalation_service, {"Authorization": f"Bearer {token}"}, mode, None)
+    token = fuzzco_token(escalation_village.incidents)
+    fuzz_operations(operations, escalation_village.escalation, {"Authorization": f"Bearer {token}"}, mode, None)
 
 
 def fuzz_operations(

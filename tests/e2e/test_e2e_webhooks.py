@@ -214,22 +214,22 @@ async def test_idempotent_registration(hooks) -> None:
     assert other.status_code == 422
 
 
-async def test_outside_development_only_public_https_targets(stack, process_globals) -> None:
+async def test_outside_development_only_public_https_targets(stack, process_globals, identity_provider) -> None:
     """A production-configured service (in process: refusals happen before any storage): plain
     http, and hostnames or addresses that are loopback, private or link-local, are refused."""
     import httpx
 
-    from village_platform.auth import mint_token
+    from village_platform.auth import KnownParties
     from village_webhooks.app import create_app
     from village_webhooks.config import WebhookSettings
     from village_webhooks.sealing import new_key
 
-    settings = WebhookSettings(service="webhooks", port=0, VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48,
+    settings = WebhookSettings(service="webhooks", port=0, VILLAGE_ENV="production", VILLAGE_SERVICE_SECRET="s" * 48,
                                WEBHOOKS_SECRET_KEYS=new_key(),
                                DATABASE_URL=stack.database("webhooks-strict"), database_is_own=True,
-                               KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap)
-    app = create_app(settings, background=False)
-    token = mint_token(settings, party="northwind", kind="partner", roles=["admin"])
+                               KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap, **identity_provider.service_env())
+    app = create_app(settings, background=False, party_kinds=KnownParties({"northwind": "partner"}))
+    token = identity_provider.token("northwind", roles=["admin"])
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://webhooks",
             headers={"Authorization": f"Bearer {token}"}) as client:

@@ -201,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("--role", default="agent")
     tok.set_defaults(func=cmd_token)
     args = parser.parse_args(argv)
+    # The development stack asks for development mode explicitly (its tokens are HS256 with a
+    # public secret); services started without it refuse to start unless an identity provider
+    # (VILLAGE_JWKS_URL) is configured.
+    os.environ.setdefault("VILLAGE_ENV", "development")
     if args.command == "run":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -61,13 +61,24 @@ def admin_token(settings=None) -> str:
     return token(PROVIDER, "admin", settings=settings)
 
 
-def seed_parties(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
-    """Create the demo parties through `POST /parties` (idempotent: safe to run every start)."""
+def service_token(name: str = "devstack", *, settings=None) -> str:
+    """A service token (the services' own key): what registers the first parties, before any
+    provider admin's token can count (a party's kind comes from the directory)."""
+    from village_platform.settings import Settings
+    from village_platform.tokens import mint_service_token
+
+    return mint_service_token(settings or Settings(), name)
+
+
+def seed_parties(base_url: str, *, parties: tuple[DemoParty, ...] = PARTIES, settings=None,
+                 timeout: float = 10.0) -> None:
+    """Create the demo parties (or `parties`) through `POST /parties` as a service (idempotent:
+    safe to run every start)."""
     import httpx
 
-    headers = {"Authorization": f"Bearer {admin_token(settings)}"}
+    headers = {"Authorization": f"Bearer {service_token(settings=settings)}"}
     with httpx.Client(base_url=base_url, timeout=timeout, headers=headers) as client:
-        for party in PARTIES:
+        for party in parties:
             response = client.post(
                 "/parties", json=party.body(), headers={"Idempotency-Key": f"seed-party-{party.id}"}
             )

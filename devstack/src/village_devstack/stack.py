@@ -135,7 +135,8 @@ class Stack:
     # -- services ------------------------------------------------------------------------
 
     def env(self, **extra: str) -> dict[str, str]:
-        return stack_env(self.database_url, self.kafka_bootstrap, VILLAGE_ENV="development", **extra)
+        # Development mode unless the caller says otherwise (a test of production identity).
+        return stack_env(self.database_url, self.kafka_bootstrap, **{"VILLAGE_ENV": "development", **extra})
 
     def start_service(self, spec: ServiceSpec, *, seed: bool = True, instance: str = "",
                       **extra_env: str) -> ServiceProcess:

@@ -16,18 +16,26 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
 - `knowledge_service` (session): the knowledge service consuming `incidents_service`, demo
   knowledge base seeded.
 - `tokens` (session): `tokens(party, role="agent") -> str`, a JWT for a demo party.
+- `identity_provider`: a real JWKS endpoint on 127.0.0.1 with rotating RSA/EC keys and tokens
+  it signs (`village_devstack.identity_provider.IdentityProvider`), closed after the test.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import pytest
 
 from . import demo
+from .identity_provider import IdentityProvider
 from .services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS, ServiceError, ServiceProcess, ServiceSpec
 from .stack import Stack, free_port, run_sql
+
+# Tests ask for development mode explicitly: development tokens (HS256, the public development
+# secrets) are accepted only then. A test of production identity sets its own settings.
+os.environ.setdefault("VILLAGE_ENV", "development")
 
 __all__ = [
     "ESCALATION",
@@ -155,6 +163,12 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
     yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix)
     for service in (webhooks, knowledge, escalation, sla, incidents):
         service.close()
+
+
+@pytest.fixture
+def identity_provider() -> Iterator[IdentityProvider]:
+    with IdentityProvider() as provider:
+        yield provider
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,44 @@
-"""Who is calling: signed JWT bearer tokens naming the party, its kind and the caller's roles."""
+"""Who is calling: a bearer token names the party (or the service) and the caller's roles; the
+party directory says what kind of party it is.
+
+- Party tokens come from the identity provider (`VILLAGE_JWKS_URL`, jwks.py) or, in explicit
+  development mode only, are HS256 development tokens (`make token`, tokens.py).
+- Service tokens are signed with the services' own key (tokens.py); they alone make a caller a
+  `service`, which sees everything.
+- A party's kind is the directory's, never the token's: a party the directory does not know is
+  refused, and so is a token whose `party_kind` claim disagrees with the directory.
+
+Routes take `caller: Caller`; the service's `Authenticator` is built in its lifespan (Runtime).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Iterable, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, Protocol
 
-import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .errors import Problem
-from .settings import Settings
+from .jwks import IdentityProviderTokens
+from .settings import SERVICE_ISSUER, Settings
+from .tokens import (
+    TokenIdentity,
+    mint_development_token,
+    mint_service_token,
+    unauthorized,
+    unverified_issuer,
+    verify_development_token,
+    verify_service_token,
+)
 
+log = logging.getLogger(__name__)
 PartyKind = Literal["provider", "partner", "customer", "service"]
 PARTY_KINDS = ("provider", "partner", "customer", "service")
+DIRECTORY_KINDS = frozenset({"provider", "partner", "customer"})  # what a party can be
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,68 @@ class Principal:
         return role in self.roles
 
 
+class PartyKinds(Protocol):
+    """The directory's answer to "what kind of party is this?" (None: no such party). May raise
+    a 503 Problem when the directory cannot be read now."""
+
+    async def kind_of(self, party: str) -> str | None: ...
+
+
+class KnownParties:
+    """A fixed directory (tests, tools): party id -> kind."""
+
+    def __init__(self, kinds: Mapping[str, str]) -> None:
+        self.kinds = dict(kinds)
+
+    async def kind_of(self, party: str) -> str | None:
+        return self.kinds.get(party)
+
+
+class Authenticator:
+    """Turns a bearer token into a Principal: verified signature, party kind from the directory."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        kinds: PartyKinds,
+        identity_provider: IdentityProviderTokens | None = None,
+    ) -> None:
+        self.settings, self.kinds = settings, kinds
+        self.identity_provider = identity_provider or (
+            IdentityProviderTokens(settings) if settings.jwks_url else None
+        )
+
+    async def principal(self, token: str) -> Principal:
+        if unverified_issuer(token) == SERVICE_ISSUER:
+            service = verify_service_token(self.settings, token)
+            return Principal(service.party, "service", service.user, service.roles)
+        identity = await self._verify_party_token(token)
+        kind = await self.kinds.kind_of(identity.party)
+        if kind not in DIRECTORY_KINDS:
+            raise Problem(
+                403, "unknown-party", f"party {identity.party!r} is not in the party directory"
+            )
+        if identity.claimed_kind is not None and identity.claimed_kind != kind:
+            log.warning(
+                "refused a token of %s claiming party_kind %r (the directory says %r)",
+                identity.party,
+                identity.claimed_kind,
+                kind,
+            )
+            raise Problem(
+                403,
+                "party-kind-mismatch",
+                f"the token's party_kind {identity.claimed_kind!r} is not the directory's",
+            )
+        party_kind: PartyKind = kind  # type: ignore[assignment]  # one of DIRECTORY_KINDS
+        return Principal(identity.party, party_kind, identity.user, identity.roles)
+
+    async def _verify_party_token(self, token: str) -> TokenIdentity:
+        if self.identity_provider is not None:
+            return await self.identity_provider.verify(token)
+        return verify_development_token(self.settings, token)
+
+
 def mint_token(
     settings: Settings,
     party: str,
@@ -35,58 +121,35 @@ def mint_token(
     *,
     user: str | None = None,
     roles: Iterable[str] = ("agent",),
-    ttl: timedelta = timedelta(hours=12),
+    ttl: timedelta | None = None,
     now: datetime | None = None,
 ) -> str:
-    now = now or datetime.now(timezone.utc)
-    claims = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "sub": user or f"{party}-user",
-        "party": party,
-        "party_kind": kind,
-        "roles": sorted(roles),
-        "iat": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
-    }
-    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    """A development token for `party` (accepted only in development mode); `kind="service"`
+    gives a service token instead, signed with the services' key (roles are then `service`)."""
+    ttl = ttl or timedelta(hours=12)
+    if kind == "service":
+        return mint_service_token(settings, party, ttl=ttl, now=now)
+    return mint_development_token(settings, party, kind, user=user, roles=roles, ttl=ttl, now=now)
 
 
-def decode_token(settings: Settings, token: str) -> Principal:
-    try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_secret,
-            algorithms=["HS256"],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub", "iss", "aud"]},
-        )
-    except jwt.PyJWTError as exc:
-        raise _unauthorized(f"invalid bearer token: {exc}") from exc
-    kind = claims.get("party_kind")
-    party = claims.get("party")
-    if kind not in PARTY_KINDS or not isinstance(party, str) or not party:
-        raise _unauthorized("token names no party or an unknown party kind")
-    roles = claims.get("roles") or []
-    return Principal(party=party, kind=kind, user=str(claims["sub"]), roles=frozenset(map(str, roles)))
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="JWT from your identity provider (`make token PARTY=<party>` in development)",
+)
 
 
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="village"'})
-
-
-_bearer = HTTPBearer(auto_error=False, description="JWT from `make token PARTY=<party>`")
+def authenticator(request: Request) -> Authenticator:
+    """The service's Authenticator (built in its lifespan)."""
+    return request.app.state.authenticator
 
 
 async def current_principal(
-    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    auth: Annotated[Authenticator, Depends(authenticator)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("a bearer token is required")
-    settings: Settings = request.app.state.settings
-    return decode_token(settings, credentials.credentials)
+        raise unauthorized("a bearer token is required")
+    return await auth.principal(credentials.credentials)
 
 
 Caller = Annotated[Principal, Depends(current_principal)]

@@ -8,8 +8,8 @@ from typing import AsyncIterator
 import httpx
 
 from .applier import ConsumedEvent
-from .auth import mint_token
 from .settings import Settings
+from .tokens import ServiceAuth
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,13 @@ class FeedPage:
 
 
 class FeedClient:
-    """Pages an owner's feed with a service token; `source` names the owner for old feeds."""
+    """Pages an owner's feed as a service (`for_consumer`) or with a given bearer token; `source`
+    names the owner for old feeds."""
 
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | httpx.Auth,
         *,
         source: str | None = None,
         page_size: int = 500,
@@ -32,20 +33,19 @@ class FeedClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url, self.source, self.page_size = base_url.rstrip("/"), source, page_size
+        auth = token if isinstance(token, httpx.Auth) else None
+        headers = {} if auth is not None else {"Authorization": f"Bearer {token}"}
         self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-            transport=transport,
+            base_url=self.base_url, headers=headers, auth=auth, timeout=timeout, transport=transport
         )
 
     @classmethod
     def for_consumer(
         cls, base_url: str, settings: Settings, consumer: str, **options: object
     ) -> "FeedClient":
-        """A client whose service token names the consumer as the calling party."""
-        token = mint_token(settings, party=consumer, kind="service", roles=["service"])
-        return cls(base_url, token, **options)  # type: ignore[arg-type]
+        """A client calling as the service `consumer` (a fresh short-lived service token per
+        request: a consumer runs for longer than any token should live)."""
+        return cls(base_url, ServiceAuth(settings, consumer), **options)  # type: ignore[arg-type]
 
     async def page(
         self, after: int = 0, limit: int | None = None, stream_id: str | None = None

@@ -8,6 +8,8 @@ A service's `create_app` builds its own parts around a `Runtime` and hands the l
     runtime.consumer(ConsumerRunner(...))           # served in the background
     runtime.background("timers", scheduler.run)     # any `run(stop)` coroutine
     runtime.close_at_end(incidents_api.aclose)      # after the tasks stopped, before the engine
+    runtime.party_kinds = directory                 # who says a caller's party kind (default:
+                                                    # the incidents service's GET /parties)
     async with runtime.serving(app, background=background):
         yield
 """
@@ -19,9 +21,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+from .auth import Authenticator, PartyKinds
 from .clock import Clock
 from .consumer import ConsumerRunner
 from .db import make_engine, plain_dsn
+from .directory import PartyDirectory
 from .doorbell import Doorbell
 from .eventstore import EventStore
 from .idempotency import purge_periodically
@@ -47,6 +51,7 @@ class Runtime:
         self.runners: list[ConsumerRunner] = []
         self._background: list[tuple[str, Callable[[asyncio.Event], Awaitable[Any]]]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
+        self.party_kinds: PartyKinds | None = None
 
     def consumer(self, runner: ConsumerRunner) -> ConsumerRunner:
         self.runners.append(runner)
@@ -69,6 +74,11 @@ class Runtime:
         state.engine, state.store, state.producer = self.engine, self.store, self.producer
         state.relay, state.relay_doorbell, state.runners = self.relay, self.doorbell, self.runners
         state.idempotency_ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
+        if self.party_kinds is None:
+            directory = PartyDirectory(self.settings, name=self.settings.service)
+            self.party_kinds = directory
+            self._closers.append(directory.aclose)
+        state.authenticator = Authenticator(self.settings, self.party_kinds)
         stop = asyncio.Event()
         tasks: list[asyncio.Task[Any]] = []
         if background:

@@ -1,4 +1,5 @@
-"""The command line every service has: `village-<service> migrate | serve | rebuild-read-model`."""
+"""The command line every service has:
+`village-<service> migrate | serve | rebuild-read-model | service-token [--name NAME]`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any, Awaitable, Callable
 
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 
 from .db import ensure_database
 from .settings import Settings
+from .tokens import mint_service_token
 
 
 def alembic_config(migrations: Path, url: str) -> Config:
@@ -38,9 +41,16 @@ def service_main(
 ) -> None:
     """`rebuild` None: the service keeps no read model that a feed could rebuild."""
     parser = argparse.ArgumentParser(prog=prog)
-    parser.add_argument("command", choices=["migrate", "serve"] + (["rebuild-read-model"] if rebuild else []))
+    commands = ["migrate", "serve", "service-token"] + (["rebuild-read-model"] if rebuild else [])
+    parser.add_argument("command", choices=commands)
+    parser.add_argument("--name", default="operator",
+                        help="service-token: who the token names (it is valid for 5 minutes)")
     args = parser.parse_args(argv)
-    settings = settings_from_env()
+    try:
+        settings = settings_from_env()
+    except ValidationError as exc:  # e.g. no identity provider and no explicit development mode
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        parser.exit(2, f"{prog}: refusing to start: {reasons}\n")
     if args.command == "migrate":
         asyncio.run(migrate(settings, migrations))
     elif args.command == "serve":
@@ -48,6 +58,10 @@ def service_main(
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=10)
+    elif args.command == "service-token":
+        # An operator's way in before any party can act (registering the first provider):
+        # a short-lived token signed with VILLAGE_SERVICE_SECRET, printed and nothing else.
+        print(mint_service_token(settings, args.name))
     elif rebuild is not None:
         count = asyncio.run(rebuild(settings))
         print(f"{prog}: read model rebuilt from {count} events")

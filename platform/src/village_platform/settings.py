@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEV_JWT_SECRET = "village-dev-secret-change-me-in-production-0123456789"
+DEV_SERVICE_SECRET = "village-dev-service-secret-never-use-in-production-0123456789"
+SERVICE_ISSUER = "village-services"  # the issuer and audience of service tokens, never a party's
+MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash are guessable (RFC 7518 section 3.2)
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                                   "ES256", "ES384", "ES512", "EdDSA"})
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service: str = Field(default="incidents", description="service name, e.g. incidents")
-    environment: str = Field(default="development", alias="VILLAGE_ENV")
+    # "development" turns the HS256 development tokens on; it is never assumed (see identity.md).
+    environment: str = Field(default="", alias="VILLAGE_ENV")
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5433/postgres", alias="DATABASE_URL"
     )
@@ -35,6 +42,17 @@ class Settings(BaseSettings):
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="VILLAGE_JWT_SECRET")
     jwt_issuer: str = Field(default="village", alias="VILLAGE_JWT_ISSUER")
     jwt_audience: str = Field(default="village", alias="VILLAGE_JWT_AUDIENCE")
+    # Production identity: the identity provider's key set; its tokens name the party in a claim.
+    jwks_url: str | None = Field(default=None, alias="VILLAGE_JWKS_URL")
+    jwt_algorithms: str = Field(default="RS256,ES256", alias="VILLAGE_JWT_ALGORITHMS")
+    jwks_cache_seconds: float = Field(default=300.0, gt=0, alias="VILLAGE_JWKS_CACHE_SECONDS")
+    jwks_refresh_seconds: float = Field(default=10.0, ge=0, alias="VILLAGE_JWKS_REFRESH_SECONDS")
+    party_claim: str = Field(default="party", alias="VILLAGE_PARTY_CLAIM")
+    roles_claim: str = Field(default="roles", alias="VILLAGE_ROLES_CLAIM")
+    # Services call each other with tokens signed by this key, which no party ever holds.
+    service_secret: str = Field(default=DEV_SERVICE_SECRET, alias="VILLAGE_SERVICE_SECRET")
+    # Keys still accepted (not signed with) while the service key is rotated, comma-separated.
+    service_accepted_secrets: str = Field(default="", alias="VILLAGE_SERVICE_ACCEPTED_SECRETS")
     idempotency_ttl_hours: int = Field(default=24, alias="VILLAGE_IDEMPOTENCY_TTL_HOURS")
     relay_poll_seconds: float = Field(default=1.0, alias="VILLAGE_RELAY_POLL_SECONDS")
     relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
@@ -87,10 +105,62 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def is_development(self) -> bool:
+        """Asked for explicitly (VILLAGE_ENV=development): development tokens are accepted."""
+        return self.environment == "development"
+
+    @property
+    def allowed_jwt_algorithms(self) -> list[str]:
+        return [a.strip() for a in self.jwt_algorithms.split(",") if a.strip()]
+
+    @property
+    def service_verification_keys(self) -> list[str]:
+        """The service key first, then the keys accepted during a rotation."""
+        accepted = [s.strip() for s in self.service_accepted_secrets.split(",") if s.strip()]
+        return [self.service_secret, *accepted]
+
     @model_validator(mode="after")
-    def _production_needs_real_secrets(self) -> "Settings":
-        # The development secret is public (it is in this file): tokens signed with it prove
-        # nothing, so a production service refuses to start with it.
-        if self.is_production and self.jwt_secret == DEV_JWT_SECRET:
-            raise ValueError("VILLAGE_ENV=production needs VILLAGE_JWT_SECRET set to a secret of your own")
+    def _identity_is_configured(self) -> "Settings":
+        # The development secrets are public (they are in this file): tokens signed with them
+        # prove nothing, so only an explicit development mode accepts them. Anything else
+        # verifies party tokens with the identity provider's keys.
+        problems = identity_problems(self)
+        if problems:
+            raise ValueError("identity is not configured safely: " + "; ".join(problems))
         return self
+
+
+def identity_problems(settings: Settings) -> list[str]:
+    """Why a service with these settings must not start (empty: it may)."""
+    found = []
+    service_keys = settings.service_verification_keys
+    named = [("VILLAGE_JWT_SECRET", settings.jwt_secret),
+             ("VILLAGE_SERVICE_SECRET", service_keys[0])]
+    named += [("VILLAGE_SERVICE_ACCEPTED_SECRETS", key) for key in service_keys[1:]]
+    for name, secret in named:
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            found.append(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
+    if settings.jwt_secret in service_keys:
+        found.append("VILLAGE_SERVICE_SECRET must differ from VILLAGE_JWT_SECRET")
+    if not settings.is_development:
+        if not settings.jwks_url:
+            found.append("set VILLAGE_JWKS_URL to your identity provider's JWKS URL, or "
+                         "VILLAGE_ENV=development to use development tokens")
+        if DEV_SERVICE_SECRET in service_keys:
+            found.append("set VILLAGE_SERVICE_SECRET to a secret of your own (not the default)")
+    if settings.jwks_url and not _trusted_url(settings.jwks_url):
+        found.append("VILLAGE_JWKS_URL must be https (plain http only on a loopback address)")
+    algorithms = settings.allowed_jwt_algorithms
+    if not algorithms or not ASYMMETRIC_ALGORITHMS.issuperset(algorithms):
+        found.append(f"VILLAGE_JWT_ALGORITHMS takes asymmetric algorithms only, some of "
+                     f"{', '.join(sorted(ASYMMETRIC_ALGORITHMS))}")
+    if settings.jwt_issuer == SERVICE_ISSUER:
+        found.append(f"VILLAGE_JWT_ISSUER must not be {SERVICE_ISSUER!r} (the services' issuer)")
+    return found
+
+
+def _trusted_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (
+        parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))

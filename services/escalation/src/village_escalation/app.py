@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         engine, store, doorbell = runtime.engine, runtime.store, runtime.doorbell
         book = ConfigBook(store)
         incidents = IncidentsApi(settings, transport=incidents_transport)
+        runtime.party_kinds = incidents.parties
         process = EscalationProcess(store, book, clock)
         sender = DecisionSender(engine, store, incidents, clock, on_refused=process.refused,
                                 poll_seconds=timer_poll_seconds, max_backoff_seconds=max_retry_seconds,

@@ -27,6 +27,7 @@ from village_platform.egress import describe
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
+from village_platform.tokens import ServiceAuth
 from village_platform.wakeups import wait_any
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,10 @@ class IncidentsApi:
     def __init__(self, settings: Settings, *, name: str = "escalation", timeout: float = 10.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings, self.name = settings, name
+        # As the escalation service, with its own service credentials (never a party's token).
         self._http = httpx.AsyncClient(base_url=settings.incidents_url.rstrip("/"), timeout=timeout,
-                                       transport=transport)
+                                       transport=transport, auth=ServiceAuth(settings, name))
         self.parties = PartyDirectory(settings, name=name, http=self._http)  # who is whose partner
-
-    def _token(self) -> str:
-        return self.parties.token()
 
     async def send(self, decision: Any, partner: str) -> httpx.Response:
         """Moves within the owning partner are assignments; anything to the provider, and every
@@ -64,7 +63,7 @@ class IncidentsApi:
         else:
             path, body = "escalate", {"to_party": decision.to_party, "to_tier": decision.to_tier,
                                       "reason": decision.reason[:2000], "decision_id": str(decision.decision_id)}
-        headers = {"Authorization": f"Bearer {self._token()}", "Idempotency-Key": str(decision.decision_id)}
+        headers = {"Idempotency-Key": str(decision.decision_id)}
         try:
             return await self._http.post(f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers)
         except httpx.TransportError as exc:

@@ -16,7 +16,7 @@ from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
 
-from . import autoclose
+from . import autoclose, readmodel
 from .api import router
 from .handlers import IncidentHandlers
 
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        runtime.party_kinds = readmodel.PartiesTable(runtime.engine)
         app.state.handlers = handlers = IncidentHandlers(
             runtime.engine, runtime.store, clock, timedelta(hours=settings.idempotency_ttl_hours), runtime.doorbell)
         runtime.background("auto-close", lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop))

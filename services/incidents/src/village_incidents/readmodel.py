@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.auth import Principal
 from village_platform.db import driver_in_transaction
@@ -36,6 +36,19 @@ async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) ->
         r.id: Party(id=r.id, kind=r.kind, name=r.name, provider=r.provider, partner=r.partner, customers=tuple(r.customers))
         for r in rows
     }
+
+
+class PartiesTable:
+    """The party directory as the Authenticator reads it here, where it is owned: a caller's
+    party kind comes from this table, never from its token."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def kind_of(self, party: str) -> str | None:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(text("SELECT kind FROM parties WHERE id = :id"), {"id": party})
+            return found.scalar_one_or_none()
 
 
 async def upsert_party(conn: AsyncConnection, party: Party) -> bool:

@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             consumer_name, runtime.engine, settings, [settings.topic(consumer.TOPIC)], consumer.routes(knowledge),
             {settings.topic(consumer.TOPIC): feed}, clock, after_commit=runtime.doorbell.ring, **consumer_options))
         runtime.close_at_end(feed.aclose, directory.aclose)
+        runtime.party_kinds = directory
         app.state.knowledge, app.state.directory = knowledge, directory
         async with runtime.serving(app, background=background):
             yield

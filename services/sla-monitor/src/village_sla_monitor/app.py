@@ -8,6 +8,7 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
+from village_platform.auth import PartyKinds
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.feedclient import FeedClient
@@ -48,9 +49,11 @@ def settings_from_env() -> Settings:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
                timer_poll_seconds: float = 1.0, consumer_name: str = consumer.NAME,
-               incidents_feed: FeedClient | None = None, **consumer_options: object) -> FastAPI:
+               incidents_feed: FeedClient | None = None, party_kinds: PartyKinds | None = None,
+               **consumer_options: object) -> FastAPI:
     """`background=False` runs no consumer, relay or scheduler (tests drive them);
-    `consumer_name` is the Kafka consumer group; `incidents_feed` replaces the HTTP feed client."""
+    `consumer_name` is the Kafka consumer group; `incidents_feed` replaces the HTTP feed client
+    and `party_kinds` the party directory read from the incidents service."""
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
     setup_telemetry(settings)
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
+        runtime.party_kinds = party_kinds
         book = ContractBook(runtime.store)
         projection = SlaProjection(runtime.store, book)
         scheduler = TimerScheduler(runtime.engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,

@@ -8,6 +8,7 @@ from typing import AsyncIterator
 
 from fastapi import FastAPI
 
+from village_platform.auth import PartyKinds
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.directory import PartyDirectory
@@ -48,10 +49,11 @@ Standard Webhooks library and the secret returned when you register or rotate.
 
 def create_app(settings: WebhookSettings | None = None, clock: Clock | None = None, *, background: bool = True,
                resolver: Resolver | None = None, ssl_context: ssl.SSLContext | None = None,
-               **consumer_options: object) -> FastAPI:
+               party_kinds: PartyKinds | None = None, **consumer_options: object) -> FastAPI:
     """`background=False` runs no consumer or dispatcher (tests drive them); `resolver` turns
     target host names into addresses (the system's unless given); `ssl_context` is what the
-    dispatcher trusts (the system's certificates unless given)."""
+    dispatcher trusts (the system's certificates unless given); `party_kinds` replaces the party
+    directory for authentication only."""
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
     resolver = resolver or SystemResolver()
@@ -82,6 +84,7 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         runtime.background("dispatcher", dispatcher.run)
         directory = PartyDirectory(settings, name="webhooks")
         runtime.close_at_end(*(feed.aclose for feed in feeds.values()), directory.aclose)
+        runtime.party_kinds = party_kinds or directory
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
         app.state.dispatcher, app.state.directory = dispatcher, directory
