@@ -239,13 +239,18 @@ def test_sealed_secrets_open_with_any_configured_key_and_reseal_under_the_first(
         Sealer([new]).open(sealed)
 
 
+# Production identity as an operator configures it (docs/identity.md): the keys are the point here.
+PRODUCTION = {"VILLAGE_JWKS_URL": "https://login.example.com/.well-known/jwks.json",
+              "VILLAGE_SERVICE_SECRET": "s" * 48}
+
+
 def test_secret_keys_outside_development_must_be_your_own() -> None:
     own = new_key()
     with pytest.raises(ValueError, match="WEBHOOKS_SECRET_KEYS of your own"):
-        WebhookSettings(VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48)
+        WebhookSettings(VILLAGE_ENV="production", **PRODUCTION)
     with pytest.raises(ValueError, match="WEBHOOKS_SECRET_KEYS of your own"):  # even as an old key
-        WebhookSettings(VILLAGE_ENV="staging", VILLAGE_JWT_SECRET="s" * 48, WEBHOOKS_SECRET_KEYS=f"{own},{DEV_SECRET_KEY}")
-    settings = WebhookSettings(VILLAGE_ENV="production", VILLAGE_JWT_SECRET="s" * 48, WEBHOOKS_SECRET_KEYS=own)
+        WebhookSettings(VILLAGE_ENV="staging", **PRODUCTION, WEBHOOKS_SECRET_KEYS=f"{own},{DEV_SECRET_KEY}")
+    settings = WebhookSettings(VILLAGE_ENV="production", **PRODUCTION, WEBHOOKS_SECRET_KEYS=own)
     assert settings.sealer().open(Sealer([own]).seal("whsec_x")) == "whsec_x"
     assert own not in repr(settings)
     assert WebhookSettings().sealer().open(Sealer([DEV_SECRET_KEY]).seal("whsec_x")) == "whsec_x"  # development
