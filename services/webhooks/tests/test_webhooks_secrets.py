@@ -213,7 +213,8 @@ async def test_the_rotation_commands_of_the_readme(stack: Any) -> None:
     code, out = await cli(
         "migrate",
         **{**env, "VILLAGE_ENV": "production"},
-        VILLAGE_JWT_SECRET="s" * 48,
+        VILLAGE_JWKS_URL="https://login.example.com/.well-known/jwks.json",
+        VILLAGE_SERVICE_SECRET="s" * 48,
         WEBHOOKS_SECRET_KEYS=DEV_SECRET_KEY,
     )
     assert code != 0 and "WEBHOOKS_SECRET_KEYS of your own" in out and DEV_SECRET_KEY not in out
