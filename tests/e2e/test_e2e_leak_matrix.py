@@ -189,6 +189,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     before = await noted("A: northwind's restricted note, written before contoso was invited", nw, a, "restricted")
     await noted("A: northwind's shared note", nw, a, "shared")
     await noted("A: acme's internal note", acme, a, "internal")
+    # Routed before contoso joins: what the escalation service decides then is not contoso's.
+    await eventually(lambda: ok(nw.get(f"/incidents/{a}")), lambda view: view.get("assignment"),
+                     what="incident A to be routed")
     await ok(nw.post(f"/incidents/{a}/collaborators", json={"partner": "contoso"}))
     await noted("A: contoso's restricted note while invited", contoso, a, "restricted")
     edit = mark("edit")
