@@ -46,8 +46,11 @@ def service_main(
     elif args.command == "serve":
         import uvicorn
 
+        from .httpserver import bounded_http_protocol
+
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                    access_log=False, timeout_graceful_shutdown=10)
+                    access_log=False, timeout_graceful_shutdown=10,
+                    http=bounded_http_protocol(settings.max_header_bytes))
     elif rebuild is not None:
         count = asyncio.run(rebuild(settings))
         print(f"{prog}: read model rebuilt from {count} events")
