@@ -52,7 +52,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, st
 
 
 def request(body: bytes, *, path: str = "/notes", extra: bytes = b"", length: bool = True) -> bytes:
-    head = f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n".encode() + extra
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n".encode() + extra
+    )
     if length:
         head += f"Content-Length: {len(body)}\r\n".encode()
     return head + b"\r\n" + body
@@ -79,10 +81,12 @@ async def server() -> AsyncIterator[Server]:
     install_problem_handlers(app)
     app.post("/notes")(add_note)
 
-    app.add_middleware(RequestLimits, max_body_bytes=MAX_BODY, max_header_bytes=MAX_HEAD,
-                       max_json_depth=MAX_DEPTH)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off",
-                            http=bounded_http_protocol(MAX_HEAD))
+    app.add_middleware(
+        RequestLimits, max_body_bytes=MAX_BODY, max_header_bytes=MAX_HEAD, max_json_depth=MAX_DEPTH
+    )
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", http=bounded_http_protocol(MAX_HEAD)
+    )
     uv = uvicorn.Server(config)
     serving = asyncio.create_task(uv.serve(sockets=[sock]))
     await eventually(lambda: uv.started, timeout=10, what="uvicorn")
@@ -94,7 +98,9 @@ async def server() -> AsyncIterator[Server]:
         sock.close()
 
 
-def assert_problem(response: tuple[int, dict[str, str], bytes], status: int, kind: str) -> dict[str, Any]:
+def assert_problem(
+    response: tuple[int, dict[str, str], bytes], status: int, kind: str
+) -> dict[str, Any]:
     got, headers, body = response
     assert got == status, (got, body[:300])
     assert headers["content-type"] == "application/problem+json", headers
@@ -110,12 +116,18 @@ async def test_within_the_limits_the_request_reaches_the_route(server: Server) -
     assert server.reached == 1
 
 
-async def test_a_declared_length_over_the_limit_is_413_before_reading_or_authenticating(server: Server) -> None:
+async def test_a_declared_length_over_the_limit_is_413_before_reading_or_authenticating(
+    server: Server,
+) -> None:
     # Only the head is sent: the answer cannot wait for a body that never comes.
     started = time.monotonic()
     problem = assert_problem(
-        await server.exchange(request(b"", extra=f"Content-Length: {50 * 2**20}\r\n".encode(), length=False)),
-        413, "body-too-large")
+        await server.exchange(
+            request(b"", extra=f"Content-Length: {50 * 2**20}\r\n".encode(), length=False)
+        ),
+        413,
+        "body-too-large",
+    )
     assert time.monotonic() - started < 2
     assert problem["max_bytes"] == MAX_BODY
     assert server.reached == 0
@@ -189,15 +201,18 @@ async def test_an_invalid_content_length_is_400(server: Server) -> None:
     assert server.reached == 0
 
 
-@pytest.mark.parametrize(("body", "deep"), [
-    (b"[" * 9 + b"]" * 9, True),
-    (b"[" * 8 + b"]" * 8, False),
-    (b'{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {}}}}}}}}}', True),
-    (b'{"a": "' + b"[" * 100 + b'"}', False),  # brackets inside a string
-    (b'["\\"[[[[[[[[[[[[\\""]', False),  # escaped quotes do not end the string
-    (b"[[],[],[],[],[],[],[],[],[],[],[],[]]", False),  # many, but shallow
-    (b"[" * 100, False),  # unbalanced: the parser says what is wrong with it
-])
+@pytest.mark.parametrize(
+    ("body", "deep"),
+    [
+        (b"[" * 9 + b"]" * 9, True),
+        (b"[" * 8 + b"]" * 8, False),
+        (b'{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {}}}}}}}}}', True),
+        (b'{"a": "' + b"[" * 100 + b'"}', False),  # brackets inside a string
+        (b'["\\"[[[[[[[[[[[[\\""]', False),  # escaped quotes do not end the string
+        (b"[[],[],[],[],[],[],[],[],[],[],[],[]]", False),  # many, but shallow
+        (b"[" * 100, False),  # unbalanced: the parser says what is wrong with it
+    ],
+)
 def test_depth_is_measured_outside_strings(body: bytes, deep: bool) -> None:
     assert too_deep(body, 8) is deep
 

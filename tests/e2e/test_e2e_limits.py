@@ -28,8 +28,9 @@ def memory(pid: int) -> dict[str, int]:
     return fields
 
 
-async def raw_exchange(url: str, head: bytes, chunks: AsyncIterator[bytes] | None = None
-                       ) -> tuple[int, dict[str, Any], int, float]:
+async def raw_exchange(
+    url: str, head: bytes, chunks: AsyncIterator[bytes] | None = None
+) -> tuple[int, dict[str, Any], int, float]:
     """Send `head` and then `chunks` (chunked encoding) while reading the answer; returns its
     status, its problem body, how much of the body had been sent when it came, and how long it
     took. Stops sending as soon as the answer is in, as a client that reads would."""
@@ -51,7 +52,9 @@ async def raw_exchange(url: str, head: bytes, chunks: AsyncIterator[bytes] | Non
         response_head = await asyncio.wait_for(answer, 30)
         elapsed = time.monotonic() - started
         lines = response_head.decode().split("\r\n")
-        headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if line)}
+        headers = {
+            k.lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if line)
+        }
         body = await reader.readexactly(int(headers["content-length"]))
         assert headers["content-type"] == "application/problem+json", headers
         return int(lines[0].split()[1]), json.loads(body), sent, elapsed
@@ -76,7 +79,10 @@ async def test_a_50_mb_body_is_refused_at_once_with_flat_memory(incidents_servic
 
     # Streamed (chunked, no length), unauthenticated: refused once it passes the limit.
     status, problem, sent, elapsed = await raw_exchange(
-        incidents_service.url, post_head("/incidents", "Transfer-Encoding: chunked"), fifty_megabytes())
+        incidents_service.url,
+        post_head("/incidents", "Transfer-Encoding: chunked"),
+        fifty_megabytes(),
+    )
     assert status == 413 and problem["type"] == "/problems/body-too-large", problem
     # what was sent includes what the kernel buffers on both sides (a few MB on loopback)
     assert sent < 16 * MB, f"answered only after {sent} bytes"
@@ -85,22 +91,26 @@ async def test_a_50_mb_body_is_refused_at_once_with_flat_memory(incidents_servic
 
     # Declared: refused from the head alone, the body never read.
     status, problem, _, elapsed = await raw_exchange(
-        incidents_service.url, post_head("/incidents", f"Content-Length: {50 * MB}"))
+        incidents_service.url, post_head("/incidents", f"Content-Length: {50 * MB}")
+    )
     assert status == 413, problem
     assert elapsed < 1, elapsed
     print(f"50 MB declared: 413 in {elapsed * 1000:.0f} ms")
 
     # An ordinary client sending all of it, authenticated: the same problem.
     started = time.monotonic()
-    response = await api("northwind").post("/incidents", content=fifty_megabytes(),
-                                           headers={"Content-Type": "application/json"})
+    response = await api("northwind").post(
+        "/incidents", content=fifty_megabytes(), headers={"Content-Type": "application/json"}
+    )
     assert_problem(response, 413, "body-too-large")
     print(f"httpx streaming 50 MB: 413 in {(time.monotonic() - started) * 1000:.0f} ms")
 
     after = memory(pid)
     grown = after["VmHWM"] - before["VmHWM"]
-    print(f"service memory: peak {before['VmHWM'] / MB:.1f} -> {after['VmHWM'] / MB:.1f} MB, "
-          f"now {before['VmRSS'] / MB:.1f} -> {after['VmRSS'] / MB:.1f} MB")
+    print(
+        f"service memory: peak {before['VmHWM'] / MB:.1f} -> {after['VmHWM'] / MB:.1f} MB, "
+        f"now {before['VmRSS'] / MB:.1f} -> {after['VmRSS'] / MB:.1f} MB"
+    )
     assert grown < 8 * MB, f"the service's peak memory grew by {grown / MB:.1f} MB"
     assert (await api(None).get("/healthz")).status_code == 200
 
@@ -132,22 +142,39 @@ async def test_a_10_mb_header_is_431_while_it_arrives(incidents_service) -> None
     assert grown < 8 * MB, f"the service's peak memory grew by {grown / MB:.1f} MB"
 
 
-async def test_deep_json_is_422_before_parsing_and_before_authentication(incidents_service, api) -> None:
+async def test_deep_json_is_422_before_parsing_and_before_authentication(
+    incidents_service, api
+) -> None:
     deep = b'{"title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     for client in (api(None), api("northwind")):
-        response = await client.post("/incidents", content=deep, headers={"Content-Type": "application/json"})
+        response = await client.post(
+            "/incidents", content=deep, headers={"Content-Type": "application/json"}
+        )
         problem = assert_problem(response, 422, "json-too-deep")
         assert problem["max_depth"] == 32
     # Unauthenticated and within the limits: only then does authentication answer.
     assert_problem(await api(None).post("/incidents", json=incident_body()), 401)
 
 
-async def test_every_service_has_the_limits(incidents_service, sla_service, knowledge_service,
-                                            escalation_service, webhooks_service, api) -> None:
+async def test_every_service_has_the_limits(
+    incidents_service, sla_service, knowledge_service, escalation_service, webhooks_service, api
+) -> None:
     deep = b"[" * 1000 + b"]" * 1000
-    for service in (incidents_service, sla_service, knowledge_service, escalation_service, webhooks_service):
-        status, problem, _, _ = await raw_exchange(service.url, post_head("/events", f"Content-Length: {2 * MB}"))
+    for service in (
+        incidents_service,
+        sla_service,
+        knowledge_service,
+        escalation_service,
+        webhooks_service,
+    ):
+        status, problem, _, _ = await raw_exchange(
+            service.url, post_head("/events", f"Content-Length: {2 * MB}")
+        )
         assert status == 413, (service.name, problem)
         status, problem, _, _ = await raw_exchange(
-            service.url, post_head("/events", f"Content-Length: {len(deep)}") + deep)
-        assert status == 422 and problem["type"] == "/problems/json-too-deep", (service.name, problem)
+            service.url, post_head("/events", f"Content-Length: {len(deep)}") + deep
+        )
+        assert status == 422 and problem["type"] == "/problems/json-too-deep", (
+            service.name,
+            problem,
+        )

@@ -93,10 +93,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write(
                 b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
                 + f"content-type: {PROBLEM_JSON}\r\ncontent-length: {len(body)}\r\n".encode()
-                + b"connection: close\r\n\r\n" + body)
+                + b"connection: close\r\n\r\n"
+                + body
+            )
             self.transport.close()
 
 
 def bounded_http_protocol(max_head_bytes: int) -> type[BoundedHttpToolsProtocol]:
     """The protocol class for `uvicorn.run(..., http=...)` with this head limit."""
-    return type("BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"max_head_bytes": max_head_bytes})
+    return type(
+        "BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"max_head_bytes": max_head_bytes}
+    )

@@ -82,9 +82,14 @@ def _is_json(scope: Scope) -> bool:
 class RequestLimits:
     """The outermost middleware of a service: limits before any parsing or authentication."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
-                 max_json_depth: int = DEFAULT_MAX_JSON_DEPTH) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        max_json_depth: int = DEFAULT_MAX_JSON_DEPTH,
+    ) -> None:
         self.app = app
         self.max_body_bytes, self.max_header_bytes = max_body_bytes, max_header_bytes
         self.max_json_depth = max_json_depth
@@ -109,9 +114,16 @@ class RequestLimits:
             if not message.get("more_body", False):
                 break
         if body and _is_json(scope) and too_deep(bytes(body), self.max_json_depth):
-            await _respond(send, scope, limit_problem(
-                422, "json-too-deep", f"JSON nested deeper than {self.max_json_depth} levels",
-                max_depth=self.max_json_depth))
+            await _respond(
+                send,
+                scope,
+                limit_problem(
+                    422,
+                    "json-too-deep",
+                    f"JSON nested deeper than {self.max_json_depth} levels",
+                    max_depth=self.max_json_depth,
+                ),
+            )
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
@@ -124,21 +136,29 @@ class RequestLimits:
         for name, value in headers:
             if name == b"content-length":
                 if not value.isdigit() or len(value) > 18:
-                    return limit_problem(400, "invalid-content-length",
-                                         "Content-Length is not a number of bytes")
+                    return limit_problem(
+                        400, "invalid-content-length", "Content-Length is not a number of bytes"
+                    )
                 if int(value) > self.max_body_bytes:
                     return self._too_large()
         return None
 
     def _too_large(self) -> Problem:
-        return limit_problem(413, "body-too-large",
-                             f"the request body is over {self.max_body_bytes} bytes",
-                             max_bytes=self.max_body_bytes)
+        return limit_problem(
+            413,
+            "body-too-large",
+            f"the request body is over {self.max_body_bytes} bytes",
+            max_bytes=self.max_body_bytes,
+        )
 
 
 def head_too_large(limit: int) -> Problem:
-    return limit_problem(431, "headers-too-large",
-                         f"the request line and headers are over {limit} bytes", max_bytes=limit)
+    return limit_problem(
+        431,
+        "headers-too-large",
+        f"the request line and headers are over {limit} bytes",
+        max_bytes=limit,
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -157,8 +177,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 async def _respond(send: Send, scope: Scope, problem: Problem) -> None:
     body = _problem_bytes(problem, scope.get("path", ""))
-    headers = [(b"content-type", PROBLEM_JSON.encode()),
-               (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
