@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(
         default=3.0, gt=0, alias="VILLAGE_DB_POOL_TIMEOUT_SECONDS")
     db_statement_timeout_seconds: float = Field(
-        default=5.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS")
+        default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS")
     retry_after_seconds: int = Field(default=5, ge=1, alias="VILLAGE_RETRY_AFTER_SECONDS")
     # True when database_url already names the service's own database.
     database_is_own: bool = False
