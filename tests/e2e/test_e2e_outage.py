@@ -162,3 +162,12 @@ async def test_a_broker_that_is_gone_is_named_by_readyz_and_commands_still_succe
     assert took < ANSWER_WITHIN
     incident = opened.json()["id"]
     assert (await client.post(f"/incidents/{incident}/acknowledge", json={})).status_code == 200
+
+    # Back on the same address: ready again, and the outbox empties.
+    outage.broker.start()
+
+    async def ready_and_published() -> bool:
+        response = await client.get("/readyz")
+        return response.status_code == 200 and response.json()["relay"]["unpublished"] == 0
+
+    await eventually(ready_and_published, timeout=60, what="ready, the outbox published")
