@@ -13,6 +13,8 @@ Two layers, because the HTTP server parses the head before any application code 
 
 Refusals close the connection (after a lingering close, httpserver.py), so a client streaming
 50 MB is not read to the end.
+
+`Instant` / `AwareInstant`: datetimes in requests, between 1970 and 2200 (422 otherwise).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime
 
 from .errors import PROBLEM_JSON, Problem
 
@@ -188,3 +193,21 @@ async def _respond(send: Send, scope: Scope, problem: Problem) -> None:
 
 def _problem_bytes(problem: Problem, instance: str | None) -> bytes:
     return json.dumps(problem.body(instance.replace("\x00", "") if instance else None)).encode()
+
+
+# Instants a request may name: PostgreSQL and Python both handle year 1 to 9999, but the work
+# done with an instant (months between two, a clock's due time) must stay bounded and in range.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def plausible(value: datetime) -> datetime:
+    """`value` (a naive one read as UTC) if it lies in [1970, 2200); else ValueError."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not EARLIEST <= aware < LATEST:
+        raise ValueError(f"must be from {EARLIEST.year} to before {LATEST.year}")
+    return aware
+
+
+Instant = Annotated[datetime, AfterValidator(plausible)]
+AwareInstant = Annotated[AwareDatetime, AfterValidator(plausible)]

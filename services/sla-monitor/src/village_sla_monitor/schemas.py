@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from village_platform.limits import Instant
 
 Severity = Literal["S1", "S2", "S3", "S4"]
 
@@ -65,7 +66,7 @@ class ContractIn(BaseModel):
     availability_target: Decimal | None = Field(default=None, gt=0, le=100, max_digits=7, decimal_places=4)
     credits: CreditsIn = Field(default_factory=CreditsIn)
     warn_at: list[int] = Field(default=[50, 75, 90], min_length=0, max_length=10)
-    effective_from: datetime | None = Field(
+    effective_from: Instant | None = Field(
         default=None, description="when this version takes effect (default: now); incidents opened from then on use it")
 
 
@@ -79,7 +80,7 @@ class ContractRevisionIn(BaseModel):
     availability_target: Decimal | None = Field(default=None, gt=0, le=100, max_digits=7, decimal_places=4)
     credits: CreditsIn | None = None
     warn_at: list[int] | None = Field(default=None, max_length=10)
-    effective_from: datetime | None = None
+    effective_from: Instant | None = None
 
 
 def example(description: str, body: object) -> dict[str, object]:
