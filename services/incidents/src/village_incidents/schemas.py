@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from village_platform.limits import AwareInstant
 
@@ -153,6 +153,7 @@ class PartyIn(Body):
     name: str = Field(min_length=1, max_length=200)
     provider: str | None = Field(default=None, max_length=100)
     partner: str | None = Field(default=None, max_length=100)
-    customers: list[str] = Field(default_factory=list, max_length=1000)
+    customers: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=1000)
 
 
