@@ -1,4 +1,4 @@
-"""Request limits on a running service: a 50 MB body, a 10 MB header and JSON nested 100,000
+"""Request limits on a running service: a 50 MB body, a 50 MB header and JSON nested 100,000
 deep are refused with problems at once, before authentication, and the service's memory stays
 flat (its peak resident size, read from /proc, does not move)."""
 
@@ -115,11 +115,11 @@ async def test_a_50_mb_body_is_refused_at_once_with_flat_memory(incidents_servic
     assert (await api(None).get("/healthz")).status_code == 200
 
 
-async def test_a_10_mb_header_is_431_while_it_arrives(incidents_service) -> None:
+async def test_a_50_mb_header_is_431_while_it_arrives(incidents_service) -> None:
     before = memory(incidents_service.pid)
 
     async def header_bytes() -> AsyncIterator[bytes]:
-        for _ in range(160):
+        for _ in range(800):  # 50 MB
             yield b"a" * 65536
 
     parts = urlsplit(incidents_service.url)
@@ -137,8 +137,10 @@ async def test_a_10_mb_header_is_431_while_it_arrives(incidents_service) -> None
     head = await asyncio.wait_for(answer, 30)
     writer.close()
     assert head.startswith(b"HTTP/1.1 431 "), head
-    assert sent < 2 * MB, f"answered only after {sent} bytes"
+    # what was sent includes what the kernel buffers on both sides (a few MB on loopback)
+    assert sent < 16 * MB, f"answered only after {sent} bytes"
     grown = memory(incidents_service.pid)["VmHWM"] - before["VmHWM"]
+    print(f"\n50 MB header: 431 after {sent / MB:.1f} MB sent, peak memory +{grown / MB:.1f} MB")
     assert grown < 8 * MB, f"the service's peak memory grew by {grown / MB:.1f} MB"
 
 
