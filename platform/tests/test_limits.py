@@ -223,3 +223,20 @@ def test_depth_check_is_linear() -> None:
     assert not too_deep(shallow, 32)
     assert too_deep(b"[" * 500_000 + b"]" * 500_000, 32)
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 40 + b'"' + b'\\"' * 300_000,  # an unterminated string of escaped quotes
+        b"[" * 40 + b'"a' * 300_000,  # quotes everywhere
+        b"[" * 40 + b'"' + b"\\" * 600_001,  # backslashes to the end
+        b'["' + b'\\\\"]' * 150_000,  # escaped backslashes before quotes
+    ],
+    ids=["escaped-quotes", "many-quotes", "backslashes", "escaped-backslashes"],
+)
+def test_depth_check_is_linear_on_crafted_strings(body: bytes) -> None:
+    """A scan that restarts at every quote inside a string is quadratic: minutes for 600 KB."""
+    started = time.monotonic()
+    too_deep(body, 32)
+    assert time.monotonic() - started < 1

@@ -69,7 +69,10 @@ def _without_strings(body: bytes) -> bytes:
     return _STRING.sub(b"", body)
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A JSON string, or an unterminated one to the end of the body: an attempt that starts at a
+# quote always matches, so no position is scanned twice (a closing quote that must be found
+# would make `"\"\"\"...` quadratic: every escaped quote a new start).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 
 _FOLD = bytes.maketrans(b"{}", b"[]")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
