@@ -121,7 +121,8 @@ class RequestLimits:
                 return
             if not message.get("more_body", False):
                 break
-        if body and _is_json(scope) and too_deep(bytes(body), self.max_json_depth):
+        data = bytes(body)
+        if data and _is_json(scope) and too_deep(data, self.max_json_depth):
             await _respond(
                 send,
                 scope,
@@ -133,7 +134,7 @@ class RequestLimits:
                 ),
             )
             return
-        await self.app(scope, _replay(bytes(body), receive), send)
+        await self.app(scope, _replay(data, receive), send)
 
     def _head_refusal(self, scope: Scope) -> Problem | None:
         headers = scope["headers"]
