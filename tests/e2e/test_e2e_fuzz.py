@@ -1,4 +1,7 @@
 """OpenAPI fuzzing with schemathesis against the running service: no input makes it answer 5xx.
+The services run with their request limits (village_platform.limits) in place, as deployed;
+operations are also fuzzed pinned to real resources (an incident, a contract, a party's own
+escalation documents; in the sibling files an article and a webhook endpoint).
 
 Bounded: MAX_EXAMPLES valid and MAX_EXAMPLES invalid requests per operation, so the whole run
 stays well under two minutes. (schemathesis' own pytest loader, `from_fixture`, does not work
@@ -114,22 +117,56 @@ def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, esca
     fuzz_operations(operations, escalation_village.escalation, {"Authorization": f"Bearer {token}"}, mode, None)
 
 
+def fuzzco_admin() -> dict[str, str]:
+    """An admin of a party outside the directory: its writes reach validation and the store
+    without touching the demo data other tests of the session rely on."""
+    token = mint_token(Settings(), "fuzzco", "partner", roles=["admin"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(sla_service: Any) -> None:
+    """Revisions, versions and reports of a contract that exists: periods and instants of every
+    shape reach the report and the contract rules."""
+    headers = fuzzco_admin()
+    contract = f"fuzz-{uuid.uuid4().hex[:12]}"
+    created = httpx.post(f"{sla_service.url}/contracts", headers=headers, json={
+        "id": contract, "provider": "fuzzco", "customer": f"{contract}-customer",
+        "kind": "customer_facing",
+        "targets": {"S1": {"respond_minutes": 15, "resolve_minutes": 240}}})
+    assert created.status_code == 201, created.text
+    operations = openapi_operations(sla_service, 9)
+    fuzz_operations(operations, sla_service, headers, GenerationMode.POSITIVE,
+                    lambda: {"contract_id": contract}, on="contract_id")
+
+
+def test_no_request_on_its_own_party_makes_the_escalation_service_fail(
+    escalation_service: Any,
+) -> None:
+    """Tiers, profile and rules documents of the caller's own party: every write reaches the
+    document rules and the store."""
+    operations = openapi_operations(escalation_service, 12)
+    fuzz_operations(operations, escalation_service, fuzzco_admin(), GenerationMode.POSITIVE,
+                    lambda: {"party": "fuzzco"}, on="party")
+
+
 def fuzz_operations(
     operations: list[Any],
     service: Any,
     headers: dict[str, str],
     mode: GenerationMode,
     path_parameters: Callable[[], dict[str, str]] | None,
+    on: str = "incident_id",
 ) -> None:
     """Every operation, MAX_EXAMPLES cases each; `path_parameters` (when given) pins the path
-    to a real resource and skips operations without one."""
+    to a real resource and skips operations whose path has no `{on}` parameter."""
     failures: dict[str, str] = {}
     for operation in operations:
         fixed: dict[str, Any] = {}
         if path_parameters is not None:
-            if "{incident_id}" not in operation.path:
+            if f"{{{on}}}" not in operation.path:
                 continue
-            # a fresh incident of northwind's per operation, so random actions reach the rules
+            # a fresh resource per operation (e.g. an incident of northwind's), so random
+            # actions reach the rules
             fixed["path_parameters"] = path_parameters()
 
         @settings(

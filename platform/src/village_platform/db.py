@@ -10,11 +10,32 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from .settings import Settings
 
+_UNSET: object = object()
 
-def make_engine(settings: Settings, **overrides: object) -> AsyncEngine:
+
+def make_engine(settings: Settings, *, statement_timeout: float | None | object = _UNSET,
+                **overrides: object) -> AsyncEngine:
+    """The service's engine: connect, pool checkout and statement timeouts from `settings`, so a
+    database that does not answer fails a request within seconds (a 503 problem, see errors.py);
+    statement parameters never appear in logs or error messages (note bodies, secrets).
+
+    `statement_timeout=None`: no statement timeout (offline work: rebuilds, bulk loads).
+    """
     # No pre-ping: it costs a round trip per checkout; a dropped connection fails one unit of
     # work, which the caller retries like any other transient error.
-    options: dict[str, object] = {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
+    seconds = (settings.db_statement_timeout_seconds if statement_timeout is _UNSET
+               else statement_timeout)
+    connect_args: dict[str, object] = {"timeout": settings.db_connect_timeout_seconds}
+    if seconds is not None:
+        # Client side (asyncpg cancels the statement; it also fires when the server is silent)
+        # and server side (the server stops the work even if the cancel does not reach it).
+        connect_args["command_timeout"] = seconds
+        connect_args["server_settings"] = {"statement_timeout": str(int(float(seconds) * 1000))}
+    options: dict[str, object] = {
+        "pool_size": 20, "max_overflow": 20, "pool_recycle": 1800,
+        "pool_timeout": settings.db_pool_timeout_seconds, "hide_parameters": True,
+        "connect_args": connect_args,
+    }
     options.update(overrides)
     return create_async_engine(settings.service_database_url, **options)
 

@@ -165,6 +165,10 @@ def install_problem_handlers(app: FastAPI) -> None:
                                     request.url.path.replace("\x00", ""))
         return await call_next(request)
 
+    from .outage import install_outage_handlers  # it builds on this module's problems
+
+    install_outage_handlers(app)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.for_service(args.service, 0)
 
     async def run() -> int:
-        engine = make_engine(settings)
+        engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
         try:
             async with FeedClient.for_consumer(args.feed, settings, read_model.consumer) as feed:
                 return await rebuild(read_model.consumer, engine, feed, read_model.routes, read_model.reset,

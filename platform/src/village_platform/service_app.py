@@ -1,5 +1,5 @@
-"""The FastAPI application every service builds the same way: problem responses, health, its
-own routes, its event feed, telemetry."""
+"""The FastAPI application every service builds the same way: request limits, problem
+responses, health, its own routes, its event feed, telemetry."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .clock import Clock
 from .errors import install_problem_handlers
 from .feed import feed_router
 from .health import router as health_router
+from .limits import RequestLimits
 from .settings import Settings
 from .telemetry import instrument
 
@@ -24,4 +25,8 @@ def service_app(title: str, description: str, settings: Settings, clock: Clock, 
     app.include_router(router)
     app.include_router(feed_router(source))
     instrument(app)
+    # Outermost: sizes and depth are checked before anything parses or authenticates.
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                       max_header_bytes=settings.max_header_bytes,
+                       max_json_depth=settings.max_json_depth)
     return app

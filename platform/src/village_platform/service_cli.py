@@ -56,8 +56,11 @@ def service_main(
     elif args.command == "serve":
         import uvicorn
 
+        from .httpserver import bounded_http_protocol
+
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                    access_log=False, timeout_graceful_shutdown=10)
+                    access_log=False, timeout_graceful_shutdown=10,
+                    http=bounded_http_protocol(settings.max_header_bytes))
     elif args.command == "service-token":
         # An operator's way in before any party can act (registering the first provider):
         # a short-lived token signed with VILLAGE_SERVICE_SECRET, printed and nothing else.

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8001)
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field(default="INFO", alias="VILLAGE_LOG_LEVEL")
+    # Request limits, checked before parsing and authentication (village_platform.limits).
+    max_body_bytes: int = Field(default=1_048_576, ge=1, alias="VILLAGE_MAX_BODY_BYTES")
+    max_header_bytes: int = Field(default=16_384, ge=1024, alias="VILLAGE_MAX_HEADER_BYTES")
+    max_json_depth: int = Field(default=32, ge=1, alias="VILLAGE_MAX_JSON_DEPTH")
+    # A database that does not answer: a 503 problem within seconds, not a 500 after a minute.
+    db_connect_timeout_seconds: float = Field(
+        default=3.0, gt=0, alias="VILLAGE_DB_CONNECT_TIMEOUT_SECONDS")
+    db_pool_timeout_seconds: float = Field(
+        default=3.0, gt=0, alias="VILLAGE_DB_POOL_TIMEOUT_SECONDS")
+    db_statement_timeout_seconds: float = Field(
+        default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS")
+    retry_after_seconds: int = Field(default=5, ge=1, alias="VILLAGE_RETRY_AFTER_SECONDS")
     # True when database_url already names the service's own database.
     database_is_own: bool = False
 

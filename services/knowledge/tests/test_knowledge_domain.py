@@ -13,7 +13,8 @@ from village_knowledge.domain.audience import (
     provider_of,
     readers,
 )
-from village_knowledge.search import decode_cursor, encode_cursor, or_query
+from village_knowledge.search import CURSOR, MAX_OFFSET, or_query
+from village_platform.errors import Problem
 
 DIRECTORY = {
     "acme": {"kind": "provider"},
@@ -156,11 +157,13 @@ def test_whose_knowledge_base_and_which_audiences() -> None:
 def test_queries_are_words_only_and_cursors_are_bound_to_their_query() -> None:
     assert or_query("VPN tunnel's down! (again) & | :*") == "vpn | tunnel | s | down | again"
     assert or_query("!!! ...") == ""
-    cursor = encode_cursor(20, "vpn")
-    assert decode_cursor(cursor, "vpn") == 20
-    assert decode_cursor(cursor, "other") is None
-    assert decode_cursor("not base64 json", "vpn") is None
-    assert decode_cursor(None, "vpn") == 0
+    cursor = CURSOR.encode(20, query="vpn")
+    assert CURSOR.decode(cursor, query="vpn") == 20
+    for bad, query in [(cursor, "other"), ("not base64 json", "vpn"), (CURSOR.encode(20), "vpn"),
+                       (CURSOR.encode(MAX_OFFSET + 1, query="vpn"), "vpn")]:
+        with pytest.raises(Problem) as refused:
+            CURSOR.decode(bad, query=query)
+        assert (refused.value.status, refused.value.kind) == (400, "invalid-cursor")
 
 
 def test_every_article_event_the_domain_makes_matches_its_schema() -> None:

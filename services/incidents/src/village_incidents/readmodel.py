@@ -6,7 +6,6 @@ Projected inline, in the same transaction as the events (read-your-writes for RE
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.auth import Principal
+from village_platform.cursors import Cursor, position
 from village_platform.db import driver_in_transaction
-from village_platform.errors import Problem
 
 from .domain.incident import Incident, Party
 
@@ -143,19 +142,7 @@ class IncidentFilter:
     external_owner: str | None = None
 
 
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = raw.split(":", 1)
-        if kind != "s":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued") from exc
+CURSOR = Cursor("incidents", position)  # the list's order: seq, newest first
 
 
 async def list_incidents(
@@ -176,7 +163,7 @@ async def list_incidents(
         params.update(ext_id=f.external_id, ext_owner=f.external_owner)
     if cursor:
         clauses.append("seq < :after")
-        params["after"] = decode_cursor(cursor)
+        params["after"] = CURSOR.decode(cursor)
     params["limit"] = limit + 1
     rows = (
         await conn.execute(
@@ -195,7 +182,7 @@ async def list_incidents(
          "opened_at": r.opened_at.isoformat(), "updated_at": r.updated_at.isoformat()}
         for r in rows
     ]
-    return items, (encode_cursor(rows[-1].seq) if more and rows else None)
+    return items, (CURSOR.encode(rows[-1].seq) if more and rows else None)
 
 
 async def incident_ids_resolved_before(conn: AsyncConnection, cutoff: Any, limit: int = 100) -> list[str]:

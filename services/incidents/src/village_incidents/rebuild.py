@@ -16,7 +16,7 @@ from .handlers import history_of
 
 
 async def rebuild(settings: Settings) -> int:
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
     store = EventStore(SystemClock())
     try:
         async with engine.begin() as conn:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from village_platform.limits import AwareInstant
 
 Severity = Literal["S1", "S2", "S3", "S4"]
 NoteVisibility = Literal["internal", "restricted", "shared"]
@@ -114,13 +116,13 @@ class SeverityIn(Body):
 class ImpactStartIn(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"started_at": "2026-11-23T09:12:00Z", "description": "branch offline"}]})
-    started_at: AwareDatetime | None = None
+    started_at: AwareInstant | None = None
     description: str | None = Field(default=None, max_length=2000)
 
 
 class ImpactEndIn(Body):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ended_at": "2026-11-23T10:02:00Z"}]})
-    ended_at: AwareDatetime | None = Field(default=None, description="default: now")
+    ended_at: AwareInstant | None = Field(default=None, description="default: now")
 
 
 class InviteIn(Body):
@@ -151,6 +153,7 @@ class PartyIn(Body):
     name: str = Field(min_length=1, max_length=200)
     provider: str | None = Field(default=None, max_length=100)
     partner: str | None = Field(default=None, max_length=100)
-    customers: list[str] = Field(default_factory=list, max_length=1000)
+    customers: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=list, max_length=1000)
 
 

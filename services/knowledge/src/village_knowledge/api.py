@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
+from village_platform.cursors import Cursor, uuid_value
 from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
 
@@ -29,6 +30,7 @@ ArticleId = Annotated[str, Path(max_length=100)]
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 _AID = "0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41"
+ARTICLES = Cursor("articles", uuid_value)  # the list's order: article id
 # A revision sent back by the reviewers of an article first proposed from a resolved incident
 # (OpenAPI drops null values from examples: this one has none).
 ARTICLE_VIEW = {"id": _AID, "author_party": "northwind", "provider": "acme", "status": "draft", "version": 3,
@@ -40,7 +42,8 @@ SEARCH_EXAMPLE = {"items": [{
     "title_highlighted": "IPsec <mark>tunnel</mark> <mark>flaps</mark> every few minutes after a firmware upgrade",
     "snippet": "peers on older firmware renegotiate out of step and the <mark>tunnel</mark> <mark>flaps</mark>",
     "score": 0.4, "match": "text", "audience": "public", "products": ["routers"], "tags": ["vpn", "ipsec"],
-    "version": 2, "published_at": "2026-11-23T10:00:00+00:00"}], "next_cursor": "eyJvIjogMTAsICJxIjogInR1bm5lbCBmbGFwcyJ9"}
+    "version": 2, "published_at": "2026-11-23T10:00:00+00:00"}],
+    "next_cursor": "WyJzZWFyY2giLDEwLCJmYjRjYjM5NjYzNDRjYjUxIl0"}
 STATS_EXAMPLE = {"article_id": _AID, "usage": 12, "solves": 9, "helpful": 7, "not_helpful": 1}
 
 
@@ -73,20 +76,20 @@ async def create_article(request: Request, body: ArticleIn, caller: Caller, key:
 
 
 @router.get("/articles", tags=["articles"], summary="Articles you work on (any status) and published ones you may read",
-            responses=READ_ERRORS | _example({"items": [ARTICLE_VIEW], "next_cursor": _AID}))
+            responses=READ_ERRORS | _example({"items": [ARTICLE_VIEW],
+                                              "next_cursor": ARTICLES.encode(_AID)}))
 async def list_articles(request: Request, caller: Caller,
                         status: Literal["draft", "in_review", "published", "retired"] | None = None,
                         limit: Annotated[int, Query(ge=1, le=100)] = 50,
                         cursor: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
-    after = views.parse_id(cursor) if cursor else None
-    if cursor and after is None:
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued")
+    after = ARTICLES.decode_optional(cursor)
     scope = await access.scope(request, caller)
     async with request.app.state.engine.connect() as conn:
         items = await views.listing(conn, caller.party, caller.kind, scope, status, after, limit + 1)
     more = len(items) > limit
     items = items[:limit]
-    return jsonable_encoder({"items": items, "next_cursor": items[-1]["id"] if more else None})
+    next_cursor = ARTICLES.encode(items[-1]["id"]) if more else None
+    return jsonable_encoder({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/articles/{article_id}", tags=["articles"], summary="An article (latest, or ?version=)",
@@ -178,16 +181,14 @@ async def search(request: Request, caller: Caller, q: Annotated[str, Query(min_l
                  visibility: Literal["provider", "partners", "public"] | None = None,
                  limit: Annotated[int, Query(ge=1, le=50)] = 10,
                  cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
-    offset = searching.decode_cursor(cursor, q)
-    if offset is None:
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued for this query")
+    offset = searching.CURSOR.decode(cursor, query=q) if cursor else 0
     scope = await access.scope(request, caller)
     if visibility is not None:
         scope = searching.Scope(scope.provider, tuple(a for a in scope.audiences if a == visibility))
     async with request.app.state.engine.begin() as conn:
         items, more = await searching.search(conn, q, scope, product=product, tag=tag, limit=limit, offset=offset)
-    return jsonable_encoder({"items": items,
-                             "next_cursor": searching.encode_cursor(offset + limit, q) if more else None})
+    next_cursor = searching.CURSOR.encode(offset + limit, query=q) if more else None
+    return jsonable_encoder({"items": items, "next_cursor": next_cursor})
 
 
 # ---------------------------------------------------------------------------- feedback and stats

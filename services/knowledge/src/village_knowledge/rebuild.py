@@ -44,7 +44,7 @@ async def replay_own_events(conn: AsyncConnection, progress: bool = True) -> int
 
 async def rebuild(settings: Settings, *, feed: FeedClient | None = None, progress: bool = True) -> int:
     """Returns how many events (own and incidents') it applied."""
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
     own_feed = feed is None
     feed = feed or incidents_feed(settings)
     own = 0

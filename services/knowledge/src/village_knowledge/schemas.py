@@ -54,7 +54,7 @@ class RetireIn(BaseModel):
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"article_id": "0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41"}]})
-    article_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
+    article_id: Annotated[str, StringConstraints(max_length=36, pattern=r"^[0-9a-fA-F-]{36}$")]
 
 
 class FeedbackIn(BaseModel):

@@ -11,14 +11,14 @@ what is part of the WHERE clause (provider and audiences), never a filter after 
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.cursors import Cursor, offset_up_to
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORDS = 40
@@ -67,22 +67,9 @@ _SEARCH = text(f"""
 """)
 
 
-def encode_cursor(offset: int, q: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset, "q": q}).encode()).decode()
-
-
-def decode_cursor(cursor: str | None, q: str) -> int | None:
-    """The offset a cursor names; None if it is not one this API issued for this query."""
-    if cursor is None:
-        return 0
-    try:
-        found = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        offset = found["o"]
-        if found["q"] != q or not isinstance(offset, int) or not 0 <= offset <= 10_000:
-            return None
-        return offset
-    except Exception:
-        return None
+MAX_OFFSET = 10_000  # deeper than this, refine the query
+# An offset into the ranking, bound to the query it ranks.
+CURSOR = Cursor("search", offset_up_to(MAX_OFFSET))
 
 
 async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | None = None,

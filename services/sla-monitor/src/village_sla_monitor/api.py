@@ -4,7 +4,7 @@ Every read shows a party only the contracts it is a party to (services see every
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -14,8 +14,10 @@ from sqlalchemy import text
 
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
+from village_platform.cursors import Cursor, identifier
 from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
+from village_platform.limits import Instant
 
 from . import schemas as s
 from .contractbook import ContractNotFound
@@ -27,6 +29,13 @@ router = APIRouter()
 IfMatch = Annotated[str | None, Header(alias="If-Match", description='the contract\'s ETag (its version); 412 when stale')]
 CONTRACT_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
+# A report reads the downtime of every month it touches: three years at most (422 beyond).
+MAX_REPORT_PERIOD = timedelta(days=1096)
+_PERIOD = ("1970 to 2200 (no zone: UTC); `to` - `from` at most 1096 days"
+           " (default: this month so far)")
+
+
+CONTRACTS = Cursor("contracts", identifier(100))  # the list's order: contract id
 
 
 def _party(caller: Principal) -> str | None:
@@ -125,11 +134,20 @@ async def revise_contract(request: Request, contract_id: str, body: s.ContractRe
     return await _record(request, caller, key, body, work)
 
 
-@router.get("/contracts", summary="Contracts you are a party to", tags=["contracts"], responses=READ_ERRORS)
-async def list_contracts(request: Request, caller: Caller) -> dict[str, Any]:
+@router.get("/contracts", summary="Contracts you are a party to, by id, a page at a time",
+            tags=["contracts"], responses=READ_ERRORS)
+async def list_contracts(request: Request, caller: Caller,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                         cursor: Annotated[str | None, Query(max_length=200)] = None
+                         ) -> dict[str, Any]:
+    after = CONTRACTS.decode_optional(cursor)
     async with request.app.state.engine.connect() as conn:
-        found = await request.app.state.book.visible(conn, _party(caller))
-    return jsonable_encoder({"items": [contract_view(t) for t in found]})
+        found = await request.app.state.book.visible_page(conn, _party(caller), after, limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    next_cursor = CONTRACTS.encode(found[-1].contract_id) if more else None
+    items = [contract_view(t) for t in found]
+    return jsonable_encoder({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/contracts/{contract_id}", summary="A contract (latest version, or ?version=)", tags=["contracts"],
@@ -153,13 +171,17 @@ async def contract_versions(request: Request, contract_id: str, caller: Caller) 
 @router.get("/contracts/{contract_id}/report", summary="Attainment, breaches, MTTA/MTTR, downtime, credits",
             tags=["reports"], responses={**s.REPORT_EXAMPLE, **READ_ERRORS})
 async def report(request: Request, contract_id: str, caller: Caller,
-                 start: Annotated[datetime | None, Query(alias="from")] = None,
-                 end: Annotated[datetime | None, Query(alias="to")] = None) -> dict[str, Any]:
+                 start: Annotated[Instant | None, Query(alias="from", description=_PERIOD)] = None,
+                 end: Annotated[Instant | None, Query(alias="to", description=_PERIOD)] = None
+                 ) -> dict[str, Any]:
     now = request.app.state.clock.now()
-    end = _aware(end) if end else now
-    start = _aware(start) if start else end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = end or now
+    start = start or end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if start >= end:
         raise Problem(422, "invalid-period", "`from` must be before `to`")
+    if end - start > MAX_REPORT_PERIOD:
+        days = MAX_REPORT_PERIOD.days
+        raise Problem(422, "period-too-long", f"a report covers at most {days} days", max_days=days)
     async with request.app.state.engine.connect() as conn:
         terms = await _visible_contract(request, conn, caller, contract_id)
         return jsonable_encoder(await contract_report(conn, terms, start, end))
@@ -226,7 +248,3 @@ async def at_risk(request: Request, caller: Caller, limit: Annotated[int, Query(
                       if (incident_id, cov["contract_id"], clock["clock"]) in wanted]
     items.sort(key=lambda i: (i["remaining_seconds"], -i["percent"]))
     return jsonable_encoder({"as_of": now, "items": items})
-
-
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)

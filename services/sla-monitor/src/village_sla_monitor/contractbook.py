@@ -91,6 +91,17 @@ class ContractBook:
             " ORDER BY contract_id, version DESC"), {"p": party})
         return [self._remember(r) for r in rows]
 
+    async def visible_page(self, conn: AsyncConnection, party: str | None, after: str | None,
+                           limit: int) -> list[Terms]:
+        """`visible`, a page at a time, in contract id order: at most `limit` after `after`."""
+        rows = await conn.execute(text(
+            f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
+            " WHERE (CAST(:p AS text) IS NULL OR provider = :p OR customer = :p)"
+            " AND (CAST(:after AS text) IS NULL OR contract_id > :after)"
+            " ORDER BY contract_id, version DESC LIMIT :limit"),
+            {"p": party, "after": after, "limit": limit})
+        return [self._remember(r) for r in rows]
+
     async def existing_for(self, conn: AsyncConnection, kind: str, provider: str, customer: str) -> str | None:
         return await conn.scalar(text(
             "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"),

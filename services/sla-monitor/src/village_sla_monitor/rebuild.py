@@ -64,7 +64,7 @@ async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Ap
 async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = MAX_LIMIT,
                   write_every: int = WRITE_EVERY, progress: bool = True) -> int:
     """Returns how many incident events it read."""
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
     own_feed = feed is None
     feed = feed or incidents_feed(settings)
     store = EventStore(SystemClock())

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from village_platform.limits import Instant
 
 Severity = Literal["S1", "S2", "S3", "S4"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# Checked in full by the business calendar; bounded here, before any work.
+Span = Annotated[list[Annotated[str, StringConstraints(max_length=11)]], Field(max_length=10)]
+Day = Annotated[str, StringConstraints(max_length=10)]
+Percent = Annotated[int, Field(ge=1, le=99)]
 
 
 class CalendarIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["24x7", "business_hours"]
     timezone: str | None = Field(default=None, max_length=64, examples=["Europe/Berlin"])
-    hours: dict[str, list[str]] | None = Field(
-        default=None, description='local working hours per weekday, e.g. {"mon": ["08:00-18:00"]}')
-    holidays: list[str] | None = Field(default=None, description="local dates without working time (YYYY-MM-DD)")
+    hours: dict[Weekday, Span] | None = Field(
+        default=None, max_length=7,
+        description='local working hours per weekday, e.g. {"mon": ["08:00-18:00"]}')
+    holidays: list[Day] | None = Field(default=None, max_length=1000,
+                                       description="local dates without working time (YYYY-MM-DD)")
 
 
 class TargetsIn(BaseModel):
@@ -32,7 +40,7 @@ Money = Field(default=Decimal(0), ge=0, le=Decimal("1e12"), max_digits=16, decim
 
 class CreditsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(default="EUR", max_length=3, pattern=r"^[A-Z]{3}$")
     monthly_fee: Decimal = Money
     per_breach: Decimal = Money
     per_breach_percent_of_fee: Decimal = Field(default=Decimal(0), ge=0, le=100, max_digits=8, decimal_places=4)
@@ -61,11 +69,11 @@ class ContractIn(BaseModel):
     customer: str = Field(min_length=1, max_length=100)
     kind: Literal["customer_facing", "underpinning"]
     calendar: CalendarIn = Field(default_factory=lambda: CalendarIn(type="24x7"))
-    targets: dict[Severity, TargetsIn] = Field(min_length=1)
+    targets: dict[Severity, TargetsIn] = Field(min_length=1, max_length=4)
     availability_target: Decimal | None = Field(default=None, gt=0, le=100, max_digits=7, decimal_places=4)
     credits: CreditsIn = Field(default_factory=CreditsIn)
-    warn_at: list[int] = Field(default=[50, 75, 90], min_length=0, max_length=10)
-    effective_from: datetime | None = Field(
+    warn_at: list[Percent] = Field(default=[50, 75, 90], min_length=0, max_length=10)
+    effective_from: Instant | None = Field(
         default=None, description="when this version takes effect (default: now); incidents opened from then on use it")
 
 
@@ -75,11 +83,11 @@ class ContractRevisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=200)
     calendar: CalendarIn | None = None
-    targets: dict[Severity, TargetsIn] | None = Field(default=None, min_length=1)
+    targets: dict[Severity, TargetsIn] | None = Field(default=None, min_length=1, max_length=4)
     availability_target: Decimal | None = Field(default=None, gt=0, le=100, max_digits=7, decimal_places=4)
     credits: CreditsIn | None = None
-    warn_at: list[int] | None = Field(default=None, max_length=10)
-    effective_from: datetime | None = None
+    warn_at: list[Percent] | None = Field(default=None, max_length=10)
+    effective_from: Instant | None = None
 
 
 def example(description: str, body: object) -> dict[str, object]:

@@ -7,7 +7,6 @@ a row, a log line never hold one in plain text.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -16,10 +15,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from village_platform.cursors import Cursor, position, uuid_value
 from village_platform.errors import Problem
 
 from .domain.signing import new_secret
 from .sealing import Sealer
+
+ENDPOINTS = Cursor("webhook-endpoints", uuid_value)  # the list's order: endpoint id
+DELIVERIES = Cursor("webhook-deliveries", position)  # the list's order: seq, newest first
 
 _COLUMNS = ("endpoint_id, party, party_kind, url, description, event_types, incident_filter, status, version,"
             " created_at, updated_at, failing_since, previous_expires_at, secret_serial")
@@ -68,14 +71,14 @@ def check_version(row: Any, wanted: frozenset[int] | None) -> None:
 
 
 async def list_for(conn: AsyncConnection, party: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
-    after = decode_cursor(cursor)
+    after = ENDPOINTS.decode_optional(cursor)
     rows = (await conn.execute(text(
         f"SELECT {_COLUMNS} FROM endpoints WHERE party = :party"
         " AND (CAST(:after AS text) IS NULL OR endpoint_id::text > :after) ORDER BY endpoint_id::text LIMIT :limit"),
-        {"party": party, "after": after, "limit": limit + 1})).all()
+        {"party": party, "after": None if after is None else str(after), "limit": limit + 1})).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode_cursor(str(rows[-1].endpoint_id)) if more else None
+    return rows, ENDPOINTS.encode(str(rows[-1].endpoint_id)) if more else None
 
 
 async def update(conn: AsyncConnection, row: Any, changes: dict[str, Any], now: datetime) -> Any:
@@ -173,28 +176,11 @@ def delivery_view(row: Any) -> dict[str, Any]:
 async def deliveries(conn: AsyncConnection, endpoint_id: uuid.UUID, status: str | None, limit: int,
                      cursor: str | None) -> tuple[list[Any], str | None]:
     """Newest first."""
-    before = decode_cursor(cursor)
-    try:
-        before_seq = int(before) if before is not None else None
-    except ValueError:
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued") from None
+    before_seq = DELIVERIES.decode_optional(cursor)
     rows = (await conn.execute(text(
         "SELECT * FROM deliveries WHERE endpoint_id = :id AND (CAST(:status AS text) IS NULL OR status = :status)"
         " AND (CAST(:before AS bigint) IS NULL OR seq < :before) ORDER BY seq DESC LIMIT :limit"),
         {"id": endpoint_id, "status": status, "before": before_seq, "limit": limit + 1})).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode_cursor(str(rows[-1].seq)) if more else None
-
-
-def encode_cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued") from None
+    return rows, DELIVERIES.encode(rows[-1].seq) if more else None
