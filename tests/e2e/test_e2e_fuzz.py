@@ -117,17 +117,16 @@ def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, esca
     fuzz_operations(operations, escalation_village.escalation, {"Authorization": f"Bearer {token}"}, mode, None)
 
 
-def fuzzco_admin() -> dict[str, str]:
-    """An admin of a party outside the directory: its writes reach validation and the store
-    without touching the demo data other tests of the session rely on."""
-    token = mint_token(Settings(), "fuzzco", "partner", roles=["admin"])
-    return {"Authorization": f"Bearer {token}"}
+def fuzzco_admin(incidents: Any) -> dict[str, str]:
+    """An admin of FUZZCO: its writes reach validation and the store without touching the demo
+    data other tests of the session rely on."""
+    return {"Authorization": f"Bearer {fuzzco_token(incidents)}"}
 
 
-def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(sla_service: Any) -> None:
+def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(sla_service: Any, incidents_service: Any) -> None:
     """Revisions, versions and reports of a contract that exists: periods and instants of every
     shape reach the report and the contract rules."""
-    headers = fuzzco_admin()
+    headers = fuzzco_admin(incidents_service)
     contract = f"fuzz-{uuid.uuid4().hex[:12]}"
     created = httpx.post(f"{sla_service.url}/contracts", headers=headers, json={
         "id": contract, "provider": "fuzzco", "customer": f"{contract}-customer",
@@ -140,12 +139,13 @@ def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(sla_service: A
 
 
 def test_no_request_on_its_own_party_makes_the_escalation_service_fail(
-    escalation_service: Any,
+    escalation_village: Any,
 ) -> None:
     """Tiers, profile and rules documents of the caller's own party: every write reaches the
     document rules and the store."""
+    escalation_service = escalation_village.escalation
     operations = openapi_operations(escalation_service, 12)
-    fuzz_operations(operations, escalation_service, fuzzco_admin(), GenerationMode.POSITIVE,
+    fuzz_operations(operations, escalation_service, fuzzco_admin(escalation_village.incidents), GenerationMode.POSITIVE,
                     lambda: {"party": "fuzzco"}, on="party")
 
 

@@ -560,3 +560,31 @@ def json_of(value: bytes) -> dict[str, Any]:
     import json
 
     return json.loads(value)
+
+
+# --------------------------------------------------------------------------- revocation
+
+
+async def test_a_revoked_collaborator_loses_the_incidents_knowledge_with_the_revocation_itself(
+    api: Api, kb: Api,
+) -> None:
+    """contoso, invited on northwind's incident, reads its suggestions and links articles; once
+    revoked it gets 404 for both, from the revocation event on: no later event of the incident
+    is needed (nothing else happens to it here)."""
+    iid = (await open_incident(api("northwind"), title="Router firmware upgrade fails"))["id"]
+    r = await api("northwind").post(f"/incidents/{iid}/collaborators", json={"partner": "contoso"})
+    assert r.status_code == 200, r.text
+    contoso = kb("contoso")
+    await eventually(lambda: contoso.get(f"/incidents/{iid}/suggestions"), lambda r: r.status_code == 200,
+                     what="contoso, invited, to read the suggestions")
+    article_id = (await published(kb, title=f"Revocation {uuid.uuid4().hex[:8]}"))["id"]
+    linked = await contoso.post(f"/incidents/{iid}/links", json={"article_id": article_id})
+    assert linked.status_code in (200, 201), linked.text
+    r = await api("northwind").post(f"/incidents/{iid}/collaborators/contoso/revoke", json={"reason": "done"})
+    assert r.status_code == 200, r.text
+    await eventually(lambda: contoso.get(f"/incidents/{iid}/suggestions"), lambda r: r.status_code == 404,
+                     timeout=10, what="the revocation to reach the knowledge service")
+    assert_problem(await contoso.get(f"/incidents/{iid}/links"), 404)
+    assert_problem(await contoso.post(f"/incidents/{iid}/links", json={"article_id": article_id}), 404)
+    assert_problem(await contoso.delete(f"/incidents/{iid}/links/{article_id}"), 404)
+    assert (await kb("northwind").get(f"/incidents/{iid}/suggestions")).status_code == 200
