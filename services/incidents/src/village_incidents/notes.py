@@ -69,11 +69,17 @@ def reader(principal: Principal, provider: str) -> egress.Recipient:
 
 
 class NoteBook:
-    """Reads and writes of the notes read model (one class, so a test can count what it reads)."""
+    """Reads and writes of the notes read model. Every read goes through `_rows`, so that a test
+    can count the rows a command or a read fetches."""
+
+    async def _rows(
+        self, conn: AsyncConnection, statement: Any, params: dict[str, Any]
+    ) -> list[Any]:
+        return list((await conn.execute(statement, params)).all())
 
     async def find(self, conn: AsyncConnection, incident_id: str, note_id: str) -> Note | None:
-        r = (await conn.execute(_FIND, {"incident": incident_id, "note": note_id})).first()
-        return _note(r) if r is not None else None
+        rows = await self._rows(conn, _FIND, {"incident": incident_id, "note": note_id})
+        return _note(rows[0]) if rows else None
 
     async def save(self, conn: AsyncConnection, incident: Incident, notes: Iterable[Note]) -> None:
         """In the command's transaction, on the driver (the hot path)."""
@@ -99,9 +105,9 @@ class NoteBook:
             clauses.append("version < :cursor" if newest_first else "version > :cursor")
             params["cursor"] = cursor
         order = "DESC" if newest_first else "ASC"
-        rows = (await conn.execute(text(
+        rows = await self._rows(conn, text(
             f"SELECT {_COLUMNS} FROM incident_notes WHERE {' AND '.join(clauses)}"
-            f" ORDER BY version {order} LIMIT :limit"), params)).all()
+            f" ORDER BY version {order} LIMIT :limit"), params)
         rows, more = rows[:limit], len(rows) > limit
         asking = egress.Recipient(principal.party, principal.kind)
         # The Python twin of the filter, item by item: a page never carries more than it allows.
