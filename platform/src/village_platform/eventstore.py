@@ -267,17 +267,22 @@ class EventStore:
         stream_id: str,
         *,
         after: int = 0,
+        until: int | None = None,
         limit: int | None = None,
         recipient: Recipient | None = None,
     ) -> list[StoredEvent]:
-        """The stream's events after version `after` (a snapshot's, a page's), in order, at most
-        `limit`; for a party `recipient`, only what it may see (the egress rule's SQL twin,
-        before the LIMIT), as stored (egress.for_recipient gives its outbound form)."""
+        """The stream's events after version `after` (a snapshot's, a page's) and up to `until`,
+        in order, at most `limit`; for a party `recipient`, only what it may see (the egress
+        rule's SQL twin, before the LIMIT), as stored (egress.for_recipient gives its outbound
+        form)."""
         clauses = ["stream_id = :s"]
         params: dict[str, Any] = {"s": stream_id}
         if after:
             clauses.append("stream_version > :after")
             params["after"] = after
+        if until is not None:
+            clauses.append("stream_version <= :until")
+            params["until"] = until
         if recipient is not None and not recipient.is_service:
             clauses.append(VISIBLE_SQL)
             params.update(sql_params(recipient))

@@ -73,21 +73,24 @@ class Loads:
 class World:
     """Handlers on a migrated database of their own, with counting seams and a manual clock."""
 
-    def __init__(self, settings: Any, *, limits: Limits | None = None, snapshot_every: int = 20):
+    def __init__(self, settings: Any) -> None:
         self.settings = settings
         self.engine = make_engine(settings)
         self.clock = ManualClock(T0)
         self.store = CountingStore(self.clock)
         self.notes = CountingNotes()
         self.handlers = IncidentHandlers(self.engine, self.store, self.clock, timedelta(hours=24),
-                                         limits=limits, snapshot_every=snapshot_every,
                                          notes=self.notes)
 
-    def with_limits(self, limits: Limits) -> World:
+    def but(self, *, limits: Limits | None = None, window: int | None = None) -> World:
+        """The same world, its handlers with other limits or another page window."""
         other = World.__new__(World)
         other.__dict__.update(self.__dict__)
+        if window is not None:
+            other.notes = CountingNotes(window)
         other.handlers = IncidentHandlers(self.engine, self.store, self.clock, timedelta(hours=24),
-                                          limits=limits, notes=self.notes)
+                                          limits=limits, notes=other.notes,
+                                          **({"window": window} if window else {}))
         return other
 
     async def seed_parties(self) -> None:

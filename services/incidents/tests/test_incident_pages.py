@@ -47,6 +47,12 @@ async def incident(world: World) -> str:
     return iid
 
 
+@pytest.fixture(params=[None, 3], ids=["one window", "windows of 3 versions"])
+def reading(world: World, request: pytest.FixtureRequest) -> World:
+    """The handlers reading a page in one query, or (here, windows of 3 versions) in many."""
+    return world if request.param is None else world.but(window=request.param)
+
+
 async def expected_notes(world: World, iid: str, reader: str) -> list[dict[str, Any]]:
     """What the Python twin of the rule shows `reader`, oldest first, from the events."""
     _, notes = replay_with_notes(history_of(await world.events(iid)))
@@ -69,14 +75,14 @@ async def pages(world: World, read: Any, size: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("newest_first", [False, True], ids=["asc", "desc"])
-async def test_notes_pages_hold_what_the_rule_shows(world: World, incident: str, reader: str,
+async def test_notes_pages_hold_what_the_rule_shows(reading: World, incident: str, reader: str,
                                                     newest_first: bool) -> None:
-    expected = await expected_notes(world, incident, reader)
+    expected = await expected_notes(reading, incident, reader)
     if newest_first:
         expected.reverse()
     assert len(expected) > VIEW_NOTES  # more than a view page, for everyone
     for size in SIZES:
-        got = await pages(world, lambda conn, cursor, limit: world.handlers.notes_page(
+        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.notes_page(
             conn, incident, principal(reader), cursor, limit, newest_first), size)
         items = [item for page in got for item in page["items"]]
         assert [{"id": n["id"], "body": n["body"]} for n in items] == expected, (reader, size)
@@ -84,7 +90,7 @@ async def test_notes_pages_hold_what_the_rule_shows(world: World, incident: str,
         assert [len(p["items"]) for p in got[:-1]] == [size] * (len(got) - 1)
         assert 0 < len(got[-1]["items"]) <= size
         # A cursor names the last note shown on its page (its version, as the timeline shows).
-        versions = await note_versions(world, incident)
+        versions = await note_versions(reading, incident)
         for page in got[:-1]:
             assert decode_cursor(page["next_cursor"]) == versions[page["items"][-1]["id"]]
 
@@ -95,29 +101,30 @@ async def note_versions(world: World, iid: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("reader", READERS)
-async def test_the_view_holds_the_latest_notes_and_leads_to_the_older(world: World, incident: str,
-                                                                      reader: str) -> None:
-    expected = await expected_notes(world, incident, reader)
-    view, _ = await world.read(world.handlers.view, incident, principal(reader))
+async def test_the_view_holds_the_latest_notes_and_leads_to_the_older(
+    reading: World, incident: str, reader: str
+) -> None:
+    expected = await expected_notes(reading, incident, reader)
+    view, _ = await reading.read(reading.handlers.view, incident, principal(reader))
     assert [n["id"] for n in view["notes"]] == [n["id"] for n in expected[-VIEW_NOTES:]]
     path, _, query = view["notes_next"].partition("?")
     assert path == f"/incidents/{incident}/notes" and query.startswith("order=desc&cursor=")
     cursor = query.removeprefix("order=desc&cursor=")
-    older = await world.read(world.handlers.notes_page, incident, principal(reader), cursor, 200,
-                             True)
+    older = await reading.read(reading.handlers.notes_page, incident, principal(reader), cursor,
+                               200, True)
     assert [n["id"] for n in reversed(older["items"])] == [n["id"] for n in expected[:-VIEW_NOTES]]
 
 
 @pytest.mark.parametrize("reader", READERS)
-async def test_timeline_pages_hold_what_the_rule_shows(world: World, incident: str,
+async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident: str,
                                                        reader: str) -> None:
     recipient = egress.Recipient(reader, principal(reader).kind)
-    expected = [s.stream_version for s in await world.events(incident)
+    expected = [s.stream_version for s in await reading.events(incident)
                 if egress.for_recipient(s.data, s.metadata, recipient) is not None]
-    whole = await world.read(world.handlers.timeline, incident, principal(reader), None, 1000)
+    whole = await reading.read(reading.handlers.timeline, incident, principal(reader), None, 1000)
     assert [t["version"] for t in whole["items"]] == expected and whole["next_cursor"] is None
     for size in (1, 3, 7):
-        got = await pages(world, lambda conn, cursor, limit: world.handlers.timeline(
+        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.timeline(
             conn, incident, principal(reader), cursor, limit), size)
         assert [t for page in got for t in page["items"]] == whole["items"], (reader, size)
         assert [len(p["items"]) for p in got[:-1]] == [size] * (len(got) - 1)

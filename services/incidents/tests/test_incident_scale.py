@@ -129,7 +129,7 @@ def test_a_snapshot_decodes_to_the_state_it_encodes() -> None:
 
 
 async def test_a_full_incident_is_refused_with_a_problem_and_nothing_appended(world: World) -> None:
-    limited = world.with_limits(Limits(notes_per_party=3, events=14))
+    limited = world.but(limits=Limits(notes_per_party=3, events=14))
     h = limited.handlers
     iid = await limited.open()
     for _ in range(3):

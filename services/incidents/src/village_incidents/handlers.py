@@ -21,7 +21,7 @@ from village_platform.auth import Principal
 from village_platform.clock import Clock
 from village_platform.doorbell import Doorbell
 from village_platform.errors import Problem
-from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
+from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 from . import readmodel, snapshots
@@ -31,6 +31,7 @@ from .domain.events import Event
 from .domain.incident import Incident, Note, describe, evolve, evolve_note
 from .domain.rules import DomainError, Limits, decide, decide_open, role_of
 from .notes import NoteBook
+from .paging import WINDOW, windowed
 from .views import present, present_notes
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,14 @@ NOT_FOUND = "no such incident"
 class IncidentHandlers:
     def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta,
                  doorbell: Doorbell | None = None, *, limits: Limits | None = None,
-                 snapshot_every: int = snapshots.EVERY, notes: NoteBook | None = None) -> None:
+                 snapshot_every: int = snapshots.EVERY, notes: NoteBook | None = None,
+                 window: int = WINDOW) -> None:
         self.engine, self.store, self.clock, self.ttl = engine, store, clock, idempotency_ttl
         self.doorbell = doorbell
         self.limits = limits or Limits()
         self.snapshot_every = max(1, snapshot_every)
-        self.notes = notes or NoteBook()
+        self.notes = notes or NoteBook(window)
+        self.window = window  # versions one query of a page reads at most (paging.py)
 
     async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
         return (await snapshots.load(conn, self.store, incident_id)).state
@@ -243,8 +246,13 @@ class IncidentHandlers:
         the egress rule in SQL before the LIMIT, and item by item (`for_recipient`)."""
         state = await self._visible(conn, incident_id, principal)
         recipient = egress.Recipient(principal.party, principal.kind)
-        stored = await self.store.load(conn, state.id, after=_version_cursor(cursor) or 0,
-                                       limit=limit + 1, recipient=recipient)
+
+        async def fetch(first: int, last: int, n: int) -> list[StoredEvent]:
+            return await self.store.load(conn, state.id, after=first - 1, until=last, limit=n,
+                                         recipient=recipient)
+
+        stored = await windowed(fetch, head=state.version, cursor=_version_cursor(cursor),
+                                limit=limit, window=self.window)
         stored, more = stored[:limit], len(stored) > limit
         items = []
         for s in stored:

@@ -21,6 +21,7 @@ from village_platform.auth import Principal
 from village_platform.db import driver_in_transaction
 
 from .domain.incident import Incident, Note
+from .paging import WINDOW, windowed
 
 _COLUMNS = ("note_id, version, author_party, author_user, visibility, body, created_at, edited_at,"
             " deleted, parties, metadata")
@@ -42,6 +43,13 @@ UPSERT_SQL = text(
     " ON CONFLICT (incident_id, note_id) DO UPDATE SET body = EXCLUDED.body,"
     " edited_at = EXCLUDED.edited_at, deleted = EXCLUDED.deleted"
 )
+
+
+# A page's window of versions, filtered by the egress rule's SQL twin before the LIMIT.
+_PAGE = (f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident"
+         f" AND version BETWEEN :first AND :last AND NOT deleted AND {egress.VISIBLE_SQL}")
+_PAGE_ASC = text(_PAGE + " ORDER BY version LIMIT :limit")
+_PAGE_DESC = text(_PAGE + " ORDER BY version DESC LIMIT :limit")
 
 
 def row(incident: Incident, note: Note) -> dict[str, Any]:
@@ -70,7 +78,11 @@ def reader(principal: Principal, provider: str) -> egress.Recipient:
 
 class NoteBook:
     """Reads and writes of the notes read model. Every read goes through `_rows`, so that a test
-    can count the rows a command or a read fetches."""
+    can count the rows a command or a read fetches. `window`: the versions one query reads at
+    most (paging.py)."""
+
+    def __init__(self, window: int = WINDOW) -> None:
+        self.window = window
 
     async def _rows(
         self, conn: AsyncConnection, statement: Any, params: dict[str, Any]
@@ -97,17 +109,16 @@ class NoteBook:
     ) -> tuple[list[Note], int | None]:
         """Up to `limit` notes `principal` may see, oldest first (or newest first) from after
         (before) version `cursor`; and the cursor of the next page, None when none follows."""
-        recipient = reader(principal, incident.provider)
-        clauses = ["incident_id = :incident", "NOT deleted", egress.VISIBLE_SQL]
-        params: dict[str, Any] = {"incident": incident.id, "limit": limit + 1,
-                                  **egress.sql_params(recipient)}
-        if cursor is not None:
-            clauses.append("version < :cursor" if newest_first else "version > :cursor")
-            params["cursor"] = cursor
-        order = "DESC" if newest_first else "ASC"
-        rows = await self._rows(conn, text(
-            f"SELECT {_COLUMNS} FROM incident_notes WHERE {' AND '.join(clauses)}"
-            f" ORDER BY version {order} LIMIT :limit"), params)
+        statement = _PAGE_DESC if newest_first else _PAGE_ASC
+        params: dict[str, Any] = {"incident": incident.id,
+                                  **egress.sql_params(reader(principal, incident.provider))}
+
+        async def fetch(first: int, last: int, n: int) -> list[Any]:
+            return await self._rows(conn, statement, {**params, "first": first, "last": last,
+                                                      "limit": n})
+
+        rows = await windowed(fetch, head=incident.version, cursor=cursor, limit=limit,
+                              newest_first=newest_first, window=self.window)
         rows, more = rows[:limit], len(rows) > limit
         asking = egress.Recipient(principal.party, principal.kind)
         # The Python twin of the filter, item by item: a page never carries more than it allows.
