@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import text
 from incidents_support import T0, Loads, World, fresh_settings, principal
+from sqlalchemy import text
 
 from village_incidents import notes, rebuild, snapshots
 from village_incidents.cli import MIGRATIONS
@@ -297,8 +297,8 @@ async def test_ten_thousand_notes_load_like_ten(migrated: Any) -> None:
 
 
 TUPLES_READ = text(
-    "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) FROM pg_stat_xact_user_tables"
-    " WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')")
+    "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)"
+    " FROM pg_stat_xact_user_tables WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')")
 
 
 @pytest.mark.parametrize("reader", ["northwind", "initech", "village-escalation"])
