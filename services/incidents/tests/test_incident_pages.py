@@ -15,8 +15,8 @@ from incidents_support import World, principal
 
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import replay_with_notes
-from village_incidents.handlers import VIEW_NOTES
 from village_incidents.readmodel import decode_cursor
+from village_incidents.reads import VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform import egress
 from village_platform.errors import Problem
@@ -82,7 +82,7 @@ async def test_notes_pages_hold_what_the_rule_shows(reading: World, incident: st
         expected.reverse()
     assert len(expected) > VIEW_NOTES  # more than a view page, for everyone
     for size in SIZES:
-        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.notes_page(
+        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.reads.notes_page(
             conn, incident, principal(reader), cursor, limit, newest_first), size)
         items = [item for page in got for item in page["items"]]
         assert [{"id": n["id"], "body": n["body"]} for n in items] == expected, (reader, size)
@@ -105,13 +105,13 @@ async def test_the_view_holds_the_latest_notes_and_leads_to_the_older(
     reading: World, incident: str, reader: str
 ) -> None:
     expected = await expected_notes(reading, incident, reader)
-    view, _ = await reading.read(reading.handlers.view, incident, principal(reader))
+    view, _ = await reading.read(reading.handlers.reads.view, incident, principal(reader))
     assert [n["id"] for n in view["notes"]] == [n["id"] for n in expected[-VIEW_NOTES:]]
     path, _, query = view["notes_next"].partition("?")
     assert path == f"/incidents/{incident}/notes" and query.startswith("order=desc&cursor=")
     cursor = query.removeprefix("order=desc&cursor=")
-    older = await reading.read(reading.handlers.notes_page, incident, principal(reader), cursor,
-                               200, True)
+    reads = reading.handlers.reads
+    older = await reading.read(reads.notes_page, incident, principal(reader), cursor, 200, True)
     assert [n["id"] for n in reversed(older["items"])] == [n["id"] for n in expected[:-VIEW_NOTES]]
 
 
@@ -121,10 +121,11 @@ async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident:
     recipient = egress.Recipient(reader, principal(reader).kind)
     expected = [s.stream_version for s in await reading.events(incident)
                 if egress.for_recipient(s.data, s.metadata, recipient) is not None]
-    whole = await reading.read(reading.handlers.timeline, incident, principal(reader), None, 1000)
+    reads = reading.handlers.reads
+    whole = await reading.read(reads.timeline, incident, principal(reader), None, 1000)
     assert [t["version"] for t in whole["items"]] == expected and whole["next_cursor"] is None
     for size in (1, 3, 7):
-        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.timeline(
+        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.reads.timeline(
             conn, incident, principal(reader), cursor, limit), size)
         assert [t for page in got for t in page["items"]] == whole["items"], (reader, size)
         assert [len(p["items"]) for p in got[:-1]] == [size] * (len(got) - 1)
@@ -133,7 +134,7 @@ async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident:
 
 
 async def test_a_party_not_on_the_incident_gets_no_page(world: World, incident: str) -> None:
-    for read in (world.handlers.notes_page, world.handlers.timeline):
+    for read in (world.handlers.reads.notes_page, world.handlers.reads.timeline):
         with pytest.raises(Problem) as refused:
             await world.read(read, incident, principal("umbrella"), None, 10)
         assert refused.value.status == 404
@@ -141,7 +142,7 @@ async def test_a_party_not_on_the_incident_gets_no_page(world: World, incident: 
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "czotMQ", "czo5OTk5OTk5OTk5OTk5OTk5OTk5"])
 async def test_a_crafted_cursor_is_a_400(world: World, incident: str, cursor: str) -> None:
-    for read in (world.handlers.notes_page, world.handlers.timeline):
+    for read in (world.handlers.reads.notes_page, world.handlers.reads.timeline):
         with pytest.raises(Problem) as refused:
             await world.read(read, incident, principal("northwind"), cursor, 10)
         assert (refused.value.status, refused.value.kind) == (400, "invalid-cursor")

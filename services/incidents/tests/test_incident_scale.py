@@ -31,8 +31,8 @@ from village_incidents.domain.incident import (
     replay_with_notes,
 )
 from village_incidents.domain.rules import Limits, decide, decide_open
-from village_incidents.handlers import VIEW_NOTES
 from village_incidents.paging import WINDOW
+from village_incidents.reads import VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform.db import ensure_database
 from village_platform.errors import Problem
@@ -58,7 +58,7 @@ def visibility(i: int) -> str:
 
 async def loads_of_one_incident(world: World, iid: str, first_note: str) -> dict[str, Loads]:
     """What each read and each kind of command loads on `iid` (each command adds one event)."""
-    h = world.handlers
+    h = world.handlers.reads
     out = {}
     for party in ("initech", "northwind", "village-escalation"):
         out[f"view as {party}"], _ = await world.measure(
@@ -100,7 +100,7 @@ async def test_a_snapshot_of_another_shape_is_ignored_then_replaced(world: World
     version = (await world.read(world.handlers.load, iid)).version
     await world.execute(
         f"UPDATE incident_snapshots SET schema = '0:old' WHERE incident_id = '{iid}'")
-    loads, (view, _) = await world.measure(lambda: world.read(world.handlers.view, iid,
+    loads, (view, _) = await world.measure(lambda: world.read(world.handlers.reads.view, iid,
                                                               principal("northwind")))
     assert loads.events == version  # replayed whole: the stale snapshot is not trusted
     assert view["version"] == version
@@ -290,7 +290,7 @@ async def test_ten_thousand_notes_load_like_ten(migrated: Any) -> None:
     assert (large["timeline page"].events, small["timeline page"].events) == (51, 14)
     assert_bounded(large)
     # The view of the large incident: the latest page, and the way to the older notes.
-    view, _ = await world.read(world.handlers.view, ids["large"], principal("initech"))
+    view, _ = await world.read(world.handlers.reads.view, ids["large"], principal("initech"))
     assert len(view["notes"]) == VIEW_NOTES and view["notes_next"].startswith(
         f"/incidents/{ids['large']}/notes?order=desc&cursor=")
     assert {n["visibility"] for n in view["notes"]} == {"shared"}
@@ -298,7 +298,8 @@ async def test_ten_thousand_notes_load_like_ten(migrated: Any) -> None:
 
 TUPLES_READ = text(
     "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)"
-    " FROM pg_stat_xact_user_tables WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')")
+    " FROM pg_stat_xact_user_tables"
+    " WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')")
 
 
 @pytest.mark.parametrize("reader", ["northwind", "initech", "village-escalation"])
@@ -309,7 +310,7 @@ async def test_postgresql_reads_the_same_rows_for_ten_thousand_notes_as_for_ten(
     notes (both orders) and a page of the timeline: a filter it cannot estimate must not make
     it read the whole incident."""
     world, ids = migrated
-    h = world.handlers
+    h = world.handlers.reads
     reads = {
         "view": lambda conn, iid: h.view(conn, iid, principal(reader)),
         "notes": lambda conn, iid: h.notes_page(conn, iid, principal(reader), None, 50),

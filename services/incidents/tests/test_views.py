@@ -1,5 +1,5 @@
 """What each party sees of one incident: `views.present()` over a state built by the pure rules,
-given every note (the notes read model filters them in SQL first: test_incident_scale.py proves
+given every note (the notes read model filters them in SQL first: test_incident_pages.py proves
 that filter agrees with this one).
 
 The incident: northwind opened it for initech (provider acme). Notes of every visibility are

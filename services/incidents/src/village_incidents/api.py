@@ -17,7 +17,8 @@ from . import readmodel
 from . import schemas as s
 from .domain import commands as c
 from .domain.incident import Party
-from .handlers import VIEW_NOTES, IncidentHandlers, RequestContext, Result, etag, new_incident_id
+from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id
+from .reads import VIEW_NOTES
 
 router = APIRouter()
 
@@ -121,7 +122,7 @@ async def by_external_ref(
         found = await readmodel.external_ref_owner(conn, [{"owner": owner, "type": type, "id": id}])
         if found is None:
             raise Problem(404, "not-found", "no such incident")
-        view, version = await _handlers(request).view(conn, found, caller)
+        view, version = await _handlers(request).reads.view(conn, found, caller)
     return JSONResponse(view, headers={"ETag": etag(version)})
 
 
@@ -129,7 +130,7 @@ async def by_external_ref(
             responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
 async def get_incident(request: Request, incident_id: str, caller: Caller) -> JSONResponse:
     async with request.app.state.engine.connect() as conn:
-        view, version = await _handlers(request).view(conn, incident_id, caller)
+        view, version = await _handlers(request).reads.view(conn, incident_id, caller)
     return JSONResponse(view, headers={"ETag": etag(version)})
 
 
@@ -149,8 +150,8 @@ async def list_notes(
                      Query(description="asc: oldest first; desc: newest first")] = "asc",
 ) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
-        return await _handlers(request).notes_page(conn, incident_id, caller, cursor, limit,
-                                                   newest_first=order == "desc")
+        return await _handlers(request).reads.notes_page(conn, incident_id, caller, cursor, limit,
+                                                         newest_first=order == "desc")
 
 
 TIMELINE_PAGE = {
@@ -175,7 +176,7 @@ async def timeline(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
-        return await _handlers(request).timeline(conn, incident_id, caller, cursor, limit)
+        return await _handlers(request).reads.timeline(conn, incident_id, caller, cursor, limit)
 
 
 def _command_route(path: str, summary: str, model: type[s.Body], to_command: Any, method: str = "post") -> None:
