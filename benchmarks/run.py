@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import escalation, knowledge, report, sla, sla_timers, webhooks, workloads
+from . import escalation, incident_scale, knowledge, report, sla, sla_timers, webhooks, workloads
 from .cpu import CpuMeter, postmaster_pid
 from .stack import BenchStack
 
@@ -66,7 +66,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--knowledge-queries", type=int, default=500, help="(h) searches, one after another")
     p.add_argument("--knowledge-incidents", type=int, default=200, help="(h) incidents opened for suggestions")
     p.add_argument("--knowledge-rate", type=float, default=10.0, help="(h) incidents opened per second")
-    p.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h"], action="append",
+    p.add_argument("--scale-notes", type=int, default=10_000,
+                   help="(i) notes of the large incident (the small one has 10)")
+    p.add_argument("--scale-rounds", type=int, default=50, help="(i) measured rounds of every request")
+    p.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"], action="append",
                    help="run only these measurements (repeatable)")
     p.add_argument("--fsync-off", action="store_true",
                    help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
@@ -91,7 +94,7 @@ def _abort(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h"])
+    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
@@ -99,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_limit is None:
         args.time_limit = 900 + (escalation.allowance(args.escalation_incidents) if "f" in only else 0) \
             + (300 + args.webhook_events * args.webhook_endpoints / 20 if "g" in only else 0) \
-            + (600 if "h" in only else 0)
+            + (600 if "h" in only else 0) + (600 if "i" in only else 0)
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
-    a = b = b_low = c = d = e = f = g = h = None
+    a = b = b_low = c = d = e = f = g = h = i = None
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c, d, e, f, g, h
+            nonlocal a, b, b_low, c, d, e, f, g, h, i
             if "a" in only:
                 print(f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...", flush=True)
                 a = await asyncio.wait_for(workloads.command_sequences(
@@ -191,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
                     stack, articles=args.knowledge_articles, searches=args.knowledge_queries,
                     incidents=args.knowledge_incidents, rate=args.knowledge_rate, run=run,
                     fetch_max_wait_ms=args.fetch_max_wait_ms), timeout=600)
+            if "i" in only:
+                print(f"bench: (i) one incident after 10 and after {args.scale_notes:,} notes, "
+                      f"{args.scale_rounds} rounds ...", flush=True)
+                i = await asyncio.wait_for(incident_scale.measure(
+                    stack, small=10, large=args.scale_notes, rounds=args.scale_rounds, warmup=3,
+                    run=run), timeout=600)
 
         if args.no_uvloop:
             asyncio.run(measure())
@@ -206,12 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         stack.close()
     elapsed = time.perf_counter() - began
 
-    table = report.rows(a, b, c, b_low, d=d, e=e, f=f) + (webhooks.rows(g) if g is not None else []) + knowledge.rows(h)
+    table = report.rows(a, b, c, b_low, d=d, e=e, f=f) + (webhooks.rows(g) if g is not None else []) + knowledge.rows(h) \
+        + incident_scale.rows(i)
     print()
     print(report.console_table(table))
     print(f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
           f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
-    failures = [x for r in (a, b, e, f, g, h) if r is not None for x in r.errors[:3]]
+    failures = [x for r in (a, b, e, f, g, h, i) if r is not None for x in r.errors[:3]]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
@@ -235,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                       "the receiver (uvicorn, verifying signatures) in the benchmark process")
         if "h" in only:
             where += "; (h) incidents and knowledge services as subprocesses (uvicorn) on databases of their own"
+        if "i" in only:
+            where += "; (i) an incidents service as a subprocess (uvicorn) on a database of its own"
         command = "make bench" if argv is None and sys.argv[1:] == [] else \
             "uv run python -m benchmarks " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
         names = {"a": ("sequences", "concurrency", "warmup"),
@@ -244,8 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                  "e": ("clocks", "timer_rate", "timer_spread", "timer_burst", "timer_lead", "fetch_max_wait_ms"),
                  "f": ("escalation_incidents", "escalation_concurrency", "escalation_warmup", "fetch_max_wait_ms"),
                  "g": ("webhook_events", "webhook_endpoints", "webhook_rate", "webhook_duration"),
-                 "h": ("knowledge_articles", "knowledge_queries", "knowledge_incidents", "knowledge_rate")}
-        keys = dict.fromkeys(k for m in "abcdefgh" if m in only for k in names[m])  # ordered, once each
+                 "h": ("knowledge_articles", "knowledge_queries", "knowledge_incidents", "knowledge_rate"),
+                 "i": ("scale_notes", "scale_rounds")}
+        keys = dict.fromkeys(k for m in "abcdefghi" if m in only for k in names[m])  # ordered, once each
         settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(
             table=table, facts=report.machine(), server=server, command=command,

@@ -315,6 +315,13 @@ async def test_read_published_filters_by_visibility_and_parties(
         # a caller whose party kind is unknown sees no more than a customer would
         unknown_kind = await store.read_published(conn, 0, 100, recipient=Recipient("customer-x", "unknown"))
         assert {e.data["case"] for e in unknown_kind} <= expected["customer-x"]
+        # One stream, published or not, in version order (a load after a snapshot, a timeline's
+        # page): after, until and limit, and the same filter before the limit.
+        loaded = await store.load(conn, s, recipient=customer)
+        assert [e.data["case"] for e in loaded] == [2, 6, 7, 8, 9, 12, "late"]
+        page = await store.load(conn, s, after=3, until=10, limit=2, recipient=customer)
+        assert [e.data["case"] for e in page] == [6, 7]
+        assert [e.stream_version for e in await store.load(conn, s, after=12)] == [13, 14]
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ async def assert_invisible(
     path = f"/incidents/{iid}"
     assert_problem(await client.get(path), 404, "not-found")
     assert_problem(await client.get(f"{path}/timeline"), 404, "not-found")
+    assert_problem(await client.get(f"{path}/notes"), 404, "not-found")
     for action, body in ACTIONS:
         response = await client.post(path + action, json=body)
         assert response.status_code == 404, (action, response.status_code, response.text)

@@ -261,10 +261,39 @@ class EventStore:
             return existing
         raise ConcurrencyError(stream_id, expected_version)
 
-    async def load(self, conn: AsyncConnection, stream_id: str) -> list[StoredEvent]:
+    async def load(
+        self,
+        conn: AsyncConnection,
+        stream_id: str,
+        *,
+        after: int = 0,
+        until: int | None = None,
+        limit: int | None = None,
+        recipient: Recipient | None = None,
+    ) -> list[StoredEvent]:
+        """The stream's events after version `after` (a snapshot's, a page's) and up to `until`,
+        in order, at most `limit`; for a party `recipient`, only what it may see (the egress
+        rule's SQL twin, before the LIMIT), as stored (egress.for_recipient gives its outbound
+        form)."""
+        clauses = ["stream_id = :s"]
+        params: dict[str, Any] = {"s": stream_id}
+        if after:
+            clauses.append("stream_version > :after")
+            params["after"] = after
+        if until is not None:
+            clauses.append("stream_version <= :until")
+            params["until"] = until
+        if recipient is not None and not recipient.is_service:
+            clauses.append(VISIBLE_SQL)
+            params.update(sql_params(recipient))
+        page = ""
+        if limit is not None:
+            page = " LIMIT :limit"
+            params["limit"] = limit
         result = await conn.execute(
-            text(f"SELECT {_COLUMNS} FROM events WHERE stream_id = :s ORDER BY stream_version"),
-            {"s": stream_id},
+            text(f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
+                 f" ORDER BY stream_version{page}"),
+            params,
         )
         return [stored_event(r._mapping) for r in result]
 

@@ -24,7 +24,15 @@ from hypothesis import strategies as st
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
 from village_incidents.domain.events import EVENT_CLASSES, event_from
-from village_incidents.domain.incident import ACTIVE, SEVERITIES, Incident, Party, evolve
+from village_incidents.domain.incident import (
+    ACTIVE,
+    SEVERITIES,
+    Incident,
+    Note,
+    Party,
+    evolve,
+    evolve_note,
+)
 from village_incidents.domain.rules import decide, decide_open
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
@@ -196,12 +204,16 @@ class Lifecycle:
         self.now = start
         self.state: Incident | None = None
         self.stored: list[StoredEvent] = []
+        self.notes: dict[str, Note] = {}  # as the notes read model holds them
 
     def _append(self, actor: c.Actor, events: list[e.Event]) -> None:
         before = self.state
         after = before
         for event in events:
             after = evolve(after, event, self.now)
+            if isinstance(event, e._NoteEvent):
+                note = self.notes.get(event.note_id)
+                self.notes[event.note_id] = evolve_note(note, event, self.now, after)
         assert after is not None
         parties = sorted({*(before.parties if before else []), *after.parties})
         for event in events:
@@ -234,7 +246,7 @@ class Lifecycle:
     def do(self, actor: c.Actor, cmd: object, *, later: timedelta = timedelta(minutes=5)) -> None:
         self.now += later
         assert self.state is not None
-        self._append(actor, decide(self.state, cmd, actor, self.now, DIRECTORY))
+        self._append(actor, decide(self.state, cmd, actor, self.now, DIRECTORY, self.notes))
 
 
 def _full_lifecycle() -> Lifecycle:

@@ -1,4 +1,6 @@
-"""What each party sees of one incident: `views.present()` over a state built by the pure rules.
+"""What each party sees of one incident: `views.present()` over a state built by the pure rules,
+given every note (the notes read model filters them in SQL first: test_incident_pages.py proves
+that filter agrees with this one).
 
 The incident: northwind opened it for initech (provider acme). Notes of every visibility are
 written before and after contoso and fabrikam are invited as collaborators.
@@ -14,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from village_incidents.domain import commands as c
-from village_incidents.domain.incident import Incident, Party, evolve
+from village_incidents.domain import events as e
+from village_incidents.domain.incident import Incident, Note, Party, evolve, evolve_note
 from village_incidents.domain.rules import decide, decide_open
 from village_incidents.views import present
 from village_platform.auth import Principal
@@ -54,11 +57,15 @@ class Built:
             DIRECTORY,
         )
         self.state: Incident = evolve(None, opened, self.now)
+        self.notes: dict[str, Note] = {}
 
     def do(self, who: str, cmd: object) -> Built:
         self.now += timedelta(minutes=1)
-        for event in decide(self.state, cmd, actor(who), self.now, DIRECTORY):
+        for event in decide(self.state, cmd, actor(who), self.now, DIRECTORY, self.notes):
             self.state = evolve(self.state, event, self.now)
+            if isinstance(event, e._NoteEvent):
+                note = self.notes.get(event.note_id)
+                self.notes[event.note_id] = evolve_note(note, event, self.now, self.state)
         return self
 
 
@@ -69,7 +76,7 @@ def note(who: str, visibility: str, note_id: str | None = None) -> tuple[str, c.
 
 
 @pytest.fixture(scope="module")
-def incident() -> Incident:
+def incident() -> Built:
     b = Built()
     # Before any collaborator is invited.
     for who in ("northwind", "acme"):
@@ -88,11 +95,11 @@ def incident() -> Incident:
     b.do("northwind", c.AddNote("gone", "posted by mistake", "shared"))
     b.do("northwind", c.DeleteNote("gone"))
     b.do("acme", c.EditNote("acme-shared", "acme says (shared), corrected"))
-    return b.state
+    return b
 
 
-def view_of(state: Incident, party: str) -> dict[str, Any]:
-    return present(state, principal(party))
+def view_of(b: Built, party: str) -> dict[str, Any]:
+    return present(b.state, principal(party), b.notes.values())
 
 
 def note_ids(view: dict[str, Any]) -> set[str]:
@@ -160,11 +167,11 @@ BEFORE = {
         ),
     ],
 )
-def test_notes_per_party(incident: Incident, party: str, expected: set[str]) -> None:
+def test_notes_per_party(incident: Built, party: str, expected: set[str]) -> None:
     assert note_ids(view_of(incident, party)) == expected
 
 
-def test_deleted_notes_are_gone_and_edits_show(incident: Incident) -> None:
+def test_deleted_notes_are_gone_and_edits_show(incident: Built) -> None:
     for party in ("initech", "northwind", "acme", "contoso", "village-escalation"):
         view = view_of(incident, party)
         assert "gone" not in note_ids(view)
@@ -174,7 +181,7 @@ def test_deleted_notes_are_gone_and_edits_show(incident: Incident) -> None:
         assert acme_shared["author_party"] == "acme"
 
 
-def test_the_customer_sees_no_working_details(incident: Incident) -> None:
+def test_the_customer_sees_no_working_details(incident: Built) -> None:
     view = view_of(incident, "initech")
     assert {"assignment", "escalations", "collaborators"}.isdisjoint(view)
     assert {n["visibility"] for n in view["notes"]} == {"shared"}
@@ -190,7 +197,7 @@ def test_the_customer_sees_no_working_details(incident: Incident) -> None:
 
 @pytest.mark.parametrize("party", ["northwind", "acme", "village-escalation"])
 def test_owner_provider_and_services_see_the_working_details(
-    incident: Incident, party: str
+    incident: Built, party: str
 ) -> None:
     view = view_of(incident, party)
     assert view["assignment"] == {"party": "acme", "tier": "L2", "assignee": None}
@@ -201,7 +208,7 @@ def test_owner_provider_and_services_see_the_working_details(
 
 @pytest.mark.parametrize(("party", "other"), [("contoso", "fabrikam"), ("fabrikam", "contoso")])
 def test_collaborators_see_who_works_the_incident_but_not_each_others_internal_notes(
-    incident: Incident, party: str, other: str
+    incident: Built, party: str, other: str
 ) -> None:
     view = view_of(incident, party)
     assert view["collaborators"] == ["contoso", "fabrikam"]
@@ -211,7 +218,7 @@ def test_collaborators_see_who_works_the_incident_but_not_each_others_internal_n
     )
 
 
-def test_internal_notes_only_for_the_authors_party(incident: Incident) -> None:
+def test_internal_notes_only_for_the_authors_party(incident: Built) -> None:
     for party in ("initech", "northwind", "acme", "contoso", "fabrikam"):
         internal_authors = {
             n["author_party"]
@@ -221,7 +228,7 @@ def test_internal_notes_only_for_the_authors_party(incident: Incident) -> None:
         assert internal_authors <= {party}
 
 
-def test_restricted_notes_for_the_provider_not_the_customer(incident: Incident) -> None:
+def test_restricted_notes_for_the_provider_not_the_customer(incident: Built) -> None:
     assert {
         n["id"] for n in view_of(incident, "acme")["notes"] if n["visibility"] == "restricted"
     } >= {"early-northwind-restricted", "northwind-restricted", "contoso-restricted"}
@@ -235,8 +242,8 @@ def test_a_revoked_collaborator_is_no_longer_a_working_party() -> None:
     b.do("northwind", c.InviteCollaborator("fabrikam"))
     # The API answers 404 to a party without a role; present() refuses it outright.
     with pytest.raises(LookupError):
-        view_of(b.state, "contoso")
-    assert view_of(b.state, "northwind")["collaborators"] == ["fabrikam"]
+        view_of(b, "contoso")
+    assert view_of(b, "northwind")["collaborators"] == ["fabrikam"]
 
 
 def test_the_view_carries_the_lifecycle() -> None:
@@ -245,13 +252,13 @@ def test_the_view_carries_the_lifecycle() -> None:
         .do("northwind", c.Acknowledge())
         .do("acme", c.ChangeStatus("on_hold", reason="vendor"))
     )
-    view = view_of(b.state, "initech")
+    view = view_of(b, "initech")
     assert (view["status"], view["hold_reason"], view["version"]) == ("on_hold", "vendor", 3)
     assert view["acknowledged_by"] == {"northwind": (T0 + timedelta(minutes=1)).isoformat()}
     b.do("northwind", c.StartImpact(started_at=T0)).do("northwind", c.EndImpact())
     b.do("acme", c.ChangeStatus("resolved", resolution_code="fixed", resolution_notes="new router"))
     b.do("initech", c.ChangeStatus("closed")).do("initech", c.Rate(5, "great"))
-    view = view_of(b.state, "initech")
+    view = view_of(b, "initech")
     assert view["status"] == "closed" and view["hold_reason"] is None
     assert view["resolution"] == {"code": "fixed", "notes": "new router"}
     assert view["impacts"][0]["ended_at"] is not None
@@ -287,15 +294,15 @@ def test_the_customer_never_sees_more_than_shared_notes(steps: list[tuple[str, s
                 on_incident_when_written[f"n-{i}"] = set(b.state.parties)
         except Exception as exc:  # a rejected command: not on the incident, not shared, ...
             assert getattr(exc, "status", None) in (403, 404, 409, 422)
-    customer = view_of(b.state, "initech")
-    assert note_ids(customer) == {n.id for n in b.state.notes.values() if n.visibility == "shared"}
+    customer = view_of(b, "initech")
+    assert note_ids(customer) == {n.id for n in b.notes.values() if n.visibility == "shared"}
     for party in ("northwind", "acme", "contoso", "initech"):
         if party == "contoso" and "contoso" not in b.state.collaborators:
             continue
-        view = view_of(b.state, party)
+        view = view_of(b, party)
         assert all(
             n["author_party"] == party for n in view["notes"] if n["visibility"] == "internal"
         )
         assert all(party in on_incident_when_written[n["id"]] for n in view["notes"])
-        own = {n.id for n in b.state.notes.values() if n.author_party == party}
+        own = {n.id for n in b.notes.values() if n.author_party == party}
         assert own <= note_ids(view)

@@ -3,7 +3,7 @@
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -17,9 +17,8 @@ from . import readmodel
 from . import schemas as s
 from .domain import commands as c
 from .domain.incident import Party
-from .domain.rules import role_of
 from .handlers import IncidentHandlers, RequestContext, Result, etag, new_incident_id
-from .views import present
+from .reads import VIEW_NOTES
 
 router = APIRouter()
 
@@ -29,6 +28,10 @@ CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_lengt
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 ETAG_HEADER = {"ETag": {"description": 'the incident\'s version, e.g. "3": send it back as If-Match',
                         "schema": {"type": "string"}}}
+NOTE_EXAMPLE = {"id": "9a0c6e1f-2b43-4d8e-8f51-6a7b8c9d0e1f", "author_party": "northwind",
+                "author_user": "jane.doe", "visibility": "shared",
+                "body": "Tunnel flaps every 30 s.", "created_at": "2026-11-23T09:20:41+00:00",
+                "edited_at": None}
 INCIDENT_EXAMPLE = {
     "id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "version": 3, "title": "Branch office VPN down",
     "description": "Site-to-site tunnel to Leeds dropped at 09:12.", "severity": "S1", "product": "routers",
@@ -38,13 +41,13 @@ INCIDENT_EXAMPLE = {
     "external_refs": [{"owner": "northwind", "type": "servicenow", "id": "INC0012345"}],
     "acknowledged_by": {"northwind": "2026-11-23T09:16:10+00:00"}, "hold_reason": None, "resolution": None,
     "impacts": [], "rating": None,
-    "notes": [{"id": "9a0c6e1f-2b43-4d8e-8f51-6a7b8c9d0e1f", "author_party": "northwind",
-               "author_user": "jane.doe", "visibility": "shared", "body": "Tunnel flaps every 30 s.",
-               "created_at": "2026-11-23T09:20:41+00:00", "edited_at": None}],
+    "notes": [NOTE_EXAMPLE], "notes_next": None,
     "assignment": {"party": "northwind", "tier": "L1", "assignee": "jane.doe"}, "escalations": [],
     "collaborators": [],
 }
-INCIDENT_VIEW = {"description": "the incident as you may see it (notes filtered to your party)",
+INCIDENT_VIEW = {"description": "the incident as you may see it: `notes` are the latest"
+                                f" {VIEW_NOTES} you may see, oldest first; `notes_next` is where the older ones"
+                                " are (null: there are none)",
                  "headers": ETAG_HEADER, "content": {"application/json": {"example": INCIDENT_EXAMPLE}}}
 COMMAND_RESPONSES = {200: INCIDENT_VIEW, **problem_responses(400, 401, 403, 404, 409, 412, 422)}
 OPEN_RESPONSES = {
@@ -117,32 +120,63 @@ async def by_external_ref(
 ) -> JSONResponse:
     async with request.app.state.engine.connect() as conn:
         found = await readmodel.external_ref_owner(conn, [{"owner": owner, "type": type, "id": id}])
-        state = await _handlers(request).load(conn, found) if found else None
-    return _visible_incident(state, caller)
+        if found is None:
+            raise Problem(404, "not-found", "no such incident")
+        view, version = await _handlers(request).reads.view(conn, found, caller)
+    return JSONResponse(view, headers={"ETag": etag(version)})
 
 
 @router.get("/incidents/{incident_id}", summary="One incident, as you may see it",
             responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
 async def get_incident(request: Request, incident_id: str, caller: Caller) -> JSONResponse:
     async with request.app.state.engine.connect() as conn:
-        state = await _handlers(request).load(conn, incident_id)
-    return _visible_incident(state, caller)
+        view, version = await _handlers(request).reads.view(conn, incident_id, caller)
+    return JSONResponse(view, headers={"ETag": etag(version)})
 
 
-def _visible_incident(state: Any, caller: Principal) -> JSONResponse:
-    if state is None:
-        raise Problem(404, "not-found", "no such incident")
-    if role_of(state, c.Actor(caller.party, caller.kind, caller.user)) is None:
-        raise Problem(404, "not-found", "no such incident")
-    return JSONResponse(present(state, caller), headers={"ETag": etag(state.version)})
+NOTES_PAGE = {
+    "description": "a page of the notes you may see; `next_cursor` continues it (null: the end)",
+    "content": {"application/json": {"example": {"items": [NOTE_EXAMPLE], "next_cursor": None}}},
+}
 
 
-@router.get("/incidents/{incident_id}/timeline", summary="What happened, as you may see it", responses=READ_ERRORS,
-            tags=["incidents"])
-async def timeline(request: Request, incident_id: str, caller: Caller) -> dict[str, Any]:
+@router.get("/incidents/{incident_id}/notes", summary="The notes you may see, a page at a time",
+            responses={200: NOTES_PAGE, **READ_ERRORS}, tags=["incidents"])
+async def list_notes(
+    request: Request, incident_id: str, caller: Caller,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    order: Annotated[Literal["asc", "desc"],
+                     Query(description="asc: oldest first; desc: newest first")] = "asc",
+) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
-        items = await _handlers(request).timeline(conn, incident_id, caller)
-    return {"incident_id": incident_id, "items": items}
+        return await _handlers(request).reads.notes_page(conn, incident_id, caller, cursor, limit,
+                                                         newest_first=order == "desc")
+
+
+TIMELINE_PAGE = {
+    "description": "a page of what happened, as you may see it; `next_cursor` continues it"
+                   " (null: the end)",
+    "content": {"application/json": {"example": {
+        "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90", "next_cursor": None,
+        "items": [{"version": 2, "type": "village.incident.acknowledged.v1",
+                   "at": "2026-11-23T09:16:10+00:00", "party": "northwind", "user": "jane.doe",
+                   "visibility": "shared", "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                   "data": {"party": "northwind", "user": "jane.doe"}}],
+    }}},
+}
+
+
+@router.get("/incidents/{incident_id}/timeline",
+            summary="What happened, as you may see it, a page at a time",
+            responses={200: TIMELINE_PAGE, **READ_ERRORS}, tags=["incidents"])
+async def timeline(
+    request: Request, incident_id: str, caller: Caller,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    async with request.app.state.engine.connect() as conn:
+        return await _handlers(request).reads.timeline(conn, incident_id, caller, cursor, limit)
 
 
 def _command_route(path: str, summary: str, model: type[s.Body], to_command: Any, method: str = "post") -> None:

@@ -16,8 +16,9 @@ from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
 
-from . import autoclose, readmodel
+from . import autoclose, readmodel, snapshots
 from .api import router
+from .domain.rules import Limits
 from .handlers import IncidentHandlers
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,25 @@ def settings_from_env() -> Settings:
     return Settings.for_service(SERVICE, PORT)
 
 
+def limits_from_env() -> Limits:
+    """How much one incident holds (README, Configuration)."""
+    default = Limits()
+    return Limits(
+        notes_per_party=int(os.environ.get("INCIDENTS_MAX_NOTES_PER_PARTY",
+                                           default.notes_per_party)),
+        events=int(os.environ.get("INCIDENTS_MAX_EVENTS", default.events)),
+    )
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               auto_close_hours: int | None = None, auto_close_every: float = 60.0) -> FastAPI:
+               auto_close_hours: int | None = None, auto_close_every: float = 60.0,
+               limits: Limits | None = None, snapshot_every: int | None = None) -> FastAPI:
     settings = settings or settings_from_env()
     # The agreed quiet period after which a resolved incident closes by itself.
     auto_close_hours = auto_close_hours or int(os.environ.get("INCIDENTS_AUTO_CLOSE_AFTER_HOURS", "120"))
+    limits = limits or limits_from_env()
+    snapshot_every = snapshot_every or int(os.environ.get("INCIDENTS_SNAPSHOT_EVERY",
+                                                          snapshots.EVERY))
     clock = clock or SystemClock()
     setup_telemetry(settings)
 
@@ -55,7 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
         runtime.party_kinds = readmodel.PartiesTable(runtime.engine)
         app.state.handlers = handlers = IncidentHandlers(
-            runtime.engine, runtime.store, clock, timedelta(hours=settings.idempotency_ttl_hours), runtime.doorbell)
+            runtime.engine, runtime.store, clock, timedelta(hours=settings.idempotency_ttl_hours),
+            runtime.doorbell, limits=limits, snapshot_every=snapshot_every)
         runtime.background("auto-close", lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop))
         async with runtime.serving(app, background=background):
             yield

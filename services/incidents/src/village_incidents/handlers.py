@@ -1,30 +1,35 @@
-"""Command handlers: one transaction each — idempotency claim, load, decide, append events,
-project the read model, store the response. Nothing is published here: the relay does that."""
+"""Command handlers: one transaction each — idempotency claim, load (the latest snapshot and the
+events after it), decide, append events, project the read model (and every so often a snapshot),
+store the response. Nothing is published here: the relay does that. Reads: reads.py."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from village_platform import egress, idempotency
+from village_platform import idempotency
 from village_platform.auth import Principal
 from village_platform.clock import Clock
 from village_platform.doorbell import Doorbell
 from village_platform.errors import Problem
-from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.telemetry import current_traceparent, incident_id_var
 
-from . import readmodel
+from . import readmodel, snapshots
 from .domain import commands as c
-from .domain.events import Event, event_from
-from .domain.incident import Incident, describe, evolve, replay
-from .domain.rules import DomainError, decide, decide_open, role_of
-from .views import present
+from .domain import events as e
+from .domain.events import Event
+from .domain.incident import Incident, Note, describe, evolve, evolve_note
+from .domain.rules import DomainError, Limits, decide, decide_open, role_of
+from .notes import NoteBook
+from .paging import WINDOW
+from .reads import IncidentReads, actor_of
 
 log = logging.getLogger(__name__)
 MAX_CONFLICT_RETRIES = 5
@@ -49,21 +54,25 @@ class RequestContext:
 
 
 def domain_problem(err: DomainError) -> Problem:
-    return Problem(err.status, err.kind, err.detail)
-
-
-def history_of(stored: list[StoredEvent]) -> list[tuple[Event, Any]]:
-    return [(event_from(s.type, s.data), s.recorded_at) for s in stored]
+    return Problem(err.status, err.kind, err.detail, **err.extensions)
 
 
 class IncidentHandlers:
     def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta,
-                 doorbell: Doorbell | None = None) -> None:
+                 doorbell: Doorbell | None = None, *, limits: Limits | None = None,
+                 snapshot_every: int = snapshots.EVERY, notes: NoteBook | None = None,
+                 window: int = WINDOW) -> None:
         self.engine, self.store, self.clock, self.ttl = engine, store, clock, idempotency_ttl
         self.doorbell = doorbell
+        self.limits = limits or Limits()
+        self.snapshot_every = max(1, snapshot_every)
+        self.notes = notes or NoteBook(window)
+        # The reads of one incident (its view, its notes, its timeline); every command answers
+        # with the view, read in its own transaction.
+        self.reads = IncidentReads(store, self.notes, window)
 
     async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
-        return replay(history_of(await self.store.load(conn, incident_id)))
+        return await self.reads.load(conn, incident_id)
 
     async def open(self, ctx: RequestContext, cmd: c.OpenIncident) -> Result:
         async def run(conn: AsyncConnection) -> Result:
@@ -74,13 +83,13 @@ class IncidentHandlers:
                 events = decide_open(cmd, ctx.actor, directory)
             except DomainError as err:
                 raise domain_problem(err) from err
-            state = await self._append(conn, ctx, None, events)
+            state = await self._append(conn, ctx, None, 0, events, {})
             if taken := await readmodel.add_external_refs(conn, state.id, cmd.external_refs):
                 # Raising rolls the whole unit of work back: nothing is appended.
                 holder = await readmodel.external_ref_owner(conn, taken)
                 raise Problem(409, "external-ref-taken", "an incident already carries this external reference",
                               incident_id=holder if holder and await self._may_see(conn, holder, ctx.principal) else None)
-            return Result(201, present(state, ctx.principal),
+            return Result(201, await self.reads.present(conn, state, ctx.principal),
                           {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)})
 
         incident_id_var.set(cmd.incident_id)
@@ -93,7 +102,8 @@ class IncidentHandlers:
         incident_id_var.set(incident_id)
 
         async def run(conn: AsyncConnection) -> Result:
-            state = await self.load(conn, incident_id)
+            loaded = await snapshots.load(conn, self.store, incident_id)
+            state = loaded.state
             if state is None or role_of(state, ctx.actor) is None:
                 raise Problem(404, "not-found", "no such incident")
             if if_match is not None and state.version not in if_match:
@@ -103,21 +113,38 @@ class IncidentHandlers:
             directory: dict = {}
             if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
                 directory = await readmodel.load_directory(conn, [cmd.partner])
+            notes: dict[str, Note] = {}
+            named = cmd.note_id if isinstance(cmd, (c.AddNote, c.EditNote, c.DeleteNote)) else None
+            if named is not None and (found := await self.notes.find(conn, incident_id, named)):
+                notes[found.id] = found
             try:
-                events = decide(state, cmd, ctx.actor, self.clock.now(), directory)
+                events = decide(state, cmd, ctx.actor, self.clock.now(), directory, notes,
+                                self.limits)
             except DomainError as err:
                 raise domain_problem(err) from err
-            new_state = await self._append(conn, ctx, state, events)
-            return Result(200, present(new_state, ctx.principal), {"ETag": etag(new_state.version)})
+            new_state = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
+            return Result(200, await self.reads.present(conn, new_state, ctx.principal),
+                          {"ETag": etag(new_state.version)})
 
         return await self._unit_of_work(ctx, run, retry_conflicts=if_match is None)
 
-    async def _append(self, conn: AsyncConnection, ctx: RequestContext, state: Incident | None, events: list[Event]) -> Incident:
+    async def _append(
+        self, conn: AsyncConnection, ctx: RequestContext, state: Incident | None,
+        snapshot_version: int, events: list[Event], notes: dict[str, Note],
+    ) -> Incident:
+        """Append `events` after `state`; project the incident, the notes they touch (`notes`:
+        those the command read) and, `snapshot_every` events after the last one, a snapshot."""
         now = self.clock.now()
-        new_state, new_events = state, []
+        new_state, new_events, touched = state, [], []
         for event in events:
             before, new_state = new_state, evolve(new_state, event, now)
-            new_events.append(NewEvent(event.type, event.to_data(), metadata=describe(before, new_state, event)))
+            note = None
+            if isinstance(event, e._NoteEvent):
+                note = evolve_note(notes.get(event.note_id), event, now, new_state)
+                notes[note.id] = note
+                touched.append(note)
+            metadata = describe(before, new_state, event, note)
+            new_events.append(NewEvent(event.type, event.to_data(), metadata=metadata))
         assert new_state is not None
         base = {
             "actor_party": ctx.principal.party,
@@ -129,6 +156,9 @@ class IncidentHandlers:
         }
         await self.store.append(conn, new_state.id, state.version if state else 0, new_events, base, recorded_at=now)
         await readmodel.project(conn, new_state)
+        await self.notes.save(conn, new_state, touched)
+        if new_state.version - snapshot_version >= self.snapshot_every:
+            await snapshots.save(conn, new_state)
         # The log line carries trace and incident ids (telemetry's filter adds them).
         log.info("events appended", extra={"event_types": [ev.type for ev in events], "version": new_state.version,
                                            "party": ctx.principal.party})
@@ -136,7 +166,7 @@ class IncidentHandlers:
 
     async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
         state = await self.load(conn, incident_id)
-        return state is not None and role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is not None
+        return state is not None and role_of(state, actor_of(principal)) is not None
 
     async def _unit_of_work(
         self, ctx: RequestContext, run: Callable[[AsyncConnection], Any], retry_conflicts: bool = True
@@ -161,39 +191,9 @@ class IncidentHandlers:
                                   current_version=latest.version if latest else None) from err
         raise AssertionError("unreachable")
 
-    async def timeline(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> list[dict[str, Any]]:
-        stored = await self.store.load(conn, incident_id)
-        state = replay(history_of(stored))
-        if state is None or role_of(state, c.Actor(principal.party, principal.kind, principal.user)) is None:
-            raise Problem(404, "not-found", "no such incident")
-        items = []
-        recipient = egress.Recipient(principal.party, principal.kind)
-        for s in stored:
-            shown = egress.for_recipient(s.data, s.metadata, recipient)
-            if shown is None:
-                continue
-            items.append({
-                "version": s.stream_version,
-                "type": s.type,
-                "at": s.recorded_at.isoformat(),
-                "party": s.metadata.get("actor_party"),
-                "user": s.metadata.get("actor_user"),
-                "visibility": s.metadata.get("visibility"),
-                "trace_id": _trace_id(s.metadata.get("traceparent")),
-                "data": shown[0],
-            })
-        return items
-
-
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
 def new_incident_id() -> str:
     return str(uuid.uuid4())
-
-
-def _trace_id(traceparent: str | None) -> str | None:
-    if traceparent and traceparent.count("-") == 3:
-        return traceparent.split("-")[1]
-    return None

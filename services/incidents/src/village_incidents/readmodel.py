@@ -1,4 +1,5 @@
-"""The incidents read model: party directory, incident summaries for lists, external refs.
+"""The incidents read model: party directory, incident summaries for lists, external refs (the
+notes are notes.py's, the aggregate's snapshots snapshots.py's).
 
 Projected inline, in the same transaction as the events (read-your-writes for REST callers);
 `rebuild()` re-projects it from the event store.
@@ -194,4 +195,5 @@ async def incident_ids_resolved_before(conn: AsyncConnection, cutoff: Any, limit
 
 
 async def reset(conn: AsyncConnection) -> None:
-    await conn.execute(text("TRUNCATE incident_external_refs, incidents"))
+    await conn.execute(
+        text("TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots"))

@@ -1,6 +1,9 @@
-"""Re-project the incidents read model from this service's own event store."""
+"""Re-project the incidents read model (summaries, external refs, notes) and the aggregate's
+snapshots from this service's own event store."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import text
 from tqdm import tqdm
@@ -10,9 +13,17 @@ from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
 from village_platform.settings import Settings
 
-from . import readmodel
-from .domain.incident import replay
-from .handlers import history_of
+from . import notes, readmodel, snapshots
+from .domain.incident import Incident, Note, replay_with_notes
+from .snapshots import history_of
+
+
+def rows_of(
+    state: Incident, written: dict[str, Note]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The notes rows and the snapshot row of a replayed incident (`notes.UPSERT_SQL`,
+    `snapshots.SAVE_SQL`): what the commands projected, one by one, as they went."""
+    return [notes.row(state, n) for n in written.values()], snapshots.row(state)
 
 
 async def rebuild(settings: Settings) -> int:
@@ -24,10 +35,14 @@ async def rebuild(settings: Settings) -> int:
                 text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)"))]
             await readmodel.reset(conn)
             for stream_id in tqdm(streams, desc="incidents", unit="incident"):
-                state = replay(history_of(await store.load(conn, stream_id)))
+                state, written = replay_with_notes(history_of(await store.load(conn, stream_id)))
                 if state is not None:
                     await readmodel.project(conn, state)
                     await readmodel.add_external_refs(conn, state.id, list(state.external_refs))
+                    note_rows, snapshot = rows_of(state, written)
+                    if note_rows:
+                        await conn.execute(notes.UPSERT_SQL, note_rows)
+                    await conn.execute(snapshots.SAVE_SQL, snapshot)
         return len(streams)
     finally:
         await engine.dispose()

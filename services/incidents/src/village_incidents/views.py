@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from village_platform.auth import Principal
 
 from .domain.commands import Actor
-from .domain.incident import Incident
+from .domain.incident import Incident, Note
 from .domain.rules import role_of
 
 
-def present(state: Incident, principal: Principal) -> dict[str, Any]:
-    role = role_of(state, Actor(principal.party, principal.kind, principal.user))
-    if role is None:  # a safeguard: callers answer 404 before they get here
-        raise LookupError(f"{principal.party} is not on incident {state.id}")
-    working_party = role in ("owner", "provider", "service", "collaborator")
-    notes = [
+def present_notes(
+    state: Incident, principal: Principal, notes: Iterable[Note]
+) -> list[dict[str, Any]]:
+    """The notes of a page as `principal` may have them (the read model filtered them already;
+    this is the egress rule's Python twin, note by note)."""
+    return [
         {
             "id": n.id,
             "author_party": n.author_party,
@@ -26,9 +27,20 @@ def present(state: Incident, principal: Principal) -> dict[str, Any]:
             "created_at": n.created_at.isoformat(),
             "edited_at": n.edited_at.isoformat() if n.edited_at else None,
         }
-        for n in state.notes.values()
+        for n in notes
         if not n.deleted and n.seen_by(principal.party, principal.kind, state.provider)
     ]
+
+
+def present(
+    state: Incident, principal: Principal, notes: Iterable[Note] = (), notes_next: str | None = None
+) -> dict[str, Any]:
+    """`notes`: the latest notes `principal` may see, oldest first; `notes_next`: where the
+    older ones are, None when there are none."""
+    role = role_of(state, Actor(principal.party, principal.kind, principal.user))
+    if role is None:  # a safeguard: callers answer 404 before they get here
+        raise LookupError(f"{principal.party} is not on incident {state.id}")
+    working_party = role in ("owner", "provider", "service", "collaborator")
     view: dict[str, Any] = {
         "id": state.id,
         "version": state.version,
@@ -54,7 +66,8 @@ def present(state: Incident, principal: Principal) -> dict[str, Any]:
         "resolution": state.resolution,
         "impacts": list(state.impacts),
         "rating": state.rating,
-        "notes": notes,
+        "notes": present_notes(state, principal, notes),
+        "notes_next": notes_next,
     }
     if working_party:
         # Who works the incident is shared among those working it (collaborators see one

@@ -1,6 +1,10 @@
 """The incident's state and how events evolve it: `evolve(state, event) -> state`, pure.
 What the incident's events and notes say of their audience (`describe`) lives here too; who may
-see them is the platform's egress rule."""
+see them is the platform's egress rule.
+
+The state holds what decisions need and stays small however long the incident runs: notes are
+counted there, while each note (its text, its audience) evolves on its own (`evolve_note`), kept
+by the notes read model and handed to `decide` by the command that names it."""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class Note:
     parties: tuple[str, ...]  # who was on the incident when it was written
     edited_at: datetime | None = None
     deleted: bool = False
+    version: int = 0  # the incident's version its NoteAdded event made: the notes' order
 
     def description(self, provider: str) -> dict[str, Any]:
         """The audience of the note and of everything that happens to it, fixed when it was
@@ -75,7 +80,7 @@ class Incident:
     acknowledged_by: dict[str, datetime] = field(default_factory=dict)
     assignment: dict[str, str | None] | None = None
     escalations: tuple[dict[str, str | None], ...] = ()
-    notes: dict[str, Note] = field(default_factory=dict)
+    note_counts: dict[str, int] = field(default_factory=dict)  # notes written, per author party
     collaborators: dict[str, datetime] = field(default_factory=dict)
     impacts: tuple[dict[str, str | None], ...] = ()
     hold_reason: str | None = None
@@ -133,13 +138,8 @@ def evolve(state: Incident | None, event: e.Event, at: datetime) -> Incident:
                 assignment={"party": event.to_party, "tier": event.to_tier, "assignee": None},
             )
         case e.NoteAdded():
-            note = Note(event.note_id, event.author_party, event.author_user, event.note_visibility,
-                        event.body, at, tuple(state.parties))
-            s = replace(s, notes={**s.notes, note.id: note})
-        case e.NoteEdited():
-            s = replace(s, notes={**s.notes, event.note_id: replace(s.notes[event.note_id], body=event.body, edited_at=at)})
-        case e.NoteDeleted():
-            s = replace(s, notes={**s.notes, event.note_id: replace(s.notes[event.note_id], deleted=True, body="", edited_at=at)})
+            party = event.author_party
+            s = replace(s, note_counts={**s.note_counts, party: s.note_counts.get(party, 0) + 1})
         case e.StatusChanged():
             s = replace(s, status=event.to_status, hold_reason=event.reason if event.to_status == "on_hold" else None)
         case e.IncidentResolved():
@@ -166,6 +166,22 @@ def evolve(state: Incident | None, event: e.Event, at: datetime) -> Incident:
     return s
 
 
+def evolve_note(note: Note | None, event: e.Event, at: datetime, after: Incident) -> Note:
+    """The note a note event leaves behind; `after` is the incident once the event applied
+    (a note's events change no one's place on the incident: its parties are the writer's)."""
+    match event:
+        case e.NoteAdded():
+            return Note(event.note_id, event.author_party, event.author_user, event.note_visibility,
+                        event.body, at, tuple(after.parties), version=after.version)
+        case e.NoteEdited():
+            assert note is not None, f"note {event.note_id} was never added"
+            return replace(note, body=event.body, edited_at=at)
+        case e.NoteDeleted():
+            assert note is not None, f"note {event.note_id} was never added"
+            return replace(note, deleted=True, body="", edited_at=at)
+    raise TypeError(f"not a note event: {event!r}")
+
+
 def replay(history: Iterable[tuple[e.Event, datetime]]) -> Incident | None:
     state: Incident | None = None
     for event, at in history:
@@ -173,14 +189,30 @@ def replay(history: Iterable[tuple[e.Event, datetime]]) -> Incident | None:
     return state
 
 
+def replay_with_notes(
+    history: Iterable[tuple[e.Event, datetime]],
+) -> tuple[Incident | None, dict[str, Note]]:
+    """The state and every note, as the notes read model holds them (rebuilds, migrations)."""
+    state: Incident | None = None
+    notes: dict[str, Note] = {}
+    for event, at in history:
+        state = evolve(state, event, at)
+        if isinstance(event, e._NoteEvent):
+            notes[event.note_id] = evolve_note(notes.get(event.note_id), event, at, state)
+    return state, notes
+
+
 # --------------------------------------------------------------------------- audience
 
 
-def describe(before: Incident | None, after: Incident, event: e.Event) -> dict[str, Any]:
-    """Who an event is for: a note's events the note's own audience; any other event everyone
-    on the incident before or after it (the revoked partner learns of its revocation), at the
-    event's visibility."""
+def describe(
+    before: Incident | None, after: Incident, event: e.Event, note: Note | None = None
+) -> dict[str, Any]:
+    """Who an event is for: a note's events the note's own audience (`note`, as the event left
+    it); any other event everyone on the incident before or after it (the revoked partner learns
+    of its revocation), at the event's visibility."""
     if isinstance(event, e._NoteEvent):
-        return after.notes[event.note_id].description(after.provider)
+        assert note is not None and note.id == event.note_id, "a note event is described by it"
+        return note.description(after.provider)
     parties = {*(before.parties if before else ()), *after.parties}
     return egress.describe(parties=parties, visibility=event.visibility, provider=after.provider)

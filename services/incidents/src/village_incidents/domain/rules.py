@@ -3,19 +3,39 @@ PostgreSQL or Kafka. A rejected command raises DomainError and produces no event
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from . import commands as c
 from . import events as e
-from .incident import ACTIVE, SEVERITIES, TERMINAL, Incident, Party
+from .incident import ACTIVE, SEVERITIES, TERMINAL, Incident, Note, Party
 
 
 class DomainError(Exception):
-    """A command the rules reject; `status` maps to the HTTP problem status."""
+    """A command the rules reject; `status` maps to the HTTP problem status, `extensions` to the
+    problem's extension members."""
 
-    def __init__(self, status: int, kind: str, detail: str) -> None:
+    def __init__(self, status: int, kind: str, detail: str, **extensions: Any) -> None:
         super().__init__(detail)
         self.status, self.kind, self.detail = status, kind, detail
+        self.extensions = extensions
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one incident holds. Notes are counted per author party, so that no party learns
+    how many notes others wrote, nor can fill the incident for them; events (notes, edits and
+    everything else) for the whole incident, whose version every party sees anyway."""
+
+    notes_per_party: int = 10_000
+    events: int = 50_000
+
+
+# Beyond the event limit an incident may still be ended, and a collaborator still revoked:
+# revocation applies at once, always. Each of these happens a bounded number of times.
+ALWAYS_ACCEPTED = (e.IncidentResolved, e.IncidentClosed, e.IncidentCancelled, e.CollaboratorRevoked)
 
 
 def _forbidden(detail: str) -> DomainError:
@@ -100,7 +120,43 @@ def decide_open(cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]
     ]
 
 
-def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, directory: dict[str, Party]) -> list[e.Event]:
+def decide(
+    state: Incident,
+    cmd: object,
+    actor: c.Actor,
+    now: datetime,
+    directory: Mapping[str, Party] | None = None,
+    notes: Mapping[str, Note] | None = None,
+    limits: Limits = Limits(),
+) -> list[e.Event]:
+    """`directory`: the parties the command names; `notes`: the notes it names, as the notes
+    read model holds them (the state only counts notes)."""
+    events = _decide(state, cmd, actor, now, directory or {}, notes or {})
+    _within(limits, state, actor, events)
+    return events
+
+
+def _within(limits: Limits, state: Incident, actor: c.Actor, events: list[e.Event]) -> None:
+    added = sum(1 for ev in events if isinstance(ev, e.NoteAdded))
+    if added and state.note_counts.get(actor.party, 0) + added > limits.notes_per_party:
+        raise DomainError(
+            409, "incident-limit-reached",
+            f"{actor.party} has written the most notes one party may write on an incident"
+            f" ({limits.notes_per_party}); open a follow-up incident",
+            limit="notes_per_party", maximum=limits.notes_per_party)
+    ending = all(isinstance(ev, ALWAYS_ACCEPTED) for ev in events)
+    if state.version + len(events) > limits.events and not ending:
+        raise DomainError(
+            409, "incident-limit-reached",
+            f"the incident holds the most events an incident may hold ({limits.events}): it may"
+            " still be resolved, closed or cancelled, and collaborators revoked; open a follow-up"
+            " incident", limit="events", maximum=limits.events)
+
+
+def _decide(
+    state: Incident, cmd: object, actor: c.Actor, now: datetime,
+    directory: Mapping[str, Party], notes: Mapping[str, Note],
+) -> list[e.Event]:
     role = role_of(state, actor)
     if role is None:
         raise NOT_FOUND
@@ -139,12 +195,12 @@ def decide(state: Incident, cmd: object, actor: c.Actor, now: datetime, director
                 raise _conflict(f"cannot add a note to an incident that is {state.status}")
             if role == "customer" and cmd.visibility != "shared":
                 raise _invalid("customers write shared notes only")
-            if cmd.note_id in state.notes:
+            if cmd.note_id in notes:
                 raise _conflict(f"note {cmd.note_id} already exists")
             return [e.NoteAdded(note_id=cmd.note_id, author_party=actor.party, author_user=actor.user,
                                 note_visibility=cmd.visibility, body=cmd.body)]
         case c.EditNote() | c.DeleteNote():
-            note = state.notes.get(cmd.note_id)
+            note = notes.get(cmd.note_id)
             if note is None or note.deleted or not note.seen_by(actor.party, actor.kind, state.provider):
                 raise DomainError(404, "not-found", "no such note")
             _require(note.author_party == actor.party, "a note belongs to its author's party")

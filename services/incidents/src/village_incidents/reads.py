@@ -1,0 +1,130 @@
+"""The reads of one incident: its view, its notes, its timeline. Each loads the state as a
+command does (the latest snapshot and the events after it) and pages what it shows, filtered by
+the egress rule before the page's limit: their cost does not grow with the incident."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform import egress
+from village_platform.auth import Principal
+from village_platform.errors import Problem
+from village_platform.eventstore import EventStore, StoredEvent
+
+from . import readmodel, snapshots
+from .domain import commands as c
+from .domain.incident import Incident
+from .domain.rules import role_of
+from .notes import NoteBook
+from .paging import WINDOW, windowed
+from .views import present, present_notes
+
+VIEW_NOTES = 20  # the latest notes the incident view (and every command's answer) carries
+MAX_VERSION = 2**31 - 1  # stream versions are PostgreSQL integers
+
+
+class IncidentReads:
+    def __init__(self, store: EventStore, notes: NoteBook, window: int = WINDOW) -> None:
+        self.store, self.notes = store, notes
+        self.window = window  # versions one query of a page reads at most (paging.py)
+
+    async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
+        return (await snapshots.load(conn, self.store, incident_id)).state
+
+    async def visible(
+        self, conn: AsyncConnection, incident_id: str, principal: Principal
+    ) -> Incident:
+        """The incident, if `principal` is on it; else 404 (it may not learn that it exists)."""
+        state = await self.load(conn, incident_id)
+        if state is None or role_of(state, actor_of(principal)) is None:
+            raise Problem(404, "not-found", "no such incident")
+        return state
+
+    async def present(
+        self, conn: AsyncConnection, state: Incident, principal: Principal
+    ) -> dict[str, Any]:
+        """The incident view with the latest page of notes, and where the older ones are."""
+        if not state.note_counts:  # none written: nothing to read
+            return present(state, principal)
+        notes, older = await self.notes.page(conn, state, principal, VIEW_NOTES, newest_first=True)
+        more = (f"/incidents/{state.id}/notes?order=desc&cursor={readmodel.encode_cursor(older)}"
+                if older is not None else None)
+        return present(state, principal, reversed(notes), more)
+
+    async def view(
+        self, conn: AsyncConnection, incident_id: str, principal: Principal
+    ) -> tuple[dict[str, Any], int]:
+        """`GET /incidents/{id}`: the view and the version (its ETag)."""
+        state = await self.visible(conn, incident_id, principal)
+        return await self.present(conn, state, principal), state.version
+
+    async def notes_page(
+        self, conn: AsyncConnection, incident_id: str, principal: Principal,
+        cursor: str | None, limit: int, newest_first: bool = False,
+    ) -> dict[str, Any]:
+        """`GET /incidents/{id}/notes`: a page of the notes `principal` may see."""
+        state = await self.visible(conn, incident_id, principal)
+        notes, following = await self.notes.page(conn, state, principal, limit,
+                                                 cursor=_version_cursor(cursor),
+                                                 newest_first=newest_first)
+        next_cursor = readmodel.encode_cursor(following) if following is not None else None
+        return {"items": present_notes(state, principal, notes), "next_cursor": next_cursor}
+
+    async def timeline(
+        self, conn: AsyncConnection, incident_id: str, principal: Principal,
+        cursor: str | None = None, limit: int = 100,
+    ) -> dict[str, Any]:
+        """`GET /incidents/{id}/timeline`: a page of what happened, as `principal` may see it:
+        the egress rule in SQL before the LIMIT, and item by item (`for_recipient`)."""
+        state = await self.visible(conn, incident_id, principal)
+        recipient = egress.Recipient(principal.party, principal.kind)
+
+        async def fetch(first: int, last: int, n: int) -> list[StoredEvent]:
+            return await self.store.load(conn, state.id, after=first - 1, until=last, limit=n,
+                                         recipient=recipient)
+
+        stored = await windowed(fetch, head=state.version, cursor=_version_cursor(cursor),
+                                limit=limit, window=self.window)
+        stored, more = stored[:limit], len(stored) > limit
+        items = []
+        for s in stored:
+            shown = egress.for_recipient(s.data, s.metadata, recipient)
+            if shown is None:
+                continue
+            items.append({
+                "version": s.stream_version,
+                "type": s.type,
+                "at": s.recorded_at.isoformat(),
+                "party": s.metadata.get("actor_party"),
+                "user": s.metadata.get("actor_user"),
+                "visibility": s.metadata.get("visibility"),
+                "trace_id": _trace_id(s.metadata.get("traceparent")),
+                "data": shown[0],
+            })
+        # The cursor is the version of the last event shown: every item shows its own version.
+        next_cursor = readmodel.encode_cursor(stored[-1].stream_version) if more else None
+        return {"incident_id": state.id, "items": items, "next_cursor": next_cursor}
+
+
+
+def actor_of(principal: Principal) -> c.Actor:
+    """The principal as the rules know a caller."""
+    return c.Actor(principal.party, principal.kind, principal.user)
+
+
+def _version_cursor(cursor: str | None) -> int | None:
+    """A notes or timeline cursor: a version of the incident's stream."""
+    if cursor is None:
+        return None
+    version = readmodel.decode_cursor(cursor)
+    if not 0 <= version <= MAX_VERSION:
+        raise Problem(400, "invalid-cursor", "cursor is not one this API issued")
+    return version
+
+
+def _trace_id(traceparent: str | None) -> str | None:
+    if traceparent and traceparent.count("-") == 3:
+        return traceparent.split("-")[1]
+    return None

@@ -1,0 +1,124 @@
+"""Snapshots of the incident's state: a command or a read loads the latest snapshot and the few
+events after it, never the whole stream, however many notes the incident has.
+
+A snapshot is a cache of `replay(events)`, written in the command's transaction every
+`every` events; the event store stays the truth. A snapshot of another `SCHEMA` (the state's
+fields changed, or how it is written) is ignored: the stream is replayed whole once, and the
+next command writes a current one. `village-incidents rebuild-read-model` rewrites them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.db import driver_in_transaction
+from village_platform.eventstore import EventStore, StoredEvent
+
+from .domain.events import Event, event_from
+from .domain.incident import Incident, evolve
+
+# Bump the number when what a field means changes; the fingerprint follows the fields by itself.
+SCHEMA = "1:" + hashlib.sha256(
+    ";".join(f"{f.name}:{f.type}" for f in fields(Incident)).encode()
+).hexdigest()[:12]
+EVERY = 20  # events between snapshots: a load reads at most EVERY - 1 events after one
+
+_TIMES = ("opened_at", "updated_at", "resolved_at", "closed_at")
+# Mappings go as [key, value] pairs: jsonb keeps no key order, and the order of collaborators is
+# the order of `Incident.parties` (and so of a note's parties).
+_TIMED_PAIRS = ("acknowledged_by", "collaborators")
+_TUPLES = ("external_refs", "escalations", "impacts")
+
+
+def encode(state: Incident) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(Incident):
+        value = getattr(state, f.name)
+        if f.name in _TIMES:
+            value = value.isoformat() if value is not None else None
+        elif f.name in _TIMED_PAIRS:
+            value = [[k, t.isoformat()] for k, t in value.items()]
+        elif f.name == "note_counts":
+            value = [[k, n] for k, n in value.items()]
+        elif f.name in _TUPLES:
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def decode(data: dict[str, Any]) -> Incident:
+    values: dict[str, Any] = {}
+    for f in fields(Incident):
+        value = data[f.name]
+        if f.name in _TIMES:
+            value = datetime.fromisoformat(value) if value is not None else None
+        elif f.name in _TIMED_PAIRS:
+            value = {k: datetime.fromisoformat(t) for k, t in value}
+        elif f.name == "note_counts":
+            value = {k: n for k, n in value}
+        elif f.name in _TUPLES:
+            value = tuple(value)
+        values[f.name] = value
+    return Incident(**values)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    state: Incident | None
+    snapshot_version: int  # 0: no usable snapshot
+    events_read: int
+
+
+_LOAD = text(
+    "SELECT version, state FROM incident_snapshots WHERE incident_id = :id AND schema = :schema"
+)
+_SAVE = (
+    "INSERT INTO incident_snapshots (incident_id, version, schema, state)"
+    " VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (incident_id) DO UPDATE SET"
+    " version = EXCLUDED.version, schema = EXCLUDED.schema, state = EXCLUDED.state"
+    " WHERE incident_snapshots.version < EXCLUDED.version"
+    " OR incident_snapshots.schema <> EXCLUDED.schema"
+)
+SAVE_SQL = text(
+    "INSERT INTO incident_snapshots (incident_id, version, schema, state)"
+    " VALUES (:id, :version, :schema, CAST(:state AS jsonb))"
+    " ON CONFLICT (incident_id) DO UPDATE SET version = EXCLUDED.version, schema = EXCLUDED.schema,"
+    " state = EXCLUDED.state"
+)
+
+
+def row(state: Incident) -> dict[str, Any]:
+    """The snapshot row's parameters for `SAVE_SQL` (rebuilds and migrations)."""
+    return {"id": state.id, "version": state.version, "schema": SCHEMA,
+            "state": json.dumps(encode(state))}
+
+
+def history_of(stored: list[StoredEvent]) -> list[tuple[Event, Any]]:
+    return [(event_from(s.type, s.data), s.recorded_at) for s in stored]
+
+
+async def load(conn: AsyncConnection, store: EventStore, incident_id: str) -> Loaded:
+    """The incident's latest snapshot and the events after it."""
+    snap = (await conn.execute(_LOAD, {"id": incident_id, "schema": SCHEMA})).first()
+    state: Incident | None = None
+    after = 0
+    if snap is not None:
+        data = snap.state if isinstance(snap.state, dict) else json.loads(snap.state)
+        state, after = decode(data), snap.version
+    stored = await store.load(conn, incident_id, after=after)
+    for event, at in history_of(stored):
+        state = evolve(state, event, at)
+    return Loaded(state, after, len(stored))
+
+
+async def save(conn: AsyncConnection, state: Incident) -> None:
+    """In the command's transaction, on the driver (the hot path)."""
+    driver = await driver_in_transaction(conn)
+    await driver.execute(_SAVE, state.id, state.version, SCHEMA, json.dumps(encode(state)))
