@@ -71,6 +71,19 @@ async def read(client: httpx.AsyncClient, path: str, **params: Any) -> str:
     return r.text if r.status_code == 200 else ""
 
 
+async def pages(client: httpx.AsyncClient, path: str) -> str:
+    """Every page of a cursor-paged REST list, as text; a 404 (or any refusal) reads as nothing."""
+    texts, cursor = [], None
+    while True:
+        r = await client.get(path, params={"cursor": cursor} if cursor else {})
+        if r.status_code != 200:
+            return "\n".join(texts)
+        texts.append(r.text)
+        cursor = r.json().get("next_cursor")
+        if not cursor:
+            return "\n".join(texts)
+
+
 async def feed(client: httpx.AsyncClient) -> str:
     texts, after = [], 0
     while True:

@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 from e2e_support import Api
-from leak_world import PARTIES, WORDS, World, feed, mark, note, ok, read, topic_text
+from leak_world import PARTIES, WORDS, World, feed, mark, note, ok, pages, read, topic_text
 
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 V, R = "visible", "redacted"
 TOPIC = "topic (provider tooling)"
-CHANNELS = ("incident", "incident list", "timeline", "incidents feed", "sla view", "contracts", "sla feed",
+CHANNELS = ("incident", "notes", "incident list", "timeline", "incidents feed", "sla view", "contracts", "sla feed",
             "escalation path", "escalation setup", "queues", "escalation feed", "articles", "search",
             "suggestions", "links", "knowledge feed", "endpoints", "deliveries", "webhook")
 CONTRACTS = {"initech-northwind": "Initech managed network (24x7)",
@@ -44,7 +44,7 @@ def cells(parties: str | tuple[str, ...], channels: tuple[str, ...], state: str 
 ON_A = ("acme", "northwind", "initech")  # contoso was invited, then revoked
 WORKING_A = ("acme", "northwind")
 ON_C = ("acme", "contoso", "umbrella")
-INCIDENT_CHANNELS = ("incident", "timeline", "incidents feed", "webhook")
+INCIDENT_CHANNELS = ("incident", "notes", "timeline", "incidents feed", "webhook")
 NOTE = INCIDENT_CHANNELS
 # What contoso saw while it was on A: the events of that time (feed, its webhook), not the incident.
 WHILE_INVITED = ("incidents feed", "webhook")
@@ -55,10 +55,10 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
     "A: northwind's internal note": {
-        **cells("northwind", ("incident", "timeline", "incidents feed")), ("northwind", "webhook"): R,
+        **cells("northwind", ("incident", "notes", "timeline", "incidents feed")), ("northwind", "webhook"): R,
         (TOPIC, ""): R},
     "A: northwind's restricted note, written before contoso was invited": {
-        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident",), R), (TOPIC, ""): V},
+        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident", "notes"), R), (TOPIC, ""): V},
     "A: that note as edited while contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
     "A: northwind's shared note": {**cells(ON_A, NOTE), (TOPIC, ""): V},
     "A: acme's internal note": {**cells("acme", NOTE), (TOPIC, ""): V},
@@ -69,7 +69,7 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells("contoso", ("incident", "incident list")), **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
     "B: northwind's restricted note, written before contoso was invited": {
-        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident",), R), (TOPIC, ""): V},
+        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident", "notes"), R), (TOPIC, ""): V},
     "B: that note as edited after contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
     "B: northwind's restricted note after contoso was invited": {
         **cells((*WORKING_A, "contoso"), NOTE), (TOPIC, ""): V},
@@ -77,7 +77,8 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(ON_C, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         ("acme", "queues"): V, (TOPIC, ""): V},
     "C: contoso's internal note": {
-        **cells("contoso", ("incident", "timeline", "incidents feed")), ("contoso", "webhook"): R, (TOPIC, ""): R},
+        **cells("contoso", ("incident", "notes", "timeline", "incidents feed")), ("contoso", "webhook"): R,
+        (TOPIC, ""): R},
     "C: contoso's shared note": {**cells(ON_C, NOTE), (TOPIC, ""): V},
     # ---------------------------------------------------------------- contracts
     # Contract events predate the webhook endpoints: no deliveries of them; the clocks of each
@@ -244,7 +245,8 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         seen = {
             "incident": "\n".join([await read(inc, f"/incidents/{i}") for i in ids]),
             "incident list": await read(inc, "/incidents", limit=100),
-            "timeline": "\n".join([await read(inc, f"/incidents/{i}/timeline") for i in ids]),
+            "notes": "\n".join([await pages(inc, f"/incidents/{i}/notes") for i in ids]),
+            "timeline": "\n".join([await pages(inc, f"/incidents/{i}/timeline") for i in ids]),
             "incidents feed": await feed(inc),
             "sla view": "\n".join([await read(s, f"/incidents/{i}/sla") for i in ids]),
             "contracts": "\n".join([await read(s, "/contracts")]
