@@ -15,7 +15,7 @@ from incidents_support import World, principal
 
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import replay_with_notes
-from village_incidents.readmodel import decode_cursor
+from village_incidents.reads import VERSION_CURSOR
 from village_incidents.reads import VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform import egress
@@ -92,7 +92,7 @@ async def test_notes_pages_hold_what_the_rule_shows(reading: World, incident: st
         # A cursor names the last note shown on its page (its version, as the timeline shows).
         versions = await note_versions(reading, incident)
         for page in got[:-1]:
-            assert decode_cursor(page["next_cursor"]) == versions[page["items"][-1]["id"]]
+            assert VERSION_CURSOR.decode(page["next_cursor"]) == versions[page["items"][-1]["id"]]
 
 
 async def note_versions(world: World, iid: str) -> dict[str, int]:
@@ -130,7 +130,7 @@ async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident:
         assert [t for page in got for t in page["items"]] == whole["items"], (reader, size)
         assert [len(p["items"]) for p in got[:-1]] == [size] * (len(got) - 1)
         for page in got[:-1]:
-            assert decode_cursor(page["next_cursor"]) == page["items"][-1]["version"]
+            assert VERSION_CURSOR.decode(page["next_cursor"]) == page["items"][-1]["version"]
 
 
 async def test_a_party_not_on_the_incident_gets_no_page(world: World, incident: str) -> None:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import egress
 from village_platform.auth import Principal
+from village_platform.cursors import Cursor
 from village_platform.errors import Problem
 from village_platform.eventstore import EventStore, StoredEvent
 
-from . import readmodel, snapshots
+from . import snapshots
 from .domain import commands as c
 from .domain.incident import Incident
 from .domain.rules import role_of
@@ -23,6 +24,16 @@ from .views import present, present_notes
 
 VIEW_NOTES = 20  # the latest notes the incident view (and every command's answer) carries
 MAX_VERSION = 2**31 - 1  # stream versions are PostgreSQL integers
+
+
+def _stream_version(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_VERSION:
+        raise ValueError("not a stream version")
+    return value
+
+
+# Notes and timeline pages: a version of the incident's stream (each item shows its own).
+VERSION_CURSOR = Cursor("versions", _stream_version)
 
 
 class IncidentReads:
@@ -49,7 +60,7 @@ class IncidentReads:
         if not state.note_counts:  # none written: nothing to read
             return present(state, principal)
         notes, older = await self.notes.page(conn, state, principal, VIEW_NOTES, newest_first=True)
-        more = (f"/incidents/{state.id}/notes?order=desc&cursor={readmodel.encode_cursor(older)}"
+        more = (f"/incidents/{state.id}/notes?order=desc&cursor={VERSION_CURSOR.encode(older)}"
                 if older is not None else None)
         return present(state, principal, reversed(notes), more)
 
@@ -69,7 +80,7 @@ class IncidentReads:
         notes, following = await self.notes.page(conn, state, principal, limit,
                                                  cursor=_version_cursor(cursor),
                                                  newest_first=newest_first)
-        next_cursor = readmodel.encode_cursor(following) if following is not None else None
+        next_cursor = VERSION_CURSOR.encode(following) if following is not None else None
         return {"items": present_notes(state, principal, notes), "next_cursor": next_cursor}
 
     async def timeline(
@@ -104,7 +115,7 @@ class IncidentReads:
                 "data": shown[0],
             })
         # The cursor is the version of the last event shown: every item shows its own version.
-        next_cursor = readmodel.encode_cursor(stored[-1].stream_version) if more else None
+        next_cursor = VERSION_CURSOR.encode(stored[-1].stream_version) if more else None
         return {"incident_id": state.id, "items": items, "next_cursor": next_cursor}
 
 
@@ -115,13 +126,7 @@ def actor_of(principal: Principal) -> c.Actor:
 
 
 def _version_cursor(cursor: str | None) -> int | None:
-    """A notes or timeline cursor: a version of the incident's stream."""
-    if cursor is None:
-        return None
-    version = readmodel.decode_cursor(cursor)
-    if not 0 <= version <= MAX_VERSION:
-        raise Problem(400, "invalid-cursor", "cursor is not one this API issued")
-    return version
+    return VERSION_CURSOR.decode_optional(cursor)
 
 
 def _trace_id(traceparent: str | None) -> str | None:
