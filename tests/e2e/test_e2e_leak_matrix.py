@@ -29,7 +29,7 @@ V, R = "visible", "redacted"
 TOPIC = "topic (provider tooling)"
 CHANNELS = ("incident", "notes", "incident list", "timeline", "incidents feed", "sla view", "contracts", "sla feed",
             "escalation path", "escalation setup", "queues", "escalation feed", "articles", "search",
-            "suggestions", "links", "knowledge feed", "endpoints", "deliveries", "webhook")
+            "suggestions", "links", "knowledge feed", "endpoints", "deliveries", "webhook", "directory")
 CONTRACTS = {"initech-northwind": "Initech managed network (24x7)",
              "northwind-acme": "Acme partner support for Northwind (24x7)",
              "umbrella-contoso": "Umbrella firewall service (business hours)",
@@ -113,6 +113,10 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(("northwind", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
     "article: contoso's draft": {
         **cells(("contoso", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
+    # ---------------------------------------------------------------- the party directory
+    # Nobody learns another partner's customers, nor a competitor's existence from it.
+    "directory entry of contoso's customer umbrella": {**cells(ON_C, ("directory",))},
+    "directory entry of partner northwind": {**cells(ON_A, ("directory",))},
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -216,6 +220,8 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
+    w.add("directory entry of contoso's customer umbrella", "Umbrella Corporation")
+    w.add("directory entry of partner northwind", "Northwind Traders")
     for contract_id, name in CONTRACTS.items():
         kind = "underpinning" if contract_id.endswith("-acme") else "customer-facing"
         w.add(f"contract {contract_id} ({kind})", name, contract_id)
@@ -269,6 +275,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "deliveries": "\n".join([await read(hk, f"/endpoints/{e}/deliveries", limit=200)
                                      for e in w.endpoints.values()]),
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
+            "directory": await read(inc, "/parties"),
         }
         return seen
 
@@ -314,3 +321,10 @@ CASES = [(party, thing, channel) for thing in EXPECTED for party in PARTIES for 
 async def test_leak_matrix(world: World, party: str, thing: str, channel: str) -> None:
     expected = EXPECTED[thing].get((party, channel), "absent")
     assert state_of(world, thing, party, channel) == expected, f"{party} / {thing} / {channel or 'topics'}"
+
+
+async def test_a_customer_never_learns_who_else_collaborates_on_its_incident(world: World) -> None:
+    """contoso worked on initech's incidents A and B as northwind's collaborator, with restricted
+    notes only: nothing initech gets, on any channel, names contoso."""
+    leaks = [channel for channel, text in world.seen["initech"].items() if "contoso" in text]
+    assert leaks == []
