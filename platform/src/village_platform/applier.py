@@ -151,6 +151,13 @@ Handler = Callable[[AsyncConnection, ConsumedEvent], Awaitable[None]]
 Routes = Mapping[str, Handler]
 
 
+def routes(family: str, version: int = 1, **handlers: Handler) -> dict[str, Handler]:
+    """A consumer's routing table, one line per event it handles:
+    `routes("incident", opened=on_opened, resolved=on_resolved)` routes village.incident.opened.v1
+    and village.incident.resolved.v1. Types nobody routes are handled by doing nothing."""
+    return {f"village.{family}.{name}.v{version}": handler for name, handler in handlers.items()}
+
+
 class HandlerError(Exception):
     """The read-model handler raised; retried a bounded number of times, then parked."""
 

@@ -31,8 +31,36 @@ _TITLES = {
 }
 
 
-class Problem(Exception):
-    """Raise to answer with a problem detail; `kind` becomes the type URI's last segment."""
+class DomainError(Exception):
+    """A command or request the rules refuse, from pure code that knows no HTTP: `status` is the
+    problem's status, `kind` the last segment of its type URI, `extensions` its extra members.
+    Every service raises these (or `Problem`); `install_problem_handlers` maps them once."""
+
+    def __init__(self, status: int, kind: str, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.detail = status, kind, detail
+        self.extensions = extensions
+
+    @classmethod
+    def not_found(cls, detail: str) -> "DomainError":
+        return cls(404, "not-found", detail)
+
+    @classmethod
+    def forbidden(cls, detail: str) -> "DomainError":
+        return cls(403, "forbidden", detail)
+
+    @classmethod
+    def conflict(cls, detail: str, kind: str = "invalid-transition") -> "DomainError":
+        return cls(409, kind, detail)
+
+    @classmethod
+    def invalid(cls, detail: str, kind: str = "invalid-command") -> "DomainError":
+        return cls(422, kind, detail)
+
+
+class Problem(DomainError):
+    """Raise to answer with a problem detail: a DomainError that may also carry HTTP headers (a
+    `Retry-After`) and a title of its own."""
 
     def __init__(
         self,
@@ -44,11 +72,9 @@ class Problem(Exception):
         headers: dict[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        super().__init__(detail)
-        self.status, self.kind, self.detail = status, kind, detail
+        super().__init__(status, kind, detail, **extensions)
         self.title = title or _TITLES.get(status, "Error")
         self.headers = headers or {}
-        self.extensions = extensions
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -63,7 +89,14 @@ class Problem(Exception):
         return body
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+def as_problem(error: DomainError) -> Problem:
+    if isinstance(error, Problem):
+        return error
+    return Problem(error.status, error.kind, error.detail, **error.extensions)
+
+
+def problem_response(problem: DomainError, instance: str | None = None) -> JSONResponse:
+    problem = as_problem(problem)
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
     )
@@ -124,8 +157,8 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    @app.exception_handler(DomainError)
+    async def _problem(request: Request, exc: DomainError) -> JSONResponse:
         return problem_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)

@@ -32,6 +32,7 @@ from .idempotency import purge_periodically
 from .kafka import make_producer, when_reachable
 from .relay import Relay
 from .settings import Settings
+from .writes import Writes
 
 PURGE_EVERY_SECONDS = 600  # expired idempotency keys
 
@@ -48,6 +49,8 @@ class Runtime:
         self.relay = None if topic is None else Relay(
             self.engine, self.producer, settings.topic(topic), source, clock,
             batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds, doorbell=self.doorbell)
+        # The one write path (writes.py): committed commands ring the relay.
+        self.writes = Writes(self.engine, clock, timedelta(hours=settings.idempotency_ttl_hours), self.doorbell.ring)
         self.runners: list[ConsumerRunner] = []
         self._background: list[tuple[str, Callable[[asyncio.Event], Awaitable[Any]]]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
@@ -74,6 +77,7 @@ class Runtime:
         state.engine, state.store, state.producer = self.engine, self.store, self.producer
         state.relay, state.relay_doorbell, state.runners = self.relay, self.doorbell, self.runners
         state.idempotency_ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
+        state.writes = self.writes
         if self.party_kinds is None:
             directory = PartyDirectory(self.settings, name=self.settings.service)
             self.party_kinds = directory

@@ -1,0 +1,121 @@
+"""The one write path: a command's transaction, with its Idempotency-Key, from route to response.
+
+A route only translates its input into a command and calls the service's handler with a
+`WriteContext` (who, which key, which request); the handler hands its work, one function of a
+connection, to `Writes.run`. The platform does the rest, once for every service:
+
+- claims the key (a retry gets the stored response, 422 for another body, 409 while the first is
+  still in flight) inside the transaction the work runs in;
+- stores the response with whatever the work wrote (events, read model), one commit;
+- retries the work on a concurrent append when asked (fresh state, fresh decision);
+- rings `after_commit` (the relay's doorbell) once it committed;
+- answers `Written`, whose `response()` carries `Idempotent-Replayed: true` on a replay.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, Any, Awaitable, Callable
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from . import idempotency
+from .auth import Caller, Principal
+from .clock import Clock
+from .eventstore import ConcurrencyError
+from .headers import IdempotencyKey
+from .telemetry import current_traceparent
+
+Work = Callable[[AsyncConnection], Awaitable[idempotency.StoredResponse]]
+Replay = Callable[[idempotency.StoredResponse], Awaitable[idempotency.StoredResponse]]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
+
+
+@dataclass(frozen=True)
+class WriteContext:
+    """Who asks for a change, under which Idempotency-Key, as part of which request."""
+
+    principal: Principal
+    key: idempotency.IdempotencyKey | None = None
+    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def event_metadata(self) -> dict[str, Any]:
+        """What every event this command writes says of its origin (the egress rule's
+        description of its audience is the producer's to add)."""
+        return {
+            "actor_party": self.principal.party,
+            "actor_kind": self.principal.kind,
+            "actor_user": self.principal.user,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.key.key if self.key else None,
+            "traceparent": current_traceparent(),
+        }
+
+
+@dataclass(frozen=True)
+class Written(idempotency.StoredResponse):
+    """A command's answer; `replayed` when it is the stored answer to a retried request."""
+
+    replayed: bool = False
+
+    def response(self) -> Response:
+        headers = dict(self.headers) | ({"Idempotent-Replayed": "true"} if self.replayed else {})
+        if self.status_code == 204:
+            return Response(status_code=204, headers=headers)
+        return JSONResponse(self.body, status_code=self.status_code, headers=headers)
+
+
+def stored(status: int, body: Any, headers: dict[str, str] | None = None) -> idempotency.StoredResponse:
+    return idempotency.StoredResponse(status, body, headers or {})
+
+
+class Writes:
+    def __init__(self, engine: AsyncEngine, clock: Clock, ttl: timedelta,
+                 after_commit: Callable[[], None] | None = None) -> None:
+        self.engine, self.clock, self.ttl, self.after_commit = engine, clock, ttl, after_commit
+
+    async def run(self, ctx: WriteContext, work: Work, *, attempts: int = 1,
+                  on_replay: Replay | None = None) -> Written:
+        """`work` in one transaction with `ctx`'s key. A concurrent append (ConcurrencyError) is
+        tried again up to `attempts` times in all, then raised; `on_replay` completes a stored
+        response before it is answered again (a secret the record does not keep)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                response, replayed = await idempotency.run_once(self.engine, ctx.key, self.clock.now, self.ttl, work)
+                break
+            except ConcurrencyError:
+                if attempt == attempts:
+                    raise
+        if replayed:
+            if on_replay is not None:
+                response = await on_replay(response)
+        elif self.after_commit is not None:
+            self.after_commit()  # committed: the relay may publish now
+        return Written(response.status_code, response.body, response.headers, replayed)
+
+
+def writes(request: Request) -> Writes:
+    return request.app.state.writes
+
+
+async def write_context(request: Request, caller: Caller, key: IdempotencyKey = None,
+                        correlation: CorrelationId = None) -> WriteContext:
+    """The WriteContext of a request: its key fingerprints method, path and the JSON body (only
+    when there is a key to tie it to)."""
+    body = None
+    if key is not None:
+        raw = await request.body()
+        body = json.loads(raw) if raw else None
+    return WriteContext(caller, idempotency.make_key(caller.party, key, request.method, request.url.path, body),
+                        correlation or str(uuid.uuid4()))
+
+
+Write = Annotated[WriteContext, Depends(write_context)]
+"""A route's write context: `ctx: Write`."""
+Writer = Annotated[Writes, Depends(writes)]
+"""The service's write path: `writes: Writer`."""

@@ -1,0 +1,82 @@
+"""The one write path on a real PostgreSQL: one transaction with the key, the relay rung after the
+commit (never for a replay or a failure), a retry's stored answer, concurrent appends retried."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform import idempotency
+from village_platform.auth import Principal
+from village_platform.errors import DomainError
+from village_platform.eventstore import ConcurrencyError, NewEvent
+from village_platform.writes import WriteContext, Writes, stored
+
+NORTHWIND = Principal("northwind", "partner", "jane", frozenset({"agent"}))
+
+
+def context(key: str | None, body: object = None) -> WriteContext:
+    made = idempotency.make_key("northwind", key, "POST", "/things", body) if key else None
+    return WriteContext(NORTHWIND, made, "corr-1")
+
+
+async def test_a_command_commits_rings_once_and_a_retry_gets_the_stored_answer(new_database, store, clock) -> None:
+    engine = await new_database()
+    rung: list[int] = []
+    writes = Writes(engine, clock, timedelta(hours=1), lambda: rung.append(1))
+    runs: list[int] = []
+
+    async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
+        runs.append(1)
+        await store.append(conn, "thing-1", 0, [NewEvent("village.thing.made.v1", {"n": 1})],
+                           context("k-1").event_metadata())
+        return stored(201, {"id": "thing-1"}, {"Location": "/things/thing-1"})
+
+    first = await writes.run(context("k-1", {"n": 1}), work)
+    again = await writes.run(context("k-1", {"n": 1}), work)
+    assert (first.status_code, first.body, first.replayed) == (201, {"id": "thing-1"}, False)
+    assert (again.body, again.headers, again.replayed) == (first.body, first.headers, True)
+    assert again.response().headers["Idempotent-Replayed"] == "true"
+    assert runs == [1] and rung == [1]  # the work ran once; only the commit rang the relay
+    async with engine.connect() as conn:
+        [event] = await store.load(conn, "thing-1")
+    assert event.metadata["actor_party"] == "northwind" and event.metadata["causation_id"] == "k-1"
+    assert event.metadata["correlation_id"] == "corr-1"
+    with pytest.raises(DomainError) as reused:  # the same key with another body
+        await writes.run(context("k-1", {"n": 2}), work)
+    assert reused.value.status == 422
+
+
+async def test_a_refused_command_writes_nothing_and_rings_nothing(new_database, store, clock) -> None:
+    engine = await new_database()
+    rung: list[int] = []
+    writes = Writes(engine, clock, timedelta(hours=1), lambda: rung.append(1))
+
+    async def refused(conn: AsyncConnection) -> idempotency.StoredResponse:
+        await store.append(conn, "thing-2", 0, [NewEvent("village.thing.made.v1", {})], {})
+        raise DomainError.conflict("no")
+
+    with pytest.raises(DomainError):
+        await writes.run(context("k-2"), refused)
+    async with engine.connect() as conn:
+        assert await store.load(conn, "thing-2") == []
+    assert rung == []
+
+
+async def test_a_concurrent_append_is_decided_again_when_asked(new_database, store, clock) -> None:
+    engine = await new_database()
+    writes = Writes(engine, clock, timedelta(hours=1))
+    tries: list[int] = []
+
+    async def stale_first(conn: AsyncConnection) -> idempotency.StoredResponse:
+        tries.append(1)
+        if len(tries) == 1:
+            raise ConcurrencyError("thing-3", 0, 1)
+        return stored(200, {"tries": len(tries)})
+
+    assert (await writes.run(context(None), stale_first, attempts=3)).body == {"tries": 2}
+    tries.clear()
+    with pytest.raises(ConcurrencyError):
+        await writes.run(context(None), stale_first, attempts=1)
