@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
 import contextlib
 import time
 import uuid
 
+import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from village_platform.clock import ManualClock

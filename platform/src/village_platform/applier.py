@@ -12,139 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Awaitable, Callable, Mapping, Sequence
 
-from cloudevents.core.bindings.kafka import KafkaMessage, to_binary
-from cloudevents.core.formats.json import JSONFormat
-from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
-from .cloudevent import from_kafka
+from .envelope import ConsumedEvent
 
 if TYPE_CHECKING:
     from .feedclient import FeedClient
 
+# ConsumedEvent is the apply path's input (envelope.py); consumers import it from here too.
+__all__ = ["Applier", "ConsumedEvent", "GapNotHealed", "Handler", "HandlerError", "Routes", "routes"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ConsumedEvent:
-    """An integration event as a consumer sees it, whether it came from Kafka or a feed."""
-
-    id: str
-    type: str
-    source: str
-    stream_id: str
-    sequence: int
-    position: int | None
-    time: datetime
-    data: dict[str, Any]
-    visibility: str
-    parties: list[str]
-    actor_party: str | None
-    traceparent: str | None
-    # Whose tooling channel the event belongs to, and whether it came as its bare fact (the
-    # provider may not see it: egress.for_topic); `ConsumerRunner(resolve_redacted=True)` reads
-    # the whole event from the owner's feed first.
-    provider: str | None = None
-    redacted: bool = False
-
-    @property
-    def description(self) -> dict[str, Any]:
-        """What the egress rule reads of the event (egress.sees, egress.share)."""
-        return {"visibility": self.visibility, "parties": self.parties, "actor_party": self.actor_party,
-                "provider": self.provider}
-
-    @classmethod
-    def from_cloudevent(cls, ce: CloudEvent) -> "ConsumedEvent":
-        ext = ce.get_extension
-        if not ce.get_subject() or ext("sequence") is None:
-            raise ValueError("a Village event needs a subject (stream id) and a sequence")
-        uuid.UUID(ce.get_id())  # handled_events keys on it: a malformed id is a poison message
-        data = ce.get_data()
-        if not isinstance(data, dict):
-            raise ValueError("event data is not a JSON object")
-        position = ext("position")
-        return cls(
-            id=ce.get_id(),
-            type=ce.get_type(),
-            source=ce.get_source(),
-            stream_id=ce.get_subject() or "",
-            sequence=int(ext("sequence")),
-            position=int(position) if position is not None else None,
-            time=_utc(ce.get_time()),
-            data=data,
-            visibility=ext("visibility") or "shared",
-            parties=(ext("parties") or "").split(),
-            actor_party=ext("actorparty") or None,
-            traceparent=ext("traceparent") or None,
-            provider=ext("provider") or None,
-            redacted=ext("redacted") == "true",
-        )
-
-    @classmethod
-    def from_kafka(
-        cls, headers: Sequence[tuple[str, bytes]], key: Any, value: bytes
-    ) -> "ConsumedEvent":
-        return cls.from_cloudevent(from_kafka(list(headers), key, value))
-
-    @classmethod
-    def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> "ConsumedEvent":
-        meta = item.get("metadata") or {}
-        return cls(
-            id=str(item["id"]),
-            type=item["type"],
-            source=item.get("source") or source or "",
-            stream_id=item["stream_id"],
-            sequence=int(item["stream_version"]),
-            position=item.get("position"),
-            time=_utc(datetime.fromisoformat(item["recorded_at"])),
-            data=item["data"],
-            visibility=meta.get("visibility", "shared"),
-            parties=list(meta.get("parties", [])),
-            actor_party=meta.get("actor_party") or None,
-            traceparent=meta.get("traceparent") or None,
-            provider=meta.get("provider") or None,
-            redacted=bool(meta.get("redacted")),
-        )
-
-    def to_kafka(self) -> KafkaMessage:
-        """Binary-mode CloudEvent again (for the DLQ and the dead_letters table)."""
-        attributes: dict[str, Any] = {
-            "id": self.id,
-            "source": self.source,
-            "type": self.type,
-            "specversion": "1.0",
-            "subject": self.stream_id,
-            "time": self.time,
-            "datacontenttype": "application/json",
-            "partitionkey": self.stream_id,
-            "sequence": str(self.sequence),
-            "visibility": self.visibility,
-            "parties": " ".join(self.parties),
-            "actorparty": self.actor_party or "",
-        }
-        if self.position is not None:
-            attributes["position"] = str(self.position)
-        if self.traceparent:
-            attributes["traceparent"] = self.traceparent
-        if self.provider:
-            attributes["provider"] = self.provider
-        if self.redacted:
-            attributes["redacted"] = "true"
-        return to_binary(CloudEvent(attributes=attributes, data=self.data), JSONFormat())
-
-
-def _utc(when: datetime | None) -> datetime:
-    if when is None:
-        raise ValueError("event has no time")
-    return when.astimezone(timezone.utc)
 
 
 Handler = Callable[[AsyncConnection, ConsumedEvent], Awaitable[None]]

@@ -34,11 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .applier import Applier, ConsumedEvent, GapNotHealed, Handler, HandlerError, Routes
 from .clock import Clock
+from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
 from .feedclient import FeedClient
 from .kafka import ensure_topics, make_producer, when_reachable
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
+from .wakeups import wait_any
 
 __all__ = ["ConsumedEvent", "ConsumerRunner", "GapNotHealed", "Handler", "HandlerError", "Routes"]
 
@@ -95,10 +97,7 @@ class ConsumerRunner:
                 await self.run(stop)
             except Exception:  # the broker went away under the consumer
                 log.exception("consumer %s stopped; starting it again", self.name)
-                try:
-                    await asyncio.wait_for(stop.wait(), 1.0)
-                except asyncio.TimeoutError:
-                    pass
+                await wait_any(stop, timeout=1.0)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`: the in-flight message is finished and committed first."""
@@ -151,7 +150,7 @@ class ConsumerRunner:
         """The records in one transaction; False if any needs the one-by-one path (it cannot be
         parsed, has a gap to heal, or fails). One span, linked to each record's trace."""
         try:
-            events = [ConsumedEvent.from_kafka(list(r.headers or []), r.key, r.value) for r in records]
+            events = [consumed(r.headers or [], r.key, r.value) for r in records]
             events = [await self._whole(e, records[0].topic) for e in events]
         except Exception:
             return False
@@ -201,9 +200,7 @@ class ConsumerRunner:
             "messaging.kafka.offset": record.offset,
         }
         try:
-            event: ConsumedEvent | None = ConsumedEvent.from_kafka(
-                headers, record.key, record.value
-            )
+            event: ConsumedEvent | None = consumed(headers, record.key, record.value)
         except Exception as exc:  # unparseable: deterministic, so straight to the DLQ
             event, error = None, f"unparseable event: {exc!r}"
 
@@ -212,7 +209,7 @@ class ConsumerRunner:
             if event is not None and failed.id == event.id:
                 failed_headers, value = headers, record.value
             else:
-                message = failed.to_kafka()
+                message = consumed_to_kafka(failed)
                 failed_headers, value = list(message.headers.items()), message.value
             key = failed.stream_id.encode()
             await publish_dead_letter(
@@ -262,10 +259,9 @@ class ConsumerRunner:
                             "consumer %s: cannot process %s:%s@%s yet; retrying",
                             self.name, record.topic, record.partition, record.offset,
                         )  # fmt: skip
-                        try:
-                            await asyncio.wait_for(stop.wait(), delay)
+                        await wait_any(stop, timeout=delay)
+                        if stop.is_set():
                             return False
-                        except asyncio.TimeoutError:
-                            delay = min(delay * 2, self.infra_backoff_max)
+                        delay = min(delay * 2, self.infra_backoff_max)
         finally:
             incident_id_var.reset(token)

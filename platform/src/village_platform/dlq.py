@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .applier import Applier, ConsumedEvent, HandlerError, Routes
 from .clock import Clock
+from .cloudevent import consumed, consumed_to_kafka
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ async def park(
 ) -> bool:
     """Dead-letter `event` and move its stream past it; False if it was handled meanwhile."""
     if headers is None or value is None:
-        message = event.to_kafka()
+        message = consumed_to_kafka(event)
         headers, value = list(message.headers.items()), message.value
     async with applier.engine.begin() as conn:
         await applier.lock(conn, event)
@@ -131,7 +132,7 @@ async def replay_dead_letters(
             continue
         headers = [(k, v.encode()) for k, v in row.headers]
         try:
-            event = ConsumedEvent.from_kafka(headers, None, bytes(row.value or b""))
+            event = consumed(headers, None, bytes(row.value or b""))
             async with engine.begin() as conn:
                 handler = routes.get(event.type)
                 if handler is not None:

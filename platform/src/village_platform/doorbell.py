@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import asyncpg
 
 from .db import close_quietly
 
-if TYPE_CHECKING:
-    from .relay import Relay
-
 log = logging.getLogger(__name__)
 CHANNEL = "village_events"
+
+
+class Woken(Protocol):
+    """What a doorbell rings: a relay in this process (it knows whether it is the one publishing)."""
+
+    leading: bool
+
+    def wake(self) -> None: ...
 
 
 class Doorbell:
@@ -30,14 +35,14 @@ class Doorbell:
 
     def __init__(self, dsn: str | None = None) -> None:
         self.dsn = dsn
-        self.relays: list["Relay"] = []
+        self.relays: list[Woken] = []
         self._conn: asyncpg.Connection | None = None
         self._sending: asyncio.Task[None] | None = None
         self._again = False
 
     def ring(self) -> None:
         for relay in self.relays:
-            relay._wake.set()
+            relay.wake()
         if self.dsn and not any(r.leading for r in self.relays):
             if self._sending is None or self._sending.done():
                 self._sending = asyncio.get_running_loop().create_task(self._notify())

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from .eventstore import NewEvent
@@ -157,3 +158,68 @@ class EventCatalog:
 
     def types(self) -> list[str]:
         return sorted(self.classes)
+
+
+@dataclass(frozen=True)
+class ConsumedEvent:
+    """An integration event as a consumer sees it, whether it came from Kafka (cloudevent.py
+    decodes it) or an owner's feed (`from_feed_item`)."""
+
+    id: str
+    type: str
+    source: str
+    stream_id: str
+    sequence: int
+    position: int | None
+    time: datetime
+    data: dict[str, Any]
+    visibility: str
+    parties: list[str]
+    actor_party: str | None
+    traceparent: str | None
+    # Whose tooling channel the event belongs to, and whether it came as its bare fact (the
+    # provider may not see it: egress.for_topic); `ConsumerRunner(resolve_redacted=True)` reads
+    # the whole event from the owner's feed first.
+    provider: str | None = None
+    redacted: bool = False
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """`opened` for village.incident.opened.v1."""
+        return event_name(self.type)
+
+    @property
+    def description(self) -> dict[str, Any]:
+        """What the egress rule reads of the event (egress.sees, egress.share)."""
+        return {"visibility": self.visibility, "parties": self.parties, "actor_party": self.actor_party,
+                "provider": self.provider}
+
+    @classmethod
+    def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> "ConsumedEvent":
+        meta = item.get("metadata") or {}
+        return cls(
+            id=str(item["id"]),
+            type=item["type"],
+            source=item.get("source") or source or "",
+            stream_id=item["stream_id"],
+            sequence=int(item["stream_version"]),
+            position=item.get("position"),
+            time=utc(datetime.fromisoformat(item["recorded_at"])),
+            data=item["data"],
+            visibility=meta.get("visibility", "shared"),
+            parties=list(meta.get("parties", [])),
+            actor_party=meta.get("actor_party") or None,
+            traceparent=meta.get("traceparent") or None,
+            provider=meta.get("provider") or None,
+            redacted=bool(meta.get("redacted")),
+            correlation_id=meta.get("correlation_id") or None,
+            causation_id=meta.get("causation_id") or None,
+        )
+
+
+def utc(when: datetime | None) -> datetime:
+    if when is None:
+        raise ValueError("event has no time")
+    return when.astimezone(timezone.utc)

@@ -7,7 +7,7 @@ from typing import AsyncIterator
 
 import httpx
 
-from .applier import ConsumedEvent
+from .envelope import ConsumedEvent
 from .settings import Settings
 from .tokens import ServiceAuth
 

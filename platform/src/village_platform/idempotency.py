@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .errors import Problem
+from .wakeups import wait_any
 
 MAX_KEY_LENGTH = 255
 log = logging.getLogger(__name__)
@@ -126,7 +127,4 @@ async def purge_periodically(engine: AsyncEngine, now: Callable[[], datetime], e
                 await purge_expired(conn, now())
         except Exception:  # the database is away: try again next time
             log.warning("could not purge expired idempotency keys", exc_info=True)
-        try:
-            await asyncio.wait_for(stop.wait(), every_seconds)
-        except asyncio.TimeoutError:
-            pass
+        await wait_any(stop, timeout=every_seconds)

@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from .settings import Settings
+from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ async def when_reachable(start: Callable[[], Awaitable[object]], stop: asyncio.E
             return True
         except Exception as exc:
             log.warning("broker not reachable yet: %s", exc)
-            try:
-                await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                delay = min(delay * 2, 5.0)
+            await wait_any(stop, timeout=delay)
+            delay = min(delay * 2, 5.0)
     return False

@@ -31,7 +31,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .clock import Clock
-from .wakeups import wait_any
 from .cloudevent import to_kafka
 from .db import close_quietly, driver_in_transaction, plain_dsn
 from .doorbell import CHANNEL, Doorbell
@@ -39,6 +38,7 @@ from .eventstore import StoredEvent, stored_event
 from .kafka import ensure_topics, when_reachable
 from .settings import Settings
 from .telemetry import context_from_traceparent, inject_headers
+from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.relay")
@@ -249,5 +249,9 @@ class Relay:
         if listener.is_closed() and not stop.is_set():
             raise ConnectionError("relay listener connection lost")
 
-    def _on_notify(self, *_: object) -> None:
+    def wake(self) -> None:
+        """New events were committed: publish now rather than at the next poll."""
         self._wake.set()
+
+    def _on_notify(self, *_: object) -> None:
+        self.wake()
