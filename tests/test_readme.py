@@ -191,3 +191,30 @@ async def _readline(process: subprocess.Popen) -> str:
     import asyncio
 
     return await asyncio.to_thread(process.stdout.readline)
+
+
+async def test_readme_topic_consumer_runs(stack, incidents_service, tokens, tmp_path):
+    """The README's topic consumer, as a subprocess against the broker the services publish to,
+    prints an incident opened after it started."""
+    import os
+    import sys
+
+    consumer = tmp_path / "consumer.py"
+    code = python_block("## Subscribing to the topic (provider tooling)")
+    assert "127.0.0.1:9092" in code
+    consumer.write_text(code.replace("127.0.0.1:9092", stack.kafka_bootstrap).replace("my-tac-console", f"readme-{tmp_path.name}"))
+    process = subprocess.Popen([sys.executable, "-u", str(consumer)], stdout=subprocess.PIPE, text=True,
+                               env=dict(os.environ))
+    try:
+        opened = httpx.post(f"{incidents_service.url}/incidents", headers={
+            "Authorization": f"Bearer {tokens('northwind')}"}, json={
+            "title": "Topic walk-through", "description": "read by the README consumer",
+            "severity": "S3", "product": "routers", "customer": "initech"})
+        assert opened.status_code == 201, opened.text
+        iid = opened.json()["id"]
+        line = await eventually(lambda: _readline(process), lambda text: iid in text, timeout=60,
+                                what="the README consumer to print the new incident")
+        assert line.split()[:3] == ["village.incident.opened.v1", iid, "1"]
+    finally:
+        process.kill()
+        process.wait()

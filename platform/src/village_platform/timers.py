@@ -121,6 +121,14 @@ async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datet
                                            "now": [n for _, n in last.values()]})
 
 
+async def fire_again_now(conn: AsyncConnection, timer: "Timer", now: datetime) -> None:
+    """A timer whose subject is busy (another transaction holds its row: a consumer applying an
+    event to it, which writes fresh timers when it commits): fire it again at once, rather than
+    wait on that lock with the scheduler's transaction open. The scheduler's next pass picks it
+    up after the busy transaction is done."""
+    await schedule(conn, timer.key, now, timer.payload, now=now)
+
+
 async def cancel(conn: AsyncConnection, key: str) -> None:
     await conn.execute(text("DELETE FROM timers WHERE key = :key"), {"key": key})
 
