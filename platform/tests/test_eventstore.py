@@ -1,5 +1,5 @@
 """The event store against a real PostgreSQL: append/load, optimistic concurrency, idempotent
-append, metadata, and the party-filtered feed (`read_published`).
+append, metadata, and the party-filtered feed (`published.read`).
 
 Each test gets a fresh database from conftest's `new_database` (a copy of a template database on
 the server of the `stack` fixture, village_devstack.testing, or env DATABASE_URL).
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_devstack.waiting import eventually
+from village_platform import published
 from village_platform.clock import ManualClock
 from village_platform.egress import Recipient, sees
 from village_platform.eventstore import (
@@ -249,7 +250,7 @@ async def test_concurrent_retries_of_one_append_store_it_once(engine: AsyncEngin
     assert [e.event_id for e in await load(engine, store, s)] == ids
 
 
-# --- the feed: read_published and visibility -------------------------------------------------
+# --- the feed: published.read and visibility -------------------------------------------------
 
 PARTIES = {
     "provider": "provider",
@@ -294,11 +295,11 @@ async def test_read_published_filters_by_visibility_and_parties(
         "customer-y": set(),
     }
     async with engine.connect() as conn:
-        everything = await store.read_published(conn, 0, 100)
+        everything = await published.read(conn, 0, 100)
         assert [e.data["case"] for e in everything] == list(range(len(cases)))  # not "late"
         assert [e.position for e in everything] == sorted(e.position for e in everything)
         for party, kind in PARTIES.items():
-            seen = await store.read_published(conn, 0, 100, recipient=Recipient(party, kind))
+            seen = await published.read(conn, 0, 100, recipient=Recipient(party, kind))
             cases_seen = {e.data["case"] for e in seen}
             assert cases_seen == expected[party], party
             # the Python twin (for consumers and webhooks) agrees with the SQL
@@ -307,13 +308,13 @@ async def test_read_published_filters_by_visibility_and_parties(
             }, party
         # paging: after/limit in position order, filter applied before the limit
         customer = Recipient("customer-x", "customer")
-        page1 = await store.read_published(conn, 0, 3, recipient=customer)
-        page2 = await store.read_published(conn, page1[-1].position, 3, recipient=customer)
+        page1 = await published.read(conn, 0, 3, recipient=customer)
+        page2 = await published.read(conn, page1[-1].position, 3, recipient=customer)
         assert [e.data["case"] for e in page1 + page2] == [2, 6, 7, 8, 9, 12]
-        assert await store.read_published(conn, 0, 100, stream_id=stream()) == []
-        assert len(await store.read_published(conn, 0, 100, stream_id=s)) == len(cases)
+        assert await published.read(conn, 0, 100, stream_id=stream()) == []
+        assert len(await published.read(conn, 0, 100, stream_id=s)) == len(cases)
         # a caller whose party kind is unknown sees no more than a customer would
-        unknown_kind = await store.read_published(conn, 0, 100, recipient=Recipient("customer-x", "unknown"))
+        unknown_kind = await published.read(conn, 0, 100, recipient=Recipient("customer-x", "unknown"))
         assert {e.data["case"] for e in unknown_kind} <= expected["customer-x"]
         # One stream, published or not, in version order (a load after a snapshot, a timeline's
         # page): after, until and limit, and the same filter before the limit.

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from . import published
 from .auth import Caller
 from .egress import Recipient, for_recipient
 from .errors import PROBLEM_SCHEMA
@@ -107,12 +108,12 @@ def feed_router(source: str | None = None) -> APIRouter:
             # Rebuilds and gap healing read pages of a thousand: built by PostgreSQL, no
             # decoding and validating of every event on the way out.
             async with state.engine.connect() as conn:
-                items, last = await state.store.published_page_json(conn, after, limit, name, stream_id=stream_id)
+                items, last = await published.page_json(conn, after, limit, name, stream_id=stream_id)
             body = f'{{"items":{items},"next_after":{last if last is not None else after}}}'
             return Response(body, media_type="application/json")
         recipient = Recipient(caller.party, caller.kind)
         async with state.engine.connect() as conn:
-            events = await state.store.read_published(conn, after, limit, recipient=recipient, stream_id=stream_id)
+            events = await published.read(conn, after, limit, recipient=recipient, stream_id=stream_id)
         items = []
         for event in events:
             shown = for_recipient(event.data, event.metadata, recipient)
