@@ -1044,3 +1044,30 @@ def test_an_upcaster_turns_an_old_event_into_the_current_one(monkeypatch) -> Non
     old = {"from_status": "on_hold", "code": "workaround", "notes": "rebooted"}
     assert ev.CATALOG.load("village.incident.resolved.v0", old) == ev.IncidentResolved(
         from_status="on_hold", resolution_code="workaround", resolution_notes="rebooted")
+
+
+def test_what_commands_and_reads_load_goes_through_the_upcasters(monkeypatch) -> None:
+    """`snapshots.history_of` (every load of an incident) reads stored events through CATALOG:
+    a stream holding an old `resolved` replays to the state the current one gives."""
+    import uuid
+
+    from village_incidents.domain import events as ev
+    from village_incidents.snapshots import history_of
+    from village_platform.eventstore import StoredEvent
+
+    monkeypatch.setattr(ev.CATALOG, "upcasters", dict(ev.CATALOG.upcasters))  # this test's own
+    ev.CATALOG.upcaster("village.incident.resolved.v0", lambda d: (
+        "village.incident.resolved.v1",
+        {"from_status": d["from_status"], "resolution_code": d["code"],
+         "resolution_notes": d["notes"]},
+    ))
+    story = at("resolved")
+    stored = []
+    for version, (event, at_) in enumerate(story.history, start=1):
+        type_, data = event.type, event.to_data()
+        if isinstance(event, ev.IncidentResolved):  # as a v0 writer stored it
+            type_ = "village.incident.resolved.v0"
+            data = {"from_status": data["from_status"], "code": data["resolution_code"],
+                    "notes": data["resolution_notes"]}
+        stored.append(StoredEvent(uuid.uuid4(), story.s.id, version, type_, data, {}, at_))
+    assert replay(history_of(stored)) == story.s
