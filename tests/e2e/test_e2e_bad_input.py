@@ -178,3 +178,16 @@ async def test_bad_json_and_bad_payloads_are_422_problems(api) -> None:
     )
     assert await current_version(northwind, iid) == 1
     await wait_published(northwind, iid, 1)
+
+
+async def test_a_body_that_is_not_json_under_an_idempotency_key_is_a_422_problem(api) -> None:
+    """The key fingerprints the body it comes with; a body that is not JSON at all is still the
+    route's to refuse, with the problem it always gives."""
+    northwind = api("northwind")
+    iid = (await open_incident(northwind))["id"]
+    for route in ("/incidents", f"/incidents/{iid}/acknowledge", "/parties"):
+        for raw in (b"{not json", b"\xff\xfe"):
+            headers = {"Content-Type": "text/plain", "Idempotency-Key": unique("not-json")}
+            response = await northwind.post(route, content=raw, headers=headers)
+            assert_problem(response, 422, "validation-error")
+    assert await current_version(northwind, iid) == 1

@@ -110,7 +110,10 @@ async def write_context(request: Request, caller: Caller, key: IdempotencyKey = 
     body = None
     if key is not None:
         raw = await request.body()
-        body = json.loads(raw) if raw else None
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:  # not JSON: the route refuses the body (422) before any work runs
+            body = raw.hex()
     return WriteContext(caller, idempotency.make_key(caller.party, key, request.method, request.url.path, body),
                         correlation or str(uuid.uuid4()))
 

@@ -16,12 +16,13 @@ from village_incidents import readmodel
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import Party
 from village_incidents.domain.rules import Limits
-from village_incidents.handlers import IncidentHandlers, RequestContext
+from village_incidents.handlers import IncidentHandlers
 from village_incidents.notes import NoteBook
 from village_platform.auth import Principal
 from village_platform.clock import ManualClock
 from village_platform.db import make_engine
 from village_platform.eventstore import EventStore, StoredEvent
+from village_platform.writes import WriteContext, Writes
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 KINDS = {p.id: p.kind for p in demo.PARTIES} | {"village-escalation": "service"}
@@ -36,8 +37,8 @@ def principal(party: str) -> Principal:
     return Principal(party, KINDS[party], f"{party}-user", frozenset())  # type: ignore[arg-type]
 
 
-def ctx(party: str) -> RequestContext:
-    return RequestContext(principal(party))
+def ctx(party: str) -> WriteContext:
+    return WriteContext(principal(party))
 
 
 class CountingStore(EventStore):
@@ -79,8 +80,8 @@ class World:
         self.clock = ManualClock(T0)
         self.store = CountingStore(self.clock)
         self.notes = CountingNotes()
-        self.handlers = IncidentHandlers(self.engine, self.store, self.clock, timedelta(hours=24),
-                                         notes=self.notes)
+        self.writes = Writes(self.engine, self.clock, timedelta(hours=24))
+        self.handlers = IncidentHandlers(self.writes, self.store, notes=self.notes)
 
     def but(self, *, limits: Limits | None = None, window: int | None = None) -> World:
         """The same world, its handlers with other limits or another page window."""
@@ -88,8 +89,7 @@ class World:
         other.__dict__.update(self.__dict__)
         if window is not None:
             other.notes = CountingNotes(window)
-        other.handlers = IncidentHandlers(self.engine, self.store, self.clock, timedelta(hours=24),
-                                          limits=limits, notes=other.notes,
+        other.handlers = IncidentHandlers(self.writes, self.store, limits=limits, notes=other.notes,
                                           **({"window": window} if window else {}))
         return other
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
-from village_incidents.domain.events import EVENT_CLASSES, event_from
+from village_incidents.domain.events import CATALOG
 from village_incidents.domain.incident import (
     ACTIVE,
     SEVERITIES,
@@ -39,6 +39,7 @@ from village_platform.eventstore import StoredEvent
 
 
 
+EVENT_CLASSES = CATALOG.classes
 TYPES = sorted(EVENT_CLASSES)
 
 
@@ -80,7 +81,7 @@ def test_schema_states_the_event_visibility(type_: str) -> None:
 @pytest.mark.parametrize("type_", TYPES)
 def test_schema_examples_are_events(type_: str) -> None:
     for example in sc.event_schemas()[type_]["examples"]:
-        event = event_from(type_, copy.deepcopy(example))
+        event = CATALOG.load(type_, copy.deepcopy(example))
         assert event.type == type_
         assert event.to_data() == example
 
@@ -211,7 +212,7 @@ class Lifecycle:
         after = before
         for event in events:
             after = evolve(after, event, self.now)
-            if isinstance(event, e._NoteEvent):
+            if isinstance(event, e.NoteEvent):
                 note = self.notes.get(event.note_id)
                 self.notes[event.note_id] = evolve_note(note, event, self.now, after)
         assert after is not None

@@ -19,7 +19,7 @@ from village_incidents.reads import VERSION_CURSOR
 from village_incidents.reads import VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform import egress
-from village_platform.errors import Problem
+from village_platform.errors import DomainError
 
 READERS = ("acme", "northwind", "contoso", "initech", "village-escalation")
 SIZES = (1, 2, 5, 200)
@@ -135,7 +135,7 @@ async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident:
 
 async def test_a_party_not_on_the_incident_gets_no_page(world: World, incident: str) -> None:
     for read in (world.handlers.reads.notes_page, world.handlers.reads.timeline):
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(DomainError) as refused:
             await world.read(read, incident, principal("umbrella"), None, 10)
         assert refused.value.status == 404
 
@@ -143,6 +143,6 @@ async def test_a_party_not_on_the_incident_gets_no_page(world: World, incident: 
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "czotMQ", "czo5OTk5OTk5OTk5OTk5OTk5OTk5"])
 async def test_a_crafted_cursor_is_a_400(world: World, incident: str, cursor: str) -> None:
     for read in (world.handlers.reads.notes_page, world.handlers.reads.timeline):
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(DomainError) as refused:
             await world.read(read, incident, principal("northwind"), cursor, 10)
         assert (refused.value.status, refused.value.kind) == (400, "invalid-cursor")

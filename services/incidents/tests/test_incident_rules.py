@@ -27,7 +27,8 @@ from village_incidents.domain.incident import (
     replay,
     replay_with_notes,
 )
-from village_incidents.domain.rules import DomainError, decide, decide_open, role_of
+from village_incidents.domain.rules import decide, decide_open, role_of
+from village_platform.errors import DomainError
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -85,7 +86,7 @@ class Story:
         for event in events:
             self.history.append((event, self.now))
             self.state = evolve(self.state, event, self.now)
-            if isinstance(event, e._NoteEvent):
+            if isinstance(event, e.NoteEvent):
                 note = self.notes.get(event.note_id)
                 self.notes[event.note_id] = evolve_note(note, event, self.now, self.state)
         return events
@@ -932,7 +933,7 @@ def test_replay_gives_the_state_built_event_by_event() -> None:
 
 def test_events_round_trip_through_their_stored_form() -> None:
     story = at("closed")
-    rebuilt = replay((e.event_from(ev.type, ev.to_data()), at_) for ev, at_ in story.history)
+    rebuilt = replay((e.CATALOG.load(ev.type, ev.to_data()), at_) for ev, at_ in story.history)
     assert rebuilt == story.s
 
 
@@ -1026,19 +1027,47 @@ def test_old_payloads_still_load_and_unknown_fields_are_ignored() -> None:
     from village_incidents.domain import events as ev
 
     stored = {"from_status": "in_progress", "resolution_code": "fix", "resolution_notes": "done"}
-    assert ev.event_from("village.incident.resolved.v1", stored) == ev.IncidentResolved(**stored)
+    assert ev.CATALOG.load("village.incident.resolved.v1", stored) == ev.IncidentResolved(**stored)
     newer = {**stored, "resolved_by_user": "someone"}
-    assert ev.event_from("village.incident.resolved.v1", newer) == ev.IncidentResolved(**stored)
+    assert ev.CATALOG.load("village.incident.resolved.v1", newer) == ev.IncidentResolved(**stored)
 
 
 def test_an_upcaster_turns_an_old_event_into_the_current_one(monkeypatch) -> None:
     from village_incidents.domain import events as ev
 
     # A hypothetical v0 that called the code `code`: upcast to v1 when loaded.
-    monkeypatch.setitem(ev.UPCASTERS, "village.incident.resolved.v0", lambda d: (
+    monkeypatch.setattr(ev.CATALOG, "upcasters", dict(ev.CATALOG.upcasters))  # this test's own
+    ev.CATALOG.upcaster("village.incident.resolved.v0", lambda d: (
         "village.incident.resolved.v1",
         {"from_status": d["from_status"], "resolution_code": d["code"], "resolution_notes": d["notes"]},
     ))
     old = {"from_status": "on_hold", "code": "workaround", "notes": "rebooted"}
-    assert ev.event_from("village.incident.resolved.v0", old) == ev.IncidentResolved(
+    assert ev.CATALOG.load("village.incident.resolved.v0", old) == ev.IncidentResolved(
         from_status="on_hold", resolution_code="workaround", resolution_notes="rebooted")
+
+
+def test_what_commands_and_reads_load_goes_through_the_upcasters(monkeypatch) -> None:
+    """`snapshots.history_of` (every load of an incident) reads stored events through CATALOG:
+    a stream holding an old `resolved` replays to the state the current one gives."""
+    import uuid
+
+    from village_incidents.domain import events as ev
+    from village_incidents.snapshots import history_of
+    from village_platform.eventstore import StoredEvent
+
+    monkeypatch.setattr(ev.CATALOG, "upcasters", dict(ev.CATALOG.upcasters))  # this test's own
+    ev.CATALOG.upcaster("village.incident.resolved.v0", lambda d: (
+        "village.incident.resolved.v1",
+        {"from_status": d["from_status"], "resolution_code": d["code"],
+         "resolution_notes": d["notes"]},
+    ))
+    story = at("resolved")
+    stored = []
+    for version, (event, at_) in enumerate(story.history, start=1):
+        type_, data = event.type, event.to_data()
+        if isinstance(event, ev.IncidentResolved):  # as a v0 writer stored it
+            type_ = "village.incident.resolved.v0"
+            data = {"from_status": data["from_status"], "code": data["resolution_code"],
+                    "notes": data["resolution_notes"]}
+        stored.append(StoredEvent(uuid.uuid4(), story.s.id, version, type_, data, {}, at_))
+    assert replay(history_of(stored)) == story.s

@@ -35,7 +35,7 @@ from village_incidents.paging import WINDOW
 from village_incidents.reads import VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform.db import ensure_database
-from village_platform.errors import Problem
+from village_platform.errors import DomainError, as_problem
 from village_platform.eventstore import NewEvent
 from village_platform.service_cli import alembic_config, migrate
 
@@ -138,9 +138,9 @@ async def test_a_full_incident_is_refused_with_a_problem_and_nothing_appended(wo
         await limited.note("northwind", iid, "internal")
     version = (await limited.read(h.load, iid)).version
 
-    with pytest.raises(Problem) as refused:
+    with pytest.raises(DomainError) as refused:
         await limited.note("northwind", iid, "shared")
-    body = refused.value.body()
+    body = as_problem(refused.value).body()
     assert (body["status"], body["type"]) == (409, "/problems/incident-limit-reached")
     assert (body["limit"], body["maximum"]) == ("notes_per_party", 3)
     assert "northwind" in body["detail"] and "3" in body["detail"]
@@ -151,9 +151,9 @@ async def test_a_full_incident_is_refused_with_a_problem_and_nothing_appended(wo
     for by in ("initech", "contoso", "acme") * 3:
         if len(await limited.events(iid)) < 14:
             await limited.note(by, iid)
-    with pytest.raises(Problem) as full:
+    with pytest.raises(DomainError) as full:
         await limited.do("northwind", iid, c.ChangeStatus("in_progress"))
-    assert (full.value.body()["limit"], full.value.status) == ("events", 409)
+    assert (as_problem(full.value).body()["limit"], full.value.status) == ("events", 409)
     assert len(await limited.events(iid)) == 14
     # At the limit an incident may still be ended, and a collaborator revoked at once.
     await limited.do("northwind", iid, c.RevokeCollaborator("contoso"))
@@ -211,7 +211,7 @@ def history(count: int) -> tuple[list[NewEvent], list[NewEvent]]:
             for event in events:
                 before, state = state, evolve(state, event, at)
                 note = None
-                if isinstance(event, e._NoteEvent):
+                if isinstance(event, e.NoteEvent):
                     note = evolve_note(notes_.get(event.note_id), event, at, state)
                     notes_[note.id] = note
                 meta = {"actor_party": actor.party, "actor_kind": actor.kind,

@@ -63,7 +63,7 @@ class Built:
         self.now += timedelta(minutes=1)
         for event in decide(self.state, cmd, actor(who), self.now, DIRECTORY, self.notes):
             self.state = evolve(self.state, event, self.now)
-            if isinstance(event, e._NoteEvent):
+            if isinstance(event, e.NoteEvent):
                 note = self.notes.get(event.note_id)
                 self.notes[event.note_id] = evolve_note(note, event, self.now, self.state)
         return self

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import AsyncIterator
 
 from fastapi import FastAPI
@@ -19,7 +18,7 @@ from village_platform.telemetry import setup_telemetry
 from . import autoclose, readmodel, snapshots
 from .api import router
 from .domain.rules import Limits
-from .handlers import IncidentHandlers
+from .handlers import IncidentHandlers, PartyHandlers
 
 log = logging.getLogger(__name__)
 SERVICE = "incidents"
@@ -69,9 +68,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
         runtime.party_kinds = readmodel.PartiesTable(runtime.engine)
+        # The typed dependencies of the routes (deps.py) are these.
         app.state.handlers = handlers = IncidentHandlers(
-            runtime.engine, runtime.store, clock, timedelta(hours=settings.idempotency_ttl_hours),
-            runtime.doorbell, limits=limits, snapshot_every=snapshot_every)
+            runtime.writes, runtime.store, limits=limits, snapshot_every=snapshot_every)
+        app.state.parties = PartyHandlers(runtime.writes)
         runtime.background("auto-close", lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop))
         async with runtime.serving(app, background=background):
             yield

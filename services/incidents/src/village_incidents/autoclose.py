@@ -8,11 +8,12 @@ import logging
 from datetime import timedelta
 
 from village_platform.auth import Principal
-from village_platform.errors import Problem
+from village_platform.errors import DomainError
+from village_platform.writes import WriteContext
 
 from . import readmodel
 from .domain import commands as c
-from .handlers import IncidentHandlers, RequestContext
+from .handlers import IncidentHandlers
 
 log = logging.getLogger(__name__)
 SCHEDULER = Principal(party="incidents-scheduler", kind="service", user="auto-close", roles=frozenset({"service"}))
@@ -26,10 +27,11 @@ async def close_quiet_incidents(handlers: IncidentHandlers, quiet_hours: int) ->
     closed = 0
     for incident_id in due:
         try:
-            await handlers.execute(RequestContext(SCHEDULER), incident_id, c.AutoClose(quiet_hours), None)
+            await handlers.execute(WriteContext(SCHEDULER), incident_id, c.AutoClose(quiet_hours),
+                                   None)
             closed += 1
-        except Problem as problem:  # reopened or closed meanwhile, or another instance won
-            log.info("auto-close skipped", extra={"incident": incident_id, "why": problem.detail})
+        except DomainError as refused:  # reopened or closed meanwhile, or another instance won
+            log.info("auto-close skipped", extra={"incident": incident_id, "why": refused.detail})
     return closed
 
 

@@ -1,69 +1,44 @@
-"""Command handlers: one transaction each — idempotency claim, load (the latest snapshot and the
-events after it), decide, append events, project the read model (and every so often a snapshot),
-store the response. Nothing is published here: the relay does that. Reads: reads.py."""
+"""Command handlers: one unit of work each, run by the platform's write path (`Writes.run`: the
+Idempotency-Key, the transaction, the retry on a concurrent append, the relay's doorbell). The
+work loads the incident (the latest snapshot and the events after it), decides, appends the
+events, projects the read model (and every so often a snapshot) and answers with the view.
+Nothing is published here: the relay does that. Reads: reads.py."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from village_platform import idempotency
 from village_platform.auth import Principal
-from village_platform.clock import Clock
-from village_platform.doorbell import Doorbell
-from village_platform.errors import Problem
-from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
-from village_platform.telemetry import current_traceparent, incident_id_var
+from village_platform.errors import DomainError
+from village_platform.eventstore import ConcurrencyError, EventStore
+from village_platform.idempotency import StoredResponse
+from village_platform.telemetry import incident_id_var
+from village_platform.writes import Work, WriteContext, Writes, Written, stored
 
 from . import readmodel, snapshots
 from .domain import commands as c
 from .domain import events as e
-from .domain.events import Event
-from .domain.incident import Incident, Note, describe, evolve, evolve_note
-from .domain.rules import DomainError, Limits, decide, decide_open, role_of
+from .domain.incident import Incident, Note, Party, describe, evolve, evolve_note
+from .domain.rules import Limits, decide, decide_open, role_of
 from .notes import NoteBook
 from .paging import WINDOW
 from .reads import IncidentReads, actor_of
+from .views import party_view
 
 log = logging.getLogger(__name__)
-MAX_CONFLICT_RETRIES = 5
-
-
-@dataclass(frozen=True)
-class Result(idempotency.StoredResponse):
-    """A command's response; `replayed` when it is the stored answer to a retried request."""
-
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    principal: Principal
-    idempotency: idempotency.IdempotencyKey | None = None
-    correlation_id: str | None = None
-
-    @property
-    def actor(self) -> c.Actor:
-        return c.Actor(self.principal.party, self.principal.kind, self.principal.user)
-
-
-def domain_problem(err: DomainError) -> Problem:
-    return Problem(err.status, err.kind, err.detail, **err.extensions)
+# Without If-Match a command that lost a race is decided again on fresh state, this often in all.
+MAX_ATTEMPTS = 5
 
 
 class IncidentHandlers:
-    def __init__(self, engine: AsyncEngine, store: EventStore, clock: Clock, idempotency_ttl: timedelta,
-                 doorbell: Doorbell | None = None, *, limits: Limits | None = None,
+    def __init__(self, writes: Writes, store: EventStore, *, limits: Limits | None = None,
                  snapshot_every: int = snapshots.EVERY, notes: NoteBook | None = None,
                  window: int = WINDOW) -> None:
-        self.engine, self.store, self.clock, self.ttl = engine, store, clock, idempotency_ttl
-        self.doorbell = doorbell
+        self.writes, self.store = writes, store
+        self.engine, self.clock = writes.engine, writes.clock
         self.limits = limits or Limits()
         self.snapshot_every = max(1, snapshot_every)
         self.notes = notes or NoteBook(window)
@@ -74,122 +49,153 @@ class IncidentHandlers:
     async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
         return await self.reads.load(conn, incident_id)
 
-    async def open(self, ctx: RequestContext, cmd: c.OpenIncident) -> Result:
-        async def run(conn: AsyncConnection) -> Result:
+    async def open(self, ctx: WriteContext, cmd: c.OpenIncident) -> Written:
+        incident_id_var.set(cmd.incident_id)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
             # The opener, the customer it names, and their partner and provider.
-            wanted = [ctx.actor.party] + ([cmd.customer] if cmd.customer else [])
+            actor = actor_of(ctx.principal)
+            wanted = [actor.party] + ([cmd.customer] if cmd.customer else [])
             directory = await readmodel.load_directory(conn, wanted)
-            try:
-                events = decide_open(cmd, ctx.actor, directory)
-            except DomainError as err:
-                raise domain_problem(err) from err
-            state = await self._append(conn, ctx, None, 0, events, {})
+            state = await self._append(conn, ctx, None, 0, decide_open(cmd, actor, directory), {})
             if taken := await readmodel.add_external_refs(conn, state.id, cmd.external_refs):
                 # Raising rolls the whole unit of work back: nothing is appended.
                 holder = await readmodel.external_ref_owner(conn, taken)
-                raise Problem(409, "external-ref-taken", "an incident already carries this external reference",
-                              incident_id=holder if holder and await self._may_see(conn, holder, ctx.principal) else None)
-            return Result(201, await self.reads.present(conn, state, ctx.principal),
+                seen = bool(holder) and await self._may_see(conn, holder, ctx.principal)
+                raise DomainError(409, "external-ref-taken",
+                                  "an incident already carries this external reference",
+                                  incident_id=holder if seen else None)
+            return stored(201, await self.reads.present(conn, state, ctx.principal),
                           {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)})
 
-        incident_id_var.set(cmd.incident_id)
-        return await self._unit_of_work(ctx, run)
+        return await self._run(ctx, work, pinned=False)
 
     async def execute(
-        self, ctx: RequestContext, incident_id: str, cmd: object, if_match: frozenset[int] | None
-    ) -> Result:
+        self, ctx: WriteContext, incident_id: str, cmd: object, if_match: frozenset[int] | None
+    ) -> Written:
         """Run `cmd`; with `if_match`, only if the incident is at one of those versions."""
         incident_id_var.set(incident_id)
 
-        async def run(conn: AsyncConnection) -> Result:
+        async def work(conn: AsyncConnection) -> StoredResponse:
             loaded = await snapshots.load(conn, self.store, incident_id)
-            state = loaded.state
-            if state is None or role_of(state, ctx.actor) is None:
-                raise Problem(404, "not-found", "no such incident")
-            if if_match is not None and state.version not in if_match:
-                named = ", ".join(str(v) for v in sorted(if_match))
-                raise Problem(412, "stale-version", f"the incident is at version {state.version}, not {named}",
-                              current_version=state.version)
-            directory: dict = {}
-            if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
-                directory = await readmodel.load_directory(conn, [cmd.partner])
-            notes: dict[str, Note] = {}
-            named = cmd.note_id if isinstance(cmd, (c.AddNote, c.EditNote, c.DeleteNote)) else None
-            if named is not None and (found := await self.notes.find(conn, incident_id, named)):
-                notes[found.id] = found
-            try:
-                events = decide(state, cmd, ctx.actor, self.clock.now(), directory, notes,
-                                self.limits)
-            except DomainError as err:
-                raise domain_problem(err) from err
-            new_state = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
-            return Result(200, await self.reads.present(conn, new_state, ctx.principal),
-                          {"ETag": etag(new_state.version)})
+            state = _current(loaded.state, ctx.principal, if_match)
+            directory = await self._parties_named(conn, cmd)
+            notes = await self._notes_named(conn, incident_id, cmd)
+            events = decide(state, cmd, actor_of(ctx.principal), self.clock.now(), directory,
+                            notes, self.limits)
+            after = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
+            return stored(200, await self.reads.present(conn, after, ctx.principal),
+                          {"ETag": etag(after.version)})
 
-        return await self._unit_of_work(ctx, run, retry_conflicts=if_match is None)
+        return await self._run(ctx, work, pinned=if_match is not None)
+
+    async def _parties_named(self, conn: AsyncConnection, cmd: object) -> dict[str, Party]:
+        if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
+            return await readmodel.load_directory(conn, [cmd.partner])
+        return {}
+
+    async def _notes_named(
+        self, conn: AsyncConnection, incident_id: str, cmd: object
+    ) -> dict[str, Note]:
+        """The note the command names, as the notes read model holds it (if it exists)."""
+        if not isinstance(cmd, (c.AddNote, c.EditNote, c.DeleteNote)):
+            return {}
+        found = await self.notes.find(conn, incident_id, cmd.note_id)
+        return {found.id: found} if found else {}
 
     async def _append(
-        self, conn: AsyncConnection, ctx: RequestContext, state: Incident | None,
-        snapshot_version: int, events: list[Event], notes: dict[str, Note],
+        self, conn: AsyncConnection, ctx: WriteContext, state: Incident | None,
+        snapshot_version: int, events: list[e.IncidentEvent], notes: dict[str, Note],
     ) -> Incident:
         """Append `events` after `state`; project the incident, the notes they touch (`notes`:
-        those the command read) and, `snapshot_every` events after the last one, a snapshot."""
+        those the command read) and, `snapshot_every` events after the last one, a snapshot.
+        Each event's metadata: the command's origin and the event's audience (`describe`)."""
         now = self.clock.now()
-        new_state, new_events, touched = state, [], []
+        after, new_events, touched = state, [], []
         for event in events:
-            before, new_state = new_state, evolve(new_state, event, now)
+            before, after = after, evolve(after, event, now)
             note = None
-            if isinstance(event, e._NoteEvent):
-                note = evolve_note(notes.get(event.note_id), event, now, new_state)
-                notes[note.id] = note
+            if isinstance(event, e.NoteEvent):
+                note = notes[event.note_id] = evolve_note(notes.get(event.note_id), event, now,
+                                                          after)
                 touched.append(note)
-            metadata = describe(before, new_state, event, note)
-            new_events.append(NewEvent(event.type, event.to_data(), metadata=metadata))
-        assert new_state is not None
-        base = {
-            "actor_party": ctx.principal.party,
-            "actor_kind": ctx.principal.kind,
-            "actor_user": ctx.principal.user,
-            "correlation_id": ctx.correlation_id,
-            "causation_id": ctx.idempotency.key if ctx.idempotency else None,
-            "traceparent": current_traceparent(),
-        }
-        await self.store.append(conn, new_state.id, state.version if state else 0, new_events, base, recorded_at=now)
-        await readmodel.project(conn, new_state)
-        await self.notes.save(conn, new_state, touched)
-        if new_state.version - snapshot_version >= self.snapshot_every:
-            await snapshots.save(conn, new_state)
+            new_events.append(event.new(describe(before, after, event, note)))
+        assert after is not None
+        await self.store.append(conn, after.id, state.version if state else 0, new_events,
+                                ctx.event_metadata(), recorded_at=now)
+        await readmodel.project(conn, after)
+        await self.notes.save(conn, after, touched)
+        if after.version - snapshot_version >= self.snapshot_every:
+            await snapshots.save(conn, after)
         # The log line carries trace and incident ids (telemetry's filter adds them).
-        log.info("events appended", extra={"event_types": [ev.type for ev in events], "version": new_state.version,
+        log.info("events appended", extra={"event_types": [ev.type for ev in events],
+                                           "version": after.version,
                                            "party": ctx.principal.party})
-        return new_state
+        return after
 
     async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
         state = await self.load(conn, incident_id)
         return state is not None and role_of(state, actor_of(principal)) is not None
 
-    async def _unit_of_work(
-        self, ctx: RequestContext, run: Callable[[AsyncConnection], Any], retry_conflicts: bool = True
-    ) -> Result:
-        for attempt in range(MAX_CONFLICT_RETRIES):
-            try:
-                response, replayed = await idempotency.run_once(
-                    self.engine, ctx.idempotency, self.clock.now, self.ttl, run
-                )
-                if not replayed and self.doorbell is not None:
-                    self.doorbell.ring()  # committed: the relay may publish now
-                return Result(response.status_code, response.body, response.headers, replayed)
-            except ConcurrencyError as err:
-                # Another writer got there first. Without If-Match the caller asked for "the
-                # latest", so decide again on fresh state; with If-Match the answer is 412.
-                if not retry_conflicts or attempt == MAX_CONFLICT_RETRIES - 1:
-                    # Same answer as the stale-If-Match check: tell the caller where the incident is now.
-                    async with self.engine.connect() as conn:
-                        latest = await self.load(conn, err.stream_id)
-                    raise Problem(412 if not retry_conflicts else 409, "concurrent-update",
-                                  f"incident {err.stream_id} changed concurrently; reload and retry",
-                                  current_version=latest.version if latest else None) from err
-        raise AssertionError("unreachable")
+    async def _run(self, ctx: WriteContext, work: Work, *, pinned: bool) -> Written:
+        """`work` on the write path. Another writer may get there first: without If-Match the
+        caller asked for "the latest", so it is decided again on fresh state (409 when it keeps
+        losing); with If-Match (`pinned`) the answer is 412 at once."""
+        try:
+            return await self.writes.run(ctx, work, attempts=1 if pinned else MAX_ATTEMPTS)
+        except ConcurrencyError as err:
+            # Same answer as the stale-If-Match check: where the incident is now.
+            async with self.engine.connect() as conn:
+                latest = await self.load(conn, err.stream_id)
+            raise DomainError(412 if pinned else 409, "concurrent-update",
+                              f"incident {err.stream_id} changed concurrently; reload and retry",
+                              current_version=latest.version if latest else None) from err
+
+
+
+class PartyHandlers:
+    """The party directory's one command: register a party, or update the one registered."""
+
+    def __init__(self, writes: Writes) -> None:
+        self.writes = writes
+
+    async def register(self, ctx: WriteContext, party: Party) -> Written:
+        _may_register(ctx.principal, party)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            existing = (await readmodel.load_directory(conn, [party.id])).get(party.id)
+            if existing and existing.kind != party.kind:
+                raise DomainError.conflict(
+                    f"{party.id} is already registered as a {existing.kind}", "party-kind-conflict")
+            changed = await readmodel.upsert_party(conn, party)
+            view = {**party_view(party), "changed": changed}
+            return stored(201 if existing is None else 200, view)
+
+        return await self.writes.run(ctx, work)
+
+
+def _may_register(principal: Principal, party: Party) -> None:
+    if not (principal.kind == "service"
+            or (principal.kind == "provider" and principal.has_role("admin"))):
+        raise DomainError.forbidden("only provider admins register parties")
+    if party.kind == "partner" and not party.provider:
+        raise DomainError.invalid("a partner names its provider", "invalid-party")
+    if party.kind == "customer" and not party.partner:
+        raise DomainError.invalid("a customer names its partner", "invalid-party")
+
+def _current(state: Incident | None, principal: Principal,
+             if_match: frozenset[int] | None) -> Incident:
+    """The incident a command acts on: one `principal` is on (else 404: it may not learn that
+    it exists), at a version `if_match` names (else 412)."""
+    if state is None or role_of(state, actor_of(principal)) is None:
+        raise DomainError.not_found("no such incident")
+    if if_match is not None and state.version not in if_match:
+        named = ", ".join(str(v) for v in sorted(if_match))
+        raise DomainError(412, "stale-version",
+                          f"the incident is at version {state.version}, not {named}",
+                          current_version=state.version)
+    return state
+
 
 def etag(version: int) -> str:
     return f'"{version}"'

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform import egress
 from village_platform.auth import Principal
 from village_platform.cursors import Cursor
-from village_platform.errors import Problem
+from village_platform.errors import DomainError
 from village_platform.eventstore import EventStore, StoredEvent
 
 from . import snapshots
@@ -50,7 +50,7 @@ class IncidentReads:
         """The incident, if `principal` is on it; else 404 (it may not learn that it exists)."""
         state = await self.load(conn, incident_id)
         if state is None or role_of(state, actor_of(principal)) is None:
-            raise Problem(404, "not-found", "no such incident")
+            raise DomainError.not_found("no such incident")
         return state
 
     async def present(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform.db import driver_in_transaction
 from village_platform.eventstore import EventStore, StoredEvent
 
-from .domain.events import Event, event_from
+from .domain.events import CATALOG, IncidentEvent
 from .domain.incident import Incident, evolve
 
 # Bump the number when what a field means changes; the fingerprint follows the fields by itself.
@@ -100,8 +100,8 @@ def row(state: Incident) -> dict[str, Any]:
             "state": json.dumps(encode(state))}
 
 
-def history_of(stored: list[StoredEvent]) -> list[tuple[Event, Any]]:
-    return [(event_from(s.type, s.data), s.recorded_at) for s in stored]
+def history_of(stored: list[StoredEvent]) -> list[tuple[IncidentEvent, Any]]:
+    return [(CATALOG.load(s.type, s.data), s.recorded_at) for s in stored]
 
 
 async def load(conn: AsyncConnection, store: EventStore, incident_id: str) -> Loaded:

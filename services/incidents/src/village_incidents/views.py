@@ -1,14 +1,15 @@
-"""What a caller sees of an incident: notes and working details filtered by its party."""
+"""What a caller sees of an incident (notes and working details filtered by its party) and of the
+party directory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from village_platform.auth import Principal
 
 from .domain.commands import Actor
-from .domain.incident import Incident, Note
+from .domain.incident import Incident, Note, Party
 from .domain.rules import role_of
 
 
@@ -76,3 +77,19 @@ def present(
         view["escalations"] = list(state.escalations)
         view["collaborators"] = sorted(state.collaborators)
     return view
+
+
+def party_view(p: Party) -> dict[str, Any]:
+    return {"id": p.id, "kind": p.kind, "name": p.name, "provider": p.provider,
+            "partner": p.partner, "customers": list(p.customers)}
+
+
+def parties_seen_by(directory: Mapping[str, Party], principal: Principal) -> list[dict[str, Any]]:
+    """The directory as `principal` may see it: partners and customers learn only of themselves
+    and the parties they work with; the provider and services, of everyone."""
+    if principal.kind not in ("provider", "service"):
+        me = directory.get(principal.party)
+        related = {principal.party, *(me.customers if me else ()), me.provider if me else None,
+                   me.partner if me else None}
+        directory = {k: v for k, v in directory.items() if k in related}
+    return [party_view(p) for p in directory.values()]

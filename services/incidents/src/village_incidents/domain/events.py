@@ -1,35 +1,33 @@
-"""Incident events: past tense, plain values. Their data is what goes on `village.incidents.v1`
-(schemas/events/village.incident.<name>.v1.json describes each)."""
+"""Incident events: past tense, plain values, on the platform's envelope. Their data is what goes
+on `village.incidents.v1` (schemas/events/village.incident.<name>.v1.json describes each);
+`CATALOG` loads them back from the store, through its upcasters."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from village_platform.envelope import Event, EventCatalog
 
 Visibility = Literal["internal", "restricted", "shared"]
 
 
 @dataclass(frozen=True)
-class Event:
-    NAME: ClassVar[str]
+class IncidentEvent(Event):
+    """village.incident.<NAME>.v1, with the visibility its producer describes it by."""
+
+    FAMILY = "incident"
     # Who may see it: shared (everyone on the incident), restricted (not the customer),
     # internal (the actor's party only).
     VISIBILITY: ClassVar[Visibility] = "shared"
 
     @property
-    def type(self) -> str:
-        return f"village.incident.{self.NAME}.v1"
-
-    @property
     def visibility(self) -> Visibility:
         return self.VISIBILITY
 
-    def to_data(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class IncidentOpened(Event):
+class IncidentOpened(IncidentEvent):
     NAME = "opened"
     incident_id: str
     title: str
@@ -46,14 +44,14 @@ class IncidentOpened(Event):
 
 
 @dataclass(frozen=True)
-class IncidentAcknowledged(Event):
+class IncidentAcknowledged(IncidentEvent):
     NAME = "acknowledged"
     party: str
     user: str
 
 
 @dataclass(frozen=True)
-class IncidentAssigned(Event):
+class IncidentAssigned(IncidentEvent):
     NAME = "assigned"
     VISIBILITY = "restricted"
     party: str
@@ -62,7 +60,7 @@ class IncidentAssigned(Event):
 
 
 @dataclass(frozen=True)
-class IncidentEscalated(Event):
+class IncidentEscalated(IncidentEvent):
     NAME = "escalated"
     VISIBILITY = "restricted"
     from_party: str | None
@@ -74,7 +72,7 @@ class IncidentEscalated(Event):
 
 
 @dataclass(frozen=True)
-class _NoteEvent(Event):
+class NoteEvent(IncidentEvent):
     """What happens to a note is exactly as visible as the note itself."""
 
     note_id: str
@@ -87,25 +85,25 @@ class _NoteEvent(Event):
 
 
 @dataclass(frozen=True)
-class NoteAdded(_NoteEvent):
+class NoteAdded(NoteEvent):
     NAME = "note_added"
     author_user: str
     body: str
 
 
 @dataclass(frozen=True)
-class NoteEdited(_NoteEvent):
+class NoteEdited(NoteEvent):
     NAME = "note_edited"
     body: str
 
 
 @dataclass(frozen=True)
-class NoteDeleted(_NoteEvent):
+class NoteDeleted(NoteEvent):
     NAME = "note_deleted"
 
 
 @dataclass(frozen=True)
-class StatusChanged(Event):
+class StatusChanged(IncidentEvent):
     """in_progress, pending_customer or on_hold (with a reason)."""
 
     NAME = "status_changed"
@@ -115,7 +113,7 @@ class StatusChanged(Event):
 
 
 @dataclass(frozen=True)
-class IncidentResolved(Event):
+class IncidentResolved(IncidentEvent):
     NAME = "resolved"
     from_status: str
     resolution_code: str
@@ -123,27 +121,27 @@ class IncidentResolved(Event):
 
 
 @dataclass(frozen=True)
-class IncidentClosed(Event):
+class IncidentClosed(IncidentEvent):
     NAME = "closed"
     automatic: bool
     reason: str | None
 
 
 @dataclass(frozen=True)
-class IncidentReopened(Event):
+class IncidentReopened(IncidentEvent):
     NAME = "reopened"
     reason: str
 
 
 @dataclass(frozen=True)
-class IncidentCancelled(Event):
+class IncidentCancelled(IncidentEvent):
     NAME = "cancelled"
     from_status: str
     reason: str
 
 
 @dataclass(frozen=True)
-class SeverityChanged(Event):
+class SeverityChanged(IncidentEvent):
     NAME = "severity_changed"
     from_severity: str
     to_severity: str
@@ -153,21 +151,21 @@ class SeverityChanged(Event):
 
 
 @dataclass(frozen=True)
-class ImpactStarted(Event):
+class ImpactStarted(IncidentEvent):
     NAME = "impact_started"
     started_at: str
     description: str | None
 
 
 @dataclass(frozen=True)
-class ImpactEnded(Event):
+class ImpactEnded(IncidentEvent):
     NAME = "impact_ended"
     started_at: str
     ended_at: str
 
 
 @dataclass(frozen=True)
-class CollaboratorInvited(Event):
+class CollaboratorInvited(IncidentEvent):
     NAME = "collaborator_invited"
     VISIBILITY = "restricted"
     partner: str
@@ -176,7 +174,7 @@ class CollaboratorInvited(Event):
 
 
 @dataclass(frozen=True)
-class CollaboratorRevoked(Event):
+class CollaboratorRevoked(IncidentEvent):
     NAME = "collaborator_revoked"
     VISIBILITY = "restricted"
     partner: str
@@ -185,52 +183,33 @@ class CollaboratorRevoked(Event):
 
 
 @dataclass(frozen=True)
-class IncidentRated(Event):
+class IncidentRated(IncidentEvent):
     NAME = "rated"
     rating: int
     reason: str | None
     rated_by: str
 
 
-EVENT_CLASSES: dict[str, type[Event]] = {
-    f"village.incident.{cls.NAME}.v1": cls
-    for cls in (
-        IncidentOpened,
-        IncidentAcknowledged,
-        IncidentAssigned,
-        IncidentEscalated,
-        NoteAdded,
-        NoteEdited,
-        NoteDeleted,
-        StatusChanged,
-        IncidentResolved,
-        IncidentClosed,
-        IncidentReopened,
-        IncidentCancelled,
-        SeverityChanged,
-        ImpactStarted,
-        ImpactEnded,
-        CollaboratorInvited,
-        CollaboratorRevoked,
-        IncidentRated,
-    )
-}
-
-
-# Stored events are never rewritten: a type whose shape changes gets an upcaster here that turns
-# the old (type, data) into the current one, applied every time the event is loaded.
-Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
-UPCASTERS: dict[str, Upcaster] = {}
-
-
-def event_from(type_: str, data: dict[str, Any]) -> Event:
-    """Rebuild an event from its stored type and data.
-
-    Upcasters first; then fields added later with a default are filled in, and fields this code
-    does not know are ignored, so that v1 payloads written by older or newer code still load.
-    """
-    while type_ in UPCASTERS:
-        type_, data = UPCASTERS[type_](data)
-    cls = EVENT_CLASSES[type_]
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in known})
+# Stored events are never rewritten: a type whose shape changes registers an upcaster here
+# (`CATALOG.upcaster(old_type, convert)`) that turns the old (type, data) into the current one,
+# applied every time the event is loaded.
+CATALOG = EventCatalog([
+    IncidentOpened,
+    IncidentAcknowledged,
+    IncidentAssigned,
+    IncidentEscalated,
+    NoteAdded,
+    NoteEdited,
+    NoteDeleted,
+    StatusChanged,
+    IncidentResolved,
+    IncidentClosed,
+    IncidentReopened,
+    IncidentCancelled,
+    SeverityChanged,
+    ImpactStarted,
+    ImpactEnded,
+    CollaboratorInvited,
+    CollaboratorRevoked,
+    IncidentRated,
+])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from village_platform import egress
 
@@ -101,72 +101,129 @@ class Incident:
 # --------------------------------------------------------------------------- evolve
 
 
-def evolve(state: Incident | None, event: e.Event, at: datetime) -> Incident:
+def evolve(state: Incident | None, event: e.IncidentEvent, at: datetime) -> Incident:
+    """The incident once `event` (recorded at `at`) applied: a new state, never a changed one."""
     if isinstance(event, e.IncidentOpened):
-        return Incident(
-            id=event.incident_id,
-            version=1,
-            title=event.title,
-            description=event.description,
-            severity=event.severity,
-            product=event.product,
-            impacted_service=event.impacted_service,
-            customer=event.customer,
-            partner=event.partner,
-            provider=event.provider,
-            requester=event.requester,
-            opened_by=event.opened_by,
-            opened_at=at,
-            updated_at=at,
-            external_refs=tuple(event.external_refs),
-        )
+        return _opened(event, at)
     assert state is not None, "only an opened event starts a stream"
-    s = replace(state, version=state.version + 1, updated_at=at)
-    match event:
-        case e.IncidentAcknowledged():
-            s = replace(
-                s,
-                acknowledged_by={**s.acknowledged_by, event.party: at},
-                status="acknowledged" if s.status == "new" else s.status,
-            )
-        case e.IncidentAssigned():
-            s = replace(s, assignment={"party": event.party, "tier": event.tier, "assignee": event.assignee})
-        case e.IncidentEscalated():
-            s = replace(
-                s,
-                escalations=(*s.escalations, {"to_party": event.to_party, "to_tier": event.to_tier, "reason": event.reason, "at": at.isoformat()}),
-                assignment={"party": event.to_party, "tier": event.to_tier, "assignee": None},
-            )
-        case e.NoteAdded():
-            party = event.author_party
-            s = replace(s, note_counts={**s.note_counts, party: s.note_counts.get(party, 0) + 1})
-        case e.StatusChanged():
-            s = replace(s, status=event.to_status, hold_reason=event.reason if event.to_status == "on_hold" else None)
-        case e.IncidentResolved():
-            s = replace(s, status="resolved", resolved_at=at, hold_reason=None,
-                        resolution={"code": event.resolution_code, "notes": event.resolution_notes})
-        case e.IncidentClosed():
-            s = replace(s, status="closed", closed_at=at)
-        case e.IncidentReopened():
-            s = replace(s, status="reopened", resolved_at=None, resolution=None)
-        case e.IncidentCancelled():
-            s = replace(s, status="cancelled", closed_at=at)
-        case e.SeverityChanged():
-            s = replace(s, severity=event.to_severity)
-        case e.ImpactStarted():
-            s = replace(s, impacts=(*s.impacts, {"started_at": event.started_at, "ended_at": None, "description": event.description}))
-        case e.ImpactEnded():
-            s = replace(s, impacts=tuple({**i, "ended_at": event.ended_at} if i["ended_at"] is None else i for i in s.impacts))
-        case e.CollaboratorInvited():
-            s = replace(s, collaborators={**s.collaborators, event.partner: at})
-        case e.CollaboratorRevoked():
-            s = replace(s, collaborators={p: t for p, t in s.collaborators.items() if p != event.partner})
-        case e.IncidentRated():
-            s = replace(s, rating={"rating": event.rating, "reason": event.reason, "by": event.rated_by, "at": at.isoformat()})
-    return s
+    after = replace(state, version=state.version + 1, updated_at=at)
+    change = _CHANGES.get(type(event))  # a note's edit or deletion changes only the version
+    return change(after, event, at) if change is not None else after
 
 
-def evolve_note(note: Note | None, event: e.Event, at: datetime, after: Incident) -> Note:
+def _opened(event: e.IncidentOpened, at: datetime) -> Incident:
+    return Incident(
+        id=event.incident_id,
+        version=1,
+        title=event.title,
+        description=event.description,
+        severity=event.severity,
+        product=event.product,
+        impacted_service=event.impacted_service,
+        customer=event.customer,
+        partner=event.partner,
+        provider=event.provider,
+        requester=event.requester,
+        opened_by=event.opened_by,
+        opened_at=at,
+        updated_at=at,
+        external_refs=tuple(event.external_refs),
+    )
+
+
+def _acknowledged(s: Incident, event: e.IncidentAcknowledged, at: datetime) -> Incident:
+    return replace(s, acknowledged_by={**s.acknowledged_by, event.party: at},
+                   status="acknowledged" if s.status == "new" else s.status)
+
+
+def _assigned(s: Incident, event: e.IncidentAssigned, at: datetime) -> Incident:
+    return replace(s, assignment={"party": event.party, "tier": event.tier,
+                                  "assignee": event.assignee})
+
+
+def _escalated(s: Incident, event: e.IncidentEscalated, at: datetime) -> Incident:
+    step = {"to_party": event.to_party, "to_tier": event.to_tier, "reason": event.reason,
+            "at": at.isoformat()}
+    return replace(s, escalations=(*s.escalations, step),
+                   assignment={"party": event.to_party, "tier": event.to_tier, "assignee": None})
+
+
+def _note_added(s: Incident, event: e.NoteAdded, at: datetime) -> Incident:
+    party = event.author_party
+    return replace(s, note_counts={**s.note_counts, party: s.note_counts.get(party, 0) + 1})
+
+
+def _status_changed(s: Incident, event: e.StatusChanged, at: datetime) -> Incident:
+    return replace(s, status=event.to_status,
+                   hold_reason=event.reason if event.to_status == "on_hold" else None)
+
+
+def _resolved(s: Incident, event: e.IncidentResolved, at: datetime) -> Incident:
+    return replace(s, status="resolved", resolved_at=at, hold_reason=None,
+                   resolution={"code": event.resolution_code, "notes": event.resolution_notes})
+
+
+def _closed(s: Incident, event: e.IncidentClosed, at: datetime) -> Incident:
+    return replace(s, status="closed", closed_at=at)
+
+
+def _reopened(s: Incident, event: e.IncidentReopened, at: datetime) -> Incident:
+    return replace(s, status="reopened", resolved_at=None, resolution=None)
+
+
+def _cancelled(s: Incident, event: e.IncidentCancelled, at: datetime) -> Incident:
+    return replace(s, status="cancelled", closed_at=at)
+
+
+def _severity_changed(s: Incident, event: e.SeverityChanged, at: datetime) -> Incident:
+    return replace(s, severity=event.to_severity)
+
+
+def _impact_started(s: Incident, event: e.ImpactStarted, at: datetime) -> Incident:
+    window = {"started_at": event.started_at, "ended_at": None, "description": event.description}
+    return replace(s, impacts=(*s.impacts, window))
+
+
+def _impact_ended(s: Incident, event: e.ImpactEnded, at: datetime) -> Incident:
+    return replace(s, impacts=tuple({**i, "ended_at": event.ended_at} if i["ended_at"] is None
+                                    else i for i in s.impacts))
+
+
+def _collaborator_invited(s: Incident, event: e.CollaboratorInvited, at: datetime) -> Incident:
+    return replace(s, collaborators={**s.collaborators, event.partner: at})
+
+
+def _collaborator_revoked(s: Incident, event: e.CollaboratorRevoked, at: datetime) -> Incident:
+    return replace(s, collaborators={p: t for p, t in s.collaborators.items()
+                                     if p != event.partner})
+
+
+def _rated(s: Incident, event: e.IncidentRated, at: datetime) -> Incident:
+    return replace(s, rating={"rating": event.rating, "reason": event.reason,
+                              "by": event.rated_by, "at": at.isoformat()})
+
+
+# What each event changes, after the version and the time every event moves on.
+_CHANGES: dict[type[e.IncidentEvent], Callable[[Incident, Any, datetime], Incident]] = {
+    e.IncidentAcknowledged: _acknowledged,
+    e.IncidentAssigned: _assigned,
+    e.IncidentEscalated: _escalated,
+    e.NoteAdded: _note_added,
+    e.StatusChanged: _status_changed,
+    e.IncidentResolved: _resolved,
+    e.IncidentClosed: _closed,
+    e.IncidentReopened: _reopened,
+    e.IncidentCancelled: _cancelled,
+    e.SeverityChanged: _severity_changed,
+    e.ImpactStarted: _impact_started,
+    e.ImpactEnded: _impact_ended,
+    e.CollaboratorInvited: _collaborator_invited,
+    e.CollaboratorRevoked: _collaborator_revoked,
+    e.IncidentRated: _rated,
+}
+
+
+def evolve_note(note: Note | None, event: e.IncidentEvent, at: datetime, after: Incident) -> Note:
     """The note a note event leaves behind; `after` is the incident once the event applied
     (a note's events change no one's place on the incident: its parties are the writer's)."""
     match event:
@@ -182,7 +239,7 @@ def evolve_note(note: Note | None, event: e.Event, at: datetime, after: Incident
     raise TypeError(f"not a note event: {event!r}")
 
 
-def replay(history: Iterable[tuple[e.Event, datetime]]) -> Incident | None:
+def replay(history: Iterable[tuple[e.IncidentEvent, datetime]]) -> Incident | None:
     state: Incident | None = None
     for event, at in history:
         state = evolve(state, event, at)
@@ -190,14 +247,14 @@ def replay(history: Iterable[tuple[e.Event, datetime]]) -> Incident | None:
 
 
 def replay_with_notes(
-    history: Iterable[tuple[e.Event, datetime]],
+    history: Iterable[tuple[e.IncidentEvent, datetime]],
 ) -> tuple[Incident | None, dict[str, Note]]:
     """The state and every note, as the notes read model holds them (rebuilds, migrations)."""
     state: Incident | None = None
     notes: dict[str, Note] = {}
     for event, at in history:
         state = evolve(state, event, at)
-        if isinstance(event, e._NoteEvent):
+        if isinstance(event, e.NoteEvent):
             notes[event.note_id] = evolve_note(notes.get(event.note_id), event, at, state)
     return state, notes
 
@@ -206,12 +263,12 @@ def replay_with_notes(
 
 
 def describe(
-    before: Incident | None, after: Incident, event: e.Event, note: Note | None = None
+    before: Incident | None, after: Incident, event: e.IncidentEvent, note: Note | None = None
 ) -> dict[str, Any]:
     """Who an event is for: a note's events the note's own audience (`note`, as the event left
     it); any other event everyone on the incident before or after it (the revoked partner learns
     of its revocation), at the event's visibility."""
-    if isinstance(event, e._NoteEvent):
+    if isinstance(event, e.NoteEvent):
         assert note is not None and note.id == event.note_id, "a note event is described by it"
         return note.description(after.provider)
     parties = {*(before.parties if before else ()), *after.parties}

@@ -56,7 +56,7 @@ def backfill(conn) -> int:
     import json
 
     from village_incidents import notes, snapshots
-    from village_incidents.domain.events import event_from
+    from village_incidents.domain.events import CATALOG
     from village_incidents.domain.incident import replay_with_notes
     from village_incidents.rebuild import rows_of
 
@@ -66,7 +66,7 @@ def backfill(conn) -> int:
         stored = conn.execute(text("SELECT type, data, recorded_at FROM events WHERE stream_id = :s"
                                    " ORDER BY stream_version"), {"s": stream_id})
         state, written = replay_with_notes(
-            (event_from(r.type, r.data if isinstance(r.data, dict) else json.loads(r.data)),
+            (CATALOG.load(r.type, r.data if isinstance(r.data, dict) else json.loads(r.data)),
              r.recorded_at) for r in stored)
         if state is None:
             continue

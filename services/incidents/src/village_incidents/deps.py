@@ -1,0 +1,32 @@
+"""Typed dependencies of the incidents routes, declared like the platform's (`Engine`, `Write`):
+`handlers: Handlers`, `reads: Reads`, `parties: Parties`. The lifespan (app.py) builds them;
+routes never look them up on `request.app.state` themselves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .handlers import IncidentHandlers, PartyHandlers
+from .reads import IncidentReads
+
+
+def _handlers(request: Request) -> IncidentHandlers:
+    return request.app.state.handlers
+
+
+def _reads(request: Request) -> IncidentReads:
+    return request.app.state.handlers.reads
+
+
+def _parties(request: Request) -> PartyHandlers:
+    return request.app.state.parties
+
+
+Handlers = Annotated[IncidentHandlers, Depends(_handlers)]
+"""The incident command handlers."""
+Reads = Annotated[IncidentReads, Depends(_reads)]
+"""The reads of one incident: its view, its notes, its timeline."""
+Parties = Annotated[PartyHandlers, Depends(_parties)]
+"""The party directory's registration."""
