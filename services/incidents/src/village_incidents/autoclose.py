@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from village_platform.auth import Principal
 from village_platform.errors import DomainError
+from village_platform.wakeups import wait_any
 from village_platform.writes import WriteContext
 
 from . import readmodel
@@ -41,7 +42,4 @@ async def run(handlers: IncidentHandlers, quiet_hours: int, every_seconds: float
             await close_quiet_incidents(handlers, quiet_hours)
         except Exception:
             log.exception("auto-close sweep failed")
-        try:
-            await asyncio.wait_for(stop.wait(), every_seconds)
-        except asyncio.TimeoutError:
-            pass
+        await wait_any(stop, timeout=every_seconds)
