@@ -15,6 +15,7 @@ from simulated import Village
 from sqlalchemy import text
 
 from village_devstack.waiting import eventually
+from village_escalation.consumer import incident_routes
 from village_platform.clock import ManualClock
 from village_platform.feedclient import FeedClient
 
@@ -141,16 +142,18 @@ async def test_s3_for_routers_stays_at_northwind_l1_until_the_75_percent_warning
 async def test_duplicate_and_replayed_events_make_one_decision(village: Village) -> None:
     iid = await village.open(severity="S1", product="firewalls")
     before = await village.at_tier(iid, "acme", "TAC L2")
-    # Every incident event of the incident, handled again straight by the process (no dedupe by
-    # the consumer's handled records): the decisions are the same ones, stored and published once.
-    process = village.escalation.state.process
+    # Every incident event of the incident, handled again straight by the consumer's routing
+    # table (no dedupe by its handled records): the decisions are the same ones, stored and
+    # published once.
+    routes = incident_routes(village.escalation.state.process)
     async with FeedClient.for_consumer("http://incidents", village.escalation_settings, "replayer",
                                        transport=village.incidents_transport) as feed:
         events = await feed.stream_events(iid)
     for _ in range(3):
         for event in events:
             async with village.escalation.state.engine.begin() as conn:
-                await process.on_incident_event(conn, event)
+                if event.type in routes:
+                    await routes[event.type](conn, event)
     await village.caught_up()
     after = await village.escalations(iid)
     assert after["decisions"] == before["decisions"]

@@ -9,7 +9,8 @@ from typing import Any
 from village_devstack import demo
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ConfigSnapshot, ProfileDoc, RulesDoc, TiersDoc
-from village_escalation.domain.escalation import Decision, IncidentEscalation
+from village_escalation.domain.escalation import Decision, IncidentEscalation, Step
+from village_escalation.domain.facts import Assigned, Escalated
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PROVIDER = "acme"
@@ -61,12 +62,12 @@ def opened_data(incident_id: str = "inc-1", severity: str = "S3", product: str =
 
 def open_incident(incident_id: str = "inc-1", severity: str = "S3", product: str = "routers",
                   customer: str = "initech", at: datetime = T0,
-                  config: ConfigSnapshot | None = None) -> tuple[IncidentEscalation, list[Decision]]:
+                  config: ConfigSnapshot | None = None) -> Step:
     config = config or snapshot(PARTNER_OF[customer])
     return esc.open(opened_data(incident_id, severity, product, customer), at, config)
 
 
-def land(state: IncidentEscalation, decision: Decision, at: datetime) -> list[Decision]:
+def land(state: IncidentEscalation, decision: Decision, at: datetime) -> Step:
     """The incidents service applies the decision: `assign` for a route or hand-back, `escalate`
     (with the decision id) for an escalation; its event comes back to escalation."""
     to = decision.to_tier
@@ -75,15 +76,16 @@ def land(state: IncidentEscalation, decision: Decision, at: datetime) -> list[De
         data = {"from_party": from_.party if from_ else None, "from_tier": from_.tier if from_ else None,
                 "to_party": to.party, "to_tier": to.tier, "reason": decision.reason,
                 "decision_id": decision.decision_id}
-        return esc.apply(state, "escalated", data, at, "acme")
-    return esc.apply(state, "assigned", {"party": to.party, "tier": to.tier or None, "assignee": None}, at, "acme")
+        return esc.follow(state, Escalated.of(data, at))
+    data = {"party": to.party, "tier": to.tier or None, "assignee": None}
+    return esc.follow(state, Assigned.of(data, at))
 
 
 def routed(severity: str = "S3", product: str = "routers", customer: str = "initech",
            config: ConfigSnapshot | None = None) -> IncidentEscalation:
     """An incident opened at T0 whose route decision landed one minute later."""
     state, decisions = open_incident(severity=severity, product=product, customer=customer, config=config)
-    land(state, decisions[0], T0 + timedelta(minutes=1))
+    state, _ = land(state, decisions[0], T0 + timedelta(minutes=1))
     return state
 
 

@@ -2,7 +2,7 @@
 schemas/events/, every schema is a compatible revision of its frozen v1 baseline in
 schemas/compat/v1/, and schemas/asyncapi.yaml describes them all.
 
-Fast and pure: decisions come from the domain (`open`, `apply`, `advance`, `on_sla_warning`,
+Fast and pure: decisions come from the domain (`open`, `follow`, `advance`, `on_sla_warning`,
 `request`) for every kind and trigger and every shape of basis; outcomes from the service's own
 `OutcomeLog.record` and `_problem` (with real httpx responses); configuration events from
 `ConfigBook.record` with each document kind's examples (its `json_schema_extra`). Both take a
@@ -36,7 +36,9 @@ from village_escalation.configbook import CONFIG_STREAM, KINDS, ConfigBook
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ProfileDoc, RulesDoc, TiersDoc
 from village_escalation.domain.escalation import Decision
+from village_escalation.domain.facts import Acknowledged, Assigned, Resolved
 from village_platform import cloudevent
+from village_platform.envelope import Metadata
 from village_platform.eventstore import NewEvent, StoredEvent
 
 TOPIC = "village.escalations.v1"
@@ -97,56 +99,57 @@ def _route_for_the_other_partner() -> list[Decision]:
 
 def _ack_timeout() -> list[Decision]:
     state = routed("S3", "routers")
-    return esc.advance(state, minutes(31))
+    return esc.advance(state, minutes(31)).decisions
 
 
 def _no_progress() -> list[Decision]:
     state = routed("S3", "firewalls")  # acme TAC L1: ack 15, progress 60
-    esc.apply(state, "acknowledged", {"party": "acme", "user": "sam"}, minutes(2), "acme")
-    return esc.advance(state, minutes(61))
+    state, _ = esc.follow(state, Acknowledged.of({"party": "acme", "user": "sam"}, minutes(2)))
+    return esc.advance(state, minutes(61)).decisions
 
 
 def _sla_warning() -> list[Decision]:
     state = routed("S3", "routers")  # northwind L1: warning at 75 %
-    return esc.on_sla_warning(state, warning(75), SLA_EVENT, minutes(5))
+    return esc.on_sla_warning(state, warning(75), SLA_EVENT, minutes(5)).decisions
 
 
 def _manual() -> list[Decision]:
     state = routed("S3", "routers")
     return [esc.request(state, "Customer's CFO escalated: quarter-end close blocked", "northwind", "jane.doe",
-                        "req-1", minutes(3))]
+                        "req-1", minutes(3))[1]]
 
 
 def _manual_by_the_provider_past_a_ceiling() -> list[Decision]:
     ceiling = {"tiers": [{"name": "TAC L1"}, {"name": "TAC L2"}], "ceiling": "TAC L1"}
     state = routed("S3", "firewalls", config=snapshot(tiers={"acme": ceiling}))  # acme TAC L1
     assert esc.next_due(state) is None  # automatic escalation stops at the ceiling
-    return [esc.request(state, "needs TAC L2", "acme", "sam", "req-4", minutes(2))]
+    return [esc.request(state, "needs TAC L2", "acme", "sam", "req-4", minutes(2))[1]]
 
 
 def _manual_after_a_refused_route() -> list[Decision]:
     """The route was refused for good: the incident is at no tier, so a request has no origin."""
     state, decisions = open_incident(severity="S3", product="routers")
-    esc.drop_pending(state, only(decisions).decision_id)
-    return [esc.request(state, "nobody has it", "acme", "sam", "req-2", minutes(2))]
+    state = esc.drop_pending(state, only(decisions).decision_id)
+    return [esc.request(state, "nobody has it", "acme", "sam", "req-2", minutes(2))[1]]
 
 
 def _manual_from_off_the_ladder() -> list[Decision]:
     """Assigned by hand without a tier: the incident is at northwind "" (off the ladder)."""
     state, decisions = open_incident(severity="S3", product="routers")
-    esc.apply(state, "assigned", {"party": "northwind", "tier": None, "assignee": "jane.doe"}, minutes(1), "northwind")
-    return [esc.request(state, "needs acme", "northwind", "jane.doe", "req-3", minutes(2))]
+    assigned = {"party": "northwind", "tier": None, "assignee": "jane.doe"}
+    state, _ = esc.follow(state, Assigned.of(assigned, minutes(1)))
+    return [esc.request(state, "needs acme", "northwind", "jane.doe", "req-3", minutes(2))[1]]
 
 
 def _hand_back() -> list[Decision]:
     state = routed("S1", "firewalls")  # acme TAC L2
-    return esc.apply(state, "resolved", {"from_status": "in_progress", "resolution_code": "fixed",
-                                         "resolution_notes": "patched"}, minutes(30), "acme")
+    return esc.follow(state, Resolved.of({"from_status": "in_progress", "resolution_code": "fixed",
+                                          "resolution_notes": "patched"}, minutes(30))).decisions
 
 
 def _hand_back_to_a_partner_without_tiers() -> list[Decision]:
     state = routed("S1", "firewalls", config=snapshot(tiers={"northwind": None}))
-    return esc.apply(state, "resolved", {}, minutes(30), "acme")
+    return esc.follow(state, Resolved.of({}, minutes(30))).decisions
 
 
 DECISIONS: list[Callable[[], list[Decision]]] = [
@@ -164,12 +167,12 @@ def all_decisions() -> list[Decision]:
 @pytest.mark.parametrize("make", DECISIONS, ids=lambda f: f.__name__.strip("_"))
 def test_every_decision_matches_its_schema(make: Callable[[], list[Decision]]) -> None:
     for decision in make():
-        sc.validate_event_data(DECIDED, decision.to_event_data())
+        sc.validate_event_data(DECIDED, decision.to_data())
 
 
 def test_the_decisions_cover_every_kind_trigger_and_basis() -> None:
     """So the test above covers everything the domain can decide."""
-    decided = [d.to_event_data() for d in all_decisions()]
+    decided = [d.to_data() for d in all_decisions()]
     schema = sc.event_schemas(TOPIC)[DECIDED]["properties"]
     assert {d["kind"] for d in decided} == set(schema["kind"]["enum"])
     assert {d["trigger"] for d in decided} == set(schema["trigger"]["enum"])
@@ -184,7 +187,7 @@ def test_the_decisions_cover_every_kind_trigger_and_basis() -> None:
 
 
 def test_decided_schema_rejects_drift() -> None:
-    data = only(_ack_timeout()).to_event_data()
+    data = only(_ack_timeout()).to_data()
     for broken in (
         {**data, "kind": "promote"},
         {**data, "trigger": "timeout"},
@@ -238,8 +241,8 @@ class Recorder:
 
 def decided_record(recorder: Recorder, decision: Decision, partner: str = "northwind",
                    provider: str = "acme") -> None:
-    """What `EscalationProcess._save` appends for a new decision."""
-    event = NewEvent(DECIDED, decision.to_event_data(), event_id=uuid.UUID(decision.decision_id))
+    """What `EscalationRepository.save` appends for a new decision."""
+    event = NewEvent(DECIDED, decision.to_data(), event_id=uuid.UUID(decision.decision_id))
     metadata = {"parties": sorted({partner, provider}), "visibility": "shared", "actor_party": "escalation",
                 "actor_user": "escalation", "traceparent": None}
     recorder._store(ESCALATION_STREAM.format(decision.incident_id), [event], metadata)
@@ -362,8 +365,10 @@ async def test_every_configuration_revision_matches_its_schema() -> None:
     for party, kind, document in documents():
         version = 1 + sum(1 for r in recorder.records if r.stream_id == CONFIG_STREAM.format(party=party, kind=kind))
         provider = "acme"
-        await book.record(recorder, party, kind, document, version, ("acme", "ada"), provider,  # type: ignore[arg-type]
-                          datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+        origin = Metadata(actor_party="acme", actor_user="ada")
+        at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        await book.record(recorder, party, kind, document, version,  # type: ignore[arg-type]
+                          provider, at, origin)
     assert [r.type for r in recorder.records] == [CONFIG_REVISED] * len(documents())
     for record in recorder.records:
         data = assert_valid_record(record)

@@ -15,7 +15,18 @@ from pydantic import TypeAdapter
 
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ConfigSnapshot
-from village_escalation.domain.escalation import Decision, DomainError, IncidentEscalation
+from village_escalation.domain.escalation import Decision, IncidentEscalation
+from village_escalation.domain.facts import (
+    Acknowledged,
+    Assigned,
+    Closed,
+    NoteAdded,
+    Reopened,
+    Resolved,
+    SeverityChanged,
+    StatusChanged,
+)
+from village_platform.errors import DomainError
 
 STATE = TypeAdapter(IncidentEscalation)
 
@@ -69,37 +80,39 @@ def play(opening: Opening, script: list[Step], check: bool = False) -> Run:
                 run.now = at = at + timedelta(minutes=n)
                 due = esc.next_due(s)
                 before = STATE.dump_json(s)
-                out = esc.advance(s, at)
+                s, out = esc.advance(s, at)
                 if check:
                     assert bool(out) == (due is not None and due <= at), (due, at, out)
                     if not out:
                         assert STATE.dump_json(s) == before  # nothing due, nothing changed
             case ("ack", party):
-                out = esc.apply(s, "acknowledged", {"party": party, "user": "u"}, at, party)
+                s, out = esc.follow(s, Acknowledged.of({"party": party, "user": "u"}, at))
             case ("note",):
-                out = esc.apply(s, "note_added", {"note_id": f"n{at}"}, at, "initech")
+                s, out = esc.follow(s, NoteAdded.of({"note_id": f"n{at}"}, at))
             case ("status",) if s.status not in esc.STOPPED:
-                out = esc.apply(s, "status_changed", {"to_status": "in_progress"}, at, "northwind")
+                s, out = esc.follow(s, StatusChanged.of({"to_status": "in_progress"}, at))
             case ("severity",):
-                out = esc.apply(s, "severity_changed", {"to_severity": "S2"}, at, "initech")
+                s, out = esc.follow(s, SeverityChanged.of({"to_severity": "S2"}, at))
             case ("land",) if last is not None and s.pending == last.decision_id and not s.done:
                 run.landed.add(last.decision_id)
-                out = land(s, last, at)
+                s, out = land(s, last, at)
             case ("assign_none",) if not s.done:
-                out = esc.apply(s, "assigned", {"party": s.partner, "tier": None}, at, s.partner)
+                s, out = esc.follow(s, Assigned.of({"party": s.partner, "tier": None}, at))
             case ("resolve",) if s.status not in esc.STOPPED:
-                out = esc.apply(s, "resolved", {}, at, "acme")
+                s, out = esc.follow(s, Resolved.of({}, at))
             case ("reopen",) if s.status == "resolved":
-                out = esc.apply(s, "reopened", {"reason": "again"}, at, "initech")
+                s, out = esc.follow(s, Reopened.of({"reason": "again"}, at))
             case ("close",) if s.status == "resolved":
-                out = esc.apply(s, "closed", {"automatic": False, "reason": None}, at, "initech")
+                s, out = esc.follow(s, Closed.of({"automatic": False, "reason": None}, at))
             case ("warning", percent, n):
-                out = esc.on_sla_warning(s, warning(percent), f"ev-{n}", at)
+                s, out = esc.on_sla_warning(s, warning(percent), f"ev-{n}", at)
             case ("request", party, n):
                 try:
-                    out = [esc.request(s, "why", party, "u", f"req-{n}", at)]
+                    s, decision = esc.request(s, "why", party, "u", f"req-{n}", at)
+                    out = [decision]
                 except DomainError as refused:
                     run.refusals.append(refused.status)
+        run.state = s
         for d in out:
             if check:
                 _check(s, d, step)
@@ -147,4 +160,4 @@ def test_a_stored_and_reloaded_state_decides_as_the_original(opening: Opening, s
     assert reloaded == whole.state
     assert esc.next_due(reloaded) == esc.next_due(whole.state)
     later = whole.now + timedelta(days=30)
-    assert esc.advance(reloaded, later) == esc.advance(whole.state, later)
+    assert esc.advance(reloaded, later).decisions == esc.advance(whole.state, later).decisions

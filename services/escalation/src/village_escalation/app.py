@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
 
+from village_platform.applier import Routes
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.feedclient import FeedClient
@@ -21,7 +23,10 @@ from . import consumer
 from .api import router
 from .applying import DecisionSender, IncidentsApi
 from .configbook import ConfigBook
+from .configuration import Configuration
 from .handlers import EscalationProcess
+from .repository import EscalationRepository
+from .views import EscalationViews
 
 SERVICE = "escalation"
 PORT = 8002
@@ -47,55 +52,105 @@ def settings_from_env() -> Settings:
     return Settings.for_service(SERVICE, PORT)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               timer_poll_seconds: float = 1.0, max_retry_seconds: float = 30.0,
-               consumer_names: tuple[str, str] = (consumer.NAME, consumer.SLA_NAME),
-               incidents_transport: httpx.AsyncBaseTransport | None = None,
-               feeds: tuple[FeedClient, FeedClient] | None = None, **consumer_options: object) -> FastAPI:
+@dataclass(frozen=True)
+class _Options:
+    timer_poll_seconds: float
+    max_retry_seconds: float
+    consumer_names: tuple[str, str]
+    incidents_transport: httpx.AsyncBaseTransport | None
+    feeds: tuple[FeedClient, FeedClient] | None
+    consumer_options: dict[str, object]
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    timer_poll_seconds: float = 1.0,
+    max_retry_seconds: float = 30.0,
+    consumer_names: tuple[str, str] = (consumer.NAME, consumer.SLA_NAME),
+    incidents_transport: httpx.AsyncBaseTransport | None = None,
+    feeds: tuple[FeedClient, FeedClient] | None = None,
+    **consumer_options: object,
+) -> FastAPI:
     """`background=False` runs no consumer, relay or scheduler (tests drive them);
     `consumer_names` are the Kafka consumer groups (incidents, SLA); `max_retry_seconds` caps
     the backoff between attempts to apply a decision while the incidents service is away."""
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
     setup_telemetry(settings)
+    options = _Options(timer_poll_seconds, max_retry_seconds, consumer_names, incidents_transport,
+                       feeds, consumer_options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
-        engine, store, doorbell = runtime.engine, runtime.store, runtime.doorbell
-        book = ConfigBook(store)
-        incidents = IncidentsApi(settings, transport=incidents_transport)
-        runtime.party_kinds = incidents.parties
-        process = EscalationProcess(store, book, clock)
-        sender = DecisionSender(engine, store, incidents, clock, on_refused=process.refused,
-                                poll_seconds=timer_poll_seconds, max_backoff_seconds=max_retry_seconds,
-                                on_recorded=doorbell.ring)
-        scheduler = TimerScheduler(engine, clock, process.on_timer, poll_seconds=timer_poll_seconds,
-                                   on_fired=lambda: (doorbell.ring(), sender.wake()), name="escalation-timers")
-
-        def after_commit() -> None:
-            doorbell.ring()
-            sender.wake()  # a decision to send now
-            scheduler.wake()  # a policy due sooner
-
-        incidents_feed, sla_feed = feeds or (consumer.incidents_feed(settings, consumer_names[0]),
-                                             consumer.sla_feed(settings, consumer_names[1]))
-        # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
-        # may not see them): the escalation service works for the partner too, so it reads them
-        # whole from the SLA monitor's feed.
-        for name, topic, routes, feed, resolve in (
-                (consumer_names[0], consumer.INCIDENTS_TOPIC, consumer.incident_routes(process), incidents_feed,
-                 False),
-                (consumer_names[1], consumer.SLA_TOPIC, consumer.sla_routes(process), sla_feed, True)):
-            runtime.consumer(ConsumerRunner(name, engine, settings, [settings.topic(topic)], routes,
-                                            {settings.topic(topic): feed}, clock, after_commit=after_commit,
-                                            resolve_redacted=resolve, **consumer_options))
-        runtime.background("timers", scheduler.run)
-        runtime.background("sender", sender.run)
-        runtime.close_at_end(incidents_feed.aclose, sla_feed.aclose, incidents.aclose)
-        app.state.book, app.state.process, app.state.scheduler = book, process, scheduler
-        app.state.sender, app.state.incidents = sender, incidents
+        _wire(app, runtime, options)
         async with runtime.serving(app, background=background):
             yield
 
     return service_app("Village escalation", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+
+
+def _wire(app: FastAPI, runtime: Runtime, options: _Options) -> None:
+    """The service's parts, built once per lifespan; what the routes use goes on `app.state`
+    (dependencies.py), with what tests drive."""
+    settings, clock = runtime.settings, runtime.clock
+    engine, doorbell = runtime.engine, runtime.doorbell
+    book = ConfigBook(runtime.store)
+    incidents = IncidentsApi(settings, transport=options.incidents_transport)
+    runtime.party_kinds = incidents.parties
+    escalations = EscalationRepository(runtime.store, book, clock)
+    process = EscalationProcess(escalations, clock, runtime.writes,
+                                after_request=lambda: sender.wake())
+    sender = DecisionSender(engine, runtime.store, incidents, clock, on_refused=process.refused,
+                            poll_seconds=options.timer_poll_seconds,
+                            max_backoff_seconds=options.max_retry_seconds,
+                            on_recorded=doorbell.ring)
+    scheduler = TimerScheduler(engine, clock, process.on_timer, name="escalation-timers",
+                               poll_seconds=options.timer_poll_seconds,
+                               on_fired=lambda: (doorbell.ring(), sender.wake()))
+
+    def after_commit() -> None:
+        doorbell.ring()
+        sender.wake()  # a decision to send now
+        scheduler.wake()  # a policy due sooner
+
+    _subscribe(runtime, process, options, after_commit)
+    runtime.background("timers", scheduler.run)
+    runtime.background("sender", sender.run)
+    runtime.close_at_end(incidents.aclose)
+    app.state.process, app.state.views = process, EscalationViews(engine, clock)
+    app.state.configuration = Configuration(engine, book, incidents.parties, runtime.writes, clock)
+    app.state.scheduler, app.state.sender = scheduler, sender
+
+
+def _subscribe(runtime: Runtime, process: EscalationProcess, options: _Options,
+               after_commit: Callable[[], None]) -> None:
+    """One consumer per topic, each with its own group, routing table (consumer.py) and the
+    feed it heals gaps from."""
+    settings, (incidents_group, sla_group) = runtime.settings, options.consumer_names
+    incidents_feed, sla_feed = options.feeds or (
+        consumer.incidents_feed(settings, incidents_group),
+        consumer.sla_feed(settings, sla_group),
+    )
+    runtime.consumer(_consumer(runtime, incidents_group, consumer.INCIDENTS_TOPIC, incidents_feed,
+                               consumer.incident_routes(process), after_commit, options))
+    # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
+    # may not see them): the escalation service works for the partner too, so it reads them
+    # whole from the SLA monitor's feed.
+    runtime.consumer(_consumer(runtime, sla_group, consumer.SLA_TOPIC, sla_feed,
+                               consumer.sla_routes(process), after_commit, options,
+                               resolve_redacted=True))
+    runtime.close_at_end(incidents_feed.aclose, sla_feed.aclose)
+
+
+def _consumer(runtime: Runtime, group: str, topic: str, feed: FeedClient, routes: Routes,
+              after_commit: Callable[[], None], options: _Options, *,
+              resolve_redacted: bool = False) -> ConsumerRunner:
+    topic = runtime.settings.topic(topic)
+    return ConsumerRunner(group, runtime.engine, runtime.settings, [topic], routes, {topic: feed},
+                          runtime.clock, after_commit=after_commit,
+                          resolve_redacted=resolve_redacted,
+                          **options.consumer_options)  # type: ignore[arg-type]

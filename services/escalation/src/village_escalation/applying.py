@@ -13,8 +13,9 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 from opentelemetry import trace
@@ -24,11 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from village_platform.clock import Clock
 from village_platform.directory import PartyDirectory
 from village_platform.egress import describe
-from village_platform.eventstore import EventStore, NewEvent
+from village_platform.envelope import Metadata
+from village_platform.eventstore import EventStore
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
 from village_platform.tokens import ServiceAuth
 from village_platform.wakeups import wait_any
+
+from .domain.config import TierRef
+from .domain.events import DecisionApplied, DecisionFailed
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")
@@ -37,6 +42,11 @@ OUTCOME_NAMESPACE = uuid.UUID("2c4e6b1a-8d3f-4a57-b0e9-5e5ca1a7e001")
 # stream, so they share the incident's partition order on the topic, as SLA events do.
 ESCALATION_STREAM = "{}"
 RETRYABLE = frozenset({408, 425, 429})
+SERVICE = "escalation"
+_OUTCOME = text(
+    "UPDATE decisions SET status = :s, attempts = attempts + 1, outcome_at = :now,"
+    " last_error = NULL, problem = CAST(:p AS jsonb) WHERE decision_id = :d"
+)
 
 
 class IncidentsUnavailable(Exception):
@@ -81,22 +91,25 @@ class OutcomeLog:
 
     async def record(self, conn: AsyncConnection, row: Any, outcome: str, now: datetime,
                      problem: dict[str, Any] | None) -> str:
-        await conn.execute(text(
-            "UPDATE decisions SET status = :s, attempts = attempts + 1, outcome_at = :now, last_error = NULL,"
-            " problem = CAST(:p AS jsonb) WHERE decision_id = :d"),
-            {"s": outcome, "now": now, "p": json.dumps(problem) if problem else None, "d": row.decision_id})
-        data: dict[str, Any] = {
-            "decision_id": str(row.decision_id), "incident_id": row.incident_id, "kind": row.kind,
-            "to": {"party": row.to_party, "tier": row.to_tier}, "at": now.isoformat(),
-        }
-        if problem is not None:
-            data["problem"] = problem
-        event = NewEvent(f"village.escalation.{outcome}.v1", data,
-                         event_id=uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}"))
-        metadata = {**describe(parties={row.partner, row.provider}, provider=row.provider, actor_party="escalation"),
-                    "traceparent": row.traceparent}
-        await self.store.append_streams(conn, {ESCALATION_STREAM.format(row.incident_id): [event]}, metadata)
+        await conn.execute(_OUTCOME, {"s": outcome, "now": now, "d": row.decision_id,
+                                      "p": json.dumps(problem) if problem else None})
+        event = _outcome_event(row, now, problem)
+        event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
+        audience = describe(parties={row.partner, row.provider}, provider=row.provider)
+        metadata = Metadata.of_service(SERVICE, row.traceparent).about(audience)
+        stream = ESCALATION_STREAM.format(row.incident_id)
+        await self.store.append_streams(conn, {stream: [event.new(event_id=event_id)]},
+                                        metadata.as_dict())
         return outcome
+
+
+def _outcome_event(row: Any, now: datetime,
+                   problem: dict[str, Any] | None) -> DecisionApplied | DecisionFailed:
+    fields = {"decision_id": str(row.decision_id), "incident_id": row.incident_id,
+              "kind": row.kind, "to": TierRef(row.to_party, row.to_tier), "at": now}
+    if problem is None:
+        return DecisionApplied(**fields)
+    return DecisionFailed(**fields, problem=problem)
 
 
 Refused = Callable[[AsyncConnection, str, str], Awaitable[None]]  # (conn, incident id, decision id)

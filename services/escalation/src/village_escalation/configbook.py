@@ -3,7 +3,6 @@ an event on `village.escalations.v1` seen only by that party and the provider.""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,13 +12,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.egress import describe
-from village_platform.eventstore import EventStore, NewEvent
-from village_platform.telemetry import current_traceparent
+from village_platform.envelope import Metadata
+from village_platform.eventstore import EventStore
 
 from .domain.config import ProfileDoc, RulesDoc, TiersDoc
+from .domain.events import ConfigRevised
 
 KINDS: dict[str, type[BaseModel]] = {"tiers": TiersDoc, "profile": ProfileDoc, "rules": RulesDoc}
 CONFIG_STREAM = "config:{party}:{kind}"
+_INSERT = text(
+    "INSERT INTO config_versions (party, kind, version, document, recorded_at, recorded_by)"
+    " VALUES (:p, :k, :v, CAST(:d AS jsonb), :now, :by)"
+)
 
 
 @dataclass(frozen=True)
@@ -68,22 +72,19 @@ class ConfigBook:
             "SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version"), {"p": party, "k": kind})
         return [self._version(r) for r in rows]
 
-    async def record(self, conn: AsyncConnection, party: str, kind: str, document: BaseModel, version: int,
-                     actor: tuple[str, str], provider: str, now: datetime) -> Version:
+    async def record(self, conn: AsyncConnection, party: str, kind: str, document: BaseModel,
+                     version: int, provider: str, now: datetime, origin: Metadata) -> Version:
         """Store `version` of the document and append its event (a racing writer of the same
         version fails on the primary key: the caller's If-Match check then reports it)."""
-        await conn.execute(text(
-            "INSERT INTO config_versions (party, kind, version, document, recorded_at, recorded_by)"
-            " VALUES (:p, :k, :v, CAST(:d AS jsonb), :now, :by)"),
-            {"p": party, "k": kind, "v": version, "d": document.model_dump_json(), "now": now,
-             "by": f"{actor[0]}/{actor[1]}"})
-        data = {"party": party, "kind": kind, "version": version, "document": document.model_dump(mode="json")}
+        by = f"{origin.actor_party}/{origin.actor_user}"
+        await conn.execute(_INSERT, {"p": party, "k": kind, "v": version, "now": now, "by": by,
+                                     "d": document.model_dump_json()})
+        event = ConfigRevised(party, kind, version, document.model_dump(mode="json"))
         # Rules and tiers are a party's own business (partners compete): that party and the
         # provider hear of them, nobody else.
-        metadata = {**describe(parties={party, provider}, provider=provider, actor_party=actor[0]),
-                    "actor_user": actor[1], "traceparent": current_traceparent()}
-        event = NewEvent("village.escalation.config_revised.v1", data, event_id=uuid.uuid4())
-        await self.store.append(conn, CONFIG_STREAM.format(party=party, kind=kind), version - 1, [event], metadata)
-        stored = Version(party, kind, version, document, now, f"{actor[0]}/{actor[1]}")
+        metadata = origin.about(describe(parties={party, provider}, provider=provider))
+        await self.store.append(conn, CONFIG_STREAM.format(party=party, kind=kind), version - 1,
+                                [event.new()], metadata.as_dict())
+        stored = Version(party, kind, version, document, now, by)
         self._cache[(party, kind, version)] = stored
         return stored

@@ -1,5 +1,6 @@
 """Read-model views: queues, one incident's escalation path. `viewer` None sees everything;
-otherwise only incidents that party owns (partner) or provides."""
+otherwise only incidents that party owns (partner) or provides. `EscalationViews` reads them,
+each in its own connection, at the clock's now."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from village_platform.clock import Clock
 
 _VISIBLE = "(CAST(:v AS text) IS NULL OR i.partner = :v OR i.provider = :v)"
 OPEN = "i.status NOT IN ('resolved', 'closed', 'cancelled')"
@@ -79,3 +82,20 @@ async def incident(conn: AsyncConnection, incident_id: str, viewer: str | None, 
             "decided_at": d.decided_at, "status": d.status, "outcome_at": d.outcome_at, "problem": d.problem,
         } for d in decisions],
     }
+
+
+class EscalationViews:
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self.engine, self.clock = engine, clock
+
+    async def queues(self, viewer: str | None) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            return await queues(conn, viewer)
+
+    async def queue(self, party: str, tier: str, viewer: str | None) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            return await queue(conn, party, tier, viewer, self.clock.now())
+
+    async def incident(self, incident_id: str, viewer: str | None) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            return await incident(conn, incident_id, viewer, self.clock.now())
