@@ -100,11 +100,9 @@ class EscalationProcess:
         self, conn: AsyncConnection, timer: timers.Timer, incident_id: str, now: datetime
     ) -> None:
         state = await self.escalations.load(conn, incident_id, skip_locked=True)
-        if state is None:
-            # Busy: the consumer is deciding on this incident now and writes fresh timers when
-            # it commits; look again shortly rather than wait on its lock.
+        if state is None:  # busy (the consumer is deciding on it), or gone
             if await self.escalations.exists(conn, incident_id):
-                await timers.schedule(conn, timer.key, now, now=now)
+                await timers.fire_again_now(conn, timer, now)
             return
         state, decisions = domain.advance(state, now)
         await self.escalations.save(conn, state, decisions)
