@@ -15,9 +15,11 @@ from sqlalchemy import text
 from village_platform import idempotency
 from village_platform.auth import Caller, Principal
 from village_platform.cursors import Cursor, identifier
+from village_platform.envelope import Metadata
 from village_platform.errors import Problem, problem_responses
 from village_platform.headers import IdempotencyKey, if_match_versions
 from village_platform.limits import Instant
+from village_platform.telemetry import current_traceparent
 
 from . import schemas as s
 from .contractbook import ContractNotFound
@@ -64,6 +66,11 @@ def _terms(contract_id: str, version: int, spec: dict[str, Any], effective_from:
         raise Problem(422, "invalid-contract", str(exc)) from None
 
 
+def _origin(caller: Principal) -> Metadata:
+    return Metadata(actor_party=caller.party, actor_kind=caller.kind, actor_user=caller.user,
+                    traceparent=current_traceparent())
+
+
 def _may_manage(caller: Principal, provider: str) -> None:
     """The owing party's admins manage a contract (they publish what they promise)."""
     if caller.kind == "service":
@@ -103,7 +110,7 @@ async def register_contract(request: Request, body: s.ContractIn, caller: Caller
         if other:
             raise Problem(409, "contract-exists",
                           f"{terms.customer} <- {terms.provider} already has {terms.kind} contract {other}")
-        await book.record(conn, terms, (caller.party, caller.user), now)
+        await book.record(conn, terms, _origin(caller), now)
         view = jsonable_encoder(contract_view(terms))
         return idempotency.StoredResponse(201, view, {"ETag": f'"{terms.version}"',
                                                       "Location": f"/contracts/{contract_id}"})
@@ -128,7 +135,7 @@ async def revise_contract(request: Request, contract_id: str, body: s.ContractRe
         if effective < current.effective_from:
             raise Problem(422, "invalid-contract", "a revision cannot take effect before the version it replaces")
         terms = _terms(contract_id, current.version + 1, spec, effective)
-        await book.record(conn, terms, (caller.party, caller.user), now)
+        await book.record(conn, terms, _origin(caller), now)
         return idempotency.StoredResponse(200, jsonable_encoder(contract_view(terms)), {"ETag": f'"{terms.version}"'})
 
     return await _record(request, caller, key, body, work)
