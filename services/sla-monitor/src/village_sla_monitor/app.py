@@ -21,6 +21,7 @@ from village_platform.timers import TimerScheduler
 from . import consumer
 from .api import router
 from .contractbook import ContractBook
+from .handlers.contracts import ContractCommands
 from .handlers.incident_events import IncidentEventHandlers
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options))
         runtime.background("timers", scheduler.run)
         runtime.close_at_end(feed.aclose)
+        # What the routes depend on (deps.py); the runner and the scheduler, for tests to drive.
         app.state.book, app.state.projection, app.state.scheduler = book, projection, scheduler
+        app.state.contracts = ContractCommands(book, runtime.writes, clock)
         async with runtime.serving(app, background=background):
             yield
 
