@@ -23,13 +23,14 @@ from village_devstack.services import INCIDENTS, SLA_MONITOR
 from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import SystemClock
 from village_platform.db import make_engine
+from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
 from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
 from village_sla_monitor import consumer as sla_consumer
 from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
-from village_sla_monitor.handlers import SlaProjection
+from village_sla_monitor.handlers.incident_events import IncidentEventHandlers
 from village_sla_monitor.rebuild import rebuild
 
 from . import sla_history
@@ -56,7 +57,9 @@ async def sla_database(stack: BenchStack, name: str, prefix: str, contracts: lis
         async with engine.begin() as conn:
             for spec in contracts:
                 terms = Terms.from_spec(spec["id"], 1, spec, EFFECTIVE_FROM)
-                await book.record(conn, terms, (spec["provider"], f"{spec['provider']}-admin"), datetime.now(UTC))
+                provider = spec["provider"]
+                admin = Metadata(actor_party=provider, actor_user=f"{provider}-admin")
+                await book.record(conn, terms, admin, datetime.now(UTC))
     finally:
         await engine.dispose()
     return settings
@@ -191,12 +194,12 @@ async def _feed_items(url: str, settings: Settings, n: int) -> list[ConsumedEven
 
 
 async def _apply(settings: Settings, events: list[ConsumedEvent], meter: CpuMeter, result: ProjectionResult) -> None:
-    """The live consumer's path: `Applier.apply` per event (order check, SlaProjection handler,
+    """The live consumer's path: `Applier.apply` per event (order check, the SLA monitor's handler,
     handled record, stream position: one transaction), one after another as ConsumerRunner
     applies a partition's records. Not included: the Kafka fetch and the offset commit."""
     engine = make_engine(settings)
     store = EventStore(SystemClock())
-    projection = SlaProjection(store, ContractBook(store))
+    projection = IncidentEventHandlers(store, ContractBook(store))
     applier = Applier(sla_consumer.NAME, engine, sla_consumer.routes(projection), SystemClock())
     warm = min(200, len(events) // 10)
     try:

@@ -167,7 +167,7 @@ async def test_duplicate_and_replayed_incident_events_change_nothing(chain: Chai
 
 async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state(chain: Chain) -> None:
     from village_platform.db import make_engine
-    from village_sla_monitor.handlers import Batch
+    from village_sla_monitor.batch import Batch
     from village_sla_monitor.rebuild import rebuild
 
     iid = await chain.open(severity="S1")

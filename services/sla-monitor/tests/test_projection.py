@@ -16,7 +16,8 @@ from pydantic import TypeAdapter
 
 from village_sla_monitor.domain.clocks import Clock
 from village_sla_monitor.domain.contracts import Terms
-from village_sla_monitor.domain.projection import Fact, IncidentSla, Projector
+from village_sla_monitor.domain.events import SlaFact
+from village_sla_monitor.domain.projection import IncidentEvent, IncidentSla, Projector
 
 CUSTOMER, PARTNER, PROVIDER = "initech", "northwind", "acme"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -73,28 +74,28 @@ class Incident:
              "severity": severity}, at, cf)
         self.facts = list(self.opened)
 
-    def advance(self, at: datetime) -> list[Fact]:
-        facts = self.projector.advance(self.state, at)
+    def advance(self, at: datetime) -> list[SlaFact]:
+        self.state, facts = self.projector.advance(self.state, at)
         self.facts += facts
         return facts
 
     def event(self, name: str, at: datetime, actor: str | None = PARTNER,
-              visibility: str = "shared", **data: Any) -> list[Fact]:
-        facts = self.projector.apply(self.state, name, data, at, actor=actor, visibility=visibility,
-                                     underpinning=self.underpinning)
+              visibility: str = "shared", **data: Any) -> list[SlaFact]:
+        event = IncidentEvent(name, data, at, actor, visibility)
+        self.state, facts = self.projector.evolve(self.state, event, underpinning=self.underpinning)
         self.facts += facts
         return facts
 
-    def ack(self, party: str, at: datetime) -> list[Fact]:
+    def ack(self, party: str, at: datetime) -> list[SlaFact]:
         return self.event("acknowledged", at, actor=party, party=party)
 
-    def escalate(self, at: datetime, party: str = PROVIDER, tier: str = "TAC L2") -> list[Fact]:
+    def escalate(self, at: datetime, party: str = PROVIDER, tier: str = "TAC L2") -> list[SlaFact]:
         return self.event("escalated", at, to_party=party, to_tier=tier)
 
-    def status(self, to_status: str, at: datetime, actor: str = PARTNER) -> list[Fact]:
+    def status(self, to_status: str, at: datetime, actor: str = PARTNER) -> list[SlaFact]:
         return self.event("status_changed", at, actor=actor, to_status=to_status)
 
-    def note(self, at: datetime, actor: str, visibility: str = "shared") -> list[Fact]:
+    def note(self, at: datetime, actor: str, visibility: str = "shared") -> list[SlaFact]:
         return self.event("note_added", at, actor=actor, visibility=visibility,
                           note_visibility=visibility)
 
@@ -109,18 +110,18 @@ class Incident:
         return self.projector.timers(self.state)[f"INC-1|{contract_id}|{name}"]
 
 
-def instant(fact: Fact, field: str = "at") -> datetime:
-    return datetime.fromisoformat(fact.data[field])
+def instant(fact: SlaFact, field: str = "at") -> datetime:
+    return datetime.fromisoformat(getattr(fact, field))
 
 
-def thresholds(facts: list[Fact]) -> list[tuple[str, str, int | None, datetime]]:
+def thresholds(facts: list[SlaFact]) -> list[tuple[str, str, int | None, datetime]]:
     """(clock, warning|breached, percent, at) of every threshold fact."""
-    return [(f.data["clock"], f.name, f.data.get("percent"), instant(f))
-            for f in facts if f.name in ("warning", "breached")]
+    return [(f.clock, f.NAME, f.to_data().get("percent"), instant(f))
+            for f in facts if f.NAME in ("warning", "breached")]
 
 
-def only(facts: list[Fact], name: str, clock: str | None = None) -> list[Fact]:
-    return [f for f in facts if f.name == name and (clock is None or f.data["clock"] == clock)]
+def only(facts: list[SlaFact], name: str, clock: str | None = None) -> list[SlaFact]:
+    return [f for f in facts if f.NAME == name and (clock is None or f.clock == clock)]
 
 
 S1_RESPOND_THRESHOLDS = [
@@ -136,7 +137,7 @@ S1_RESPOND_THRESHOLDS = [
 
 def test_opening_starts_respond_and_resolve_due_at_their_targets() -> None:
     inc = Incident()
-    assert [(f.name, f.data["clock"], instant(f, "due_at")) for f in inc.opened] == [
+    assert [(f.NAME, f.clock, instant(f, "due_at")) for f in inc.opened] == [
         ("clock_started", "respond", minutes(15)), ("clock_started", "resolve", minutes(240))]
     assert inc.clock("cf", "resolve").original_due_at == minutes(240)
 
@@ -167,7 +168,7 @@ def test_one_big_jump_catches_up_every_threshold_dated_at_its_own_crossing() -> 
     inc = Incident()
     facts = inc.advance(minutes(20))
     assert thresholds(facts) == S1_RESPOND_THRESHOLDS
-    assert [f.data["elapsed_seconds"] for f in facts] == [450.0, 675.0, 810.0, 900.0]
+    assert [f.elapsed_seconds for f in facts] == [450.0, 675.0, 810.0, 900.0]
     assert inc.advance(minutes(20)) == []
 
 
@@ -176,7 +177,7 @@ def test_one_jump_across_several_clocks_reports_their_thresholds_in_time_order()
     inc.ack(PARTNER, minutes(5))
     inc.escalate(minutes(20))
     facts = inc.advance(minutes(300))
-    assert [(f.contract_id, f.data["clock"], f.data.get("percent"), instant(f)) for f in facts] == [
+    assert [(f.contract_id, f.clock, f.to_data().get("percent"), instant(f)) for f in facts] == [
         ("up", "respond", 50, minutes(35)), ("up", "respond", 75, minutes(42.5)),
         ("up", "respond", 90, minutes(47)), ("up", "respond", None, minutes(50)),
         ("cf", "resolve", 50, minutes(120)), ("cf", "resolve", 75, minutes(180)),
@@ -187,7 +188,7 @@ def test_one_jump_across_several_clocks_reports_their_thresholds_in_time_order()
 def test_breach_facts_carry_the_outcome_so_far_and_leave_no_timer() -> None:
     inc = Incident()
     [breach] = only(inc.advance(minutes(15)), "breached")
-    assert (breach.data["state"], breach.data["target_seconds"], breach.data["due_at"]) == (
+    assert (breach.state, breach.target_seconds, breach.due_at) == (
         "running", 900.0, minutes(15).isoformat())
     assert inc.timer("cf", "respond") is None  # every threshold fired: nothing left to wait for
     assert inc.timer("cf", "resolve") == minutes(120)
@@ -216,7 +217,7 @@ STORY_UP = underpinning("up-s", {
     "S1": targets(30, 300, update=120), "S3": targets(120, 2880)}, credits={"per_breach": 20})
 
 
-def project_story(*, tick_every_minute: bool = False, through_json: bool = False) -> list[Fact]:
+def project_story(*, tick_every_minute: bool = False, through_json: bool = False) -> list[SlaFact]:
     inc = Incident(STORY_CF, STORY_UP)
     last = 0
     for minute, name, actor, data in STORY:
@@ -232,7 +233,7 @@ def project_story(*, tick_every_minute: bool = False, through_json: bool = False
     return inc.facts
 
 
-def by_key(facts: list[Fact]) -> dict[str, Fact]:
+def by_key(facts: list[SlaFact]) -> dict[str, SlaFact]:
     keyed = {f.key: f for f in facts}
     assert len(keyed) == len(facts), "two different facts share a key"
     return keyed
@@ -272,7 +273,7 @@ def test_state_round_trips_through_json_unchanged() -> None:
 def test_acknowledgement_by_the_owing_party_within_target_meets_respond() -> None:
     inc = Incident()
     facts = inc.ack(PARTNER, minutes(7))
-    assert [(f.name, f.data["clock"], f.data["outcome"], f.data["elapsed_seconds"])
+    assert [(f.NAME, f.clock, f.outcome, f.elapsed_seconds)
             for f in facts] == [("target_met", "respond", "met", 420.0)]
     assert inc.timer("cf", "respond") is None
     assert inc.advance(minutes(60)) == []
@@ -283,7 +284,7 @@ def test_acknowledgement_after_the_target_stops_respond_as_breached() -> None:
     facts = inc.ack(PARTNER, minutes(20))
     assert thresholds(facts) == S1_RESPOND_THRESHOLDS  # caught up first, at their own instants
     stopped = facts[-1]
-    assert (stopped.name, stopped.data["outcome"], stopped.data["elapsed_seconds"]) == (
+    assert (stopped.NAME, stopped.outcome, stopped.elapsed_seconds) == (
         "clock_stopped", "breached", 1200.0)
 
 
@@ -302,12 +303,12 @@ def test_pending_customer_pauses_resolve_and_moves_its_due_time_by_the_pause() -
     inc = Incident()
     inc.ack(PARTNER, minutes(5))
     paused = inc.status("pending_customer", minutes(30))
-    assert [(f.name, f.data["clock"], f.data["state"], f.data["elapsed_seconds"])
+    assert [(f.NAME, f.clock, f.state, f.elapsed_seconds)
             for f in paused] == [("clock_paused", "resolve", "paused", 1800.0)]
     assert inc.timer("cf", "resolve") is None
     assert inc.advance(minutes(300)) == []  # the old due time passes: no warning, no breach
     resumed = inc.status("in_progress", minutes(330), actor=CUSTOMER)
-    assert [(f.name, f.data["clock"], instant(f, "due_at")) for f in resumed] == [
+    assert [(f.NAME, f.clock, instant(f, "due_at")) for f in resumed] == [
         ("clock_resumed", "resolve", minutes(240 + 300))]
     resolve = inc.clock("cf", "resolve")
     assert resolve.elapsed_at(CF.calendar, minutes(360)) == 60 * 60.0
@@ -329,7 +330,7 @@ def test_resolving_while_pending_counts_only_the_time_before_the_pause() -> None
     inc = Incident()
     inc.status("pending_customer", minutes(100))
     [met] = only(inc.event("resolved", minutes(500)), "target_met")
-    assert (met.data["clock"], met.data["elapsed_seconds"]) == ("resolve", 6000.0)
+    assert (met.clock, met.elapsed_seconds) == ("resolve", 6000.0)
 
 
 # --- reopen ------------------------------------------------------------------------------------
@@ -339,12 +340,12 @@ def test_reopen_continues_the_resolution_clock_with_the_time_already_spent() -> 
     inc = Incident()
     inc.ack(PARTNER, minutes(5))
     [met] = only(inc.event("resolved", minutes(100)), "target_met", "resolve")
-    assert met.data["elapsed_seconds"] == 6000.0
+    assert met.elapsed_seconds == 6000.0
     [resumed] = inc.event("reopened", minutes(1000), actor=CUSTOMER)
-    assert (resumed.name, resumed.data["round"], instant(resumed, "due_at")) == (
+    assert (resumed.NAME, resumed.round, instant(resumed, "due_at")) == (
         "clock_resumed", 1, minutes(1000 + 140))
     [met_again] = only(inc.event("resolved", minutes(1050)), "target_met", "resolve")
-    assert (met_again.data["elapsed_seconds"], met_again.data["round"]) == (9000.0, 1)
+    assert (met_again.elapsed_seconds, met_again.round) == (9000.0, 1)
     assert met_again.key != met.key
 
 
@@ -362,7 +363,7 @@ def test_reopen_never_refires_a_warning_or_the_breach() -> None:
         ("resolve", "warning", 50, minutes(120)), ("resolve", "warning", 75, minutes(250)),
         ("resolve", "warning", 90, minutes(286)), ("resolve", "breached", None, minutes(310))]
     last = only(inc.facts, "clock_stopped", "resolve")[-1]
-    assert (last.data["outcome"], last.data["elapsed_seconds"]) == ("breached", 360 * 60.0)
+    assert (last.outcome, last.elapsed_seconds) == ("breached", 360 * 60.0)
 
 
 # --- severity changes --------------------------------------------------------------------------
@@ -372,7 +373,7 @@ def test_raising_severity_fires_thresholds_now_in_the_past_at_the_change() -> No
     inc = Incident(severity="S3")
     assert inc.advance(minutes(20)) == []
     facts = inc.event("severity_changed", minutes(25), to_severity="S1")
-    assert [(f.name, f.data["clock"]) for f in facts[:2]] == [
+    assert [(f.NAME, f.clock) for f in facts[:2]] == [
         ("clock_retargeted", "respond"), ("clock_retargeted", "resolve")]
     assert thresholds(facts[2:]) == [
         ("respond", "warning", 50, minutes(25)), ("respond", "warning", 75, minutes(25)),
@@ -385,7 +386,7 @@ def test_lowering_severity_moves_the_due_time_later() -> None:
     inc = Incident()
     inc.advance(minutes(10))  # respond warned at 50 %
     facts = inc.event("severity_changed", minutes(10), to_severity="S3")
-    assert [(f.data["clock"], f.data["target_seconds"], instant(f, "due_at")) for f in facts] == [
+    assert [(f.clock, f.target_seconds, instant(f, "due_at")) for f in facts] == [
         ("respond", 3600.0, minutes(60)), ("resolve", 86400.0, minutes(1440))]
     assert inc.timer("cf", "respond") == minutes(45)  # 75 % of the new target; 50 % is not repeated
     assert thresholds(inc.advance(minutes(15))) == []
@@ -395,7 +396,7 @@ def test_severity_without_a_target_for_a_clock_cancels_that_clock() -> None:
     inc = Incident(customer_facing("cf-2", {
         "S1": targets(15, 240), "S4": {"resolve_minutes": 4320}}))
     facts = inc.event("severity_changed", minutes(5), to_severity="S4")
-    assert [(f.name, f.data["clock"], f.data["outcome"]) for f in facts] == [
+    assert [(f.NAME, f.clock, f.outcome) for f in facts] == [
         ("clock_stopped", "respond", "cancelled"), ("clock_retargeted", "resolve", None)]
 
 
@@ -406,11 +407,11 @@ def test_escalation_to_the_provider_starts_underpinning_coverage_at_the_hand_off
     inc = Incident()
     inc.ack(PARTNER, minutes(5))
     facts = inc.escalate(minutes(20))
-    assert [(f.contract_id, f.name, f.data["clock"], instant(f), instant(f, "due_at"))
+    assert [(f.contract_id, f.NAME, f.clock, instant(f), instant(f, "due_at"))
             for f in facts] == [
         ("up", "clock_started", "respond", minutes(20), minutes(50)),
         ("up", "clock_started", "resolve", minutes(20), minutes(500))]
-    assert (facts[0].data["owing_party"], facts[0].data["owed_party"]) == (PROVIDER, PARTNER)
+    assert (facts[0].owing_party, facts[0].owed_party) == (PROVIDER, PARTNER)
     assert inc.state.assigned == "acme/TAC L2"
 
 
@@ -435,7 +436,7 @@ def test_provider_acknowledgement_before_the_hand_off_meets_underpinning_respond
     inc.ack(PROVIDER, minutes(5))
     facts = inc.escalate(minutes(20))
     [met] = only(facts, "target_met")
-    assert (met.contract_id, met.data["clock"], met.data["elapsed_seconds"], instant(met)) == (
+    assert (met.contract_id, met.clock, met.elapsed_seconds, instant(met)) == (
         "up", "respond", 0.0, minutes(20))
     assert inc.clock("cf", "respond").running  # the partner still owes its own response
 
@@ -445,7 +446,7 @@ def test_a_hand_off_while_pending_the_customer_starts_underpinning_resolve_pause
     inc.ack(PARTNER, minutes(5))
     inc.status("pending_customer", minutes(10))
     facts = inc.escalate(minutes(20))
-    assert [(f.name, f.data["clock"], f.data["state"]) for f in facts] == [
+    assert [(f.NAME, f.clock, f.state) for f in facts] == [
         ("clock_started", "respond", "running"), ("clock_started", "resolve", "running"),
         ("clock_paused", "resolve", "paused")]
     inc.status("in_progress", minutes(50), actor=CUSTOMER)
@@ -471,7 +472,7 @@ def test_office_hours_clock_started_friday_16_00_is_due_monday(
     inc.ack(PARTNER, friday - timedelta(minutes=50))
     respond, resolve = inc.escalate(friday)
     assert instant(respond, "due_at") == respond_due_utc  # 2 h: Fri 16-17, Mon 09-10
-    assert respond.data["due_at"] == respond_due_utc.isoformat()
+    assert respond.due_at == respond_due_utc.isoformat()
     assert instant(resolve, "due_at") == resolve_due_utc  # 8 h: Fri 16-17, Mon 09-16
     assert thresholds(only(inc.advance(respond_due_utc - US), "warning", "respond")) == [
         ("respond", "warning", 50, datetime(2026, friday.month, friday.day, 17, tzinfo=BERLIN)),
@@ -530,7 +531,8 @@ def test_no_time_is_held_between_resolution_and_reopen() -> None:
 def test_a_breach_credits_the_fixed_amount_plus_a_percentage_of_the_monthly_fee() -> None:
     inc = Incident(CF_CREDITS)
     [credit] = only(inc.advance(minutes(15)), "credit_due")
-    assert {k: credit.data[k] for k in ("clock", "rule", "amount", "currency", "month", "at")} == {
+    assert {k: getattr(credit, k) for k in ("clock", "rule", "amount", "currency", "month",
+                                           "at")} == {
         "clock": "respond", "rule": "breach", "amount": "200", "currency": "EUR",
         "month": "2026-11", "at": minutes(15).isoformat()}
 
@@ -540,15 +542,15 @@ def test_late_resolution_credits_every_started_hour_and_a_reopen_only_the_additi
     inc.ack(PARTNER, minutes(5))
     inc.advance(minutes(240))
     late = only(inc.event("resolved", minutes(240 + 61)), "credit_due")
-    assert [(f.data["rule"], f.data["amount"], f.data["hours"], f.data["through_hour"])
+    assert [(f.rule, f.amount, f.hours, f.through_hour)
             for f in late] == [("late_hours", "20", 2, 2)]
     inc.event("reopened", minutes(400), actor=CUSTOMER)
     assert only(inc.event("resolved", minutes(429)), "credit_due") == []  # 90 min late: still 2 h
     inc.event("reopened", minutes(500), actor=CUSTOMER)
     more = only(inc.event("resolved", minutes(531)), "credit_due")  # 121 min late: a 3rd hour
-    assert [(f.data["amount"], f.data["hours"], f.data["through_hour"]) for f in more] == [
+    assert [(f.amount, f.hours, f.through_hour) for f in more] == [
         ("10", 1, 3)]
-    assert [f.data["rule"] for f in only(inc.facts, "credit_due")] == [
+    assert [f.rule for f in only(inc.facts, "credit_due")] == [
         "breach", "late_hours", "late_hours"]
 
 
@@ -567,7 +569,7 @@ def test_update_clock_starts_at_the_owing_partys_acknowledgement() -> None:
     inc = Incident(CF_UPDATES)
     assert "INC-1|cf-u|update" not in inc.projector.timers(inc.state)
     facts = inc.ack(PARTNER, minutes(5))
-    assert [(f.name, f.data["clock"], f.data["due_at"]) for f in facts] == [
+    assert [(f.NAME, f.clock, f.due_at) for f in facts] == [
         ("target_met", "respond", None), ("clock_started", "update", minutes(65).isoformat())]
 
 
@@ -575,7 +577,7 @@ def test_a_shared_note_by_the_owing_party_restarts_the_update_clock() -> None:
     inc = Incident(CF_UPDATES)
     inc.ack(PARTNER, minutes(5))
     [started] = inc.note(minutes(30), PARTNER)
-    assert (started.name, started.data["round"], instant(started, "due_at")) == (
+    assert (started.NAME, started.round, instant(started, "due_at")) == (
         "clock_started", 1, minutes(90))
     assert inc.timer("cf-u", "update") == minutes(60)
 
@@ -584,7 +586,7 @@ def test_a_status_change_by_the_owing_party_restarts_the_update_clock() -> None:
     inc = Incident(CF_UPDATES)
     inc.ack(PARTNER, minutes(5))
     [started] = inc.status("in_progress", minutes(30))
-    assert (started.name, started.data["round"]) == ("clock_started", 1)
+    assert (started.NAME, started.round) == ("clock_started", 1)
 
 
 @pytest.mark.parametrize(("actor", "visibility"), [(PARTNER, "internal"), (PARTNER, "restricted"),
@@ -604,7 +606,7 @@ def test_a_restricted_note_by_the_provider_updates_the_partner_but_not_the_custo
     inc.escalate(minutes(20))  # provider acknowledged already: its update clock starts now
     assert inc.due("up-u", "update") == minutes(140)
     facts = inc.note(minutes(30), PROVIDER, "restricted")
-    assert [(f.contract_id, f.name, f.data["round"]) for f in facts] == [
+    assert [(f.contract_id, f.NAME, f.round) for f in facts] == [
         ("up-u", "clock_started", 1)]
     assert inc.due("up-u", "update") == minutes(150)
     assert inc.due("cf-u", "update") == minutes(65)
@@ -616,7 +618,7 @@ def test_a_missed_update_breaches_once_per_interval() -> None:
     first = only(inc.advance(minutes(70)), "breached", "update")
     inc.note(minutes(70), PARTNER)
     second = only(inc.advance(minutes(200)), "breached", "update")
-    assert [(instant(f), f.data["round"]) for f in first + second] == [
+    assert [(instant(f), f.round) for f in first + second] == [
         (minutes(65), 0), (minutes(130), 1)]
     assert first[0].key != second[0].key
 
@@ -626,7 +628,7 @@ def test_a_note_while_pending_restarts_the_update_clock_but_it_stays_paused() ->
     inc.ack(PARTNER, minutes(5))
     inc.status("pending_customer", minutes(30))
     facts = inc.note(minutes(40), PARTNER)
-    assert [(f.name, f.data["round"], f.data["state"]) for f in facts] == [
+    assert [(f.NAME, f.round, f.state) for f in facts] == [
         ("clock_started", 2, "running"), ("clock_paused", 2, "paused")]
     assert inc.timer("cf-u", "update") is None
     assert only(inc.advance(minutes(200)), "breached", "update") == []
@@ -641,7 +643,7 @@ def test_cancellation_stops_every_clock_without_a_breach() -> None:
     inc = Incident(CF_CREDITS)
     inc.advance(minutes(10))
     facts = inc.event("cancelled", minutes(10))
-    assert [(f.name, f.data["clock"], f.data["outcome"]) for f in facts] == [
+    assert [(f.NAME, f.clock, f.outcome) for f in facts] == [
         ("clock_stopped", "respond", "cancelled"), ("clock_stopped", "resolve", "cancelled")]
     assert inc.projector.timers(inc.state) == {
         "INC-1|cf-c|respond": None, "INC-1|cf-c|resolve": None}
@@ -675,7 +677,7 @@ def test_a_severity_change_starts_a_clock_the_old_severity_had_no_target_for() -
     incident = Incident(cf, UP, severity="S4")
     assert set(incident.state.coverages[0].clocks) == {"resolve"}
     facts = incident.event("severity_changed", minutes(10), to_severity="S1")
-    started = [f.data["clock"] for f in facts if f.name == "clock_started"]
+    started = [f.clock for f in facts if f.NAME == "clock_started"]
     assert started == ["respond"]
     assert incident.due("cf-s4", "respond") == minutes(25)
     # The resolve clock keeps its ten minutes and gets the S1 target.

@@ -21,27 +21,26 @@ import schema_check as sc
 import yaml
 
 from village_sla_monitor.domain.contracts import Terms
-from village_sla_monitor.domain.projection import Fact, Projector
-
-
+from village_sla_monitor.domain.events import SlaFact
+from village_sla_monitor.domain.projection import IncidentEvent, Projector
 
 TOPIC = "village.sla.v1"
 TYPES = sorted(sc.event_schemas(TOPIC))
 ASYNCAPI_DOC = yaml.safe_load(sc.ASYNCAPI.read_text(encoding="utf-8"))
 
 
-def sla_type(fact: Fact) -> str:
+def sla_type(fact: SlaFact) -> str:
     """The event type a fact is published as; the projector's `credit_due` is published as
-    `credit_accrued` once the service applied the monthly cap (handlers `_accrue`)."""
-    name = "credit_accrued" if fact.name == "credit_due" else fact.name
+    `credit_accrued` once the service applied the monthly cap (credits.CreditLedger)."""
+    name = "credit_accrued" if fact.NAME == "credit_due" else fact.NAME
     return f"village.sla.{name}.v1"
 
 
-def as_published(fact: Fact) -> dict[str, Any]:
+def as_published(fact: SlaFact) -> dict[str, Any]:
     """A fact's data as published, for a credit under no cap."""
-    if fact.name == "credit_due":
-        return {**fact.data, "uncapped_amount": fact.data["amount"], "capped": False}
-    return fact.data
+    if fact.NAME == "credit_due":
+        return {**fact.to_data(), "uncapped_amount": fact.amount, "capped": False}
+    return fact.to_data()
 
 
 # --------------------------------------------------------------------------- contracts
@@ -111,7 +110,7 @@ def terms_of(contract_id: str, version: int) -> Terms:
 
 
 class Run:
-    """Drives the pure projector like handlers.py does and keeps every fact."""
+    """Drives the pure projector like handlers/incident_events.py does and keeps every fact."""
 
     def __init__(self, incident_id: str, opened_at: datetime, severity: str = "S1") -> None:
         self.projector = Projector(terms_of)
@@ -130,15 +129,15 @@ class Run:
         return self.now
 
     def advance(self, **delta: float) -> None:
-        self.facts += self.projector.advance(self.state, self.at(**delta))
+        self.state, facts = self.projector.advance(self.state, self.at(**delta))
+        self.facts += facts
 
     def event(self, name: str, data: dict[str, Any] | None = None, *, actor: str | None = None,
               visibility: str = "shared", **delta: float) -> None:
         underpinning = UP if name in ("escalated", "assigned") else None
-        self.facts += self.projector.apply(
-            self.state, name, data or {}, self.at(**delta), actor=actor, visibility=visibility,
-            underpinning=underpinning,
-        )
+        event = IncidentEvent(name, data or {}, self.at(**delta), actor, visibility)
+        self.state, facts = self.projector.evolve(self.state, event, underpinning=underpinning)
+        self.facts += facts
 
 
 def _full_incident() -> Run:
@@ -212,16 +211,16 @@ def test_the_incidents_emit_every_clock_event_type() -> None:
         "village.sla.availability_missed.v1",
     }
     assert emitted == clock_types
-    rules = {f.data["rule"] for run in RUNS for f in run().facts if f.name == "credit_due"}
+    rules = {f.rule for run in RUNS for f in run().facts if f.NAME == "credit_due"}
     assert rules == {"breach", "late_hours"}
-    outcomes = {f.data["outcome"] for run in RUNS for f in run().facts}
+    outcomes = {f.outcome for run in RUNS for f in run().facts}
     assert outcomes == {None, "met", "breached", "cancelled"}
 
 
 def test_schema_rejects_drift() -> None:
     """The schemas are strict enough to catch a renamed, missing or mistyped field."""
-    fact = next(f for f in _full_incident().facts if f.name == "warning")
-    data = fact.data
+    fact = next(f for f in _full_incident().facts if f.NAME == "warning")
+    data = fact.to_data()
     for broken in (
         {**data, "percent": 100},
         {k: v for k, v in data.items() if k != "due_at"},
@@ -232,7 +231,7 @@ def test_schema_rejects_drift() -> None:
     ):
         with pytest.raises(AssertionError):
             sc.validate_event_data("village.sla.warning.v1", broken)
-    credit = as_published(next(f for f in _full_incident().facts if f.name == "credit_due"))
+    credit = as_published(next(f for f in _full_incident().facts if f.NAME == "credit_due"))
     for broken in (
         {**credit, "amount": 250},
         {**credit, "amount": "-250"},
@@ -275,9 +274,12 @@ def test_amounts_given_in_exponent_notation_are_published_as_plain_decimals() ->
     opened = {"incident_id": "i-e", "customer": "initech", "partner": "northwind",
               "provider": "acme", "severity": "S1"}
     state, facts = projector.open(opened, T0, terms)
-    facts += projector.advance(state, T0 + timedelta(hours=5))
-    facts += projector.apply(state, "resolved", {}, T0 + timedelta(hours=7, minutes=30))
-    assert {f.data["rule"] for f in facts if f.name == "credit_due"} == {"breach", "late_hours"}
+    state, more = projector.advance(state, T0 + timedelta(hours=5))
+    facts += more
+    resolved = IncidentEvent("resolved", {}, T0 + timedelta(hours=7, minutes=30))
+    state, more = projector.evolve(state, resolved)
+    facts += more
+    assert {f.rule for f in facts if f.NAME == "credit_due"} == {"breach", "late_hours"}
     for fact in facts:
         sc.validate_event_data(sla_type(fact), as_published(fact))
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -21,7 +21,8 @@ from village_platform.timers import TimerScheduler
 from . import consumer
 from .api import router
 from .contractbook import ContractBook
-from .handlers import SlaProjection
+from .handlers.contracts import ContractCommands
+from .handlers.incident_events import IncidentEventHandlers
 
 log = logging.getLogger(__name__)
 SERVICE = "sla-monitor"
@@ -63,14 +64,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
         runtime.party_kinds = party_kinds
         book = ContractBook(runtime.store)
-        projection = SlaProjection(runtime.store, book)
+        projection = IncidentEventHandlers(runtime.store, book)
         scheduler = TimerScheduler(runtime.engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
                                    on_fired=runtime.doorbell.ring, name="sla-timers")
 
         def after_commit() -> None:
             runtime.doorbell.ring()
-            if projection.earliest_timer is not None:  # a clock may now be due sooner
-                projection.earliest_timer = None
+            if projection.writer.earliest_timer is not None:  # a clock may now be due sooner
+                projection.writer.earliest_timer = None
                 scheduler.wake()
 
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
             {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options))
         runtime.background("timers", scheduler.run)
         runtime.close_at_end(feed.aclose)
+        # What the routes depend on (deps.py); the runner and the scheduler, for tests to drive.
         app.state.book, app.state.projection, app.state.scheduler = book, projection, scheduler
+        app.state.contracts = ContractCommands(book, runtime.writes, clock)
         async with runtime.serving(app, background=background):
             yield
 

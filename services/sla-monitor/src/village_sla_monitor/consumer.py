@@ -1,5 +1,7 @@
-"""What the SLA monitor subscribes to: one routing table, used by the Kafka consumer and by
-`village-rebuild village_sla_monitor.consumer:read_model --service sla-monitor --feed <incidents URL>`."""
+"""What the SLA monitor subscribes to: one routing table, event type -> its handler, used by the
+Kafka consumer, the rebuild and `village-rebuild village_sla_monitor.consumer:read_model --service
+sla-monitor --feed <incidents URL>`. Incident events not in it (note edits, collaborators,
+impact starts) cannot change an SLA."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.applier import Routes
+from village_platform.applier import routes as routing
 from village_platform.clock import SystemClock
 from village_platform.eventstore import EventStore
 from village_platform.feedclient import FeedClient
@@ -16,19 +19,30 @@ from village_platform.rebuild import ReadModel
 from village_platform.settings import Settings
 
 from .contractbook import ContractBook
-from .handlers import SlaProjection
+from .handlers.incident_events import IncidentEventHandlers
 
 NAME = "sla-monitor"
 TOPIC = "village.incidents.v1"
 SOURCE = "/village/incidents"  # the feed's owner, for events served without a source
-# Incident events that move a clock, a holder, downtime or a rating; the rest (note edits,
-# collaborators) cannot change an SLA.
-TRACKED = ("opened", "acknowledged", "assigned", "escalated", "note_added", "status_changed", "resolved",
-           "closed", "reopened", "cancelled", "severity_changed", "impact_ended", "rated")
 
 
-def routes(projection: SlaProjection) -> Routes:
-    return {f"village.incident.{name}.v1": projection.on_incident_event for name in TRACKED}
+def routes(handlers: IncidentEventHandlers) -> Routes:
+    return routing(
+        "incident",
+        opened=handlers.opened,  # the customer-facing contract in force covers it
+        assigned=handlers.handed_over,  # to the provider: its underpinning contract too
+        escalated=handlers.handed_over,
+        impact_ended=handlers.impact_ended,  # downtime against the availability targets
+        acknowledged=handlers.moved,
+        note_added=handlers.moved,
+        status_changed=handlers.moved,
+        severity_changed=handlers.moved,
+        resolved=handlers.moved,
+        reopened=handlers.moved,
+        closed=handlers.moved,
+        cancelled=handlers.moved,
+        rated=handlers.moved,
+    )
 
 
 async def reset(conn: AsyncConnection) -> None:
@@ -45,4 +59,4 @@ def incidents_feed(settings: Settings, consumer: str = NAME, **options: Any) -> 
 
 def read_model() -> ReadModel:
     store = EventStore(SystemClock())
-    return ReadModel(NAME, routes(SlaProjection(store, ContractBook(store))), reset)
+    return ReadModel(NAME, routes(IncidentEventHandlers(store, ContractBook(store))), reset)

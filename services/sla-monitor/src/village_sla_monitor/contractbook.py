@@ -4,7 +4,6 @@ force, and a cache of versions (a version never changes once written)."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.egress import describe
-from village_platform.eventstore import EventStore, NewEvent
-from village_platform.telemetry import current_traceparent
+from village_platform.envelope import Metadata
+from village_platform.eventstore import EventStore
 
 from .domain.contracts import Terms
 
@@ -107,21 +106,20 @@ class ContractBook:
             "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"),
             {"k": kind, "p": provider, "c": customer})
 
-    async def record(self, conn: AsyncConnection, terms: Terms, actor: tuple[str, str], now: datetime) -> None:
-        """Store a new version and append its event (registered for v1, revised after)."""
+    async def record(self, conn: AsyncConnection, terms: Terms, origin: Metadata,
+                     now: datetime) -> None:
+        """Store a new version and append its event (registered for v1, revised after), whose
+        origin is `origin` (who recorded it, in which request)."""
         await conn.execute(text(
-            "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from, terms, recorded_at)"
-            " VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"),
+            "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from,"
+            " terms, recorded_at) VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"),
             {"c": terms.contract_id, "v": terms.version, "k": terms.kind, "p": terms.provider,
-             "cu": terms.customer, "f": terms.effective_from, "t": json.dumps(terms.to_spec()), "now": now})
-        name = "contract_registered" if terms.version == 1 else "contract_revised"
-        data = {"contract_id": terms.contract_id, "version": terms.version,
-                "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
+             "cu": terms.customer, "f": terms.effective_from, "t": json.dumps(terms.to_spec()),
+             "now": now})
         # The provider's tooling channel carries the contracts it gives, not its partners' own.
         channel = terms.provider if terms.kind == "underpinning" else None
-        metadata = {**describe(parties=terms.parties, provider=channel, actor_party=actor[0], fact=CONTRACT_FACT),
-                    "actor_user": actor[1], "traceparent": current_traceparent()}
-        event = NewEvent(f"village.sla.{name}.v1", data, event_id=uuid.uuid4())
-        await self.store.append(conn, CONTRACT_STREAM.format(terms.contract_id), terms.version - 1, [event], metadata)
+        audience = describe(parties=terms.parties, provider=channel, fact=CONTRACT_FACT)
+        event = terms.recorded().new(origin.about(audience))
+        stream = CONTRACT_STREAM.format(terms.contract_id)
+        await self.store.append(conn, stream, terms.version - 1, [event], {})
         self._versions[(terms.contract_id, terms.version)] = terms
-

@@ -15,7 +15,7 @@ import gc
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm.auto import tqdm
 
-from village_platform.applier import Applier, ConsumedEvent
+from village_platform.applier import Applier, ConsumedEvent, Routes
 from village_platform.clock import SystemClock
 from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
@@ -23,9 +23,10 @@ from village_platform.feed import MAX_LIMIT
 from village_platform.feedclient import FeedClient, FeedPage
 from village_platform.settings import Settings
 
+from .batch import Batch, BatchWriter, Prepared
 from .consumer import NAME, incidents_feed, reset, routes
 from .contractbook import ContractBook
-from .handlers import Batch, Prepared, SlaProjection
+from .handlers.incident_events import IncidentEventHandlers
 
 # The projection awaits no I/O (contracts are preloaded, states cached): without a pause now and
 # then it would hold the event loop for a whole page, and the previous page's write would send
@@ -38,7 +39,7 @@ YIELD_EVERY = 25
 WRITE_EVERY = 4 * MAX_LIMIT
 
 
-async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Applier,
+async def _write(engine: AsyncEngine, writer: BatchWriter, bookkeeping: Applier,
                  prepared: Prepared | None, events: list[ConsumedEvent]) -> None:
     """The facts on one connection, the read model and the handled records on another, at the
     same time: two database processes share the work (the events INSERT alone is about half of
@@ -47,18 +48,86 @@ async def _write(engine: AsyncEngine, projection: SlaProjection, bookkeeping: Ap
 
     async def facts(prepared: Prepared) -> None:
         async with engine.begin() as conn:
-            await projection.write_facts(conn, prepared)
+            await writer.write_facts(conn, prepared)
 
     async def rows() -> None:
         async with engine.begin() as conn:
             if prepared is not None:
-                await projection.write_rows(conn, prepared)
+                await writer.write_rows(conn, prepared)
             await bookkeeping.mark_many(conn, events)
 
     async with asyncio.TaskGroup() as group:
         if prepared is not None and prepared.events:
             group.create_task(facts(prepared))
         group.create_task(rows())
+
+
+class _Pipeline:
+    """Pages projected in memory, one after another, and written behind them in order."""
+
+    def __init__(self, engine: AsyncEngine, handlers: IncidentEventHandlers, table: Routes,
+                 bookkeeping: Applier, batch: Batch, write_every: int) -> None:
+        self.engine, self.handlers, self.table = engine, handlers, table
+        self.bookkeeping, self.batch, self.write_every = bookkeeping, batch, write_every
+        self.projected: list[ConsumedEvent] = []  # since the last write
+        self.writing: asyncio.Task[None] | None = None
+
+    async def project(self, page: FeedPage) -> None:
+        """This page, while the previous pages are written, on another connection."""
+        async with self.engine.begin() as conn:
+            for i, event in enumerate(page.items):
+                if event.type in self.table:
+                    await self.table[event.type](conn, event)
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the write go on
+        self.projected += page.items
+
+    async def write(self, *, last: bool) -> None:
+        """What was projected since the last write, when enough was (or it is the last)."""
+        enough = len(self.projected) >= self.write_every or self.batch.too_big()
+        if not self.projected or not (enough or last):
+            return
+        prepared = self.handlers.writer.take(self.batch)
+        await self.written()  # in order
+        self.writing = asyncio.create_task(
+            _write(self.engine, self.handlers.writer, self.bookkeeping, prepared, self.projected))
+        self.projected = []
+        if self.batch.too_big():  # forget cached states only once they are written
+            await self.written()
+            self.batch.evict()
+
+    async def written(self) -> None:
+        if self.writing is not None:
+            await self.writing
+            self.writing = None
+
+
+async def _start(engine: AsyncEngine, handlers: IncidentEventHandlers,
+                 bookkeeping: Applier) -> None:
+    """Forget the read model and what was handled; every contract version in memory."""
+    async with engine.begin() as conn:
+        await reset(conn)
+        await bookkeeping.forget(conn)
+        await handlers.book.preload(conn)
+
+
+async def _run(feed: FeedClient, pipeline: _Pipeline, page_size: int, progress: bool) -> int:
+    total, count = await feed.latest_position(), 0
+    with tqdm(total=total, desc="rebuild sla-monitor", unit="event", disable=not progress) as bar:
+        next_page: asyncio.Task[FeedPage] = asyncio.create_task(feed.page(0, limit=page_size))
+        while True:
+            page = await next_page
+            if page.items:  # fetch the next page while this one is projected
+                next_page = asyncio.create_task(feed.page(page.next_after, limit=page_size))
+                await pipeline.project(page)
+                count += len(page.items)
+                bar.update(len(page.items))
+            await pipeline.write(last=not page.items)
+            if not page.items:
+                break
+        await pipeline.written()
+        next_page.cancel()
+    return count
 
 
 async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = MAX_LIMIT,
@@ -68,56 +137,19 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
     own_feed = feed is None
     feed = feed or incidents_feed(settings)
     store = EventStore(SystemClock())
-    projection = SlaProjection(store, ContractBook(store))
-    handlers = routes(projection)
-    bookkeeping = Applier(NAME, engine, handlers, SystemClock())
+    handlers = IncidentEventHandlers(store, ContractBook(store))
+    table = routes(handlers)
+    bookkeeping = Applier(NAME, engine, table, SystemClock())
     # The cached states are millions of objects that the cyclic garbage collector would walk
     # again and again (a third of the rebuild's CPU time), while a rebuild makes almost no
     # cyclic garbage (about 500 objects for 100,000 events): it is paused until the end.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        async with engine.begin() as conn:
-            await reset(conn)
-            await bookkeeping.forget(conn)
-            await projection.book.preload(conn)
-        batch = projection.batch = Batch()
-        total = await feed.latest_position()
-        count = 0
-        with tqdm(total=total, desc="rebuild sla-monitor", unit="event", disable=not progress) as bar:
-            next_page: asyncio.Task[FeedPage] = asyncio.create_task(feed.page(0, limit=page_size))
-            writing: asyncio.Task[None] | None = None
-            projected: list[ConsumedEvent] = []  # since the last write
-            while True:
-                page = await next_page
-                if page.items:
-                    next_page = asyncio.create_task(feed.page(page.next_after, limit=page_size))
-                    # Project this page while the previous pages are written, on another connection.
-                    async with engine.begin() as conn:
-                        for i, event in enumerate(page.items):
-                            if event.type in handlers:
-                                await handlers[event.type](conn, event)
-                            if i % YIELD_EVERY == 0:
-                                await asyncio.sleep(0)  # let the write go on
-                    projected += page.items
-                    count += len(page.items)
-                    bar.update(len(page.items))
-                if projected and (len(projected) >= write_every or batch.too_big() or not page.items):
-                    prepared = projection.take_batch()
-                    if writing is not None:
-                        await writing  # written in order
-                    writing = asyncio.create_task(_write(engine, projection, bookkeeping, prepared, projected))
-                    projected = []
-                    if batch.too_big():  # forget cached states only once they are written
-                        await writing
-                        writing = None
-                        batch.evict()
-                if not page.items:
-                    break
-            if writing is not None:
-                await writing
-            next_page.cancel()
-        return count
+        await _start(engine, handlers, bookkeeping)
+        batch = handlers.batch = Batch()
+        return await _run(feed, _Pipeline(engine, handlers, table, bookkeeping, batch, write_every),
+                          page_size, progress)
     finally:
         if collecting:
             gc.enable()

@@ -1,16 +1,16 @@
-"""What the API shows: an incident's clocks as of now, and contracts, filtered per party."""
+"""What the API shows: an incident's clocks as of now, contracts and chains, filtered per party."""
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
 from village_platform import egress
 
 from .domain.clocks import Clock
-from .domain.contracts import Terms
-from .domain.projection import Coverage, IncidentSla, Projector
+from .domain.contracts import Terms, chain_shortfalls
+from .domain.projection import Projector
+from .domain.state import Coverage, IncidentSla
 
 
 def sees_coverage(cov: Coverage, party: str | None) -> bool:
@@ -23,8 +23,7 @@ def sees_coverage(cov: Coverage, party: str | None) -> bool:
 
 def incident_view(state: IncidentSla, projector: Projector, now: datetime, party: str | None) -> dict[str, Any]:
     """Every clock as it stands at `now` (thresholds crossed since the last event included)."""
-    current = copy.deepcopy(state)
-    projector.advance(current, now)
+    current, _ = projector.advance(state, now)
     return {
         "incident_id": state.incident_id,
         "severity": current.severity,
@@ -85,3 +84,24 @@ def contract_view(terms: Terms) -> dict[str, Any]:
 def _split(key: str) -> dict[str, Any]:
     party, _, tier = key.partition("/")
     return {"party": party, "tier": tier or None}
+
+
+def chains_view(contracts: list[Terms], party: str | None) -> list[dict[str, Any]]:
+    """Every chain `party` is the middle of (None: every chain): its customer-facing contract,
+    the underpinning one behind it, and the targets the latter cannot carry."""
+    items = []
+    fronts = [t for t in contracts if t.kind == "customer_facing" and party in (None, t.provider)]
+    for front in fronts:
+        backs = [t for t in contracts if t.kind == "underpinning" and t.customer == front.provider]
+        for back in backs:
+            shortfalls = chain_shortfalls(front, back)
+            items.append({
+                "customer_facing": front.contract_id, "underpinning": back.contract_id,
+                "chain": [front.customer, front.provider, back.provider],
+                "supported": not shortfalls,
+                "shortfalls": [{"severity": f.severity, "clock": f.clock,
+                                "customer_facing_minutes": f.customer_facing_minutes,
+                                "underpinning_minutes": f.underpinning_minutes,
+                                "shortfall_minutes": f.minutes} for f in shortfalls],
+            })
+    return items

@@ -1,25 +1,26 @@
 """Contract terms: who owes what to whom, per severity, on which calendar, with which credits.
-Pure values; `Terms.from_spec` validates what an API user sends (ValueError names the field)."""
+Pure values; `Terms.from_spec` validates what an API user sends (ValueError names the field).
+The credit rules are domain.credits'; `CreditRules` and `decimal_text` are importable from here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from .calendar import BusinessCalendar
+from .credits import CreditRules
+from .events import ContractRegistered, ContractRevised, decimal_text
+
+__all__ = ["CreditRules", "Shortfall", "Targets", "Terms", "chain_shortfalls", "decimal_text"]
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
 CLOCKS = ("respond", "resolve", "update")
 Kind = Literal["customer_facing", "underpinning"]
 KINDS: tuple[str, ...] = ("customer_facing", "underpinning")
 DEFAULT_WARN_AT = (50, 75, 90)
-
-
-def decimal_text(value: Decimal) -> str:
-    """A plain decimal string ("1000", never "1E+3"): what the event schemas promise."""
-    return format(value, "f")
 
 
 @dataclass(frozen=True)
@@ -32,34 +33,6 @@ class Targets:
 
     def minutes(self, clock: str) -> int | None:
         return getattr(self, clock)
-
-
-@dataclass(frozen=True)
-class CreditRules:
-    """Service credits the owing party pays; amounts in `currency`, capped per calendar month."""
-
-    currency: str = "EUR"
-    monthly_fee: Decimal = Decimal(0)
-    per_breach: Decimal = Decimal(0)  # each breached respond/resolve/update target
-    per_breach_percent_of_fee: Decimal = Decimal(0)  # each breach, as % of the monthly fee
-    per_hour_beyond: Decimal = Decimal(0)  # each started business hour a resolution runs late
-    availability_percent_of_fee: Decimal = Decimal(0)  # a month below the availability target
-    monthly_cap: Decimal | None = None
-
-    def for_breach(self) -> Decimal:
-        return self.per_breach + self.monthly_fee * self.per_breach_percent_of_fee / 100
-
-    def for_late_hours(self, hours: int) -> Decimal:
-        return self.per_hour_beyond * hours
-
-    def for_availability_miss(self) -> Decimal:
-        return self.monthly_fee * self.availability_percent_of_fee / 100
-
-    def capped(self, amount: Decimal, already_this_month: Decimal) -> Decimal:
-        """What may still be credited this month: the cap binds the sum, never goes negative."""
-        if self.monthly_cap is None:
-            return amount
-        return max(Decimal(0), min(amount, self.monthly_cap - already_this_month))
 
 
 @dataclass(frozen=True)
@@ -89,7 +62,8 @@ class Terms:
         return None if minutes is None else minutes * 60.0
 
     @classmethod
-    def from_spec(cls, contract_id: str, version: int, spec: Mapping[str, Any], effective_from: datetime) -> "Terms":
+    def from_spec(cls, contract_id: str, version: int, spec: Mapping[str, Any],
+                  effective_from: datetime) -> Terms:
         kind = spec.get("kind")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -122,6 +96,12 @@ class Terms:
             raise ValueError("availability_target must be a percentage above 0 and at most 100")
         return cls(contract_id, version, str(spec.get("name") or f"{customer} <- {provider}"), provider, customer,
                    kind, calendar, targets, effective_from, availability, _credits(spec.get("credits") or {}), warn_at)
+
+    def recorded(self) -> ContractRegistered | ContractRevised:
+        """The event of this version: registered for the first, revised after."""
+        kind = ContractRegistered if self.version == 1 else ContractRevised
+        return kind(contract_id=self.contract_id, version=self.version,
+                    effective_from=self.effective_from.isoformat(), **self.to_spec())
 
     def to_spec(self) -> dict[str, Any]:
         c = self.credits

@@ -1,0 +1,140 @@
+"""The SLA monitor's units of work for the incident events it consumes, and for its timers. Each
+runs in the caller's transaction (the consumer's, with its handled record; the scheduler's, with
+the timer's removal): load the incident's SLA state under a row lock, evolve it, then write the
+next state, its clock rows, the facts as events on `village.sla.v1`, credits and the next timers.
+A rebuild gives them a `Batch`: states are then kept in memory and written page by page."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform import timers
+from village_platform.applier import ConsumedEvent
+from village_platform.envelope import event_name
+from village_platform.eventstore import EventStore
+
+from ..batch import STATE, Batch, BatchWriter
+from ..contractbook import ContractBook
+from ..credits import CreditLedger
+from ..domain.contracts import Terms
+from ..domain.events import CreditDue, SlaFact
+from ..domain.projection import IncidentEvent, Projector
+from ..domain.state import IncidentSla
+from ..downtime import DowntimeLog
+
+log = logging.getLogger(__name__)
+_EXISTS = text("SELECT 1 FROM incident_sla WHERE incident_id = :i")
+_name = functools.cache(event_name)  # a handful of types, parsed once each
+
+
+def incident_event(event: ConsumedEvent) -> IncidentEvent:
+    """What the projection reads of a consumed incident event."""
+    name = _name(event.type)
+    return IncidentEvent(name, event.data, event.time, event.actor_party, event.visibility)
+
+
+class IncidentEventHandlers:
+    def __init__(self, store: EventStore, book: ContractBook) -> None:
+        self.book = book
+        self.projector = Projector(book.terms_of)
+        self.writer = BatchWriter(store, book, self.projector)
+        self.credits = CreditLedger(book)
+        self.downtime = DowntimeLog(book)
+        self.batch: Batch | None = None  # a rebuild's
+
+    # ------------------------------------------------------------------ consumed events
+
+    async def opened(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        """The customer-facing contract in force covers the incident from its opening."""
+        data = event.data
+        terms = await self.book.in_force(conn, "customer_facing", data["partner"], data["customer"],
+                                         event.time)
+        state, facts = self.projector.open(data, event.time, terms)
+        await self._save(conn, state, facts)
+
+    async def handed_over(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        """Assigned or escalated: the first hand-off to the provider brings in its contract."""
+        state = await self._tracked(conn, event)
+        if state is None:
+            return
+        party = event.data.get("to_party") or event.data.get("party")
+        underpinning: Terms | None = None
+        if party == state.provider and state.handed_off_at is None:
+            underpinning = await self.book.in_force(conn, "underpinning", state.provider,
+                                                    state.partner, state.opened_at)
+        await self._save(conn, *self.projector.evolve(state, incident_event(event), underpinning))
+
+    async def impact_ended(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        """The downtime counts against every covering contract's availability target."""
+        state = await self._tracked(conn, event)
+        if state is None:
+            return
+        state, facts = self.projector.evolve(state, incident_event(event))
+        facts += await self.downtime.impact_ended(conn, state, event.data, self.batch)
+        await self._save(conn, state, facts)
+
+    async def moved(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        """Any other event that moves a clock, a holder or a rating."""
+        state = await self._tracked(conn, event)
+        if state is not None:
+            await self._save(conn, *self.projector.evolve(state, incident_event(event)))
+
+    # ------------------------------------------------------------------ timers
+
+    async def on_timer(self, conn: AsyncConnection, timer: timers.Timer, now: datetime) -> None:
+        """A clock's next threshold is due: time advances to now."""
+        incident_id = timer.key.split("|", 1)[0]
+        state = await self.load(conn, incident_id, lock=True, skip_locked=True)
+        if state is None:
+            # Busy: the consumer is applying an event to this incident right now and will write
+            # fresh timers when it commits; look again shortly rather than wait on its lock.
+            if await conn.scalar(_EXISTS, {"i": incident_id}):
+                await timers.schedule(conn, timer.key, now, timer.payload, now=now)
+            return
+        await self._save(conn, *self.projector.advance(state, now))
+
+    # ------------------------------------------------------------------ state
+
+    async def load(self, conn: AsyncConnection, incident_id: str, *, lock: bool = False,
+                   skip_locked: bool = False) -> IncidentSla | None:
+        if self.batch is not None and incident_id in self.batch.states:
+            return self.batch.states[incident_id]  # rebuilds own the streams: no lock needed
+        sql = "SELECT state FROM incident_sla WHERE incident_id = :i"
+        if lock:
+            sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+        raw = await conn.scalar(text(sql), {"i": incident_id})
+        if raw is None:
+            return None
+        state = STATE.validate_python(raw)
+        await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
+        return state
+
+    async def _tracked(self, conn: AsyncConnection, event: ConsumedEvent) -> IncidentSla | None:
+        """The incident's state, locked; None if it was never tracked."""
+        state = await self.load(conn, event.stream_id, lock=True)
+        if state is None:  # opened before any contract existed and never seen: nothing to track
+            log.warning("no SLA state for %s; skipping %s", event.stream_id, event.type)
+        return state
+
+    async def _save(self, conn: AsyncConnection, state: IncidentSla, facts: list[SlaFact]) -> None:
+        if any(isinstance(f, CreditDue) for f in facts):
+            facts = await self._accrue(conn, facts)
+        if self.batch is not None:
+            self.batch.keep(state, facts)
+        else:
+            await self.writer.write(conn, self.writer.one(state, facts))
+
+    async def _accrue(self, conn: AsyncConnection, facts: list[SlaFact]) -> list[SlaFact]:
+        """Credits due become credits accrued (or nothing: accrued before, or worth nothing)."""
+        accrued: list[SlaFact] = []
+        for fact in facts:
+            if not isinstance(fact, CreditDue):
+                accrued.append(fact)
+            elif (credit := await self.credits.accrue(conn, fact, self.batch)) is not None:
+                accrued.append(credit)
+        return accrued
