@@ -90,11 +90,9 @@ class IncidentEventHandlers:
         """A clock's next threshold is due: time advances to now."""
         incident_id = timer.key.split("|", 1)[0]
         state = await self.load(conn, incident_id, lock=True, skip_locked=True)
-        if state is None:
-            # Busy: the consumer is applying an event to this incident right now and will write
-            # fresh timers when it commits; look again shortly rather than wait on its lock.
+        if state is None:  # busy (the consumer is applying an event to it), or gone
             if await conn.scalar(_EXISTS, {"i": incident_id}):
-                await timers.schedule(conn, timer.key, now, timer.payload, now=now)
+                await timers.fire_again_now(conn, timer, now)
             return
         await self._save(conn, *self.projector.advance(state, now))
 
