@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -15,6 +15,7 @@ from village_platform.directory import PartyDirectory
 from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.telemetry import setup_telemetry
+from village_platform.writes import Writes
 
 from . import consumer
 from .api import router
@@ -22,8 +23,9 @@ from .config import WebhookSettings, settings_from_env
 from .dispatcher import Dispatcher
 from .domain.retry import RetryPolicy
 from .domain.targets import parse_networks
-from .pinning import Resolver, SystemResolver
 from .fanout import FanOut
+from .handlers import Targets, Webhooks
+from .pinning import Resolver, SystemResolver
 
 SOURCE = "/village/webhooks"
 
@@ -47,9 +49,16 @@ Standard Webhooks library and the secret returned when you register or rotate.
 """
 
 
-def create_app(settings: WebhookSettings | None = None, clock: Clock | None = None, *, background: bool = True,
-               resolver: Resolver | None = None, ssl_context: ssl.SSLContext | None = None,
-               party_kinds: PartyKinds | None = None, **consumer_options: object) -> FastAPI:
+def create_app(
+    settings: WebhookSettings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    resolver: Resolver | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    party_kinds: PartyKinds | None = None,
+    **consumer_options: object,
+) -> FastAPI:
     """`background=False` runs no consumer or dispatcher (tests drive them); `resolver` turns
     target host names into addresses (the system's unless given); `ssl_context` is what the
     dispatcher trusts (the system's certificates unless given); `party_kinds` replaces the party
@@ -65,30 +74,58 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         # and GET /events (every service's feed) serves the empty store.
         runtime = Runtime(settings, clock, topic=None, source=SOURCE)
         allowed = parse_networks(settings.allowed_networks)
-        policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
+        policy = RetryPolicy(
+            settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age
+        )
         sealer = settings.sealer()
-        dispatcher = Dispatcher(runtime.engine, clock, policy, sealer, development=settings.development,
-                                allowed=allowed, resolver=resolver, ssl_context=ssl_context,
-                                timeout_seconds=settings.timeout_seconds, concurrency=settings.concurrency,
-                                per_endpoint=settings.per_endpoint_concurrency, lease_seconds=settings.lease_seconds,
-                                poll_seconds=settings.poll_seconds)
+        dispatcher = Dispatcher(
+            runtime.engine,
+            clock,
+            policy,
+            sealer,
+            development=settings.development,
+            allowed=allowed,
+            resolver=resolver,
+            ssl_context=ssl_context,
+            timeout_seconds=settings.timeout_seconds,
+            concurrency=settings.concurrency,
+            per_endpoint=settings.per_endpoint_concurrency,
+            lease_seconds=settings.lease_seconds,
+            poll_seconds=settings.poll_seconds,
+        )
         fan_out = FanOut(clock)
         feeds = {t.topic: consumer.feed(settings, t) for t in consumer.TOPICS}
         for t in consumer.TOPICS:
-            runtime.consumer(ConsumerRunner(
-                consumer.consumer_name(settings, t), runtime.engine, settings, [settings.topic(t.topic)],
-                consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
-                after_commit=dispatcher.wake, batch=True,  # a fan-out is two statements: commit per fetch
-                resolve_redacted=t.resolve_redacted,
-                **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options}))
+            runtime.consumer(
+                ConsumerRunner(
+                    consumer.consumer_name(settings, t),
+                    runtime.engine,
+                    settings,
+                    [settings.topic(t.topic)],
+                    consumer.routes(fan_out),
+                    {settings.topic(t.topic): feeds[t.topic]},
+                    clock,
+                    after_commit=dispatcher.wake,
+                    batch=True,  # a fan-out is two statements: commit per fetch
+                    resolve_redacted=t.resolve_redacted,
+                    **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options},
+                )
+            )
         runtime.background("dispatcher", dispatcher.run)
         directory = PartyDirectory(settings, name="webhooks")
         runtime.close_at_end(*(feed.aclose for feed in feeds.values()), directory.aclose)
         runtime.party_kinds = party_kinds or directory
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
-        app.state.dispatcher, app.state.directory = dispatcher, directory
-        app.state.allowed_networks, app.state.resolver, app.state.sealer = allowed, resolver, sealer
+        # Nothing to publish: a committed command wakes the dispatcher instead of a relay.
+        runtime.writes = Writes(
+            runtime.engine, clock, runtime.writes.ttl, after_commit=dispatcher.wake
+        )
+        targets = Targets(settings.development, allowed, resolver, settings.timeout_seconds)
+        # What the routes reach through their typed dependencies (deps.py).
+        app.state.webhooks = Webhooks(
+            runtime.writes, runtime.engine, clock, sealer, directory, targets
+        )
         async with runtime.serving(app, background=background):
             yield
 
