@@ -102,17 +102,12 @@ class Knowledge:
         article = await self._link_target(ctx, incident_id, article_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
-            if await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id}):
-                fresh = False
-            else:
-                event = ArticleLinked(
-                    incident_id,
-                    str(article.article_id),
-                    article.published["title"],
-                    ctx.principal.party,
-                )
+            fresh = not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id})
+            if fresh:
+                party = ctx.principal.party
+                title = article.published["title"]
+                event = ArticleLinked(incident_id, str(article.article_id), title, party)
                 await self._on_incident(conn, ctx, incident_id, article, event)
-                fresh = True
             return stored(
                 201 if fresh else 200,
                 {"incident_id": incident_id, "article_id": str(article.article_id), "linked": True},

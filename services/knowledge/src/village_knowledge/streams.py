@@ -25,6 +25,7 @@ from . import projection
 from .domain import articles
 from .domain.articles import Actor, Article
 from .domain.audience import Directory, article_metadata
+from .domain.events import ArticleEvent
 
 ARTICLE_STREAM = "article:{}"
 NS = uuid.UUID("5b0f2a57-6f39-4d0e-9a3e-2d1b7c0a4e11")
@@ -55,38 +56,32 @@ class Streams:
         if_match: frozenset[int] | None = None,
         event_ids: Iterable[uuid.UUID] | None = None,
     ) -> Article:
-        """Load, decide, append and project; the article as it is now."""
+        """Load, decide, append and project; the article as it is now. `directory`: who reads
+        what is published (a publication needs it); `event_ids`: the events' ids when a consumed
+        event causes them (a replay appends nothing new)."""
         state = await self.article(conn, article_id)
         _check_version(state, actor, if_match)
         events = articles.decide(state, command, actor)
         if not events:
             assert state is not None
             return state
-        new = state
-        for event in events:
-            new = articles.evolve(new, event)
+        new = articles.fold(events, state)
         assert new is not None
         ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
-        fresh = [
-            e.new(
-                origin.about(
-                    article_metadata(e.NAME, e.to_data(), new.author_party, new.provider, directory)
-                ),
-                i,
-            )
-            for e, i in zip(events, ids)
+        described = [
+            e.new(origin.about(_audience(e, new, directory)), i) for e, i in zip(events, ids)
         ]
         try:
             stored = await self.store.append(
                 conn,
                 ARTICLE_STREAM.format(article_id),
                 state.stream_version if state else 0,
-                fresh,
+                described,
                 {},
             )
         except ConcurrencyError:
-            raise DomainError(
-                409, "conflict", "the article changed meanwhile; read it again"
+            raise DomainError.conflict(
+                "the article changed meanwhile; read it again", "conflict"
             ) from None
         await _project(conn, stored)
         return new
@@ -123,6 +118,12 @@ class Streams:
         )
         head = await conn.scalar(_HEAD, {"s": stream})
         await _project(conn, await self.store.append(conn, stream, head, [event], {}))
+
+
+def _audience(event: ArticleEvent, article: Article, directory: Directory | None) -> dict[str, Any]:
+    return article_metadata(
+        event.NAME, event.to_data(), article.author_party, article.provider, directory
+    )
 
 
 def _check_version(state: Article | None, actor: Actor, if_match: frozenset[int] | None) -> None:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -48,7 +48,11 @@ def _secret_ref(row: Any) -> dict[str, Any]:
     return {"endpoint": str(row.endpoint_id), "serial": row.secret_serial}
 
 
-def _with_secret(answer: Written, secret: str) -> Written:
+Answer = TypeVar("Answer", bound=StoredResponse)
+
+
+def _with_secret(answer: Answer, secret: str) -> Answer:
+    """The answer with the signing secret itself where the record keeps its reference."""
     return replace(answer, body={**answer.body, "secret": secret})
 
 
@@ -254,4 +258,4 @@ class Webhooks:
                 "the signing secret this request returned has been replaced"
                 " since (rotated twice, or the endpoint deleted): it cannot be returned again",
             )
-        return replace(answer, body={**answer.body, "secret": secret})
+        return _with_secret(answer, secret)

@@ -230,8 +230,8 @@ _STATUS_AFTER: dict[type, str] = {
 }
 
 
-def fold(events: Iterable[ArticleEvent]) -> Article | None:
-    state: Article | None = None
+def fold(events: Iterable[ArticleEvent], state: Article | None = None) -> Article | None:
+    """The article after `events`, from `state` (None: from the beginning)."""
     for event in events:
         state = evolve(state, event)
     return state
