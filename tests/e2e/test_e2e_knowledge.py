@@ -14,8 +14,8 @@ from typing import Any
 from e2e_support import Api, IncidentTopicReader, assert_problem, open_incident
 from schema_check import assert_valid_cloudevent
 
+from village_devstack.knowledge_corpus import ARTICLES, QUERIES
 from village_devstack.waiting import eventually
-from village_knowledge.corpus import ARTICLES, QUERIES
 
 TOPIC = "village.knowledge.v1"
 SLUGS = {a["article"]["title"]: a["slug"] for a in ARTICLES}
@@ -105,9 +105,10 @@ async def test_a_partners_article_is_reviewed_before_other_partners_see_it(kb: A
 
 
 async def test_search_relevance_on_the_labelled_demo_corpus(kb: Api) -> None:
-    """Precision at 3 over the labelled queries (village_knowledge.corpus.QUERIES, 15 queries over
-    the 24 demo articles): for each query, the share of its top 3 that are relevant, out of
-    min(3, relevant articles). Measured: 0.967 (14 queries at 1.0, one at 0.5); floor 0.85."""
+    """Precision at 3 over the labelled queries (village_devstack.knowledge_corpus.QUERIES, 15
+    queries over the 24 demo articles): for each query, the share of its top 3 that are relevant,
+    out of min(3, relevant articles). Measured: 0.967 (14 queries at 1.0, one at 0.5);
+    floor 0.85."""
     acme = kb("acme")
     scores = []
     for q, relevant in QUERIES:
@@ -328,14 +329,15 @@ async def test_solves_and_feedback_survive_duplicate_events(kb: Api, api: Api, k
     no event; feedback given again by the same party is still one vote."""
     from sqlalchemy import text
 
+    from village_knowledge import consumer, projection
+    from village_knowledge.reactions import Reactions
+    from village_knowledge.streams import Streams
     from village_platform.applier import SKIPPED, Applier
     from village_platform.clock import SystemClock
     from village_platform.db import make_engine
     from village_platform.eventstore import EventStore
     from village_platform.feedclient import FeedClient
     from village_platform.settings import Settings
-    from village_knowledge import consumer, projection
-    from village_knowledge.handlers import Knowledge
 
     target = await published(kb, "acme", title="Duplicate-proof DHCP relay article", audience="public",
                              body="DHCP relay on the branch router forwards to the wrong helper address.")
@@ -359,19 +361,19 @@ async def test_solves_and_feedback_survive_duplicate_events(kb: Api, api: Api, k
     settings = Settings(service="knowledge", port=0, DATABASE_URL=knowledge_service.database_url,
                         database_is_own=True)
     engine = make_engine(settings)
-    knowledge = Knowledge(EventStore(SystemClock()), SystemClock())
+    routes = consumer.routes(Reactions(Streams(EventStore(SystemClock()))))
     feed = FeedClient.for_consumer(incidents_service.url, settings, consumer.NAME, source=consumer.SOURCE)
     try:
         async with engine.connect() as conn:
             events_before = await conn.scalar(text("SELECT count(*) FROM events"))
         incident_events = await feed.stream_events(iid)
         assert [e.type.split(".")[2] for e in incident_events][-1] == "resolved"
-        applier = Applier(consumer.NAME, engine, consumer.routes(knowledge), SystemClock())
+        applier = Applier(consumer.NAME, engine, routes, SystemClock())
         assert [await applier.apply(e) for e in incident_events] == [SKIPPED] * len(incident_events)
         for _ in range(2):  # past the handled records: the handler itself must not count twice
             for event in incident_events:
                 async with engine.begin() as conn:
-                    await knowledge.on_incident_event(conn, event)
+                    await routes[event.type](conn, event)
         async with engine.begin() as conn:  # the stored feedback events projected again
             for row in (await conn.execute(text("SELECT * FROM events WHERE type LIKE '%feedback_given%'"
                                                 " AND stream_id = :s ORDER BY id"), {"s": f"article:{aid}:feedback"})):

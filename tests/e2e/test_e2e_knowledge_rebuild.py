@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from e2e_support import open_incident
 
+from village_devstack.knowledge_corpus import QUERIES
 from village_devstack.testing import KNOWLEDGE
 from village_devstack.waiting import eventually
-from village_knowledge.corpus import QUERIES
 
 TABLES = {
     "articles": "article_id", "article_versions": "article_id, version", "search_docs": "article_id",

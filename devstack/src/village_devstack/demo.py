@@ -194,11 +194,12 @@ def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> N
 
 
 def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
-    """The demo knowledge base (village_knowledge.corpus): acme's articles published by its admins,
+    """The demo knowledge base (knowledge_corpus.py): acme's articles published by its admins,
     northwind's submitted by northwind and published by acme after review. Skipped when acme's
     knowledge base has articles already (a restart keeps what was edited since)."""
     import httpx
-    from village_knowledge.corpus import ARTICLES
+
+    from .knowledge_corpus import ARTICLES
 
     acme = {"Authorization": f"Bearer {token('acme', 'admin', settings=settings)}"}
     with httpx.Client(base_url=base_url, timeout=timeout) as client:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from village_knowledge.domain import articles as a
-from village_knowledge.domain.articles import Actor, Content, DomainError, decide, evolve, fold
+from village_knowledge.domain import events
+from village_knowledge.domain.articles import Actor, Content, decide, evolve, fold, from_stored
 from village_knowledge.domain.audience import (
     article_metadata,
     audiences_for,
@@ -14,7 +15,8 @@ from village_knowledge.domain.audience import (
     readers,
 )
 from village_knowledge.search import CURSOR, MAX_OFFSET, or_query
-from village_platform.errors import Problem
+from village_platform.errors import DomainError, Problem
+from village_platform.eventstore import NewEvent
 
 DIRECTORY = {
     "acme": {"kind": "provider"},
@@ -38,7 +40,7 @@ def content(audience: str = "partners", title: str = "Tunnel flaps") -> Content:
 
 def run(state: a.Article | None, command: a.Command, actor: Actor) -> a.Article:
     for event in decide(state, command, actor):
-        state = evolve(state, event.name, event.data)
+        state = evolve(state, event)
     assert state is not None
     return state
 
@@ -109,9 +111,41 @@ def test_a_proposed_draft_belongs_to_the_resolving_party() -> None:
     events = decide(None, a.ProposeFromIncident("a-3", content(), "acme", "northwind", "i-1", "config-fix"),
                     Actor("northwind", "service", "knowledge"))
     assert [e.type for e in events] == ["village.knowledge.draft_proposed.v1"]
-    state = fold([(e.name, e.data) for e in events])
+    state = fold(events)
     assert state is not None and (state.author_party, state.origin_incident, state.status) == (
         "northwind", "i-1", "draft")
+
+
+def test_evolve_returns_a_new_article_and_leaves_the_old_one_as_it_was() -> None:
+    before = drafted()
+    after = run(before, a.Submit(), NW)
+    assert (before.status, before.stream_version) == ("draft", 1)
+    assert (after.status, after.stream_version) == ("in_review", 2)
+
+
+def test_an_old_payload_loads_through_the_catalogs_upcaster() -> None:
+    """The article is folded from its stored events through the event catalog (events.catalog(),
+    where upcasters are registered): an event stored in an earlier shape (here a made-up
+    `article_created` with its content flat) is upcast as it is loaded, never rewritten; a type
+    the catalog does not know is refused, not folded as if it were the current one."""
+    catalog = events.catalog()
+    catalog.upcaster("village.knowledge.article_created.v1", lambda old: (
+        "village.knowledge.article_drafted.v1",
+        {"article_id": old["id"], "author_party": old["author"], "provider": old["provider"], "version": 1,
+         "content": {"title": old["title"], "body": old["body"], "audience": old["audience"]}}))
+    stored = [NewEvent("village.knowledge.article_created.v1", {
+                  "id": "a-0", "author": "northwind", "provider": "acme", "title": "Old tunnel flaps",
+                  "body": "Body", "audience": "partners"}),
+              NewEvent("village.knowledge.article_submitted.v1", {"article_id": "a-0", "version": 1})]
+    state = from_stored(stored, catalog)
+    assert state is not None
+    assert (state.article_id, state.author_party, state.status, state.stream_version) == (
+        "a-0", "northwind", "in_review", 2)
+    assert state.content == Content(title="Old tunnel flaps", body="Body", audience="partners")
+    with pytest.raises(ValueError):
+        from_stored(stored)  # the service's catalog has no such upcaster
+    with pytest.raises(ValueError):
+        from_stored([NewEvent("village.knowledge.article_drafted.v2", {"article_id": "a-0"})])
 
 
 @pytest.mark.parametrize(("audience", "parties", "visibility"), [
@@ -176,12 +210,12 @@ def test_every_article_event_the_domain_makes_matches_its_schema() -> None:
                 (a.Publish(), REVIEWER), (a.Retire(None), NW)]
     for command, actor in commands:
         for event in decide(state, command, actor):
-            sc.validate_event_data(event.type, event.data)
-            seen.add(event.name)
-            state = evolve(state, event.name, event.data)
+            sc.validate_event_data(event.type, event.to_data())
+            seen.add(event.NAME)
+            state = evolve(state, event)
     proposed = decide(None, a.ProposeFromIncident("0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a42", content(), "acme",
                                                   "northwind", "i-1", "fix"), NW)
-    sc.validate_event_data(proposed[0].type, proposed[0].data)
+    sc.validate_event_data(proposed[0].type, proposed[0].to_data())
     assert seen | {"draft_proposed"} == {"article_drafted", "article_submitted", "article_rejected", "article_revised",
                                          "article_published", "article_retired", "draft_proposed"}
     assert {t for t in sc.all_event_schemas() if t.startswith("village.knowledge.")} >= {

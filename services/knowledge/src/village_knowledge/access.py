@@ -1,80 +1,66 @@
-"""Who the caller is and what it may read, shared by the API's routes: the party directory, the
-caller's search scope, an article it may read (404 otherwise), and the one idempotent unit of
-work every write runs in."""
+"""Who the caller is and what it may read, for the routes and the handlers alike: the party
+directory, the caller's search scope, an article it may read and an incident it is on (404 for
+anything else, existence included)."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from fastapi import Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from village_platform import idempotency
 from village_platform.auth import Principal
-from village_platform.errors import Problem
+from village_platform.directory import PartyDirectory
+from village_platform.errors import DomainError
 
 from . import search as searching
 from . import views
-from .domain.articles import Actor, DomainError
-from .domain.audience import audiences_for, provider_of
-
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+from .domain.articles import Actor
+from .domain.audience import Directory, audiences_for, provider_of
 
 
 def actor(caller: Principal) -> Actor:
     return Actor(caller.party, caller.kind, caller.user, caller.roles)
 
 
-async def directory(request: Request) -> dict[str, dict[str, Any]]:
-    return await request.app.state.directory.for_request()
+class Access:
+    def __init__(self, engine: AsyncEngine, directory: PartyDirectory) -> None:
+        self.engine, self.parties = engine, directory
 
+    async def directory(self) -> Directory:
+        return await self.parties.for_request()
 
-async def scope(request: Request, caller: Principal) -> searching.Scope:
-    if caller.kind == "service":
-        return searching.Scope(None, audiences_for("service"))
-    if caller.kind == "provider":
-        return searching.Scope(caller.party, audiences_for("provider"))
-    return searching.Scope(provider_of(caller.party, caller.kind, await directory(request)) or "",
-                           audiences_for(caller.kind))
+    async def scope(self, caller: Principal) -> searching.Scope:
+        if caller.kind == "service":
+            return searching.Scope(None, audiences_for("service"))
+        if caller.kind == "provider":
+            return searching.Scope(caller.party, audiences_for("provider"))
+        return searching.Scope(
+            provider_of(caller.party, caller.kind, await self.directory()) or "",
+            audiences_for(caller.kind),
+        )
 
+    async def readable(self, caller: Principal, article_id: str) -> tuple[Any, bool]:
+        """The article row and whether the caller manages it; 404 when it may not read it at all."""
+        async with self.engine.connect() as conn:
+            row = await views.article_row(conn, article_id)
+        if row is not None:
+            if views.manages(row, caller.party, caller.kind):
+                return row, True
+            if views.reads(row, await self.scope(caller)):
+                return row, False
+        raise DomainError.not_found("no such article")
 
-async def once(request: Request, caller: Principal, key: str | None, body: Any,
-                work: Callable[[Any], Awaitable[idempotency.StoredResponse]]) -> JSONResponse:
-    app = request.app.state
-    idem = idempotency.make_key(caller.party, key, request.method, request.url.path, body)
-    try:
-        response, replayed = await idempotency.run_once(app.engine, idem, app.clock.now, app.idempotency_ttl, work)
-    except DomainError as exc:
-        raise Problem(exc.status, exc.kind, exc.detail) from None
-    app.relay_doorbell.ring()
-    headers = dict(response.headers) | ({"Idempotent-Replayed": "true"} if replayed else {})
-    return json_response(response.status_code, response.body, headers)
+    async def published(self, caller: Principal, article_id: str) -> Any:
+        """An article the caller reads as published (managing it is not enough); 404 otherwise."""
+        row, _ = await self.readable(caller, article_id)
+        if not views.reads(row, await self.scope(caller)):
+            raise DomainError.not_found("no such article")
+        return row
 
-
-async def article_response(conn: Any, article_id: str, status: int, caller: Principal) -> idempotency.StoredResponse:
-    row = await views.article_row(conn, article_id)
-    return idempotency.StoredResponse(status, jsonable_encoder(views.manager_view(row)), {
-        "ETag": f'"{row.stream_version}"', "Location": f"/articles/{article_id}"})
-
-
-async def readable(request: Request, caller: Principal, article_id: str) -> tuple[Any, bool]:
-    """The article row and whether the caller manages it; 404 when it may not read it at all."""
-    async with request.app.state.engine.connect() as conn:
-        row = await views.article_row(conn, article_id)
-    if row is not None:
-        if views.manages(row, caller.party, caller.kind):
-            return row, True
-        if views.reads(row, await scope(request, caller)):
-            return row, False
-    raise Problem(404, "not-found", "no such article")
-
-
-async def incident(request: Request, caller: Principal, incident_id: str) -> Any:
-    async with request.app.state.engine.connect() as conn:
-        found = await views.on_incident(conn, incident_id, caller.party, caller.kind)
-    if found is None:
-        raise Problem(404, "not-found", "no such incident")
-    return found
+    async def incident(self, caller: Principal, incident_id: str) -> Any:
+        """The incident if the caller is on it now; 404 otherwise."""
+        async with self.engine.connect() as conn:
+            found = await views.on_incident(conn, incident_id, caller.party, caller.kind)
+        if found is None:
+            raise DomainError.not_found("no such incident")
+        return found

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -17,8 +17,11 @@ from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
 
 from . import consumer
+from .access import Access
 from .api import router
 from .handlers import Knowledge
+from .reactions import Reactions
+from .streams import Streams
 
 SERVICE = "knowledge"
 PORT = 8004
@@ -47,9 +50,15 @@ def settings_from_env() -> Settings:
     return Settings.for_service(SERVICE, PORT)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               consumer_name: str = consumer.NAME, incidents_feed: FeedClient | None = None,
-               **consumer_options: object) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    consumer_name: str = consumer.NAME,
+    incidents_feed: FeedClient | None = None,
+    **consumer_options: object,
+) -> FastAPI:
     """`background=False` runs no consumer or relay (tests drive them)."""
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
@@ -58,15 +67,28 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
-        knowledge = Knowledge(runtime.store, clock)
+        streams = Streams(runtime.store)
         directory = PartyDirectory(settings, name=SERVICE)
+        access = Access(runtime.engine, directory)
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
-        runtime.consumer(ConsumerRunner(
-            consumer_name, runtime.engine, settings, [settings.topic(consumer.TOPIC)], consumer.routes(knowledge),
-            {settings.topic(consumer.TOPIC): feed}, clock, after_commit=runtime.doorbell.ring, **consumer_options))
+        runtime.consumer(
+            ConsumerRunner(
+                consumer_name,
+                runtime.engine,
+                settings,
+                [settings.topic(consumer.TOPIC)],
+                consumer.routes(Reactions(streams)),
+                {settings.topic(consumer.TOPIC): feed},
+                clock,
+                after_commit=runtime.doorbell.ring,
+                **consumer_options,
+            )
+        )
         runtime.close_at_end(feed.aclose, directory.aclose)
         runtime.party_kinds = directory
-        app.state.knowledge, app.state.directory = knowledge, directory
+        # What the routes reach through their typed dependencies (deps.py).
+        app.state.knowledge = Knowledge(runtime.writes, streams, access)
+        app.state.access = access
         async with runtime.serving(app, background=background):
             yield
 

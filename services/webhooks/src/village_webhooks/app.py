@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import FastAPI
 
@@ -12,18 +12,22 @@ from village_platform.auth import PartyKinds
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.directory import PartyDirectory
+from village_platform.feedclient import FeedClient
 from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.telemetry import setup_telemetry
+from village_platform.writes import Writes
 
 from . import consumer
 from .api import router
 from .config import WebhookSettings, settings_from_env
 from .dispatcher import Dispatcher
 from .domain.retry import RetryPolicy
-from .domain.targets import parse_networks
-from .pinning import Resolver, SystemResolver
+from .domain.targets import Network, parse_networks
 from .fanout import FanOut
+from .handlers import Targets, Webhooks
+from .pinning import Resolver, SystemResolver
+from .sealing import Sealer
 
 SOURCE = "/village/webhooks"
 
@@ -47,9 +51,72 @@ Standard Webhooks library and the secret returned when you register or rotate.
 """
 
 
-def create_app(settings: WebhookSettings | None = None, clock: Clock | None = None, *, background: bool = True,
-               resolver: Resolver | None = None, ssl_context: ssl.SSLContext | None = None,
-               party_kinds: PartyKinds | None = None, **consumer_options: object) -> FastAPI:
+def _dispatcher(
+    settings: WebhookSettings,
+    clock: Clock,
+    runtime: Runtime,
+    sealer: Sealer,
+    allowed: Sequence[Network],
+    resolver: Resolver,
+    ssl_context: ssl.SSLContext | None,
+) -> Dispatcher:
+    policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
+    return Dispatcher(
+        runtime.engine,
+        clock,
+        policy,
+        sealer,
+        development=settings.development,
+        allowed=allowed,
+        resolver=resolver,
+        ssl_context=ssl_context,
+        timeout_seconds=settings.timeout_seconds,
+        concurrency=settings.concurrency,
+        per_endpoint=settings.per_endpoint_concurrency,
+        lease_seconds=settings.lease_seconds,
+        poll_seconds=settings.poll_seconds,
+    )
+
+
+def _consumers(
+    settings: WebhookSettings,
+    clock: Clock,
+    runtime: Runtime,
+    dispatcher: Dispatcher,
+    **options: object,
+) -> list[FeedClient]:
+    """One consumer per topic (consumer.py), each fan-out waking the dispatcher; their feeds."""
+    fan_out, feeds = FanOut(clock), []
+    for t in consumer.TOPICS:
+        feeds.append(consumer.feed(settings, t))
+        runtime.consumer(
+            ConsumerRunner(
+                consumer.consumer_name(settings, t),
+                runtime.engine,
+                settings,
+                [settings.topic(t.topic)],
+                consumer.routes(fan_out),
+                {settings.topic(t.topic): feeds[-1]},
+                clock,
+                after_commit=dispatcher.wake,
+                batch=True,  # a fan-out is two statements: commit per fetch
+                resolve_redacted=t.resolve_redacted,
+                **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **options},
+            )
+        )
+    return feeds
+
+
+def create_app(
+    settings: WebhookSettings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    resolver: Resolver | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    party_kinds: PartyKinds | None = None,
+    **consumer_options: object,
+) -> FastAPI:
     """`background=False` runs no consumer or dispatcher (tests drive them); `resolver` turns
     target host names into addresses (the system's unless given); `ssl_context` is what the
     dispatcher trusts (the system's certificates unless given); `party_kinds` replaces the party
@@ -64,31 +131,24 @@ def create_app(settings: WebhookSettings | None = None, clock: Clock | None = No
         # No topic of its own: nothing is published, /readyz asks the producer about the broker,
         # and GET /events (every service's feed) serves the empty store.
         runtime = Runtime(settings, clock, topic=None, source=SOURCE)
-        allowed = parse_networks(settings.allowed_networks)
-        policy = RetryPolicy(settings.retry_base_seconds, settings.retry_cap_seconds, settings.max_age)
-        sealer = settings.sealer()
-        dispatcher = Dispatcher(runtime.engine, clock, policy, sealer, development=settings.development,
-                                allowed=allowed, resolver=resolver, ssl_context=ssl_context,
-                                timeout_seconds=settings.timeout_seconds, concurrency=settings.concurrency,
-                                per_endpoint=settings.per_endpoint_concurrency, lease_seconds=settings.lease_seconds,
-                                poll_seconds=settings.poll_seconds)
-        fan_out = FanOut(clock)
-        feeds = {t.topic: consumer.feed(settings, t) for t in consumer.TOPICS}
-        for t in consumer.TOPICS:
-            runtime.consumer(ConsumerRunner(
-                consumer.consumer_name(settings, t), runtime.engine, settings, [settings.topic(t.topic)],
-                consumer.EveryType(fan_out), {settings.topic(t.topic): feeds[t.topic]}, clock,
-                after_commit=dispatcher.wake, batch=True,  # a fan-out is two statements: commit per fetch
-                resolve_redacted=t.resolve_redacted,
-                **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **consumer_options}))
+        allowed, sealer = parse_networks(settings.allowed_networks), settings.sealer()
+        dispatcher = _dispatcher(settings, clock, runtime, sealer, allowed, resolver, ssl_context)
+        feeds = _consumers(settings, clock, runtime, dispatcher, **consumer_options)
         runtime.background("dispatcher", dispatcher.run)
         directory = PartyDirectory(settings, name="webhooks")
-        runtime.close_at_end(*(feed.aclose for feed in feeds.values()), directory.aclose)
+        runtime.close_at_end(*(feed.aclose for feed in feeds), directory.aclose)
         runtime.party_kinds = party_kinds or directory
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
-        app.state.dispatcher, app.state.directory = dispatcher, directory
-        app.state.allowed_networks, app.state.resolver, app.state.sealer = allowed, resolver, sealer
+        # Nothing to publish: a committed command wakes the dispatcher instead of a relay.
+        runtime.writes = Writes(
+            runtime.engine, clock, runtime.writes.ttl, after_commit=dispatcher.wake
+        )
+        targets = Targets(settings.development, allowed, resolver, settings.timeout_seconds)
+        # What the routes reach through their typed dependencies (deps.py).
+        app.state.webhooks = Webhooks(
+            runtime.writes, runtime.engine, clock, sealer, directory, targets
+        )
         async with runtime.serving(app, background=background):
             yield
 

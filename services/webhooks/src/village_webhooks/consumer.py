@@ -1,5 +1,10 @@
 """What the webhooks service subscribes to: every Village topic, each event type to the fan-out.
 
+Its routing table (`routes`) is the one table in Village that names no types, on purpose: what a
+webhook receives is chosen by its subscriber (patterns such as `village.incident.*` or
+`*.breached.v1`), so every event of every topic, a type added after this service was deployed
+included, is offered to the fan-out, which matches it against the subscriptions.
+
 One consumer (Kafka group, applied positions) per topic: SLA and escalation events use the
 incident id as their stream with sequences of their own, which one consumer would take for
 gaps in the incident's stream. The table is data: a new topic is one more line (a topic with
@@ -7,10 +12,10 @@ no records yet costs nothing but an idle consumer)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Iterator, Mapping
 
-from village_platform.applier import Handler
+from village_platform.applier import Handler, Routes
 from village_platform.feedclient import FeedClient
 
 from .config import WebhookSettings
@@ -30,14 +35,17 @@ class Topic:
 
 TOPICS = (
     Topic("incidents", "village.incidents.v1", "/village/incidents", "incidents_url"),
-    Topic("sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True),
+    Topic(
+        "sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True
+    ),
     Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
     Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
 )
 
 
 class EveryType(Mapping[str, Handler]):
-    """A routing table sending every event type to one handler: a subscriber may ask for any."""
+    """A routing table sending every event type to one handler: a subscriber may ask for any.
+    (It lists no types: iterating it finds none, looking one up finds the handler.)"""
 
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
@@ -55,10 +63,19 @@ class EveryType(Mapping[str, Handler]):
         return 0
 
 
+def routes(fan_out: Handler) -> Routes:
+    """Every topic's routing table: any event type -> the fan-out (fanout.py)."""
+    return EveryType(fan_out)
+
+
 def consumer_name(settings: WebhookSettings, topic: Topic) -> str:
     return f"{settings.consumer_prefix}-{topic.family}"
 
 
 def feed(settings: WebhookSettings, topic: Topic) -> FeedClient:
-    return FeedClient.for_consumer(getattr(settings, topic.feed_url_setting), settings, consumer_name(settings, topic),
-                                   source=topic.source)
+    return FeedClient.for_consumer(
+        getattr(settings, topic.feed_url_setting),
+        settings,
+        consumer_name(settings, topic),
+        source=topic.source,
+    )

@@ -120,8 +120,9 @@ class Dispatcher:
                 self._wake.clear()  # before looking, so a wake() while we look is not lost
                 if self._tasks:
                     # Requests are finishing one by one: let a few more finish, so one claim
-                    # (a scan of the pending heads) fills several slots, not one each.
-                    await asyncio.sleep(CLAIM_GATHER_SECONDS)
+                    # (a scan of the pending heads) fills several slots, not one each (their
+                    # wake-ups would cut this short: only a stop does).
+                    await wait_any(stop, timeout=CLAIM_GATHER_SECONDS)
                 try:
                     claimed = await self.dispatch_due()
                     due = None if claimed else await self._next_due()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .domain.subscriptions import valid_pattern
-
 
 
 def _patterns(value: list[str] | None) -> list[str] | None:
@@ -60,6 +59,16 @@ class EndpointPatch(BaseModel):
 
     _check_types = field_validator("event_types")(_patterns)
 
+    def changes(self) -> dict[str, Any]:
+        """The endpoint's columns this patch sets, with their new values."""
+        found: dict[str, Any] = {k: v for k, v in self.model_dump(mode="json", exclude_none=True).items()
+                                 if k in ("url", "description", "event_types")}
+        if self.filter is not None:
+            found["incident_filter"] = self.filter.model_dump(mode="json")
+        if self.disabled is not None:
+            found["status"] = "disabled" if self.disabled else "active"
+        return found
+
 
 class RotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}]})
@@ -77,7 +86,7 @@ class ReplayIn(BaseModel):
     event_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=1000)
 
     @model_validator(mode="after")
-    def _one_way(self) -> "ReplayIn":
+    def _one_way(self) -> ReplayIn:
         ranged = self.from_ is not None or self.to is not None
         if ranged == (self.event_ids is not None):
             raise ValueError("give either from and to, or event_ids")

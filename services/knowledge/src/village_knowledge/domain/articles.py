@@ -1,5 +1,6 @@
 """The article aggregate as pure functions: `decide(state, command, actor) -> events` and
-`evolve(state, event) -> state`. No I/O: the handlers load the stream, decide, append.
+`evolve(state, event) -> state`, over the typed events of domain/events.py. No I/O: the handlers
+load the stream (`from_stored`: through the event catalog, old versions upcast), decide, append.
 
 Lifecycle: draft -> in_review -> published -> retired; a rejection sends it back to draft. A
 revision (a new content version) of an article is a draft again: readers keep seeing the
@@ -9,63 +10,36 @@ by the provider's reviewers; the provider's own are published by its reviewers d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
-Audience = Literal["provider", "partners", "public"]
-AUDIENCES = ("provider", "partners", "public")
-REVIEWER_ROLES = frozenset({"admin", "reviewer"})
-PREFIX = "village.knowledge."
+from village_platform.envelope import EventCatalog
+from village_platform.errors import DomainError
 
-
-class DomainError(Exception):
-    def __init__(self, status: int, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.kind, self.detail = status, kind, detail
-
-
-@dataclass(frozen=True)
-class Actor:
-    party: str
-    kind: str  # provider | partner | customer | service
-    user: str
-    roles: frozenset[str] = frozenset()
-
-    @property
-    def reviewer(self) -> bool:
-        return self.kind == "provider" and bool(self.roles & REVIEWER_ROLES)
-
-
-@dataclass(frozen=True)
-class Content:
-    title: str
-    body: str
-    audience: Audience
-    products: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    symptoms: tuple[str, ...] = ()
-    resolution_steps: tuple[str, ...] = ()
-
-    def to_data(self) -> dict[str, Any]:
-        return {"title": self.title, "body": self.body, "audience": self.audience, "products": list(self.products),
-                "tags": list(self.tags), "symptoms": list(self.symptoms),
-                "resolution_steps": list(self.resolution_steps)}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> "Content":
-        return cls(title=data["title"], body=data["body"], audience=data["audience"],
-                   products=tuple(data.get("products", ())), tags=tuple(data.get("tags", ())),
-                   symptoms=tuple(data.get("symptoms", ())), resolution_steps=tuple(data.get("resolution_steps", ())))
-
-
-@dataclass(frozen=True)
-class Event:
-    name: str
-    data: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        return f"{PREFIX}{self.name}.v1"
+from .commands import (
+    Actor,
+    Command,
+    Content,
+    Draft,
+    ProposeFromIncident,
+    Publish,
+    Reject,
+    Retire,
+    Revise,
+    Submit,
+)
+from .events import (
+    CATALOG,
+    ArticleDrafted,
+    ArticleEvent,
+    ArticlePublished,
+    ArticleRejected,
+    ArticleRetired,
+    ArticleRevised,
+    ArticleSubmitted,
+    DraftProposed,
+)
 
 
 @dataclass(frozen=True)
@@ -91,51 +65,6 @@ class Article:
 # --------------------------------------------------------------------------- commands
 
 
-@dataclass(frozen=True)
-class Draft:
-    article_id: str
-    content: Content
-    provider: str  # the author's provider (the provider itself for the provider)
-
-
-@dataclass(frozen=True)
-class ProposeFromIncident:
-    article_id: str
-    content: Content
-    provider: str
-    author_party: str
-    incident_id: str
-    resolution_code: str
-
-
-@dataclass(frozen=True)
-class Revise:
-    content: Content
-
-
-@dataclass(frozen=True)
-class Submit:
-    pass
-
-
-@dataclass(frozen=True)
-class Publish:
-    pass
-
-
-@dataclass(frozen=True)
-class Reject:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Retire:
-    reason: str | None = None
-
-
-Command = Draft | ProposeFromIncident | Revise | Submit | Publish | Reject | Retire
-
-
 def manages(state: Article, actor: Actor) -> bool:
     """The author's party and the provider see and work an article in every status."""
     return actor.kind == "service" or actor.party in (state.author_party, state.provider)
@@ -143,95 +72,172 @@ def manages(state: Article, actor: Actor) -> bool:
 
 def _check_audience(content: Content, author_kind: str) -> None:
     if content.audience == "provider" and author_kind != "provider":
-        raise DomainError(422, "invalid-audience", "only the provider writes provider-only articles")
+        raise DomainError(
+            422, "invalid-audience", "only the provider writes provider-only articles"
+        )
 
 
-def decide(state: Article | None, command: Command, actor: Actor) -> list[Event]:
+def _reviewing(state: Article, actor: Actor, what: str) -> None:
+    if not actor.reviewer or actor.party != state.provider:
+        raise DomainError.forbidden(f"the provider's reviewers (role reviewer or admin) {what}")
+
+
+def decide(state: Article | None, command: Command, actor: Actor) -> list[ArticleEvent]:
+    """The events `command` of `actor` makes of the article (none: nothing to do)."""
     if isinstance(command, Draft):
-        if state is not None:
-            raise DomainError(409, "exists", "the article exists already")
-        if actor.kind not in ("provider", "partner"):
-            raise DomainError(403, "forbidden", "articles are written by the provider and its partners")
-        _check_audience(command.content, actor.kind)
-        return [Event("article_drafted", {"article_id": command.article_id, "author_party": actor.party,
-                                          "provider": command.provider, "version": 1,
-                                          "content": command.content.to_data()})]
+        return _draft(state, command, actor)
     if isinstance(command, ProposeFromIncident):
-        if state is not None:
-            return []  # proposed already (a replayed resolution)
-        return [Event("draft_proposed", {"article_id": command.article_id, "author_party": command.author_party,
-                                         "provider": command.provider, "version": 1,
-                                         "content": command.content.to_data(), "incident_id": command.incident_id,
-                                         "resolution_code": command.resolution_code})]
+        return _propose(state, command)
     if state is None or not manages(state, actor):
-        raise DomainError(404, "not-found", "no such article")
-    aid = state.article_id
-    if isinstance(command, Revise):
-        if state.status == "retired":
-            raise DomainError(409, "invalid-transition", "a retired article is not revised")
-        if actor.party != state.author_party and not actor.reviewer:
-            raise DomainError(403, "forbidden", "the author's party (or a provider reviewer) revises an article")
-        _check_audience(command.content, "provider" if state.author_party == state.provider else "partner")
-        return [Event("article_revised", {"article_id": aid, "version": state.version + 1,
-                                          "content": command.content.to_data()})]
-    if isinstance(command, Submit):
-        if state.status != "draft":
-            raise DomainError(409, "invalid-transition", f"cannot submit an article that is {state.status}")
-        if actor.party != state.author_party:
-            raise DomainError(403, "forbidden", "the author's party submits an article for review")
-        return [Event("article_submitted", {"article_id": aid, "version": state.version})]
-    if isinstance(command, Publish):
-        if not actor.reviewer or actor.party != state.provider:
-            raise DomainError(403, "forbidden", "the provider's reviewers (role reviewer or admin) publish")
-        partner_authored = state.author_party != state.provider
-        allowed = ("in_review",) if partner_authored else ("draft", "in_review")
-        if state.status not in allowed:
-            raise DomainError(409, "invalid-transition", f"cannot publish an article that is {state.status}"
-                              + (" (a partner's article is submitted for review first)" if partner_authored else ""))
-        assert state.content is not None
-        return [Event("article_published", {"article_id": aid, "version": state.version,
-                                            "author_party": state.author_party, "provider": state.provider,
-                                            "content": state.content.to_data()})]
-    if isinstance(command, Reject):
-        if not actor.reviewer or actor.party != state.provider:
-            raise DomainError(403, "forbidden", "the provider's reviewers (role reviewer or admin) reject")
-        if state.status != "in_review":
-            raise DomainError(409, "invalid-transition", f"cannot reject an article that is {state.status}")
-        return [Event("article_rejected", {"article_id": aid, "version": state.version, "reason": command.reason})]
-    if isinstance(command, Retire):
-        if state.status == "retired":
-            raise DomainError(409, "invalid-transition", "the article is retired already")
-        if actor.party != state.author_party and not actor.reviewer:
-            raise DomainError(403, "forbidden", "the author's party or a provider reviewer retires an article")
-        return [Event("article_retired", {"article_id": aid, "reason": command.reason})]
-    raise TypeError(command)
+        raise DomainError.not_found("no such article")
+    return _CHANGES[type(command)](state, command, actor)
 
 
-def evolve(state: Article | None, name: str, data: dict[str, Any]) -> Article:
-    if name in ("article_drafted", "draft_proposed"):
-        content = Content.from_data(data["content"])
-        return Article(data["article_id"], data["author_party"], data["provider"], content=content,
-                       origin_incident=data.get("incident_id"), stream_version=1, versions={1: content})
-    assert state is not None, name
+def _draft(state: Article | None, command: Draft, actor: Actor) -> list[ArticleEvent]:
+    if state is not None:
+        raise DomainError(409, "exists", "the article exists already")
+    if actor.kind not in ("provider", "partner"):
+        raise DomainError.forbidden("articles are written by the provider and its partners")
+    _check_audience(command.content, actor.kind)
+    return [
+        ArticleDrafted(
+            command.article_id, actor.party, command.provider, 1, command.content.to_data()
+        )
+    ]
+
+
+def _propose(state: Article | None, command: ProposeFromIncident) -> list[ArticleEvent]:
+    if state is not None:
+        return []  # proposed already (a replayed resolution)
+    return [
+        DraftProposed(
+            command.article_id,
+            command.author_party,
+            command.provider,
+            1,
+            command.content.to_data(),
+            command.incident_id,
+            command.resolution_code,
+        )
+    ]
+
+
+def _revise(state: Article, command: Revise, actor: Actor) -> list[ArticleEvent]:
+    if state.status == "retired":
+        raise DomainError.conflict("a retired article is not revised")
+    if actor.party != state.author_party and not actor.reviewer:
+        raise DomainError.forbidden(
+            "the author's party (or a provider reviewer) revises an article"
+        )
+    _check_audience(
+        command.content, "provider" if state.author_party == state.provider else "partner"
+    )
+    return [ArticleRevised(state.article_id, state.version + 1, command.content.to_data())]
+
+
+def _submit(state: Article, command: Submit, actor: Actor) -> list[ArticleEvent]:
+    if state.status != "draft":
+        raise DomainError.conflict(f"cannot submit an article that is {state.status}")
+    if actor.party != state.author_party:
+        raise DomainError.forbidden("the author's party submits an article for review")
+    return [ArticleSubmitted(state.article_id, state.version)]
+
+
+def _publish(state: Article, command: Publish, actor: Actor) -> list[ArticleEvent]:
+    _reviewing(state, actor, "publish")
+    partner_authored = state.author_party != state.provider
+    allowed = ("in_review",) if partner_authored else ("draft", "in_review")
+    if state.status not in allowed:
+        raise DomainError.conflict(
+            f"cannot publish an article that is {state.status}"
+            + (" (a partner's article is submitted for review first)" if partner_authored else "")
+        )
+    assert state.content is not None
+    return [
+        ArticlePublished(
+            state.article_id,
+            state.version,
+            state.author_party,
+            state.provider,
+            state.content.to_data(),
+        )
+    ]
+
+
+def _reject(state: Article, command: Reject, actor: Actor) -> list[ArticleEvent]:
+    _reviewing(state, actor, "reject")
+    if state.status != "in_review":
+        raise DomainError.conflict(f"cannot reject an article that is {state.status}")
+    return [ArticleRejected(state.article_id, state.version, command.reason)]
+
+
+def _retire(state: Article, command: Retire, actor: Actor) -> list[ArticleEvent]:
+    if state.status == "retired":
+        raise DomainError.conflict("the article is retired already")
+    if actor.party != state.author_party and not actor.reviewer:
+        raise DomainError.forbidden("the author's party or a provider reviewer retires an article")
+    return [ArticleRetired(state.article_id, command.reason)]
+
+
+# What each command does to an article that exists and that its actor manages.
+_CHANGES: dict[type, Callable[[Article, Any, Actor], list[ArticleEvent]]] = {
+    Revise: _revise,
+    Submit: _submit,
+    Publish: _publish,
+    Reject: _reject,
+    Retire: _retire,
+}
+
+
+def evolve(state: Article | None, event: ArticleEvent) -> Article:
+    """The article after `event` (a new value: `state` is left as it was)."""
+    if isinstance(event, (ArticleDrafted, DraftProposed)):
+        content = Content.from_data(event.content)
+        return Article(
+            event.article_id,
+            event.author_party,
+            event.provider,
+            content=content,
+            origin_incident=getattr(event, "incident_id", None),
+            stream_version=1,
+            versions={1: content},
+        )
+    assert state is not None, event.type
     state = replace(state, stream_version=state.stream_version + 1)
-    if name == "article_revised":
-        content = Content.from_data(data["content"])
-        return replace(state, status="draft", version=data["version"], content=content,
-                       versions={**state.versions, data["version"]: content})
-    if name == "article_submitted":
-        return replace(state, status="in_review")
-    if name == "article_published":
-        return replace(state, status="published", published_version=data["version"],
-                       published=Content.from_data(data["content"]))
-    if name == "article_rejected":
-        return replace(state, status="draft")
-    if name == "article_retired":
-        return replace(state, status="retired")
+    if isinstance(event, ArticleRevised):
+        content = Content.from_data(event.content)
+        return replace(
+            state,
+            status="draft",
+            version=event.version,
+            content=content,
+            versions={**state.versions, event.version: content},
+        )
+    if isinstance(event, ArticlePublished):
+        return replace(
+            state,
+            status="published",
+            published_version=event.version,
+            published=Content.from_data(event.content),
+        )
+    return replace(state, status=_STATUS_AFTER.get(type(event), state.status))
+
+
+_STATUS_AFTER: dict[type, str] = {
+    ArticleSubmitted: "in_review",
+    ArticleRejected: "draft",
+    ArticleRetired: "retired",
+}
+
+
+def fold(events: Iterable[ArticleEvent], state: Article | None = None) -> Article | None:
+    """The article after `events`, from `state` (None: from the beginning)."""
+    for event in events:
+        state = evolve(state, event)
     return state
 
 
-def fold(events: list[tuple[str, dict[str, Any]]]) -> Article | None:
-    state: Article | None = None
-    for name, data in events:
-        state = evolve(state, name, data)
-    return state
+def from_stored(stored: Iterable[Any], catalog: EventCatalog = CATALOG) -> Article | None:
+    """The article from its stored events (anything with `type` and `data`), each read through
+    the catalog: an old version is upcast to the current one first."""
+    return fold(catalog.load(e.type, e.data) for e in stored)  # type: ignore[misc]

@@ -1,6 +1,7 @@
 """The demo knowledge base: realistic articles of acme (the provider: routers and firewalls, with
 switches, VPN, SSO and backups around them) and a few of its partner northwind. `make run` seeds
 them (village_devstack.demo.seed_knowledge); the relevance test labels queries against them by slug.
+Demo data only: the knowledge service ships none.
 """
 
 from __future__ import annotations
