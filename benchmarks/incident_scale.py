@@ -99,7 +99,7 @@ async def load(database: str, sizes: tuple[int, ...]) -> tuple[list[str], float]
     from village_platform.settings import Settings
 
     settings = Settings(service="incidents", port=0, DATABASE_URL=database, database_is_own=True)
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # a bulk load
     store = EventStore(SystemClock())
     began = time.perf_counter()
     now = datetime.now(UTC)

@@ -95,7 +95,7 @@ async def load(database: str, articles: list[dict[str, Any]]) -> float:
     from village_platform.settings import Settings
 
     settings = Settings(service="knowledge", port=0, DATABASE_URL=database, database_is_own=True)
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # a bulk load
     store = EventStore(SystemClock())
     began = time.perf_counter()
     now = datetime.now(UTC)

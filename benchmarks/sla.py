@@ -51,7 +51,7 @@ def sla_settings(stack: BenchStack, database: str, prefix: str) -> Settings:
 async def sla_database(stack: BenchStack, name: str, prefix: str, contracts: list[dict[str, Any]]) -> Settings:
     """A migrated SLA monitor database with `contracts` registered (as `POST /contracts` records them)."""
     settings = sla_settings(stack, await asyncio.to_thread(stack.migrate_database, name, SLA_MONITOR), prefix)
-    engine = make_engine(settings)
+    engine = make_engine(settings, statement_timeout=None)  # contracts, then a rebuild: offline work
     book = ContractBook(EventStore(SystemClock()))
     try:
         async with engine.begin() as conn:
