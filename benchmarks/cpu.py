@@ -76,12 +76,16 @@ class CpuUsage:
     def summary(self, n: int, unit: str) -> str:
         per = ", ".join(f"{k} {v:.1f}" for k, v in self.per(n).items())
         cores = os.cpu_count() or 1
-        return (f"CPU ms per {unit}: {per}; other processes used {self.others / self.wall:.2f} of "
-                f"{cores} cores")
+        return (
+            f"CPU ms per {unit}: {per}; other processes used {self.others / self.wall:.2f} of "
+            f"{cores} cores"
+        )
 
 
 class CpuMeter:
-    def __init__(self, pids: dict[str, int | None], tree: dict[str, int | None] | None = None) -> None:
+    def __init__(
+        self, pids: dict[str, int | None], tree: dict[str, int | None] | None = None
+    ) -> None:
         self.pids = {k: v for k, v in pids.items() if v}
         self.tree = {k: v for k, v in (tree or {}).items() if v}
 

@@ -35,9 +35,13 @@ NO_SLA_MONITOR = "http://127.0.0.1:9"  # nothing listens: the SLA feed is read o
 # Who opens what, cycling by incident number: (owning partner, customer, product) and where the
 # demo rules send it. northwind is certified for routers, contoso for firewalls; anything else
 # goes to acme (TAC L2 for an S1, TAC L1 otherwise); northwind's S1 routers start at its L2.
-MIX = (("northwind", "initech", "routers"), ("northwind", "initech", "routers"),
-       ("northwind", "initech", "firewalls"), ("contoso", "umbrella", "firewalls"),
-       ("contoso", "umbrella", "routers"))
+MIX = (
+    ("northwind", "initech", "routers"),
+    ("northwind", "initech", "routers"),
+    ("northwind", "initech", "firewalls"),
+    ("contoso", "umbrella", "firewalls"),
+    ("contoso", "umbrella", "routers"),
+)
 SEVERITIES = ("S1", "S2", "S3", "S4")
 
 
@@ -52,9 +56,14 @@ def plan(i: int) -> tuple[str, dict[str, Any], tuple[str, str]]:
         expected = ("northwind", "L2")
     else:
         expected = (partner, "L1")
-    body = {"title": f"Escalation benchmark {i}: {product} down for {customer}",
-            "description": "Opened by the escalation benchmark.", "severity": severity, "product": product,
-            "impacted_service": "branch-vpn", "customer": customer}
+    body = {
+        "title": f"Escalation benchmark {i}: {product} down for {customer}",
+        "description": "Opened by the escalation benchmark.",
+        "severity": severity,
+        "product": product,
+        "impacted_service": "branch-vpn",
+        "customer": customer,
+    }
     return partner, body, expected
 
 
@@ -65,7 +74,9 @@ class Seen:
     posted: float | None = None  # the open's 201 answer arrived
     opened: float | None = None
     decided: float | None = None
-    decided_time: float | None = None  # the decided event's CloudEvent time (the service appended it)
+    decided_time: float | None = (
+        None  # the decided event's CloudEvent time (the service appended it)
+    )
     opened_time: float | None = None  # the decision's data.at: the opened event's time
     to: tuple[str, str] | None = None
     kind: str = ""
@@ -83,7 +94,9 @@ class EscalationResult:
     post_seconds: float = 0.0  # first POST sent -> last answered
     seen: dict[str, Seen] = field(default_factory=dict)  # measured incidents only
     expected: dict[str, tuple[str, str]] = field(default_factory=dict)
-    posted: dict[str, float] = field(default_factory=dict)  # incident -> its 201 arrived (time.time())
+    posted: dict[str, float] = field(
+        default_factory=dict
+    )  # incident -> its 201 arrived (time.time())
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     cpu: CpuUsage | None = None
@@ -109,7 +122,9 @@ class EscalationResult:
 
     @property
     def wrong_route(self) -> int:
-        return sum(1 for i, s in self.seen.items() if s.to is not None and s.to != self.expected.get(i))
+        return sum(
+            1 for i, s in self.seen.items() if s.to is not None and s.to != self.expected.get(i)
+        )
 
     @property
     def extra_decisions(self) -> int:
@@ -127,7 +142,11 @@ class EscalationResult:
     def window(self) -> tuple[float, float, float]:
         """(first opened event received, last decided received, last applied received)."""
         first = min(self._all("opened"), default=0.0)
-        return first, max(self._all("decided"), default=first), max(self._all("applied"), default=first)
+        return (
+            first,
+            max(self._all("decided"), default=first),
+            max(self._all("applied"), default=first),
+        )
 
     @property
     def decisions_per_second(self) -> float:
@@ -144,12 +163,23 @@ class EscalationResult:
         return self.opened / self.post_seconds if self.post_seconds else 0.0
 
     def gaps(self, start: str, end: str) -> list[float]:
-        return [getattr(s, end) - getattr(s, start) for s in self.seen.values()
-                if getattr(s, start) is not None and getattr(s, end) is not None]
+        return [
+            getattr(s, end) - getattr(s, start)
+            for s in self.seen.values()
+            if getattr(s, start) is not None and getattr(s, end) is not None
+        ]
 
 
-async def burst(stack: BenchStack, *, incidents: int, concurrency: int, warmup: int, run: str,
-                fetch_max_wait_ms: int, quiet_seconds: float = 60) -> EscalationResult:
+async def burst(
+    stack: BenchStack,
+    *,
+    incidents: int,
+    concurrency: int,
+    warmup: int,
+    run: str,
+    fetch_max_wait_ms: int,
+    quiet_seconds: float = 60,
+) -> EscalationResult:
     """`incidents` incidents opened by `concurrency` clients as fast as the incidents service
     takes them, while the escalation service decides and applies; `warmup` incidents first,
     applied before the burst and not measured (the consumer group has joined, pools are warm)."""
@@ -162,30 +192,60 @@ async def burst(stack: BenchStack, *, incidents: int, concurrency: int, warmup: 
     incidents_db = await asyncio.to_thread(stack.migrate_database, "esc-incidents")
     escalation_db = await asyncio.to_thread(stack.migrate_database, "escalation", ESCALATION)
     services = []
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=fetch_max_wait_ms, max_partition_fetch_bytes=4 << 20,
-                                client_id=f"village-bench-{run}-escalation")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=stack.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        max_partition_fetch_bytes=4 << 20,
+        client_id=f"village-bench-{run}-escalation",
+    )
     await consumer.start()
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
     try:
-        incidents_service = await asyncio.to_thread(stack.start_on, INCIDENTS, incidents_db, "incidents-escalation",
-                                                    KAFKA_TOPIC_PREFIX=prefix)
+        incidents_service = await asyncio.to_thread(
+            stack.start_on,
+            INCIDENTS,
+            incidents_db,
+            "incidents-escalation",
+            KAFKA_TOPIC_PREFIX=prefix,
+        )
         services.append(incidents_service)
         await asyncio.to_thread(demo.seed_parties, incidents_service.url)
-        escalation = await asyncio.to_thread(stack.start_on, ESCALATION, escalation_db, "escalation",
-                                             KAFKA_TOPIC_PREFIX=prefix, INCIDENTS_URL=incidents_service.url,
-                                             SLA_MONITOR_URL=NO_SLA_MONITOR)
+        escalation = await asyncio.to_thread(
+            stack.start_on,
+            ESCALATION,
+            escalation_db,
+            "escalation",
+            KAFKA_TOPIC_PREFIX=prefix,
+            INCIDENTS_URL=incidents_service.url,
+            SLA_MONITOR_URL=NO_SLA_MONITOR,
+        )
         services.append(escalation)
         await asyncio.to_thread(demo.seed_escalation, escalation.url)
-        print(f"  (f) incidents pid {incidents_service.pid} on {incidents_service.url}, escalation pid "
-              f"{escalation.pid} on {escalation.url} (demo escalation set), topics {prefix}*", flush=True)
+        print(
+            f"  (f) incidents pid {incidents_service.pid} on {incidents_service.url}, escalation pid "
+            f"{escalation.pid} on {escalation.url} (demo escalation set), topics {prefix}*",
+            flush=True,
+        )
 
         topics = [prefix + INCIDENTS_TOPIC, prefix + ESCALATION_TOPIC]
-        await ensure_topics(Settings(service="bench", port=0, KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
-                                     KAFKA_TOPIC_PREFIX=prefix), [INCIDENTS_TOPIC, ESCALATION_TOPIC])
+        await ensure_topics(
+            Settings(
+                service="bench",
+                port=0,
+                KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
+                KAFKA_TOPIC_PREFIX=prefix,
+            ),
+            [INCIDENTS_TOPIC, ESCALATION_TOPIC],
+        )
         await consumer._client.force_metadata_update()
-        tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        tps = [
+            TopicPartition(t, p)
+            for t in topics
+            for p in sorted(consumer.partitions_for_topic(t) or [])
+        ]
         if {tp.topic for tp in tps} != set(topics):
             raise RuntimeError(f"topics {topics} have no partitions")
         consumer.assign(tps)
@@ -197,27 +257,53 @@ async def burst(stack: BenchStack, *, incidents: int, concurrency: int, warmup: 
         records: dict[str, Seen] = {}
         consuming = asyncio.create_task(_consume(consumer, records, result, stop))
         tokens = {p: demo.token(p) for p in ("northwind", "contoso")}
-        async with httpx.AsyncClient(base_url=incidents_service.url, timeout=httpx.Timeout(60.0), trust_env=False,
-                                     limits=httpx.Limits(max_connections=concurrency,
-                                                         max_keepalive_connections=concurrency)) as client:
+        async with httpx.AsyncClient(
+            base_url=incidents_service.url,
+            timeout=httpx.Timeout(60.0),
+            trust_env=False,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        ) as client:
             warm = EscalationResult(warmup, concurrency)
             await _open_all(client, tokens, range(-warmup, 0), concurrency, run, warm)
-            await _settle(records, set(warm.expected), deadline=time.time() + 120, quiet_seconds=quiet_seconds)
+            await _settle(
+                records, set(warm.expected), deadline=time.time() + 120, quiet_seconds=quiet_seconds
+            )
             warm_missing = [i for i in warm.expected if records.get(i, Seen()).applied is None]
             if warm.errors or warm_missing:
-                raise RuntimeError(f"warm-up: {len(warm_missing)} of {warmup} not applied; errors {warm.errors[:3]}")
-            print(f"  (f) warm-up: {warmup} incidents decided and applied; bursting {incidents:,} opens, "
-                  f"{concurrency} clients ...", flush=True)
-            meter = CpuMeter({"incidents": incidents_service.pid, "escalation": escalation.pid,
-                              "broker": stack.broker.process.pid if stack.broker and stack.broker.process else None},
-                             {"postgres": stack.postgres_pid})
+                raise RuntimeError(
+                    f"warm-up: {len(warm_missing)} of {warmup} not applied; errors {warm.errors[:3]}"
+                )
+            print(
+                f"  (f) warm-up: {warmup} incidents decided and applied; bursting {incidents:,} opens, "
+                f"{concurrency} clients ...",
+                flush=True,
+            )
+            meter = CpuMeter(
+                {
+                    "incidents": incidents_service.pid,
+                    "escalation": escalation.pid,
+                    "broker": stack.broker.process.pid
+                    if stack.broker and stack.broker.process
+                    else None,
+                },
+                {"postgres": stack.postgres_pid},
+            )
             before = meter.sample()
-            await _open_all(client, tokens, range(incidents), concurrency, run, result, progress=True)
-        print(f"  (f) {result.opened:,} opened in {result.post_seconds:.1f} s ({result.opened_per_second:.0f}/s); "
-              f"waiting for the decisions to be applied ...", flush=True)
-        await _settle(records, set(result.expected), deadline=time.time() + settle_seconds(incidents),
-                      quiet_seconds=quiet_seconds,
-                      progress=True)
+            await _open_all(
+                client, tokens, range(incidents), concurrency, run, result, progress=True
+            )
+        print(
+            f"  (f) {result.opened:,} opened in {result.post_seconds:.1f} s ({result.opened_per_second:.0f}/s); "
+            f"waiting for the decisions to be applied ...",
+            flush=True,
+        )
+        await _settle(
+            records,
+            set(result.expected),
+            deadline=time.time() + settle_seconds(incidents),
+            quiet_seconds=quiet_seconds,
+            progress=True,
+        )
         result.cpu = meter.usage(before, meter.sample())
         stop.set()
         await consuming
@@ -235,19 +321,31 @@ async def burst(stack: BenchStack, *, incidents: int, concurrency: int, warmup: 
             await asyncio.to_thread(stack.stop, service)
 
 
-async def _open_all(client: httpx.AsyncClient, tokens: dict[str, str], numbers: range, concurrency: int,
-                    run: str, result: EscalationResult, progress: bool = False) -> None:
+async def _open_all(
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    numbers: range,
+    concurrency: int,
+    run: str,
+    result: EscalationResult,
+    progress: bool = False,
+) -> None:
     counter = iter(numbers)
     step = max(len(numbers) // 5, 1)
 
     async def worker() -> None:
         for i in counter:
             party, body, expected = plan(i)
-            headers = {"Authorization": f"Bearer {tokens[party]}", "Idempotency-Key": f"{run}-esc-{i}"}
+            headers = {
+                "Authorization": f"Bearer {tokens[party]}",
+                "Idempotency-Key": f"{run}-esc-{i}",
+            }
             try:
                 try:
                     response = await client.post("/incidents", json=body, headers=headers)
-                except httpx.TransportError:  # a dropped connection: retried once, same key, as a partner would
+                except (
+                    httpx.TransportError
+                ):  # a dropped connection: retried once, same key, as a partner would
                     response = await client.post("/incidents", json=body, headers=headers)
             except httpx.HTTPError as exc:
                 result.errors.append(f"open {i}: {exc!r}")
@@ -266,7 +364,9 @@ async def _open_all(client: httpx.AsyncClient, tokens: dict[str, str], numbers: 
     result.post_seconds = time.perf_counter() - started
 
 
-async def _consume(consumer: Any, records: dict[str, Seen], result: EscalationResult, stop: asyncio.Event) -> None:
+async def _consume(
+    consumer: Any, records: dict[str, Seen], result: EscalationResult, stop: asyncio.Event
+) -> None:
     ids: set[str] = set()
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=50, max_records=2000)
@@ -275,8 +375,12 @@ async def _consume(consumer: Any, records: dict[str, Seen], result: EscalationRe
             for msg in messages:
                 headers = {k: v.decode() for k, v in msg.headers if k.startswith("ce_")}
                 kind = headers.get("ce_type", "")
-                if kind not in ("village.incident.opened.v1", "village.escalation.decided.v1",
-                                "village.escalation.applied.v1", "village.escalation.failed.v1"):
+                if kind not in (
+                    "village.incident.opened.v1",
+                    "village.escalation.decided.v1",
+                    "village.escalation.applied.v1",
+                    "village.escalation.failed.v1",
+                ):
                     continue
                 if headers.get("ce_id", "") in ids:
                     result.duplicates += 1
@@ -290,28 +394,43 @@ async def _consume(consumer: Any, records: dict[str, Seen], result: EscalationRe
                 if kind == "village.escalation.decided.v1":
                     seen.decisions += 1
                     if seen.decided is None:
-                        seen.decided, seen.to, seen.kind = received, (data["to"]["party"], data["to"]["tier"]), data["kind"]
+                        seen.decided, seen.to, seen.kind = (
+                            received,
+                            (data["to"]["party"], data["to"]["tier"]),
+                            data["kind"],
+                        )
                         seen.decided_time = _timestamp(headers.get("ce_time"))
                         seen.opened_time = _timestamp(data.get("at"))
                 elif kind == "village.escalation.applied.v1":
                     seen.applied, seen.applied_at = received, _timestamp(data.get("at"))
                 else:
                     seen.failed = True
-                    result.errors.append(f"decision {data.get('decision_id')} failed: {data.get('problem')}")
+                    result.errors.append(
+                        f"decision {data.get('decision_id')} failed: {data.get('problem')}"
+                    )
 
 
 def _timestamp(value: str | None) -> float | None:
     return None if not value else datetime.fromisoformat(value).timestamp()
 
 
-async def _settle(records: dict[str, Seen], wanted: set[str], *, deadline: float, quiet_seconds: float,
-                  progress: bool = False) -> None:
+async def _settle(
+    records: dict[str, Seen],
+    wanted: set[str],
+    *,
+    deadline: float,
+    quiet_seconds: float,
+    progress: bool = False,
+) -> None:
     """Until every wanted incident's decision is applied (or failed), or nothing moved for
     `quiet_seconds`, or `deadline`."""
+
     def counts() -> tuple[int, int]:
         found = [s for i in wanted if (s := records.get(i)) is not None]
-        return (sum(1 for s in found if s.decided is not None),
-                sum(1 for s in found if s.applied is not None or s.failed))
+        return (
+            sum(1 for s in found if s.decided is not None),
+            sum(1 for s in found if s.applied is not None or s.failed),
+        )
 
     last, moved, reported = (-1, -1), time.time(), time.time()
     while (n := counts())[1] < len(wanted):
@@ -330,7 +449,6 @@ def settle_seconds(incidents: int) -> float:
     """How long the decisions may take to be applied after the last open (about 12 applied/s
     measured on a loaded 2-core machine: the timer applies them one HTTP call at a time)."""
     return 120 + incidents * 0.15
-
 
 
 def allowance(incidents: int) -> float:

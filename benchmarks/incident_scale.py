@@ -40,11 +40,20 @@ from .stats import Latency
 WRITERS = ("northwind", "acme", "initech")
 VISIBILITIES = ("shared", "restricted", "internal")
 FACT = ("note_id", "author_party", "note_visibility")  # a note event's bare fact
-OPERATIONS = ("view as northwind", "view as initech", "timeline, first page", "notes, first page",
-              "add a note", "edit a note", "change severity")
-BODY = ("Tunnel to Leeds flaps every 30 s; IKE rekey fails with NO_PROPOSAL_CHOSEN on the "
-        "branch side. Captured logs attached to the partner ticket; waiting for the next window "
-        "to roll the firmware back. ")[:200]
+OPERATIONS = (
+    "view as northwind",
+    "view as initech",
+    "timeline, first page",
+    "notes, first page",
+    "add a note",
+    "edit a note",
+    "change severity",
+)
+BODY = (
+    "Tunnel to Leeds flaps every 30 s; IKE rekey fails with NO_PROPOSAL_CHOSEN on the "
+    "branch side. Captured logs attached to the partner ticket; waiting for the next window "
+    "to roll the firmware back. "
+)[:200]
 
 
 @dataclass
@@ -74,17 +83,33 @@ def history(notes: int) -> tuple[str, list[Any]]:
         kind = demo.PARTIES_BY_ID[party].kind
         return {"actor_party": party, "actor_kind": kind, "actor_user": f"{party}-bench"}
 
-    opened = e.IncidentOpened(iid, "Branch office VPN down", "Tunnel to Leeds dropped", "S2",
-                              "routers", None, "initech", "northwind", "acme", "northwind",
-                              "northwind-bench")
+    opened = e.IncidentOpened(
+        iid,
+        "Branch office VPN down",
+        "Tunnel to Leeds dropped",
+        "S2",
+        "routers",
+        None,
+        "initech",
+        "northwind",
+        "acme",
+        "northwind",
+        "northwind-bench",
+    )
     everyone = egress.describe(parties=parties, provider="acme")
     out = [NewEvent(opened.type, opened.to_data(), metadata={**actor("northwind"), **everyone})]
     for i in range(notes):
         by = WRITERS[i % 3]
         visibility = "shared" if by == "initech" else VISIBILITIES[(i // 3) % 3]
         note = e.NoteAdded(str(uuid.uuid4()), by, visibility, f"{by}-bench", f"{i}: {BODY}")
-        description = egress.describe(parties=parties, visibility=visibility, provider="acme",
-                                      actor_party=by, fact=FACT, sealed=True)
+        description = egress.describe(
+            parties=parties,
+            visibility=visibility,
+            provider="acme",
+            actor_party=by,
+            fact=FACT,
+            sealed=True,
+        )
         out.append(NewEvent(note.type, note.to_data(), metadata={**actor(by), **description}))
     return iid, out
 
@@ -110,10 +135,13 @@ async def load(database: str, sizes: tuple[int, ...]) -> tuple[list[str], float]
                 iid, events = history(size)
                 await store.append(conn, iid, 0, events, {}, recorded_at=now)
                 ids.append(iid)
-            await conn.execute(text(
-                "UPDATE events e SET position = n.p, published_at = :t FROM (SELECT id,"
-                " row_number() OVER (ORDER BY id) AS p FROM events) n WHERE e.id = n.id"),
-                {"t": now})
+            await conn.execute(
+                text(
+                    "UPDATE events e SET position = n.p, published_at = :t FROM (SELECT id,"
+                    " row_number() OVER (ORDER BY id) AS p FROM events) n WHERE e.id = n.id"
+                ),
+                {"t": now},
+            )
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE events"))
@@ -126,32 +154,44 @@ def rebuild(stack: BenchStack, database: str) -> None:
     """`village-incidents rebuild-read-model` on `database`, as an operator runs it."""
     assert stack.stack is not None
     env = stack.stack.env(INCIDENTS_DATABASE_URL=database)
-    subprocess.run(INCIDENTS.command("rebuild-read-model"), env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+    subprocess.run(
+        INCIDENTS.command("rebuild-read-model"),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=600,
+    )
 
 
-async def measure(stack: BenchStack, *, small: int, large: int, rounds: int, warmup: int,
-                  run: str) -> ScaleResult:
+async def measure(
+    stack: BenchStack, *, small: int, large: int, rounds: int, warmup: int, run: str
+) -> ScaleResult:
     result = ScaleResult(small, large, rounds)
     database = await asyncio.to_thread(stack.migrate_database, f"scale{run}")
     print(f"  (i) loading incidents of {small:,} and {large:,} notes ...", flush=True)
     ids, result.load_seconds = await load(database, (small, large))
     await asyncio.to_thread(rebuild, stack, database)
     print(f"  (i) loaded and rebuilt in {result.load_seconds:.1f} s (+ rebuild)", flush=True)
-    service = await asyncio.to_thread(stack.start_on, INCIDENTS, database, "incidents-scale",
-                                      KAFKA_TOPIC_PREFIX=f"bench{run}i.")
+    service = await asyncio.to_thread(
+        stack.start_on, INCIDENTS, database, "incidents-scale", KAFKA_TOPIC_PREFIX=f"bench{run}i."
+    )
     try:
         sizes = dict(zip(ids, (small, large)))
-        headers = {p: {"Authorization": f"Bearer {demo.token(p)}"}
-                   for p in ("northwind", "initech")}
+        headers = {
+            p: {"Authorization": f"Bearer {demo.token(p)}"} for p in ("northwind", "initech")
+        }
         async with httpx.AsyncClient(base_url=service.url, timeout=120, trust_env=False) as client:
             first_note = {}
             for iid in ids:  # northwind's first note: the one it edits
-                response = await client.get(f"/incidents/{iid}/timeline",
-                                            headers=headers["northwind"], params={"limit": 10})
+                response = await client.get(
+                    f"/incidents/{iid}/timeline", headers=headers["northwind"], params={"limit": 10}
+                )
                 first_note[iid] = next(
-                    t["data"]["note_id"] for t in response.json()["items"]
-                    if t["type"] == "village.incident.note_added.v1" and t["party"] == "northwind")
+                    t["data"]["note_id"]
+                    for t in response.json()["items"]
+                    if t["type"] == "village.incident.note_added.v1" and t["party"] == "northwind"
+                )
 
             measuring = False
 
@@ -163,7 +203,8 @@ async def measure(stack: BenchStack, *, small: int, large: int, rounds: int, war
                     result.unsupported.add(op)  # older code: no such route
                 elif response.status_code >= 300:
                     result.errors.append(
-                        f"{op} ({sizes[iid]}): {response.status_code} {response.text[:200]}")
+                        f"{op} ({sizes[iid]}): {response.status_code} {response.text[:200]}"
+                    )
                 elif measuring:
                     result.latencies.setdefault((op, sizes[iid]), []).append(elapsed)
                     if op == "view as northwind":
@@ -176,17 +217,35 @@ async def measure(stack: BenchStack, *, small: int, large: int, rounds: int, war
                     initech = headers["initech"]
                     await timed("view as northwind", iid, client.get(path, headers=nw))
                     await timed("view as initech", iid, client.get(path, headers=initech))
-                    await timed("timeline, first page", iid,
-                                client.get(f"{path}/timeline", headers=nw))
+                    await timed(
+                        "timeline, first page", iid, client.get(f"{path}/timeline", headers=nw)
+                    )
                     await timed("notes, first page", iid, client.get(f"{path}/notes", headers=nw))
-                    await timed("add a note", iid, client.post(
-                        f"{path}/notes", headers=nw, json={"body": BODY, "visibility": "shared"}))
-                    await timed("edit a note", iid, client.patch(
-                        f"{path}/notes/{first_note[iid]}", headers=nw,
-                        json={"body": f"{r}: {BODY}"}))
-                    await timed("change severity", iid, client.post(
-                        f"{path}/severity", headers=nw,
-                        json={"severity": "S3" if r % 2 == 0 else "S2", "reason": "bench"}))
+                    await timed(
+                        "add a note",
+                        iid,
+                        client.post(
+                            f"{path}/notes", headers=nw, json={"body": BODY, "visibility": "shared"}
+                        ),
+                    )
+                    await timed(
+                        "edit a note",
+                        iid,
+                        client.patch(
+                            f"{path}/notes/{first_note[iid]}",
+                            headers=nw,
+                            json={"body": f"{r}: {BODY}"},
+                        ),
+                    )
+                    await timed(
+                        "change severity",
+                        iid,
+                        client.post(
+                            f"{path}/severity",
+                            headers=nw,
+                            json={"severity": "S3" if r % 2 == 0 else "S2", "reason": "bench"},
+                        ),
+                    )
         return result
     finally:
         await asyncio.to_thread(stack.stop, service)
@@ -200,17 +259,33 @@ def rows(i: ScaleResult | None) -> list[Any]:
     import village_incidents
 
     code = Path(village_incidents.__file__).resolve().parents[4]
-    out = [Row(f"(i) one incident after {i.small:,} notes │ after {i.large:,} notes, p50 / p99, "
-               f"{i.rounds} rounds, the code in {code}", "", "(report)")]
+    out = [
+        Row(
+            f"(i) one incident after {i.small:,} notes │ after {i.large:,} notes, p50 / p99, "
+            f"{i.rounds} rounds, the code in {code}",
+            "",
+            "(report)",
+        )
+    ]
     for op in OPERATIONS:
         if op in i.unsupported:
             out.append(Row(f"(i)   {op}", "no such route"))
             continue
         few, many = (Latency.of(i.latencies.get((op, n), [])) for n in (i.small, i.large))
-        out.append(Row(f"(i)   {op}", f"{_ms(few.p50_ms)} / {_ms(few.p99_ms)} │ "
-                                      f"{_ms(many.p50_ms)} / {_ms(many.p99_ms)}"))
-    out.append(Row("(i)   view size (as northwind); bulk load; errors",
-                   f"{i.view_bytes.get(i.small, 0) / 1024:.1f} KiB │ "
-                   f"{i.view_bytes.get(i.large, 0) / 1024:.1f} KiB; {i.load_seconds:.1f} s; "
-                   f"{len(i.errors)}", "0 errors", "pass" if not i.errors else "FAIL"))
+        out.append(
+            Row(
+                f"(i)   {op}",
+                f"{_ms(few.p50_ms)} / {_ms(few.p99_ms)} │ {_ms(many.p50_ms)} / {_ms(many.p99_ms)}",
+            )
+        )
+    out.append(
+        Row(
+            "(i)   view size (as northwind); bulk load; errors",
+            f"{i.view_bytes.get(i.small, 0) / 1024:.1f} KiB │ "
+            f"{i.view_bytes.get(i.large, 0) / 1024:.1f} KiB; {i.load_seconds:.1f} s; "
+            f"{len(i.errors)}",
+            "0 errors",
+            "pass" if not i.errors else "FAIL",
+        )
+    )
     return out

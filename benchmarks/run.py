@@ -27,60 +27,150 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=32, help="(a) sequences before measuring")
     p.add_argument("--rate", type=float, default=100.0, help="(b) incidents opened per second")
     p.add_argument("--duration", type=float, default=20.0, help="(b) seconds of paced load")
-    p.add_argument("--low-rate", type=float, default=25.0,
-                   help="(b) also measure at this rate first (pipeline latency below saturation); 0 = skip")
-    p.add_argument("--fetch-max-wait-ms", type=int, default=10,
-                   help="(b, e) the consumer's fetch_max_wait_ms (aiokafka default 500: tansu then "
-                        "answers a fetch only when the wait expires)")
+    p.add_argument(
+        "--low-rate",
+        type=float,
+        default=25.0,
+        help="(b) also measure at this rate first (pipeline latency below saturation); 0 = skip",
+    )
+    p.add_argument(
+        "--fetch-max-wait-ms",
+        type=int,
+        default=10,
+        help="(b, e) the consumer's fetch_max_wait_ms (aiokafka default 500: tansu then "
+        "answers a fetch only when the wait expires)",
+    )
     p.add_argument("--appends", type=int, default=5000, help="(c) appends (and inserts) per round")
     p.add_argument("--writers", type=int, default=8, help="(c) concurrent writers")
     p.add_argument("--rounds", type=int, default=3, help="(c) rounds of each, interleaved")
-    p.add_argument("--no-diagnose", action="store_true",
-                   help="(c) skip the two diagnostic rounds (store without NOTIFY, raw with NOTIFY)")
-    p.add_argument("--rebuild-events", type=int, default=100_000,
-                   help="(d) incident events in the history the SLA read model is rebuilt from")
-    p.add_argument("--rebuild-repeats", type=int, default=2,
-                   help="(d) rebuilds after the first (facts already stored); the median is reported")
-    p.add_argument("--page-size", type=int, default=1000, help="(d) rebuild page size (the feed's maximum)")
-    p.add_argument("--apply-events", type=int, default=5000,
-                   help="(d) events applied one transaction each, as the live consumer does; 0 = skip")
-    p.add_argument("--clocks", type=int, default=10_000, help="(e) open SLA clocks (two per incident)")
-    p.add_argument("--timer-rate", type=float, default=50.0,
-                   help="(e) steady: thresholds falling due per second, on average")
-    p.add_argument("--timer-spread", type=float, default=30.0,
-                   help="(e) steady: seconds over which the first thresholds fall due (the last 30 s later)")
-    p.add_argument("--timer-burst", type=int, default=1000,
-                   help="(e) burst: thresholds falling due at the same instant (four times, as the clocks run on)")
-    p.add_argument("--timer-lead", type=float, default=25.0,
-                   help="(e) seconds from opening the incidents to the first due time (the setup runs meanwhile)")
-    p.add_argument("--escalation-incidents", type=int, default=10_000,
-                   help="(f) incidents opened in the burst (one route decision each)")
-    p.add_argument("--escalation-concurrency", type=int, default=32, help="(f) concurrent clients opening them")
-    p.add_argument("--escalation-warmup", type=int, default=20,
-                   help="(f) incidents opened and applied before the burst (not measured)")
-    p.add_argument("--webhook-events", type=int, default=2000, help="(g) backlog of incidents opened")
-    p.add_argument("--webhook-endpoints", type=int, default=2, help="(g) endpoints each backlog event goes to")
-    p.add_argument("--webhook-rate", type=float, default=100.0, help="(g) steady: incidents opened per second")
-    p.add_argument("--webhook-duration", type=float, default=20.0, help="(g) steady: seconds of paced load")
-    p.add_argument("--knowledge-articles", type=int, default=50_000, help="(h) generated articles searched")
-    p.add_argument("--knowledge-queries", type=int, default=500, help="(h) searches, one after another")
-    p.add_argument("--knowledge-incidents", type=int, default=200, help="(h) incidents opened for suggestions")
-    p.add_argument("--knowledge-rate", type=float, default=10.0, help="(h) incidents opened per second")
-    p.add_argument("--scale-notes", type=int, default=10_000,
-                   help="(i) notes of the large incident (the small one has 10)")
-    p.add_argument("--scale-rounds", type=int, default=50, help="(i) measured rounds of every request")
-    p.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"], action="append",
-                   help="run only these measurements (repeatable)")
-    p.add_argument("--fsync-off", action="store_true",
-                   help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
-                        "(NOT the default; labelled in the report)")
+    p.add_argument(
+        "--no-diagnose",
+        action="store_true",
+        help="(c) skip the two diagnostic rounds (store without NOTIFY, raw with NOTIFY)",
+    )
+    p.add_argument(
+        "--rebuild-events",
+        type=int,
+        default=100_000,
+        help="(d) incident events in the history the SLA read model is rebuilt from",
+    )
+    p.add_argument(
+        "--rebuild-repeats",
+        type=int,
+        default=2,
+        help="(d) rebuilds after the first (facts already stored); the median is reported",
+    )
+    p.add_argument(
+        "--page-size", type=int, default=1000, help="(d) rebuild page size (the feed's maximum)"
+    )
+    p.add_argument(
+        "--apply-events",
+        type=int,
+        default=5000,
+        help="(d) events applied one transaction each, as the live consumer does; 0 = skip",
+    )
+    p.add_argument(
+        "--clocks", type=int, default=10_000, help="(e) open SLA clocks (two per incident)"
+    )
+    p.add_argument(
+        "--timer-rate",
+        type=float,
+        default=50.0,
+        help="(e) steady: thresholds falling due per second, on average",
+    )
+    p.add_argument(
+        "--timer-spread",
+        type=float,
+        default=30.0,
+        help="(e) steady: seconds over which the first thresholds fall due (the last 30 s later)",
+    )
+    p.add_argument(
+        "--timer-burst",
+        type=int,
+        default=1000,
+        help="(e) burst: thresholds falling due at the same instant (four times, as the clocks run on)",
+    )
+    p.add_argument(
+        "--timer-lead",
+        type=float,
+        default=25.0,
+        help="(e) seconds from opening the incidents to the first due time (the setup runs meanwhile)",
+    )
+    p.add_argument(
+        "--escalation-incidents",
+        type=int,
+        default=10_000,
+        help="(f) incidents opened in the burst (one route decision each)",
+    )
+    p.add_argument(
+        "--escalation-concurrency", type=int, default=32, help="(f) concurrent clients opening them"
+    )
+    p.add_argument(
+        "--escalation-warmup",
+        type=int,
+        default=20,
+        help="(f) incidents opened and applied before the burst (not measured)",
+    )
+    p.add_argument(
+        "--webhook-events", type=int, default=2000, help="(g) backlog of incidents opened"
+    )
+    p.add_argument(
+        "--webhook-endpoints", type=int, default=2, help="(g) endpoints each backlog event goes to"
+    )
+    p.add_argument(
+        "--webhook-rate", type=float, default=100.0, help="(g) steady: incidents opened per second"
+    )
+    p.add_argument(
+        "--webhook-duration", type=float, default=20.0, help="(g) steady: seconds of paced load"
+    )
+    p.add_argument(
+        "--knowledge-articles", type=int, default=50_000, help="(h) generated articles searched"
+    )
+    p.add_argument(
+        "--knowledge-queries", type=int, default=500, help="(h) searches, one after another"
+    )
+    p.add_argument(
+        "--knowledge-incidents", type=int, default=200, help="(h) incidents opened for suggestions"
+    )
+    p.add_argument(
+        "--knowledge-rate", type=float, default=10.0, help="(h) incidents opened per second"
+    )
+    p.add_argument(
+        "--scale-notes",
+        type=int,
+        default=10_000,
+        help="(i) notes of the large incident (the small one has 10)",
+    )
+    p.add_argument(
+        "--scale-rounds", type=int, default=50, help="(i) measured rounds of every request"
+    )
+    p.add_argument(
+        "--only",
+        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+        action="append",
+        help="run only these measurements (repeatable)",
+    )
+    p.add_argument(
+        "--fsync-off",
+        action="store_true",
+        help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
+        "(NOT the default; labelled in the report)",
+    )
     p.add_argument("--no-uvloop", action="store_true", help="plain asyncio loop in the client")
-    p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md",
-                   help="results file to update (its results block only)")
+    p.add_argument(
+        "--docs",
+        type=Path,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="results file to update (its results block only)",
+    )
     p.add_argument("--no-docs", action="store_true", help="print only, do not touch the docs")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    p.add_argument("--time-limit", type=float, default=None,
-                   help="abort (and clean up) after this many seconds (default 900, plus (f)'s allowance)")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="abort (and clean up) after this many seconds (default 900, plus (f)'s allowance)",
+    )
     return p.parse_args(argv)
 
 
@@ -100,9 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
         signal.signal(sig, _abort)
     if args.time_limit is None:
-        args.time_limit = 900 + (escalation.allowance(args.escalation_incidents) if "f" in only else 0) \
-            + (300 + args.webhook_events * args.webhook_endpoints / 20 if "g" in only else 0) \
-            + (600 if "h" in only else 0) + (600 if "i" in only else 0)
+        args.time_limit = (
+            900
+            + (escalation.allowance(args.escalation_incidents) if "f" in only else 0)
+            + (300 + args.webhook_events * args.webhook_endpoints / 20 if "g" in only else 0)
+            + (600 if "h" in only else 0)
+            + (600 if "i" in only else 0)
+        )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
@@ -112,17 +206,27 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
         server = stack.server_facts()
-        print(f"bench: PostgreSQL {server['server_version']} on {stack.database_url} fsync={server['fsync']} "
-              f"synchronous_commit={server['synchronous_commit']}; Kafka {stack.kafka_bootstrap}", flush=True)
+        print(
+            f"bench: PostgreSQL {server['server_version']} on {stack.database_url} fsync={server['fsync']} "
+            f"synchronous_commit={server['synchronous_commit']}; Kafka {stack.kafka_bootstrap}",
+            flush=True,
+        )
         if only & {"a", "b"}:
             service = stack.start_incidents()
             stack.wait_topic(workloads.TOPIC)
-            print(f"bench: incidents service pid {service.pid} on {service.url} "
-                  f"(log {service.log_file})", flush=True)
+            print(
+                f"bench: incidents service pid {service.pid} on {service.url} "
+                f"(log {service.log_file})",
+                flush=True,
+            )
         appends_db = stack.migrate_database("appends") if "c" in only else None
         meter = CpuMeter(
-            {"service": stack.service.pid if stack.service else None,
-             "broker": stack.broker.process.pid if stack.broker and stack.broker.process else None},
+            {
+                "service": stack.service.pid if stack.service else None,
+                "broker": stack.broker.process.pid
+                if stack.broker and stack.broker.process
+                else None,
+            },
             {"postgres": postmaster_pid(stack.postgres.data_dir) if stack.postgres else None},
         )
         load_before = os.getloadavg()
@@ -134,72 +238,186 @@ def main(argv: list[str] | None = None) -> int:
         async def measure() -> None:
             nonlocal a, b, b_low, c, d, e, f, g, h, i
             if "a" in only:
-                print(f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...", flush=True)
-                a = await asyncio.wait_for(workloads.command_sequences(
-                    service.url, northwind, sequences=args.sequences, concurrency=args.concurrency,
-                    warmup=args.warmup, run=run, meter=meter), timeout=180)
+                print(
+                    f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...",
+                    flush=True,
+                )
+                a = await asyncio.wait_for(
+                    workloads.command_sequences(
+                        service.url,
+                        northwind,
+                        sequences=args.sequences,
+                        concurrency=args.concurrency,
+                        warmup=args.warmup,
+                        run=run,
+                        meter=meter,
+                    ),
+                    timeout=180,
+                )
             if "b" in only and args.low_rate > 0:
                 count = int(args.low_rate * 8)
-                print(f"bench: (b) {count} incidents at {args.low_rate:.0f}/s first ...", flush=True)
-                b_low = await asyncio.wait_for(workloads.end_to_end(
-                    service.url, northwind, stack.kafka_bootstrap, rate=args.low_rate, count=count,
-                    drain_seconds=10, run=run + "low", meter=meter,
-                    fetch_max_wait_ms=args.fetch_max_wait_ms), timeout=120)
+                print(
+                    f"bench: (b) {count} incidents at {args.low_rate:.0f}/s first ...", flush=True
+                )
+                b_low = await asyncio.wait_for(
+                    workloads.end_to_end(
+                        service.url,
+                        northwind,
+                        stack.kafka_bootstrap,
+                        rate=args.low_rate,
+                        count=count,
+                        drain_seconds=10,
+                        run=run + "low",
+                        meter=meter,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=120,
+                )
             if "b" in only:
                 count = int(args.rate * args.duration)
-                print(f"bench: (b) {count} incidents at {args.rate:.0f}/s, POST → Kafka consumer ...", flush=True)
-                b = await asyncio.wait_for(workloads.end_to_end(
-                    service.url, northwind, stack.kafka_bootstrap, rate=args.rate, count=count,
-                    drain_seconds=10, run=run, meter=meter,
-                    fetch_max_wait_ms=args.fetch_max_wait_ms), timeout=args.duration * 3 + 60)
+                print(
+                    f"bench: (b) {count} incidents at {args.rate:.0f}/s, POST → Kafka consumer ...",
+                    flush=True,
+                )
+                b = await asyncio.wait_for(
+                    workloads.end_to_end(
+                        service.url,
+                        northwind,
+                        stack.kafka_bootstrap,
+                        rate=args.rate,
+                        count=count,
+                        drain_seconds=10,
+                        run=run,
+                        meter=meter,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=args.duration * 3 + 60,
+                )
             if "c" in only:
-                print(f"bench: (c) {args.rounds} rounds × {args.appends} EventStore.append vs raw "
-                      f"INSERT, {args.writers} writers ...", flush=True)
-                c = await asyncio.wait_for(workloads.appends(
-                    appends_db, writers=args.writers, count=args.appends, rounds=args.rounds,
-                    warmup=max(args.appends // 10, args.writers), run=run,
-                    diagnose=not args.no_diagnose, meter=meter), timeout=240)
+                print(
+                    f"bench: (c) {args.rounds} rounds × {args.appends} EventStore.append vs raw "
+                    f"INSERT, {args.writers} writers ...",
+                    flush=True,
+                )
+                c = await asyncio.wait_for(
+                    workloads.appends(
+                        appends_db,
+                        writers=args.writers,
+                        count=args.appends,
+                        rounds=args.rounds,
+                        warmup=max(args.appends // 10, args.writers),
+                        run=run,
+                        diagnose=not args.no_diagnose,
+                        meter=meter,
+                    ),
+                    timeout=240,
+                )
             if "d" in only:
-                print(f"bench: (d) SLA rebuild of {args.rebuild_events:,} incident events ×{1 + args.rebuild_repeats}, "
-                      f"then {args.apply_events:,} through the consumer's apply path ...", flush=True)
-                d = await asyncio.wait_for(sla.projection(
-                    stack, events=args.rebuild_events, apply_events=args.apply_events,
-                    repeats=args.rebuild_repeats, page_size=args.page_size, run=run),
-                    timeout=180 + (1 + args.rebuild_repeats) * args.rebuild_events / 500 + args.apply_events / 20)
+                print(
+                    f"bench: (d) SLA rebuild of {args.rebuild_events:,} incident events ×{1 + args.rebuild_repeats}, "
+                    f"then {args.apply_events:,} through the consumer's apply path ...",
+                    flush=True,
+                )
+                d = await asyncio.wait_for(
+                    sla.projection(
+                        stack,
+                        events=args.rebuild_events,
+                        apply_events=args.apply_events,
+                        repeats=args.rebuild_repeats,
+                        page_size=args.page_size,
+                        run=run,
+                    ),
+                    timeout=180
+                    + (1 + args.rebuild_repeats) * args.rebuild_events / 500
+                    + args.apply_events / 20,
+                )
             if "e" in only:
                 print(f"bench: (e) timer-firing lag, {args.clocks:,} open clocks ...", flush=True)
-                e = await asyncio.wait_for(sla_timers.timer_lag(
-                    stack, clocks=args.clocks, rate=args.timer_rate, spread=args.timer_spread,
-                    burst=args.timer_burst, lead=args.timer_lead, run=run,
-                    fetch_max_wait_ms=args.fetch_max_wait_ms),
-                    timeout=args.timer_lead + args.timer_spread + 3 * sla_timers.RESPOND_SECONDS + 200)
+                e = await asyncio.wait_for(
+                    sla_timers.timer_lag(
+                        stack,
+                        clocks=args.clocks,
+                        rate=args.timer_rate,
+                        spread=args.timer_spread,
+                        burst=args.timer_burst,
+                        lead=args.timer_lead,
+                        run=run,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=args.timer_lead
+                    + args.timer_spread
+                    + 3 * sla_timers.RESPOND_SECONDS
+                    + 200,
+                )
             if "f" in only:
-                print(f"bench: (f) escalation: burst of {args.escalation_incidents:,} incidents opened, "
-                      f"decided and applied ...", flush=True)
-                f = await asyncio.wait_for(escalation.burst(
-                    stack, incidents=args.escalation_incidents, concurrency=args.escalation_concurrency,
-                    warmup=args.escalation_warmup, run=run, fetch_max_wait_ms=args.fetch_max_wait_ms),
-                    timeout=escalation.allowance(args.escalation_incidents))
+                print(
+                    f"bench: (f) escalation: burst of {args.escalation_incidents:,} incidents opened, "
+                    f"decided and applied ...",
+                    flush=True,
+                )
+                f = await asyncio.wait_for(
+                    escalation.burst(
+                        stack,
+                        incidents=args.escalation_incidents,
+                        concurrency=args.escalation_concurrency,
+                        warmup=args.escalation_warmup,
+                        run=run,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=escalation.allowance(args.escalation_incidents),
+                )
             if "g" in only:
-                print(f"bench: (g) webhooks: backlog of {args.webhook_events:,} events × {args.webhook_endpoints} "
-                      f"endpoints, then {args.webhook_rate:.0f} events/s ...", flush=True)
-                g = await asyncio.wait_for(webhooks.measure(
-                    stack, events=args.webhook_events, endpoints=args.webhook_endpoints, rate=args.webhook_rate,
-                    duration=args.webhook_duration, run=run),
-                    timeout=300 + args.webhook_events * args.webhook_endpoints / 20)
+                print(
+                    f"bench: (g) webhooks: backlog of {args.webhook_events:,} events × {args.webhook_endpoints} "
+                    f"endpoints, then {args.webhook_rate:.0f} events/s ...",
+                    flush=True,
+                )
+                g = await asyncio.wait_for(
+                    webhooks.measure(
+                        stack,
+                        events=args.webhook_events,
+                        endpoints=args.webhook_endpoints,
+                        rate=args.webhook_rate,
+                        duration=args.webhook_duration,
+                        run=run,
+                    ),
+                    timeout=300 + args.webhook_events * args.webhook_endpoints / 20,
+                )
             if "h" in only:
-                print(f"bench: (h) knowledge: search over {args.knowledge_articles:,} articles, suggestions for "
-                      f"{args.knowledge_incidents} incidents ...", flush=True)
-                h = await asyncio.wait_for(knowledge.measure(
-                    stack, articles=args.knowledge_articles, searches=args.knowledge_queries,
-                    incidents=args.knowledge_incidents, rate=args.knowledge_rate, run=run,
-                    fetch_max_wait_ms=args.fetch_max_wait_ms), timeout=600)
+                print(
+                    f"bench: (h) knowledge: search over {args.knowledge_articles:,} articles, suggestions for "
+                    f"{args.knowledge_incidents} incidents ...",
+                    flush=True,
+                )
+                h = await asyncio.wait_for(
+                    knowledge.measure(
+                        stack,
+                        articles=args.knowledge_articles,
+                        searches=args.knowledge_queries,
+                        incidents=args.knowledge_incidents,
+                        rate=args.knowledge_rate,
+                        run=run,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=600,
+                )
             if "i" in only:
-                print(f"bench: (i) one incident after 10 and after {args.scale_notes:,} notes, "
-                      f"{args.scale_rounds} rounds ...", flush=True)
-                i = await asyncio.wait_for(incident_scale.measure(
-                    stack, small=10, large=args.scale_notes, rounds=args.scale_rounds, warmup=3,
-                    run=run), timeout=600)
+                print(
+                    f"bench: (i) one incident after 10 and after {args.scale_notes:,} notes, "
+                    f"{args.scale_rounds} rounds ...",
+                    flush=True,
+                )
+                i = await asyncio.wait_for(
+                    incident_scale.measure(
+                        stack,
+                        small=10,
+                        large=args.scale_notes,
+                        rounds=args.scale_rounds,
+                        warmup=3,
+                        run=run,
+                    ),
+                    timeout=600,
+                )
 
         if args.no_uvloop:
             asyncio.run(measure())
@@ -215,55 +433,109 @@ def main(argv: list[str] | None = None) -> int:
         stack.close()
     elapsed = time.perf_counter() - began
 
-    table = report.rows(a, b, c, b_low, d=d, e=e, f=f) + (webhooks.rows(g) if g is not None else []) + knowledge.rows(h) \
+    table = (
+        report.rows(a, b, c, b_low, d=d, e=e, f=f)
+        + (webhooks.rows(g) if g is not None else [])
+        + knowledge.rows(h)
         + incident_scale.rows(i)
+    )
     print()
     print(report.console_table(table))
-    print(f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
-          f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
+    print(
+        f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
+    )
     failures = [x for r in (a, b, e, f, g, h, i) if r is not None for x in r.errors[:3]]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
-        durability = ("default durability" if not args.fsync_off
-                      else "**fsync, full_page_writes and synchronous_commit OFF**")
-        where = ("external PostgreSQL (DATABASE_URL)" if stack.external_database
-                 else f"embedded PostgreSQL, {durability}")
-        where += "; " + ("external Kafka (KAFKA_BOOTSTRAP_SERVERS)" if stack.external_kafka
-                         else "tansu broker (memory storage)")
-        where += "; incidents service as a subprocess (uvicorn); client " + (
-            "asyncio" if args.no_uvloop else "uvloop") + " in the benchmark process"
+        durability = (
+            "default durability"
+            if not args.fsync_off
+            else "**fsync, full_page_writes and synchronous_commit OFF**"
+        )
+        where = (
+            "external PostgreSQL (DATABASE_URL)"
+            if stack.external_database
+            else f"embedded PostgreSQL, {durability}"
+        )
+        where += "; " + (
+            "external Kafka (KAFKA_BOOTSTRAP_SERVERS)"
+            if stack.external_kafka
+            else "tansu broker (memory storage)"
+        )
+        where += (
+            "; incidents service as a subprocess (uvicorn); client "
+            + ("asyncio" if args.no_uvloop else "uvloop")
+            + " in the benchmark process"
+        )
         if "d" in only:
-            where += ("; (d) incidents feed from an incidents service subprocess, SLA rebuild and apply path "
-                      "in the benchmark process")
+            where += (
+                "; (d) incidents feed from an incidents service subprocess, SLA rebuild and apply path "
+                "in the benchmark process"
+            )
         if "e" in only:
             where += "; (e) SLA monitor as a subprocess (uvicorn, timer poll 1 s)"
         if "f" in only:
             where += "; (f) incidents and escalation services as subprocesses (uvicorn) on databases of their own"
         if "g" in only:
-            where += ("; (g) incidents and webhooks services as subprocesses (uvicorn) on databases of their own, "
-                      "the receiver (uvicorn, verifying signatures) in the benchmark process")
+            where += (
+                "; (g) incidents and webhooks services as subprocesses (uvicorn) on databases of their own, "
+                "the receiver (uvicorn, verifying signatures) in the benchmark process"
+            )
         if "h" in only:
             where += "; (h) incidents and knowledge services as subprocesses (uvicorn) on databases of their own"
         if "i" in only:
             where += "; (i) an incidents service as a subprocess (uvicorn) on a database of its own"
-        command = "make bench" if argv is None and sys.argv[1:] == [] else \
-            "uv run python -m benchmarks " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
-        names = {"a": ("sequences", "concurrency", "warmup"),
-                 "b": ("rate", "duration", "low_rate", "fetch_max_wait_ms"),
-                 "c": ("appends", "writers", "rounds"),
-                 "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events"),
-                 "e": ("clocks", "timer_rate", "timer_spread", "timer_burst", "timer_lead", "fetch_max_wait_ms"),
-                 "f": ("escalation_incidents", "escalation_concurrency", "escalation_warmup", "fetch_max_wait_ms"),
-                 "g": ("webhook_events", "webhook_endpoints", "webhook_rate", "webhook_duration"),
-                 "h": ("knowledge_articles", "knowledge_queries", "knowledge_incidents", "knowledge_rate"),
-                 "i": ("scale_notes", "scale_rounds")}
-        keys = dict.fromkeys(k for m in "abcdefghi" if m in only for k in names[m])  # ordered, once each
+        command = (
+            "make bench"
+            if argv is None and sys.argv[1:] == []
+            else "uv run python -m benchmarks "
+            + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
+        )
+        names = {
+            "a": ("sequences", "concurrency", "warmup"),
+            "b": ("rate", "duration", "low_rate", "fetch_max_wait_ms"),
+            "c": ("appends", "writers", "rounds"),
+            "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events"),
+            "e": (
+                "clocks",
+                "timer_rate",
+                "timer_spread",
+                "timer_burst",
+                "timer_lead",
+                "fetch_max_wait_ms",
+            ),
+            "f": (
+                "escalation_incidents",
+                "escalation_concurrency",
+                "escalation_warmup",
+                "fetch_max_wait_ms",
+            ),
+            "g": ("webhook_events", "webhook_endpoints", "webhook_rate", "webhook_duration"),
+            "h": (
+                "knowledge_articles",
+                "knowledge_queries",
+                "knowledge_incidents",
+                "knowledge_rate",
+            ),
+            "i": ("scale_notes", "scale_rounds"),
+        }
+        keys = dict.fromkeys(
+            k for m in "abcdefghi" if m in only for k in names[m]
+        )  # ordered, once each
         settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(
-            table=table, facts=report.machine(), server=server, command=command,
-            date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), settings=settings,
-            stack=where, elapsed=elapsed, load=(load_before, load_after))
+            table=table,
+            facts=report.machine(),
+            server=server,
+            command=command,
+            date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            settings=settings,
+            stack=where,
+            elapsed=elapsed,
+            load=(load_before, load_after),
+        )
         report.write_docs(args.docs, block)
         print(f"\nbench: results written to {args.docs}")
     missed = any(r.verdict == "FAIL" for r in table)

@@ -44,14 +44,26 @@ EFFECTIVE_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def sla_settings(stack: BenchStack, database: str, prefix: str) -> Settings:
-    return Settings(service="sla-monitor", port=0, DATABASE_URL=database, database_is_own=True,
-                    KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap, KAFKA_TOPIC_PREFIX=prefix)
+    return Settings(
+        service="sla-monitor",
+        port=0,
+        DATABASE_URL=database,
+        database_is_own=True,
+        KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
+        KAFKA_TOPIC_PREFIX=prefix,
+    )
 
 
-async def sla_database(stack: BenchStack, name: str, prefix: str, contracts: list[dict[str, Any]]) -> Settings:
+async def sla_database(
+    stack: BenchStack, name: str, prefix: str, contracts: list[dict[str, Any]]
+) -> Settings:
     """A migrated SLA monitor database with `contracts` registered (as `POST /contracts` records them)."""
-    settings = sla_settings(stack, await asyncio.to_thread(stack.migrate_database, name, SLA_MONITOR), prefix)
-    engine = make_engine(settings, statement_timeout=None)  # contracts, then a rebuild: offline work
+    settings = sla_settings(
+        stack, await asyncio.to_thread(stack.migrate_database, name, SLA_MONITOR), prefix
+    )
+    engine = make_engine(
+        settings, statement_timeout=None
+    )  # contracts, then a rebuild: offline work
     book = ContractBook(EventStore(SystemClock()))
     try:
         async with engine.begin() as conn:
@@ -69,13 +81,18 @@ class MemoryFeed:
     """The incidents feed from memory: FeedClient's paging, for setups that are not measured."""
 
     def __init__(self, items: list[dict[str, Any]]) -> None:
-        self.items = [ConsumedEvent.from_feed_item(i, INCIDENT_SOURCE) for i in sla_history.with_positions(items)]
+        self.items = [
+            ConsumedEvent.from_feed_item(i, INCIDENT_SOURCE)
+            for i in sla_history.with_positions(items)
+        ]
 
     async def latest_position(self) -> int:
         return len(self.items)
 
-    async def page(self, after: int = 0, limit: int | None = None, stream_id: str | None = None) -> FeedPage:
-        chunk = self.items[after:after + (limit or 500)]
+    async def page(
+        self, after: int = 0, limit: int | None = None, stream_id: str | None = None
+    ) -> FeedPage:
+        chunk = self.items[after : after + (limit or 500)]
         return FeedPage(chunk, chunk[-1].position if chunk else after)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:
@@ -133,8 +150,9 @@ class ProjectionResult:
         return self.apply_events / self.apply_seconds if self.apply_seconds else 0.0
 
 
-async def projection(stack: BenchStack, *, events: int, apply_events: int, repeats: int, page_size: int,
-                     run: str) -> ProjectionResult:
+async def projection(
+    stack: BenchStack, *, events: int, apply_events: int, repeats: int, page_size: int, run: str
+) -> ProjectionResult:
     """Rebuild the SLA read model from `events` incident events (on an empty database, then
     `repeats` times again), then apply the first `apply_events` one transaction each."""
     prefix = f"bench{run}d."
@@ -144,10 +162,14 @@ async def projection(stack: BenchStack, *, events: int, apply_events: int, repea
     incidents_db = await asyncio.to_thread(stack.migrate_database, "sla-feed")
     await sla_history.load_feed(incidents_db, items)
     del items
-    feed_service = await asyncio.to_thread(stack.start_on, INCIDENTS, incidents_db, "incidents-feed",
-                                           KAFKA_TOPIC_PREFIX=prefix)
-    print(f"  (d) {events:,} incident events served by incidents pid {feed_service.pid} on {feed_service.url}: "
-          + ", ".join(f"{t.split('.')[2]} {n:,}" for t, n in mix.items()), flush=True)
+    feed_service = await asyncio.to_thread(
+        stack.start_on, INCIDENTS, incidents_db, "incidents-feed", KAFKA_TOPIC_PREFIX=prefix
+    )
+    print(
+        f"  (d) {events:,} incident events served by incidents pid {feed_service.pid} on {feed_service.url}: "
+        + ", ".join(f"{t.split('.')[2]} {n:,}" for t, n in mix.items()),
+        flush=True,
+    )
     meter = CpuMeter({"feed service": feed_service.pid}, {"postgres": stack.postgres_pid})
     contracts = list(demo.CONTRACTS)
     settings = await sla_database(stack, "sla-rebuild", prefix, contracts)
@@ -155,8 +177,9 @@ async def projection(stack: BenchStack, *, events: int, apply_events: int, repea
     for i in range(1 + repeats):
         kind = "empty" if i == 0 else "again"
         facts = await scalar(settings, SLA_FACTS)
-        async with FeedClient.for_consumer(feed_service.url, settings, sla_consumer.NAME,
-                                           source=INCIDENT_SOURCE) as feed:
+        async with FeedClient.for_consumer(
+            feed_service.url, settings, sla_consumer.NAME, source=INCIDENT_SOURCE
+        ) as feed:
             before = meter.sample()
             started = time.perf_counter()
             count = await rebuild(settings, feed=feed, page_size=page_size, progress=False)
@@ -166,15 +189,20 @@ async def projection(stack: BenchStack, *, events: int, apply_events: int, repea
         if count != events:
             raise RuntimeError(f"rebuild read {count} events, expected {events}")
         result.rebuilds.append(RebuildRun(kind, count, seconds, appended, usage))
-        print(f"  (d) rebuild {i + 1} ({kind}): {count / seconds:8.0f} events/s, {seconds:.1f} s, "
-              f"{appended:,} SLA events appended", flush=True)
+        print(
+            f"  (d) rebuild {i + 1} ({kind}): {count / seconds:8.0f} events/s, {seconds:.1f} s, "
+            f"{appended:,} SLA events appended",
+            flush=True,
+        )
 
     if apply_events:
         settings = await sla_database(stack, "sla-apply", prefix, contracts)
         feed_items = await _feed_items(feed_service.url, settings, apply_events)
         await _apply(settings, feed_items, meter, result)
-        print(f"  (d) apply path: {result.apply_per_second:8.0f} events/s over {result.apply_events:,} events",
-              flush=True)
+        print(
+            f"  (d) apply path: {result.apply_per_second:8.0f} events/s over {result.apply_events:,} events",
+            flush=True,
+        )
     await asyncio.to_thread(stack.stop, feed_service)
     return result
 
@@ -182,7 +210,9 @@ async def projection(stack: BenchStack, *, events: int, apply_events: int, repea
 async def _feed_items(url: str, settings: Settings, n: int) -> list[ConsumedEvent]:
     """The first `n` events of the feed, read before anything is timed."""
     found: list[ConsumedEvent] = []
-    async with FeedClient.for_consumer(url, settings, sla_consumer.NAME, source=INCIDENT_SOURCE) as feed:
+    async with FeedClient.for_consumer(
+        url, settings, sla_consumer.NAME, source=INCIDENT_SOURCE
+    ) as feed:
         after = 0
         while len(found) < n:
             page = await feed.page(after, limit=1000)
@@ -193,7 +223,9 @@ async def _feed_items(url: str, settings: Settings, n: int) -> list[ConsumedEven
     return found[:n]
 
 
-async def _apply(settings: Settings, events: list[ConsumedEvent], meter: CpuMeter, result: ProjectionResult) -> None:
+async def _apply(
+    settings: Settings, events: list[ConsumedEvent], meter: CpuMeter, result: ProjectionResult
+) -> None:
     """The live consumer's path: `Applier.apply` per event (order check, the SLA monitor's handler,
     handled record, stream position: one transaction), one after another as ConsumerRunner
     applies a partition's records. Not included: the Kafka fetch and the offset commit."""

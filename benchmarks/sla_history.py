@@ -61,18 +61,32 @@ def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
     return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
 
 
-def _item(rng: random.Random, incident: str, version: int, event: e.Event, at: datetime,
-          actor: str, kind: str, parties: list[str]) -> dict[str, Any]:
+def _item(
+    rng: random.Random,
+    incident: str,
+    version: int,
+    event: e.Event,
+    at: datetime,
+    actor: str,
+    kind: str,
+    parties: list[str],
+) -> dict[str, Any]:
     return {
         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "stream_id": incident,
         "stream_version": version,
         "type": event.type,
         "data": event.to_data(),
-        "metadata": {"actor_party": actor, "actor_kind": kind, "actor_user": f"{actor}-agent",
-                     "correlation_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                     "causation_id": None, "traceparent": None, "parties": parties,
-                     "visibility": event.visibility},
+        "metadata": {
+            "actor_party": actor,
+            "actor_kind": kind,
+            "actor_user": f"{actor}-agent",
+            "correlation_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "causation_id": None,
+            "traceparent": None,
+            "parties": parties,
+            "visibility": event.visibility,
+        },
         "recorded_at": at.isoformat(),
     }
 
@@ -90,35 +104,75 @@ def incident(rng: random.Random, number: int) -> Incident:
     def add(event: e.Event, actor: str = partner, kind: str = "partner") -> None:
         items.append(_item(rng, iid, len(items) + 1, event, at, actor, kind, parties))
 
-    add(e.IncidentOpened(
-        incident_id=iid, title=f"Branch office VPN down (bench {number})",
-        description="Site-to-site tunnel dropped, no traffic since.", severity=severity, product="routers",
-        impacted_service="branch-vpn", customer=customer, partner=partner, provider=PROVIDER, requester=partner,
-        opened_by=f"{partner}-agent", external_refs=[{"owner": partner, "type": "bench", "id": f"INC-{number}"}]))
+    add(
+        e.IncidentOpened(
+            incident_id=iid,
+            title=f"Branch office VPN down (bench {number})",
+            description="Site-to-site tunnel dropped, no traffic since.",
+            severity=severity,
+            product="routers",
+            impacted_service="branch-vpn",
+            customer=customer,
+            partner=partner,
+            provider=PROVIDER,
+            requester=partner,
+            opened_by=f"{partner}-agent",
+            external_refs=[{"owner": partner, "type": "bench", "id": f"INC-{number}"}],
+        )
+    )
     at += timedelta(minutes=max(rng.expovariate(2 / respond), 0.05))
     add(e.IncidentAcknowledged(party=partner, user=f"{partner}-agent"))
     status = "acknowledged"
     steps = _pick(rng, SHAPES)
     if severity == "S1":  # S1 has an update target: the partner posts one shared update
         steps = ("note", *steps)
-    total = max(rng.expovariate(1 / (0.6 * resolve)), 1.0)  # minutes from acknowledgement to resolution
+    total = max(
+        rng.expovariate(1 / (0.6 * resolve)), 1.0
+    )  # minutes from acknowledgement to resolution
     for step in steps:
         at += timedelta(minutes=total * rng.uniform(0.05, 0.3))
         if step == "escalate":
-            add(e.IncidentEscalated(from_party=partner, from_tier=None, to_party=PROVIDER, to_tier="TAC L2",
-                                    reason="vendor defect suspected", decision_id=None))
+            add(
+                e.IncidentEscalated(
+                    from_party=partner,
+                    from_tier=None,
+                    to_party=PROVIDER,
+                    to_tier="TAC L2",
+                    reason="vendor defect suspected",
+                    decision_id=None,
+                )
+            )
         elif step == "provider_ack":
-            add(e.IncidentAcknowledged(party=PROVIDER, user=f"{PROVIDER}-agent"), PROVIDER, "provider")
+            add(
+                e.IncidentAcknowledged(party=PROVIDER, user=f"{PROVIDER}-agent"),
+                PROVIDER,
+                "provider",
+            )
         elif step == "note":
-            add(e.NoteAdded(note_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), author_party=partner,
-                            note_visibility="shared", author_user=f"{partner}-agent",
-                            body="Tunnel flaps every 30 s; IKE logs attached."))
+            add(
+                e.NoteAdded(
+                    note_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    author_party=partner,
+                    note_visibility="shared",
+                    author_user=f"{partner}-agent",
+                    body="Tunnel flaps every 30 s; IKE logs attached.",
+                )
+            )
         else:
-            add(e.StatusChanged(from_status=status, to_status=step,
-                                reason="waiting for logs" if step == "pending_customer" else None))
+            add(
+                e.StatusChanged(
+                    from_status=status,
+                    to_status=step,
+                    reason="waiting for logs" if step == "pending_customer" else None,
+                )
+            )
             status = step
     at += timedelta(minutes=total * rng.uniform(0.05, 0.3))
-    add(e.IncidentResolved(from_status=status, resolution_code="config-fix", resolution_notes="tunnel re-keyed"))
+    add(
+        e.IncidentResolved(
+            from_status=status, resolution_code="config-fix", resolution_notes="tunnel re-keyed"
+        )
+    )
     return Incident(iid, customer, partner, severity, items)
 
 
@@ -132,12 +186,22 @@ def history(n: int, seed: int = 20261019) -> list[dict[str, Any]]:
         number += 1
         items += incident(rng, number).items
     # Global order by time; an incident's own events are strictly increasing in time already.
-    items.sort(key=lambda i: (datetime.fromisoformat(i["recorded_at"]), i["stream_id"], i["stream_version"]))
+    items.sort(
+        key=lambda i: (
+            datetime.fromisoformat(i["recorded_at"]),
+            i["stream_id"],
+            i["stream_version"],
+        )
+    )
     return items[:n]
 
 
-def opened(plan: list[tuple[str, datetime]], customer: str = "initech", partner: str = "northwind",
-           seed: int = 1) -> list[dict[str, Any]]:
+def opened(
+    plan: list[tuple[str, datetime]],
+    customer: str = "initech",
+    partner: str = "northwind",
+    seed: int = 1,
+) -> list[dict[str, Any]]:
     """One opened event per (severity, time) of `plan`, in time order (for (e): no other events)."""
     rng = random.Random(seed)
     parties = sorted({customer, partner, PROVIDER})
@@ -145,9 +209,19 @@ def opened(plan: list[tuple[str, datetime]], customer: str = "initech", partner:
     for i, (severity, at) in enumerate(sorted(plan, key=lambda p: p[1])):
         iid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         event = e.IncidentOpened(
-            incident_id=iid, title=f"Core router down (bench {i})", description="", severity=severity,
-            product="routers", impacted_service=None, customer=customer, partner=partner, provider=PROVIDER,
-            requester=partner, opened_by=f"{partner}-agent", external_refs=[])
+            incident_id=iid,
+            title=f"Core router down (bench {i})",
+            description="",
+            severity=severity,
+            product="routers",
+            impacted_service=None,
+            customer=customer,
+            partner=partner,
+            provider=PROVIDER,
+            requester=partner,
+            opened_by=f"{partner}-agent",
+            external_refs=[],
+        )
         items.append(_item(rng, iid, 1, event, at, partner, "partner", parties))
     return items
 
@@ -188,8 +262,11 @@ def shape(items: list[dict[str, Any]]) -> str:
     for i in opened:
         severities[i["data"]["severity"]] = severities.get(i["data"]["severity"], 0) + 1
     first, last = items[0]["recorded_at"][:10], items[-1]["recorded_at"][:10]
-    return (f"{len(incidents):,} incidents ({resolved:,} resolved), median {median(per):.0f} events each, "
-            f"{first}..{last}, severities " + " ".join(f"{k} {v}" for k, v in sorted(severities.items())))
+    return (
+        f"{len(incidents):,} incidents ({resolved:,} resolved), median {median(per):.0f} events each, "
+        f"{first}..{last}, severities "
+        + " ".join(f"{k} {v}" for k, v in sorted(severities.items()))
+    )
 
 
 def _by_stream(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -207,14 +284,34 @@ async def load_feed(database_url: str, items: list[dict[str, Any]]) -> None:
         async with conn.transaction():
             await conn.copy_records_to_table(
                 "events",
-                columns=["event_id", "stream_id", "stream_version", "type", "data", "metadata", "recorded_at"],
-                records=[(uuid.UUID(i["id"]), i["stream_id"], i["stream_version"], i["type"], json.dumps(i["data"]),
-                          json.dumps(i["metadata"]), datetime.fromisoformat(i["recorded_at"])) for i in items])
+                columns=[
+                    "event_id",
+                    "stream_id",
+                    "stream_version",
+                    "type",
+                    "data",
+                    "metadata",
+                    "recorded_at",
+                ],
+                records=[
+                    (
+                        uuid.UUID(i["id"]),
+                        i["stream_id"],
+                        i["stream_version"],
+                        i["type"],
+                        json.dumps(i["data"]),
+                        json.dumps(i["metadata"]),
+                        datetime.fromisoformat(i["recorded_at"]),
+                    )
+                    for i in items
+                ],
+            )
         await conn.execute(
             "UPDATE events AS e SET position = b.first + b.n, published_at = now()"
             " FROM (SELECT id, row_number() OVER (ORDER BY tx_id, id) AS n,"
             " (SELECT coalesce(max(position), 0) FROM events) AS first"
-            " FROM events WHERE position IS NULL) AS b WHERE e.id = b.id")
+            " FROM events WHERE position IS NULL) AS b WHERE e.id = b.id"
+        )
         await conn.execute("VACUUM ANALYZE events")
     finally:
         await conn.close()

@@ -26,11 +26,22 @@ from .stack import BenchStack
 # (e)'s contract: an S1 respond clock short enough to warn at 50/75/90 % and breach within 30 s;
 # every other target long enough to stay open all run. Credits as in the demo contracts.
 TIMER_CONTRACT = {
-    "id": "bench-timers", "name": "Timer benchmark (24x7)", "provider": "northwind", "customer": "initech",
-    "kind": "customer_facing", "calendar": {"type": "24x7"},
-    "targets": {"S1": {"respond_minutes": 1, "resolve_minutes": 600},
-                "S2": {"respond_minutes": 600, "resolve_minutes": 1200}},
-    "credits": {"currency": "EUR", "monthly_fee": "12000", "per_breach": "250", "monthly_cap": "3000"},
+    "id": "bench-timers",
+    "name": "Timer benchmark (24x7)",
+    "provider": "northwind",
+    "customer": "initech",
+    "kind": "customer_facing",
+    "calendar": {"type": "24x7"},
+    "targets": {
+        "S1": {"respond_minutes": 1, "resolve_minutes": 600},
+        "S2": {"respond_minutes": 600, "resolve_minutes": 1200},
+    },
+    "credits": {
+        "currency": "EUR",
+        "monthly_fee": "12000",
+        "per_breach": "250",
+        "monthly_cap": "3000",
+    },
 }
 RESPOND_SECONDS = 60.0
 FIRINGS_PER_INCIDENT = 4  # the respond clock: three warnings and the breach
@@ -42,7 +53,9 @@ class Firings:
 
     incidents: set[str]
     lag: list[float] = field(default_factory=list)  # threshold instant -> received
-    to_sent: list[float] = field(default_factory=list)  # threshold instant -> Kafka record timestamp
+    to_sent: list[float] = field(
+        default_factory=list
+    )  # threshold instant -> Kafka record timestamp
     sent_to_received: list[float] = field(default_factory=list)
     warnings: int = 0
     breaches: int = 0
@@ -83,11 +96,23 @@ class TimerResult:
 
     @property
     def missing(self) -> int:
-        return self.steady.expected + self.burst.expected - self.steady.received - self.burst.received
+        return (
+            self.steady.expected + self.burst.expected - self.steady.received - self.burst.received
+        )
 
 
-async def timer_lag(stack: BenchStack, *, clocks: int, rate: float, spread: float, burst: int, lead: float,
-                    run: str, fetch_max_wait_ms: int, quiet_seconds: float = 15) -> TimerResult:
+async def timer_lag(
+    stack: BenchStack,
+    *,
+    clocks: int,
+    rate: float,
+    spread: float,
+    burst: int,
+    lead: float,
+    run: str,
+    fetch_max_wait_ms: int,
+    quiet_seconds: float = 15,
+) -> TimerResult:
     """`clocks` open clocks (incidents × respond and resolve), built by `rebuild` before the SLA
     monitor starts (subprocess, its own settings: timer poll 1 s, relay woken by each batch fired).
 
@@ -110,18 +135,34 @@ async def timer_lag(stack: BenchStack, *, clocks: int, rate: float, spread: floa
     first_due = now + timedelta(seconds=lead)
     burst_due = first_due + timedelta(seconds=spread + RESPOND_SECONDS / 2 + 10)
     half = timedelta(seconds=RESPOND_SECONDS / 2)
-    plan = [("S1", first_due + timedelta(seconds=spread * i / max(steady_n - 1, 1)) - half) for i in range(steady_n)]
+    plan = [
+        ("S1", first_due + timedelta(seconds=spread * i / max(steady_n - 1, 1)) - half)
+        for i in range(steady_n)
+    ]
     plan += [("S1", burst_due - half)] * burst_n
     plan += [("S2", now)] * (incidents - steady_n - burst_n)
     items = sla_history.opened(plan)
-    steady = Firings({i["stream_id"] for i in items if i["data"]["severity"] == "S1"
-                      and datetime.fromisoformat(i["recorded_at"]) < burst_due - half})
-    bursting = Firings({i["stream_id"] for i in items if i["data"]["severity"] == "S1"} - steady.incidents)
+    steady = Firings(
+        {
+            i["stream_id"]
+            for i in items
+            if i["data"]["severity"] == "S1"
+            and datetime.fromisoformat(i["recorded_at"]) < burst_due - half
+        }
+    )
+    bursting = Firings(
+        {i["stream_id"] for i in items if i["data"]["severity"] == "S1"} - steady.incidents
+    )
     await rebuild(settings, feed=MemoryFeed(items), page_size=1000, progress=False)  # type: ignore[arg-type]
     topic = settings.topic(SLA_TOPIC)
     await ensure_topics(settings, [topic])
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=fetch_max_wait_ms, client_id=f"village-bench-{run}-timers")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=stack.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        client_id=f"village-bench-{run}-timers",
+    )
     await consumer.start()
     service = None
     try:
@@ -136,11 +177,20 @@ async def timer_lag(stack: BenchStack, *, clocks: int, rate: float, spread: floa
         await consumer.seek_to_end(*tps)
         for tp in tps:
             await consumer.position(tp)
-        service = await asyncio.to_thread(stack.start_on, SLA_MONITOR, settings.database_url, "sla-monitor-timers",
-                                          KAFKA_TOPIC_PREFIX=prefix, INCIDENTS_URL="http://127.0.0.1:9")
-        print(f"  (e) SLA monitor pid {service.pid} on {service.url}; {incidents:,} incidents open "
-              f"({steady_n:,} steady, {burst_n:,} burst), first due in "
-              f"{(first_due - datetime.now(UTC)).total_seconds():.1f} s", flush=True)
+        service = await asyncio.to_thread(
+            stack.start_on,
+            SLA_MONITOR,
+            settings.database_url,
+            "sla-monitor-timers",
+            KAFKA_TOPIC_PREFIX=prefix,
+            INCIDENTS_URL="http://127.0.0.1:9",
+        )
+        print(
+            f"  (e) SLA monitor pid {service.pid} on {service.url}; {incidents:,} incidents open "
+            f"({steady_n:,} steady, {burst_n:,} burst), first due in "
+            f"{(first_due - datetime.now(UTC)).total_seconds():.1f} s",
+            flush=True,
+        )
         # Its relay publishes the rebuild's clock_started facts first: done before the window.
         while await scalar(settings, "SELECT count(*) FROM events WHERE position IS NULL"):
             if datetime.now(UTC) > first_due - timedelta(seconds=1):
@@ -150,14 +200,31 @@ async def timer_lag(stack: BenchStack, *, clocks: int, rate: float, spread: floa
         earliest = await scalar(settings, "SELECT min(due_at) FROM timers")
         margin = (first_due - datetime.now(UTC)).total_seconds()
         if margin <= 0 or earliest < first_due - timedelta(milliseconds=1):
-            raise RuntimeError(f"timers fell due before the window (earliest {earliest}, margin {margin:.1f} s)")
+            raise RuntimeError(
+                f"timers fell due before the window (earliest {earliest}, margin {margin:.1f} s)"
+            )
         result = TimerResult(open_timers, incidents, spread, steady, bursting, margin)
-        meter = CpuMeter({"sla service": service.pid,
-                          "broker": stack.broker.process.pid if stack.broker and stack.broker.process else None},
-                         {"postgres": stack.postgres_pid})
-        print(f"  (e) {open_timers:,} open timers, ready {margin:.1f} s before the first due time", flush=True)
-        arrived = await _collect(consumer, result, meter, burst_due.timestamp() - 5, quiet_seconds,
-                                 hard_stop=time.time() + margin + spread + 3 * RESPOND_SECONDS + 10 + 120)
+        meter = CpuMeter(
+            {
+                "sla service": service.pid,
+                "broker": stack.broker.process.pid
+                if stack.broker and stack.broker.process
+                else None,
+            },
+            {"postgres": stack.postgres_pid},
+        )
+        print(
+            f"  (e) {open_timers:,} open timers, ready {margin:.1f} s before the first due time",
+            flush=True,
+        )
+        arrived = await _collect(
+            consumer,
+            result,
+            meter,
+            burst_due.timestamp() - 5,
+            quiet_seconds,
+            hard_stop=time.time() + margin + spread + 3 * RESPOND_SECONDS + 10 + 120,
+        )
         # The contract is northwind's with initech: the topic (acme's tooling channel) carries its
         # thresholds as bare facts, so each one's instant comes from the monitor's own store.
         due = await _due_instants(settings, [a[0] for a in arrived])
@@ -179,8 +246,13 @@ async def _due_instants(settings: Any, event_ids: list[str]) -> dict[str, float]
     engine = make_engine(settings, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT CAST(event_id AS text), data->>'at' FROM events"
-                                           " WHERE event_id = ANY(CAST(:ids AS uuid[]))"), {"ids": event_ids})
+            rows = await conn.execute(
+                text(
+                    "SELECT CAST(event_id AS text), data->>'at' FROM events"
+                    " WHERE event_id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": event_ids},
+            )
             return {i: datetime.fromisoformat(at).timestamp() for i, at in rows}
     finally:
         await engine.dispose()
@@ -189,8 +261,14 @@ async def _due_instants(settings: Any, event_ids: list[str]) -> dict[str, float]
 Arrival = tuple[str, str, str, float, float]  # event id, warning/breached, incident, sent, received
 
 
-async def _collect(consumer: Any, result: TimerResult, meter: CpuMeter, between: float, quiet_seconds: float,
-                   hard_stop: float) -> list[Arrival]:
+async def _collect(
+    consumer: Any,
+    result: TimerResult,
+    meter: CpuMeter,
+    between: float,
+    quiet_seconds: float,
+    hard_stop: float,
+) -> list[Arrival]:
     """Read warnings and breaches until all arrived, or none came for `quiet_seconds` after the
     last was due; CPU is split at `between` (after the steady thresholds, before the burst)."""
     seen: set[str] = set()

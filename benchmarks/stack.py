@@ -36,7 +36,9 @@ class BenchStack:
         self.others: list[ServiceProcess] = []  # started on databases of the benchmark's own
 
     def start(self) -> BenchStack:
-        self.stack = Stack.start(self.log_dir, durable=self.fsync, run_id=f"bench{uuid.uuid4().hex[:8]}")
+        self.stack = Stack.start(
+            self.log_dir, durable=self.fsync, run_id=f"bench{uuid.uuid4().hex[:8]}"
+        )
         return self
 
     @property
@@ -78,14 +80,20 @@ class BenchStack:
         assert self.stack is not None
         database = self.stack.database(f"bench-{name}")
         env = self.stack.env(**{f"{spec.env_prefix}_DATABASE_URL": database})
-        ServiceProcess(spec, env=env, port=0, log_file=self.log_dir / f"migrate-{name}.log").migrate()
+        ServiceProcess(
+            spec, env=env, port=0, log_file=self.log_dir / f"migrate-{name}.log"
+        ).migrate()
         return database
 
     def start_on(self, spec: ServiceSpec, database: str, name: str, **env: str) -> ServiceProcess:
         """`spec` as a subprocess (uvicorn, its own settings) on `database`, migrated before; not seeded."""
         assert self.stack is not None
-        service = ServiceProcess(spec, env=self.stack.env(**{f"{spec.env_prefix}_DATABASE_URL": database}, **env),
-                                 port=free_port(), log_file=self.log_dir / f"{name}.log")
+        service = ServiceProcess(
+            spec,
+            env=self.stack.env(**{f"{spec.env_prefix}_DATABASE_URL": database}, **env),
+            port=free_port(),
+            log_file=self.log_dir / f"{name}.log",
+        )
         self.others.append(service)
         return service.start()
 
@@ -95,8 +103,15 @@ class BenchStack:
             self.others.remove(service)
 
     def server_facts(self) -> dict[str, str]:
-        names = ["server_version", "fsync", "synchronous_commit", "full_page_writes",
-                 "wal_sync_method", "shared_buffers", "max_connections"]
+        names = [
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "full_page_writes",
+            "wal_sync_method",
+            "shared_buffers",
+            "max_connections",
+        ]
         rows = run_sql(self.database_url, *(f"SHOW {n}" for n in names))
         return {n: str(r[0][0]) for n, r in zip(names, rows)}
 

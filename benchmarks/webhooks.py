@@ -33,8 +33,14 @@ from .report import Row
 from .stack import BenchStack
 
 NO_FEED = "http://127.0.0.1:9"  # nothing listens: feeds are read only to heal gaps
-BODY = {"title": "Webhooks benchmark", "description": "Opened by the webhooks benchmark.", "severity": "S3",
-        "product": "routers", "impacted_service": "branch-vpn", "customer": "initech"}
+BODY = {
+    "title": "Webhooks benchmark",
+    "description": "Opened by the webhooks benchmark.",
+    "severity": "S3",
+    "product": "routers",
+    "impacted_service": "branch-vpn",
+    "customer": "initech",
+}
 
 
 @dataclass
@@ -54,8 +60,12 @@ class WebhooksResult:
     low_rate: float = 25.0
     low_sent: int = 0
     low_latencies: list[float] = field(default_factory=list)  # the same, below saturation
-    fanned_out: list[float] = field(default_factory=list)  # event time -> delivery row written (steady)
-    claimed: list[float] = field(default_factory=list)  # delivery row written -> attempt recorded (steady)
+    fanned_out: list[float] = field(
+        default_factory=list
+    )  # event time -> delivery row written (steady)
+    claimed: list[float] = field(
+        default_factory=list
+    )  # delivery row written -> attempt recorded (steady)
     unverified: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -64,8 +74,16 @@ class WebhooksResult:
         return self.backlog_delivered / self.backlog_seconds if self.backlog_seconds else 0.0
 
 
-async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float, duration: float,
-                  run: str, low_rate: float = 25.0) -> WebhooksResult:
+async def measure(
+    stack: BenchStack,
+    *,
+    events: int,
+    endpoints: int,
+    rate: float,
+    duration: float,
+    run: str,
+    low_rate: float = 25.0,
+) -> WebhooksResult:
     from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
     prefix = f"bench{run}g."
@@ -75,29 +93,52 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
     services = []
     receiver = Receiver()
     try:
-        incidents = await asyncio.to_thread(stack.start_on, INCIDENTS, incidents_db, "incidents-webhooks",
-                                            KAFKA_TOPIC_PREFIX=prefix)
+        incidents = await asyncio.to_thread(
+            stack.start_on, INCIDENTS, incidents_db, "incidents-webhooks", KAFKA_TOPIC_PREFIX=prefix
+        )
         services.append(incidents)
         await asyncio.to_thread(demo.seed_parties, incidents.url)
         webhooks = await asyncio.to_thread(
-            stack.start_on, WEBHOOKS, webhooks_db, "webhooks", KAFKA_TOPIC_PREFIX=prefix,
-            INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=NO_FEED, ESCALATION_URL=NO_FEED, KNOWLEDGE_URL=NO_FEED,
-            WEBHOOKS_ALLOWED_NETWORKS="127.0.0.0/8", WEBHOOKS_POLL_SECONDS="0.2")
+            stack.start_on,
+            WEBHOOKS,
+            webhooks_db,
+            "webhooks",
+            KAFKA_TOPIC_PREFIX=prefix,
+            INCIDENTS_URL=incidents.url,
+            SLA_MONITOR_URL=NO_FEED,
+            ESCALATION_URL=NO_FEED,
+            KNOWLEDGE_URL=NO_FEED,
+            WEBHOOKS_ALLOWED_NETWORKS="127.0.0.0/8",
+            WEBHOOKS_POLL_SECONDS="0.2",
+        )
         services.append(webhooks)
-        print(f"  (g) incidents pid {incidents.pid} on {incidents.url}, webhooks pid {webhooks.pid} on "
-              f"{webhooks.url}, topics {prefix}*", flush=True)
-        async with ReceiverServer(receiver) as url, \
-                httpx.AsyncClient(timeout=60, trust_env=False, limits=httpx.Limits(max_connections=32)) as http:
+        print(
+            f"  (g) incidents pid {incidents.pid} on {incidents.url}, webhooks pid {webhooks.pid} on "
+            f"{webhooks.url}, topics {prefix}*",
+            flush=True,
+        )
+        async with (
+            ReceiverServer(receiver) as url,
+            httpx.AsyncClient(
+                timeout=60, trust_env=False, limits=httpx.Limits(max_connections=32)
+            ) as http,
+        ):
             admin = {"Authorization": f"Bearer {demo.token('northwind', 'admin')}"}
             ids = []
             for _ in range(endpoints):
-                r = await http.post(f"{webhooks.url}/endpoints", headers=admin,
-                                    json={"url": url, "event_types": ["village.incident.*"]})
+                r = await http.post(
+                    f"{webhooks.url}/endpoints",
+                    headers=admin,
+                    json={"url": url, "event_types": ["village.incident.*"]},
+                )
                 r.raise_for_status()
                 receiver.secrets.append(r.json()["secret"])
                 ids.append(r.json()["id"])
             await asyncio.to_thread(webhooks.stop)
-            print(f"  (g) webhooks stopped; opening {events:,} incidents for the backlog ...", flush=True)
+            print(
+                f"  (g) webhooks stopped; opening {events:,} incidents for the backlog ...",
+                flush=True,
+            )
             opener = {"Authorization": f"Bearer {demo.token('northwind')}"}
             await _open(http, incidents.url, opener, events, 32, result)
             await _published(http, incidents.url)
@@ -105,7 +146,9 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
             await asyncio.to_thread(webhooks.start)
             wanted = events * endpoints
             print(f"  (g) webhooks started; waiting for {wanted:,} deliveries ...", flush=True)
-            await _until(lambda: len(receiver.accepted()) >= wanted, deadline=started + 120 + wanted / 20)
+            await _until(
+                lambda: len(receiver.accepted()) >= wanted, deadline=started + 120 + wanted / 20
+            )
             accepted = receiver.accepted()
             result.backlog_delivered = len(accepted)
             if accepted:
@@ -115,37 +158,59 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
             before = len(receiver.accepted())
             began = time.time()
             for endpoint in ids:
-                r = await http.post(f"{webhooks.url}/endpoints/{endpoint}/replay", headers=admin,
-                                    json={"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"})
+                r = await http.post(
+                    f"{webhooks.url}/endpoints/{endpoint}/replay",
+                    headers=admin,
+                    json={"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"},
+                )
                 r.raise_for_status()
-            await _until(lambda: len(receiver.accepted()) - before >= wanted, deadline=began + 60 + wanted / 20)
+            await _until(
+                lambda: len(receiver.accepted()) - before >= wanted,
+                deadline=began + 60 + wanted / 20,
+            )
             replayed = receiver.accepted()[before:]
             result.replayed = len(replayed)
             result.replay_seconds = replayed[-1].at - began if replayed else 0.0
             # Steady: one endpoint.
             for endpoint in ids[1:]:
-                await http.patch(f"{webhooks.url}/endpoints/{endpoint}", headers=admin, json={"disabled": True})
+                await http.patch(
+                    f"{webhooks.url}/endpoints/{endpoint}", headers=admin, json={"disabled": True}
+                )
+
             async def window(at: float, count: int) -> tuple[int, float, list[float]]:
                 """Incidents opened at `at`/s: (sent, seconds, event time -> arrival of each)."""
                 before, delivered = len(receiver.arrivals), len(receiver.accepted())
                 began = time.perf_counter()
                 sent = await _paced(http, incidents.url, opener, count, at, result)
                 seconds = time.perf_counter() - began
-                await _until(lambda: len(receiver.accepted()) - delivered >= sent, deadline=time.time() + 60)
+                await _until(
+                    lambda: len(receiver.accepted()) - delivered >= sent, deadline=time.time() + 60
+                )
                 arrived = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
-                return sent, seconds, [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in arrived]
+                return (
+                    sent,
+                    seconds,
+                    [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in arrived],
+                )
 
             if low_rate > 0:
-                print(f"  (g) below saturation first: {int(low_rate * 8):,} incidents at {low_rate:.0f}/s ...",
-                      flush=True)
+                print(
+                    f"  (g) below saturation first: {int(low_rate * 8):,} incidents at {low_rate:.0f}/s ...",
+                    flush=True,
+                )
                 result.low_sent, _, result.low_latencies = await window(low_rate, int(low_rate * 8))
             count = int(rate * duration)
             print(f"  (g) steady: {count:,} incidents at {rate:.0f}/s ...", flush=True)
             result.steady_sent, result.steady_seconds, result.latencies = await window(rate, count)
-        split = await asyncio.to_thread(run_sql, webhooks_db, (
-            "SELECT extract(epoch FROM d.created_at - d.event_time), extract(epoch FROM d.last_attempt_at - d.created_at)"
-            " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
-            f" ORDER BY seq DESC LIMIT {result.steady_sent}"))
+        split = await asyncio.to_thread(
+            run_sql,
+            webhooks_db,
+            (
+                "SELECT extract(epoch FROM d.created_at - d.event_time), extract(epoch FROM d.last_attempt_at - d.created_at)"
+                " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
+                f" ORDER BY seq DESC LIMIT {result.steady_sent}"
+            ),
+        )
         result.fanned_out = [float(r[0]) for r in split[0]]
         result.claimed = [float(r[1]) for r in split[0] if r[1] is not None]
         result.unverified = sum(not a.verified for a in receiver.arrivals)
@@ -155,8 +220,14 @@ async def measure(stack: BenchStack, *, events: int, endpoints: int, rate: float
             await asyncio.to_thread(stack.stop, service)
 
 
-async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str], count: int, concurrency: int,
-                result: WebhooksResult) -> None:
+async def _open(
+    http: httpx.AsyncClient,
+    base: str,
+    headers: dict[str, str],
+    count: int,
+    concurrency: int,
+    result: WebhooksResult,
+) -> None:
     numbers = iter(range(count))
 
     async def worker() -> None:
@@ -168,8 +239,14 @@ async def _open(http: httpx.AsyncClient, base: str, headers: dict[str, str], cou
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def _paced(http: httpx.AsyncClient, base: str, headers: dict[str, str], count: int, rate: float,
-                 result: WebhooksResult) -> int:
+async def _paced(
+    http: httpx.AsyncClient,
+    base: str,
+    headers: dict[str, str],
+    count: int,
+    rate: float,
+    result: WebhooksResult,
+) -> int:
     """Open `count` incidents at `rate`/s (open loop); returns how many were opened."""
     sent = 0
 
@@ -193,9 +270,11 @@ async def _paced(http: httpx.AsyncClient, base: str, headers: dict[str, str], co
 
 async def _published(http: httpx.AsyncClient, base: str) -> None:
     """Until the incidents service's relay has published everything (its /readyz says so)."""
+
     async def done() -> bool:
         body = (await http.get(f"{base}/readyz")).json()
         return body.get("relay", {}).get("unpublished", 1) == 0
+
     deadline = time.time() + 120
     while not await done():
         if time.time() > deadline:
@@ -213,30 +292,52 @@ def rows(g: WebhooksResult) -> list[Row]:
 
     lat = Latency.of(g.latencies)
     wanted = g.events * g.endpoints
-    ok = (g.backlog_delivered >= wanted and len(g.latencies) >= g.steady_sent and len(g.low_latencies) >= g.low_sent
-          and not g.unverified and not g.errors)
+    ok = (
+        g.backlog_delivered >= wanted
+        and len(g.latencies) >= g.steady_sent
+        and len(g.low_latencies) >= g.low_sent
+        and not g.unverified
+        and not g.errors
+    )
 
     def ms(x: float) -> str:
         return f"{x:.1f} ms"
 
     return [
-        Row(f"(g) webhook deliveries/s, backlog of {g.events:,} events × {g.endpoints} endpoints to a local "
+        Row(
+            f"(g) webhook deliveries/s, backlog of {g.events:,} events × {g.endpoints} endpoints to a local "
             f"receiver (service start → last arrival, consuming and fanning out included)",
             f"{g.per_second:,.0f} /s ({g.backlog_delivered:,} in {g.backlog_seconds:.1f} s; first after "
-            f"{g.backlog_first_seconds:.1f} s)", "(report)"),
-        Row("(g) webhook deliveries/s, the same backlog replayed (all queued at once: the dispatcher alone)",
+            f"{g.backlog_first_seconds:.1f} s)",
+            "(report)",
+        ),
+        Row(
+            "(g) webhook deliveries/s, the same backlog replayed (all queued at once: the dispatcher alone)",
             f"{g.replayed / g.replay_seconds if g.replay_seconds else 0:,.0f} /s ({g.replayed:,} in "
-            f"{g.replay_seconds:.1f} s)", "(report)"),
-        Row(f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
-            f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})", "(report)"),
-        Row(f"(g) same, below saturation: {g.low_rate:.0f} events/s × {g.low_sent:,}",
-            f"{ms(Latency.of(g.low_latencies).p50_ms)} / {ms(Latency.of(g.low_latencies).p99_ms)}", "(information)"),
-        Row("(g)   event time → delivery written (consumed, fanned out) p50 / p99; written → attempt answered",
+            f"{g.replay_seconds:.1f} s)",
+            "(report)",
+        ),
+        Row(
+            f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
+            f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})",
+            "(report)",
+        ),
+        Row(
+            f"(g) same, below saturation: {g.low_rate:.0f} events/s × {g.low_sent:,}",
+            f"{ms(Latency.of(g.low_latencies).p50_ms)} / {ms(Latency.of(g.low_latencies).p99_ms)}",
+            "(information)",
+        ),
+        Row(
+            "(g)   event time → delivery written (consumed, fanned out) p50 / p99; written → attempt answered",
             f"{ms(Latency.of(g.fanned_out).p50_ms)} / {ms(Latency.of(g.fanned_out).p99_ms)}; "
-            f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}"),
-        Row("(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
+            f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}",
+        ),
+        Row(
+            "(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
             f"{g.steady_sent / g.steady_seconds if g.steady_seconds else 0:.1f} /s; "
             f"{wanted + g.steady_sent + g.low_sent - g.backlog_delivered - len(g.latencies) - len(g.low_latencies):,}; "
             f"{g.unverified}; {len(g.errors)}",
-            "all 0", "pass" if ok else "FAIL"),
+            "all 0",
+            "pass" if ok else "FAIL",
+        ),
     ]

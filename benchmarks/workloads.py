@@ -78,8 +78,16 @@ class CommandResult:
         return Latency.of(self.latencies[step])
 
 
-async def command_sequences(base_url: str, token: str, *, sequences: int, concurrency: int,
-                            warmup: int, run: str, meter: CpuMeter) -> CommandResult:
+async def command_sequences(
+    base_url: str,
+    token: str,
+    *,
+    sequences: int,
+    concurrency: int,
+    warmup: int,
+    run: str,
+    meter: CpuMeter,
+) -> CommandResult:
     """`concurrency` clients each run open -> acknowledge -> note until `sequences` are done.
 
     Every POST carries an Idempotency-Key, as a partner's integration would send it.
@@ -97,8 +105,9 @@ async def command_sequences(base_url: str, token: str, *, sequences: int, concur
                     path, body = f"/incidents/{incident}/notes", NOTE
                 started = time.perf_counter()
                 try:
-                    response = await client.post(path, json=body,
-                                                 headers={"Idempotency-Key": f"{run}-{i}-{step}"})
+                    response = await client.post(
+                        path, json=body, headers={"Idempotency-Key": f"{run}-{i}-{step}"}
+                    )
                 except httpx.HTTPError as exc:
                     result.errors.append(f"{step}: {exc!r}")
                     return
@@ -149,14 +158,27 @@ class EndToEndResult:
     produce_to_consume: list[float] = field(default_factory=list)
 
 
-async def end_to_end(base_url: str, token: str, bootstrap: str, *, rate: float, count: int,
-                     drain_seconds: float, run: str, meter: CpuMeter,
-                     fetch_max_wait_ms: int) -> EndToEndResult:
+async def end_to_end(
+    base_url: str,
+    token: str,
+    bootstrap: str,
+    *,
+    rate: float,
+    count: int,
+    drain_seconds: float,
+    run: str,
+    meter: CpuMeter,
+    fetch_max_wait_ms: int,
+) -> EndToEndResult:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=fetch_max_wait_ms,
-                                client_id=f"village-bench-{run}")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+        client_id=f"village-bench-{run}",
+    )
     await consumer.start()
     seen: dict[str, float] = {}
     stamps: dict[str, tuple[float, float]] = {}  # subject -> (record timestamp, received), wall s
@@ -199,8 +221,11 @@ async def end_to_end(base_url: str, token: str, bootstrap: str, *, rate: float, 
                 sent_at[i] = started
                 wall_at[i] = time.time()
                 try:
-                    response = await client.post("/incidents", json=_open_body(f"{run}-e2e", i),
-                                                 headers={"Idempotency-Key": f"{run}-e2e-{i}"})
+                    response = await client.post(
+                        "/incidents",
+                        json=_open_body(f"{run}-e2e", i),
+                        headers={"Idempotency-Key": f"{run}-e2e-{i}"},
+                    )
                 except httpx.HTTPError as exc:  # e.g. the overloaded service dropped the connection
                     errors.append(f"open: {exc!r}")
                     return
@@ -234,9 +259,19 @@ async def end_to_end(base_url: str, token: str, bootstrap: str, *, rate: float, 
         await consumer.stop()
     e2e = [seen[ids[i]] - sent_at[i] for i in ids if ids[i] in seen]
     done = [i for i in ids if ids[i] in stamps]
-    return EndToEndResult(rate, count, sending, e2e, post, len(ids) - len(e2e), errors, late, cpu,
-                          [stamps[ids[i]][0] - wall_at[i] for i in done],
-                          [stamps[ids[i]][1] - stamps[ids[i]][0] for i in done])
+    return EndToEndResult(
+        rate,
+        count,
+        sending,
+        e2e,
+        post,
+        len(ids) - len(e2e),
+        errors,
+        late,
+        cpu,
+        [stamps[ids[i]][0] - wall_at[i] for i in done],
+        [stamps[ids[i]][1] - stamps[ids[i]][0] for i in done],
+    )
 
 
 # -- (c) EventStore.append against raw single-row inserts -----------------------------------
@@ -249,11 +284,21 @@ RAW_INSERT = (
     " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)"
 )
 EVENT_TYPE = "village.incident.note_added.v1"
-EVENT_DATA = {"note_id": "00000000-0000-0000-0000-000000000000", "party": "northwind",
-              "body": "Tunnel flaps every 30 s; IKE logs attached.", "visibility": "shared"}
-METADATA = {"actor_party": "northwind", "actor_kind": "partner", "actor_user": "northwind-user",
-            "correlation_id": "00000000-0000-0000-0000-000000000000", "causation_id": "bench",
-            "traceparent": None, "parties": ["acme", "initech", "northwind"]}
+EVENT_DATA = {
+    "note_id": "00000000-0000-0000-0000-000000000000",
+    "party": "northwind",
+    "body": "Tunnel flaps every 30 s; IKE logs attached.",
+    "visibility": "shared",
+}
+METADATA = {
+    "actor_party": "northwind",
+    "actor_kind": "partner",
+    "actor_user": "northwind-user",
+    "correlation_id": "00000000-0000-0000-0000-000000000000",
+    "causation_id": "bench",
+    "traceparent": None,
+    "parties": ["acme", "initech", "northwind"],
+}
 
 
 @dataclass
@@ -312,8 +357,17 @@ async def _writers(n: int, count: int, one: Callable[[int, int], Awaitable[None]
     return time.perf_counter() - started
 
 
-async def appends(database_url: str, *, writers: int, count: int, rounds: int, warmup: int,
-                  run: str, diagnose: bool, meter: CpuMeter) -> AppendResult:
+async def appends(
+    database_url: str,
+    *,
+    writers: int,
+    count: int,
+    rounds: int,
+    warmup: int,
+    run: str,
+    diagnose: bool,
+    meter: CpuMeter,
+) -> AppendResult:
     """Alternate rounds of EventStore.append (one event, one statement: autocommit) and raw asyncpg single-row INSERTs (autocommit) into a same-shaped table,
     same database, same number of writers, same rows."""
     from sqlalchemy.engine import make_url
@@ -335,40 +389,77 @@ async def appends(database_url: str, *, writers: int, count: int, rounds: int, w
             # An append on its own: one statement, like the raw insert it is compared with.
             async def one(w: int, version: int) -> None:
                 async with engine.connect() as conn:
-                    await store.append(conn, f"{tag}-{w}", version - 1,
-                                       [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA, autocommit=True)
+                    await store.append(
+                        conn,
+                        f"{tag}-{w}",
+                        version - 1,
+                        [NewEvent(EVENT_TYPE, EVENT_DATA)],
+                        METADATA,
+                        autocommit=True,
+                    )
+
             return one
 
         def store_uow_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
             # As a command handler appends: inside its unit of work (BEGIN, append, COMMIT).
             async def one(w: int, version: int) -> None:
                 async with engine.begin() as conn:
-                    await store.append(conn, f"{tag}-{w}", version - 1,
-                                       [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA)
+                    await store.append(
+                        conn,
+                        f"{tag}-{w}",
+                        version - 1,
+                        [NewEvent(EVENT_TYPE, EVENT_DATA)],
+                        METADATA,
+                    )
+
             return one
 
         def store_notify_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
             # The design we left: NOTIFY inside the appending transaction (as a trigger did).
             async def one(w: int, version: int) -> None:
                 async with engine.begin() as conn:
-                    await store.append(conn, f"{tag}-{w}", version - 1,
-                                       [NewEvent(EVENT_TYPE, EVENT_DATA)], METADATA)
+                    await store.append(
+                        conn,
+                        f"{tag}-{w}",
+                        version - 1,
+                        [NewEvent(EVENT_TYPE, EVENT_DATA)],
+                        METADATA,
+                    )
                     await conn.exec_driver_sql("SELECT pg_notify('village_bench', '')")
+
             return one
 
         def raw_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
             async def one(w: int, version: int) -> None:
                 async with pool.acquire() as conn:
-                    await conn.execute(RAW_INSERT, uuid.uuid4(), f"{tag}-{w}", version, EVENT_TYPE,
-                                       data, meta, datetime.now(UTC))
+                    await conn.execute(
+                        RAW_INSERT,
+                        uuid.uuid4(),
+                        f"{tag}-{w}",
+                        version,
+                        EVENT_TYPE,
+                        data,
+                        meta,
+                        datetime.now(UTC),
+                    )
+
             return one
 
         def raw_notify_round(tag: str) -> Callable[[int, int], Awaitable[None]]:
             async def one(w: int, version: int) -> None:
                 async with pool.acquire() as conn, conn.transaction():
-                    await conn.execute(RAW_INSERT, uuid.uuid4(), f"{tag}-{w}", version, EVENT_TYPE,
-                                       data, meta, datetime.now(UTC))
+                    await conn.execute(
+                        RAW_INSERT,
+                        uuid.uuid4(),
+                        f"{tag}-{w}",
+                        version,
+                        EVENT_TYPE,
+                        data,
+                        meta,
+                        datetime.now(UTC),
+                    )
                     await conn.execute("SELECT pg_notify('village_bench', '')")
+
             return one
 
         rounds_of = {"store": store_round, "raw": raw_round}

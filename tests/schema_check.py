@@ -217,7 +217,9 @@ def assert_valid_cloudevent(
 
 #: Keywords that only document; changing them never breaks anyone.
 #: `x-village-fact` names what a `redacted` event keeps; the whole event's shape is unchanged.
-ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "deprecated", "x-village-fact"})
+ANNOTATIONS = frozenset(
+    {"title", "description", "examples", "$comment", "deprecated", "x-village-fact"}
+)
 
 
 def _types(schema: Mapping[str, Any]) -> set[str] | None:

@@ -234,7 +234,7 @@ def test_dockerfile_runs_as_non_root_and_via_the_entrypoint():
     assert users and users[-1].split(":")[0] not in {"root", "0"}
     assert 'ENTRYPOINT ["village-entrypoint"]' in text
     entry = ENTRYPOINT.read_text()
-    assert 'village-${service}' in entry and '"$cli" migrate' in entry
+    assert "village-${service}" in entry and '"$cli" migrate' in entry
     assert ENTRYPOINT.stat().st_mode & 0o111
 
 
@@ -257,6 +257,4 @@ def test_collector_receives_otlp_and_exports_traces():
             assert processor in config["processors"]
     # The services send OTLP/HTTP to the collector's 4318.
     assert otlp["protocols"]["http"]["endpoint"].endswith(":4318")
-    assert any(
-        "jaeger" in str(e.get("endpoint", "")) for e in config["exporters"].values()
-    )
+    assert any("jaeger" in str(e.get("endpoint", "")) for e in config["exporters"].values())

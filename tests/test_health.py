@@ -29,10 +29,14 @@ def service_without_broker(stack):
     """The incidents service pointed at a port where no broker listens (yet)."""
     broker_port = free_port()
     env = stack.env(
-        INCIDENTS_DATABASE_URL=with_database(stack.database_url, stack.database_name("incidents-nobroker")),
+        INCIDENTS_DATABASE_URL=with_database(
+            stack.database_url, stack.database_name("incidents-nobroker")
+        ),
         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{broker_port}",
     )
-    service = ServiceProcess(INCIDENTS, env=env, port=free_port(), log_file=stack.log_dir / "incidents-nobroker.log")
+    service = ServiceProcess(
+        INCIDENTS, env=env, port=free_port(), log_file=stack.log_dir / "incidents-nobroker.log"
+    )
     service.migrate()
     service.start()
     INCIDENTS.seed(service.url)
@@ -58,19 +62,34 @@ async def test_commands_succeed_while_the_broker_is_down_and_go_out_when_it_is_b
     service = service_without_broker
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
     async with httpx.AsyncClient(base_url=service.url, headers=headers) as client:
-        opened = await client.post("/incidents", json={"title": "Broker away", "severity": "S2",
-                                                       "product": "routers", "customer": "initech"})
+        opened = await client.post(
+            "/incidents",
+            json={
+                "title": "Broker away",
+                "severity": "S2",
+                "product": "routers",
+                "customer": "initech",
+            },
+        )
         assert opened.status_code == 201
         incident_id = opened.json()["id"]
-        assert (await client.post(f"/incidents/{incident_id}/acknowledge", json={})).status_code == 200
+        assert (
+            await client.post(f"/incidents/{incident_id}/acknowledge", json={})
+        ).status_code == 200
         relay = (await client.get("/readyz")).json()["relay"]
         assert relay["unpublished"] == 2
 
-        broker = TansuBroker(port=service.broker_port, log_file=stack.log_dir / "tansu-late.log").start()
+        broker = TansuBroker(
+            port=service.broker_port, log_file=stack.log_dir / "tansu-late.log"
+        ).start()
         try:
             records = await _read_stream(broker.bootstrap, incident_id, 2)
-            await eventually(lambda: _unpublished(client), lambda n: n == 0, timeout=60,
-                             what="the outbox to empty")
+            await eventually(
+                lambda: _unpublished(client),
+                lambda n: n == 0,
+                timeout=60,
+                what="the outbox to empty",
+            )
         finally:
             broker.stop()
     assert [dict(r.headers)["ce_sequence"] for r in records] == [b"1", b"2"]
@@ -81,8 +100,12 @@ async def _unpublished(client: httpx.AsyncClient) -> int:
 
 
 async def _read_stream(bootstrap: str, incident_id: str, n: int) -> list:
-    consumer = AIOKafkaConsumer("village.incidents.v1", bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
+    consumer = AIOKafkaConsumer(
+        "village.incidents.v1",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
+    )
     await consumer.start()
     try:
         found = []

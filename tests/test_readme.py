@@ -27,13 +27,18 @@ def run_walkthrough(script: str, urls: dict[str, str], *, probe_404: bool = Fals
     for local, served in urls.items():
         assert local in script
         script = script.replace(local, served)
-    prelude = "set -euo pipefail\ncurl() { command curl --fail-with-body \"$@\"; }\n"
+    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
     probe = "curl -s -o /dev/null -w '%{http_code}\\n'"
     if probe_404:
         assert probe in script
         script = script.replace(probe, "command curl -s -o /dev/null -w '\\nprobe:%{http_code}\\n'")
-    result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=180,
-                            cwd=README.parent)
+    result = subprocess.run(
+        ["bash", "-c", prelude + script],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=README.parent,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     codes = re.findall(r"\nprobe:(\d{3})\n", result.stdout)
     if probe_404:
@@ -47,25 +52,36 @@ def test_readme_curl_walkthrough_runs(incidents_service, tokens):
     run_walkthrough(script, {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"})
 
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
-    found = httpx.get(f"{incidents_service.url}/incidents/by-external-ref",
-                      params={"owner": "northwind", "type": "servicenow", "id": "INC0012345"}, headers=headers)
+    found = httpx.get(
+        f"{incidents_service.url}/incidents/by-external-ref",
+        params={"owner": "northwind", "type": "servicenow", "id": "INC0012345"},
+        headers=headers,
+    )
     incident = found.json()
     assert incident["status"] == "closed"
     assert incident["rating"]["rating"] == 5
     assert [n["body"] for n in incident["notes"]] == ["Known defect, fix in 17.3.2"]
-    customer_view = httpx.get(f"{incidents_service.url}/incidents/{incident['id']}",
-                              headers={"Authorization": f"Bearer {tokens('initech')}"}).json()
+    customer_view = httpx.get(
+        f"{incidents_service.url}/incidents/{incident['id']}",
+        headers={"Authorization": f"Bearer {tokens('initech')}"},
+    ).json()
     assert customer_view["notes"] == []  # the restricted note stays between partner and provider
 
 
 def test_readme_sla_walkthrough_runs(incidents_service, sla_service):
-    stdout = run_walkthrough(walkthrough("## Service levels: the SLA monitor"), {
-        "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001": f"S={sla_service.url} V={incidents_service.url}"},
-        probe_404=True)
+    stdout = run_walkthrough(
+        walkthrough("## Service levels: the SLA monitor"),
+        {
+            "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001": f"S={sla_service.url} V={incidents_service.url}"
+        },
+        probe_404=True,
+    )
     assert '"shortfall_minutes":240' in stdout.replace(" ", "")
     assert '"clock":"respond"' in stdout.replace(" ", "")
-    contract = httpx.get(f"{sla_service.url}/contracts/initech-northwind",
-                         headers={"Authorization": "Bearer " + _token("northwind")}).json()
+    contract = httpx.get(
+        f"{sla_service.url}/contracts/initech-northwind",
+        headers={"Authorization": "Bearer " + _token("northwind")},
+    ).json()
     assert contract["version"] >= 2 and contract["warn_at"] == [50, 80, 95]
 
 
@@ -88,21 +104,39 @@ def _json_documents(text: str) -> list:
 
 
 async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
-    incidents_service, escalation_service = escalation_village.incidents, escalation_village.escalation
-    stdout = run_walkthrough(walkthrough("## Escalation: who works an incident"), {
-        "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": f"E={escalation_service.url} V={incidents_service.url}"},
-        probe_404=True)
+    incidents_service, escalation_service = (
+        escalation_village.incidents,
+        escalation_village.escalation,
+    )
+    stdout = run_walkthrough(
+        walkthrough("## Escalation: who works an incident"),
+        {
+            "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": f"E={escalation_service.url} V={incidents_service.url}"
+        },
+        probe_404=True,
+    )
     # What the calls printed, less the 404s the retried escalation path answered before it existed.
-    documents = [d for d in _json_documents(stdout)
-                 if not str(d.get("type", "")).startswith("/problems/")]
+    documents = [
+        d for d in _json_documents(stdout) if not str(d.get("type", "")).startswith("/problems/")
+    ]
     tiers, path, queues, queue, requested, profile = documents
-    assert [t["name"] for t in tiers["tiers"]] == ["TAC L1", "TAC L2", "Engineering L3"]  # read by northwind
+    assert [t["name"] for t in tiers["tiers"]] == [
+        "TAC L1",
+        "TAC L2",
+        "Engineering L3",
+    ]  # read by northwind
     route = path["decisions"][0]
     assert route["basis"] == {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1}
     assert "not certified for firewalls" in route["reason"]
-    assert isinstance(queues["items"], list) and (queue["party"], queue["tier"]) == ("acme", "TAC L2")
+    assert isinstance(queues["items"], list) and (queue["party"], queue["tier"]) == (
+        "acme",
+        "TAC L2",
+    )
     assert (requested["kind"], requested["trigger"], requested["to"]) == (
-        "escalate", "manual", {"party": "acme", "tier": "Engineering L3"})
+        "escalate",
+        "manual",
+        {"party": "acme", "tier": "Engineering L3"},
+    )
     assert (profile["version"], profile["level"]) == (2, "platinum")
     incident_id = path["incident_id"]
 
@@ -110,34 +144,63 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
     acme = {"Authorization": f"Bearer {tokens('acme')}"}
     async with httpx.AsyncClient(base_url=escalation_service.url) as escalation:
+
         async def escalation_path() -> dict:
-            return (await escalation.get(f"/incidents/{incident_id}/escalations", headers=headers)).json()
+            return (
+                await escalation.get(f"/incidents/{incident_id}/escalations", headers=headers)
+            ).json()
 
-        path = await eventually(escalation_path, lambda p: len(p["decisions"]) == 2 and all(
-            d["status"] == "applied" for d in p["decisions"]), what="both decisions applied")
-        moves = [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"], d["status"]) for d in path["decisions"]]
-        assert moves == [("route", "opened", "acme", "TAC L2", "applied"),
-                         ("escalate", "manual", "acme", "Engineering L3", "applied")], path
-        incident = httpx.get(f"{incidents_service.url}/incidents/{incident_id}", headers=headers).json()
-        assert (incident["assignment"]["party"], incident["assignment"]["tier"]) == ("acme", "Engineering L3")
+        path = await eventually(
+            escalation_path,
+            lambda p: (
+                len(p["decisions"]) == 2 and all(d["status"] == "applied" for d in p["decisions"])
+            ),
+            what="both decisions applied",
+        )
+        moves = [
+            (d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"], d["status"])
+            for d in path["decisions"]
+        ]
+        assert moves == [
+            ("route", "opened", "acme", "TAC L2", "applied"),
+            ("escalate", "manual", "acme", "Engineering L3", "applied"),
+        ], path
+        incident = httpx.get(
+            f"{incidents_service.url}/incidents/{incident_id}", headers=headers
+        ).json()
+        assert (incident["assignment"]["party"], incident["assignment"]["tier"]) == (
+            "acme",
+            "Engineering L3",
+        )
 
-        async def engineering_queue() -> dict:  # the escalation service sees the incident land there
+        async def engineering_queue() -> (
+            dict
+        ):  # the escalation service sees the incident land there
             return (await escalation.get("/queues/acme/Engineering L3", headers=acme)).json()
 
-        queue = await eventually(engineering_queue, lambda q: incident_id in [i["incident_id"] for i in q["items"]],
-                                 what="the incident in acme's Engineering L3 queue")
+        queue = await eventually(
+            engineering_queue,
+            lambda q: incident_id in [i["incident_id"] for i in q["items"]],
+            what="the incident in acme's Engineering L3 queue",
+        )
     assert incident_id in [i["incident_id"] for i in queue["items"]], queue
 
 
 def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service, tokens):
-    stdout = run_walkthrough(walkthrough("## Knowledge: the provider's knowledge base, shared"), {
-        "K=http://127.0.0.1:8004 V=http://127.0.0.1:8001": f"K={knowledge_service.url} V={incidents_service.url}"},
-        probe_404=True)  # contoso may not read northwind's draft before acme publishes it
+    stdout = run_walkthrough(
+        walkthrough("## Knowledge: the provider's knowledge base, shared"),
+        {
+            "K=http://127.0.0.1:8004 V=http://127.0.0.1:8001": f"K={knowledge_service.url} V={incidents_service.url}"
+        },
+        probe_404=True,
+    )  # contoso may not read northwind's draft before acme publishes it
     published = [d for d in _json_documents(stdout) if d.get("status") == "published"]
     assert published and published[-1]["audience"] == "partners"
     # ... and now contoso finds it
-    found = httpx.get(f"{knowledge_service.url}/articles/{published[-1]['id']}",
-                      headers={"Authorization": f"Bearer {tokens('contoso')}"})
+    found = httpx.get(
+        f"{knowledge_service.url}/articles/{published[-1]['id']}",
+        headers={"Authorization": f"Bearer {tokens('contoso')}"},
+    )
     assert found.status_code == 200, found.text
 
 
@@ -147,7 +210,9 @@ def python_block(heading: str) -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-async def test_readme_webhooks_walkthrough_and_receiver_run(incidents_service, webhooks_service, tokens, tmp_path):
+async def test_readme_webhooks_walkthrough_and_receiver_run(
+    incidents_service, webhooks_service, tokens, tmp_path
+):
     """The curl walk-through runs; then the README's receiver, as a subprocess with a secret of its
     own endpoint, verifies and prints what the dispatcher sends it."""
     import os
@@ -156,12 +221,17 @@ async def test_readme_webhooks_walkthrough_and_receiver_run(incidents_service, w
     from village_devstack.stack import free_port
 
     heading = "## Webhooks: every party's systems kept in step"
-    stdout = run_walkthrough(walkthrough(heading), {"W=http://127.0.0.1:8005": f"W={webhooks_service.url}"},
-                             probe_404=True)
+    stdout = run_walkthrough(
+        walkthrough(heading),
+        {"W=http://127.0.0.1:8005": f"W={webhooks_service.url}"},
+        probe_404=True,
+    )
     documents = _json_documents(stdout)
     deliveries, rotated, replayed, paused = documents
     assert isinstance(deliveries["items"], list)
-    assert rotated["secret"].startswith("whsec_") and rotated["endpoint"]["previous_secret_expires_at"]
+    assert (
+        rotated["secret"].startswith("whsec_") and rotated["endpoint"]["previous_secret_expires_at"]
+    )
     assert isinstance(replayed["requeued"], int)
     assert paused["status"] == "disabled"
 
@@ -169,18 +239,37 @@ async def test_readme_webhooks_walkthrough_and_receiver_run(incidents_service, w
     receiver = tmp_path / "receiver.py"
     receiver.write_text(python_block(heading).replace("9000", str(port)))
     admin = {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}
-    endpoint = httpx.post(f"{webhooks_service.url}/endpoints", headers=admin, json={
-        "url": f"http://127.0.0.1:{port}/hooks", "event_types": ["village.incident.*"],
-        "filter": {"parties": ["initech"]}}).json()
-    process = subprocess.Popen([sys.executable, str(receiver)], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "WEBHOOK_SECRET": endpoint["secret"]})
+    endpoint = httpx.post(
+        f"{webhooks_service.url}/endpoints",
+        headers=admin,
+        json={
+            "url": f"http://127.0.0.1:{port}/hooks",
+            "event_types": ["village.incident.*"],
+            "filter": {"parties": ["initech"]},
+        },
+    ).json()
+    process = subprocess.Popen(
+        [sys.executable, str(receiver)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "WEBHOOK_SECRET": endpoint["secret"]},
+    )
     try:
-        opened = httpx.post(f"{incidents_service.url}/incidents", headers={
-            "Authorization": f"Bearer {tokens('northwind')}"}, json={
-            "title": "Webhook walk-through", "description": "delivered to the README receiver",
-            "severity": "S3", "product": "routers", "customer": "initech"})
+        opened = httpx.post(
+            f"{incidents_service.url}/incidents",
+            headers={"Authorization": f"Bearer {tokens('northwind')}"},
+            json={
+                "title": "Webhook walk-through",
+                "description": "delivered to the README receiver",
+                "severity": "S3",
+                "product": "routers",
+                "customer": "initech",
+            },
+        )
         assert opened.status_code == 201, opened.text
-        line = await eventually(lambda: _readline(process), lambda text: bool(text), what="a delivery")
+        line = await eventually(
+            lambda: _readline(process), lambda text: bool(text), what="a delivery"
+        )
         assert line.split() == ["village.incident.opened.v1", opened.json()["id"]]
     finally:
         process.kill()
@@ -202,18 +291,37 @@ async def test_readme_topic_consumer_runs(stack, incidents_service, tokens, tmp_
     consumer = tmp_path / "consumer.py"
     code = python_block("## Subscribing to the topic (provider tooling)")
     assert "127.0.0.1:9092" in code
-    consumer.write_text(code.replace("127.0.0.1:9092", stack.kafka_bootstrap).replace("my-tac-console", f"readme-{tmp_path.name}"))
-    process = subprocess.Popen([sys.executable, "-u", str(consumer)], stdout=subprocess.PIPE, text=True,
-                               env=dict(os.environ))
+    consumer.write_text(
+        code.replace("127.0.0.1:9092", stack.kafka_bootstrap).replace(
+            "my-tac-console", f"readme-{tmp_path.name}"
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(consumer)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     try:
-        opened = httpx.post(f"{incidents_service.url}/incidents", headers={
-            "Authorization": f"Bearer {tokens('northwind')}"}, json={
-            "title": "Topic walk-through", "description": "read by the README consumer",
-            "severity": "S3", "product": "routers", "customer": "initech"})
+        opened = httpx.post(
+            f"{incidents_service.url}/incidents",
+            headers={"Authorization": f"Bearer {tokens('northwind')}"},
+            json={
+                "title": "Topic walk-through",
+                "description": "read by the README consumer",
+                "severity": "S3",
+                "product": "routers",
+                "customer": "initech",
+            },
+        )
         assert opened.status_code == 201, opened.text
         iid = opened.json()["id"]
-        line = await eventually(lambda: _readline(process), lambda text: iid in text, timeout=60,
-                                what="the README consumer to print the new incident")
+        line = await eventually(
+            lambda: _readline(process),
+            lambda text: iid in text,
+            timeout=60,
+            what="the README consumer to print the new incident",
+        )
         assert line.split()[:3] == ["village.incident.opened.v1", iid, "1"]
     finally:
         process.kill()

@@ -308,8 +308,14 @@ def test_note_events_carry_the_note_visibility() -> None:
         "note_visibility": "internal",
         "body": "checking the IKE logs",
     }
-    ok = stored("village.incident.note_added.v1", data, visibility="internal", actor_party="acme",
-                actor_kind="provider", provider="acme")
+    ok = stored(
+        "village.incident.note_added.v1",
+        data,
+        visibility="internal",
+        actor_party="acme",
+        actor_kind="provider",
+        provider="acme",
+    )
     assert assert_valid_cloudevent(*kafka_record(ok)) == data
     wrong = stored("village.incident.note_added.v1", data, visibility="shared", actor_party="acme")
     with pytest.raises(AssertionError, match="visibility"):
@@ -317,11 +323,22 @@ def test_note_events_carry_the_note_visibility() -> None:
 
 
 def test_a_partners_internal_note_is_on_the_topic_as_its_fact() -> None:
-    data = {"note_id": "n-2", "author_party": "northwind", "author_user": "jane",
-            "note_visibility": "internal", "body": "our margin on initech is thin"}
+    data = {
+        "note_id": "n-2",
+        "author_party": "northwind",
+        "author_user": "jane",
+        "note_visibility": "internal",
+        "body": "our margin on initech is thin",
+    }
     fact = {"note_id": "n-2", "author_party": "northwind", "note_visibility": "internal"}
-    event = stored("village.incident.note_added.v1", data, visibility="internal", provider="acme",
-                   fact=sorted(fact), sealed=True)
+    event = stored(
+        "village.incident.note_added.v1",
+        data,
+        visibility="internal",
+        provider="acme",
+        fact=sorted(fact),
+        sealed=True,
+    )
     headers, key, value = kafka_record(event)
     assert assert_valid_cloudevent(headers, key, value) == fact
     assert dict(headers)["ce_redacted"] == b"true" and b"margin" not in value

@@ -37,13 +37,22 @@ class OtlpReceiver:
                 request = ExportTraceServiceRequest.FromString(body)
                 for resource_spans in request.resource_spans:
                     service = next(
-                        (a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"), ""
+                        (
+                            a.value.string_value
+                            for a in resource_spans.resource.attributes
+                            if a.key == "service.name"
+                        ),
+                        "",
                     )
                     for scope in resource_spans.scope_spans:
                         for span in scope.spans:
                             receiver.spans.append(
-                                {"trace_id": span.trace_id.hex(), "name": span.name, "kind": span.kind,
-                                 "service": service}
+                                {
+                                    "trace_id": span.trace_id.hex(),
+                                    "name": span.name,
+                                    "kind": span.kind,
+                                    "service": service,
+                                }
                             )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
@@ -69,7 +78,9 @@ def traced_incidents(stack):
         OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
         OTEL_BSP_SCHEDULE_DELAY="50",
     )
-    service = ServiceProcess(INCIDENTS, env=env, port=free_port(), log_file=stack.log_dir / "incidents-traced.log")
+    service = ServiceProcess(
+        INCIDENTS, env=env, port=free_port(), log_file=stack.log_dir / "incidents-traced.log"
+    )
     service.migrate()
     service.start()
     INCIDENTS.seed(service.url)
@@ -91,8 +102,12 @@ async def test_one_trace_from_request_to_kafka(traced_incidents, stack, tokens):
         assert response.status_code == 201, response.text
         incident_id = response.json()["id"]
 
-    consumer = AIOKafkaConsumer("village.incidents.v1", bootstrap_servers=stack.kafka_bootstrap,
-                                auto_offset_reset="earliest", group_id=f"trace-{trace_id}")
+    consumer = AIOKafkaConsumer(
+        "village.incidents.v1",
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"trace-{trace_id}",
+    )
     await consumer.start()
     try:
         header = await asyncio.wait_for(_traceparent_of(consumer, incident_id), 20)
@@ -100,28 +115,49 @@ async def test_one_trace_from_request_to_kafka(traced_incidents, stack, tokens):
         await consumer.stop()
     assert header.split("-")[1] == trace_id
     async with httpx.AsyncClient(base_url=service.url) as client:
-        feed = await client.get("/events", params={"stream_id": incident_id},
-                                headers={"Authorization": f"Bearer {tokens('northwind')}"})
+        feed = await client.get(
+            "/events",
+            params={"stream_id": incident_id},
+            headers={"Authorization": f"Bearer {tokens('northwind')}"},
+        )
     stored = feed.json()["items"]  # published by now: the feed serves what the relay published
     assert stored and stored[0]["metadata"]["traceparent"].split("-")[1] == trace_id
 
     def kinds_seen() -> dict[str, bool]:
         ours = [s for s in list(receiver.spans) if s["trace_id"] == trace_id]
         return {
-            "server": any(s["kind"] == 2 and "POST /incidents" in s["name"] for s in ours),  # SERVER
-            "database": any(s["kind"] == 3 and "INSERT" in s["name"].upper() for s in ours),  # CLIENT
-            "producer": any(s["kind"] == 4 and "village.incidents.v1" in s["name"] for s in ours),  # PRODUCER
+            "server": any(
+                s["kind"] == 2 and "POST /incidents" in s["name"] for s in ours
+            ),  # SERVER
+            "database": any(
+                s["kind"] == 3 and "INSERT" in s["name"].upper() for s in ours
+            ),  # CLIENT
+            "producer": any(
+                s["kind"] == 4 and "village.incidents.v1" in s["name"] for s in ours
+            ),  # PRODUCER
         }
 
-    assert await eventually(kinds_seen, lambda seen: all(seen.values()), timeout=20,
-                            what="server, database and producer spans of the trace")
-    assert {s["service"] for s in receiver.spans if s["trace_id"] == trace_id} == {"village-incidents"}
+    assert await eventually(
+        kinds_seen,
+        lambda seen: all(seen.values()),
+        timeout=20,
+        what="server, database and producer spans of the trace",
+    )
+    assert {s["service"] for s in receiver.spans if s["trace_id"] == trace_id} == {
+        "village-incidents"
+    }
 
     # The JSON log line of the command carries the same trace id and the incident id.
-    lines = [json.loads(line) for line in (stack.log_dir / "incidents-traced.log").read_text().splitlines()
-             if line.startswith("{")]
-    appended = [entry for entry in lines if entry.get("message") == "events appended"
-                and entry.get("incident_id") == incident_id]
+    lines = [
+        json.loads(line)
+        for line in (stack.log_dir / "incidents-traced.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    appended = [
+        entry
+        for entry in lines
+        if entry.get("message") == "events appended" and entry.get("incident_id") == incident_id
+    ]
     assert appended and appended[0]["trace_id"] == trace_id
     assert appended[0]["event_types"] == ["village.incident.opened.v1"]
 

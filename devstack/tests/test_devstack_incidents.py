@@ -7,8 +7,11 @@ from village_devstack import demo
 
 
 def test_demo_parties_are_seeded(incidents_service, tokens):
-    response = httpx.get(f"{incidents_service.url}/parties",
-                         headers={"Authorization": f"Bearer {tokens('acme')}"}, timeout=10)
+    response = httpx.get(
+        f"{incidents_service.url}/parties",
+        headers={"Authorization": f"Bearer {tokens('acme')}"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     ids = {party["id"] for party in response.json()["items"]}
     assert ids >= {p.id for p in demo.PARTIES}
@@ -33,6 +36,9 @@ def test_restart_keeps_port_and_data(incidents_service, tokens):
     assert not incidents_service.running()
     incidents_service.start()
     assert incidents_service.port == port
-    response = httpx.get(f"{incidents_service.url}/parties",
-                         headers={"Authorization": f"Bearer {tokens('northwind')}"}, timeout=10)
+    response = httpx.get(
+        f"{incidents_service.url}/parties",
+        headers={"Authorization": f"Bearer {tokens('northwind')}"},
+        timeout=10,
+    )
     assert response.status_code == 200

@@ -20,8 +20,13 @@ class FakeSpec(ServiceSpec):
 
 def make(tmp_path, **env) -> ServiceProcess:
     base = {"FAKE_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/village_fake_t1", **env}
-    return ServiceProcess(FakeSpec("fake", 9999), env=base, port=free_port(),
-                          log_file=tmp_path / "fake.log", startup_timeout=15)
+    return ServiceProcess(
+        FakeSpec("fake", 9999),
+        env=base,
+        port=free_port(),
+        log_file=tmp_path / "fake.log",
+        startup_timeout=15,
+    )
 
 
 def healthz(service: ServiceProcess) -> int:
@@ -66,9 +71,11 @@ def test_migrate_failure_is_reported(tmp_path):
 
 
 def test_database_url_defaults_to_the_service_database_on_the_server(tmp_path):
-    service = ServiceProcess(ServiceSpec("sla-monitor", 8003),
-                             env={"DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/postgres"},
-                             log_file=tmp_path / "x.log")
+    service = ServiceProcess(
+        ServiceSpec("sla-monitor", 8003),
+        env={"DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/postgres"},
+        log_file=tmp_path / "x.log",
+    )
     assert service.database_url == "postgresql://u:p@db:5432/village_sla_monitor"
     assert service.env["SLA_MONITOR_PORT"] == "8003"
     assert service.url == "http://127.0.0.1:8003"

@@ -79,19 +79,29 @@ async def test_broker_topics_headers_groups_manual_commit(stack):
     await producer.start()
     try:
         for i in range(12):
-            await producer.send_and_wait(topic, f"v{i}".encode(), key=f"k{i % 4}".encode(),
-                                         headers=[("ce_id", str(i).encode())])
+            await producer.send_and_wait(
+                topic,
+                f"v{i}".encode(),
+                key=f"k{i % 4}".encode(),
+                headers=[("ce_id", str(i).encode())],
+            )
     finally:
         await producer.stop()
 
     group = f"devstack-check-{stack.run_id}"
 
     async def consume(expected: int) -> list:
-        consumer = AIOKafkaConsumer(topic, bootstrap_servers=stack.kafka_bootstrap, group_id=group,
-                                    enable_auto_commit=False, auto_offset_reset="earliest",
-                                    # tansu: a rejoin waits ~session timeout for the old member
-                                    session_timeout_ms=2000, rebalance_timeout_ms=1000,
-                                    heartbeat_interval_ms=300)
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=stack.kafka_bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # tansu: a rejoin waits ~session timeout for the old member
+            session_timeout_ms=2000,
+            rebalance_timeout_ms=1000,
+            heartbeat_interval_ms=300,
+        )
         await consumer.start()
         got = []
         try:

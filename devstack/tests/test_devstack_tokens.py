@@ -27,14 +27,21 @@ def test_unknown_party():
 
 
 def test_cli_prints_exactly_one_token():
-    done = subprocess.run([sys.executable, "-m", "village_devstack.cli", "token", "contoso",
-                           "--role", "admin"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "village_devstack.cli", "token", "contoso", "--role", "admin"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.count("\n") == 1
     principal = asyncio.run(AUTH.principal(done.stdout.strip()))
     assert (principal.party, principal.kind, principal.roles) == ("contoso", "partner", {"admin"})
 
 
 def test_cli_rejects_unknown_party():
-    done = subprocess.run([sys.executable, "-m", "village_devstack.cli", "token", "globex"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "village_devstack.cli", "token", "globex"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and done.stdout == "" and "globex" in done.stderr

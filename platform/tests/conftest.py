@@ -226,8 +226,16 @@ class Owner:
 
 
 # The parties the feed tests call as (their kinds, as a directory would say).
-PARTY_KINDS = KnownParties({"village": "provider", "northwind": "partner", "contoso": "partner",
-                            "umbrella": "partner", "acme": "customer", "initech": "customer"})
+PARTY_KINDS = KnownParties(
+    {
+        "village": "provider",
+        "northwind": "partner",
+        "contoso": "partner",
+        "umbrella": "partner",
+        "acme": "customer",
+        "initech": "customer",
+    }
+)
 
 
 def feed_app(engine: AsyncEngine, store: EventStore, settings: Settings) -> FastAPI:

@@ -124,7 +124,9 @@ async def test_consumer_killed_between_db_commit_and_offset_commit(
     await eventually(crashing.crashed.is_set, what="the crash")
     await kill(task)
     applied = len(await read_model.rows())
-    assert applied >= 3 and crashing.committed == 0  # a partition's records applied, no offset committed
+    assert (
+        applied >= 3 and crashing.committed == 0
+    )  # a partition's records applied, no offset committed
 
     # Every record comes again; the applied ones are skipped (handled), none is applied twice.
     restarted = make_runner(owner, read_model, name=name)

@@ -18,22 +18,27 @@ from village_platform.egress import (
 ON_INCIDENT = ["acme", "initech", "northwind"]
 
 
-def event(visibility: str, parties: object = ON_INCIDENT, actor: str = "northwind") -> dict[str, object]:
+def event(
+    visibility: str, parties: object = ON_INCIDENT, actor: str = "northwind"
+) -> dict[str, object]:
     return {"visibility": visibility, "parties": parties, "actor_party": actor, "provider": "acme"}
 
 
-@pytest.mark.parametrize("visibility, party, kind, seen", [
-    ("shared", "initech", "customer", True),
-    ("shared", "northwind", "partner", True),
-    ("shared", "acme", "provider", True),
-    ("restricted", "initech", "customer", False),
-    ("restricted", "northwind", "partner", True),
-    ("restricted", "acme", "provider", True),
-    ("internal", "northwind", "partner", True),  # the author's party
-    ("internal", "acme", "provider", False),
-    ("internal", "initech", "customer", False),
-    ("confidential", "northwind", "partner", False),  # unknown: not seen
-])
+@pytest.mark.parametrize(
+    "visibility, party, kind, seen",
+    [
+        ("shared", "initech", "customer", True),
+        ("shared", "northwind", "partner", True),
+        ("shared", "acme", "provider", True),
+        ("restricted", "initech", "customer", False),
+        ("restricted", "northwind", "partner", True),
+        ("restricted", "acme", "provider", True),
+        ("internal", "northwind", "partner", True),  # the author's party
+        ("internal", "acme", "provider", False),
+        ("internal", "initech", "customer", False),
+        ("confidential", "northwind", "partner", False),  # unknown: not seen
+    ],
+)
 def test_visibility_by_kind_and_author(visibility: str, party: str, kind: str, seen: bool) -> None:
     assert sees(event(visibility), party, kind) is seen
     expected = Share.VISIBLE if seen else Share.ABSENT
@@ -54,24 +59,51 @@ def test_parties_as_a_list_a_string_or_missing() -> None:
 
 
 def test_outbound_metadata_names_the_recipient_alone() -> None:
-    meta = {**describe(parties=["acme", "initech", "northwind", "contoso"], provider="acme",
-                       actor_party="northwind"), "actor_user": "jane", "traceparent": "00-x-y-01"}
+    meta = {
+        **describe(
+            parties=["acme", "initech", "northwind", "contoso"],
+            provider="acme",
+            actor_party="northwind",
+        ),
+        "actor_user": "jane",
+        "traceparent": "00-x-y-01",
+    }
     data, out = for_recipient({"title": "VPN"}, meta, Recipient("initech", "customer"))
     assert out["parties"] == ["initech"] and "provider" not in out and "fact" not in out
-    assert out["actor_party"] == "northwind" and out["traceparent"] == "00-x-y-01" and data == {"title": "VPN"}
+    assert (
+        out["actor_party"] == "northwind"
+        and out["traceparent"] == "00-x-y-01"
+        and data == {"title": "VPN"}
+    )
     # services read the description whole
-    assert for_recipient({}, meta, Recipient("webhooks", "service"))[1]["parties"] == sorted(meta["parties"])
+    assert for_recipient({}, meta, Recipient("webhooks", "service"))[1]["parties"] == sorted(
+        meta["parties"]
+    )
 
 
 def test_a_partners_internal_note_travels_on_the_topic_as_its_fact_only() -> None:
-    meta = describe(parties=ON_INCIDENT, visibility="internal", provider="acme", actor_party="northwind",
-                    fact=["note_id", "author_party", "note_visibility"], sealed=True)
-    data = {"note_id": "n1", "author_party": "northwind", "author_user": "jane", "note_visibility": "internal",
-            "body": "our margin on this customer is thin"}
+    meta = describe(
+        parties=ON_INCIDENT,
+        visibility="internal",
+        provider="acme",
+        actor_party="northwind",
+        fact=["note_id", "author_party", "note_visibility"],
+        sealed=True,
+    )
+    data = {
+        "note_id": "n1",
+        "author_party": "northwind",
+        "author_user": "jane",
+        "note_visibility": "internal",
+        "body": "our margin on this customer is thin",
+    }
     assert topic_share(meta) is Share.REDACTED
     shown = for_topic(data, meta)
-    assert shown.redacted and shown.data == {"note_id": "n1", "author_party": "northwind",
-                                             "note_visibility": "internal"}
+    assert shown.redacted and shown.data == {
+        "note_id": "n1",
+        "author_party": "northwind",
+        "note_visibility": "internal",
+    }
     assert shown.metadata["redacted"] is True
     # sealed: a service reading the feed gets the fact too; the author's party the whole note
     assert for_recipient(data, meta, Recipient("knowledge", "service"))[0] == shown.data
@@ -80,8 +112,14 @@ def test_a_partners_internal_note_travels_on_the_topic_as_its_fact_only() -> Non
 
 
 def test_the_providers_own_internal_note_travels_whole_on_its_channel() -> None:
-    meta = describe(parties=ON_INCIDENT, visibility="internal", provider="acme", actor_party="acme",
-                    fact=["note_id"], sealed=True)
+    meta = describe(
+        parties=ON_INCIDENT,
+        visibility="internal",
+        provider="acme",
+        actor_party="acme",
+        fact=["note_id"],
+        sealed=True,
+    )
     assert topic_share(meta) is Share.VISIBLE
     assert for_topic({"note_id": "n", "body": "b"}, meta).data == {"note_id": "n", "body": "b"}
 
@@ -96,5 +134,11 @@ def test_a_contract_no_provider_is_party_to_is_a_fact_on_the_topic_but_whole_for
 
 def test_events_stored_before_they_named_their_provider() -> None:
     assert topic_share({"visibility": "shared", "parties": ON_INCIDENT}) is Share.VISIBLE
-    assert topic_share({"visibility": "internal", "parties": ON_INCIDENT, "actor_kind": "partner"}) is Share.REDACTED
-    assert topic_share({"visibility": "internal", "parties": ON_INCIDENT, "actor_kind": "provider"}) is Share.VISIBLE
+    assert (
+        topic_share({"visibility": "internal", "parties": ON_INCIDENT, "actor_kind": "partner"})
+        is Share.REDACTED
+    )
+    assert (
+        topic_share({"visibility": "internal", "parties": ON_INCIDENT, "actor_kind": "provider"})
+        is Share.VISIBLE
+    )

@@ -52,8 +52,14 @@ META = {
 }
 
 
-async def append(engine: AsyncEngine, store: EventStore, stream_id: str, expected: int,
-                 events: list[NewEvent], metadata: dict | None = None) -> list[StoredEvent]:
+async def append(
+    engine: AsyncEngine,
+    store: EventStore,
+    stream_id: str,
+    expected: int,
+    events: list[NewEvent],
+    metadata: dict | None = None,
+) -> list[StoredEvent]:
     async with engine.begin() as conn:
         return await store.append(conn, stream_id, expected, events, metadata or META)
 
@@ -68,14 +74,18 @@ async def load(engine: AsyncEngine, store: EventStore, stream_id: str) -> list[S
 
 async def test_append_load_round_trip(engine: AsyncEngine, store: EventStore, clock: ManualClock):
     s = stream()
-    first = [NewEvent("village.incident.opened.v1", {"title": "db down", "n": 1}),
-             NewEvent("village.incident.acknowledged.v1", {"by": "alice"})]
+    first = [
+        NewEvent("village.incident.opened.v1", {"title": "db down", "n": 1}),
+        NewEvent("village.incident.acknowledged.v1", {"by": "alice"}),
+    ]
     stored = await append(engine, store, s, 0, first)
     assert [e.stream_version for e in stored] == [1, 2]
     assert [e.event_id for e in stored] == [e.event_id for e in first]
 
     clock.advance(timedelta(minutes=5))
-    more = [NewEvent("village.incident.note-added.v1", {"text": "looking", "nested": {"a": [1, 2]}})]
+    more = [
+        NewEvent("village.incident.note-added.v1", {"text": "looking", "nested": {"a": [1, 2]}})
+    ]
     await append(engine, store, s, 2, more)
 
     loaded = await load(engine, store, s)
@@ -105,10 +115,16 @@ async def test_metadata_is_stored(engine: AsyncEngine, store: EventStore):
     [event] = await load(engine, store, s)
     assert event.metadata == META
     async with engine.connect() as conn:
-        raw = (await conn.execute(
-            text("SELECT metadata->>'actor_party' AS party, metadata->>'actor_user' AS usr,"
-                 " metadata->>'causation_id' AS causation, metadata->>'correlation_id' AS corr,"
-                 " metadata->>'traceparent' AS tp FROM events WHERE stream_id = :s"), {"s": s})).one()
+        raw = (
+            await conn.execute(
+                text(
+                    "SELECT metadata->>'actor_party' AS party, metadata->>'actor_user' AS usr,"
+                    " metadata->>'causation_id' AS causation, metadata->>'correlation_id' AS corr,"
+                    " metadata->>'traceparent' AS tp FROM events WHERE stream_id = :s"
+                ),
+                {"s": s},
+            )
+        ).one()
     assert raw == ("partner-a", "alice@partner-a", "cmd-1", "corr-1", META["traceparent"])
 
 
@@ -116,13 +132,17 @@ async def test_per_event_metadata_is_merged_over_the_batch_metadata(
     engine: AsyncEngine, store: EventStore
 ):
     s = stream()
-    events = [NewEvent("t.v1", {"i": 1}),
-              NewEvent("t.v1", {"i": 2}, metadata={"visibility": "internal", "note": "x"})]
+    events = [
+        NewEvent("t.v1", {"i": 1}),
+        NewEvent("t.v1", {"i": 2}, metadata={"visibility": "internal", "note": "x"}),
+    ]
     stored = await append(engine, store, s, 0, events, META)
     loaded = await load(engine, store, s)
-    assert [e.metadata for e in loaded] == [e.metadata for e in stored] == [
-        META, {**META, "visibility": "internal", "note": "x"}
-    ]
+    assert (
+        [e.metadata for e in loaded]
+        == [e.metadata for e in stored]
+        == [META, {**META, "visibility": "internal", "note": "x"}]
+    )
 
 
 # --- optimistic concurrency ------------------------------------------------------------------
@@ -161,8 +181,13 @@ async def test_concurrent_appenders_at_the_same_version_exactly_one_wins(
             await ready.wait()
             try:
                 async with conn.begin():
-                    await store.append(conn, s, 1, [NewEvent("t.v1", {"who": i}),
-                                                    NewEvent("t.v1", {"who": i})], META)
+                    await store.append(
+                        conn,
+                        s,
+                        1,
+                        [NewEvent("t.v1", {"who": i}), NewEvent("t.v1", {"who": i})],
+                        META,
+                    )
                 return "won"
             except ConcurrencyError:
                 return "lost"
@@ -174,7 +199,9 @@ async def test_concurrent_appenders_at_the_same_version_exactly_one_wins(
     assert events[1].data == events[2].data  # both from the one winner
 
 
-async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine, store: EventStore):
+async def test_blocked_appender_fails_when_the_other_commits(
+    engine: AsyncEngine, store: EventStore
+):
     """Deterministic interleaving: B appends while A's append at the same version is open."""
     s = stream()
     async with engine.connect() as a, engine.connect() as b:
@@ -182,8 +209,11 @@ async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine
         await store.append(a, s, 0, [NewEvent("t.v1", {"who": "a"})], META)
         tb = await b.begin()
         # B appends two events: version 1 collides with A's, version 2 does not
-        pending = asyncio.ensure_future(store.append(
-            b, s, 0, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META))
+        pending = asyncio.ensure_future(
+            store.append(
+                b, s, 0, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META
+            )
+        )
         # B waits on A's uncommitted row in the unique index; wait until PostgreSQL shows it
         await eventually(lambda: blocked_backends(engine), lambda n: n >= 1, timeout=10.0)
         assert not pending.done()
@@ -193,8 +223,9 @@ async def test_blocked_appender_fails_when_the_other_commits(engine: AsyncEngine
         assert info.value.actual == 1
         # B's transaction is still usable, holds none of its half-done append, and can retry
         assert [e.data["who"] for e in await store.load(b, s)] == ["a"]
-        await store.append(b, s, 1, [NewEvent("t.v1", {"who": "b1"}),
-                                     NewEvent("t.v1", {"who": "b2"})], META)
+        await store.append(
+            b, s, 1, [NewEvent("t.v1", {"who": "b1"}), NewEvent("t.v1", {"who": "b2"})], META
+        )
         await tb.commit()
     events = await load(engine, store, s)
     assert [(e.stream_version, e.data["who"]) for e in events] == [(1, "a"), (2, "b1"), (3, "b2")]
@@ -226,7 +257,9 @@ async def test_appending_the_same_event_ids_twice_is_a_no_op(
     assert len(await load(engine, store, s)) == 2
 
 
-async def test_concurrent_retries_of_one_append_store_it_once(engine: AsyncEngine, store: EventStore):
+async def test_concurrent_retries_of_one_append_store_it_once(
+    engine: AsyncEngine, store: EventStore
+):
     s = stream()
     events = [NewEvent("t.v1", {"i": 1}), NewEvent("t.v1", {"i": 2})]
     tries = 6
@@ -284,8 +317,10 @@ async def test_read_published_filters_by_visibility_and_parties(
         ids.append(e.event_id)
     unpublished = await append(engine, store, s, len(cases), [NewEvent("t.v1", {"case": "late"})])
     async with engine.begin() as conn:  # what the relay does: give published rows a position
-        await conn.execute(text("UPDATE events SET position = id WHERE event_id <> :late"),
-                           {"late": unpublished[0].event_id})
+        await conn.execute(
+            text("UPDATE events SET position = id WHERE event_id <> :late"),
+            {"late": unpublished[0].event_id},
+        )
 
     expected = {
         "provider": {0, 3, 4, 5, 6, 7, 8, 9, 10, 12},
@@ -314,7 +349,9 @@ async def test_read_published_filters_by_visibility_and_parties(
         assert await published.read(conn, 0, 100, stream_id=stream()) == []
         assert len(await published.read(conn, 0, 100, stream_id=s)) == len(cases)
         # a caller whose party kind is unknown sees no more than a customer would
-        unknown_kind = await published.read(conn, 0, 100, recipient=Recipient("customer-x", "unknown"))
+        unknown_kind = await published.read(
+            conn, 0, 100, recipient=Recipient("customer-x", "unknown")
+        )
         assert {e.data["case"] for e in unknown_kind} <= expected["customer-x"]
         # One stream, published or not, in version order (a load after a snapshot, a timeline's
         # page): after, until and limit, and the same filter before the limit.
@@ -330,9 +367,14 @@ async def test_read_published_filters_by_visibility_and_parties(
 
 async def blocked_backends(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
-        return (await conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND wait_event_type = 'Lock'"))).scalar_one()
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            )
+        ).scalar_one()
 
 
 async def test_a_lone_append_commits_by_itself(engine: AsyncEngine, store: EventStore):
@@ -347,7 +389,9 @@ async def test_a_lone_append_commits_by_itself(engine: AsyncEngine, store: Event
         with pytest.raises(ConcurrencyError):
             await store.append(conn, s, 0, [NewEvent("t.v1", {"n": 2})], META, autocommit=True)
         with pytest.raises(ValueError):
-            await store.append(conn, s, 1, [NewEvent("t.v1", {}), NewEvent("t.v1", {})], META, autocommit=True)
+            await store.append(
+                conn, s, 1, [NewEvent("t.v1", {}), NewEvent("t.v1", {})], META, autocommit=True
+            )
     async with engine.connect() as other:
         assert [e.stream_version for e in await store.load(other, s)] == [1]
 

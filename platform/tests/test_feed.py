@@ -67,7 +67,9 @@ async def test_each_party_sees_only_what_it_may(owner, published) -> None:
     assert await feed_ids(owner, "umbrella", "partner") == []
 
 
-async def test_a_partys_page_is_filtered_before_its_limit_and_tells_nothing_of_others(owner, published) -> None:
+async def test_a_partys_page_is_filtered_before_its_limit_and_tells_nothing_of_others(
+    owner, published
+) -> None:
     """contoso may see only the fourth event: its first page of one is that event (the filter
     comes before the LIMIT), the next is empty; `next_after` never moves for what others
     produce, and the metadata names contoso alone."""
@@ -82,11 +84,16 @@ async def test_a_partys_page_is_filtered_before_its_limit_and_tells_nothing_of_o
             after = page["next_after"]
         assert [item["id"] for item in seen] == [published["other"]]
         assert (after, pages) == (4, 2)
-        assert seen[0]["metadata"]["parties"] == ["contoso"] and "provider" not in seen[0]["metadata"]
+        assert (
+            seen[0]["metadata"]["parties"] == ["contoso"] and "provider" not in seen[0]["metadata"]
+        )
         # others keep producing: contoso's feed end does not move
         await owner.append("inc-1", {"n": 4}, parties=INCIDENT)
         await owner.publish()
-        assert (await http.get("/events", params={"after": after})).json() == {"items": [], "next_after": 4}
+        assert (await http.get("/events", params={"after": after})).json() == {
+            "items": [],
+            "next_after": 4,
+        }
 
 
 async def test_feed_pages_and_filters_by_stream(owner, published) -> None:
@@ -175,7 +182,7 @@ async def test_rebuild_from_the_feed_reproduces_the_read_model(
     ) == [4, 4, 4]
 
 
-CLI_READ_MODEL = '''
+CLI_READ_MODEL = """
 import json
 from sqlalchemy import text
 from village_platform.rebuild import ReadModel
@@ -191,17 +198,21 @@ async def reset(conn):
     await conn.execute(text("TRUNCATE applied"))
 
 READ_MODEL = ReadModel("rebuild-cli", {"%s": apply}, reset)
-'''
+"""
 
 
-async def test_the_rebuild_command_rebuilds_a_declared_read_model(owner, read_model, tmp_path) -> None:
+async def test_the_rebuild_command_rebuilds_a_declared_read_model(
+    owner, read_model, tmp_path
+) -> None:
     """`village-rebuild module:READ_MODEL` as a real process: progress bar, count, same rows twice."""
     import asyncio
     import os
     import sys
     from pathlib import Path
 
-    event = "village.test.happened.v1"  # the owner fixture's event type (conftest is not importable)
+    event = (
+        "village.test.happened.v1"  # the owner fixture's event type (conftest is not importable)
+    )
 
     for stream in ("inc-x", "inc-y"):
         await owner.append(stream, *({"n": n} for n in range(1, 4)))
@@ -209,11 +220,19 @@ async def test_the_rebuild_command_rebuilds_a_declared_read_model(owner, read_mo
     (tmp_path / "cli_read_model.py").write_text(CLI_READ_MODEL % event)
     url = read_model.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "READER_DATABASE_URL": url}
-    command = [str(Path(sys.executable).parent / "village-rebuild"), "cli_read_model:READ_MODEL",
-               "--service", "reader", "--feed", owner.feed_url]
+    command = [
+        str(Path(sys.executable).parent / "village-rebuild"),
+        "cli_read_model:READ_MODEL",
+        "--service",
+        "reader",
+        "--feed",
+        owner.feed_url,
+    ]
     for _ in range(2):  # a second rebuild starts from scratch: nothing applied twice
         # Asynchronously: the owner's feed is served by this test's own event loop.
-        process = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.PIPE)
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stderr=asyncio.subprocess.PIPE
+        )
         stderr = (await asyncio.wait_for(process.communicate(), 120))[1].decode()
         assert process.returncode == 0, stderr
         assert "rebuilt rebuild-cli: 6 events" in stderr

@@ -149,13 +149,19 @@ class TopicReader:
             await self._poll()
         return self.records
 
-    async def drain(self, producer: AIOKafkaProducer, timeout: float = 30.0) -> list[ConsumerRecord]:
+    async def drain(
+        self, producer: AIOKafkaProducer, timeout: float = 30.0
+    ) -> list[ConsumerRecord]:
         """Everything published so far: puts a marker at the end of every partition and reads
         up to the markers. (End offsets would do, but tansu's ListOffsets undercounts after
         batched produces.)"""
         marker = uuid.uuid4().hex.encode()
-        sent = [await producer.send(self.topic, value=b"", partition=tp.partition,
-                                    headers=[("test-marker", marker)]) for tp in self.tps]
+        sent = [
+            await producer.send(
+                self.topic, value=b"", partition=tp.partition, headers=[("test-marker", marker)]
+            )
+            for tp in self.tps
+        ]
         await asyncio.gather(*sent)
         seen: set[int] = set()
         deadline = asyncio.get_running_loop().time() + timeout
@@ -203,15 +209,22 @@ async def all_published(engine: AsyncEngine, total: int, timeout: float = 60.0) 
     await eventually(lambda: counts(engine), lambda c: c == (total, total), timeout=timeout)
 
 
-async def append_retrying(engine: AsyncEngine, store: EventStore, stream_id: str,
-                          events: list[NewEvent], conn=None) -> int:
+async def append_retrying(
+    engine: AsyncEngine, store: EventStore, stream_id: str, events: list[NewEvent], conn=None
+) -> int:
     """Read the head, append, retry on conflict (what a command handler does)."""
+
     async def attempt(c) -> bool:
         try:
             async with c.begin():
-                version = (await c.execute(
-                    text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
-                    {"s": stream_id})).scalar_one()
+                version = (
+                    await c.execute(
+                        text(
+                            "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
+                        ),
+                        {"s": stream_id},
+                    )
+                ).scalar_one()
                 await store.append(c, stream_id, version, events, META)
             return True
         except ConcurrencyError:
@@ -230,9 +243,14 @@ async def append_retrying(engine: AsyncEngine, store: EventStore, stream_id: str
 
 async def db_rows(engine: AsyncEngine) -> list:
     async with engine.connect() as conn:
-        return (await conn.execute(text(
-            "SELECT id, event_id, stream_id, stream_version, position, CAST(tx_id AS text) AS tx"
-            " FROM events ORDER BY id"))).all()
+        return (
+            await conn.execute(
+                text(
+                    "SELECT id, event_id, stream_id, stream_version, position, CAST(tx_id AS text) AS tx"
+                    " FROM events ORDER BY id"
+                )
+            )
+        ).all()
 
 
 def check_topic(records: list[ConsumerRecord], rows: list, *, exactly_once: bool = True) -> None:
@@ -274,8 +292,12 @@ def check_topic(records: list[ConsumerRecord], rows: list, *, exactly_once: bool
 
 
 async def test_no_event_skipped_when_an_early_transaction_commits_late(
-    new_database: NewDatabase, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    new_database: NewDatabase,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
     workers, appends_per_worker, streams = 20, 50, 12
     engine = await new_database(pool_size=workers + 5, max_overflow=10)
@@ -304,11 +326,15 @@ async def test_no_event_skipped_when_an_early_transaction_commits_late(
                 committed += n
 
     appenders = asyncio.gather(*(worker(w) for w in range(workers)))
-    total = workers * appends_per_worker + sum(
-        1 for i in range(appends_per_worker) if i % 7 == 3) * workers + 1
+    total = (
+        workers * appends_per_worker
+        + sum(1 for i in range(appends_per_worker) if i % 7 == 3) * workers
+        + 1
+    )
     try:
-        await _no_gap_scenario(engine, store, relay, running, late, late_conn, late_tx,
-                               appenders, lambda: committed)
+        await _no_gap_scenario(
+            engine, store, relay, running, late, late_conn, late_tx, appenders, lambda: committed
+        )
         assert committed + 1 == total
         await all_published(engine, total)
     finally:
@@ -328,8 +354,9 @@ async def test_no_event_skipped_when_an_early_transaction_commits_late(
     assert conflicts > 0, "the appenders never contended: the test lost its teeth"
 
 
-async def _no_gap_scenario(engine, store, relay, running, late, late_conn, late_tx, appenders,
-                           committed) -> None:
+async def _no_gap_scenario(
+    engine, store, relay, running, late, late_conn, late_tx, appenders, committed
+) -> None:
     try:
         # Hold the late transaction while a good share of later ones commit and the relay,
         # woken by their NOTIFYs, looks at the table again.
@@ -337,10 +364,14 @@ async def _no_gap_scenario(engine, store, relay, running, late, late_conn, late_
         mark = relay.started
         await eventually(lambda: relay.looked_since(mark))
         rows = await db_rows(engine)
-        assert len(rows) >= 300 and all(r.event_id != late.event_id for r in rows)  # not visible yet
+        assert len(rows) >= 300 and all(
+            r.event_id != late.event_id for r in rows
+        )  # not visible yet
         # Had the relay read `WHERE id > checkpoint`, these would be out and the late one lost:
         # nothing with a newer transaction id may be published while the late one is open.
-        late_xid = int((await late_conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one())
+        late_xid = int(
+            (await late_conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
+        )
         assert all(int(r.tx) > late_xid for r in rows)
         assert all(r.position is None for r in rows)
         assert (await relay.lag()).unpublished >= len(rows)
@@ -351,8 +382,12 @@ async def _no_gap_scenario(engine, store, relay, running, late, late_conn, late_
 
 
 async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_stream(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
     """X takes its xid first (e.g. an idempotency-key insert), Y appends version 1 and commits,
     then X reads the stream and appends version 2. Ordering by xid alone would publish 2 before 1."""
@@ -369,8 +404,9 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
     while await relay.publish_pending():
         pass
     rows = await db_rows(engine)
-    assert [(r.stream_version, r.position) for r in sorted(rows, key=lambda r: r.stream_version)] \
-        == [(1, 1), (2, 2)]
+    assert [
+        (r.stream_version, r.position) for r in sorted(rows, key=lambda r: r.stream_version)
+    ] == [(1, 1), (2, 2)]
     records = await topic_records()
     assert [header(r, "ce_sequence") for r in records] == ["1", "2"]
     check_topic(records, rows)
@@ -381,17 +417,32 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
 
 @pytest.mark.parametrize("where", ["same process", "other process"])
 async def test_a_doorbell_wakes_the_relay_long_before_the_poll_interval(
-    engine: AsyncEngine, store: EventStore, kafka_bootstrap: str, topic: str,
-    producer: AIOKafkaProducer, clock: ManualClock, where: str,
+    engine: AsyncEngine,
+    store: EventStore,
+    kafka_bootstrap: str,
+    topic: str,
+    producer: AIOKafkaProducer,
+    clock: ManualClock,
+    where: str,
 ):
     """Appends do not NOTIFY (that would serialise commits); the unit of work rings after it
     commits: directly for a relay in its process, by NOTIFY for a relay elsewhere."""
     local = Doorbell()
-    relay = ObservedRelay(engine, producer, topic, SOURCE, clock, poll_seconds=30,
-                          doorbell=local if where == "same process" else None)
+    relay = ObservedRelay(
+        engine,
+        producer,
+        topic,
+        SOURCE,
+        clock,
+        poll_seconds=30,
+        doorbell=local if where == "same process" else None,
+    )
     # A writer whose process runs no relay: its doorbell can only NOTIFY.
-    bell = local if where == "same process" else Doorbell(plain_dsn(
-        engine.url.render_as_string(hide_password=False)))
+    bell = (
+        local
+        if where == "same process"
+        else Doorbell(plain_dsn(engine.url.render_as_string(hide_password=False)))
+    )
     running = Running(relay)
     try:
         async with TopicReader(kafka_bootstrap, topic) as reader:
@@ -411,8 +462,12 @@ async def test_a_doorbell_wakes_the_relay_long_before_the_poll_interval(
 
 
 async def test_relay_restart_resumes_without_loss_or_duplicates(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
 
     async def append_some(n: int) -> None:
@@ -437,16 +492,25 @@ async def test_relay_restart_resumes_without_loss_or_duplicates(
 
 
 async def test_relay_killed_mid_batch_loses_nothing(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
     """A crash between sending and recording positions re-sends that batch (at-least-once:
     consumers deduplicate by id); nothing is lost and positions stay gap-free."""
     total = 400
     async with engine.connect() as conn:
         for i in range(total // 4):
-            await append_retrying(engine, store, f"inc-{i % 9}",
-                                  [NewEvent("t.v1", {"i": i, "k": k}) for k in range(4)], conn)
+            await append_retrying(
+                engine,
+                store,
+                f"inc-{i % 9}",
+                [NewEvent("t.v1", {"i": i, "k": k}) for k in range(4)],
+                conn,
+            )
     relay = ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=30, poll_seconds=0.2)
     running = Running(relay)
     await eventually(lambda: relay.published, lambda n: n >= 60)
@@ -456,8 +520,9 @@ async def test_relay_killed_mid_batch_loses_nothing(
     stored, published = await counts(engine)
     assert published < total and published % 30 == 0  # whole batches or nothing
 
-    restarted = Running(ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=30,
-                                      poll_seconds=0.2))
+    restarted = Running(
+        ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=30, poll_seconds=0.2)
+    )
     await all_published(engine, total)
     await restarted.close()
     records = await topic_records()
@@ -466,17 +531,25 @@ async def test_relay_killed_mid_batch_loses_nothing(
 
 
 async def test_two_relays_on_one_database_one_publishes_no_duplicates(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
-    relays = [ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=20,
-                            poll_seconds=0.1) for _ in range(2)]
+    relays = [
+        ObservedRelay(engine, producer, topic, SOURCE, clock, batch_size=20, poll_seconds=0.1)
+        for _ in range(2)
+    ]
     runs = [Running(r) for r in relays]
     try:
-        await asyncio.gather(*(
-            append_retrying(engine, store, f"inc-{i % 7}", [NewEvent("t.v1", {"i": i})])
-            for i in range(150)
-        ))
+        await asyncio.gather(
+            *(
+                append_retrying(engine, store, f"inc-{i % 7}", [NewEvent("t.v1", {"i": i})])
+                for i in range(150)
+            )
+        )
         await all_published(engine, 150)
         active = [i for i, r in enumerate(relays) if r.started]
         assert len(active) == 1, "both relays published"
@@ -484,10 +557,12 @@ async def test_two_relays_on_one_database_one_publishes_no_duplicates(
         standby = 1 - a
         # the active relay goes away; the standby takes the lock and carries on
         await runs[a].close()
-        await asyncio.gather(*(
-            append_retrying(engine, store, f"inc-{i % 7}", [NewEvent("t.v1", {"i": i})])
-            for i in range(150, 200)
-        ))
+        await asyncio.gather(
+            *(
+                append_retrying(engine, store, f"inc-{i % 7}", [NewEvent("t.v1", {"i": i})])
+                for i in range(150, 200)
+            )
+        )
         await all_published(engine, 200)
         assert relays[standby].published == 50 and relays[a].published == 150
         assert max(r.max_active for r in relays) == 1
@@ -499,8 +574,12 @@ async def test_two_relays_on_one_database_one_publishes_no_duplicates(
 
 
 async def test_concurrent_publish_pending_callers_do_not_duplicate(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
     """publish_pending outside run() (no session lock): batches still serialize."""
     async with engine.connect() as conn:
@@ -521,17 +600,30 @@ async def test_concurrent_publish_pending_callers_do_not_duplicate(
 
 
 async def test_published_message_is_a_binary_mode_cloudevent(
-    engine: AsyncEngine, store: EventStore, topic: str, producer: AIOKafkaProducer,
-    topic_records: ReadTopic, clock: ManualClock,
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
 ):
     relay = Relay(engine, producer, topic, SOURCE, clock)
     meta = {**META, "traceparent": TRACEPARENT, "correlation_id": "corr-9", "causation_id": "cmd-9"}
     async with engine.begin() as conn:
-        stored = await store.append(conn, "inc-42", 0, [
-            NewEvent("village.incident.opened.v1", {"title": "router down", "severity": 1}),
-            NewEvent("village.incident.note-added.v1", {"text": "on it"},
-                     metadata={"visibility": "restricted"}),
-        ], meta)
+        stored = await store.append(
+            conn,
+            "inc-42",
+            0,
+            [
+                NewEvent("village.incident.opened.v1", {"title": "router down", "severity": 1}),
+                NewEvent(
+                    "village.incident.note-added.v1",
+                    {"text": "on it"},
+                    metadata={"visibility": "restricted"},
+                ),
+            ],
+            meta,
+        )
     clock.advance(timedelta(seconds=30))
     lag = await relay.lag()
     assert (lag.unpublished, lag.oldest_seconds) == (2, 30.0)
@@ -564,16 +656,29 @@ async def test_published_message_is_a_binary_mode_cloudevent(
         assert ce.get_extension("causationid") == "cmd-9"
         assert ce.get_extension("actorparty") == "partner-a"
         assert ce.get_extension("parties") == "provider partner-a customer-x"
-    assert [from_kafka(r.headers, r.key, r.value).get_extension("visibility") for r in records] \
-        == ["shared", "restricted"]
+    assert [from_kafka(r.headers, r.key, r.value).get_extension("visibility") for r in records] == [
+        "shared",
+        "restricted",
+    ]
     async with engine.connect() as conn:
         published_at = (await conn.execute(text("SELECT DISTINCT published_at FROM events"))).all()
     assert published_at == [(clock.now(),)]
 
 
 def test_from_kafka_ignores_foreign_and_null_headers():
-    headers = [("ce_id", b"1"), ("ce_source", b"s"), ("ce_type", b"t.v1"),
-               ("ce_specversion", b"1.0"), ("content-type", b"application/json"),
-               ("traceparent", b"00-x"), ("x-broker", b"\xff\xfe"), ("nothing", None)]
+    headers = [
+        ("ce_id", b"1"),
+        ("ce_source", b"s"),
+        ("ce_type", b"t.v1"),
+        ("ce_specversion", b"1.0"),
+        ("content-type", b"application/json"),
+        ("traceparent", b"00-x"),
+        ("x-broker", b"\xff\xfe"),
+        ("nothing", None),
+    ]
     ce = from_kafka(headers, b"inc-1", b'{"a": 1}')
-    assert (ce.get_id(), ce.get_data(), ce.get_extension("partitionkey")) == ("1", {"a": 1}, "inc-1")
+    assert (ce.get_id(), ce.get_data(), ce.get_extension("partitionkey")) == (
+        "1",
+        {"a": 1},
+        "inc-1",
+    )

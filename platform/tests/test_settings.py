@@ -10,7 +10,10 @@ from village_platform.settings import DEV_JWT_SECRET, DEV_SERVICE_SECRET, Settin
 def test_each_service_gets_its_own_database_on_the_named_server(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://village:pw@db.example:5432/postgres")
     settings = Settings.for_service("sla-monitor", 8003)
-    assert settings.service_database_url == "postgresql+asyncpg://village:pw@db.example:5432/village_sla_monitor"
+    assert (
+        settings.service_database_url
+        == "postgresql+asyncpg://village:pw@db.example:5432/village_sla_monitor"
+    )
     monkeypatch.setenv("SLA_MONITOR_DATABASE_URL", "postgresql://u@h/own")
     monkeypatch.setenv("SLA_MONITOR_PORT", "9003")
     own = Settings.for_service("sla-monitor", 8003)
@@ -79,8 +82,15 @@ def test_identity_provider_tokens_take_asymmetric_algorithms_only(production, al
     assert Settings.for_service("incidents", 8001).allowed_jwt_algorithms == ["ES256", "PS256"]
 
 
-@pytest.mark.parametrize("url,accepted", [(IDP, True), ("http://127.0.0.1:8080/jwks", True),
-                                          ("http://idp.example.com/jwks", False), ("file:///etc/keys", False)])
+@pytest.mark.parametrize(
+    "url,accepted",
+    [
+        (IDP, True),
+        ("http://127.0.0.1:8080/jwks", True),
+        ("http://idp.example.com/jwks", False),
+        ("file:///etc/keys", False),
+    ],
+)
 def test_the_key_set_is_read_over_https_or_loopback(production, url, accepted):
     production.setenv("VILLAGE_JWKS_URL", url)
     if accepted:

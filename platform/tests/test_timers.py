@@ -58,8 +58,9 @@ class Recorder:
     async def __call__(self, conn: AsyncConnection, timer: Timer, now: datetime) -> None:
         self.calls.append(timer)
         await conn.execute(
-            text("INSERT INTO fired_timers (key, due_at, payload)"
-                 " VALUES (:k, :d, CAST(:p AS jsonb))"),
+            text(
+                "INSERT INTO fired_timers (key, due_at, payload) VALUES (:k, :d, CAST(:p AS jsonb))"
+            ),
             {"k": timer.key, "d": timer.due_at, "p": json.dumps(timer.payload)},
         )
         if timer.key in self.then:
@@ -132,8 +133,17 @@ async def test_reschedule_replaces_and_cancel_removes(
 async def test_cancel_prefix_takes_the_prefix_literally(
     engine: AsyncEngine, clock: ManualClock
 ) -> None:
-    keys = ["inc-1:warn", "inc-1:breach", "inc-10:breach", "inc_1:x", "incX1:x",
-            "50%:a", "50abc:a", "a\\b:1", "a\\\\b:1"]
+    keys = [
+        "inc-1:warn",
+        "inc-1:breach",
+        "inc-10:breach",
+        "inc_1:x",
+        "incX1:x",
+        "50%:a",
+        "50abc:a",
+        "a\\b:1",
+        "a\\\\b:1",
+    ]
     for key in keys:
         await schedule(engine, clock, key, MINUTE)
     async with engine.begin() as conn:
@@ -166,9 +176,7 @@ async def test_overdue_timers_fire_once_oldest_first_after_downtime(
     finally:
         await restarted.dispose()
     assert recorder.keys == ["e", "d", "c", "b", "a", "a2"]
-    assert [t.due_at - start for t in recorder.calls] == [
-        m * MINUTE for m in [1, 2, 3, 4, 5, 5]
-    ]
+    assert [t.due_at - start for t in recorder.calls] == [m * MINUTE for m in [1, 2, 3, 4, 5, 5]]
 
 
 async def test_concurrent_schedulers_fire_each_timer_exactly_once(
@@ -377,13 +385,27 @@ async def test_schedule_many_sets_replaces_and_takes_a_repeated_key_as_its_last(
     now = clock.now()
     await schedule(engine, clock, "a", 5 * MINUTE, note="old")
     async with engine.begin() as conn:
-        await conn.execute(text("UPDATE timers SET attempts = 3, last_error = 'boom' WHERE key = 'a'"))
-        await timers.schedule_many(conn, [("a", now + MINUTE, now), ("b", now + 2 * MINUTE, now),
-                                          ("b", now + 3 * MINUTE, now), ("c", now + 4 * MINUTE, now)])
+        await conn.execute(
+            text("UPDATE timers SET attempts = 3, last_error = 'boom' WHERE key = 'a'")
+        )
+        await timers.schedule_many(
+            conn,
+            [
+                ("a", now + MINUTE, now),
+                ("b", now + 2 * MINUTE, now),
+                ("b", now + 3 * MINUTE, now),
+                ("c", now + 4 * MINUTE, now),
+            ],
+        )
         await timers.schedule_many(conn, [])
-    rows = await query(engine, "SELECT key, due_at, payload, attempts, last_error FROM timers ORDER BY key")
+    rows = await query(
+        engine, "SELECT key, due_at, payload, attempts, last_error FROM timers ORDER BY key"
+    )
     assert [(r.key, r.due_at, r.payload, r.attempts, r.last_error) for r in rows] == [
-        ("a", now + MINUTE, {}, 0, None), ("b", now + 3 * MINUTE, {}, 0, None), ("c", now + 4 * MINUTE, {}, 0, None)]
+        ("a", now + MINUTE, {}, 0, None),
+        ("b", now + 3 * MINUTE, {}, 0, None),
+        ("c", now + 4 * MINUTE, {}, 0, None),
+    ]
     with pytest.raises(ValueError):
         async with engine.begin() as conn:
             await timers.schedule_many(conn, [("d", datetime(2026, 1, 1), now)])

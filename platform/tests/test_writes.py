@@ -22,7 +22,9 @@ def context(key: str | None, body: object = None) -> WriteContext:
     return WriteContext(NORTHWIND, made, "corr-1")
 
 
-async def test_a_command_commits_rings_once_and_a_retry_gets_the_stored_answer(new_database, store, clock) -> None:
+async def test_a_command_commits_rings_once_and_a_retry_gets_the_stored_answer(
+    new_database, store, clock
+) -> None:
     engine = await new_database()
     rung: list[int] = []
     writes = Writes(engine, clock, timedelta(hours=1), lambda: rung.append(1))
@@ -30,8 +32,13 @@ async def test_a_command_commits_rings_once_and_a_retry_gets_the_stored_answer(n
 
     async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
         runs.append(1)
-        await store.append(conn, "thing-1", 0, [NewEvent("village.thing.made.v1", {"n": 1})],
-                           context("k-1").event_metadata())
+        await store.append(
+            conn,
+            "thing-1",
+            0,
+            [NewEvent("village.thing.made.v1", {"n": 1})],
+            context("k-1").event_metadata(),
+        )
         return stored(201, {"id": "thing-1"}, {"Location": "/things/thing-1"})
 
     first = await writes.run(context("k-1", {"n": 1}), work)
@@ -49,7 +56,9 @@ async def test_a_command_commits_rings_once_and_a_retry_gets_the_stored_answer(n
     assert reused.value.status == 422
 
 
-async def test_a_refused_command_writes_nothing_and_rings_nothing(new_database, store, clock) -> None:
+async def test_a_refused_command_writes_nothing_and_rings_nothing(
+    new_database, store, clock
+) -> None:
     engine = await new_database()
     rung: list[int] = []
     writes = Writes(engine, clock, timedelta(hours=1), lambda: rung.append(1))

@@ -16,7 +16,9 @@ def service_client(service: str, doc: str) -> Any:
     (a fixture name) authenticated as that demo party; closed after the test."""
 
     @pytest.fixture
-    async def client(request: pytest.FixtureRequest, tokens: Callable[..., str]) -> AsyncIterator[Api]:
+    async def client(
+        request: pytest.FixtureRequest, tokens: Callable[..., str]
+    ) -> AsyncIterator[Api]:
         factory = Api(request.getfixturevalue(service).url, tokens)
         try:
             yield factory

@@ -221,7 +221,7 @@ class IncidentTopicReader:
         await eventually(
             enough,
             timeout=timeout,
-                        what=f"events {expected} (have { ({i: len(self.records[i]) for i in expected}) })",
+            what=f"events {expected} (have { ({i: len(self.records[i]) for i in expected}) })",
         )
         return {i: self.records[i] for i in expected}
 

@@ -20,7 +20,12 @@ from aiokafka import AIOKafkaConsumer
 from village_devstack.webhook_receiver import Receiver
 
 PARTIES = ("acme", "northwind", "contoso", "initech", "umbrella")
-TOPICS = ("village.incidents.v1", "village.sla.v1", "village.escalations.v1", "village.knowledge.v1")
+TOPICS = (
+    "village.incidents.v1",
+    "village.sla.v1",
+    "village.escalations.v1",
+    "village.knowledge.v1",
+)
 # Words the demo knowledge base does not use: the leak-test articles are the incidents' first
 # suggestions, whatever else the corpus holds.
 WORDS = "quokka gizmo overheats"
@@ -61,7 +66,9 @@ async def ok(response: Awaitable[httpx.Response], *expected: int) -> dict[str, A
 
 
 async def note(client: httpx.AsyncClient, incident: str, body: str, visibility: str) -> str:
-    view = await ok(client.post(f"/incidents/{incident}/notes", json={"body": body, "visibility": visibility}))
+    view = await ok(
+        client.post(f"/incidents/{incident}/notes", json={"body": body, "visibility": visibility})
+    )
     return next(n["id"] for n in view["notes"] if n["body"] == body)
 
 
@@ -98,8 +105,13 @@ async def feed(client: httpx.AsyncClient) -> str:
 
 async def topic_text(bootstrap: str, prefix: str) -> str:
     """Every record on the four topics as the provider's tooling reads them: headers and value."""
-    consumer = AIOKafkaConsumer(*(prefix + t for t in TOPICS), bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        *(prefix + t for t in TOPICS),
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
     await consumer.start()
     try:
         lines = []

@@ -28,6 +28,7 @@ from village_platform.settings import Settings
 from village_sla_monitor.app import create_app as sla_app
 from village_sla_monitor.cli import MIGRATIONS as SLA_MIGRATIONS
 
+
 class Village:
     """The services in process; `restart_sla()` stops the SLA monitor and starts a new one.
     With `escalation`, the escalation service runs too, with the demo escalation set."""
@@ -45,9 +46,15 @@ class Village:
         self.escalation_exits: AsyncExitStack | None = None
 
     def _settings(self, service: str, database: str) -> Settings:
-        return Settings(service=service, port=0, DATABASE_URL=self.stack.database(database), database_is_own=True,
-                        KAFKA_BOOTSTRAP_SERVERS=self.stack.kafka_bootstrap, KAFKA_TOPIC_PREFIX=self.prefix,
-                        VILLAGE_RELAY_POLL_SECONDS=0.2)
+        return Settings(
+            service=service,
+            port=0,
+            DATABASE_URL=self.stack.database(database),
+            database_is_own=True,
+            KAFKA_BOOTSTRAP_SERVERS=self.stack.kafka_bootstrap,
+            KAFKA_TOPIC_PREFIX=self.prefix,
+            VILLAGE_RELAY_POLL_SECONDS=0.2,
+        )
 
     async def start(self) -> None:
         await migrate(self.incidents_settings, INCIDENTS_MIGRATIONS)
@@ -62,43 +69,84 @@ class Village:
         async with self.client("sla", None) as sla:
             for contract in demo.CONTRACTS:
                 token = demo.token(contract["provider"], "admin")
-                r = await sla.post("/contracts", json={**contract, "effective_from": "2026-01-01T00:00:00Z"},
-                                   headers={"Authorization": f"Bearer {token}"})
+                r = await sla.post(
+                    "/contracts",
+                    json={**contract, "effective_from": "2026-01-01T00:00:00Z"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert r.status_code == 201, r.text
         if self.with_escalation:
             await migrate(self.escalation_settings, ESCALATION_MIGRATIONS)
             await self.start_escalation()
             async with self.client("escalation", None) as escalation:
                 for writer, party, kind, document in demo.ESCALATION:
-                    r = await escalation.put(f"/parties/{party}/{kind}", json=document,
-                                             headers={"Authorization": f"Bearer {demo.token(writer, 'admin')}"})
+                    r = await escalation.put(
+                        f"/parties/{party}/{kind}",
+                        json=document,
+                        headers={"Authorization": f"Bearer {demo.token(writer, 'admin')}"},
+                    )
                     assert r.status_code == 201, r.text
 
-    async def start_escalation(self, incidents_transport: httpx.AsyncBaseTransport | None = None) -> None:
+    async def start_escalation(
+        self, incidents_transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self.escalation_exits = AsyncExitStack()
         feeds = (
-            FeedClient.for_consumer("http://incidents", self.escalation_settings, self.escalation_groups[0],
-                                    source="/village/incidents", transport=self.incidents_transport),
-            FeedClient.for_consumer("http://sla", self.escalation_settings, self.escalation_groups[1],
-                                    source="/village/sla-monitor", transport=self.sla_transport),
+            FeedClient.for_consumer(
+                "http://incidents",
+                self.escalation_settings,
+                self.escalation_groups[0],
+                source="/village/incidents",
+                transport=self.incidents_transport,
+            ),
+            FeedClient.for_consumer(
+                "http://sla",
+                self.escalation_settings,
+                self.escalation_groups[1],
+                source="/village/sla-monitor",
+                transport=self.sla_transport,
+            ),
         )
         self.escalation = escalation_app(
-            self.escalation_settings, clock=self.clock, consumer_names=self.escalation_groups, feeds=feeds,
-            incidents_transport=incidents_transport or self.incidents_transport, timer_poll_seconds=0.05,
-            max_retry_seconds=5, session_timeout_ms=6000, heartbeat_interval_ms=500)
-        await self.escalation_exits.enter_async_context(self.escalation.router.lifespan_context(self.escalation))
+            self.escalation_settings,
+            clock=self.clock,
+            consumer_names=self.escalation_groups,
+            feeds=feeds,
+            incidents_transport=incidents_transport or self.incidents_transport,
+            timer_poll_seconds=0.05,
+            max_retry_seconds=5,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=500,
+        )
+        await self.escalation_exits.enter_async_context(
+            self.escalation.router.lifespan_context(self.escalation)
+        )
         self.escalation_transport = httpx.ASGITransport(app=self.escalation)
 
     async def start_sla(self) -> None:
         self.sla_exits = AsyncExitStack()
-        feed = FeedClient.for_consumer("http://incidents", self.sla_settings, self.group, source="/village/incidents",
-                                       transport=self.incidents_transport)
+        feed = FeedClient.for_consumer(
+            "http://incidents",
+            self.sla_settings,
+            self.group,
+            source="/village/incidents",
+            transport=self.incidents_transport,
+        )
         # Callers' party kinds come from the incidents service's directory, here in process too.
-        directory = PartyDirectory(self.sla_settings, name="sla-monitor", transport=self.incidents_transport)
+        directory = PartyDirectory(
+            self.sla_settings, name="sla-monitor", transport=self.incidents_transport
+        )
         self.sla_exits.push_async_callback(directory.aclose)
-        self.sla = sla_app(self.sla_settings, clock=self.clock, consumer_name=self.group, incidents_feed=feed,
-                           party_kinds=directory, timer_poll_seconds=0.05, session_timeout_ms=6000,
-                           heartbeat_interval_ms=500)
+        self.sla = sla_app(
+            self.sla_settings,
+            clock=self.clock,
+            consumer_name=self.group,
+            incidents_feed=feed,
+            party_kinds=directory,
+            timer_poll_seconds=0.05,
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=500,
+        )
         await self.sla_exits.enter_async_context(self.sla.router.lifespan_context(self.sla))
         self.sla_transport = httpx.ASGITransport(app=self.sla)
 
@@ -143,11 +191,17 @@ class Village:
         incidents'; escalation: the incidents' and the SLA monitor's)."""
         readers = [(self.incidents, self.sla, self.group)]
         if self.with_escalation:
-            readers += [(self.incidents, self.escalation, self.escalation_groups[0]),
-                        (self.sla, self.escalation, self.escalation_groups[1])]
+            readers += [
+                (self.incidents, self.escalation, self.escalation_groups[0]),
+                (self.sla, self.escalation, self.escalation_groups[1]),
+            ]
         for producer, consumer, group in readers:
-            await eventually(lambda: _behind(producer, consumer, group), lambda lag: not lag, timeout=30,
-                             what=f"{group} to catch up")
+            await eventually(
+                lambda: _behind(producer, consumer, group),
+                lambda lag: not lag,
+                timeout=30,
+                what=f"{group} to catch up",
+            )
 
     async def escalations(self, incident_id: str, party: str = "northwind") -> dict[str, Any]:
         async with self.escalation_as(party) as client:
@@ -158,22 +212,34 @@ class Village:
     async def at_tier(self, incident_id: str, party: str, tier: str) -> dict[str, Any]:
         """Once the incidents service and the escalation service both have the incident at that
         tier, with no decision pending."""
+
         async def probe() -> dict[str, Any] | None:
             async with self.incidents_as("acme") as client:
                 incident = (await client.get(f"/incidents/{incident_id}")).json()
             path = await self.escalations(incident_id)
             at, seen = incident["assignment"] or {}, path["current"] or {}
             done = all(d["status"] != "pending" for d in path["decisions"])
-            there = (at.get("party"), at.get("tier")) == (seen.get("party"), seen.get("tier")) == (party, tier)
+            there = (
+                (at.get("party"), at.get("tier"))
+                == (seen.get("party"), seen.get("tier"))
+                == (party, tier)
+            )
             return path if there and done else None
 
         return await eventually(probe, timeout=30, what=f"{incident_id} at {party} {tier}")
 
-    async def sla_view(self, incident_id: str, party: str = "northwind", contracts: int = 1) -> dict[str, Any]:
+    async def sla_view(
+        self, incident_id: str, party: str = "northwind", contracts: int = 1
+    ) -> dict[str, Any]:
         async with self.sla_as(party) as client:
+
             async def probe() -> dict[str, Any] | None:
                 r = await client.get(f"/incidents/{incident_id}/sla")
-                return r.json() if r.status_code == 200 and len(r.json()["contracts"]) >= contracts else None
+                return (
+                    r.json()
+                    if r.status_code == 200 and len(r.json()["contracts"]) >= contracts
+                    else None
+                )
 
             return await eventually(probe, timeout=30, what=f"the SLA view of {incident_id}")
 
@@ -187,8 +253,6 @@ class Village:
         async with self.incidents_as(party) as client:
             r = await client.post(f"/incidents/{incident_id}/{path}", json=body)
             assert r.status_code == 200, r.text
-
-
 
 
 _HEADS = text("SELECT stream_id, max(stream_version) FROM events GROUP BY stream_id")

@@ -95,26 +95,44 @@ def test_no_request_makes_the_service_fail(
     tokens: Callable[..., str],
 ) -> None:
     headers = {"Authorization": f"Bearer {tokens('northwind')}"}
-    fixed = (lambda: {"incident_id": open_incident(incidents_service.url, headers)}) if real_incident else None
+    fixed = (
+        (lambda: {"incident_id": open_incident(incidents_service.url, headers)})
+        if real_incident
+        else None
+    )
     fuzz_operations(operations, incidents_service, headers, mode, fixed)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
 def test_no_request_makes_the_sla_monitor_fail(
     mode: GenerationMode, sla_service: Any, tokens: Callable[..., str]
 ) -> None:
     operations = openapi_operations(sla_service, 9)
     # An admin of the owing party, so contract writes reach the rules and not just a 403.
-    fuzz_operations(operations, sla_service, {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}, mode, None)
+    fuzz_operations(
+        operations,
+        sla_service,
+        {"Authorization": f"Bearer {tokens('northwind', 'admin')}"},
+        mode,
+        None,
+    )
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_request_makes_the_escalation_service_fail(mode: GenerationMode, escalation_village: Any) -> None:
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
+def test_no_request_makes_the_escalation_service_fail(
+    mode: GenerationMode, escalation_village: Any
+) -> None:
     operations = openapi_operations(escalation_village.escalation, 12)
     # An admin of a party of its own: its writes reach the validation and the store without
     # changing the demo set other tests of this session's service rely on.
     token = fuzzco_token(escalation_village.incidents)
-    fuzz_operations(operations, escalation_village.escalation, {"Authorization": f"Bearer {token}"}, mode, None)
+    fuzz_operations(
+        operations, escalation_village.escalation, {"Authorization": f"Bearer {token}"}, mode, None
+    )
 
 
 def fuzzco_admin(incidents: Any) -> dict[str, str]:
@@ -123,19 +141,34 @@ def fuzzco_admin(incidents: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {fuzzco_token(incidents)}"}
 
 
-def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(sla_service: Any, incidents_service: Any) -> None:
+def test_no_request_on_a_real_contract_makes_the_sla_monitor_fail(
+    sla_service: Any, incidents_service: Any
+) -> None:
     """Revisions, versions and reports of a contract that exists: periods and instants of every
     shape reach the report and the contract rules."""
     headers = fuzzco_admin(incidents_service)
     contract = f"fuzz-{uuid.uuid4().hex[:12]}"
-    created = httpx.post(f"{sla_service.url}/contracts", headers=headers, json={
-        "id": contract, "provider": "fuzzco", "customer": f"{contract}-customer",
-        "kind": "customer_facing",
-        "targets": {"S1": {"respond_minutes": 15, "resolve_minutes": 240}}})
+    created = httpx.post(
+        f"{sla_service.url}/contracts",
+        headers=headers,
+        json={
+            "id": contract,
+            "provider": "fuzzco",
+            "customer": f"{contract}-customer",
+            "kind": "customer_facing",
+            "targets": {"S1": {"respond_minutes": 15, "resolve_minutes": 240}},
+        },
+    )
     assert created.status_code == 201, created.text
     operations = openapi_operations(sla_service, 9)
-    fuzz_operations(operations, sla_service, headers, GenerationMode.POSITIVE,
-                    lambda: {"contract_id": contract}, on="contract_id")
+    fuzz_operations(
+        operations,
+        sla_service,
+        headers,
+        GenerationMode.POSITIVE,
+        lambda: {"contract_id": contract},
+        on="contract_id",
+    )
 
 
 def test_no_request_on_its_own_party_makes_the_escalation_service_fail(
@@ -145,8 +178,14 @@ def test_no_request_on_its_own_party_makes_the_escalation_service_fail(
     document rules and the store."""
     escalation_service = escalation_village.escalation
     operations = openapi_operations(escalation_service, 12)
-    fuzz_operations(operations, escalation_service, fuzzco_admin(escalation_village.incidents), GenerationMode.POSITIVE,
-                    lambda: {"party": "fuzzco"}, on="party")
+    fuzz_operations(
+        operations,
+        escalation_service,
+        fuzzco_admin(escalation_village.incidents),
+        GenerationMode.POSITIVE,
+        lambda: {"party": "fuzzco"},
+        on="party",
+    )
 
 
 def fuzz_operations(

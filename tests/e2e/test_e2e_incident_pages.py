@@ -74,7 +74,8 @@ async def test_notes_and_timeline_page_over_http(api) -> None:
     assert {t["visibility"] for t in whole["items"]} == {"shared"}
     await wait_published(api(None, token=service_token()), incident["id"], 1 + 2 * (VIEW_NOTES + 5))
     assert [t["version"] for t in whole["items"]] == [
-        e["stream_version"] for e in await feed(initech, incident["id"])]
+        e["stream_version"] for e in await feed(initech, incident["id"])
+    ]
 
 
 def assert_ok_page(response: Any) -> dict[str, Any]:
@@ -87,8 +88,9 @@ async def test_crafted_cursors_and_page_sizes_are_refused(api) -> None:
     path = f"/incidents/{(await open_incident(northwind))['id']}"
     for route in ("/notes", "/timeline"):
         for cursor in ("not-a-cursor", "czotMQ", "czo5OTk5OTk5OTk5OTk5OTk5OTk5"):
-            assert_problem(await northwind.get(path + route, params={"cursor": cursor}), 400,
-                           "invalid-cursor")
+            assert_problem(
+                await northwind.get(path + route, params={"cursor": cursor}), 400, "invalid-cursor"
+            )
         for limit in (0, 1001):
             assert (await northwind.get(path + route, params={"limit": limit})).status_code == 422
     assert (await northwind.get(f"{path}/notes", params={"order": "sideways"})).status_code == 422
@@ -97,8 +99,13 @@ async def test_crafted_cursors_and_page_sizes_are_refused(api) -> None:
 @pytest.fixture(scope="module")
 def limited_service(stack: Any) -> Iterator[ServiceProcess]:
     """An incidents service of its own: at most 2 notes per party, 8 events an incident."""
-    service = stack.start_service(INCIDENTS, instance="limits", KAFKA_TOPIC_PREFIX="limits.",
-                                  INCIDENTS_MAX_NOTES_PER_PARTY="2", INCIDENTS_MAX_EVENTS="8")
+    service = stack.start_service(
+        INCIDENTS,
+        instance="limits",
+        KAFKA_TOPIC_PREFIX="limits.",
+        INCIDENTS_MAX_NOTES_PER_PARTY="2",
+        INCIDENTS_MAX_EVENTS="8",
+    )
     yield service
     service.close()
 
@@ -111,9 +118,13 @@ async def test_the_limits_are_problems_that_append_nothing(limited_service, toke
         path = f"/incidents/{incident['id']}"
         for _ in range(2):
             assert_ok(await northwind.post(f"{path}/notes", json={"body": "n"}))
-        refused = assert_problem(await northwind.post(
-            f"{path}/notes", json={"body": "one too many", "visibility": "shared"}), 409,
-            "incident-limit-reached")
+        refused = assert_problem(
+            await northwind.post(
+                f"{path}/notes", json={"body": "one too many", "visibility": "shared"}
+            ),
+            409,
+            "incident-limit-reached",
+        )
         assert (refused["limit"], refused["maximum"]) == ("notes_per_party", 2)
         assert assert_ok(await northwind.get(path), version=3)["notes"][-1]["body"] == "n"
         # Another party writes on; then the incident is full.
@@ -121,11 +132,15 @@ async def test_the_limits_are_problems_that_append_nothing(limited_service, toke
             assert_ok(await client.post(f"{path}/notes", json={"body": "x"}))
         assert_ok(await northwind.post(f"{path}/acknowledge", json={}), version=7)
         assert_ok(await acme.post(f"{path}/acknowledge", json={}), version=8)
-        full = assert_problem(await initech.post(f"{path}/notes", json={"body": "x"}), 409,
-                              "incident-limit-reached")
+        full = assert_problem(
+            await initech.post(f"{path}/notes", json={"body": "x"}), 409, "incident-limit-reached"
+        )
         assert (full["limit"], full["maximum"]) == ("events", 8)
-        assert_problem(await northwind.post(f"{path}/status", json={"status": "in_progress"}), 409,
-                       "incident-limit-reached")
+        assert_problem(
+            await northwind.post(f"{path}/status", json={"status": "in_progress"}),
+            409,
+            "incident-limit-reached",
+        )
         assert len((await northwind.get(f"{path}/timeline")).json()["items"]) == 8
         # A full incident is still resolved and closed.
         resolve = {"status": "resolved", "resolution_code": "fixed", "resolution_notes": "done"}

@@ -17,21 +17,35 @@ def operations(knowledge_service: Any) -> list[Any]:
     return openapi_operations(knowledge_service, 15)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_request_makes_the_knowledge_service_fail(operations: list[Any], mode: GenerationMode,
-                                                     knowledge_service: Any, tokens: Callable[..., str]) -> None:
-    fuzz_operations(operations, knowledge_service, {"Authorization": f"Bearer {tokens('northwind', 'admin')}"},
-                    mode, None)
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
+def test_no_request_makes_the_knowledge_service_fail(
+    operations: list[Any], mode: GenerationMode, knowledge_service: Any, tokens: Callable[..., str]
+) -> None:
+    fuzz_operations(
+        operations,
+        knowledge_service,
+        {"Authorization": f"Bearer {tokens('northwind', 'admin')}"},
+        mode,
+        None,
+    )
 
 
-def test_no_request_on_a_real_article_makes_it_fail(operations: list[Any], knowledge_service: Any,
-                                                    tokens: Callable[..., str]) -> None:
+def test_no_request_on_a_real_article_makes_it_fail(
+    operations: list[Any], knowledge_service: Any, tokens: Callable[..., str]
+) -> None:
     headers = {"Authorization": f"Bearer {tokens('northwind', 'admin')}"}
-    created = httpx.post(f"{knowledge_service.url}/articles", headers=headers, json={
-        "title": "fuzz target", "body": "fuzz", "audience": "partners"})
+    created = httpx.post(
+        f"{knowledge_service.url}/articles",
+        headers=headers,
+        json={"title": "fuzz target", "body": "fuzz", "audience": "partners"},
+    )
     assert created.status_code == 201, created.text
     article = created.json()["id"]
-    on_article = [o for o in operations if "{article_id}" in o.path and "{incident_id}" not in o.path]
+    on_article = [
+        o for o in operations if "{article_id}" in o.path and "{incident_id}" not in o.path
+    ]
     assert on_article
     # The path pinned to the real article: every action reaches the aggregate's rules.
     from hypothesis import HealthCheck, given, settings
@@ -39,13 +53,26 @@ def test_no_request_on_a_real_article_makes_it_fail(operations: list[Any], knowl
 
     failures = {}
     for operation in on_article:
-        @settings(max_examples=10, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE,
-                                          path_parameters={"article_id": article}))
+
+        @settings(
+            max_examples=10,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            case=operation.as_strategy(
+                generation_mode=GenerationMode.POSITIVE, path_parameters={"article_id": article}
+            )
+        )
         def fuzz(case: Any) -> None:
-            case.call_and_validate(base_url=knowledge_service.url, headers=headers, checks=[not_a_server_error],
-                                   timeout=30)
+            case.call_and_validate(
+                base_url=knowledge_service.url,
+                headers=headers,
+                checks=[not_a_server_error],
+                timeout=30,
+            )
 
         try:
             fuzz()

@@ -18,9 +18,15 @@ from village_devstack.testing import KNOWLEDGE
 from village_devstack.waiting import eventually
 
 TABLES = {
-    "articles": "article_id", "article_versions": "article_id, version", "search_docs": "article_id",
-    "incidents": "incident_id", "shared_notes": "incident_id, note_id", "suggestions": "incident_id, article_id",
-    "links": "incident_id, article_id", "solves": "incident_id, article_id", "feedback": "article_id, party",
+    "articles": "article_id",
+    "article_versions": "article_id, version",
+    "search_docs": "article_id",
+    "incidents": "incident_id",
+    "shared_notes": "incident_id, note_id",
+    "suggestions": "incident_id, article_id",
+    "links": "incident_id, article_id",
+    "solves": "incident_id, article_id",
+    "feedback": "article_id, party",
 }
 
 
@@ -31,8 +37,13 @@ async def _snapshot(database_url: str) -> dict[str, list[Any]]:
     try:
         found = {}
         for table, order in TABLES.items():
-            columns = "*" if table != "shared_notes" else "incident_id, note_id, body"  # seq: insertion order
-            found[table] = [tuple(r) for r in await conn.fetch(f"SELECT {columns} FROM {table} ORDER BY {order}")]
+            columns = (
+                "*" if table != "shared_notes" else "incident_id, note_id, body"
+            )  # seq: insertion order
+            found[table] = [
+                tuple(r)
+                for r in await conn.fetch(f"SELECT {columns} FROM {table} ORDER BY {order}")
+            ]
         return found
     finally:
         await conn.close()
@@ -49,24 +60,55 @@ async def _answers(base_url: str, tokens: Callable[..., str]) -> list[Any]:
     return answers
 
 
-async def test_the_rebuilt_read_model_is_identical(knowledge_service: Any, incidents_service: Any,
-                                                   tokens: Callable[..., str]) -> None:
+async def test_the_rebuilt_read_model_is_identical(
+    knowledge_service: Any, incidents_service: Any, tokens: Callable[..., str]
+) -> None:
     # Some incident life of its own, so the rebuild has links, a solve, shared notes and a draft.
-    async with httpx.AsyncClient(base_url=incidents_service.url, timeout=30,
-                                 headers={"Authorization": f"Bearer {tokens('northwind')}"}) as nw:
-        iid = (await open_incident(nw, title="Branch VPN tunnel flaps", product="routers",
-                                   description="IKE rekey failures"))["id"]
-        await nw.post(f"/incidents/{iid}/notes", json={"body": f"shared {uuid.uuid4().hex}", "visibility": "shared"})
-    async with httpx.AsyncClient(base_url=knowledge_service.url, timeout=30,
-                                 headers={"Authorization": f"Bearer {tokens('northwind')}"}) as kb:
-        items = (await eventually(lambda: kb.get(f"/incidents/{iid}/suggestions"),
-                                  lambda r: r.status_code == 200 and r.json()["items"])).json()["items"]
-        assert (await kb.post(f"/incidents/{iid}/links", json={"article_id": items[0]["article_id"]})).status_code == 201
+    async with httpx.AsyncClient(
+        base_url=incidents_service.url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens('northwind')}"},
+    ) as nw:
+        iid = (
+            await open_incident(
+                nw,
+                title="Branch VPN tunnel flaps",
+                product="routers",
+                description="IKE rekey failures",
+            )
+        )["id"]
+        await nw.post(
+            f"/incidents/{iid}/notes",
+            json={"body": f"shared {uuid.uuid4().hex}", "visibility": "shared"},
+        )
+    async with httpx.AsyncClient(
+        base_url=knowledge_service.url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens('northwind')}"},
+    ) as kb:
+        items = (
+            await eventually(
+                lambda: kb.get(f"/incidents/{iid}/suggestions"),
+                lambda r: r.status_code == 200 and r.json()["items"],
+            )
+        ).json()["items"]
+        assert (
+            await kb.post(f"/incidents/{iid}/links", json={"article_id": items[0]["article_id"]})
+        ).status_code == 201
         await kb.post(f"/articles/{items[0]['article_id']}/feedback", json={"helpful": True})
-    async with httpx.AsyncClient(base_url=incidents_service.url, timeout=30,
-                                 headers={"Authorization": f"Bearer {tokens('northwind')}"}) as nw:
-        await nw.post(f"/incidents/{iid}/status", json={"status": "resolved", "resolution_code": "config-fix",
-                                                        "resolution_notes": "Matched the IKE lifetimes"})
+    async with httpx.AsyncClient(
+        base_url=incidents_service.url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens('northwind')}"},
+    ) as nw:
+        await nw.post(
+            f"/incidents/{iid}/status",
+            json={
+                "status": "resolved",
+                "resolution_code": "config-fix",
+                "resolution_notes": "Matched the IKE lifetimes",
+            },
+        )
     database = knowledge_service.database_url
 
     async def drafted() -> bool:
@@ -74,9 +116,13 @@ async def test_the_rebuilt_read_model_is_identical(knowledge_service: Any, incid
 
         conn = await asyncpg.connect(database)
         try:
-            return bool(await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM solves WHERE incident_id = $1)"
-                " AND EXISTS (SELECT 1 FROM articles WHERE origin_incident = $1)", iid))
+            return bool(
+                await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM solves WHERE incident_id = $1)"
+                    " AND EXISTS (SELECT 1 FROM articles WHERE origin_incident = $1)",
+                    iid,
+                )
+            )
         finally:
             await conn.close()
 
@@ -86,8 +132,13 @@ async def test_the_rebuilt_read_model_is_identical(knowledge_service: Any, incid
 
     knowledge_service.stop()
     try:
-        done = subprocess.run(KNOWLEDGE.command("rebuild-read-model"), env=knowledge_service.env,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            KNOWLEDGE.command("rebuild-read-model"),
+            env=knowledge_service.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         assert "read model rebuilt from" in done.stdout
         assert "rebuild knowledge" in done.stderr  # the progress bars

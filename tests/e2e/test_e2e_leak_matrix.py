@@ -27,16 +27,40 @@ from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 V, R = "visible", "redacted"
 TOPIC = "topic (provider tooling)"
-CHANNELS = ("incident", "notes", "incident list", "timeline", "incidents feed", "sla view", "contracts", "sla feed",
-            "escalation path", "escalation setup", "queues", "escalation feed", "articles", "search",
-            "suggestions", "links", "knowledge feed", "endpoints", "deliveries", "webhook", "directory")
-CONTRACTS = {"initech-northwind": "Initech managed network (24x7)",
-             "northwind-acme": "Acme partner support for Northwind (24x7)",
-             "umbrella-contoso": "Umbrella firewall service (business hours)",
-             "contoso-acme": "Acme partner support for Contoso (business hours)"}
+CHANNELS = (
+    "incident",
+    "notes",
+    "incident list",
+    "timeline",
+    "incidents feed",
+    "sla view",
+    "contracts",
+    "sla feed",
+    "escalation path",
+    "escalation setup",
+    "queues",
+    "escalation feed",
+    "articles",
+    "search",
+    "suggestions",
+    "links",
+    "knowledge feed",
+    "endpoints",
+    "deliveries",
+    "webhook",
+    "directory",
+)
+CONTRACTS = {
+    "initech-northwind": "Initech managed network (24x7)",
+    "northwind-acme": "Acme partner support for Northwind (24x7)",
+    "umbrella-contoso": "Umbrella firewall service (business hours)",
+    "contoso-acme": "Acme partner support for Contoso (business hours)",
+}
 
 
-def cells(parties: str | tuple[str, ...], channels: tuple[str, ...], state: str = V) -> dict[tuple[str, str], str]:
+def cells(
+    parties: str | tuple[str, ...], channels: tuple[str, ...], state: str = V
+) -> dict[tuple[str, str], str]:
     named = (parties,) if isinstance(parties, str) else parties
     return {(p, c): state for p in named for c in channels}
 
@@ -53,66 +77,116 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     # ---------------------------------------------------------------- incidents and notes
     "incident A (northwind for initech)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
-        **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
+        **cells(WORKING_A, ("queues",)),
+        (TOPIC, ""): V,
+    },
     "A: northwind's internal note": {
-        **cells("northwind", ("incident", "notes", "timeline", "incidents feed")), ("northwind", "webhook"): R,
-        (TOPIC, ""): R},
+        **cells("northwind", ("incident", "notes", "timeline", "incidents feed")),
+        ("northwind", "webhook"): R,
+        (TOPIC, ""): R,
+    },
     "A: northwind's restricted note, written before contoso was invited": {
-        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident", "notes"), R), (TOPIC, ""): V},
+        **cells(WORKING_A, NOTE),
+        **cells(WORKING_A, ("incident", "notes"), R),
+        (TOPIC, ""): V,
+    },
     "A: that note as edited while contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
     "A: northwind's shared note": {**cells(ON_A, NOTE), (TOPIC, ""): V},
     "A: acme's internal note": {**cells("acme", NOTE), (TOPIC, ""): V},
     "A: contoso's restricted note while invited": {
-        **cells(WORKING_A, NOTE), **cells("contoso", WHILE_INVITED), (TOPIC, ""): V},
-    "A: northwind's restricted note after contoso was revoked": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
+        **cells(WORKING_A, NOTE),
+        **cells("contoso", WHILE_INVITED),
+        (TOPIC, ""): V,
+    },
+    "A: northwind's restricted note after contoso was revoked": {
+        **cells(WORKING_A, NOTE),
+        (TOPIC, ""): V,
+    },
     "incident B (contoso invited)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
-        **cells("contoso", ("incident", "incident list")), **cells(WORKING_A, ("queues",)), (TOPIC, ""): V},
+        **cells("contoso", ("incident", "incident list")),
+        **cells(WORKING_A, ("queues",)),
+        (TOPIC, ""): V,
+    },
     "B: northwind's restricted note, written before contoso was invited": {
-        **cells(WORKING_A, NOTE), **cells(WORKING_A, ("incident", "notes"), R), (TOPIC, ""): V},
+        **cells(WORKING_A, NOTE),
+        **cells(WORKING_A, ("incident", "notes"), R),
+        (TOPIC, ""): V,
+    },
     "B: that note as edited after contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
     "B: northwind's restricted note after contoso was invited": {
-        **cells((*WORKING_A, "contoso"), NOTE), (TOPIC, ""): V},
+        **cells((*WORKING_A, "contoso"), NOTE),
+        (TOPIC, ""): V,
+    },
     "incident C (contoso for umbrella)": {
         **cells(ON_C, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
-        ("acme", "queues"): V, (TOPIC, ""): V},
+        ("acme", "queues"): V,
+        (TOPIC, ""): V,
+    },
     "C: contoso's internal note": {
-        **cells("contoso", ("incident", "notes", "timeline", "incidents feed")), ("contoso", "webhook"): R,
-        (TOPIC, ""): R},
+        **cells("contoso", ("incident", "notes", "timeline", "incidents feed")),
+        ("contoso", "webhook"): R,
+        (TOPIC, ""): R,
+    },
     "C: contoso's shared note": {**cells(ON_C, NOTE), (TOPIC, ""): V},
     # ---------------------------------------------------------------- contracts
     # Contract events predate the webhook endpoints: no deliveries of them; the clocks of each
     # incident the contract covers show its id (SLA view, queues, clock events) to its parties.
     "contract initech-northwind (customer-facing)": {
         **cells(("initech", "northwind"), ("contracts", "sla feed")),
-        **cells(("initech", "northwind"), ("sla view",)), **cells(("initech", "northwind"), ("webhook",), R),
-        ("northwind", "queues"): R, (TOPIC, ""): R},
+        **cells(("initech", "northwind"), ("sla view",)),
+        **cells(("initech", "northwind"), ("webhook",), R),
+        ("northwind", "queues"): R,
+        (TOPIC, ""): R,
+    },
     "contract northwind-acme (underpinning)": {
-        **cells(("northwind", "acme"), ("contracts", "sla feed")), (TOPIC, ""): V},
+        **cells(("northwind", "acme"), ("contracts", "sla feed")),
+        (TOPIC, ""): V,
+    },
     "contract umbrella-contoso (customer-facing)": {
         **cells(("umbrella", "contoso"), ("contracts", "sla feed")),
-        **cells(("umbrella", "contoso"), ("sla view",)), **cells(("umbrella", "contoso"), ("webhook",), R),
-        (TOPIC, ""): R},
+        **cells(("umbrella", "contoso"), ("sla view",)),
+        **cells(("umbrella", "contoso"), ("webhook",), R),
+        (TOPIC, ""): R,
+    },
     "contract contoso-acme (underpinning)": {
         **cells(("contoso", "acme"), ("contracts", "sla feed")),
-        **cells(("contoso", "acme"), ("sla view",)), **cells(("contoso", "acme"), ("webhook",), R),
-        ("acme", "queues"): R, (TOPIC, ""): V},
+        **cells(("contoso", "acme"), ("sla view",)),
+        **cells(("contoso", "acme"), ("webhook",), R),
+        ("acme", "queues"): R,
+        (TOPIC, ""): V,
+    },
     # ---------------------------------------------------------------- knowledge
     "article: acme's, for its staff only": {
-        **cells("acme", ("articles", "search", "suggestions", "knowledge feed", "webhook")), (TOPIC, ""): V},
+        **cells("acme", ("articles", "search", "suggestions", "knowledge feed", "webhook")),
+        (TOPIC, ""): V,
+    },
     "article: acme's, for partners": {
-        **cells(("acme", "northwind", "contoso"), ("articles", "search", "knowledge feed", "suggestions", "webhook")),
-        (TOPIC, ""): V},
+        **cells(
+            ("acme", "northwind", "contoso"),
+            ("articles", "search", "knowledge feed", "suggestions", "webhook"),
+        ),
+        (TOPIC, ""): V,
+    },
     "article: acme's, public": {
         **cells(PARTIES, ("articles", "search", "knowledge feed", "suggestions", "webhook")),
-        **cells(ON_A, ("links",)), (TOPIC, ""): V},
+        **cells(ON_A, ("links",)),
+        (TOPIC, ""): V,
+    },
     # Public until it was retired: its publication reached everyone then.
     "article: acme's, public, retired": {
-        ("acme", "articles"): V, **cells(PARTIES, ("knowledge feed", "webhook")), (TOPIC, ""): V},
+        ("acme", "articles"): V,
+        **cells(PARTIES, ("knowledge feed", "webhook")),
+        (TOPIC, ""): V,
+    },
     "article: northwind's draft": {
-        **cells(("northwind", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
+        **cells(("northwind", "acme"), ("articles", "knowledge feed", "webhook")),
+        (TOPIC, ""): V,
+    },
     "article: contoso's draft": {
-        **cells(("contoso", "acme"), ("articles", "knowledge feed", "webhook")), (TOPIC, ""): V},
+        **cells(("contoso", "acme"), ("articles", "knowledge feed", "webhook")),
+        (TOPIC, ""): V,
+    },
     # ---------------------------------------------------------------- the party directory
     # Nobody learns another partner's customers, nor a competitor's existence from it.
     "directory entry of contoso's customer umbrella": {**cells(ON_C, ("directory",))},
@@ -125,21 +199,48 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
 # What the escalation service decided for each incident: its decisions, known to the owning
 # partner and the provider (the incident's escalated events carry the decision too).
 ESCALATION_CELLS = {
-    "escalation path of A": {**cells(WORKING_A, ("escalation path", "escalation feed", "webhook", "deliveries",
-                                                 "incidents feed")), (TOPIC, ""): V},
-    "escalation path of C": {**cells(("acme", "contoso"), ("escalation path", "escalation feed", "webhook",
-                                                           "deliveries", "incidents feed", "timeline")),
-                             (TOPIC, ""): V},
+    "escalation path of A": {
+        **cells(
+            WORKING_A,
+            ("escalation path", "escalation feed", "webhook", "deliveries", "incidents feed"),
+        ),
+        (TOPIC, ""): V,
+    },
+    "escalation path of C": {
+        **cells(
+            ("acme", "contoso"),
+            (
+                "escalation path",
+                "escalation feed",
+                "webhook",
+                "deliveries",
+                "incidents feed",
+                "timeline",
+            ),
+        ),
+        (TOPIC, ""): V,
+    },
 }
 EXPECTED.update(ESCALATION_CELLS)
-QUEUES = {"acme": ("TAC L1", "TAC L2", "Engineering L3"), "northwind": ("L1", "L2"), "contoso": ("L1",)}
+QUEUES = {
+    "acme": ("TAC L1", "TAC L2", "Engineering L3"),
+    "northwind": ("L1", "L2"),
+    "contoso": ("L1",),
+}
 
 
 async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExitStack) -> World:
     w = World()
     incidents, sla, escalation, knowledge, hooks = (
-        Api(s.url, tokens) for s in (village.incidents, village.sla, village.escalation, village.knowledge,
-                                     village.webhooks))
+        Api(s.url, tokens)
+        for s in (
+            village.incidents,
+            village.sla,
+            village.escalation,
+            village.knowledge,
+            village.webhooks,
+        )
+    )
     for api in (incidents, sla, escalation, knowledge, hooks):
         stop.push_async_callback(api.aclose)
 
@@ -147,16 +248,26 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     for party in PARTIES:
         receiver = w.receivers[party] = Receiver()
         url = await stop.enter_async_context(ReceiverServer(receiver))
-        endpoint = await ok(hooks(party, "admin").post("/endpoints", json={"url": url, "event_types": ["*"]}))
+        endpoint = await ok(
+            hooks(party, "admin").post("/endpoints", json={"url": url, "event_types": ["*"]})
+        )
         receiver.secrets.append(endpoint["secret"])
         w.endpoints[party] = endpoint["id"]
         w.add(f"webhook endpoint of {party}", url)
 
     # Articles of each audience and state, all about the incidents' words.
-    async def article(author: str, key: str, audience: str, *, publish: bool = True, retire: bool = False) -> None:
+    async def article(
+        author: str, key: str, audience: str, *, publish: bool = True, retire: bool = False
+    ) -> None:
         marker = mark("art")
-        body = {"title": f"{WORDS} {marker}", "body": "Cool the gizmo.", "audience": audience,
-                "products": ["routers"], "tags": ["quokka"], "symptoms": [WORDS]}
+        body = {
+            "title": f"{WORDS} {marker}",
+            "body": "Cool the gizmo.",
+            "audience": audience,
+            "products": ["routers"],
+            "tags": ["quokka"],
+            "symptoms": [WORDS],
+        }
         created = await ok(knowledge(author).post("/articles", json=body))
         w.articles[key] = created["id"]
         w.add(key, marker)
@@ -164,7 +275,11 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             await ok(knowledge(author).post(f"/articles/{created['id']}/submit"))
             await ok(knowledge("acme", "reviewer").post(f"/articles/{created['id']}/publish"))
         if retire:
-            await ok(knowledge("acme", "reviewer").post(f"/articles/{created['id']}/retire", json={"reason": "old"}))
+            await ok(
+                knowledge("acme", "reviewer").post(
+                    f"/articles/{created['id']}/retire", json={"reason": "old"}
+                )
+            )
 
     await article("acme", "article: acme's, for its staff only", "provider")
     await article("acme", "article: acme's, for partners", "partners")
@@ -175,8 +290,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
 
     async def incident(key: str, owner: str, customer: str, name: str) -> str:
         marker = mark("inc")
-        body = {"title": f"{WORDS} {marker}", "description": "The gizmo overheats.", "severity": "S1",
-                "product": "routers", "customer": customer}
+        body = {
+            "title": f"{WORDS} {marker}",
+            "description": "The gizmo overheats.",
+            "severity": "S1",
+            "product": "routers",
+            "customer": customer,
+        }
         iid = (await ok(incidents(owner).post("/incidents", json=body)))["id"]
         w.incidents[key] = iid
         w.add(name, marker)
@@ -191,12 +311,17 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     nw, contoso, acme = incidents("northwind"), incidents("contoso"), incidents("acme")
     a = await incident("A", "northwind", "initech", "incident A (northwind for initech)")
     await noted("A: northwind's internal note", nw, a, "internal")
-    before = await noted("A: northwind's restricted note, written before contoso was invited", nw, a, "restricted")
+    before = await noted(
+        "A: northwind's restricted note, written before contoso was invited", nw, a, "restricted"
+    )
     await noted("A: northwind's shared note", nw, a, "shared")
     await noted("A: acme's internal note", acme, a, "internal")
     # Routed before contoso joins: what the escalation service decides then is not contoso's.
-    await eventually(lambda: ok(nw.get(f"/incidents/{a}")), lambda view: view.get("assignment"),
-                     what="incident A to be routed")
+    await eventually(
+        lambda: ok(nw.get(f"/incidents/{a}")),
+        lambda view: view.get("assignment"),
+        what="incident A to be routed",
+    )
     await ok(nw.post(f"/incidents/{a}/collaborators", json={"partner": "contoso"}))
     await noted("A: contoso's restricted note while invited", contoso, a, "restricted")
     edit = mark("edit")
@@ -205,11 +330,16 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await ok(nw.post(f"/incidents/{a}/collaborators/contoso/revoke", json={"reason": "done"}))
     await noted("A: northwind's restricted note after contoso was revoked", nw, a, "restricted")
     link = {"article_id": w.articles["article: acme's, public"]}
-    await eventually(lambda: knowledge("northwind").post(f"/incidents/{a}/links", json=link),
-                     lambda r: r.status_code in (200, 201), what="knowledge to know incident A")
+    await eventually(
+        lambda: knowledge("northwind").post(f"/incidents/{a}/links", json=link),
+        lambda r: r.status_code in (200, 201),
+        what="knowledge to know incident A",
+    )
 
     b = await incident("B", "northwind", "initech", "incident B (contoso invited)")
-    before = await noted("B: northwind's restricted note, written before contoso was invited", nw, b, "restricted")
+    before = await noted(
+        "B: northwind's restricted note, written before contoso was invited", nw, b, "restricted"
+    )
     await ok(nw.post(f"/incidents/{b}/collaborators", json={"partner": "contoso"}))
     edit = mark("edit")
     await ok(nw.patch(f"/incidents/{b}/notes/{before}", json={"body": edit}))
@@ -235,18 +365,24 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         found = await ok(knowledge("acme").get(f"/incidents/{a}/suggestions"), 200, 404)
         if len(found.get("items", [])) < 3:
             return False
-        return all(w.receivers[p].types(c) for p in ON_C) and all(w.receivers[p].types(a) for p in ON_A)
+        return all(w.receivers[p].types(c) for p in ON_C) and all(
+            w.receivers[p].types(a) for p in ON_A
+        )
 
     await eventually(settled, timeout=90, what="the services to route, suggest and deliver")
     for party, endpoint_id in w.endpoints.items():  # a delivery of each endpoint: its owner's alone
-        listed = await ok(hooks(party, "admin").get(f"/endpoints/{endpoint_id}/deliveries", params={"limit": 1}))
+        listed = await ok(
+            hooks(party, "admin").get(f"/endpoints/{endpoint_id}/deliveries", params={"limit": 1})
+        )
         w.add(f"deliveries to {party}", listed["items"][0]["id"])
     for key, iid in (("escalation path of A", a), ("escalation path of C", c)):
         decisions = (await ok(escalation("acme").get(f"/incidents/{iid}/escalations")))["decisions"]
         w.add(key, decisions[0]["decision_id"])
 
     async def channels(party: str) -> dict[str, str]:
-        inc, kb, esc, s, hk = (x(party, "admin") for x in (incidents, knowledge, escalation, sla, hooks))
+        inc, kb, esc, s, hk = (
+            x(party, "admin") for x in (incidents, knowledge, escalation, sla, hooks)
+        )
         ids = list(w.incidents.values())
         seen = {
             "incident": "\n".join([await read(inc, f"/incidents/{i}") for i in ids]),
@@ -255,25 +391,48 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "timeline": "\n".join([await pages(inc, f"/incidents/{i}/timeline") for i in ids]),
             "incidents feed": await feed(inc),
             "sla view": "\n".join([await read(s, f"/incidents/{i}/sla") for i in ids]),
-            "contracts": "\n".join([await read(s, "/contracts")]
-                                   + [await read(s, f"/contracts/{cid}") for cid in CONTRACTS]),
+            "contracts": "\n".join(
+                [await read(s, "/contracts")]
+                + [await read(s, f"/contracts/{cid}") for cid in CONTRACTS]
+            ),
             "sla feed": await feed(s),
-            "escalation path": "\n".join([await read(esc, f"/incidents/{i}/escalations") for i in ids]),
-            "escalation setup": "\n".join([await read(esc, f"/parties/{p}/{kind}")
-                                           for p in PARTIES for kind in ("tiers", "rules")]),
-            "queues": "\n".join([await read(esc, "/queues")] + [await read(esc, f"/queues/{p}/{t}")
-                                                                 for p, tiers in QUEUES.items() for t in tiers]),
+            "escalation path": "\n".join(
+                [await read(esc, f"/incidents/{i}/escalations") for i in ids]
+            ),
+            "escalation setup": "\n".join(
+                [
+                    await read(esc, f"/parties/{p}/{kind}")
+                    for p in PARTIES
+                    for kind in ("tiers", "rules")
+                ]
+            ),
+            "queues": "\n".join(
+                [await read(esc, "/queues")]
+                + [
+                    await read(esc, f"/queues/{p}/{t}")
+                    for p, tiers in QUEUES.items()
+                    for t in tiers
+                ]
+            ),
             "escalation feed": await feed(esc),
-            "articles": "\n".join([await read(kb, "/articles", limit=100)]
-                                  + [await read(kb, f"/articles/{aid}") for aid in w.articles.values()]),
+            "articles": "\n".join(
+                [await read(kb, "/articles", limit=100)]
+                + [await read(kb, f"/articles/{aid}") for aid in w.articles.values()]
+            ),
             "search": await read(kb, "/search", q=WORDS, limit=50),
             "suggestions": "\n".join([await read(kb, f"/incidents/{i}/suggestions") for i in ids]),
             "links": "\n".join([await read(kb, f"/incidents/{i}/links") for i in ids]),
             "knowledge feed": await feed(kb),
-            "endpoints": "\n".join([await read(hk, "/endpoints")]
-                                   + [await read(hk, f"/endpoints/{e}") for e in w.endpoints.values()]),
-            "deliveries": "\n".join([await read(hk, f"/endpoints/{e}/deliveries", limit=200)
-                                     for e in w.endpoints.values()]),
+            "endpoints": "\n".join(
+                [await read(hk, "/endpoints")]
+                + [await read(hk, f"/endpoints/{e}") for e in w.endpoints.values()]
+            ),
+            "deliveries": "\n".join(
+                [
+                    await read(hk, f"/endpoints/{e}/deliveries", limit=200)
+                    for e in w.endpoints.values()
+                ]
+            ),
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
             "directory": await read(inc, "/parties"),
         }
@@ -284,12 +443,18 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         late = []
         for party in PARTIES:
             w.seen[party] = {"webhook": "\n".join(str(e) for e in w.receivers[party].events())}
-            late += [f"{party} / {t}" for t, table in EXPECTED.items()
-                     if table.get((party, "webhook")) and state_of(w, t, party, "webhook") != table[(party, "webhook")]]
+            late += [
+                f"{party} / {t}"
+                for t, table in EXPECTED.items()
+                if table.get((party, "webhook"))
+                and state_of(w, t, party, "webhook") != table[(party, "webhook")]
+            ]
         return late
 
     with contextlib.suppress(AssertionError):  # what never arrives fails its own cells below
-        await eventually(delivered, lambda late: not late, timeout=30, what="every expected delivery")
+        await eventually(
+            delivered, lambda late: not late, timeout=30, what="every expected delivery"
+        )
     for party in PARTIES:
         w.seen[party] = await channels(party)
     w.seen[TOPIC] = {"": await topic_text(stack.kafka_bootstrap, village.topic_prefix)}
@@ -312,15 +477,23 @@ def state_of(world: World, thing: str, party: str, channel: str) -> str:
     return "absent"
 
 
-CASES = [(party, thing, channel) for thing in EXPECTED for party in PARTIES for channel in CHANNELS] + [
-    (TOPIC, thing, "") for thing in EXPECTED if not thing.startswith(("webhook endpoint", "deliveries"))]
+CASES = [
+    (party, thing, channel) for thing in EXPECTED for party in PARTIES for channel in CHANNELS
+] + [
+    (TOPIC, thing, "")
+    for thing in EXPECTED
+    if not thing.startswith(("webhook endpoint", "deliveries"))
+]
 
 
-@pytest.mark.parametrize(("party", "thing", "channel"), CASES,
-                         ids=[f"{p} / {t} / {c or 'topics'}" for p, t, c in CASES])
+@pytest.mark.parametrize(
+    ("party", "thing", "channel"), CASES, ids=[f"{p} / {t} / {c or 'topics'}" for p, t, c in CASES]
+)
 async def test_leak_matrix(world: World, party: str, thing: str, channel: str) -> None:
     expected = EXPECTED[thing].get((party, channel), "absent")
-    assert state_of(world, thing, party, channel) == expected, f"{party} / {thing} / {channel or 'topics'}"
+    assert state_of(world, thing, party, channel) == expected, (
+        f"{party} / {thing} / {channel or 'topics'}"
+    )
 
 
 async def test_a_customer_never_learns_who_else_collaborates_on_its_incident(world: World) -> None:

@@ -19,11 +19,19 @@ async def test_nul_anywhere_else_is_a_problem_and_changes_nothing(api):
     version = incident["version"]
     ref = {"owner": "northwind", "type": "servicenow", "id": "INC\u00001"}
     assert_problem(await northwind.post("/incidents", json=incident_body(external_refs=[ref])), 422)
-    assert_problem(await northwind.post(f"/incidents/{incident['id']}/notes",
-                                        json={"body": "x\u0000y", "visibility": "shared"}), 422)
+    assert_problem(
+        await northwind.post(
+            f"/incidents/{incident['id']}/notes", json={"body": "x\u0000y", "visibility": "shared"}
+        ),
+        422,
+    )
     assert_problem(await northwind.get("/incidents", params={"product": "r\u0000"}), 400)
-    assert_problem(await northwind.get("/incidents/by-external-ref",
-                                       params={"owner": "northwind", "type": "x", "id": "\u0000"}), 400)
+    assert_problem(
+        await northwind.get(
+            "/incidents/by-external-ref", params={"owner": "northwind", "type": "x", "id": "\u0000"}
+        ),
+        400,
+    )
     assert_problem(await northwind.get(f"/incidents/{incident['id']}%00"), 400)
     after = await northwind.get(f"/incidents/{incident['id']}")
     assert after.json()["version"] == version and after.json()["notes"] == []

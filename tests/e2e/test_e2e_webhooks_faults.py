@@ -15,22 +15,33 @@ from village_devstack.testing import WEBHOOKS, WEBHOOKS_TEST_ENV
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 
-TYPES = ["village.incident.opened.v1", "village.incident.acknowledged.v1", "village.incident.note_added.v1"]
+TYPES = [
+    "village.incident.opened.v1",
+    "village.incident.acknowledged.v1",
+    "village.incident.note_added.v1",
+]
 
 
 @pytest.fixture(scope="module")
 def short_lived(stack: Any, incidents_service: Any, sla_service: Any) -> Iterator[Any]:
     """A second dispatcher (own database and consumer groups) that gives up on an endpoint
     after 1.5 s of failures instead of a day."""
-    service = stack.start_service(WEBHOOKS, instance="short-lived", INCIDENTS_URL=incidents_service.url,
-                                  SLA_MONITOR_URL=sla_service.url, WEBHOOKS_CONSUMER_PREFIX="webhooks-short-lived",
-                                  **{**WEBHOOKS_TEST_ENV, "WEBHOOKS_MAX_AGE_SECONDS": "1.5"})
+    service = stack.start_service(
+        WEBHOOKS,
+        instance="short-lived",
+        INCIDENTS_URL=incidents_service.url,
+        SLA_MONITOR_URL=sla_service.url,
+        WEBHOOKS_CONSUMER_PREFIX="webhooks-short-lived",
+        **{**WEBHOOKS_TEST_ENV, "WEBHOOKS_MAX_AGE_SECONDS": "1.5"},
+    )
     yield service
     service.close()
 
 
 async def register(client: Any, url: str, receiver: Receiver, **body: Any) -> dict[str, Any]:
-    r = await client.post("/endpoints", json={"url": url, "event_types": ["village.incident.*"], **body})
+    r = await client.post(
+        "/endpoints", json={"url": url, "event_types": ["village.incident.*"], **body}
+    )
     assert r.status_code == 201, r.text
     receiver.secrets.append(r.json()["secret"])
     return r.json()
@@ -41,27 +52,40 @@ async def three_events(api: Api) -> str:
     northwind = api("northwind")
     iid = (await open_incident(northwind))["id"]
     assert (await northwind.post(f"/incidents/{iid}/acknowledge", json={})).status_code == 200
-    r = await northwind.post(f"/incidents/{iid}/notes", json={"body": "on it", "visibility": "shared"})
+    r = await northwind.post(
+        f"/incidents/{iid}/notes", json={"body": "on it", "visibility": "shared"}
+    )
     assert r.status_code == 200
     return iid
 
 
-async def deliveries(client: Any, endpoint: dict[str, Any], subject: str, **params: Any) -> list[dict[str, Any]]:
+async def deliveries(
+    client: Any, endpoint: dict[str, Any], subject: str, **params: Any
+) -> list[dict[str, Any]]:
     r = await client.get(f"/endpoints/{endpoint['id']}/deliveries", params=params)
     assert r.status_code == 200, r.text
-    return sorted((d for d in r.json()["items"] if d["subject"] == subject), key=lambda d: d["event_time"])
+    return sorted(
+        (d for d in r.json()["items"] if d["subject"] == subject), key=lambda d: d["event_time"]
+    )
 
 
-async def recorded(client: Any, endpoint: dict[str, Any], subject: str, count: int) -> list[dict[str, Any]]:
+async def recorded(
+    client: Any, endpoint: dict[str, Any], subject: str, count: int
+) -> list[dict[str, Any]]:
     """The subject's deliveries once `count` of them have an outcome: the dispatcher records
     outcomes just after the receiver answered (group commit), so a test that saw the arrivals
     waits for them."""
-    return await eventually(lambda: deliveries(client, endpoint, subject),
-                            lambda found: sum(d["status"] != "pending" for d in found) >= count,
-                            timeout=30, what=f"{count} outcomes recorded")
+    return await eventually(
+        lambda: deliveries(client, endpoint, subject),
+        lambda found: sum(d["status"] != "pending" for d in found) >= count,
+        timeout=30,
+        what=f"{count} outcomes recorded",
+    )
 
 
-async def test_receiver_failing_five_times_then_recovering_gets_everything_once_in_order(api, hooks) -> None:
+async def test_receiver_failing_five_times_then_recovering_gets_everything_once_in_order(
+    api, hooks
+) -> None:
     def respond(arrival: Arrival) -> int:
         return 500 if len(receiver.arrivals) <= 5 else 204
 
@@ -69,9 +93,13 @@ async def test_receiver_failing_five_times_then_recovering_gets_everything_once_
     async with ReceiverServer(receiver) as url:
         endpoint = await register(hooks("northwind", "admin"), url, receiver)
         iid = await three_events(api)
-        await eventually(lambda: receiver.types(iid), lambda t: len(t) == 3, timeout=60, what="all three events")
+        await eventually(
+            lambda: receiver.types(iid), lambda t: len(t) == 3, timeout=60, what="all three events"
+        )
         assert receiver.types(iid) == TYPES
-        assert len(receiver.accepted_ids()) == len(set(receiver.accepted_ids())) == 3  # each accepted once
+        assert (
+            len(receiver.accepted_ids()) == len(set(receiver.accepted_ids())) == 3
+        )  # each accepted once
         assert [a.status for a in receiver.arrivals[:5]] == [500] * 5
         assert all(a.verified for a in receiver.arrivals)
         found = await recorded(hooks("northwind"), endpoint, iid, 3)
@@ -104,7 +132,10 @@ async def test_429_retry_after_is_honoured_and_400_is_not_retried(api, hooks) ->
         assert [a.event["type"] for a in refusing.arrivals].count(TYPES[0]) == 1  # not retried
         found = await recorded(hooks("northwind"), endpoint, iid, 3)
         assert [(d["status"], d["attempts"], d["response_status"]) for d in found] == [
-            ("failed", 1, 400), ("delivered", 1, 204), ("delivered", 1, 204)]
+            ("failed", 1, 400),
+            ("delivered", 1, 204),
+            ("delivered", 1, 204),
+        ]
         assert (await admin.get(f"/endpoints/{endpoint['id']}")).json()["status"] == "active"
 
 
@@ -140,25 +171,39 @@ async def test_secret_rotation_with_overlap_never_fails_verification(api, hooks)
         await eventually(lambda: receiver.types(iid), lambda t: len(t) == 1, timeout=60)
 
         async def note(text: str, count: int) -> None:
-            r = await northwind.post(f"/incidents/{iid}/notes", json={"body": text, "visibility": "shared"})
+            r = await northwind.post(
+                f"/incidents/{iid}/notes", json={"body": text, "visibility": "shared"}
+            )
             assert r.status_code == 200
-            await eventually(lambda: receiver.types(iid), lambda t: len(t) == count, timeout=60, what=text)
+            await eventually(
+                lambda: receiver.types(iid), lambda t: len(t) == count, timeout=60, what=text
+            )
 
-        r = await admin.post(f"/endpoints/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 3600})
+        r = await admin.post(
+            f"/endpoints/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 3600}
+        )
         assert r.status_code == 200 and r.json()["endpoint"]["previous_secret_expires_at"]
         second = r.json()["secret"]
         await note("during the overlap, receiver still on the first secret", 2)
-        assert len(receiver.arrivals[-1].headers["webhook-signature"].split()) == 2  # both secrets sign
+        assert (
+            len(receiver.arrivals[-1].headers["webhook-signature"].split()) == 2
+        )  # both secrets sign
         receiver.secrets = [second]  # the receiver switches during the overlap
         await note("during the overlap, receiver on the second secret", 3)
-        r = await admin.post(f"/endpoints/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 0})
+        r = await admin.post(
+            f"/endpoints/{endpoint['id']}/rotate-secret", json={"overlap_seconds": 0}
+        )
         receiver.secrets = [r.json()["secret"]]
         await note("after a rotation without overlap", 4)
         assert len(receiver.arrivals[-1].headers["webhook-signature"].split()) == 1
-        assert receiver.arrivals and all(a.verified for a in receiver.arrivals)  # zero failed verifications
+        assert receiver.arrivals and all(
+            a.verified for a in receiver.arrivals
+        )  # zero failed verifications
 
 
-async def test_dispatcher_killed_mid_delivery_resumes_without_loss(api, hooks, webhooks_service) -> None:
+async def test_dispatcher_killed_mid_delivery_resumes_without_loss(
+    api, hooks, webhooks_service
+) -> None:
     release = asyncio.Event()
 
     async def hold_first(arrival: Arrival) -> int:
@@ -175,7 +220,9 @@ async def test_dispatcher_killed_mid_delivery_resumes_without_loss(api, hooks, w
         webhooks_service.kill()  # mid-request: its outcome is never recorded
         release.set()
         assert (await northwind.post(f"/incidents/{iid}/acknowledge", json={})).status_code == 200
-        r = await northwind.post(f"/incidents/{iid}/notes", json={"body": "while it was down", "visibility": "shared"})
+        r = await northwind.post(
+            f"/incidents/{iid}/notes", json={"body": "while it was down", "visibility": "shared"}
+        )
         assert r.status_code == 200
         await asyncio.to_thread(webhooks_service.start)
         await eventually(lambda: receiver.types(iid), lambda t: len(t) == 3, timeout=60)
@@ -185,8 +232,9 @@ async def test_dispatcher_killed_mid_delivery_resumes_without_loss(api, hooks, w
         assert all(a.verified for a in receiver.arrivals)
 
 
-async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range(api, short_lived,
-                                                                                  tokens) -> None:
+async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range(
+    api, short_lived, tokens
+) -> None:
     healthy = False
 
     def respond(arrival: Arrival) -> int:
@@ -200,35 +248,58 @@ async def test_failing_past_max_age_parks_then_replay_by_event_id_and_time_range
             endpoint = await register(admin, url, receiver)
             path = f"/endpoints/{endpoint['id']}"
             iid = await three_events(api)
-            await eventually(lambda: admin.get(path), lambda r: r.json()["status"] == "failing", timeout=60,
-                             what="the endpoint failing")
-            parked = await eventually(lambda: deliveries(admin, endpoint, iid, status="parked"),
-                                      lambda found: len(found) == 3, timeout=30)
+            await eventually(
+                lambda: admin.get(path),
+                lambda r: r.json()["status"] == "failing",
+                timeout=60,
+                what="the endpoint failing",
+            )
+            parked = await eventually(
+                lambda: deliveries(admin, endpoint, iid, status="parked"),
+                lambda found: len(found) == 3,
+                timeout=30,
+            )
             assert parked[0]["attempts"] >= 2 and parked[0]["response_status"] == 503
             healthy = True
             r = await admin.post(f"{path}/replay", json={"event_ids": [parked[0]["event_id"]]})
             assert r.status_code == 202 and r.json() == {"requeued": 1}
-            assert (await admin.get(path)).json()["status"] == "active"  # replaying resumes the endpoint
+            assert (await admin.get(path)).json()[
+                "status"
+            ] == "active"  # replaying resumes the endpoint
             await eventually(lambda: receiver.types(iid), lambda t: len(t) == 1, timeout=30)
             assert receiver.types(iid) == TYPES[:1]
-            await eventually(lambda: deliveries(admin, endpoint, iid, status="delivered"), lambda found: found,
-                             timeout=30, what="the replayed delivery recorded")
+            await eventually(
+                lambda: deliveries(admin, endpoint, iid, status="delivered"),
+                lambda found: found,
+                timeout=30,
+                what="the replayed delivery recorded",
+            )
             window = {"from": parked[0]["event_time"], "to": "2100-01-01T00:00:00Z"}
             r = await admin.post(f"{path}/replay", json=window)
             assert r.status_code == 202 and r.json()["requeued"] == 3  # the replayed one again too
             await eventually(lambda: receiver.types(iid), lambda t: len(t) == 3, timeout=30)
             assert receiver.types(iid) == TYPES
-            assert [a.id for a in receiver.accepted()].count(parked[0]["event_id"]) == 2  # same webhook-id
+            assert [a.id for a in receiver.accepted()].count(
+                parked[0]["event_id"]
+            ) == 2  # same webhook-id
             assert all(a.verified for a in receiver.arrivals)
             # Outcomes are recorded just after the receiver answered (group commit): wait for them.
-            found = await eventually(lambda: deliveries(admin, endpoint, iid),
-                                     lambda found: [d["status"] for d in found] == ["delivered"] * 3,
-                                     timeout=30, what="all three recorded delivered")
+            found = await eventually(
+                lambda: deliveries(admin, endpoint, iid),
+                lambda found: [d["status"] for d in found] == ["delivered"] * 3,
+                timeout=30,
+                what="all three recorded delivered",
+            )
             assert [d["attempts"] for d in found if d["event_id"] == parked[0]["event_id"]][0] >= 4
-            bad = await admin.post(f"{path}/replay", json={"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
+            bad = await admin.post(
+                f"{path}/replay",
+                json={"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            )
             assert bad.status_code == 422
             assert (await admin.patch(path, json={"disabled": True})).json()["status"] == "disabled"
-            assert (await admin.post(f"{path}/replay", json=window)).status_code == 409  # enable first
+            assert (
+                await admin.post(f"{path}/replay", json=window)
+            ).status_code == 409  # enable first
             assert (await admin.post(f"{path}/enable", json={})).json()["status"] == "active"
     finally:
         await client.aclose()

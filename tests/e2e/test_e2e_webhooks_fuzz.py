@@ -10,15 +10,17 @@ from schemathesis import GenerationMode
 from test_e2e_fuzz import fuzz_operations, fuzzco_token, openapi_operations
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
-def test_no_request_makes_the_webhooks_service_fail(mode: GenerationMode, webhooks_service: Any,
-                                                    incidents_service: Any) -> None:
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"]
+)
+def test_no_request_makes_the_webhooks_service_fail(
+    mode: GenerationMode, webhooks_service: Any, incidents_service: Any
+) -> None:
     operations = openapi_operations(webhooks_service, 9)
     # An admin of a partner of its own, in no incident: requests reach validation, URL checks and
     # the store's lookups, and no endpoint it could register gets deliveries other tests would wait behind.
     token = fuzzco_token(incidents_service)
     fuzz_operations(operations, webhooks_service, {"Authorization": f"Bearer {token}"}, mode, None)
-
 
 
 def test_no_request_on_a_real_endpoint_makes_the_webhooks_service_fail(
@@ -31,16 +33,25 @@ def test_no_request_on_a_real_endpoint_makes_the_webhooks_service_fail(
     made: list[str] = []
 
     def fresh_endpoint() -> dict[str, str]:
-        created = httpx.post(f"{webhooks_service.url}/endpoints", headers=headers, json={
-            "url": "http://127.0.0.1:9/fuzz", "event_types": ["village.fuzz.never.v1"]})
+        created = httpx.post(
+            f"{webhooks_service.url}/endpoints",
+            headers=headers,
+            json={"url": "http://127.0.0.1:9/fuzz", "event_types": ["village.fuzz.never.v1"]},
+        )
         assert created.status_code == 201, created.text
         made.append(created.json()["id"])
         return {"endpoint_id": made[-1]}
 
     operations = openapi_operations(webhooks_service, 9)
     try:
-        fuzz_operations(operations, webhooks_service, headers, GenerationMode.POSITIVE,
-                        fresh_endpoint, on="endpoint_id")
+        fuzz_operations(
+            operations,
+            webhooks_service,
+            headers,
+            GenerationMode.POSITIVE,
+            fresh_endpoint,
+            on="endpoint_id",
+        )
     finally:
         for endpoint in made:
             gone = httpx.delete(f"{webhooks_service.url}/endpoints/{endpoint}", headers=headers)

@@ -70,7 +70,7 @@ async def test_replays_answer_the_same_secret_and_no_row_holds_one(hooks, webhoo
     )
     records = await fetch(
         webhooks_service,
-        "SELECT * FROM idempotency_keys WHERE party = 'initech'" " AND key = ANY($1::text[])",
+        "SELECT * FROM idempotency_keys WHERE party = 'initech' AND key = ANY($1::text[])",
         [register_key, rotate_key],
     )
     assert len(rows) == 1 and len(records) == 2
@@ -81,8 +81,7 @@ async def test_replays_answer_the_same_secret_and_no_row_holds_one(hooks, webhoo
     # Nothing anywhere in either table: every test's endpoints and replays.
     everything = await fetch(
         webhooks_service,
-        "SELECT e::text AS row FROM endpoints e UNION ALL"
-        " SELECT k::text FROM idempotency_keys k",
+        "SELECT e::text AS row FROM endpoints e UNION ALL SELECT k::text FROM idempotency_keys k",
     )
     assert everything and not [r for r in everything if "whsec_" in r["row"]]
 

@@ -74,7 +74,9 @@ def _recv_exactly(sock: socket.socket, n: int) -> bytes:
     return bytes(chunks)
 
 
-def wait_for_kafka(bootstrap: str, timeout: float = 30, process: subprocess.Popen | None = None) -> None:
+def wait_for_kafka(
+    bootstrap: str, timeout: float = 30, process: subprocess.Popen | None = None
+) -> None:
     """Block until the first bootstrap server answers a metadata request."""
     host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
     deadline = time.monotonic() + timeout
@@ -108,22 +110,40 @@ class TansuBroker:
             )
         url = f"tcp://{self.host}:{self.port}"
         cmd = [
-            tansu_binary(), "broker",
-            "--listener-url", url,
-            "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/",
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
         ]
-        env = {k: v for k, v in os.environ.items()
-               # tansu reads these from the environment too; the command line decides here
-               if k not in {"CLUSTER_ID", "LISTENER_URL", "ADVERTISED_LISTENER_URL",
-                            "STORAGE_ENGINE", "SCHEMA_REGISTRY", "OTEL_EXPORTER_OTLP_ENDPOINT"}}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            # tansu reads these from the environment too; the command line decides here
+            if k
+            not in {
+                "CLUSTER_ID",
+                "LISTENER_URL",
+                "ADVERTISED_LISTENER_URL",
+                "STORAGE_ENGINE",
+                "SCHEMA_REGISTRY",
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+            }
+        }
         env.setdefault("RUST_LOG", "warn")
         if self.log_file is not None and self._log is None:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_file, "ab")
         out = self._log if self._log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
             start_new_session=True,  # the terminal's Ctrl-C goes to whoever owns us, not tansu
             preexec_fn=die_with_parent(),
         )

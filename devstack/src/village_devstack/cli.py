@@ -1,7 +1,7 @@
 """`village-dev`: the local stack in one command, and demo tokens.
 
-    village-dev run                 PostgreSQL + broker + every service, seeded; Ctrl-C stops all
-    village-dev token PARTY [--role ROLE]
+village-dev run                 PostgreSQL + broker + every service, seeded; Ctrl-C stops all
+village-dev token PARTY [--role ROLE]
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 _say(f"PostgreSQL: using DATABASE_URL ({_redact(database_url)})")
             else:
                 pg = EmbeddedPostgres(state / "pgdata", port=args.pg_port)
-                _say(f"PostgreSQL: starting on 127.0.0.1:{args.pg_port} (data in {pg.data_dir}) ...")
+                _say(
+                    f"PostgreSQL: starting on 127.0.0.1:{args.pg_port} (data in {pg.data_dir}) ..."
+                )
                 cleanup.callback(_stop, "PostgreSQL", pg.stop)
                 pg.start()
                 if pg.adopted:
@@ -101,8 +103,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             # explicitly (the dispatcher refuses them unless configured; set it empty to refuse).
             env.setdefault("WEBHOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
             for spec in SERVICES:
-                service = ServiceProcess(spec, env=env, log_file=logs / f"{spec.name}.log",
-                                         cwd=root, startup_timeout=args.startup_timeout)
+                service = ServiceProcess(
+                    spec,
+                    env=env,
+                    log_file=logs / f"{spec.name}.log",
+                    cwd=root,
+                    startup_timeout=args.startup_timeout,
+                )
                 services.append(service)
                 cleanup.callback(_stop, spec.name, service.close)
                 _say(f"{spec.name}: migrating {_redact(service.database_url)} ...")
@@ -178,7 +185,8 @@ def _banner(services, database_url: str, kafka: str) -> None:
     lines += [
         "",
         f'  curl -H "Authorization: Bearer $TOKEN_NORTHWIND" {services[0].url}/incidents'
-        if services else "",
+        if services
+        else "",
         "  more tokens: make -s token PARTY=<party> ROLE=<role>",
         "",
         "Ctrl-C stops everything (PostgreSQL data is kept in .village/pgdata).",
@@ -187,13 +195,17 @@ def _banner(services, database_url: str, kafka: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="village-dev", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="village-dev",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start PostgreSQL, the broker and every service; Ctrl-C stops")
     run.add_argument("--pg-port", type=int, default=int(os.environ.get("VILLAGE_PG_PORT", PG_PORT)))
-    run.add_argument("--kafka-port", type=int,
-                     default=int(os.environ.get("VILLAGE_KAFKA_PORT", KAFKA_PORT)))
+    run.add_argument(
+        "--kafka-port", type=int, default=int(os.environ.get("VILLAGE_KAFKA_PORT", KAFKA_PORT))
+    )
     run.add_argument("--startup-timeout", type=float, default=90.0)
     run.set_defaults(func=cmd_run)
     tok = sub.add_parser("token", help="print a JWT for a demo party, nothing else")

@@ -70,8 +70,9 @@ def service_token(name: str = "devstack", *, settings=None) -> str:
     return mint_service_token(settings or Settings(), name)
 
 
-def seed_parties(base_url: str, *, parties: tuple[DemoParty, ...] = PARTIES, settings=None,
-                 timeout: float = 10.0) -> None:
+def seed_parties(
+    base_url: str, *, parties: tuple[DemoParty, ...] = PARTIES, settings=None, timeout: float = 10.0
+) -> None:
     """Create the demo parties (or `parties`) through `POST /parties` as a service (idempotent:
     safe to run every start)."""
     import httpx
@@ -111,21 +112,58 @@ BUSINESS_HOURS = {
     "hours": {day: ["08:00-18:00"] for day in ("mon", "tue", "wed", "thu", "fri")},
     "holidays": ["2026-11-26", "2026-12-25", "2027-01-01"],
 }
-_CREDITS = {"currency": "EUR", "monthly_fee": "12000", "per_breach": "250", "per_hour_beyond": "100",
-            "availability_percent_of_fee": "10", "monthly_cap": "3000"}
+_CREDITS = {
+    "currency": "EUR",
+    "monthly_fee": "12000",
+    "per_breach": "250",
+    "per_hour_beyond": "100",
+    "availability_percent_of_fee": "10",
+    "monthly_cap": "3000",
+}
 CONTRACTS: tuple[dict, ...] = (
-    {"id": "initech-northwind", "name": "Initech managed network (24x7)", "provider": "northwind",
-     "customer": "initech", "kind": "customer_facing", "calendar": {"type": "24x7"}, "targets": _TARGETS_CF,
-     "availability_target": "99.9", "credits": _CREDITS},
-    {"id": "northwind-acme", "name": "Acme partner support for Northwind (24x7)", "provider": "acme",
-     "customer": "northwind", "kind": "underpinning", "calendar": {"type": "24x7"}, "targets": _TARGETS_UP,
-     "availability_target": "99.5", "credits": {**_CREDITS, "monthly_fee": "4000", "monthly_cap": "1000"}},
-    {"id": "umbrella-contoso", "name": "Umbrella firewall service (business hours)", "provider": "contoso",
-     "customer": "umbrella", "kind": "customer_facing", "calendar": BUSINESS_HOURS, "targets": _TARGETS_CF,
-     "availability_target": "99.5", "credits": _CREDITS},
-    {"id": "contoso-acme", "name": "Acme partner support for Contoso (business hours)", "provider": "acme",
-     "customer": "contoso", "kind": "underpinning", "calendar": BUSINESS_HOURS, "targets": _TARGETS_UP,
-     "credits": {**_CREDITS, "monthly_fee": "4000", "monthly_cap": "1000"}},
+    {
+        "id": "initech-northwind",
+        "name": "Initech managed network (24x7)",
+        "provider": "northwind",
+        "customer": "initech",
+        "kind": "customer_facing",
+        "calendar": {"type": "24x7"},
+        "targets": _TARGETS_CF,
+        "availability_target": "99.9",
+        "credits": _CREDITS,
+    },
+    {
+        "id": "northwind-acme",
+        "name": "Acme partner support for Northwind (24x7)",
+        "provider": "acme",
+        "customer": "northwind",
+        "kind": "underpinning",
+        "calendar": {"type": "24x7"},
+        "targets": _TARGETS_UP,
+        "availability_target": "99.5",
+        "credits": {**_CREDITS, "monthly_fee": "4000", "monthly_cap": "1000"},
+    },
+    {
+        "id": "umbrella-contoso",
+        "name": "Umbrella firewall service (business hours)",
+        "provider": "contoso",
+        "customer": "umbrella",
+        "kind": "customer_facing",
+        "calendar": BUSINESS_HOURS,
+        "targets": _TARGETS_CF,
+        "availability_target": "99.5",
+        "credits": _CREDITS,
+    },
+    {
+        "id": "contoso-acme",
+        "name": "Acme partner support for Contoso (business hours)",
+        "provider": "acme",
+        "customer": "contoso",
+        "kind": "underpinning",
+        "calendar": BUSINESS_HOURS,
+        "targets": _TARGETS_UP,
+        "credits": {**_CREDITS, "monthly_fee": "4000", "monthly_cap": "1000"},
+    },
 )
 
 
@@ -135,14 +173,18 @@ def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> No
 
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         for contract in CONTRACTS:
-            headers = {"Authorization": f"Bearer {token(contract['provider'], 'admin', settings=settings)}",
-                       "Idempotency-Key": f"seed-contract-{contract['id']}"}
+            headers = {
+                "Authorization": f"Bearer {token(contract['provider'], 'admin', settings=settings)}",
+                "Idempotency-Key": f"seed-contract-{contract['id']}",
+            }
             response = client.post("/contracts", json=contract, headers=headers)
             if response.status_code in (200, 201, 409):
                 log.info("seeded contract %s: %s", contract["id"], response.status_code)
                 continue
-            raise RuntimeError(f"seeding contract {contract['id']!r}: POST {base_url}/contracts -> "
-                               f"{response.status_code} {response.text[:500]}")
+            raise RuntimeError(
+                f"seeding contract {contract['id']!r}: POST {base_url}/contracts -> "
+                f"{response.status_code} {response.text[:500]}"
+            )
 
 
 # Demo escalation set: each party's tiers with their policies, the partners' profiles (written by
@@ -150,29 +192,91 @@ def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> No
 # goes straight to acme TAC L2; anything else uncertified to TAC L1; northwind starts its own
 # S1 router incidents at L2; everything else starts at the owning partner's L1.
 ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, document)
-    ("acme", "acme", "tiers", {"tiers": [
-        {"name": "TAC L1", "policy": {"ack_minutes": 15, "progress_minutes": 60, "sla_warning_percent": 90}},
-        {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
-        {"name": "Engineering L3", "policy": {}}], "ceiling": "Engineering L3"}),
-    ("northwind", "northwind", "tiers", {"tiers": [
-        {"name": "L1", "policy": {"ack_minutes": 30, "progress_minutes": 120, "sla_warning_percent": 75}},
-        {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}}]}),
-    ("contoso", "contoso", "tiers", {"tiers": [
-        {"name": "L1", "policy": {"ack_minutes": 30, "sla_warning_percent": 75}}]}),
+    (
+        "acme",
+        "acme",
+        "tiers",
+        {
+            "tiers": [
+                {
+                    "name": "TAC L1",
+                    "policy": {
+                        "ack_minutes": 15,
+                        "progress_minutes": 60,
+                        "sla_warning_percent": 90,
+                    },
+                },
+                {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
+                {"name": "Engineering L3", "policy": {}},
+            ],
+            "ceiling": "Engineering L3",
+        },
+    ),
+    (
+        "northwind",
+        "northwind",
+        "tiers",
+        {
+            "tiers": [
+                {
+                    "name": "L1",
+                    "policy": {
+                        "ack_minutes": 30,
+                        "progress_minutes": 120,
+                        "sla_warning_percent": 75,
+                    },
+                },
+                {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}},
+            ]
+        },
+    ),
+    (
+        "contoso",
+        "contoso",
+        "tiers",
+        {"tiers": [{"name": "L1", "policy": {"ack_minutes": 30, "sla_warning_percent": 75}}]},
+    ),
     ("acme", "northwind", "profile", {"level": "premier", "specialisations": ["routers"]}),
     ("acme", "contoso", "profile", {"level": "select", "specialisations": ["firewalls"]}),
-    ("acme", "acme", "rules", {"rules": [
-        {"id": "s1-uncertified", "priority": 10,
-         "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
-         "match": {"severities": ["S1"], "partner_certified": False},
-         "route_to": {"party": "acme", "tier": "TAC L2"}},
-        {"id": "uncertified", "priority": 100,
-         "description": "A product the owning partner is not certified for: TAC L1",
-         "match": {"partner_certified": False}, "route_to": {"party": "acme", "tier": "TAC L1"}}]}),
-    ("northwind", "northwind", "rules", {"rules": [
-        {"id": "s1-routers", "priority": 50, "description": "S1 router incidents start at L2",
-         "match": {"severities": ["S1"], "products": ["routers"]},
-         "route_to": {"party": "northwind", "tier": "L2"}}]}),
+    (
+        "acme",
+        "acme",
+        "rules",
+        {
+            "rules": [
+                {
+                    "id": "s1-uncertified",
+                    "priority": 10,
+                    "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+                    "match": {"severities": ["S1"], "partner_certified": False},
+                    "route_to": {"party": "acme", "tier": "TAC L2"},
+                },
+                {
+                    "id": "uncertified",
+                    "priority": 100,
+                    "description": "A product the owning partner is not certified for: TAC L1",
+                    "match": {"partner_certified": False},
+                    "route_to": {"party": "acme", "tier": "TAC L1"},
+                },
+            ]
+        },
+    ),
+    (
+        "northwind",
+        "northwind",
+        "rules",
+        {
+            "rules": [
+                {
+                    "id": "s1-routers",
+                    "priority": 50,
+                    "description": "S1 router incidents start at L2",
+                    "match": {"severities": ["S1"], "products": ["routers"]},
+                    "route_to": {"party": "northwind", "tier": "L2"},
+                }
+            ]
+        },
+    ),
 )
 
 
@@ -183,14 +287,18 @@ def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> N
 
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         for writer, party, kind, document in ESCALATION:
-            headers = {"Authorization": f"Bearer {token(writer, 'admin', settings=settings)}",
-                       "If-Match": '"0"'}  # only if it has no version yet
+            headers = {
+                "Authorization": f"Bearer {token(writer, 'admin', settings=settings)}",
+                "If-Match": '"0"',
+            }  # only if it has no version yet
             response = client.put(f"/parties/{party}/{kind}", json=document, headers=headers)
             if response.status_code in (200, 201, 412):
                 log.info("seeded %s of %s: %s", kind, party, response.status_code)
                 continue
-            raise RuntimeError(f"seeding {kind} of {party}: PUT {base_url}/parties/{party}/{kind} -> "
-                               f"{response.status_code} {response.text[:500]}")
+            raise RuntimeError(
+                f"seeding {kind} of {party}: PUT {base_url}/parties/{party}/{kind} -> "
+                f"{response.status_code} {response.text[:500]}"
+            )
 
 
 def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
@@ -209,11 +317,18 @@ def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> No
             log.info("knowledge base seeded already")
             return
         for entry in ARTICLES:
-            author = {"Authorization": f"Bearer {token(entry['author'], 'admin', settings=settings)}"}
-            response = client.post("/articles", json=entry["article"],
-                                   headers={**author, "Idempotency-Key": f"seed-article-{entry['slug']}"})
+            author = {
+                "Authorization": f"Bearer {token(entry['author'], 'admin', settings=settings)}"
+            }
+            response = client.post(
+                "/articles",
+                json=entry["article"],
+                headers={**author, "Idempotency-Key": f"seed-article-{entry['slug']}"},
+            )
             if response.status_code not in (200, 201):
-                raise RuntimeError(f"seeding article {entry['slug']!r}: {response.status_code} {response.text[:500]}")
+                raise RuntimeError(
+                    f"seeding article {entry['slug']!r}: {response.status_code} {response.text[:500]}"
+                )
             article_id = response.json()["id"]
             if entry["author"] != "acme":
                 client.post(f"/articles/{article_id}/submit", headers=author).raise_for_status()

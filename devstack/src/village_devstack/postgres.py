@@ -160,7 +160,9 @@ class EmbeddedPostgres:
             if running["port"] != self.port:
                 log.warning(
                     "PostgreSQL already running on %s at port %s (wanted %s); reusing it",
-                    self.data_dir, running["port"], self.port,
+                    self.data_dir,
+                    running["port"],
+                    self.port,
                 )
             self.port = running["port"]
             self.adopted = True
@@ -180,8 +182,19 @@ class EmbeddedPostgres:
         ]
         try:
             _run(
-                ["pg_ctl", "-D", str(self.data_dir), "-w", "-t", str(int(timeout)),
-                 "-o", " ".join(options), "-l", str(self.log_file), "start"],
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(self.data_dir),
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "-o",
+                    " ".join(options),
+                    "-l",
+                    str(self.log_file),
+                    "start",
+                ],
                 self._user,
                 timeout=timeout + 10,
             )
@@ -199,8 +212,21 @@ class EmbeddedPostgres:
         if running is not None:
             user = self._user if self._user is not None else _system_user()
             try:
-                _run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w",
-                      "-t", str(int(timeout)), "stop"], user, timeout=timeout + 10)
+                _run(
+                    [
+                        "pg_ctl",
+                        "-D",
+                        str(self.data_dir),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "-t",
+                        str(int(timeout)),
+                        "stop",
+                    ],
+                    user,
+                    timeout=timeout + 10,
+                )
             except (PostgresError, subprocess.TimeoutExpired) as exc:
                 log.warning("pg_ctl stop failed (%s); killing postmaster %s", exc, running["pid"])
                 try:
@@ -228,8 +254,18 @@ class EmbeddedPostgres:
         _chown(self.data_dir, self._user)
         log.info("initialising PostgreSQL data directory %s", self.data_dir)
         _run(
-            ["initdb", "-D", str(self.data_dir), "--auth=trust", "--auth-local=trust",
-             "--encoding=UTF8", "--no-locale", "-U", "postgres", "--no-sync"],
+            [
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "--auth=trust",
+                "--auth-local=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
             self._user,
         )
 

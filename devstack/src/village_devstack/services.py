@@ -136,16 +136,25 @@ class ServiceProcess:
         self._note(f"$ {self.spec.script} migrate")
         try:
             proc = subprocess.run(
-                self.spec.command("migrate"), env=self.env, cwd=self.cwd,
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                timeout=timeout, start_new_session=self.new_session,
+                self.spec.command("migrate"),
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                start_new_session=self.new_session,
             )
         except subprocess.TimeoutExpired as exc:
-            raise ServiceError(self._failure(f"{self.name} migrate timed out after {timeout:.0f}s")) from exc
+            raise ServiceError(
+                self._failure(f"{self.name} migrate timed out after {timeout:.0f}s")
+            ) from exc
         except OSError as exc:
             raise ServiceError(self._failure(f"{self.name} migrate could not run: {exc}")) from exc
         if proc.returncode != 0:
-            raise ServiceError(self._failure(f"{self.name} migrate failed (exit {proc.returncode})"))
+            raise ServiceError(
+                self._failure(f"{self.name} migrate failed (exit {proc.returncode})")
+            )
 
     def start(self, timeout: float | None = None) -> "ServiceProcess":
         """`village-<name> serve` on this port and database; returns once /healthz is 200."""
@@ -153,15 +162,23 @@ class ServiceProcess:
             return self
         self._open_log()
         if not _port_free(self.host, self.port):
-            raise ServiceError(self._failure(
-                f"{self.name}: port {self.host}:{self.port} is already in use (another "
-                f"{self.name}?); set {self.spec.env_prefix}_PORT or stop it"))
+            raise ServiceError(
+                self._failure(
+                    f"{self.name}: port {self.host}:{self.port} is already in use (another "
+                    f"{self.name}?); set {self.spec.env_prefix}_PORT or stop it"
+                )
+            )
         self._note(f"$ {self.spec.script} serve  (port {self.port})")
         try:
             self.process = subprocess.Popen(
-                self.spec.command("serve"), env=self.env, cwd=self.cwd,
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                start_new_session=self.new_session, preexec_fn=die_with_parent(),
+                self.spec.command("serve"),
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=self.new_session,
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise ServiceError(self._failure(f"{self.name} serve could not run: {exc}")) from exc
@@ -178,7 +195,9 @@ class ServiceProcess:
         while True:
             if self.process is None or self.process.poll() is not None:
                 code = None if self.process is None else self.process.returncode
-                raise ServiceError(self._failure(f"{self.name} exited during startup (exit {code})"))
+                raise ServiceError(
+                    self._failure(f"{self.name} exited during startup (exit {code})")
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -190,8 +209,10 @@ class ServiceProcess:
                 last = str(exc)
             if time.monotonic() > deadline:
                 raise ServiceError(
-                    self._failure(f"{self.name} not healthy on {self.url}/healthz after "
-                                  f"{timeout:.0f}s (last: {last})")
+                    self._failure(
+                        f"{self.name} not healthy on {self.url}/healthz after "
+                        f"{timeout:.0f}s (last: {last})"
+                    )
                 )
             time.sleep(0.1)
 

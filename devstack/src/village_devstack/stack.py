@@ -67,14 +67,21 @@ class Stack:
         """The servers from the environment, or embedded ones started now (`close()` stops them)."""
         database_url = os.environ.get("DATABASE_URL")
         kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        stack = cls(database_url or "", kafka or "", external_database=bool(database_url),
-                    external_kafka=bool(kafka), run_id=run_id or uuid.uuid4().hex[:10], log_dir=log_dir)
+        stack = cls(
+            database_url or "",
+            kafka or "",
+            external_database=bool(database_url),
+            external_kafka=bool(kafka),
+            run_id=run_id or uuid.uuid4().hex[:10],
+            log_dir=log_dir,
+        )
         try:
             if not database_url:
                 # short path: the unix socket lives in the data directory
                 root = Path(tempfile.mkdtemp(prefix="village-pg-"))
-                stack.postgres = EmbeddedPostgres(root / "data", port=free_port(),
-                                                  settings={} if durable else FAST_UNSAFE)
+                stack.postgres = EmbeddedPostgres(
+                    root / "data", port=free_port(), settings={} if durable else FAST_UNSAFE
+                )
                 stack.postgres.start()
                 stack.database_url = stack.postgres.url
             if not kafka:
@@ -85,8 +92,16 @@ class Stack:
             raise
         return stack
 
-    def __init__(self, database_url: str, kafka_bootstrap: str, *, external_database: bool,
-                 external_kafka: bool, run_id: str, log_dir: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        kafka_bootstrap: str,
+        *,
+        external_database: bool,
+        external_kafka: bool,
+        run_id: str,
+        log_dir: Path,
+    ) -> None:
         self.database_url = database_url
         self.kafka_bootstrap = kafka_bootstrap
         self.external_database = external_database
@@ -136,15 +151,20 @@ class Stack:
 
     def env(self, **extra: str) -> dict[str, str]:
         # Development mode unless the caller says otherwise (a test of production identity).
-        return stack_env(self.database_url, self.kafka_bootstrap, **{"VILLAGE_ENV": "development", **extra})
+        return stack_env(
+            self.database_url, self.kafka_bootstrap, **{"VILLAGE_ENV": "development", **extra}
+        )
 
-    def start_service(self, spec: ServiceSpec, *, seed: bool = True, instance: str = "",
-                      **extra_env: str) -> ServiceProcess:
+    def start_service(
+        self, spec: ServiceSpec, *, seed: bool = True, instance: str = "", **extra_env: str
+    ) -> ServiceProcess:
         """Migrate and start `spec` on a free port and its own session database; seed it.
         `instance` names a second copy of a service (its own database and log)."""
         name = f"{spec.name}-{instance}" if instance else spec.name
         env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
-        service = ServiceProcess(spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log")
+        service = ServiceProcess(
+            spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log"
+        )
         self._services.append(service)
         service.migrate()
         service.start()
@@ -166,5 +186,3 @@ class Stack:
 
     def __repr__(self) -> str:
         return f"<Stack db={self.database_url} kafka={self.kafka_bootstrap}>"
-
-

@@ -30,7 +30,16 @@ import pytest
 
 from . import demo
 from .identity_provider import IdentityProvider
-from .services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS, ServiceError, ServiceProcess, ServiceSpec
+from .services import (
+    ESCALATION,
+    INCIDENTS,
+    KNOWLEDGE,
+    SLA_MONITOR,
+    WEBHOOKS,
+    ServiceError,
+    ServiceProcess,
+    ServiceSpec,
+)
 from .stack import Stack, free_port, run_sql
 
 # Tests ask for development mode explicitly: development tokens (HS256, the public development
@@ -57,7 +66,6 @@ __all__ = [
 def token(party: str, role: str = "agent") -> str:
     """A JWT for a demo party (`acme`, `northwind`, `contoso`, `initech`, `umbrella`)."""
     return demo.token(party, role)
-
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +115,12 @@ def escalation_village(stack: Stack) -> Iterator[EscalationVillage]:
     shared `incidents_service` must not find happening to theirs."""
     topics = {"KAFKA_TOPIC_PREFIX": "escalation-village."}
     incidents = stack.start_service(INCIDENTS, instance="escalation-village", **topics)
-    sla = stack.start_service(SLA_MONITOR, instance="escalation-village", INCIDENTS_URL=incidents.url, **topics)
-    escalation = stack.start_service(ESCALATION, INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=sla.url, **topics)
+    sla = stack.start_service(
+        SLA_MONITOR, instance="escalation-village", INCIDENTS_URL=incidents.url, **topics
+    )
+    escalation = stack.start_service(
+        ESCALATION, INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=sla.url, **topics
+    )
     yield EscalationVillage(incidents, sla, escalation)
     for service in (escalation, sla, incidents):
         service.close()
@@ -121,17 +133,28 @@ def escalation_service(escalation_village: EscalationVillage) -> ServiceProcess:
 
 
 # Test receivers listen on loopback; retries are quick so tests wait seconds, not hours.
-WEBHOOKS_TEST_ENV = {"WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOKS_RETRY_BASE_SECONDS": "0.05",
-                     "WEBHOOKS_RETRY_CAP_SECONDS": "0.5", "WEBHOOKS_TIMEOUT_SECONDS": "2",
-                     "WEBHOOKS_LEASE_SECONDS": "4", "WEBHOOKS_POLL_SECONDS": "0.2"}
+WEBHOOKS_TEST_ENV = {
+    "WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
+    "WEBHOOKS_RETRY_BASE_SECONDS": "0.05",
+    "WEBHOOKS_RETRY_CAP_SECONDS": "0.5",
+    "WEBHOOKS_TIMEOUT_SECONDS": "2",
+    "WEBHOOKS_LEASE_SECONDS": "4",
+    "WEBHOOKS_POLL_SECONDS": "0.2",
+}
 
 
 @pytest.fixture(scope="session")
-def webhooks_service(stack: Stack, incidents_service: ServiceProcess, sla_service: ServiceProcess) -> Iterator[ServiceProcess]:
+def webhooks_service(
+    stack: Stack, incidents_service: ServiceProcess, sla_service: ServiceProcess
+) -> Iterator[ServiceProcess]:
     """The webhook dispatcher on the shared incidents service and SLA monitor's topics, with
     loopback targets allowed and quick retries (`WEBHOOKS_TEST_ENV`)."""
-    service = stack.start_service(WEBHOOKS, INCIDENTS_URL=incidents_service.url, SLA_MONITOR_URL=sla_service.url,
-                                  **WEBHOOKS_TEST_ENV)
+    service = stack.start_service(
+        WEBHOOKS,
+        INCIDENTS_URL=incidents_service.url,
+        SLA_MONITOR_URL=sla_service.url,
+        **WEBHOOKS_TEST_ENV,
+    )
     yield service
     service.close()
 
@@ -157,9 +180,18 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
     sla = stack.start_service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **topics)
     urls = {"INCIDENTS_URL": incidents.url, "SLA_MONITOR_URL": sla.url}
     escalation = stack.start_service(ESCALATION, instance=instance, **urls, **topics)
-    knowledge = stack.start_service(KNOWLEDGE, instance=instance, INCIDENTS_URL=incidents.url, **topics)
-    webhooks = stack.start_service(WEBHOOKS, instance=instance, **urls, ESCALATION_URL=escalation.url,
-                                   KNOWLEDGE_URL=knowledge.url, **topics, **WEBHOOKS_TEST_ENV)
+    knowledge = stack.start_service(
+        KNOWLEDGE, instance=instance, INCIDENTS_URL=incidents.url, **topics
+    )
+    webhooks = stack.start_service(
+        WEBHOOKS,
+        instance=instance,
+        **urls,
+        ESCALATION_URL=escalation.url,
+        KNOWLEDGE_URL=knowledge.url,
+        **topics,
+        **WEBHOOKS_TEST_ENV,
+    )
     yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix)
     for service in (webhooks, knowledge, escalation, sla, incidents):
         service.close()

@@ -35,6 +35,8 @@ async def eventually(
         except AssertionError as exc:
             last = exc
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or probe!r}; last: {last!r}")
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what or probe!r}; last: {last!r}"
+            )
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.1)

@@ -53,15 +53,22 @@ class Receiver:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        arrival = Arrival(headers.get("webhook-id", ""), headers, body, time.time(), self._verify(body, headers))
+        arrival = Arrival(
+            headers.get("webhook-id", ""), headers, body, time.time(), self._verify(body, headers)
+        )
         self.arrivals.append(arrival)
         answer = self.respond(arrival)
         if inspect.isawaitable(answer):
             answer = await answer
         status, extra = answer if isinstance(answer, tuple) else (answer, {})
         arrival.status = status
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), str(v).encode()) for k, v in extra.items()]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), str(v).encode()) for k, v in extra.items()],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
     def _verify(self, body: bytes, headers: dict[str, str]) -> bool:
@@ -97,8 +104,15 @@ class ReceiverServer:
     """`async with ReceiverServer(receiver) as url:` serves it on 127.0.0.1, a free port (or
     `host`, `port`); over TLS with `certfile` and `keyfile` (PEM files)."""
 
-    def __init__(self, app: Receiver, host: str = "127.0.0.1", port: int = 0, *,
-                 certfile: str | None = None, keyfile: str | None = None) -> None:
+    def __init__(
+        self,
+        app: Receiver,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+    ) -> None:
         self.app, self.host, self.port = app, host, port
         self.certfile, self.keyfile = certfile, keyfile
         self.server: uvicorn.Server | None = None
@@ -109,9 +123,16 @@ class ReceiverServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         port = self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1, backlog=2048,
-                                ssl_certfile=self.certfile, ssl_keyfile=self.keyfile)
+        config = uvicorn.Config(
+            self.app,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            backlog=2048,
+            ssl_certfile=self.certfile,
+            ssl_keyfile=self.keyfile,
+        )
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._task = asyncio.create_task(self.server.serve(sockets=[sock]))
@@ -125,5 +146,3 @@ class ReceiverServer:
         assert self.server is not None and self._task is not None
         self.server.should_exit = True
         await asyncio.wait([self._task], timeout=5)
-
-

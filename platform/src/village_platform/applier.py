@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from .feedclient import FeedClient
 
 # ConsumedEvent is the apply path's input (envelope.py); consumers import it from here too.
-__all__ = ["Applier", "ConsumedEvent", "GapNotHealed", "Handler", "HandlerError", "Routes", "routes"]
+__all__ = [
+    "Applier",
+    "ConsumedEvent",
+    "GapNotHealed",
+    "Handler",
+    "HandlerError",
+    "Routes",
+    "routes",
+]
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +175,14 @@ class Applier:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(_LOCK_STREAMS, {"c": self.name, "s": streams})
-                versions = dict((await conn.execute(_VERSIONS, {"c": self.name, "s": streams})).all())
-                handled = set(await conn.scalars(_HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}))
+                versions = dict(
+                    (await conn.execute(_VERSIONS, {"c": self.name, "s": streams})).all()
+                )
+                handled = set(
+                    await conn.scalars(
+                        _HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}
+                    )
+                )
                 for event in events:
                     if event.id in handled or event.sequence <= versions[event.stream_id]:
                         continue  # duplicate delivery or replay
@@ -186,7 +200,12 @@ class Applier:
         except Exception as exc:
             if is_infrastructure(exc):
                 raise
-            log.info("consumer %s: a batch of %d failed (%r); applying one by one", self.name, len(events), exc)
+            log.info(
+                "consumer %s: a batch of %d failed (%r); applying one by one",
+                self.name,
+                len(events),
+                exc,
+            )
             return False
         if applied and self.after_commit is not None:
             self.after_commit()
@@ -240,17 +259,23 @@ class Applier:
     async def forget(self, conn: AsyncConnection) -> None:
         """Forget everything this consumer handled: a rebuild applies the feed from the start."""
         await conn.execute(text("DELETE FROM handled_events WHERE consumer = :c"), {"c": self.name})
-        await conn.execute(text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": self.name})
+        await conn.execute(
+            text("DELETE FROM stream_positions WHERE consumer = :c"), {"c": self.name}
+        )
 
     async def mark_many(self, conn: AsyncConnection, events: Sequence[ConsumedEvent]) -> None:
         """`mark` for a batch applied in order in one transaction (a rebuild): two statements."""
         if not events:
             return
-        await conn.execute(_MARK_MANY, {"c": self.name, "ids": [e.id for e in events], "t": self.clock.now()})
+        await conn.execute(
+            _MARK_MANY, {"c": self.name, "ids": [e.id for e in events], "t": self.clock.now()}
+        )
         heads: dict[str, int] = {}
         for event in events:
             heads[event.stream_id] = max(heads.get(event.stream_id, 0), event.sequence)
-        await conn.execute(_ADVANCE_MANY, {"c": self.name, "s": list(heads), "v": list(heads.values())})
+        await conn.execute(
+            _ADVANCE_MANY, {"c": self.name, "s": list(heads), "v": list(heads.values())}
+        )
 
     async def mark(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
         await conn.execute(_MARK, {"c": self.name, "e": event.id, "t": self.clock.now()})

@@ -19,8 +19,18 @@ from .eventstore import StoredEvent
 _FORMAT = JSONFormat()
 
 
-def _attributes(*, id: str, source: str, type: str, subject: str, time: Any, sequence: int,
-                position: int | None, meta: dict[str, Any], redacted: bool) -> dict[str, Any]:
+def _attributes(
+    *,
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    time: Any,
+    sequence: int,
+    position: int | None,
+    meta: dict[str, Any],
+    redacted: bool,
+) -> dict[str, Any]:
     """The context attributes, from an event's identity and its metadata (stored form)."""
     attributes: dict[str, Any] = {
         "id": id,
@@ -37,9 +47,14 @@ def _attributes(*, id: str, source: str, type: str, subject: str, time: Any, seq
         "parties": " ".join(meta.get("parties", [])),
         "actorparty": meta.get("actor_party") or "",
     }
-    optional = {"provider": meta.get("provider"), "traceparent": meta.get("traceparent"),
-                "correlationid": meta.get("correlation_id"), "causationid": meta.get("causation_id"),
-                "position": None if position is None else str(position), "redacted": "true" if redacted else None}
+    optional = {
+        "provider": meta.get("provider"),
+        "traceparent": meta.get("traceparent"),
+        "correlationid": meta.get("correlation_id"),
+        "causationid": meta.get("causation_id"),
+        "position": None if position is None else str(position),
+        "redacted": "true" if redacted else None,
+    }
     attributes.update({k: v for k, v in optional.items() if v})
     return attributes
 
@@ -48,9 +63,17 @@ def to_cloudevent(event: StoredEvent, source: str) -> CloudEvent:
     """The event as the topic carries it: the provider's tooling channel, so an event its
     provider may not see goes as its bare fact (egress.for_topic), `redacted`."""
     shown = for_topic(event.data, event.metadata)
-    attributes = _attributes(id=str(event.event_id), source=source, type=event.type, subject=event.stream_id,
-                             time=event.recorded_at, sequence=event.stream_version, position=event.position,
-                             meta=shown.metadata, redacted=shown.redacted)
+    attributes = _attributes(
+        id=str(event.event_id),
+        source=source,
+        type=event.type,
+        subject=event.stream_id,
+        time=event.recorded_at,
+        sequence=event.stream_version,
+        position=event.position,
+        meta=shown.metadata,
+        redacted=shown.redacted,
+    )
     return CloudEvent(attributes=attributes, data=shown.data)
 
 
@@ -60,16 +83,32 @@ def to_kafka(event: StoredEvent, source: str) -> KafkaMessage:
 
 def consumed_to_kafka(event: ConsumedEvent) -> KafkaMessage:
     """A consumed event as a binary-mode CloudEvent again (the DLQ, the dead_letters table)."""
-    meta = {"visibility": event.visibility, "parties": event.parties, "actor_party": event.actor_party,
-            "provider": event.provider, "traceparent": event.traceparent,
-            "correlation_id": event.correlation_id, "causation_id": event.causation_id}
-    attributes = _attributes(id=event.id, source=event.source, type=event.type, subject=event.stream_id,
-                             time=event.time, sequence=event.sequence, position=event.position, meta=meta,
-                             redacted=event.redacted)
+    meta = {
+        "visibility": event.visibility,
+        "parties": event.parties,
+        "actor_party": event.actor_party,
+        "provider": event.provider,
+        "traceparent": event.traceparent,
+        "correlation_id": event.correlation_id,
+        "causation_id": event.causation_id,
+    }
+    attributes = _attributes(
+        id=event.id,
+        source=event.source,
+        type=event.type,
+        subject=event.stream_id,
+        time=event.time,
+        sequence=event.sequence,
+        position=event.position,
+        meta=meta,
+        redacted=event.redacted,
+    )
     return to_binary(CloudEvent(attributes=attributes, data=event.data), _FORMAT)
 
 
-def from_kafka(headers: list[tuple[str, bytes]] | dict[str, bytes], key: Any, value: bytes) -> CloudEvent:
+def from_kafka(
+    headers: list[tuple[str, bytes]] | dict[str, bytes], key: Any, value: bytes
+) -> CloudEvent:
     """Parse a binary-mode CloudEvent; unknown or duplicate non-`ce_` headers are ignored."""
     items = headers.items() if isinstance(headers, dict) else headers
     # Only `ce_*` and content-type are the event's; other headers (traceparent, anything a

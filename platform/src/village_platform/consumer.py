@@ -71,7 +71,12 @@ class ConsumerRunner:
     ) -> None:
         self.name, self.settings, self.topics, self.feeds = name, settings, list(topics), feeds
         self.applier = Applier(
-            name, engine, routes, clock, max_retries=max_retries, retry_backoff=retry_backoff,
+            name,
+            engine,
+            routes,
+            clock,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
             after_commit=after_commit,
         )
         self.infra_backoff_max = infra_backoff_max
@@ -129,7 +134,11 @@ class ConsumerRunner:
                         # redelivered after a crash is skipped by its handled record anyway.
                         applied = 0
                         try:
-                            if self.batch and len(records) > 1 and await self._consume_many(records):
+                            if (
+                                self.batch
+                                and len(records) > 1
+                                and await self._consume_many(records)
+                            ):
                                 applied = len(records)
                                 continue
                             for record in records:
@@ -154,14 +163,22 @@ class ConsumerRunner:
             events = [await self._whole(e, records[0].topic) for e in events]
         except Exception:
             return False
-        links = [Link(trace.get_current_span(extract_headers(list(r.headers or []))).get_span_context())
-                 for r in records]
-        with tracer.start_as_current_span(f"{records[0].topic} process", kind=SpanKind.CONSUMER, links=links,
-                                          attributes={"messaging.system": "kafka",
-                                                      "messaging.operation.type": "process",
-                                                      "messaging.destination.name": records[0].topic,
-                                                      "messaging.consumer.group.name": self.name,
-                                                      "messaging.batch.message_count": len(records)}):
+        links = [
+            Link(trace.get_current_span(extract_headers(list(r.headers or []))).get_span_context())
+            for r in records
+        ]
+        with tracer.start_as_current_span(
+            f"{records[0].topic} process",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": records[0].topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.batch.message_count": len(records),
+            },
+        ):
             try:
                 if not await self.applier.apply_many(events):
                     return False

@@ -13,8 +13,9 @@ from .settings import Settings
 _UNSET: object = object()
 
 
-def make_engine(settings: Settings, *, statement_timeout: float | None | object = _UNSET,
-                **overrides: object) -> AsyncEngine:
+def make_engine(
+    settings: Settings, *, statement_timeout: float | None | object = _UNSET, **overrides: object
+) -> AsyncEngine:
     """The service's engine: connect, pool checkout and statement timeouts from `settings`, so a
     database that does not answer fails a request within seconds (a 503 problem, see errors.py);
     statement parameters never appear in logs or error messages (note bodies, secrets).
@@ -23,8 +24,9 @@ def make_engine(settings: Settings, *, statement_timeout: float | None | object 
     """
     # No pre-ping: it costs a round trip per checkout; a dropped connection fails one unit of
     # work, which the caller retries like any other transient error.
-    seconds = (settings.db_statement_timeout_seconds if statement_timeout is _UNSET
-               else statement_timeout)
+    seconds = (
+        settings.db_statement_timeout_seconds if statement_timeout is _UNSET else statement_timeout
+    )
     connect_args: dict[str, object] = {"timeout": settings.db_connect_timeout_seconds}
     if seconds is not None:
         # Client side (asyncpg cancels the statement; it also fires when the server is silent)
@@ -32,8 +34,11 @@ def make_engine(settings: Settings, *, statement_timeout: float | None | object 
         connect_args["command_timeout"] = seconds
         connect_args["server_settings"] = {"statement_timeout": str(int(float(seconds) * 1000))}
     options: dict[str, object] = {
-        "pool_size": 20, "max_overflow": 20, "pool_recycle": 1800,
-        "pool_timeout": settings.db_pool_timeout_seconds, "hide_parameters": True,
+        "pool_size": 20,
+        "max_overflow": 20,
+        "pool_recycle": 1800,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "hide_parameters": True,
         "connect_args": connect_args,
     }
     options.update(overrides)
@@ -49,12 +54,16 @@ async def driver_in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
     """
     driver = (await conn.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():
-        raise RuntimeError("the transaction has not begun: run a statement through SQLAlchemy first")
+        raise RuntimeError(
+            "the transaction has not begun: run a statement through SQLAlchemy first"
+        )
     return driver
 
 
 def plain_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 async def ensure_database(settings: Settings) -> None:

@@ -27,13 +27,20 @@ class DirectoryUnavailable(Exception):
 
 
 class PartyDirectory:
-    def __init__(self, settings: Settings, *, name: str, timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        name: str,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.settings, self.name = settings, name
         self._own_http = http is None
-        self._http = http or httpx.AsyncClient(base_url=settings.incidents_url.rstrip("/"),
-                                               timeout=timeout, transport=transport)
+        self._http = http or httpx.AsyncClient(
+            base_url=settings.incidents_url.rstrip("/"), timeout=timeout, transport=transport
+        )
         self._auth = ServiceAuth(settings, name)  # the service's own credentials, never a party's
         self._cached: tuple[float, dict[str, dict[str, Any]]] | None = None
         self._lock = asyncio.Lock()
@@ -63,8 +70,12 @@ class PartyDirectory:
         try:
             return await self.get(max_age)
         except DirectoryUnavailable as exc:
-            raise Problem(503, "dependency-unavailable", f"the party directory cannot be read now: {exc}",
-                          headers={"Retry-After": "5"}) from None
+            raise Problem(
+                503,
+                "dependency-unavailable",
+                f"the party directory cannot be read now: {exc}",
+                headers={"Retry-After": "5"},
+            ) from None
 
     async def kind_of(self, party: str) -> str | None:
         """The party's kind (the Authenticator asks), None for a party the directory does not

@@ -73,7 +73,11 @@ def describe(
     """An event's description for the egress rule, as producers put it in its metadata.
     `provider`: whose tooling channel (topic) the event belongs to; None for one no provider may
     see whole (a partner's contract with its customer)."""
-    meta: dict[str, Any] = {"parties": sorted(set(parties)), "visibility": visibility, "provider": provider}
+    meta: dict[str, Any] = {
+        "parties": sorted(set(parties)),
+        "visibility": visibility,
+        "provider": provider,
+    }
     if actor_party is not None:
         meta["actor_party"] = actor_party
     if fact is not None:
@@ -124,7 +128,9 @@ def fact_of(data: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in keep if k in data}
 
 
-def outbound_metadata(meta: Mapping[str, Any], recipient: Recipient, *, redacted: bool = False) -> dict[str, Any]:
+def outbound_metadata(
+    meta: Mapping[str, Any], recipient: Recipient, *, redacted: bool = False
+) -> dict[str, Any]:
     """The metadata as it leaves for `recipient`: for a party, without the description of who
     else may see the event (`parties` names the recipient alone)."""
     if recipient.is_service:
@@ -137,15 +143,18 @@ def outbound_metadata(meta: Mapping[str, Any], recipient: Recipient, *, redacted
     return out
 
 
-def for_recipient(data: Mapping[str, Any], meta: Mapping[str, Any],
-                  recipient: Recipient) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def for_recipient(
+    data: Mapping[str, Any], meta: Mapping[str, Any], recipient: Recipient
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(data, metadata) of an event as `recipient` may have it, or None when it is absent."""
     decision = share(meta, recipient)
     if decision is Share.ABSENT:
         return None
     redacted = decision is Share.REDACTED
-    return (fact_of(data, meta) if redacted else dict(data),
-            outbound_metadata(meta, recipient, redacted=redacted))
+    return (
+        fact_of(data, meta) if redacted else dict(data),
+        outbound_metadata(meta, recipient, redacted=redacted),
+    )
 
 
 @dataclass(frozen=True)
@@ -185,13 +194,15 @@ _PROVIDER_SEES_SQL = (
     " OR metadata->>'actor_kind' = 'provider') END)"
 )
 SERVICE_DATA_SQL = (
-    "(CASE WHEN coalesce((metadata->>'sealed')::boolean, false) AND NOT " + _PROVIDER_SEES_SQL +
-    " THEN (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb) FROM jsonb_each(data) AS f"
+    "(CASE WHEN coalesce((metadata->>'sealed')::boolean, false) AND NOT "
+    + _PROVIDER_SEES_SQL
+    + " THEN (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb) FROM jsonb_each(data) AS f"
     " WHERE coalesce(metadata->'fact', '[]'::jsonb) ? f.key) ELSE data END)"
 )
 SERVICE_METADATA_SQL = (
-    "(CASE WHEN coalesce((metadata->>'sealed')::boolean, false) AND NOT " + _PROVIDER_SEES_SQL +
-    " THEN metadata || '{\"redacted\": true}'::jsonb ELSE metadata END)"
+    "(CASE WHEN coalesce((metadata->>'sealed')::boolean, false) AND NOT "
+    + _PROVIDER_SEES_SQL
+    + " THEN metadata || '{\"redacted\": true}'::jsonb ELSE metadata END)"
 )
 
 
@@ -201,7 +212,23 @@ def sql_params(recipient: Recipient) -> dict[str, Any]:
 
 
 __all__ = [
-    "OnTopic", "Recipient", "SERVICE", "SERVICE_DATA_SQL", "SERVICE_METADATA_SQL", "Share", "VISIBILITIES", "VISIBLE_SQL", "audience", "describe",
-    "fact_of", "for_recipient", "for_topic", "outbound_metadata", "provider_sees", "sees", "share",
-    "sql_params", "topic_share",
+    "OnTopic",
+    "Recipient",
+    "SERVICE",
+    "SERVICE_DATA_SQL",
+    "SERVICE_METADATA_SQL",
+    "Share",
+    "VISIBILITIES",
+    "VISIBLE_SQL",
+    "audience",
+    "describe",
+    "fact_of",
+    "for_recipient",
+    "for_topic",
+    "outbound_metadata",
+    "provider_sees",
+    "sees",
+    "share",
+    "sql_params",
+    "topic_share",
 ]

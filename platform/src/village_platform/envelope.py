@@ -72,7 +72,13 @@ class Metadata:
     @classmethod
     def of_service(cls, name: str, traceparent: str | None = None, **origin: Any) -> "Metadata":
         """A service acting on its own (a timer, a consumer): it is the actor."""
-        return cls(actor_party=name, actor_kind="service", actor_user=name, traceparent=traceparent, **origin)
+        return cls(
+            actor_party=name,
+            actor_kind="service",
+            actor_user=name,
+            traceparent=traceparent,
+            **origin,
+        )
 
     @classmethod
     def from_dict(cls, meta: Mapping[str, Any]) -> "Metadata":
@@ -82,7 +88,9 @@ class Metadata:
 
     def about(self, audience: Mapping[str, Any]) -> "Metadata":
         """The same origin, for an event with this audience."""
-        return Metadata(**{**{f.name: getattr(self, f.name) for f in fields(self)}, "audience": dict(audience)})
+        return Metadata(
+            **{**{f.name: getattr(self, f.name) for f in fields(self)}, "audience": dict(audience)}
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """As the event store keeps it (a JSON object); origin fields that are not known are left out."""
@@ -116,10 +124,16 @@ class Event:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
-    def new(self, metadata: Metadata | Mapping[str, Any] | None = None, event_id: uuid.UUID | None = None) -> NewEvent:
+    def new(
+        self,
+        metadata: Metadata | Mapping[str, Any] | None = None,
+        event_id: uuid.UUID | None = None,
+    ) -> NewEvent:
         """What the event store appends for this event."""
         meta = metadata.as_dict() if isinstance(metadata, Metadata) else dict(metadata or {})
-        return NewEvent(self.type, self.to_data(), **({"event_id": event_id} if event_id else {}), metadata=meta)
+        return NewEvent(
+            self.type, self.to_data(), **({"event_id": event_id} if event_id else {}), metadata=meta
+        )
 
 
 Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
@@ -193,8 +207,12 @@ class ConsumedEvent:
     @property
     def description(self) -> dict[str, Any]:
         """What the egress rule reads of the event (egress.sees, egress.share)."""
-        return {"visibility": self.visibility, "parties": self.parties, "actor_party": self.actor_party,
-                "provider": self.provider}
+        return {
+            "visibility": self.visibility,
+            "parties": self.parties,
+            "actor_party": self.actor_party,
+            "provider": self.provider,
+        }
 
     @classmethod
     def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> "ConsumedEvent":

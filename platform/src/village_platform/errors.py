@@ -98,7 +98,10 @@ def as_problem(error: DomainError) -> Problem:
 def problem_response(problem: DomainError, instance: str | None = None) -> JSONResponse:
     problem = as_problem(problem)
     return JSONResponse(
-        problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+        problem.body(instance),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers,
     )
 
 
@@ -147,11 +150,17 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         kind, detail = _EXAMPLES[code]
         responses[code] = {
             "description": _TITLES.get(code, "Error"),
-            "content": {PROBLEM_JSON: {
-                "schema": PROBLEM_SCHEMA["content"][PROBLEM_JSON]["schema"],
-                "example": {"type": f"/problems/{kind}", "title": _TITLES.get(code, "Error"),
-                            "status": code, "detail": detail},
-            }},
+            "content": {
+                PROBLEM_JSON: {
+                    "schema": PROBLEM_SCHEMA["content"][PROBLEM_JSON]["schema"],
+                    "example": {
+                        "type": f"/problems/{kind}",
+                        "title": _TITLES.get(code, "Error"),
+                        "status": code,
+                        "detail": detail,
+                    },
+                }
+            },
         }
     return responses
 
@@ -164,7 +173,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": list(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+            {
+                "location": list(e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid request"}
@@ -186,7 +199,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         # A value PostgreSQL refuses (a NUL character, a number out of range): the caller's
         # input, not our fault; the transaction rolled back, so nothing changed.
         return problem_response(
-            Problem(422, "invalid-value", "a value cannot be stored as sent (NUL characters are not allowed)"),
+            Problem(
+                422,
+                "invalid-value",
+                "a value cannot be stored as sent (NUL characters are not allowed)",
+            ),
             request.url.path,
         )
 
@@ -194,8 +211,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _reject_nul_in_url(request: Request, call_next: Any) -> Any:
         raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
         if b"%00" in raw or b"\x00" in raw:
-            return problem_response(Problem(400, "invalid-url", "NUL characters are not allowed in URLs"),
-                                    request.url.path.replace("\x00", ""))
+            return problem_response(
+                Problem(400, "invalid-url", "NUL characters are not allowed in URLs"),
+                request.url.path.replace("\x00", ""),
+            )
         return await call_next(request)
 
     from .outage import install_outage_handlers  # it builds on this module's problems
@@ -205,4 +224,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return problem_response(Problem(500, "internal-error", "an unexpected error occurred"), request.url.path)
+        return problem_response(
+            Problem(500, "internal-error", "an unexpected error occurred"), request.url.path
+        )

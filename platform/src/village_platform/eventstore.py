@@ -116,9 +116,7 @@ _STORED_PLACES = text(
     "SELECT array_agg(u.i) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, i)"
     " WHERE EXISTS (SELECT 1 FROM events WHERE event_id = u.id)"
 )
-_HEAD = text(
-    "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
-)
+_HEAD = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s")
 _UNDO = text("DELETE FROM events WHERE event_id = ANY(:ids)")
 
 
@@ -178,8 +176,15 @@ class EventStore:
         ids = [e.event_id for e in events]
         now = recorded_at or self.clock.now()
         metas = [{**metadata, **e.metadata} for e in events]
-        args = (stream_id, expected_version, now, ids, [e.type for e in events],
-                [json.dumps(e.data) for e in events], [json.dumps(m) for m in metas])
+        args = (
+            stream_id,
+            expected_version,
+            now,
+            ids,
+            [e.type for e in events],
+            [json.dumps(e.data) for e in events],
+            [json.dumps(m) for m in metas],
+        )
         driver = (await conn.get_raw_connection()).driver_connection
         if driver.is_in_transaction() or autocommit:
             inserted = [r["event_id"] for r in await driver.fetch(_INSERT, *args)]
@@ -291,15 +296,19 @@ class EventStore:
             page = " LIMIT :limit"
             params["limit"] = limit
         result = await conn.execute(
-            text(f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
-                 f" ORDER BY stream_version{page}"),
+            text(
+                f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
+                f" ORDER BY stream_version{page}"
+            ),
             params,
         )
         return [stored_event(r._mapping) for r in result]
 
     async def _by_ids(self, conn: AsyncConnection, ids: list[uuid.UUID]) -> list[StoredEvent]:
         result = await conn.execute(
-            text(f"SELECT {COLUMNS} FROM events WHERE event_id = ANY(:ids) ORDER BY stream_version"),
+            text(
+                f"SELECT {COLUMNS} FROM events WHERE event_id = ANY(:ids) ORDER BY stream_version"
+            ),
             {"ids": ids},
         )
         return [stored_event(r._mapping) for r in result]

@@ -56,8 +56,10 @@ class FeedItem(BaseModel):
 
 class FeedPage(BaseModel):
     items: list[FeedItem]
-    next_after: int = Field(description="pass as `after` for the next page: the last item's position (for a"
-                            " party, events it may not see never move it)")
+    next_after: int = Field(
+        description="pass as `after` for the next page: the last item's position (for a"
+        " party, events it may not see never move it)"
+    )
 
     model_config = {
         "json_schema_extra": {"examples": [{"items": [_EXAMPLE_ITEM], "next_after": 42}]}
@@ -108,17 +110,23 @@ def feed_router(source: str | None = None) -> APIRouter:
             # Rebuilds and gap healing read pages of a thousand: built by PostgreSQL, no
             # decoding and validating of every event on the way out.
             async with state.engine.connect() as conn:
-                items, last = await published.page_json(conn, after, limit, name, stream_id=stream_id)
+                items, last = await published.page_json(
+                    conn, after, limit, name, stream_id=stream_id
+                )
             body = f'{{"items":{items},"next_after":{last if last is not None else after}}}'
             return Response(body, media_type="application/json")
         recipient = Recipient(caller.party, caller.kind)
         async with state.engine.connect() as conn:
-            events = await published.read(conn, after, limit, recipient=recipient, stream_id=stream_id)
+            events = await published.read(
+                conn, after, limit, recipient=recipient, stream_id=stream_id
+            )
         items = []
         for event in events:
             shown = for_recipient(event.data, event.metadata, recipient)
             if shown is not None:  # always: the SQL filter is the same rule
-                items.append({**event.as_feed_item(), "data": shown[0], "metadata": shown[1], "source": name})
+                items.append(
+                    {**event.as_feed_item(), "data": shown[0], "metadata": shown[1], "source": name}
+                )
         return {"items": items, "next_after": events[-1].position if events else after}
 
     return router

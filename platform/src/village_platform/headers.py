@@ -13,7 +13,9 @@ IDEMPOTENCY_DOC = (
     "Retry-safe key, scoped to your party and kept for 24 h: the same key with the same body "
     "returns the stored response; with another body, 422; while the first is in flight, 409."
 )
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC, max_length=255)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC, max_length=255)
+]
 
 # Strong entity tags only: If-Match uses the strong comparison (RFC 9110 13.1.1), so a weak
 # tag (W/"3") never matches. The quotes are forgiven for ticketing systems that drop them.
@@ -24,7 +26,9 @@ def if_match_versions(value: str | None, what: str = "resource") -> frozenset[in
     """The versions an `If-Match` list names; None for no header or `*`; 412 if it names none."""
     if value is None or value.strip() == "*":
         return None
-    versions = frozenset(int(m.group(1)) for tag in value.split(",") if (m := _ETAG.match(tag.strip())))
+    versions = frozenset(
+        int(m.group(1)) for tag in value.split(",") if (m := _ETAG.match(tag.strip()))
+    )
     if not versions:
         raise Problem(412, "stale-version", f"If-Match names no (strong) version of this {what}")
     return versions

@@ -13,22 +13,57 @@ from sqlalchemy import text
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
+@router.get(
+    "/healthz",
+    summary="Liveness",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: database and broker",
-            responses={200: {"content": {"application/json": {"example": {
-                "status": "ready", "database": "ok", "broker": "ok",
-                "relay": {"unpublished": 0, "oldest_seconds": None, "publishing_here": True}}}}},
-                503: {"description": "not ready: the database or the broker is unreachable",
-                      "content": {"application/json": {"example": {
-                          "status": "not ready", "database": "ok",
-                          "broker": "unavailable: KafkaConnectionError", "unavailable": ["broker"]}}}}})
+@router.get(
+    "/readyz",
+    summary="Readiness: database and broker",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "ready",
+                        "database": "ok",
+                        "broker": "ok",
+                        "relay": {
+                            "unpublished": 0,
+                            "oldest_seconds": None,
+                            "publishing_here": True,
+                        },
+                    }
+                }
+            }
+        },
+        503: {
+            "description": "not ready: the database or the broker is unreachable",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "not ready",
+                        "database": "ok",
+                        "broker": "unavailable: KafkaConnectionError",
+                        "unavailable": ["broker"],
+                    }
+                }
+            },
+        },
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, str] = dict(zip(("database", "broker"), await asyncio.gather(
-        _check(_database(request)), _check(_broker(request)))))
+    checks: dict[str, str] = dict(
+        zip(
+            ("database", "broker"),
+            await asyncio.gather(_check(_database(request)), _check(_broker(request))),
+        )
+    )
     down = [name for name, state in checks.items() if state != "ok"]
     ready = not down
     body: dict[str, object] = {"status": "ready" if ready else "not ready", **checks}
@@ -40,11 +75,17 @@ async def readyz(request: Request) -> JSONResponse:
         try:
             lag = await asyncio.wait_for(relay.lag(), CHECK_SECONDS)
         except Exception as exc:  # noqa: BLE001 - reported, never raised
-            down_now = {"status": "not ready", "database": f"unavailable: {type(exc).__name__}",
-                        "unavailable": ["database"]}
+            down_now = {
+                "status": "not ready",
+                "database": f"unavailable: {type(exc).__name__}",
+                "unavailable": ["database"],
+            }
             return JSONResponse({**body, **down_now}, status_code=503)
-        body["relay"] = {"unpublished": lag.unpublished, "oldest_seconds": lag.oldest_seconds,
-                         "publishing_here": relay.leading}
+        body["relay"] = {
+            "unpublished": lag.unpublished,
+            "oldest_seconds": lag.oldest_seconds,
+            "publishing_here": relay.leading,
+        }
     return JSONResponse(body, status_code=200 if ready else 503)
 
 

@@ -47,11 +47,17 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def make_key(party: str, key: str | None, method: str, path: str, body: Any) -> IdempotencyKey | None:
+def make_key(
+    party: str, key: str | None, method: str, path: str, body: Any
+) -> IdempotencyKey | None:
     if key is None:
         return None
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise Problem(400, "invalid-idempotency-key", f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters")
+        raise Problem(
+            400,
+            "invalid-idempotency-key",
+            f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} characters",
+        )
     return IdempotencyKey(party, key, method, path, request_fingerprint(method, path, body))
 
 
@@ -62,34 +68,62 @@ async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> St
         {"party": key.party, "key": key.key},
     )
     if not locked:
-        raise Problem(409, "request-in-flight", "a request with this Idempotency-Key is still being processed; retry later",
-                      headers={"Retry-After": "1"})
+        raise Problem(
+            409,
+            "request-in-flight",
+            "a request with this Idempotency-Key is still being processed; retry later",
+            headers={"Retry-After": "1"},
+        )
     row = (
         await conn.execute(
-            text("SELECT method, path, request_hash, status_code, headers, body, expires_at"
-                 " FROM idempotency_keys WHERE party = :party AND key = :key"),
+            text(
+                "SELECT method, path, request_hash, status_code, headers, body, expires_at"
+                " FROM idempotency_keys WHERE party = :party AND key = :key"
+            ),
             {"party": key.party, "key": key.key},
         )
     ).one_or_none()
     if row is None:
         return None
     if row.expires_at <= now:
-        await conn.execute(text("DELETE FROM idempotency_keys WHERE party = :party AND key = :key"),
-                           {"party": key.party, "key": key.key})
+        await conn.execute(
+            text("DELETE FROM idempotency_keys WHERE party = :party AND key = :key"),
+            {"party": key.party, "key": key.key},
+        )
         return None
     if row.request_hash != key.request_hash:
-        raise Problem(422, "idempotency-key-reused",
-                      "this Idempotency-Key was used with a different request; use a new key")
+        raise Problem(
+            422,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used with a different request; use a new key",
+        )
     return StoredResponse(status_code=row.status_code, body=row.body, headers=dict(row.headers))
 
 
-async def store(conn: AsyncConnection, key: IdempotencyKey, response: StoredResponse, now: datetime, ttl: timedelta) -> None:
+async def store(
+    conn: AsyncConnection,
+    key: IdempotencyKey,
+    response: StoredResponse,
+    now: datetime,
+    ttl: timedelta,
+) -> None:
     await conn.execute(
-        text("INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code, headers, body, created_at, expires_at)"
-             " VALUES (:party, :key, :method, :path, :hash, :status, CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"),
-        {"party": key.party, "key": key.key, "method": key.method, "path": key.path, "hash": key.request_hash,
-         "status": response.status_code, "headers": json.dumps(response.headers), "body": json.dumps(response.body),
-         "now": now, "expires": now + ttl},
+        text(
+            "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code, headers, body, created_at, expires_at)"
+            " VALUES (:party, :key, :method, :path, :hash, :status, CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"
+        ),
+        {
+            "party": key.party,
+            "key": key.key,
+            "method": key.method,
+            "path": key.path,
+            "hash": key.request_hash,
+            "status": response.status_code,
+            "headers": json.dumps(response.headers),
+            "body": json.dumps(response.body),
+            "now": now,
+            "expires": now + ttl,
+        },
     )
 
 
@@ -114,12 +148,15 @@ async def run_once(
 
 
 async def purge_expired(conn: AsyncConnection, now: datetime) -> int:
-    result = await conn.execute(text("DELETE FROM idempotency_keys WHERE expires_at <= :now"), {"now": now})
+    result = await conn.execute(
+        text("DELETE FROM idempotency_keys WHERE expires_at <= :now"), {"now": now}
+    )
     return result.rowcount or 0
 
 
-async def purge_periodically(engine: AsyncEngine, now: Callable[[], datetime], every_seconds: float,
-                             stop: asyncio.Event) -> None:
+async def purge_periodically(
+    engine: AsyncEngine, now: Callable[[], datetime], every_seconds: float, stop: asyncio.Event
+) -> None:
     """Delete expired keys now and then, so the table holds about one TTL's worth of keys."""
     while not stop.is_set():
         try:

@@ -50,10 +50,15 @@ async def page_json(
     as it is, never decoded and encoded again. Returns the items' JSON array and the last
     position (None for an empty page)."""
     where = "position > :after" + (" AND stream_id = :stream_id" if stream_id is not None else "")
-    row = (await conn.execute(text(
-        "SELECT coalesce(json_agg(json_build_object('position', position, 'id', event_id,"
-        " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', "
-        f"{SERVICE_DATA_SQL}, 'metadata', {SERVICE_METADATA_SQL}, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
-        f" max(position) AS last FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"),
-        {"after": after, "limit": limit, "source": source, "stream_id": stream_id})).one()
+    row = (
+        await conn.execute(
+            text(
+                "SELECT coalesce(json_agg(json_build_object('position', position, 'id', event_id,"
+                " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', "
+                f"{SERVICE_DATA_SQL}, 'metadata', {SERVICE_METADATA_SQL}, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
+                f" max(position) AS last FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"
+            ),
+            {"after": after, "limit": limit, "source": source, "stream_id": stream_id},
+        )
+    ).one()
     return row.items, row.last

@@ -94,11 +94,16 @@ def load_read_model(target: str) -> ReadModel:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="village-rebuild", description="Drop a read model and rebuild it from the owner's event feed."
+        prog="village-rebuild",
+        description="Drop a read model and rebuild it from the owner's event feed.",
     )
     parser.add_argument("read_model", help="package.module:ATTRIBUTE naming the ReadModel")
-    parser.add_argument("--service", required=True, help="the consuming service (its settings and database)")
-    parser.add_argument("--feed", required=True, help="base URL of the owning service, e.g. http://127.0.0.1:8001")
+    parser.add_argument(
+        "--service", required=True, help="the consuming service (its settings and database)"
+    )
+    parser.add_argument(
+        "--feed", required=True, help="base URL of the owning service, e.g. http://127.0.0.1:8001"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     read_model = load_read_model(args.read_model)
@@ -108,8 +113,14 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
         try:
             async with FeedClient.for_consumer(args.feed, settings, read_model.consumer) as feed:
-                return await rebuild(read_model.consumer, engine, feed, read_model.routes, read_model.reset,
-                                     progress=not args.quiet)
+                return await rebuild(
+                    read_model.consumer,
+                    engine,
+                    feed,
+                    read_model.routes,
+                    read_model.reset,
+                    progress=not args.quiet,
+                )
         finally:
             await engine.dispose()
 

@@ -121,7 +121,9 @@ class Relay:
             # commit, the same events get the same positions again (same order, same start)
             # and go out again (at-least-once). It halves the fsyncs per command.
             await conn.execute(
-                text("SELECT pg_advisory_xact_lock(:k), set_config('synchronous_commit', 'off', true)"),
+                text(
+                    "SELECT pg_advisory_xact_lock(:k), set_config('synchronous_commit', 'off', true)"
+                ),
                 {"k": BATCH_LOCK_KEY},
             )
             driver = await driver_in_transaction(conn)
@@ -131,9 +133,7 @@ class Relay:
             if not rows:
                 return 0
             first = found[0]["first_position"]
-            events = [
-                replace(stored_event(row), position=first + i) for i, row in enumerate(rows)
-            ]
+            events = [replace(stored_event(row), position=first + i) for i, row in enumerate(rows)]
             futures = [await self._send(event) for event in events]
             await asyncio.gather(*futures)
             status = await driver.execute(

@@ -46,11 +46,24 @@ class Runtime:
         self.store = EventStore(clock)
         self.producer = make_producer(settings)
         self.doorbell = Doorbell(plain_dsn(settings.service_database_url))
-        self.relay = None if topic is None else Relay(
-            self.engine, self.producer, settings.topic(topic), source, clock,
-            batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds, doorbell=self.doorbell)
+        self.relay = (
+            None
+            if topic is None
+            else Relay(
+                self.engine,
+                self.producer,
+                settings.topic(topic),
+                source,
+                clock,
+                batch_size=settings.relay_batch_size,
+                poll_seconds=settings.relay_poll_seconds,
+                doorbell=self.doorbell,
+            )
+        )
         # The one write path (writes.py): committed commands ring the relay.
-        self.writes = Writes(self.engine, clock, timedelta(hours=settings.idempotency_ttl_hours), self.doorbell.ring)
+        self.writes = Writes(
+            self.engine, clock, timedelta(hours=settings.idempotency_ttl_hours), self.doorbell.ring
+        )
         self.runners: list[ConsumerRunner] = []
         self._background: list[tuple[str, Callable[[asyncio.Event], Awaitable[Any]]]] = []
         self._closers: list[Callable[[], Awaitable[Any]]] = []
@@ -87,12 +100,20 @@ class Runtime:
         tasks: list[asyncio.Task[Any]] = []
         if background:
             if self.relay is not None:
-                tasks.append(asyncio.create_task(self.relay.serve(self.settings, stop), name="relay"))
+                tasks.append(
+                    asyncio.create_task(self.relay.serve(self.settings, stop), name="relay")
+                )
             else:
-                tasks.append(asyncio.create_task(when_reachable(self.producer.start, stop), name="producer"))
+                tasks.append(
+                    asyncio.create_task(when_reachable(self.producer.start, stop), name="producer")
+                )
             tasks += [asyncio.create_task(run(stop), name=name) for name, run in self._background]
-            tasks.append(asyncio.create_task(
-                purge_periodically(self.engine, self.clock.now, PURGE_EVERY_SECONDS, stop), name="idempotency-purge"))
+            tasks.append(
+                asyncio.create_task(
+                    purge_periodically(self.engine, self.clock.now, PURGE_EVERY_SECONDS, stop),
+                    name="idempotency-purge",
+                )
+            )
         try:
             yield
         finally:

@@ -16,8 +16,15 @@ from .settings import Settings
 from .telemetry import instrument
 
 
-def service_app(title: str, description: str, settings: Settings, clock: Clock, router: APIRouter,
-                source: str, lifespan: Callable[[FastAPI], Any]) -> FastAPI:
+def service_app(
+    title: str,
+    description: str,
+    settings: Settings,
+    clock: Clock,
+    router: APIRouter,
+    source: str,
+    lifespan: Callable[[FastAPI], Any],
+) -> FastAPI:
     app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
     app.state.settings, app.state.clock = settings, clock
     install_problem_handlers(app)
@@ -26,7 +33,10 @@ def service_app(title: str, description: str, settings: Settings, clock: Clock, 
     app.include_router(feed_router(source))
     instrument(app)
     # Outermost: sizes and depth are checked before anything parses or authenticates.
-    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
-                       max_header_bytes=settings.max_header_bytes,
-                       max_json_depth=settings.max_json_depth)
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
     return app

@@ -28,7 +28,9 @@ async def migrate(settings: Settings, migrations: Path) -> None:
     """Create the service's database if needed and upgrade it (alembic runs its own event
     loop, so it gets a thread)."""
     await ensure_database(settings)
-    await asyncio.to_thread(command.upgrade, alembic_config(migrations, settings.service_database_url), "head")
+    await asyncio.to_thread(
+        command.upgrade, alembic_config(migrations, settings.service_database_url), "head"
+    )
 
 
 def service_main(
@@ -43,8 +45,11 @@ def service_main(
     parser = argparse.ArgumentParser(prog=prog)
     commands = ["migrate", "serve", "service-token"] + (["rebuild-read-model"] if rebuild else [])
     parser.add_argument("command", choices=commands)
-    parser.add_argument("--name", default="operator",
-                        help="service-token: who the token names (it is valid for 5 minutes)")
+    parser.add_argument(
+        "--name",
+        default="operator",
+        help="service-token: who the token names (it is valid for 5 minutes)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = settings_from_env()
@@ -58,9 +63,15 @@ def service_main(
 
         from .httpserver import bounded_http_protocol
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                    access_log=False, timeout_graceful_shutdown=10,
-                    http=bounded_http_protocol(settings.max_header_bytes))
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+            http=bounded_http_protocol(settings.max_header_bytes),
+        )
     elif args.command == "service-token":
         # An operator's way in before any party can act (registering the first provider):
         # a short-lived token signed with VILLAGE_SERVICE_SECRET, printed and nothing else.

@@ -18,8 +18,9 @@ DEV_JWT_SECRET = "village-dev-secret-change-me-in-production-0123456789"
 DEV_SERVICE_SECRET = "village-dev-service-secret-never-use-in-production-0123456789"
 SERVICE_ISSUER = "village-services"  # the issuer and audience of service tokens, never a party's
 MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash are guessable (RFC 7518 section 3.2)
-ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                                   "ES256", "ES384", "ES512", "EdDSA"})
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 class Settings(BaseSettings):
@@ -73,11 +74,14 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(default=32, ge=1, alias="VILLAGE_MAX_JSON_DEPTH")
     # A database that does not answer: a 503 problem within seconds, not a 500 after a minute.
     db_connect_timeout_seconds: float = Field(
-        default=3.0, gt=0, alias="VILLAGE_DB_CONNECT_TIMEOUT_SECONDS")
+        default=3.0, gt=0, alias="VILLAGE_DB_CONNECT_TIMEOUT_SECONDS"
+    )
     db_pool_timeout_seconds: float = Field(
-        default=3.0, gt=0, alias="VILLAGE_DB_POOL_TIMEOUT_SECONDS")
+        default=3.0, gt=0, alias="VILLAGE_DB_POOL_TIMEOUT_SECONDS"
+    )
     db_statement_timeout_seconds: float = Field(
-        default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS")
+        default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS"
+    )
     retry_after_seconds: int = Field(default=5, ge=1, alias="VILLAGE_RETRY_AFTER_SECONDS")
     # True when database_url already names the service's own database.
     database_is_own: bool = False
@@ -147,8 +151,10 @@ def identity_problems(settings: Settings) -> list[str]:
     """Why a service with these settings must not start (empty: it may)."""
     found = []
     service_keys = settings.service_verification_keys
-    named = [("VILLAGE_JWT_SECRET", settings.jwt_secret),
-             ("VILLAGE_SERVICE_SECRET", service_keys[0])]
+    named = [
+        ("VILLAGE_JWT_SECRET", settings.jwt_secret),
+        ("VILLAGE_SERVICE_SECRET", service_keys[0]),
+    ]
     named += [("VILLAGE_SERVICE_ACCEPTED_SECRETS", key) for key in service_keys[1:]]
     for name, secret in named:
         if len(secret.encode()) < MIN_SECRET_BYTES:
@@ -157,16 +163,20 @@ def identity_problems(settings: Settings) -> list[str]:
         found.append("VILLAGE_SERVICE_SECRET must differ from VILLAGE_JWT_SECRET")
     if not settings.is_development:
         if not settings.jwks_url:
-            found.append("set VILLAGE_JWKS_URL to your identity provider's JWKS URL, or "
-                         "VILLAGE_ENV=development to use development tokens")
+            found.append(
+                "set VILLAGE_JWKS_URL to your identity provider's JWKS URL, or "
+                "VILLAGE_ENV=development to use development tokens"
+            )
         if DEV_SERVICE_SECRET in service_keys:
             found.append("set VILLAGE_SERVICE_SECRET to a secret of your own (not the default)")
     if settings.jwks_url and not _trusted_url(settings.jwks_url):
         found.append("VILLAGE_JWKS_URL must be https (plain http only on a loopback address)")
     algorithms = settings.allowed_jwt_algorithms
     if not algorithms or not ASYMMETRIC_ALGORITHMS.issuperset(algorithms):
-        found.append(f"VILLAGE_JWT_ALGORITHMS takes asymmetric algorithms only, some of "
-                     f"{', '.join(sorted(ASYMMETRIC_ALGORITHMS))}")
+        found.append(
+            f"VILLAGE_JWT_ALGORITHMS takes asymmetric algorithms only, some of "
+            f"{', '.join(sorted(ASYMMETRIC_ALGORITHMS))}"
+        )
     if settings.jwt_issuer == SERVICE_ISSUER:
         found.append(f"VILLAGE_JWT_ISSUER must not be {SERVICE_ISSUER!r} (the services' issuer)")
     return found
@@ -175,4 +185,5 @@ def identity_problems(settings: Settings) -> list[str]:
 def _trusted_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme == "https" or (
-        parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+        parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    )

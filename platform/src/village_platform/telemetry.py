@@ -21,7 +21,9 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .settings import Settings
 
-incident_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("incident_id", default=None)
+incident_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "incident_id", default=None
+)
 _configured = False
 
 
@@ -112,4 +114,6 @@ def inject_headers(headers: dict[str, bytes]) -> None:
 
 def extract_headers(headers: list[tuple[str, bytes]] | dict[str, bytes]) -> Context:
     items = headers.items() if isinstance(headers, dict) else headers
-    return propagate.extract({k: v.decode() for k, v in items if k in ("traceparent", "tracestate")})
+    return propagate.extract(
+        {k: v.decode() for k, v in items if k in ("traceparent", "tracestate")}
+    )

@@ -110,15 +110,23 @@ _UPSERT_MANY = (
 )
 
 
-async def schedule_many(conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]) -> None:
+async def schedule_many(
+    conn: AsyncConnection, timers: Sequence[tuple[str, datetime, datetime]]
+) -> None:
     """`schedule` for many (key, due_at, now) at once, without payloads: one statement over
     arrays (rebuilds write thousands). A key given twice is scheduled as its last entry says."""
     if not timers:
         return
     _require_aware(*(t[1] for t in timers), *(t[2] for t in timers))
     last = {k: (d, n) for k, d, n in timers}
-    await conn.execute(text(_UPSERT_MANY), {"keys": list(last), "due": [d for d, _ in last.values()],
-                                           "now": [n for _, n in last.values()]})
+    await conn.execute(
+        text(_UPSERT_MANY),
+        {
+            "keys": list(last),
+            "due": [d for d, _ in last.values()],
+            "now": [n for _, n in last.values()],
+        },
+    )
 
 
 async def fire_again_now(conn: AsyncConnection, timer: "Timer", now: datetime) -> None:
@@ -219,11 +227,22 @@ class TimerScheduler:
         self, conn: AsyncConnection, key: str, now: datetime, exc: Exception
     ) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        params = {"key": key, "now": now, "error": error,
-                  "cap": self.max_backoff_seconds, "first": FIRST_RETRY_SECONDS}
+        params = {
+            "key": key,
+            "now": now,
+            "error": error,
+            "cap": self.max_backoff_seconds,
+            "first": FIRST_RETRY_SECONDS,
+        }
         row = (await conn.execute(text(_RETRY), params)).one()
-        log.warning("%s: timer %s failed (attempt %d); retrying at %s",
-                    self.name, key, row.attempts, row.due_at.isoformat(), exc_info=exc)
+        log.warning(
+            "%s: timer %s failed (attempt %d); retrying at %s",
+            self.name,
+            key,
+            row.attempts,
+            row.due_at.isoformat(),
+            exc_info=exc,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fire timers until `stop` is set, sleeping until the next due time or a wake()."""

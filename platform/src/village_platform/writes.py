@@ -70,23 +70,33 @@ class Written(idempotency.StoredResponse):
         return JSONResponse(self.body, status_code=self.status_code, headers=headers)
 
 
-def stored(status: int, body: Any, headers: dict[str, str] | None = None) -> idempotency.StoredResponse:
+def stored(
+    status: int, body: Any, headers: dict[str, str] | None = None
+) -> idempotency.StoredResponse:
     return idempotency.StoredResponse(status, body, headers or {})
 
 
 class Writes:
-    def __init__(self, engine: AsyncEngine, clock: Clock, ttl: timedelta,
-                 after_commit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        ttl: timedelta,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.engine, self.clock, self.ttl, self.after_commit = engine, clock, ttl, after_commit
 
-    async def run(self, ctx: WriteContext, work: Work, *, attempts: int = 1,
-                  on_replay: Replay | None = None) -> Written:
+    async def run(
+        self, ctx: WriteContext, work: Work, *, attempts: int = 1, on_replay: Replay | None = None
+    ) -> Written:
         """`work` in one transaction with `ctx`'s key. A concurrent append (ConcurrencyError) is
         tried again up to `attempts` times in all, then raised; `on_replay` completes a stored
         response before it is answered again (a secret the record does not keep)."""
         for attempt in range(1, attempts + 1):
             try:
-                response, replayed = await idempotency.run_once(self.engine, ctx.key, self.clock.now, self.ttl, work)
+                response, replayed = await idempotency.run_once(
+                    self.engine, ctx.key, self.clock.now, self.ttl, work
+                )
                 break
             except ConcurrencyError:
                 if attempt == attempts:
@@ -103,8 +113,9 @@ def writes(request: Request) -> Writes:
     return request.app.state.writes
 
 
-async def write_context(request: Request, caller: Caller, key: IdempotencyKey = None,
-                        correlation: CorrelationId = None) -> WriteContext:
+async def write_context(
+    request: Request, caller: Caller, key: IdempotencyKey = None, correlation: CorrelationId = None
+) -> WriteContext:
     """The WriteContext of a request: its key fingerprints method, path and the JSON body (only
     when there is a key to tie it to)."""
     body = None
@@ -114,8 +125,11 @@ async def write_context(request: Request, caller: Caller, key: IdempotencyKey = 
             body = json.loads(raw) if raw else None
         except ValueError:  # not JSON: the route refuses the body (422) before any work runs
             body = raw.hex()
-    return WriteContext(caller, idempotency.make_key(caller.party, key, request.method, request.url.path, body),
-                        correlation or str(uuid.uuid4()))
+    return WriteContext(
+        caller,
+        idempotency.make_key(caller.party, key, request.method, request.url.path, body),
+        correlation or str(uuid.uuid4()),
+    )
 
 
 Write = Annotated[WriteContext, Depends(write_context)]

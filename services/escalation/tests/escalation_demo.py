@@ -17,13 +17,24 @@ PROVIDER = "acme"
 PARTNER_OF = {"initech": "northwind", "umbrella": "contoso"}
 
 # The demo set `make run` seeds (village_devstack.demo.ESCALATION), by party.
-TIERS: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "tiers"}
-RULES: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "rules"}
-PROFILES: dict[str, dict[str, Any]] = {party: doc for _, party, kind, doc in demo.ESCALATION if kind == "profile"}
+TIERS: dict[str, dict[str, Any]] = {
+    party: doc for _, party, kind, doc in demo.ESCALATION if kind == "tiers"
+}
+RULES: dict[str, dict[str, Any]] = {
+    party: doc for _, party, kind, doc in demo.ESCALATION if kind == "rules"
+}
+PROFILES: dict[str, dict[str, Any]] = {
+    party: doc for _, party, kind, doc in demo.ESCALATION if kind == "profile"
+}
 
 
-def snapshot(partner: str = "northwind", version: int = 1, *, tiers: dict[str, Any] | None = None,
-             rules: dict[str, Any] | None = None) -> ConfigSnapshot:
+def snapshot(
+    partner: str = "northwind",
+    version: int = 1,
+    *,
+    tiers: dict[str, Any] | None = None,
+    rules: dict[str, Any] | None = None,
+) -> ConfigSnapshot:
     """The documents in force for `partner`'s incidents, every one at `version`; `tiers` and
     `rules` replace some parties' documents (None: the party has none)."""
     tiers_by = {**TIERS, **(tiers or {})}
@@ -41,28 +52,52 @@ def snapshot(partner: str = "northwind", version: int = 1, *, tiers: dict[str, A
     provider_rules, partner_rules = rules_of(PROVIDER), rules_of(partner)
     profile = PROFILES.get(partner)
     return ConfigSnapshot(
-        provider=PROVIDER, partner=partner,
-        provider_tiers=provider_tiers, provider_tiers_version=version if provider_tiers else None,
-        partner_tiers=partner_tiers, partner_tiers_version=version if partner_tiers else None,
-        provider_rules=provider_rules, provider_rules_version=version if provider_rules else None,
-        partner_rules=partner_rules, partner_rules_version=version if partner_rules else None,
+        provider=PROVIDER,
+        partner=partner,
+        provider_tiers=provider_tiers,
+        provider_tiers_version=version if provider_tiers else None,
+        partner_tiers=partner_tiers,
+        partner_tiers_version=version if partner_tiers else None,
+        provider_rules=provider_rules,
+        provider_rules_version=version if provider_rules else None,
+        partner_rules=partner_rules,
+        partner_rules_version=version if partner_rules else None,
         partner_profile=ProfileDoc.model_validate(profile) if profile else None,
         partner_profile_version=version if profile else None,
     )
 
 
-def opened_data(incident_id: str = "inc-1", severity: str = "S3", product: str = "routers",
-                customer: str = "initech") -> dict[str, Any]:
+def opened_data(
+    incident_id: str = "inc-1",
+    severity: str = "S3",
+    product: str = "routers",
+    customer: str = "initech",
+) -> dict[str, Any]:
     """The `opened` event's data (the fields escalation reads, and a few it does not)."""
-    return {"incident_id": incident_id, "title": "VPN down", "description": "Branch VPN flaps",
-            "severity": severity, "product": product, "impacted_service": None, "customer": customer,
-            "partner": PARTNER_OF[customer], "provider": PROVIDER, "requester": f"{customer}-user",
-            "opened_by": f"{PARTNER_OF[customer]}-user", "external_refs": []}
+    return {
+        "incident_id": incident_id,
+        "title": "VPN down",
+        "description": "Branch VPN flaps",
+        "severity": severity,
+        "product": product,
+        "impacted_service": None,
+        "customer": customer,
+        "partner": PARTNER_OF[customer],
+        "provider": PROVIDER,
+        "requester": f"{customer}-user",
+        "opened_by": f"{PARTNER_OF[customer]}-user",
+        "external_refs": [],
+    }
 
 
-def open_incident(incident_id: str = "inc-1", severity: str = "S3", product: str = "routers",
-                  customer: str = "initech", at: datetime = T0,
-                  config: ConfigSnapshot | None = None) -> Step:
+def open_incident(
+    incident_id: str = "inc-1",
+    severity: str = "S3",
+    product: str = "routers",
+    customer: str = "initech",
+    at: datetime = T0,
+    config: ConfigSnapshot | None = None,
+) -> Step:
     config = config or snapshot(PARTNER_OF[customer])
     return esc.open(opened_data(incident_id, severity, product, customer), at, config)
 
@@ -73,26 +108,50 @@ def land(state: IncidentEscalation, decision: Decision, at: datetime) -> Step:
     to = decision.to_tier
     if decision.kind == "escalate":
         from_ = decision.from_tier
-        data = {"from_party": from_.party if from_ else None, "from_tier": from_.tier if from_ else None,
-                "to_party": to.party, "to_tier": to.tier, "reason": decision.reason,
-                "decision_id": decision.decision_id}
+        data = {
+            "from_party": from_.party if from_ else None,
+            "from_tier": from_.tier if from_ else None,
+            "to_party": to.party,
+            "to_tier": to.tier,
+            "reason": decision.reason,
+            "decision_id": decision.decision_id,
+        }
         return esc.follow(state, Escalated.of(data, at))
     data = {"party": to.party, "tier": to.tier or None, "assignee": None}
     return esc.follow(state, Assigned.of(data, at))
 
 
-def routed(severity: str = "S3", product: str = "routers", customer: str = "initech",
-           config: ConfigSnapshot | None = None) -> IncidentEscalation:
+def routed(
+    severity: str = "S3",
+    product: str = "routers",
+    customer: str = "initech",
+    config: ConfigSnapshot | None = None,
+) -> IncidentEscalation:
     """An incident opened at T0 whose route decision landed one minute later."""
-    state, decisions = open_incident(severity=severity, product=product, customer=customer, config=config)
+    state, decisions = open_incident(
+        severity=severity, product=product, customer=customer, config=config
+    )
     state, _ = land(state, decisions[0], T0 + timedelta(minutes=1))
     return state
 
 
 def warning(percent: int, clock: str = "resolve") -> dict[str, Any]:
     """A village.sla.warning.v1 event's data."""
-    return {"incident_id": "inc-1", "contract_id": "initech-northwind", "contract_version": 1,
-            "contract_kind": "customer_facing", "owing_party": "northwind", "owed_party": "initech",
-            "clock": clock, "round": 0, "severity": "S3", "target_seconds": 14400.0,
-            "elapsed_seconds": 144.0 * percent, "state": "running", "outcome": None,
-            "due_at": "2026-11-23T13:00:00+00:00", "at": "2026-11-23T10:00:00+00:00", "percent": percent}
+    return {
+        "incident_id": "inc-1",
+        "contract_id": "initech-northwind",
+        "contract_version": 1,
+        "contract_kind": "customer_facing",
+        "owing_party": "northwind",
+        "owed_party": "initech",
+        "clock": clock,
+        "round": 0,
+        "severity": "S3",
+        "target_seconds": 14400.0,
+        "elapsed_seconds": 144.0 * percent,
+        "state": "running",
+        "outcome": None,
+        "due_at": "2026-11-23T13:00:00+00:00",
+        "at": "2026-11-23T10:00:00+00:00",
+        "percent": percent,
+    }

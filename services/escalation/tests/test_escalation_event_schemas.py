@@ -67,7 +67,9 @@ def test_one_schema_per_event_type_the_service_publishes() -> None:
     of `OutcomeLog.record` is `applied` or `failed`) are exactly the schemas of the topic."""
     named = set()
     for path in sorted(SOURCE_DIR.rglob("*.py")):
-        named |= set(re.findall(r"village\.escalation\.([a-z_{}]+)\.v1", path.read_text(encoding="utf-8")))
+        named |= set(
+            re.findall(r"village\.escalation\.([a-z_{}]+)\.v1", path.read_text(encoding="utf-8"))
+        )
     if "{outcome}" in named:
         named = (named - {"{outcome}"}) | {"applied", "failed"}
     assert {f"village.escalation.{n}.v1" for n in named} == set(TYPES)
@@ -90,7 +92,9 @@ def _route_by_default() -> list[Decision]:
 
 def _route_to_the_provider_by_default() -> list[Decision]:
     """The partner has no tiers: the provider's first."""
-    return open_incident(severity="S3", product="routers", config=snapshot(tiers={"northwind": None}))[1]
+    return open_incident(
+        severity="S3", product="routers", config=snapshot(tiers={"northwind": None})
+    )[1]
 
 
 def _route_for_the_other_partner() -> list[Decision]:
@@ -115,8 +119,16 @@ def _sla_warning() -> list[Decision]:
 
 def _manual() -> list[Decision]:
     state = routed("S3", "routers")
-    return [esc.request(state, "Customer's CFO escalated: quarter-end close blocked", "northwind", "jane.doe",
-                        "req-1", minutes(3))[1]]
+    return [
+        esc.request(
+            state,
+            "Customer's CFO escalated: quarter-end close blocked",
+            "northwind",
+            "jane.doe",
+            "req-1",
+            minutes(3),
+        )[1]
+    ]
 
 
 def _manual_by_the_provider_past_a_ceiling() -> list[Decision]:
@@ -143,8 +155,17 @@ def _manual_from_off_the_ladder() -> list[Decision]:
 
 def _hand_back() -> list[Decision]:
     state = routed("S1", "firewalls")  # acme TAC L2
-    return esc.follow(state, Resolved.of({"from_status": "in_progress", "resolution_code": "fixed",
-                                          "resolution_notes": "patched"}, minutes(30))).decisions
+    return esc.follow(
+        state,
+        Resolved.of(
+            {
+                "from_status": "in_progress",
+                "resolution_code": "fixed",
+                "resolution_notes": "patched",
+            },
+            minutes(30),
+        ),
+    ).decisions
 
 
 def _hand_back_to_a_partner_without_tiers() -> list[Decision]:
@@ -153,10 +174,20 @@ def _hand_back_to_a_partner_without_tiers() -> list[Decision]:
 
 
 DECISIONS: list[Callable[[], list[Decision]]] = [
-    _route_by_rule, _route_by_partner_rule, _route_by_default, _route_to_the_provider_by_default,
-    _route_for_the_other_partner, _ack_timeout, _no_progress, _sla_warning, _manual,
-    _manual_by_the_provider_past_a_ceiling, _manual_after_a_refused_route, _manual_from_off_the_ladder,
-    _hand_back, _hand_back_to_a_partner_without_tiers,
+    _route_by_rule,
+    _route_by_partner_rule,
+    _route_by_default,
+    _route_to_the_provider_by_default,
+    _route_for_the_other_partner,
+    _ack_timeout,
+    _no_progress,
+    _sla_warning,
+    _manual,
+    _manual_by_the_provider_past_a_ceiling,
+    _manual_after_a_refused_route,
+    _manual_from_off_the_ladder,
+    _hand_back,
+    _hand_back_to_a_partner_without_tiers,
 ]
 
 
@@ -176,9 +207,12 @@ def test_the_decisions_cover_every_kind_trigger_and_basis() -> None:
     schema = sc.event_schemas(TOPIC)[DECIDED]["properties"]
     assert {d["kind"] for d in decided} == set(schema["kind"]["enum"])
     assert {d["trigger"] for d in decided} == set(schema["trigger"]["enum"])
-    assert {d["basis"]["type"] for d in decided} == set(schema["basis"]["properties"]["type"]["enum"])
+    assert {d["basis"]["type"] for d in decided} == set(
+        schema["basis"]["properties"]["type"]["enum"]
+    )
     assert {d["basis"].get("policy") for d in decided} - {None} == set(
-        schema["basis"]["properties"]["policy"]["enum"])
+        schema["basis"]["properties"]["policy"]["enum"]
+    )
     # Every basis property occurs, and every property of `from`/`to` in its edge cases.
     assert set().union(*(d["basis"] for d in decided)) == set(schema["basis"]["properties"])
     assert None in [d["from"] for d in decided if d["kind"] == "escalate"]
@@ -222,38 +256,68 @@ class Recorder:
     def _store(self, stream_id: str, events: list[NewEvent], metadata: dict[str, Any]) -> None:
         for event in events:
             version = 1 + sum(1 for r in self.records if r.stream_id == stream_id)
-            self.records.append(StoredEvent(
-                event.event_id, stream_id, version, event.type, json.loads(json.dumps(event.data)),
-                {**metadata, **event.metadata}, datetime(2026, 11, 23, 9, 20, 0, 512000, tzinfo=UTC),
-                position=len(self.records) + 1))
+            self.records.append(
+                StoredEvent(
+                    event.event_id,
+                    stream_id,
+                    version,
+                    event.type,
+                    json.loads(json.dumps(event.data)),
+                    {**metadata, **event.metadata},
+                    datetime(2026, 11, 23, 9, 20, 0, 512000, tzinfo=UTC),
+                    position=len(self.records) + 1,
+                )
+            )
 
-    async def append_streams(self, conn: Any, appends: dict[str, list[NewEvent]], metadata: dict[str, Any]) -> int:
+    async def append_streams(
+        self, conn: Any, appends: dict[str, list[NewEvent]], metadata: dict[str, Any]
+    ) -> int:
         for stream_id, events in appends.items():
             self._store(stream_id, list(events), metadata)
         return sum(len(e) for e in appends.values())
 
-    async def append(self, conn: Any, stream_id: str, expected_version: int, events: list[NewEvent],
-                     metadata: dict[str, Any]) -> list[StoredEvent]:
+    async def append(
+        self,
+        conn: Any,
+        stream_id: str,
+        expected_version: int,
+        events: list[NewEvent],
+        metadata: dict[str, Any],
+    ) -> list[StoredEvent]:
         assert expected_version == sum(1 for r in self.records if r.stream_id == stream_id)
         self._store(stream_id, list(events), metadata)
-        return self.records[-len(events):]
+        return self.records[-len(events) :]
 
 
-def decided_record(recorder: Recorder, decision: Decision, partner: str = "northwind",
-                   provider: str = "acme") -> None:
+def decided_record(
+    recorder: Recorder, decision: Decision, partner: str = "northwind", provider: str = "acme"
+) -> None:
     """What `EscalationRepository.save` appends for a new decision."""
     event = NewEvent(DECIDED, decision.to_data(), event_id=uuid.UUID(decision.decision_id))
-    metadata = {"parties": sorted({partner, provider}), "visibility": "shared", "actor_party": "escalation",
-                "actor_user": "escalation", "traceparent": None}
+    metadata = {
+        "parties": sorted({partner, provider}),
+        "visibility": "shared",
+        "actor_party": "escalation",
+        "actor_user": "escalation",
+        "traceparent": None,
+    }
     recorder._store(ESCALATION_STREAM.format(decision.incident_id), [event], metadata)
 
 
-def row_of(decision: Decision, partner: str = "northwind", provider: str = "acme") -> SimpleNamespace:
+def row_of(
+    decision: Decision, partner: str = "northwind", provider: str = "acme"
+) -> SimpleNamespace:
     """A `decisions` row as `apply_pending` selects it (with the incident's parties)."""
-    return SimpleNamespace(decision_id=uuid.UUID(decision.decision_id), incident_id=decision.incident_id,
-                           kind=decision.kind, to_party=decision.to_tier.party, to_tier=decision.to_tier.tier,
-                           partner=partner, provider=provider,
-                           traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    return SimpleNamespace(
+        decision_id=uuid.UUID(decision.decision_id),
+        incident_id=decision.incident_id,
+        kind=decision.kind,
+        to_party=decision.to_tier.party,
+        to_tier=decision.to_tier.tier,
+        partner=partner,
+        provider=provider,
+        traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
 
 
 def assert_valid_record(event: StoredEvent) -> dict[str, Any]:
@@ -262,7 +326,9 @@ def assert_valid_record(event: StoredEvent) -> dict[str, Any]:
     message = cloudevent.to_kafka(event, "/village/escalation")
     data = sc.assert_valid_cloudevent(message.headers, message.key, message.value)
     headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in message.headers.items()}
-    key = next(k for k, m in ASYNCAPI_DOC["components"]["messages"].items() if m["name"] == event.type)
+    key = next(
+        k for k, m in ASYNCAPI_DOC["components"]["messages"].items() if m["name"] == event.type
+    )
     reference = f"{sc.ASYNCAPI_URI}#/components/messages/{key}"
     registry = sc.asyncapi_registry()
     assert sc.errors_of({"$ref": f"{reference}/headers"}, headers, registry) == []
@@ -279,10 +345,26 @@ def assert_valid_record(event: StoredEvent) -> dict[str, Any]:
 def problem_responses() -> list[httpx.Response]:
     request = httpx.Request("POST", "http://incidents/incidents/inc-1/escalate")
     return [
-        httpx.Response(409, json={"type": "/problems/invalid-transition", "title": "Conflict", "status": 409,
-                                  "detail": "cannot escalate an incident that is closed"}, request=request),
-        httpx.Response(404, json={"type": "/problems/not-found", "title": "Not found", "status": 404,
-                                  "detail": "no such incident"}, request=request),
+        httpx.Response(
+            409,
+            json={
+                "type": "/problems/invalid-transition",
+                "title": "Conflict",
+                "status": 409,
+                "detail": "cannot escalate an incident that is closed",
+            },
+            request=request,
+        ),
+        httpx.Response(
+            404,
+            json={
+                "type": "/problems/not-found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "no such incident",
+            },
+            request=request,
+        ),
         httpx.Response(422, json={"detail": "x" * 5000}, request=request),  # long, no type or title
         httpx.Response(403, text="<html>forbidden</html>", request=request),  # not JSON
         httpx.Response(400, json=["not", "an", "object"], request=request),
@@ -311,10 +393,20 @@ async def test_applied_and_failed_outcomes_match_their_schemas() -> None:
 
 
 def test_outcome_schemas_reject_drift() -> None:
-    data = {"decision_id": "3a626624-bcfb-530f-b4cf-a864f56cf57e", "incident_id": "inc-1", "kind": "route",
-            "to": {"party": "acme", "tier": "TAC L2"}, "at": "2026-11-23T09:00:00+00:00"}
+    data = {
+        "decision_id": "3a626624-bcfb-530f-b4cf-a864f56cf57e",
+        "incident_id": "inc-1",
+        "kind": "route",
+        "to": {"party": "acme", "tier": "TAC L2"},
+        "at": "2026-11-23T09:00:00+00:00",
+    }
     sc.validate_event_data("village.escalation.applied.v1", data)
-    problem = {"status": 409, "type": "/problems/invalid-transition", "title": "Conflict", "detail": "closed"}
+    problem = {
+        "status": 409,
+        "type": "/problems/invalid-transition",
+        "title": "Conflict",
+        "detail": "closed",
+    }
     sc.validate_event_data("village.escalation.failed.v1", {**data, "problem": problem})
     for type_, broken in (
         ("village.escalation.applied.v1", {**data, "problem": problem}),
@@ -334,27 +426,77 @@ def test_outcome_schemas_reject_drift() -> None:
 def documents() -> list[tuple[str, str, Any]]:
     """(party, kind, document) for each example of each kind's model, as the API validates it."""
     out: list[tuple[str, str, Any]] = []
-    for example, party in zip(TiersDoc.model_config["json_schema_extra"]["examples"], ("northwind", "acme"),
-                              strict=True):
+    for example, party in zip(
+        TiersDoc.model_config["json_schema_extra"]["examples"], ("northwind", "acme"), strict=True
+    ):
         out.append((party, "tiers", TiersDoc.model_validate(example)))
-    for example, party in zip(ProfileDoc.model_config["json_schema_extra"]["examples"], ("northwind", "contoso"),
-                              strict=True):
+    for example, party in zip(
+        ProfileDoc.model_config["json_schema_extra"]["examples"],
+        ("northwind", "contoso"),
+        strict=True,
+    ):
         out.append((party, "profile", ProfileDoc.model_validate(example)))
-    for example, party in zip(RulesDoc.model_config["json_schema_extra"]["examples"], ("acme", "northwind"),
-                              strict=True):
+    for example, party in zip(
+        RulesDoc.model_config["json_schema_extra"]["examples"], ("acme", "northwind"), strict=True
+    ):
         out.append((party, "rules", RulesDoc.for_owner(example, party, "acme")))
     # The smallest documents: no tiers, no specialisations, no rules.
-    out += [("contoso", "tiers", TiersDoc()), ("contoso", "profile", ProfileDoc(level="registered")),
-            ("contoso", "rules", RulesDoc())]
+    out += [
+        ("contoso", "tiers", TiersDoc()),
+        ("contoso", "profile", ProfileDoc(level="registered")),
+        ("contoso", "rules", RulesDoc()),
+    ]
     # Every condition of a match, and a ceiling below the top.
-    out.append(("acme", "rules", RulesDoc.for_owner({"rules": [
-        {"id": "umbrella.vip_1", "priority": 0, "route_to": {"party": "acme", "tier": "TAC L2"},
-         "match": {"severities": ["S1", "S2"], "products": ["firewalls"], "customers": ["umbrella"],
-                   "partners": ["contoso"], "partner_levels": ["select"], "partner_certified": True}}]},
-        "acme", "acme")))
-    out.append(("acme", "tiers", TiersDoc.model_validate({"tiers": [
-        {"name": "TAC L1", "policy": {"ack_minutes": 1, "progress_minutes": 100_000, "sla_warning_percent": 100}},
-        {"name": "TAC L2"}, {"name": "Engineering L3"}], "ceiling": "TAC L2"})))
+    out.append(
+        (
+            "acme",
+            "rules",
+            RulesDoc.for_owner(
+                {
+                    "rules": [
+                        {
+                            "id": "umbrella.vip_1",
+                            "priority": 0,
+                            "route_to": {"party": "acme", "tier": "TAC L2"},
+                            "match": {
+                                "severities": ["S1", "S2"],
+                                "products": ["firewalls"],
+                                "customers": ["umbrella"],
+                                "partners": ["contoso"],
+                                "partner_levels": ["select"],
+                                "partner_certified": True,
+                            },
+                        }
+                    ]
+                },
+                "acme",
+                "acme",
+            ),
+        )
+    )
+    out.append(
+        (
+            "acme",
+            "tiers",
+            TiersDoc.model_validate(
+                {
+                    "tiers": [
+                        {
+                            "name": "TAC L1",
+                            "policy": {
+                                "ack_minutes": 1,
+                                "progress_minutes": 100_000,
+                                "sla_warning_percent": 100,
+                            },
+                        },
+                        {"name": "TAC L2"},
+                        {"name": "Engineering L3"},
+                    ],
+                    "ceiling": "TAC L2",
+                }
+            ),
+        )
+    )
     assert {kind for _, kind, _ in out} == set(KINDS)
     return out
 
@@ -363,12 +505,24 @@ async def test_every_configuration_revision_matches_its_schema() -> None:
     recorder = Recorder()
     book = ConfigBook(recorder)  # type: ignore[arg-type]
     for party, kind, document in documents():
-        version = 1 + sum(1 for r in recorder.records if r.stream_id == CONFIG_STREAM.format(party=party, kind=kind))
+        version = 1 + sum(
+            1
+            for r in recorder.records
+            if r.stream_id == CONFIG_STREAM.format(party=party, kind=kind)
+        )
         provider = "acme"
         origin = Metadata(actor_party="acme", actor_user="ada")
         at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-        await book.record(recorder, party, kind, document, version,  # type: ignore[arg-type]
-                          provider, at, origin)
+        await book.record(
+            recorder,
+            party,
+            kind,
+            document,
+            version,  # type: ignore[arg-type]
+            provider,
+            at,
+            origin,
+        )
     assert [r.type for r in recorder.records] == [CONFIG_REVISED] * len(documents())
     for record in recorder.records:
         data = assert_valid_record(record)
@@ -379,9 +533,14 @@ async def test_every_configuration_revision_matches_its_schema() -> None:
 
 
 def test_config_schema_rejects_drift() -> None:
-    data = {"party": "acme", "kind": "tiers", "version": 1,
-            "document": TiersDoc.model_validate(TiersDoc.model_config["json_schema_extra"]["examples"][1])
-            .model_dump(mode="json")}
+    data = {
+        "party": "acme",
+        "kind": "tiers",
+        "version": 1,
+        "document": TiersDoc.model_validate(
+            TiersDoc.model_config["json_schema_extra"]["examples"][1]
+        ).model_dump(mode="json"),
+    }
     sc.validate_event_data(CONFIG_REVISED, data)
     tiers = data["document"]["tiers"]
     for broken in (
@@ -389,9 +548,22 @@ def test_config_schema_rejects_drift() -> None:
         {**data, "version": 0},
         {**data, "document": {**data["document"], "levels": []}},
         {**data, "document": {**data["document"], "ceiling": ""}},
-        {**data, "document": {**data["document"], "tiers": [{**tiers[0], "policy": {"ack_minutes": 0,
-                                                                                   "progress_minutes": None,
-                                                                                   "sla_warning_percent": None}}]}},
+        {
+            **data,
+            "document": {
+                **data["document"],
+                "tiers": [
+                    {
+                        **tiers[0],
+                        "policy": {
+                            "ack_minutes": 0,
+                            "progress_minutes": None,
+                            "sla_warning_percent": None,
+                        },
+                    }
+                ],
+            },
+        },
         {**data, "document": {**data["document"], "tiers": [{"name": "L1"}]}},
         {**data, "document": {**data["document"], "tiers": [{**tiers[0], "name": " L1"}]}},
     ):
@@ -421,7 +593,10 @@ def test_schema_states_shared_visibility(type_: str) -> None:
     """Every escalation event is shared, among its `parties`: never the customer."""
     schema = sc.event_schemas(TOPIC)[type_]
     assert schema["x-village-visibility"] == {"fixed": "shared"}
-    assert "never the customer" in schema["description"] or "partners never see each other's" in schema["description"]
+    assert (
+        "never the customer" in schema["description"]
+        or "partners never see each other's" in schema["description"]
+    )
 
 
 # --------------------------------------------------------------------------- compatibility

@@ -63,8 +63,14 @@ def test_nothing_is_decided_while_a_decision_is_pending() -> None:
     assert esc.on_sla_warning(state, warning(90), "ev-2", minutes(7)).decisions == []
     assert esc.next_due(state) is None
     # A person moving the incident meanwhile ends the wait too.
-    by_hand = {"from_party": "northwind", "from_tier": "L1", "to_party": "acme",
-               "to_tier": "TAC L2", "reason": "by hand", "decision_id": None}
+    by_hand = {
+        "from_party": "northwind",
+        "from_tier": "L1",
+        "to_party": "acme",
+        "to_tier": "TAC L2",
+        "reason": "by hand",
+        "decision_id": None,
+    }
     state, _ = esc.follow(state, Escalated.of(by_hand, minutes(8)))
     assert state.pending is None and state.path[-1].decision_id is None
     assert up.decision_id not in {p.decision_id for p in state.path}
@@ -89,13 +95,19 @@ def test_resolution_at_a_provider_tier_hands_back_to_the_partner_tier_it_came_fr
     state, asked = esc.request(state, "need acme", "northwind", "nina", "r1", minutes(5))
     state, _ = land(state, asked, minutes(6))
     assert state.current == TierRef("acme", "TAC L1")
-    resolution = {"from_status": "in_progress", "resolution_code": "fixed",
-                  "resolution_notes": "patched"}
+    resolution = {
+        "from_status": "in_progress",
+        "resolution_code": "fixed",
+        "resolution_notes": "patched",
+    }
     state, decided = esc.follow(state, Resolved.of(resolution, minutes(30)))
     back = only(decided)
-    assert (back.kind, back.trigger, back.from_tier, back.to_tier) == ("hand_back", "resolved",
-                                                                      TierRef("acme", "TAC L1"),
-                                                                      TierRef("northwind", "L2"))
+    assert (back.kind, back.trigger, back.from_tier, back.to_tier) == (
+        "hand_back",
+        "resolved",
+        TierRef("acme", "TAC L1"),
+        TierRef("northwind", "L2"),
+    )
     assert back.basis == {"type": "hand_back"}
     assert back.decision_id == decision_id("inc-1|hand_back|1")
     assert back.reason == "resolved at acme TAC L1: handed back to northwind L2"
@@ -104,7 +116,9 @@ def test_resolution_at_a_provider_tier_hands_back_to_the_partner_tier_it_came_fr
     state, _ = land(state, back, minutes(31))
     assert state.current == TierRef("northwind", "L2") and esc.next_due(state) is None  # resolved
     state, _ = esc.follow(state, Reopened.of({"reason": "again"}, minutes(40)))
-    assert esc.next_due(state) == minutes(31 + 30)  # the policies run again: nobody acknowledged at L2
+    assert esc.next_due(state) == minutes(
+        31 + 30
+    )  # the policies run again: nobody acknowledged at L2
     state, decided = esc.advance(state, minutes(70))
     state, _ = land(state, only(decided), minutes(71))
     again = only(esc.follow(state, Resolved.of({}, minutes(80))).decisions)
@@ -150,17 +164,41 @@ def test_severity_changes_are_followed_and_unknown_events_ignored() -> None:
 
 def test_a_rule_or_policy_edit_applies_to_new_incidents_only() -> None:
     state = routed("S1", "firewalls")  # pinned v1: TAC L2 ack 15
-    edited = snapshot(version=2, tiers={"acme": {"tiers": [
-        {"name": "TAC L1", "policy": {"ack_minutes": 5}}, {"name": "TAC L2", "policy": {"ack_minutes": 5}},
-        {"name": "Engineering L3"}]}}, rules={"acme": {"rules": [
-            {"id": "s1-uncertified", "priority": 10, "match": {"severities": ["S1"], "partner_certified": False},
-             "route_to": {"party": "acme", "tier": "TAC L1"}}]}})
+    edited = snapshot(
+        version=2,
+        tiers={
+            "acme": {
+                "tiers": [
+                    {"name": "TAC L1", "policy": {"ack_minutes": 5}},
+                    {"name": "TAC L2", "policy": {"ack_minutes": 5}},
+                    {"name": "Engineering L3"},
+                ]
+            }
+        },
+        rules={
+            "acme": {
+                "rules": [
+                    {
+                        "id": "s1-uncertified",
+                        "priority": 10,
+                        "match": {"severities": ["S1"], "partner_certified": False},
+                        "route_to": {"party": "acme", "tier": "TAC L1"},
+                    }
+                ]
+            }
+        },
+    )
     assert state.pinned["tiers/acme"] == 1
     assert esc.next_due(state) == minutes(16)
     assert only(esc.advance(state, minutes(16)).decisions).basis["version"] == 1
     newer, decisions = open_incident("inc-2", "S1", "firewalls", config=edited)
     assert only(decisions).to_tier == TierRef("acme", "TAC L1")
-    assert decisions[0].basis == {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 2}
+    assert decisions[0].basis == {
+        "type": "rule",
+        "party": "acme",
+        "id": "s1-uncertified",
+        "version": 2,
+    }
     assert newer.pinned["tiers/acme"] == 2 and newer.ladder.first("acme").ack_minutes == 5  # type: ignore[union-attr]
 
 

@@ -45,16 +45,25 @@ def only(decisions: list[Decision]) -> Decision:
 def test_an_s1_for_a_product_the_partner_is_not_certified_for_goes_straight_to_tac_l2() -> None:
     state, decisions = open_incident(severity="S1", product="firewalls")
     route = only(decisions)
-    assert (route.kind, route.trigger, route.from_tier, route.to_tier) == ("route", "opened", None,
-                                                                            TierRef("acme", "TAC L2"))
+    assert (route.kind, route.trigger, route.from_tier, route.to_tier) == (
+        "route",
+        "opened",
+        None,
+        TierRef("acme", "TAC L2"),
+    )
     assert "s1-uncertified" in route.reason
     assert route.decision_id == decision_id("inc-1|route")
     assert route.to_data() == {
-        "decision_id": route.decision_id, "incident_id": "inc-1", "kind": "route", "trigger": "opened",
-        "from": None, "to": {"party": "acme", "tier": "TAC L2"},
+        "decision_id": route.decision_id,
+        "incident_id": "inc-1",
+        "kind": "route",
+        "trigger": "opened",
+        "from": None,
+        "to": {"party": "acme", "tier": "TAC L2"},
         "basis": {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1},
         "reason": "S1 for firewalls: northwind is not certified for firewalls (rule s1-uncertified of acme, v1)",
-        "at": "2026-11-23T09:00:00+00:00"}
+        "at": "2026-11-23T09:00:00+00:00",
+    }
     json.dumps(route.to_data())
     assert state.pending == route.decision_id and state.current is None
 
@@ -76,8 +85,18 @@ def test_an_incident_nobody_has_tiers_for_is_unrouted() -> None:
 
 def test_the_configuration_must_be_the_incidents_parties() -> None:
     with pytest.raises(ValueError, match="contoso"):
-        esc.open({"incident_id": "inc-1", "severity": "S1", "product": "routers", "customer": "initech",
-                  "partner": "northwind", "provider": "acme"}, T0, snapshot("contoso"))
+        esc.open(
+            {
+                "incident_id": "inc-1",
+                "severity": "S1",
+                "product": "routers",
+                "customer": "initech",
+                "partner": "northwind",
+                "provider": "acme",
+            },
+            T0,
+            snapshot("contoso"),
+        )
 
 
 # --------------------------------------------------------------------------- ack policy
@@ -91,15 +110,31 @@ def test_not_acknowledged_by_acme_within_15_minutes_escalates_to_engineering() -
     assert esc.advance(state, minutes(15.9)).decisions == []
     state, decided = esc.advance(state, minutes(17))
     up = only(decided)
-    assert (up.kind, up.trigger, up.from_tier, up.to_tier) == ("escalate", "ack_timeout", TierRef("acme", "TAC L2"),
-                                                              TierRef("acme", "Engineering L3"))
+    assert (up.kind, up.trigger, up.from_tier, up.to_tier) == (
+        "escalate",
+        "ack_timeout",
+        TierRef("acme", "TAC L2"),
+        TierRef("acme", "Engineering L3"),
+    )
     assert up.at == minutes(16)  # when the policy fell due, however late the timer
     assert up.decision_id == decision_id("inc-1|ack|acme/TAC L2|1")
-    assert up.basis == {"type": "policy", "party": "acme", "tier": "TAC L2", "policy": "ack_minutes",
-                        "value": 15, "version": 1}
-    assert up.reason == "not acknowledged by acme within 15 minutes at TAC L2 (policy of acme TAC L2, v1)"
+    assert up.basis == {
+        "type": "policy",
+        "party": "acme",
+        "tier": "TAC L2",
+        "policy": "ack_minutes",
+        "value": 15,
+        "version": 1,
+    }
+    assert (
+        up.reason
+        == "not acknowledged by acme within 15 minutes at TAC L2 (policy of acme TAC L2, v1)"
+    )
     state, _ = land(state, up, minutes(17))
-    assert state.current == TierRef("acme", "Engineering L3") and state.path[-1].decision_id == up.decision_id
+    assert (
+        state.current == TierRef("acme", "Engineering L3")
+        and state.path[-1].decision_id == up.decision_id
+    )
     assert esc.next_due(state) is None  # no policy at the top
     assert esc.advance(state, minutes(10_000)).decisions == []
 
@@ -164,13 +199,26 @@ def test_an_s3_for_routers_stays_at_northwind_l1_until_a_75_percent_warning() ->
     before = STATE.dump_json(state)
     state, decided = esc.on_sla_warning(state, warning(75), "sla-ev-75", minutes(90))
     up = only(decided)
-    assert (up.trigger, up.from_tier, up.to_tier) == ("sla_warning", TierRef("northwind", "L1"),
-                                                      TierRef("northwind", "L2"))
+    assert (up.trigger, up.from_tier, up.to_tier) == (
+        "sla_warning",
+        TierRef("northwind", "L1"),
+        TierRef("northwind", "L2"),
+    )
     assert up.decision_id == decision_id("inc-1|warning|sla-ev-75")
-    assert up.basis == {"type": "policy", "party": "northwind", "tier": "L1", "policy": "sla_warning_percent",
-                        "value": 75, "version": 1, "percent": 75, "sla_event_id": "sla-ev-75"}
-    assert up.reason == ("SLA warning: the resolve clock reached 75 % (threshold 75 %) at L1"
-                         " (policy of northwind L1, v1)")
+    assert up.basis == {
+        "type": "policy",
+        "party": "northwind",
+        "tier": "L1",
+        "policy": "sla_warning_percent",
+        "value": 75,
+        "version": 1,
+        "percent": 75,
+        "sla_event_id": "sla-ev-75",
+    }
+    assert up.reason == (
+        "SLA warning: the resolve clock reached 75 % (threshold 75 %) at L1"
+        " (policy of northwind L1, v1)"
+    )
     # The same event again: nothing new while it is pending; from the state before it (a retry
     # after a crash), the very same decision.
     assert esc.on_sla_warning(state, warning(75), "sla-ev-75", minutes(90)).decisions == []
@@ -183,8 +231,16 @@ def test_an_s3_for_routers_stays_at_northwind_l1_until_a_75_percent_warning() ->
 
 
 def test_a_warning_already_applied_is_not_decided_again() -> None:
-    config = snapshot(tiers={"northwind": {"tiers": [
-        {"name": "L1", "policy": {"sla_warning_percent": 50}}, {"name": "L2", "policy": {"sla_warning_percent": 50}}]}})
+    config = snapshot(
+        tiers={
+            "northwind": {
+                "tiers": [
+                    {"name": "L1", "policy": {"sla_warning_percent": 50}},
+                    {"name": "L2", "policy": {"sla_warning_percent": 50}},
+                ]
+            }
+        }
+    )
     state = routed(config=config)
     state, decided = esc.on_sla_warning(state, warning(50), "ev-1", minutes(10))
     up = only(decided)
@@ -205,7 +261,11 @@ def test_a_ceiling_stops_automatic_escalation_but_not_a_manual_request() -> None
     assert esc.advance(state, minutes(10_000)).decisions == []
     why = "customer escalated to the CIO"
     state, manual = esc.request(state, why, "northwind", "nina", "req-1", minutes(20))
-    assert (manual.kind, manual.trigger, manual.to_tier) == ("escalate", "manual", TierRef("acme", "Engineering L3"))
+    assert (manual.kind, manual.trigger, manual.to_tier) == (
+        "escalate",
+        "manual",
+        TierRef("acme", "Engineering L3"),
+    )
     assert manual.basis == {"type": "manual", "requested_by": "northwind", "user": "nina"}
     assert manual.reason == "requested by nina of northwind: customer escalated to the CIO"
     assert manual.decision_id == decision_id("inc-1|manual|req-1")
@@ -266,17 +326,26 @@ def test_a_manual_request_from_a_tier_off_the_ladder() -> None:
     assert esc.next_due(state) is None
     assert esc.on_sla_warning(state, warning(99), "ev", minutes(6)).decisions == []
     state, manual = esc.request(state, "stuck", "northwind", "nina", "r", minutes(7))
-    assert (manual.from_tier, manual.to_tier) == (TierRef("northwind", ""), TierRef("acme", "TAC L1"))
+    assert (manual.from_tier, manual.to_tier) == (
+        TierRef("northwind", ""),
+        TierRef("acme", "TAC L1"),
+    )
     assert manual.to_data()["from"] == {"party": "northwind", "tier": ""}
 
 
 def test_a_manual_request_before_the_route_is_seen_to_land_goes_above_the_route() -> None:
     """The service may hear of a request before the incident event that shows its route applied:
     the request starts from where the incident is about to be, not from nowhere."""
-    state, decisions = open_incident(severity="S3", product="routers")  # route to northwind L1, pending
-    state, manual = esc.request(state, "customer is furious", "northwind", "nina", "req-1",
-                                T0 + timedelta(seconds=5))
-    assert (manual.from_tier, manual.to_tier) == (TierRef("northwind", "L1"), TierRef("northwind", "L2"))
+    state, decisions = open_incident(
+        severity="S3", product="routers"
+    )  # route to northwind L1, pending
+    state, manual = esc.request(
+        state, "customer is furious", "northwind", "nina", "req-1", T0 + timedelta(seconds=5)
+    )
+    assert (manual.from_tier, manual.to_tier) == (
+        TierRef("northwind", "L1"),
+        TierRef("northwind", "L2"),
+    )
     # The route lands, then the request.
     state, _ = land(state, decisions[0], T0 + timedelta(seconds=6))
     state, _ = land(state, manual, T0 + timedelta(seconds=7))

@@ -32,26 +32,45 @@ STATE = TypeAdapter(IncidentEscalation)
 
 CONFIGS = {
     "demo": snapshot(),
-    "ceilings": snapshot(tiers={"northwind": {**TIERS["northwind"], "ceiling": "L2"},
-                                "acme": {**TIERS["acme"], "ceiling": "TAC L1"}}),
+    "ceilings": snapshot(
+        tiers={
+            "northwind": {**TIERS["northwind"], "ceiling": "L2"},
+            "acme": {**TIERS["acme"], "ceiling": "TAC L1"},
+        }
+    ),
     "provider-only": snapshot(tiers={"northwind": None}),
 }
 
 Step = tuple[Any, ...]
 # Landing a decision and letting time pass are the common steps: they let the policies act.
-steps = st.lists(st.one_of(
-    st.just(("land",)),
-    st.tuples(st.just("wait"), st.integers(1, 300)),
-    st.just(("land",)),
-    st.tuples(st.just("wait"), st.integers(1, 60)),
-    st.tuples(st.just("ack"), st.sampled_from(["northwind", "acme", "initech"])),
-    st.tuples(st.sampled_from(["note", "status", "severity", "resolve", "reopen", "close", "assign_none"])),
-    st.tuples(st.just("warning"), st.sampled_from([50, 75, 90]), st.integers(0, 3)),
-    st.tuples(st.just("request"), st.sampled_from(["northwind", "acme", "northwind", "contoso"]), st.integers(0, 3)),
-), max_size=40)
+steps = st.lists(
+    st.one_of(
+        st.just(("land",)),
+        st.tuples(st.just("wait"), st.integers(1, 300)),
+        st.just(("land",)),
+        st.tuples(st.just("wait"), st.integers(1, 60)),
+        st.tuples(st.just("ack"), st.sampled_from(["northwind", "acme", "initech"])),
+        st.tuples(
+            st.sampled_from(
+                ["note", "status", "severity", "resolve", "reopen", "close", "assign_none"]
+            )
+        ),
+        st.tuples(st.just("warning"), st.sampled_from([50, 75, 90]), st.integers(0, 3)),
+        st.tuples(
+            st.just("request"),
+            st.sampled_from(["northwind", "acme", "northwind", "contoso"]),
+            st.integers(0, 3),
+        ),
+    ),
+    max_size=40,
+)
 # (severity, product, config, whether the incidents service applies each decision at once)
-openings = st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.sampled_from(["routers", "firewalls"]),
-                     st.sampled_from(sorted(CONFIGS)), st.booleans())
+openings = st.tuples(
+    st.sampled_from(["S1", "S2", "S3"]),
+    st.sampled_from(["routers", "firewalls"]),
+    st.sampled_from(sorted(CONFIGS)),
+    st.booleans(),
+)
 Opening = tuple[str, str, str, bool]
 
 
@@ -71,7 +90,12 @@ def play(opening: Opening, script: list[Step], check: bool = False) -> Run:
     run = Run(state, decisions=list(decisions))
     last: Decision | None = decisions[0] if decisions else None
     for step in script:
-        if autoland and last is not None and run.state.pending == last.decision_id and not run.state.done:
+        if (
+            autoland
+            and last is not None
+            and run.state.pending == last.decision_id
+            and not run.state.done
+        ):
             step = ("land",)
         s, at = run.state, run.now
         out: list[Decision] = []
@@ -140,7 +164,8 @@ def _check(state: IncidentEscalation, d: Decision, step: Step) -> None:
 @settings(max_examples=300, deadline=None)
 @given(openings, steps)
 def test_any_story_decides_deterministically_and_climbs_one_rung_at_a_time(
-        opening: Opening, script: list[Step]) -> None:
+    opening: Opening, script: list[Step]
+) -> None:
     first = play(opening, script, check=True)
     second = play(opening, script)
     assert second.decisions == first.decisions
@@ -153,7 +178,9 @@ def test_any_story_decides_deterministically_and_climbs_one_rung_at_a_time(
 
 @settings(max_examples=200, deadline=None)
 @given(openings, steps)
-def test_a_stored_and_reloaded_state_decides_as_the_original(opening: Opening, script: list[Step]) -> None:
+def test_a_stored_and_reloaded_state_decides_as_the_original(
+    opening: Opening, script: list[Step]
+) -> None:
     """Split the story anywhere: saving and loading the state in between changes nothing."""
     whole = play(opening, script)
     reloaded = STATE.validate_json(STATE.dump_json(whole.state))

@@ -89,16 +89,29 @@ class World:
         other.__dict__.update(self.__dict__)
         if window is not None:
             other.notes = CountingNotes(window)
-        other.handlers = IncidentHandlers(self.writes, self.store, limits=limits, notes=other.notes,
-                                          **({"window": window} if window else {}))
+        other.handlers = IncidentHandlers(
+            self.writes,
+            self.store,
+            limits=limits,
+            notes=other.notes,
+            **({"window": window} if window else {}),
+        )
         return other
 
     async def seed_parties(self) -> None:
         async with self.engine.begin() as conn:
             for p in demo.PARTIES:
-                await readmodel.upsert_party(conn, Party(
-                    id=p.id, kind=p.kind, name=p.name, provider=p.provider,
-                    customers=tuple(p.customers), partner=p.partner))
+                await readmodel.upsert_party(
+                    conn,
+                    Party(
+                        id=p.id,
+                        kind=p.kind,
+                        name=p.name,
+                        provider=p.provider,
+                        customers=tuple(p.customers),
+                        partner=p.partner,
+                    ),
+                )
 
     async def open(self, by: str = "northwind", customer: str | None = "initech") -> str:
         iid = str(uuid.uuid4())

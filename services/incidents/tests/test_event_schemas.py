@@ -38,7 +38,6 @@ from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 
 
-
 EVENT_CLASSES = CATALOG.classes
 TYPES = sorted(EVENT_CLASSES)
 

@@ -58,8 +58,11 @@ async def expected_notes(world: World, iid: str, reader: str) -> list[dict[str, 
     _, notes = replay_with_notes(history_of(await world.events(iid)))
     state = await world.read(world.handlers.load, iid)
     who = principal(reader)
-    return [{"id": n.id, "body": n.body} for n in sorted(notes.values(), key=lambda n: n.version)
-            if not n.deleted and n.seen_by(who.party, who.kind, state.provider)]
+    return [
+        {"id": n.id, "body": n.body}
+        for n in sorted(notes.values(), key=lambda n: n.version)
+        if not n.deleted and n.seen_by(who.party, who.kind, state.provider)
+    ]
 
 
 async def pages(world: World, read: Any, size: int) -> list[dict[str, Any]]:
@@ -75,15 +78,21 @@ async def pages(world: World, read: Any, size: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("newest_first", [False, True], ids=["asc", "desc"])
-async def test_notes_pages_hold_what_the_rule_shows(reading: World, incident: str, reader: str,
-                                                    newest_first: bool) -> None:
+async def test_notes_pages_hold_what_the_rule_shows(
+    reading: World, incident: str, reader: str, newest_first: bool
+) -> None:
     expected = await expected_notes(reading, incident, reader)
     if newest_first:
         expected.reverse()
     assert len(expected) > VIEW_NOTES  # more than a view page, for everyone
     for size in SIZES:
-        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.reads.notes_page(
-            conn, incident, principal(reader), cursor, limit, newest_first), size)
+        got = await pages(
+            reading,
+            lambda conn, cursor, limit: reading.handlers.reads.notes_page(
+                conn, incident, principal(reader), cursor, limit, newest_first
+            ),
+            size,
+        )
         items = [item for page in got for item in page["items"]]
         assert [{"id": n["id"], "body": n["body"]} for n in items] == expected, (reader, size)
         # Full pages while more follow: nobody else's notes shorten a page or add an empty one.
@@ -116,17 +125,26 @@ async def test_the_view_holds_the_latest_notes_and_leads_to_the_older(
 
 
 @pytest.mark.parametrize("reader", READERS)
-async def test_timeline_pages_hold_what_the_rule_shows(reading: World, incident: str,
-                                                       reader: str) -> None:
+async def test_timeline_pages_hold_what_the_rule_shows(
+    reading: World, incident: str, reader: str
+) -> None:
     recipient = egress.Recipient(reader, principal(reader).kind)
-    expected = [s.stream_version for s in await reading.events(incident)
-                if egress.for_recipient(s.data, s.metadata, recipient) is not None]
+    expected = [
+        s.stream_version
+        for s in await reading.events(incident)
+        if egress.for_recipient(s.data, s.metadata, recipient) is not None
+    ]
     reads = reading.handlers.reads
     whole = await reading.read(reads.timeline, incident, principal(reader), None, 1000)
     assert [t["version"] for t in whole["items"]] == expected and whole["next_cursor"] is None
     for size in (1, 3, 7):
-        got = await pages(reading, lambda conn, cursor, limit: reading.handlers.reads.timeline(
-            conn, incident, principal(reader), cursor, limit), size)
+        got = await pages(
+            reading,
+            lambda conn, cursor, limit: reading.handlers.reads.timeline(
+                conn, incident, principal(reader), cursor, limit
+            ),
+            size,
+        )
         assert [t for page in got for t in page["items"]] == whole["items"], (reader, size)
         assert [len(p["items"]) for p in got[:-1]] == [size] * (len(got) - 1)
         for page in got[:-1]:

@@ -335,7 +335,11 @@ def test_a_resolved_incident_is_handed_back_by_assignment() -> None:
     story = at("resolved")
     [assigned] = story.do("acme", c.Assign("northwind", "L1"))
     assert assigned == e.IncidentAssigned(party="northwind", tier="L1", assignee=None)
-    assert story.s.status == "resolved" and story.s.assignment == {"party": "northwind", "tier": "L1", "assignee": None}
+    assert story.s.status == "resolved" and story.s.assignment == {
+        "party": "northwind",
+        "tier": "L1",
+        "assignee": None,
+    }
 
 
 def test_escalate_moves_the_assignment_and_remembers_where_from() -> None:

@@ -62,14 +62,18 @@ async def loads_of_one_incident(world: World, iid: str, first_note: str) -> dict
     out = {}
     for party in ("initech", "northwind", "village-escalation"):
         out[f"view as {party}"], _ = await world.measure(
-            lambda p=party: world.read(h.view, iid, principal(p)))
+            lambda p=party: world.read(h.view, iid, principal(p))
+        )
     out["notes page"], _ = await world.measure(
-        lambda: world.read(h.notes_page, iid, principal("acme"), None, 50))
+        lambda: world.read(h.notes_page, iid, principal("acme"), None, 50)
+    )
     out["timeline page"], _ = await world.measure(
-        lambda: world.read(h.timeline, iid, principal("northwind"), None, 50))
+        lambda: world.read(h.timeline, iid, principal("northwind"), None, 50)
+    )
     out["add a note"], _ = await world.measure(lambda: world.note("northwind", iid, "internal"))
     out["edit the first note"], _ = await world.measure(
-        lambda: world.do("northwind", iid, c.EditNote(first_note, "edited")))
+        lambda: world.do("northwind", iid, c.EditNote(first_note, "edited"))
+    )
     out["acknowledge"], _ = await world.measure(lambda: world.do("acme", iid, c.Acknowledge()))
     return out
 
@@ -99,9 +103,11 @@ async def test_a_snapshot_of_another_shape_is_ignored_then_replaced(world: World
     await add_notes(world, iid, 2 * EVERY)
     version = (await world.read(world.handlers.load, iid)).version
     await world.execute(
-        f"UPDATE incident_snapshots SET schema = '0:old' WHERE incident_id = '{iid}'")
-    loads, (view, _) = await world.measure(lambda: world.read(world.handlers.reads.view, iid,
-                                                              principal("northwind")))
+        f"UPDATE incident_snapshots SET schema = '0:old' WHERE incident_id = '{iid}'"
+    )
+    loads, (view, _) = await world.measure(
+        lambda: world.read(world.handlers.reads.view, iid, principal("northwind"))
+    )
     assert loads.events == version  # replayed whole: the stale snapshot is not trusted
     assert view["version"] == version
     await world.do("northwind", iid, c.Acknowledge())  # writes a current one
@@ -173,7 +179,7 @@ async def test_rebuild_produces_the_same_read_model(world: World) -> None:
     await world.do("northwind", iid, c.RevokeCollaborator("contoso"))
     tables = {
         "incidents": "SELECT id, version, title, status, severity, product, customer, partner,"
-                     " provider, collaborators, opened_at, updated_at, resolved_at FROM incidents",
+        " provider, collaborators, opened_at, updated_at, resolved_at FROM incidents",
         "refs": "SELECT * FROM incident_external_refs",
         "notes": "SELECT * FROM incident_notes",
     }
@@ -214,26 +220,64 @@ def history(count: int) -> tuple[list[NewEvent], list[NewEvent]]:
                 if isinstance(event, e.NoteEvent):
                     note = evolve_note(notes_.get(event.note_id), event, at, state)
                     notes_[note.id] = note
-                meta = {"actor_party": actor.party, "actor_kind": actor.kind,
-                        "actor_user": actor.user, **describe(before, state, event, note)}
+                meta = {
+                    "actor_party": actor.party,
+                    "actor_kind": actor.kind,
+                    "actor_user": actor.user,
+                    **describe(before, state, event, note),
+                }
                 out.append(NewEvent(event.type, event.to_data(), metadata=meta))
 
         record(decide_open(cmd, actors["northwind"], DIRECTORY), actors["northwind"])
         for i in range(n):
             by = "contoso" if i > n // 2 and i % 7 == 0 else WRITERS[i % 3]
             if i == n // 2:
-                record(decide(state, c.InviteCollaborator("contoso"), actors["northwind"], at,
-                              DIRECTORY), actors["northwind"])
+                record(
+                    decide(
+                        state, c.InviteCollaborator("contoso"), actors["northwind"], at, DIRECTORY
+                    ),
+                    actors["northwind"],
+                )
             vis = VISIBILITIES[i % 3] if by == "contoso" else visibility(i)
             note_id = f"n-{i}"
-            record(decide(state, c.AddNote(note_id, f"note {i}", vis), actors[by], at, DIRECTORY,
-                          notes_, Limits(notes_per_party=n)), actors[by])
+            record(
+                decide(
+                    state,
+                    c.AddNote(note_id, f"note {i}", vis),
+                    actors[by],
+                    at,
+                    DIRECTORY,
+                    notes_,
+                    Limits(notes_per_party=n),
+                ),
+                actors[by],
+            )
             if i % 100 == 1:
-                record(decide(state, c.EditNote(note_id, f"note {i}, edited"), actors[by], at,
-                              DIRECTORY, notes_, Limits(notes_per_party=n)), actors[by])
+                record(
+                    decide(
+                        state,
+                        c.EditNote(note_id, f"note {i}, edited"),
+                        actors[by],
+                        at,
+                        DIRECTORY,
+                        notes_,
+                        Limits(notes_per_party=n),
+                    ),
+                    actors[by],
+                )
             if i % 1000 == 2:
-                record(decide(state, c.DeleteNote(note_id), actors[by], at, DIRECTORY, notes_,
-                              Limits(notes_per_party=n)), actors[by])
+                record(
+                    decide(
+                        state,
+                        c.DeleteNote(note_id),
+                        actors[by],
+                        at,
+                        DIRECTORY,
+                        notes_,
+                        Limits(notes_per_party=n),
+                    ),
+                    actors[by],
+                )
         return out
 
     return incident(10), incident(count)
@@ -268,15 +312,26 @@ async def test_migration_backfills_the_notes_and_snapshots_from_the_events(migra
         state, written = replay_with_notes(history_of(stored))
         rows = await world.table(
             f"SELECT note_id, version, body, deleted, parties, metadata FROM incident_notes"
-            f" WHERE incident_id = '{iid}'")
+            f" WHERE incident_id = '{iid}'"
+        )
         expected = [notes.row(state, n) for n in written.values()]
         assert sorted((r[0], r[1], r[2], r[3], list(r[4]), r[5]) for r in rows) == sorted(
-            (x["note"], x["version"], x["body"], x["deleted"], x["parties"],
-             json.loads(x["metadata"])) for x in expected)
+            (
+                x["note"],
+                x["version"],
+                x["body"],
+                x["deleted"],
+                x["parties"],
+                json.loads(x["metadata"]),
+            )
+            for x in expected
+        )
         loaded = await world.read(lambda conn, i=iid: snapshots.load(conn, world.store, i))
         assert loaded.state == replay(history_of(stored)) and loaded.events_read == 0
-    assert len(await world.table(
-        f"SELECT 1 FROM incident_notes WHERE incident_id = '{ids['large']}'")) == 10_000
+    assert (
+        len(await world.table(f"SELECT 1 FROM incident_notes WHERE incident_id = '{ids['large']}'"))
+        == 10_000
+    )
 
 
 async def test_ten_thousand_notes_load_like_ten(migrated: Any) -> None:
@@ -292,14 +347,16 @@ async def test_ten_thousand_notes_load_like_ten(migrated: Any) -> None:
     # The view of the large incident: the latest page, and the way to the older notes.
     view, _ = await world.read(world.handlers.reads.view, ids["large"], principal("initech"))
     assert len(view["notes"]) == VIEW_NOTES and view["notes_next"].startswith(
-        f"/incidents/{ids['large']}/notes?order=desc&cursor=")
+        f"/incidents/{ids['large']}/notes?order=desc&cursor="
+    )
     assert {n["visibility"] for n in view["notes"]} == {"shared"}
 
 
 TUPLES_READ = text(
     "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0)"
     " FROM pg_stat_xact_user_tables"
-    " WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')")
+    " WHERE relname IN ('events', 'incident_notes', 'incident_snapshots')"
+)
 
 
 @pytest.mark.parametrize("reader", ["northwind", "initech", "village-escalation"])
@@ -337,4 +394,5 @@ async def test_a_command_after_the_migration_appends_after_the_backfilled_snapsh
     view = await world.do("acme", ids["large"], c.ChangeStatus("in_progress"))
     assert view["version"] == before + 1 and view["status"] == "in_progress"
     assert replay(history_of(await world.events(ids["large"]))) == await world.read(
-        world.handlers.load, ids["large"])
+        world.handlers.load, ids["large"]
+    )

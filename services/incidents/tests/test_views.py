@@ -163,7 +163,12 @@ BEFORE = {
         (
             "village-escalation",
             (BEFORE | AFTER | {"early-initech-shared", "initech-shared"})
-            - {"early-northwind-internal", "northwind-internal", "contoso-internal", "fabrikam-internal"},
+            - {
+                "early-northwind-internal",
+                "northwind-internal",
+                "contoso-internal",
+                "fabrikam-internal",
+            },
         ),
     ],
 )
@@ -196,9 +201,7 @@ def test_the_customer_sees_no_working_details(incident: Built) -> None:
 
 
 @pytest.mark.parametrize("party", ["northwind", "acme", "village-escalation"])
-def test_owner_provider_and_services_see_the_working_details(
-    incident: Built, party: str
-) -> None:
+def test_owner_provider_and_services_see_the_working_details(incident: Built, party: str) -> None:
     view = view_of(incident, party)
     assert view["assignment"] == {"party": "acme", "tier": "L2", "assignee": None}
     assert [x["to_party"] for x in view["escalations"]] == ["acme"]

@@ -35,7 +35,9 @@ INITECH = Actor("initech", "customer", "ian")
 
 
 def content(audience: str = "partners", title: str = "Tunnel flaps") -> Content:
-    return Content(title=title, body="Body", audience=audience, products=("routers",), tags=("vpn",))
+    return Content(
+        title=title, body="Body", audience=audience, products=("routers",), tags=("vpn",)
+    )
 
 
 def run(state: a.Article | None, command: a.Command, actor: Actor) -> a.Article:
@@ -51,7 +53,12 @@ def drafted(actor: Actor = NW, audience: str = "partners") -> a.Article:
 
 def test_a_partners_article_goes_through_review() -> None:
     state = drafted()
-    assert (state.status, state.version, state.stream_version, state.readable) == ("draft", 1, 1, False)
+    assert (state.status, state.version, state.stream_version, state.readable) == (
+        "draft",
+        1,
+        1,
+        False,
+    )
     with pytest.raises(DomainError) as err:
         decide(state, a.Publish(), REVIEWER)
     assert err.value.status == 409  # not submitted yet
@@ -71,8 +78,17 @@ def test_a_partners_article_goes_through_review() -> None:
 
 
 def test_a_revision_of_a_published_article_keeps_the_published_version_for_readers() -> None:
-    state = run(run(run(drafted(), a.Submit(), NW), a.Publish(), REVIEWER), a.Revise(content(title="v2")), NW)
-    assert (state.status, state.version, state.published_version, state.readable) == ("draft", 2, 1, True)
+    state = run(
+        run(run(drafted(), a.Submit(), NW), a.Publish(), REVIEWER),
+        a.Revise(content(title="v2")),
+        NW,
+    )
+    assert (state.status, state.version, state.published_version, state.readable) == (
+        "draft",
+        2,
+        1,
+        True,
+    )
     assert state.published is not None and state.published.title == "Tunnel flaps"
     assert set(state.versions) == {1, 2}
     state = run(state, a.Retire("obsolete"), NW)
@@ -104,16 +120,27 @@ def test_who_may_do_what() -> None:
     with pytest.raises(DomainError) as err:
         decide(state, a.Submit(), ACME)  # the author's party submits
     assert err.value.status == 403
-    assert decide(state, a.ProposeFromIncident("a-1", content(), "acme", "northwind", "i-1", "fix"), NW) == []
+    assert (
+        decide(
+            state, a.ProposeFromIncident("a-1", content(), "acme", "northwind", "i-1", "fix"), NW
+        )
+        == []
+    )
 
 
 def test_a_proposed_draft_belongs_to_the_resolving_party() -> None:
-    events = decide(None, a.ProposeFromIncident("a-3", content(), "acme", "northwind", "i-1", "config-fix"),
-                    Actor("northwind", "service", "knowledge"))
+    events = decide(
+        None,
+        a.ProposeFromIncident("a-3", content(), "acme", "northwind", "i-1", "config-fix"),
+        Actor("northwind", "service", "knowledge"),
+    )
     assert [e.type for e in events] == ["village.knowledge.draft_proposed.v1"]
     state = fold(events)
     assert state is not None and (state.author_party, state.origin_incident, state.status) == (
-        "northwind", "i-1", "draft")
+        "northwind",
+        "i-1",
+        "draft",
+    )
 
 
 def test_evolve_returns_a_new_article_and_leaves_the_old_one_as_it_was() -> None:
@@ -129,18 +156,45 @@ def test_an_old_payload_loads_through_the_catalogs_upcaster() -> None:
     `article_created` with its content flat) is upcast as it is loaded, never rewritten; a type
     the catalog does not know is refused, not folded as if it were the current one."""
     catalog = events.catalog()
-    catalog.upcaster("village.knowledge.article_created.v1", lambda old: (
-        "village.knowledge.article_drafted.v1",
-        {"article_id": old["id"], "author_party": old["author"], "provider": old["provider"], "version": 1,
-         "content": {"title": old["title"], "body": old["body"], "audience": old["audience"]}}))
-    stored = [NewEvent("village.knowledge.article_created.v1", {
-                  "id": "a-0", "author": "northwind", "provider": "acme", "title": "Old tunnel flaps",
-                  "body": "Body", "audience": "partners"}),
-              NewEvent("village.knowledge.article_submitted.v1", {"article_id": "a-0", "version": 1})]
+    catalog.upcaster(
+        "village.knowledge.article_created.v1",
+        lambda old: (
+            "village.knowledge.article_drafted.v1",
+            {
+                "article_id": old["id"],
+                "author_party": old["author"],
+                "provider": old["provider"],
+                "version": 1,
+                "content": {
+                    "title": old["title"],
+                    "body": old["body"],
+                    "audience": old["audience"],
+                },
+            },
+        ),
+    )
+    stored = [
+        NewEvent(
+            "village.knowledge.article_created.v1",
+            {
+                "id": "a-0",
+                "author": "northwind",
+                "provider": "acme",
+                "title": "Old tunnel flaps",
+                "body": "Body",
+                "audience": "partners",
+            },
+        ),
+        NewEvent("village.knowledge.article_submitted.v1", {"article_id": "a-0", "version": 1}),
+    ]
     state = from_stored(stored, catalog)
     assert state is not None
     assert (state.article_id, state.author_party, state.status, state.stream_version) == (
-        "a-0", "northwind", "in_review", 2)
+        "a-0",
+        "northwind",
+        "in_review",
+        2,
+    )
     assert state.content == Content(title="Old tunnel flaps", body="Body", audience="partners")
     with pytest.raises(ValueError):
         from_stored(stored)  # the service's catalog has no such upcaster
@@ -148,34 +202,58 @@ def test_an_old_payload_loads_through_the_catalogs_upcaster() -> None:
         from_stored([NewEvent("village.knowledge.article_drafted.v2", {"article_id": "a-0"})])
 
 
-@pytest.mark.parametrize(("audience", "parties", "visibility"), [
-    ("provider", ["acme"], "internal"),
-    ("partners", ["acme", "contoso", "northwind"], "restricted"),
-    ("public", ["acme", "contoso", "initech", "northwind", "umbrella"], "shared"),
-])
+@pytest.mark.parametrize(
+    ("audience", "parties", "visibility"),
+    [
+        ("provider", ["acme"], "internal"),
+        ("partners", ["acme", "contoso", "northwind"], "restricted"),
+        ("public", ["acme", "contoso", "initech", "northwind", "umbrella"], "shared"),
+    ],
+)
 def test_a_published_articles_readers(audience: str, parties: list[str], visibility: str) -> None:
     assert readers(audience, "acme", DIRECTORY) == parties  # never another provider's partner
-    meta = article_metadata("article_published", {"content": {"audience": audience}}, "northwind", "acme", DIRECTORY)
+    meta = article_metadata(
+        "article_published", {"content": {"audience": audience}}, "northwind", "acme", DIRECTORY
+    )
     assert (meta["parties"], meta["visibility"]) == (parties, visibility)
     if audience == "provider":
         assert meta["actor_party"] == "acme"
 
 
 def test_unpublished_article_events_are_for_the_author_and_the_provider() -> None:
-    for name in ("article_drafted", "article_revised", "article_submitted", "article_rejected", "article_retired",
-                 "draft_proposed"):
+    for name in (
+        "article_drafted",
+        "article_revised",
+        "article_submitted",
+        "article_rejected",
+        "article_retired",
+        "draft_proposed",
+    ):
         assert article_metadata(name, {}, "northwind", "acme", DIRECTORY) == {
-            "parties": ["acme", "northwind"], "visibility": "restricted", "provider": "acme"}
+            "parties": ["acme", "northwind"],
+            "visibility": "restricted",
+            "provider": "acme",
+        }
 
 
 def test_incident_events_by_audience() -> None:
     parties = ["acme", "initech", "northwind"]
     assert incident_metadata("public", parties, "initech", "acme") == {
-        "parties": parties, "visibility": "shared", "provider": "acme"}
+        "parties": parties,
+        "visibility": "shared",
+        "provider": "acme",
+    }
     assert incident_metadata("partners", parties, "initech", "acme") == {
-        "parties": ["acme", "northwind"], "visibility": "restricted", "provider": "acme"}
+        "parties": ["acme", "northwind"],
+        "visibility": "restricted",
+        "provider": "acme",
+    }
     assert incident_metadata("provider", parties, "initech", "acme") == {
-        "parties": ["acme"], "visibility": "internal", "actor_party": "acme", "provider": "acme"}
+        "parties": ["acme"],
+        "visibility": "internal",
+        "actor_party": "acme",
+        "provider": "acme",
+    }
 
 
 def test_whose_knowledge_base_and_which_audiences() -> None:
@@ -193,8 +271,12 @@ def test_queries_are_words_only_and_cursors_are_bound_to_their_query() -> None:
     assert or_query("!!! ...") == ""
     cursor = CURSOR.encode(20, query="vpn")
     assert CURSOR.decode(cursor, query="vpn") == 20
-    for bad, query in [(cursor, "other"), ("not base64 json", "vpn"), (CURSOR.encode(20), "vpn"),
-                       (CURSOR.encode(MAX_OFFSET + 1, query="vpn"), "vpn")]:
+    for bad, query in [
+        (cursor, "other"),
+        ("not base64 json", "vpn"),
+        (CURSOR.encode(20), "vpn"),
+        (CURSOR.encode(MAX_OFFSET + 1, query="vpn"), "vpn"),
+    ]:
         with pytest.raises(Problem) as refused:
             CURSOR.decode(bad, query=query)
         assert (refused.value.status, refused.value.kind) == (400, "invalid-cursor")
@@ -205,18 +287,37 @@ def test_every_article_event_the_domain_makes_matches_its_schema() -> None:
 
     seen = set()
     state = None
-    commands = [(a.Draft("0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41", content(), "acme"), NW), (a.Submit(), NW),
-                (a.Reject("why"), REVIEWER), (a.Revise(content(title="v2")), NW), (a.Submit(), NW),
-                (a.Publish(), REVIEWER), (a.Retire(None), NW)]
+    commands = [
+        (a.Draft("0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a41", content(), "acme"), NW),
+        (a.Submit(), NW),
+        (a.Reject("why"), REVIEWER),
+        (a.Revise(content(title="v2")), NW),
+        (a.Submit(), NW),
+        (a.Publish(), REVIEWER),
+        (a.Retire(None), NW),
+    ]
     for command, actor in commands:
         for event in decide(state, command, actor):
             sc.validate_event_data(event.type, event.to_data())
             seen.add(event.NAME)
             state = evolve(state, event)
-    proposed = decide(None, a.ProposeFromIncident("0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a42", content(), "acme",
-                                                  "northwind", "i-1", "fix"), NW)
+    proposed = decide(
+        None,
+        a.ProposeFromIncident(
+            "0b6c7a38-3f4e-4c3b-9a2e-1e5f0d7c9a42", content(), "acme", "northwind", "i-1", "fix"
+        ),
+        NW,
+    )
     sc.validate_event_data(proposed[0].type, proposed[0].to_data())
-    assert seen | {"draft_proposed"} == {"article_drafted", "article_submitted", "article_rejected", "article_revised",
-                                         "article_published", "article_retired", "draft_proposed"}
+    assert seen | {"draft_proposed"} == {
+        "article_drafted",
+        "article_submitted",
+        "article_rejected",
+        "article_revised",
+        "article_published",
+        "article_retired",
+        "draft_proposed",
+    }
     assert {t for t in sc.all_event_schemas() if t.startswith("village.knowledge.")} >= {
-        f"village.knowledge.{n}.v1" for n in seen}
+        f"village.knowledge.{n}.v1" for n in seen
+    }

@@ -9,7 +9,12 @@ from decimal import Decimal
 import pytest
 
 from village_sla_monitor.domain.availability import (
-    allowed_seconds, availability_percent, downtime_seconds, month_bounds, months_touched)
+    allowed_seconds,
+    availability_percent,
+    downtime_seconds,
+    month_bounds,
+    months_touched,
+)
 
 NOVEMBER = month_bounds("2026-11", "UTC")  # 30 days
 HOUR = 3600.0
@@ -48,15 +53,22 @@ def test_months_touched_are_counted_in_the_contracts_zone() -> None:
     assert months_touched(window, "Europe/Berlin") == ["2026-10", "2026-11"]
     assert months_touched(window, "UTC") == ["2026-10"]
     assert months_touched((nov(30, 12), utc(2027, 2, 1)), "UTC") == [
-        "2026-11", "2026-12", "2027-01", "2027-02"]
+        "2026-11",
+        "2026-12",
+        "2027-01",
+        "2027-02",
+    ]
 
 
 # --- downtime ----------------------------------------------------------------------------------
 
 
 def test_overlapping_windows_count_once() -> None:
-    windows = [(nov(10, 10), nov(10, 11)), (nov(10, 10, 30), nov(10, 12)),
-               (nov(10, 10, 45), nov(10, 11, 15))]
+    windows = [
+        (nov(10, 10), nov(10, 11)),
+        (nov(10, 10, 30), nov(10, 12)),
+        (nov(10, 10, 45), nov(10, 11, 15)),
+    ]
     assert downtime_seconds(windows, NOVEMBER) == 2 * HOUR
 
 

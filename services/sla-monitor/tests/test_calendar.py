@@ -173,8 +173,13 @@ def test_spec_round_trip() -> None:
         "type": "business_hours",
         "timezone": "America/New_York",
         "hours": {
-            "mon": ["08:00-18:00"], "tue": ["08:00-12:00", "13:00-17:00"],
-            "wed": [], "thu": [], "fri": [], "sat": [], "sun": [],
+            "mon": ["08:00-18:00"],
+            "tue": ["08:00-12:00", "13:00-17:00"],
+            "wed": [],
+            "thu": [],
+            "fri": [],
+            "sat": [],
+            "sun": [],
         },
         "holidays": ["2026-12-25", "2027-01-01"],
     }
@@ -236,9 +241,15 @@ ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolka
 TRANSITIONS = [  # UTC instants where these zones change offset
     datetime(y, m, d, h, mi, tzinfo=UTC)
     for y, m, d, h, mi in [
-        (2026, 3, 29, 1, 0), (2026, 10, 25, 1, 0), (2027, 3, 28, 1, 0),  # Berlin
-        (2026, 3, 8, 7, 0), (2026, 11, 1, 6, 0), (2027, 3, 14, 7, 0),  # New York
-        (2026, 4, 4, 15, 0), (2026, 10, 3, 15, 30), (2027, 4, 3, 15, 0),  # Lord Howe
+        (2026, 3, 29, 1, 0),
+        (2026, 10, 25, 1, 0),
+        (2027, 3, 28, 1, 0),  # Berlin
+        (2026, 3, 8, 7, 0),
+        (2026, 11, 1, 6, 0),
+        (2027, 3, 14, 7, 0),  # New York
+        (2026, 4, 4, 15, 0),
+        (2026, 10, 3, 15, 30),
+        (2027, 4, 3, 15, 0),  # Lord Howe
     ]
 ]
 SETTINGS = settings(max_examples=200, deadline=None)
@@ -270,7 +281,9 @@ instants = st.one_of(
     st.datetimes(datetime(2025, 1, 1), datetime(2027, 12, 31), timezones=offsets),
     st.builds(
         lambda t, s, tz: (t + timedelta(microseconds=s)).astimezone(tz),
-        st.sampled_from(TRANSITIONS), st.integers(-3 * 86400 * 10**6, 3 * 86400 * 10**6), offsets,
+        st.sampled_from(TRANSITIONS),
+        st.integers(-3 * 86400 * 10**6, 3 * 86400 * 10**6),
+        offsets,
     ),
 )
 durations = st.one_of(

@@ -13,13 +13,28 @@ from village_sla_monitor.domain.projection import IncidentEvent, IncidentSla, Pr
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 STATE = TypeAdapter(IncidentSla)
-TARGETS = {"S1": {"respond_minutes": 15, "resolve_minutes": 240, "update_minutes": 60},
-           "S3": {"respond_minutes": 60, "resolve_minutes": 1440}}
-CF = Terms.from_spec("cf", 1, {
-    "kind": "customer_facing", "provider": "northwind", "customer": "initech", "targets": TARGETS,
-    "credits": {"per_breach": 50, "per_hour_beyond": 10}}, T0 - timedelta(days=30))
-UP = Terms.from_spec("up", 1, {"kind": "underpinning", "provider": "acme", "customer": "northwind",
-                               "targets": TARGETS}, T0 - timedelta(days=30))
+TARGETS = {
+    "S1": {"respond_minutes": 15, "resolve_minutes": 240, "update_minutes": 60},
+    "S3": {"respond_minutes": 60, "resolve_minutes": 1440},
+}
+CF = Terms.from_spec(
+    "cf",
+    1,
+    {
+        "kind": "customer_facing",
+        "provider": "northwind",
+        "customer": "initech",
+        "targets": TARGETS,
+        "credits": {"per_breach": 50, "per_hour_beyond": 10},
+    },
+    T0 - timedelta(days=30),
+)
+UP = Terms.from_spec(
+    "up",
+    1,
+    {"kind": "underpinning", "provider": "acme", "customer": "northwind", "targets": TARGETS},
+    T0 - timedelta(days=30),
+)
 BOOK = {(t.contract_id, t.version): t for t in (CF, UP)}
 # (minute, name, actor, data): every transition the projection knows
 STORY: list[tuple[int, str, str, dict[str, Any]]] = [
@@ -41,8 +56,13 @@ STORY: list[tuple[int, str, str, dict[str, Any]]] = [
 
 def test_evolve_and_advance_leave_the_state_they_are_given_as_it_was() -> None:
     projector = Projector(lambda contract_id, version: BOOK[(contract_id, version)])
-    opened = {"incident_id": "i-1", "customer": "initech", "partner": "northwind",
-              "provider": "acme", "severity": "S1"}
+    opened = {
+        "incident_id": "i-1",
+        "customer": "initech",
+        "partner": "northwind",
+        "provider": "acme",
+        "severity": "S1",
+    }
     state, _ = projector.open(opened, T0, CF)
     for minute, name, actor, data in STORY:
         at = T0 + timedelta(minutes=minute)

@@ -132,8 +132,15 @@ class Run:
         self.state, facts = self.projector.advance(self.state, self.at(**delta))
         self.facts += facts
 
-    def event(self, name: str, data: dict[str, Any] | None = None, *, actor: str | None = None,
-              visibility: str = "shared", **delta: float) -> None:
+    def event(
+        self,
+        name: str,
+        data: dict[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        visibility: str = "shared",
+        **delta: float,
+    ) -> None:
         underpinning = UP if name in ("escalated", "assigned") else None
         event = IncidentEvent(name, data or {}, self.at(**delta), actor, visibility)
         self.state, facts = self.projector.evolve(self.state, event, underpinning=underpinning)
@@ -246,8 +253,13 @@ def test_schema_rejects_drift() -> None:
     "spec",
     [
         {"calendar": {"type": "24x7", "timezone": "America/New_York"}},
-        {"calendar": {"type": "business_hours", "timezone": "Asia/Kolkata",
-                      "hours": {"sun": ["00:00-24:00"]}}},
+        {
+            "calendar": {
+                "type": "business_hours",
+                "timezone": "Asia/Kolkata",
+                "hours": {"sun": ["00:00-24:00"]},
+            }
+        },
         {"credits": {}, "availability_target": 100, "warn_at": [1, 99]},
         {"credits": {"monthly_fee": 1234.5, "per_breach_percent_of_fee": "2.25", "monthly_cap": 0}},
         {"targets": {"S4": {"update_minutes": 1}, "S3": {}}, "warn_at": []},
@@ -256,23 +268,41 @@ def test_schema_rejects_drift() -> None:
 )
 def test_contract_data_of_other_terms_matches_its_schema(spec: dict[str, Any]) -> None:
     terms = Terms.from_spec("c-9", 3, {**UNDERPINNING, "name": "x", **spec}, SIGNED)
-    data = {"contract_id": terms.contract_id, "version": terms.version,
-            "effective_from": terms.effective_from.isoformat(), **terms.to_spec()}
+    data = {
+        "contract_id": terms.contract_id,
+        "version": terms.version,
+        "effective_from": terms.effective_from.isoformat(),
+        **terms.to_spec(),
+    }
     sc.validate_event_data("village.sla.contract_revised.v1", data)
 
 
 def test_amounts_given_in_exponent_notation_are_published_as_plain_decimals() -> None:
     """`Decimal("1e3")` prints as "1E+3"; the schemas promise plain decimal strings."""
-    credits = {"per_breach": "1e3", "per_hour_beyond": "1E2", "monthly_fee": "1.2E4",
-               "per_breach_percent_of_fee": "5e-1", "monthly_cap": "5E3"}
+    credits = {
+        "per_breach": "1e3",
+        "per_hour_beyond": "1E2",
+        "monthly_fee": "1.2E4",
+        "per_breach_percent_of_fee": "5e-1",
+        "monthly_cap": "5E3",
+    }
     spec = {**CUSTOMER_FACING, "credits": credits, "availability_target": "9.99e1"}
     terms = Terms.from_spec("c-e", 1, spec, SIGNED)
-    data = {"contract_id": "c-e", "version": 1, "effective_from": SIGNED.isoformat(),
-            **terms.to_spec()}
+    data = {
+        "contract_id": "c-e",
+        "version": 1,
+        "effective_from": SIGNED.isoformat(),
+        **terms.to_spec(),
+    }
     sc.validate_event_data("village.sla.contract_registered.v1", data)
     projector = Projector(lambda contract_id, version: terms)
-    opened = {"incident_id": "i-e", "customer": "initech", "partner": "northwind",
-              "provider": "acme", "severity": "S1"}
+    opened = {
+        "incident_id": "i-e",
+        "customer": "initech",
+        "partner": "northwind",
+        "provider": "acme",
+        "severity": "S1",
+    }
     state, facts = projector.open(opened, T0, terms)
     state, more = projector.advance(state, T0 + timedelta(hours=5))
     facts += more
@@ -310,8 +340,10 @@ def test_every_sla_schema_is_referenced_from_asyncapi() -> None:
     assert [p.name.removesuffix(".json") for p in schema_files] == TYPES
     for path in schema_files:
         assert f"./events/{path.name}" in referenced, f"asyncapi.yaml misses {path.name}"
-    channel = {ASYNCAPI_DOC["components"]["messages"][r["$ref"].rsplit("/", 1)[1]]["name"]
-               for r in ASYNCAPI_DOC["channels"]["sla"]["messages"].values()}
+    channel = {
+        ASYNCAPI_DOC["components"]["messages"][r["$ref"].rsplit("/", 1)[1]]["name"]
+        for r in ASYNCAPI_DOC["channels"]["sla"]["messages"].values()
+    }
     assert channel == set(TYPES), "the village.sla.v1 channel carries exactly the SLA types"
 
 
@@ -340,4 +372,3 @@ def test_baseline_examples_are_still_valid(type_: str) -> None:
     """Old events (the baseline's examples) validate against the current schema."""
     for example in sc.load_json(sc.BASELINE_DIR / f"{type_}.json")["examples"]:
         sc.validate_event_data(type_, copy.deepcopy(example))
-

@@ -71,7 +71,10 @@ def test_an_old_payload_loads_through_the_catalogs_upcaster_hook() -> None:
     assert isinstance(loaded, WarnedV2)
     assert loaded.threshold == stored["percent"] / 100
     assert (loaded.incident_id, loaded.clock, loaded.at) == (
-        stored["incident_id"], stored["clock"], stored["at"])
+        stored["incident_id"],
+        stored["clock"],
+        stored["at"],
+    )
     assert "village.sla.warning.v1" in next_catalog
     assert "village.sla.warning.v2" in next_catalog.types()
 
@@ -95,13 +98,22 @@ def test_a_credit_carries_the_figures_of_its_kind_only() -> None:
 
 
 def test_a_contract_versions_event_is_its_terms() -> None:
-    spec = {"kind": "customer_facing", "provider": "northwind", "customer": "initech",
-            "targets": {"S1": {"respond_minutes": 15}}, "credits": {"per_breach": "250"}}
+    spec = {
+        "kind": "customer_facing",
+        "provider": "northwind",
+        "customer": "initech",
+        "targets": {"S1": {"respond_minutes": 15}},
+        "credits": {"per_breach": "250"},
+    }
     signed = datetime(2026, 11, 1, tzinfo=UTC)
     first, second = (Terms.from_spec("c-1", v, spec, signed) for v in (1, 2))
     assert isinstance(first.recorded(), ContractRegistered)
     assert isinstance(second.recorded(), ContractRevised)
     data = second.recorded().to_data()
-    assert data == {"contract_id": "c-1", "version": 2, "effective_from": signed.isoformat(),
-                    **second.to_spec()}
+    assert data == {
+        "contract_id": "c-1",
+        "version": 2,
+        "effective_from": signed.isoformat(),
+        **second.to_spec(),
+    }
     sc.validate_event_data("village.sla.contract_revised.v1", data)

@@ -27,23 +27,47 @@ async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) 
     fan_out = FanOut(clock)
     async with engine.begin() as conn:
         body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
-        partner, _ = await endpoints.create(conn, SEALER, "northwind", "partner", {**body, "event_types": ["*"]}, clock.now())
-        customer, _ = await endpoints.create(conn, SEALER, "initech", "customer", {**body, "event_types": ["*"]}, clock.now())
-        other, _ = await endpoints.create(conn, SEALER, "umbrella", "customer", {**body, "event_types": ["*"]}, clock.now())
-        only_sla, _ = await endpoints.create(conn, SEALER, "acme", "provider", {**body, "event_types": ["village.sla.*"]},
-                                             clock.now())
+        partner, _ = await endpoints.create(
+            conn, SEALER, "northwind", "partner", {**body, "event_types": ["*"]}, clock.now()
+        )
+        customer, _ = await endpoints.create(
+            conn, SEALER, "initech", "customer", {**body, "event_types": ["*"]}, clock.now()
+        )
+        other, _ = await endpoints.create(
+            conn, SEALER, "umbrella", "customer", {**body, "event_types": ["*"]}, clock.now()
+        )
+        only_sla, _ = await endpoints.create(
+            conn,
+            SEALER,
+            "acme",
+            "provider",
+            {**body, "event_types": ["village.sla.*"]},
+            clock.now(),
+        )
     clock.advance(timedelta(seconds=1))
     shared, restricted = event("i-1", 1, clock), event("i-1", 2, clock, visibility="restricted")
-    internal, acme_internal = event("i-1", 3, clock, visibility="internal"), event("i-1", 4, clock, visibility="internal",
-                                                                                  actor="acme")
-    for e in (shared, restricted, internal, acme_internal, shared):  # the last: a redelivered record
+    internal, acme_internal = (
+        event("i-1", 3, clock, visibility="internal"),
+        event("i-1", 4, clock, visibility="internal", actor="acme"),
+    )
+    for e in (
+        shared,
+        restricted,
+        internal,
+        acme_internal,
+        shared,
+    ):  # the last: a redelivered record
         async with engine.begin() as conn:
             await fan_out(conn, e)
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT endpoint_id, event_id FROM deliveries"))).all()
     got = {(r.endpoint_id, str(r.event_id)) for r in rows}
-    assert got == {(partner.endpoint_id, shared.id), (partner.endpoint_id, restricted.id),
-                   (partner.endpoint_id, internal.id), (customer.endpoint_id, shared.id)}
+    assert got == {
+        (partner.endpoint_id, shared.id),
+        (partner.endpoint_id, restricted.id),
+        (partner.endpoint_id, internal.id),
+        (customer.endpoint_id, shared.id),
+    }
     assert len(rows) == 4 and other.endpoint_id not in {r.endpoint_id for r in rows}
     assert only_sla.endpoint_id not in {r.endpoint_id for r in rows}
 
@@ -55,11 +79,25 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
     policy = RetryPolicy(base_seconds=5, cap_seconds=3600, max_age=timedelta(days=1))
     async with ReceiverServer(receiver) as url:
         async with engine.begin() as conn:
-            endpoint, secret = await endpoints.create(conn, SEALER, "northwind", "partner", {
-                "url": url, "description": "", "filter": {}, "event_types": ["*"]}, clock.now())
+            endpoint, secret = await endpoints.create(
+                conn,
+                SEALER,
+                "northwind",
+                "partner",
+                {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
+                clock.now(),
+            )
         receiver.secrets.append(secret)
-        dispatcher = Dispatcher(engine, clock, policy, SEALER, development=True, allowed=parse_networks("127.0.0.0/8"),
-                                poll_seconds=0.05, timeout_seconds=5)
+        dispatcher = Dispatcher(
+            engine,
+            clock,
+            policy,
+            SEALER,
+            development=True,
+            allowed=parse_networks("127.0.0.0/8"),
+            poll_seconds=0.05,
+            timeout_seconds=5,
+        )
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))
         try:
@@ -73,19 +111,35 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
 
             async def state() -> tuple[str, int]:
                 async with engine.connect() as conn:
-                    return tuple((await conn.execute(text(
-                        "SELECT e.status, d.attempts FROM deliveries d JOIN endpoints e USING (endpoint_id)"
-                        " WHERE event_id = :e"), {"e": first.id})).one())
+                    return tuple(
+                        (
+                            await conn.execute(
+                                text(
+                                    "SELECT e.status, d.attempts FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+                                    " WHERE event_id = :e"
+                                ),
+                                {"e": first.id},
+                            )
+                        ).one()
+                    )
 
             attempts = 0
             while (await state())[0] == "active":
-                attempts = (await eventually(state, lambda s: s[1] > attempts or s[0] != "active", timeout=20))[1]
+                attempts = (
+                    await eventually(
+                        state, lambda s: s[1] > attempts or s[0] != "active", timeout=20
+                    )
+                )[1]
                 # Only the head of the incident's queue is tried; the clock has not moved, so no retry yet.
                 assert {a.event["id"] for a in receiver.arrivals} == {first.id}
                 clock.advance(timedelta(minutes=61))  # past any capped backoff
             assert attempts >= 24 and clock.now() - queued_at >= timedelta(hours=23)
             async with engine.connect() as conn:
-                statuses = (await conn.execute(text("SELECT status FROM deliveries ORDER BY seq"))).scalars().all()
+                statuses = (
+                    (await conn.execute(text("SELECT status FROM deliveries ORDER BY seq")))
+                    .scalars()
+                    .all()
+                )
             assert statuses == ["parked", "parked"] and len(receiver.arrivals) == attempts
             # A new event for the failing endpoint is stored parked; replay after enabling delivers all, in order.
             third = event("i-9", 3, clock)
@@ -93,7 +147,9 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
                 await FanOut(clock)(conn, third)
                 row = await endpoints.get(conn, "northwind", endpoint.endpoint_id)
                 row = await endpoints.update(conn, row, {"status": "active"}, clock.now())
-                count = await endpoints.replay(conn, row, {"event_ids": [first.id, second.id, third.id]}, clock.now())
+                count = await endpoints.replay(
+                    conn, row, {"event_ids": [first.id, second.id, third.id]}, clock.now()
+                )
             assert count == 3
             healthy = True
             dispatcher.wake()

@@ -80,8 +80,14 @@ def create_app(
     settings = settings or settings_from_env()
     clock = clock or SystemClock()
     setup_telemetry(settings)
-    options = _Options(timer_poll_seconds, max_retry_seconds, consumer_names, incidents_transport,
-                       feeds, consumer_options)
+    options = _Options(
+        timer_poll_seconds,
+        max_retry_seconds,
+        consumer_names,
+        incidents_transport,
+        feeds,
+        consumer_options,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -102,15 +108,27 @@ def _wire(app: FastAPI, runtime: Runtime, options: _Options) -> None:
     incidents = IncidentsApi(settings, transport=options.incidents_transport)
     runtime.party_kinds = incidents.parties
     escalations = EscalationRepository(runtime.store, book, clock)
-    process = EscalationProcess(escalations, clock, runtime.writes,
-                                after_request=lambda: sender.wake())
-    sender = DecisionSender(engine, runtime.store, incidents, clock, on_refused=process.refused,
-                            poll_seconds=options.timer_poll_seconds,
-                            max_backoff_seconds=options.max_retry_seconds,
-                            on_recorded=doorbell.ring)
-    scheduler = TimerScheduler(engine, clock, process.on_timer, name="escalation-timers",
-                               poll_seconds=options.timer_poll_seconds,
-                               on_fired=lambda: (doorbell.ring(), sender.wake()))
+    process = EscalationProcess(
+        escalations, clock, runtime.writes, after_request=lambda: sender.wake()
+    )
+    sender = DecisionSender(
+        engine,
+        runtime.store,
+        incidents,
+        clock,
+        on_refused=process.refused,
+        poll_seconds=options.timer_poll_seconds,
+        max_backoff_seconds=options.max_retry_seconds,
+        on_recorded=doorbell.ring,
+    )
+    scheduler = TimerScheduler(
+        engine,
+        clock,
+        process.on_timer,
+        name="escalation-timers",
+        poll_seconds=options.timer_poll_seconds,
+        on_fired=lambda: (doorbell.ring(), sender.wake()),
+    )
 
     def after_commit() -> None:
         doorbell.ring()
@@ -126,8 +144,12 @@ def _wire(app: FastAPI, runtime: Runtime, options: _Options) -> None:
     app.state.scheduler, app.state.sender = scheduler, sender
 
 
-def _subscribe(runtime: Runtime, process: EscalationProcess, options: _Options,
-               after_commit: Callable[[], None]) -> None:
+def _subscribe(
+    runtime: Runtime,
+    process: EscalationProcess,
+    options: _Options,
+    after_commit: Callable[[], None],
+) -> None:
     """One consumer per topic, each with its own group, routing table (consumer.py) and the
     feed it heals gaps from."""
     settings, (incidents_group, sla_group) = runtime.settings, options.consumer_names
@@ -135,22 +157,56 @@ def _subscribe(runtime: Runtime, process: EscalationProcess, options: _Options,
         consumer.incidents_feed(settings, incidents_group),
         consumer.sla_feed(settings, sla_group),
     )
-    runtime.consumer(_consumer(runtime, incidents_group, consumer.INCIDENTS_TOPIC, incidents_feed,
-                               consumer.incident_routes(process), after_commit, options))
+    runtime.consumer(
+        _consumer(
+            runtime,
+            incidents_group,
+            consumer.INCIDENTS_TOPIC,
+            incidents_feed,
+            consumer.incident_routes(process),
+            after_commit,
+            options,
+        )
+    )
     # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
     # may not see them): the escalation service works for the partner too, so it reads them
     # whole from the SLA monitor's feed.
-    runtime.consumer(_consumer(runtime, sla_group, consumer.SLA_TOPIC, sla_feed,
-                               consumer.sla_routes(process), after_commit, options,
-                               resolve_redacted=True))
+    runtime.consumer(
+        _consumer(
+            runtime,
+            sla_group,
+            consumer.SLA_TOPIC,
+            sla_feed,
+            consumer.sla_routes(process),
+            after_commit,
+            options,
+            resolve_redacted=True,
+        )
+    )
     runtime.close_at_end(incidents_feed.aclose, sla_feed.aclose)
 
 
-def _consumer(runtime: Runtime, group: str, topic: str, feed: FeedClient, routes: Routes,
-              after_commit: Callable[[], None], options: _Options, *,
-              resolve_redacted: bool = False) -> ConsumerRunner:
+def _consumer(
+    runtime: Runtime,
+    group: str,
+    topic: str,
+    feed: FeedClient,
+    routes: Routes,
+    after_commit: Callable[[], None],
+    options: _Options,
+    *,
+    resolve_redacted: bool = False,
+) -> ConsumerRunner:
     topic = runtime.settings.topic(topic)
-    return ConsumerRunner(group, runtime.engine, runtime.settings, [topic], routes, {topic: feed},
-                          runtime.clock, after_commit=after_commit,
-                          resolve_redacted=resolve_redacted,
-                          **options.consumer_options)  # type: ignore[arg-type]
+    return ConsumerRunner(
+        group,
+        runtime.engine,
+        runtime.settings,
+        [topic],
+        routes,
+        {topic: feed},
+        runtime.clock,
+        after_commit=after_commit,
+        resolve_redacted=resolve_redacted,
+        **options.consumer_options,
+    )  # type: ignore[arg-type]

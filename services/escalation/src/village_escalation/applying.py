@@ -56,26 +56,48 @@ class IncidentsUnavailable(Exception):
 class IncidentsApi:
     """The incidents service's command API, called as the escalation service."""
 
-    def __init__(self, settings: Settings, *, name: str = "escalation", timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        name: str = "escalation",
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings, self.name = settings, name
         # As the escalation service, with its own service credentials (never a party's token).
-        self._http = httpx.AsyncClient(base_url=settings.incidents_url.rstrip("/"), timeout=timeout,
-                                       transport=transport, auth=ServiceAuth(settings, name))
+        self._http = httpx.AsyncClient(
+            base_url=settings.incidents_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            auth=ServiceAuth(settings, name),
+        )
         self.parties = PartyDirectory(settings, name=name, http=self._http)  # who is whose partner
 
     async def send(self, decision: Any, partner: str) -> httpx.Response:
         """Moves within the owning partner are assignments; anything to the provider, and every
         escalation, goes through escalate (so the incident's timeline says why)."""
-        target = {"party": decision.to_party, "tier": decision.to_tier or None}  # "": a party without tiers
+        target = {
+            "party": decision.to_party,
+            "tier": decision.to_tier or None,
+        }  # "": a party without tiers
         if decision.kind in ("route", "hand_back") and decision.to_party == partner:
             path, body = "assign", target
         else:
-            path, body = "escalate", {"to_party": decision.to_party, "to_tier": decision.to_tier,
-                                      "reason": decision.reason[:2000], "decision_id": str(decision.decision_id)}
+            path, body = (
+                "escalate",
+                {
+                    "to_party": decision.to_party,
+                    "to_tier": decision.to_tier,
+                    "reason": decision.reason[:2000],
+                    "decision_id": str(decision.decision_id),
+                },
+            )
         headers = {"Idempotency-Key": str(decision.decision_id)}
         try:
-            return await self._http.post(f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers)
+            return await self._http.post(
+                f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers
+            )
         except httpx.TransportError as exc:
             raise IncidentsUnavailable(f"incidents service unreachable: {exc!r}") from exc
 
@@ -89,24 +111,44 @@ class OutcomeLog:
     def __init__(self, store: EventStore) -> None:
         self.store = store
 
-    async def record(self, conn: AsyncConnection, row: Any, outcome: str, now: datetime,
-                     problem: dict[str, Any] | None) -> str:
-        await conn.execute(_OUTCOME, {"s": outcome, "now": now, "d": row.decision_id,
-                                      "p": json.dumps(problem) if problem else None})
+    async def record(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        outcome: str,
+        now: datetime,
+        problem: dict[str, Any] | None,
+    ) -> str:
+        await conn.execute(
+            _OUTCOME,
+            {
+                "s": outcome,
+                "now": now,
+                "d": row.decision_id,
+                "p": json.dumps(problem) if problem else None,
+            },
+        )
         event = _outcome_event(row, now, problem)
         event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
         audience = describe(parties={row.partner, row.provider}, provider=row.provider)
         metadata = Metadata.of_service(SERVICE, row.traceparent).about(audience)
         stream = ESCALATION_STREAM.format(row.incident_id)
-        await self.store.append_streams(conn, {stream: [event.new(event_id=event_id)]},
-                                        metadata.as_dict())
+        await self.store.append_streams(
+            conn, {stream: [event.new(event_id=event_id)]}, metadata.as_dict()
+        )
         return outcome
 
 
-def _outcome_event(row: Any, now: datetime,
-                   problem: dict[str, Any] | None) -> DecisionApplied | DecisionFailed:
-    fields = {"decision_id": str(row.decision_id), "incident_id": row.incident_id,
-              "kind": row.kind, "to": TierRef(row.to_party, row.to_tier), "at": now}
+def _outcome_event(
+    row: Any, now: datetime, problem: dict[str, Any] | None
+) -> DecisionApplied | DecisionFailed:
+    fields = {
+        "decision_id": str(row.decision_id),
+        "incident_id": row.incident_id,
+        "kind": row.kind,
+        "to": TierRef(row.to_party, row.to_tier),
+        "at": now,
+    }
     if problem is None:
         return DecisionApplied(**fields)
     return DecisionFailed(**fields, problem=problem)
@@ -145,13 +187,28 @@ class DecisionSender:
     replays the stored response. A sender that dies mid-flight leaves its claims to expire.
     """
 
-    def __init__(self, engine: AsyncEngine, store: EventStore, api: IncidentsApi, clock: Clock, *,
-                 on_refused: Refused, concurrency: int = 16, batch_size: int = 200, poll_seconds: float = 1.0,
-                 max_backoff_seconds: float = 300.0, lease_seconds: float = 60.0,
-                 on_recorded: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        store: EventStore,
+        api: IncidentsApi,
+        clock: Clock,
+        *,
+        on_refused: Refused,
+        concurrency: int = 16,
+        batch_size: int = 200,
+        poll_seconds: float = 1.0,
+        max_backoff_seconds: float = 300.0,
+        lease_seconds: float = 60.0,
+        on_recorded: Callable[[], None] | None = None,
+    ) -> None:
         self.engine, self.api, self.clock, self.on_refused = engine, api, clock, on_refused
         self.outcomes = OutcomeLog(store)
-        self.batch_size, self.poll_seconds, self.max_backoff_seconds = batch_size, poll_seconds, max_backoff_seconds
+        self.batch_size, self.poll_seconds, self.max_backoff_seconds = (
+            batch_size,
+            poll_seconds,
+            max_backoff_seconds,
+        )
         self.lease = timedelta(seconds=lease_seconds)
         self.on_recorded = on_recorded
         self._slots = asyncio.Semaphore(concurrency)
@@ -181,20 +238,29 @@ class DecisionSender:
         async with self.engine.begin() as conn:
             rows = (await conn.execute(_DUE, {"now": now, "limit": self.batch_size})).all()
             if rows:
-                await conn.execute(_CLAIM, {"until": now + self.lease, "ids": [r.decision_id for r in rows]})
+                await conn.execute(
+                    _CLAIM, {"until": now + self.lease, "ids": [r.decision_id for r in rows]}
+                )
         await asyncio.gather(*(self._send(row) for row in rows))
         return len(rows)
 
     async def _send(self, row: Any) -> None:
         async with self._slots:
-            with tracer.start_as_current_span("escalation.apply", context=context_from_traceparent(row.traceparent),
-                                              attributes={"village.incident_id": row.incident_id,
-                                                          "village.decision_id": str(row.decision_id)}):
+            with tracer.start_as_current_span(
+                "escalation.apply",
+                context=context_from_traceparent(row.traceparent),
+                attributes={
+                    "village.incident_id": row.incident_id,
+                    "village.decision_id": str(row.decision_id),
+                },
+            ):
                 try:
                     response = await self.api.send(row, row.partner)
                     if response.status_code >= 500 or response.status_code in RETRYABLE:
-                        raise IncidentsUnavailable(f"incidents service answered {response.status_code}: "
-                                                   f"{response.text[:500]}")
+                        raise IncidentsUnavailable(
+                            f"incidents service answered {response.status_code}: "
+                            f"{response.text[:500]}"
+                        )
                 except IncidentsUnavailable as exc:
                     await self._retry_later(row, exc)
                     return
@@ -205,13 +271,20 @@ class DecisionSender:
         async with self.engine.begin() as conn:
             # The incident's row lock orders this against the consumer deciding on the same
             # incident (both append to its stream).
-            await conn.execute(text("SELECT 1 FROM incident_escalation WHERE incident_id = :i FOR UPDATE"),
-                               {"i": row.incident_id})
+            await conn.execute(
+                text("SELECT 1 FROM incident_escalation WHERE incident_id = :i FOR UPDATE"),
+                {"i": row.incident_id},
+            )
             if response.is_success:
                 await self.outcomes.record(conn, row, "applied", now, None)
             else:
                 problem = _problem(response)
-                log.warning("decision %s for %s refused: %s", row.decision_id, row.incident_id, problem["detail"])
+                log.warning(
+                    "decision %s for %s refused: %s",
+                    row.decision_id,
+                    row.incident_id,
+                    problem["detail"],
+                )
                 await self.outcomes.record(conn, row, "failed", now, problem)
                 await self.on_refused(conn, row.incident_id, str(row.decision_id))
         self.sent += 1
@@ -221,8 +294,15 @@ class DecisionSender:
     async def _retry_later(self, row: Any, exc: Exception) -> None:
         log.warning("decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, exc)
         async with self.engine.begin() as conn:
-            await conn.execute(_RETRY, {"d": row.decision_id, "now": self.clock.now(), "error": str(exc)[:2000],
-                                        "cap": self.max_backoff_seconds})
+            await conn.execute(
+                _RETRY,
+                {
+                    "d": row.decision_id,
+                    "now": self.clock.now(),
+                    "error": str(exc)[:2000],
+                    "cap": self.max_backoff_seconds,
+                },
+            )
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
@@ -232,5 +312,9 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
         body = {}
     if not isinstance(body, dict):
         body = {}
-    return {"status": response.status_code, "type": str(body.get("type", "about:blank")),
-            "title": str(body.get("title", response.reason_phrase)), "detail": str(body.get("detail", ""))[:2000]}
+    return {
+        "status": response.status_code,
+        "type": str(body.get("type", "about:blank")),
+        "title": str(body.get("title", response.reason_phrase)),
+        "detail": str(body.get("detail", ""))[:2000],
+    }

@@ -36,9 +36,14 @@ class Version:
     recorded_by: str
 
     def view(self) -> dict[str, Any]:
-        return {"party": self.party, "kind": self.kind, "version": self.version,
-                "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
-                **self.document.model_dump(mode="json")}
+        return {
+            "party": self.party,
+            "kind": self.kind,
+            "version": self.version,
+            "recorded_at": self.recorded_at,
+            "recorded_by": self.recorded_by,
+            **self.document.model_dump(mode="json"),
+        }
 
 
 class ConfigBook:
@@ -50,41 +55,80 @@ class ConfigBook:
         key = (row.party, row.kind, row.version)
         if key not in self._cache:
             document = KINDS[row.kind].model_validate(row.document)
-            self._cache[key] = Version(row.party, row.kind, row.version, document, row.recorded_at, row.recorded_by)
+            self._cache[key] = Version(
+                row.party, row.kind, row.version, document, row.recorded_at, row.recorded_by
+            )
         return self._cache[key]
 
     async def current(self, conn: AsyncConnection, party: str, kind: str) -> Version | None:
-        row = (await conn.execute(text(
-            "SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version DESC LIMIT 1"),
-            {"p": party, "k": kind})).first()
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version DESC LIMIT 1"
+                ),
+                {"p": party, "k": kind},
+            )
+        ).first()
         return self._version(row) if row else None
 
-    async def get(self, conn: AsyncConnection, party: str, kind: str, version: int) -> Version | None:
+    async def get(
+        self, conn: AsyncConnection, party: str, kind: str, version: int
+    ) -> Version | None:
         if (party, kind, version) in self._cache:
             return self._cache[(party, kind, version)]
-        row = (await conn.execute(text(
-            "SELECT * FROM config_versions WHERE party = :p AND kind = :k AND version = :v"),
-            {"p": party, "k": kind, "v": version})).first()
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT * FROM config_versions WHERE party = :p AND kind = :k AND version = :v"
+                ),
+                {"p": party, "k": kind, "v": version},
+            )
+        ).first()
         return self._version(row) if row else None
 
     async def versions(self, conn: AsyncConnection, party: str, kind: str) -> list[Version]:
-        rows = await conn.execute(text(
-            "SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version"), {"p": party, "k": kind})
+        rows = await conn.execute(
+            text("SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version"),
+            {"p": party, "k": kind},
+        )
         return [self._version(r) for r in rows]
 
-    async def record(self, conn: AsyncConnection, party: str, kind: str, document: BaseModel,
-                     version: int, provider: str, now: datetime, origin: Metadata) -> Version:
+    async def record(
+        self,
+        conn: AsyncConnection,
+        party: str,
+        kind: str,
+        document: BaseModel,
+        version: int,
+        provider: str,
+        now: datetime,
+        origin: Metadata,
+    ) -> Version:
         """Store `version` of the document and append its event (a racing writer of the same
         version fails on the primary key: the caller's If-Match check then reports it)."""
         by = f"{origin.actor_party}/{origin.actor_user}"
-        await conn.execute(_INSERT, {"p": party, "k": kind, "v": version, "now": now, "by": by,
-                                     "d": document.model_dump_json()})
+        await conn.execute(
+            _INSERT,
+            {
+                "p": party,
+                "k": kind,
+                "v": version,
+                "now": now,
+                "by": by,
+                "d": document.model_dump_json(),
+            },
+        )
         event = ConfigRevised(party, kind, version, document.model_dump(mode="json"))
         # Rules and tiers are a party's own business (partners compete): that party and the
         # provider hear of them, nobody else.
         metadata = origin.about(describe(parties={party, provider}, provider=provider))
-        await self.store.append(conn, CONFIG_STREAM.format(party=party, kind=kind), version - 1,
-                                [event.new()], metadata.as_dict())
+        await self.store.append(
+            conn,
+            CONFIG_STREAM.format(party=party, kind=kind),
+            version - 1,
+            [event.new()],
+            metadata.as_dict(),
+        )
         stored = Version(party, kind, version, document, now, by)
         self._cache[(party, kind, version)] = stored
         return stored

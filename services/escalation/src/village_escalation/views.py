@@ -40,17 +40,33 @@ _QUEUES = text(f"""
 """)
 
 
-async def queue(conn: AsyncConnection, party: str, tier: str, viewer: str | None, now: datetime) -> list[dict[str, Any]]:
+async def queue(
+    conn: AsyncConnection, party: str, tier: str, viewer: str | None, now: datetime
+) -> list[dict[str, Any]]:
     rows = await conn.execute(_QUEUE, {"party": party, "tier": tier, "v": viewer})
-    return [{
-        "incident_id": r.incident_id, "title": r.title, "severity": r.severity, "product": r.product,
-        "customer": r.customer, "partner": r.partner, "status": r.status, "opened_at": r.opened_at,
-        "at_tier_since": r.entered_at,
-        "age_seconds": round((now - r.entered_at).total_seconds(), 3) if r.entered_at else None,
-        "sla": None if r.due_at is None else {
-            "contract_id": r.contract_id, "clock": r.clock, "due_at": r.due_at,
-            "remaining_seconds": round((r.due_at - now).total_seconds(), 3)},
-    } for r in rows]
+    return [
+        {
+            "incident_id": r.incident_id,
+            "title": r.title,
+            "severity": r.severity,
+            "product": r.product,
+            "customer": r.customer,
+            "partner": r.partner,
+            "status": r.status,
+            "opened_at": r.opened_at,
+            "at_tier_since": r.entered_at,
+            "age_seconds": round((now - r.entered_at).total_seconds(), 3) if r.entered_at else None,
+            "sla": None
+            if r.due_at is None
+            else {
+                "contract_id": r.contract_id,
+                "clock": r.clock,
+                "due_at": r.due_at,
+                "remaining_seconds": round((r.due_at - now).total_seconds(), 3),
+            },
+        }
+        for r in rows
+    ]
 
 
 async def queues(conn: AsyncConnection, viewer: str | None) -> list[dict[str, Any]]:
@@ -58,29 +74,60 @@ async def queues(conn: AsyncConnection, viewer: str | None) -> list[dict[str, An
     return [dict(r._mapping) for r in rows]
 
 
-async def incident(conn: AsyncConnection, incident_id: str, viewer: str | None, now: datetime) -> dict[str, Any] | None:
-    row = (await conn.execute(text(
-        f"SELECT * FROM incident_escalation i WHERE i.incident_id = :i AND {_VISIBLE}"),
-        {"i": incident_id, "v": viewer})).first()
+async def incident(
+    conn: AsyncConnection, incident_id: str, viewer: str | None, now: datetime
+) -> dict[str, Any] | None:
+    row = (
+        await conn.execute(
+            text(f"SELECT * FROM incident_escalation i WHERE i.incident_id = :i AND {_VISIBLE}"),
+            {"i": incident_id, "v": viewer},
+        )
+    ).first()
     if row is None:
         return None
-    decisions = await conn.execute(text(
-        "SELECT decision_id, kind, trigger, from_party, from_tier, to_party, to_tier, basis, reason, decided_at,"
-        " status, outcome_at, problem FROM decisions WHERE incident_id = :i ORDER BY seq"), {"i": incident_id})
+    decisions = await conn.execute(
+        text(
+            "SELECT decision_id, kind, trigger, from_party, from_tier, to_party, to_tier, basis, reason, decided_at,"
+            " status, outcome_at, problem FROM decisions WHERE incident_id = :i ORDER BY seq"
+        ),
+        {"i": incident_id},
+    )
     state = row.state
     return {
-        "incident_id": row.incident_id, "severity": row.severity, "product": row.product, "status": row.status,
-        "current": None if row.tier_party is None else {
-            "party": row.tier_party, "tier": row.tier, "since": row.entered_at,
-            "age_seconds": round((now - row.entered_at).total_seconds(), 3) if row.entered_at else None},
+        "incident_id": row.incident_id,
+        "severity": row.severity,
+        "product": row.product,
+        "status": row.status,
+        "current": None
+        if row.tier_party is None
+        else {
+            "party": row.tier_party,
+            "tier": row.tier,
+            "since": row.entered_at,
+            "age_seconds": round((now - row.entered_at).total_seconds(), 3)
+            if row.entered_at
+            else None,
+        },
         "pinned_versions": state.get("pinned", {}),
         "path": state.get("path", []),
-        "decisions": [{
-            "decision_id": d.decision_id, "kind": d.kind, "trigger": d.trigger,
-            "from": None if d.from_party is None else {"party": d.from_party, "tier": d.from_tier},
-            "to": {"party": d.to_party, "tier": d.to_tier}, "basis": d.basis, "reason": d.reason,
-            "decided_at": d.decided_at, "status": d.status, "outcome_at": d.outcome_at, "problem": d.problem,
-        } for d in decisions],
+        "decisions": [
+            {
+                "decision_id": d.decision_id,
+                "kind": d.kind,
+                "trigger": d.trigger,
+                "from": None
+                if d.from_party is None
+                else {"party": d.from_party, "tier": d.from_tier},
+                "to": {"party": d.to_party, "tier": d.to_tier},
+                "basis": d.basis,
+                "reason": d.reason,
+                "decided_at": d.decided_at,
+                "status": d.status,
+                "outcome_at": d.outcome_at,
+                "problem": d.problem,
+            }
+            for d in decisions
+        ],
     }
 
 

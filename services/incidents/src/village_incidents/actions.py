@@ -20,107 +20,168 @@ from .openapi import COMMAND_RESPONSES, IfMatch
 router = APIRouter(tags=["incident actions"])
 
 
-async def _act(handlers: IncidentHandlers, ctx: WriteContext, incident_id: str, cmd: object,
-               if_match: str | None) -> JSONResponse:
+async def _act(
+    handlers: IncidentHandlers,
+    ctx: WriteContext,
+    incident_id: str,
+    cmd: object,
+    if_match: str | None,
+) -> JSONResponse:
     versions = if_match_versions(if_match, "incident")
     return (await handlers.execute(ctx, incident_id, cmd, versions)).response()
 
 
-@router.post("/incidents/{incident_id}/acknowledge", summary="Acknowledge (first response)",
-             responses=COMMAND_RESPONSES)
-async def incident_acknowledge(incident_id: str, body: s.EmptyIn, ctx: Write,
-                               handlers: Handlers, if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/acknowledge",
+    summary="Acknowledge (first response)",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_acknowledge(
+    incident_id: str, body: s.EmptyIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     return await _act(handlers, ctx, incident_id, c.Acknowledge(), if_match)
 
 
-@router.post("/incidents/{incident_id}/assign", summary="Assign to a party, tier and person",
-             responses=COMMAND_RESPONSES)
-async def incident_assign(incident_id: str, body: s.AssignIn, ctx: Write, handlers: Handlers,
-                          if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/assign",
+    summary="Assign to a party, tier and person",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_assign(
+    incident_id: str, body: s.AssignIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.Assign(body.party, body.tier, body.assignee)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/escalate", summary="Escalate to a tier",
-             responses=COMMAND_RESPONSES)
-async def incident_escalate(incident_id: str, body: s.EscalateIn, ctx: Write, handlers: Handlers,
-                            if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/escalate", summary="Escalate to a tier", responses=COMMAND_RESPONSES
+)
+async def incident_escalate(
+    incident_id: str, body: s.EscalateIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.Escalate(body.to_party, body.to_tier, body.reason, body.decision_id)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
 @router.post("/incidents/{incident_id}/notes", summary="Add a note", responses=COMMAND_RESPONSES)
-async def incident_notes(incident_id: str, body: s.NoteIn, ctx: Write, handlers: Handlers,
-                         if_match: IfMatch = None) -> JSONResponse:
+async def incident_notes(
+    incident_id: str, body: s.NoteIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.AddNote(str(uuid.uuid4()), body.body, body.visibility)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.patch("/incidents/{incident_id}/notes/{note_id}", summary="Edit your party's note",
-              responses=COMMAND_RESPONSES)
-async def incident_notes_note_id(incident_id: str, note_id: str, body: s.NoteEditIn, ctx: Write,
-                                 handlers: Handlers, if_match: IfMatch = None) -> JSONResponse:
+@router.patch(
+    "/incidents/{incident_id}/notes/{note_id}",
+    summary="Edit your party's note",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_notes_note_id(
+    incident_id: str,
+    note_id: str,
+    body: s.NoteEditIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+) -> JSONResponse:
     return await _act(handlers, ctx, incident_id, c.EditNote(note_id, body.body), if_match)
 
 
-@router.post("/incidents/{incident_id}/notes/{note_id}/delete",
-             summary="Delete your party's note", responses=COMMAND_RESPONSES)
-async def incident_notes_note_id_delete(incident_id: str, note_id: str, body: s.EmptyIn,
-                                        ctx: Write, handlers: Handlers,
-                                        if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/notes/{note_id}/delete",
+    summary="Delete your party's note",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_notes_note_id_delete(
+    incident_id: str,
+    note_id: str,
+    body: s.EmptyIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+) -> JSONResponse:
     return await _act(handlers, ctx, incident_id, c.DeleteNote(note_id), if_match)
 
 
-@router.post("/incidents/{incident_id}/status", summary="Change status",
-             responses=COMMAND_RESPONSES)
-async def incident_status(incident_id: str, body: s.StatusIn, ctx: Write, handlers: Handlers,
-                          if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/status", summary="Change status", responses=COMMAND_RESPONSES
+)
+async def incident_status(
+    incident_id: str, body: s.StatusIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.ChangeStatus(body.status, body.reason, body.resolution_code, body.resolution_notes)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/severity", summary="Change severity",
-             responses=COMMAND_RESPONSES)
-async def incident_severity(incident_id: str, body: s.SeverityIn, ctx: Write, handlers: Handlers,
-                            if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/severity", summary="Change severity", responses=COMMAND_RESPONSES
+)
+async def incident_severity(
+    incident_id: str, body: s.SeverityIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.ChangeSeverity(body.severity, body.reason)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/impact/start", summary="Downtime started",
-             responses=COMMAND_RESPONSES)
-async def incident_impact_start(incident_id: str, body: s.ImpactStartIn, ctx: Write,
-                                handlers: Handlers, if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/impact/start", summary="Downtime started", responses=COMMAND_RESPONSES
+)
+async def incident_impact_start(
+    incident_id: str,
+    body: s.ImpactStartIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+) -> JSONResponse:
     cmd = c.StartImpact(body.started_at, body.description)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/impact/end", summary="Downtime ended",
-             responses=COMMAND_RESPONSES)
-async def incident_impact_end(incident_id: str, body: s.ImpactEndIn, ctx: Write,
-                              handlers: Handlers, if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/impact/end", summary="Downtime ended", responses=COMMAND_RESPONSES
+)
+async def incident_impact_end(
+    incident_id: str, body: s.ImpactEndIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     return await _act(handlers, ctx, incident_id, c.EndImpact(body.ended_at), if_match)
 
 
-@router.post("/incidents/{incident_id}/collaborators", summary="Invite a collaborating partner",
-             responses=COMMAND_RESPONSES)
-async def incident_collaborators(incident_id: str, body: s.InviteIn, ctx: Write,
-                                 handlers: Handlers, if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/collaborators",
+    summary="Invite a collaborating partner",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_collaborators(
+    incident_id: str, body: s.InviteIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     cmd = c.InviteCollaborator(body.partner, body.scope)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/collaborators/{partner}/revoke",
-             summary="Revoke a collaborating partner", responses=COMMAND_RESPONSES)
-async def incident_collaborators_partner_revoke(incident_id: str, partner: str, body: s.RevokeIn,
-                                                ctx: Write, handlers: Handlers,
-                                                if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/collaborators/{partner}/revoke",
+    summary="Revoke a collaborating partner",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_collaborators_partner_revoke(
+    incident_id: str,
+    partner: str,
+    body: s.RevokeIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+) -> JSONResponse:
     cmd = c.RevokeCollaborator(partner, body.reason)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
-@router.post("/incidents/{incident_id}/rating", summary="Rate the resolution (1-5)",
-             responses=COMMAND_RESPONSES)
-async def incident_rating(incident_id: str, body: s.RatingIn, ctx: Write, handlers: Handlers,
-                          if_match: IfMatch = None) -> JSONResponse:
+@router.post(
+    "/incidents/{incident_id}/rating",
+    summary="Rate the resolution (1-5)",
+    responses=COMMAND_RESPONSES,
+)
+async def incident_rating(
+    incident_id: str, body: s.RatingIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
+) -> JSONResponse:
     return await _act(handlers, ctx, incident_id, c.Rate(body.rating, body.reason), if_match)

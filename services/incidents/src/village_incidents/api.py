@@ -24,19 +24,30 @@ from .openapi import INCIDENT_VIEW, NOTES_PAGE, OPEN_RESPONSES, READ_ERRORS, TIM
 router = APIRouter()
 
 
-@router.post("/incidents", status_code=201, summary="Open an incident", responses=OPEN_RESPONSES,
-             tags=["incidents"])
+@router.post(
+    "/incidents",
+    status_code=201,
+    summary="Open an incident",
+    responses=OPEN_RESPONSES,
+    tags=["incidents"],
+)
 async def open_incident(body: s.OpenIncidentIn, ctx: Write, handlers: Handlers) -> JSONResponse:
     cmd = c.OpenIncident(
-        incident_id=new_incident_id(), title=body.title, description=body.description,
-        severity=body.severity, product=body.product, impacted_service=body.impacted_service,
-        customer=body.customer, external_refs=[r.model_dump() for r in body.external_refs],
+        incident_id=new_incident_id(),
+        title=body.title,
+        description=body.description,
+        severity=body.severity,
+        product=body.product,
+        impacted_service=body.impacted_service,
+        customer=body.customer,
+        external_refs=[r.model_dump() for r in body.external_refs],
     )
     return (await handlers.open(ctx, cmd)).response()
 
 
-@router.get("/incidents", summary="List incidents you may see", responses=READ_ERRORS,
-            tags=["incidents"])
+@router.get(
+    "/incidents", summary="List incidents you may see", responses=READ_ERRORS, tags=["incidents"]
+)
 async def list_incidents(
     caller: Caller,
     engine: Engine,
@@ -45,24 +56,33 @@ async def list_incidents(
     customer: Annotated[str | None, Query(max_length=100)] = None,
     partner: Annotated[str | None, Query(max_length=100)] = None,
     product: Annotated[str | None, Query(max_length=100)] = None,
-    external_id: Annotated[str | None, Query(
-        max_length=200, description="a ticket id in any party's system")] = None,
+    external_id: Annotated[
+        str | None, Query(max_length=200, description="a ticket id in any party's system")
+    ] = None,
     external_owner: Annotated[str | None, Query(max_length=100)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    f = readmodel.IncidentFilter(status, severity, customer, partner, product, external_id,
-                                 external_owner)
+    f = readmodel.IncidentFilter(
+        status, severity, customer, partner, product, external_id, external_owner
+    )
     async with engine.connect() as conn:
         items, next_cursor = await readmodel.list_incidents(conn, caller, f, cursor, limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/incidents/by-external-ref", summary="Find an incident by a party's own ticket id",
-            responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
+@router.get(
+    "/incidents/by-external-ref",
+    summary="Find an incident by a party's own ticket id",
+    responses={200: INCIDENT_VIEW, **READ_ERRORS},
+    tags=["incidents"],
+)
 async def by_external_ref(
-    caller: Caller, engine: Engine, reads: Reads,
-    owner: Annotated[str, Query(max_length=100)], type: Annotated[str, Query(max_length=50)],
+    caller: Caller,
+    engine: Engine,
+    reads: Reads,
+    owner: Annotated[str, Query(max_length=100)],
+    type: Annotated[str, Query(max_length=50)],
     id: Annotated[str, Query(max_length=200)],
 ) -> JSONResponse:
     async with engine.connect() as conn:
@@ -73,34 +93,54 @@ async def by_external_ref(
     return JSONResponse(view, headers={"ETag": etag(version)})
 
 
-@router.get("/incidents/{incident_id}", summary="One incident, as you may see it",
-            responses={200: INCIDENT_VIEW, **READ_ERRORS}, tags=["incidents"])
-async def get_incident(incident_id: str, caller: Caller, engine: Engine,
-                       reads: Reads) -> JSONResponse:
+@router.get(
+    "/incidents/{incident_id}",
+    summary="One incident, as you may see it",
+    responses={200: INCIDENT_VIEW, **READ_ERRORS},
+    tags=["incidents"],
+)
+async def get_incident(
+    incident_id: str, caller: Caller, engine: Engine, reads: Reads
+) -> JSONResponse:
     async with engine.connect() as conn:
         view, version = await reads.view(conn, incident_id, caller)
     return JSONResponse(view, headers={"ETag": etag(version)})
 
 
-@router.get("/incidents/{incident_id}/notes", summary="The notes you may see, a page at a time",
-            responses={200: NOTES_PAGE, **READ_ERRORS}, tags=["incidents"])
+@router.get(
+    "/incidents/{incident_id}/notes",
+    summary="The notes you may see, a page at a time",
+    responses={200: NOTES_PAGE, **READ_ERRORS},
+    tags=["incidents"],
+)
 async def list_notes(
-    incident_id: str, caller: Caller, engine: Engine, reads: Reads,
+    incident_id: str,
+    caller: Caller,
+    engine: Engine,
+    reads: Reads,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    order: Annotated[Literal["asc", "desc"],
-                     Query(description="asc: oldest first; desc: newest first")] = "asc",
+    order: Annotated[
+        Literal["asc", "desc"], Query(description="asc: oldest first; desc: newest first")
+    ] = "asc",
 ) -> dict[str, Any]:
     async with engine.connect() as conn:
-        return await reads.notes_page(conn, incident_id, caller, cursor, limit,
-                                      newest_first=order == "desc")
+        return await reads.notes_page(
+            conn, incident_id, caller, cursor, limit, newest_first=order == "desc"
+        )
 
 
-@router.get("/incidents/{incident_id}/timeline",
-            summary="What happened, as you may see it, a page at a time",
-            responses={200: TIMELINE_PAGE, **READ_ERRORS}, tags=["incidents"])
+@router.get(
+    "/incidents/{incident_id}/timeline",
+    summary="What happened, as you may see it, a page at a time",
+    responses={200: TIMELINE_PAGE, **READ_ERRORS},
+    tags=["incidents"],
+)
 async def timeline(
-    incident_id: str, caller: Caller, engine: Engine, reads: Reads,
+    incident_id: str,
+    caller: Caller,
+    engine: Engine,
+    reads: Reads,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:

@@ -46,21 +46,32 @@ def limits_from_env() -> Limits:
     """How much one incident holds (README, Configuration)."""
     default = Limits()
     return Limits(
-        notes_per_party=int(os.environ.get("INCIDENTS_MAX_NOTES_PER_PARTY",
-                                           default.notes_per_party)),
+        notes_per_party=int(
+            os.environ.get("INCIDENTS_MAX_NOTES_PER_PARTY", default.notes_per_party)
+        ),
         events=int(os.environ.get("INCIDENTS_MAX_EVENTS", default.events)),
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               auto_close_hours: int | None = None, auto_close_every: float = 60.0,
-               limits: Limits | None = None, snapshot_every: int | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    auto_close_hours: int | None = None,
+    auto_close_every: float = 60.0,
+    limits: Limits | None = None,
+    snapshot_every: int | None = None,
+) -> FastAPI:
     settings = settings or settings_from_env()
     # The agreed quiet period after which a resolved incident closes by itself.
-    auto_close_hours = auto_close_hours or int(os.environ.get("INCIDENTS_AUTO_CLOSE_AFTER_HOURS", "120"))
+    auto_close_hours = auto_close_hours or int(
+        os.environ.get("INCIDENTS_AUTO_CLOSE_AFTER_HOURS", "120")
+    )
     limits = limits or limits_from_env()
-    snapshot_every = snapshot_every or int(os.environ.get("INCIDENTS_SNAPSHOT_EVERY",
-                                                          snapshots.EVERY))
+    snapshot_every = snapshot_every or int(
+        os.environ.get("INCIDENTS_SNAPSHOT_EVERY", snapshots.EVERY)
+    )
     clock = clock or SystemClock()
     setup_telemetry(settings)
 
@@ -70,9 +81,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         runtime.party_kinds = readmodel.PartiesTable(runtime.engine)
         # The typed dependencies of the routes (deps.py) are these.
         app.state.handlers = handlers = IncidentHandlers(
-            runtime.writes, runtime.store, limits=limits, snapshot_every=snapshot_every)
+            runtime.writes, runtime.store, limits=limits, snapshot_every=snapshot_every
+        )
         app.state.parties = PartyHandlers(runtime.writes)
-        runtime.background("auto-close", lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop))
+        runtime.background(
+            "auto-close",
+            lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),
+        )
         async with runtime.serving(app, background=background):
             yield
 

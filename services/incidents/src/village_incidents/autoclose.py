@@ -17,7 +17,9 @@ from .domain import commands as c
 from .handlers import IncidentHandlers
 
 log = logging.getLogger(__name__)
-SCHEDULER = Principal(party="incidents-scheduler", kind="service", user="auto-close", roles=frozenset({"service"}))
+SCHEDULER = Principal(
+    party="incidents-scheduler", kind="service", user="auto-close", roles=frozenset({"service"})
+)
 
 
 async def close_quiet_incidents(handlers: IncidentHandlers, quiet_hours: int) -> int:
@@ -28,15 +30,18 @@ async def close_quiet_incidents(handlers: IncidentHandlers, quiet_hours: int) ->
     closed = 0
     for incident_id in due:
         try:
-            await handlers.execute(WriteContext(SCHEDULER), incident_id, c.AutoClose(quiet_hours),
-                                   None)
+            await handlers.execute(
+                WriteContext(SCHEDULER), incident_id, c.AutoClose(quiet_hours), None
+            )
             closed += 1
         except DomainError as refused:  # reopened or closed meanwhile, or another instance won
             log.info("auto-close skipped", extra={"incident": incident_id, "why": refused.detail})
     return closed
 
 
-async def run(handlers: IncidentHandlers, quiet_hours: int, every_seconds: float, stop: asyncio.Event) -> None:
+async def run(
+    handlers: IncidentHandlers, quiet_hours: int, every_seconds: float, stop: asyncio.Event
+) -> None:
     while not stop.is_set():
         try:
             await close_quiet_incidents(handlers, quiet_hours)

@@ -34,9 +34,16 @@ MAX_ATTEMPTS = 5
 
 
 class IncidentHandlers:
-    def __init__(self, writes: Writes, store: EventStore, *, limits: Limits | None = None,
-                 snapshot_every: int = snapshots.EVERY, notes: NoteBook | None = None,
-                 window: int = WINDOW) -> None:
+    def __init__(
+        self,
+        writes: Writes,
+        store: EventStore,
+        *,
+        limits: Limits | None = None,
+        snapshot_every: int = snapshots.EVERY,
+        notes: NoteBook | None = None,
+        window: int = WINDOW,
+    ) -> None:
         self.writes, self.store = writes, store
         self.engine, self.clock = writes.engine, writes.clock
         self.limits = limits or Limits()
@@ -62,11 +69,17 @@ class IncidentHandlers:
                 # Raising rolls the whole unit of work back: nothing is appended.
                 holder = await readmodel.external_ref_owner(conn, taken)
                 seen = bool(holder) and await self._may_see(conn, holder, ctx.principal)
-                raise DomainError(409, "external-ref-taken",
-                                  "an incident already carries this external reference",
-                                  incident_id=holder if seen else None)
-            return stored(201, await self.reads.present(conn, state, ctx.principal),
-                          {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)})
+                raise DomainError(
+                    409,
+                    "external-ref-taken",
+                    "an incident already carries this external reference",
+                    incident_id=holder if seen else None,
+                )
+            return stored(
+                201,
+                await self.reads.present(conn, state, ctx.principal),
+                {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
+            )
 
         return await self._run(ctx, work, pinned=False)
 
@@ -81,11 +94,15 @@ class IncidentHandlers:
             state = _current(loaded.state, ctx.principal, if_match)
             directory = await self._parties_named(conn, cmd)
             notes = await self._notes_named(conn, incident_id, cmd)
-            events = decide(state, cmd, actor_of(ctx.principal), self.clock.now(), directory,
-                            notes, self.limits)
+            events = decide(
+                state, cmd, actor_of(ctx.principal), self.clock.now(), directory, notes, self.limits
+            )
             after = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
-            return stored(200, await self.reads.present(conn, after, ctx.principal),
-                          {"ETag": etag(after.version)})
+            return stored(
+                200,
+                await self.reads.present(conn, after, ctx.principal),
+                {"ETag": etag(after.version)},
+            )
 
         return await self._run(ctx, work, pinned=if_match is not None)
 
@@ -104,8 +121,13 @@ class IncidentHandlers:
         return {found.id: found} if found else {}
 
     async def _append(
-        self, conn: AsyncConnection, ctx: WriteContext, state: Incident | None,
-        snapshot_version: int, events: list[e.IncidentEvent], notes: dict[str, Note],
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        state: Incident | None,
+        snapshot_version: int,
+        events: list[e.IncidentEvent],
+        notes: dict[str, Note],
     ) -> Incident:
         """Append `events` after `state`; project the incident, the notes they touch (`notes`:
         those the command read) and, `snapshot_every` events after the last one, a snapshot.
@@ -116,21 +138,33 @@ class IncidentHandlers:
             before, after = after, evolve(after, event, now)
             note = None
             if isinstance(event, e.NoteEvent):
-                note = notes[event.note_id] = evolve_note(notes.get(event.note_id), event, now,
-                                                          after)
+                note = notes[event.note_id] = evolve_note(
+                    notes.get(event.note_id), event, now, after
+                )
                 touched.append(note)
             new_events.append(event.new(describe(before, after, event, note)))
         assert after is not None
-        await self.store.append(conn, after.id, state.version if state else 0, new_events,
-                                ctx.event_metadata(), recorded_at=now)
+        await self.store.append(
+            conn,
+            after.id,
+            state.version if state else 0,
+            new_events,
+            ctx.event_metadata(),
+            recorded_at=now,
+        )
         await readmodel.project(conn, after)
         await self.notes.save(conn, after, touched)
         if after.version - snapshot_version >= self.snapshot_every:
             await snapshots.save(conn, after)
         # The log line carries trace and incident ids (telemetry's filter adds them).
-        log.info("events appended", extra={"event_types": [ev.type for ev in events],
-                                           "version": after.version,
-                                           "party": ctx.principal.party})
+        log.info(
+            "events appended",
+            extra={
+                "event_types": [ev.type for ev in events],
+                "version": after.version,
+                "party": ctx.principal.party,
+            },
+        )
         return after
 
     async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
@@ -147,10 +181,12 @@ class IncidentHandlers:
             # Same answer as the stale-If-Match check: where the incident is now.
             async with self.engine.connect() as conn:
                 latest = await self.load(conn, err.stream_id)
-            raise DomainError(412 if pinned else 409, "concurrent-update",
-                              f"incident {err.stream_id} changed concurrently; reload and retry",
-                              current_version=latest.version if latest else None) from err
-
+            raise DomainError(
+                412 if pinned else 409,
+                "concurrent-update",
+                f"incident {err.stream_id} changed concurrently; reload and retry",
+                current_version=latest.version if latest else None,
+            ) from err
 
 
 class PartyHandlers:
@@ -166,7 +202,8 @@ class PartyHandlers:
             existing = (await readmodel.load_directory(conn, [party.id])).get(party.id)
             if existing and existing.kind != party.kind:
                 raise DomainError.conflict(
-                    f"{party.id} is already registered as a {existing.kind}", "party-kind-conflict")
+                    f"{party.id} is already registered as a {existing.kind}", "party-kind-conflict"
+                )
             changed = await readmodel.upsert_party(conn, party)
             view = {**party_view(party), "changed": changed}
             return stored(201 if existing is None else 200, view)
@@ -175,25 +212,32 @@ class PartyHandlers:
 
 
 def _may_register(principal: Principal, party: Party) -> None:
-    if not (principal.kind == "service"
-            or (principal.kind == "provider" and principal.has_role("admin"))):
+    if not (
+        principal.kind == "service"
+        or (principal.kind == "provider" and principal.has_role("admin"))
+    ):
         raise DomainError.forbidden("only provider admins register parties")
     if party.kind == "partner" and not party.provider:
         raise DomainError.invalid("a partner names its provider", "invalid-party")
     if party.kind == "customer" and not party.partner:
         raise DomainError.invalid("a customer names its partner", "invalid-party")
 
-def _current(state: Incident | None, principal: Principal,
-             if_match: frozenset[int] | None) -> Incident:
+
+def _current(
+    state: Incident | None, principal: Principal, if_match: frozenset[int] | None
+) -> Incident:
     """The incident a command acts on: one `principal` is on (else 404: it may not learn that
     it exists), at a version `if_match` names (else 412)."""
     if state is None or role_of(state, actor_of(principal)) is None:
         raise DomainError.not_found("no such incident")
     if if_match is not None and state.version not in if_match:
         named = ", ".join(str(v) for v in sorted(if_match))
-        raise DomainError(412, "stale-version",
-                          f"the incident is at version {state.version}, not {named}",
-                          current_version=state.version)
+        raise DomainError(
+            412,
+            "stale-version",
+            f"the incident is at version {state.version}, not {named}",
+            current_version=state.version,
+        )
     return state
 
 

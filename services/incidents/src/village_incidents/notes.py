@@ -23,10 +23,13 @@ from village_platform.db import driver_in_transaction
 from .domain.incident import Incident, Note
 from .paging import WINDOW, windowed
 
-_COLUMNS = ("note_id, version, author_party, author_user, visibility, body, created_at, edited_at,"
-            " deleted, parties, metadata")
+_COLUMNS = (
+    "note_id, version, author_party, author_user, visibility, body, created_at, edited_at,"
+    " deleted, parties, metadata"
+)
 _FIND = text(
-    f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident AND note_id = :note")
+    f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident AND note_id = :note"
+)
 _UPSERT = (
     "INSERT INTO incident_notes (incident_id, note_id, version, author_party, author_user,"
     " visibility, body, created_at, edited_at, deleted, parties, metadata)"
@@ -46,26 +49,45 @@ UPSERT_SQL = text(
 
 
 # A page's window of versions, filtered by the egress rule's SQL twin before the LIMIT.
-_PAGE = (f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident"
-         f" AND version BETWEEN :first AND :last AND NOT deleted AND {egress.VISIBLE_SQL}")
+_PAGE = (
+    f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident"
+    f" AND version BETWEEN :first AND :last AND NOT deleted AND {egress.VISIBLE_SQL}"
+)
 _PAGE_ASC = text(_PAGE + " ORDER BY version LIMIT :limit")
 _PAGE_DESC = text(_PAGE + " ORDER BY version DESC LIMIT :limit")
 
 
 def row(incident: Incident, note: Note) -> dict[str, Any]:
     """`UPSERT_SQL`'s parameters for `note` of `incident`."""
-    return {"incident": incident.id, "note": note.id, "version": note.version,
-            "author_party": note.author_party, "author_user": note.author_user,
-            "visibility": note.visibility, "body": note.body, "created_at": note.created_at,
-            "edited_at": note.edited_at, "deleted": note.deleted, "parties": list(note.parties),
-            "metadata": json.dumps(note.description(incident.provider))}
+    return {
+        "incident": incident.id,
+        "note": note.id,
+        "version": note.version,
+        "author_party": note.author_party,
+        "author_user": note.author_user,
+        "visibility": note.visibility,
+        "body": note.body,
+        "created_at": note.created_at,
+        "edited_at": note.edited_at,
+        "deleted": note.deleted,
+        "parties": list(note.parties),
+        "metadata": json.dumps(note.description(incident.provider)),
+    }
 
 
 def _note(r: Any) -> Note:
-    return Note(id=r.note_id, author_party=r.author_party, author_user=r.author_user,
-                visibility=r.visibility, body=r.body, created_at=r.created_at,
-                parties=tuple(r.parties), edited_at=r.edited_at, deleted=r.deleted,
-                version=r.version)
+    return Note(
+        id=r.note_id,
+        author_party=r.author_party,
+        author_user=r.author_user,
+        visibility=r.visibility,
+        body=r.body,
+        created_at=r.created_at,
+        parties=tuple(r.parties),
+        edited_at=r.edited_at,
+        deleted=r.deleted,
+        version=r.version,
+    )
 
 
 def reader(principal: Principal, provider: str) -> egress.Recipient:
@@ -99,31 +121,60 @@ class NoteBook:
         for note in notes:
             r = row(incident, note)
             await driver.execute(
-                _UPSERT, r["incident"], r["note"], r["version"], r["author_party"],
-                r["author_user"], r["visibility"], r["body"], r["created_at"], r["edited_at"],
-                r["deleted"], r["parties"], r["metadata"])
+                _UPSERT,
+                r["incident"],
+                r["note"],
+                r["version"],
+                r["author_party"],
+                r["author_user"],
+                r["visibility"],
+                r["body"],
+                r["created_at"],
+                r["edited_at"],
+                r["deleted"],
+                r["parties"],
+                r["metadata"],
+            )
 
     async def page(
-        self, conn: AsyncConnection, incident: Incident, principal: Principal, limit: int,
-        *, cursor: int | None = None, newest_first: bool = False,
+        self,
+        conn: AsyncConnection,
+        incident: Incident,
+        principal: Principal,
+        limit: int,
+        *,
+        cursor: int | None = None,
+        newest_first: bool = False,
     ) -> tuple[list[Note], int | None]:
         """Up to `limit` notes `principal` may see, oldest first (or newest first) from after
         (before) version `cursor`; and the cursor of the next page, None when none follows."""
         statement = _PAGE_DESC if newest_first else _PAGE_ASC
-        params: dict[str, Any] = {"incident": incident.id,
-                                  **egress.sql_params(reader(principal, incident.provider))}
+        params: dict[str, Any] = {
+            "incident": incident.id,
+            **egress.sql_params(reader(principal, incident.provider)),
+        }
 
         async def fetch(first: int, last: int, n: int) -> list[Any]:
-            return await self._rows(conn, statement, {**params, "first": first, "last": last,
-                                                      "limit": n})
+            return await self._rows(
+                conn, statement, {**params, "first": first, "last": last, "limit": n}
+            )
 
-        rows = await windowed(fetch, head=incident.version, cursor=cursor, limit=limit,
-                              newest_first=newest_first, window=self.window)
+        rows = await windowed(
+            fetch,
+            head=incident.version,
+            cursor=cursor,
+            limit=limit,
+            newest_first=newest_first,
+            window=self.window,
+        )
         rows, more = rows[:limit], len(rows) > limit
         asking = egress.Recipient(principal.party, principal.kind)
         # The Python twin of the filter, item by item: a page never carries more than it allows.
-        shown = [_note(r) for r in rows
-                 if egress.share(_meta(r.metadata), asking) is egress.Share.VISIBLE]
+        shown = [
+            _note(r)
+            for r in rows
+            if egress.share(_meta(r.metadata), asking) is egress.Share.VISIBLE
+        ]
         return shown, (rows[-1].version if more else None)
 
 

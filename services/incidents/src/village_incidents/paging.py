@@ -14,8 +14,15 @@ WINDOW = 500  # versions one query reads at most
 Fetch = Callable[[int, int, int], Awaitable[list[T]]]
 
 
-async def windowed(fetch: Fetch[T], *, head: int, cursor: int | None, limit: int,
-                   newest_first: bool = False, window: int = WINDOW) -> list[T]:
+async def windowed(
+    fetch: Fetch[T],
+    *,
+    head: int,
+    cursor: int | None,
+    limit: int,
+    newest_first: bool = False,
+    window: int = WINDOW,
+) -> list[T]:
     """Up to `limit` + 1 items (one more tells that more follow) after version `cursor` (before
     it, `newest_first`) among versions 1..`head`, window after window until enough are found
     or the versions run out."""

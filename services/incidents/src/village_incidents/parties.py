@@ -28,9 +28,18 @@ async def list_parties(caller: Caller, engine: Engine) -> dict[str, Any]:
     return {"items": parties_seen_by(directory, caller)}
 
 
-@router.post("/parties", summary="Register or update a party (provider admins)",
-             responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "/parties",
+    summary="Register or update a party (provider admins)",
+    responses=problem_responses(401, 403, 409, 422),
+)
 async def register_party(body: s.PartyIn, ctx: Write, parties: Parties) -> JSONResponse:
-    party = Party(id=body.id, kind=body.kind, name=body.name, provider=body.provider,
-                  partner=body.partner, customers=tuple(body.customers))
+    party = Party(
+        id=body.id,
+        kind=body.kind,
+        name=body.name,
+        provider=body.provider,
+        partner=body.partner,
+        customers=tuple(body.customers),
+    )
     return (await parties.register(ctx, party)).response()

@@ -23,17 +23,28 @@ from .domain.incident import Incident, Party
 async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) -> dict[str, Party]:
     """The party directory, or the parties in `ids` and those they name (partner, provider)."""
     if ids is None:
-        rows = await conn.execute(text("SELECT id, kind, name, provider, partner, customers FROM parties"))
+        rows = await conn.execute(
+            text("SELECT id, kind, name, provider, partner, customers FROM parties")
+        )
     else:
         rows = await conn.execute(
-            text("WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties WHERE id = ANY(:ids))"
-                 " SELECT * FROM wanted UNION"
-                 " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
-                 " JOIN wanted w ON p.id IN (w.partner, w.provider)"),
+            text(
+                "WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties WHERE id = ANY(:ids))"
+                " SELECT * FROM wanted UNION"
+                " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
+                " JOIN wanted w ON p.id IN (w.partner, w.provider)"
+            ),
             {"ids": ids},
         )
     return {
-        r.id: Party(id=r.id, kind=r.kind, name=r.name, provider=r.provider, partner=r.partner, customers=tuple(r.customers))
+        r.id: Party(
+            id=r.id,
+            kind=r.kind,
+            name=r.name,
+            provider=r.provider,
+            partner=r.partner,
+            customers=tuple(r.customers),
+        )
         for r in rows
     }
 
@@ -47,7 +58,9 @@ class PartiesTable:
 
     async def kind_of(self, party: str) -> str | None:
         async with self.engine.connect() as conn:
-            found = await conn.execute(text("SELECT kind FROM parties WHERE id = :id"), {"id": party})
+            found = await conn.execute(
+                text("SELECT kind FROM parties WHERE id = :id"), {"id": party}
+            )
             return found.scalar_one_or_none()
 
 
@@ -62,8 +75,14 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
             " WHERE parties.kind = EXCLUDED.kind AND (parties.name, parties.provider, parties.partner, parties.customers)"
             " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.provider, EXCLUDED.partner, EXCLUDED.customers)"
         ),
-        {"id": party.id, "kind": party.kind, "name": party.name, "provider": party.provider,
-         "partner": party.partner, "customers": list(party.customers)},
+        {
+            "id": party.id,
+            "kind": party.kind,
+            "name": party.name,
+            "provider": party.provider,
+            "partner": party.partner,
+            "customers": list(party.customers),
+        },
     )
     return bool(result.rowcount)
 
@@ -83,9 +102,20 @@ async def project(conn: AsyncConnection, state: Incident) -> None:
     """Upsert the incident's summary row (in the command's transaction, on the driver: hot path)."""
     driver = await driver_in_transaction(conn)
     await driver.execute(
-        _PROJECT, state.id, state.version, state.title, state.status, state.severity, state.product,
-        state.customer, state.partner, state.provider, list(state.collaborators), state.opened_at,
-        state.updated_at, state.resolved_at,
+        _PROJECT,
+        state.id,
+        state.version,
+        state.title,
+        state.status,
+        state.severity,
+        state.product,
+        state.customer,
+        state.partner,
+        state.provider,
+        list(state.collaborators),
+        state.opened_at,
+        state.updated_at,
+        state.resolved_at,
     )
 
 
@@ -93,7 +123,9 @@ async def external_ref_owner(conn: AsyncConnection, refs: list[dict[str, str]]) 
     """The incident already holding any of `refs`, if one does."""
     for ref in refs:
         found = await conn.scalar(
-            text("SELECT incident_id FROM incident_external_refs WHERE owner = :owner AND type = :type AND ref = :id"),
+            text(
+                "SELECT incident_id FROM incident_external_refs WHERE owner = :owner AND type = :type AND ref = :id"
+            ),
             ref,
         )
         if found:
@@ -108,13 +140,20 @@ _ADD_REFS = (
 )
 
 
-async def add_external_refs(conn: AsyncConnection, incident_id: str, refs: list[dict[str, str]]) -> list[dict[str, str]]:
+async def add_external_refs(
+    conn: AsyncConnection, incident_id: str, refs: list[dict[str, str]]
+) -> list[dict[str, str]]:
     """Claim `refs` for the incident; returns those another incident already holds."""
     if not refs:
         return []
     driver = await driver_in_transaction(conn)
-    rows = await driver.fetch(_ADD_REFS, [r["owner"] for r in refs], [r["type"] for r in refs],
-                              [r["id"] for r in refs], incident_id)
+    rows = await driver.fetch(
+        _ADD_REFS,
+        [r["owner"] for r in refs],
+        [r["type"] for r in refs],
+        [r["id"] for r in refs],
+        incident_id,
+    )
     claimed = {(r["owner"], r["type"], r["ref"]) for r in rows}
     return [r for r in refs if (r["owner"], r["type"], r["id"]) not in claimed]
 
@@ -170,7 +209,9 @@ async def list_incidents(
         await conn.execute(
             text(
                 "SELECT seq, id, version, title, status, severity, product, customer, partner, provider,"
-                " opened_at, updated_at FROM incidents WHERE " + " AND ".join(clauses) + " ORDER BY seq DESC LIMIT :limit"
+                " opened_at, updated_at FROM incidents WHERE "
+                + " AND ".join(clauses)
+                + " ORDER BY seq DESC LIMIT :limit"
             ),
             params,
         )
@@ -178,17 +219,31 @@ async def list_incidents(
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
-        {"id": r.id, "version": r.version, "title": r.title, "status": r.status, "severity": r.severity,
-         "product": r.product, "customer": r.customer, "partner": r.partner, "provider": r.provider,
-         "opened_at": r.opened_at.isoformat(), "updated_at": r.updated_at.isoformat()}
+        {
+            "id": r.id,
+            "version": r.version,
+            "title": r.title,
+            "status": r.status,
+            "severity": r.severity,
+            "product": r.product,
+            "customer": r.customer,
+            "partner": r.partner,
+            "provider": r.provider,
+            "opened_at": r.opened_at.isoformat(),
+            "updated_at": r.updated_at.isoformat(),
+        }
         for r in rows
     ]
     return items, (CURSOR.encode(rows[-1].seq) if more and rows else None)
 
 
-async def incident_ids_resolved_before(conn: AsyncConnection, cutoff: Any, limit: int = 100) -> list[str]:
+async def incident_ids_resolved_before(
+    conn: AsyncConnection, cutoff: Any, limit: int = 100
+) -> list[str]:
     rows = await conn.execute(
-        text("SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at <= :cutoff ORDER BY resolved_at LIMIT :limit"),
+        text(
+            "SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at <= :cutoff ORDER BY resolved_at LIMIT :limit"
+        ),
         {"cutoff": cutoff, "limit": limit},
     )
     return [r.id for r in rows]
@@ -196,4 +251,5 @@ async def incident_ids_resolved_before(conn: AsyncConnection, cutoff: Any, limit
 
 async def reset(conn: AsyncConnection) -> None:
     await conn.execute(
-        text("TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots"))
+        text("TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots")
+    )

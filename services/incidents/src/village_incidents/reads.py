@@ -60,8 +60,11 @@ class IncidentReads:
         if not state.note_counts:  # none written: nothing to read
             return present(state, principal)
         notes, older = await self.notes.page(conn, state, principal, VIEW_NOTES, newest_first=True)
-        more = (f"/incidents/{state.id}/notes?order=desc&cursor={VERSION_CURSOR.encode(older)}"
-                if older is not None else None)
+        more = (
+            f"/incidents/{state.id}/notes?order=desc&cursor={VERSION_CURSOR.encode(older)}"
+            if older is not None
+            else None
+        )
         return present(state, principal, reversed(notes), more)
 
     async def view(
@@ -72,20 +75,29 @@ class IncidentReads:
         return await self.present(conn, state, principal), state.version
 
     async def notes_page(
-        self, conn: AsyncConnection, incident_id: str, principal: Principal,
-        cursor: str | None, limit: int, newest_first: bool = False,
+        self,
+        conn: AsyncConnection,
+        incident_id: str,
+        principal: Principal,
+        cursor: str | None,
+        limit: int,
+        newest_first: bool = False,
     ) -> dict[str, Any]:
         """`GET /incidents/{id}/notes`: a page of the notes `principal` may see."""
         state = await self.visible(conn, incident_id, principal)
-        notes, following = await self.notes.page(conn, state, principal, limit,
-                                                 cursor=_version_cursor(cursor),
-                                                 newest_first=newest_first)
+        notes, following = await self.notes.page(
+            conn, state, principal, limit, cursor=_version_cursor(cursor), newest_first=newest_first
+        )
         next_cursor = VERSION_CURSOR.encode(following) if following is not None else None
         return {"items": present_notes(state, principal, notes), "next_cursor": next_cursor}
 
     async def timeline(
-        self, conn: AsyncConnection, incident_id: str, principal: Principal,
-        cursor: str | None = None, limit: int = 100,
+        self,
+        conn: AsyncConnection,
+        incident_id: str,
+        principal: Principal,
+        cursor: str | None = None,
+        limit: int = 100,
     ) -> dict[str, Any]:
         """`GET /incidents/{id}/timeline`: a page of what happened, as `principal` may see it:
         the egress rule in SQL before the LIMIT, and item by item (`for_recipient`)."""
@@ -93,31 +105,38 @@ class IncidentReads:
         recipient = egress.Recipient(principal.party, principal.kind)
 
         async def fetch(first: int, last: int, n: int) -> list[StoredEvent]:
-            return await self.store.load(conn, state.id, after=first - 1, until=last, limit=n,
-                                         recipient=recipient)
+            return await self.store.load(
+                conn, state.id, after=first - 1, until=last, limit=n, recipient=recipient
+            )
 
-        stored = await windowed(fetch, head=state.version, cursor=_version_cursor(cursor),
-                                limit=limit, window=self.window)
+        stored = await windowed(
+            fetch,
+            head=state.version,
+            cursor=_version_cursor(cursor),
+            limit=limit,
+            window=self.window,
+        )
         stored, more = stored[:limit], len(stored) > limit
         items = []
         for s in stored:
             shown = egress.for_recipient(s.data, s.metadata, recipient)
             if shown is None:
                 continue
-            items.append({
-                "version": s.stream_version,
-                "type": s.type,
-                "at": s.recorded_at.isoformat(),
-                "party": s.metadata.get("actor_party"),
-                "user": s.metadata.get("actor_user"),
-                "visibility": s.metadata.get("visibility"),
-                "trace_id": _trace_id(s.metadata.get("traceparent")),
-                "data": shown[0],
-            })
+            items.append(
+                {
+                    "version": s.stream_version,
+                    "type": s.type,
+                    "at": s.recorded_at.isoformat(),
+                    "party": s.metadata.get("actor_party"),
+                    "user": s.metadata.get("actor_user"),
+                    "visibility": s.metadata.get("visibility"),
+                    "trace_id": _trace_id(s.metadata.get("traceparent")),
+                    "data": shown[0],
+                }
+            )
         # The cursor is the version of the last event shown: every item shows its own version.
         next_cursor = VERSION_CURSOR.encode(stored[-1].stream_version) if more else None
         return {"incident_id": state.id, "items": items, "next_cursor": next_cursor}
-
 
 
 def actor_of(principal: Principal) -> c.Actor:

@@ -31,8 +31,12 @@ async def rebuild(settings: Settings) -> int:
     store = EventStore(SystemClock())
     try:
         async with engine.begin() as conn:
-            streams = [r.stream_id for r in await conn.execute(
-                text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)"))]
+            streams = [
+                r.stream_id
+                for r in await conn.execute(
+                    text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)")
+                )
+            ]
             await readmodel.reset(conn)
             for stream_id in tqdm(streams, desc="incidents", unit="incident"):
                 state, written = replay_with_notes(history_of(await store.load(conn, stream_id)))

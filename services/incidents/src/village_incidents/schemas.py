@@ -10,8 +10,17 @@ from village_platform.limits import AwareInstant
 
 Severity = Literal["S1", "S2", "S3", "S4"]
 NoteVisibility = Literal["internal", "restricted", "shared"]
-Status = Literal["new", "acknowledged", "in_progress", "pending_customer", "on_hold", "resolved", "closed",
-                 "reopened", "cancelled"]
+Status = Literal[
+    "new",
+    "acknowledged",
+    "in_progress",
+    "pending_customer",
+    "on_hold",
+    "resolved",
+    "closed",
+    "reopened",
+    "cancelled",
+]
 Name = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
@@ -37,15 +46,19 @@ class OpenIncidentIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{
-                "title": "Branch office VPN down",
-                "description": "Site-to-site tunnel to Leeds dropped at 09:12, no traffic since.",
-                "severity": "S1",
-                "product": "routers",
-                "impacted_service": "branch-vpn",
-                "customer": "initech",
-                "external_refs": [{"owner": "northwind", "type": "servicenow", "id": "INC0012345"}],
-            }]
+            "examples": [
+                {
+                    "title": "Branch office VPN down",
+                    "description": "Site-to-site tunnel to Leeds dropped at 09:12, no traffic since.",
+                    "severity": "S1",
+                    "product": "routers",
+                    "impacted_service": "branch-vpn",
+                    "customer": "initech",
+                    "external_refs": [
+                        {"owner": "northwind", "type": "servicenow", "id": "INC0012345"}
+                    ],
+                }
+            ]
         },
     )
     title: str = Field(min_length=1, max_length=200)
@@ -53,8 +66,12 @@ class OpenIncidentIn(Body):
     severity: Severity
     product: str = Field(min_length=1, max_length=100)
     impacted_service: str | None = Field(default=None, max_length=200)
-    customer: str | None = Field(default=None, min_length=1, max_length=100,
-                                 description="required when a partner opens an incident for its customer")
+    customer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="required when a partner opens an incident for its customer",
+    )
     external_refs: list[ExternalRefIn] = Field(default_factory=list, max_length=20)
 
 
@@ -65,16 +82,30 @@ class EmptyIn(Body):
 
 
 class AssignIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"party": "northwind", "tier": "L2", "assignee": "jane.doe"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"party": "northwind", "tier": "L2", "assignee": "jane.doe"}]
+        },
+    )
     party: str = Name
     tier: str | None = Field(default=None, max_length=50)
     assignee: str | None = Field(default=None, max_length=200)
 
 
 class EscalateIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"to_party": "acme", "to_tier": "TAC L2", "reason": "S1 for a product northwind is not certified for"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "to_party": "acme",
+                    "to_tier": "TAC L2",
+                    "reason": "S1 for a product northwind is not certified for",
+                }
+            ]
+        },
+    )
     to_party: str = Name
     to_tier: str = Field(min_length=1, max_length=50)
     reason: str = Field(min_length=1, max_length=2000)
@@ -82,78 +113,120 @@ class EscalateIn(Body):
 
 
 class NoteIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"body": "Tunnel flaps every 30 s; IKE logs attached.", "visibility": "shared"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"body": "Tunnel flaps every 30 s; IKE logs attached.", "visibility": "shared"}
+            ]
+        },
+    )
     body: str = Field(min_length=1, max_length=20000)
     visibility: NoteVisibility = "shared"
 
 
 class NoteEditIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"body": "Corrected: flaps every 60 s."}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"body": "Corrected: flaps every 60 s."}]}
+    )
     body: str = Field(min_length=1, max_length=20000)
 
 
 class StatusIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [
-            {"status": "in_progress"},
-            {"status": "on_hold", "reason": "waiting on a vendor firmware fix"},
-            {"status": "resolved", "resolution_code": "config-fix", "resolution_notes": "Rekeyed the tunnel."},
-        ]})
-    status: Literal["in_progress", "pending_customer", "on_hold", "resolved", "closed", "reopened", "cancelled"]
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "in_progress"},
+                {"status": "on_hold", "reason": "waiting on a vendor firmware fix"},
+                {
+                    "status": "resolved",
+                    "resolution_code": "config-fix",
+                    "resolution_notes": "Rekeyed the tunnel.",
+                },
+            ]
+        },
+    )
+    status: Literal[
+        "in_progress", "pending_customer", "on_hold", "resolved", "closed", "reopened", "cancelled"
+    ]
     reason: str | None = Field(default=None, max_length=2000)
     resolution_code: str | None = Field(default=None, max_length=100)
     resolution_notes: str | None = Field(default=None, max_length=20000)
 
 
 class SeverityIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"severity": "S2", "reason": "workaround in place"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"severity": "S2", "reason": "workaround in place"}]},
+    )
     severity: Severity
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ImpactStartIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"started_at": "2026-11-23T09:12:00Z", "description": "branch offline"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"started_at": "2026-11-23T09:12:00Z", "description": "branch offline"}]
+        },
+    )
     started_at: AwareInstant | None = None
     description: str | None = Field(default=None, max_length=2000)
 
 
 class ImpactEndIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ended_at": "2026-11-23T10:02:00Z"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"ended_at": "2026-11-23T10:02:00Z"}]}
+    )
     ended_at: AwareInstant | None = Field(default=None, description="default: now")
 
 
 class InviteIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"partner": "contoso", "scope": "firewall rules review"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"partner": "contoso", "scope": "firewall rules review"}]},
+    )
     partner: str = Name
     scope: str | None = Field(default=None, max_length=500)
 
 
 class RevokeIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "firewall review done"}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "firewall review done"}]}
+    )
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class RatingIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"rating": 5, "reason": "fixed within the hour"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"rating": 5, "reason": "fixed within the hour"}]},
+    )
     rating: int = Field(ge=1, le=5)
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class PartyIn(Body):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"id": "northwind", "kind": "partner", "name": "Northwind Traders",
-                      "provider": "acme", "customers": ["initech"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "northwind",
+                    "kind": "partner",
+                    "name": "Northwind Traders",
+                    "provider": "acme",
+                    "customers": ["initech"],
+                }
+            ]
+        },
+    )
     id: str = Name
     kind: Literal["provider", "partner", "customer"]
     name: str = Field(min_length=1, max_length=200)
     provider: str | None = Field(default=None, max_length=100)
     partner: str | None = Field(default=None, max_length=100)
     customers: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
-        default_factory=list, max_length=1000)
-
-
+        default_factory=list, max_length=1000
+    )

@@ -25,9 +25,12 @@ from .domain.events import CATALOG, IncidentEvent
 from .domain.incident import Incident, evolve
 
 # Bump the number when what a field means changes; the fingerprint follows the fields by itself.
-SCHEMA = "1:" + hashlib.sha256(
-    ";".join(f"{f.name}:{f.type}" for f in fields(Incident)).encode()
-).hexdigest()[:12]
+SCHEMA = (
+    "1:"
+    + hashlib.sha256(";".join(f"{f.name}:{f.type}" for f in fields(Incident)).encode()).hexdigest()[
+        :12
+    ]
+)
 EVERY = 20  # events between snapshots: a load reads at most EVERY - 1 events after one
 
 _TIMES = ("opened_at", "updated_at", "resolved_at", "closed_at")
@@ -96,8 +99,12 @@ SAVE_SQL = text(
 
 def row(state: Incident) -> dict[str, Any]:
     """The snapshot row's parameters for `SAVE_SQL` (rebuilds and migrations)."""
-    return {"id": state.id, "version": state.version, "schema": SCHEMA,
-            "state": json.dumps(encode(state))}
+    return {
+        "id": state.id,
+        "version": state.version,
+        "schema": SCHEMA,
+        "state": json.dumps(encode(state)),
+    }
 
 
 def history_of(stored: list[StoredEvent]) -> list[tuple[IncidentEvent, Any]]:

@@ -80,8 +80,14 @@ def present(
 
 
 def party_view(p: Party) -> dict[str, Any]:
-    return {"id": p.id, "kind": p.kind, "name": p.name, "provider": p.provider,
-            "partner": p.partner, "customers": list(p.customers)}
+    return {
+        "id": p.id,
+        "kind": p.kind,
+        "name": p.name,
+        "provider": p.provider,
+        "partner": p.partner,
+        "customers": list(p.customers),
+    }
 
 
 def parties_seen_by(directory: Mapping[str, Party], principal: Principal) -> list[dict[str, Any]]:
@@ -89,7 +95,11 @@ def parties_seen_by(directory: Mapping[str, Party], principal: Principal) -> lis
     and the parties they work with; the provider and services, of everyone."""
     if principal.kind not in ("provider", "service"):
         me = directory.get(principal.party)
-        related = {principal.party, *(me.customers if me else ()), me.provider if me else None,
-                   me.partner if me else None}
+        related = {
+            principal.party,
+            *(me.customers if me else ()),
+            me.provider if me else None,
+            me.partner if me else None,
+        }
         directory = {k: v for k, v in directory.items() if k in related}
     return [party_view(p) for p in directory.values()]

@@ -29,11 +29,19 @@ async def replay_own_events(conn: AsyncConnection, progress: bool = True) -> int
     """Project every stored knowledge event again, in the order they were appended."""
     total = await conn.scalar(text("SELECT count(*) FROM events"))
     count, after = 0, 0
-    with tqdm(total=total, desc="rebuild knowledge (own events)", unit="event", disable=not progress) as bar:
+    with tqdm(
+        total=total, desc="rebuild knowledge (own events)", unit="event", disable=not progress
+    ) as bar:
         while True:
-            rows = (await conn.execute(text(
-                "SELECT id, event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
-                " FROM events WHERE id > :after ORDER BY id LIMIT :n"), {"after": after, "n": PAGE})).all()
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id, event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
+                        " FROM events WHERE id > :after ORDER BY id LIMIT :n"
+                    ),
+                    {"after": after, "n": PAGE},
+                )
+            ).all()
             if not rows:
                 return count
             for row in rows:
@@ -42,7 +50,9 @@ async def replay_own_events(conn: AsyncConnection, progress: bool = True) -> int
             bar.update(len(rows))
 
 
-async def rebuild(settings: Settings, *, feed: FeedClient | None = None, progress: bool = True) -> int:
+async def rebuild(
+    settings: Settings, *, feed: FeedClient | None = None, progress: bool = True
+) -> int:
     """Returns how many events (own and incidents') it applied."""
     engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
     own_feed = feed is None
@@ -55,7 +65,9 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, progres
         own = await replay_own_events(conn, progress)
 
     try:
-        incidents = await platform_rebuild.rebuild(NAME, engine, feed, fact_routes(), reset, progress=progress)
+        incidents = await platform_rebuild.rebuild(
+            NAME, engine, feed, fact_routes(), reset, progress=progress
+        )
         return own + incidents
     finally:
         if own_feed:

@@ -24,7 +24,7 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORDS = 40
 FEW = 3  # fewer full-text hits than this: add title look-alikes
 TRGM_THRESHOLD = 0.45
-HEADLINE = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \""
+HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
 
 
 def or_query(q: str) -> str:
@@ -72,21 +72,54 @@ MAX_OFFSET = 10_000  # deeper than this, refine the query
 CURSOR = Cursor("search", offset_up_to(MAX_OFFSET))
 
 
-async def search(conn: AsyncConnection, q: str, scope: Scope, *, product: str | None = None,
-                 tag: str | None = None, limit: int = 10, offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+async def search(
+    conn: AsyncConnection,
+    q: str,
+    scope: Scope,
+    *,
+    product: str | None = None,
+    tag: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], bool]:
     """A page of hits and whether there are more."""
     tsq = or_query(q)
     if not tsq or not scope.audiences:
         return [], False
     await conn.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TRGM_THRESHOLD}"))
-    rows = (await conn.execute(_SEARCH, {
-        "tsq": tsq, "raw": q[:200], "provider": scope.provider, "audiences": list(scope.audiences),
-        "product": product, "tag": tag, "few": FEW, "offset": offset, "limit": limit + 1,
-        "headline": HEADLINE})).all()
-    hits = [{"article_id": str(r.article_id), "title": r.title, "title_highlighted": r.title_hl,
-             "snippet": r.snippet, "score": round(float(r.score), 6), "match": "text" if r.tier == 0 else "similar_title",
-             "audience": r.audience, "products": list(r.products), "tags": list(r.tags), "version": r.version,
-             "published_at": r.published_at} for r in rows[:limit]]
+    rows = (
+        await conn.execute(
+            _SEARCH,
+            {
+                "tsq": tsq,
+                "raw": q[:200],
+                "provider": scope.provider,
+                "audiences": list(scope.audiences),
+                "product": product,
+                "tag": tag,
+                "few": FEW,
+                "offset": offset,
+                "limit": limit + 1,
+                "headline": HEADLINE,
+            },
+        )
+    ).all()
+    hits = [
+        {
+            "article_id": str(r.article_id),
+            "title": r.title,
+            "title_highlighted": r.title_hl,
+            "snippet": r.snippet,
+            "score": round(float(r.score), 6),
+            "match": "text" if r.tier == 0 else "similar_title",
+            "audience": r.audience,
+            "products": list(r.products),
+            "tags": list(r.tags),
+            "version": r.version,
+            "published_at": r.published_at,
+        }
+        for r in rows[:limit]
+    ]
     return hits, len(rows) > limit
 
 
@@ -109,21 +142,24 @@ PAIR_WORDS = 12
 def _pairs(lexemes: list[str]) -> str:
     """`('a' & 'b') | ('a' & 'c') | ...`: at least two of the lexemes."""
     lexemes = lexemes[:PAIR_WORDS]
-    return " | ".join(f"('{a}' & '{b}')" for i, a in enumerate(lexemes) for b in lexemes[i + 1:])
+    return " | ".join(f"('{a}' & '{b}')" for i, a in enumerate(lexemes) for b in lexemes[i + 1 :])
 
 
 # The text's lexemes as the `about` column has them (stemmed, no stop words), title words first.
 _LEXEMES = text("SELECT lexeme FROM unnest(to_tsvector('english', :t)) ORDER BY positions[1]")
 
 
-async def suggest(conn: AsyncConnection, title: str, description: str, product: str, provider: str,
-                  limit: int = 5) -> list[dict[str, Any]]:
+async def suggest(
+    conn: AsyncConnection, title: str, description: str, product: str, provider: str, limit: int = 5
+) -> list[dict[str, Any]]:
     """The provider's published articles closest to an incident (any audience: the events and the
     API split them by who may see them); an article for the incident's product counts double."""
     tsq = or_query(f"{title} {description} {product}")
     if not tsq:
         return []
-    lexemes = [x for x in await conn.scalars(_LEXEMES, {"t": tsq.replace(" | ", " ")}) if "'" not in x]
+    lexemes = [
+        x for x in await conn.scalars(_LEXEMES, {"t": tsq.replace(" | ", " ")}) if "'" not in x
+    ]
     if not lexemes:
         return []
     any_one = " | ".join(f"'{x}'" for x in lexemes)
@@ -131,11 +167,27 @@ async def suggest(conn: AsyncConnection, title: str, description: str, product: 
     tiers += [(any_one, True), (any_one, False)]  # then any one word, then any product
     found: dict[Any, Any] = {}
     for candidates, by_product in tiers:
-        for r in await conn.execute(_SUGGEST, {"tsq": tsq, "candidates": candidates, "product": product,
-                                               "provider": provider, "limit": limit, "by_product": by_product}):
+        for r in await conn.execute(
+            _SUGGEST,
+            {
+                "tsq": tsq,
+                "candidates": candidates,
+                "product": product,
+                "provider": provider,
+                "limit": limit,
+                "by_product": by_product,
+            },
+        ):
             found.setdefault(r.article_id, r)
         if len(found) >= limit:
             break
     best = sorted(found.values(), key=lambda r: (-r.score, str(r.article_id)))[:limit]
-    return [{"article_id": str(r.article_id), "title": r.title, "audience": r.audience,
-             "score": round(float(r.score), 6)} for r in best]
+    return [
+        {
+            "article_id": str(r.article_id),
+            "title": r.title,
+            "audience": r.audience,
+            "score": round(float(r.score), 6),
+        }
+        for r in best
+    ]

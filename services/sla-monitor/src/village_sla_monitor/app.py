@@ -48,10 +48,17 @@ def settings_from_env() -> Settings:
     return Settings.for_service(SERVICE, PORT)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None, *, background: bool = True,
-               timer_poll_seconds: float = 1.0, consumer_name: str = consumer.NAME,
-               incidents_feed: FeedClient | None = None, party_kinds: PartyKinds | None = None,
-               **consumer_options: object) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    background: bool = True,
+    timer_poll_seconds: float = 1.0,
+    consumer_name: str = consumer.NAME,
+    incidents_feed: FeedClient | None = None,
+    party_kinds: PartyKinds | None = None,
+    **consumer_options: object,
+) -> FastAPI:
     """`background=False` runs no consumer, relay or scheduler (tests drive them);
     `consumer_name` is the Kafka consumer group; `incidents_feed` replaces the HTTP feed client
     and `party_kinds` the party directory read from the incidents service."""
@@ -65,8 +72,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         runtime.party_kinds = party_kinds
         book = ContractBook(runtime.store)
         projection = IncidentEventHandlers(runtime.store, book)
-        scheduler = TimerScheduler(runtime.engine, clock, projection.on_timer, poll_seconds=timer_poll_seconds,
-                                   on_fired=runtime.doorbell.ring, name="sla-timers")
+        scheduler = TimerScheduler(
+            runtime.engine,
+            clock,
+            projection.on_timer,
+            poll_seconds=timer_poll_seconds,
+            on_fired=runtime.doorbell.ring,
+            name="sla-timers",
+        )
 
         def after_commit() -> None:
             runtime.doorbell.ring()
@@ -76,9 +89,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
 
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
         incidents_topic = settings.topic(consumer.TOPIC)
-        app.state.runner = runtime.consumer(ConsumerRunner(
-            consumer_name, runtime.engine, settings, [incidents_topic], consumer.routes(projection),
-            {incidents_topic: feed}, clock, after_commit=after_commit, **consumer_options))
+        app.state.runner = runtime.consumer(
+            ConsumerRunner(
+                consumer_name,
+                runtime.engine,
+                settings,
+                [incidents_topic],
+                consumer.routes(projection),
+                {incidents_topic: feed},
+                clock,
+                after_commit=after_commit,
+                **consumer_options,
+            )
+        )
         runtime.background("timers", scheduler.run)
         runtime.close_at_end(feed.aclose)
         # What the routes depend on (deps.py); the runner and the scheduler, for tests to drive.
@@ -87,4 +110,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, *, 
         async with runtime.serving(app, background=background):
             yield
 
-    return service_app("Village SLA monitor", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+    return service_app(
+        "Village SLA monitor", DESCRIPTION, settings, clock, router, SOURCE, lifespan
+    )

@@ -171,8 +171,12 @@ class BatchWriter:
     def _rows(self, states: list[IncidentSla]) -> dict[str, Any]:
         due_timers, done = self._timers(states)
         state_rows = [_state_row(s) for s in states]
-        return {"state_rows": state_rows, "clock_rows": self._clock_rows(states),
-                "due_timers": due_timers, "done_timers": done}
+        return {
+            "state_rows": state_rows,
+            "clock_rows": self._clock_rows(states),
+            "due_timers": due_timers,
+            "done_timers": done,
+        }
 
     def _clock_rows(self, states: Iterable[IncidentSla]) -> list[tuple[Any, ...]]:
         rows = []
@@ -233,5 +237,15 @@ class BatchWriter:
 
 
 def _state_row(s: IncidentSla) -> tuple[Any, ...]:
-    return (s.incident_id, s.customer, s.partner, s.provider, s.severity, s.status, s.opened_at,
-            s.resolved_at, s.rating, STATE.dump_json(s).decode())
+    return (
+        s.incident_id,
+        s.customer,
+        s.partner,
+        s.provider,
+        s.severity,
+        s.status,
+        s.opened_at,
+        s.resolved_at,
+        s.rating,
+        STATE.dump_json(s).decode(),
+    )

@@ -54,7 +54,9 @@ async def reset(conn: AsyncConnection) -> None:
 
 def incidents_feed(settings: Settings, consumer: str = NAME, **options: Any) -> FeedClient:
     """The incidents service's feed, read with the consumer's service token."""
-    return FeedClient.for_consumer(settings.incidents_url, settings, consumer, source=SOURCE, **options)
+    return FeedClient.for_consumer(
+        settings.incidents_url, settings, consumer, source=SOURCE, **options
+    )
 
 
 def read_model() -> ReadModel:

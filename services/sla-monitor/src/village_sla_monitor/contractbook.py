@@ -23,6 +23,7 @@ _COLUMNS = "contract_id, version, effective_from, terms"
 class ContractNotFound(LookupError):
     pass
 
+
 # What the topic says of a contract its provider may not see: that it exists and changed.
 CONTRACT_FACT = ("contract_id", "version")
 
@@ -42,34 +43,55 @@ class ContractBook:
     def _remember(self, row: Any) -> Terms:
         key = (row.contract_id, row.version)
         if key not in self._versions:
-            self._versions[key] = Terms.from_spec(row.contract_id, row.version, row.terms, row.effective_from)
+            self._versions[key] = Terms.from_spec(
+                row.contract_id, row.version, row.terms, row.effective_from
+            )
         return self._versions[key]
 
     async def load(self, conn: AsyncConnection, keys: list[tuple[str, int]]) -> None:
         missing = [k for k in keys if k not in self._versions]
         for contract_id, version in missing:
-            row = (await conn.execute(
-                text(f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c AND version = :v"),
-                {"c": contract_id, "v": version})).one()
+            row = (
+                await conn.execute(
+                    text(
+                        f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c AND version = :v"
+                    ),
+                    {"c": contract_id, "v": version},
+                )
+            ).one()
             self._remember(row)
 
     async def preload(self, conn: AsyncConnection) -> None:
-        rows = await conn.execute(text(f"SELECT {_COLUMNS} FROM contracts ORDER BY effective_from, version"))
+        rows = await conn.execute(
+            text(f"SELECT {_COLUMNS} FROM contracts ORDER BY effective_from, version")
+        )
         self._all = [self._remember(r) for r in rows]
 
-    async def in_force(self, conn: AsyncConnection, kind: str, provider: str, customer: str,
-                       at: datetime) -> Terms | None:
+    async def in_force(
+        self, conn: AsyncConnection, kind: str, provider: str, customer: str, at: datetime
+    ) -> Terms | None:
         if self._all is not None:
-            found = [t for t in self._all if (t.kind, t.provider, t.customer) == (kind, provider, customer)
-                     and t.effective_from <= at]
+            found = [
+                t
+                for t in self._all
+                if (t.kind, t.provider, t.customer) == (kind, provider, customer)
+                and t.effective_from <= at
+            ]
             return max(found, key=lambda t: (t.effective_from, t.version), default=None)
-        row = (await conn.execute(text(
-            f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
-            " AND effective_from <= :at ORDER BY effective_from DESC, version DESC LIMIT 1"),
-            {"k": kind, "p": provider, "c": customer, "at": at})).first()
+        row = (
+            await conn.execute(
+                text(
+                    f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
+                    " AND effective_from <= :at ORDER BY effective_from DESC, version DESC LIMIT 1"
+                ),
+                {"k": kind, "p": provider, "c": customer, "at": at},
+            )
+        ).first()
         return self._remember(row) if row else None
 
-    async def latest(self, conn: AsyncConnection, contract_id: str, version: int | None = None) -> Terms:
+    async def latest(
+        self, conn: AsyncConnection, contract_id: str, version: int | None = None
+    ) -> Terms:
         sql = f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c"
         sql += " AND version = :v" if version is not None else " ORDER BY version DESC LIMIT 1"
         row = (await conn.execute(text(sql), {"c": contract_id, "v": version})).first()
@@ -78,44 +100,70 @@ class ContractBook:
         return self._remember(row)
 
     async def versions(self, conn: AsyncConnection, contract_id: str) -> list[Terms]:
-        rows = await conn.execute(text(f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c ORDER BY version"),
-                                  {"c": contract_id})
+        rows = await conn.execute(
+            text(f"SELECT {_COLUMNS} FROM contracts WHERE contract_id = :c ORDER BY version"),
+            {"c": contract_id},
+        )
         return [self._remember(r) for r in rows]
 
     async def visible(self, conn: AsyncConnection, party: str | None) -> list[Terms]:
         """The latest version of every contract `party` is a party to (None: all)."""
-        rows = await conn.execute(text(
-            f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
-            " WHERE CAST(:p AS text) IS NULL OR provider = :p OR customer = :p"
-            " ORDER BY contract_id, version DESC"), {"p": party})
+        rows = await conn.execute(
+            text(
+                f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
+                " WHERE CAST(:p AS text) IS NULL OR provider = :p OR customer = :p"
+                " ORDER BY contract_id, version DESC"
+            ),
+            {"p": party},
+        )
         return [self._remember(r) for r in rows]
 
-    async def visible_page(self, conn: AsyncConnection, party: str | None, after: str | None,
-                           limit: int) -> list[Terms]:
+    async def visible_page(
+        self, conn: AsyncConnection, party: str | None, after: str | None, limit: int
+    ) -> list[Terms]:
         """`visible`, a page at a time, in contract id order: at most `limit` after `after`."""
-        rows = await conn.execute(text(
-            f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
-            " WHERE (CAST(:p AS text) IS NULL OR provider = :p OR customer = :p)"
-            " AND (CAST(:after AS text) IS NULL OR contract_id > :after)"
-            " ORDER BY contract_id, version DESC LIMIT :limit"),
-            {"p": party, "after": after, "limit": limit})
+        rows = await conn.execute(
+            text(
+                f"SELECT DISTINCT ON (contract_id) {_COLUMNS} FROM contracts"
+                " WHERE (CAST(:p AS text) IS NULL OR provider = :p OR customer = :p)"
+                " AND (CAST(:after AS text) IS NULL OR contract_id > :after)"
+                " ORDER BY contract_id, version DESC LIMIT :limit"
+            ),
+            {"p": party, "after": after, "limit": limit},
+        )
         return [self._remember(r) for r in rows]
 
-    async def existing_for(self, conn: AsyncConnection, kind: str, provider: str, customer: str) -> str | None:
-        return await conn.scalar(text(
-            "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"),
-            {"k": kind, "p": provider, "c": customer})
+    async def existing_for(
+        self, conn: AsyncConnection, kind: str, provider: str, customer: str
+    ) -> str | None:
+        return await conn.scalar(
+            text(
+                "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"
+            ),
+            {"k": kind, "p": provider, "c": customer},
+        )
 
-    async def record(self, conn: AsyncConnection, terms: Terms, origin: Metadata,
-                     now: datetime) -> None:
+    async def record(
+        self, conn: AsyncConnection, terms: Terms, origin: Metadata, now: datetime
+    ) -> None:
         """Store a new version and append its event (registered for v1, revised after), whose
         origin is `origin` (who recorded it, in which request)."""
-        await conn.execute(text(
-            "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from,"
-            " terms, recorded_at) VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"),
-            {"c": terms.contract_id, "v": terms.version, "k": terms.kind, "p": terms.provider,
-             "cu": terms.customer, "f": terms.effective_from, "t": json.dumps(terms.to_spec()),
-             "now": now})
+        await conn.execute(
+            text(
+                "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from,"
+                " terms, recorded_at) VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"
+            ),
+            {
+                "c": terms.contract_id,
+                "v": terms.version,
+                "k": terms.kind,
+                "p": terms.provider,
+                "cu": terms.customer,
+                "f": terms.effective_from,
+                "t": json.dumps(terms.to_spec()),
+                "now": now,
+            },
+        )
         # The provider's tooling channel carries the contracts it gives, not its partners' own.
         channel = terms.provider if terms.kind == "underpinning" else None
         audience = describe(parties=terms.parties, provider=channel, fact=CONTRACT_FACT)

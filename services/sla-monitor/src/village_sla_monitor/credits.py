@@ -27,8 +27,9 @@ class CreditLedger:
     def __init__(self, book: ContractBook) -> None:
         self.book = book
 
-    async def accrue(self, conn: AsyncConnection, due: CreditDue,
-                     batch: Batch | None) -> CreditAccrued | None:
+    async def accrue(
+        self, conn: AsyncConnection, due: CreditDue, batch: Batch | None
+    ) -> CreditAccrued | None:
         """`due`, accrued: the event to publish, or None when it accrued before (a replay) or
         is worth nothing. In a batch its row is written at the flush, and counted from now on."""
         if batch is not None and due.key in batch.credit_keys:
@@ -41,9 +42,16 @@ class CreditLedger:
         rules = self.book.terms_of(due.contract_id, due.contract_version).credits
         accrued = accrue(due, rules, already)
         amount = Decimal(accrued.amount)
-        row = {"k": due.key, "c": due.contract_id, "i": due.incident_id, "m": due.month,
-               "r": due.rule, "a": amount, "u": Decimal(due.amount),
-               "t": datetime.fromisoformat(due.at)}
+        row = {
+            "k": due.key,
+            "c": due.contract_id,
+            "i": due.incident_id,
+            "m": due.month,
+            "r": due.rule,
+            "a": amount,
+            "u": Decimal(due.amount),
+            "t": datetime.fromisoformat(due.at),
+        }
         if batch is not None:
             batch.credit_keys.add(due.key)
             batch.credit_rows.append(row)

@@ -33,8 +33,13 @@ class DowntimeLog:
     def __init__(self, book: ContractBook) -> None:
         self.book = book
 
-    async def impact_ended(self, conn: AsyncConnection, state: IncidentSla,
-                           data: Mapping[str, Any], batch: Batch | None) -> list[SlaFact]:
+    async def impact_ended(
+        self,
+        conn: AsyncConnection,
+        state: IncidentSla,
+        data: Mapping[str, Any],
+        batch: Batch | None,
+    ) -> list[SlaFact]:
         """Record the impact window for every contract covering the incident; the facts of the
         months it pushed below their target."""
         started, ended = data["started_at"], data["ended_at"]
@@ -48,16 +53,24 @@ class DowntimeLog:
                 facts += await self._missed(conn, state, cov, terms, window, batch)
         return facts
 
-    async def _missed(self, conn: AsyncConnection, state: IncidentSla, cov: Coverage,
-                      terms: Terms, window: Window, batch: Batch | None) -> list[SlaFact]:
+    async def _missed(
+        self,
+        conn: AsyncConnection,
+        state: IncidentSla,
+        cov: Coverage,
+        terms: Terms,
+        window: Window,
+        batch: Batch | None,
+    ) -> list[SlaFact]:
         tz = terms.calendar.timezone
         facts: list[SlaFact] = []
         for month in availability.months_touched(window, tz):
             bounds = availability.month_bounds(month, tz)
             in_month = {"c": cov.contract_id, "start": bounds[0], "end": bounds[1]}
             windows = [(r.started_at, r.ended_at) for r in await conn.execute(_IN_MONTH, in_month)]
-            missed = availability.month_missed(state.incident_id, cov, terms, month, bounds,
-                                               windows, window[1])
+            missed = availability.month_missed(
+                state.incident_id, cov, terms, month, bounds, windows, window[1]
+            )
             if missed is not None and not await self._on_record(conn, missed[1].key, batch):
                 facts += missed
         return facts

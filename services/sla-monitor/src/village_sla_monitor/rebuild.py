@@ -39,8 +39,13 @@ YIELD_EVERY = 25
 WRITE_EVERY = 4 * MAX_LIMIT
 
 
-async def _write(engine: AsyncEngine, writer: BatchWriter, bookkeeping: Applier,
-                 prepared: Prepared | None, events: list[ConsumedEvent]) -> None:
+async def _write(
+    engine: AsyncEngine,
+    writer: BatchWriter,
+    bookkeeping: Applier,
+    prepared: Prepared | None,
+    events: list[ConsumedEvent],
+) -> None:
     """The facts on one connection, the read model and the handled records on another, at the
     same time: two database processes share the work (the events INSERT alone is about half of
     it). The facts commit on their own: they are true whatever happens to the rest, and a
@@ -65,8 +70,15 @@ async def _write(engine: AsyncEngine, writer: BatchWriter, bookkeeping: Applier,
 class _Pipeline:
     """Pages projected in memory, one after another, and written behind them in order."""
 
-    def __init__(self, engine: AsyncEngine, handlers: IncidentEventHandlers, table: Routes,
-                 bookkeeping: Applier, batch: Batch, write_every: int) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        handlers: IncidentEventHandlers,
+        table: Routes,
+        bookkeeping: Applier,
+        batch: Batch,
+        write_every: int,
+    ) -> None:
         self.engine, self.handlers, self.table = engine, handlers, table
         self.bookkeeping, self.batch, self.write_every = bookkeeping, batch, write_every
         self.projected: list[ConsumedEvent] = []  # since the last write
@@ -90,7 +102,8 @@ class _Pipeline:
         prepared = self.handlers.writer.take(self.batch)
         await self.written()  # in order
         self.writing = asyncio.create_task(
-            _write(self.engine, self.handlers.writer, self.bookkeeping, prepared, self.projected))
+            _write(self.engine, self.handlers.writer, self.bookkeeping, prepared, self.projected)
+        )
         self.projected = []
         if self.batch.too_big():  # forget cached states only once they are written
             await self.written()
@@ -102,8 +115,9 @@ class _Pipeline:
             self.writing = None
 
 
-async def _start(engine: AsyncEngine, handlers: IncidentEventHandlers,
-                 bookkeeping: Applier) -> None:
+async def _start(
+    engine: AsyncEngine, handlers: IncidentEventHandlers, bookkeeping: Applier
+) -> None:
     """Forget the read model and what was handled; every contract version in memory."""
     async with engine.begin() as conn:
         await reset(conn)
@@ -130,8 +144,14 @@ async def _run(feed: FeedClient, pipeline: _Pipeline, page_size: int, progress: 
     return count
 
 
-async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_size: int = MAX_LIMIT,
-                  write_every: int = WRITE_EVERY, progress: bool = True) -> int:
+async def rebuild(
+    settings: Settings,
+    *,
+    feed: FeedClient | None = None,
+    page_size: int = MAX_LIMIT,
+    write_every: int = WRITE_EVERY,
+    progress: bool = True,
+) -> int:
     """Returns how many incident events it read."""
     engine = make_engine(settings, statement_timeout=None)  # offline: no statement timeout
     own_feed = feed is None
@@ -148,8 +168,12 @@ async def rebuild(settings: Settings, *, feed: FeedClient | None = None, page_si
     try:
         await _start(engine, handlers, bookkeeping)
         batch = handlers.batch = Batch()
-        return await _run(feed, _Pipeline(engine, handlers, table, bookkeeping, batch, write_every),
-                          page_size, progress)
+        return await _run(
+            feed,
+            _Pipeline(engine, handlers, table, bookkeeping, batch, write_every),
+            page_size,
+            progress,
+        )
     finally:
         if collecting:
             gc.enable()

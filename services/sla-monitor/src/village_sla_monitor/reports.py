@@ -44,8 +44,9 @@ _RATINGS = text(
 )
 
 
-async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime,
-                          end: datetime) -> dict[str, Any]:
+async def contract_report(
+    conn: AsyncConnection, terms: Terms, start: datetime, end: datetime
+) -> dict[str, Any]:
     period = {"c": terms.contract_id, "start": start, "end": end}
     rows = (await conn.execute(_CLOCKS, period)).all()
     return {
@@ -57,13 +58,29 @@ async def contract_report(conn: AsyncConnection, terms: Terms, start: datetime,
         "attainment": _attainment(rows),
         "mtta_seconds": _mean_decided(rows, "respond"),
         "mttr_seconds": _mean_decided(rows, "resolve"),
-        "breaches": sorted(({"incident_id": r.incident_id, "clock": r.clock, "severity": r.severity,
-                             "breached_at": r.breached_at} for r in rows if r.breached_at),
-                           key=lambda b: b["breached_at"]),
+        "breaches": sorted(
+            (
+                {
+                    "incident_id": r.incident_id,
+                    "clock": r.clock,
+                    "severity": r.severity,
+                    "breached_at": r.breached_at,
+                }
+                for r in rows
+                if r.breached_at
+            ),
+            key=lambda b: b["breached_at"],
+        ),
         "downtime": await _downtime(conn, terms, start, end),
         "credits": await _credits(conn, terms, period),
-        "satisfaction": [{"partner": r.partner, "average_rating": round(float(r.average), 2),
-                          "ratings": r.ratings} for r in await conn.execute(_RATINGS, period)],
+        "satisfaction": [
+            {
+                "partner": r.partner,
+                "average_rating": round(float(r.average), 2),
+                "ratings": r.ratings,
+            }
+            for r in await conn.execute(_RATINGS, period)
+        ],
     }
 
 
@@ -76,7 +93,9 @@ def _attainment(rows: list[Any]) -> dict[str, dict[str, Any]]:
         breached = sum(1 for r in mine if r.breached_at is not None)
         decided = met + breached
         attainment[clock] = {
-            "clocks": len(mine), "met": met, "breached": breached,
+            "clocks": len(mine),
+            "met": met,
+            "breached": breached,
             "open": sum(1 for r in mine if r.outcome is None),
             "attainment_percent": round(100 * met / decided, 2) if decided else None,
         }
@@ -89,26 +108,49 @@ async def _credits(conn: AsyncConnection, terms: Terms, period: dict[str, Any]) 
     return {
         "currency": terms.credits.currency,
         "total": decimal_text(total),
-        "by_month": [{"month": r.month, "rule": r.rule, "amount": decimal_text(r.amount),
-                      "uncapped": decimal_text(r.uncapped)} for r in credits],
+        "by_month": [
+            {
+                "month": r.month,
+                "rule": r.rule,
+                "amount": decimal_text(r.amount),
+                "uncapped": decimal_text(r.uncapped),
+            }
+            for r in credits
+        ],
     }
 
 
-async def _downtime(conn: AsyncConnection, terms: Terms, start: datetime, end: datetime) -> list[dict[str, Any]]:
+async def _downtime(
+    conn: AsyncConnection, terms: Terms, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
     tz = terms.calendar.timezone
     months = []
-    for month in availability.months_touched((start, end - timedelta(microseconds=1)), tz):  # `to` excluded
+    for month in availability.months_touched(
+        (start, end - timedelta(microseconds=1)), tz
+    ):  # `to` excluded
         bounds = availability.month_bounds(month, tz)
-        windows = [(r.started_at, r.ended_at) for r in await conn.execute(text(
-            "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c AND started_at < :e AND ended_at > :s"),
-            {"c": terms.contract_id, "s": bounds[0], "e": bounds[1]})]
+        windows = [
+            (r.started_at, r.ended_at)
+            for r in await conn.execute(
+                text(
+                    "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c AND started_at < :e AND ended_at > :s"
+                ),
+                {"c": terms.contract_id, "s": bounds[0], "e": bounds[1]},
+            )
+        ]
         down = availability.downtime_seconds(windows, bounds)
-        entry: dict[str, Any] = {"month": month, "downtime_seconds": round(down, 3),
-                                 "availability_percent": round(availability.availability_percent(down, bounds), 4)}
+        entry: dict[str, Any] = {
+            "month": month,
+            "downtime_seconds": round(down, 3),
+            "availability_percent": round(availability.availability_percent(down, bounds), 4),
+        }
         if terms.availability_target is not None:
             allowed = availability.allowed_seconds(terms.availability_target, bounds)
-            entry.update(target_percent=decimal_text(terms.availability_target), allowed_seconds=round(allowed, 3),
-                         met=down <= allowed)
+            entry.update(
+                target_percent=decimal_text(terms.availability_target),
+                allowed_seconds=round(allowed, 3),
+                met=down <= allowed,
+            )
         months.append(entry)
     return months
 
@@ -124,8 +166,14 @@ def _mean(values: Any) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-async def at_risk(conn: AsyncConnection, sla: IncidentEventHandlers, party: str | None,
-                  now: datetime, limit: int, include_breached: bool) -> list[dict[str, Any]]:
+async def at_risk(
+    conn: AsyncConnection,
+    sla: IncidentEventHandlers,
+    party: str | None,
+    now: datetime,
+    limit: int,
+    include_breached: bool,
+) -> list[dict[str, Any]]:
     """`party`'s running clocks (None: all), closest to breach first, as they stand at `now`."""
     params = {"p": party, "breached": include_breached, "n": limit}
     rows = (await conn.execute(_AT_RISK, params)).all()
@@ -136,10 +184,19 @@ async def at_risk(conn: AsyncConnection, sla: IncidentEventHandlers, party: str 
         if state is None:
             continue
         view = incident_view(state, sla.projector, now, party)
-        items += [{"incident_id": incident_id, "severity": view["severity"],
-                   "contract_id": cov["contract_id"], "contract_kind": cov["kind"],
-                   "owing_party": cov["owing_party"], "owed_party": cov["owed_party"], **clock}
-                  for cov in view["contracts"] for clock in cov["clocks"]
-                  if (incident_id, cov["contract_id"], clock["clock"]) in wanted]
+        items += [
+            {
+                "incident_id": incident_id,
+                "severity": view["severity"],
+                "contract_id": cov["contract_id"],
+                "contract_kind": cov["kind"],
+                "owing_party": cov["owing_party"],
+                "owed_party": cov["owed_party"],
+                **clock,
+            }
+            for cov in view["contracts"]
+            for clock in cov["clocks"]
+            if (incident_id, cov["contract_id"], clock["clock"]) in wanted
+        ]
     items.sort(key=lambda i: (i["remaining_seconds"], -i["percent"]))
     return items

@@ -21,7 +21,9 @@ def sees_coverage(cov: Coverage, party: str | None) -> bool:
     return egress.sees(egress.describe(parties=(cov.owing, cov.owed)), party, "customer")
 
 
-def incident_view(state: IncidentSla, projector: Projector, now: datetime, party: str | None) -> dict[str, Any]:
+def incident_view(
+    state: IncidentSla, projector: Projector, now: datetime, party: str | None
+) -> dict[str, Any]:
     """Every clock as it stands at `now` (thresholds crossed since the last event included)."""
     current, _ = projector.advance(state, now)
     return {
@@ -32,12 +34,17 @@ def incident_view(state: IncidentSla, projector: Projector, now: datetime, party
         "handed_off_at": current.handed_off_at,
         "as_of": max(now, current.last_at),
         "held_by_now": _split(current.holder),
-        "contracts": [_coverage_view(cov, projector.terms(cov), current, now) for cov in current.coverages
-                      if sees_coverage(cov, party)],
+        "contracts": [
+            _coverage_view(cov, projector.terms(cov), current, now)
+            for cov in current.coverages
+            if sees_coverage(cov, party)
+        ],
     }
 
 
-def _coverage_view(cov: Coverage, terms: Terms, state: IncidentSla, now: datetime) -> dict[str, Any]:
+def _coverage_view(
+    cov: Coverage, terms: Terms, state: IncidentSla, now: datetime
+) -> dict[str, Any]:
     return {
         "contract_id": cov.contract_id,
         "contract_version": cov.version,
@@ -48,8 +55,10 @@ def _coverage_view(cov: Coverage, terms: Terms, state: IncidentSla, now: datetim
         "started_at": cov.started_at,
         "calendar": terms.calendar.to_spec(),
         "clocks": [clock_view(c, terms, now) for c in cov.clocks.values()],
-        "held": sorted(({**_split(k), "business_seconds": round(v, 3)} for k, v in cov.held.items()),
-                       key=lambda h: -h["business_seconds"]),
+        "held": sorted(
+            ({**_split(k), "business_seconds": round(v, 3)} for k, v in cov.held.items()),
+            key=lambda h: -h["business_seconds"],
+        ),
     }
 
 
@@ -77,8 +86,12 @@ def clock_view(clock: Clock, terms: Terms, now: datetime) -> dict[str, Any]:
 
 
 def contract_view(terms: Terms) -> dict[str, Any]:
-    return {"id": terms.contract_id, "version": terms.version, "effective_from": terms.effective_from,
-            **terms.to_spec()}
+    return {
+        "id": terms.contract_id,
+        "version": terms.version,
+        "effective_from": terms.effective_from,
+        **terms.to_spec(),
+    }
 
 
 def _split(key: str) -> dict[str, Any]:
@@ -95,13 +108,22 @@ def chains_view(contracts: list[Terms], party: str | None) -> list[dict[str, Any
         backs = [t for t in contracts if t.kind == "underpinning" and t.customer == front.provider]
         for back in backs:
             shortfalls = chain_shortfalls(front, back)
-            items.append({
-                "customer_facing": front.contract_id, "underpinning": back.contract_id,
-                "chain": [front.customer, front.provider, back.provider],
-                "supported": not shortfalls,
-                "shortfalls": [{"severity": f.severity, "clock": f.clock,
-                                "customer_facing_minutes": f.customer_facing_minutes,
-                                "underpinning_minutes": f.underpinning_minutes,
-                                "shortfall_minutes": f.minutes} for f in shortfalls],
-            })
+            items.append(
+                {
+                    "customer_facing": front.contract_id,
+                    "underpinning": back.contract_id,
+                    "chain": [front.customer, front.provider, back.provider],
+                    "supported": not shortfalls,
+                    "shortfalls": [
+                        {
+                            "severity": f.severity,
+                            "clock": f.clock,
+                            "customer_facing_minutes": f.customer_facing_minutes,
+                            "underpinning_minutes": f.underpinning_minutes,
+                            "shortfall_minutes": f.minutes,
+                        }
+                        for f in shortfalls
+                    ],
+                }
+            )
     return items

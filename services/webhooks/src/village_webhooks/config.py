@@ -42,7 +42,8 @@ class WebhookSettings(Settings):
         if DEV_SECRET_KEY in keys and not self.development:
             raise ValueError(
                 f"VILLAGE_ENV={self.environment} needs WEBHOOKS_SECRET_KEYS of your own: the"
-                " development key is public (generate one: village-webhooks new-key)")
+                " development key is public (generate one: village-webhooks new-key)"
+            )
         return self
 
     def sealer(self) -> Sealer:

@@ -64,10 +64,14 @@ WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= :per_e
 FOR UPDATE OF d SKIP LOCKED
 """)
 _CLAIM = text("UPDATE deliveries SET next_attempt_at = :until WHERE delivery_id = ANY(:ids)")
-_TARGETS = text("SELECT endpoint_id, url, secret_sealed, previous_secret_sealed, previous_expires_at"
-                " FROM endpoints WHERE endpoint_id = ANY(:ids)")
-_NEXT = text("SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
-             " WHERE d.status = 'pending' AND e.status = 'active'")
+_TARGETS = text(
+    "SELECT endpoint_id, url, secret_sealed, previous_secret_sealed, previous_expires_at"
+    " FROM endpoints WHERE endpoint_id = ANY(:ids)"
+)
+_NEXT = text(
+    "SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+    " WHERE d.status = 'pending' AND e.status = 'active'"
+)
 # Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
 _DONE = text(
     "UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1, response_status = u.code,"
@@ -75,36 +79,59 @@ _DONE = text(
     " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS integer[]),"
     "             CAST(:ms AS double precision[]), CAST(:errors AS text[])) AS u(id, status, code, ms, error)"
-    " WHERE d.delivery_id = u.id AND d.status = 'pending'")
+    " WHERE d.delivery_id = u.id AND d.status = 'pending'"
+)
 _RETRY = text(
     "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms, last_attempt_at = :now,"
-    " last_error = :error, next_attempt_at = :next WHERE delivery_id = :id AND status = 'pending'")
-_FAILING = text("UPDATE endpoints SET status = 'failing', failing_since = :now, updated_at = :now,"
-                " version = version + 1 WHERE endpoint_id = :e AND status = 'active'")
-_PARK = text("UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'")
+    " last_error = :error, next_attempt_at = :next WHERE delivery_id = :id AND status = 'pending'"
+)
+_FAILING = text(
+    "UPDATE endpoints SET status = 'failing', failing_since = :now, updated_at = :now,"
+    " version = version + 1 WHERE endpoint_id = :e AND status = 'active'"
+)
+_PARK = text(
+    "UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'"
+)
 
 
 CLAIM_GATHER_SECONDS = 0.005
 
 
 class Dispatcher:
-    def __init__(self, engine: AsyncEngine, clock: Clock, policy: RetryPolicy, sealer: Sealer, *,
-                 development: bool, allowed: Sequence[Network], resolver: Resolver | None = None,
-                 ssl_context: ssl.SSLContext | None = None, timeout_seconds: float = 10.0, concurrency: int = 64,
-                 per_endpoint: int = 8, lease_seconds: float = 60.0, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        policy: RetryPolicy,
+        sealer: Sealer,
+        *,
+        development: bool,
+        allowed: Sequence[Network],
+        resolver: Resolver | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout_seconds: float = 10.0,
+        concurrency: int = 64,
+        per_endpoint: int = 8,
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
         """`resolver`: the system's unless given; `ssl_context`: the certificates trusted (the
         system's unless given)."""
         self.engine, self.clock, self.policy, self.sealer = engine, clock, policy, sealer
         self.timeout_seconds = timeout_seconds
         self.concurrency, self.per_endpoint = concurrency, per_endpoint
         self.lease, self.poll_seconds = timedelta(seconds=lease_seconds), poll_seconds
-        transport = CheckedTransport(resolver or SystemResolver(), development=development, allowed=allowed,
-                                     ssl_context=ssl_context,
-                                     limits=httpx.Limits(max_connections=concurrency,
-                                                         max_keepalive_connections=concurrency))
+        transport = CheckedTransport(
+            resolver or SystemResolver(),
+            development=development,
+            allowed=allowed,
+            ssl_context=ssl_context,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        )
         # Redirects are not followed: a redirect could lead to an address the URL check refuses.
-        self.http = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, transport=transport,
-                                      trust_env=False)
+        self.http = httpx.AsyncClient(
+            timeout=timeout_seconds, follow_redirects=False, transport=transport, trust_env=False
+        )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy: Counter[uuid.UUID] = Counter()
@@ -131,7 +158,9 @@ class Dispatcher:
                     claimed, due = 0, None
                 if claimed:
                     continue
-                pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
+                pause = (
+                    self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
+                )
                 await wait_any(stop, self._wake, timeout=min(max(pause, 0.005), self.poll_seconds))
         finally:
             if self._tasks:  # let requests in flight finish briefly; unfinished ones' leases expire
@@ -152,14 +181,29 @@ class Dispatcher:
         now = self.clock.now()
         busy = list(self._busy.items())  # requests in flight per endpoint: its free slots are fewer
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(_DUE, {
-                "now": now, "busy": [e for e, _ in busy], "inflight": [n for _, n in busy],
-                "per_endpoint": self.per_endpoint, "limit": free})).all()
+            rows = (
+                await conn.execute(
+                    _DUE,
+                    {
+                        "now": now,
+                        "busy": [e for e, _ in busy],
+                        "inflight": [n for _, n in busy],
+                        "per_endpoint": self.per_endpoint,
+                        "limit": free,
+                    },
+                )
+            ).all()
             if not rows:
                 return 0
-            await conn.execute(_CLAIM, {"until": now + self.lease, "ids": [r.delivery_id for r in rows]})
-            targets = {t.endpoint_id: t for t in (await conn.execute(
-                _TARGETS, {"ids": list({r.endpoint_id for r in rows})})).all()}
+            await conn.execute(
+                _CLAIM, {"until": now + self.lease, "ids": [r.delivery_id for r in rows]}
+            )
+            targets = {
+                t.endpoint_id: t
+                for t in (
+                    await conn.execute(_TARGETS, {"ids": list({r.endpoint_id for r in rows})})
+                ).all()
+            }
         for row in rows:
             self._busy[row.endpoint_id] += 1
             task = asyncio.create_task(self._deliver(row, targets[row.endpoint_id]))
@@ -179,9 +223,15 @@ class Dispatcher:
         # follows one escalation out to the parties' systems (the HTTP client span and the
         # request's `traceparent` header come from the httpx instrumentation).
         parent = context_from_traceparent(json.loads(row.payload).get("traceparent"))
-        with tracer.start_as_current_span("webhook delivery", context=parent, attributes={
-                "village.event_id": str(row.event_id), "village.endpoint_id": str(row.endpoint_id),
-                "village.attempt": row.attempts + 1}):
+        with tracer.start_as_current_span(
+            "webhook delivery",
+            context=parent,
+            attributes={
+                "village.event_id": str(row.event_id),
+                "village.endpoint_id": str(row.endpoint_id),
+                "village.attempt": row.attempts + 1,
+            },
+        ):
             await self._deliver_traced(row, target)
 
     async def _deliver_traced(self, row: Any, target: Any) -> None:
@@ -189,16 +239,20 @@ class Dispatcher:
         try:
             # Receivers compare webhook-timestamp with their own clock: the real time, whatever
             # clock schedules retries.
-            headers = signing.headers(str(row.event_id), datetime.now(timezone.utc), row.payload,
-                                      self._secrets(target))
+            headers = signing.headers(
+                str(row.event_id), datetime.now(timezone.utc), row.payload, self._secrets(target)
+            )
             started = time.perf_counter()
             # One deadline for the whole exchange (httpx's timeout is per read: a receiver dripping
             # bytes could hold a slot for ever), and at most a snippet of the answer is read.
             async with asyncio.timeout(self.timeout_seconds):
-                async with self.http.stream("POST", target.url, content=row.payload.encode(),
-                                            headers=headers) as response:
+                async with self.http.stream(
+                    "POST", target.url, content=row.payload.encode(), headers=headers
+                ) as response:
                     code = response.status_code
-                    pause = retry_after(response.headers.get("retry-after"), datetime.now(timezone.utc))
+                    pause = retry_after(
+                        response.headers.get("retry-after"), datetime.now(timezone.utc)
+                    )
                     if verdict(code) != "delivered":
                         error = f"HTTP {code}: {(await _snippet(response))}"
         except TargetRefused as exc:  # from the transport: checked as the request goes
@@ -221,8 +275,11 @@ class Dispatcher:
 
     def _secrets(self, target: Any) -> list[str]:
         sealed = [target.secret_sealed]
-        if (target.previous_secret_sealed and target.previous_expires_at
-                and target.previous_expires_at > self.clock.now()):
+        if (
+            target.previous_secret_sealed
+            and target.previous_expires_at
+            and target.previous_expires_at > self.clock.now()
+        ):
             sealed.append(target.previous_secret_sealed)
         return [self.sealer.open(s) for s in sealed]
 
@@ -239,9 +296,18 @@ class Dispatcher:
                 batch, self._outcomes = self._outcomes, []
                 try:
                     async with self.engine.begin() as conn:
-                        await conn.execute(_DONE, {"now": self.clock.now(), **{
-                            key: [o[i] for o, _ in batch]
-                            for i, key in enumerate(("ids", "statuses", "codes", "ms", "errors"))}})
+                        await conn.execute(
+                            _DONE,
+                            {
+                                "now": self.clock.now(),
+                                **{
+                                    key: [o[i] for o, _ in batch]
+                                    for i, key in enumerate(
+                                        ("ids", "statuses", "codes", "ms", "errors")
+                                    )
+                                },
+                            },
+                        )
                 except Exception as exc:
                     for _, waiter in batch:
                         waiter.set_exception(exc)
@@ -252,10 +318,17 @@ class Dispatcher:
             self._flushing = False
         return await done
 
-    async def _record(self, row: Any, code: int | None, error: str | None, latency: float,
-                      pause: float | None) -> None:
+    async def _record(
+        self, row: Any, code: int | None, error: str | None, latency: float, pause: float | None
+    ) -> None:
         now, outcome = self.clock.now(), verdict(code)
-        params = {"id": row.delivery_id, "code": code, "ms": round(latency, 2), "now": now, "error": error}
+        params = {
+            "id": row.delivery_id,
+            "code": code,
+            "ms": round(latency, 2),
+            "now": now,
+            "error": error,
+        }
         if outcome in ("delivered", "failed"):
             if outcome == "failed":
                 log.warning("delivery %s refused for good: %s", row.delivery_id, error)
@@ -266,8 +339,11 @@ class Dispatcher:
             if at is not None:
                 await conn.execute(_RETRY, {**params, "next": at})
                 return
-            log.warning("endpoint %s failing for longer than %s: parking its deliveries", row.endpoint_id,
-                        self.policy.max_age)
+            log.warning(
+                "endpoint %s failing for longer than %s: parking its deliveries",
+                row.endpoint_id,
+                self.policy.max_age,
+            )
             await conn.execute(_RETRY, {**params, "next": now})
             await conn.execute(_FAILING, {"e": row.endpoint_id, "now": now})
             await conn.execute(_PARK, {"e": row.endpoint_id})

@@ -26,13 +26,15 @@ from .domain.subscriptions import Subscription
 # Only the endpoints of parties the event names: nobody else may see it (endpoints_party index).
 _ENDPOINTS = text(
     "SELECT endpoint_id, party, party_kind, event_types, incident_filter, status, created_at"
-    " FROM endpoints WHERE party = ANY(CAST(:parties AS text[])) AND status <> 'disabled' AND created_at <= :time")
+    " FROM endpoints WHERE party = ANY(CAST(:parties AS text[])) AND status <> 'disabled' AND created_at <= :time"
+)
 _INSERT = text(
     "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, subject, event_time, payload, status,"
     " queued_at, next_attempt_at, created_at)"
     " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, p, s, :now, :now, :now"
     " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[]), CAST(:payloads AS text[])) AS t(e, s, p)"
-    " ON CONFLICT (endpoint_id, event_id) DO NOTHING")
+    " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -49,18 +51,37 @@ class FanOut:
         description, parties = event.description, audience(event.parties)
         chosen: list[tuple[uuid.UUID, str, str]] = []
         payloads: dict[str, str] = {}  # one per party
-        for row in (await conn.execute(_ENDPOINTS, {"time": event.time, "parties": list(parties)})).all():
+        for row in (
+            await conn.execute(_ENDPOINTS, {"time": event.time, "parties": list(parties)})
+        ).all():
             if not sees(description, row.party, row.party_kind):
                 continue
-            subscription = _subscription(tuple(row.event_types), json.dumps(row.incident_filter, sort_keys=True))
+            subscription = _subscription(
+                tuple(row.event_types), json.dumps(row.incident_filter, sort_keys=True)
+            )
             if not subscription.matches(event.type, event.stream_id, parties):
                 continue
             if row.party not in payloads:
                 payloads[row.party] = structured(event, Recipient(row.party, row.party_kind))
-            chosen.append((row.endpoint_id, "parked" if row.status == "failing" else "pending", payloads[row.party]))
+            chosen.append(
+                (
+                    row.endpoint_id,
+                    "parked" if row.status == "failing" else "pending",
+                    payloads[row.party],
+                )
+            )
         if not chosen:
             return
-        await conn.execute(_INSERT, {
-            "event": event.id, "type": event.type, "subject": event.stream_id, "time": event.time,
-            "now": self.clock.now(), "endpoints": [e for e, _, _ in chosen], "statuses": [s for _, s, _ in chosen],
-            "payloads": [p for _, _, p in chosen]})
+        await conn.execute(
+            _INSERT,
+            {
+                "event": event.id,
+                "type": event.type,
+                "subject": event.stream_id,
+                "time": event.time,
+                "now": self.clock.now(),
+                "endpoints": [e for e, _, _ in chosen],
+                "statuses": [s for _, s, _ in chosen],
+                "payloads": [p for _, _, p in chosen],
+            },
+        )

@@ -15,13 +15,16 @@ def _patterns(value: list[str] | None) -> list[str] | None:
         return None
     for pattern in value:
         if not valid_pattern(pattern):
-            raise ValueError(f"{pattern!r} is not an event type pattern (lower-case letters, digits, . _ - and *)")
+            raise ValueError(
+                f"{pattern!r} is not an event type pattern (lower-case letters, digits, . _ - and *)"
+            )
     return sorted(set(value))
 
 
 class IncidentFilter(BaseModel):
     """Only events of these incidents (the event's subject), and/or events with at least one of
     these parties on them (e.g. one customer's incidents). Empty: no narrowing."""
+
     model_config = ConfigDict(extra="forbid")
     incident_ids: list[str] = Field(default_factory=list, max_length=1000)
     parties: list[str] = Field(default_factory=list, max_length=100)
@@ -35,11 +38,19 @@ class IncidentFilter(BaseModel):
 
 
 class EndpointIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "url": "https://tickets.northwind.example/village/webhooks",
-        "description": "ServiceNow bridge",
-        "event_types": ["village.incident.*", "*.breached.v1"],
-        "filter": {"parties": ["initech"]}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://tickets.northwind.example/village/webhooks",
+                    "description": "ServiceNow bridge",
+                    "event_types": ["village.incident.*", "*.breached.v1"],
+                    "filter": {"parties": ["initech"]},
+                }
+            ]
+        },
+    )
     url: str = Field(min_length=8, max_length=2000)
     description: str = Field(default="", max_length=500)
     event_types: list[str] = Field(min_length=1, max_length=50)
@@ -49,20 +60,29 @@ class EndpointIn(BaseModel):
 
 
 class EndpointPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "event_types": ["village.incident.*"], "disabled": False}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"event_types": ["village.incident.*"], "disabled": False}]
+        },
+    )
     url: str | None = Field(default=None, min_length=8, max_length=2000)
     description: str | None = Field(default=None, max_length=500)
     event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
     filter: IncidentFilter | None = None
-    disabled: bool | None = Field(default=None, description="true: no deliveries made; false: active again")
+    disabled: bool | None = Field(
+        default=None, description="true: no deliveries made; false: active again"
+    )
 
     _check_types = field_validator("event_types")(_patterns)
 
     def changes(self) -> dict[str, Any]:
         """The endpoint's columns this patch sets, with their new values."""
-        found: dict[str, Any] = {k: v for k, v in self.model_dump(mode="json", exclude_none=True).items()
-                                 if k in ("url", "description", "event_types")}
+        found: dict[str, Any] = {
+            k: v
+            for k, v in self.model_dump(mode="json", exclude_none=True).items()
+            if k in ("url", "description", "event_types")
+        }
         if self.filter is not None:
             found["incident_filter"] = self.filter.model_dump(mode="json")
         if self.disabled is not None:
@@ -71,16 +91,30 @@ class EndpointPatch(BaseModel):
 
 
 class RotateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}]})
-    overlap_seconds: int = Field(default=86400, ge=0, le=7 * 86400,
-                                 description="how long the previous secret keeps signing too (0: not at all)")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}]}
+    )
+    overlap_seconds: int = Field(
+        default=86400,
+        ge=0,
+        le=7 * 86400,
+        description="how long the previous secret keeps signing too (0: not at all)",
+    )
 
 
 class ReplayIn(BaseModel):
     """Either a time range of event times [from, to) or event ids."""
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [
-        {"from": "2026-11-23T00:00:00Z", "to": "2026-11-24T00:00:00Z"},
-        {"event_ids": ["0d3b1a44-9d1c-4b5e-8f2a-1c2d3e4f5a6b"]}]})
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"from": "2026-11-23T00:00:00Z", "to": "2026-11-24T00:00:00Z"},
+                {"event_ids": ["0d3b1a44-9d1c-4b5e-8f2a-1c2d3e4f5a6b"]},
+            ]
+        },
+    )
     from_: AwareDatetime | None = Field(default=None, alias="from")
     to: AwareDatetime | None = None
     event_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=1000)

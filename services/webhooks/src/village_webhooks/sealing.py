@@ -41,7 +41,7 @@ def parse_keys(spec: str | Sequence[str]) -> tuple[str, ...]:
             Fernet(key)
         except ValueError:  # the key is not echoed: it is a secret too
             raise ValueError(
-                f"WEBHOOKS_SECRET_KEYS: key {n} is not a Fernet key" " (32 url-safe base64 bytes)"
+                f"WEBHOOKS_SECRET_KEYS: key {n} is not a Fernet key (32 url-safe base64 bytes)"
             ) from None
     return keys
 

@@ -17,7 +17,9 @@ from pydantic import (
 
 # Names show up in reasons, keys and the incidents API (which caps tiers at 50 characters).
 Name = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^\S(?:.*\S)?$")]
-RuleId = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+RuleId = Annotated[
+    str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 Minutes = Annotated[int, Field(ge=1, le=100_000, strict=True)]  # true is not a number
 Percent = Annotated[int, Field(ge=1, le=100, strict=True)]
 Severity = Literal["S1", "S2", "S3", "S4"]
@@ -52,11 +54,15 @@ class Policy(BaseModel):
 
     model_config = _frozen({"ack_minutes": 30, "progress_minutes": 120, "sla_warning_percent": 75})
     ack_minutes: Minutes | None = Field(
-        default=None, description="the tier's party has not acknowledged within N minutes of entry")
+        default=None, description="the tier's party has not acknowledged within N minutes of entry"
+    )
     progress_minutes: Minutes | None = Field(
-        default=None, description="no note or status change within N minutes of entry or of the last one")
+        default=None,
+        description="no note or status change within N minutes of entry or of the last one",
+    )
     sla_warning_percent: Percent | None = Field(
-        default=None, description="an SLA warning at this percentage or more")
+        default=None, description="an SLA warning at this percentage or more"
+    )
 
 
 class Tier(BaseModel):
@@ -69,13 +75,36 @@ class TiersDoc(BaseModel):
     """A party's tiers, lowest first, and the tier automatic escalation never moves past."""
 
     model_config = _frozen(
-        {"tiers": [{"name": "L1", "policy": {"ack_minutes": 30, "progress_minutes": 120, "sla_warning_percent": 75}},
-                   {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}}],
-         "ceiling": None},
-        {"tiers": [{"name": "TAC L1", "policy": {"ack_minutes": 15, "progress_minutes": 60, "sla_warning_percent": 90}},
-                   {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
-                   {"name": "Engineering L3", "policy": {}}],
-         "ceiling": "Engineering L3"})
+        {
+            "tiers": [
+                {
+                    "name": "L1",
+                    "policy": {
+                        "ack_minutes": 30,
+                        "progress_minutes": 120,
+                        "sla_warning_percent": 75,
+                    },
+                },
+                {"name": "L2", "policy": {"ack_minutes": 30, "progress_minutes": 240}},
+            ],
+            "ceiling": None,
+        },
+        {
+            "tiers": [
+                {
+                    "name": "TAC L1",
+                    "policy": {
+                        "ack_minutes": 15,
+                        "progress_minutes": 60,
+                        "sla_warning_percent": 90,
+                    },
+                },
+                {"name": "TAC L2", "policy": {"ack_minutes": 15, "progress_minutes": 120}},
+                {"name": "Engineering L3", "policy": {}},
+            ],
+            "ceiling": "Engineering L3",
+        },
+    )
     tiers: tuple[Tier, ...] = Field(default=(), max_length=20)
     ceiling: Name | None = None
 
@@ -99,8 +128,10 @@ class TiersDoc(BaseModel):
 class ProfileDoc(BaseModel):
     """What the provider says of a partner: its level and the products it is certified for."""
 
-    model_config = _frozen({"level": "premier", "specialisations": ["routers"]},
-                           {"level": "select", "specialisations": ["firewalls"]})
+    model_config = _frozen(
+        {"level": "premier", "specialisations": ["routers"]},
+        {"level": "select", "specialisations": ["firewalls"]},
+    )
     level: Name
     specialisations: tuple[Name, ...] = Field(default=(), max_length=100)
 
@@ -115,10 +146,13 @@ class Match(BaseModel):
     severities: Annotated[tuple[Severity, ...], Field(min_length=1, max_length=4)] | None = None
     products: Names | None = None
     customers: Names | None = None
-    partners: Names | None = Field(default=None, description="owning partners (for the provider's rules)")
+    partners: Names | None = Field(
+        default=None, description="owning partners (for the provider's rules)"
+    )
     partner_levels: Names | None = None
     partner_certified: bool | None = Field(
-        default=None, description="is the product among the owning partner's specialisations")
+        default=None, description="is the product among the owning partner's specialisations"
+    )
 
 
 class RouteTo(BaseModel):
@@ -129,12 +163,18 @@ class RouteTo(BaseModel):
 
 class Rule(BaseModel):
     model_config = _frozen(
-        {"id": "s1-uncertified", "priority": 10,
-         "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
-         "match": {"severities": ["S1"], "partner_certified": False},
-         "route_to": {"party": "acme", "tier": "TAC L2"}})
+        {
+            "id": "s1-uncertified",
+            "priority": 10,
+            "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+            "match": {"severities": ["S1"], "partner_certified": False},
+            "route_to": {"party": "acme", "tier": "TAC L2"},
+        }
+    )
     id: RuleId
-    priority: int = Field(ge=0, le=1_000_000, description="lower first; the provider's first on a tie")
+    priority: int = Field(
+        ge=0, le=1_000_000, description="lower first; the provider's first on a tie"
+    )
     description: str = Field(default="", max_length=500)
     match: Match = Match()
     route_to: RouteTo
@@ -145,19 +185,36 @@ class RulesDoc(BaseModel):
     `for_owner`), `route_to` must name the owner itself or, for a partner, the provider."""
 
     model_config = _frozen(
-        {"rules": [
-            {"id": "s1-uncertified", "priority": 10,
-             "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
-             "match": {"severities": ["S1"], "partner_certified": False},
-             "route_to": {"party": "acme", "tier": "TAC L2"}},
-            {"id": "uncertified", "priority": 100,
-             "description": "A product the owning partner is not certified for: TAC L1",
-             "match": {"partner_certified": False},
-             "route_to": {"party": "acme", "tier": "TAC L1"}}]},
-        {"rules": [
-            {"id": "s1-routers", "priority": 50, "description": "S1 router incidents start at L2",
-             "match": {"severities": ["S1"], "products": ["routers"]},
-             "route_to": {"party": "northwind", "tier": "L2"}}]})
+        {
+            "rules": [
+                {
+                    "id": "s1-uncertified",
+                    "priority": 10,
+                    "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+                    "match": {"severities": ["S1"], "partner_certified": False},
+                    "route_to": {"party": "acme", "tier": "TAC L2"},
+                },
+                {
+                    "id": "uncertified",
+                    "priority": 100,
+                    "description": "A product the owning partner is not certified for: TAC L1",
+                    "match": {"partner_certified": False},
+                    "route_to": {"party": "acme", "tier": "TAC L1"},
+                },
+            ]
+        },
+        {
+            "rules": [
+                {
+                    "id": "s1-routers",
+                    "priority": 50,
+                    "description": "S1 router incidents start at L2",
+                    "match": {"severities": ["S1"], "products": ["routers"]},
+                    "route_to": {"party": "northwind", "tier": "L2"},
+                }
+            ]
+        },
+    )
     rules: tuple[Rule, ...] = Field(default=(), max_length=200)
 
     @model_validator(mode="after")
@@ -173,7 +230,9 @@ class RulesDoc(BaseModel):
             for rule in self.rules:
                 if not may_route_to(owner, provider, rule.route_to.party):
                     allowed = owner if owner == provider else f"{owner} or {provider}"
-                    raise ValueError(f"rule {rule.id}: route_to.party must be {allowed}, not {rule.route_to.party}")
+                    raise ValueError(
+                        f"rule {rule.id}: route_to.party must be {allowed}, not {rule.route_to.party}"
+                    )
         return self
 
     @classmethod
@@ -210,7 +269,13 @@ class ConfigSnapshot(BaseModel):
 
     @model_validator(mode="after")
     def _versioned(self) -> ConfigSnapshot:
-        for name in ("provider_tiers", "partner_tiers", "provider_rules", "partner_rules", "partner_profile"):
+        for name in (
+            "provider_tiers",
+            "partner_tiers",
+            "provider_rules",
+            "partner_rules",
+            "partner_profile",
+        ):
             if (getattr(self, name) is None) != (getattr(self, f"{name}_version") is None):
                 raise ValueError(f"{name} and {name}_version go together")
         return self

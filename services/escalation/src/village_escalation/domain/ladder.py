@@ -48,7 +48,10 @@ class Ladder:
     def index(self, ref: TierRef | None) -> int | None:
         if ref is None:
             return None
-        return next((i for i, r in enumerate(self.rungs) if r.party == ref.party and r.tier == ref.tier), None)
+        return next(
+            (i for i, r in enumerate(self.rungs) if r.party == ref.party and r.tier == ref.tier),
+            None,
+        )
 
     def rung(self, ref: TierRef | None) -> Rung | None:
         i = self.index(ref)
@@ -95,4 +98,7 @@ class Ladder:
 def _rungs(party: str, doc: TiersDoc | None, version: int | None) -> list[Rung]:
     if doc is None or version is None:
         return []
-    return [Rung(party, t.name, version, **{p: getattr(t.policy, p) for p in POLICIES}) for t in doc.tiers]
+    return [
+        Rung(party, t.name, version, **{p: getattr(t.policy, p) for p in POLICIES})
+        for t in doc.tiers
+    ]

@@ -49,17 +49,30 @@ def evaluate(incident: NewIncident, config: ConfigSnapshot) -> Route | None:
         if tiers is None or tiers.tier(rule.route_to.tier) is None:
             continue  # names a tier that does not exist (any more): skipped
         if matches(rule.match, incident, config.partner_profile):
-            basis = {"type": "rule", "party": candidate.owner, "id": rule.id, "version": candidate.version}
-            return Route(TierRef(rule.route_to.party, rule.route_to.tier), basis,
-                         _rule_reason(candidate, incident, config.partner_profile))
+            basis = {
+                "type": "rule",
+                "party": candidate.owner,
+                "id": rule.id,
+                "version": candidate.version,
+            }
+            return Route(
+                TierRef(rule.route_to.party, rule.route_to.tier),
+                basis,
+                _rule_reason(candidate, incident, config.partner_profile),
+            )
     for party in (config.partner, config.provider):
         tiers, version = config.tiers_of(party)
         if tiers is not None and tiers.tiers:
             first = tiers.tiers[0].name
             basis = {"type": "default", "party": party, "tier": first, "version": version}
-            why = "no routing rule matched" if party == config.partner else \
-                f"no routing rule matched and {config.partner} has no tiers"
-            return Route(TierRef(party, first), basis, f"{why}: {party}'s first tier, {first} (default)")
+            why = (
+                "no routing rule matched"
+                if party == config.partner
+                else f"no routing rule matched and {config.partner} has no tiers"
+            )
+            return Route(
+                TierRef(party, first), basis, f"{why}: {party}'s first tier, {first} (default)"
+            )
     return None
 
 
@@ -67,14 +80,17 @@ def matches(match: Match, incident: NewIncident, profile: ProfileDoc | None) -> 
     """Every given condition holds. Without a profile the partner has no level and is certified
     for nothing."""
     certified = profile is not None and incident.product in profile.specialisations
-    return all((
-        match.severities is None or incident.severity in match.severities,
-        match.products is None or incident.product in match.products,
-        match.customers is None or incident.customer in match.customers,
-        match.partners is None or incident.partner in match.partners,
-        match.partner_levels is None or (profile is not None and profile.level in match.partner_levels),
-        match.partner_certified is None or match.partner_certified == certified,
-    ))
+    return all(
+        (
+            match.severities is None or incident.severity in match.severities,
+            match.products is None or incident.product in match.products,
+            match.customers is None or incident.customer in match.customers,
+            match.partners is None or incident.partner in match.partners,
+            match.partner_levels is None
+            or (profile is not None and profile.level in match.partner_levels),
+            match.partner_certified is None or match.partner_certified == certified,
+        )
+    )
 
 
 def _candidates(config: ConfigSnapshot) -> list[_Candidate]:

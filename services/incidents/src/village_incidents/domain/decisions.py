@@ -40,8 +40,10 @@ def assign(cmd: c.Assign, s: Situation) -> Events:
 
 
 def escalate(cmd: c.Escalate, s: Situation) -> Events:
-    require(s.role in {"owner", "provider", "service"},
-            "only the owning partner, the provider or the escalation service escalate")
+    require(
+        s.role in {"owner", "provider", "service"},
+        "only the owning partner, the provider or the escalation service escalate",
+    )
     state = s.state
     active(state, "escalate")
     if cmd.to_party not in (state.partner, state.provider):
@@ -49,9 +51,16 @@ def escalate(cmd: c.Escalate, s: Situation) -> Events:
     current = state.assignment or {}
     if current.get("party") == cmd.to_party and current.get("tier") == cmd.to_tier:
         raise DomainError.conflict(f"the incident is already at {cmd.to_party} {cmd.to_tier}")
-    return [e.IncidentEscalated(from_party=current.get("party"), from_tier=current.get("tier"),
-                                to_party=cmd.to_party, to_tier=cmd.to_tier, reason=cmd.reason,
-                                decision_id=cmd.decision_id)]
+    return [
+        e.IncidentEscalated(
+            from_party=current.get("party"),
+            from_tier=current.get("tier"),
+            to_party=cmd.to_party,
+            to_tier=cmd.to_tier,
+            reason=cmd.reason,
+            decision_id=cmd.decision_id,
+        )
+    ]
 
 
 def add_note(cmd: c.AddNote, s: Situation) -> Events:
@@ -62,32 +71,50 @@ def add_note(cmd: c.AddNote, s: Situation) -> Events:
         raise DomainError.invalid("customers write shared notes only")
     if cmd.note_id in s.notes:
         raise DomainError.conflict(f"note {cmd.note_id} already exists")
-    return [e.NoteAdded(note_id=cmd.note_id, author_party=s.actor.party,
-                        author_user=s.actor.user, note_visibility=cmd.visibility, body=cmd.body)]
+    return [
+        e.NoteAdded(
+            note_id=cmd.note_id,
+            author_party=s.actor.party,
+            author_user=s.actor.user,
+            note_visibility=cmd.visibility,
+            body=cmd.body,
+        )
+    ]
 
 
 def edit_note(cmd: c.EditNote, s: Situation) -> Events:
     note = _changeable_note(cmd.note_id, s)
-    return [e.NoteEdited(note_id=note.id, author_party=note.author_party,
-                         note_visibility=note.visibility, body=cmd.body)]
+    return [
+        e.NoteEdited(
+            note_id=note.id,
+            author_party=note.author_party,
+            note_visibility=note.visibility,
+            body=cmd.body,
+        )
+    ]
 
 
 def delete_note(cmd: c.DeleteNote, s: Situation) -> Events:
     note = _changeable_note(cmd.note_id, s)
-    return [e.NoteDeleted(note_id=note.id, author_party=note.author_party,
-                          note_visibility=note.visibility)]
+    return [
+        e.NoteDeleted(
+            note_id=note.id, author_party=note.author_party, note_visibility=note.visibility
+        )
+    ]
 
 
 def _changeable_note(note_id: str, s: Situation) -> Note:
     """The note a caller may edit or delete: one it sees, of its own party, on a live incident."""
     note = s.notes.get(note_id)
-    if note is None or note.deleted or not note.seen_by(s.actor.party, s.actor.kind,
-                                                        s.state.provider):
+    if (
+        note is None
+        or note.deleted
+        or not note.seen_by(s.actor.party, s.actor.kind, s.state.provider)
+    ):
         raise DomainError.not_found("no such note")
     require(note.author_party == s.actor.party, "a note belongs to its author's party")
     if s.state.status in TERMINAL:
-        raise DomainError.conflict(
-            f"cannot change a note on an incident that is {s.state.status}")
+        raise DomainError.conflict(f"cannot change a note on an incident that is {s.state.status}")
     return note
 
 
@@ -98,9 +125,15 @@ def change_severity(cmd: c.ChangeSeverity, s: Situation) -> Events:
         raise DomainError.invalid(f"severity must be one of {', '.join(SEVERITIES)}")
     if cmd.severity == s.state.severity:
         raise DomainError.conflict(f"severity is already {cmd.severity}")
-    return [e.SeverityChanged(from_severity=s.state.severity, to_severity=cmd.severity,
-                              reason=cmd.reason, changed_by_party=s.actor.party,
-                              changed_by_user=s.actor.user)]
+    return [
+        e.SeverityChanged(
+            from_severity=s.state.severity,
+            to_severity=cmd.severity,
+            reason=cmd.reason,
+            changed_by_party=s.actor.party,
+            changed_by_user=s.actor.user,
+        )
+    ]
 
 
 def start_impact(cmd: c.StartImpact, s: Situation) -> Events:
@@ -128,22 +161,24 @@ def end_impact(cmd: c.EndImpact, s: Situation) -> Events:
 
 
 def invite_collaborator(cmd: c.InviteCollaborator, s: Situation) -> Events:
-    require(s.role in {"owner", "provider"},
-            "only the owning partner or the provider invite collaborators")
+    require(
+        s.role in {"owner", "provider"},
+        "only the owning partner or the provider invite collaborators",
+    )
     active(s.state, "invite to")
     invitee = s.directory.get(cmd.partner)
     if invitee is None or invitee.kind != "partner":
         raise DomainError.invalid(f"{cmd.partner} is not a partner")
     if cmd.partner == s.state.partner or cmd.partner in s.state.collaborators:
         raise DomainError.conflict(f"{cmd.partner} is already on this incident")
-    return [e.CollaboratorInvited(partner=cmd.partner, invited_by=s.actor.party,
-                                  scope=cmd.scope)]
+    return [e.CollaboratorInvited(partner=cmd.partner, invited_by=s.actor.party, scope=cmd.scope)]
 
 
 def revoke_collaborator(cmd: c.RevokeCollaborator, s: Situation) -> Events:
-    require(s.role in {"owner", "provider"},
-            "only the owning partner or the provider revoke collaborators")
+    require(
+        s.role in {"owner", "provider"},
+        "only the owning partner or the provider revoke collaborators",
+    )
     if cmd.partner not in s.state.collaborators:
         raise DomainError.conflict(f"{cmd.partner} is not a collaborator")
-    return [e.CollaboratorRevoked(partner=cmd.partner, revoked_by=s.actor.party,
-                                  reason=cmd.reason)]
+    return [e.CollaboratorRevoked(partner=cmd.partner, revoked_by=s.actor.party, reason=cmd.reason)]

@@ -193,23 +193,25 @@ class IncidentRated(IncidentEvent):
 # Stored events are never rewritten: a type whose shape changes registers an upcaster here
 # (`CATALOG.upcaster(old_type, convert)`) that turns the old (type, data) into the current one,
 # applied every time the event is loaded.
-CATALOG = EventCatalog([
-    IncidentOpened,
-    IncidentAcknowledged,
-    IncidentAssigned,
-    IncidentEscalated,
-    NoteAdded,
-    NoteEdited,
-    NoteDeleted,
-    StatusChanged,
-    IncidentResolved,
-    IncidentClosed,
-    IncidentReopened,
-    IncidentCancelled,
-    SeverityChanged,
-    ImpactStarted,
-    ImpactEnded,
-    CollaboratorInvited,
-    CollaboratorRevoked,
-    IncidentRated,
-])
+CATALOG = EventCatalog(
+    [
+        IncidentOpened,
+        IncidentAcknowledged,
+        IncidentAssigned,
+        IncidentEscalated,
+        NoteAdded,
+        NoteEdited,
+        NoteDeleted,
+        StatusChanged,
+        IncidentResolved,
+        IncidentClosed,
+        IncidentReopened,
+        IncidentCancelled,
+        SeverityChanged,
+        ImpactStarted,
+        ImpactEnded,
+        CollaboratorInvited,
+        CollaboratorRevoked,
+        IncidentRated,
+    ]
+)

@@ -17,7 +17,9 @@ from village_platform import egress
 from . import events as e
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
-ACTIVE = frozenset({"new", "acknowledged", "in_progress", "pending_customer", "on_hold", "reopened"})
+ACTIVE = frozenset(
+    {"new", "acknowledged", "in_progress", "pending_customer", "on_hold", "reopened"}
+)
 TERMINAL = frozenset({"closed", "cancelled"})
 
 
@@ -47,11 +49,20 @@ class Note:
     def description(self, provider: str) -> dict[str, Any]:
         """The audience of the note and of everything that happens to it, fixed when it was
         written (a party invited later never sees its edits): the egress rule's input."""
-        return egress.describe(parties=self.parties, visibility=self.visibility, provider=provider,
-                               actor_party=self.author_party, fact=NOTE_FACT, sealed=True)
+        return egress.describe(
+            parties=self.parties,
+            visibility=self.visibility,
+            provider=provider,
+            actor_party=self.author_party,
+            fact=NOTE_FACT,
+            sealed=True,
+        )
 
     def seen_by(self, party: str, kind: str, provider: str) -> bool:
-        return egress.share(self.description(provider), egress.Recipient(party, kind)) is egress.Share.VISIBLE
+        return (
+            egress.share(self.description(provider), egress.Recipient(party, kind))
+            is egress.Share.VISIBLE
+        )
 
 
 # What a note's events say where the note may not be seen (the topic, for a note its provider may
@@ -132,20 +143,31 @@ def _opened(event: e.IncidentOpened, at: datetime) -> Incident:
 
 
 def _acknowledged(s: Incident, event: e.IncidentAcknowledged, at: datetime) -> Incident:
-    return replace(s, acknowledged_by={**s.acknowledged_by, event.party: at},
-                   status="acknowledged" if s.status == "new" else s.status)
+    return replace(
+        s,
+        acknowledged_by={**s.acknowledged_by, event.party: at},
+        status="acknowledged" if s.status == "new" else s.status,
+    )
 
 
 def _assigned(s: Incident, event: e.IncidentAssigned, at: datetime) -> Incident:
-    return replace(s, assignment={"party": event.party, "tier": event.tier,
-                                  "assignee": event.assignee})
+    return replace(
+        s, assignment={"party": event.party, "tier": event.tier, "assignee": event.assignee}
+    )
 
 
 def _escalated(s: Incident, event: e.IncidentEscalated, at: datetime) -> Incident:
-    step = {"to_party": event.to_party, "to_tier": event.to_tier, "reason": event.reason,
-            "at": at.isoformat()}
-    return replace(s, escalations=(*s.escalations, step),
-                   assignment={"party": event.to_party, "tier": event.to_tier, "assignee": None})
+    step = {
+        "to_party": event.to_party,
+        "to_tier": event.to_tier,
+        "reason": event.reason,
+        "at": at.isoformat(),
+    }
+    return replace(
+        s,
+        escalations=(*s.escalations, step),
+        assignment={"party": event.to_party, "tier": event.to_tier, "assignee": None},
+    )
 
 
 def _note_added(s: Incident, event: e.NoteAdded, at: datetime) -> Incident:
@@ -154,13 +176,21 @@ def _note_added(s: Incident, event: e.NoteAdded, at: datetime) -> Incident:
 
 
 def _status_changed(s: Incident, event: e.StatusChanged, at: datetime) -> Incident:
-    return replace(s, status=event.to_status,
-                   hold_reason=event.reason if event.to_status == "on_hold" else None)
+    return replace(
+        s,
+        status=event.to_status,
+        hold_reason=event.reason if event.to_status == "on_hold" else None,
+    )
 
 
 def _resolved(s: Incident, event: e.IncidentResolved, at: datetime) -> Incident:
-    return replace(s, status="resolved", resolved_at=at, hold_reason=None,
-                   resolution={"code": event.resolution_code, "notes": event.resolution_notes})
+    return replace(
+        s,
+        status="resolved",
+        resolved_at=at,
+        hold_reason=None,
+        resolution={"code": event.resolution_code, "notes": event.resolution_notes},
+    )
 
 
 def _closed(s: Incident, event: e.IncidentClosed, at: datetime) -> Incident:
@@ -185,8 +215,12 @@ def _impact_started(s: Incident, event: e.ImpactStarted, at: datetime) -> Incide
 
 
 def _impact_ended(s: Incident, event: e.ImpactEnded, at: datetime) -> Incident:
-    return replace(s, impacts=tuple({**i, "ended_at": event.ended_at} if i["ended_at"] is None
-                                    else i for i in s.impacts))
+    return replace(
+        s,
+        impacts=tuple(
+            {**i, "ended_at": event.ended_at} if i["ended_at"] is None else i for i in s.impacts
+        ),
+    )
 
 
 def _collaborator_invited(s: Incident, event: e.CollaboratorInvited, at: datetime) -> Incident:
@@ -194,13 +228,21 @@ def _collaborator_invited(s: Incident, event: e.CollaboratorInvited, at: datetim
 
 
 def _collaborator_revoked(s: Incident, event: e.CollaboratorRevoked, at: datetime) -> Incident:
-    return replace(s, collaborators={p: t for p, t in s.collaborators.items()
-                                     if p != event.partner})
+    return replace(
+        s, collaborators={p: t for p, t in s.collaborators.items() if p != event.partner}
+    )
 
 
 def _rated(s: Incident, event: e.IncidentRated, at: datetime) -> Incident:
-    return replace(s, rating={"rating": event.rating, "reason": event.reason,
-                              "by": event.rated_by, "at": at.isoformat()})
+    return replace(
+        s,
+        rating={
+            "rating": event.rating,
+            "reason": event.reason,
+            "by": event.rated_by,
+            "at": at.isoformat(),
+        },
+    )
 
 
 # What each event changes, after the version and the time every event moves on.
@@ -228,8 +270,16 @@ def evolve_note(note: Note | None, event: e.IncidentEvent, at: datetime, after: 
     (a note's events change no one's place on the incident: its parties are the writer's)."""
     match event:
         case e.NoteAdded():
-            return Note(event.note_id, event.author_party, event.author_user, event.note_visibility,
-                        event.body, at, tuple(after.parties), version=after.version)
+            return Note(
+                event.note_id,
+                event.author_party,
+                event.author_user,
+                event.note_visibility,
+                event.body,
+                at,
+                tuple(after.parties),
+                version=after.version,
+            )
         case e.NoteEdited():
             assert note is not None, f"note {event.note_id} was never added"
             return replace(note, body=event.body, edited_at=at)

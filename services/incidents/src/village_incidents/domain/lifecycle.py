@@ -40,24 +40,33 @@ def _resolve(cmd: c.ChangeStatus, s: Situation) -> Events:
     active(s.state, "resolve")
     if not cmd.resolution_code or not cmd.resolution_notes:
         raise DomainError.invalid("resolving needs resolution_code and resolution_notes")
-    return [e.IncidentResolved(from_status=s.state.status, resolution_code=cmd.resolution_code,
-                               resolution_notes=cmd.resolution_notes)]
+    return [
+        e.IncidentResolved(
+            from_status=s.state.status,
+            resolution_code=cmd.resolution_code,
+            resolution_notes=cmd.resolution_notes,
+        )
+    ]
 
 
 def _close(cmd: c.ChangeStatus, s: Situation) -> Events:
     require(s.requester_side, "the requester confirms the resolution by closing")
     if s.state.status != "resolved":
         raise DomainError.conflict(
-            f"only a resolved incident can be closed; it is {s.state.status}")
+            f"only a resolved incident can be closed; it is {s.state.status}"
+        )
     return [e.IncidentClosed(automatic=False, reason=cmd.reason)]
 
 
 def _reopen(cmd: c.ChangeStatus, s: Situation) -> Events:
-    require(s.requester_side or s.role in {"owner", "provider"},
-            "the requester, the partner or the provider reopen")
+    require(
+        s.requester_side or s.role in {"owner", "provider"},
+        "the requester, the partner or the provider reopen",
+    )
     if s.state.status != "resolved":
         raise DomainError.conflict(
-            f"only a resolved incident can be reopened; it is {s.state.status}")
+            f"only a resolved incident can be reopened; it is {s.state.status}"
+        )
     if not cmd.reason:
         raise DomainError.invalid("reopening needs a reason")
     return [e.IncidentReopened(reason=cmd.reason)]
@@ -100,5 +109,8 @@ def auto_close(cmd: c.AutoClose, s: Situation) -> Events:
         raise DomainError.conflict("only resolved incidents close automatically")
     if s.now - s.state.resolved_at < timedelta(hours=cmd.quiet_hours):
         raise DomainError.conflict("the quiet period has not passed")
-    return [e.IncidentClosed(automatic=True,
-                             reason=f"closed automatically {cmd.quiet_hours} h after resolution")]
+    return [
+        e.IncidentClosed(
+            automatic=True, reason=f"closed automatically {cmd.quiet_hours} h after resolution"
+        )
+    ]

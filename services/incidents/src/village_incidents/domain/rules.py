@@ -35,8 +35,7 @@ class Limits:
 
 # Beyond the event limit an incident may still be ended, and a collaborator still revoked:
 # revocation applies at once, always. Each of these happens a bounded number of times.
-ALWAYS_ACCEPTED = (e.IncidentResolved, e.IncidentClosed, e.IncidentCancelled,
-                   e.CollaboratorRevoked)
+ALWAYS_ACCEPTED = (e.IncidentResolved, e.IncidentClosed, e.IncidentCancelled, e.CollaboratorRevoked)
 
 Rule = Callable[[Any, Situation], list[e.IncidentEvent]]
 # The command -> the rule that decides it.
@@ -72,8 +71,9 @@ def decide_open(
     # whether that party has an incident carrying it. Only the opener's and its customer's.
     for ref in cmd.external_refs:
         if ref.get("owner") not in (actor.party, customer):
-            raise DomainError.invalid(f"external_refs: owner must be {actor.party} or {customer},"
-                                      f" not {ref.get('owner')}")
+            raise DomainError.invalid(
+                f"external_refs: owner must be {actor.party} or {customer}, not {ref.get('owner')}"
+            )
     return [
         e.IncidentOpened(
             incident_id=cmd.incident_id,
@@ -102,8 +102,7 @@ def _owners(cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]) ->
         if not cmd.customer:
             raise DomainError.invalid("customer is required when a partner opens an incident")
         if cmd.customer not in me.customers:
-            raise DomainError.forbidden(
-                f"partner {me.id} does not serve customer {cmd.customer}")
+            raise DomainError.forbidden(f"partner {me.id} does not serve customer {cmd.customer}")
         return cmd.customer, me.id
     if me.kind == "customer":
         if cmd.customer not in (None, me.id):
@@ -112,7 +111,8 @@ def _owners(cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]) ->
             raise DomainError.invalid(f"customer {me.id} has no partner to own the incident")
         return me.id, me.partner
     raise DomainError.forbidden(
-        "incidents are opened by a partner for its customer, or by a customer")
+        "incidents are opened by a partner for its customer, or by a customer"
+    )
 
 
 def decide(
@@ -137,20 +137,25 @@ def decide(
     return events
 
 
-def _within(
-    limits: Limits, state: Incident, actor: c.Actor, events: list[e.IncidentEvent]
-) -> None:
+def _within(limits: Limits, state: Incident, actor: c.Actor, events: list[e.IncidentEvent]) -> None:
     added = sum(1 for ev in events if isinstance(ev, e.NoteAdded))
     if added and state.note_counts.get(actor.party, 0) + added > limits.notes_per_party:
         raise DomainError(
-            409, "incident-limit-reached",
+            409,
+            "incident-limit-reached",
             f"{actor.party} has written the most notes one party may write on an incident"
             f" ({limits.notes_per_party}); open a follow-up incident",
-            limit="notes_per_party", maximum=limits.notes_per_party)
+            limit="notes_per_party",
+            maximum=limits.notes_per_party,
+        )
     ending = all(isinstance(ev, ALWAYS_ACCEPTED) for ev in events)
     if state.version + len(events) > limits.events and not ending:
         raise DomainError(
-            409, "incident-limit-reached",
+            409,
+            "incident-limit-reached",
             f"the incident holds the most events an incident may hold ({limits.events}): it may"
             " still be resolved, closed or cancelled, and collaborators revoked; open a follow-up"
-            " incident", limit="events", maximum=limits.events)
+            " incident",
+            limit="events",
+            maximum=limits.events,
+        )

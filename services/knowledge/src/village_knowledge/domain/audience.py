@@ -30,31 +30,51 @@ def readers(audience: str, provider: str, directory: Directory) -> list[str]:
     """Every party that may read a published article of `provider` with `audience`."""
     found = {provider}
     if audience in ("partners", "public"):
-        partners = {p for p, e in directory.items() if e.get("kind") == "partner" and e.get("provider") == provider}
+        partners = {
+            p
+            for p, e in directory.items()
+            if e.get("kind") == "partner" and e.get("provider") == provider
+        }
         found |= partners
         if audience == "public":
-            found |= {p for p, e in directory.items() if e.get("kind") == "customer" and e.get("partner") in partners}
+            found |= {
+                p
+                for p, e in directory.items()
+                if e.get("kind") == "customer" and e.get("partner") in partners
+            }
     return sorted(found)
 
 
-def article_metadata(name: str, data: Mapping[str, Any], author_party: str, provider: str,
-                     directory: Directory | None) -> dict[str, Any]:
+def article_metadata(
+    name: str,
+    data: Mapping[str, Any],
+    author_party: str,
+    provider: str,
+    directory: Directory | None,
+) -> dict[str, Any]:
     """`parties`, `visibility` and `actor_party` of an article event."""
     if name == "article_published":
         audience = data["content"]["audience"]
         # provider-only: `internal` to the provider, its actor
-        return describe(parties=readers(audience, provider, directory or {}), visibility=VISIBILITY[audience],
-                        provider=provider, actor_party=provider if audience == "provider" else None)
+        return describe(
+            parties=readers(audience, provider, directory or {}),
+            visibility=VISIBILITY[audience],
+            provider=provider,
+            actor_party=provider if audience == "provider" else None,
+        )
     return describe(parties={author_party, provider}, visibility="restricted", provider=provider)
 
 
-def incident_metadata(audience: str, incident_parties: Iterable[str], customer: str | None,
-                      provider: str) -> dict[str, Any]:
+def incident_metadata(
+    audience: str, incident_parties: Iterable[str], customer: str | None, provider: str
+) -> dict[str, Any]:
     """`parties`, `visibility` (and for provider-only articles `actor_party`) of an event about an
     incident carrying articles of one audience."""
     parties = set(incident_parties)
     if audience == "provider":
-        return describe(parties=[provider], visibility="internal", provider=provider, actor_party=provider)
+        return describe(
+            parties=[provider], visibility="internal", provider=provider, actor_party=provider
+        )
     if audience == "partners":
         parties.discard(customer)
     return describe(parties=parties, visibility=VISIBILITY[audience], provider=provider)
@@ -62,8 +82,11 @@ def incident_metadata(audience: str, incident_parties: Iterable[str], customer: 
 
 def audiences_for(kind: str) -> tuple[str, ...]:
     """The audiences a party of `kind` reads (of its own provider's articles)."""
-    return {"provider": ("provider", "partners", "public"), "service": ("provider", "partners", "public"),
-            "partner": ("partners", "public")}.get(kind, ("public",))
+    return {
+        "provider": ("provider", "partners", "public"),
+        "service": ("provider", "partners", "public"),
+        "partner": ("partners", "public"),
+    }.get(kind, ("public",))
 
 
 def provider_of(party: str, kind: str, directory: Directory) -> str | None:

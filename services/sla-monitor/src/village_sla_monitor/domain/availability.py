@@ -70,8 +70,15 @@ def miss_key(contract_id: str, month: str) -> str:
     return f"availability/{contract_id}/{month}"
 
 
-def month_missed(incident_id: str, cov: Coverage, terms: Terms, month: str, bounds: Window,
-                 windows: Iterable[Window], ended_at: datetime) -> Missed | None:
+def month_missed(
+    incident_id: str,
+    cov: Coverage,
+    terms: Terms,
+    month: str,
+    bounds: Window,
+    windows: Iterable[Window],
+    ended_at: datetime,
+) -> Missed | None:
     """The miss of `month` (`bounds`) and its credit, if the impact `windows` in it exceed what
     the contract's availability target allows (an impact that ended at `ended_at` found it)."""
     if terms.availability_target is None:
@@ -82,13 +89,25 @@ def month_missed(incident_id: str, cov: Coverage, terms: Terms, month: str, boun
         return None
     key = miss_key(cov.contract_id, month)
     missed = AvailabilityMissed(
-        incident_id=incident_id, contract_id=cov.contract_id, contract_version=cov.version,
-        contract_kind=cov.kind, owing_party=cov.owing, owed_party=cov.owed, month=month,
-        downtime_seconds=round(down, 3), allowed_seconds=round(allowed, 3),
+        incident_id=incident_id,
+        contract_id=cov.contract_id,
+        contract_version=cov.version,
+        contract_kind=cov.kind,
+        owing_party=cov.owing,
+        owed_party=cov.owed,
+        month=month,
+        downtime_seconds=round(down, 3),
+        allowed_seconds=round(allowed, 3),
         availability_target=decimal_text(terms.availability_target),
-        availability_percent=round(availability_percent(down, bounds), 4), at=ended_at.isoformat(),
-        key=key)
-    credit = CreditDue(**missed.to_data(), rule="availability",
-                       amount=decimal_text(terms.credits.for_availability_miss()),
-                       currency=terms.credits.currency, key=f"{key}/credit")
+        availability_percent=round(availability_percent(down, bounds), 4),
+        at=ended_at.isoformat(),
+        key=key,
+    )
+    credit = CreditDue(
+        **missed.to_data(),
+        rule="availability",
+        amount=decimal_text(terms.credits.for_availability_miss()),
+        currency=terms.credits.currency,
+        key=f"{key}/credit",
+    )
     return missed, credit

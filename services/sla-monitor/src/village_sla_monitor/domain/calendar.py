@@ -114,7 +114,9 @@ class BusinessCalendar:
 
     def business_seconds(self, start: datetime, end: datetime) -> float:
         """Working time in [start, end); 0.0 when end <= start."""
-        if self.always and start.tzinfo is UTC and end.tzinfo is UTC:  # the common case, exactly as below
+        if (
+            self.always and start.tzinfo is UTC and end.tzinfo is UTC
+        ):  # the common case, exactly as below
             return (end - start) // _ONE_US / 1_000_000 if end > start else 0.0
         lo, hi = _us(start), _us(end)
         if hi <= lo:

@@ -144,6 +144,19 @@ class Clock:
         return clock
 
     def _copy(self) -> Clock:
-        return Clock(self.name, self.target, self.started_at, self.elapsed, self.running_since,
-                     self.paused, self.stopped_at, self.outcome, self.breached_at, self.warned,
-                     self.round, self.stops, self.original_due_at, self.late_hours_credited)
+        return Clock(
+            self.name,
+            self.target,
+            self.started_at,
+            self.elapsed,
+            self.running_since,
+            self.paused,
+            self.stopped_at,
+            self.outcome,
+            self.breached_at,
+            self.warned,
+            self.round,
+            self.stops,
+            self.original_due_at,
+            self.late_hours_credited,
+        )

@@ -36,12 +36,14 @@ def registered(command: RegisterContract, now: datetime) -> Terms:
 def refuse_duplicate(terms: Terms, taken: bool, other: str | None) -> None:
     """One contract per id, and one of each kind between the same two parties."""
     if taken:
-        raise DomainError.conflict(f"contract {terms.contract_id} exists; revise it with PUT",
-                                   "contract-exists")
+        raise DomainError.conflict(
+            f"contract {terms.contract_id} exists; revise it with PUT", "contract-exists"
+        )
     if other:
         raise DomainError.conflict(
             f"{terms.customer} <- {terms.provider} already has {terms.kind} contract {other}",
-            "contract-exists")
+            "contract-exists",
+        )
 
 
 def revised(current: Terms, command: ReviseContract, now: datetime) -> Terms:
@@ -51,13 +53,15 @@ def revised(current: Terms, command: ReviseContract, now: datetime) -> Terms:
     spec = {**current.to_spec(), **command.changes}
     effective = command.effective_from or now
     if effective < current.effective_from:
-        raise DomainError.invalid("a revision cannot take effect before the version it replaces",
-                                  "invalid-contract")
+        raise DomainError.invalid(
+            "a revision cannot take effect before the version it replaces", "invalid-contract"
+        )
     return _terms(command.contract_id, current.version + 1, spec, effective)
 
 
-def _terms(contract_id: str, version: int, spec: Mapping[str, Any],
-           effective_from: datetime) -> Terms:
+def _terms(
+    contract_id: str, version: int, spec: Mapping[str, Any], effective_from: datetime
+) -> Terms:
     try:
         return Terms.from_spec(contract_id, version, spec, effective_from)
     except ValueError as exc:

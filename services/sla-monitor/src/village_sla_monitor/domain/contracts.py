@@ -62,8 +62,9 @@ class Terms:
         return None if minutes is None else minutes * 60.0
 
     @classmethod
-    def from_spec(cls, contract_id: str, version: int, spec: Mapping[str, Any],
-                  effective_from: datetime) -> Terms:
+    def from_spec(
+        cls, contract_id: str, version: int, spec: Mapping[str, Any], effective_from: datetime
+    ) -> Terms:
         kind = spec.get("kind")
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -77,13 +78,19 @@ class Terms:
         targets = {}
         for severity, t in (spec.get("targets") or {}).items():
             if severity not in SEVERITIES:
-                raise ValueError(f"targets: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+                raise ValueError(
+                    f"targets: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}"
+                )
             values = {}
             for clock, minutes in (t or {}).items():
                 if clock not in ("respond_minutes", "resolve_minutes", "update_minutes"):
                     raise ValueError(f"targets.{severity}: unknown target {clock!r}")
-                if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0):
-                    raise ValueError(f"targets.{severity}.{clock} must be a positive number of minutes")
+                if minutes is not None and (
+                    not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0
+                ):
+                    raise ValueError(
+                        f"targets.{severity}.{clock} must be a positive number of minutes"
+                    )
                 values[clock.removesuffix("_minutes")] = minutes
             targets[severity] = Targets(**values)
         if not targets:
@@ -94,14 +101,30 @@ class Terms:
         availability = _decimal(spec, "availability_target")
         if availability is not None and not Decimal(0) < availability <= Decimal(100):
             raise ValueError("availability_target must be a percentage above 0 and at most 100")
-        return cls(contract_id, version, str(spec.get("name") or f"{customer} <- {provider}"), provider, customer,
-                   kind, calendar, targets, effective_from, availability, _credits(spec.get("credits") or {}), warn_at)
+        return cls(
+            contract_id,
+            version,
+            str(spec.get("name") or f"{customer} <- {provider}"),
+            provider,
+            customer,
+            kind,
+            calendar,
+            targets,
+            effective_from,
+            availability,
+            _credits(spec.get("credits") or {}),
+            warn_at,
+        )
 
     def recorded(self) -> ContractRegistered | ContractRevised:
         """The event of this version: registered for the first, revised after."""
         kind = ContractRegistered if self.version == 1 else ContractRevised
-        return kind(contract_id=self.contract_id, version=self.version,
-                    effective_from=self.effective_from.isoformat(), **self.to_spec())
+        return kind(
+            contract_id=self.contract_id,
+            version=self.version,
+            effective_from=self.effective_from.isoformat(),
+            **self.to_spec(),
+        )
 
     def to_spec(self) -> dict[str, Any]:
         c = self.credits
@@ -111,9 +134,13 @@ class Terms:
             "customer": self.customer,
             "kind": self.kind,
             "calendar": self.calendar.to_spec(),
-            "targets": {s: {f"{k}_minutes": t.minutes(k) for k in CLOCKS if t.minutes(k) is not None}
-                        for s, t in self.targets.items()},
-            "availability_target": None if self.availability_target is None else decimal_text(self.availability_target),
+            "targets": {
+                s: {f"{k}_minutes": t.minutes(k) for k in CLOCKS if t.minutes(k) is not None}
+                for s, t in self.targets.items()
+            },
+            "availability_target": None
+            if self.availability_target is None
+            else decimal_text(self.availability_target),
             "credits": {
                 "currency": c.currency,
                 "monthly_fee": decimal_text(c.monthly_fee),
@@ -145,8 +172,15 @@ def _decimal(spec: Mapping[str, Any], name: str, prefix: str = "") -> Decimal | 
 def _credits(spec: Mapping[str, Any]) -> CreditRules:
     if not isinstance(spec, Mapping):
         raise ValueError("credits must be an object")
-    known = {"currency", "monthly_fee", "per_breach", "per_breach_percent_of_fee", "per_hour_beyond",
-             "availability_percent_of_fee", "monthly_cap"}
+    known = {
+        "currency",
+        "monthly_fee",
+        "per_breach",
+        "per_breach_percent_of_fee",
+        "per_hour_beyond",
+        "availability_percent_of_fee",
+        "monthly_cap",
+    }
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"credits: unknown rule(s) {', '.join(sorted(unknown))}")
@@ -154,8 +188,11 @@ def _credits(spec: Mapping[str, Any]) -> CreditRules:
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise ValueError("credits.currency must be a three-letter ISO 4217 code")
     values = {k: _decimal(spec, k, "credits.") for k in known - {"currency"}}
-    return CreditRules(currency=currency.upper(), monthly_cap=values.pop("monthly_cap"),
-                       **{k: v for k, v in values.items() if v is not None})
+    return CreditRules(
+        currency=currency.upper(),
+        monthly_cap=values.pop("monthly_cap"),
+        **{k: v for k, v in values.items() if v is not None},
+    )
 
 
 @dataclass(frozen=True)

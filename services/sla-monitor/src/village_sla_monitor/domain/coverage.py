@@ -39,8 +39,9 @@ class CoverageRules:
 
     def cover(self, draft: IncidentSla, terms: Terms, at: datetime) -> Facts:
         """`terms` cover the incident from `at`: its respond and resolve clocks start."""
-        cov = Coverage(terms.contract_id, terms.version, terms.kind, terms.provider, terms.customer,
-                       at)
+        cov = Coverage(
+            terms.contract_id, terms.version, terms.kind, terms.provider, terms.customer, at
+        )
         draft.coverages.append(cov)
         facts = []
         for name in ("respond", "resolve"):
@@ -89,8 +90,14 @@ class CoverageRules:
         cov.clocks[name] = clock
         return [clock_fact(ClockStarted, draft, cov, clock, terms, at)]
 
-    def stop(self, draft: IncidentSla, cov: Coverage, names: tuple[str, ...], at: datetime,
-             cancelled: bool = False) -> Facts:
+    def stop(
+        self,
+        draft: IncidentSla,
+        cov: Coverage,
+        names: tuple[str, ...],
+        at: datetime,
+        cancelled: bool = False,
+    ) -> Facts:
         terms = self.terms(cov)
         facts: Facts = []
         for name in names:
@@ -122,15 +129,17 @@ class CoverageRules:
             facts += self.start(draft, cov, "update", at)
         return facts
 
-    def updated(self, draft: IncidentSla, actor: str | None, visibility: str,
-                at: datetime) -> Facts:
+    def updated(
+        self, draft: IncidentSla, actor: str | None, visibility: str, at: datetime
+    ) -> Facts:
         """The owing party said something: its update clock restarts if the owed party can see
         it (customers see shared only)."""
         facts: Facts = []
         for cov in draft.coverages:
             clock = cov.clocks.get("update")
             seen = visibility == "shared" or (
-                visibility == "restricted" and cov.kind == "underpinning")
+                visibility == "restricted" and cov.kind == "underpinning"
+            )
             if clock is not None and not clock.stopped and actor == cov.owing and seen:
                 facts += self.start(draft, cov, "update", at)
         return facts
@@ -156,8 +165,9 @@ class CoverageRules:
             facts += self.start(draft, cov, "respond", at)  # only while a response is owed
         return facts
 
-    def _late_hours(self, draft: IncidentSla, cov: Coverage, clock: Clock, terms: Terms,
-                    at: datetime) -> tuple[Clock, Facts]:
+    def _late_hours(
+        self, draft: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, at: datetime
+    ) -> tuple[Clock, Facts]:
         """A late resolution earns a credit per business hour started beyond its target."""
         over = clock.elapsed - clock.target
         hours = math.ceil(over / 3600) if over > 0 else 0
@@ -166,5 +176,16 @@ class CoverageRules:
         if new <= 0 or rules.per_hour_beyond <= 0:
             return clock, []
         clock = clock.credited_late_hours(hours)
-        return clock, [credit(draft, cov, clock, terms, "late_hours", rules.for_late_hours(new), at,
-                              hours=new, through_hour=hours)]
+        return clock, [
+            credit(
+                draft,
+                cov,
+                clock,
+                terms,
+                "late_hours",
+                rules.for_late_hours(new),
+                at,
+                hours=new,
+                through_hour=hours,
+            )
+        ]

@@ -170,10 +170,22 @@ class AvailabilityMissed(SlaFact):
     at: str
 
 
-CLOCK_FIGURES = ("clock", "round", "severity", "target_seconds", "elapsed_seconds", "state",
-                 "outcome", "due_at")
-AVAILABILITY_FIGURES = ("downtime_seconds", "allowed_seconds", "availability_target",
-                        "availability_percent")
+CLOCK_FIGURES = (
+    "clock",
+    "round",
+    "severity",
+    "target_seconds",
+    "elapsed_seconds",
+    "state",
+    "outcome",
+    "due_at",
+)
+AVAILABILITY_FIGURES = (
+    "downtime_seconds",
+    "allowed_seconds",
+    "availability_target",
+    "availability_percent",
+)
 
 
 @dataclass(frozen=True)
@@ -208,8 +220,11 @@ class Credit(SlaFact):
     availability_percent: float | None = None
     # Figures a credit leaves out when they are not its kind's (a present `outcome` may be null).
     _ABSENT_UNLESS: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = (
-        ("clock", CLOCK_FIGURES), ("hours", ("hours",)), ("through_hour", ("through_hour",)),
-        ("downtime_seconds", AVAILABILITY_FIGURES))
+        ("clock", CLOCK_FIGURES),
+        ("hours", ("hours",)),
+        ("through_hour", ("through_hour",)),
+        ("downtime_seconds", AVAILABILITY_FIGURES),
+    )
 
     def to_data(self) -> dict[str, Any]:
         data = super().to_data()
@@ -228,8 +243,11 @@ class CreditDue(Credit):
     NAME = "credit_due"
 
     def accrued(self, amount: Decimal, uncapped: Decimal) -> CreditAccrued:
-        return CreditAccrued(**{**self.__dict__, "amount": decimal_text(amount)},
-                             uncapped_amount=decimal_text(uncapped), capped=amount < uncapped)
+        return CreditAccrued(
+            **{**self.__dict__, "amount": decimal_text(amount)},
+            uncapped_amount=decimal_text(uncapped),
+            capped=amount < uncapped,
+        )
 
 
 @dataclass(frozen=True)
@@ -272,8 +290,18 @@ class ContractRevised(ContractVersion):
 
 # What the monitor publishes on village.sla.v1 (CreditDue is its own: never published).
 PUBLISHED: tuple[type[SlaEvent], ...] = (
-    ClockStarted, ClockPaused, ClockResumed, ClockRetargeted, ClockStopped, TargetMet, Warned,
-    Breached, AvailabilityMissed, CreditAccrued, ContractRegistered, ContractRevised,
+    ClockStarted,
+    ClockPaused,
+    ClockResumed,
+    ClockRetargeted,
+    ClockStopped,
+    TargetMet,
+    Warned,
+    Breached,
+    AvailabilityMissed,
+    CreditAccrued,
+    ContractRegistered,
+    ContractRevised,
 )
 # Stored shape -> current shape, for every event type a new version replaced: none has yet. When
 # one does, its class takes the new VERSION and its old type gets a conversion here, so that
@@ -281,8 +309,9 @@ PUBLISHED: tuple[type[SlaEvent], ...] = (
 UPCASTERS: dict[str, Upcaster] = {}
 
 
-def catalog(published: Iterable[type[SlaEvent]] = PUBLISHED,
-            upcasters: Mapping[str, Upcaster] = UPCASTERS) -> EventCatalog:
+def catalog(
+    published: Iterable[type[SlaEvent]] = PUBLISHED, upcasters: Mapping[str, Upcaster] = UPCASTERS
+) -> EventCatalog:
     """Every event the monitor publishes, and how an old shape of one is read."""
     found = EventCatalog(published)
     for old_type, convert in upcasters.items():

@@ -20,8 +20,15 @@ C = TypeVar("C", bound=ClockFact)
 _BY_STOPS = ("target_met", "clock_stopped")
 
 
-def clock_fact(kind: type[C], state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms,
-               at: datetime, **extra: Any) -> C:
+def clock_fact(
+    kind: type[C],
+    state: IncidentSla,
+    cov: Coverage,
+    clock: Clock,
+    terms: Terms,
+    at: datetime,
+    **extra: Any,
+) -> C:
     at_text = at.isoformat()
     name = kind.NAME
     if name == "warning":
@@ -36,8 +43,9 @@ def clock_fact(kind: type[C], state: IncidentSla, cov: Coverage, clock: Clock, t
     return kind.of(_key(state, cov, clock, name, detail), data)
 
 
-def threshold(state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, percent: int,
-              when: datetime) -> list[SlaFact]:
+def threshold(
+    state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, percent: int, when: datetime
+) -> list[SlaFact]:
     """A warning, or the breach and the credit it earns."""
     if percent != BREACH:
         return [clock_fact(Warned, state, cov, clock, terms, when, percent=percent)]
@@ -48,21 +56,41 @@ def threshold(state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, per
     return facts
 
 
-def credit(state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, rule: str,
-           amount: Decimal, at: datetime, **extra: Any) -> CreditDue:
+def credit(
+    state: IncidentSla,
+    cov: Coverage,
+    clock: Clock,
+    terms: Terms,
+    rule: str,
+    amount: Decimal,
+    at: datetime,
+    **extra: Any,
+) -> CreditDue:
     month = at.astimezone(ZoneInfo(terms.calendar.timezone)).strftime("%Y-%m")
     detail = f"{rule}:{extra.get('through_hour', '')}"
-    return CreditDue(**_clock_data(state, cov, clock, terms, at), rule=rule,
-                     amount=decimal_text(amount), currency=terms.credits.currency, month=month,
-                     **extra, key=_key(state, cov, clock, "credit", detail))
+    return CreditDue(
+        **_clock_data(state, cov, clock, terms, at),
+        rule=rule,
+        amount=decimal_text(amount),
+        currency=terms.credits.currency,
+        month=month,
+        **extra,
+        key=_key(state, cov, clock, "credit", detail),
+    )
 
 
 def _key(state: IncidentSla, cov: Coverage, clock: Clock, name: str, detail: str) -> str:
     return f"{state.incident_id}/{cov.contract_id}/{clock.name}/{clock.round}/{name}/{detail}"
 
 
-def _clock_data(state: IncidentSla, cov: Coverage, clock: Clock, terms: Terms, at: datetime,
-                at_text: str | None = None) -> dict[str, Any]:
+def _clock_data(
+    state: IncidentSla,
+    cov: Coverage,
+    clock: Clock,
+    terms: Terms,
+    at: datetime,
+    at_text: str | None = None,
+) -> dict[str, Any]:
     calendar = terms.calendar
     due = clock.due_at(calendar)
     return {

@@ -83,16 +83,23 @@ class Projector:
 
     def open(self, data: Mapping[str, Any], at: datetime, customer_facing: Terms | None) -> Step:
         state = IncidentSla(
-            incident_id=data["incident_id"], customer=data["customer"], partner=data["partner"],
-            provider=data["provider"], severity=data["severity"], status="new", opened_at=at,
-            last_at=at, assigned=holder_key(data["partner"]),
+            incident_id=data["incident_id"],
+            customer=data["customer"],
+            partner=data["partner"],
+            provider=data["provider"],
+            severity=data["severity"],
+            status="new",
+            opened_at=at,
+            last_at=at,
+            assigned=holder_key(data["partner"]),
         )
         if customer_facing is None:
             return state, []
         return state, self.rules.cover(state, customer_facing, at)
 
-    def evolve(self, state: IncidentSla, event: IncidentEvent,
-               underpinning: Terms | None = None) -> Step:
+    def evolve(
+        self, state: IncidentSla, event: IncidentEvent, underpinning: Terms | None = None
+    ) -> Step:
         """The state after `event`, and the facts it produced; `underpinning` is the contract a
         hand-off to the provider starts (the caller found it)."""
         draft = state.draft()
@@ -166,8 +173,9 @@ class Projector:
 
     # ------------------------------------------------------------------ one per incident event
 
-    def _acknowledged(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                      underpinning: Terms | None) -> Facts:
+    def _acknowledged(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         party = event.data["party"]
         if party not in draft.acknowledged_by:
             draft.acknowledged_by.append(party)
@@ -177,8 +185,9 @@ class Projector:
                 facts += self.rules.respond(draft, cov, at)
         return facts
 
-    def _handed_over(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                     underpinning: Terms | None) -> Facts:
+    def _handed_over(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         """Assigned or escalated: the first hand-off to the provider starts its coverage."""
         data = event.data
         party = data.get("party") or data.get("to_party")
@@ -188,20 +197,23 @@ class Projector:
         draft.handed_off_at = at
         return [] if underpinning is None else self.rules.cover(draft, underpinning, at)
 
-    def _status_changed(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                        underpinning: Terms | None) -> Facts:
+    def _status_changed(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         draft.status = event.data["to_status"]
         return self._said(draft, event, at, underpinning)
 
-    def _said(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-              underpinning: Terms | None) -> Facts:
+    def _said(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         """A note or a status change: an update the owed party may see restarts its clock; a
         restarted update clock runs, but while pending the customer it must stay paused."""
         facts = self.rules.updated(draft, event.actor, event.visibility, at)
         return facts + self.rules.reconcile_pauses(draft, at)
 
-    def _severity_changed(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                          underpinning: Terms | None) -> Facts:
+    def _severity_changed(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         draft.severity = event.data["to_severity"]
         facts: Facts = []
         for cov in draft.coverages:
@@ -209,24 +221,27 @@ class Projector:
         facts += self.rules.reconcile_pauses(draft, at)
         return facts + self._fire(draft, at, floor=at)
 
-    def _resolved(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                  underpinning: Terms | None) -> Facts:
+    def _resolved(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         draft.status, draft.resolved_at = "resolved", at
         facts: Facts = []
         for cov in draft.coverages:
             facts += self.rules.stop(draft, cov, ALL_CLOCKS, at)
         return facts
 
-    def _reopened(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-                  underpinning: Terms | None) -> Facts:
+    def _reopened(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         draft.status, draft.resolved_at = "reopened", None
         facts: Facts = []
         for cov in draft.coverages:
             facts += self.rules.reopen(draft, cov, at)
         return facts
 
-    def _ended(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-               underpinning: Terms | None) -> Facts:
+    def _ended(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         """Cancelled or closed: every clock stops, cancelled."""
         draft.status = event.name
         facts: Facts = []
@@ -234,7 +249,8 @@ class Projector:
             facts += self.rules.stop(draft, cov, ALL_CLOCKS, at, cancelled=True)
         return facts
 
-    def _rated(self, draft: IncidentSla, event: IncidentEvent, at: datetime,
-               underpinning: Terms | None) -> Facts:
+    def _rated(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+    ) -> Facts:
         draft.rating = int(event.data["rating"])
         return []

@@ -37,8 +37,16 @@ class Coverage:
 
     def draft(self) -> Coverage:
         """A copy whose clocks and held time are its own to change."""
-        return Coverage(self.contract_id, self.version, self.kind, self.owing, self.owed,
-                        self.started_at, dict(self.clocks), dict(self.held))
+        return Coverage(
+            self.contract_id,
+            self.version,
+            self.kind,
+            self.owing,
+            self.owed,
+            self.started_at,
+            dict(self.clocks),
+            dict(self.held),
+        )
 
 
 @dataclass(slots=True)
@@ -68,7 +76,19 @@ class IncidentSla:
 
     def draft(self) -> IncidentSla:
         """A copy to build the next state in, sharing nothing it could change with this one."""
-        return IncidentSla(self.incident_id, self.customer, self.partner, self.provider,
-                           self.severity, self.status, self.opened_at, self.last_at, self.assigned,
-                           list(self.acknowledged_by), [c.draft() for c in self.coverages],
-                           self.handed_off_at, self.resolved_at, self.rating)
+        return IncidentSla(
+            self.incident_id,
+            self.customer,
+            self.partner,
+            self.provider,
+            self.severity,
+            self.status,
+            self.opened_at,
+            self.last_at,
+            self.assigned,
+            list(self.acknowledged_by),
+            [c.draft() for c in self.coverages],
+            self.handed_off_at,
+            self.resolved_at,
+            self.rating,
+        )

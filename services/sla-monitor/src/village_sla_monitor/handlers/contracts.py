@@ -45,8 +45,13 @@ def may_manage(caller: Principal, provider: str) -> None:
         raise DomainError.forbidden("contracts are managed by the owing party's admins")
 
 
-async def visible_contract(conn: AsyncConnection, book: ContractBook, caller: Principal,
-                           contract_id: str, version: int | None = None) -> Terms:
+async def visible_contract(
+    conn: AsyncConnection,
+    book: ContractBook,
+    caller: Principal,
+    contract_id: str,
+    version: int | None = None,
+) -> Terms:
     """The contract (its latest version, or `version`), if the caller is a party to it."""
     try:
         terms = await book.latest(conn, contract_id, version)
@@ -73,8 +78,11 @@ class ContractCommands:
                 other = await book.existing_for(conn, terms.kind, terms.provider, terms.customer)
             refuse_duplicate(terms, taken, other)
             await self._record_version(conn, ctx, terms, now)
-            return stored(201, _view(terms), {"ETag": f'"{terms.version}"',
-                                              "Location": f"/contracts/{terms.contract_id}"})
+            return stored(
+                201,
+                _view(terms),
+                {"ETag": f'"{terms.version}"', "Location": f"/contracts/{terms.contract_id}"},
+            )
 
         return await self.writes.run(ctx, work)
 
@@ -90,8 +98,9 @@ class ContractCommands:
 
         return await self.writes.run(ctx, work)
 
-    async def _record_version(self, conn: AsyncConnection, ctx: WriteContext, terms: Terms,
-                              now: datetime) -> None:
+    async def _record_version(
+        self, conn: AsyncConnection, ctx: WriteContext, terms: Terms, now: datetime
+    ) -> None:
         await self.book.record(conn, terms, Metadata(**ctx.event_metadata()), now)
 
 

@@ -52,8 +52,9 @@ class IncidentEventHandlers:
     async def opened(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
         """The customer-facing contract in force covers the incident from its opening."""
         data = event.data
-        terms = await self.book.in_force(conn, "customer_facing", data["partner"], data["customer"],
-                                         event.time)
+        terms = await self.book.in_force(
+            conn, "customer_facing", data["partner"], data["customer"], event.time
+        )
         state, facts = self.projector.open(data, event.time, terms)
         await self._save(conn, state, facts)
 
@@ -65,8 +66,9 @@ class IncidentEventHandlers:
         party = event.data.get("to_party") or event.data.get("party")
         underpinning: Terms | None = None
         if party == state.provider and state.handed_off_at is None:
-            underpinning = await self.book.in_force(conn, "underpinning", state.provider,
-                                                    state.partner, state.opened_at)
+            underpinning = await self.book.in_force(
+                conn, "underpinning", state.provider, state.partner, state.opened_at
+            )
         await self._save(conn, *self.projector.evolve(state, incident_event(event), underpinning))
 
     async def impact_ended(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
@@ -98,8 +100,14 @@ class IncidentEventHandlers:
 
     # ------------------------------------------------------------------ state
 
-    async def load(self, conn: AsyncConnection, incident_id: str, *, lock: bool = False,
-                   skip_locked: bool = False) -> IncidentSla | None:
+    async def load(
+        self,
+        conn: AsyncConnection,
+        incident_id: str,
+        *,
+        lock: bool = False,
+        skip_locked: bool = False,
+    ) -> IncidentSla | None:
         if self.batch is not None and incident_id in self.batch.states:
             return self.batch.states[incident_id]  # rebuilds own the streams: no lock needed
         sql = "SELECT state FROM incident_sla WHERE incident_id = :i"

@@ -16,10 +16,17 @@ _FORMAT = JSONFormat()
 
 def structured(event: ConsumedEvent, recipient: Recipient) -> str:
     attributes: dict[str, Any] = {
-        "id": event.id, "source": event.source, "type": event.type, "specversion": "1.0",
-        "subject": event.stream_id, "time": event.time, "datacontenttype": "application/json",
-        "sequence": str(event.sequence), "visibility": event.visibility,
-        "parties": recipient.party, "actorparty": event.actor_party or "",
+        "id": event.id,
+        "source": event.source,
+        "type": event.type,
+        "specversion": "1.0",
+        "subject": event.stream_id,
+        "time": event.time,
+        "datacontenttype": "application/json",
+        "sequence": str(event.sequence),
+        "visibility": event.visibility,
+        "parties": recipient.party,
+        "actorparty": event.actor_party or "",
     }
     if event.traceparent:
         attributes["traceparent"] = event.traceparent

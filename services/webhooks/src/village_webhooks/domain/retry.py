@@ -55,15 +55,23 @@ class RetryPolicy:
     max_age: timedelta = timedelta(days=1)
     random: Callable[[], float] = random.random
 
-    def delay(self, attempts: int, status: int | None = None, retry_after_seconds: float | None = None) -> float:
+    def delay(
+        self, attempts: int, status: int | None = None, retry_after_seconds: float | None = None
+    ) -> float:
         """Seconds until the next attempt after `attempts` tries (the one that just failed included)."""
         if retry_after_seconds is not None and status in (429, 503):
             return min(max(retry_after_seconds, 0.0), self.cap_seconds)
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(max(attempts - 1, 0), 40))
         return ceiling * self.random()
 
-    def next_attempt(self, now: datetime, queued_at: datetime, attempts: int, status: int | None = None,
-                     retry_after_seconds: float | None = None) -> datetime | None:
+    def next_attempt(
+        self,
+        now: datetime,
+        queued_at: datetime,
+        attempts: int,
+        status: int | None = None,
+        retry_after_seconds: float | None = None,
+    ) -> datetime | None:
         """When to try again; None when that is past the maximum age: park instead."""
         at = now + timedelta(seconds=self.delay(attempts, status, retry_after_seconds))
         return None if at > queued_at + self.max_age else at

@@ -21,7 +21,9 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def headers(msg_id: str, timestamp: datetime, payload: str, secrets_in_force: Iterable[str]) -> dict[str, str]:
+def headers(
+    msg_id: str, timestamp: datetime, payload: str, secrets_in_force: Iterable[str]
+) -> dict[str, str]:
     signatures = [Webhook(secret).sign(msg_id, timestamp, payload) for secret in secrets_in_force]
     if not signatures:
         raise ValueError("an endpoint needs a secret to sign with")

@@ -30,9 +30,15 @@ class Subscription:
     parties: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def of(cls, event_types: Iterable[str], incident_filter: Mapping[str, Any] | None) -> "Subscription":
+    def of(
+        cls, event_types: Iterable[str], incident_filter: Mapping[str, Any] | None
+    ) -> "Subscription":
         f = incident_filter or {}
-        return cls(tuple(event_types), frozenset(f.get("incident_ids") or ()), frozenset(f.get("parties") or ()))
+        return cls(
+            tuple(event_types),
+            frozenset(f.get("incident_ids") or ()),
+            frozenset(f.get("parties") or ()),
+        )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_regexes", tuple(pattern_regex(p) for p in self.event_types))

@@ -148,5 +148,6 @@ def check_addresses(host: str, addresses: Sequence[Address], allowed: Sequence[N
     for address in addresses:
         if reason := forbidden(address, allowed):
             article = "an" if reason[0].lower() in "aeiou" else "a"
-            raise TargetRefused(f"{host} resolves to {article} {reason} address:"
-                                " not an allowed target")
+            raise TargetRefused(
+                f"{host} resolves to {article} {reason} address: not an allowed target"
+            )

@@ -60,14 +60,27 @@ def backfill(conn) -> int:
     from village_incidents.domain.incident import replay_with_notes
     from village_incidents.rebuild import rows_of
 
-    streams = [r.stream_id for r in conn.execute(
-        text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)"))]
+    streams = [
+        r.stream_id
+        for r in conn.execute(
+            text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)")
+        )
+    ]
     for stream_id in streams:
-        stored = conn.execute(text("SELECT type, data, recorded_at FROM events WHERE stream_id = :s"
-                                   " ORDER BY stream_version"), {"s": stream_id})
+        stored = conn.execute(
+            text(
+                "SELECT type, data, recorded_at FROM events WHERE stream_id = :s"
+                " ORDER BY stream_version"
+            ),
+            {"s": stream_id},
+        )
         state, written = replay_with_notes(
-            (CATALOG.load(r.type, r.data if isinstance(r.data, dict) else json.loads(r.data)),
-             r.recorded_at) for r in stored)
+            (
+                CATALOG.load(r.type, r.data if isinstance(r.data, dict) else json.loads(r.data)),
+                r.recorded_at,
+            )
+            for r in stored
+        )
         if state is None:
             continue
         note_rows, snapshot = rows_of(state, written)

@@ -151,8 +151,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("feedback", "solves", "links", "suggestions", "shared_notes", "incidents", "search_docs",
-                  "article_versions", "articles"):
+    for table in (
+        "feedback",
+        "solves",
+        "links",
+        "suggestions",
+        "shared_notes",
+        "incidents",
+        "search_docs",
+        "article_versions",
+        "articles",
+    ):
         op.execute(f"DROP TABLE IF EXISTS {table}")
     for statement in storage_schema.DOWNGRADE:
         op.execute(statement)
