@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import timedelta
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -404,12 +404,12 @@ def test_stored_event_feed_item_is_json(clock: ManualClock):
 
 async def test_expired_idempotency_keys_are_purged(new_database) -> None:
     """Keys are kept for their TTL and then deleted, so the table does not grow forever."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from village_platform import idempotency
 
     engine = await new_database()
-    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     response = idempotency.StoredResponse(201, {"id": "x"}, {})
     async with engine.begin() as conn:
         for n, age in enumerate((timedelta(hours=25), timedelta(hours=1))):

@@ -15,8 +15,8 @@ import asyncio
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
-from typing import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -122,7 +122,7 @@ class TopicReader:
         self.records: list[ConsumerRecord] = []
         self.tps: list[TopicPartition] = []
 
-    async def __aenter__(self) -> "TopicReader":
+    async def __aenter__(self) -> TopicReader:
         await self.consumer.start()
         await self.consumer.topics()  # metadata
         partitions = self.consumer.partitions_for_topic(self.topic)

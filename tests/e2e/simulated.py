@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 from e2e_support import incident_body
+from sqlalchemy import text
 
 from village_devstack import demo
 from village_devstack.waiting import eventually

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from opentelemetry import trace
 from e2e_support import IncidentTopicReader
+from opentelemetry import trace
 from schema_check import assert_valid_cloudevent
 from simulated import Village
 from sqlalchemy import text

@@ -11,11 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from e2e_support import IncidentTopicReader
 from schema_check import assert_valid_cloudevent, validate_event_data
-
 from simulated import Village as Chain
+from sqlalchemy import text
 
 from village_devstack.waiting import eventually
 from village_platform.clock import ManualClock

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from e2e_support import Api, PROBLEM_JSON, open_incident
+from e2e_support import PROBLEM_JSON, Api, open_incident
 
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer

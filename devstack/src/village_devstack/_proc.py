@@ -6,7 +6,7 @@ import ctypes
 import ctypes.util
 import signal
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
 

@@ -102,7 +102,7 @@ class TansuBroker:
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def start(self, timeout: float = 30) -> "TansuBroker":
+    def start(self, timeout: float = 30) -> TansuBroker:
         if kafka_metadata_ok(self.host, self.port, timeout=0.5):
             raise BrokerError(
                 f"something already answers Kafka requests on {self.bootstrap}; stop it or set "

@@ -152,7 +152,7 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         return _read_postmaster_pid(self.data_dir) is not None
 
-    def start(self, timeout: float = 60) -> "EmbeddedPostgres":
+    def start(self, timeout: float = 60) -> EmbeddedPostgres:
         self._user = _system_user()
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         running = _read_postmaster_pid(self.data_dir)

@@ -10,9 +10,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Mapping
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
@@ -156,7 +157,7 @@ class ServiceProcess:
                 self._failure(f"{self.name} migrate failed (exit {proc.returncode})")
             )
 
-    def start(self, timeout: float | None = None) -> "ServiceProcess":
+    def start(self, timeout: float | None = None) -> ServiceProcess:
         """`village-<name> serve` on this port and database; returns once /healthz is 200."""
         if self.running():
             return self
@@ -240,7 +241,7 @@ class ServiceProcess:
             proc.wait()
             self._note(f"{self.name} killed")
 
-    def restart(self, timeout: float | None = None) -> "ServiceProcess":
+    def restart(self, timeout: float | None = None) -> ServiceProcess:
         self.stop()
         return self.start(timeout)
 

@@ -63,7 +63,7 @@ class Stack:
     """Where the PostgreSQL server and the Kafka broker are, and what was started on them."""
 
     @classmethod
-    def start(cls, log_dir: Path, *, durable: bool = False, run_id: str | None = None) -> "Stack":
+    def start(cls, log_dir: Path, *, durable: bool = False, run_id: str | None = None) -> Stack:
         """The servers from the environment, or embedded ones started now (`close()` stops them)."""
         database_url = os.environ.get("DATABASE_URL")
         kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")

@@ -23,8 +23,8 @@ Fixtures (all lazy: a test that asks for none of them starts nothing):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import pytest
 

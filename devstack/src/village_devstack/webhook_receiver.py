@@ -13,8 +13,9 @@ import inspect
 import json
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import uvicorn
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError

@@ -21,9 +21,10 @@ applied before `LIMIT`), webhook payloads, the topics, views built by other serv
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 VISIBILITIES = ("internal", "restricted", "shared")
 WORKING_KINDS = ("provider", "partner")

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from .eventstore import NewEvent
 
@@ -41,7 +42,7 @@ class EventType:
     version: int = 1
 
     @classmethod
-    def parse(cls, value: str) -> "EventType":
+    def parse(cls, value: str) -> EventType:
         found = _TYPE.match(value)
         if found is None:
             raise ValueError(f"not a Village event type: {value!r}")
@@ -70,7 +71,7 @@ class Metadata:
     audience: Mapping[str, Any] | None = None
 
     @classmethod
-    def of_service(cls, name: str, traceparent: str | None = None, **origin: Any) -> "Metadata":
+    def of_service(cls, name: str, traceparent: str | None = None, **origin: Any) -> Metadata:
         """A service acting on its own (a timer, a consumer): it is the actor."""
         return cls(
             actor_party=name,
@@ -81,12 +82,12 @@ class Metadata:
         )
 
     @classmethod
-    def from_dict(cls, meta: Mapping[str, Any]) -> "Metadata":
+    def from_dict(cls, meta: Mapping[str, Any]) -> Metadata:
         origin = {f.name: meta.get(f.name) for f in fields(cls) if f.name != "audience"}
         audience = {k: v for k, v in meta.items() if k not in origin}
         return cls(**origin, audience=audience or None)
 
-    def about(self, audience: Mapping[str, Any]) -> "Metadata":
+    def about(self, audience: Mapping[str, Any]) -> Metadata:
         """The same origin, for an event with this audience."""
         return Metadata(
             **{**{f.name: getattr(self, f.name) for f in fields(self)}, "audience": dict(audience)}
@@ -118,7 +119,7 @@ class Event:
         return asdict(self)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "Event":
+    def from_data(cls, data: Mapping[str, Any]) -> Event:
         """Fields this code does not know are ignored; fields added later with a default are
         filled in: payloads written by older or newer code of the same version still load."""
         known = {f.name for f in fields(cls)}
@@ -215,7 +216,7 @@ class ConsumedEvent:
         }
 
     @classmethod
-    def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> "ConsumedEvent":
+    def from_feed_item(cls, item: Mapping[str, Any], source: str | None = None) -> ConsumedEvent:
         meta = item.get("metadata") or {}
         return cls(
             id=str(item["id"]),
@@ -240,4 +241,4 @@ class ConsumedEvent:
 def utc(when: datetime | None) -> datetime:
     if when is None:
         raise ValueError("event has no time")
-    return when.astimezone(timezone.utc)
+    return when.astimezone(UTC)

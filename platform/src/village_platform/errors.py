@@ -42,19 +42,19 @@ class DomainError(Exception):
         self.extensions = extensions
 
     @classmethod
-    def not_found(cls, detail: str) -> "DomainError":
+    def not_found(cls, detail: str) -> DomainError:
         return cls(404, "not-found", detail)
 
     @classmethod
-    def forbidden(cls, detail: str) -> "DomainError":
+    def forbidden(cls, detail: str) -> DomainError:
         return cls(403, "forbidden", detail)
 
     @classmethod
-    def conflict(cls, detail: str, kind: str = "invalid-transition") -> "DomainError":
+    def conflict(cls, detail: str, kind: str = "invalid-transition") -> DomainError:
         return cls(409, kind, detail)
 
     @classmethod
-    def invalid(cls, detail: str, kind: str = "invalid-command") -> "DomainError":
+    def invalid(cls, detail: str, kind: str = "invalid-command") -> DomainError:
         return cls(422, kind, detail)
 
 

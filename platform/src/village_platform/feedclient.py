@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 import httpx
 
@@ -42,7 +42,7 @@ class FeedClient:
     @classmethod
     def for_consumer(
         cls, base_url: str, settings: Settings, consumer: str, **options: object
-    ) -> "FeedClient":
+    ) -> FeedClient:
         """A client calling as the service `consumer` (a fresh short-lived service token per
         request: a consumer runs for longer than any token should live)."""
         return cls(base_url, ServiceAuth(settings, consumer), **options)  # type: ignore[arg-type]
@@ -111,7 +111,7 @@ class FeedClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "FeedClient":
+    async def __aenter__(self) -> FeedClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

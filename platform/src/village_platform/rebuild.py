@@ -16,8 +16,8 @@ import asyncio
 import importlib
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tqdm.auto import tqdm

@@ -17,9 +17,10 @@ A service's `create_app` builds its own parts around a `Runtime` and hands the l
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from .auth import Authenticator, PartyKinds
 from .clock import Clock

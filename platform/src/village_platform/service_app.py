@@ -3,7 +3,8 @@ responses, health, its own routes, its event feed, telemetry."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 

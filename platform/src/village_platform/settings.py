@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     database_is_own: bool = False
 
     @classmethod
-    def for_service(cls, service: str, port: int, **overrides: object) -> "Settings":
+    def for_service(cls, service: str, port: int, **overrides: object) -> Settings:
         """Settings for one service; `<SERVICE>_DATABASE_URL` and `<SERVICE>_PORT` win."""
         prefix = service.upper().replace("-", "_")
         values: dict[str, object] = {"service": service, "port": port}
@@ -137,7 +137,7 @@ class Settings(BaseSettings):
         return [self.service_secret, *accepted]
 
     @model_validator(mode="after")
-    def _identity_is_configured(self) -> "Settings":
+    def _identity_is_configured(self) -> Settings:
         # The development secrets are public (they are in this file): tokens signed with them
         # prove nothing, so only an explicit development mode accepts them. Anything else
         # verifies party tokens with the identity provider's keys.

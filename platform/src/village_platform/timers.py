@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -129,7 +130,7 @@ async def schedule_many(
     )
 
 
-async def fire_again_now(conn: AsyncConnection, timer: "Timer", now: datetime) -> None:
+async def fire_again_now(conn: AsyncConnection, timer: Timer, now: datetime) -> None:
     """A timer whose subject is busy (another transaction holds its row: a consumer applying an
     event to it, which writes fresh timers when it commits): fire it again at once, rather than
     wait on that lock with the scheduler's transaction open. The scheduler's next pass picks it

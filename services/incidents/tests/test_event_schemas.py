@@ -37,7 +37,6 @@ from village_incidents.domain.rules import decide, decide_open
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 
-
 EVENT_CLASSES = CATALOG.classes
 TYPES = sorted(EVENT_CLASSES)
 

@@ -15,8 +15,7 @@ from incidents_support import World, principal
 
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import replay_with_notes
-from village_incidents.reads import VERSION_CURSOR
-from village_incidents.reads import VIEW_NOTES
+from village_incidents.reads import VERSION_CURSOR, VIEW_NOTES
 from village_incidents.snapshots import history_of
 from village_platform import egress
 from village_platform.errors import DomainError

@@ -9,17 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
+from webhooks_support import SEALER, event
 
 from village_devstack.waiting import eventually
+from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_platform.clock import ManualClock
 from village_webhooks import endpoints
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
-
-from village_devstack.webhook_receiver import Receiver, ReceiverServer
-from webhooks_support import SEALER, event
 
 
 async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) -> None:

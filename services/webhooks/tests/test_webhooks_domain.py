@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from village_platform.egress import Recipient
 from village_platform.applier import ConsumedEvent
+from village_platform.egress import Recipient
+from village_webhooks.config import WebhookSettings
 from village_webhooks.domain import signing
 from village_webhooks.domain.payloads import structured
 from village_webhooks.domain.retry import RetryPolicy, retry_after, verdict
 from village_webhooks.domain.subscriptions import Subscription, valid_pattern
-from village_webhooks.config import WebhookSettings
 from village_webhooks.domain.targets import (
     TargetRefused,
     check_addresses,
@@ -23,9 +23,9 @@ from village_webhooks.domain.targets import (
     forbidden,
     parse_networks,
 )
-from village_webhooks.sealing import DEV_SECRET_KEY, SealError, Sealer, new_key
+from village_webhooks.sealing import DEV_SECRET_KEY, Sealer, SealError, new_key
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PARTIES = frozenset({"acme", "northwind", "initech"})
 
 
@@ -310,7 +310,7 @@ def test_well_formed_hosts() -> None:
 def test_signatures_verify_with_standardwebhooks_and_rotation_sends_both() -> None:
     old, new = signing.new_secret(), signing.new_secret()
     body = '{"id": "e-1"}'
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     both = signing.headers("e-1", now, body, [new, old])
     assert Webhook(old).verify(body, both) == {"id": "e-1"}
     assert Webhook(new).verify(body, both) == {"id": "e-1"}

@@ -29,8 +29,8 @@ from village_webhooks import endpoints
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import TargetRefused, parse_networks
-from village_webhooks.pinning import CheckedTransport, PinnedBackend, Resolver
 from village_webhooks.fanout import FanOut
+from village_webhooks.pinning import CheckedTransport, PinnedBackend, Resolver
 
 PUBLIC = parse_networks("127.0.0.2/32")
 

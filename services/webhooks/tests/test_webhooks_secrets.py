@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,7 +26,7 @@ from village_webhooks.config import WebhookSettings
 from village_webhooks.domain.signing import new_secret
 from village_webhooks.sealing import DEV_SECRET_KEY, Sealer, SealError, new_key
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 
 

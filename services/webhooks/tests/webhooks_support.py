@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def event(
 def certificates(directory: Path, name: str) -> tuple[str, str, str]:
     """A test CA and a server certificate for `name` signed by it, as PEM files in `directory`:
     (certificate, key, CA certificate)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def issue(
         subject: str,

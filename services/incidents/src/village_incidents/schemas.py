@@ -28,7 +28,7 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @model_validator(mode="after")
-    def _no_nul(self) -> "Body":
+    def _no_nul(self) -> Body:
         # PostgreSQL stores no NUL character in text or jsonb: refuse it here, with its place.
         for name, value in self:
             if isinstance(value, str) and "\x00" in value:

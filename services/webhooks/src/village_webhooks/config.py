@@ -37,7 +37,7 @@ class WebhookSettings(Settings):
     secret_keys: str = Field(default=DEV_SECRET_KEY, alias="WEBHOOKS_SECRET_KEYS", repr=False)
 
     @model_validator(mode="after")
-    def _secret_keys_of_your_own(self) -> "WebhookSettings":
+    def _secret_keys_of_your_own(self) -> WebhookSettings:
         keys = parse_keys(self.secret_keys)
         if DEV_SECRET_KEY in keys and not self.development:
             raise ValueError(

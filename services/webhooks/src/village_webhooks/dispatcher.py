@@ -23,8 +23,9 @@ import ssl
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from opentelemetry import trace
@@ -39,7 +40,7 @@ from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
 from .domain.targets import Network, TargetRefused
 from .pinning import CheckedTransport, Resolver, SystemResolver
-from .sealing import SealError, Sealer
+from .sealing import Sealer, SealError
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.webhooks")
@@ -240,7 +241,7 @@ class Dispatcher:
             # Receivers compare webhook-timestamp with their own clock: the real time, whatever
             # clock schedules retries.
             headers = signing.headers(
-                str(row.event_id), datetime.now(timezone.utc), row.payload, self._secrets(target)
+                str(row.event_id), datetime.now(UTC), row.payload, self._secrets(target)
             )
             started = time.perf_counter()
             # One deadline for the whole exchange (httpx's timeout is per read: a receiver dripping
@@ -251,7 +252,7 @@ class Dispatcher:
                 ) as response:
                     code = response.status_code
                     pause = retry_after(
-                        response.headers.get("retry-after"), datetime.now(timezone.utc)
+                        response.headers.get("retry-after"), datetime.now(UTC)
                     )
                     if verdict(code) != "delivered":
                         error = f"HTTP {code}: {(await _snippet(response))}"

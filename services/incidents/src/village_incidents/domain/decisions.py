@@ -5,7 +5,7 @@ DomainError. (Status changes, rating and auto-close: lifecycle.py.)"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from village_platform.errors import DomainError
 
@@ -142,7 +142,7 @@ def start_impact(cmd: c.StartImpact, s: Situation) -> Events:
         raise DomainError.conflict(f"incident is {s.state.status}")
     if s.state.open_impact:
         raise DomainError.conflict("an impact window is already open")
-    started = (cmd.started_at or s.now).astimezone(timezone.utc)  # one offset for every consumer
+    started = (cmd.started_at or s.now).astimezone(UTC)  # one offset for every consumer
     if started > s.now:
         raise DomainError.invalid("impact cannot start in the future")
     return [e.ImpactStarted(started_at=started.isoformat(), description=cmd.description)]
@@ -153,7 +153,7 @@ def end_impact(cmd: c.EndImpact, s: Situation) -> Events:
     window = s.state.open_impact
     if window is None:
         raise DomainError.conflict("no impact window is open")
-    ended = (cmd.ended_at or s.now).astimezone(timezone.utc)
+    ended = (cmd.ended_at or s.now).astimezone(UTC)
     # Compare instants, not ISO text: offsets differ (12:00+02:00 is before 11:00+00:00).
     if ended < datetime.fromisoformat(str(window["started_at"])) or ended > s.now:
         raise DomainError.invalid("impact must end after it started and not in the future")

@@ -8,9 +8,10 @@ by the notes read model and handed to `decide` by the command that names it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from village_platform import egress
 

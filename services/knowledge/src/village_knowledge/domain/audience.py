@@ -17,7 +17,8 @@ topic's:
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from village_platform.egress import describe
 

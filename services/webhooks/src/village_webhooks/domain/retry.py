@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Callable, Literal
+from typing import Literal
 
 Verdict = Literal["delivered", "retry", "failed"]
 _SECONDS = re.compile(r"[0-9]{1,30}")  # ASCII digits only ("²".isdigit() is true); 10^30 is plenty
@@ -42,7 +43,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     try:
         when = parsedate_to_datetime(value)
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return max((when - now).total_seconds(), 0.0)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None

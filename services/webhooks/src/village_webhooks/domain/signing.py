@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from standardwebhooks.webhooks import Webhook
 

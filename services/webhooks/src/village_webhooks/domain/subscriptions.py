@@ -9,8 +9,9 @@ subject) and `parties` (at least one of them is on the event, e.g. one customer'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 PATTERN = re.compile(r"^[a-z0-9_.*-]{1,200}$")
 
@@ -32,7 +33,7 @@ class Subscription:
     @classmethod
     def of(
         cls, event_types: Iterable[str], incident_filter: Mapping[str, Any] | None
-    ) -> "Subscription":
+    ) -> Subscription:
         f = incident_filter or {}
         return cls(
             tuple(event_types),
