@@ -4,6 +4,7 @@
 #   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
 #   make test      the full suite
 #   make bench     benchmarks
+#   make lint      ruff: lint and format check (CI runs it before the tests)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -49,4 +50,5 @@ bench: install
 	$(UV_RUN) python -m benchmarks $(BENCH_ARGS)
 
 lint: install
-	$(UV) run -q --with ruff ruff check .
+	$(UV_RUN) ruff check .
+	$(UV_RUN) ruff format --check .

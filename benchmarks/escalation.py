@@ -225,8 +225,8 @@ async def burst(
         services.append(escalation)
         await asyncio.to_thread(demo.seed_escalation, escalation.url)
         print(
-            f"  (f) incidents pid {incidents_service.pid} on {incidents_service.url}, escalation pid "
-            f"{escalation.pid} on {escalation.url} (demo escalation set), topics {prefix}*",
+            f"  (f) incidents pid {incidents_service.pid} on {incidents_service.url}, escalation "
+            f"pid {escalation.pid} on {escalation.url} (demo escalation set), topics {prefix}*",
             flush=True,
         )
 
@@ -271,11 +271,12 @@ async def burst(
             warm_missing = [i for i in warm.expected if records.get(i, Seen()).applied is None]
             if warm.errors or warm_missing:
                 raise RuntimeError(
-                    f"warm-up: {len(warm_missing)} of {warmup} not applied; errors {warm.errors[:3]}"
+                    f"warm-up: {len(warm_missing)} of {warmup} not applied; errors "
+                    f"{warm.errors[:3]}"
                 )
             print(
-                f"  (f) warm-up: {warmup} incidents decided and applied; bursting {incidents:,} opens, "
-                f"{concurrency} clients ...",
+                f"  (f) warm-up: {warmup} incidents decided and applied; bursting {incidents:,} "
+                f"opens, {concurrency} clients ...",
                 flush=True,
             )
             meter = CpuMeter(
@@ -293,8 +294,8 @@ async def burst(
                 client, tokens, range(incidents), concurrency, run, result, progress=True
             )
         print(
-            f"  (f) {result.opened:,} opened in {result.post_seconds:.1f} s ({result.opened_per_second:.0f}/s); "
-            f"waiting for the decisions to be applied ...",
+            f"  (f) {result.opened:,} opened in {result.post_seconds:.1f} s "
+            f"({result.opened_per_second:.0f}/s); waiting for the decisions to be applied ...",
             flush=True,
         )
         await _settle(

@@ -177,7 +177,7 @@ async def measure(
         stack.start_on, INCIDENTS, database, "incidents-scale", KAFKA_TOPIC_PREFIX=f"bench{run}i."
     )
     try:
-        sizes = dict(zip(ids, (small, large)))
+        sizes = dict(zip(ids, (small, large), strict=True))
         headers = {
             p: {"Authorization": f"Bearer {demo.token(p)}"} for p in ("northwind", "initech")
         }

@@ -172,7 +172,10 @@ def corpus(n: int, seed: int = SEED) -> list[dict[str, Any]]:
     for i in range(n):
         words = rng.sample(TERMS, 6)
         product = PRODUCTS[i % len(PRODUCTS)]
-        title = f"{words[0].title()} {words[1]} {rng.choice(VERBS)} {rng.choice(FILLER)} {words[2]} {words[3]}"
+        title = (
+            f"{words[0].title()} {words[1]} {rng.choice(VERBS)} {rng.choice(FILLER)} "
+            f"{words[2]} {words[3]}"
+        )
         sentences = [
             " ".join(
                 [
@@ -276,31 +279,43 @@ async def load(database: str, articles: list[dict[str, Any]]) -> float:
                 contents = [json.dumps(c) for _, c in rows]
                 await conn.execute(
                     text(
-                        "INSERT INTO articles (article_id, author_party, provider, status, stream_version, version,"
+                        "INSERT INTO articles (article_id, author_party, provider, status,"
+                        " stream_version, version,"
                         " content, published_version, published, audience, created_at, updated_at)"
-                        " SELECT id, 'acme', 'acme', 'published', 2, 1, c::jsonb, 1, c::jsonb, c::jsonb->>'audience', :t, :t"
+                        " SELECT id, 'acme', 'acme', 'published', 2, 1, c::jsonb, 1, c::jsonb,"
+                        " c::jsonb->>'audience', :t, :t"
                         " FROM unnest(CAST(:ids AS uuid[]), CAST(:c AS text[])) AS u(id, c)"
                     ),
                     {"ids": ids, "c": contents, "t": now},
                 )
                 await conn.execute(
                     text(
-                        "INSERT INTO article_versions (article_id, version, content, recorded_at, recorded_by)"
+                        "INSERT INTO article_versions"
+                        " (article_id, version, content, recorded_at, recorded_by)"
                         " SELECT id, 1, c::jsonb, :t, 'acme/bench'"
                         " FROM unnest(CAST(:ids AS uuid[]), CAST(:c AS text[])) AS u(id, c)"
                     ),
                     {"ids": ids, "c": contents, "t": now},
                 )
-                idx = [index_row(a, "acme", c, 1, now) for a, c in zip(ids, (c for _, c in rows))]
+                idx = [
+                    index_row(a, "acme", c, 1, now)
+                    for a, c in zip(ids, (c for _, c in rows), strict=True)
+                ]
                 await conn.execute(
                     text(
-                        "INSERT INTO search_docs (article_id, provider, audience, title, body, symptoms, steps, tags_text,"
+                        "INSERT INTO search_docs (article_id, provider, audience, title, body,"
+                        " symptoms, steps, tags_text,"
                         " products, tags, version, published_at)"
-                        " SELECT u.id, 'acme', u.audience, u.title, u.body, u.symptoms, u.steps, u.tags_text,"
+                        " SELECT u.id, 'acme', u.audience, u.title, u.body, u.symptoms, u.steps,"
+                        " u.tags_text,"
                         " string_to_array(u.products, ' '), string_to_array(u.tags, ' '), 1, :t"
-                        " FROM unnest(CAST(:ids AS uuid[]), CAST(:aud AS text[]), CAST(:title AS text[]), CAST(:body AS text[]),"
-                        " CAST(:sym AS text[]), CAST(:steps AS text[]), CAST(:tt AS text[]), CAST(:prod AS text[]),"
-                        " CAST(:tags AS text[])) AS u(id, audience, title, body, symptoms, steps, tags_text, products, tags)"
+                        " FROM unnest(CAST(:ids AS uuid[]), CAST(:aud AS text[]),"
+                        " CAST(:title AS text[]), CAST(:body AS text[]),"
+                        " CAST(:sym AS text[]), CAST(:steps AS text[]), CAST(:tt AS text[]),"
+                        " CAST(:prod AS text[]),"
+                        " CAST(:tags AS text[]))"
+                        " AS u(id, audience, title, body, symptoms, steps, tags_text,"
+                        " products, tags)"
                     ),
                     {
                         "ids": ids,
@@ -320,7 +335,8 @@ async def load(database: str, articles: list[dict[str, Any]]) -> float:
             await conn.execute(
                 text(
                     "UPDATE events e SET position = n.p, published_at = :t FROM"
-                    " (SELECT id, row_number() OVER (ORDER BY id) AS p FROM events) n WHERE e.id = n.id"
+                    " (SELECT id, row_number() OVER (ORDER BY id) AS p FROM events) n"
+                    " WHERE e.id = n.id"
                 ),
                 {"t": now},
             )
@@ -508,13 +524,15 @@ def rows(g: KnowledgeResult | None) -> list[Any]:
     ok = not g.errors and g.missing == 0
     return [
         Row(
-            f"(h) knowledge search p50 / p99 over {g.articles:,} articles ({len(g.search)} queries of 1-4 words, "
-            f"a fifth misspelt, as a partner; {g.hits} with hits)",
+            f"(h) knowledge search p50 / p99 over {g.articles:,} articles "
+            f"({len(g.search)} queries of 1-4 words, a fifth misspelt, as a partner; "
+            f"{g.hits} with hits)",
             f"{_ms(search.p50_ms)} / {_ms(search.p99_ms)} (max {_ms(search.max_ms)})",
             "(report)",
         ),
         Row(
-            f"(h) incident opened (POST sent) → its suggestions event received, {g.incidents} incidents",
+            f"(h) incident opened (POST sent) → its suggestions event received, "
+            f"{g.incidents} incidents",
             f"{_ms(suggest.p50_ms)} / {_ms(suggest.p99_ms)} (max {_ms(suggest.max_ms)})",
             "(report)",
         ),

@@ -183,8 +183,13 @@ def rows(
                     )
                 )
         labels = {
-            "store-in-uow": "EventStore.append inside a unit of work (BEGIN, append, COMMIT), as a command handler calls it",
-            "store+notify": "EventStore.append + pg_notify in the same transaction (the dropped trigger design)",
+            "store-in-uow": (
+                "EventStore.append inside a unit of work (BEGIN, append, COMMIT), "
+                "as a command handler calls it"
+            ),
+            "store+notify": (
+                "EventStore.append + pg_notify in the same transaction (the dropped trigger design)"
+            ),
             "raw+notify": "raw INSERT + pg_notify in the same transaction",
         }
         for diag in c.diagnostics:
@@ -205,7 +210,10 @@ def rows(
 
 def _cpu_per(usage: Any, n: int, unit: str, client: str = "client") -> str:
     per = ", ".join(f"{client if k == 'client' else k} {v:.2f}" for k, v in usage.per(n).items())
-    return f"CPU ms per {unit}: {per}; other processes used {usage.others / usage.wall:.2f} of {os.cpu_count() or 1} cores"
+    return (
+        f"CPU ms per {unit}: {per}; "
+        f"other processes used {usage.others / usage.wall:.2f} of {os.cpu_count() or 1} cores"
+    )
 
 
 def _projection_rows(d: Any) -> list[Row]:
@@ -226,7 +234,10 @@ def _projection_rows(d: Any) -> list[Row]:
         what = f"(d) {label}, page {d.page_size}" + (
             f", median of {len(runs)}" if len(runs) > 1 else ""
         )
-        value = f"{rate:,.0f} events/s ({seconds:.1f} s for {runs[0].events:,}; {runs[-1].appended:,} SLA events appended"
+        value = (
+            f"{rate:,.0f} events/s ({seconds:.1f} s for {runs[0].events:,}; "
+            f"{runs[-1].appended:,} SLA events appended"
+        )
         value += (
             "; runs: " + ", ".join(f"{r.per_second:,.0f}" for r in runs) if len(runs) > 1 else ""
         ) + ")"
@@ -249,10 +260,12 @@ def _projection_rows(d: Any) -> list[Row]:
         lat = Latency.of(d.apply_latency)
         out.append(
             Row(
-                f"(d) projection throughput, live consumer apply path (Applier.apply: one transaction per "
-                f"event, sequential; no Kafka), {d.apply_events:,} events on a fresh SLA database",
-                f"{d.apply_per_second:,.0f} events/s (per event p50 / p99 {_ms(lat.p50_ms)} / {_ms(lat.p99_ms)};"
-                f" {d.apply_facts:,} SLA events appended)",
+                "(d) projection throughput, live consumer apply path (Applier.apply: one "
+                f"transaction per event, sequential; no Kafka), {d.apply_events:,} events on a "
+                "fresh SLA database",
+                f"{d.apply_per_second:,.0f} events/s "
+                f"(per event p50 / p99 {_ms(lat.p50_ms)} / {_ms(lat.p99_ms)}; "
+                f"{d.apply_facts:,} SLA events appended)",
                 "(information)",
             )
         )
@@ -284,8 +297,9 @@ def _timer_rows(e: Any) -> list[Row]:
             )
             out.append(
                 Row(
-                    f"(e) timer-firing lag p50 / p99, threshold instant → event received from village.sla.v1, "
-                    f"{e.clocks:,} open clocks; steady: {group.expected:,} thresholds due over {e.steady_window:.0f} s "
+                    "(e) timer-firing lag p50 / p99, threshold instant → event received from "
+                    f"village.sla.v1, {e.clocks:,} open clocks; steady: {group.expected:,} "
+                    f"thresholds due over {e.steady_window:.0f} s "
                     f"(~{group.expected / e.steady_window:.0f}/s)",
                     f"{_ms(lag.p50_ms)} / {_ms(lag.p99_ms)} (max {_ms(lag.max_ms)})",
                     f"p99 < {TIMER_LAG_P99_TARGET_MS:.0f} ms",
@@ -295,15 +309,16 @@ def _timer_rows(e: Any) -> list[Row]:
         else:
             out.append(
                 Row(
-                    f"(e) same, burst: {len(group.incidents):,} thresholds due at the same instant, four times "
-                    f"(50/75/90 % and breach, 15, 9 and 6 s apart)",
+                    f"(e) same, burst: {len(group.incidents):,} thresholds due at the same "
+                    "instant, four times (50/75/90 % and breach, 15, 9 and 6 s apart)",
                     f"{_ms(lag.p50_ms)} / {_ms(lag.p99_ms)} (max {_ms(lag.max_ms)})",
                     "(information)",
                 )
             )
         out.append(
             Row(
-                f"(e)   {name} split p50 / p99: due → relay sends (record timestamp); sent → received",
+                f"(e)   {name} split p50 / p99: due → relay sends (record timestamp); sent → "
+                "received",
                 f"{_ms(sent.p50_ms)} / {_ms(sent.p99_ms)}; {_ms(hop.p50_ms)} / {_ms(hop.p99_ms)}",
             )
         )
@@ -318,8 +333,8 @@ def _timer_rows(e: Any) -> list[Row]:
     out.append(
         Row(
             "(e)   open timers when the first fell due; setup ready before it; missing; duplicates",
-            f"{e.clocks:,} ({e.incidents:,} incidents × respond and resolve); {e.ready_margin:.1f} s; "
-            f"{e.missing:,}; {e.duplicates:,}",
+            f"{e.clocks:,} ({e.incidents:,} incidents × respond and resolve); "
+            f"{e.ready_margin:.1f} s; {e.missing:,}; {e.duplicates:,}",
         )
     )
     return out
@@ -341,11 +356,13 @@ def _escalation_rows(f: Any) -> list[Row]:
     )
     out = [
         Row(
-            f"(f) escalation decisions/s, burst of {f.incidents:,} incidents opened by {f.concurrency} clients "
-            f"(one route decision each: {routes.get('assign', 0):,} assign, {routes.get('escalate', 0):,} "
-            f"escalate), first opened event → last decided event received",
-            f"{f.decisions_per_second:,.0f} /s ({f.decided:,} in {last_decided - first:.1f} s); applied "
-            f"{f.applied_per_second:,.0f} /s ({f.applied:,} in {last_applied - first:.1f} s)",
+            f"(f) escalation decisions/s, burst of {f.incidents:,} incidents opened by "
+            f"{f.concurrency} clients (one route decision each: {routes.get('assign', 0):,} "
+            f"assign, {routes.get('escalate', 0):,} escalate), first opened event → last decided "
+            "event received",
+            f"{f.decisions_per_second:,.0f} /s ({f.decided:,} in {last_decided - first:.1f} s); "
+            f"applied {f.applied_per_second:,.0f} /s "
+            f"({f.applied:,} in {last_applied - first:.1f} s)",
             "(report)",
         ),
         Row(
@@ -382,10 +399,11 @@ def _escalation_rows(f: Any) -> list[Row]:
         )
     out.append(
         Row(
-            "(f)   opens/s achieved (POST window); failed POSTs; not applied; refused; wrong route; "
-            "decided twice; duplicate records",
+            "(f)   opens/s achieved (POST window); failed POSTs; not applied; refused; wrong "
+            "route; decided twice; duplicate records",
             f"{f.opened_per_second:,.0f} /s ({f.post_seconds:.1f} s); {f.incidents - f.opened:,}; "
-            f"{f.missing:,}; {f.failed:,}; {f.wrong_route:,}; {f.extra_decisions:,}; {f.duplicates:,}",
+            f"{f.missing:,}; {f.failed:,}; {f.wrong_route:,}; {f.extra_decisions:,}; "
+            f"{f.duplicates:,}",
             "all 0",
             "pass" if ok else "FAIL",
         )

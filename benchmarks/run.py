@@ -88,13 +88,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--timer-burst",
         type=int,
         default=1000,
-        help="(e) burst: thresholds falling due at the same instant (four times, as the clocks run on)",
+        help=(
+            "(e) burst: thresholds falling due at the same instant "
+            "(four times, as the clocks run on)"
+        ),
     )
     p.add_argument(
         "--timer-lead",
         type=float,
         default=25.0,
-        help="(e) seconds from opening the incidents to the first due time (the setup runs meanwhile)",
+        help=(
+            "(e) seconds from opening the incidents to the first due time "
+            "(the setup runs meanwhile)"
+        ),
     )
     p.add_argument(
         "--escalation-incidents",
@@ -207,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         server = stack.server_facts()
         print(
-            f"bench: PostgreSQL {server['server_version']} on {stack.database_url} fsync={server['fsync']} "
-            f"synchronous_commit={server['synchronous_commit']}; Kafka {stack.kafka_bootstrap}",
+            f"bench: PostgreSQL {server['server_version']} on {stack.database_url} "
+            f"fsync={server['fsync']} synchronous_commit={server['synchronous_commit']}; "
+            f"Kafka {stack.kafka_bootstrap}",
             flush=True,
         )
         if only & {"a", "b"}:
@@ -314,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "d" in only:
                 print(
-                    f"bench: (d) SLA rebuild of {args.rebuild_events:,} incident events ×{1 + args.rebuild_repeats}, "
+                    f"bench: (d) SLA rebuild of {args.rebuild_events:,} incident events "
+                    f"×{1 + args.rebuild_repeats}, "
                     f"then {args.apply_events:,} through the consumer's apply path ...",
                     flush=True,
                 )
@@ -351,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "f" in only:
                 print(
-                    f"bench: (f) escalation: burst of {args.escalation_incidents:,} incidents opened, "
-                    f"decided and applied ...",
+                    f"bench: (f) escalation: burst of {args.escalation_incidents:,} incidents "
+                    "opened, decided and applied ...",
                     flush=True,
                 )
                 f = await asyncio.wait_for(
@@ -368,8 +376,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "g" in only:
                 print(
-                    f"bench: (g) webhooks: backlog of {args.webhook_events:,} events × {args.webhook_endpoints} "
-                    f"endpoints, then {args.webhook_rate:.0f} events/s ...",
+                    f"bench: (g) webhooks: backlog of {args.webhook_events:,} events × "
+                    f"{args.webhook_endpoints} endpoints, "
+                    f"then {args.webhook_rate:.0f} events/s ...",
                     flush=True,
                 )
                 g = await asyncio.wait_for(
@@ -385,8 +394,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if "h" in only:
                 print(
-                    f"bench: (h) knowledge: search over {args.knowledge_articles:,} articles, suggestions for "
-                    f"{args.knowledge_incidents} incidents ...",
+                    f"bench: (h) knowledge: search over {args.knowledge_articles:,} articles, "
+                    f"suggestions for {args.knowledge_incidents} incidents ...",
                     flush=True,
                 )
                 h = await asyncio.wait_for(
@@ -471,20 +480,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         if "d" in only:
             where += (
-                "; (d) incidents feed from an incidents service subprocess, SLA rebuild and apply path "
-                "in the benchmark process"
+                "; (d) incidents feed from an incidents service subprocess, SLA rebuild and apply "
+                "path in the benchmark process"
             )
         if "e" in only:
             where += "; (e) SLA monitor as a subprocess (uvicorn, timer poll 1 s)"
         if "f" in only:
-            where += "; (f) incidents and escalation services as subprocesses (uvicorn) on databases of their own"
+            where += (
+                "; (f) incidents and escalation services as subprocesses (uvicorn) "
+                "on databases of their own"
+            )
         if "g" in only:
             where += (
-                "; (g) incidents and webhooks services as subprocesses (uvicorn) on databases of their own, "
-                "the receiver (uvicorn, verifying signatures) in the benchmark process"
+                "; (g) incidents and webhooks services as subprocesses (uvicorn) on databases of "
+                "their own, the receiver (uvicorn, verifying signatures) in the benchmark process"
             )
         if "h" in only:
-            where += "; (h) incidents and knowledge services as subprocesses (uvicorn) on databases of their own"
+            where += (
+                "; (h) incidents and knowledge services as subprocesses (uvicorn) "
+                "on databases of their own"
+            )
         if "i" in only:
             where += "; (i) an incidents service as a subprocess (uvicorn) on a database of its own"
         command = (

@@ -57,7 +57,8 @@ def sla_settings(stack: BenchStack, database: str, prefix: str) -> Settings:
 async def sla_database(
     stack: BenchStack, name: str, prefix: str, contracts: list[dict[str, Any]]
 ) -> Settings:
-    """A migrated SLA monitor database with `contracts` registered (as `POST /contracts` records them)."""
+    """A migrated SLA monitor database with `contracts` registered (as `POST /contracts` records
+    them)."""
     settings = sla_settings(
         stack, await asyncio.to_thread(stack.migrate_database, name, SLA_MONITOR), prefix
     )
@@ -166,8 +167,8 @@ async def projection(
         stack.start_on, INCIDENTS, incidents_db, "incidents-feed", KAFKA_TOPIC_PREFIX=prefix
     )
     print(
-        f"  (d) {events:,} incident events served by incidents pid {feed_service.pid} on {feed_service.url}: "
-        + ", ".join(f"{t.split('.')[2]} {n:,}" for t, n in mix.items()),
+        f"  (d) {events:,} incident events served by incidents pid {feed_service.pid} "
+        f"on {feed_service.url}: " + ", ".join(f"{t.split('.')[2]} {n:,}" for t, n in mix.items()),
         flush=True,
     )
     meter = CpuMeter({"feed service": feed_service.pid}, {"postgres": stack.postgres_pid})
@@ -200,7 +201,8 @@ async def projection(
         feed_items = await _feed_items(feed_service.url, settings, apply_events)
         await _apply(settings, feed_items, meter, result)
         print(
-            f"  (d) apply path: {result.apply_per_second:8.0f} events/s over {result.apply_events:,} events",
+            f"  (d) apply path: {result.apply_per_second:8.0f} events/s "
+            f"over {result.apply_events:,} events",
             flush=True,
         )
     await asyncio.to_thread(stack.stop, feed_service)

@@ -92,7 +92,8 @@ def _item(
 
 
 def incident(rng: random.Random, number: int) -> Incident:
-    """open -> acknowledge -> (escalation to the provider, a wait on the customer, ...) -> resolve."""
+    """open -> acknowledge -> (escalation to the provider, a wait on the customer, ...) ->
+    resolve."""
     customer, partner = _pick(rng, tuple(((c, p), w) for c, p, w in CHAINS))
     severity = _pick(rng, SEVERITIES)
     respond, resolve = TARGETS[severity]
@@ -242,7 +243,8 @@ def _validator(type_: str) -> Any:
 
 
 def check_schemas(items: list[dict[str, Any]], per_type: int = 200) -> dict[str, int]:
-    """Validate the first `per_type` events of every type against schemas/events; returns the mix."""
+    """Validate the first `per_type` events of every type against schemas/events; returns the
+    mix."""
     mix: dict[str, int] = {}
     for item in items:
         seen = mix.get(item["type"], 0)
@@ -263,8 +265,8 @@ def shape(items: list[dict[str, Any]]) -> str:
         severities[i["data"]["severity"]] = severities.get(i["data"]["severity"], 0) + 1
     first, last = items[0]["recorded_at"][:10], items[-1]["recorded_at"][:10]
     return (
-        f"{len(incidents):,} incidents ({resolved:,} resolved), median {median(per):.0f} events each, "
-        f"{first}..{last}, severities "
+        f"{len(incidents):,} incidents ({resolved:,} resolved), "
+        f"median {median(per):.0f} events each, {first}..{last}, severities "
         + " ".join(f"{k} {v}" for k, v in sorted(severities.items()))
     )
 

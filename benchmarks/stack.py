@@ -86,7 +86,8 @@ class BenchStack:
         return database
 
     def start_on(self, spec: ServiceSpec, database: str, name: str, **env: str) -> ServiceProcess:
-        """`spec` as a subprocess (uvicorn, its own settings) on `database`, migrated before; not seeded."""
+        """`spec` as a subprocess (uvicorn, its own settings) on `database`, migrated before; not
+        seeded."""
         assert self.stack is not None
         service = ServiceProcess(
             spec,
@@ -113,7 +114,7 @@ class BenchStack:
             "max_connections",
         ]
         rows = run_sql(self.database_url, *(f"SHOW {n}" for n in names))
-        return {n: str(r[0][0]) for n, r in zip(names, rows)}
+        return {n: str(r[0][0]) for n, r in zip(names, rows, strict=True)}
 
     def close(self) -> None:
         """Stop everything this run started; best effort, never raises."""

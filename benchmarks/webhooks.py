@@ -113,8 +113,8 @@ async def measure(
         )
         services.append(webhooks)
         print(
-            f"  (g) incidents pid {incidents.pid} on {incidents.url}, webhooks pid {webhooks.pid} on "
-            f"{webhooks.url}, topics {prefix}*",
+            f"  (g) incidents pid {incidents.pid} on {incidents.url}, webhooks pid {webhooks.pid} "
+            f"on {webhooks.url}, topics {prefix}*",
             flush=True,
         )
         async with (
@@ -154,7 +154,8 @@ async def measure(
             if accepted:
                 result.backlog_seconds = accepted[-1].at - started
                 result.backlog_first_seconds = accepted[0].at - started
-            # The same backlog replayed: every delivery queued at once, so this is the dispatcher alone.
+            # The same backlog replayed: every delivery queued at once, so this is the dispatcher
+            # alone.
             before = len(receiver.accepted())
             began = time.time()
             for endpoint in ids:
@@ -195,7 +196,8 @@ async def measure(
 
             if low_rate > 0:
                 print(
-                    f"  (g) below saturation first: {int(low_rate * 8):,} incidents at {low_rate:.0f}/s ...",
+                    f"  (g) below saturation first: {int(low_rate * 8):,} incidents "
+                    f"at {low_rate:.0f}/s ...",
                     flush=True,
                 )
                 result.low_sent, _, result.low_latencies = await window(low_rate, int(low_rate * 8))
@@ -206,7 +208,8 @@ async def measure(
             run_sql,
             webhooks_db,
             (
-                "SELECT extract(epoch FROM d.created_at - d.event_time), extract(epoch FROM d.last_attempt_at - d.created_at)"
+                "SELECT extract(epoch FROM d.created_at - d.event_time),"
+                " extract(epoch FROM d.last_attempt_at - d.created_at)"
                 " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
                 f" ORDER BY seq DESC LIMIT {result.steady_sent}"
             ),
@@ -292,6 +295,14 @@ def rows(g: WebhooksResult) -> list[Row]:
 
     lat = Latency.of(g.latencies)
     wanted = g.events * g.endpoints
+    undelivered = (
+        wanted
+        + g.steady_sent
+        + g.low_sent
+        - g.backlog_delivered
+        - len(g.latencies)
+        - len(g.low_latencies)
+    )
     ok = (
         g.backlog_delivered >= wanted
         and len(g.latencies) >= g.steady_sent
@@ -305,20 +316,23 @@ def rows(g: WebhooksResult) -> list[Row]:
 
     return [
         Row(
-            f"(g) webhook deliveries/s, backlog of {g.events:,} events × {g.endpoints} endpoints to a local "
-            f"receiver (service start → last arrival, consuming and fanning out included)",
-            f"{g.per_second:,.0f} /s ({g.backlog_delivered:,} in {g.backlog_seconds:.1f} s; first after "
-            f"{g.backlog_first_seconds:.1f} s)",
+            f"(g) webhook deliveries/s, backlog of {g.events:,} events × {g.endpoints} endpoints "
+            "to a local receiver "
+            "(service start → last arrival, consuming and fanning out included)",
+            f"{g.per_second:,.0f} /s ({g.backlog_delivered:,} in {g.backlog_seconds:.1f} s; "
+            f"first after {g.backlog_first_seconds:.1f} s)",
             "(report)",
         ),
         Row(
-            "(g) webhook deliveries/s, the same backlog replayed (all queued at once: the dispatcher alone)",
-            f"{g.replayed / g.replay_seconds if g.replay_seconds else 0:,.0f} /s ({g.replayed:,} in "
-            f"{g.replay_seconds:.1f} s)",
+            "(g) webhook deliveries/s, the same backlog replayed "
+            "(all queued at once: the dispatcher alone)",
+            f"{g.replayed / g.replay_seconds if g.replay_seconds else 0:,.0f} /s "
+            f"({g.replayed:,} in {g.replay_seconds:.1f} s)",
             "(report)",
         ),
         Row(
-            f"(g) event time → delivery arrival p50 / p99, {g.rate:.0f} events/s × {g.steady_sent:,}",
+            "(g) event time → delivery arrival p50 / p99, "
+            f"{g.rate:.0f} events/s × {g.steady_sent:,}",
             f"{ms(lat.p50_ms)} / {ms(lat.p99_ms)} (max {ms(lat.max_ms)})",
             "(report)",
         ),
@@ -328,14 +342,15 @@ def rows(g: WebhooksResult) -> list[Row]:
             "(information)",
         ),
         Row(
-            "(g)   event time → delivery written (consumed, fanned out) p50 / p99; written → attempt answered",
+            "(g)   event time → delivery written (consumed, fanned out) p50 / p99; "
+            "written → attempt answered",
             f"{ms(Latency.of(g.fanned_out).p50_ms)} / {ms(Latency.of(g.fanned_out).p99_ms)}; "
             f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}",
         ),
         Row(
             "(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
             f"{g.steady_sent / g.steady_seconds if g.steady_seconds else 0:.1f} /s; "
-            f"{wanted + g.steady_sent + g.low_sent - g.backlog_delivered - len(g.latencies) - len(g.low_latencies):,}; "
+            f"{undelivered:,}; "
             f"{g.unverified}; {len(g.errors)}",
             "all 0",
             "pass" if ok else "FAIL",

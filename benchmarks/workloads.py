@@ -280,7 +280,8 @@ async def end_to_end(
 # The events table's own DDL under another name: same columns, defaults and unique keys.
 RAW_TABLE = UPGRADE[0].replace("CREATE TABLE events", "CREATE TABLE IF NOT EXISTS raw_events", 1)
 RAW_INSERT = (
-    "INSERT INTO raw_events (event_id, stream_id, stream_version, type, data, metadata, recorded_at)"
+    "INSERT INTO raw_events"
+    " (event_id, stream_id, stream_version, type, data, metadata, recorded_at)"
     " VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)"
 )
 EVENT_TYPE = "village.incident.note_added.v1"
@@ -320,7 +321,8 @@ class AppendResult:
     count: int
     rounds: list[AppendRound]
     # Extra single rounds that explain the figure (not part of the ratio):
-    # "store+notify" = EventStore.append plus pg_notify in the same transaction (the trigger we dropped);
+    # "store+notify" = EventStore.append plus pg_notify in the same transaction (the trigger we
+    # dropped);
     # "raw+notify" = raw INSERT plus pg_notify in the same transaction.
     diagnostics: list[AppendRound] = field(default_factory=list)
 
@@ -368,8 +370,9 @@ async def appends(
     diagnose: bool,
     meter: CpuMeter,
 ) -> AppendResult:
-    """Alternate rounds of EventStore.append (one event, one statement: autocommit) and raw asyncpg single-row INSERTs (autocommit) into a same-shaped table,
-    same database, same number of writers, same rows."""
+    """Alternate rounds of EventStore.append (one event, one statement: autocommit) and raw
+    asyncpg single-row INSERTs (autocommit) into a same-shaped table, same database, same number
+    of writers, same rows."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -67,7 +67,7 @@ def _prefix(service: str) -> str:
 
 def _settings_env_names(service: str = "") -> set[str]:
     names = set()
-    for name, field in SERVICE_SETTINGS.get(service, Settings).model_fields.items():
+    for _name, field in SERVICE_SETTINGS.get(service, Settings).model_fields.items():
         if field.alias:
             names.add(field.alias)
     return names

@@ -1,4 +1,6 @@
-"""The README's curl walk-throughs run (incidents, SLA monitor, escalation, knowledge), so they never rot."""
+"""The README's curl walk-throughs run (incidents, SLA monitor, escalation, knowledge), so they
+never rot.
+"""
 
 from __future__ import annotations
 
@@ -72,7 +74,9 @@ def test_readme_sla_walkthrough_runs(incidents_service, sla_service):
     stdout = run_walkthrough(
         walkthrough("## Service levels: the SLA monitor"),
         {
-            "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001": f"S={sla_service.url} V={incidents_service.url}"
+            "S=http://127.0.0.1:8003 V=http://127.0.0.1:8001": (
+                f"S={sla_service.url} V={incidents_service.url}"
+            )
         },
         probe_404=True,
     )
@@ -111,7 +115,9 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
     stdout = run_walkthrough(
         walkthrough("## Escalation: who works an incident"),
         {
-            "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": f"E={escalation_service.url} V={incidents_service.url}"
+            "E=http://127.0.0.1:8002 V=http://127.0.0.1:8001": (
+                f"E={escalation_service.url} V={incidents_service.url}"
+            )
         },
         probe_404=True,
     )
@@ -190,7 +196,9 @@ def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service,
     stdout = run_walkthrough(
         walkthrough("## Knowledge: the provider's knowledge base, shared"),
         {
-            "K=http://127.0.0.1:8004 V=http://127.0.0.1:8001": f"K={knowledge_service.url} V={incidents_service.url}"
+            "K=http://127.0.0.1:8004 V=http://127.0.0.1:8001": (
+                f"K={knowledge_service.url} V={incidents_service.url}"
+            )
         },
         probe_404=True,
     )  # contoso may not read northwind's draft before acme publishes it

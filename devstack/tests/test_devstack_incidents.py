@@ -1,4 +1,6 @@
-"""The `incidents_service` fixture: migrated, healthy, seeded; restartable on the same port and db."""
+"""The `incidents_service` fixture: migrated, healthy, seeded; restartable on the same port
+and db.
+"""
 
 import asyncpg
 import httpx

@@ -191,7 +191,13 @@ async def apply(conn, event):
     await conn.execute(
         text("INSERT INTO applied (consumer, event_id, stream_id, sequence, type, data)"
              " VALUES ('cli', CAST(:id AS uuid), :s, :q, :t, CAST(:d AS jsonb))"),
-        {"id": event.id, "s": event.stream_id, "q": event.sequence, "t": event.type, "d": json.dumps(event.data)},
+        {
+            "id": event.id,
+            "s": event.stream_id,
+            "q": event.sequence,
+            "t": event.type,
+            "d": json.dumps(event.data),
+        },
     )
 
 async def reset(conn):
@@ -204,7 +210,8 @@ READ_MODEL = ReadModel("rebuild-cli", {"%s": apply}, reset)
 async def test_the_rebuild_command_rebuilds_a_declared_read_model(
     owner, read_model, tmp_path
 ) -> None:
-    """`village-rebuild module:READ_MODEL` as a real process: progress bar, count, same rows twice."""
+    """`village-rebuild module:READ_MODEL` as a real process: progress bar, count, same rows
+    twice."""
     import asyncio
     import os
     import sys

@@ -220,7 +220,8 @@ async def append_retrying(
                 version = (
                     await c.execute(
                         text(
-                            "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"
+                            "SELECT coalesce(max(stream_version), 0) FROM events"
+                            " WHERE stream_id = :s"
                         ),
                         {"s": stream_id},
                     )
@@ -246,7 +247,8 @@ async def db_rows(engine: AsyncEngine) -> list:
         return (
             await conn.execute(
                 text(
-                    "SELECT id, event_id, stream_id, stream_version, position, CAST(tx_id AS text) AS tx"
+                    "SELECT id, event_id, stream_id, stream_version, position,"
+                    " CAST(tx_id AS text) AS tx"
                     " FROM events ORDER BY id"
                 )
             )
@@ -390,7 +392,8 @@ async def test_stream_order_kept_when_a_writer_took_its_xid_before_reading_the_s
     clock: ManualClock,
 ):
     """X takes its xid first (e.g. an idempotency-key insert), Y appends version 1 and commits,
-    then X reads the stream and appends version 2. Ordering by xid alone would publish 2 before 1."""
+    then X reads the stream and appends version 2. Ordering by xid alone would publish 2
+    before 1."""
     relay = Relay(engine, producer, topic, SOURCE, clock)
     async with engine.connect() as x, engine.connect() as y:
         tx_x = await x.begin()
@@ -634,7 +637,7 @@ async def test_published_message_is_a_binary_mode_cloudevent(
     records = await topic_records()
     assert len(records) == 2
     records.sort(key=lambda r: r.offset)
-    for record, event, position in zip(records, stored, (1, 2)):
+    for record, event, position in zip(records, stored, (1, 2), strict=True):
         assert record.key == b"inc-42"
         names = {k for k, _ in record.headers}
         assert "traceparent" in names and "ce_traceparent" in names

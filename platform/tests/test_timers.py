@@ -192,7 +192,7 @@ async def test_concurrent_schedulers_fire_each_timer_exactly_once(
         recorders = [Recorder() for _ in range(4)]
         schedulers = [
             TimerScheduler(e, clock, r, batch_size=25)
-            for e, r in zip([engine, other_engine, engine, other_engine], recorders)
+            for e, r in zip([engine, other_engine, engine, other_engine], recorders, strict=True)
         ]
         counts = await asyncio.gather(*(s.fire_due() for s in schedulers))
     finally:

@@ -57,7 +57,7 @@ def process_globals() -> Iterator[None]:
     try:
         yield
     finally:
-        for instrumentor, was in zip(instrumentors, before):
+        for instrumentor, was in zip(instrumentors, before, strict=True):
             if not was and instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.uninstrument()
         root.handlers[:] = handlers

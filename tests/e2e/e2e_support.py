@@ -232,7 +232,7 @@ class IncidentTopicReader:
         async def at_end() -> bool:
             await self.poll()
             positions = [await self.consumer.position(tp) for tp in self.tps]
-            return all(pos >= end[tp] for pos, tp in zip(positions, self.tps))
+            return all(pos >= end[tp] for pos, tp in zip(positions, self.tps, strict=True))
 
         await eventually(at_end, timeout=30, what="the topic read to its end")
 

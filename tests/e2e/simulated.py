@@ -5,6 +5,7 @@ in-process transports. Time moves when the test says so; nothing sleeps."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from contextlib import AsyncExitStack
 from datetime import datetime
@@ -197,7 +198,7 @@ class Village:
             ]
         for producer, consumer, group in readers:
             await eventually(
-                lambda: _behind(producer, consumer, group),
+                functools.partial(_behind, producer, consumer, group),
                 lambda lag: not lag,
                 timeout=30,
                 what=f"{group} to catch up",

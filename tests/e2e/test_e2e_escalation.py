@@ -39,7 +39,8 @@ def minutes(m: float) -> datetime:
 async def _topic(
     village: Village, topic: str, incident_id: str, at_least: int
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The incident's records on a topic, in order, each checked against the envelope and its schema."""
+    """The incident's records on a topic, in order, each checked against the envelope and its
+    schema."""
     async with IncidentTopicReader(
         village.stack.kafka_bootstrap, village.escalation_settings.topic(topic)
     ) as reader:
@@ -64,7 +65,7 @@ def _moves(path: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return [(d["kind"], d["trigger"], d["to"]["party"], d["to"]["tier"]) for d in path["decisions"]]
 
 
-async def test_s1_for_an_uncertified_product_goes_to_tac_l2_then_engineering_breaches_and_is_handed_back(
+async def test_s1_for_an_uncertified_product_goes_to_tac_l2_then_engineering_breaches_and_is_handed_back(  # noqa: E501
     village: Village,
 ) -> None:
     """The brief's scenario across services: a partner's S1 routed to the provider, escalated for

@@ -158,7 +158,7 @@ async def test_search_relevance_on_the_labelled_demo_corpus(kb: Api) -> None:
         scores.append(len(set(top) & set(relevant)) / min(3, len(relevant)))
     precision = sum(scores) / len(scores)
     assert len(QUERIES) >= 10 and len(ARTICLES) >= 20
-    assert precision >= PRECISION_FLOOR, list(zip([q for q, _ in QUERIES], scores))
+    assert precision >= PRECISION_FLOOR, list(zip([q for q, _ in QUERIES], scores, strict=True))
     # Snippets highlight the matched words; a misspelt query still finds the article by its title.
     hit = (await acme.get("/search", params={"q": "spanning tree loop"})).json()["items"][0]
     assert (
@@ -315,7 +315,8 @@ async def test_a_provider_article_never_reaches_a_partner_or_a_customer(
 
     assert aid in await eventually(lambda: suggested(acme), what="acme's suggestion")
     assert aid not in await suggested(nw) and aid not in await suggested(initech)
-    # Linking it: a 404 for northwind (it may not read it); acme may link it, northwind does not see the link.
+    # Linking it: a 404 for northwind (it may not read it); acme may link it, northwind does not
+    # see the link.
     assert_problem(await nw.post(f"/incidents/{iid}/links", json={"article_id": aid}), 404)
     assert (await acme.post(f"/incidents/{iid}/links", json={"article_id": aid})).status_code == 201
     assert aid not in {

@@ -439,7 +439,8 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         return seen
 
     def delivered() -> list[str]:
-        """The webhook cells not yet as expected (deliveries of every topic arrive in their own time)."""
+        """The webhook cells not yet as expected (deliveries of every topic arrive in their own
+        time)."""
         late = []
         for party in PARTIES:
             w.seen[party] = {"webhook": "\n".join(str(e) for e in w.receivers[party].events())}

@@ -38,7 +38,8 @@ async def test_each_party_sees_only_the_contracts_it_is_party_to(sla: Api) -> No
         "initech-northwind",
         "northwind-acme",
     }
-    # A customer cannot read the terms between its partner and the provider: not even that they exist.
+    # A customer cannot read the terms between its partner and the provider: not even that they
+    # exist.
     assert_problem(await sla("initech").get("/contracts/northwind-acme"), 404)
     assert_problem(await sla("initech").get("/contracts/northwind-acme/report"), 404)
     r = await sla("initech").get("/contracts/initech-northwind")

@@ -89,7 +89,8 @@ async def test_partner_endpoint_gets_its_incident_lifecycle_in_order_signed(api,
         notes = [e for e in events if e["type"] == "village.incident.note_added.v1"]
         assert sorted(n["visibility"] for n in notes) == ["internal", "restricted", "shared"]
         assert [n["actorparty"] for n in notes if n["visibility"] == "internal"] == ["northwind"]
-        # Every request verified with standardwebhooks, webhook-id = the event id, structured CloudEvent.
+        # Every request verified with standardwebhooks, webhook-id = the event id, structured
+        # CloudEvent.
         assert receiver.arrivals and all(a.verified for a in receiver.arrivals)
         assert all(
             a.id == a.event["id"] and a.event["specversion"] == "1.0" for a in receiver.arrivals
@@ -327,7 +328,8 @@ async def test_a_party_sees_and_manages_only_its_own_endpoints(hooks) -> None:
         ({"url": "http://\u2488.example/hooks", "event_types": ["*"]}, "not a valid URL"),
         ({"url": "http://0x7f.1/hooks", "event_types": ["*"]}, "not a valid URL"),
         ({"url": "http://" + "a" * 64 + ".example/hooks", "event_types": ["*"]}, "not a valid URL"),
-        # Loopback (allowed here) carried by IPv6 forms is still refused, and the address not echoed.
+        # Loopback (allowed here) carried by IPv6 forms is still refused, and the address not
+        # echoed.
         ({"url": "http://[::ffff:127.0.0.1]:8080/hooks", "event_types": ["*"]}, "IPv4-mapped"),
         ({"url": "http://[2002:7f00:1::1]:8080/hooks", "event_types": ["*"]}, "6to4 (loopback"),
         ({"url": "http://[64:ff9b::a9fe:a9fe]/hooks", "event_types": ["*"]}, "NAT64 (link-local"),

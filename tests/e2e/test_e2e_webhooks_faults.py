@@ -123,7 +123,8 @@ async def test_429_retry_after_is_honoured_and_400_is_not_retried(api, hooks) ->
         await eventually(lambda: throttled.types(iid), lambda t: len(t) == 3, timeout=60)
         first, second = throttled.arrivals[0], throttled.arrivals[1]
         assert first.status == 429 and first.id == second.id
-        # Waited as told, up to the retry cap (0.5 s here: WEBHOOKS_TEST_ENV), not the 50 ms backoff.
+        # Waited as told, up to the retry cap (0.5 s here: WEBHOOKS_TEST_ENV), not the 50 ms
+        # backoff.
         assert second.at - first.at >= 0.45
         assert throttled.types(iid) == TYPES
 

@@ -18,7 +18,8 @@ def test_no_request_makes_the_webhooks_service_fail(
 ) -> None:
     operations = openapi_operations(webhooks_service, 9)
     # An admin of a partner of its own, in no incident: requests reach validation, URL checks and
-    # the store's lookups, and no endpoint it could register gets deliveries other tests would wait behind.
+    # the store's lookups, and no endpoint it could register gets deliveries other tests would
+    # wait behind.
     token = fuzzco_token(incidents_service)
     fuzz_operations(operations, webhooks_service, {"Authorization": f"Bearer {token}"}, mode, None)
 

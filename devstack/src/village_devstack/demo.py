@@ -173,8 +173,9 @@ def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> No
 
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         for contract in CONTRACTS:
+            bearer = token(contract["provider"], "admin", settings=settings)
             headers = {
-                "Authorization": f"Bearer {token(contract['provider'], 'admin', settings=settings)}",
+                "Authorization": f"Bearer {bearer}",
                 "Idempotency-Key": f"seed-contract-{contract['id']}",
             }
             response = client.post("/contracts", json=contract, headers=headers)
@@ -247,7 +248,10 @@ ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, 
                 {
                     "id": "s1-uncertified",
                     "priority": 10,
-                    "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+                    "description": (
+                        "S1 for a product the owning partner is not certified for: "
+                        "straight to TAC L2"
+                    ),
                     "match": {"severities": ["S1"], "partner_certified": False},
                     "route_to": {"party": "acme", "tier": "TAC L2"},
                 },
@@ -327,7 +331,8 @@ def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> No
             )
             if response.status_code not in (200, 201):
                 raise RuntimeError(
-                    f"seeding article {entry['slug']!r}: {response.status_code} {response.text[:500]}"
+                    f"seeding article {entry['slug']!r}: "
+                    f"{response.status_code} {response.text[:500]}"
                 )
             article_id = response.json()["id"]
             if entry["author"] != "acme":

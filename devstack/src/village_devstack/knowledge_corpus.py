@@ -47,8 +47,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "Site-to-site VPN tunnel drops and comes back every few minutes",
             "IKE SA rekey failures in the log",
         ],
-        "Since router firmware 17.3.1 the default IKE phase 1 lifetime is 3600 s. A peer still on 16.x "
-        "uses 86400 s, so the peers rekey out of step and the tunnel flaps until both agree.",
+        "Since router firmware 17.3.1 the default IKE phase 1 lifetime is 3600 s. A peer still on "
+        "16.x uses 86400 s, so the peers rekey out of step and the tunnel flaps until both agree.",
         [
             "Set the IKE lifetime to 28800 s on both peers",
             "Clear the security associations",
@@ -66,8 +66,9 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "Small pings work but large transfers stall over the VPN",
             "SMB copies hang at a few percent",
         ],
-        "Packets close to 1500 bytes do not fit once the IPsec overhead is added. Without TCP MSS clamping "
-        "they are fragmented or dropped when the path blocks ICMP fragmentation-needed messages.",
+        "Packets close to 1500 bytes do not fit once the IPsec overhead is added. Without TCP MSS "
+        "clamping they are fragmented or dropped when the path blocks ICMP fragmentation-needed "
+        "messages.",
         [
             "Clamp the TCP MSS to 1360 on the tunnel interface",
             "Set the tunnel MTU to 1400",
@@ -82,8 +83,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["bgp", "routing"],
         "BGP neighbor flaps with hold timer expired",
         ["BGP session to the ISP resets every few minutes", "Log shows hold timer expired"],
-        "Keepalives are lost when the uplink is saturated or the control plane is policed too hard. "
-        "The session then resets after the hold time and routes are withdrawn.",
+        "Keepalives are lost when the uplink is saturated or the control plane is policed too "
+        "hard. The session then resets after the hold time and routes are withdrawn.",
         [
             "Check interface drops on the uplink",
             "Prioritise BGP in the control plane policy",
@@ -102,8 +103,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "SSH to the router is very slow",
             "Routing protocol timeouts",
         ],
-        "Firmware 17.3.0 enables deep flow telemetry by default. On small branch routers the export process "
-        "consumes all CPU when many flows are active.",
+        "Firmware 17.3.0 enables deep flow telemetry by default. On small branch routers the "
+        "export process consumes all CPU when many flows are active.",
         [
             "Disable flow telemetry export or raise the sampling rate",
             "Upgrade to 17.3.2",
@@ -118,8 +119,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["defect", "memory", "vpn", "internal"],
         "Known defect: IKE daemon memory leak in 17.3.1 (engineering workaround)",
         ["Router free memory shrinks day by day", "IKE daemon restarts and all tunnels drop"],
-        "Engineering confirmed a leak in the IKE daemon when dead peer detection fires during a rekey. "
-        "Fix scheduled for 17.3.2. Do not share the internal defect id with customers.",
+        "Engineering confirmed a leak in the IKE daemon when dead peer detection fires during a "
+        "rekey. Fix scheduled for 17.3.2. Do not share the internal defect id with customers.",
         [
             "Schedule a nightly restart of the IKE daemon",
             "Disable DPD on idle tunnels until 17.3.2",
@@ -136,8 +137,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "Active and standby firewall swap roles every few minutes",
             "Sessions drop on each failover",
         ],
-        "Heartbeats between the cluster members travel over a single link. When that link flaps both "
-        "nodes believe the peer is dead and the cluster fails over again and again.",
+        "Heartbeats between the cluster members travel over a single link. When that link flaps "
+        "both nodes believe the peer is dead and the cluster fails over again and again.",
         [
             "Use two dedicated heartbeat links",
             "Raise the heartbeat threshold to 3 missed beats",
@@ -152,8 +153,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["nat", "performance"],
         "Outbound connections fail intermittently: NAT port exhaustion",
         ["Some outbound connections time out during busy hours", "NAT pool usage at 100 percent"],
-        "All users share one public address for source NAT. With about 64,000 ports per address and "
-        "long idle timeouts the pool runs out at peak time.",
+        "All users share one public address for source NAT. With about 64,000 ports per address "
+        "and long idle timeouts the pool runs out at peak time.",
         [
             "Add addresses to the NAT pool",
             "Lower the UDP idle timeout to 30 s",
@@ -168,8 +169,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["policy", "rules"],
         "New firewall rule has no effect: shadowed by an earlier rule",
         ["Traffic is still blocked after adding an allow rule", "Rule hit counter stays at zero"],
-        "Rules are evaluated top down and the first match wins. A broader deny above the new rule shadows "
-        "it. The policy analyser lists shadowed rules.",
+        "Rules are evaluated top down and the first match wins. A broader deny above the new rule "
+        "shadows it. The policy analyser lists shadowed rules.",
         [
             "Run the policy analyser",
             "Move the new rule above the broader deny",
@@ -184,8 +185,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["tls", "certificates"],
         "Browsers show certificate warnings after enabling SSL inspection",
         ["Every HTTPS site shows an untrusted certificate warning", "Some apps refuse to connect"],
-        "With TLS inspection the firewall re-signs server certificates with its own CA. Clients that do "
-        "not trust that CA warn; pinned applications fail entirely.",
+        "With TLS inspection the firewall re-signs server certificates with its own CA. Clients "
+        "that do not trust that CA warn; pinned applications fail entirely.",
         [
             "Deploy the firewall CA to clients by group policy",
             "Exempt pinned applications from inspection",
@@ -199,8 +200,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["license", "threat-prevention"],
         "Threat prevention signatures stopped updating",
         ["Signature version is weeks old", "Dashboard warns the subscription expired"],
-        "Threat prevention needs a valid subscription; after expiry the firewall keeps old signatures "
-        "and blocks nothing new.",
+        "Threat prevention needs a valid subscription; after expiry the firewall keeps old "
+        "signatures and blocks nothing new.",
         [
             "Renew the subscription",
             "Refresh the license from the portal",
@@ -215,8 +216,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["stp", "loop", "network"],
         "Network outage from a switching loop: spanning tree",
         ["Whole office network down", "Switch port LEDs blink in unison", "Broadcast storm"],
-        "A cable plugged between two access ports created a loop on a switch where spanning tree was "
-        "disabled. Broadcasts circulate forever and saturate every link.",
+        "A cable plugged between two access ports created a loop on a switch where spanning tree "
+        "was disabled. Broadcasts circulate forever and saturate every link.",
         [
             "Unplug the looped cable",
             "Enable rapid spanning tree on all switches",
@@ -231,8 +232,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["stack", "high-availability"],
         "Switch stack splits after the master reboots",
         ["Half of the access ports go down", "Two switches both claim to be stack master"],
-        "When the stack cable is faulty the members cannot elect a single master after a reboot and the "
-        "stack splits into two.",
+        "When the stack cable is faulty the members cannot elect a single master after a reboot "
+        "and the stack splits into two.",
         [
             "Replace the stack cable",
             "Set master priority on the intended master",
@@ -247,8 +248,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["poe", "power"],
         "Access points and phones lose power: PoE budget exceeded",
         ["New access points do not power up", "IP phones reboot randomly"],
-        "The switch power supply cannot feed every powered device at its class maximum; ports beyond the "
-        "budget are denied power.",
+        "The switch power supply cannot feed every powered device at its class maximum; ports "
+        "beyond the budget are denied power.",
         [
             "Check the PoE budget on the switch",
             "Set port priorities for critical devices",
@@ -263,8 +264,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["wireless", "roaming"],
         "Wi-Fi calls drop when walking between access points",
         ["Voice calls drop when moving around the office", "Laptops stick to a far access point"],
-        "Without fast roaming (802.11r) clients do a full reauthentication at each access point, which takes "
-        "too long for voice.",
+        "Without fast roaming (802.11r) clients do a full reauthentication at each access point, "
+        "which takes too long for voice.",
         ["Enable 802.11r fast transition", "Lower the minimum basic rate", "Tune transmit power"],
     ),
     _a(
@@ -275,8 +276,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["saml", "authentication", "login"],
         "SSO login fails with SAML assertion not yet valid",
         ["Users cannot log in through single sign-on", "Error: assertion is not yet valid"],
-        "The identity provider and the appliance disagree about the time. A SAML assertion issued a few "
-        "seconds in the future is rejected.",
+        "The identity provider and the appliance disagree about the time. A SAML assertion issued "
+        "a few seconds in the future is rejected.",
         ["Point both at the same NTP servers", "Allow 120 s clock skew", "Retry the login"],
     ),
     _a(
@@ -287,8 +288,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["saml", "certificates", "login"],
         "Single sign-on stops working after the identity provider rotated its signing certificate",
         ["All SSO logins fail on the same morning", "Signature validation failed in the log"],
-        "The identity provider rolled over its SAML signing certificate and the appliance still trusts "
-        "only the old one.",
+        "The identity provider rolled over its SAML signing certificate and the appliance still "
+        "trusts only the old one.",
         ["Import the new IdP metadata", "Enable automatic metadata refresh"],
     ),
     _a(
@@ -299,8 +300,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["mfa", "authentication"],
         "Administrator locked out after losing the MFA token",
         ["Admin cannot log in to the management console", "MFA code rejected"],
-        "The administrator's authenticator was reset. Local break-glass accounts are exempt from MFA for "
-        "exactly this case.",
+        "The administrator's authenticator was reset. Local break-glass accounts are exempt from "
+        "MFA for exactly this case.",
         [
             "Log in with the break-glass account",
             "Reset the admin's MFA enrolment",
@@ -315,8 +316,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["backup", "configuration"],
         "Nightly configuration backup job fails with authentication error",
         ["Backup job report shows failed devices", "Authentication failed over SCP"],
-        "The backup account's password was rotated on the devices but not in the backup job, or SCP is "
-        "disabled after hardening.",
+        "The backup account's password was rotated on the devices but not in the backup job, or "
+        "SCP is disabled after hardening.",
         [
             "Update the backup credentials",
             "Enable SCP for the backup account",
@@ -331,8 +332,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["backup", "rollback"],
         "Restoring a device configuration from backup",
         ["A bad change took a site down", "Need to roll back to last night's configuration"],
-        "Configuration archives keep the last 30 versions on the device and the backup server. A rollback "
-        "replaces the running configuration atomically.",
+        "Configuration archives keep the last 30 versions on the device and the backup server. A "
+        "rollback replaces the running configuration atomically.",
         ["List the archived versions", "Roll back to the chosen version", "Save and verify"],
     ),
     _a(
@@ -343,7 +344,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
         ["dhcp", "addressing"],
         "New devices get no IP address: DHCP scope exhausted",
         ["Laptops show a self-assigned 169.254 address", "DHCP pool utilisation at 100 percent"],
-        "The branch router's DHCP pool is too small for the number of devices and the lease time is a week.",
+        "The branch router's DHCP pool is too small for the number of devices and the lease time "
+        "is a week.",
         ["Enlarge the pool", "Shorten the lease time to 8 hours", "Clear stale bindings"],
     ),
     _a(
@@ -369,8 +371,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "Repeat site visits after a branch go-live",
             "Tunnels and VLANs missing after installation",
         ],
-        "Northwind's checklist for installing a branch in one visit: pre-staged configuration, VPN test "
-        "from the depot, VLAN and PoE check on site, and a handover test call.",
+        "Northwind's checklist for installing a branch in one visit: pre-staged configuration, VPN "
+        "test from the depot, VLAN and PoE check on site, and a handover test call.",
         [
             "Pre-stage the router configuration",
             "Test the VPN from the depot",
@@ -400,8 +402,8 @@ ARTICLES: tuple[dict[str, Any], ...] = (
             "Branch offline although the LTE modem has signal",
             "Default route still points at the fibre",
         ],
-        "The tracked object that watches the primary link pings the local gateway, which stays up when the "
-        "fibre fails further upstream.",
+        "The tracked object that watches the primary link pings the local gateway, which stays up "
+        "when the fibre fails further upstream.",
         [
             "Track an address beyond the ISP",
             "Check the floating static route's distance",

@@ -114,7 +114,8 @@ _MARK_MANY = text(
 _ADVANCE_MANY = text(
     "INSERT INTO stream_positions (consumer, stream_id, version)"
     " SELECT :c, s, v FROM unnest(CAST(:s AS text[]), CAST(:v AS integer[])) AS h(s, v)"
-    " ON CONFLICT (consumer, stream_id) DO UPDATE SET version = GREATEST(stream_positions.version, excluded.version)"
+    " ON CONFLICT (consumer, stream_id) DO UPDATE"
+    " SET version = GREATEST(stream_positions.version, excluded.version)"
 )
 _ADVANCE = text(
     "UPDATE stream_positions SET version = GREATEST(version, :v)"

@@ -15,7 +15,8 @@ CHANNEL = "village_events"
 
 
 class Woken(Protocol):
-    """What a doorbell rings: a relay in this process (it knows whether it is the one publishing)."""
+    """What a doorbell rings: a relay in this process (it knows whether it is the one
+    publishing)."""
 
     leading: bool
 

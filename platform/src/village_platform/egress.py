@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 VISIBILITIES = ("internal", "restricted", "shared")
@@ -34,7 +34,7 @@ SERVICE = "service"
 _DESCRIPTIVE = ("parties", "provider", "fact", "sealed")
 
 
-class Share(str, Enum):
+class Share(StrEnum):
     """What a recipient gets of an event on a channel."""
 
     VISIBLE = "visible"
@@ -190,14 +190,16 @@ _PROVIDER_SEES_SQL = (
     "(CASE WHEN metadata ? 'provider' THEN (coalesce(metadata->>'provider', '') <> ''"
     " AND metadata->'parties' ? (metadata->>'provider') AND ("
     " coalesce(metadata->>'visibility', 'shared') IN ('shared', 'restricted')"
-    " OR (metadata->>'visibility' = 'internal' AND metadata->>'actor_party' = metadata->>'provider')))"
+    " OR (metadata->>'visibility' = 'internal'"
+    " AND metadata->>'actor_party' = metadata->>'provider')))"
     " ELSE (coalesce(metadata->>'visibility', 'shared') <> 'internal'"
     " OR metadata->>'actor_kind' = 'provider') END)"
 )
 SERVICE_DATA_SQL = (
     "(CASE WHEN coalesce((metadata->>'sealed')::boolean, false) AND NOT "
     + _PROVIDER_SEES_SQL
-    + " THEN (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb) FROM jsonb_each(data) AS f"
+    + " THEN (SELECT coalesce(jsonb_object_agg(f.key, f.value), '{}'::jsonb)"
+    " FROM jsonb_each(data) AS f"
     " WHERE coalesce(metadata->'fact', '[]'::jsonb) ? f.key) ELSE data END)"
 )
 SERVICE_METADATA_SQL = (

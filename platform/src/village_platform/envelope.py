@@ -11,7 +11,9 @@ registers them in one `EventCatalog`, with an upcaster for every shape that chan
         ...
 
     CATALOG = EventCatalog([IncidentOpened, ...])
-    CATALOG.upcaster("village.incident.opened.v1", lambda data: ("village.incident.opened.v2", {...}))
+    CATALOG.upcaster(
+        "village.incident.opened.v1", lambda data: ("village.incident.opened.v2", {...})
+    )
     event = CATALOG.load(stored.type, stored.data)    # upcast, then the typed value
 
 On the way out, `event.new(metadata)` is what the event store appends, and `Metadata` is what
@@ -94,7 +96,8 @@ class Metadata:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """As the event store keeps it (a JSON object); origin fields that are not known are left out."""
+        """As the event store keeps it (a JSON object); origin fields that are not known are
+        left out."""
         found = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "audience"}
         return {**{k: v for k, v in found.items() if v is not None}, **(self.audience or {})}
 

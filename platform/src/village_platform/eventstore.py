@@ -98,9 +98,11 @@ _INSERT = (
 # racing append to one of the streams makes the unique (stream_id, stream_version) key fail the
 # whole statement.
 _INSERT_STREAMS = (
-    "WITH e AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[])"
+    "WITH e AS (SELECT * FROM unnest("
+    "$2::uuid[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::text[])"
     " AS e(event_id, stream_id, ord, type, data, metadata)),"
-    " heads AS (SELECT s.stream_id, h.stream_version, h.tx_id FROM (SELECT DISTINCT stream_id FROM e) AS s"
+    " heads AS (SELECT s.stream_id, h.stream_version, h.tx_id"
+    " FROM (SELECT DISTINCT stream_id FROM e) AS s"
     " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = s.stream_id"
     " ORDER BY stream_version DESC LIMIT 1) AS h ON true)"
     " INSERT INTO events"

@@ -62,6 +62,7 @@ async def readyz(request: Request) -> JSONResponse:
         zip(
             ("database", "broker"),
             await asyncio.gather(_check(_database(request)), _check(_broker(request))),
+            strict=True,
         )
     )
     down = [name for name, state in checks.items() if state != "ok"]

@@ -110,8 +110,10 @@ async def store(
 ) -> None:
     await conn.execute(
         text(
-            "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code, headers, body, created_at, expires_at)"
-            " VALUES (:party, :key, :method, :path, :hash, :status, CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"
+            "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code,"
+            " headers, body, created_at, expires_at)"
+            " VALUES (:party, :key, :method, :path, :hash, :status,"
+            " CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"
         ),
         {
             "party": key.party,

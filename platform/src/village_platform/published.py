@@ -54,9 +54,13 @@ async def page_json(
         await conn.execute(
             text(
                 "SELECT coalesce(json_agg(json_build_object('position', position, 'id', event_id,"
-                " 'source', CAST(:source AS text), 'stream_id', stream_id, 'stream_version', stream_version, 'type', type, 'data', "
-                f"{SERVICE_DATA_SQL}, 'metadata', {SERVICE_METADATA_SQL}, 'recorded_at', recorded_at) ORDER BY position), '[]')::text AS items,"
-                f" max(position) AS last FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"
+                " 'source', CAST(:source AS text), 'stream_id', stream_id,"
+                " 'stream_version', stream_version, 'type', type, 'data', "
+                f"{SERVICE_DATA_SQL}, 'metadata', {SERVICE_METADATA_SQL},"
+                " 'recorded_at', recorded_at)"
+                " ORDER BY position), '[]')::text AS items,"
+                " max(position) AS last"
+                f" FROM (SELECT * FROM events WHERE {where} ORDER BY position LIMIT :limit) page"
             ),
             {"after": after, "limit": limit, "source": source, "stream_id": stream_id},
         )

@@ -58,7 +58,8 @@ _PENDING = (
     # whenever a batch rolls back because the broker failed.
     "WITH snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),"
     " head AS (SELECT coalesce((SELECT max(position) FROM events), 0) + 1 AS first_position,"
-    " EXISTS (SELECT 1 FROM events, snap WHERE position IS NULL AND tx_id >= snap.xmin) AS held_back)"
+    " EXISTS (SELECT 1 FROM events, snap"
+    " WHERE position IS NULL AND tx_id >= snap.xmin) AS held_back)"
     " SELECT head.first_position, head.held_back, b.* FROM head LEFT JOIN LATERAL ("
     " SELECT id, event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
     " FROM events, snap WHERE position IS NULL AND tx_id < snap.xmin"
@@ -122,7 +123,8 @@ class Relay:
             # and go out again (at-least-once). It halves the fsyncs per command.
             await conn.execute(
                 text(
-                    "SELECT pg_advisory_xact_lock(:k), set_config('synchronous_commit', 'off', true)"
+                    "SELECT pg_advisory_xact_lock(:k),"
+                    " set_config('synchronous_commit', 'off', true)"
                 ),
                 {"k": BATCH_LOCK_KEY},
             )

@@ -76,7 +76,8 @@ class Runtime:
         return runner
 
     def background(self, name: str, run: Callable[[asyncio.Event], Awaitable[Any]]) -> None:
-        """`run(stop)` is started with the service (when it runs background work) and awaited at shutdown."""
+        """`run(stop)` is started with the service (when it runs background work) and awaited
+        at shutdown."""
         self._background.append((name, run))
 
     def close_at_end(self, *closers: Callable[[], Awaitable[Any]]) -> None:

@@ -61,7 +61,8 @@ def setup_telemetry(settings: Settings) -> None:
     handler.addFilter(_ContextFilter())
     handler.setFormatter(
         JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(span_id)s %(incident_id)s",
+            "%(asctime)s %(levelname)s %(name)s %(message)s"
+            " %(trace_id)s %(span_id)s %(incident_id)s",
             rename_fields={"levelname": "level", "asctime": "time"},
             static_fields={"service": settings.service},
         )

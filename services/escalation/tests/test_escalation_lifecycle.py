@@ -202,7 +202,7 @@ def test_a_rule_or_policy_edit_applies_to_new_incidents_only() -> None:
     assert newer.pinned["tiers/acme"] == 2 and newer.ladder.first("acme").ack_minutes == 5  # type: ignore[union-attr]
 
 
-# --------------------------------------------------------------------------- determinism and storage
+# -------------------------------------------------------------------------- determinism and storage
 
 
 def story(state: IncidentEscalation) -> tuple[IncidentEscalation, list[Decision]]:

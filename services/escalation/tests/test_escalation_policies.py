@@ -61,7 +61,10 @@ def test_an_s1_for_a_product_the_partner_is_not_certified_for_goes_straight_to_t
         "from": None,
         "to": {"party": "acme", "tier": "TAC L2"},
         "basis": {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1},
-        "reason": "S1 for firewalls: northwind is not certified for firewalls (rule s1-uncertified of acme, v1)",
+        "reason": (
+            "S1 for firewalls: northwind is not certified for firewalls"
+            " (rule s1-uncertified of acme, v1)"
+        ),
         "at": "2026-11-23T09:00:00+00:00",
     }
     json.dumps(route.to_data())
@@ -251,7 +254,7 @@ def test_a_warning_already_applied_is_not_decided_again() -> None:
     assert up.to_tier == TierRef("acme", "TAC L1")
 
 
-# --------------------------------------------------------------------------- ceilings and manual requests
+# --------------------------------------------------------------------- ceilings and manual requests
 
 
 def test_a_ceiling_stops_automatic_escalation_but_not_a_manual_request() -> None:

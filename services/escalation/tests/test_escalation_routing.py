@@ -66,9 +66,9 @@ def test_the_demo_rules(
 def test_the_reason_names_the_facts_and_the_rule() -> None:
     route = evaluate(incident("S1", "firewalls"), snapshot())
     assert route is not None
-    assert (
-        route.reason
-        == "S1 for firewalls: northwind is not certified for firewalls (rule s1-uncertified of acme, v1)"
+    assert route.reason == (
+        "S1 for firewalls: northwind is not certified for firewalls"
+        " (rule s1-uncertified of acme, v1)"
     )
     assert route.basis == {"type": "rule", "party": "acme", "id": "s1-uncertified", "version": 1}
     route = evaluate(incident("S1", "routers"), snapshot(version=4))

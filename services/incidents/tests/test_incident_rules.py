@@ -1043,7 +1043,11 @@ def test_an_upcaster_turns_an_old_event_into_the_current_one(monkeypatch) -> Non
     monkeypatch.setattr(ev.CATALOG, "upcasters", dict(ev.CATALOG.upcasters))  # this test's own
     ev.CATALOG.upcaster("village.incident.resolved.v0", lambda d: (
         "village.incident.resolved.v1",
-        {"from_status": d["from_status"], "resolution_code": d["code"], "resolution_notes": d["notes"]},
+        {
+            "from_status": d["from_status"],
+            "resolution_code": d["code"],
+            "resolution_notes": d["notes"],
+        },
     ))
     old = {"from_status": "on_hold", "code": "workaround", "notes": "rebooted"}
     assert ev.CATALOG.load("village.incident.resolved.v0", old) == ev.IncidentResolved(

@@ -114,7 +114,8 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
                         (
                             await conn.execute(
                                 text(
-                                    "SELECT e.status, d.attempts FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+                                    "SELECT e.status, d.attempts"
+                                    " FROM deliveries d JOIN endpoints e USING (endpoint_id)"
                                     " WHERE event_id = :e"
                                 ),
                                 {"e": first.id},
@@ -126,10 +127,13 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
             while (await state())[0] == "active":
                 attempts = (
                     await eventually(
-                        state, lambda s: s[1] > attempts or s[0] != "active", timeout=20
+                        state,
+                        lambda s, attempts=attempts: s[1] > attempts or s[0] != "active",
+                        timeout=20,
                     )
                 )[1]
-                # Only the head of the incident's queue is tried; the clock has not moved, so no retry yet.
+                # Only the head of the incident's queue is tried; the clock has not moved, so no
+                # retry yet.
                 assert {a.event["id"] for a in receiver.arrivals} == {first.id}
                 clock.advance(timedelta(minutes=61))  # past any capped backoff
             assert attempts >= 24 and clock.now() - queued_at >= timedelta(hours=23)
@@ -140,7 +144,8 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
                     .all()
                 )
             assert statuses == ["parked", "parked"] and len(receiver.arrivals) == attempts
-            # A new event for the failing endpoint is stored parked; replay after enabling delivers all, in order.
+            # A new event for the failing endpoint is stored parked; replay after enabling
+            # delivers all, in order.
             third = event("i-9", 3, clock)
             async with engine.begin() as conn:
                 await FanOut(clock)(conn, third)

@@ -252,7 +252,7 @@ async def test_huge_or_garbage_retry_after_is_clamped_and_never_stops_the_dispat
         for attempts in range(1, len(answers)):
             row = await eventually(
                 lambda: delivery(engine, sent),
-                lambda r: r.attempts == attempts,
+                lambda r, attempts=attempts: r.attempts == attempts,
                 timeout=20,
                 what=f"attempt {attempts} recorded",
             )

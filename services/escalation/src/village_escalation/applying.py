@@ -159,7 +159,8 @@ Refused = Callable[[AsyncConnection, str, str], Awaitable[None]]  # (conn, incid
 # Per incident only its oldest pending decision may go (decisions apply in order), and only
 # once it is due: new, or its retry time has come.
 _DUE = text(
-    "SELECT d.*, i.partner, i.provider FROM decisions d JOIN incident_escalation i USING (incident_id)"
+    "SELECT d.*, i.partner, i.provider"
+    " FROM decisions d JOIN incident_escalation i USING (incident_id)"
     " WHERE d.decision_id IN ("
     "  SELECT decision_id FROM (SELECT DISTINCT ON (incident_id) decision_id, next_attempt_at, seq"
     "   FROM decisions WHERE status = 'pending' ORDER BY incident_id, seq) oldest"
@@ -168,7 +169,8 @@ _DUE = text(
 )
 _CLAIM = text("UPDATE decisions SET next_attempt_at = :until WHERE decision_id = ANY(:ids)")
 _RETRY = text(
-    "UPDATE decisions SET attempts = attempts + 1, last_error = :error, next_attempt_at = CAST(:now AS timestamptz)"
+    "UPDATE decisions SET attempts = attempts + 1, last_error = :error,"
+    " next_attempt_at = CAST(:now AS timestamptz)"
     " + make_interval(secs => least(CAST(:cap AS double precision), power(2, least(attempts, 40))))"
     " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
 )

@@ -64,7 +64,8 @@ class ConfigBook:
         row = (
             await conn.execute(
                 text(
-                    "SELECT * FROM config_versions WHERE party = :p AND kind = :k ORDER BY version DESC LIMIT 1"
+                    "SELECT * FROM config_versions WHERE party = :p AND kind = :k"
+                    " ORDER BY version DESC LIMIT 1"
                 ),
                 {"p": party, "k": kind},
             )

@@ -19,8 +19,8 @@ OPEN = "i.status NOT IN ('resolved', 'closed', 'cancelled')"
 # own promise), else of any contract on the incident; of the contracts the viewer is a party to
 # only (the egress rule of clocks: a provider never sees its partner's promise to the customer).
 _QUEUE = text(f"""
-    SELECT i.incident_id, i.title, i.severity, i.product, i.customer, i.partner, i.status, i.opened_at,
-           i.entered_at, c.contract_id, c.clock, c.due_at
+    SELECT i.incident_id, i.title, i.severity, i.product, i.customer, i.partner, i.status,
+           i.opened_at, i.entered_at, c.contract_id, c.clock, c.due_at
     FROM incident_escalation i
     LEFT JOIN LATERAL (
         SELECT contract_id, clock, due_at FROM sla_clocks s
@@ -32,7 +32,8 @@ _QUEUE = text(f"""
     LIMIT 1000
 """)
 _QUEUES = text(f"""
-    SELECT i.tier_party AS party, i.tier, count(*) AS incidents, min(i.entered_at) AS oldest_entered_at
+    SELECT i.tier_party AS party, i.tier, count(*) AS incidents,
+           min(i.entered_at) AS oldest_entered_at
     FROM incident_escalation i
     WHERE i.tier_party IS NOT NULL AND {OPEN} AND {_VISIBLE}
       AND (CAST(:v AS text) IS NULL OR i.tier_party = :v OR i.provider = :v)
@@ -87,8 +88,9 @@ async def incident(
         return None
     decisions = await conn.execute(
         text(
-            "SELECT decision_id, kind, trigger, from_party, from_tier, to_party, to_tier, basis, reason, decided_at,"
-            " status, outcome_at, problem FROM decisions WHERE incident_id = :i ORDER BY seq"
+            "SELECT decision_id, kind, trigger, from_party, from_tier, to_party, to_tier, basis,"
+            " reason, decided_at, status, outcome_at, problem"
+            " FROM decisions WHERE incident_id = :i ORDER BY seq"
         ),
         {"i": incident_id},
     )

@@ -29,7 +29,8 @@ async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) ->
     else:
         rows = await conn.execute(
             text(
-                "WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties WHERE id = ANY(:ids))"
+                "WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties"
+                " WHERE id = ANY(:ids))"
                 " SELECT * FROM wanted UNION"
                 " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
                 " JOIN wanted w ON p.id IN (w.partner, w.provider)"
@@ -72,8 +73,10 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
             " VALUES (:id, :kind, :name, :provider, :partner, :customers)"
             " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, provider = EXCLUDED.provider,"
             " partner = EXCLUDED.partner, customers = EXCLUDED.customers"
-            " WHERE parties.kind = EXCLUDED.kind AND (parties.name, parties.provider, parties.partner, parties.customers)"
-            " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.provider, EXCLUDED.partner, EXCLUDED.customers)"
+            " WHERE parties.kind = EXCLUDED.kind"
+            " AND (parties.name, parties.provider, parties.partner, parties.customers)"
+            " IS DISTINCT FROM"
+            " (EXCLUDED.name, EXCLUDED.provider, EXCLUDED.partner, EXCLUDED.customers)"
         ),
         {
             "id": party.id,
@@ -88,8 +91,8 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
 
 
 _PROJECT = (
-    "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner, provider,"
-    " collaborators, opened_at, updated_at, resolved_at)"
+    "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner,"
+    " provider, collaborators, opened_at, updated_at, resolved_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
     " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
@@ -124,7 +127,8 @@ async def external_ref_owner(conn: AsyncConnection, refs: list[dict[str, str]]) 
     for ref in refs:
         found = await conn.scalar(
             text(
-                "SELECT incident_id FROM incident_external_refs WHERE owner = :owner AND type = :type AND ref = :id"
+                "SELECT incident_id FROM incident_external_refs"
+                " WHERE owner = :owner AND type = :type AND ref = :id"
             ),
             ref,
         )
@@ -135,7 +139,8 @@ async def external_ref_owner(conn: AsyncConnection, refs: list[dict[str, str]]) 
 
 _ADD_REFS = (
     "INSERT INTO incident_external_refs (owner, type, ref, incident_id)"
-    " SELECT r.owner, r.type, r.ref, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS r(owner, type, ref)"
+    " SELECT r.owner, r.type, r.ref, $4"
+    " FROM unnest($1::text[], $2::text[], $3::text[]) AS r(owner, type, ref)"
     " ON CONFLICT DO NOTHING RETURNING owner, type, ref"
 )
 
@@ -208,8 +213,8 @@ async def list_incidents(
     rows = (
         await conn.execute(
             text(
-                "SELECT seq, id, version, title, status, severity, product, customer, partner, provider,"
-                " opened_at, updated_at FROM incidents WHERE "
+                "SELECT seq, id, version, title, status, severity, product, customer, partner,"
+                " provider, opened_at, updated_at FROM incidents WHERE "
                 + " AND ".join(clauses)
                 + " ORDER BY seq DESC LIMIT :limit"
             ),
@@ -242,7 +247,8 @@ async def incident_ids_resolved_before(
 ) -> list[str]:
     rows = await conn.execute(
         text(
-            "SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at <= :cutoff ORDER BY resolved_at LIMIT :limit"
+            "SELECT id FROM incidents WHERE status = 'resolved' AND resolved_at <= :cutoff"
+            " ORDER BY resolved_at LIMIT :limit"
         ),
         {"cutoff": cutoff, "limit": limit},
     )

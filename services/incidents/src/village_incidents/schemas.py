@@ -49,7 +49,9 @@ class OpenIncidentIn(Body):
             "examples": [
                 {
                     "title": "Branch office VPN down",
-                    "description": "Site-to-site tunnel to Leeds dropped at 09:12, no traffic since.",
+                    "description": (
+                        "Site-to-site tunnel to Leeds dropped at 09:12, no traffic since."
+                    ),
                     "severity": "S1",
                     "product": "routers",
                     "impacted_service": "branch-vpn",

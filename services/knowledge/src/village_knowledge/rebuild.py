@@ -36,7 +36,8 @@ async def replay_own_events(conn: AsyncConnection, progress: bool = True) -> int
             rows = (
                 await conn.execute(
                     text(
-                        "SELECT id, event_id, stream_id, stream_version, type, data, metadata, recorded_at, position"
+                        "SELECT id, event_id, stream_id, stream_version, type, data, metadata,"
+                        " recorded_at, position"
                         " FROM events WHERE id > :after ORDER BY id LIMIT :n"
                     ),
                     {"after": after, "n": PAGE},

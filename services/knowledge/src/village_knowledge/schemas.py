@@ -33,8 +33,8 @@ class ArticleIn(BaseModel):
         description="Markdown"
     )
     audience: Literal["provider", "partners", "public"] = Field(
-        description="provider: the provider's staff only (the provider writes these); partners: the provider "
-        "and all its partners; public: their customers too"
+        description="provider: the provider's staff only (the provider writes these); partners: "
+        "the provider and all its partners; public: their customers too"
     )
     products: list[Name] = Field(default_factory=list, max_length=20)
     tags: list[Name] = Field(default_factory=list, max_length=30)
@@ -59,7 +59,9 @@ class RejectIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "reason": "Name the firmware versions affected, and drop the customer's hostnames."
+                    "reason": (
+                        "Name the firmware versions affected, and drop the customer's hostnames."
+                    )
                 }
             ]
         },

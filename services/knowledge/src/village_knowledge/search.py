@@ -24,7 +24,10 @@ WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_WORDS = 40
 FEW = 3  # fewer full-text hits than this: add title look-alikes
 TRGM_THRESHOLD = 0.45
-HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+HEADLINE = (
+    "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=12, MaxFragments=2,"
+    ' FragmentDelimiter=" … "'
+)
 
 
 def or_query(q: str) -> str:
@@ -59,9 +62,11 @@ _SEARCH = text(f"""
           AND d.article_id NOT IN (SELECT article_id FROM fts)),
     hits AS (SELECT * FROM fts UNION ALL SELECT * FROM trgm ORDER BY tier, score DESC, article_id
              OFFSET :offset LIMIT :limit)
-    SELECT h.article_id, h.score, h.tier, d.title, d.audience, d.products, d.tags, d.version, d.published_at,
+    SELECT h.article_id, h.score, h.tier, d.title, d.audience, d.products, d.tags, d.version,
+           d.published_at,
            ts_headline('english', d.body, q.q, :headline) AS snippet,
-           ts_headline('english', d.title, q.q, 'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') AS title_hl
+           ts_headline('english', d.title, q.q,
+                       'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') AS title_hl
     FROM hits h JOIN search_docs d USING (article_id), q
     ORDER BY h.tier, h.score DESC, h.article_id
 """)
@@ -130,7 +135,8 @@ async def search(
 _SUGGEST = text("""
     WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('simple', :candidates) AS c)
     SELECT d.article_id, d.title, d.audience,
-           ts_rank_cd(d.tsv, q.q) * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
+           ts_rank_cd(d.tsv, q.q)
+           * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
     FROM search_docs d, q
     WHERE d.about @@ q.c AND d.provider = :provider
       AND (NOT :by_product OR d.products @> ARRAY[CAST(:product AS text)])

@@ -69,7 +69,8 @@ class Streams:
         assert new is not None
         ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
         described = [
-            e.new(origin.about(_audience(e, new, directory)), i) for e, i in zip(events, ids)
+            e.new(origin.about(_audience(e, new, directory)), i)
+            for e, i in zip(events, ids, strict=True)
         ]
         try:
             stored = await self.store.append(

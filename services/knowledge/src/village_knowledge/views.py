@@ -79,7 +79,8 @@ def reader_view(row: Any) -> dict[str, Any]:
 async def versions(conn: AsyncConnection, article_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await conn.execute(
         text(
-            "SELECT version, content, recorded_at, recorded_by FROM article_versions WHERE article_id = :a"
+            "SELECT version, content, recorded_at, recorded_by FROM article_versions"
+            " WHERE article_id = :a"
             " ORDER BY version"
         ),
         {"a": article_id},
@@ -190,7 +191,8 @@ async def links(
     rows = await conn.execute(
         text(
             "SELECT l.article_id, l.party, l.linked_at, a.published->>'title' AS title, a.audience,"
-            " EXISTS (SELECT 1 FROM solves s WHERE s.incident_id = l.incident_id AND s.article_id = l.article_id) AS solved"
+            " EXISTS (SELECT 1 FROM solves s"
+            " WHERE s.incident_id = l.incident_id AND s.article_id = l.article_id) AS solved"
             " FROM links l JOIN articles a USING (article_id)"
             " WHERE l.incident_id = :i ORDER BY l.linked_at, l.article_id"
         ),
@@ -217,7 +219,8 @@ async def stats(conn: AsyncConnection, article_id: uuid.UUID) -> dict[str, Any]:
                 "SELECT (SELECT count(*) FROM links WHERE article_id = :a) AS usage,"
                 " (SELECT count(*) FROM solves WHERE article_id = :a) AS solves,"
                 " (SELECT count(*) FROM feedback WHERE article_id = :a AND helpful) AS helpful,"
-                " (SELECT count(*) FROM feedback WHERE article_id = :a AND NOT helpful) AS not_helpful"
+                " (SELECT count(*) FROM feedback WHERE article_id = :a AND NOT helpful)"
+                " AS not_helpful"
             ),
             {"a": article_id},
         )

@@ -160,9 +160,13 @@ class BatchWriter:
             columns = tuple([r[k] for r in rows] for k in "kcimraut")
             await conn.exec_driver_sql(_INSERT_CREDITS, columns)
         if prepared.state_rows:
-            await conn.exec_driver_sql(_UPSERT_STATE, tuple(map(list, zip(*prepared.state_rows))))
+            await conn.exec_driver_sql(
+                _UPSERT_STATE, tuple(map(list, zip(*prepared.state_rows, strict=True)))
+            )
         if prepared.clock_rows:
-            await conn.exec_driver_sql(_UPSERT_CLOCK, tuple(map(list, zip(*prepared.clock_rows))))
+            await conn.exec_driver_sql(
+                _UPSERT_CLOCK, tuple(map(list, zip(*prepared.clock_rows, strict=True)))
+            )
         await timers.cancel_many(conn, prepared.done_timers)
         await timers.schedule_many(conn, prepared.due_timers)
 

@@ -81,8 +81,9 @@ class ContractBook:
         row = (
             await conn.execute(
                 text(
-                    f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
-                    " AND effective_from <= :at ORDER BY effective_from DESC, version DESC LIMIT 1"
+                    f"SELECT {_COLUMNS} FROM contracts"
+                    " WHERE kind = :k AND provider = :p AND customer = :c AND effective_from <= :at"
+                    " ORDER BY effective_from DESC, version DESC LIMIT 1"
                 ),
                 {"k": kind, "p": provider, "c": customer, "at": at},
             )
@@ -138,7 +139,8 @@ class ContractBook:
     ) -> str | None:
         return await conn.scalar(
             text(
-                "SELECT contract_id FROM contracts WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"
+                "SELECT contract_id FROM contracts"
+                " WHERE kind = :k AND provider = :p AND customer = :c LIMIT 1"
             ),
             {"k": kind, "p": provider, "c": customer},
         )
@@ -150,8 +152,9 @@ class ContractBook:
         origin is `origin` (who recorded it, in which request)."""
         await conn.execute(
             text(
-                "INSERT INTO contracts (contract_id, version, kind, provider, customer, effective_from,"
-                " terms, recorded_at) VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"
+                "INSERT INTO contracts (contract_id, version, kind, provider, customer,"
+                " effective_from, terms, recorded_at)"
+                " VALUES (:c, :v, :k, :p, :cu, :f, CAST(:t AS jsonb), :now)"
             ),
             {
                 "c": terms.contract_id,

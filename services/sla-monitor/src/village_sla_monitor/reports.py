@@ -133,7 +133,8 @@ async def _downtime(
             (r.started_at, r.ended_at)
             for r in await conn.execute(
                 text(
-                    "SELECT started_at, ended_at FROM downtime WHERE contract_id = :c AND started_at < :e AND ended_at > :s"
+                    "SELECT started_at, ended_at FROM downtime"
+                    " WHERE contract_id = :c AND started_at < :e AND ended_at > :s"
                 ),
                 {"c": terms.contract_id, "s": bounds[0], "e": bounds[1]},
             )

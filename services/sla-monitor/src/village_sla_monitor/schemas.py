@@ -110,7 +110,9 @@ class ContractIn(BaseModel):
     warn_at: list[Percent] = Field(default=[50, 75, 90], min_length=0, max_length=10)
     effective_from: Instant | None = Field(
         default=None,
-        description="when this version takes effect (default: now); incidents opened from then on use it",
+        description=(
+            "when this version takes effect (default: now); incidents opened from then on use it"
+        ),
     )
 
 

@@ -53,7 +53,8 @@ WITH heads AS (
     SELECT h.delivery_id, h.next_attempt_at, h.seq, coalesce(b.inflight, 0) AS inflight,
            row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n
     FROM heads h JOIN endpoints e USING (endpoint_id)
-    LEFT JOIN unnest(CAST(:busy AS uuid[]), CAST(:inflight AS integer[])) AS b(endpoint_id, inflight)
+    LEFT JOIN unnest(CAST(:busy AS uuid[]), CAST(:inflight AS integer[]))
+           AS b(endpoint_id, inflight)
       ON b.endpoint_id = h.endpoint_id
     WHERE e.status = 'active' AND h.next_attempt_at <= :now
 )
@@ -75,16 +76,18 @@ _NEXT = text(
 )
 # Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
 _DONE = text(
-    "UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1, response_status = u.code,"
-    " latency_ms = u.ms, last_attempt_at = :now, last_error = u.error,"
+    "UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1,"
+    " response_status = u.code, latency_ms = u.ms, last_attempt_at = :now, last_error = u.error,"
     " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS integer[]),"
-    "             CAST(:ms AS double precision[]), CAST(:errors AS text[])) AS u(id, status, code, ms, error)"
+    "             CAST(:ms AS double precision[]), CAST(:errors AS text[]))"
+    " AS u(id, status, code, ms, error)"
     " WHERE d.delivery_id = u.id AND d.status = 'pending'"
 )
 _RETRY = text(
-    "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms, last_attempt_at = :now,"
-    " last_error = :error, next_attempt_at = :next WHERE delivery_id = :id AND status = 'pending'"
+    "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms,"
+    " last_attempt_at = :now, last_error = :error, next_attempt_at = :next"
+    " WHERE delivery_id = :id AND status = 'pending'"
 )
 _FAILING = text(
     "UPDATE endpoints SET status = 'failing', failing_since = :now, updated_at = :now,"
@@ -251,9 +254,7 @@ class Dispatcher:
                     "POST", target.url, content=row.payload.encode(), headers=headers
                 ) as response:
                     code = response.status_code
-                    pause = retry_after(
-                        response.headers.get("retry-after"), datetime.now(UTC)
-                    )
+                    pause = retry_after(response.headers.get("retry-after"), datetime.now(UTC))
                     if verdict(code) != "delivered":
                         error = f"HTTP {code}: {(await _snippet(response))}"
         except TargetRefused as exc:  # from the transport: checked as the request goes

@@ -25,8 +25,8 @@ ENDPOINTS = Cursor("webhook-endpoints", uuid_value)  # the list's order: endpoin
 DELIVERIES = Cursor("webhook-deliveries", position)  # the list's order: seq, newest first
 
 _COLUMNS = (
-    "endpoint_id, party, party_kind, url, description, event_types, incident_filter, status, version,"
-    " created_at, updated_at, failing_since, previous_expires_at, secret_serial"
+    "endpoint_id, party, party_kind, url, description, event_types, incident_filter, status,"
+    " version, created_at, updated_at, failing_since, previous_expires_at, secret_serial"
 )
 
 
@@ -69,9 +69,10 @@ async def create(
     row = (
         await conn.execute(
             text(
-                "INSERT INTO endpoints (endpoint_id, party, party_kind, url, description, event_types, incident_filter,"
-                " secret_sealed, status, created_at, updated_at)"
-                " VALUES (:id, :party, :kind, :url, :description, :types, CAST(:filter AS jsonb), :secret, 'active', :now, :now)"
+                "INSERT INTO endpoints (endpoint_id, party, party_kind, url, description,"
+                " event_types, incident_filter, secret_sealed, status, created_at, updated_at)"
+                " VALUES (:id, :party, :kind, :url, :description, :types,"
+                " CAST(:filter AS jsonb), :secret, 'active', :now, :now)"
                 f" RETURNING {_COLUMNS}"
             ),
             {
@@ -120,7 +121,8 @@ async def list_for(
         await conn.execute(
             text(
                 f"SELECT {_COLUMNS} FROM endpoints WHERE party = :party"
-                " AND (CAST(:after AS text) IS NULL OR endpoint_id::text > :after) ORDER BY endpoint_id::text LIMIT :limit"
+                " AND (CAST(:after AS text) IS NULL OR endpoint_id::text > :after)"
+                " ORDER BY endpoint_id::text LIMIT :limit"
             ),
             {"party": party, "after": None if after is None else str(after), "limit": limit + 1},
         )
@@ -141,10 +143,11 @@ async def update(conn: AsyncConnection, row: Any, changes: dict[str, Any], now: 
         params[column] = value
     if "status" in changes:
         sets.append("failing_since = NULL")
+    sets += ["version = version + 1", "updated_at = :now"]
     return (
         await conn.execute(
             text(
-                f"UPDATE endpoints SET {', '.join(sets + ['version = version + 1', 'updated_at = :now'])}"
+                f"UPDATE endpoints SET {', '.join(sets)}"
                 f" WHERE endpoint_id = :id RETURNING {_COLUMNS}"
             ),
             params,
@@ -165,9 +168,11 @@ async def rotate(
     updated = (
         await conn.execute(
             text(
-                "UPDATE endpoints SET previous_secret_sealed = CASE WHEN :overlap THEN secret_sealed END,"
+                "UPDATE endpoints"
+                " SET previous_secret_sealed = CASE WHEN :overlap THEN secret_sealed END,"
                 " previous_expires_at = CASE WHEN :overlap THEN CAST(:until AS timestamptz) END,"
-                " secret_sealed = :secret, secret_serial = secret_serial + 1, version = version + 1, updated_at = :now"
+                " secret_sealed = :secret, secret_serial = secret_serial + 1,"
+                " version = version + 1, updated_at = :now"
                 f" WHERE endpoint_id = :id RETURNING {_COLUMNS}"
             ),
             {
@@ -209,12 +214,14 @@ async def reseal(
     conn: AsyncConnection, sealer: Sealer, after: uuid.UUID | None, batch: int = 200
 ) -> tuple[uuid.UUID | None, int]:
     """The signing secrets of the next `batch` endpoints after `after` sealed again under the
-    first key; returns the last endpoint done (the next call's `after`) and how many (0: all done)."""
+    first key; returns the last endpoint done (the next call's `after`) and how many (0: all
+    done)."""
     rows = (
         await conn.execute(
             text(
                 "SELECT endpoint_id, secret_sealed, previous_secret_sealed FROM endpoints"
-                " WHERE CAST(:after AS uuid) IS NULL OR endpoint_id > :after ORDER BY endpoint_id LIMIT :n FOR UPDATE"
+                " WHERE CAST(:after AS uuid) IS NULL OR endpoint_id > :after"
+                " ORDER BY endpoint_id LIMIT :n FOR UPDATE"
             ),
             {"after": after, "n": batch},
         )
@@ -224,7 +231,8 @@ async def reseal(
     await conn.execute(
         text(
             "UPDATE endpoints e SET secret_sealed = u.s, previous_secret_sealed = u.p"
-            " FROM unnest(CAST(:ids AS uuid[]), CAST(:s AS text[]), CAST(:p AS text[])) AS u(id, s, p)"
+            " FROM unnest(CAST(:ids AS uuid[]), CAST(:s AS text[]), CAST(:p AS text[]))"
+            " AS u(id, s, p)"
             " WHERE e.endpoint_id = u.id"
         ),
         {
@@ -254,7 +262,8 @@ async def replay(conn: AsyncConnection, row: Any, body: dict[str, Any], now: dat
         )
     result = await conn.execute(
         text(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = :now, queued_at = :now, last_error = NULL"
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = :now, queued_at = :now,"
+            " last_error = NULL"
             f" WHERE endpoint_id = :id AND status IN ('parked', 'delivered', 'failed') AND {where}"
         ),
         {"id": row.endpoint_id, "now": now, **params},
@@ -293,8 +302,10 @@ async def deliveries(
     rows = (
         await conn.execute(
             text(
-                "SELECT * FROM deliveries WHERE endpoint_id = :id AND (CAST(:status AS text) IS NULL OR status = :status)"
-                " AND (CAST(:before AS bigint) IS NULL OR seq < :before) ORDER BY seq DESC LIMIT :limit"
+                "SELECT * FROM deliveries WHERE endpoint_id = :id"
+                " AND (CAST(:status AS text) IS NULL OR status = :status)"
+                " AND (CAST(:before AS bigint) IS NULL OR seq < :before)"
+                " ORDER BY seq DESC LIMIT :limit"
             ),
             {"id": endpoint_id, "status": status, "before": before_seq, "limit": limit + 1},
         )

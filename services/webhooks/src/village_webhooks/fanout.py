@@ -26,13 +26,16 @@ from .domain.subscriptions import Subscription
 # Only the endpoints of parties the event names: nobody else may see it (endpoints_party index).
 _ENDPOINTS = text(
     "SELECT endpoint_id, party, party_kind, event_types, incident_filter, status, created_at"
-    " FROM endpoints WHERE party = ANY(CAST(:parties AS text[])) AND status <> 'disabled' AND created_at <= :time"
+    " FROM endpoints WHERE party = ANY(CAST(:parties AS text[]))"
+    " AND status <> 'disabled' AND created_at <= :time"
 )
 _INSERT = text(
-    "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, subject, event_time, payload, status,"
-    " queued_at, next_attempt_at, created_at)"
-    " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, p, s, :now, :now, :now"
-    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[]), CAST(:payloads AS text[])) AS t(e, s, p)"
+    "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, subject, event_time,"
+    " payload, status, queued_at, next_attempt_at, created_at)"
+    " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, p, s,"
+    " :now, :now, :now"
+    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[]),"
+    " CAST(:payloads AS text[])) AS t(e, s, p)"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
 )
 

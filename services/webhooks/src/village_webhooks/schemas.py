@@ -16,7 +16,8 @@ def _patterns(value: list[str] | None) -> list[str] | None:
     for pattern in value:
         if not valid_pattern(pattern):
             raise ValueError(
-                f"{pattern!r} is not an event type pattern (lower-case letters, digits, . _ - and *)"
+                f"{pattern!r} is not an event type pattern"
+                " (lower-case letters, digits, . _ - and *)"
             )
     return sorted(set(value))
 

@@ -166,7 +166,9 @@ class Rule(BaseModel):
         {
             "id": "s1-uncertified",
             "priority": 10,
-            "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+            "description": (
+                "S1 for a product the owning partner is not certified for: straight to TAC L2"
+            ),
             "match": {"severities": ["S1"], "partner_certified": False},
             "route_to": {"party": "acme", "tier": "TAC L2"},
         }
@@ -190,7 +192,10 @@ class RulesDoc(BaseModel):
                 {
                     "id": "s1-uncertified",
                     "priority": 10,
-                    "description": "S1 for a product the owning partner is not certified for: straight to TAC L2",
+                    "description": (
+                        "S1 for a product the owning partner is not certified for:"
+                        " straight to TAC L2"
+                    ),
                     "match": {"severities": ["S1"], "partner_certified": False},
                     "route_to": {"party": "acme", "tier": "TAC L2"},
                 },
@@ -231,7 +236,8 @@ class RulesDoc(BaseModel):
                 if not may_route_to(owner, provider, rule.route_to.party):
                     allowed = owner if owner == provider else f"{owner} or {provider}"
                     raise ValueError(
-                        f"rule {rule.id}: route_to.party must be {allowed}, not {rule.route_to.party}"
+                        f"rule {rule.id}: route_to.party must be {allowed},"
+                        f" not {rule.route_to.party}"
                     )
         return self
 

@@ -247,7 +247,7 @@ def _parse_day(day: str, items: Any) -> tuple[Interval, ...]:
     if not isinstance(items, list):
         raise ValueError(f"hours.{day}: must be a list of 'HH:MM-HH:MM' strings")
     parsed = sorted(_parse_interval(f"hours.{day}[{i}]", item) for i, item in enumerate(items))
-    for (_, prev_end, prev), (start, _, this) in zip(parsed, parsed[1:]):
+    for (_, prev_end, prev), (start, _, this) in zip(parsed, parsed[1:], strict=False):
         if start < prev_end:
             raise ValueError(f"{this}: overlaps {prev}")
     return tuple((_clock(start), _clock(end)) for start, end, _ in parsed)

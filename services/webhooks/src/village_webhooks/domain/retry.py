@@ -2,11 +2,12 @@
 
 Retried: connection errors, timeouts, 5xx, 408 and 429 (with `Retry-After`, in seconds or an
 HTTP date, honoured for 429 and 503, and never beyond the backoff cap: a receiver does not get
-to park its deliveries for ever, nor to crash the dispatcher with 10^30 seconds). Anything else that is not 2xx (other 4xx, 3xx: redirects
-are not followed, a redirect to a private address would undo the URL check) is final: the
-delivery is `failed` and the endpoint's next events go on. Backoff is exponential with full
-jitter (uniform between 0 and min(cap, base * 2^attempts)); once the next attempt would fall
-past `max_age` after the delivery was queued, the endpoint is `failing` and its deliveries parked.
+to park its deliveries for ever, nor to crash the dispatcher with 10^30 seconds). Anything else
+that is not 2xx (other 4xx, 3xx: redirects are not followed, a redirect to a private address
+would undo the URL check) is final: the delivery is `failed` and the endpoint's next events go
+on. Backoff is exponential with full jitter (uniform between 0 and min(cap, base * 2^attempts));
+once the next attempt would fall past `max_age` after the delivery was queued, the endpoint is
+`failing` and its deliveries parked.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ class RetryPolicy:
     def delay(
         self, attempts: int, status: int | None = None, retry_after_seconds: float | None = None
     ) -> float:
-        """Seconds until the next attempt after `attempts` tries (the one that just failed included)."""
+        """Seconds until the next attempt after `attempts` tries (the one that just failed
+        included)."""
         if retry_after_seconds is not None and status in (429, 503):
             return min(max(retry_after_seconds, 0.0), self.cap_seconds)
         ceiling = min(self.cap_seconds, self.base_seconds * 2 ** min(max(attempts - 1, 0), 40))

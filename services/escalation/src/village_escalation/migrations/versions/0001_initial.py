@@ -73,7 +73,8 @@ TABLES = [
     """,
     "CREATE INDEX decisions_incident ON decisions (incident_id, seq)",
     "CREATE INDEX decisions_pending ON decisions (incident_id, seq) WHERE status = 'pending'",
-    # The incident's SLA clocks as the SLA monitor's events describe them (queues show what is left).
+    # The incident's SLA clocks as the SLA monitor's events describe them (queues show what is
+    # left).
     """
     CREATE TABLE sla_clocks (
         incident_id   text NOT NULL,

@@ -20,7 +20,8 @@ TABLES = [
         article_id     uuid PRIMARY KEY,
         author_party   text NOT NULL,
         provider       text NOT NULL,
-        status         text NOT NULL CHECK (status IN ('draft', 'in_review', 'published', 'retired')),
+        status         text NOT NULL
+                       CHECK (status IN ('draft', 'in_review', 'published', 'retired')),
         stream_version integer NOT NULL,
         version        integer NOT NULL,          -- the working copy's content version
         content        jsonb NOT NULL,            -- the working copy

@@ -60,7 +60,8 @@ TABLES = [
         UNIQUE (endpoint_id, event_id)
     )
     """,
-    "CREATE INDEX deliveries_pending ON deliveries (endpoint_id, subject, seq) WHERE status = 'pending'",
+    "CREATE INDEX deliveries_pending ON deliveries (endpoint_id, subject, seq)"
+    " WHERE status = 'pending'",
     "CREATE INDEX deliveries_listing ON deliveries (endpoint_id, seq)",
     "CREATE INDEX deliveries_time ON deliveries (endpoint_id, event_time)",
 ]
