@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -209,77 +210,115 @@ class ConsumerRunner:
     ) -> bool:
         """Process one record; False if `stop` came while waiting out an infrastructure fault."""
         headers = list(record.headers or [])
-        attributes: dict[str, Any] = {
-            "messaging.system": "kafka",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": record.topic,
-            "messaging.destination.partition.id": str(record.partition),
-            "messaging.consumer.group.name": self.name,
-            "messaging.kafka.offset": record.offset,
-        }
         try:
             event: ConsumedEvent | None = consumed(headers, record.key, record.value)
         except Exception as exc:  # unparseable: deterministic, so straight to the DLQ
             event, error = None, f"unparseable event: {exc!r}"
-
-        async def park_failed(failed: ConsumedEvent, error: HandlerError) -> None:
-            # The record itself keeps its own headers; an event fetched from a feed is re-encoded.
-            if event is not None and failed.id == event.id:
-                failed_headers, value = headers, record.value
-            else:
-                message = consumed_to_kafka(failed)
-                failed_headers, value = list(message.headers.items()), message.value
-            key = failed.stream_id.encode()
-            await publish_dead_letter(
-                producer, self.name, record.topic, key, failed_headers, value, str(error)
-            )
-            if await park(self.applier, failed, str(error), record.topic, failed_headers, value):
-                self.parked += 1
-
-        async def park_unparseable() -> None:
-            await publish_dead_letter(
-                producer, self.name, record.topic, record.key, headers, record.value, error
-            )
-            async with self.applier.engine.begin() as conn:
-                await record_dead_letter(
-                    conn, self.name, record.topic, headers, record.value, error, self.applier.clock
-                )
-            self.parked += 1
-
-        if event is not None:
-            attributes.update({
-                "messaging.message.id": event.id,
-                "messaging.kafka.message.key": event.stream_id,
-                "cloudevents.event_type": event.type,
-                "village.incident_id": event.stream_id,
-            })  # fmt: skip
+        if event is None:
+            attempt = partial(self._park_unparseable, record, headers, producer, error)
+        else:
+            attempt = partial(self._process, record, headers, event, producer)
         token = incident_id_var.set(event.stream_id if event else None)
-        delay = 0.1
         try:
             with tracer.start_as_current_span(
                 f"{record.topic} process",
                 context=extract_headers(headers),
                 kind=SpanKind.CONSUMER,
-                attributes=attributes,
+                attributes=_span_attributes(self.name, record, event),
             ):
-                while True:
-                    try:
-                        if event is None:
-                            await park_unparseable()
-                        else:
-                            feed = self.feeds.get(record.topic)
-                            event = await self._whole(event, record.topic)
-                            await self.applier.process(event, feed, park_failed)
-                            self.processed += 1
-                        return True
-                    except Exception:  # database, broker or feed away, gap not healed: retry
-                        log.exception(
-                            "consumer %s: cannot process %s:%s@%s yet; retrying",
-                            self.name, record.topic, record.partition, record.offset,
-                        )  # fmt: skip
-                        await wait_any(stop, timeout=delay)
-                        if stop.is_set():
-                            return False
-                        delay = min(delay * 2, self.infra_backoff_max)
+                return await self._until_done(attempt, record, stop)
         finally:
             incident_id_var.reset(token)
+
+    async def _until_done(
+        self, attempt: Callable[[], Awaitable[None]], record: ConsumerRecord, stop: asyncio.Event
+    ) -> bool:
+        """`attempt` until it succeeds, backing off while the database, the broker or a feed is
+        away (or a gap is not healed yet); False if `stop` came first."""
+        delay = 0.1
+        while True:
+            try:
+                await attempt()
+                return True
+            except Exception:
+                log.exception(
+                    "consumer %s: cannot process %s:%s@%s yet; retrying",
+                    self.name, record.topic, record.partition, record.offset,
+                )  # fmt: skip
+                await wait_any(stop, timeout=delay)
+                if stop.is_set():
+                    return False
+                delay = min(delay * 2, self.infra_backoff_max)
+
+    async def _process(
+        self,
+        record: ConsumerRecord,
+        headers: list[tuple[str, bytes]],
+        event: ConsumedEvent,
+        producer: AIOKafkaProducer,
+    ) -> None:
+        whole = await self._whole(event, record.topic)
+        park_failed = partial(self._park_failed, record, headers, event, producer)
+        await self.applier.process(whole, self.feeds.get(record.topic), park_failed)
+        self.processed += 1
+
+    async def _park_failed(
+        self,
+        record: ConsumerRecord,
+        headers: list[tuple[str, bytes]],
+        event: ConsumedEvent,
+        producer: AIOKafkaProducer,
+        failed: ConsumedEvent,
+        error: HandlerError,
+    ) -> None:
+        """A handler kept failing on `failed` (the record's event, or one fetched from a feed to
+        heal a gap): to the DLQ topic and the parked table."""
+        # The record itself keeps its own headers; an event fetched from a feed is re-encoded.
+        if failed.id == event.id:
+            failed_headers, value = headers, record.value
+        else:
+            message = consumed_to_kafka(failed)
+            failed_headers, value = list(message.headers.items()), message.value
+        key = failed.stream_id.encode()
+        await publish_dead_letter(
+            producer, self.name, record.topic, key, failed_headers, value, str(error)
+        )
+        if await park(self.applier, failed, str(error), record.topic, failed_headers, value):
+            self.parked += 1
+
+    async def _park_unparseable(
+        self,
+        record: ConsumerRecord,
+        headers: list[tuple[str, bytes]],
+        producer: AIOKafkaProducer,
+        error: str,
+    ) -> None:
+        await publish_dead_letter(
+            producer, self.name, record.topic, record.key, headers, record.value, error
+        )
+        async with self.applier.engine.begin() as conn:
+            await record_dead_letter(
+                conn, self.name, record.topic, headers, record.value, error, self.applier.clock
+            )
+        self.parked += 1
+
+
+def _span_attributes(
+    group: str, record: ConsumerRecord, event: ConsumedEvent | None
+) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "process",
+        "messaging.destination.name": record.topic,
+        "messaging.destination.partition.id": str(record.partition),
+        "messaging.consumer.group.name": group,
+        "messaging.kafka.offset": record.offset,
+    }
+    if event is not None:
+        attributes.update({
+            "messaging.message.id": event.id,
+            "messaging.kafka.message.key": event.stream_id,
+            "cloudevents.event_type": event.type,
+            "village.incident_id": event.stream_id,
+        })  # fmt: skip
+    return attributes
