@@ -49,6 +49,7 @@ CHANNELS = (
     "deliveries",
     "webhook",
     "directory",
+    "supplies",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -191,6 +192,11 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     # Nobody learns another partner's customers, nor a competitor's existence from it.
     "directory entry of contoso's customer umbrella": {**cells(ON_C, ("directory",))},
     "directory entry of partner northwind": {**cells(ON_A, ("directory",))},
+    # A supply is its supplier's and its buyer's business: no provider's tooling channel, no
+    # competitor, carries it (on the topic it is a bare fact without data).
+    "supply contoso -> umbrella of a product by name": {
+        **cells(("contoso", "umbrella"), ("supplies", "incidents feed", "webhook")),
+    },
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -350,6 +356,11 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
+    product = mark("product")
+    supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
+    await ok(incidents("contoso", "admin").post("/supplies", json=supply), 201)
+    w.add("supply contoso -> umbrella of a product by name", product)
+
     w.add("directory entry of contoso's customer umbrella", "Umbrella Corporation")
     w.add("directory entry of partner northwind", "Northwind Traders")
     for contract_id, name in CONTRACTS.items():
@@ -435,6 +446,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             ),
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
             "directory": await read(inc, "/parties"),
+            "supplies": await read(inc, "/supplies"),
         }
         return seen
 

@@ -41,6 +41,7 @@ async def open_incident(body: s.OpenIncidentIn, ctx: Write, handlers: Handlers) 
         impacted_service=body.impacted_service,
         customer=body.customer,
         external_refs=[r.model_dump() for r in body.external_refs],
+        supplier=body.supplier,
     )
     return (await handlers.open(ctx, cmd)).response()
 

@@ -18,7 +18,7 @@ from village_platform.telemetry import setup_telemetry
 from . import autoclose, readmodel, snapshots
 from .api import router
 from .domain.rules import Limits
-from .handlers import IncidentHandlers, PartyHandlers
+from .handlers import IncidentHandlers, PartyHandlers, SupplyHandlers
 
 log = logging.getLogger(__name__)
 SERVICE = "incidents"
@@ -84,6 +84,7 @@ def create_app(
             runtime.writes, runtime.store, limits=limits, snapshot_every=snapshot_every
         )
         app.state.parties = PartyHandlers(runtime.writes)
+        app.state.supplies = SupplyHandlers(runtime.writes, runtime.store)
         runtime.background(
             "auto-close",
             lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),

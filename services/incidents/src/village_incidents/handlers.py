@@ -21,6 +21,7 @@ from village_platform.writes import Work, WriteContext, Writes, Written, stored
 from . import readmodel, snapshots
 from .domain import commands as c
 from .domain import events as e
+from .domain import supply
 from .domain.incident import Incident, Note, Party, describe, evolve, evolve_note
 from .domain.rules import Limits, decide, decide_open, role_of
 from .notes import NoteBook
@@ -64,7 +65,11 @@ class IncidentHandlers:
             actor = actor_of(ctx.principal)
             wanted = [actor.party] + ([cmd.customer] if cmd.customer else [])
             directory = await readmodel.load_directory(conn, wanted)
-            state = await self._append(conn, ctx, None, 0, decide_open(cmd, actor, directory), {})
+            supplies = await readmodel.supplies_upstream_of(
+                conn, cmd.customer or actor.party, supply.MAX_CHAIN
+            )
+            opened = decide_open(cmd, actor, directory, supplies)
+            state = await self._append(conn, ctx, None, 0, opened, {})
             if taken := await readmodel.add_external_refs(conn, state.id, cmd.external_refs):
                 # Raising rolls the whole unit of work back: nothing is appended.
                 holder = await readmodel.external_ref_owner(conn, taken)
@@ -209,6 +214,58 @@ class PartyHandlers:
             return stored(201 if existing is None else 200, view)
 
         return await self.writes.run(ctx, work)
+
+
+class SupplyHandlers:
+    """The directory's supplies: who supplies whom with which products. Registered by the
+    supplier's admins (or a service); one stream (`directory`), so that every change has a
+    version and two racing registrations cannot both pass the checks."""
+
+    def __init__(self, writes: Writes, store: EventStore) -> None:
+        self.writes, self.store = writes, store
+
+    async def register(self, ctx: WriteContext, wanted: supply.Supply) -> Written:
+        _may_supply(ctx.principal, wanted.supplier)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            current = await readmodel.load_supplies(conn)
+            kinds = await readmodel.kinds_of(conn, [wanted.supplier, wanted.buyer])
+            events = supply.register(current, kinds, wanted)
+            version = await self._append(conn, ctx, events)
+            return stored(201 if events else 200, {**wanted.view(), "version": version})
+
+        return await self.writes.run(ctx, work)
+
+    async def end(self, ctx: WriteContext, supplier: str, buyer: str) -> Written:
+        _may_supply(ctx.principal, supplier)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            current = await readmodel.load_supplies(conn, registered_only=True)
+            version = await self._append(conn, ctx, supply.end(current, supplier, buyer))
+            return stored(200, {"supplier": supplier, "buyer": buyer, "version": version})
+
+        return await self.writes.run(ctx, work)
+
+    async def _append(
+        self, conn: AsyncConnection, ctx: WriteContext, events: list[supply.SupplyEvent]
+    ) -> int:
+        """Append to the directory's stream and project; the directory's version after."""
+        version = await readmodel.directory_version(conn, supply.DIRECTORY_STREAM)
+        if not events:
+            return version
+        new = [ev.new(ev.description()) for ev in events]
+        await self.store.append(conn, supply.DIRECTORY_STREAM, version, new, ctx.event_metadata())
+        for event in events:
+            version += 1
+            await readmodel.project_supply(conn, event, version)
+        return version
+
+
+def _may_supply(principal: Principal, supplier: str) -> None:
+    if principal.kind == "service":
+        return
+    if principal.party != supplier or not principal.has_role("admin"):
+        raise DomainError.forbidden("only the supplier's admins register its supplies")
 
 
 def _may_register(principal: Principal, party: Party) -> None:

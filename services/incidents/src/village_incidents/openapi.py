@@ -62,6 +62,7 @@ INCIDENT_EXAMPLE = {
     "assignment": {"party": "northwind", "tier": "L1", "assignee": "jane.doe"},
     "escalations": [],
     "collaborators": [],
+    "chain": ["initech", "northwind", "acme"],
 }
 INCIDENT_VIEW = {
     "description": f"the incident as you may see it: `notes` are the latest {VIEW_NOTES} you may"

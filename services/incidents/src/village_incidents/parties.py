@@ -1,4 +1,5 @@
-"""The party directory's routes: who may know of whom, and the registration (provider admins)."""
+"""The party directory's routes: who may know of whom, the registration (provider admins), and
+the supplies between parties (the supplier's admins)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from village_platform.writes import Write
 
 from . import readmodel
 from . import schemas as s
-from .deps import Parties
+from .deps import Parties, Supplies
 from .domain.incident import Party
-from .views import parties_seen_by
+from .domain.supply import Supply
+from .views import parties_seen_by, supplies_seen_by
 
 router = APIRouter(tags=["parties"])
 
@@ -43,3 +45,34 @@ async def register_party(body: s.PartyIn, ctx: Write, parties: Parties) -> JSONR
         customers=tuple(body.customers),
     )
     return (await parties.register(ctx, party)).response()
+
+
+@router.get(
+    "/supplies",
+    summary="The supplies you are party to (as supplier or buyer)",
+    responses=problem_responses(401),
+)
+async def list_supplies(caller: Caller, engine: Engine) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        supplies = await readmodel.load_supplies(conn)
+        version = await readmodel.directory_version(conn, "directory")
+    return {"items": supplies_seen_by(supplies, caller), "version": version}
+
+
+@router.post(
+    "/supplies",
+    summary="Register a supply, or change its products (the supplier's admins)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def register_supply(body: s.SupplyIn, ctx: Write, supplies: Supplies) -> JSONResponse:
+    products = frozenset(body.products) if body.products is not None else None
+    return (await supplies.register(ctx, Supply(body.supplier, body.buyer, products))).response()
+
+
+@router.post(
+    "/supplies/end",
+    summary="End a registered supply (the supplier's admins); open incidents keep their chain",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def end_supply(body: s.SupplyEndIn, ctx: Write, supplies: Supplies) -> JSONResponse:
+    return (await supplies.end(ctx, body.supplier, body.buyer)).response()

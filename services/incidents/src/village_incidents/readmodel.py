@@ -18,6 +18,7 @@ from village_platform.cursors import Cursor, position
 from village_platform.db import driver_in_transaction
 
 from .domain.incident import Incident, Party
+from .domain.supply import Supply, SupplyEvent, SupplyRegistered, legacy_supplies
 
 
 async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) -> dict[str, Party]:
@@ -48,6 +49,88 @@ async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) ->
         )
         for r in rows
     }
+
+
+async def load_supplies(conn: AsyncConnection, *, registered_only: bool = False) -> list[Supply]:
+    """Every supply in force: those registered as such and, unless `registered_only`, those the
+    parties' registration fields imply."""
+    rows = await conn.execute(text("SELECT supplier, buyer, products FROM supplies"))
+    found = [
+        Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
+        for r in rows
+    ]
+    if registered_only:
+        return found
+    implied = legacy_supplies((await load_directory(conn)).values())
+    return [*found, *(s for s in implied if s not in found)]
+
+
+# The supplies whose buyer is one of `:buyers`: registered ones, and those the registration
+# fields imply (a partner's provider, a customer's partner, a partner's customers).
+_SUPPLIES_OF_BUYERS = text(
+    "SELECT supplier, buyer, products, true AS registered FROM supplies"
+    " WHERE buyer = ANY(:buyers)"
+    " UNION ALL SELECT provider, id, NULL, false FROM parties"
+    " WHERE id = ANY(:buyers) AND provider IS NOT NULL"
+    " UNION ALL SELECT partner, id, NULL, false FROM parties"
+    " WHERE id = ANY(:buyers) AND partner IS NOT NULL"
+    " UNION ALL SELECT p.id, c.buyer, NULL, false FROM parties p,"
+    " unnest(p.customers) AS c(buyer) WHERE c.buyer = ANY(:buyers)"
+)
+
+
+async def supplies_upstream_of(conn: AsyncConnection, buyer: str, depth: int) -> list[Supply]:
+    """The supplies `buyer` gets anything through, up to `depth` suppliers away: what any
+    supply path from it reads (one small query per level, nearest first)."""
+    found: set[Supply] = set()
+    seen, frontier = {buyer}, [buyer]
+    for _ in range(depth):
+        rows = (await conn.execute(_SUPPLIES_OF_BUYERS, {"buyers": frontier})).all()
+        level = {
+            Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
+            for r in rows
+        }
+        found |= level
+        frontier = sorted({s.supplier for s in level} - seen)
+        seen.update(frontier)
+        if not frontier:
+            break
+    return sorted(found, key=lambda s: (s.buyer, s.supplier))
+
+
+async def kinds_of(conn: AsyncConnection, ids: list[str]) -> dict[str, str]:
+    rows = await conn.execute(
+        text("SELECT id, kind FROM parties WHERE id = ANY(:ids)"), {"ids": ids}
+    )
+    return {r.id: r.kind for r in rows}
+
+
+async def directory_version(conn: AsyncConnection, stream: str) -> int:
+    found = await conn.execute(
+        text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
+        {"s": stream},
+    )
+    return int(found.scalar_one())
+
+
+async def project_supply(conn: AsyncConnection, event: SupplyEvent, version: int) -> None:
+    await conn.execute(
+        text("DELETE FROM supplies WHERE supplier = :supplier AND buyer = :buyer"),
+        {"supplier": event.supplier, "buyer": event.buyer},
+    )
+    if isinstance(event, SupplyRegistered):
+        await conn.execute(
+            text(
+                "INSERT INTO supplies (supplier, buyer, products, version)"
+                " VALUES (:supplier, :buyer, :products, :version)"
+            ),
+            {
+                "supplier": event.supplier,
+                "buyer": event.buyer,
+                "products": event.products,
+                "version": version,
+            },
+        )
 
 
 class PartiesTable:
@@ -92,8 +175,8 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
 
 _PROJECT = (
     "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner,"
-    " provider, collaborators, opened_at, updated_at, resolved_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    " provider, collaborators, opened_at, updated_at, resolved_at, chain)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
     " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
     " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
@@ -119,6 +202,7 @@ async def project(conn: AsyncConnection, state: Incident) -> None:
         state.opened_at,
         state.updated_at,
         state.resolved_at,
+        list(state.chain),
     )
 
 
@@ -164,16 +248,16 @@ async def add_external_refs(
 
 
 def visible_clause(principal: Principal) -> tuple[str, dict[str, Any]]:
-    """SQL restricting incidents to those the caller may see."""
+    """SQL restricting incidents to those the caller may see: those whose chain it is on, and,
+    for a partner, those it collaborates on. (GIN indexes serve both `@>` tests.)"""
+    me = {"me": [principal.party]}
     match principal.kind:
         case "service":
             return "TRUE", {}
-        case "provider":
-            return "provider = :me", {"me": principal.party}
         case "partner":
-            return "(partner = :me OR :me = ANY(collaborators))", {"me": principal.party}
+            return "(chain @> CAST(:me AS text[]) OR collaborators @> CAST(:me AS text[]))", me
         case _:
-            return "customer = :me", {"me": principal.party}
+            return "chain @> CAST(:me AS text[])", me
 
 
 @dataclass(frozen=True)
@@ -257,5 +341,8 @@ async def incident_ids_resolved_before(
 
 async def reset(conn: AsyncConnection) -> None:
     await conn.execute(
-        text("TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots")
+        text(
+            "TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots,"
+            " supplies"
+        )
     )

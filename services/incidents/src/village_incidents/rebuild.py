@@ -14,6 +14,7 @@ from village_platform.eventstore import EventStore
 from village_platform.settings import Settings
 
 from . import notes, readmodel, snapshots
+from .domain import events, supply
 from .domain.incident import Incident, Note, replay_with_notes
 from .snapshots import history_of
 
@@ -38,6 +39,10 @@ async def rebuild(settings: Settings) -> int:
                 )
             ]
             await readmodel.reset(conn)
+            for stored in await store.load(conn, supply.DIRECTORY_STREAM):
+                event = events.CATALOG.load(stored.type, stored.data)
+                await readmodel.project_supply(conn, event, stored.stream_version)  # type: ignore[arg-type]
+            streams = [s for s in streams if s != supply.DIRECTORY_STREAM]
             for stream_id in tqdm(streams, desc="incidents", unit="incident"):
                 state, written = replay_with_notes(history_of(await store.load(conn, stream_id)))
                 if state is not None:

@@ -74,6 +74,14 @@ class OpenIncidentIn(Body):
         max_length=100,
         description="required when a partner opens an incident for its customer",
     )
+    supplier: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description=(
+            "who a customer raises the incident to; by default its supplier of the product"
+        ),
+    )
     external_refs: list[ExternalRefIn] = Field(default_factory=list, max_length=20)
 
 
@@ -232,3 +240,31 @@ class PartyIn(Body):
     customers: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
         default_factory=list, max_length=1000
     )
+
+
+class SupplyIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"supplier": "globex", "buyer": "northwind", "products": ["globex-firewalls"]}
+            ]
+        },
+    )
+    supplier: str = Name
+    buyer: str = Name
+    products: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="the products supplied; null (the default) for every product",
+    )
+
+
+class SupplyEndIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"supplier": "globex", "buyer": "northwind"}]},
+    )
+    supplier: str = Name
+    buyer: str = Name

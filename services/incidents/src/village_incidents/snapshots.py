@@ -37,7 +37,7 @@ _TIMES = ("opened_at", "updated_at", "resolved_at", "closed_at")
 # Mappings go as [key, value] pairs: jsonb keeps no key order, and the order of collaborators is
 # the order of `Incident.parties` (and so of a note's parties).
 _TIMED_PAIRS = ("acknowledged_by", "collaborators")
-_TUPLES = ("external_refs", "escalations", "impacts")
+_TUPLES = ("external_refs", "escalations", "impacts", "chain")
 
 
 def encode(state: Incident) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from village_platform.auth import Principal
 from .domain.commands import Actor
 from .domain.incident import Incident, Note, Party
 from .domain.rules import role_of
+from .domain.supply import Supply
 
 
 def present_notes(
@@ -41,7 +42,7 @@ def present(
     role = role_of(state, Actor(principal.party, principal.kind, principal.user))
     if role is None:  # a safeguard: callers answer 404 before they get here
         raise LookupError(f"{principal.party} is not on incident {state.id}")
-    working_party = role in ("owner", "provider", "service", "collaborator")
+    working_party = role in ("owner", "supplier", "provider", "service", "collaborator")
     view: dict[str, Any] = {
         "id": state.id,
         "version": state.version,
@@ -76,6 +77,9 @@ def present(
         view["assignment"] = state.assignment
         view["escalations"] = list(state.escalations)
         view["collaborators"] = sorted(state.collaborators)
+        # The supply chain, for those working along it (the customer knows its partner and
+        # the provider, as ever, not who is between them).
+        view["chain"] = list(state.chain)
     return view
 
 
@@ -103,3 +107,11 @@ def parties_seen_by(directory: Mapping[str, Party], principal: Principal) -> lis
         }
         directory = {k: v for k, v in directory.items() if k in related}
     return [party_view(p) for p in directory.values()]
+
+
+def supplies_seen_by(supplies: Iterable[Supply], principal: Principal) -> list[dict[str, Any]]:
+    """A party learns only of the supplies it is party to (a provider must not learn that a
+    partner also buys from a competitor); services, of all."""
+    if principal.kind != "service":
+        supplies = [s for s in supplies if principal.party in (s.supplier, s.buyer)]
+    return [s.view() for s in sorted(supplies, key=lambda s: (s.supplier, s.buyer))]

@@ -27,14 +27,21 @@ class Topic:
     topic: str
     source: str
     feed_url_setting: str  # the owner's feed, for gap healing
-    # The topic carries what its provider may see; events of others' contracts come as their bare
-    # fact and are read whole from the SLA monitor's feed (incident notes the provider may not
-    # see stay sealed in the incidents service: their feed gives the fact too).
+    # The topic carries what its provider may see; events of others' contracts, and the
+    # directory's supplies, come as their bare fact and are read whole from the owner's feed
+    # (incident notes the provider may not see stay sealed in the incidents service: their feed
+    # gives the fact too).
     resolve_redacted: bool = False
 
 
 TOPICS = (
-    Topic("incidents", "village.incidents.v1", "/village/incidents", "incidents_url"),
+    Topic(
+        "incidents",
+        "village.incidents.v1",
+        "/village/incidents",
+        "incidents_url",
+        resolve_redacted=True,
+    ),
     Topic(
         "sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True
     ),

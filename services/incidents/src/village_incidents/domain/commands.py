@@ -23,6 +23,8 @@ class OpenIncident:
     impacted_service: str | None = None
     customer: str | None = None  # required when a partner opens
     external_refs: list[dict[str, str]] = field(default_factory=list)
+    # Who the customer raises it to; by default its supplier of the product.
+    supplier: str | None = None
 
 
 @dataclass(frozen=True)

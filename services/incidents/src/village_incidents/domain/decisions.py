@@ -32,22 +32,23 @@ def assign(cmd: c.Assign, s: Situation) -> Events:
     # who confirms the fix with the customer.
     if state.status != "resolved":
         active(state, "assign")
-    if cmd.party not in (state.partner, state.provider, *state.collaborators):
+    if cmd.party not in (*state.suppliers, *state.collaborators):
         raise DomainError.invalid(f"{cmd.party} is not working this incident")
-    if s.role == "collaborator" and cmd.party != s.actor.party:
-        raise DomainError.forbidden("a collaborator assigns only within its own party")
+    if s.role in ("collaborator", "supplier") and cmd.party != s.actor.party:
+        raise DomainError.forbidden(f"a {s.role} assigns only within its own party")
     return [e.IncidentAssigned(party=cmd.party, tier=cmd.tier, assignee=cmd.assignee)]
 
 
 def escalate(cmd: c.Escalate, s: Situation) -> Events:
     require(
-        s.role in {"owner", "provider", "service"},
-        "only the owning partner, the provider or the escalation service escalate",
+        s.role in {"owner", "supplier", "provider", "service"},
+        "only the parties of the chain or the escalation service escalate",
     )
     state = s.state
     active(state, "escalate")
-    if cmd.to_party not in (state.partner, state.provider):
-        raise DomainError.invalid(f"escalations go to {state.partner} or {state.provider}")
+    # A hand-off names its link: from whoever holds the incident to a supplier on its chain.
+    if cmd.to_party not in state.suppliers:
+        raise DomainError.invalid(f"escalations go to {' or '.join(state.suppliers)}")
     current = state.assignment or {}
     if current.get("party") == cmd.to_party and current.get("tier") == cmd.to_tier:
         raise DomainError.conflict(f"the incident is already at {cmd.to_party} {cmd.to_tier}")
@@ -169,7 +170,7 @@ def invite_collaborator(cmd: c.InviteCollaborator, s: Situation) -> Events:
     invitee = s.directory.get(cmd.partner)
     if invitee is None or invitee.kind != "partner":
         raise DomainError.invalid(f"{cmd.partner} is not a partner")
-    if cmd.partner == s.state.partner or cmd.partner in s.state.collaborators:
+    if cmd.partner in s.state.chain or cmd.partner in s.state.collaborators:
         raise DomainError.conflict(f"{cmd.partner} is already on this incident")
     return [e.CollaboratorInvited(partner=cmd.partner, invited_by=s.actor.party, scope=cmd.scope)]
 

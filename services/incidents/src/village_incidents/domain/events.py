@@ -5,8 +5,9 @@ on `village.incidents.v1` (schemas/events/village.incident.<name>.v1.json descri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from village_platform import egress
 from village_platform.envelope import Event, EventCatalog
 
 Visibility = Literal["internal", "restricted", "shared"]
@@ -41,6 +42,13 @@ class IncidentOpened(IncidentEvent):
     requester: str
     opened_by: str
     external_refs: list[dict[str, str]] = field(default_factory=list)
+    # customer, partner, ... provider: the supply path when it was opened. Recorded since the
+    # value web; an event from before has none, and its chain is its three parties.
+    chain: list[str] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[str]:
+        return self.chain or [self.customer, self.partner, self.provider]
 
 
 @dataclass(frozen=True)
@@ -190,6 +198,38 @@ class IncidentRated(IncidentEvent):
     rated_by: str
 
 
+# --------------------------------------------------------------------------- the directory
+
+
+@dataclass(frozen=True)
+class SupplyEvent(Event):
+    """village.directory.<NAME>.v1, on the directory's one stream (`directory`), on the same
+    topic. For the supplier and the buyer alone: a provider must not learn that a partner also
+    buys from a competitor, so no provider's channel carries it whole (on the topic: its bare
+    fact, no data)."""
+
+    FAMILY = "directory"
+    VISIBILITY: ClassVar[Visibility] = "shared"
+    supplier: str
+    buyer: str
+
+    def description(self) -> dict[str, Any]:
+        return egress.describe(parties={self.supplier, self.buyer}, provider=None, fact=())
+
+
+@dataclass(frozen=True)
+class SupplyRegistered(SupplyEvent):
+    """`supplier` supplies `buyer` with `products` (null: every product), from now on."""
+
+    NAME = "supply_registered"
+    products: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class SupplyEnded(SupplyEvent):
+    NAME = "supply_ended"
+
+
 # Stored events are never rewritten: a type whose shape changes registers an upcaster here
 # (`CATALOG.upcaster(old_type, convert)`) that turns the old (type, data) into the current one,
 # applied every time the event is loaded.
@@ -213,5 +253,7 @@ CATALOG = EventCatalog(
         CollaboratorInvited,
         CollaboratorRevoked,
         IncidentRated,
+        SupplyRegistered,
+        SupplyEnded,
     ]
 )

@@ -12,7 +12,9 @@ from village_platform.errors import DomainError
 from . import commands as c
 from .incident import ACTIVE, Incident, Note, Party
 
-WORKERS = frozenset({"owner", "provider", "collaborator", "service"})
+# The owner is the party the incident was raised to; a supplier, a party between it and the
+# provider on a longer chain (a partner a managed-service provider buys through).
+WORKERS = frozenset({"owner", "supplier", "provider", "collaborator", "service"})
 
 
 def role_of(state: Incident, actor: c.Actor) -> str | None:
@@ -23,6 +25,8 @@ def role_of(state: Incident, actor: c.Actor) -> str | None:
         return "provider"
     if actor.party == state.partner:
         return "owner"
+    if actor.party in state.chain[2:-1]:
+        return "supplier"
     if actor.party in state.collaborators:
         return "collaborator"
     if actor.party == state.customer:

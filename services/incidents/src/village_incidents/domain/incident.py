@@ -87,6 +87,7 @@ class Incident:
     opened_by: str
     opened_at: datetime
     updated_at: datetime
+    chain: tuple[str, ...] = ()  # customer, partner, ... provider
     status: str = "new"
     external_refs: tuple[dict[str, str], ...] = ()
     acknowledged_by: dict[str, datetime] = field(default_factory=dict)
@@ -103,7 +104,27 @@ class Incident:
 
     @property
     def parties(self) -> list[str]:
-        return [self.customer, self.partner, self.provider, *self.collaborators]
+        return [*self.chain, *self.collaborators]
+
+    @property
+    def suppliers(self) -> tuple[str, ...]:
+        """Who works the incident along its chain: the party it was raised to, ... the provider."""
+        return self.chain[1:]
+
+    def link_of(self, party: str) -> tuple[str, str]:
+        """The link of the chain `party`'s restricted notes are for: its link towards its own
+        supplier; the provider's (and a collaborator's) the last link."""
+        if party in self.chain[1:-1]:
+            at = self.chain.index(party)
+            return self.chain[at], self.chain[at + 1]
+        return self.chain[-2], self.chain[-1]
+
+    def audience_of_note(self, author: str, visibility: str) -> tuple[str, ...]:
+        """Who a note is written for, fixed at writing: a restricted note the parties of its
+        author's link and the collaborators; any other everyone on the incident."""
+        if visibility == "restricted":
+            return (*self.link_of(author), *self.collaborators)
+        return tuple(self.parties)
 
     @property
     def open_impact(self) -> dict[str, str | None] | None:
@@ -139,6 +160,7 @@ def _opened(event: e.IncidentOpened, at: datetime) -> Incident:
         opened_by=event.opened_by,
         opened_at=at,
         updated_at=at,
+        chain=tuple(event.links),
         external_refs=tuple(event.external_refs),
     )
 
@@ -278,7 +300,7 @@ def evolve_note(note: Note | None, event: e.IncidentEvent, at: datetime, after: 
                 event.note_visibility,
                 event.body,
                 at,
-                tuple(after.parties),
+                after.audience_of_note(event.author_party, event.note_visibility),
                 version=after.version,
             )
         case e.NoteEdited():

@@ -6,7 +6,7 @@ is worked, lifecycle.py its status changes; guards.py who may do what."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from . import events as e
 from . import lifecycle
 from .guards import Situation, role_of
 from .incident import SEVERITIES, Incident, Note, Party
+from .supply import Supply, chain_of, legacy_supplies, supplier_of
 
 __all__ = ["Limits", "RULES", "decide", "decide_open", "role_of"]
 
@@ -58,15 +59,20 @@ RULES: dict[type, Rule] = {
 
 
 def decide_open(
-    cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]
+    cmd: c.OpenIncident,
+    actor: c.Actor,
+    directory: dict[str, Party],
+    supplies: Iterable[Supply] | None = None,
 ) -> list[e.IncidentEvent]:
-    """`directory`: the opener, the customer it names, and their partner and provider."""
+    """`directory`: the opener, the customer it names, and their partner and provider;
+    `supplies`: those the customer gets anything through (by default what the directory's
+    parties imply). The chain is resolved now and recorded: later supply changes do not move
+    an open incident."""
     if cmd.severity not in SEVERITIES:
         raise DomainError.invalid(f"severity must be one of {', '.join(SEVERITIES)}")
-    customer, partner = _owners(cmd, actor, directory)
-    provider = directory[partner].provider if partner in directory else None
-    if not provider:
-        raise DomainError.invalid(f"partner {partner} has no provider")
+    supplies = list(legacy_supplies(directory.values()) if supplies is None else supplies)
+    customer, partner = _owners(cmd, actor, directory, supplies)
+    chain = chain_of(supplies, customer, partner, cmd.product)
     # Ticket ids are unique across incidents, so claiming another party's would tell the caller
     # whether that party has an incident carrying it. Only the opener's and its customer's.
     for ref in cmd.external_refs:
@@ -84,32 +90,38 @@ def decide_open(
             impacted_service=cmd.impacted_service,
             customer=customer,
             partner=partner,
-            provider=provider,
+            provider=chain[-1],
             requester=actor.party,
             opened_by=actor.user,
             external_refs=list(cmd.external_refs),
+            chain=chain,
         )
     ]
 
 
-def _owners(cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party]) -> tuple[str, str]:
-    """The incident's customer and owning partner: a partner opens for a customer it serves, a
-    customer for itself (its partner owns the incident)."""
+def _owners(
+    cmd: c.OpenIncident, actor: c.Actor, directory: dict[str, Party], supplies: list[Supply]
+) -> tuple[str, str]:
+    """The incident's customer and owning partner: a partner opens for a customer it supplies,
+    a customer for itself (raised to `cmd.supplier`, by default its supplier of the product)."""
     me = directory.get(actor.party)
     if me is None:
         raise DomainError.forbidden(f"party {actor.party} is not registered")
     if me.kind == "partner":
         if not cmd.customer:
             raise DomainError.invalid("customer is required when a partner opens an incident")
-        if cmd.customer not in me.customers:
+        if cmd.supplier not in (None, me.id):
+            raise DomainError.forbidden("a partner raises incidents to itself")
+        if not any(s.supplier == me.id and s.buyer == cmd.customer for s in supplies):
             raise DomainError.forbidden(f"partner {me.id} does not serve customer {cmd.customer}")
         return cmd.customer, me.id
     if me.kind == "customer":
         if cmd.customer not in (None, me.id):
             raise DomainError.forbidden("a customer opens incidents only for itself")
-        if not me.partner:
+        supplier = cmd.supplier or supplier_of(supplies, me.id, cmd.product)
+        if not supplier:
             raise DomainError.invalid(f"customer {me.id} has no partner to own the incident")
-        return me.id, me.partner
+        return me.id, supplier
     raise DomainError.forbidden(
         "incidents are opened by a partner for its customer, or by a customer"
     )

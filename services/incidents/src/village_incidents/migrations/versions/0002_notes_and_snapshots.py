@@ -63,7 +63,11 @@ def backfill(conn) -> int:
     streams = [
         r.stream_id
         for r in conn.execute(
-            text("SELECT stream_id FROM events GROUP BY stream_id ORDER BY min(id)")
+            # Incident streams only (the directory's stream came later, with 0003).
+            text(
+                "SELECT stream_id FROM events WHERE stream_id <> 'directory'"
+                " GROUP BY stream_id ORDER BY min(id)"
+            )
         )
     ]
     for stream_id in streams:
