@@ -138,7 +138,7 @@ _bearer = HTTPBearer(
 )
 
 
-def authenticator(request: Request) -> Authenticator:
+async def authenticator(request: Request) -> Authenticator:
     """The service's Authenticator (built in its lifespan)."""
     return request.app.state.authenticator
 

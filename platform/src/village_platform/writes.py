@@ -110,7 +110,7 @@ class Writes:
         return Written(response.status_code, response.body, response.headers, replayed)
 
 
-def writes(request: Request) -> Writes:
+async def writes(request: Request) -> Writes:
     return request.app.state.writes
 
 

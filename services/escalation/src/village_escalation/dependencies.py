@@ -12,15 +12,15 @@ from .handlers import EscalationProcess
 from .views import EscalationViews
 
 
-def _process(request: Request) -> EscalationProcess:
+async def _process(request: Request) -> EscalationProcess:
     return request.app.state.process
 
 
-def _configuration(request: Request) -> Configuration:
+async def _configuration(request: Request) -> Configuration:
     return request.app.state.configuration
 
 
-def _views(request: Request) -> EscalationViews:
+async def _views(request: Request) -> EscalationViews:
     return request.app.state.views
 
 

@@ -12,19 +12,19 @@ from .handlers import IncidentHandlers, PartyHandlers, SupplyHandlers
 from .reads import IncidentReads
 
 
-def _handlers(request: Request) -> IncidentHandlers:
+async def _handlers(request: Request) -> IncidentHandlers:
     return request.app.state.handlers
 
 
-def _reads(request: Request) -> IncidentReads:
+async def _reads(request: Request) -> IncidentReads:
     return request.app.state.handlers.reads
 
 
-def _parties(request: Request) -> PartyHandlers:
+async def _parties(request: Request) -> PartyHandlers:
     return request.app.state.parties
 
 
-def _supplies(request: Request) -> SupplyHandlers:
+async def _supplies(request: Request) -> SupplyHandlers:
     return request.app.state.supplies
 
 

@@ -12,11 +12,11 @@ from .access import Access
 from .handlers import Knowledge
 
 
-def _knowledge(request: Request) -> Knowledge:
+async def _knowledge(request: Request) -> Knowledge:
     return request.app.state.knowledge
 
 
-def _access(request: Request) -> Access:
+async def _access(request: Request) -> Access:
     return request.app.state.access
 
 

@@ -13,15 +13,15 @@ from .handlers.contracts import ContractCommands
 from .handlers.incident_events import IncidentEventHandlers
 
 
-def _book(request: Request) -> ContractBook:
+async def _book(request: Request) -> ContractBook:
     return request.app.state.book
 
 
-def _contracts(request: Request) -> ContractCommands:
+async def _contracts(request: Request) -> ContractCommands:
     return request.app.state.contracts
 
 
-def _sla(request: Request) -> IncidentEventHandlers:
+async def _sla(request: Request) -> IncidentEventHandlers:
     return request.app.state.projection
 
 

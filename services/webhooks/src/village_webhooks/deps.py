@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from .handlers import Webhooks
 
 
-def _webhooks(request: Request) -> Webhooks:
+async def _webhooks(request: Request) -> Webhooks:
     return request.app.state.webhooks
 
 
