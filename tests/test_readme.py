@@ -334,3 +334,28 @@ async def test_readme_topic_consumer_runs(stack, incidents_service, tokens, tmp_
     finally:
         process.kill()
         process.wait()
+
+
+def test_readme_value_web_walkthrough_runs(incidents_service, tokens):
+    stdout = run_walkthrough(
+        walkthrough("## Several vendors, longer chains: the value web"),
+        {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"},
+        probe_404=True,
+    )
+    assert "['initech', 'northwind', 'globex']" in stdout
+    assert "['litware', 'fabrikam', 'northwind', 'acme']" in stdout
+    nw = {"Authorization": f"Bearer {tokens('northwind')}"}
+    supplies = httpx.get(f"{incidents_service.url}/supplies", headers=nw).json()["items"]
+    assert {
+        "supplier": "globex",
+        "buyer": "northwind",
+        "products": ["globex-firewalls", "globex-vpn"],
+    } in supplies
+    incidents = httpx.get(f"{incidents_service.url}/incidents", headers=nw, params={"limit": 100})
+    cloud = next(i for i in incidents.json()["items"] if i["title"] == "Cloud tenant unreachable")
+    acme = {"Authorization": f"Bearer {tokens('acme')}"}
+    view = httpx.get(f"{incidents_service.url}/incidents/{cloud['id']}", headers=acme).json()
+    assert [s["to_party"] for s in view["escalations"]] == ["northwind", "acme"]
+    assert "LIT-042" not in str(view)  # fabrikam's restricted note is for its own link
+    northwind_view = httpx.get(f"{incidents_service.url}/incidents/{cloud['id']}", headers=nw)
+    assert "LIT-042" in northwind_view.text

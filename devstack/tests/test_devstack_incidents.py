@@ -16,7 +16,18 @@ def test_demo_parties_are_seeded(incidents_service, tokens):
     )
     assert response.status_code == 200, response.text
     ids = {party["id"] for party in response.json()["items"]}
-    assert ids >= {p.id for p in demo.PARTIES}
+    # A provider sees the web its products reach, never another provider.
+    assert ids >= {p.id for p in demo.PARTIES} - {"globex"} and "globex" not in ids
+    as_globex = httpx.get(
+        f"{incidents_service.url}/parties",
+        headers={"Authorization": f"Bearer {tokens('globex')}"},
+        timeout=10,
+    ).json()["items"]
+    # globex's products reach northwind, contoso and their customers; fabrikam buys only
+    # acme's cloud through northwind, and who supplies northwind otherwise is not globex's.
+    assert {p["id"] for p in as_globex} == {"globex", "northwind", "contoso", "initech", "umbrella"}
+    assert {p["id"]: p["provider"] for p in as_globex}["northwind"] is None
+    assert {p["id"]: p["customers"] for p in as_globex}["northwind"] == ["initech"]
 
 
 async def test_service_database_is_unique_to_the_session(stack, incidents_service):

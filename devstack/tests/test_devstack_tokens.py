@@ -23,7 +23,7 @@ async def test_tokens_name_the_party_and_its_kind(party):
 
 def test_unknown_party():
     with pytest.raises(demo.UnknownParty):
-        token("globex")
+        token("initrode")
 
 
 def test_cli_prints_exactly_one_token():
@@ -40,8 +40,8 @@ def test_cli_prints_exactly_one_token():
 
 def test_cli_rejects_unknown_party():
     done = subprocess.run(
-        [sys.executable, "-m", "village_devstack.cli", "token", "globex"],
+        [sys.executable, "-m", "village_devstack.cli", "token", "initrode"],
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 2 and done.stdout == "" and "globex" in done.stderr
+    assert done.returncode == 2 and done.stdout == "" and "initrode" in done.stderr

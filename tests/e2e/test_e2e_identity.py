@@ -92,7 +92,7 @@ async def test_a_party_kind_claimed_in_the_token_does_not_count(village: Product
     spoofed = idp.token("northwind", party_kind="provider")
     async with village.client(village.incidents, spoofed) as client:
         assert_problem(await client.get("/parties"), 403, "party-kind-mismatch")
-    async with village.client(village.incidents, idp.token("globex")) as client:
+    async with village.client(village.incidents, idp.token("initrode")) as client:
         assert_problem(await client.get("/incidents"), 403, "unknown-party")
     # The SLA monitor reads the kinds from the incidents service's directory, as a service.
     async with village.client(village.sla, spoofed) as client:

@@ -50,6 +50,8 @@ async def test_partners_see_only_their_circle_of_the_directory(api):
     everyone = {p["id"] for p in (await api("acme").get("/parties")).json()["items"]}
     assert {"acme", "northwind", "contoso", "initech", "umbrella"} <= everyone
     contoso_sees = {p["id"] for p in (await api("contoso").get("/parties")).json()["items"]}
-    assert contoso_sees == {"contoso", "umbrella", "acme"}  # never northwind or its customer
+    # Its suppliers (acme, and globex for its products) and its customer; never northwind or
+    # northwind's customer.
+    assert contoso_sees == {"contoso", "umbrella", "acme", "globex"}
     initech_sees = {p["id"] for p in (await api("initech").get("/parties")).json()["items"]}
     assert initech_sees == {"initech", "northwind"}

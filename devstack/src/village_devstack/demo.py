@@ -28,13 +28,20 @@ class DemoParty:
         return body
 
 
-# Seeding order: the provider, then partners, then the customers they serve.
+# Seeding order: the providers, then partners, then the customers they serve. acme (routers,
+# firewalls, its cloud service) supplies northwind and contoso everything it sells; globex
+# (firewalls and VPN appliances) supplies both too, its own products only (SUPPLIES);
+# fabrikam, a managed-service provider, buys acme's cloud service through northwind and serves
+# litware: litware -> fabrikam -> northwind -> acme is a four-party chain.
 PARTIES: tuple[DemoParty, ...] = (
     DemoParty("acme", "provider", "Acme Networks"),
+    DemoParty("globex", "provider", "Globex Security"),
     DemoParty("northwind", "partner", "Northwind Traders", provider="acme", customers=("initech",)),
     DemoParty("contoso", "partner", "Contoso", provider="acme", customers=("umbrella",)),
+    DemoParty("fabrikam", "partner", "Fabrikam Managed Services", customers=("litware",)),
     DemoParty("initech", "customer", "Initech", partner="northwind"),
     DemoParty("umbrella", "customer", "Umbrella Corporation", partner="contoso"),
+    DemoParty("litware", "customer", "Litware", partner="fabrikam"),
 )
 PARTIES_BY_ID = {p.id: p for p in PARTIES}
 PROVIDER = "acme"
@@ -90,6 +97,37 @@ def seed_parties(
                 f"seeding party {party.id!r}: POST {base_url}/parties -> "
                 f"{response.status_code} {response.text[:500]}"
             )
+
+
+GLOBEX_PRODUCTS = ("globex-firewalls", "globex-vpn")
+ACME_CLOUD = "acme-cloud"
+# Supplies beyond what the registration fields say (each of those is every product).
+SUPPLIES: tuple[dict, ...] = (
+    {"supplier": "globex", "buyer": "northwind", "products": list(GLOBEX_PRODUCTS)},
+    {"supplier": "globex", "buyer": "contoso", "products": list(GLOBEX_PRODUCTS)},
+    {"supplier": "northwind", "buyer": "fabrikam", "products": [ACME_CLOUD]},
+)
+
+
+def seed_supplies(
+    base_url: str, *, supplies: tuple[dict, ...] = SUPPLIES, settings=None, timeout: float = 10.0
+) -> None:
+    """Register the demo supplies through `POST /supplies`, each by its supplier's admins
+    (idempotent: the same supply again changes nothing)."""
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        for supply in supplies:
+            bearer = token(supply["supplier"], "admin", settings=settings)
+            response = client.post(
+                "/supplies", json=supply, headers={"Authorization": f"Bearer {bearer}"}
+            )
+            if response.status_code not in (200, 201):
+                raise RuntimeError(
+                    f"seeding supply {supply['supplier']} -> {supply['buyer']}: "
+                    f"{response.status_code} {response.text[:500]}"
+                )
+            log.info("seeded supply %s -> %s", supply["supplier"], supply["buyer"])
 
 
 # Demo contracts, registered by the owing party's admins. The customer-facing ones promise
@@ -163,6 +201,48 @@ CONTRACTS: tuple[dict, ...] = (
         "calendar": BUSINESS_HOURS,
         "targets": _TARGETS_UP,
         "credits": {**_CREDITS, "monthly_fee": "4000", "monthly_cap": "1000"},
+    },
+    # The value web: globex backs both partners for its products; the four-party chain's links.
+    {
+        "id": "northwind-globex",
+        "name": "Globex partner support for Northwind (24x7)",
+        "provider": "globex",
+        "customer": "northwind",
+        "kind": "underpinning",
+        "calendar": {"type": "24x7"},
+        "targets": _TARGETS_UP,
+        "credits": {**_CREDITS, "monthly_fee": "3000", "monthly_cap": "750"},
+    },
+    {
+        "id": "contoso-globex",
+        "name": "Globex partner support for Contoso (business hours)",
+        "provider": "globex",
+        "customer": "contoso",
+        "kind": "underpinning",
+        "calendar": BUSINESS_HOURS,
+        "targets": _TARGETS_UP,
+        "credits": {**_CREDITS, "monthly_fee": "3000", "monthly_cap": "750"},
+    },
+    {
+        "id": "litware-fabrikam",
+        "name": "Litware managed cloud (24x7)",
+        "provider": "fabrikam",
+        "customer": "litware",
+        "kind": "customer_facing",
+        "calendar": {"type": "24x7"},
+        "targets": _TARGETS_CF,
+        "availability_target": "99.9",
+        "credits": _CREDITS,
+    },
+    {
+        "id": "fabrikam-northwind",
+        "name": "Northwind cloud resale to Fabrikam (24x7)",
+        "provider": "northwind",
+        "customer": "fabrikam",
+        "kind": "underpinning",
+        "calendar": {"type": "24x7"},
+        "targets": _TARGETS_UP,
+        "credits": {**_CREDITS, "monthly_fee": "5000", "monthly_cap": "1250"},
     },
 )
 

@@ -304,7 +304,12 @@ def stack_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str
 # Every Village service the dev stack knows, in start order. Adding a service is one entry:
 # ServiceSpec(name, default port, seed=callable(base_url) run once it is healthy).
 # A service started later finds the earlier ones at `<NAME>_URL` (e.g. INCIDENTS_URL).
-INCIDENTS = ServiceSpec("incidents", 8001, seed=lambda url: demo.seed_parties(url))
+def _seed_directory(url: str) -> None:
+    demo.seed_parties(url)
+    demo.seed_supplies(url)
+
+
+INCIDENTS = ServiceSpec("incidents", 8001, seed=_seed_directory)
 SLA_MONITOR = ServiceSpec("sla-monitor", 8003, seed=lambda url: demo.seed_contracts(url))
 # After the SLA monitor: it reads the SLA feed (SLA_MONITOR_URL) as well as the incidents'.
 ESCALATION = ServiceSpec("escalation", 8002, seed=lambda url: demo.seed_escalation(url))

@@ -274,8 +274,8 @@ def _may_register(principal: Principal, party: Party) -> None:
         or (principal.kind == "provider" and principal.has_role("admin"))
     ):
         raise DomainError.forbidden("only provider admins register parties")
-    if party.kind == "partner" and not party.provider:
-        raise DomainError.invalid("a partner names its provider", "invalid-party")
+    # A partner may name its provider (a supply of every product from it); one that buys
+    # through supplies only (a managed-service provider buying through a reseller) need not.
     if party.kind == "customer" and not party.partner:
         raise DomainError.invalid("a customer names its partner", "invalid-party")
 

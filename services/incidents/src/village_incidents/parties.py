@@ -27,7 +27,8 @@ router = APIRouter(tags=["parties"])
 async def list_parties(caller: Caller, engine: Engine) -> dict[str, Any]:
     async with engine.connect() as conn:
         directory = await readmodel.load_directory(conn)
-    return {"items": parties_seen_by(directory, caller)}
+        supplies = await readmodel.load_supplies(conn, directory=directory)
+    return {"items": parties_seen_by(directory, caller, supplies)}
 
 
 @router.post(

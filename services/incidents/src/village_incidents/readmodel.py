@@ -51,9 +51,14 @@ async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) ->
     }
 
 
-async def load_supplies(conn: AsyncConnection, *, registered_only: bool = False) -> list[Supply]:
+async def load_supplies(
+    conn: AsyncConnection,
+    *,
+    registered_only: bool = False,
+    directory: dict[str, Party] | None = None,
+) -> list[Supply]:
     """Every supply in force: those registered as such and, unless `registered_only`, those the
-    parties' registration fields imply."""
+    parties' registration fields imply (of `directory`, when the caller has it loaded)."""
     rows = await conn.execute(text("SELECT supplier, buyer, products FROM supplies"))
     found = [
         Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
@@ -61,7 +66,9 @@ async def load_supplies(conn: AsyncConnection, *, registered_only: bool = False)
     ]
     if registered_only:
         return found
-    implied = legacy_supplies((await load_directory(conn)).values())
+    if directory is None:
+        directory = await load_directory(conn)
+    implied = legacy_supplies(directory.values())
     return [*found, *(s for s in implied if s not in found)]
 
 

@@ -11,7 +11,7 @@ from village_platform.auth import Principal
 from .domain.commands import Actor
 from .domain.incident import Incident, Note, Party
 from .domain.rules import role_of
-from .domain.supply import Supply
+from .domain.supply import Supply, legacy_supplies
 
 
 def present_notes(
@@ -94,19 +94,65 @@ def party_view(p: Party) -> dict[str, Any]:
     }
 
 
-def parties_seen_by(directory: Mapping[str, Party], principal: Principal) -> list[dict[str, Any]]:
-    """The directory as `principal` may see it: partners and customers learn only of themselves
-    and the parties they work with; the provider and services, of everyone."""
-    if principal.kind not in ("provider", "service"):
-        me = directory.get(principal.party)
-        related = {
-            principal.party,
-            *(me.customers if me else ()),
-            me.provider if me else None,
-            me.partner if me else None,
-        }
-        directory = {k: v for k, v in directory.items() if k in related}
-    return [party_view(p) for p in directory.values()]
+def parties_seen_by(
+    directory: Mapping[str, Party], principal: Principal, supplies: Iterable[Supply] = ()
+) -> list[dict[str, Any]]:
+    """The directory as `principal` may see it. Services see everyone. A provider sees the web
+    it supplies: its buyers, their buyers, and so on. Partners and customers see themselves
+    and the parties they supply or buy from. Nobody learns a relationship it is not part of: a
+    party's `provider`, `partner` and `customers` show only the viewer's own side of them (a
+    provider never learns that a partner also buys from a competitor)."""
+    if principal.kind == "service":
+        return [party_view(p) for p in directory.values()]
+    supplies = list(supplies) or legacy_supplies(directory.values())
+    me = principal.party
+    if principal.kind == "provider":
+        related = _downstream(supplies, me)
+    else:
+        related = {me} | {s.buyer for s in supplies if s.supplier == me}
+        related |= {s.supplier for s in supplies if s.buyer == me}
+    return [_seen(party_view(p), me, related) for p in directory.values() if p.id in related]
+
+
+def _downstream(supplies: list[Supply], root: str) -> set[str]:
+    """Everyone `root`'s products reach: its buyers, and their buyers of those products (a
+    reseller's buyers of another vendor's products are not `root`'s business)."""
+    found: dict[str, frozenset[str] | None] = {}  # party -> root's products it gets (None: any)
+    frontier: list[tuple[str, frozenset[str] | None]] = [(root, None)]
+    while frontier:
+        party, products = frontier.pop()
+        for s in supplies:
+            if s.supplier != party:
+                continue
+            reach = _narrow(products, s.products)
+            if reach == frozenset() or (s.buyer in found and _covers(found[s.buyer], reach)):
+                continue
+            found[s.buyer] = reach if s.buyer not in found else _widen(found[s.buyer], reach)
+            frontier.append((s.buyer, found[s.buyer]))
+    return {root, *found}
+
+
+def _narrow(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return b if a is None else a if b is None else a & b
+
+
+def _widen(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return None if a is None or b is None else a | b
+
+
+def _covers(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    return a is None or (b is not None and b <= a)
+
+
+def _seen(view: dict[str, Any], me: str, related: set[str]) -> dict[str, Any]:
+    """A party's entry without the relationships the viewer may not know of."""
+    if view["id"] != me:
+        if view["provider"] not in (me, None) and view["provider"] not in related:
+            view["provider"] = None
+        if view["partner"] not in (me, None) and view["partner"] not in related:
+            view["partner"] = None
+        view["customers"] = [c for c in view["customers"] if c in related]
+    return view
 
 
 def supplies_seen_by(supplies: Iterable[Supply], principal: Principal) -> list[dict[str, Any]]:
