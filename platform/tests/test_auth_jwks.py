@@ -230,7 +230,7 @@ async def test_party_kind_comes_from_the_directory_not_the_token(identity_provid
     await verifier.refused(
         identity_provider.token("northwind", party_kind="service"), 403, "party-kind-mismatch"
     )
-    await verifier.refused(identity_provider.token("globex"), 403, "unknown-party")
+    await verifier.refused(identity_provider.token("initrode"), 403, "unknown-party")
     await verifier.refused(
         identity_provider.token("escalation"), 403, "unknown-party"
     )  # not a party
