@@ -165,13 +165,13 @@ async def report(
 
 @router.get(
     "/chains",
-    summary="Chain check: underpinning targets that cannot carry the promise",
+    summary="Chain check: underpinning targets that cannot carry the promise, per link pair",
     tags=["reports"],
     responses={**s.CHAINS_EXAMPLE, **READ_ERRORS},
 )
 async def chains(caller: Caller, engine: Engine, book: Book) -> dict[str, Any]:
-    """Only the middle party sees a chain: the customer never sees the underpinning terms and
-    the provider never sees its partner's customer terms."""
+    """Only the middle party of two adjacent links sees them: its customer never sees the
+    underpinning terms and its supplier never sees its customer terms."""
     party = party_of(caller)
     async with engine.connect() as conn:
         contracts = await book.visible(conn, party)
@@ -190,7 +190,7 @@ async def incident_sla(
     async with engine.connect() as conn:
         state = await sla.load(conn, incident_id)
     party = party_of(caller)
-    if state is None or party not in (None, state.customer, state.partner, state.provider):
+    if state is None or (party is not None and party not in state.parties):  # on its chain
         raise DomainError.not_found("no SLA is tracked for this incident")
     return jsonable_encoder(incident_view(state, sla.projector, clock.now(), party))
 

@@ -31,8 +31,9 @@ TOPIC = "village.sla.v1"
 SOURCE = "/village/sla-monitor"
 
 DESCRIPTION = """
-Tracks every contract covering every incident: the customer-facing one (customer <- partner)
-and, once the incident is handed to the provider, the underpinning one (partner <- provider).
+Tracks every contract covering every incident, one per link of its supply chain: the
+customer-facing one (customer <- partner) from its opening and, as the incident is handed along
+the chain, the underpinning one of each further link (partner <- supplier ... <- provider).
 Clocks run in each contract's business time; warnings, breaches, met targets and credits are
 events on Kafka topic `village.sla.v1` (keyed by incident id), also served on `GET /events`.
 

@@ -30,7 +30,7 @@ def routes(handlers: IncidentEventHandlers) -> Routes:
     return routing(
         "incident",
         opened=handlers.opened,  # the customer-facing contract in force covers it
-        assigned=handlers.handed_over,  # to the provider: its underpinning contract too
+        assigned=handlers.handed_over,  # along the chain: each link's underpinning contract
         escalated=handlers.handed_over,
         impact_ended=handlers.impact_ended,  # downtime against the availability targets
         acknowledged=handlers.moved,

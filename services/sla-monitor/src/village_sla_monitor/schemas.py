@@ -190,11 +190,23 @@ INCIDENT_SLA_EXAMPLE = example(
                     },
                     _CLOCK,
                 ],
+                "ball": {"side": "owing", "party": "northwind"},
                 "held": [
-                    {"party": "acme", "tier": "TAC L2", "business_seconds": 4200.0},
-                    {"party": "initech", "tier": None, "business_seconds": 3600.0},
-                    {"party": "northwind", "tier": None, "business_seconds": 1200.0},
+                    {
+                        "party": "acme",
+                        "tier": "TAC L2",
+                        "side": "owing",
+                        "business_seconds": 4200.0,
+                    },
+                    {"party": "initech", "tier": None, "side": "owed", "business_seconds": 3600.0},
+                    {
+                        "party": "northwind",
+                        "tier": None,
+                        "side": "owing",
+                        "business_seconds": 1200.0,
+                    },
                 ],
+                "held_by_side": {"owing": 5400.0, "owed": 3600.0},
             }
         ],
     },
@@ -273,7 +285,8 @@ REPORT_EXAMPLE = example(
     },
 )
 CHAINS_EXAMPLE = example(
-    "chains you are the middle of",
+    "pairs of adjacent links you are the middle of: the contract you owe your customer"
+    " (`customer_facing`, an underpinning one further along a longer chain) and the one behind it",
     {
         "items": [
             {

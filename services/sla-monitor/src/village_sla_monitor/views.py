@@ -8,7 +8,7 @@ from typing import Any
 from village_platform import egress
 
 from .domain.clocks import Clock
-from .domain.contracts import Terms, chain_shortfalls
+from .domain.contracts import Terms, adjacent_links, chain_shortfalls
 from .domain.projection import Projector
 from .domain.state import Coverage, IncidentSla
 
@@ -26,6 +26,7 @@ def incident_view(
 ) -> dict[str, Any]:
     """Every clock as it stands at `now` (thresholds crossed since the last event included)."""
     current, _ = projector.advance(state, now)
+    hidden = hidden_from(current, party)
     return {
         "incident_id": state.incident_id,
         "severity": current.severity,
@@ -33,18 +34,32 @@ def incident_view(
         "opened_at": current.opened_at,
         "handed_off_at": current.handed_off_at,
         "as_of": max(now, current.last_at),
-        "held_by_now": _split(current.holder),
+        "held_by_now": _named(_split(current.holder), hidden),
         "contracts": [
-            _coverage_view(cov, projector.terms(cov), current, now)
+            _coverage_view(cov, projector.terms(cov), current, now, hidden)
             for cov in current.coverages
             if sees_coverage(cov, party)
         ],
     }
 
 
+def hidden_from(state: IncidentSla, party: str | None) -> frozenset[str]:
+    """The parties of the chain `party` may not be told of: for the customer, those between its
+    partner and the provider (the incidents service does not show it the chain either); none
+    for those working along the chain, or for services."""
+    parties = state.parties
+    return frozenset(parties[2:-1]) if party == parties[0] else frozenset()
+
+
+def _named(holder: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    return {"party": None, "tier": None} if holder["party"] in hidden else holder
+
+
 def _coverage_view(
-    cov: Coverage, terms: Terms, state: IncidentSla, now: datetime
+    cov: Coverage, terms: Terms, state: IncidentSla, now: datetime, hidden: frozenset[str]
 ) -> dict[str, Any]:
+    ball = state.side(cov, _split(state.holder)["party"])
+    held, by_side = _held(cov, state, hidden)
     return {
         "contract_id": cov.contract_id,
         "contract_version": cov.version,
@@ -55,11 +70,36 @@ def _coverage_view(
         "started_at": cov.started_at,
         "calendar": terms.calendar.to_spec(),
         "clocks": [clock_view(c, terms, now) for c in cov.clocks.values()],
-        "held": sorted(
-            ({**_split(k), "business_seconds": round(v, 3)} for k, v in cov.held.items()),
-            key=lambda h: -h["business_seconds"],
-        ),
+        # Whose court the ball is in, on this link: its supplier's side (the owing party, or
+        # someone beyond it) or its buyer's (the owed party, or someone before it).
+        "ball": {"side": ball, "party": cov.owing if ball == "owing" else cov.owed},
+        "held": held,
+        "held_by_side": by_side,
     }
+
+
+def _held(
+    cov: Coverage, state: IncidentSla, hidden: frozenset[str]
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Business seconds per holder, most first, each with the side of the link it held on
+    (holders the viewer may not know of count as one, unnamed, per side), and per side."""
+    held: dict[tuple[str | None, str | None, str], float] = {}
+    by_side = {"owing": 0.0, "owed": 0.0}
+    for key, seconds in cov.held.items():
+        holder = _split(key)
+        side = state.side(cov, holder["party"])
+        by_side[side] += seconds
+        holder = _named(holder, hidden)
+        at = (holder["party"], holder["tier"], side)
+        held[at] = held.get(at, 0.0) + seconds
+    entries = sorted(
+        (
+            {"party": p, "tier": t, "side": side, "business_seconds": round(v, 3)}
+            for (p, t, side), v in held.items()
+        ),
+        key=lambda h: -h["business_seconds"],
+    )
+    return entries, {side: round(v, 3) for side, v in by_side.items()}
 
 
 def clock_view(clock: Clock, terms: Terms, now: datetime) -> dict[str, Any]:
@@ -100,13 +140,12 @@ def _split(key: str) -> dict[str, Any]:
 
 
 def chains_view(contracts: list[Terms], party: str | None) -> list[dict[str, Any]]:
-    """Every chain `party` is the middle of (None: every chain): its customer-facing contract,
+    """Every pair of adjacent links `party` is the middle of (None: every pair): the contract it
+    owes its customer (`customer_facing`: further along a longer chain, an underpinning one),
     the underpinning one behind it, and the targets the latter cannot carry."""
     items = []
-    fronts = [t for t in contracts if t.kind == "customer_facing" and party in (None, t.provider)]
-    for front in fronts:
-        backs = [t for t in contracts if t.kind == "underpinning" and t.customer == front.provider]
-        for back in backs:
+    for front, back in adjacent_links(contracts):
+        if party in (None, front.provider):
             shortfalls = chain_shortfalls(front, back)
             items.append(
                 {

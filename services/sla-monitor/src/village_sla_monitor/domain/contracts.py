@@ -4,7 +4,7 @@ The credit rules are domain.credits'; `CreditRules` and `decimal_text` are impor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -14,7 +14,15 @@ from .calendar import BusinessCalendar
 from .credits import CreditRules
 from .events import ContractRegistered, ContractRevised, decimal_text
 
-__all__ = ["CreditRules", "Shortfall", "Targets", "Terms", "chain_shortfalls", "decimal_text"]
+__all__ = [
+    "CreditRules",
+    "Shortfall",
+    "Targets",
+    "Terms",
+    "adjacent_links",
+    "chain_shortfalls",
+    "decimal_text",
+]
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
 CLOCKS = ("respond", "resolve", "update")
@@ -199,6 +207,7 @@ def _credits(spec: Mapping[str, Any]) -> CreditRules:
 class Shortfall:
     severity: str
     clock: str
+    # The middle party's promise to its customer and its supplier's to it (adjacent links).
     customer_facing_minutes: int
     underpinning_minutes: int | None  # None: the underpinning contract has no such target
 
@@ -209,8 +218,25 @@ class Shortfall:
         return self.underpinning_minutes - self.customer_facing_minutes
 
 
+def adjacent_links(contracts: Iterable[Terms]) -> list[tuple[Terms, Terms]]:
+    """Every pair of adjacent links among `contracts`: one a middle party owes its customer (the
+    customer-facing contract, or, further along a chain, an underpinning one) and an underpinning
+    one that party is owed, in the order of `contracts`."""
+    contracts = list(contracts)
+    return [
+        (front, back)
+        for front in contracts
+        for back in contracts
+        if back.kind == "underpinning"
+        and back.customer == front.provider
+        and back.provider != front.customer  # two parties supplying each other: no chain
+    ]
+
+
 def chain_shortfalls(customer_facing: Terms, underpinning: Terms) -> list[Shortfall]:
-    """Targets the provider may miss while still meeting its own contract, breaking the partner's.
+    """Targets the supplier behind a middle party may miss while still meeting its own contract,
+    breaking the middle party's: `customer_facing` is what the middle party owes its customer
+    (of either kind), `underpinning` what its supplier owes it.
 
     Compared in business minutes of each contract; a 24x7 promise backed by business hours is
     flagged too, since the same minutes take longer in wall time.

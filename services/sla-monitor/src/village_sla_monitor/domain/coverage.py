@@ -133,12 +133,15 @@ class CoverageRules:
         self, draft: IncidentSla, actor: str | None, visibility: str, at: datetime
     ) -> Facts:
         """The owing party said something: its update clock restarts if the owed party can see
-        it (customers see shared only)."""
+        it (customers see shared only). A restricted note is for its author's link towards its
+        own supplier, the provider's for its link to its buyer: only the provider's reaches the
+        party it owes."""
         facts: Facts = []
+        provider = draft.parties[-1]
         for cov in draft.coverages:
             clock = cov.clocks.get("update")
             seen = visibility == "shared" or (
-                visibility == "restricted" and cov.kind == "underpinning"
+                visibility == "restricted" and cov.kind == "underpinning" and cov.owing == provider
             )
             if clock is not None and not clock.stopped and actor == cov.owing and seen:
                 facts += self.start(draft, cov, "update", at)

@@ -4,10 +4,12 @@ and never change the state they are given. Pure and deterministic: the same inci
 contracts give the same facts with the same keys, whenever and however often they are projected,
 which is what makes rebuilds and redeliveries harmless.
 
-Rules, as the issue fixes them:
-* the customer-facing contract (customer <- partner) covers the incident from its opening; the
-  underpinning one (partner <- provider) from the hand-off to the provider (escalated or
-  assigned to it); an incident keeps the contract versions in force when it opened;
+Rules, as the issues fix them:
+* an incident's chain is [customer, partner, ... provider] (three parties when opened before
+  chains); each link, chain[i] <- chain[i+1], has its contract: the customer-facing one (link 0)
+  covers the incident from its opening, each underpinning one from the first hand-off (escalated
+  or assigned) to its supplier or to anyone beyond it; an incident keeps the contract versions
+  in force when it opened;
 * respond stops at the owing party's first acknowledgement (or at resolution);
 * resolve stops at resolution, pauses while pending the customer (only that: on-hold is the
   provider's own and pauses nothing), continues with the time spent after a reopen;
@@ -15,7 +17,8 @@ Rules, as the issue fixes them:
   the owed party can see (a note or status change by the owing party);
 * a severity change re-targets every clock still running or paused;
 * every business second of a covered incident is held by someone: the customer while pending,
-  else the party and tier it is assigned to;
+  else the party and tier it is assigned to; on each link, that is one side or the other of it
+  (`IncidentSla.side`);
 * an event counts at its own time, unless the monitor's timers already fired past that time
   (the event reached it late): then it counts from when it was seen, since what was published
   is never taken back.
@@ -23,7 +26,7 @@ Rules, as the issue fixes them:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -36,6 +39,7 @@ from .state import Coverage, IncidentSla, holder_key
 
 TermsOf = Callable[[str, int], Terms]
 Step = tuple[IncidentSla, list[SlaFact]]
+Contracts = Sequence[Terms]  # of the links a hand-off may bring in
 __all__ = ["IncidentEvent", "IncidentSla", "Projector", "Step", "TermsOf"]
 
 
@@ -50,7 +54,7 @@ class IncidentEvent(NamedTuple):
     visibility: str = "shared"
 
 
-Transition = Callable[[IncidentSla, IncidentEvent, datetime, "Terms | None"], Facts]
+Transition = Callable[[IncidentSla, IncidentEvent, datetime, Contracts], Facts]
 
 
 class Projector:
@@ -92,23 +96,28 @@ class Projector:
             opened_at=at,
             last_at=at,
             assigned=holder_key(data["partner"]),
+            chain=list(data.get("chain") or (data["customer"], data["partner"], data["provider"])),
         )
         if customer_facing is None:
             return state, []
         return state, self.rules.cover(state, customer_facing, at)
 
     def evolve(
-        self, state: IncidentSla, event: IncidentEvent, underpinning: Terms | None = None
+        self,
+        state: IncidentSla,
+        event: IncidentEvent,
+        underpinning: Terms | Iterable[Terms] | None = None,
     ) -> Step:
-        """The state after `event`, and the facts it produced; `underpinning` is the contract a
-        hand-off to the provider starts (the caller found it)."""
+        """The state after `event`, and the facts it produced; `underpinning` is the contract, or
+        the contracts, of the links a hand-off brings in (the caller found them, for the links
+        `state.links_handed_to` names); one of another link is ignored."""
         draft = state.draft()
         # One incident's events arrive in order: never run time back.
         at = max(event.at, draft.last_at)
         facts = self._advance(draft, at)
         transition = self._transitions.get(event.name)
         if transition is not None:
-            facts += transition(draft, event, at, underpinning)
+            facts += transition(draft, event, at, _contracts(underpinning))
         return draft, facts
 
     def advance(self, state: IncidentSla, now: datetime) -> Step:
@@ -174,7 +183,7 @@ class Projector:
     # ------------------------------------------------------------------ one per incident event
 
     def _acknowledged(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         party = event.data["party"]
         if party not in draft.acknowledged_by:
@@ -186,25 +195,35 @@ class Projector:
         return facts
 
     def _handed_over(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
-        """Assigned or escalated: the first hand-off to the provider starts its coverage."""
+        """Assigned or escalated: the first hand-off to a party further along the chain starts
+        the coverage of every link up to it, in chain order (a link without a contract: none)."""
         data = event.data
         party = data.get("party") or data.get("to_party")
         draft.assigned = holder_key(party, data.get("tier") or data.get("to_tier"))
-        if party != draft.provider or draft.handed_off_at is not None:
+        links = draft.links_handed_to(party)
+        if not links:
             return []
-        draft.handed_off_at = at
-        return [] if underpinning is None else self.rules.cover(draft, underpinning, at)
+        if draft.handed_off_at is None:
+            draft.handed_off_at = at
+        draft.reached = draft.parties.index(party)
+        contracts = {(t.customer, t.provider): t for t in underpinning}
+        facts: Facts = []
+        for link in links:
+            terms = contracts.get(link)
+            if terms is not None:
+                facts += self.rules.cover(draft, terms, at)
+        return facts
 
     def _status_changed(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.status = event.data["to_status"]
         return self._said(draft, event, at, underpinning)
 
     def _said(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         """A note or a status change: an update the owed party may see restarts its clock; a
         restarted update clock runs, but while pending the customer it must stay paused."""
@@ -212,7 +231,7 @@ class Projector:
         return facts + self.rules.reconcile_pauses(draft, at)
 
     def _severity_changed(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.severity = event.data["to_severity"]
         facts: Facts = []
@@ -222,7 +241,7 @@ class Projector:
         return facts + self._fire(draft, at, floor=at)
 
     def _resolved(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.status, draft.resolved_at = "resolved", at
         facts: Facts = []
@@ -231,7 +250,7 @@ class Projector:
         return facts
 
     def _reopened(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.status, draft.resolved_at = "reopened", None
         facts: Facts = []
@@ -240,7 +259,7 @@ class Projector:
         return facts
 
     def _ended(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         """Cancelled or closed: every clock stops, cancelled."""
         draft.status = event.name
@@ -250,7 +269,16 @@ class Projector:
         return facts
 
     def _rated(
-        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Terms | None
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.rating = int(event.data["rating"])
         return []
+
+
+def _contracts(underpinning: Terms | Iterable[Terms] | None) -> Contracts:
+    """One contract (as for a three-party chain), several, or none, as a sequence."""
+    if underpinning is None:
+        return ()
+    if isinstance(underpinning, Terms):
+        return (underpinning,)
+    return tuple(underpinning)

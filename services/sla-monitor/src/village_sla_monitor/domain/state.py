@@ -65,11 +65,45 @@ class IncidentSla:
     handed_off_at: datetime | None = None
     resolved_at: datetime | None = None
     rating: int | None = None
+    # customer, partner, ... provider, as opened; empty in a state stored before chains, whose
+    # chain is its three parties (`parties`).
+    chain: list[str] = field(default_factory=list)
+    # Once handed off (`handed_off_at`), the position on the chain of the farthest party the
+    # incident went to. A state stored before chains went to its provider: 2.
+    reached: int = 2
 
     @property
     def holder(self) -> str:
         """Who has the ball: the customer while the incident waits on it, else the assignee."""
         return holder_key(self.customer) if self.status == "pending_customer" else self.assigned
+
+    @property
+    def parties(self) -> list[str]:
+        """The chain: customer, partner (the owner), ... provider."""
+        return self.chain or [self.customer, self.partner, self.provider]
+
+    @property
+    def furthest(self) -> int:
+        """The position on the chain of the farthest party the incident went to (1: its owner)."""
+        return 1 if self.handed_off_at is None else self.reached
+
+    def links_handed_to(self, party: str) -> list[tuple[str, str]]:
+        """(customer, provider) of every link a hand-off to `party` brings in: each one from the
+        farthest party so far up to `party` (handing straight to the provider brings in every
+        link on the way); none for a party before that, or off the chain."""
+        parties = self.parties
+        if party not in parties:
+            return []
+        at = parties.index(party)
+        return [(parties[i], parties[i + 1]) for i in range(self.furthest, at)]
+
+    def side(self, cov: Coverage, party: str) -> str:
+        """Which side of `cov`'s link `party` is on: `owing` (its supplier, or beyond it towards
+        the provider) or `owed` (its buyer, or before it towards the customer). A party off the
+        chain (a collaborator) works with the owner, so counts where the owner does."""
+        parties = self.parties
+        at = parties.index(party) if party in parties else 1
+        return "owing" if at > parties.index(cov.owed) else "owed"
 
     def coverage(self, kind: str) -> Coverage | None:
         return next((c for c in self.coverages if c.kind == kind), None)
@@ -91,4 +125,6 @@ class IncidentSla:
             self.handed_off_at,
             self.resolved_at,
             self.rating,
+            self.chain,  # never changed after the opening: shared
+            self.reached,
         )

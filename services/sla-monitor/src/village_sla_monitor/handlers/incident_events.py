@@ -50,7 +50,8 @@ class IncidentEventHandlers:
     # ------------------------------------------------------------------ consumed events
 
     async def opened(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
-        """The customer-facing contract in force covers the incident from its opening."""
+        """The customer-facing contract in force (the chain's first link) covers the incident
+        from its opening."""
         data = event.data
         terms = await self.book.in_force(
             conn, "customer_facing", data["partner"], data["customer"], event.time
@@ -59,16 +60,18 @@ class IncidentEventHandlers:
         await self._save(conn, state, facts)
 
     async def handed_over(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
-        """Assigned or escalated: the first hand-off to the provider brings in its contract."""
+        """Assigned or escalated: the first hand-off to a party along the chain brings in the
+        contract of every link up to it (in force when the incident opened)."""
         state = await self._tracked(conn, event)
         if state is None:
             return
         party = event.data.get("to_party") or event.data.get("party")
-        underpinning: Terms | None = None
-        if party == state.provider and state.handed_off_at is None:
-            underpinning = await self.book.in_force(
-                conn, "underpinning", state.provider, state.partner, state.opened_at
-            )
+        underpinning: list[Terms] = []
+        for customer, provider in state.links_handed_to(party):
+            at = state.opened_at
+            terms = await self.book.in_force(conn, "underpinning", provider, customer, at)
+            if terms is not None:
+                underpinning.append(terms)
         await self._save(conn, *self.projector.evolve(state, incident_event(event), underpinning))
 
     async def impact_ended(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
