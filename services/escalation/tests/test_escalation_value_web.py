@@ -10,7 +10,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from escalation_demo import PROFILES, RULES, T0, TIERS, land, opened_data
+from escalation_demo import (
+    DIST_TIERS,
+    GLOBEX_RULES,
+    GLOBEX_TIERS,
+    NORTHWIND_WEB_RULES,
+    PROFILES,
+    RULES,
+    T0,
+    TIERS,
+    land,
+    opened_data,
+    web_opened,
+)
 from pydantic import TypeAdapter, ValidationError
 
 from village_escalation.domain import escalation as esc
@@ -28,49 +40,7 @@ from village_platform.errors import DomainError
 
 STATE = TypeAdapter(IncidentEscalation)
 
-GLOBEX_TIERS: dict[str, Any] = {
-    "tiers": [
-        {"name": "GX L1", "policy": {"ack_minutes": 10, "progress_minutes": 45}},
-        {"name": "GX L2", "policy": {"ack_minutes": 10}},
-        {"name": "GX L3"},
-    ],
-    "ceiling": None,
-}
-GLOBEX_RULES: dict[str, Any] = {
-    "rules": [
-        {  # acme says northwind is premier: that must never count for globex's incidents
-            "id": "gx-premier",
-            "priority": 1,
-            "match": {"partner_levels": ["premier"]},
-            "route_to": {"party": "globex", "tier": "GX L3"},
-        },
-        {
-            "id": "gx-uncertified",
-            "priority": 20,
-            "match": {"severities": ["S1", "S2"], "partner_certified": False},
-            "route_to": {"party": "globex", "tier": "GX L2"},
-        },
-    ]
-}
-# northwind's rules, now that it sells globex too: one routes S2s to acme (its other vendor).
-NORTHWIND_RULES: dict[str, Any] = {
-    "rules": [
-        *RULES["northwind"]["rules"],
-        {
-            "id": "s2-to-acme",
-            "priority": 1,
-            "match": {"severities": ["S2"]},
-            "route_to": {"party": "acme", "tier": "TAC L2"},
-        },
-    ]
-}
 PROVIDERS = {"acme": (TIERS["acme"], RULES["acme"]), "globex": (GLOBEX_TIERS, GLOBEX_RULES)}
-DIST_TIERS: dict[str, Any] = {
-    "tiers": [
-        {"name": "D1", "policy": {"ack_minutes": 20}},
-        {"name": "D2", "policy": {"ack_minutes": 20}},
-    ]
-}
 
 
 def web_snapshot(
@@ -78,7 +48,7 @@ def web_snapshot(
     *,
     middle: dict[str, dict[str, Any] | None] | None = None,
     partner_tiers: dict[str, Any] | None = TIERS["northwind"],
-    partner_rules: dict[str, Any] = NORTHWIND_RULES,
+    partner_rules: dict[str, Any] = NORTHWIND_WEB_RULES,
 ) -> ConfigSnapshot:
     """What the repository pins for a northwind incident of `provider`'s product: that
     provider's tiers and rules, northwind's own, acme's profile of northwind only for acme's
@@ -106,20 +76,6 @@ def web_snapshot(
         partner_profile=profile,
         partner_profile_version=1 if profile else None,
     )
-
-
-def opened(
-    provider: str,
-    severity: str = "S3",
-    product: str | None = None,
-    chain: list[str] | None = None,
-    incident_id: str = "inc-1",
-) -> dict[str, Any]:
-    """A northwind incident for initech of `provider`'s product, as `opened` records it."""
-    product = product or {"acme": "routers", "globex": "firewalls"}[provider]
-    data = {**opened_data(incident_id, severity, product), "provider": provider}
-    data["chain"] = chain or ["initech", "northwind", provider]
-    return data
 
 
 def minutes(n: float) -> datetime:
@@ -151,7 +107,7 @@ def climb(state: IncidentEscalation, decisions: list[Decision]) -> list[TierRef]
 
 
 def test_a_globex_incident_is_routed_by_globex_rules_never_to_acme() -> None:
-    state, decisions = esc.open(opened("globex", "S2"), T0, web_snapshot("globex"))
+    state, decisions = esc.open(web_opened("globex", "S2"), T0, web_snapshot("globex"))
     route = only(decisions)
     # northwind's s2-to-acme comes first, but routes to acme: not this incident's provider.
     # globex's gx-premier does not match: acme's profile of northwind is not globex's.
@@ -171,11 +127,11 @@ def test_a_globex_incident_is_routed_by_globex_rules_never_to_acme() -> None:
 
 
 def test_an_acme_incident_of_the_same_partner_is_routed_by_acme_and_northwind_rules() -> None:
-    _, decisions = esc.open(opened("acme", "S2", "switches"), T0, web_snapshot("acme"))
+    _, decisions = esc.open(web_opened("acme", "S2", "switches"), T0, web_snapshot("acme"))
     route = only(decisions)
     assert route.to_tier == TierRef("acme", "TAC L2")
     assert route.basis == {"type": "rule", "party": "northwind", "id": "s2-to-acme", "version": 2}
-    _, decisions = esc.open(opened("acme", "S3", "switches"), T0, web_snapshot("acme"))
+    _, decisions = esc.open(web_opened("acme", "S3", "switches"), T0, web_snapshot("acme"))
     assert only(decisions).basis["id"] == "uncertified"  # acme's rule, acme's profile
     assert only(decisions).to_tier == TierRef("acme", "TAC L1")
 
@@ -193,14 +149,14 @@ def test_the_partners_own_rules_and_tiers_apply_whatever_the_vendor() -> None:
     }
     for provider in ("acme", "globex"):
         config = web_snapshot(provider, partner_rules=s3_to_l2)
-        route = only(esc.open(opened(provider), T0, config).decisions)
+        route = only(esc.open(web_opened(provider), T0, config).decisions)
         assert route.to_tier == TierRef("northwind", "L2"), provider
         assert route.basis["party"] == "northwind"
 
 
 @pytest.mark.parametrize("provider, other", [("globex", "acme"), ("acme", "globex")])
 def test_the_ladder_climbs_to_the_incidents_own_provider_only(provider: str, other: str) -> None:
-    state, decisions = esc.open(opened(provider), T0, web_snapshot(provider))
+    state, decisions = esc.open(web_opened(provider), T0, web_snapshot(provider))
     path = climb(state, decisions)
     assert path[:2] == [TierRef("northwind", "L1"), TierRef("northwind", "L2")]
     tiers = [t["name"] for t in PROVIDERS[provider][0]["tiers"]]
@@ -209,7 +165,7 @@ def test_the_ladder_climbs_to_the_incidents_own_provider_only(provider: str, oth
 
 
 def test_a_hand_back_and_a_manual_request_stay_on_the_incidents_chain() -> None:
-    state, decisions = esc.open(opened("globex", "S1"), T0, web_snapshot("globex"))
+    state, decisions = esc.open(web_opened("globex", "S1"), T0, web_snapshot("globex"))
     state, _ = land(state, only(decisions), minutes(1))
     assert state.current == TierRef("globex", "GX L2")
     back = only(esc.follow(state, Resolved.of({}, minutes(5))).decisions)
@@ -222,9 +178,11 @@ def test_a_hand_back_and_a_manual_request_stay_on_the_incidents_chain() -> None:
 
 
 def test_a_partners_rules_may_route_to_any_supplier_it_buys_from() -> None:
-    doc = RulesDoc.for_owner(NORTHWIND_RULES, "northwind", {"acme", "globex"})
+    doc = RulesDoc.for_owner(NORTHWIND_WEB_RULES, "northwind", {"acme", "globex"})
     assert {r.route_to.party for r in doc.rules} == {"northwind", "acme"}
-    stray = {"rules": [{**NORTHWIND_RULES["rules"][1], "route_to": {"party": "x", "tier": "L1"}}]}
+    stray = {
+        "rules": [{**NORTHWIND_WEB_RULES["rules"][1], "route_to": {"party": "x", "tier": "L1"}}]
+    }
     with pytest.raises(ValidationError, match="must be northwind, acme or globex, not x"):
         RulesDoc.for_owner(stray, "northwind", {"globex", "acme"})
     with pytest.raises(ValidationError, match="must be northwind or acme, not x"):
@@ -238,7 +196,7 @@ FOUR = ["initech", "northwind", "dist", "globex"]
 
 def test_a_four_party_chain_passes_through_the_middle_suppliers_tiers() -> None:
     config = web_snapshot("globex", middle={"dist": DIST_TIERS})
-    state, decisions = esc.open(opened("globex", chain=FOUR), T0, config)
+    state, decisions = esc.open(web_opened("globex", chain=FOUR), T0, config)
     assert state.chain == tuple(FOUR) and state.suppliers == ("northwind", "dist", "globex")
     assert state.pinned["tiers/dist"] == 1
     path = climb(state, decisions)
@@ -255,12 +213,12 @@ def test_a_four_party_chain_passes_through_the_middle_suppliers_tiers() -> None:
 
 def test_a_middle_supplier_without_tiers_is_skipped() -> None:
     config = web_snapshot("globex", middle={"dist": None})
-    state, decisions = esc.open(opened("globex", chain=FOUR), T0, config)
+    state, decisions = esc.open(web_opened("globex", chain=FOUR), T0, config)
     path = climb(state, decisions)
     assert [t.party for t in path] == ["northwind", "northwind", "globex", "globex", "globex"]
     # Nobody before the provider has tiers: the provider's first, and the reason says who not.
     config = web_snapshot("globex", middle={"dist": None}, partner_tiers=None)
-    route = only(esc.open(opened("globex", chain=FOUR), T0, config).decisions)
+    route = only(esc.open(web_opened("globex", chain=FOUR), T0, config).decisions)
     assert route.to_tier == TierRef("globex", "GX L1")
     assert route.reason == (
         "no routing rule matched and northwind, dist have no tiers: globex's first tier,"
@@ -270,7 +228,7 @@ def test_a_middle_supplier_without_tiers_is_skipped() -> None:
 
 def test_without_partner_tiers_a_four_party_chain_starts_at_the_middle_supplier() -> None:
     config = web_snapshot("globex", middle={"dist": DIST_TIERS}, partner_tiers=None)
-    state, decisions = esc.open(opened("globex", chain=FOUR), T0, config)
+    state, decisions = esc.open(web_opened("globex", chain=FOUR), T0, config)
     route = only(decisions)
     assert route.to_tier == TierRef("dist", "D1")
     assert route.reason == (
@@ -284,7 +242,7 @@ def test_without_partner_tiers_a_four_party_chain_starts_at_the_middle_supplier(
 
 def test_the_middle_supplier_may_ask_and_a_tierless_move_goes_up_the_chain() -> None:
     config = web_snapshot("globex", middle={"dist": DIST_TIERS})
-    state, decisions = esc.open(opened("globex", chain=FOUR), T0, config)
+    state, decisions = esc.open(web_opened("globex", chain=FOUR), T0, config)
     state, _ = land(state, only(decisions), minutes(1))
     assigned = {"party": "northwind", "tier": None, "assignee": "nina"}
     state, _ = esc.follow(state, Assigned.of(assigned, minutes(2)))
@@ -298,7 +256,7 @@ def test_the_middle_supplier_may_ask_and_a_tierless_move_goes_up_the_chain() -> 
 
 def test_the_configuration_must_be_for_the_incidents_middle_suppliers() -> None:
     with pytest.raises(ValueError, match="middle suppliers"):
-        esc.open(opened("globex", chain=FOUR), T0, web_snapshot("globex"))
+        esc.open(web_opened("globex", chain=FOUR), T0, web_snapshot("globex"))
     stray = [{"party": "dist", "tiers": DIST_TIERS, "version": 1}]
     with pytest.raises(ValidationError, match="not in the middle of the chain: dist"):
         ConfigSnapshot.model_validate(
@@ -323,7 +281,7 @@ def test_an_opened_event_without_a_chain_has_its_three_parties() -> None:
 
 def test_a_state_with_a_chain_round_trips_and_one_stored_before_chains_loads() -> None:
     config = web_snapshot("globex", middle={"dist": DIST_TIERS})
-    state, _ = esc.open(opened("globex", chain=FOUR), T0, config)
+    state, _ = esc.open(web_opened("globex", chain=FOUR), T0, config)
     assert STATE.validate_json(STATE.dump_json(state)) == state
     old = STATE.dump_python(esc.open(opened_data(), T0, web_snapshot("acme")).state, mode="json")
     del old["chain"], old["ladder"]["middle"]
