@@ -1,5 +1,6 @@
-"""The demo configuration (provider acme; partners northwind and contoso) and small helpers that
-play the incidents service's part: opening incidents and applying decisions as its events."""
+"""The demo configuration (provider acme; partners northwind and contoso; for the value web, a
+second provider globex and a distributor dist) and small helpers that play the incidents
+service's part: opening incidents and applying decisions as its events."""
 
 from __future__ import annotations
 
@@ -25,6 +26,53 @@ RULES: dict[str, dict[str, Any]] = {
 }
 PROFILES: dict[str, dict[str, Any]] = {
     party: doc for _, party, kind, doc in demo.ESCALATION if kind == "profile"
+}
+
+
+# The value web: globex, a second provider (firewalls), with its tiers and rules; northwind sells
+# both vendors' products, and its rules now route S2s to acme; dist, a distributor between
+# northwind and globex on a four-party chain.
+GLOBEX_TIERS: dict[str, Any] = {
+    "tiers": [
+        {"name": "GX L1", "policy": {"ack_minutes": 10, "progress_minutes": 45}},
+        {"name": "GX L2", "policy": {"ack_minutes": 10}},
+        {"name": "GX L3"},
+    ],
+    "ceiling": None,
+}
+GLOBEX_RULES: dict[str, Any] = {
+    "rules": [
+        {  # acme says northwind is premier: that must never count for globex's incidents
+            "id": "gx-premier",
+            "priority": 1,
+            "match": {"partner_levels": ["premier"]},
+            "route_to": {"party": "globex", "tier": "GX L3"},
+        },
+        {
+            "id": "gx-uncertified",
+            "priority": 20,
+            "match": {"severities": ["S1", "S2"], "partner_certified": False},
+            "route_to": {"party": "globex", "tier": "GX L2"},
+        },
+    ]
+}
+# northwind's rules, now that it sells globex too: one routes S2s to acme (its other vendor).
+NORTHWIND_WEB_RULES: dict[str, Any] = {
+    "rules": [
+        *RULES["northwind"]["rules"],
+        {
+            "id": "s2-to-acme",
+            "priority": 1,
+            "match": {"severities": ["S2"]},
+            "route_to": {"party": "acme", "tier": "TAC L2"},
+        },
+    ]
+}
+DIST_TIERS: dict[str, Any] = {
+    "tiers": [
+        {"name": "D1", "policy": {"ack_minutes": 20}},
+        {"name": "D2", "policy": {"ack_minutes": 20}},
+    ]
 }
 
 
@@ -88,6 +136,21 @@ def opened_data(
         "opened_by": f"{PARTNER_OF[customer]}-user",
         "external_refs": [],
     }
+
+
+def web_opened(
+    provider: str,
+    severity: str = "S3",
+    product: str | None = None,
+    chain: list[str] | None = None,
+    incident_id: str = "inc-1",
+) -> dict[str, Any]:
+    """A northwind incident for initech of `provider`'s product, as `opened` records it (with
+    its chain: by default the three parties)."""
+    product = product or {"acme": "routers", "globex": "firewalls"}[provider]
+    data = {**opened_data(incident_id, severity, product), "provider": provider}
+    data["chain"] = chain or ["initech", "northwind", provider]
+    return data
 
 
 def open_incident(

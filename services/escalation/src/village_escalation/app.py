@@ -140,7 +140,9 @@ def _wire(app: FastAPI, runtime: Runtime, options: _Options) -> None:
     runtime.background("sender", sender.run)
     runtime.close_at_end(incidents.aclose)
     app.state.process, app.state.views = process, EscalationViews(engine, clock)
-    app.state.configuration = Configuration(engine, book, incidents.parties, runtime.writes, clock)
+    app.state.configuration = Configuration(
+        engine, book, incidents.parties, runtime.writes, clock, incidents.supplies
+    )
     app.state.scheduler, app.state.sender = scheduler, sender
 
 

@@ -34,6 +34,7 @@ from village_platform.wakeups import wait_any
 
 from .domain.config import TierRef
 from .domain.events import DecisionApplied, DecisionFailed
+from .supplies import SupplyDirectory
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")
@@ -73,10 +74,12 @@ class IncidentsApi:
             auth=ServiceAuth(settings, name),
         )
         self.parties = PartyDirectory(settings, name=name, http=self._http)  # who is whose partner
+        self.supplies = SupplyDirectory(settings, name=name, http=self._http)  # who buys from whom
 
     async def send(self, decision: Any, partner: str) -> httpx.Response:
-        """Moves within the owning partner are assignments; anything to the provider, and every
-        escalation, goes through escalate (so the incident's timeline says why)."""
+        """Moves within the owning partner are assignments; anything to another supplier of the
+        chain (the provider, a middle supplier: a hand-off), and every escalation, goes through
+        escalate (so the incident's timeline says why)."""
         target = {
             "party": decision.to_party,
             "tier": decision.to_tier or None,
@@ -130,7 +133,9 @@ class OutcomeLog:
         )
         event = _outcome_event(row, now, problem)
         event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
-        audience = describe(parties={row.partner, row.provider}, provider=row.provider)
+        # The incident's suppliers (a row from before chains has none: its partner and provider).
+        suppliers = getattr(row, "suppliers", None) or ()
+        audience = describe(parties={row.partner, row.provider, *suppliers}, provider=row.provider)
         metadata = Metadata.of_service(SERVICE, row.traceparent).about(audience)
         stream = ESCALATION_STREAM.format(row.incident_id)
         await self.store.append_streams(
@@ -159,7 +164,7 @@ Refused = Callable[[AsyncConnection, str, str], Awaitable[None]]  # (conn, incid
 # Per incident only its oldest pending decision may go (decisions apply in order), and only
 # once it is due: new, or its retry time has come.
 _DUE = text(
-    "SELECT d.*, i.partner, i.provider"
+    "SELECT d.*, i.partner, i.provider, i.suppliers"
     " FROM decisions d JOIN incident_escalation i USING (incident_id)"
     " WHERE d.decision_id IN ("
     "  SELECT decision_id FROM (SELECT DISTINCT ON (incident_id) decision_id, next_attempt_at, seq"

@@ -1,8 +1,10 @@
 """Each party's tiers (with their policies), profile and rules: every version kept, each new one
-an event on `village.escalations.v1` seen only by that party and the provider."""
+an event on `village.escalations.v1` seen only by that party and its readers (configuration.py:
+a provider's are its own; a partner's, its and its one supplier's)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,12 +103,16 @@ class ConfigBook:
         kind: str,
         document: BaseModel,
         version: int,
-        provider: str,
+        provider: str | None,
         now: datetime,
         origin: Metadata,
+        *,
+        readers: Iterable[str] | None = None,
     ) -> Version:
         """Store `version` of the document and append its event (a racing writer of the same
-        version fails on the primary key: the caller's If-Match check then reports it)."""
+        version fails on the primary key: the caller's If-Match check then reports it). The
+        event is for `party` and `readers` (by default `provider`), on `provider`'s channel
+        (None: the topic carries only the fact that it changed)."""
         by = f"{origin.actor_party}/{origin.actor_user}"
         await conn.execute(
             _INSERT,
@@ -120,9 +126,11 @@ class ConfigBook:
             },
         )
         event = ConfigRevised(party, kind, version, document.model_dump(mode="json"))
-        # Rules and tiers are a party's own business (partners compete): that party and the
-        # provider hear of them, nobody else.
-        metadata = origin.about(describe(parties={party, provider}, provider=provider))
+        # Rules and tiers are a party's own business (partners compete, and so do providers):
+        # that party and its readers hear of them, nobody else.
+        if readers is None:
+            readers = [provider] if provider else []
+        metadata = origin.about(describe(parties={party, *readers}, provider=provider))
         await self.store.append(
             conn,
             CONFIG_STREAM.format(party=party, kind=kind),

@@ -52,7 +52,11 @@ class EscalationProcess:
         if await self.escalations.exists(conn, event.stream_id):
             return
         data = event.data
-        snapshot = await self.escalations.snapshot(conn, data["partner"], data["provider"])
+        # The incident's own provider (its product's vendor) and suppliers decide it, never a
+        # provider of the directory: a globex incident of northwind's is routed by globex's
+        # tiers and rules and northwind's own, and never reaches acme's queues.
+        middle = domain.middle_of(domain.chain_of(data))
+        snapshot = await self.escalations.snapshot(conn, data["partner"], data["provider"], middle)
         state, decisions = domain.open(data, event.time, snapshot)
         await self.escalations.save(
             conn, state, decisions, title=data.get("title", ""), traceparent=event.traceparent
@@ -127,7 +131,7 @@ class EscalationProcess:
 
         async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
             state = await self.escalations.load(conn, incident_id)
-            if state is None or caller.party not in (state.partner, state.provider):
+            if state is None or caller.party not in state.suppliers:
                 raise DomainError.not_found("no such incident")
             state, decision = domain.request(
                 state, reason, caller.party, caller.user, request_id, self.clock.now()

@@ -22,7 +22,7 @@ from village_platform.telemetry import current_traceparent
 
 from .applying import ESCALATION_STREAM
 from .configbook import ConfigBook
-from .domain.config import ConfigSnapshot
+from .domain.config import ConfigSnapshot, SupplierTiers
 from .domain.escalation import Decision, IncidentEscalation, next_due
 
 STATE = TypeAdapter(IncidentEscalation)
@@ -33,12 +33,13 @@ _EXISTS = text("SELECT 1 FROM incident_escalation WHERE incident_id = :i")
 _TRACEPARENT = text("SELECT traceparent FROM incident_escalation WHERE incident_id = :i")
 _UPSERT_STATE = text(
     "INSERT INTO incident_escalation (incident_id, customer, partner, provider, severity, product,"
-    " title, status, opened_at, tier_party, tier, entered_at, traceparent, state)"
+    " title, status, opened_at, tier_party, tier, entered_at, traceparent, state, suppliers)"
     " VALUES (:incident_id, :customer, :partner, :provider, :severity, :product, :title, :status,"
-    " :opened_at, :tier_party, :tier, :entered_at, :traceparent, CAST(:state AS jsonb))"
+    " :opened_at, :tier_party, :tier, :entered_at, :traceparent, CAST(:state AS jsonb),"
+    " :suppliers)"
     " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity,"
     " status = excluded.status, tier_party = excluded.tier_party, tier = excluded.tier,"
-    " entered_at = excluded.entered_at, state = excluded.state"
+    " entered_at = excluded.entered_at, state = excluded.state, suppliers = excluded.suppliers"
 )
 _INSERT_DECISION = text(
     "INSERT INTO decisions (decision_id, incident_id, kind, trigger, from_party, from_tier,"
@@ -64,10 +65,15 @@ _CLOCK_FIELDS = (
     "owed_party",
     "state",
 )
-# The documents in force for a new incident: the latest version of each, in one query.
+# The documents in force for a new incident: the latest version of each, in one query, with
+# the provider each version was recorded for (its event's audience): a partner's profile is what
+# one provider says of it, and counts for that provider's incidents only.
 _CURRENT_CONFIG = text(
-    "SELECT DISTINCT ON (party, kind) party, kind, version FROM config_versions"
-    " WHERE party IN (:partner, :provider) ORDER BY party, kind, version DESC"
+    "SELECT DISTINCT ON (c.party, c.kind) c.party, c.kind, c.version,"
+    " e.metadata->>'provider' AS recorded_for"
+    " FROM config_versions c LEFT JOIN events e"
+    " ON e.stream_id = 'config:' || c.party || ':' || c.kind AND e.stream_version = c.version"
+    " WHERE c.party = ANY(:parties) ORDER BY c.party, c.kind, c.version DESC"
 )
 
 
@@ -102,16 +108,35 @@ class EscalationRepository:
             _UPSERT_CLOCK, {**row, "due_at": _when(data.get("due_at")), "at": _when(data["at"])}
         )
 
-    async def snapshot(self, conn: AsyncConnection, partner: str, provider: str) -> ConfigSnapshot:
-        """The partner's and the provider's documents in force now, which a new incident pins."""
+    async def snapshot(
+        self, conn: AsyncConnection, partner: str, provider: str, middle: tuple[str, ...] = ()
+    ) -> ConfigSnapshot:
+        """The documents in force now which a new incident pins: its partner's, its own
+        provider's (never another provider's: the profile of the partner only if this provider
+        wrote it) and its middle suppliers' tiers."""
         found: dict[str, Any] = {}
-        for row in await conn.execute(_CURRENT_CONFIG, {"partner": partner, "provider": provider}):
+        middle_tiers: list[SupplierTiers] = []
+        parties = list(dict.fromkeys((partner, provider, *middle)))
+        for row in await conn.execute(_CURRENT_CONFIG, {"parties": parties}):
+            if row.kind == "profile" and (row.party != partner or row.recorded_for != provider):
+                continue
             version = await self.book.get(conn, row.party, row.kind, row.version)
-            if version is None or (row.kind == "profile" and row.party != partner):
+            if version is None:
+                continue
+            if row.party not in (partner, provider):
+                if row.kind == "tiers":  # a middle supplier: its tiers only
+                    middle_tiers.append(SupplierTiers(party=row.party, **_pinned(version)))
                 continue
             name = f"{'provider' if row.party == provider else 'partner'}_{row.kind}"
             found[name], found[f"{name}_version"] = version.document, version.version
-        return ConfigSnapshot(provider=provider, partner=partner, **found)
+        middle_tiers.sort(key=lambda m: middle.index(m.party))
+        return ConfigSnapshot(
+            provider=provider,
+            partner=partner,
+            middle=middle,
+            middle_tiers=tuple(middle_tiers),
+            **found,
+        )
 
     async def save(
         self,
@@ -139,11 +164,17 @@ class EscalationRepository:
         if not fresh:
             return
         events = [d.new(event_id=uuid.UUID(d.decision_id)) for d in fresh]
-        audience = describe(parties={state.partner, state.provider}, provider=state.provider)
+        # Every supplier on the chain (the owner, middle suppliers, the provider): never the
+        # customer, never a party off the chain.
+        audience = describe(parties=set(state.suppliers), provider=state.provider)
         metadata = Metadata.of_service(SERVICE, current_traceparent()).about(audience)
         await self.store.append_streams(
             conn, {ESCALATION_STREAM.format(state.incident_id): events}, metadata.as_dict()
         )
+
+
+def _pinned(version: Any) -> dict[str, Any]:
+    return {"tiers": version.document, "version": version.version}
 
 
 def _state_row(state: IncidentEscalation, title: str, traceparent: str | None) -> dict[str, Any]:
@@ -163,6 +194,7 @@ def _state_row(state: IncidentEscalation, title: str, traceparent: str | None) -
         "entered_at": state.entered_at,
         "traceparent": traceparent,
         "state": STATE.dump_json(state).decode(),
+        "suppliers": list(state.suppliers),
     }
 
 

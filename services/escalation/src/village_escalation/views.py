@@ -1,6 +1,8 @@
 """Read-model views: queues, one incident's escalation path. `viewer` None sees everything;
-otherwise only incidents that party owns (partner) or provides. `EscalationViews` reads them,
-each in its own connection, at the clock's now."""
+otherwise only incidents that party works as a supplier on the incident's own chain: owns
+(partner), provides (the incident's provider, its product's vendor) or supplies in between. A
+provider never sees another provider's incidents, in any party's queue. `EscalationViews` reads
+them, each in its own connection, at the clock's now."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.clock import Clock
 
-_VISIBLE = "(CAST(:v AS text) IS NULL OR i.partner = :v OR i.provider = :v)"
+_VISIBLE = (
+    "(CAST(:v AS text) IS NULL OR i.partner = :v OR i.provider = :v"
+    " OR CAST(:v AS text) = ANY(coalesce(i.suppliers, ARRAY[]::text[])))"
+)
 OPEN = "i.status NOT IN ('resolved', 'closed', 'cancelled')"
 
 # The SLA left at a tier: the soonest running clock of a contract the tier's party owes (its

@@ -3,6 +3,7 @@ the API accepts them, and the snapshot of them an incident pins when it opens.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -229,39 +230,68 @@ class RulesDoc(BaseModel):
         if duplicates:
             raise ValueError(f"rule ids must be unique: {', '.join(duplicates)}")
         context = info.context or {}
-        owner, provider = context.get("owner"), context.get("provider")
+        owner = context.get("owner")
         if owner is not None:
-            provider = provider or owner
+            allowed = list(dict.fromkeys((owner, *_parties(context.get("provider")))))
             for rule in self.rules:
-                if not may_route_to(owner, provider, rule.route_to.party):
-                    allowed = owner if owner == provider else f"{owner} or {provider}"
+                if rule.route_to.party not in allowed:
                     raise ValueError(
-                        f"rule {rule.id}: route_to.party must be {allowed},"
+                        f"rule {rule.id}: route_to.party must be {_either(allowed)},"
                         f" not {rule.route_to.party}"
                     )
         return self
 
     @classmethod
-    def for_owner(cls, data: Any, owner: str, provider: str) -> RulesDoc:
-        """Validate `owner`'s rules (raises pydantic's ValidationError)."""
+    def for_owner(cls, data: Any, owner: str, provider: str | Iterable[str]) -> RulesDoc:
+        """Validate `owner`'s rules (raises pydantic's ValidationError). `provider`: the party,
+        or parties, a partner's rules may route to besides its own tiers (the suppliers it buys
+        from; at routing time only the incident's own provider counts, `may_route_to`)."""
         return cls.model_validate(data, context={"owner": owner, "provider": provider})
 
 
+def _parties(given: str | Iterable[str] | None) -> tuple[str, ...]:
+    if given is None:
+        return ()
+    return (given,) if isinstance(given, str) else tuple(sorted(given))
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def may_route_to(owner: str, provider: str, party: str) -> bool:
-    """A rule routes to its owner's own tiers or, for a partner's rule, to the provider's."""
+    """A rule routes to its owner's own tiers or, for a partner's rule, to the incident's
+    provider's: a partner's rule naming another vendor's tier never routes this incident."""
     return party in (owner, provider)
 
 
 # --------------------------------------------------------------------------- the pinned snapshot
 
 
+class SupplierTiers(BaseModel):
+    """A middle supplier's tiers (a party of the chain between the owner and the provider)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    party: Name
+    tiers: TiersDoc
+    version: Version
+
+
 class ConfigSnapshot(BaseModel):
     """The documents in force when an incident opens (a missing document: None, version None).
-    The incident keeps them: later edits apply to new incidents only."""
+    The incident keeps them: later edits apply to new incidents only.
+
+    Everything is the incident's own: `provider` is its product's vendor (the last party of its
+    chain), never a provider of the directory, so one vendor's tiers, rules and profile of the
+    partner never decide another vendor's incident. `middle`: the suppliers between the owning
+    partner and the provider on a chain longer than three (in chain order); only their tiers
+    count (the ladder passes through them; one without tiers is skipped), not their rules."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     provider: Name
     partner: Name
+    middle: tuple[Name, ...] = ()
+    middle_tiers: tuple[SupplierTiers, ...] = ()
     provider_tiers: TiersDoc | None = None
     provider_tiers_version: Version | None = None
     partner_tiers: TiersDoc | None = None
@@ -284,13 +314,26 @@ class ConfigSnapshot(BaseModel):
         ):
             if (getattr(self, name) is None) != (getattr(self, f"{name}_version") is None):
                 raise ValueError(f"{name} and {name}_version go together")
+        stray = sorted({m.party for m in self.middle_tiers} - set(self.middle))
+        if stray:
+            raise ValueError(f"tiers of parties not in the middle of the chain: {', '.join(stray)}")
         return self
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """The suppliers of the chain that may have tiers, bottom up: the owner, the middle
+        suppliers, the provider (each once)."""
+        return tuple(dict.fromkeys((self.partner, *self.middle, self.provider)))
 
     def tiers_of(self, party: str) -> tuple[TiersDoc | None, int | None]:
         if party == self.partner:
             return self.partner_tiers, self.partner_tiers_version
         if party == self.provider:
             return self.provider_tiers, self.provider_tiers_version
+        if party in self.middle:
+            found = next((m for m in self.middle_tiers if m.party == party), None)
+            if found is not None:
+                return found.tiers, found.version
         return None, None
 
     def versions(self) -> dict[str, int]:
@@ -301,5 +344,6 @@ class ConfigSnapshot(BaseModel):
             f"rules/{self.provider}": self.provider_rules_version,
             f"rules/{self.partner}": self.partner_rules_version,
             f"profile/{self.partner}": self.partner_profile_version,
+            **{f"tiers/{m.party}": m.version for m in self.middle_tiers},
         }
         return {k: v for k, v in pinned.items() if v is not None}

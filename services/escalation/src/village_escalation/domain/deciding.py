@@ -35,10 +35,10 @@ def route(state: IncidentEscalation, config: ConfigSnapshot, at: datetime) -> li
 
 
 def hand_back(state: IncidentEscalation, at: datetime) -> list[Decision]:
-    """Just resolved at a provider tier: back to the partner tier it came from (else the partner's
-    first, else the partner itself)."""
+    """Just resolved at a provider tier (or a middle supplier's, on a longer chain): back to the
+    partner tier it came from (else the partner's first, else the partner itself)."""
     current = state.current
-    if current is None or current.party != state.provider or state.partner == state.provider:
+    if current is None or current.party not in state.upstream:
         return []
     first = state.ladder.first(state.partner)
     to = state.last_partner_tier or (first.ref if first else TierRef(state.partner, ""))
@@ -112,9 +112,9 @@ def manual(
     state: IncidentEscalation, reason: str, party: str, user: str, request_id: str, at: datetime
 ) -> Decision:
     """A manual escalation to the next tier, ceilings ignored, by the owning partner or the
-    provider. It replaces a pending automatic decision (whichever lands second finds the
-    incident already there)."""
-    if party not in (state.partner, state.provider):
+    provider (or a middle supplier of a longer chain). It replaces a pending automatic decision
+    (whichever lands second finds the incident already there)."""
+    if party not in state.suppliers:
         raise DomainError.forbidden(
             f"only {state.partner} or {state.provider} escalate this incident"
         )

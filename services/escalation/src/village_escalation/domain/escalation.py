@@ -24,9 +24,11 @@ __all__ = [
     "PathEntry",
     "Step",
     "advance",
+    "chain_of",
     "drop_pending",
     "evolve",
     "follow",
+    "middle_of",
     "next_due",
     "on_sla_warning",
     "open",
@@ -39,13 +41,36 @@ class Step(NamedTuple):
     decisions: list[Decision]
 
 
+def chain_of(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The incident's chain from its `opened` data: [customer, partner, ..., provider]. An event
+    from before chains (or with a chain that disagrees with its parties) has the three parties."""
+    legacy = (data["customer"], data["partner"], data["provider"])
+    chain = tuple(data.get("chain") or ())
+    if len(chain) < 2 or chain[:2] != legacy[:2] or chain[-1] != legacy[2]:
+        return legacy
+    return chain
+
+
+def middle_of(chain: tuple[str, ...]) -> tuple[str, ...]:
+    """The suppliers between the owning partner and the provider (chain[2:-1])."""
+    ends = set(chain[:2]) | {chain[-1]}
+    return tuple(p for p in dict.fromkeys(chain[2:-1]) if p not in ends)
+
+
 def open(data: Mapping[str, Any], at: datetime, config: ConfigSnapshot) -> Step:
     """The state of a newly opened incident (the `opened` event's data) and its route decision,
-    none when neither the partner nor the provider has tiers."""
+    none when no supplier on its chain has tiers. `config` is the incident's own: its partner's,
+    its provider's and its middle suppliers' documents."""
     if (data["partner"], data["provider"]) != (config.partner, config.provider):
         raise ValueError(
             f"the configuration is for {config.partner}/{config.provider}, "
             f"not {data['partner']}/{data['provider']}"
+        )
+    chain = chain_of(data)
+    if middle_of(chain) != config.middle:
+        raise ValueError(
+            f"the configuration is for the middle suppliers {list(config.middle)},"
+            f" not {list(middle_of(chain))}"
         )
     state = IncidentEscalation(
         incident_id=data["incident_id"],
@@ -59,6 +84,7 @@ def open(data: Mapping[str, Any], at: datetime, config: ConfigSnapshot) -> Step:
         ladder=Ladder.pinned(config),
         pinned=config.versions(),
         last_progress_at=at,
+        chain=chain if data.get("chain") else (),  # an event from before chains: derived
     )
     return _with(state, deciding.route(state, config, at))
 

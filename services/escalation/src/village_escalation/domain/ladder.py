@@ -1,4 +1,5 @@
-"""An incident's ladder: the owning partner's tiers then the provider's, each with the policy
+"""An incident's ladder: the owning partner's tiers, then those of each middle supplier of a
+longer chain that has tiers (one without is skipped), then the provider's; each with the policy
 (and tiers version) pinned when the incident opened, and where automatic escalation stops."""
 
 from __future__ import annotations
@@ -33,17 +34,23 @@ class Ladder:
     provider: str
     rungs: tuple[Rung, ...] = ()
     ceilings: dict[str, str] = field(default_factory=dict)  # party -> its ceiling tier
+    middle: tuple[str, ...] = ()  # the chain's suppliers between the partner and the provider
 
     @classmethod
     def pinned(cls, config: ConfigSnapshot) -> Ladder:
         rungs: list[Rung] = []
         ceilings: dict[str, str] = {}
-        for party in dict.fromkeys((config.partner, config.provider)):  # once if they are one
+        for party in config.parties:  # each once, bottom up
             doc, version = config.tiers_of(party)
             rungs += _rungs(party, doc, version)
             if doc is not None and doc.ceiling is not None:
                 ceilings[party] = doc.ceiling
-        return cls(config.partner, config.provider, tuple(rungs), ceilings)
+        return cls(config.partner, config.provider, tuple(rungs), ceilings, config.middle)
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Bottom up: the partner, the middle suppliers, the provider (each once)."""
+        return tuple(dict.fromkeys((self.partner, *self.middle, self.provider)))
 
     def index(self, ref: TierRef | None) -> int | None:
         if ref is None:
@@ -86,12 +93,18 @@ class Ladder:
 
     def next_manual(self, ref: TierRef | None) -> Rung | None:
         """The next tier for a manual request, ceilings ignored. Unrouted: the bottom rung; at a
-        partner tier off the ladder: the provider's first tier; at the top: None."""
+        tier off the ladder: the first tier of the next party up that has tiers (from the
+        partner, the provider's on a three-party chain); at the top: None."""
         if ref is None:
             return self.rungs[0] if self.rungs else None
         i = self.index(ref)
         if i is None:
-            return self.first(self.provider) if ref.party == self.partner else None
+            parties = self.parties
+            above = parties[parties.index(ref.party) + 1 :] if ref.party in parties else ()
+            found = next((r for r in self.rungs if r.party in above), None)
+            if found is None and ref.party == self.partner:
+                return self.first(self.provider)  # a partner that is its own provider
+            return found
         return self.rungs[i + 1] if i + 1 < len(self.rungs) else None
 
 

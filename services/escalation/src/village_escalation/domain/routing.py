@@ -1,5 +1,6 @@
-"""Where a new incident starts: the provider's and the owning partner's rules, first match wins,
-else the partner's first tier (else the provider's)."""
+"""Where a new incident starts: the incident's own provider's and the owning partner's rules,
+first match wins, else the partner's first tier (else that of the next supplier up the chain that
+has tiers: a middle supplier's, else the provider's). Middle suppliers' rules do not route."""
 
 from __future__ import annotations
 
@@ -60,16 +61,16 @@ def evaluate(incident: NewIncident, config: ConfigSnapshot) -> Route | None:
                 basis,
                 _rule_reason(candidate, incident, config.partner_profile),
             )
-    for party in (config.partner, config.provider):
+    parties = config.parties
+    for n, party in enumerate(parties):
         tiers, version = config.tiers_of(party)
         if tiers is not None and tiers.tiers:
             first = tiers.tiers[0].name
             basis = {"type": "default", "party": party, "tier": first, "version": version}
-            why = (
-                "no routing rule matched"
-                if party == config.partner
-                else f"no routing rule matched and {config.partner} has no tiers"
-            )
+            why = "no routing rule matched"
+            if n:
+                have = "has" if n == 1 else "have"
+                why += f" and {', '.join(parties[:n])} {have} no tiers"
             return Route(
                 TierRef(party, first), basis, f"{why}: {party}'s first tier, {first} (default)"
             )

@@ -45,6 +45,20 @@ class IncidentEscalation:
     path: tuple[PathEntry, ...] = ()
     decided: tuple[str, ...] = ()  # every decision id made, so none is made twice
     done: bool = False  # closed or cancelled
+    # The incident's chain as `opened` recorded it: [customer, partner, ..., provider]. Empty
+    # for a state stored before chains (then it is [customer, partner, provider]).
+    chain: tuple[str, ...] = ()
+
+    @property
+    def suppliers(self) -> tuple[str, ...]:
+        """The chain's suppliers, owner first, provider last (each once): who works it."""
+        chain = self.chain or (self.customer, self.partner, self.provider)
+        return tuple(dict.fromkeys(chain[1:]))
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """The suppliers above the owning partner (middle suppliers and the provider)."""
+        return tuple(p for p in self.suppliers if p != self.partner)
 
     @property
     def rung(self) -> Rung | None:
