@@ -98,8 +98,14 @@ class Knowledge:
     # ------------------------------------------------------------------ an incident's links
 
     async def link(self, ctx: WriteContext, incident_id: str, article_id: str) -> Written:
-        """201 linked; 200 linked already (nothing new)."""
-        article = await self._link_target(ctx, incident_id, article_id)
+        """201 linked; 200 linked already (nothing new); 422 for an article the caller reads but
+        of another provider than the incident's (its parties must never see it)."""
+        incident, article = await self._link_target(ctx, incident_id, article_id)
+        if not views.of_incident(incident, article.provider):
+            raise DomainError.invalid(
+                "the article is not in the knowledge base of the incident's provider",
+                "not-the-incidents-provider",
+            )
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             fresh = not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id})
@@ -116,7 +122,7 @@ class Knowledge:
         return await self.writes.run(ctx, work)
 
     async def unlink(self, ctx: WriteContext, incident_id: str, article_id: str) -> Written:
-        article = await self._link_target(ctx, incident_id, article_id)
+        _, article = await self._link_target(ctx, incident_id, article_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             if not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id}):
@@ -127,10 +133,12 @@ class Knowledge:
 
         return await self.writes.run(ctx, work)
 
-    async def _link_target(self, ctx: WriteContext, incident_id: str, article_id: str) -> Any:
-        """A published article the caller reads, on an incident it is on."""
-        await self.access.incident(ctx.principal, incident_id)
-        return await self.access.published(ctx.principal, article_id)
+    async def _link_target(
+        self, ctx: WriteContext, incident_id: str, article_id: str
+    ) -> tuple[Any, Any]:
+        """An incident the caller is on and a published article it reads."""
+        incident = await self.access.incident(ctx.principal, incident_id)
+        return incident, await self.access.published(ctx.principal, article_id)
 
     async def _on_incident(
         self,
