@@ -84,12 +84,22 @@ class Knowledge:
         status: int,
         if_match: frozenset[int] | None = None,
     ) -> Written:
-        # Who reads a published article is decided when it is published: only then the directory.
-        directory = await self.access.directory() if isinstance(command, articles.Publish) else None
+        # Who reads a published article is decided when it is published: only then the directory
+        # and the supplies.
+        directory, supplies = (
+            await self.access.web() if isinstance(command, articles.Publish) else (None, None)
+        )
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             await self.streams.change_article(
-                conn, article_id, command, actor(ctx.principal), _origin(ctx), directory, if_match
+                conn,
+                article_id,
+                command,
+                actor(ctx.principal),
+                _origin(ctx),
+                directory,
+                if_match,
+                supplies=supplies,
             )
             return await _article_answer(conn, article_id, status)
 

@@ -32,7 +32,7 @@ def reads(row: Any, scope: Scope) -> bool:
         row.published is not None
         and row.status != "retired"
         and row.audience in scope.audiences
-        and (scope.provider is None or scope.provider == row.provider)
+        and (scope.providers is None or row.provider in scope.providers)
     )
 
 
@@ -122,7 +122,7 @@ async def listing(
             " AND (CAST(:after AS uuid) IS NULL OR article_id > :after)"
             " AND (:service OR author_party = :party OR provider = :party"
             "      OR (published IS NOT NULL AND status <> 'retired' AND audience = ANY(:audiences)"
-            "          AND provider = :provider))"
+            "          AND provider = ANY(:providers)))"
             " ORDER BY article_id LIMIT :limit"
         ),
         {
@@ -131,7 +131,7 @@ async def listing(
             "service": kind == "service",
             "party": party,
             "audiences": list(scope.audiences),
-            "provider": scope.provider,
+            "providers": list(scope.providers or ()),
             "limit": limit,
         },
     )
