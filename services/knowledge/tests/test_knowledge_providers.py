@@ -238,6 +238,10 @@ async def test_an_acme_article_cannot_be_linked_to_a_globex_incident(
             text("SELECT count(*) FROM links WHERE incident_id = :i"), {"i": incident_id}
         )
     assert count == 0
+    # Nor is feedback on acme's article about globex's incident (acme would learn of it).
+    with pytest.raises(DomainError) as refused:
+        await world.knowledge.feedback(ctx("northwind"), acme_article, True, incident_id)
+    assert (refused.value.status, refused.value.kind) == (422, "not-the-incidents-provider")
     # Its own provider's article links.
     linked = await world.knowledge.link(
         ctx("northwind"), incident_id, world.articles["globex-public"]

@@ -1,11 +1,18 @@
 """Knowledge in the value web, as pure functions: who buys from whom (product by product), whose
-articles each party reads, who reads a publication, and who is on an incident's chain."""
+articles each party reads, who reads a publication, and who is on an incident's chain; and the
+supplies as the incidents service answers them (its HTTP transport faked)."""
 
 from __future__ import annotations
+
+import httpx
+import pytest
 
 from village_knowledge.domain.audience import article_metadata, providers_of, readers
 from village_knowledge.domain.supplies import Products, Supply, legacy_supplies, suppliers_of
 from village_knowledge.incident_facts import chain
+from village_knowledge.supply_directory import SupplyDirectory
+from village_platform.errors import Problem
+from village_platform.settings import Settings
 
 FIREWALLS, CLOUD = "globex-firewalls", "acme-cloud"
 # The demo chain, a second vendor (globex) that northwind resells firewalls of through a managed
@@ -98,3 +105,39 @@ def test_everyone_on_the_chain_is_on_the_incident() -> None:
     assert chain(opened) == ["initech", "northwind", "globex"]  # an event from before chains
     four = {**opened, "chain": ["initech", "northwind", "fabrikam", "globex"]}
     assert chain(four) == ["initech", "northwind", "fabrikam", "globex"]
+
+
+async def test_the_supplies_come_from_the_incidents_service_or_say_it_cannot_answer() -> None:
+    answers = {
+        "/supplies": httpx.Response(
+            200,
+            json={
+                "items": [
+                    {"supplier": "globex", "buyer": "northwind", "products": [FIREWALLS]},
+                    {"supplier": "acme", "buyer": "northwind", "products": None},
+                ],
+                "version": 3,
+            },
+        )
+    }
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers["Authorization"].split()[0])
+        return answers[request.url.path]
+
+    supplies = SupplyDirectory(
+        Settings(), name="knowledge", transport=httpx.MockTransport(answer)
+    )
+    assert await supplies.for_request() == [
+        Supply("globex", "northwind", frozenset({FIREWALLS})),
+        Supply("acme", "northwind"),
+    ]
+    assert asked == ["Bearer"]  # as a service
+    answers["/supplies"] = httpx.Response(404)  # an incidents service from before supplies
+    assert await supplies.for_request(max_age=0) == []
+    answers["/supplies"] = httpx.Response(500)
+    with pytest.raises(Problem) as unavailable:
+        await supplies.for_request(max_age=0)
+    assert unavailable.value.status == 503
+    await supplies.aclose()

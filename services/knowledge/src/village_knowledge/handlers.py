@@ -29,6 +29,16 @@ _LINKED = text("SELECT 1 FROM links WHERE incident_id = :i AND article_id = :a")
 _INCIDENT = text("SELECT * FROM incidents WHERE incident_id = :i")
 
 
+def _check_provider(incident: Any, article: Any) -> None:
+    """An article about an incident is of the incident's provider: never another provider's (a
+    caller that reads both may ask; the incident's parties must never see it)."""
+    if not views.of_incident(incident, article.provider):
+        raise DomainError.invalid(
+            "the article is not in the knowledge base of the incident's provider",
+            "not-the-incidents-provider",
+        )
+
+
 def _origin(ctx: WriteContext) -> Metadata:
     return Metadata(**ctx.event_metadata())
 
@@ -111,11 +121,7 @@ class Knowledge:
         """201 linked; 200 linked already (nothing new); 422 for an article the caller reads but
         of another provider than the incident's (its parties must never see it)."""
         incident, article = await self._link_target(ctx, incident_id, article_id)
-        if not views.of_incident(incident, article.provider):
-            raise DomainError.invalid(
-                "the article is not in the knowledge base of the incident's provider",
-                "not-the-incidents-provider",
-            )
+        _check_provider(incident, article)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             fresh = not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id})
@@ -170,11 +176,12 @@ class Knowledge:
         self, ctx: WriteContext, article_id: str, helpful: bool, incident_id: str | None
     ) -> Written:
         """Once per party per article (the latest wins), seen by the giving party and the
-        provider."""
+        provider; about an incident only of the article's provider (another provider never
+        learns of it)."""
         caller = ctx.principal
         article = await self.access.published(caller, article_id)
         if incident_id is not None:
-            await self.access.incident(caller, incident_id)
+            _check_provider(await self.access.incident(caller, incident_id), article)
         visibility = {"customer": "shared", "partner": "restricted"}.get(caller.kind, "internal")
         audience = describe(
             parties={caller.party, article.provider},
