@@ -225,7 +225,10 @@ async def test_an_acme_article_cannot_be_linked_to_a_globex_incident(
     acme_article = world.articles["acme-partners"]
     # northwind reads acme's article (it buys from acme) and is on the incident: refused.
     await world.access.published(principal("northwind"), acme_article)
-    for who in (ctx("northwind"), WriteContext(Principal("village-ops", "service", "ops", frozenset()))):
+    for who in (
+        ctx("northwind"),
+        WriteContext(Principal("village-ops", "service", "ops", frozenset())),
+    ):
         with pytest.raises(DomainError) as refused:
             await world.knowledge.link(who, incident_id, acme_article)
         assert (refused.value.status, refused.value.kind) == (422, "not-the-incidents-provider")

@@ -126,9 +126,7 @@ async def test_the_supplies_come_from_the_incidents_service_or_say_it_cannot_ans
         asked.append(request.headers["Authorization"].split()[0])
         return answers[request.url.path]
 
-    supplies = SupplyDirectory(
-        Settings(), name="knowledge", transport=httpx.MockTransport(answer)
-    )
+    supplies = SupplyDirectory(Settings(), name="knowledge", transport=httpx.MockTransport(answer))
     assert await supplies.for_request() == [
         Supply("globex", "northwind", frozenset({FIREWALLS})),
         Supply("acme", "northwind"),
