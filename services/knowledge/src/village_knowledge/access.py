@@ -1,42 +1,60 @@
 """Who the caller is and what it may read, for the routes and the handlers alike: the party
-directory, the caller's search scope, an article it may read and an incident it is on (404 for
-anything else, existence included)."""
+directory and the supplies between parties (who buys from whom), the caller's search scope, an
+article it may read and an incident it is on (404 for anything else, existence included)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.auth import Principal
-from village_platform.directory import PartyDirectory
 from village_platform.errors import DomainError
 
 from . import search as searching
 from . import views
 from .domain.articles import Actor
-from .domain.audience import Directory, audiences_for, provider_of
+from .domain.audience import Directory, audiences_for, providers_of
+from .domain.supplies import Supply, legacy_supplies, merged
 
 
 def actor(caller: Principal) -> Actor:
     return Actor(caller.party, caller.kind, caller.user, caller.roles)
 
 
+class Parties(Protocol):
+    """The party directory (village_platform.directory.PartyDirectory, `GET /parties`)."""
+
+    async def for_request(self) -> Directory: ...
+
+
+class Supplies(Protocol):
+    """Who supplies whom (supply_directory.SupplyDirectory, `GET /supplies`)."""
+
+    async def for_request(self) -> list[Supply]: ...
+
+
 class Access:
-    def __init__(self, engine: AsyncEngine, directory: PartyDirectory) -> None:
-        self.engine, self.parties = engine, directory
+    def __init__(self, engine: AsyncEngine, directory: Parties, supplies: Supplies) -> None:
+        self.engine, self.parties, self.supplies = engine, directory, supplies
 
     async def directory(self) -> Directory:
         return await self.parties.for_request()
+
+    async def web(self) -> tuple[Directory, list[Supply]]:
+        """The directory and every supply: those listed, and those its registration fields imply
+        (a partner's `provider`: every product from it)."""
+        directory = await self.directory()
+        return directory, merged(await self.supplies.for_request(), legacy_supplies(directory))
 
     async def scope(self, caller: Principal) -> searching.Scope:
         if caller.kind == "service":
             return searching.Scope(None, audiences_for("service"))
         if caller.kind == "provider":
-            return searching.Scope(caller.party, audiences_for("provider"))
+            return searching.Scope((caller.party,), audiences_for("provider"))
+        _, supplies = await self.web()
         return searching.Scope(
-            provider_of(caller.party, caller.kind, await self.directory()) or "",
-            audiences_for(caller.kind),
+            providers_of(caller.party, caller.kind, supplies), audiences_for(caller.kind)
         )
 
     async def readable(self, caller: Principal, article_id: str) -> tuple[Any, bool]:

@@ -222,7 +222,7 @@ async def search(
     scope = await access.scope(caller)
     if visibility is not None:
         scope = searching.Scope(
-            scope.provider, tuple(a for a in scope.audiences if a == visibility)
+            scope.providers, tuple(a for a in scope.audiences if a == visibility)
         )
     async with engine.begin() as conn:
         items, more = await searching.search(

@@ -22,6 +22,7 @@ from .api import router
 from .handlers import Knowledge
 from .reactions import Reactions
 from .streams import Streams
+from .supply_directory import SupplyDirectory
 
 SERVICE = "knowledge"
 PORT = 8004
@@ -38,9 +39,11 @@ Kafka topic `village.knowledge.v1` (also served on `GET /events`).
 
 * Authenticate with a bearer JWT (`make token PARTY=northwind`). The provider's reviewers
   (`ROLE=reviewer` or `ROLE=admin`) publish and reject.
-* Audiences: `provider` (the provider's staff only), `partners` (the provider and all its
-  partners), `public` (their customers too). A partner's article reaches other partners only
-  once the provider published it. What you may not read does not exist for you (404).
+* Audiences: `provider` (the provider's staff only), `partners` (the provider and the partners
+  that buy from it, directly or through other suppliers), `public` (the customers that buy from
+  it too). A partner's article reaches other partners only once the provider published it. What
+  you may not read does not exist for you (404). An incident's suggestions and links are of its
+  provider's articles only.
 * Errors are RFC 9457 problem details; every POST/PUT honours `Idempotency-Key`; `PUT` takes
   `If-Match` with the article's ETag.
 """
@@ -69,7 +72,8 @@ def create_app(
         runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
         streams = Streams(runtime.store)
         directory = PartyDirectory(settings, name=SERVICE)
-        access = Access(runtime.engine, directory)
+        supplies = SupplyDirectory(settings, name=SERVICE)
+        access = Access(runtime.engine, directory, supplies)
         feed = incidents_feed or consumer.incidents_feed(settings, consumer_name)
         runtime.consumer(
             ConsumerRunner(
@@ -84,7 +88,7 @@ def create_app(
                 **consumer_options,
             )
         )
-        runtime.close_at_end(feed.aclose, directory.aclose)
+        runtime.close_at_end(feed.aclose, directory.aclose, supplies.aclose)
         runtime.party_kinds = directory
         # What the routes reach through their typed dependencies (deps.py).
         app.state.knowledge = Knowledge(runtime.writes, streams, access)

@@ -29,6 +29,16 @@ _LINKED = text("SELECT 1 FROM links WHERE incident_id = :i AND article_id = :a")
 _INCIDENT = text("SELECT * FROM incidents WHERE incident_id = :i")
 
 
+def _check_provider(incident: Any, article: Any) -> None:
+    """An article about an incident is of the incident's provider: never another provider's (a
+    caller that reads both may ask; the incident's parties must never see it)."""
+    if not views.of_incident(incident, article.provider):
+        raise DomainError.invalid(
+            "the article is not in the knowledge base of the incident's provider",
+            "not-the-incidents-provider",
+        )
+
+
 def _origin(ctx: WriteContext) -> Metadata:
     return Metadata(**ctx.event_metadata())
 
@@ -84,12 +94,22 @@ class Knowledge:
         status: int,
         if_match: frozenset[int] | None = None,
     ) -> Written:
-        # Who reads a published article is decided when it is published: only then the directory.
-        directory = await self.access.directory() if isinstance(command, articles.Publish) else None
+        # Who reads a published article is decided when it is published: only then the directory
+        # and the supplies.
+        directory, supplies = (
+            await self.access.web() if isinstance(command, articles.Publish) else (None, None)
+        )
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             await self.streams.change_article(
-                conn, article_id, command, actor(ctx.principal), _origin(ctx), directory, if_match
+                conn,
+                article_id,
+                command,
+                actor(ctx.principal),
+                _origin(ctx),
+                directory,
+                if_match,
+                supplies=supplies,
             )
             return await _article_answer(conn, article_id, status)
 
@@ -98,8 +118,10 @@ class Knowledge:
     # ------------------------------------------------------------------ an incident's links
 
     async def link(self, ctx: WriteContext, incident_id: str, article_id: str) -> Written:
-        """201 linked; 200 linked already (nothing new)."""
-        article = await self._link_target(ctx, incident_id, article_id)
+        """201 linked; 200 linked already (nothing new); 422 for an article the caller reads but
+        of another provider than the incident's (its parties must never see it)."""
+        incident, article = await self._link_target(ctx, incident_id, article_id)
+        _check_provider(incident, article)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             fresh = not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id})
@@ -116,7 +138,7 @@ class Knowledge:
         return await self.writes.run(ctx, work)
 
     async def unlink(self, ctx: WriteContext, incident_id: str, article_id: str) -> Written:
-        article = await self._link_target(ctx, incident_id, article_id)
+        _, article = await self._link_target(ctx, incident_id, article_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             if not await conn.scalar(_LINKED, {"i": incident_id, "a": article.article_id}):
@@ -127,10 +149,12 @@ class Knowledge:
 
         return await self.writes.run(ctx, work)
 
-    async def _link_target(self, ctx: WriteContext, incident_id: str, article_id: str) -> Any:
-        """A published article the caller reads, on an incident it is on."""
-        await self.access.incident(ctx.principal, incident_id)
-        return await self.access.published(ctx.principal, article_id)
+    async def _link_target(
+        self, ctx: WriteContext, incident_id: str, article_id: str
+    ) -> tuple[Any, Any]:
+        """An incident the caller is on and a published article it reads."""
+        incident = await self.access.incident(ctx.principal, incident_id)
+        return incident, await self.access.published(ctx.principal, article_id)
 
     async def _on_incident(
         self,
@@ -152,11 +176,12 @@ class Knowledge:
         self, ctx: WriteContext, article_id: str, helpful: bool, incident_id: str | None
     ) -> Written:
         """Once per party per article (the latest wins), seen by the giving party and the
-        provider."""
+        provider; about an incident only of the article's provider (another provider never
+        learns of it)."""
         caller = ctx.principal
         article = await self.access.published(caller, article_id)
         if incident_id is not None:
-            await self.access.incident(caller, incident_id)
+            _check_provider(await self.access.incident(caller, incident_id), article)
         visibility = {"customer": "shared", "partner": "restricted"}.get(caller.kind, "internal")
         audience = describe(
             parties={caller.party, article.provider},

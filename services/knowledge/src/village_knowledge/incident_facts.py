@@ -4,16 +4,19 @@ the rebuild replays exactly these (consumer.fact_routes)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.applier import ConsumedEvent
 from village_platform.envelope import event_name
 
-# Who is on an incident comes from what the incident's events say of it (opened: its customer,
-# partner and provider; a collaborator invited or revoked), never from an event's audience: the
-# revocation itself takes the partner off, so nothing of the incident reaches it from then on.
-# An incident first met after its opening starts from that event's audience.
+# Who is on an incident comes from what the incident's events say of it (opened: everyone on its
+# chain; a collaborator invited or revoked), never from an event's audience: the revocation itself
+# takes the partner off, so nothing of the incident reaches it from then on. An incident first met
+# after its opening starts from that event's audience.
 _UPSERT_INCIDENT = text(
     "INSERT INTO incidents (incident_id, parties, customer, partner, provider, title, description,"
     " product, status)"
@@ -47,15 +50,19 @@ _KEEP_NOTE = text(
 _FORGET_NOTE = text("DELETE FROM shared_notes WHERE incident_id = :i AND note_id = :n")
 
 
+def chain(opened: Mapping[str, Any]) -> list[str]:
+    """Everyone on the incident's chain, from its `opened` data: the customer, the owning partner,
+    every supplier between them and the provider (`chain`); an event from before chains names
+    the three (always on it, whatever the chain says)."""
+    named = [opened[k] for k in ("customer", "partner", "provider") if opened.get(k)]
+    return list(dict.fromkeys([*(opened.get("chain") or ()), *named]))
+
+
 async def record(conn: AsyncConnection, event: ConsumedEvent) -> None:
     """Who is on the incident, the opening's facts, its status."""
     name, data = event_name(event.type), event.data
     opened = data if name == "opened" else {}
-    members = (
-        [opened[k] for k in ("customer", "partner", "provider") if opened.get(k)]
-        if opened
-        else event.parties
-    )
+    members = chain(opened) if opened else event.parties
     await conn.execute(
         _UPSERT_INCIDENT,
         {

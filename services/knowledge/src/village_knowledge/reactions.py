@@ -64,7 +64,7 @@ class Reactions:
             data["provider"],
             SUGGESTIONS,
         )
-        on_it = [data[k] for k in ("customer", "partner", "provider") if data.get(k)]
+        on_it = incident_facts.chain(data)
         events = []
         for audience in AUDIENCES:
             chosen = [

@@ -34,7 +34,8 @@ class ArticleIn(BaseModel):
     )
     audience: Literal["provider", "partners", "public"] = Field(
         description="provider: the provider's staff only (the provider writes these); partners: "
-        "the provider and all its partners; public: their customers too"
+        "the provider and the partners that buy from it; public: the customers that buy from it "
+        "too"
     )
     products: list[Name] = Field(default_factory=list, max_length=20)
     tags: list[Name] = Field(default_factory=list, max_length=30)

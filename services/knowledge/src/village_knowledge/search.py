@@ -6,7 +6,7 @@ more of them, closer together and in heavier fields (title A, symptoms and tags 
 ranks higher; an incident's whole title and description work as a query that way (suggestions).
 When full text finds fewer than `FEW` articles, titles that look like the query
 (`word_similarity`, pg_trgm) follow them: a misspelt word still finds its article. Who may see
-what is part of the WHERE clause (provider and audiences), never a filter after the LIMIT.
+what is part of the WHERE clause (providers and audiences), never a filter after the LIMIT.
 """
 
 from __future__ import annotations
@@ -38,14 +38,16 @@ def or_query(q: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a caller may see: one provider's articles of these audiences (provider None: all)."""
+    """What a caller may see: these providers' articles of these audiences (providers None: every
+    provider's)."""
 
-    provider: str | None
+    providers: tuple[str, ...] | None
     audiences: tuple[str, ...]
 
 
 _FILTER = (
-    "(CAST(:provider AS text) IS NULL OR d.provider = :provider) AND d.audience = ANY(:audiences)"
+    "(CAST(:providers AS text[]) IS NULL OR d.provider = ANY(:providers))"
+    " AND d.audience = ANY(:audiences)"
     " AND (CAST(:product AS text) IS NULL OR d.products @> ARRAY[CAST(:product AS text)])"
     " AND (CAST(:tag AS text) IS NULL OR d.tags @> ARRAY[CAST(:tag AS text)])"
 )
@@ -98,7 +100,7 @@ async def search(
             {
                 "tsq": tsq,
                 "raw": q[:200],
-                "provider": scope.provider,
+                "providers": None if scope.providers is None else list(scope.providers),
                 "audiences": list(scope.audiences),
                 "product": product,
                 "tag": tag,

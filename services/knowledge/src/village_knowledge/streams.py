@@ -26,6 +26,7 @@ from .domain import articles
 from .domain.articles import Actor, Article
 from .domain.audience import Directory, article_metadata
 from .domain.events import ArticleEvent
+from .domain.supplies import Supply
 
 ARTICLE_STREAM = "article:{}"
 NS = uuid.UUID("5b0f2a57-6f39-4d0e-9a3e-2d1b7c0a4e11")
@@ -55,10 +56,12 @@ class Streams:
         directory: Directory | None,
         if_match: frozenset[int] | None = None,
         event_ids: Iterable[uuid.UUID] | None = None,
+        supplies: Sequence[Supply] | None = None,
     ) -> Article:
-        """Load, decide, append and project; the article as it is now. `directory`: who reads
-        what is published (a publication needs it); `event_ids`: the events' ids when a consumed
-        event causes them (a replay appends nothing new)."""
+        """Load, decide, append and project; the article as it is now. `directory` and
+        `supplies`: who reads what is published (a publication needs them; supplies None: the
+        directory's registration fields say who buys from whom); `event_ids`: the events' ids when
+        a consumed event causes them (a replay appends nothing new)."""
         state = await self.article(conn, article_id)
         _check_version(state, actor, if_match)
         events = articles.decide(state, command, actor)
@@ -69,7 +72,7 @@ class Streams:
         assert new is not None
         ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
         described = [
-            e.new(origin.about(_audience(e, new, directory)), i)
+            e.new(origin.about(_audience(e, new, directory, supplies)), i)
             for e, i in zip(events, ids, strict=True)
         ]
         try:
@@ -121,9 +124,14 @@ class Streams:
         await _project(conn, await self.store.append(conn, stream, head, [event], {}))
 
 
-def _audience(event: ArticleEvent, article: Article, directory: Directory | None) -> dict[str, Any]:
+def _audience(
+    event: ArticleEvent,
+    article: Article,
+    directory: Directory | None,
+    supplies: Sequence[Supply] | None,
+) -> dict[str, Any]:
     return article_metadata(
-        event.NAME, event.to_data(), article.author_party, article.provider, directory
+        event.NAME, event.to_data(), article.author_party, article.provider, directory, supplies
     )
 
 

@@ -32,7 +32,7 @@ def reads(row: Any, scope: Scope) -> bool:
         row.published is not None
         and row.status != "retired"
         and row.audience in scope.audiences
-        and (scope.provider is None or scope.provider == row.provider)
+        and (scope.providers is None or row.provider in scope.providers)
     )
 
 
@@ -122,7 +122,7 @@ async def listing(
             " AND (CAST(:after AS uuid) IS NULL OR article_id > :after)"
             " AND (:service OR author_party = :party OR provider = :party"
             "      OR (published IS NOT NULL AND status <> 'retired' AND audience = ANY(:audiences)"
-            "          AND provider = :provider))"
+            "          AND provider = ANY(:providers)))"
             " ORDER BY article_id LIMIT :limit"
         ),
         {
@@ -131,7 +131,7 @@ async def listing(
             "service": kind == "service",
             "party": party,
             "audiences": list(scope.audiences),
-            "provider": scope.provider,
+            "providers": list(scope.providers or ()),
             "limit": limit,
         },
     )
@@ -151,6 +151,15 @@ async def on_incident(conn: AsyncConnection, incident_id: str, party: str, kind:
     return row
 
 
+def of_incident(incident: Any, provider: str) -> bool:
+    """Whether an article of `provider` is for the incident: only its own provider's knowledge
+    base is (never another provider's); an incident whose opening this service never saw, the
+    provider on it."""
+    if incident.provider is not None:
+        return provider == incident.provider
+    return provider in incident.parties
+
+
 def _seen(incident: Any, audience: str | None, party: str, kind: str) -> bool:
     """The egress rule on an article about the incident: the audience its events describe."""
     description = incident_metadata(
@@ -164,7 +173,8 @@ async def suggestions(
 ) -> list[dict[str, Any]]:
     rows = await conn.execute(
         text(
-            "SELECT s.article_id, s.rank, s.score, d.title, d.audience, d.products, d.tags"
+            "SELECT s.article_id, s.rank, s.score, d.title, d.audience, d.products, d.tags,"
+            " d.provider"
             " FROM suggestions s JOIN search_docs d USING (article_id)"
             " WHERE s.incident_id = :i ORDER BY s.rank"
         ),
@@ -181,7 +191,7 @@ async def suggestions(
             "tags": list(r.tags),
         }
         for r in rows
-        if _seen(incident, r.audience, party, kind)
+        if of_incident(incident, r.provider) and _seen(incident, r.audience, party, kind)
     ]
 
 
@@ -191,6 +201,7 @@ async def links(
     rows = await conn.execute(
         text(
             "SELECT l.article_id, l.party, l.linked_at, a.published->>'title' AS title, a.audience,"
+            " a.provider,"
             " EXISTS (SELECT 1 FROM solves s"
             " WHERE s.incident_id = l.incident_id AND s.article_id = l.article_id) AS solved"
             " FROM links l JOIN articles a USING (article_id)"
@@ -208,7 +219,7 @@ async def links(
             "solved": r.solved,
         }
         for r in rows
-        if _seen(incident, r.audience, party, kind)
+        if of_incident(incident, r.provider) and _seen(incident, r.audience, party, kind)
     ]
 
 

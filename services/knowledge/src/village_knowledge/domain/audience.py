@@ -8,8 +8,9 @@ topic's:
 * an article's events while it is a draft, in review or retired: the author's party and the
   provider, `restricted` (never a customer);
 * its `published` event: `provider` audience -> the provider alone, `internal`, actor the
-  provider; `partners` -> the provider and all its partners, `restricted`; `public` -> those and
-  the partners' customers, `shared`;
+  provider; `partners` -> the provider and the partners that buy from it (directly or through
+  other suppliers: domain/supplies.py), `restricted`; `public` -> those and the customers that
+  buy from it, `shared`. A partner that buys only another provider's products is not among them;
 * events about an incident (suggestions, links, solves) carry only articles of one audience:
   public ones in a `shared` event, partners' in a `restricted` one, provider-only ones in an
   `internal` one of the provider; `parties` = the incident's parties that audience reaches.
@@ -22,28 +23,36 @@ from typing import Any
 
 from village_platform.egress import describe
 
+from .supplies import Supply, legacy_supplies, suppliers_of
+
 VISIBILITY = {"public": "shared", "partners": "restricted", "provider": "internal"}
 
 Directory = Mapping[str, Mapping[str, Any]]
 
 
-def readers(audience: str, provider: str, directory: Directory) -> list[str]:
-    """Every party that may read a published article of `provider` with `audience`."""
-    found = {provider}
-    if audience in ("partners", "public"):
-        partners = {
+# The kinds of party besides the provider that each audience reaches (of those buying from it).
+_REACHES = {"provider": (), "partners": ("partner",), "public": ("partner", "customer")}
+
+
+def readers(
+    audience: str,
+    provider: str,
+    directory: Directory,
+    supplies: Iterable[Supply] | None = None,
+) -> list[str]:
+    """Every party that may read a published article of `provider` with `audience`: the
+    directory's parties of the kinds it reaches that buy from `provider`. `supplies`: who buys
+    from whom (None: what the directory's registration fields say)."""
+    kinds = _REACHES.get(audience, ())
+    web = list(supplies) if supplies is not None else legacy_supplies(directory)
+    return sorted(
+        {provider}
+        | {
             p
             for p, e in directory.items()
-            if e.get("kind") == "partner" and e.get("provider") == provider
+            if e.get("kind") in kinds and provider in suppliers_of(p, web)
         }
-        found |= partners
-        if audience == "public":
-            found |= {
-                p
-                for p, e in directory.items()
-                if e.get("kind") == "customer" and e.get("partner") in partners
-            }
-    return sorted(found)
+    )
 
 
 def article_metadata(
@@ -52,13 +61,15 @@ def article_metadata(
     author_party: str,
     provider: str,
     directory: Directory | None,
+    supplies: Iterable[Supply] | None = None,
 ) -> dict[str, Any]:
-    """`parties`, `visibility` and `actor_party` of an article event."""
+    """`parties`, `visibility` and `actor_party` of an article event (`directory` and `supplies`:
+    who reads a publication)."""
     if name == "article_published":
         audience = data["content"]["audience"]
         # provider-only: `internal` to the provider, its actor
         return describe(
-            parties=readers(audience, provider, directory or {}),
+            parties=readers(audience, provider, directory or {}, supplies),
             visibility=VISIBILITY[audience],
             provider=provider,
             actor_party=provider if audience == "provider" else None,
@@ -90,9 +101,18 @@ def audiences_for(kind: str) -> tuple[str, ...]:
     }.get(kind, ("public",))
 
 
+def providers_of(party: str, kind: str, supplies: Iterable[Supply]) -> tuple[str, ...]:
+    """Whose knowledge bases a party reads: a provider its own, a partner or a customer those of
+    every party it buys from or through (only providers own articles)."""
+    if kind == "provider":
+        return (party,)
+    return tuple(sorted(suppliers_of(party, supplies)))
+
+
 def provider_of(party: str, kind: str, directory: Directory) -> str | None:
-    """Whose knowledge base a party reads: the provider's own, a partner's provider, a customer's
-    partner's provider."""
+    """The one provider of a party by the directory's registration fields: the provider itself, a
+    partner's provider, a customer's partner's provider (whose knowledge base a partner writes
+    for)."""
     if kind == "provider":
         return party
     entry = directory.get(party) or {}
