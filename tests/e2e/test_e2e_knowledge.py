@@ -753,21 +753,21 @@ async def test_no_record_on_the_topic_shows_a_party_an_article_beyond_its_audien
     """Every knowledge record so far (this session's tests and the demo seed), by THE RULE: what
     a partner may see names no provider-only article, what a customer may see names only public
     ones, and no party sees another party's unpublished article events."""
-    acme = kb("acme")
     audience: dict[str, str] = {}
     authors: dict[str, str] = {}
-    cursor = None
-    while True:
-        page = (
-            await acme.get(
-                "/articles", params={"limit": 100} | ({"cursor": cursor} if cursor else {})
-            )
-        ).json()
-        for a in page["items"]:
-            audience[a["id"]], authors[a["id"]] = a["audience"], a["author_party"]
-        if page["next_cursor"] is None:
-            break
-        cursor = page["next_cursor"]
+    for provider in ("acme", "globex"):  # each provider reads its own knowledge base
+        cursor = None
+        while True:
+            page = (
+                await kb(provider).get(
+                    "/articles", params={"limit": 100} | ({"cursor": cursor} if cursor else {})
+                )
+            ).json()
+            for a in page["items"]:
+                audience[a["id"]], authors[a["id"]] = a["audience"], a["author_party"]
+            if page["next_cursor"] is None:
+                break
+            cursor = page["next_cursor"]
     records = await _all_records(stack)
     assert len(records) >= 2 * len(ARTICLES)  # the seed alone: drafted and published
     parties = (

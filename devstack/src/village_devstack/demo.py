@@ -317,6 +317,18 @@ ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, 
         "tiers",
         {"tiers": [{"name": "L1", "policy": {"ack_minutes": 30, "sla_warning_percent": 75}}]},
     ),
+    (
+        "globex",
+        "globex",
+        "tiers",
+        {
+            "tiers": [
+                {"name": "Globex TAC", "policy": {"ack_minutes": 20, "progress_minutes": 90}},
+                {"name": "Globex Engineering", "policy": {}},
+            ],
+            "ceiling": "Globex Engineering",
+        },
+    ),
     ("acme", "northwind", "profile", {"level": "premier", "specialisations": ["routers"]}),
     ("acme", "contoso", "profile", {"level": "select", "specialisations": ["firewalls"]}),
     (
@@ -386,21 +398,29 @@ def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> N
 
 
 def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
-    """The demo knowledge base (knowledge_corpus.py): acme's articles published by its admins,
-    northwind's submitted by northwind and published by acme after review. Skipped when acme's
-    knowledge base has articles already (a restart keeps what was edited since)."""
+    """The demo knowledge bases (knowledge_corpus.py): acme's articles published by its admins,
+    northwind's submitted by northwind and published by acme after review; globex's own. Each
+    provider's is skipped when it has articles already (a restart keeps what was edited since)."""
+    from .knowledge_corpus import ARTICLES, GLOBEX_ARTICLES
+
+    _seed_articles(base_url, "acme", ARTICLES, settings=settings, timeout=timeout)
+    _seed_articles(base_url, "globex", GLOBEX_ARTICLES, settings=settings, timeout=timeout)
+
+
+def _seed_articles(
+    base_url: str, provider: str, articles: tuple[dict, ...], *, settings=None, timeout: float
+) -> None:
+    """`articles` of `provider`'s knowledge base, unless it has some already."""
     import httpx
 
-    from .knowledge_corpus import ARTICLES
-
-    acme = {"Authorization": f"Bearer {token('acme', 'admin', settings=settings)}"}
+    admin = {"Authorization": f"Bearer {token(provider, 'admin', settings=settings)}"}
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
-        found = client.get("/articles", params={"limit": 1}, headers=acme)
+        found = client.get("/articles", params={"limit": 1}, headers=admin)
         found.raise_for_status()
         if found.json()["items"]:
-            log.info("knowledge base seeded already")
+            log.info("knowledge base of %s seeded already", provider)
             return
-        for entry in ARTICLES:
+        for entry in articles:
             author = {
                 "Authorization": f"Bearer {token(entry['author'], 'admin', settings=settings)}"
             }
@@ -415,7 +435,7 @@ def seed_knowledge(base_url: str, *, settings=None, timeout: float = 10.0) -> No
                     f"{response.status_code} {response.text[:500]}"
                 )
             article_id = response.json()["id"]
-            if entry["author"] != "acme":
+            if entry["author"] != provider:
                 client.post(f"/articles/{article_id}/submit", headers=author).raise_for_status()
-            client.post(f"/articles/{article_id}/publish", headers=acme).raise_for_status()
-        log.info("seeded %d articles", len(ARTICLES))
+            client.post(f"/articles/{article_id}/publish", headers=admin).raise_for_status()
+        log.info("seeded %d articles of %s", len(articles), provider)

@@ -413,6 +413,34 @@ ARTICLES: tuple[dict[str, Any], ...] = (
 )
 
 # Labelled queries for the relevance test: what an engineer types -> the articles that answer it.
+# globex's own knowledge base (firewalls and VPN appliances): its staff and its partners read it,
+# never acme's, and acme never reads it. Not in QUERIES: the relevance labels are acme's corpus.
+GLOBEX_ARTICLES: tuple[dict[str, Any], ...] = (
+    _a(
+        "globex-fw-session-table-full",
+        "globex",
+        "partners",
+        ["globex-firewalls"],
+        ["firewall", "sessions"],
+        "Globex firewall drops new connections when the session table is full",
+        ["new connections time out", "existing sessions keep working", "session table 100%"],
+        "Firmware 9.1 keeps half-open sessions for 120 s; a scan fills the table.",
+        ["Upgrade to firmware 9.1.4", "Set the half-open timeout to 10 s"],
+    ),
+    _a(
+        "globex-vpn-dpd-flaps",
+        "globex",
+        "public",
+        ["globex-vpn"],
+        ["vpn", "dpd"],
+        "Globex VPN tunnels flap every few minutes behind carrier NAT",
+        ["tunnel down and up every 3 minutes", "dead peer detection timeouts"],
+        "Carrier-grade NAT drops idle UDP 4500 mappings before the DPD interval.",
+        ["Lower the DPD interval to 20 s", "Enable NAT keepalives"],
+    ),
+)
+
+
 QUERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("vpn tunnel keeps dropping", ("ipsec-lifetime-mismatch", "router-memory-leak-ike")),
     ("large file transfer stalls over vpn", ("vpn-mtu-fragmentation",)),
