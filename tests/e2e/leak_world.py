@@ -19,7 +19,19 @@ from aiokafka import AIOKafkaConsumer
 
 from village_devstack.webhook_receiver import Receiver
 
-PARTIES = ("acme", "northwind", "contoso", "initech", "umbrella")
+# The demo web: acme and globex (a second vendor, supplying northwind and contoso its own
+# products), two competing partners and their customers, and fabrikam, which buys acme's
+# cloud through northwind for its customer litware.
+PARTIES = (
+    "acme",
+    "northwind",
+    "contoso",
+    "initech",
+    "umbrella",
+    "globex",
+    "fabrikam",
+    "litware",
+)
 TOPICS = (
     "village.incidents.v1",
     "village.sla.v1",

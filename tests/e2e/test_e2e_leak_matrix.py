@@ -67,6 +67,10 @@ def cells(
 
 
 ON_A = ("acme", "northwind", "initech")  # contoso was invited, then revoked
+# Everyone acme's products reach (globex reads only its own knowledge base).
+ACME_WEB = tuple(p for p in PARTIES if p != "globex")
+ON_D = ("globex", "northwind", "initech")  # a globex firewall incident: acme never learns of it
+ON_E = ("litware", "fabrikam", "northwind", "acme")  # the four-party chain
 WORKING_A = ("acme", "northwind")
 ON_C = ("acme", "contoso", "umbrella")
 INCIDENT_CHANNELS = ("incident", "notes", "timeline", "incidents feed", "webhook")
@@ -140,8 +144,11 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("northwind", "queues"): R,
         (TOPIC, ""): R,
     },
+    # Incident E was handed to acme: its last link's clocks show this contract's id.
     "contract northwind-acme (underpinning)": {
-        **cells(("northwind", "acme"), ("contracts", "sla feed")),
+        **cells(("northwind", "acme"), ("contracts", "sla feed", "sla view")),
+        **cells(("northwind", "acme"), ("webhook",), R),
+        ("acme", "queues"): R,
         (TOPIC, ""): V,
     },
     "contract umbrella-contoso (customer-facing)": {
@@ -162,22 +169,23 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells("acme", ("articles", "search", "suggestions", "knowledge feed", "webhook")),
         (TOPIC, ""): V,
     },
+    # fabrikam buys acme's cloud (through northwind): one of acme's partners.
     "article: acme's, for partners": {
         **cells(
-            ("acme", "northwind", "contoso"),
+            ("acme", "northwind", "contoso", "fabrikam"),
             ("articles", "search", "knowledge feed", "suggestions", "webhook"),
         ),
         (TOPIC, ""): V,
     },
     "article: acme's, public": {
-        **cells(PARTIES, ("articles", "search", "knowledge feed", "suggestions", "webhook")),
+        **cells(ACME_WEB, ("articles", "search", "knowledge feed", "suggestions", "webhook")),
         **cells(ON_A, ("links",)),
         (TOPIC, ""): V,
     },
     # Public until it was retired: its publication reached everyone then.
     "article: acme's, public, retired": {
         ("acme", "articles"): V,
-        **cells(PARTIES, ("knowledge feed", "webhook")),
+        **cells(ACME_WEB, ("knowledge feed", "webhook")),
         (TOPIC, ""): V,
     },
     "article: northwind's draft": {
@@ -190,8 +198,34 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     },
     # ---------------------------------------------------------------- the party directory
     # Nobody learns another partner's customers, nor a competitor's existence from it.
-    "directory entry of contoso's customer umbrella": {**cells(ON_C, ("directory",))},
-    "directory entry of partner northwind": {**cells(ON_A, ("directory",))},
+    "directory entry of contoso's customer umbrella": {**cells((*ON_C, "globex"), ("directory",))},
+    "directory entry of partner northwind": {
+        **cells((*ON_A, "globex", "fabrikam"), ("directory",))
+    },
+    # ---------------------------------------------------------------- the value web
+    # The topics are still one shared channel (docs/value-web.md): the topic cells say what it
+    # carries, whichever provider reads it.
+    "incident D (northwind for initech, globex firewalls)": {
+        **cells(ON_D, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(("northwind", "globex"), ("queues",)),  # northwind's L1, globex's incident
+        (TOPIC, ""): V,
+    },
+    "D: northwind's restricted note (for globex)": {
+        **cells(("northwind", "globex"), NOTE),
+        (TOPIC, ""): V,
+    },
+    "incident E (fabrikam for litware: litware, fabrikam, northwind, acme)": {
+        **cells(ON_E, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        ("acme", "queues"): V,  # routed to TAC L2: fabrikam is not certified for acme's cloud
+        (TOPIC, ""): V,
+    },
+    # Its provider may not see it: sealed in the incidents service, so webhooks deliver its
+    # fact (as for an internal note) and the topic carries the fact.
+    "E: fabrikam's restricted note (for its link to northwind)": {
+        **cells(("fabrikam", "northwind"), NOTE),
+        **cells(("fabrikam", "northwind"), ("webhook",), R),
+        (TOPIC, ""): R,
+    },
     # A supply is its supplier's and its buyer's business: no provider's tooling channel, no
     # competitor, carries it (on the topic it is a bare fact without data).
     "supply contoso -> umbrella of a product by name": {
@@ -294,13 +328,15 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await article("northwind", "article: northwind's draft", "partners", publish=False)
     await article("contoso", "article: contoso's draft", "partners", publish=False)
 
-    async def incident(key: str, owner: str, customer: str, name: str) -> str:
+    async def incident(
+        key: str, owner: str, customer: str, name: str, product: str = "routers"
+    ) -> str:
         marker = mark("inc")
         body = {
             "title": f"{WORDS} {marker}",
             "description": "The gizmo overheats.",
             "severity": "S1",
-            "product": "routers",
+            "product": product,
             "customer": customer,
         }
         iid = (await ok(incidents(owner).post("/incidents", json=body)))["id"]
@@ -353,6 +389,27 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await noted("B: northwind's restricted note after contoso was invited", nw, b, "restricted")
 
     c = await incident("C", "contoso", "umbrella", "incident C (contoso for umbrella)")
+    d = await incident(
+        "D",
+        "northwind",
+        "initech",
+        "incident D (northwind for initech, globex firewalls)",
+        product="globex-firewalls",
+    )
+    await noted("D: northwind's restricted note (for globex)", nw, d, "restricted")
+    e = await incident(
+        "E",
+        "fabrikam",
+        "litware",
+        "incident E (fabrikam for litware: litware, fabrikam, northwind, acme)",
+        product="acme-cloud",
+    )
+    await noted(
+        "E: fabrikam's restricted note (for its link to northwind)",
+        incidents("fabrikam"),
+        e,
+        "restricted",
+    )
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
