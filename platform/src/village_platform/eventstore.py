@@ -201,7 +201,7 @@ class EventStore:
             existing = await self._by_ids(conn, ids)
             if existing:
                 return self._idempotent(stream_id, expected_version, ids, existing)
-            actual = (await conn.execute(_HEAD, {"s": stream_id})).scalar_one()
+            actual = await self.head(conn, stream_id)
             # Behind is a stale read; ahead would leave a hole in the stream. Both conflict.
             raise ConcurrencyError(stream_id, expected_version, actual)
         return [
@@ -268,6 +268,10 @@ class EventStore:
         if len(existing) == len(ids) and all(e.stream_id == stream_id for e in existing):
             return existing
         raise ConcurrencyError(stream_id, expected_version)
+
+    async def head(self, conn: AsyncConnection, stream_id: str) -> int:
+        """The stream's current version (0: no events)."""
+        return int((await conn.execute(_HEAD, {"s": stream_id})).scalar_one())
 
     async def load(
         self,

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.clock import Clock
-from village_platform.directory import PartyDirectory
+from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
@@ -34,7 +34,6 @@ from village_platform.wakeups import wait_any
 
 from .domain.config import TierRef
 from .domain.events import DecisionApplied, DecisionFailed
-from .supplies import SupplyDirectory
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.escalation")

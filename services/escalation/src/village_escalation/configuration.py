@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from village_platform import idempotency
 from village_platform.auth import Principal
 from village_platform.clock import Clock
-from village_platform.directory import PartyDirectory
+from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.envelope import Metadata
 from village_platform.errors import Problem
 from village_platform.headers import if_match_versions
@@ -33,7 +33,6 @@ from village_platform.writes import WriteContext, Writes, Written, stored
 
 from .configbook import ConfigBook, Version
 from .domain.config import RulesDoc
-from .supplies import SupplyDirectory
 
 
 class Configuration:

@@ -250,7 +250,7 @@ class SupplyHandlers:
         self, conn: AsyncConnection, ctx: WriteContext, events: list[supply.SupplyEvent]
     ) -> int:
         """Append to the directory's stream and project; the directory's version after."""
-        version = await readmodel.directory_version(conn, supply.DIRECTORY_STREAM)
+        version = await self.store.head(conn, supply.DIRECTORY_STREAM)
         if not events:
             return version
         new = [ev.new(ev.description()) for ev in events]

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from village_platform.auth import Caller
-from village_platform.deps import Engine
+from village_platform.deps import Engine, Store
 from village_platform.errors import problem_responses
 from village_platform.writes import Write
 
@@ -17,7 +17,7 @@ from . import readmodel
 from . import schemas as s
 from .deps import Parties, Supplies
 from .domain.incident import Party
-from .domain.supply import Supply
+from .domain.supply import DIRECTORY_STREAM, Supply
 from .views import parties_seen_by, supplies_seen_by
 
 router = APIRouter(tags=["parties"])
@@ -53,10 +53,10 @@ async def register_party(body: s.PartyIn, ctx: Write, parties: Parties) -> JSONR
     summary="The supplies you are party to (as supplier or buyer)",
     responses=problem_responses(401),
 )
-async def list_supplies(caller: Caller, engine: Engine) -> dict[str, Any]:
+async def list_supplies(caller: Caller, engine: Engine, store: Store) -> dict[str, Any]:
     async with engine.connect() as conn:
         supplies = await readmodel.load_supplies(conn)
-        version = await readmodel.directory_version(conn, "directory")
+        version = await store.head(conn, DIRECTORY_STREAM)
     return {"items": supplies_seen_by(supplies, caller), "version": version}
 
 

@@ -112,14 +112,6 @@ async def kinds_of(conn: AsyncConnection, ids: list[str]) -> dict[str, str]:
     return {r.id: r.kind for r in rows}
 
 
-async def directory_version(conn: AsyncConnection, stream: str) -> int:
-    found = await conn.execute(
-        text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s"),
-        {"s": stream},
-    )
-    return int(found.scalar_one())
-
-
 async def project_supply(conn: AsyncConnection, event: SupplyEvent, version: int) -> None:
     await conn.execute(
         text("DELETE FROM supplies WHERE supplier = :supplier AND buyer = :buyer"),

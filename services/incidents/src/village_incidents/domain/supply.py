@@ -15,6 +15,7 @@ from typing import Any
 from village_platform.errors import DomainError
 
 from .events import SupplyEnded, SupplyEvent, SupplyRegistered
+from .incident import Party
 
 # The directory's one stream: its version is the directory's version.
 DIRECTORY_STREAM = "directory"
@@ -112,18 +113,16 @@ def _what(other: Supply, supply: Supply) -> str:
     return ", ".join(sorted(supply.products & other.products))  # type: ignore[operator]
 
 
-def legacy_supplies(parties: Iterable[object]) -> list[Supply]:
+def legacy_supplies(parties: Iterable[Party]) -> list[Supply]:
     """The supplies the original registration fields imply: a partner's `provider` and
     `customers`, a customer's `partner`, each of every product."""
     found: set[Supply] = set()
     for p in parties:
-        provider, partner = getattr(p, "provider", None), getattr(p, "partner", None)
-        if provider:
-            found.add(Supply(provider, p.id))  # type: ignore[attr-defined]
-        for customer in getattr(p, "customers", ()):
-            found.add(Supply(p.id, customer))  # type: ignore[attr-defined]
-        if partner:
-            found.add(Supply(partner, p.id))  # type: ignore[attr-defined]
+        if p.provider:
+            found.add(Supply(p.provider, p.id))
+        found.update(Supply(p.id, customer) for customer in p.customers)
+        if p.partner:
+            found.add(Supply(p.partner, p.id))
     return sorted(found, key=lambda s: (s.buyer, s.supplier))
 
 
