@@ -10,6 +10,7 @@ from village_platform.egress import (
     describe,
     for_recipient,
     for_topic,
+    narrow,
     sees,
     share,
     topic_share,
@@ -142,3 +143,52 @@ def test_events_stored_before_they_named_their_provider() -> None:
         topic_share({"visibility": "internal", "parties": ON_INCIDENT, "actor_kind": "provider"})
         is Share.VISIBLE
     )
+
+
+CHAIN = ["litware", "fabrikam", "northwind", "acme"]
+
+
+def test_a_narrowed_field_leaves_only_for_its_own_audience() -> None:
+    """The customer is on the incident but not told who is between its partner and the
+    provider: `chain` is narrowed to the working parties, on every channel."""
+    meta = describe(parties=CHAIN, provider="acme", narrowed={"chain": CHAIN[1:]})
+    data = {"incident_id": "i", "chain": CHAIN}
+    customer = for_recipient(data, meta, Recipient("litware", "customer"))
+    assert customer is not None
+    assert customer[0] == {"incident_id": "i"}
+    assert "narrowed" not in customer[1]  # the description names parties: it never leaves
+    assert for_recipient(data, meta, Recipient("northwind", "partner"))[0] == data
+    assert for_recipient(data, meta, Recipient("sla-monitor", "service"))[0] == data
+    assert narrow(data, meta, "litware") == {"incident_id": "i"}
+    shown = for_topic(data, meta)  # acme's channel: acme is in the chain's audience
+    assert shown.data == data and not shown.redacted
+
+
+def test_a_field_narrowed_away_from_the_provider_makes_the_topic_event_redacted() -> None:
+    meta = describe(parties=CHAIN, provider="acme", narrowed={"margin": ["fabrikam"]})
+    shown = for_topic({"incident_id": "i", "margin": 3}, meta)
+    assert shown.data == {"incident_id": "i"}
+    assert shown.redacted and shown.metadata["redacted"] is True
+
+
+def test_the_narrowing_travels_with_the_cloudevent_and_back() -> None:
+    """The webhooks service builds each recipient's payload from the topic's CloudEvent: the
+    narrowing must reach it, and a malformed one is a poison message, not a crash later."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from village_platform.cloudevent import consumed, to_kafka
+    from village_platform.eventstore import StoredEvent
+
+    meta = describe(parties=CHAIN, provider="acme", narrowed={"chain": CHAIN[1:]})
+    stored = StoredEvent(
+        uuid.uuid4(), "inc-1", 1, "village.incident.opened.v1", {"chain": CHAIN}, meta,
+        datetime.now(UTC), position=7,
+    )  # fmt: skip
+    message = to_kafka(stored, "/village/incidents")
+    event = consumed(message.headers.items(), message.key, message.value)
+    assert event.narrowed == {"chain": sorted(CHAIN[1:])}
+    assert narrow(event.data, event.description, "litware") == {}
+    headers = {**message.headers, "ce_narrowed": b'{"chain": "fabrikam"}'}
+    with pytest.raises(ValueError):
+        consumed(headers.items(), message.key, message.value)

@@ -571,3 +571,13 @@ async def test_a_customer_never_learns_who_else_collaborates_on_its_incident(wor
     notes only: nothing initech gets, on any channel, names contoso."""
     leaks = [channel for channel, text in world.seen["initech"].items() if "contoso" in text]
     assert leaks == []
+
+
+async def test_a_customer_is_not_told_who_is_between_its_partner_and_the_provider(
+    world: World,
+) -> None:
+    """litware's incident E goes litware → fabrikam → northwind → acme: litware works with
+    fabrikam and knows acme's product, but no channel of litware's names northwind (the
+    incident's `opened.chain` is narrowed to the parties working it)."""
+    leaks = [channel for channel, text in world.seen["litware"].items() if "northwind" in text]
+    assert leaks == []

@@ -5,6 +5,7 @@ dead-letter topic)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -54,6 +55,9 @@ def _attributes(
         "causationid": meta.get("causation_id"),
         "position": None if position is None else str(position),
         "redacted": "true" if redacted else None,
+        # Fields with a narrower audience than the event's, for the webhooks' per-recipient
+        # payloads (egress.narrow); JSON, as an extension attribute's value is a string.
+        "narrowed": json.dumps(meta["narrowed"], sort_keys=True) if meta.get("narrowed") else None,
     }
     attributes.update({k: v for k, v in optional.items() if v})
     return attributes
@@ -91,6 +95,7 @@ def consumed_to_kafka(event: ConsumedEvent) -> KafkaMessage:
         "traceparent": event.traceparent,
         "correlation_id": event.correlation_id,
         "causation_id": event.causation_id,
+        "narrowed": event.narrowed,
     }
     attributes = _attributes(
         id=event.id,
@@ -153,4 +158,16 @@ def consumed_from_cloudevent(ce: CloudEvent) -> ConsumedEvent:
         redacted=ext("redacted") == "true",
         correlation_id=ext("correlationid") or None,
         causation_id=ext("causationid") or None,
+        narrowed=_narrowed(ext("narrowed")),
     )
+
+
+def _narrowed(attribute: Any) -> dict[str, list[str]] | None:
+    if not attribute:
+        return None
+    value = json.loads(attribute)
+    if not isinstance(value, dict) or not all(
+        isinstance(who, list) and all(isinstance(p, str) for p in who) for who in value.values()
+    ):
+        raise ValueError("narrowed is not an object of party lists")
+    return value

@@ -13,7 +13,9 @@ applied before `LIMIT`), webhook payloads, the topics, views built by other serv
   `restricted` and K is a provider or a partner, or `internal` and P is the actor's party.
   Anything else, an unknown visibility included, is not seen (a channel errs on saying less).
 * What leaves for a party names no other party it may not know of: the outbound `parties` is
-  the recipient alone (who else is on an incident is the incident view's to say).
+  the recipient alone (who else is on an incident is the incident view's to say), and a data
+  field the producer `narrowed` to fewer parties than the event's audience (the middle of an
+  incident's chain, which its customer is not told) leaves only for those parties.
 * The topics are the provider's tooling channel: an event the provider may not see travels
   there as its bare fact (the `fact` fields of its data, `redacted`), so that every stream's
   sequence stays whole for consumers; services reading a feed get the same for `sealed` events.
@@ -31,7 +33,7 @@ WORKING_KINDS = ("provider", "partner")
 SERVICE = "service"
 
 # Metadata keys that describe the event to the egress rule and never leave towards a party.
-_DESCRIPTIVE = ("parties", "provider", "fact", "sealed")
+_DESCRIPTIVE = ("parties", "provider", "fact", "sealed", "narrowed")
 
 
 class Share(StrEnum):
@@ -70,10 +72,12 @@ def describe(
     actor_party: str | None = None,
     fact: Iterable[str] | None = None,
     sealed: bool = False,
+    narrowed: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
     """An event's description for the egress rule, as producers put it in its metadata.
     `provider`: whose tooling channel (topic) the event belongs to; None for one no provider may
-    see whole (a partner's contract with its customer)."""
+    see whole (a partner's contract with its customer). `narrowed`: data fields with a narrower
+    audience than the event's, each with the parties that may have it."""
     meta: dict[str, Any] = {
         "parties": sorted(set(parties)),
         "visibility": visibility,
@@ -85,6 +89,8 @@ def describe(
         meta["fact"] = list(fact)
     if sealed:
         meta["sealed"] = True
+    if narrowed:
+        meta["narrowed"] = {name: sorted(set(who)) for name, who in sorted(narrowed.items())}
     return meta
 
 
@@ -129,6 +135,12 @@ def fact_of(data: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in keep if k in data}
 
 
+def narrow(data: Mapping[str, Any], meta: Mapping[str, Any], party: str) -> dict[str, Any]:
+    """The data without the fields `narrowed` to an audience `party` is not in."""
+    narrowed = meta.get("narrowed") or {}
+    return {k: v for k, v in data.items() if k not in narrowed or party in narrowed[k]}
+
+
 def outbound_metadata(
     meta: Mapping[str, Any], recipient: Recipient, *, redacted: bool = False
 ) -> dict[str, Any]:
@@ -152,10 +164,13 @@ def for_recipient(
     if decision is Share.ABSENT:
         return None
     redacted = decision is Share.REDACTED
-    return (
-        fact_of(data, meta) if redacted else dict(data),
-        outbound_metadata(meta, recipient, redacted=redacted),
-    )
+    if redacted:
+        shown = fact_of(data, meta)
+    elif recipient.is_service:  # Village's own services read the whole event
+        shown = dict(data)
+    else:
+        shown = narrow(data, meta, recipient.party)
+    return shown, outbound_metadata(meta, recipient, redacted=redacted)
 
 
 @dataclass(frozen=True)
@@ -168,8 +183,13 @@ class OnTopic:
 
 
 def for_topic(data: Mapping[str, Any], meta: Mapping[str, Any]) -> OnTopic:
+    """The provider's tooling channel: what its provider may see. An event missing a narrowed
+    field the provider may not have is `redacted` too, so services read it whole from the
+    owner's feed."""
     if topic_share(meta) is Share.VISIBLE:
-        return OnTopic(dict(data), dict(meta), False)
+        shown = narrow(data, meta, meta.get("provider") or "")
+        whole = len(shown) == len(data)
+        return OnTopic(shown, dict(meta) if whole else {**meta, "redacted": True}, not whole)
     return OnTopic(fact_of(data, meta), {**meta, "redacted": True}, True)
 
 
@@ -227,6 +247,7 @@ __all__ = [
     "describe",
     "fact_of",
     "for_recipient",
+    "narrow",
     "for_topic",
     "outbound_metadata",
     "provider_sees",

@@ -202,6 +202,8 @@ class ConsumedEvent:
     redacted: bool = False
     correlation_id: str | None = None
     causation_id: str | None = None
+    # Data fields with a narrower audience than the event's (egress.describe's `narrowed`).
+    narrowed: dict[str, list[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -216,6 +218,7 @@ class ConsumedEvent:
             "parties": self.parties,
             "actor_party": self.actor_party,
             "provider": self.provider,
+            "narrowed": self.narrowed,
         }
 
     @classmethod
@@ -238,6 +241,7 @@ class ConsumedEvent:
             redacted=bool(meta.get("redacted")),
             correlation_id=meta.get("correlation_id") or None,
             causation_id=meta.get("causation_id") or None,
+            narrowed=meta.get("narrowed") or None,
         )
 
 

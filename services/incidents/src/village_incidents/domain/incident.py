@@ -345,4 +345,9 @@ def describe(
         assert note is not None and note.id == event.note_id, "a note event is described by it"
         return note.description(after.provider)
     parties = {*(before.parties if before else ()), *after.parties}
-    return egress.describe(parties=parties, visibility=event.visibility, provider=after.provider)
+    # The customer is not told who is between its partner and the provider: the chain is for
+    # the parties working the incident.
+    narrowed = {"chain": after.suppliers} if isinstance(event, e.IncidentOpened) else None
+    return egress.describe(
+        parties=parties, visibility=event.visibility, provider=after.provider, narrowed=narrowed
+    )

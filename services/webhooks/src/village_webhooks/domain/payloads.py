@@ -1,5 +1,6 @@
 """The delivered payload: the event as a CloudEvent in structured JSON mode, as its recipient may
-have it (the egress rule: `parties` names the recipient alone)."""
+have it (the egress rule: `parties` names the recipient alone, and a field narrowed to others
+is left out)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from village_platform.applier import ConsumedEvent
-from village_platform.egress import Recipient
+from village_platform.egress import Recipient, narrow
 
 _FORMAT = JSONFormat()
 
@@ -32,4 +33,5 @@ def structured(event: ConsumedEvent, recipient: Recipient) -> str:
         attributes["traceparent"] = event.traceparent
     if event.redacted:  # the bare fact: the rest is read through the owner's API
         attributes["redacted"] = "true"
-    return _FORMAT.write(CloudEvent(attributes=attributes, data=event.data)).decode()
+    data = narrow(event.data, event.description, recipient.party)
+    return _FORMAT.write(CloudEvent(attributes=attributes, data=data)).decode()
