@@ -211,6 +211,14 @@ def test_a_message_from_to_kafka_is_a_valid_cloudevent() -> None:
     assert_valid_cloudevent(message.headers, message.key, message.value)
 
 
+def test_a_narrowed_field_is_described_on_the_message() -> None:
+    """`opened` names its chain for the parties working the incident only (`ce_narrowed`)."""
+    event = stored(narrowed={"chain": ["acme", "northwind"]}, provider="acme")
+    headers, key, value = kafka_record(event)
+    assert dict(headers)["ce_narrowed"] == b'{"chain": ["acme", "northwind"]}'
+    assert_valid_cloudevent(headers, key, value)
+
+
 def test_optional_attributes_may_be_absent() -> None:
     event = stored(traceparent=None, correlation_id=None, causation_id=None)
     headers, key, value = kafka_record(event)
