@@ -72,6 +72,11 @@ class Web:
         return {i["incident_id"] for i in found["items"]}
 
 
+def assert_shape(example: dict[str, Any], real: dict[str, Any]) -> None:
+    """FastAPI leaves nulls out of examples: each key shown is real, each real value shown."""
+    assert {k for k, v in real.items() if v is not None} <= set(example) <= set(real)
+
+
 @pytest.fixture
 async def web(full_village: Any, tokens: Callable[..., str]) -> Any:
     w = Web(full_village, tokens)
@@ -112,6 +117,15 @@ async def test_an_outage_split_between_two_vendors_each_seeing_and_working_only_
     assert again.json()["id"] == part["id"] and again.headers["Idempotent-Replayed"] == "true"
     other = await nw.post(f"/incidents/{outage}/parts", json={"product": "routers"}, headers=key)
     assert_problem(other, 422)  # the same key for another body
+
+    # The OpenAPI examples show the shapes the routes really answer with.
+    spec = (await nw.get("/openapi.json")).json()["paths"]["/incidents/{incident_id}/parts"]
+    shown = spec["post"]["responses"]["201"]["content"]["application/json"]["example"]
+    assert_shape(shown, part)
+    page = spec["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    listed = await web.get(web.incidents, "northwind", f"/incidents/{outage}/parts")
+    assert_shape(page, listed)
+    assert_shape(page["items"][0], listed["items"][0])
 
     # ---- who sees what: the parent's vendor never learns of the part, the part's never of
     # the parent; the partner and the customer see both.
