@@ -344,6 +344,7 @@ def test_readme_value_web_walkthrough_runs(incidents_service, tokens):
     )
     assert "['initech', 'northwind', 'globex']" in stdout
     assert "['litware', 'fabrikam', 'northwind', 'acme']" in stdout
+    assert "globex\n" in stdout and "\n[]\n" in stdout  # the part's vendor; acme sees no part
     nw = {"Authorization": f"Bearer {tokens('northwind')}"}
     supplies = httpx.get(f"{incidents_service.url}/supplies", headers=nw).json()["items"]
     assert {
@@ -359,3 +360,7 @@ def test_readme_value_web_walkthrough_runs(incidents_service, tokens):
     assert "LIT-042" not in str(view)  # fabrikam's restricted note is for its own link
     northwind_view = httpx.get(f"{incidents_service.url}/incidents/{cloud['id']}", headers=nw)
     assert "LIT-042" in northwind_view.text
+    outage = next(i for i in incidents.json()["items"] if i["title"] == "Leeds office offline")
+    part = next(i for i in incidents.json()["items"] if i["parent_id"] == outage["id"])
+    assert (part["provider"], part["product"]) == ("globex", "globex-firewalls")
+    assert f"{outage['id']}\n" in stdout  # globex reads its part's parent_id

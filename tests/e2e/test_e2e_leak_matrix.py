@@ -15,6 +15,7 @@ New channels and things join the table.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -226,6 +227,19 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(("fabrikam", "northwind"), ("webhook",), R),
         (TOPIC, ""): R,
     },
+    # Parts: northwind hands globex's firewall, part of initech's router outage F, to globex.
+    # Each vendor sees its own: acme never learns of the part, globex never sees the parent
+    # (it learns only its id, as the part's parent_id: see the tests at the end).
+    "incident F (initech's router outage, with a part for globex)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(WORKING_A, ("queues",)),
+        (TOPIC, ""): V,
+    },
+    "F's part for globex (globex firewalls)": {
+        **cells(ON_D, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(("northwind", "globex"), ("queues",)),  # northwind's L1, globex's part
+        (TOPIC, ""): V,
+    },
     # A supply is its supplier's and its buyer's business: no provider's tooling channel, no
     # competitor, carries it (on the topic it is a bare fact without data).
     "supply contoso -> umbrella of a product by name": {
@@ -410,6 +424,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         e,
         "restricted",
     )
+    f = await incident(
+        "F", "northwind", "initech", "incident F (initech's router outage, with a part for globex)"
+    )
+    part_marker = mark("part")
+    part = {"product": "globex-firewalls", "title": f"{WORDS} {part_marker}"}
+    w.incidents["F's part"] = (await ok(nw.post(f"/incidents/{f}/parts", json=part), 201))["id"]
+    w.add("F's part for globex (globex firewalls)", part_marker)
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
@@ -426,8 +447,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
 
     async def settled() -> bool:
         """What the services do by themselves has happened: routing, suggestions, deliveries."""
-        for iid in (a, c):
-            path = await ok(escalation("acme").get(f"/incidents/{iid}/escalations"), 200, 404)
+        routed = (("acme", a), ("acme", c), ("acme", f), ("globex", w.incidents["F's part"]))
+        for reader, iid in routed:
+            path = await ok(escalation(reader).get(f"/incidents/{iid}/escalations"), 200, 404)
             if not path.get("decisions"):
                 return False
         found = await ok(knowledge("acme").get(f"/incidents/{a}/suggestions"), 200, 404)
@@ -580,4 +602,22 @@ async def test_a_customer_is_not_told_who_is_between_its_partner_and_the_provide
     fabrikam and knows acme's product, but no channel of litware's names northwind (the
     incident's `opened.chain` is narrowed to the parties working it)."""
     leaks = [channel for channel, text in world.seen["litware"].items() if "northwind" in text]
+    assert leaks == []
+
+
+async def test_a_vendor_never_learns_that_another_vendors_part_exists(world: World) -> None:
+    """Not even its id: no channel of acme's names globex's part of acme's incident F."""
+    part = world.incidents["F's part"]
+    leaks = [channel for channel, text in world.seen["acme"].items() if part in text]
+    assert leaks == []
+
+
+async def test_a_parts_vendor_learns_of_the_parent_only_its_id(world: World) -> None:
+    """globex gets F's id as its part's `parent_id`, on the channels that carry the part, and
+    nowhere else, in no other field (the parent itself is absent: the matrix's F row)."""
+    parent = world.incidents["F"]
+    named = re.compile(r"""parent_id["']?\s*[:=]\s*["']""" + re.escape(parent))
+    seen = world.seen["globex"]
+    assert {c for c, text in seen.items() if named.search(text)} >= {"incident", "timeline"}
+    leaks = [channel for channel, text in seen.items() if parent in named.sub("", text)]
     assert leaks == []

@@ -19,7 +19,15 @@ from . import schemas as s
 from .deps import Handlers, Reads
 from .domain import commands as c
 from .handlers import etag, new_incident_id
-from .openapi import INCIDENT_VIEW, NOTES_PAGE, OPEN_RESPONSES, READ_ERRORS, TIMELINE_PAGE
+from .openapi import (
+    INCIDENT_VIEW,
+    NOTES_PAGE,
+    OPEN_PART_RESPONSES,
+    OPEN_RESPONSES,
+    PARTS_PAGE,
+    READ_ERRORS,
+    TIMELINE_PAGE,
+)
 
 router = APIRouter()
 
@@ -106,6 +114,49 @@ async def get_incident(
     async with engine.connect() as conn:
         view, version = await reads.view(conn, incident_id, caller)
     return JSONResponse(view, headers={"ETag": etag(version)})
+
+
+@router.post(
+    "/incidents/{incident_id}/parts",
+    status_code=201,
+    summary="Hand a part of the incident to another product's vendor (the owning partner)",
+    description="Opens a part: an incident of its own for `product`, for the same customer,"
+    " owned by the same partner and raised along that partner's supply path of the product."
+    " Each vendor sees only its part; the parent lists to each party the parts it is on.",
+    responses=OPEN_PART_RESPONSES,
+    tags=["incidents"],
+)
+async def open_part(
+    incident_id: str, body: s.OpenPartIn, ctx: Write, handlers: Handlers
+) -> JSONResponse:
+    cmd = c.OpenPart(
+        incident_id=new_incident_id(),
+        parent_id=incident_id,
+        product=body.product,
+        title=body.title,
+        description=body.description,
+        severity=body.severity,
+        impacted_service=body.impacted_service,
+    )
+    return (await handlers.open_part(ctx, cmd)).response()
+
+
+@router.get(
+    "/incidents/{incident_id}/parts",
+    summary="The parts of an incident you are on, a page at a time",
+    responses={200: PARTS_PAGE, **READ_ERRORS},
+    tags=["incidents"],
+)
+async def list_parts(
+    incident_id: str,
+    caller: Caller,
+    engine: Engine,
+    reads: Reads,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await reads.parts_page(conn, incident_id, caller, cursor, limit)
 
 
 @router.get(

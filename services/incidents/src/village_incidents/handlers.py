@@ -23,7 +23,7 @@ from .domain import commands as c
 from .domain import events as e
 from .domain import supply
 from .domain.incident import Incident, Note, Party, describe, evolve, evolve_note
-from .domain.rules import Limits, decide, decide_open, role_of
+from .domain.rules import Limits, decide, decide_open, decide_part, role_of
 from .notes import NoteBook
 from .paging import WINDOW
 from .reads import IncidentReads, actor_of
@@ -80,6 +80,30 @@ class IncidentHandlers:
                     "an incident already carries this external reference",
                     incident_id=holder if seen else None,
                 )
+            return stored(
+                201,
+                await self.reads.present(conn, state, ctx.principal),
+                {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
+            )
+
+        return await self._run(ctx, work, pinned=False)
+
+    async def open_part(self, ctx: WriteContext, cmd: c.OpenPart) -> Written:
+        """A part of an incident for another vendor: an incident of its own (its own stream and
+        `opened`), its chain resolved from the owning partner's supply path of its product as
+        the open path resolves it. The parent's stream is not touched: its audience (its
+        provider among it) must not learn of a part it is not on."""
+        incident_id_var.set(cmd.incident_id)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            parent = await self.load(conn, cmd.parent_id)
+            supplies = (
+                await readmodel.supplies_upstream_of(conn, parent.customer, supply.MAX_CHAIN)
+                if parent is not None
+                else []
+            )
+            opened = decide_part(parent, cmd, actor_of(ctx.principal), supplies)
+            state = await self._append(conn, ctx, None, 0, opened, {})
             return stored(
                 201,
                 await self.reads.present(conn, state, ctx.principal),

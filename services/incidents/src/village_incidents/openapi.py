@@ -9,7 +9,7 @@ from fastapi import Header
 
 from village_platform.errors import problem_responses
 
-from .reads import VIEW_NOTES
+from .reads import VIEW_NOTES, VIEW_PARTS
 
 IfMatch = Annotated[
     str | None,
@@ -33,6 +33,21 @@ NOTE_EXAMPLE = {
     "body": "Tunnel flaps every 30 s.",
     "created_at": "2026-11-23T09:20:41+00:00",
     "edited_at": None,
+}
+# A part of the incident below, handed to globex, as the incident list shows it.
+PART_EXAMPLE = {
+    "id": "c41d7e90-8a2b-4f3c-9e15-7b6a5d4c3b2a",
+    "version": 1,
+    "title": "Firewall drops the VPN tunnel's traffic",
+    "status": "new",
+    "severity": "S1",
+    "product": "globex-firewalls",
+    "customer": "initech",
+    "partner": "northwind",
+    "provider": "globex",
+    "opened_at": "2026-11-23T09:31:15+00:00",
+    "updated_at": "2026-11-23T09:31:15+00:00",
+    "parent_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
 }
 INCIDENT_EXAMPLE = {
     "id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
@@ -63,11 +78,15 @@ INCIDENT_EXAMPLE = {
     "escalations": [],
     "collaborators": [],
     "chain": ["initech", "northwind", "acme"],
+    "parent_id": None,
+    "parts": [PART_EXAMPLE],
+    "parts_next": None,
 }
 INCIDENT_VIEW = {
     "description": f"the incident as you may see it: `notes` are the latest {VIEW_NOTES} you may"
     " see, oldest first; `notes_next` is where the older ones are (null: there are"
-    " none)",
+    f" none); `parts` the newest {VIEW_PARTS} of its parts you are on, `parts_next` where the"
+    " others are; a part's `parent_id` names its parent",
     "headers": ETAG_HEADER,
     "content": {"application/json": {"example": INCIDENT_EXAMPLE}},
 }
@@ -76,6 +95,37 @@ LOCATION_HEADER = {"Location": {"description": "/incidents/{id}", "schema": {"ty
 OPEN_RESPONSES = {
     201: {**INCIDENT_VIEW, "headers": {**ETAG_HEADER, **LOCATION_HEADER}},
     **problem_responses(400, 401, 403, 409, 422),
+}
+
+OPEN_PART_RESPONSES = {
+    201: {
+        **INCIDENT_VIEW,
+        "description": "the part, an incident of its own, as you may see it",
+        "headers": {**ETAG_HEADER, **LOCATION_HEADER},
+        "content": {
+            "application/json": {
+                "example": {
+                    **INCIDENT_EXAMPLE,
+                    **PART_EXAMPLE,
+                    "description": "Site-to-site tunnel to Leeds dropped at 09:12.",
+                    "impacted_service": "branch-vpn",
+                    "requester": "northwind",
+                    "external_refs": [],
+                    "acknowledged_by": {},
+                    "notes": [],
+                    "assignment": None,
+                    "chain": ["initech", "northwind", "globex"],
+                    "parts": [],
+                }
+            }
+        },
+    },
+    **problem_responses(400, 401, 403, 404, 409, 422),
+}
+PARTS_PAGE = {
+    "description": "a page of the incident's parts you are on, newest first; `next_cursor`"
+    " continues it (null: the end)",
+    "content": {"application/json": {"example": {"items": [PART_EXAMPLE], "next_cursor": None}}},
 }
 
 NOTES_PAGE = {

@@ -174,8 +174,8 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
 
 _PROJECT = (
     "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner,"
-    " provider, collaborators, opened_at, updated_at, resolved_at, chain)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    " provider, collaborators, opened_at, updated_at, resolved_at, chain, parent_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
     " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
     " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
@@ -202,6 +202,7 @@ async def project(conn: AsyncConnection, state: Incident) -> None:
         state.updated_at,
         state.resolved_at,
         list(state.chain),
+        state.parent_id,
     )
 
 
@@ -268,6 +269,7 @@ class IncidentFilter:
     product: str | None = None
     external_id: str | None = None
     external_owner: str | None = None
+    parent_id: str | None = None  # the parts of this incident
 
 
 CURSOR = Cursor("incidents", position)  # the list's order: seq, newest first
@@ -278,7 +280,7 @@ async def list_incidents(
 ) -> tuple[list[dict[str, Any]], str | None]:
     where, params = visible_clause(principal)
     clauses = [where]
-    for column in ("status", "severity", "customer", "partner", "product"):
+    for column in ("status", "severity", "customer", "partner", "product", "parent_id"):
         value = getattr(f, column)
         if value is not None:
             clauses.append(f"{column} = :{column}")
@@ -297,7 +299,7 @@ async def list_incidents(
         await conn.execute(
             text(
                 "SELECT seq, id, version, title, status, severity, product, customer, partner,"
-                " provider, opened_at, updated_at FROM incidents WHERE "
+                " provider, opened_at, updated_at, parent_id FROM incidents WHERE "
                 + " AND ".join(clauses)
                 + " ORDER BY seq DESC LIMIT :limit"
             ),
@@ -319,6 +321,7 @@ async def list_incidents(
             "provider": r.provider,
             "opened_at": r.opened_at.isoformat(),
             "updated_at": r.updated_at.isoformat(),
+            "parent_id": r.parent_id,
         }
         for r in rows
     ]

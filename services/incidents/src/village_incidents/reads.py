@@ -14,7 +14,7 @@ from village_platform.cursors import Cursor
 from village_platform.errors import DomainError
 from village_platform.eventstore import EventStore, StoredEvent
 
-from . import snapshots
+from . import readmodel, snapshots
 from .domain import commands as c
 from .domain.incident import Incident
 from .domain.rules import role_of
@@ -23,6 +23,7 @@ from .paging import WINDOW, windowed
 from .views import present, present_notes
 
 VIEW_NOTES = 20  # the latest notes the incident view (and every command's answer) carries
+VIEW_PARTS = 20  # the newest parts it lists
 MAX_VERSION = 2**31 - 1  # stream versions are PostgreSQL integers
 
 
@@ -56,16 +57,55 @@ class IncidentReads:
     async def present(
         self, conn: AsyncConnection, state: Incident, principal: Principal
     ) -> dict[str, Any]:
-        """The incident view with the latest page of notes, and where the older ones are."""
+        """The incident view with the latest page of notes, and where the older ones are; the
+        newest parts `principal` is on, and where the others are."""
+        parts = await self.parts(conn, state, principal, None, VIEW_PARTS)
+        parts_next = (
+            f"/incidents/{state.id}/parts?cursor={parts['next_cursor']}"
+            if parts["next_cursor"]
+            else None
+        )
         if not state.note_counts:  # none written: nothing to read
-            return present(state, principal)
+            return present(state, principal, parts=parts["items"], parts_next=parts_next)
         notes, older = await self.notes.page(conn, state, principal, VIEW_NOTES, newest_first=True)
         more = (
             f"/incidents/{state.id}/notes?order=desc&cursor={VERSION_CURSOR.encode(older)}"
             if older is not None
             else None
         )
-        return present(state, principal, reversed(notes), more)
+        return present(
+            state, principal, reversed(notes), more, parts=parts["items"], parts_next=parts_next
+        )
+
+    async def parts(
+        self,
+        conn: AsyncConnection,
+        state: Incident,
+        principal: Principal,
+        cursor: str | None,
+        limit: int,
+    ) -> dict[str, Any]:
+        """A page of the parts of `state` that `principal` is on (the incident list's own rule:
+        a party never learns of a part it is not on), newest first."""
+        if state.parent_id is not None:  # a part has no parts
+            return {"items": [], "next_cursor": None}
+        only_parts = readmodel.IncidentFilter(parent_id=state.id)
+        items, next_cursor = await readmodel.list_incidents(
+            conn, principal, only_parts, cursor, limit
+        )
+        return {"items": items, "next_cursor": next_cursor}
+
+    async def parts_page(
+        self,
+        conn: AsyncConnection,
+        incident_id: str,
+        principal: Principal,
+        cursor: str | None,
+        limit: int,
+    ) -> dict[str, Any]:
+        """`GET /incidents/{id}/parts`: of an incident `principal` is on."""
+        state = await self.visible(conn, incident_id, principal)
+        return await self.parts(conn, state, principal, cursor, limit)
 
     async def view(
         self, conn: AsyncConnection, incident_id: str, principal: Principal

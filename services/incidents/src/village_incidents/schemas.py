@@ -85,6 +85,36 @@ class OpenIncidentIn(Body):
     external_refs: list[ExternalRefIn] = Field(default_factory=list, max_length=20)
 
 
+class OpenPartIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "product": "globex-firewalls",
+                    "title": "Firewall drops the VPN tunnel's traffic",
+                    "severity": "S1",
+                }
+            ]
+        },
+    )
+    product: str = Field(
+        min_length=1,
+        max_length=100,
+        description="the part's product: it goes to the owning partner's supplier of it",
+    )
+    title: str | None = Field(
+        default=None, min_length=1, max_length=200, description="default: the parent's"
+    )
+    description: str | None = Field(
+        default=None, max_length=20000, description="default: the parent's"
+    )
+    severity: Severity | None = Field(default=None, description="default: the parent's")
+    impacted_service: str | None = Field(
+        default=None, max_length=200, description="default: the parent's"
+    )
+
+
 class EmptyIn(Body):
     """No fields: the action needs none (send `{}`)."""
 

@@ -35,10 +35,17 @@ def present_notes(
 
 
 def present(
-    state: Incident, principal: Principal, notes: Iterable[Note] = (), notes_next: str | None = None
+    state: Incident,
+    principal: Principal,
+    notes: Iterable[Note] = (),
+    notes_next: str | None = None,
+    *,
+    parts: Iterable[dict[str, Any]] = (),
+    parts_next: str | None = None,
 ) -> dict[str, Any]:
     """`notes`: the latest notes `principal` may see, oldest first; `notes_next`: where the
-    older ones are, None when there are none."""
+    older ones are, None when there are none. `parts`: the newest parts of the incident
+    `principal` is on (as the incident list shows them); `parts_next`: where the others are."""
     role = role_of(state, Actor(principal.party, principal.kind, principal.user))
     if role is None:  # a safeguard: callers answer 404 before they get here
         raise LookupError(f"{principal.party} is not on incident {state.id}")
@@ -70,6 +77,10 @@ def present(
         "rating": state.rating,
         "notes": present_notes(state, principal, notes),
         "notes_next": notes_next,
+        # A part names its parent (which its vendor may not see); a parent its parts.
+        "parent_id": state.parent_id,
+        "parts": list(parts),
+        "parts_next": parts_next,
     }
     if working_party:
         # Who works the incident is shared among those working it (collaborators see one

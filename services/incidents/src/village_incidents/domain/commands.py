@@ -28,6 +28,20 @@ class OpenIncident:
 
 
 @dataclass(frozen=True)
+class OpenPart:
+    """Hand a part of an incident to the vendor of another product: a new incident (`incident_id`)
+    linked to its parent, for the same customer; what is not given is the parent's."""
+
+    incident_id: str
+    parent_id: str
+    product: str
+    title: str | None = None
+    description: str | None = None
+    severity: str | None = None
+    impacted_service: str | None = None
+
+
+@dataclass(frozen=True)
 class Acknowledge:
     pass
 

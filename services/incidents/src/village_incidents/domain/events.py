@@ -45,6 +45,8 @@ class IncidentOpened(IncidentEvent):
     # customer, partner, ... provider: the supply path when it was opened. Recorded since the
     # value web; an event from before has none, and its chain is its three parties.
     chain: list[str] = field(default_factory=list)
+    # A part of another incident (a sub-incident for another vendor): that incident's id.
+    parent_id: str | None = None
 
     @property
     def links(self) -> list[str]:

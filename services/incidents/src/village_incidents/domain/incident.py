@@ -88,6 +88,7 @@ class Incident:
     opened_at: datetime
     updated_at: datetime
     chain: tuple[str, ...] = ()  # customer, partner, ... provider
+    parent_id: str | None = None  # a part's parent incident
     status: str = "new"
     external_refs: tuple[dict[str, str], ...] = ()
     acknowledged_by: dict[str, datetime] = field(default_factory=dict)
@@ -161,6 +162,7 @@ def _opened(event: e.IncidentOpened, at: datetime) -> Incident:
         opened_at=at,
         updated_at=at,
         chain=tuple(event.links),
+        parent_id=event.parent_id,
         external_refs=tuple(event.external_refs),
     )
 

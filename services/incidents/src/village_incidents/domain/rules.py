@@ -17,11 +17,11 @@ from . import commands as c
 from . import decisions as d
 from . import events as e
 from . import lifecycle
-from .guards import Situation, role_of
+from .guards import Situation, active, require, role_of
 from .incident import SEVERITIES, Incident, Note, Party
 from .supply import Supply, chain_of, legacy_supplies, supplier_of
 
-__all__ = ["Limits", "RULES", "decide", "decide_open", "role_of"]
+__all__ = ["Limits", "RULES", "decide", "decide_open", "decide_part", "role_of"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,44 @@ def decide_open(
             opened_by=actor.user,
             external_refs=list(cmd.external_refs),
             chain=chain,
+        )
+    ]
+
+
+def decide_part(
+    parent: Incident | None, cmd: c.OpenPart, actor: c.Actor, supplies: Iterable[Supply]
+) -> list[e.IncidentEvent]:
+    """A part of `parent` handed to the vendor of `cmd.product`: a new incident for the same
+    customer and requester, owned by the parent's owning partner, along that partner's supply
+    path of the product (`supplies`: those the customer gets anything through), resolved now
+    as at opening. The parent's provider is not on the part unless its chain says so."""
+    role = role_of(parent, actor) if parent is not None else None
+    if parent is None or role is None:
+        raise DomainError.not_found("no such incident")
+    require(role in ("owner", "service"), "only the owning partner hands parts to other vendors")
+    # One level: a part's own parts would be the parent's, and nobody would see them together.
+    if parent.parent_id is not None:
+        raise DomainError.invalid("a part has no parts: open it on the parent incident")
+    active(parent, "open a part of")
+    severity = cmd.severity or parent.severity
+    if severity not in SEVERITIES:
+        raise DomainError.invalid(f"severity must be one of {', '.join(SEVERITIES)}")
+    chain = chain_of(supplies, parent.customer, parent.partner, cmd.product)
+    return [
+        e.IncidentOpened(
+            incident_id=cmd.incident_id,
+            title=cmd.title or parent.title,
+            description=parent.description if cmd.description is None else cmd.description,
+            severity=severity,
+            product=cmd.product,
+            impacted_service=cmd.impacted_service or parent.impacted_service,
+            customer=parent.customer,
+            partner=parent.partner,
+            provider=chain[-1],
+            requester=parent.requester,
+            opened_by=actor.user,
+            chain=chain,
+            parent_id=parent.id,
         )
     ]
 
