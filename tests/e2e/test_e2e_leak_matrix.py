@@ -59,6 +59,7 @@ CONTRACTS = {
     "northwind-acme": "Acme partner support for Northwind (24x7)",
     "umbrella-contoso": "Umbrella firewall service (business hours)",
     "contoso-acme": "Acme partner support for Contoso (business hours)",
+    "northwind-globex": "Globex partner support for Northwind (24x7)",
 }
 
 
@@ -166,6 +167,11 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(("contoso", "acme"), ("webhook",), R),
         ("acme", "queues"): R,
         (ACME_T, ""): V,
+    },
+    # The other provider's terms with a partner both share: never on acme's topics.
+    "contract northwind-globex (underpinning)": {
+        **cells(("northwind", "globex"), ("contracts", "sla feed")),
+        (GLOBEX_T, ""): V,
     },
     # ---------------------------------------------------------------- knowledge
     "article: acme's, for its staff only": {
@@ -423,7 +429,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     w.add("directory entry of contoso's customer umbrella", "Umbrella Corporation")
     w.add("directory entry of partner northwind", "Northwind Traders")
     for contract_id, name in CONTRACTS.items():
-        kind = "underpinning" if contract_id.endswith("-acme") else "customer-facing"
+        kind = "underpinning" if contract_id.endswith(("-acme", "-globex")) else "customer-facing"
         w.add(f"contract {contract_id} ({kind})", name, contract_id)
 
     async def settled() -> bool:
