@@ -37,6 +37,7 @@ from schema_check import (
 
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
+from village_platform.topics import provider_topic
 
 SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
@@ -430,6 +431,10 @@ def test_asyncapi_document_structure() -> None:
         "village.escalations.v1.dlq",
         "village.knowledge.v1",
         "village.knowledge.v1.dlq",
+        "village.{provider}.incidents.v1",
+        "village.{provider}.sla.v1",
+        "village.{provider}.escalations.v1",
+        "village.{provider}.knowledge.v1",
     }
     for channel in channels.values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
@@ -490,6 +495,44 @@ def test_asyncapi_has_one_message_per_event_type(channel_key: str) -> None:
     for operation in (send, receive):
         messages = doc["operations"][operation]["messages"]
         assert {m["$ref"].rsplit("/", 1)[1] for m in messages} == set(channel["messages"])
+
+
+# bus channel key -> the channel of each provider's own topic beside it (village_platform.topics)
+PROVIDER_CHANNELS = {
+    "incidents": "providerIncidents",
+    "sla": "providerSla",
+    "escalations": "providerEscalations",
+    "knowledge": "providerKnowledge",
+}
+
+
+@pytest.mark.parametrize("bus_key", PROVIDER_CHANNELS)
+def test_each_provider_topic_has_a_channel_with_the_bus_messages_that_name_a_provider(
+    bus_key: str,
+) -> None:
+    """`village.{provider}.<rest>` beside each bus topic, named as the relay names it, with every
+    message of the bus but the directory's (a supply names no provider), and operations for the
+    relay and the provider's tooling."""
+    doc = asyncapi()
+    bus, channel = doc["channels"][bus_key], doc["channels"][PROVIDER_CHANNELS[bus_key]]
+    for provider in ("acme", "globex"):
+        address = channel["address"].replace("{provider}", provider)
+        assert address == provider_topic(bus["address"], provider)
+    assert set(channel["parameters"]) == {"provider"}
+    assert _resolve(ASYNCAPI, channel["parameters"]["provider"]["$ref"])["description"]
+    named = {
+        key: ref
+        for key, ref in bus["messages"].items()
+        if not _resolve(ASYNCAPI, ref["$ref"])["name"].startswith("village.directory.")
+    }
+    assert channel["messages"] == named
+    ref = f"#/channels/{PROVIDER_CHANNELS[bus_key]}"
+    assert sorted(
+        o["action"] for o in doc["operations"].values() if o["channel"]["$ref"] == ref
+    ) == [
+        "receive",
+        "send",
+    ]
 
 
 def _asyncapi_registry() -> tuple[Registry, str]:

@@ -18,6 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from village_devstack.webhook_receiver import Receiver
+from village_platform.topics import provider_topic
 
 # The demo web: acme and globex (a second vendor, supplying northwind and contoso its own
 # products), two competing partners and their customers, and fabrikam, which buys acme's
@@ -63,7 +64,7 @@ class World:
     articles: dict[str, str] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)  # party -> endpoint id
     receivers: dict[str, Receiver] = field(default_factory=dict)
-    # party -> channel -> text the party got there; "topic" -> the provider tool's text
+    # party -> channel -> text the party got there; "<provider> topics" -> its tooling's text
     seen: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, key: str, marker: str, *ids: str) -> Thing:
@@ -115,10 +116,11 @@ async def feed(client: httpx.AsyncClient) -> str:
         after = page["next_after"]
 
 
-async def topic_text(bootstrap: str, prefix: str) -> str:
-    """Every record on the four topics as the provider's tooling reads them: headers and value."""
+async def topic_text(bootstrap: str, prefix: str, provider: str) -> str:
+    """Every record on the provider's own four topics (village.<provider>.*) as its tooling reads
+    them: headers and value."""
     consumer = AIOKafkaConsumer(
-        *(prefix + t for t in TOPICS),
+        *(prefix + provider_topic(t, provider) for t in TOPICS),
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

@@ -9,7 +9,8 @@ every other cell of every thing on every channel must be absent. A failing cell 
 `party / thing / channel`. The parties: acme (provider), northwind and contoso (competing
 partners), initech (northwind's customer), umbrella (contoso's); contoso is also the
 collaborator northwind invited on incident A and then revoked, and the one it invited on B.
-New channels and things join the table.
+Each provider's tooling is a pseudo-party with one channel, its own topics (`acme topics`:
+village.acme.*, `globex topics`: village.globex.*). New channels and things join the table.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 
 V, R = "visible", "redacted"
-TOPIC = "topic (provider tooling)"
+# Each provider's tooling channel: its own topics, village.<provider>.* (a pseudo-party each).
+TOOLING = {"acme": "acme topics", "globex": "globex topics"}
+ACME_T, GLOBEX_T = TOOLING.values()
 CHANNELS = (
     "incident",
     "notes",
@@ -57,6 +60,7 @@ CONTRACTS = {
     "northwind-acme": "Acme partner support for Northwind (24x7)",
     "umbrella-contoso": "Umbrella firewall service (business hours)",
     "contoso-acme": "Acme partner support for Contoso (business hours)",
+    "northwind-globex": "Globex partner support for Northwind (24x7)",
 }
 
 
@@ -84,91 +88,96 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "incident A (northwind for initech)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(WORKING_A, ("queues",)),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "A: northwind's internal note": {
         **cells("northwind", ("incident", "notes", "timeline", "incidents feed")),
         ("northwind", "webhook"): R,
-        (TOPIC, ""): R,
+        (ACME_T, ""): R,
     },
     "A: northwind's restricted note, written before contoso was invited": {
         **cells(WORKING_A, NOTE),
         **cells(WORKING_A, ("incident", "notes"), R),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
-    "A: that note as edited while contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
-    "A: northwind's shared note": {**cells(ON_A, NOTE), (TOPIC, ""): V},
-    "A: acme's internal note": {**cells("acme", NOTE), (TOPIC, ""): V},
+    "A: that note as edited while contoso was invited": {**cells(WORKING_A, NOTE), (ACME_T, ""): V},
+    "A: northwind's shared note": {**cells(ON_A, NOTE), (ACME_T, ""): V},
+    "A: acme's internal note": {**cells("acme", NOTE), (ACME_T, ""): V},
     "A: contoso's restricted note while invited": {
         **cells(WORKING_A, NOTE),
         **cells("contoso", WHILE_INVITED),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "A: northwind's restricted note after contoso was revoked": {
         **cells(WORKING_A, NOTE),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "incident B (contoso invited)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells("contoso", ("incident", "incident list")),
         **cells(WORKING_A, ("queues",)),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "B: northwind's restricted note, written before contoso was invited": {
         **cells(WORKING_A, NOTE),
         **cells(WORKING_A, ("incident", "notes"), R),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
-    "B: that note as edited after contoso was invited": {**cells(WORKING_A, NOTE), (TOPIC, ""): V},
+    "B: that note as edited after contoso was invited": {**cells(WORKING_A, NOTE), (ACME_T, ""): V},
     "B: northwind's restricted note after contoso was invited": {
         **cells((*WORKING_A, "contoso"), NOTE),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "incident C (contoso for umbrella)": {
         **cells(ON_C, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         ("acme", "queues"): V,
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "C: contoso's internal note": {
         **cells("contoso", ("incident", "notes", "timeline", "incidents feed")),
         ("contoso", "webhook"): R,
-        (TOPIC, ""): R,
+        (ACME_T, ""): R,
     },
-    "C: contoso's shared note": {**cells(ON_C, NOTE), (TOPIC, ""): V},
+    "C: contoso's shared note": {**cells(ON_C, NOTE), (ACME_T, ""): V},
     # ---------------------------------------------------------------- contracts
     # Contract events predate the webhook endpoints: no deliveries of them; the clocks of each
     # incident the contract covers show its id (SLA view, queues, clock events) to its parties.
+    # A partner's contract with its customer is on no provider's topics (the bare facts of its
+    # clocks there carry the incident's id alone); an underpinning one is on its provider's.
     "contract initech-northwind (customer-facing)": {
         **cells(("initech", "northwind"), ("contracts", "sla feed")),
         **cells(("initech", "northwind"), ("sla view",)),
         **cells(("initech", "northwind"), ("webhook",), R),
         ("northwind", "queues"): R,
-        (TOPIC, ""): R,
     },
     # Incident E was handed to acme: its last link's clocks show this contract's id.
     "contract northwind-acme (underpinning)": {
         **cells(("northwind", "acme"), ("contracts", "sla feed", "sla view")),
         **cells(("northwind", "acme"), ("webhook",), R),
         ("acme", "queues"): R,
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "contract umbrella-contoso (customer-facing)": {
         **cells(("umbrella", "contoso"), ("contracts", "sla feed")),
         **cells(("umbrella", "contoso"), ("sla view",)),
         **cells(("umbrella", "contoso"), ("webhook",), R),
-        (TOPIC, ""): R,
     },
     "contract contoso-acme (underpinning)": {
         **cells(("contoso", "acme"), ("contracts", "sla feed")),
         **cells(("contoso", "acme"), ("sla view",)),
         **cells(("contoso", "acme"), ("webhook",), R),
         ("acme", "queues"): R,
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
+    },
+    # The other provider's terms with a partner both share: never on acme's topics.
+    "contract northwind-globex (underpinning)": {
+        **cells(("northwind", "globex"), ("contracts", "sla feed")),
+        (GLOBEX_T, ""): V,
     },
     # ---------------------------------------------------------------- knowledge
     "article: acme's, for its staff only": {
         **cells("acme", ("articles", "search", "suggestions", "knowledge feed", "webhook")),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     # fabrikam buys acme's cloud (through northwind): one of acme's partners.
     "article: acme's, for partners": {
@@ -176,26 +185,26 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
             ("acme", "northwind", "contoso", "fabrikam"),
             ("articles", "search", "knowledge feed", "suggestions", "webhook"),
         ),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "article: acme's, public": {
         **cells(ACME_WEB, ("articles", "search", "knowledge feed", "suggestions", "webhook")),
         **cells(ON_A, ("links",)),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     # Public until it was retired: its publication reached everyone then.
     "article: acme's, public, retired": {
         ("acme", "articles"): V,
         **cells(ACME_WEB, ("knowledge feed", "webhook")),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "article: northwind's draft": {
         **cells(("northwind", "acme"), ("articles", "knowledge feed", "webhook")),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "article: contoso's draft": {
         **cells(("contoso", "acme"), ("articles", "knowledge feed", "webhook")),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     # ---------------------------------------------------------------- the party directory
     # Nobody learns another partner's customers, nor a competitor's existence from it.
@@ -204,28 +213,27 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells((*ON_A, "globex", "fabrikam"), ("directory",))
     },
     # ---------------------------------------------------------------- the value web
-    # The topics are still one shared channel (docs/value-web.md): the topic cells say what it
-    # carries, whichever provider reads it.
+    # Each provider's tooling reads its own topics (village.<provider>.*): D is globex's alone.
     "incident D (northwind for initech, globex firewalls)": {
         **cells(ON_D, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(("northwind", "globex"), ("queues",)),  # northwind's L1, globex's incident
-        (TOPIC, ""): V,
+        (GLOBEX_T, ""): V,
     },
     "D: northwind's restricted note (for globex)": {
         **cells(("northwind", "globex"), NOTE),
-        (TOPIC, ""): V,
+        (GLOBEX_T, ""): V,
     },
     "incident E (fabrikam for litware: litware, fabrikam, northwind, acme)": {
         **cells(ON_E, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         ("acme", "queues"): V,  # routed to TAC L2: fabrikam is not certified for acme's cloud
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     # Its provider may not see it: sealed in the incidents service, so webhooks deliver its
-    # fact (as for an internal note) and the topic carries the fact.
+    # fact (as for an internal note) and acme's topics carry the fact.
     "E: fabrikam's restricted note (for its link to northwind)": {
         **cells(("fabrikam", "northwind"), NOTE),
         **cells(("fabrikam", "northwind"), ("webhook",), R),
-        (TOPIC, ""): R,
+        (ACME_T, ""): R,
     },
     # Parts: northwind hands globex's firewall, part of initech's router outage F, to globex.
     # Each vendor sees its own: acme never learns of the part, globex never sees the parent
@@ -233,15 +241,15 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "incident F (initech's router outage, with a part for globex)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(WORKING_A, ("queues",)),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "F's part for globex (globex firewalls)": {
         **cells(ON_D, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(("northwind", "globex"), ("queues",)),  # northwind's L1, globex's part
-        (TOPIC, ""): V,
+        (GLOBEX_T, ""): V,
     },
     # A supply is its supplier's and its buyer's business: no provider's tooling channel, no
-    # competitor, carries it (on the topic it is a bare fact without data).
+    # competitor, carries it (it names no provider: on no provider's topics).
     "supply contoso -> umbrella of a product by name": {
         **cells(("contoso", "umbrella"), ("supplies", "incidents feed", "webhook")),
     },
@@ -258,7 +266,7 @@ ESCALATION_CELLS = {
             WORKING_A,
             ("escalation path", "escalation feed", "webhook", "deliveries", "incidents feed"),
         ),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
     "escalation path of C": {
         **cells(
@@ -272,7 +280,7 @@ ESCALATION_CELLS = {
                 "timeline",
             ),
         ),
-        (TOPIC, ""): V,
+        (ACME_T, ""): V,
     },
 }
 EXPECTED.update(ESCALATION_CELLS)
@@ -442,7 +450,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     w.add("directory entry of contoso's customer umbrella", "Umbrella Corporation")
     w.add("directory entry of partner northwind", "Northwind Traders")
     for contract_id, name in CONTRACTS.items():
-        kind = "underpinning" if contract_id.endswith("-acme") else "customer-facing"
+        kind = "underpinning" if contract_id.endswith(("-acme", "-globex")) else "customer-facing"
         w.add(f"contract {contract_id} ({kind})", name, contract_id)
 
     async def settled() -> bool:
@@ -549,7 +557,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         )
     for party in PARTIES:
         w.seen[party] = await channels(party)
-    w.seen[TOPIC] = {"": await topic_text(stack.kafka_bootstrap, village.topic_prefix)}
+    for provider, tooling in TOOLING.items():
+        text = await topic_text(stack.kafka_bootstrap, village.topic_prefix, provider)
+        w.seen[tooling] = {"": text}
     return w
 
 
@@ -572,8 +582,9 @@ def state_of(world: World, thing: str, party: str, channel: str) -> str:
 CASES = [
     (party, thing, channel) for thing in EXPECTED for party in PARTIES for channel in CHANNELS
 ] + [
-    (TOPIC, thing, "")
+    (tooling, thing, "")
     for thing in EXPECTED
+    for tooling in TOOLING.values()
     if not thing.startswith(("webhook endpoint", "deliveries"))
 ]
 
@@ -608,7 +619,8 @@ async def test_a_customer_is_not_told_who_is_between_its_partner_and_the_provide
 async def test_a_vendor_never_learns_that_another_vendors_part_exists(world: World) -> None:
     """Not even its id: no channel of acme's names globex's part of acme's incident F."""
     part = world.incidents["F's part"]
-    leaks = [channel for channel, text in world.seen["acme"].items() if part in text]
+    channels = {**world.seen["acme"], "acme topics": world.seen[ACME_T][""]}
+    leaks = [channel for channel, text in channels.items() if part in text]
     assert leaks == []
 
 

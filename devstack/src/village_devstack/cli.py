@@ -173,6 +173,8 @@ def _banner(services, database_url: str, kafka: str) -> None:
         ]
     lines += [
         f"  {'kafka':<12} {kafka}",
+        f"  {'':<12} each provider's tooling reads its own topics: "
+        + ", ".join(f"village.{p.id}.*" for p in demo.PARTIES if p.kind == "provider"),
         f"  {'postgres':<12} {_redact(database_url)}",
         f"  {'logs':<12} {services[0].log_file.parent if services else ''}",
         "",

@@ -28,13 +28,16 @@ def make_producer(settings: Settings, **overrides: object) -> AIOKafkaProducer:
     return AIOKafkaProducer(**options)
 
 
-async def ensure_topics(settings: Settings, topics: list[str]) -> None:
-    """Create topics (and their dead-letter topics) if missing."""
+async def ensure_topics(
+    settings: Settings, topics: list[str], *, dead_letters: bool = True
+) -> None:
+    """Create topics (and, unless told otherwise, their dead-letter topics) if missing."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [t for name in topics for t in (name, f"{name}.dlq") if t not in existing]
+        names = [(name, f"{name}.dlq") if dead_letters else (name,) for name in topics]
+        wanted = [t for pair in names for t in pair if t not in existing]
         if not wanted:
             return
         configs = {}

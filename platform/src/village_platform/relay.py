@@ -13,6 +13,11 @@ follows)` (EventStore.append), because a transaction may take its xid before rea
 and then append after a younger transaction's version. The key is never below the writer's own
 xid, so `key < xmin` still implies the writer has finished.
 
+Provider topics: each event that names a provider goes, in the same batch, to that provider's
+own topic as well (topics.py): the same message (same `ce_id`, same key), so the provider's
+tooling gets it at least once and in per-incident order, and positions are recorded only once
+both the bus and the provider's topic have acknowledged it.
+
 Caveat: xids are cluster-wide, so an open transaction in *any* database on the server (another
 service's, a psql session left idle in transaction) holds publication back. Watch `lag()`.
 """
@@ -38,6 +43,7 @@ from .eventstore import StoredEvent, stored_event
 from .kafka import ensure_topics, when_reachable
 from .settings import Settings
 from .telemetry import context_from_traceparent, inject_headers
+from .topics import ProviderTopics
 from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
@@ -90,8 +96,10 @@ class Relay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         doorbell: Doorbell | None = None,
+        provider_topics: ProviderTopics | None = None,
     ) -> None:
         self.engine, self.producer, self.topic, self.source = engine, producer, topic, source
+        self.provider_topics = provider_topics  # None: the bus only
         self.clock, self.batch_size, self.poll_seconds = clock, batch_size, poll_seconds
         self._wake = asyncio.Event()
         self.published = 0
@@ -136,8 +144,12 @@ class Relay:
                 return 0
             first = found[0]["first_position"]
             events = [replace(stored_event(row), position=first + i) for i, row in enumerate(rows)]
-            futures = [await self._send(event) for event in events]
-            await asyncio.gather(*futures)
+            try:
+                await self._publish(events)
+            except Exception:
+                if self.provider_topics is not None:
+                    self.provider_topics.forget()
+                raise
             status = await driver.execute(
                 _ASSIGN, [row["id"] for row in rows], [e.position for e in events], self.clock.now()
             )
@@ -146,7 +158,21 @@ class Relay:
         self.published += len(rows)
         return len(rows)
 
-    async def _send(self, event: StoredEvent) -> asyncio.Future:
+    async def _publish(self, events: list[StoredEvent]) -> None:
+        """Send every event to the bus, and each that names a provider to its provider's topic
+        too; return once the broker has acknowledged them all."""
+        if self.provider_topics is not None:
+            await self.provider_topics.ready({p for e in events if (p := _provider(e))})
+        futures = [f for event in events for f in await self._send(event, self._topics_of(event))]
+        await asyncio.gather(*futures)
+
+    def _topics_of(self, event: StoredEvent) -> list[str]:
+        provider = _provider(event)
+        if self.provider_topics is None or provider is None:
+            return [self.topic]
+        return [self.topic, self.provider_topics.of(provider)]
+
+    async def _send(self, event: StoredEvent, topics: list[str]) -> list[asyncio.Future]:
         message = to_kafka(event, self.source)
         headers = dict(message.headers)
         parent = context_from_traceparent(event.metadata.get("traceparent"))
@@ -159,19 +185,23 @@ class Relay:
                 "messaging.destination.name": self.topic,
                 "messaging.message.id": str(event.event_id),
                 "village.incident_id": event.stream_id,
+                "village.topics": topics,
             },
         ):
             inject_headers(headers)
         if "traceparent" not in headers and event.metadata.get("traceparent"):
             # No tracer provider configured: pass the writer's context on unchanged.
             headers["traceparent"] = event.metadata["traceparent"].encode()
-        # Sent one after another: the producer keeps per-partition order.
-        return await self.producer.send(
-            self.topic,
-            key=event.stream_id.encode(),
-            value=message.value,
-            headers=list(headers.items()),
-        )
+        # Sent one after another: the producer keeps per-partition order on every topic.
+        return [
+            await self.producer.send(
+                topic,
+                key=event.stream_id.encode(),
+                value=message.value,
+                headers=list(headers.items()),
+            )
+            for topic in topics
+        ]
 
     async def lag(self) -> RelayLag:
         """What is not yet published, and the age of the oldest (by the injected clock)."""
@@ -257,3 +287,8 @@ class Relay:
 
     def _on_notify(self, *_: object) -> None:
         self.wake()
+
+
+def _provider(event: StoredEvent) -> str | None:
+    """Whose tooling channel the event belongs to (egress.describe's `provider`), if anyone's."""
+    return event.metadata.get("provider") or None

@@ -33,13 +33,15 @@ from .idempotency import purge_periodically
 from .kafka import make_producer, when_reachable
 from .relay import Relay
 from .settings import Settings
+from .topics import ProviderTopics
 from .writes import Writes
 
 PURGE_EVERY_SECONDS = 600  # expired idempotency keys
 
 
 class Runtime:
-    """`topic=None`: a service that publishes nothing (its producer only answers /readyz)."""
+    """`topic=None`: a service that publishes nothing (its producer only answers /readyz).
+    A service's relay publishes to its bus topic and to each provider's own (topics.py)."""
 
     def __init__(self, settings: Settings, clock: Clock, *, topic: str | None, source: str) -> None:
         self.settings, self.clock = settings, clock
@@ -59,6 +61,7 @@ class Runtime:
                 batch_size=settings.relay_batch_size,
                 poll_seconds=settings.relay_poll_seconds,
                 doorbell=self.doorbell,
+                provider_topics=ProviderTopics(settings, topic),
             )
         )
         # The one write path (writes.py): committed commands ring the relay.

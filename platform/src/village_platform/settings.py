@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     kafka_min_insync_replicas: int = Field(default=1, alias="KAFKA_MIN_INSYNC_REPLICAS")
     kafka_partitions: int = Field(default=6, alias="KAFKA_PARTITIONS")
     # Prefixed to every topic name: several Village environments (or test runs) on one cluster.
-    kafka_topic_prefix: str = Field(default="", alias="KAFKA_TOPIC_PREFIX")
+    # Legal topic characters, short enough that every provider's topic name stays legal (topics.py).
+    kafka_topic_prefix: str = Field(
+        default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$", alias="KAFKA_TOPIC_PREFIX"
+    )
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="VILLAGE_JWT_SECRET")
     jwt_issuer: str = Field(default="village", alias="VILLAGE_JWT_ISSUER")
     jwt_audience: str = Field(default="village", alias="VILLAGE_JWT_AUDIENCE")
