@@ -88,6 +88,18 @@ class Village:
                     )
                     assert r.status_code == 201, r.text
 
+    async def seed_supplies(self) -> None:
+        """The demo web's supplies beyond the registration fields (`demo.SUPPLIES`, as `make run`
+        seeds them): globex's products to both partners, acme's cloud through northwind to
+        fabrikam. Each by its supplier's admins."""
+        async with self.client("incidents", None) as incidents:
+            for supply in demo.SUPPLIES:
+                bearer = demo.token(supply["supplier"], "admin")
+                r = await incidents.post(
+                    "/supplies", json=supply, headers={"Authorization": f"Bearer {bearer}"}
+                )
+                assert r.status_code in (200, 201), r.text
+
     async def start_escalation(
         self, incidents_transport: httpx.AsyncBaseTransport | None = None
     ) -> None:

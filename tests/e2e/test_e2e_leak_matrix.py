@@ -207,10 +207,25 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         (ACME_T, ""): V,
     },
     # ---------------------------------------------------------------- the party directory
-    # Nobody learns another partner's customers, nor a competitor's existence from it.
-    "directory entry of contoso's customer umbrella": {**cells((*ON_C, "globex"), ("directory",))},
+    # Nobody learns another partner's customers, nor a competitor's existence from it. A party's
+    # registration (an event on the directory's stream) is for the party and the provider and
+    # partner it names: the demo's, seeded before any endpoint existed, reach their feeds only.
+    "directory entry of contoso's customer umbrella": {
+        **cells((*ON_C, "globex"), ("directory",)),
+        **cells(("umbrella", "contoso"), ("incidents feed",)),
+    },
     "directory entry of partner northwind": {
-        **cells((*ON_A, "globex", "fabrikam"), ("directory",))
+        **cells((*ON_A, "globex", "fabrikam"), ("directory",)),
+        **cells(("northwind", "acme"), ("incidents feed",)),
+    },
+    # Registered by acme's admins: for the new customer and contoso, its partner (not acme, nor
+    # umbrella, contoso's other customer); in the directory of the providers it buys from
+    # through contoso. Its id travels in the topic's `ce_parties` (one shared channel still).
+    "party registration: contoso's new customer": {
+        **cells(("acme", "contoso", "globex"), ("directory",)),
+        **cells("contoso", ("incidents feed", "webhook")),
+        ("contoso", "supplies"): R,
+        (TOPIC, ""): R,
     },
     # ---------------------------------------------------------------- the value web
     # Each provider's tooling reads its own topics (village.<provider>.*): D is globex's alone.
@@ -446,6 +461,11 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
     await ok(incidents("contoso", "admin").post("/supplies", json=supply), 201)
     w.add("supply contoso -> umbrella of a product by name", product)
+
+    newcomer, called = mark("cust"), mark("customer")
+    customer = {"id": newcomer, "kind": "customer", "name": called, "partner": "contoso"}
+    await ok(incidents("acme", "admin").post("/parties", json=customer), 201)
+    w.add("party registration: contoso's new customer", called, newcomer)
 
     w.add("directory entry of contoso's customer umbrella", "Umbrella Corporation")
     w.add("directory entry of partner northwind", "Northwind Traders")

@@ -117,6 +117,7 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "automatic": st.booleans(),
     "chain": st.lists(PARTY, min_size=3, max_size=8, unique=True),
     "products": st.lists(TEXT, min_size=1, max_size=5, unique=True),
+    "customers": st.lists(PARTY, max_size=5),
 }
 PARTY_FIELDS = {
     "customer",

@@ -83,7 +83,7 @@ def create_app(
         app.state.handlers = handlers = IncidentHandlers(
             runtime.writes, runtime.store, limits=limits, snapshot_every=snapshot_every
         )
-        app.state.parties = PartyHandlers(runtime.writes)
+        app.state.parties = PartyHandlers(runtime.writes, runtime.store)
         app.state.supplies = SupplyHandlers(runtime.writes, runtime.store)
         runtime.background(
             "auto-close",

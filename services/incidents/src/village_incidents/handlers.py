@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,8 +21,8 @@ from village_platform.writes import Work, WriteContext, Writes, Written, stored
 
 from . import readmodel, snapshots
 from .domain import commands as c
+from .domain import directory, supply
 from .domain import events as e
-from .domain import supply
 from .domain.incident import Incident, Note, Party, describe, evolve, evolve_note
 from .domain.rules import Limits, decide, decide_open, decide_part, role_of
 from .notes import NoteBook
@@ -219,25 +220,25 @@ class IncidentHandlers:
 
 
 class PartyHandlers:
-    """The party directory's one command: register a party, or update the one registered."""
+    """The party directory's one command: register a party, or update the one registered. A
+    registration is an event on the directory's stream (as the supplies are), so the directory
+    has one version; the same registration again appends nothing."""
 
-    def __init__(self, writes: Writes) -> None:
-        self.writes = writes
+    def __init__(self, writes: Writes, store: EventStore) -> None:
+        self.writes, self.store = writes, store
 
     async def register(self, ctx: WriteContext, party: Party) -> Written:
         _may_register(ctx.principal, party)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             existing = (await readmodel.load_directory(conn, [party.id])).get(party.id)
-            if existing and existing.kind != party.kind:
-                raise DomainError.conflict(
-                    f"{party.id} is already registered as a {existing.kind}", "party-kind-conflict"
-                )
-            changed = await readmodel.upsert_party(conn, party)
-            view = {**party_view(party), "changed": changed}
+            events = directory.register(existing, party)
+            version = await _append_to_directory(self.store, conn, ctx, events)
+            view = {**party_view(party), "changed": bool(events), "version": version}
             return stored(201 if existing is None else 200, view)
 
-        return await self.writes.run(ctx, work)
+        # Decided again on the directory's fresh state when another registration got there first.
+        return await self.writes.run(ctx, work, attempts=MAX_ATTEMPTS)
 
 
 class SupplyHandlers:
@@ -255,7 +256,7 @@ class SupplyHandlers:
             current = await readmodel.load_supplies(conn)
             kinds = await readmodel.kinds_of(conn, [wanted.supplier, wanted.buyer])
             events = supply.register(current, kinds, wanted)
-            version = await self._append(conn, ctx, events)
+            version = await _append_to_directory(self.store, conn, ctx, events)
             return stored(201 if events else 200, {**wanted.view(), "version": version})
 
         return await self.writes.run(ctx, work)
@@ -265,24 +266,29 @@ class SupplyHandlers:
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             current = await readmodel.load_supplies(conn, registered_only=True)
-            version = await self._append(conn, ctx, supply.end(current, supplier, buyer))
+            events = supply.end(current, supplier, buyer)
+            version = await _append_to_directory(self.store, conn, ctx, events)
             return stored(200, {"supplier": supplier, "buyer": buyer, "version": version})
 
         return await self.writes.run(ctx, work)
 
-    async def _append(
-        self, conn: AsyncConnection, ctx: WriteContext, events: list[supply.SupplyEvent]
-    ) -> int:
-        """Append to the directory's stream and project; the directory's version after."""
-        version = await self.store.head(conn, supply.DIRECTORY_STREAM)
-        if not events:
-            return version
-        new = [ev.new(ev.description()) for ev in events]
-        await self.store.append(conn, supply.DIRECTORY_STREAM, version, new, ctx.event_metadata())
-        for event in events:
-            version += 1
-            await readmodel.project_supply(conn, event, version)
+
+async def _append_to_directory(
+    store: EventStore,
+    conn: AsyncConnection,
+    ctx: WriteContext,
+    events: Sequence[supply.SupplyEvent | e.PartyRegistered],
+) -> int:
+    """Append to the directory's stream and project; the directory's version after."""
+    version = await store.head(conn, supply.DIRECTORY_STREAM)
+    if not events:
         return version
+    new = [ev.new(ev.description()) for ev in events]
+    await store.append(conn, supply.DIRECTORY_STREAM, version, new, ctx.event_metadata())
+    for event in events:
+        version += 1
+        await readmodel.project_directory(conn, event, version)
+    return version
 
 
 def _may_supply(principal: Principal, supplier: str) -> None:

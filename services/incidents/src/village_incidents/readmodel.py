@@ -17,6 +17,8 @@ from village_platform.auth import Principal
 from village_platform.cursors import Cursor, position
 from village_platform.db import driver_in_transaction
 
+from .domain.directory import party_of
+from .domain.events import PartyRegistered
 from .domain.incident import Incident, Party
 from .domain.supply import Supply, SupplyEvent, SupplyRegistered, legacy_supplies
 
@@ -130,6 +132,16 @@ async def project_supply(conn: AsyncConnection, event: SupplyEvent, version: int
                 "version": version,
             },
         )
+
+
+async def project_directory(
+    conn: AsyncConnection, event: SupplyEvent | PartyRegistered, version: int
+) -> None:
+    """One event of the directory's stream, at `version`: the parties and supplies tables."""
+    if isinstance(event, PartyRegistered):
+        await upsert_party(conn, party_of(event))
+    else:
+        await project_supply(conn, event, version)
 
 
 class PartiesTable:
@@ -342,6 +354,8 @@ async def incident_ids_resolved_before(
 
 
 async def reset(conn: AsyncConnection) -> None:
+    """Empty what the rebuild re-projects. Not `parties`: those registered before registrations
+    were events exist only there (the rebuild replays the registration events over them)."""
     await conn.execute(
         text(
             "TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots,"

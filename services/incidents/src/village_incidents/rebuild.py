@@ -1,5 +1,5 @@
-"""Re-project the incidents read model (summaries, external refs, notes) and the aggregate's
-snapshots from this service's own event store."""
+"""Re-project the incidents read model (summaries, external refs, notes, the directory's parties
+and supplies) and the aggregate's snapshots from this service's own event store."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ async def rebuild(settings: Settings) -> int:
                 )
             ]
             await readmodel.reset(conn)
+            # Parties registered before registrations were events have none: their rows stay
+            # (`reset` keeps the parties table), and the events replayed over them, in order,
+            # leave every party as its last registration says.
             for stored in await store.load(conn, supply.DIRECTORY_STREAM):
                 event = events.CATALOG.load(stored.type, stored.data)
-                await readmodel.project_supply(conn, event, stored.stream_version)  # type: ignore[arg-type]
+                await readmodel.project_directory(conn, event, stored.stream_version)  # type: ignore[arg-type]
             streams = [s for s in streams if s != supply.DIRECTORY_STREAM]
             for stream_id in tqdm(streams, desc="incidents", unit="incident"):
                 state, written = replay_with_notes(history_of(await store.load(conn, stream_id)))

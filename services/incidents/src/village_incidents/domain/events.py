@@ -232,6 +232,30 @@ class SupplyEnded(SupplyEvent):
     NAME = "supply_ended"
 
 
+@dataclass(frozen=True)
+class PartyRegistered(Event):
+    """village.directory.party_registered.v1: `party` is registered as it now stands (a new party,
+    or a changed registration), on the directory's stream beside the supplies. Its audience is
+    the party and the parties its registration names as its provider and partner (each on its
+    side of that relationship); never its `customers`, who must not learn of one another,
+    nor its suppliers by supplies (a provider must not learn that a partner also buys from a
+    competitor). No provider's channel carries it whole (on the topic: its bare fact, no data)."""
+
+    FAMILY = "directory"
+    NAME = "party_registered"
+    VISIBILITY: ClassVar[Visibility] = "shared"
+    party: str
+    kind: Literal["provider", "partner", "customer"]
+    name: str
+    provider: str | None
+    partner: str | None
+    customers: list[str]
+
+    def description(self) -> dict[str, Any]:
+        named = {self.party, self.provider, self.partner}
+        return egress.describe(parties={p for p in named if p}, provider=None, fact=())
+
+
 # Stored events are never rewritten: a type whose shape changes registers an upcaster here
 # (`CATALOG.upcaster(old_type, convert)`) that turns the old (type, data) into the current one,
 # applied every time the event is loaded.
@@ -257,5 +281,6 @@ CATALOG = EventCatalog(
         IncidentRated,
         SupplyRegistered,
         SupplyEnded,
+        PartyRegistered,
     ]
 )

@@ -1,0 +1,42 @@
+"""Party registrations on the directory's stream: who a party is (its kind, name and original
+registration fields). Pure. Supplies, the directory's other events, are supply.py's."""
+
+from __future__ import annotations
+
+from village_platform.errors import DomainError
+
+from .events import PartyRegistered
+from .incident import Party
+
+
+def register(existing: Party | None, party: Party) -> list[PartyRegistered]:
+    """Register `party`, or change its registration: one event when anything changed, none when
+    it is registered exactly so already. A party's kind never changes."""
+    if existing is not None and existing.kind != party.kind:
+        raise DomainError.conflict(
+            f"{party.id} is already registered as a {existing.kind}", "party-kind-conflict"
+        )
+    if existing == party:
+        return []
+    return [
+        PartyRegistered(
+            party=party.id,
+            kind=party.kind,  # type: ignore[arg-type]
+            name=party.name,
+            provider=party.provider,
+            partner=party.partner,
+            customers=list(party.customers),
+        )
+    ]
+
+
+def party_of(event: PartyRegistered) -> Party:
+    """The party as the event registers it (what the directory read model holds)."""
+    return Party(
+        id=event.party,
+        kind=event.kind,
+        name=event.name,
+        provider=event.provider,
+        partner=event.partner,
+        customers=tuple(event.customers),
+    )
