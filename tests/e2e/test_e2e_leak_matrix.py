@@ -220,12 +220,11 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     },
     # Registered by acme's admins: for the new customer and contoso, its partner (not acme, nor
     # umbrella, contoso's other customer); in the directory of the providers it buys from
-    # through contoso. Its id travels in the topic's `ce_parties` (one shared channel still).
+    # through contoso. It names no provider: on no provider's topics.
     "party registration: contoso's new customer": {
         **cells(("acme", "contoso", "globex"), ("directory",)),
         **cells("contoso", ("incidents feed", "webhook")),
         ("contoso", "supplies"): R,
-        (TOPIC, ""): R,
     },
     # ---------------------------------------------------------------- the value web
     # Each provider's tooling reads its own topics (village.<provider>.*): D is globex's alone.
