@@ -216,3 +216,34 @@ async def test_an_incident_keeps_the_chain_it_was_opened_with_when_a_registratio
     assert (view["partner"], view["provider"]) == ("northwind", "acme")
     reopened = await world.open(by="contoso", customer="dunder")
     assert (await world.read(world.handlers.load, reopened)).partner == "contoso"
+
+
+GLOBEX_ADMIN = WriteContext(Principal("globex", "provider", "globex-admin", frozenset({"admin"})))
+
+
+async def test_a_provider_registers_only_itself_its_partners_and_their_customers(directory):
+    """globex supplies northwind firewalls, but northwind is acme's partner by registration:
+    globex's admins may not rename it, move it to globex, or touch initech (a customer of
+    acme's partner), nor register a customer under acme's partner; acme's admins may."""
+    world, parties = directory
+    northwind = Party("northwind", "partner", "Northwind (by globex)", provider="globex")
+    before = await listing(world)
+    for party in (
+        northwind,
+        Party("northwind", "partner", "Northwind renamed", provider="acme"),
+        Party("initech", "customer", "Initech", partner="northwind"),
+        Party("newco-g", "customer", "NewCo", partner="northwind"),
+        Party("acme", "provider", "Acme (by globex)"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await register(parties, party, GLOBEX_ADMIN)
+        assert refused.value.status == 403, party
+    assert await listing(world) == before
+    # its own: itself, a new partner naming it, that partner's customer
+    await register(parties, Party("globex", "provider", "Globex Corp"), GLOBEX_ADMIN)
+    await register(parties, Party("gpart", "partner", "G Partner", provider="globex"), GLOBEX_ADMIN)
+    await register(parties, Party("gcust", "customer", "G Customer", partner="gpart"), GLOBEX_ADMIN)
+    # acme's admins may move their own partner's customer; not to globex's partner
+    with pytest.raises(DomainError):
+        await register(parties, Party("gcust", "customer", "G Customer", partner="northwind"),
+                       ACME_ADMIN)  # fmt: skip

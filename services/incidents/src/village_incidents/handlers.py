@@ -232,6 +232,10 @@ class PartyHandlers:
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             existing = (await readmodel.load_directory(conn, [party.id])).get(party.id)
+            if ctx.principal.kind != "service":
+                named = [x.partner for x in (party, existing) if x and x.partner]
+                partners = await readmodel.load_directory(conn, named)
+                directory.may_register(ctx.principal.party, party, existing, partners)
             events = directory.register(existing, party)
             version = await _append_to_directory(self.store, conn, ctx, events)
             view = {**party_view(party), "changed": bool(events), "version": version}

@@ -30,6 +30,32 @@ def register(existing: Party | None, party: Party) -> list[PartyRegistered]:
     ]
 
 
+def may_register(
+    registrar: str, party: Party, existing: Party | None, partners: dict[str, Party]
+) -> None:
+    """A provider's admins register and change only what is theirs: the provider itself, its
+    own partners (naming it, or no provider), and the customers of its own partners; never a
+    competitor's partner or customer (globex may not rename northwind's provider). `partners`:
+    the directory's entries of the partners `party` and `existing` name."""
+
+    def own_partner(p: Party | None) -> bool:
+        return p is None or (p.kind == "partner" and p.provider in (registrar, None))
+
+    if party.id == registrar:
+        return
+    if party.kind == "provider":
+        ok = False
+    elif party.kind == "partner":
+        ok = party.provider in (registrar, None) and own_partner(existing)
+    else:
+        named = [partners.get(x.partner) for x in (party, existing) if x and x.partner]
+        ok = all(p is not None and p.kind == "partner" and p.provider == registrar for p in named)
+    if not ok:
+        raise DomainError.forbidden(
+            f"{registrar}'s admins register only {registrar}, its partners and their customers"
+        )
+
+
 def party_of(event: PartyRegistered) -> Party:
     """The party as the event registers it (what the directory read model holds)."""
     return Party(
