@@ -434,7 +434,7 @@ def _seed_articles(
             }
             response = client.post(
                 "/articles",
-                json=entry["article"],
+                json={**entry["article"], "provider": provider},  # northwind sells both vendors
                 headers={**author, "Idempotency-Key": f"seed-article-{entry['slug']}"},
             )
             if response.status_code not in (200, 201):
