@@ -214,6 +214,14 @@ def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service,
         headers={"Authorization": f"Bearer {tokens('contoso')}"},
     )
     assert found.status_code == 200, found.text
+    # northwind's draft for globex: globex's to review (acme's reviewers got a 404 above)
+    drafts = httpx.get(
+        f"{knowledge_service.url}/articles",
+        params={"status": "draft", "limit": 100},
+        headers={"Authorization": f"Bearer {tokens('globex', 'reviewer')}"},
+    ).json()["items"]
+    titles = {(a["title"], a["author_party"], a["provider"]) for a in drafts}
+    assert ("Session table fills after a firewall failover", "northwind", "globex") in titles
 
 
 def python_block(heading: str) -> str:
