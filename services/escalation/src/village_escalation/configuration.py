@@ -187,8 +187,8 @@ class Configuration:
 
     async def _profile_to_write(self, caller: Principal, partner: str, asked: str | None) -> str:
         """Whose profile of `partner` the caller writes: a provider's admins their own, of a
-        partner their provider supplies (its registered provider or a supply); a service the
-        one it names (by default as `_profile_to_read`)."""
+        partner their provider supplies (as its registered provider or by a supply); a service
+        the one it names (by default as `_profile_to_read`)."""
         if caller.kind == "service":
             return asked or await self._default_provider(partner)
         if not caller.has_role("admin"):
