@@ -213,6 +213,8 @@ async def burst(
         )
         services.append(incidents_service)
         await asyncio.to_thread(demo.seed_parties, incidents_service.url)
+        # The demo web's supplies: globex's profiles of its partners (seed_escalation) need them.
+        await asyncio.to_thread(demo.seed_supplies, incidents_service.url)
         escalation = await asyncio.to_thread(
             stack.start_on,
             ESCALATION,

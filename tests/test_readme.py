@@ -125,7 +125,7 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
     documents = [
         d for d in _json_documents(stdout) if not str(d.get("type", "")).startswith("/problems/")
     ]
-    tiers, path, queues, queue, requested, profile = documents
+    tiers, path, queues, queue, requested, profile, profiles = documents
     assert [t["name"] for t in tiers["tiers"]] == [
         "TAC L1",
         "TAC L2",
@@ -143,7 +143,11 @@ async def test_readme_escalation_walkthrough_runs(escalation_village, tokens):
         "manual",
         {"party": "acme", "tier": "Engineering L3"},
     )
-    assert (profile["version"], profile["level"]) == (2, "platinum")
+    assert (profile["provider"], profile["version"], profile["level"]) == ("acme", 2, "platinum")
+    assert [(p["provider"], p["level"]) for p in profiles["items"]] == [
+        ("acme", "platinum"),
+        ("globex", "gold"),
+    ]  # northwind reads each of its vendors' profiles of it
     incident_id = path["incident_id"]
 
     # The route and the manual request both land on the incident, in that order.
@@ -210,6 +214,14 @@ def test_readme_knowledge_walkthrough_runs(incidents_service, knowledge_service,
         headers={"Authorization": f"Bearer {tokens('contoso')}"},
     )
     assert found.status_code == 200, found.text
+    # northwind's draft for globex: globex's to review (acme's reviewers got a 404 above)
+    drafts = httpx.get(
+        f"{knowledge_service.url}/articles",
+        params={"status": "draft", "limit": 100},
+        headers={"Authorization": f"Bearer {tokens('globex', 'reviewer')}"},
+    ).json()["items"]
+    titles = {(a["title"], a["author_party"], a["provider"]) for a in drafts}
+    assert ("Session table fills after a firewall failover", "northwind", "globex") in titles
 
 
 def python_block(heading: str) -> str:

@@ -41,7 +41,7 @@ def article(**overrides: Any) -> dict[str, Any]:
 async def published(kb: Api, author: str = "acme", **overrides: Any) -> dict[str, Any]:
     """An article written by `author` (with review when a partner) and published by acme."""
     writer, acme = kb(author, "admin"), kb("acme", "reviewer")
-    created = await writer.post("/articles", json=article(**overrides))
+    created = await writer.post("/articles", json=article(provider="acme", **overrides))
     assert created.status_code == 201, created.text
     aid = created.json()["id"]
     if author != "acme":
@@ -65,7 +65,8 @@ async def test_a_partners_article_is_reviewed_before_other_partners_see_it(kb: A
     acme_agent, reviewer = kb("acme"), kb("acme", "reviewer")
     word = f"quokka{uuid.uuid4().hex[:8]}"
     created = await nw.post(
-        "/articles", json=article(title=f"Branch {word} checklist", audience="partners")
+        "/articles",
+        json=article(title=f"Branch {word} checklist", audience="partners", provider="acme"),
     )
     assert created.status_code == 201, created.text
     assert (
@@ -296,7 +297,9 @@ async def test_a_provider_article_never_reaches_a_partner_or_a_customer(
         listed = (await client.get("/articles", params={"limit": 100})).json()["items"]
         assert aid not in {a["id"] for a in listed}
     assert_problem(
-        await nw.post("/articles", json=article(audience="provider")), 422, "invalid-audience"
+        await nw.post("/articles", json=article(audience="provider", provider="acme")),
+        422,
+        "invalid-audience",
     )
 
     # A new incident about it: acme is suggested the article, northwind and initech are not.
@@ -556,7 +559,9 @@ async def test_bad_input_gets_problems_and_stores_nothing(kb: Api, knowledge_ser
     assert_problem(await nw.post("/articles", json={**article(), "extra": 1}), 422)
     assert_problem(await kb("initech").post("/articles", json=article()), 403)
     assert_problem(
-        await nw.post("/articles", json=article(audience="provider")), 422, "invalid-audience"
+        await nw.post("/articles", json=article(audience="provider", provider="acme")),
+        422,
+        "invalid-audience",
     )
     assert (
         len((await nw.get("/articles", params={"limit": 100, "status": "draft"})).json()["items"])
@@ -581,13 +586,15 @@ async def test_bad_input_gets_problems_and_stores_nothing(kb: Api, knowledge_ser
 
     # Idempotency-Key: the same request replays the stored response; another body is a 422.
     key = {"Idempotency-Key": f"kb-{uuid.uuid4()}"}
-    first = await nw.post("/articles", json=article(title="Idempotent one"), headers=key)
-    again = await nw.post("/articles", json=article(title="Idempotent one"), headers=key)
+    one = article(title="Idempotent one", provider="acme")
+    first = await nw.post("/articles", json=one, headers=key)
+    again = await nw.post("/articles", json=one, headers=key)
     assert first.status_code == again.status_code == 201
     assert (
         again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
     )
-    assert_problem(await nw.post("/articles", json=article(title="Another"), headers=key), 422)
+    another = article(title="Another", provider="acme")
+    assert_problem(await nw.post("/articles", json=another, headers=key), 422)
     aid = first.json()["id"]
     # Stale If-Match: 412, nothing changed.
     assert_problem(

@@ -39,7 +39,7 @@ def test_no_request_on_a_real_article_makes_it_fail(
     created = httpx.post(
         f"{knowledge_service.url}/articles",
         headers=headers,
-        json={"title": "fuzz target", "body": "fuzz", "audience": "partners"},
+        json={"title": "fuzz target", "body": "fuzz", "audience": "partners", "provider": "acme"},
     )
     assert created.status_code == 201, created.text
     article = created.json()["id"]

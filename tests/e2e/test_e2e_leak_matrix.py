@@ -267,6 +267,16 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "supply contoso -> umbrella of a product by name": {
         **cells(("contoso", "umbrella"), ("supplies", "incidents feed", "webhook")),
     },
+    # Each vendor's own profile of the partner it supplies: that vendor and the partner alone
+    # (a delivery names the profile's stream, not its text).
+    **{
+        f"profile: {vendor}'s of northwind": {
+            **cells((vendor, "northwind"), ("escalation setup", "escalation feed", "webhook")),
+            **cells((vendor, "northwind"), ("deliveries",), R),
+            (TOOLING[vendor], ""): V,
+        }
+        for vendor in ("acme", "globex")
+    },
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -331,6 +341,14 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         w.endpoints[party] = endpoint["id"]
         w.add(f"webhook endpoint of {party}", url)
 
+    # Each vendor's profile of northwind, a new version (its level the marker; what it is
+    # certified for, and so the routing of the incidents below, as the demo's).
+    for vendor, certified in (("acme", "routers"), ("globex", "globex-firewalls")):
+        level = mark("level")
+        profile = {"level": level, "specialisations": [certified]}
+        await ok(escalation(vendor, "admin").put("/parties/northwind/profile", json=profile))
+        w.add(f"profile: {vendor}'s of northwind", level, f"config:northwind:profile:{vendor}")
+
     # Articles of each audience and state, all about the incidents' words.
     async def article(
         author: str, key: str, audience: str, *, publish: bool = True, retire: bool = False
@@ -343,6 +361,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "products": ["routers"],
             "tags": ["quokka"],
             "symptoms": [WORDS],
+            "provider": "acme",  # northwind and contoso sell globex's products too
         }
         created = await ok(knowledge(author).post("/articles", json=body))
         w.articles[key] = created["id"]
@@ -520,7 +539,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                 [
                     await read(esc, f"/parties/{p}/{kind}")
                     for p in PARTIES
-                    for kind in ("tiers", "rules")
+                    for kind in ("tiers", "rules", "profile", "profiles")
                 ]
             ),
             "queues": "\n".join(

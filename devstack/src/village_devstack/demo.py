@@ -268,10 +268,10 @@ def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> No
             )
 
 
-# Demo escalation set: each party's tiers with their policies, the partners' profiles (written by
-# the provider) and routing rules. An S1 for a product the owning partner is not certified for
-# goes straight to acme TAC L2; anything else uncertified to TAC L1; northwind starts its own
-# S1 router incidents at L2; everything else starts at the owning partner's L1.
+# Demo escalation set: each party's tiers with their policies, acme's profiles of its partners
+# and routing rules. An S1 for a product the owning partner is not certified for goes straight
+# to acme TAC L2; anything else uncertified to TAC L1; northwind starts its own S1 router
+# incidents at L2; everything else starts at the owning partner's L1.
 ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, document)
     (
         "acme",
@@ -376,13 +376,21 @@ ESCALATION: tuple[tuple[str, str, str, dict], ...] = (  # (writer, party, kind, 
 )
 
 
+# What the demo web's supplies (SUPPLIES) allow: globex keeps its own profiles of the partners
+# it supplies (acme's of them are not its business, nor globex's acme's).
+WEB_ESCALATION: tuple[tuple[str, str, str, dict], ...] = (
+    ("globex", "northwind", "profile", {"level": "gold", "specialisations": ["globex-firewalls"]}),
+    ("globex", "contoso", "profile", {"level": "silver", "specialisations": ["globex-vpn"]}),
+)
+
+
 def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
-    """Write the demo escalation set through the escalation service's API, each document only
-    if its party has none yet (so a restart keeps what was edited since)."""
+    """Write the demo escalation set (and the web's) through the escalation service's API, each
+    document only if it has no version yet (so a restart keeps what was edited since)."""
     import httpx
 
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
-        for writer, party, kind, document in ESCALATION:
+        for writer, party, kind, document in (*ESCALATION, *WEB_ESCALATION):
             headers = {
                 "Authorization": f"Bearer {token(writer, 'admin', settings=settings)}",
                 "If-Match": '"0"',
@@ -426,7 +434,7 @@ def _seed_articles(
             }
             response = client.post(
                 "/articles",
-                json=entry["article"],
+                json={**entry["article"], "provider": provider},  # northwind sells both vendors
                 headers={**author, "Idempotency-Key": f"seed-article-{entry['slug']}"},
             )
             if response.status_code not in (200, 201):

@@ -24,6 +24,7 @@ TIERS: dict[str, dict[str, Any]] = {
 RULES: dict[str, dict[str, Any]] = {
     party: doc for _, party, kind, doc in demo.ESCALATION if kind == "rules"
 }
+# acme's profiles of its partners (globex's own are demo.WEB_ESCALATION's), by partner.
 PROFILES: dict[str, dict[str, Any]] = {
     party: doc for _, party, kind, doc in demo.ESCALATION if kind == "profile"
 }

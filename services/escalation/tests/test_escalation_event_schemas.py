@@ -32,7 +32,7 @@ from escalation_demo import T0, open_incident, routed, snapshot, warning
 
 from village_escalation import applying, configbook
 from village_escalation.applying import ESCALATION_STREAM, OutcomeLog
-from village_escalation.configbook import CONFIG_STREAM, KINDS, ConfigBook
+from village_escalation.configbook import KINDS, ConfigBook, Key
 from village_escalation.domain import escalation as esc
 from village_escalation.domain.config import ProfileDoc, RulesDoc, TiersDoc
 from village_escalation.domain.escalation import Decision
@@ -505,31 +505,36 @@ async def test_every_configuration_revision_matches_its_schema() -> None:
     recorder = Recorder()
     book = ConfigBook(recorder)  # type: ignore[arg-type]
     for party, kind, document in documents():
-        version = 1 + sum(
-            1
-            for r in recorder.records
-            if r.stream_id == CONFIG_STREAM.format(party=party, kind=kind)
-        )
-        provider = "acme"
-        origin = Metadata(actor_party="acme", actor_user="ada")
-        at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-        await book.record(
-            recorder,
-            party,
-            kind,
-            document,
-            version,  # type: ignore[arg-type]
-            provider,
-            at,
-            origin,
-        )
-    assert [r.type for r in recorder.records] == [CONFIG_REVISED] * len(documents())
+        # Profiles: acme's and globex's each of the partner, each its own document.
+        for provider in ("acme", "globex") if kind == "profile" else ("acme",):
+            key = Key(party, kind, provider if kind == "profile" else "")
+            version = 1 + sum(1 for r in recorder.records if r.stream_id == key.new_stream)
+            origin = Metadata(actor_party=provider, actor_user="ada")
+            at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+            await book.record(
+                recorder,  # type: ignore[arg-type]
+                key,
+                document,
+                version,
+                provider,
+                at,
+                origin,
+            )
+    assert {r.type for r in recorder.records} == {CONFIG_REVISED}
+    profiles = 0
     for record in recorder.records:
         data = assert_valid_record(record)
-        assert record.stream_id == f"config:{data['party']}:{data['kind']}"
+        if data["kind"] == "profile":
+            profiles += 1
+            assert data["provider"] == record.metadata["provider"]
+            assert record.stream_id == f"config:{data['party']}:profile:{data['provider']}"
+        else:
+            assert "provider" not in data  # the shape of v1's tiers and rules, unchanged
+            assert record.stream_id == f"config:{data['party']}:{data['kind']}"
         assert record.stream_version == data["version"]
         # Exactly the kind's properties, every one of them.
         assert set(data["document"]) == set(KINDS[data["kind"]].model_fields)
+    assert profiles == 2 * sum(1 for _, kind, _ in documents() if kind == "profile")
 
 
 def test_config_schema_rejects_drift() -> None:
@@ -579,6 +584,15 @@ def test_the_service_publishes_where_asyncapi_says() -> None:
     headers = ASYNCAPI_DOC["components"]["schemas"]["EscalationCloudEventHeaders"]
     assert headers["properties"]["ce_source"]["const"] == app.SOURCE
     assert configbook.CONFIG_STREAM.startswith("config:")
+    # Configuration events are keyed by their stream, as the ConfigKey schema says: a party's
+    # tiers and rules, a provider's profile of a partner, and a profile from before those.
+    key = re.compile(ASYNCAPI_DOC["components"]["schemas"]["ConfigKey"]["pattern"])
+    for stream in (
+        Key("northwind", "rules").new_stream,
+        Key("northwind", "profile", "globex").new_stream,
+        "config:northwind:profile",
+    ):
+        assert key.fullmatch(stream), stream
 
 
 # --------------------------------------------------------------------------- AsyncAPI

@@ -1,19 +1,12 @@
-"""The value web against a real PostgreSQL: configuration written through the service's command
-path (who may read it, and its events' audience), incidents opened through the consumer's
-handler (the snapshot each pins), decisions landed as the incidents service's events, and the
-queues and paths read as each party. acme and globex are providers with their own tiers and
-rules; northwind sells both; dist is a distributor between northwind and globex."""
+"""The value web against a real PostgreSQL (escalation_world.py): configuration written through
+the service's command path (who may read it, and its events' audience), incidents opened through
+the consumer's handler (the snapshot each pins), decisions landed as the incidents service's
+events, and the queues and paths read as each party. acme and globex are providers with their
+own tiers and rules; northwind sells both; dist is a distributor between northwind and globex."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
-
 import pytest
-import schema_check as sc
 from escalation_demo import (
     DIST_TIERS,
     GLOBEX_RULES,
@@ -21,193 +14,16 @@ from escalation_demo import (
     NORTHWIND_WEB_RULES,
     PROFILES,
     RULES,
-    T0,
     TIERS,
     opened_data,
     web_opened,
 )
-from pydantic import BaseModel
+from escalation_world import World
 from sqlalchemy import text
 
-from village_escalation.cli import MIGRATIONS
-from village_escalation.configbook import ConfigBook
-from village_escalation.configuration import Configuration
-from village_escalation.domain import facts
-from village_escalation.domain.config import ProfileDoc, RulesDoc, TiersDoc
-from village_escalation.handlers import EscalationProcess
-from village_escalation.repository import EscalationRepository
-from village_escalation.views import EscalationViews
-from village_platform import cloudevent
-from village_platform.applier import ConsumedEvent
-from village_platform.auth import Principal
-from village_platform.clock import ManualClock
-from village_platform.db import make_engine
 from village_platform.errors import Problem
-from village_platform.eventstore import EventStore
-from village_platform.service_cli import migrate
-from village_platform.writes import WriteContext, Writes
 
-KINDS: dict[str, Any] = {"tiers": TiersDoc, "profile": ProfileDoc, "rules": RulesDoc}
 FOUR = ["initech", "northwind", "dist", "globex"]
-
-
-class Directory:
-    """The party directory as the incidents service lists it (PartyDirectory's `for_request`)."""
-
-    parties = {
-        "acme": {"id": "acme", "kind": "provider", "provider": None},
-        "globex": {"id": "globex", "kind": "provider", "provider": None},
-        "northwind": {"id": "northwind", "kind": "partner", "provider": "acme"},
-        "contoso": {"id": "contoso", "kind": "partner", "provider": "acme"},
-        "dist": {"id": "dist", "kind": "partner", "provider": None},
-        "initech": {"id": "initech", "kind": "customer", "partner": "northwind"},
-    }
-
-    async def for_request(self) -> dict[str, dict[str, Any]]:
-        return self.parties
-
-
-@dataclass
-class Supplies:
-    """The supplies registered as such (SupplyDirectory's `suppliers_of`): (supplier, buyer)."""
-
-    registered: set[tuple[str, str]] = field(default_factory=set)
-
-    async def suppliers_of(self, buyer: str) -> set[str]:
-        return {supplier for supplier, b in self.registered if b == buyer}
-
-
-@dataclass
-class World:
-    engine: Any
-    store: EventStore
-    process: EscalationProcess
-    escalations: EscalationRepository
-    views: EscalationViews
-    configs: Configuration
-    supplies: Supplies
-
-    async def revise(self, writer: str, party: str, kind: str, document: dict[str, Any]) -> int:
-        """`writer`'s admin sets the document; the answer's status."""
-        principal = Principal(
-            writer, Directory.parties[writer]["kind"], f"{writer}-admin", frozenset({"admin"})
-        )
-        model: BaseModel = KINDS[kind].model_validate(document)
-        written = await self.configs.revise(WriteContext(principal), party, kind, model, None)
-        return written.status_code
-
-    async def reads(self, reader: str, party: str, kind: str) -> bool:
-        principal = Principal(reader, Directory.parties[reader]["kind"], "someone", frozenset())
-        try:
-            await self.configs.read(principal, party, kind, None)
-        except Problem as problem:
-            assert problem.status == 404
-            return False
-        return True
-
-    async def audience(self, party: str, kind: str) -> tuple[list[str], str | None]:
-        """The parties and channel of the latest `config_revised` event of the document."""
-        async with self.engine.connect() as conn:
-            meta = await conn.scalar(
-                text(
-                    "SELECT metadata FROM events WHERE stream_id = :s"
-                    " ORDER BY stream_version DESC LIMIT 1"
-                ),
-                {"s": f"config:{party}:{kind}"},
-            )
-        return meta["parties"], meta["provider"]
-
-    async def on_topic(self, party: str, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The latest `config_revised` of the document as the topic carries it, checked against
-        the schemas and AsyncAPI: (its data, its headers)."""
-        async with self.engine.connect() as conn:
-            event = (await self.store.load(conn, f"config:{party}:{kind}"))[-1]
-        message = cloudevent.to_kafka(event, "/village/escalation")
-        data = sc.assert_valid_cloudevent(message.headers, message.key, message.value)
-        headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in message.headers.items()}
-        return data, headers
-
-    async def consume(self, type_: str, incident_id: str, data: dict[str, Any]) -> None:
-        event = ConsumedEvent(
-            id=str(uuid.uuid4()),
-            type=f"village.incident.{type_}.v1",
-            source="/village/incidents",
-            stream_id=incident_id,
-            sequence=1,
-            position=None,
-            time=T0,
-            data=data,
-            visibility="shared",
-            parties=[],
-            actor_party=None,
-            traceparent=None,
-        )
-        handler = (
-            self.process.on_opened
-            if type_ == "opened"
-            else self.process.follow(
-                {"assigned": facts.Assigned, "escalated": facts.Escalated}[type_]
-            )
-        )
-        async with self.engine.begin() as conn:
-            await handler(conn, event)
-
-    async def open(self, data: dict[str, Any]) -> Any:
-        """Open the incident and land its route as the incidents service would; its route."""
-        await self.consume("opened", data["incident_id"], data)
-        route = (await self.decisions(data["incident_id"]))[0]
-        if route.to_party == data["partner"]:
-            await self.assign(data["incident_id"], route.to_party, route.to_tier)
-        else:
-            escalated = {
-                "to_party": route.to_party,
-                "to_tier": route.to_tier,
-                "decision_id": str(route.decision_id),
-            }
-            await self.consume("escalated", data["incident_id"], escalated)
-        return route
-
-    async def assign(self, incident_id: str, party: str, tier: str) -> None:
-        await self.consume("assigned", incident_id, {"party": party, "tier": tier})
-
-    async def decisions(self, incident_id: str) -> list[Any]:
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT * FROM decisions WHERE incident_id = :i ORDER BY seq"),
-                {"i": incident_id},
-            )
-            return list(rows)
-
-    async def queues(self, viewer: str) -> dict[tuple[str, str], int]:
-        return {(q["party"], q["tier"]): q["incidents"] for q in await self.views.queues(viewer)}
-
-    async def queue(self, party: str, tier: str, viewer: str) -> list[str]:
-        return [i["incident_id"] for i in await self.views.queue(party, tier, viewer)]
-
-
-@pytest.fixture
-async def world(stack: Any) -> AsyncIterator[World]:
-    """The escalation service's parts on a fresh migrated database, with the directory and the
-    supplies as the incidents service would list them."""
-    settings = stack.settings(f"escalation-{uuid.uuid4().hex[:8]}")
-    await migrate(settings, MIGRATIONS)
-    engine = make_engine(settings)
-    clock = ManualClock(T0)
-    store = EventStore(clock)
-    book = ConfigBook(store)
-    writes = Writes(engine, clock, timedelta(hours=1))
-    escalations = EscalationRepository(store, book, clock)
-    supplies = Supplies()
-    yield World(
-        engine,
-        store,
-        EscalationProcess(escalations, clock, writes),
-        escalations,
-        EscalationViews(engine, clock),
-        Configuration(engine, book, Directory(), writes, clock, supplies),  # type: ignore[arg-type]
-        supplies,
-    )
-    await engine.dispose()
 
 
 async def seed_two_vendors(world: World) -> None:
@@ -315,11 +131,12 @@ async def test_a_partner_of_two_vendors_keeps_its_configuration_to_itself(world:
     # It reads both vendors' tiers (its rules may route to either).
     assert await world.reads("northwind", "globex", "tiers")
     assert await world.reads("northwind", "acme", "tiers")
-    # acme's profile of northwind stays acme's: globex neither reads nor overwrites it.
+    # acme's profile of northwind stays acme's: globex neither reads nor overwrites it (it
+    # writes its own, test_escalation_profiles.py).
     assert await world.reads("acme", "northwind", "profile")
     assert not await world.reads("globex", "northwind", "profile")
     with pytest.raises(Problem) as refused:
-        await world.revise("globex", "northwind", "profile", PROFILES["northwind"])
+        await world.revise("globex", "northwind", "profile", PROFILES["northwind"], provider="acme")
     assert refused.value.status == 403
     # Its rules may route to either vendor's tiers, never to a party it does not buy from.
     to_globex = {

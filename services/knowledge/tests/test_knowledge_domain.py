@@ -11,9 +11,10 @@ from village_knowledge.domain.audience import (
     article_metadata,
     audiences_for,
     incident_metadata,
-    provider_of,
+    knowledge_base_for,
     readers,
 )
+from village_knowledge.domain.supplies import Supply, legacy_supplies
 from village_knowledge.search import CURSOR, MAX_OFFSET, or_query
 from village_platform.errors import DomainError, Problem
 from village_platform.eventstore import NewEvent
@@ -257,10 +258,32 @@ def test_incident_events_by_audience() -> None:
 
 
 def test_whose_knowledge_base_and_which_audiences() -> None:
-    assert provider_of("acme", "provider", DIRECTORY) == "acme"
-    assert provider_of("northwind", "partner", DIRECTORY) == "acme"
-    assert provider_of("initech", "customer", DIRECTORY) == "acme"
-    assert provider_of("nobody", "customer", DIRECTORY) is None
+    web = legacy_supplies(DIRECTORY)
+
+    def draft_for(party: str, asked: str | None = None, supplies: list[Supply] = web) -> str:
+        kind = DIRECTORY.get(party, {}).get("kind", "partner")
+        return knowledge_base_for(party, kind, asked, DIRECTORY, supplies)
+
+    assert draft_for("acme") == "acme" == draft_for("acme", "acme")
+    assert draft_for("northwind") == "acme" == draft_for("northwind", "acme")
+    # A partner of several vendors names one it buys from.
+    both = [*web, Supply("other-provider", "northwind", frozenset({"firewalls"}))]
+    directory = {**DIRECTORY, "other-provider": {"kind": "provider"}}
+    assert knowledge_base_for("northwind", "partner", "other-provider", directory, both) == (
+        "other-provider"
+    )
+    for party, asked, supplies, refusal in (
+        ("northwind", None, both, (422, "provider-required")),
+        ("northwind", "contoso", both, (422, "not-your-provider")),  # a partner, not a provider
+        ("northwind", "other-provider", web, (422, "not-your-provider")),
+        ("acme", "other-provider", web, (422, "not-your-provider")),
+        ("nobody", None, web, (403, "forbidden")),
+    ):
+        with pytest.raises(DomainError) as refused:
+            knowledge_base_for(
+                party, "provider" if party == "acme" else "partner", asked, directory, supplies
+            )
+        assert (refused.value.status, refused.value.kind) == refusal, (party, asked)
     assert audiences_for("provider") == ("provider", "partners", "public")
     assert audiences_for("partner") == ("partners", "public")
     assert audiences_for("customer") == ("public",)

@@ -96,14 +96,14 @@ class KnowledgeWorld:
         await self.knowledge.change(ctx(provider, "reviewer"), article_id, articles.Publish())
         return article_id
 
-    async def open(self, provider: str, chain: list[str] | None) -> str:
+    async def open(self, provider: str, chain: list[str] | None, title: str = WORDS) -> str:
         """An incident opened, as the consumer hands it over (`chain` None: an event from before
         chains)."""
         incident_id = str(uuid.uuid4())
         self.clock.advance(timedelta(minutes=1))
         data = {
             "incident_id": incident_id,
-            "title": WORDS,
+            "title": title,
             "description": "The site-to-site tunnel drops at every rekey.",
             "severity": "S2",
             "product": FIREWALLS if provider == "globex" else "routers",
@@ -302,3 +302,90 @@ async def test_each_audience_reaches_the_parties_that_buy_from_its_provider(
             {"s": f"article:{world.articles['globex-partners']}"},
         )
     assert parties == ["fabrikam", "globex", "northwind", "wayne"]
+
+
+async def _refused(call: Any) -> tuple[int, str]:
+    try:
+        await call
+    except DomainError as err:
+        return err.status, err.kind
+    raise AssertionError("not refused")
+
+
+async def test_a_partner_of_several_vendors_drafts_for_the_one_it_names(
+    world: KnowledgeWorld,
+) -> None:
+    """northwind buys from acme (its registered provider) and globex (firewalls, through
+    fabrikam): it says whose knowledge base a draft is for, and only that provider reviews,
+    publishes and suggests it."""
+    words = f"Wombat quasar licence refuses activation {uuid.uuid4().hex[:6]}"
+    content = articles.Content(
+        title=words, body="Reissue the licence.", audience="partners", tags=("licence",)
+    )
+    assert await _refused(world.knowledge.draft(ctx("northwind"), content)) == (
+        422,
+        "provider-required",
+    )
+    for stranger in ("contoso", "wayne", "initech"):  # not providers it buys from
+        assert await _refused(world.knowledge.draft(ctx("northwind"), content, stranger)) == (
+            422,
+            "not-your-provider",
+        )
+    assert await _refused(world.knowledge.draft(ctx("acme"), content, "globex")) == (
+        422,
+        "not-your-provider",
+    )
+    async with world.engine.connect() as conn:
+        drafts = await conn.scalar(
+            text("SELECT count(*) FROM articles WHERE content->>'title' = :t"), {"t": words}
+        )
+    assert drafts == 0  # nothing changed
+
+    drafted = await world.knowledge.draft(ctx("northwind"), content, "globex")
+    assert drafted.status_code == 201 and drafted.body["provider"] == "globex"
+    aid = drafted.body["id"]
+    await world.knowledge.change(ctx("northwind"), aid, articles.Submit())
+
+    async def in_review(party: str) -> list[str]:
+        async with world.engine.connect() as conn:
+            found = await views.listing(
+                conn,
+                party,
+                principal(party).kind,
+                await world.access.scope(principal(party)),
+                "in_review",
+                None,
+                500,
+            )
+        return [a["id"] for a in found]
+
+    # globex's reviewers see it in review; acme's never see it, nor publish it.
+    assert aid in await in_review("globex") and aid in await in_review("northwind")
+    assert aid not in await in_review("acme")
+    assert await _refused(world.access.readable(principal("acme"), aid)) == (404, "not-found")
+    for verb in (articles.Publish(), articles.Reject("no")):
+        refused = world.knowledge.change(ctx("acme", "reviewer"), aid, verb)
+        assert await _refused(refused) == (404, "not-found")
+    published = await world.knowledge.change(ctx("globex", "reviewer"), aid, articles.Publish())
+    assert published.body["status"] == "published"
+    # Now in globex's knowledge base: globex's partners read it, an acme-only partner does not,
+    # and it is suggested for globex's incidents only.
+    await world.access.published(principal("wayne"), aid)
+    assert await _refused(world.access.published(principal("contoso"), aid)) == (404, "not-found")
+    assert await _refused(world.access.readable(principal("acme"), aid)) == (404, "not-found")
+    suggested = {}
+    for provider in ("globex", "acme"):
+        incident_id = await world.open(provider, None, title=words)
+        suggested[provider] = await world.suggested(incident_id, provider)
+    assert aid in suggested["globex"] and aid not in suggested["acme"]
+
+
+async def test_a_partner_of_one_vendor_drafts_for_it_without_saying_so(
+    world: KnowledgeWorld,
+) -> None:
+    content = articles.Content(title="Quokka drift", body="Recalibrate.", audience="partners")
+    for partner, provider in (("contoso", "acme"), ("wayne", "globex"), ("fabrikam", "globex")):
+        drafted = await world.knowledge.draft(ctx(partner), content)
+        assert drafted.body["provider"] == provider, partner
+    assert (await world.knowledge.draft(ctx("acme"), content, "acme")).body["provider"] == "acme"
+    assert await _refused(world.knowledge.draft(ctx("initech"), content)) == (403, "forbidden")

@@ -1,6 +1,7 @@
-"""Escalation REST API: each party's tiers, profile and rules (versioned), its queues, an
-incident's escalation path, and manual escalation. Partners never see each other's. Each route
-translates its input and calls the service (configuration.py, handlers.py, views.py)."""
+"""Escalation REST API: each party's tiers and rules and each provider's profile of a partner
+(versioned), queues, an incident's escalation path, and manual escalation. Partners never see
+each other's, nor providers each other's. Each route translates its input and calls the service
+(configuration.py, handlers.py, views.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from village_platform.writes import Write
 from .configbook import Version
 from .dependencies import Configurations, Process, Views
 from .domain.config import ProfileDoc, RulesDoc, TiersDoc
-from .examples import PATH_EXAMPLE, QUEUE_EXAMPLE, QUEUES_EXAMPLE, REQUEST_EXAMPLE, example
+from .examples import (
+    PATH_EXAMPLE,
+    PROFILE_EXAMPLE,
+    QUEUE_EXAMPLE,
+    QUEUES_EXAMPLE,
+    REQUEST_EXAMPLE,
+    example,
+)
 from .schemas import EscalationRequestIn
 
 router = APIRouter()
@@ -28,6 +36,15 @@ IfMatch = Annotated[
 PartyId = Annotated[str, Path(min_length=1, max_length=50)]
 IncidentId = Annotated[str, Path(max_length=100)]
 AtVersion = Annotated[int | None, Query(ge=1, le=1_000_000)]
+ProviderId = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=50,
+        description="whose profile of the partner: a provider that supplies it (a provider"
+        " reads and writes only its own)",
+    ),
+]
 CONFIG_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422, 503)
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 CONFIG = ["configuration"]
@@ -85,43 +102,65 @@ async def write_tiers(
 
 
 # --------------------------------------------------------------------------- profile
+# One profile of a partner per provider that supplies it: a provider reads and writes its own; the
+# partner reads each (`?provider=`, by default its registered provider's, else its only one's).
 
 
 @router.get(
     "/parties/{party}/profile",
-    summary="A party's partner profile (level, specialisations) (latest, or ?version=)",
+    summary="A provider's profile of a partner (level, specialisations) (latest, or ?version=)",
     tags=CONFIG,
-    responses=READ_ERRORS,
+    responses=READ_ERRORS | example(PROFILE_EXAMPLE),
 )
 async def read_profile(
-    party: PartyId, caller: Caller, configs: Configurations, version: AtVersion = None
+    party: PartyId,
+    caller: Caller,
+    configs: Configurations,
+    version: AtVersion = None,
+    provider: ProviderId = None,
 ) -> JSONResponse:
-    return _document(await configs.read(caller, party, "profile", version))
+    return _document(await configs.read(caller, party, "profile", version, provider))
 
 
 @router.get(
     "/parties/{party}/profile/versions",
-    summary="Every version of a party's partner profile (level, specialisations)",
+    summary="Every version of a provider's profile of a partner (level, specialisations)",
     tags=CONFIG,
     responses=READ_ERRORS,
 )
 async def profile_history(
-    party: PartyId, caller: Caller, configs: Configurations
+    party: PartyId, caller: Caller, configs: Configurations, provider: ProviderId = None
 ) -> dict[str, Any]:
-    return _history(await configs.versions(caller, party, "profile"))
+    return _history(await configs.versions(caller, party, "profile", provider))
+
+
+@router.get(
+    "/parties/{party}/profiles",
+    summary="The latest profile of a partner by each provider you may read it of (the partner:"
+    " every one; a provider: its own)",
+    tags=CONFIG,
+    responses=READ_ERRORS | example({"items": [PROFILE_EXAMPLE]}),
+)
+async def read_profiles(party: PartyId, caller: Caller, configs: Configurations) -> dict[str, Any]:
+    return _history(await configs.profiles(caller, party))
 
 
 @router.put(
     "/parties/{party}/profile",
-    summary="Set a party's partner profile (level, specialisations)"
-    " (a new version; new incidents use it)",
+    summary="Set your profile of a partner you supply (level, specialisations): a new version"
+    " of your own profile of it; new incidents of your products use it",
     tags=CONFIG,
-    responses=CONFIG_ERRORS,
+    responses=CONFIG_ERRORS | example(PROFILE_EXAMPLE),
 )
 async def write_profile(
-    party: PartyId, body: ProfileDoc, ctx: Write, configs: Configurations, if_match: IfMatch = None
+    party: PartyId,
+    body: ProfileDoc,
+    ctx: Write,
+    configs: Configurations,
+    if_match: IfMatch = None,
+    provider: ProviderId = None,
 ) -> Response:
-    return (await configs.revise(ctx, party, "profile", body, if_match)).response()
+    return (await configs.revise(ctx, party, "profile", body, if_match, provider)).response()
 
 
 # --------------------------------------------------------------------------- rules

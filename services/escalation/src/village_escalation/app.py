@@ -41,7 +41,8 @@ on Kafka topic `village.escalations.v1` (keyed by incident id; also served on `G
 is applied through the incidents API with the decision id as `Idempotency-Key`.
 
 * Authenticate with a bearer JWT (`make token PARTY=northwind`). A party manages its own tiers
-  and rules (`ROLE=admin`); the provider's admins manage partner profiles.
+  and rules (`ROLE=admin`); each provider's admins manage its own profiles of the partners it
+  supplies (a partner of several vendors has one per vendor, and reads each).
 * You see your own configuration, your own queues, and the escalation path of incidents you
   work (the owning partner and the provider); partners never see each other's.
 * Errors are RFC 9457 problem details; every POST/PUT honours `Idempotency-Key`.

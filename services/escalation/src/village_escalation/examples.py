@@ -95,6 +95,19 @@ REQUEST_EXAMPLE = {
 }
 
 
+# globex's own profile of northwind (acme keeps another, which globex never reads).
+PROFILE_EXAMPLE = {
+    "party": "northwind",
+    "kind": "profile",
+    "provider": "globex",
+    "version": 2,
+    "recorded_at": "2026-11-23T09:00:00+00:00",
+    "recorded_by": "globex/gina",
+    "level": "gold",
+    "specialisations": ["globex-firewalls"],
+}
+
+
 def example(body: Any, status: int = 200) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` with `body` as the example of a JSON answer."""
     return {status: {"content": {"application/json": {"example": body}}}}

@@ -21,7 +21,7 @@ from village_platform.eventstore import EventStore
 from village_platform.telemetry import current_traceparent
 
 from .applying import ESCALATION_STREAM
-from .configbook import ConfigBook
+from .configbook import ConfigBook, Key
 from .domain.config import ConfigSnapshot, SupplierTiers
 from .domain.escalation import Decision, IncidentEscalation, next_due
 
@@ -65,15 +65,13 @@ _CLOCK_FIELDS = (
     "owed_party",
     "state",
 )
-# The documents in force for a new incident: the latest version of each, in one query, with
-# the provider each version was recorded for (its event's audience): a partner's profile is what
-# one provider says of it, and counts for that provider's incidents only.
+# The documents in force for a new incident: the latest version of each, in one query; of the
+# partner's profiles, only the one its provider keeps (each provider keeps its own).
 _CURRENT_CONFIG = text(
-    "SELECT DISTINCT ON (c.party, c.kind) c.party, c.kind, c.version,"
-    " e.metadata->>'provider' AS recorded_for"
-    " FROM config_versions c LEFT JOIN events e"
-    " ON e.stream_id = 'config:' || c.party || ':' || c.kind AND e.stream_version = c.version"
-    " WHERE c.party = ANY(:parties) ORDER BY c.party, c.kind, c.version DESC"
+    "SELECT DISTINCT ON (party, kind) party, kind, provider, version FROM config_versions"
+    " WHERE party = ANY(:parties)"
+    " AND (kind <> 'profile' OR (party = :partner AND provider = :provider))"
+    " ORDER BY party, kind, version DESC"
 )
 
 
@@ -112,15 +110,16 @@ class EscalationRepository:
         self, conn: AsyncConnection, partner: str, provider: str, middle: tuple[str, ...] = ()
     ) -> ConfigSnapshot:
         """The documents in force now which a new incident pins: its partner's, its own
-        provider's (never another provider's: the profile of the partner only if this provider
-        wrote it) and its middle suppliers' tiers."""
+        provider's (never another provider's: of the partner's profiles, the one this provider
+        keeps) and its middle suppliers' tiers."""
         found: dict[str, Any] = {}
         middle_tiers: list[SupplierTiers] = []
         parties = list(dict.fromkeys((partner, provider, *middle)))
-        for row in await conn.execute(_CURRENT_CONFIG, {"parties": parties}):
-            if row.kind == "profile" and (row.party != partner or row.recorded_for != provider):
-                continue
-            version = await self.book.get(conn, row.party, row.kind, row.version)
+        rows = await conn.execute(
+            _CURRENT_CONFIG, {"parties": parties, "partner": partner, "provider": provider}
+        )
+        for row in rows:
+            version = await self.book.get(conn, Key(row.party, row.kind, row.provider), row.version)
             if version is None:
                 continue
             if row.party not in (partner, provider):

@@ -23,7 +23,7 @@ from . import search as searching
 from .deps import KnowledgeCommands, ReadAccess
 from .domain import articles as domain
 from .examples import AID, ARTICLE_VIEW, SEARCH_EXAMPLE, STATS_EXAMPLE, example
-from .schemas import ArticleIn, FeedbackIn, RejectIn, RetireIn
+from .schemas import ArticleIn, DraftIn, FeedbackIn, RejectIn, RetireIn
 
 router = APIRouter()
 IfMatch = Annotated[
@@ -47,7 +47,7 @@ def _json(body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
     "/articles",
     status_code=201,
     tags=["articles"],
-    summary="Draft an article (provider or partner)",
+    summary="Draft an article (provider or partner) for the knowledge base of one provider",
     responses=WRITE_ERRORS
     | example(
         {  # null fields (published_version, ...) are left out
@@ -59,8 +59,8 @@ def _json(body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
         201,
     ),
 )
-async def create_article(body: ArticleIn, ctx: Write, knowledge: KnowledgeCommands) -> Response:
-    return (await knowledge.draft(ctx, body.content())).response()
+async def create_article(body: DraftIn, ctx: Write, knowledge: KnowledgeCommands) -> Response:
+    return (await knowledge.draft(ctx, body.content(), body.provider)).response()
 
 
 @router.get(
@@ -157,7 +157,7 @@ async def revise_article(
     "/articles/{article_id}/submit",
     tags=["articles"],
     responses=WRITE_ERRORS,
-    summary="Submit a draft for review by the provider (the author's party)",
+    summary="Submit a draft for review by the provider it was drafted for",
 )
 async def submit(article_id: ArticleId, ctx: Write, knowledge: KnowledgeCommands) -> Response:
     return (await knowledge.change(ctx, article_id, domain.Submit())).response()
@@ -167,7 +167,7 @@ async def submit(article_id: ArticleId, ctx: Write, knowledge: KnowledgeCommands
     "/articles/{article_id}/publish",
     tags=["articles"],
     responses=WRITE_ERRORS,
-    summary="Publish (the provider's reviewers: role reviewer or admin)",
+    summary="Publish (the reviewers of the article's provider: role reviewer or admin)",
 )
 async def publish(article_id: ArticleId, ctx: Write, knowledge: KnowledgeCommands) -> Response:
     return (await knowledge.change(ctx, article_id, domain.Publish())).response()

@@ -21,7 +21,7 @@ from village_platform.writes import WriteContext, Writes, Written, stored
 from . import views
 from .access import Access, actor
 from .domain import articles
-from .domain.audience import incident_metadata, provider_of
+from .domain.audience import incident_metadata, knowledge_base_for
 from .domain.events import ArticleLinked, ArticleUnlinked, FeedbackGiven
 from .streams import Streams
 
@@ -58,17 +58,17 @@ class Knowledge:
 
     # ------------------------------------------------------------------ articles
 
-    async def draft(self, ctx: WriteContext, content: articles.Content) -> Written:
+    async def draft(
+        self, ctx: WriteContext, content: articles.Content, provider: str | None = None
+    ) -> Written:
+        """A new draft for the knowledge base of `provider` (audience.knowledge_base_for): its
+        review, publication and readers are that provider's alone."""
         caller = ctx.principal
         if caller.kind not in ("provider", "partner"):
             raise DomainError.forbidden("articles are written by the provider and its partners")
-        provider = (
-            caller.party
-            if caller.kind == "provider"
-            else provider_of(caller.party, caller.kind, await self.access.directory())
-        )
-        if not provider:
-            raise DomainError.forbidden(f"{caller.party} has no provider in the party directory")
+        # A provider drafts for its own: who buys from whom matters for partners only.
+        directory, supplies = await self.access.web() if caller.kind == "partner" else ({}, [])
+        provider = knowledge_base_for(caller.party, caller.kind, provider, directory, supplies)
         article_id = str(uuid.uuid4())
         return await self._article(
             ctx, article_id, articles.Draft(article_id, content, provider), 201

@@ -13,6 +13,10 @@ Line = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whi
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=50, pattern=r"^[a-z0-9][a-z0-9._-]*$")
 ]
+# A party's id, as the incidents service's directory registers it.
+PartyId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+]
 
 ARTICLE_EXAMPLE = {
     "title": "IPsec tunnel flaps every few minutes after a firmware upgrade",
@@ -52,6 +56,22 @@ class ArticleIn(BaseModel):
             symptoms=tuple(self.symptoms),
             resolution_steps=tuple(self.resolution_steps),
         )
+
+
+class DraftIn(ArticleIn):
+    """A new article: its content and whose knowledge base it is for."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{**ARTICLE_EXAMPLE, "provider": "acme"}]},
+    )
+    provider: PartyId | None = Field(
+        default=None,
+        description="whose knowledge base the draft is for, reviewed and published by that"
+        " provider alone: a provider it buys from (required when it buys from several; by"
+        " default its only one; 422 for one it does not buy from). A provider drafts for its"
+        " own.",
+    )
 
 
 class RejectIn(BaseModel):

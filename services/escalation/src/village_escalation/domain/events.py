@@ -110,15 +110,28 @@ class DecisionFailed(_Outcome):
 
 @dataclass(frozen=True)
 class ConfigRevised(Event):
-    """village.escalation.config_revised.v1: a new version of a party's tiers, profile or rules."""
+    """village.escalation.config_revised.v1: a new version of a party's tiers or rules, or of a
+    provider's profile of a partner (`provider`, profiles only; None on a profile recorded before
+    each provider kept its own: its partner's registered provider's, the event's audience says)."""
 
     FAMILY, NAME = "escalation", "config_revised"
     party: str
     kind: str
     version: int
     document: dict[str, Any]
+    provider: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        data = {
+            "party": self.party,
+            "kind": self.kind,
+            "version": self.version,
+            "document": dict(self.document),
+        }
+        return data if self.provider is None else {**data, "provider": self.provider}
 
 
 CATALOG = EventCatalog([Decision, DecisionApplied, DecisionFailed, ConfigRevised])
-# Upcasters: none yet, no event has changed shape since v1. A changed shape gets a new version,
-# and its old one an upcaster here: CATALOG.upcaster("village.escalation.<name>.v1", convert).
+# Upcasters: none yet, no event has changed shape since v1 (config_revised gained an optional
+# property, which old payloads load without). A changed shape gets a new version, and its old
+# one an upcaster here: CATALOG.upcaster("village.escalation.<name>.v1", convert).

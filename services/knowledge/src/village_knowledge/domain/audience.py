@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from village_platform.egress import describe
+from village_platform.errors import DomainError
 
 from .supplies import Supply, legacy_supplies, suppliers_of
 
@@ -109,15 +110,42 @@ def providers_of(party: str, kind: str, supplies: Iterable[Supply]) -> tuple[str
     return tuple(sorted(suppliers_of(party, supplies)))
 
 
-def provider_of(party: str, kind: str, directory: Directory) -> str | None:
-    """The one provider of a party by the directory's registration fields: the provider itself, a
-    partner's provider, a customer's partner's provider (whose knowledge base a partner writes
-    for)."""
+def knowledge_base_for(
+    party: str,
+    kind: str,
+    asked: str | None,
+    directory: Directory,
+    supplies: Iterable[Supply],
+) -> str:
+    """Whose knowledge base a draft of `party` is for: a provider's own; a partner's, the
+    provider it names, which must be one it buys from (directly or through other suppliers:
+    whose articles it reads), or without one, the only provider it buys from. Raises the
+    DomainError to answer with (a partner of several vendors must say which)."""
     if kind == "provider":
+        if asked not in (None, party):
+            raise DomainError.invalid(
+                "a provider drafts for its own knowledge base", "not-your-provider"
+            )
         return party
-    entry = directory.get(party) or {}
-    if kind == "partner":
-        return entry.get("provider")
-    if kind == "customer":
-        return (directory.get(entry.get("partner") or "") or {}).get("provider")
-    return None
+    providers = [
+        p
+        for p in providers_of(party, kind, supplies)
+        if (directory.get(p) or {}).get("kind") == "provider"
+    ]
+    if asked is not None:
+        if asked not in providers:
+            raise DomainError.invalid(
+                f"{party} does not buy from {asked}: a draft is for the knowledge base of a"
+                " provider it buys from",
+                "not-your-provider",
+            )
+        return asked
+    if not providers:
+        raise DomainError.forbidden(f"{party} buys from no provider")
+    if len(providers) > 1:
+        raise DomainError.invalid(
+            f"{party} buys from {', '.join(providers)}: name the provider whose knowledge base"
+            " the draft is for (`provider`)",
+            "provider-required",
+        )
+    return providers[0]
