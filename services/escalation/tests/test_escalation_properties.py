@@ -1,6 +1,7 @@
 """Properties over any sequence of incident events, SLA warnings, timers and requests: decisions
-are deterministic, automatic ones only climb one rung and respect ceilings, `next_due` tells
-exactly when `advance` acts, and the state survives its JSON round trip at every step."""
+are deterministic, automatic ones only climb one rung and respect ceilings, none is made while
+the provider holds the incident for an outage, `next_due` tells exactly when `advance` acts, and
+the state survives its JSON round trip at every step."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from village_escalation.domain.facts import (
     Assigned,
     Closed,
     NoteAdded,
+    OutageLinked,
+    OutageUnlinked,
     Reopened,
     Resolved,
     SeverityChanged,
@@ -61,6 +64,7 @@ steps = st.lists(
             st.sampled_from(["northwind", "acme", "northwind", "contoso"]),
             st.integers(0, 3),
         ),
+        st.tuples(st.sampled_from(["link", "unlink"]), st.integers(0, 1)),
     ),
     max_size=40,
 )
@@ -130,6 +134,13 @@ def play(opening: Opening, script: list[Step], check: bool = False) -> Run:
                 s, out = esc.follow(s, Closed.of({"automatic": False, "reason": None}, at))
             case ("warning", percent, n):
                 s, out = esc.on_sla_warning(s, warning(percent), f"ev-{n}", at)
+            case ("link", n) if s.outage is None and s.status not in esc.STOPPED:
+                # (the incidents service links open incidents, to one outage at a time)
+                linked = {"outage_id": f"o{n}", "provider": "acme", "title": "outage"}
+                s, out = esc.follow(s, OutageLinked.of(linked, at))
+            case ("unlink", n):
+                unlinked = {"outage_id": f"o{n}", "reason": "not this one"}
+                s, out = esc.follow(s, OutageUnlinked.of(unlinked, at))
             case ("request", party, n):
                 try:
                     s, decision = esc.request(s, "why", party, "u", f"req-{n}", at)
@@ -144,11 +155,14 @@ def play(opening: Opening, script: list[Step], check: bool = False) -> Run:
         run.decisions += out
         if check:
             assert STATE.validate_json(STATE.dump_json(s)) == s
+            assert s.outage is None or esc.next_due(s) is None  # held: no timer
     return run
 
 
 def _check(state: IncidentEscalation, d: Decision, step: Step) -> None:
     assert state.pending == d.decision_id  # what was decided is awaited
+    if d.trigger in ("ack_timeout", "no_progress", "sla_warning", "manual"):
+        assert state.outage is None  # the provider's outage holds it off the ladder
     if d.trigger in ("ack_timeout", "no_progress", "sla_warning"):
         ladder = state.ladder
         assert d.kind == "escalate" and d.from_tier is not None

@@ -21,8 +21,8 @@ SLA_TOPIC, SLA_SOURCE = "village.sla.v1", "/village/sla-monitor"
 
 
 def incident_routes(process: EscalationProcess) -> Routes:
-    """The incident events that move the incident between tiers, show progress or end it, each
-    followed as its fact (domain/facts.py)."""
+    """The incident events that move the incident between tiers, show progress, hold it for a
+    provider outage or end it, each followed as its fact (domain/facts.py)."""
     follow = process.follow
     return routes(
         "incident",
@@ -37,6 +37,8 @@ def incident_routes(process: EscalationProcess) -> Routes:
         reopened=follow(facts.Reopened),
         closed=follow(facts.Closed),
         cancelled=follow(facts.Cancelled),
+        outage_linked=follow(facts.OutageLinked),  # the provider works it: off the ladder
+        outage_unlinked=follow(facts.OutageUnlinked),  # back on the ladder where it was
     )
 
 

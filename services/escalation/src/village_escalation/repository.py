@@ -177,7 +177,7 @@ def _pinned(version: Any) -> dict[str, Any]:
 
 
 def _state_row(state: IncidentEscalation, title: str, traceparent: str | None) -> dict[str, Any]:
-    current = state.current
+    current = state.queue  # the provider's queue of its outage while it holds the incident
     return {
         "incident_id": state.incident_id,
         "customer": state.customer,
@@ -190,7 +190,7 @@ def _state_row(state: IncidentEscalation, title: str, traceparent: str | None) -
         "opened_at": state.opened_at,
         "tier_party": current.party if current else None,
         "tier": current.tier if current else None,
-        "entered_at": state.entered_at,
+        "entered_at": state.queued_at,
         "traceparent": traceparent,
         "state": STATE.dump_json(state).decode(),
         "suppliers": list(state.suppliers),

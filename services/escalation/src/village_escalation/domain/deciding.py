@@ -15,7 +15,7 @@ from .config import ConfigSnapshot, TierRef
 from .events import Decision
 from .ladder import Rung
 from .routing import NewIncident, evaluate
-from .state import IncidentEscalation
+from .state import IncidentEscalation, OutageHold
 
 
 def route(state: IncidentEscalation, config: ConfigSnapshot, at: datetime) -> list[Decision]:
@@ -34,15 +34,19 @@ def route(state: IncidentEscalation, config: ConfigSnapshot, at: datetime) -> li
     ]
 
 
-def hand_back(state: IncidentEscalation, at: datetime) -> list[Decision]:
-    """Just resolved at a provider tier (or a middle supplier's, on a longer chain): back to the
-    partner tier it came from (else the partner's first, else the partner itself)."""
-    current = state.current
+def hand_back(
+    state: IncidentEscalation, at: datetime, held: OutageHold | None = None
+) -> list[Decision]:
+    """Just resolved at a provider tier (or a middle supplier's, on a longer chain), or while the
+    provider held it for its outage (`held`, the hold the resolution ended): back to the partner
+    tier it came from (else the partner's first, else the partner itself)."""
+    current = TierRef(held.provider, "") if held else state.current
     if current is None or current.party not in state.upstream:
         return []
     first = state.ladder.first(state.partner)
     to = state.last_partner_tier or (first.ref if first else TierRef(state.partner, ""))
     did = k.decision_id(k.hand_back_key(state.incident_id, state.resolved_seq))
+    where = f"by {held.provider} for its outage {held.outage_id}" if held else f"at {current}"
     return [
         Decision(
             did,
@@ -52,7 +56,7 @@ def hand_back(state: IncidentEscalation, at: datetime) -> list[Decision]:
             current,
             to,
             {"type": "hand_back"},
-            f"resolved at {current}: handed back to {to}",
+            f"resolved {where}: handed back to {to}",
             at,
         )
     ]
@@ -120,6 +124,12 @@ def manual(
         )
     if state.stopped:
         raise DomainError.conflict(f"cannot escalate an incident that is {state.status}")
+    if state.outage is not None:
+        held = state.outage
+        raise DomainError.conflict(
+            f"{held.provider} works this incident for its outage {held.outage_id}:"
+            " unlink it to escalate it"
+        )
     # From where the incident is, or is about to be: a request may come in before the
     # service has seen its pending decision land.
     origin = state.pending_to or state.current
@@ -143,8 +153,9 @@ def manual(
 
 def automatic_target(state: IncidentEscalation) -> Rung | None:
     """Where a policy would move the incident now; None while a decision is pending, once it is
-    resolved, closed or cancelled, at the top, at a ceiling or off the ladder."""
-    if state.stopped or state.pending is not None:
+    resolved, closed or cancelled, while the provider holds it for an outage, at the top, at a
+    ceiling or off the ladder."""
+    if state.stopped or state.pending is not None or state.outage is not None:
         return None
     return state.ladder.next_automatic(state.current)
 

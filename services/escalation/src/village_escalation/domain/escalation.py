@@ -90,11 +90,12 @@ def open(data: Mapping[str, Any], at: datetime, config: ConfigSnapshot) -> Step:
 
 
 def follow(state: IncidentEscalation, fact: IncidentFact) -> Step:
-    """An incident event. Only a fresh resolution at a provider tier decides something: a
-    hand-back."""
+    """An incident event. Only a fresh resolution at a provider tier, or while the provider held
+    it for an outage, decides something: a hand-back."""
     after = evolve(state, fact)
-    resolved = isinstance(fact, Resolved) and after.resolved_seq > state.resolved_seq
-    return _with(after, deciding.hand_back(after, fact.at) if resolved else [])
+    if not (isinstance(fact, Resolved) and after.resolved_seq > state.resolved_seq):
+        return _with(after, [])
+    return _with(after, deciding.hand_back(after, fact.at, held=state.outage))
 
 
 def on_sla_warning(

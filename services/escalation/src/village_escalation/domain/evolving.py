@@ -12,7 +12,7 @@ from typing import Any
 from . import facts as f
 from .config import TierRef
 from .events import Decision
-from .state import IncidentEscalation, PathEntry
+from .state import IncidentEscalation, OutageHold, PathEntry
 
 Fact = f.IncidentFact | Decision | f.Refused
 
@@ -55,7 +55,8 @@ def _severity_changed(state: IncidentEscalation, fact: f.SeverityChanged) -> Inc
 def _resolved(state: IncidentEscalation, fact: f.Resolved) -> IncidentEscalation:
     if state.status == "resolved":
         return state  # a duplicate: incidents are resolved once per round
-    return replace(state, status="resolved", resolved_seq=state.resolved_seq + 1)
+    # The provider's hold ends with the resolution: the hand-back returns it to the partner.
+    return replace(state, status="resolved", resolved_seq=state.resolved_seq + 1, outage=None)
 
 
 def _reopened(state: IncidentEscalation, fact: f.Reopened) -> IncidentEscalation:
@@ -63,11 +64,40 @@ def _reopened(state: IncidentEscalation, fact: f.Reopened) -> IncidentEscalation
 
 
 def _closed(state: IncidentEscalation, fact: f.Closed) -> IncidentEscalation:
-    return replace(state, status="closed", done=True, pending=None, pending_to=None)
+    return replace(state, status="closed", done=True, pending=None, pending_to=None, outage=None)
 
 
 def _cancelled(state: IncidentEscalation, fact: f.Cancelled) -> IncidentEscalation:
-    return replace(state, status="cancelled", done=True, pending=None, pending_to=None)
+    return replace(state, status="cancelled", done=True, pending=None, pending_to=None, outage=None)
+
+
+def _outage_linked(state: IncidentEscalation, fact: f.OutageLinked) -> IncidentEscalation:
+    """The provider holds it for its outage: off the ladder (a marker in the path, no decision),
+    `current` kept as where it returns to."""
+    held = state.outage
+    if state.stopped or (held is not None and held.outage_id == fact.outage_id):
+        return state  # a duplicate, or nothing left to hold
+    hold = OutageHold(fact.outage_id, fact.provider, fact.at)
+    marker = PathEntry(hold.queue.party, hold.queue.tier, fact.at, None)
+    return replace(state, outage=hold, path=(*state.path, marker))
+
+
+def _outage_unlinked(state: IncidentEscalation, fact: f.OutageUnlinked) -> IncidentEscalation:
+    """Back on the ladder where it was: it enters its tier again, so its policies run from now
+    (a decision made before the hold keeps its id and is never made again)."""
+    held, current = state.outage, state.current
+    if held is None or held.outage_id != fact.outage_id:
+        return state  # a duplicate, or the hold already ended with the resolution
+    back = replace(state, outage=None)
+    if current is None:
+        return back
+    return replace(
+        back,
+        entered_at=fact.at,
+        last_progress_at=fact.at,
+        entered_seq=state.entered_seq + 1,
+        path=(*state.path, PathEntry(current.party, current.tier, fact.at, None)),
+    )
 
 
 def _decided(state: IncidentEscalation, decision: Decision) -> IncidentEscalation:
@@ -118,6 +148,8 @@ _EVOLVE: dict[type, Callable[[IncidentEscalation, Any], IncidentEscalation]] = {
     f.Reopened: _reopened,
     f.Closed: _closed,
     f.Cancelled: _cancelled,
+    f.OutageLinked: _outage_linked,
+    f.OutageUnlinked: _outage_unlinked,
     Decision: _decided,
     f.Refused: _refused,
 }

@@ -115,6 +115,32 @@ class Cancelled:
         return cls(at)
 
 
+@dataclass(frozen=True)
+class OutageLinked:
+    """village.incident.outage_linked.v1: the incident is part of the provider's outage, which the
+    provider works: it leaves the ladder until unlinked or resolved."""
+
+    outage_id: str
+    provider: str
+    at: datetime
+
+    @classmethod
+    def of(cls, data: Data, at: datetime) -> OutageLinked:
+        return cls(data["outage_id"], data["provider"], at)
+
+
+@dataclass(frozen=True)
+class OutageUnlinked:
+    """village.incident.outage_unlinked.v1: no longer part of the outage: back on the ladder."""
+
+    outage_id: str
+    at: datetime
+
+    @classmethod
+    def of(cls, data: Data, at: datetime) -> OutageUnlinked:
+        return cls(data["outage_id"], at)
+
+
 IncidentFact = (
     Assigned
     | Escalated
@@ -126,6 +152,8 @@ IncidentFact = (
     | Reopened
     | Closed
     | Cancelled
+    | OutageLinked
+    | OutageUnlinked
 )
 
 

@@ -21,6 +21,21 @@ class PathEntry:
 
 
 @dataclass(frozen=True)
+class OutageHold:
+    """The provider works the incident for its outage (the incident is linked to it): off the
+    ladder from `at` until unlinked, resolved, closed or cancelled."""
+
+    outage_id: str
+    provider: str
+    at: datetime
+
+    @property
+    def queue(self) -> TierRef:
+        """Where the queues show it meanwhile: the provider's queue of the outage."""
+        return TierRef(self.provider, f"outage:{self.outage_id}")
+
+
+@dataclass(frozen=True)
 class IncidentEscalation:
     incident_id: str
     customer: str
@@ -48,6 +63,9 @@ class IncidentEscalation:
     # The incident's chain as `opened` recorded it: [customer, partner, ..., provider]. Empty
     # for a state stored before chains (then it is [customer, partner, provider]).
     chain: tuple[str, ...] = ()
+    # Held by the provider for an outage (None in a state stored before outages): no policy,
+    # warning or request moves it meanwhile; `current` stays where it returns to.
+    outage: OutageHold | None = None
 
     @property
     def suppliers(self) -> tuple[str, ...]:
@@ -69,6 +87,15 @@ class IncidentEscalation:
     def stopped(self) -> bool:
         """Resolved, closed or cancelled: nothing moves it on its own."""
         return self.done or self.status in STOPPED
+
+    @property
+    def queue(self) -> TierRef | None:
+        """The queue it waits in: the provider's queue of its outage while held, else its tier."""
+        return self.outage.queue if self.outage else self.current
+
+    @property
+    def queued_at(self) -> datetime | None:
+        return self.outage.at if self.outage else self.entered_at
 
     def seen(self, decision_id: str) -> bool:
         return decision_id in self.decided

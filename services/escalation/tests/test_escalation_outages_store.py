@@ -1,0 +1,176 @@
+"""Provider outages against a real PostgreSQL (escalation_world.py): the incidents service's
+`outage_linked` / `outage_unlinked` consumed through the consumer's routing table take the
+incident off the ladder and put it back (its queue, its path, its policy timer), an SLA warning
+decides nothing meanwhile, a resolution meanwhile is handed back to the partner tier on the
+topic, and a state stored before outages loads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import schema_check as sc
+from escalation_demo import PROFILES, RULES, T0, TIERS, warning, web_opened
+from escalation_world import World
+from sqlalchemy import text
+
+from village_escalation.applying import ESCALATION_STREAM
+from village_escalation.consumer import incident_routes
+from village_platform import cloudevent
+from village_platform.applier import ConsumedEvent
+
+OUTAGE = "9d1e6f0a-3c2b-4e5d-8f7a-1b2c3d4e5f60"
+QUEUE = f"outage:{OUTAGE}"
+
+
+def minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+async def seed(world: World) -> None:
+    """acme's and northwind's demo tiers and rules, and acme's profile of northwind."""
+    for party in ("acme", "northwind"):
+        for kind, docs in (("tiers", TIERS), ("rules", RULES)):
+            assert await world.revise(party, party, kind, docs[party]) == 201
+    assert await world.revise("acme", "northwind", "profile", PROFILES["northwind"]) == 201
+
+
+async def consume(world: World, iid: str, name: str, at: datetime, data: dict[str, Any]) -> None:
+    """An incident event through the escalation consumer's own routing table."""
+    event = ConsumedEvent(
+        id=str(uuid.uuid4()),
+        type=f"village.incident.{name}.v1",
+        source="/village/incidents",
+        stream_id=iid,
+        sequence=1,
+        position=None,
+        time=at,
+        data={"incident_id": iid, **data},
+        visibility="shared",
+        parties=[],
+        actor_party="acme",
+        traceparent=None,
+    )
+    async with world.engine.begin() as conn:
+        await incident_routes(world.process)[event.type](conn, event)
+
+
+async def link(world: World, iid: str, at: datetime) -> None:
+    data = {"outage_id": OUTAGE, "provider": "acme", "title": "Router firmware defect"}
+    await consume(world, iid, "outage_linked", at, data)
+
+
+async def unlink(world: World, iid: str, at: datetime) -> None:
+    await consume(world, iid, "outage_unlinked", at, {"outage_id": OUTAGE, "reason": "not it"})
+
+
+async def policy_timer(world: World, iid: str) -> datetime | None:
+    async with world.engine.connect() as conn:
+        return await conn.scalar(
+            text("SELECT due_at FROM timers WHERE key = :k"), {"k": f"policy|{iid}"}
+        )
+
+
+async def test_linked_the_incident_waits_in_the_providers_outage_queue_until_unlinked(
+    world: World,
+) -> None:
+    await seed(world)
+    route = await world.open(web_opened("acme", "S3", "routers", incident_id="nw-1"))
+    assert (route.to_party, route.to_tier) == ("northwind", "L1")
+    assert await policy_timer(world, "nw-1") == T0 + timedelta(minutes=30)  # ack at L1
+    await link(world, "nw-1", minutes(5))
+
+    assert await world.queues("acme") == {("acme", QUEUE): 1}
+    assert await world.queue("acme", QUEUE, "acme") == ["nw-1"]
+    assert await world.queue("northwind", "L1", "northwind") == []
+    assert ("northwind", "L1") not in await world.queues("northwind")
+    path = await world.views.incident("nw-1", "northwind")
+    assert path is not None
+    assert (path["current"]["party"], path["current"]["tier"], path["current"]["since"]) == (
+        "acme",
+        QUEUE,
+        minutes(5),
+    )
+    assert path["path"][-1] == {
+        "party": "acme",
+        "tier": QUEUE,
+        "at": minutes(5).isoformat().replace("+00:00", "Z"),
+        "decision_id": None,
+    }
+    assert await policy_timer(world, "nw-1") is None
+
+    # An SLA warning past L1's threshold moves nothing while acme works it.
+    sla = {**warning(90), "incident_id": "nw-1"}
+    event = ConsumedEvent(
+        id=str(uuid.uuid4()),
+        type="village.sla.warning.v1",
+        source="/village/sla-monitor",
+        stream_id="nw-1",
+        sequence=1,
+        position=None,
+        time=minutes(40),
+        data=sla,
+        visibility="restricted",
+        parties=[],
+        actor_party=None,
+        traceparent=None,
+    )
+    async with world.engine.begin() as conn:
+        await world.process.on_warning(conn, event)
+    assert [d.kind for d in await world.decisions("nw-1")] == ["route"]
+
+    await unlink(world, "nw-1", minutes(100))
+    assert await world.queue("northwind", "L1", "northwind") == ["nw-1"]
+    assert ("acme", QUEUE) not in await world.queues("acme")
+    assert await policy_timer(world, "nw-1") == minutes(130)  # 30 minutes from the return
+    path = await world.views.incident("nw-1", "acme")
+    assert path is not None and path["current"]["since"] == minutes(100)
+    assert [(p["party"], p["tier"]) for p in path["path"]] == [
+        ("northwind", "L1"),
+        ("acme", QUEUE),
+        ("northwind", "L1"),
+    ]
+
+
+async def test_resolved_while_linked_it_is_handed_back_on_the_topic(world: World) -> None:
+    await seed(world)
+    await world.open(web_opened("acme", "S1", "routers", incident_id="nw-2"))  # northwind L2
+    await link(world, "nw-2", minutes(5))
+    resolution = {"from_status": "new", "resolution_code": "fixed", "resolution_notes": "ok"}
+    await consume(world, "nw-2", "resolved", minutes(60), resolution)
+
+    back = (await world.decisions("nw-2"))[-1]
+    assert (back.kind, back.from_party, back.from_tier, back.to_party, back.to_tier) == (
+        "hand_back",
+        "acme",
+        "",
+        "northwind",
+        "L2",
+    )
+    assert back.status == "pending" and OUTAGE in back.reason
+    async with world.engine.connect() as conn:
+        decided = (await world.store.load(conn, ESCALATION_STREAM.format("nw-2")))[-1]
+    message = cloudevent.to_kafka(decided, "/village/escalation")
+    data = sc.assert_valid_cloudevent(message.headers, message.key, message.value)
+    assert data["from"] == {"party": "acme", "tier": ""} and data["kind"] == "hand_back"
+    # The hold ended with the resolution: nothing is queued at acme's outage queue.
+    assert ("acme", QUEUE) not in await world.queues("acme")
+
+
+async def test_a_state_stored_before_outages_loads_and_is_held(world: World) -> None:
+    await seed(world)
+    await world.open(web_opened("acme", "S3", "routers", incident_id="nw-3"))
+    async with world.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE incident_escalation SET state = state - 'outage' WHERE incident_id = :i"),
+            {"i": "nw-3"},
+        )
+        assert (
+            await conn.scalar(
+                text("SELECT state ? 'outage' FROM incident_escalation WHERE incident_id = 'nw-3'")
+            )
+            is False
+        )
+    await link(world, "nw-3", minutes(5))
+    assert await world.queue("acme", QUEUE, "acme") == ["nw-3"]
