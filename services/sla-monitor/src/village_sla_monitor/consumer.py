@@ -42,6 +42,8 @@ def routes(handlers: IncidentEventHandlers) -> Routes:
         closed=handlers.moved,
         cancelled=handlers.moved,
         rated=handlers.moved,
+        outage_linked=handlers.moved,  # the provider holds it for its outage
+        outage_unlinked=handlers.moved,
     )
 
 

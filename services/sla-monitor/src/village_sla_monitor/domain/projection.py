@@ -17,8 +17,9 @@ Rules, as the issues fix them:
   the owed party can see (a note or status change by the owing party);
 * a severity change re-targets every clock still running or paused;
 * every business second of a covered incident is held by someone: the customer while pending,
-  else the party and tier it is assigned to; on each link, that is one side or the other of it
-  (`IncidentSla.side`);
+  the provider while the incident is linked to its outage (from `outage_linked` until
+  `outage_unlinked` or the resolution), else the party and tier it is assigned to; on each link,
+  that is one side or the other of it (`IncidentSla.side`);
 * an event counts at its own time, unless the monitor's timers already fired past that time
   (the event reached it late): then it counts from when it was seen, since what was published
   is never taken back.
@@ -32,7 +33,7 @@ from typing import Any, NamedTuple
 
 from .clocks import BREACH
 from .contracts import Terms
-from .coverage import ALL_CLOCKS, CoverageRules, Facts
+from .coverage import ALL_CLOCKS, ENDED, CoverageRules, Facts
 from .events import SlaFact
 from .facts import threshold
 from .state import Coverage, IncidentSla, holder_key
@@ -78,6 +79,8 @@ class Projector:
             "cancelled": self._ended,
             "closed": self._ended,
             "rated": self._rated,
+            "outage_linked": self._outage_linked,
+            "outage_unlinked": self._outage_unlinked,
         }
 
     def terms(self, cov: Coverage) -> Terms:
@@ -244,6 +247,7 @@ class Projector:
         self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         draft.status, draft.resolved_at = "resolved", at
+        draft.outage = None  # the provider's hold ends with the resolution
         facts: Facts = []
         for cov in draft.coverages:
             facts += self.rules.stop(draft, cov, ALL_CLOCKS, at)
@@ -262,11 +266,28 @@ class Projector:
         self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
     ) -> Facts:
         """Cancelled or closed: every clock stops, cancelled."""
-        draft.status = event.name
+        draft.status, draft.outage = event.name, None
         facts: Facts = []
         for cov in draft.coverages:
             facts += self.rules.stop(draft, cov, ALL_CLOCKS, at, cancelled=True)
         return facts
+
+    def _outage_linked(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
+    ) -> Facts:
+        """The provider works the incident for its outage: the ball is in its court, on every
+        link, from now (no hand-off: no contract starts or stops covering it)."""
+        if draft.status not in ENDED:
+            draft.outage = event.data["outage_id"]
+        return []
+
+    def _outage_unlinked(
+        self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts
+    ) -> Facts:
+        """Back with whoever it is assigned to (unless the resolution ended the hold already)."""
+        if draft.outage == event.data["outage_id"]:
+            draft.outage = None
+        return []
 
     def _rated(
         self, draft: IncidentSla, event: IncidentEvent, at: datetime, underpinning: Contracts

@@ -19,6 +19,12 @@ def holder_key(party: str, tier: str | None = None) -> str:
     return f"{party}/{tier or ''}"
 
 
+def outage_queue(outage_id: str) -> str:
+    """The holder's "tier" while the provider works the incident for an outage: the escalation
+    service's name for the provider's queue of it."""
+    return f"outage:{outage_id}"
+
+
 @dataclass(slots=True)
 class Coverage:
     """One contract covering the incident, and its clocks."""
@@ -71,11 +77,19 @@ class IncidentSla:
     # Once handed off (`handed_off_at`), the position on the chain of the farthest party the
     # incident went to. A state stored before chains went to its provider: 2.
     reached: int = 2
+    # The provider outage the incident is linked to, from the link until it is unlinked or
+    # resolved (None in a state stored before outages).
+    outage: str | None = None
 
     @property
     def holder(self) -> str:
-        """Who has the ball: the customer while the incident waits on it, else the assignee."""
-        return holder_key(self.customer) if self.status == "pending_customer" else self.assigned
+        """Who has the ball: the customer while the incident waits on it, the provider while it
+        works the incident for an outage, else the assignee."""
+        if self.status == "pending_customer":
+            return holder_key(self.customer)
+        if self.outage is not None:
+            return holder_key(self.provider, outage_queue(self.outage))
+        return self.assigned
 
     @property
     def parties(self) -> list[str]:
@@ -127,4 +141,5 @@ class IncidentSla:
             self.rating,
             self.chain,  # never changed after the opening: shared
             self.reached,
+            self.outage,
         )
