@@ -36,9 +36,11 @@ SOURCE = "/village/escalation"
 DESCRIPTION = """
 Decides who works an incident: the owning partner's tiers first, the provider's tiers when the
 partner cannot (severity, a product it is not certified for, time without acknowledgement or
-progress, SLA risk). Every decision, with the rule or policy behind it and a reason, is an event
-on Kafka topic `village.escalations.v1` (keyed by incident id; also served on `GET /events`), and
-is applied through the incidents API with the decision id as `Idempotency-Key`.
+progress, SLA risk); an incident linked to a provider outage is the provider's: no policy moves
+it until it is unlinked. Every decision, with the rule or policy behind it and a reason, is an
+event on Kafka topic `village.escalations.v1` (keyed by incident id; also served on
+`GET /events`), and is applied through the incidents API with the decision id as
+`Idempotency-Key`.
 
 * Authenticate with a bearer JWT (`make token PARTY=northwind`). A party manages its own tiers
   and rules (`ROLE=admin`); each provider's admins manage its own profiles of the partners it

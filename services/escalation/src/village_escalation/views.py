@@ -1,8 +1,9 @@
 """Read-model views: queues, one incident's escalation path. `viewer` None sees everything;
 otherwise only incidents that party works as a supplier on the incident's own chain: owns
 (partner), provides (the incident's provider, its product's vendor) or supplies in between. A
-provider never sees another provider's incidents, in any party's queue. `EscalationViews` reads
-them, each in its own connection, at the clock's now."""
+provider never sees another provider's incidents, in any party's queue. An incident the provider
+holds for an outage waits in the provider's queue of it (tier `outage:<outage id>`).
+`EscalationViews` reads them, each in its own connection, at the clock's now."""
 
 from __future__ import annotations
 
