@@ -1,6 +1,7 @@
 """`village-dev`: the local stack in one command, and demo tokens.
 
-village-dev run                 PostgreSQL + broker + every service, seeded; Ctrl-C stops all
+village-dev run                 PostgreSQL + broker + every service, seeded, and a demo webhook
+                                receiver; Ctrl-C stops all
 village-dev token PARTY [--role ROLE]
 """
 
@@ -16,7 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from . import demo
-from .services import SERVICES
+from .services import SERVICES, WEBHOOK_RECEIVER
 
 PG_PORT = 5433
 KAFKA_PORT = 9092
@@ -56,7 +57,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from . import demo_webhooks
     from .broker import TansuBroker
+    from .demo_receiver import receiver_process
     from .postgres import EmbeddedPostgres
     from .services import ServiceError, ServiceProcess, stack_env
 
@@ -102,6 +105,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             # A developer's webhook receiver runs on this machine: allow loopback targets here,
             # explicitly (the dispatcher refuses them unless configured; set it empty to refuse).
             env.setdefault("WEBHOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+            # The demo providers' endpoints deliver here. Started first and so stopped last: the
+            # dispatcher never finds it gone while it runs.
+            secrets, deliveries = state / "webhook-secrets.json", logs / "webhook-deliveries.jsonl"
+            receiver = receiver_process(
+                secrets,
+                deliveries,
+                env=env,
+                port=args.webhook_receiver_port,
+                log_file=logs / "webhook-receiver.log",
+                cwd=root,
+            )
+            cleanup.callback(_stop, "webhook receiver", receiver.close)
+            _say(f"webhook receiver: starting on {receiver.url} (log {receiver.log_file}) ...")
+            receiver.start()
             for spec in SERVICES:
                 service = ServiceProcess(
                     spec,
@@ -119,10 +136,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if spec.seed is not None:
                     spec.seed(service.url)
                 env[f"{spec.env_prefix}_URL"] = service.url  # the services after it call it here
-            _banner(services, database_url, kafka)
+            _say("webhooks: registering the demo providers' endpoints at the receiver ...")
+            demo_webhooks.seed_endpoints(env["WEBHOOKS_URL"], receiver.url, secrets)
+            _banner(services, database_url, kafka, receiver.url, deliveries)
 
             while True:
-                for service in services:
+                for service in (*services, receiver):
                     if not service.running():
                         raise ServiceError(
                             f"{service.name} exited unexpectedly "
@@ -162,7 +181,8 @@ def _redact(url: str) -> str:
         return url
 
 
-def _banner(services, database_url: str, kafka: str) -> None:
+def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: Path) -> None:
+    providers = [p.id for p in demo.PARTIES if p.kind == "provider"]
     lines = ["", "Village is running.", ""]
     for service in services:
         lines += [
@@ -174,8 +194,13 @@ def _banner(services, database_url: str, kafka: str) -> None:
     lines += [
         f"  {'kafka':<12} {kafka}",
         f"  {'':<12} each provider's tooling reads its own topics: "
-        + ", ".join(f"village.{p.id}.*" for p in demo.PARTIES if p.kind == "provider"),
+        + ", ".join(f"village.{p}.*" for p in providers),
         f"  {'postgres':<12} {_redact(database_url)}",
+        f"  {'receiver':<12} {receiver}/<provider>   (the demo webhook receiver)",
+        f"  {'':<12} "
+        + " and ".join(f"{p}'s" for p in providers)
+        + " endpoints deliver every event type there; each delivery,",
+        f"  {'':<12} verified with standardwebhooks, is a JSON line in {deliveries}",
         f"  {'logs':<12} {services[0].log_file.parent if services else ''}",
         "",
         "Demo tokens (paste into your shell):",
@@ -207,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--pg-port", type=int, default=int(os.environ.get("VILLAGE_PG_PORT", PG_PORT)))
     run.add_argument(
         "--kafka-port", type=int, default=int(os.environ.get("VILLAGE_KAFKA_PORT", KAFKA_PORT))
+    )
+    run.add_argument(
+        "--webhook-receiver-port",
+        type=int,
+        default=int(os.environ.get("VILLAGE_WEBHOOK_RECEIVER_PORT", WEBHOOK_RECEIVER.port)),
     )
     run.add_argument("--startup-timeout", type=float, default=90.0)
     run.set_defaults(func=cmd_run)

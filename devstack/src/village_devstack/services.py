@@ -34,6 +34,9 @@ class ServiceSpec:
     port: int  # default port, also `<NAME>_PORT`
     # runs once the service is healthy: seed(base_url) -> None
     seed: Callable[[str], None] | None = None
+    # a module run with `python -m` instead of the service's console script (the dev stack's own
+    # processes, such as the demo webhook receiver)
+    main_module: str = ""
 
     @property
     def env_prefix(self) -> str:
@@ -53,6 +56,8 @@ class ServiceSpec:
 
     def command(self, *args: str) -> list[str]:
         """The service's CLI, from the running interpreter's environment (no `uv run` needed)."""
+        if self.main_module:
+            return [sys.executable, "-m", self.main_module, *args]
         script = Path(sys.executable).parent / self.script
         if script.exists():
             return [str(script), *args]
@@ -324,3 +329,8 @@ SERVICES: list[ServiceSpec] = [
     KNOWLEDGE,
     WEBHOOKS,
 ]
+# Not a Village service: `make run`'s demo webhook receiver (demo_receiver.py), started before
+# them; the demo providers' endpoints deliver to it.
+WEBHOOK_RECEIVER = ServiceSpec(
+    "webhook-receiver", 8009, main_module="village_devstack.demo_receiver"
+)

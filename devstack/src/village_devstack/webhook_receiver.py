@@ -3,7 +3,8 @@ deliver to (a real HTTP server, uvicorn, in the caller's event loop).
 
 It verifies each request with the `standardwebhooks` verifier against the secrets it holds,
 records what arrived, and answers what `respond(arrival)` says: a status, or (status, headers),
-or an awaitable of either (to hold a request open).
+or an awaitable of either (to hold a request open). The demo's long-running receiver
+(demo_receiver.py) keeps nothing (`keep=False`): its `respond` writes each arrival down.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Receiver:
     secrets: list[str] = field(default_factory=list)
     respond: Callable[[Arrival], Any] = lambda arrival: 204
     arrivals: list[Arrival] = field(default_factory=list)
+    keep: bool = True  # False: `arrivals` stays empty (a receiver that runs for days)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -57,7 +59,8 @@ class Receiver:
         arrival = Arrival(
             headers.get("webhook-id", ""), headers, body, time.time(), self._verify(body, headers)
         )
-        self.arrivals.append(arrival)
+        if self.keep:
+            self.arrivals.append(arrival)
         answer = self.respond(arrival)
         if inspect.isawaitable(answer):
             answer = await answer
