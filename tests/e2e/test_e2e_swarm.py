@@ -137,6 +137,21 @@ async def test_a_swarm_with_provenance_and_cascaded_revocation(api, kafka_reader
     assert (root["revoked"]["by"], root["revoked"]["cascade_of"]) == ("northwind", None)
     assert (below["revoked"]["by"], below["revoked"]["cascade_of"]) == ("northwind", root["hop_id"])
 
+    # The OpenAPI example shows the shape the route answers with (FastAPI leaves nulls out).
+    spec = (await northwind.get("/openapi.json")).json()["paths"][
+        "/incidents/{incident_id}/provenance"
+    ]
+    example = spec["get"]["responses"]["200"]["content"]["application/json"]["example"]
+    real = await provenance(northwind, iid)
+    pairs = [
+        (example, real),
+        (example["hops"][0], root),
+        (example["hops"][0]["below"][0], below),
+        (example["hops"][0]["below"][0]["revoked"], below["revoked"]),
+    ]
+    for shown, answered in pairs:
+        assert {k for k, v in answered.items() if v is not None} <= set(shown) <= set(answered)
+
     # ---- on the topic: each hop's events, valid against their schemas, in order
     records = (await kafka_reader.collect({iid: 6}))[iid]  # opened, 3 invitations, 2 revocations
     hops = []
