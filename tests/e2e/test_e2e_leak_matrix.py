@@ -8,7 +8,9 @@ how its clocks show (queues, clock events). The table lists the visible and reda
 every other cell of every thing on every channel must be absent. A failing cell is named
 `party / thing / channel`. The parties: acme (provider), northwind and contoso (competing
 partners), initech (northwind's customer), umbrella (contoso's); contoso is also the
-collaborator northwind invited on incident A and then revoked, and the one it invited on B.
+collaborator northwind invited on incident A and then revoked, and the one it invited on B;
+on both, northwind let contoso invite others and contoso brought in fabrikam (a hop below its
+own: on A revoked with contoso's).
 Each provider's tooling is a pseudo-party with one channel, its own topics (`acme topics`:
 village.acme.*, `globex topics`: village.globex.*). New channels and things join the table.
 """
@@ -54,6 +56,7 @@ CHANNELS = (
     "webhook",
     "directory",
     "supplies",
+    "provenance",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -82,6 +85,8 @@ INCIDENT_CHANNELS = ("incident", "notes", "timeline", "incidents feed", "webhook
 NOTE = INCIDENT_CHANNELS
 # What contoso saw while it was on A: the events of that time (feed, its webhook), not the incident.
 WHILE_INVITED = ("incidents feed", "webhook")
+# Where a hop of the provenance shows: its events (timeline, feed, webhook) and the provenance.
+HOP = ("timeline", "incidents feed", "webhook", "provenance")
 
 EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     # ---------------------------------------------------------------- incidents and notes
@@ -112,10 +117,39 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(WORKING_A, NOTE),
         (ACME_T, ""): V,
     },
-    "incident B (contoso invited)": {
+    # Swarming: a hop (its reason is the marker, its id the fact) is for the chain's working
+    # parties and those who answer for it (its own and those above it), never the customer. The
+    # hop below knows its parent's id only (its invitation's parent_hop, its revocation's
+    # cascade_of), not why contoso was invited.
+    "A: contoso's hop (northwind let it invite others)": {
+        **cells(WORKING_A, HOP),
+        **cells("contoso", WHILE_INVITED),
+        **cells("fabrikam", WHILE_INVITED, R),
+        (ACME_T, ""): V,
+    },
+    "A: fabrikam's hop (contoso invited it)": {
+        **cells(WORKING_A, HOP),
+        **cells(("contoso", "fabrikam"), WHILE_INVITED),
+        (ACME_T, ""): V,
+    },
+    "A: fabrikam's restricted note while invited below contoso": {
+        **cells(WORKING_A, NOTE),
+        **cells(("contoso", "fabrikam"), WHILE_INVITED),
+        (ACME_T, ""): V,
+    },
+    "incident B (contoso invited, and fabrikam by contoso)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
-        **cells("contoso", ("incident", "incident list")),
+        **cells(("contoso", "fabrikam"), ("incident", "incident list")),
         **cells(WORKING_A, ("queues",)),
+        (ACME_T, ""): V,
+    },
+    "B: contoso's hop (northwind let it invite others)": {
+        **cells((*WORKING_A, "contoso"), HOP),
+        **cells("fabrikam", HOP, R),
+        (ACME_T, ""): V,
+    },
+    "B: fabrikam's hop (contoso invited it)": {
+        **cells((*WORKING_A, "contoso", "fabrikam"), HOP),
         (ACME_T, ""): V,
     },
     "B: northwind's restricted note, written before contoso was invited": {
@@ -405,6 +439,19 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         w.add(key, marker, note_id)
         return note_id
 
+    async def hop(key: str, client: Any, iid: str, partner: str, may_invite: bool = False) -> None:
+        """`client`'s party invites `partner`, saying why (the marker); the hop's id is its fact."""
+        marker = mark("hop")
+        body = {"partner": partner, "may_invite": may_invite, "reason": marker}
+        await ok(client.post(f"/incidents/{iid}/collaborators", json=body))
+        trees = (await ok(nw.get(f"/incidents/{iid}/provenance")))["hops"]
+        hops = {}
+        while trees:
+            h = trees.pop()
+            hops[h["reason"]] = h["hop_id"]
+            trees += h["below"]
+        w.add(key, marker, hops[marker])
+
     nw, contoso, acme = incidents("northwind"), incidents("contoso"), incidents("acme")
     a = await incident("A", "northwind", "initech", "incident A (northwind for initech)")
     await noted("A: northwind's internal note", nw, a, "internal")
@@ -419,11 +466,17 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         lambda view: view.get("assignment"),
         what="incident A to be routed",
     )
-    await ok(nw.post(f"/incidents/{a}/collaborators", json={"partner": "contoso"}))
+    await hop("A: contoso's hop (northwind let it invite others)", nw, a, "contoso", True)
     await noted("A: contoso's restricted note while invited", contoso, a, "restricted")
     edit = mark("edit")
     await ok(nw.patch(f"/incidents/{a}/notes/{before}", json={"body": edit}))
     w.add("A: that note as edited while contoso was invited", edit)
+    await hop("A: fabrikam's hop (contoso invited it)", contoso, a, "fabrikam")
+    fabrikam = incidents("fabrikam")
+    await noted(
+        "A: fabrikam's restricted note while invited below contoso", fabrikam, a, "restricted"
+    )
+    # Revoking contoso's hop revokes fabrikam's with it.
     await ok(nw.post(f"/incidents/{a}/collaborators/contoso/revoke", json={"reason": "done"}))
     await noted("A: northwind's restricted note after contoso was revoked", nw, a, "restricted")
     link = {"article_id": w.articles["article: acme's, public"]}
@@ -433,15 +486,18 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         what="knowledge to know incident A",
     )
 
-    b = await incident("B", "northwind", "initech", "incident B (contoso invited)")
+    b = await incident(
+        "B", "northwind", "initech", "incident B (contoso invited, and fabrikam by contoso)"
+    )
     before = await noted(
         "B: northwind's restricted note, written before contoso was invited", nw, b, "restricted"
     )
-    await ok(nw.post(f"/incidents/{b}/collaborators", json={"partner": "contoso"}))
+    await hop("B: contoso's hop (northwind let it invite others)", nw, b, "contoso", True)
     edit = mark("edit")
     await ok(nw.patch(f"/incidents/{b}/notes/{before}", json={"body": edit}))
     w.add("B: that note as edited after contoso was invited", edit)
     await noted("B: northwind's restricted note after contoso was invited", nw, b, "restricted")
+    await hop("B: fabrikam's hop (contoso invited it)", contoso, b, "fabrikam")
 
     c = await incident("C", "contoso", "umbrella", "incident C (contoso for umbrella)")
     d = await incident(
@@ -572,6 +628,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
             "directory": await read(inc, "/parties"),
             "supplies": await read(inc, "/supplies"),
+            "provenance": "\n".join([await read(inc, f"/incidents/{i}/provenance") for i in ids]),
         }
         return seen
 
@@ -638,9 +695,15 @@ async def test_leak_matrix(world: World, party: str, thing: str, channel: str) -
 
 
 async def test_a_customer_never_learns_who_else_collaborates_on_its_incident(world: World) -> None:
-    """contoso worked on initech's incidents A and B as northwind's collaborator, with restricted
-    notes only: nothing initech gets, on any channel, names contoso."""
-    leaks = [channel for channel, text in world.seen["initech"].items() if "contoso" in text]
+    """contoso worked on initech's incidents A and B as northwind's collaborator, and fabrikam
+    below it as contoso's, with restricted notes only: nothing initech gets, on any channel,
+    names contoso or fabrikam."""
+    leaks = [
+        (channel, name)
+        for channel, text in world.seen["initech"].items()
+        for name in ("contoso", "fabrikam")
+        if name in text
+    ]
     assert leaks == []
 
 

@@ -115,6 +115,7 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "started_at": ISO,
     "ended_at": ISO,
     "automatic": st.booleans(),
+    "may_invite": st.booleans(),
     "chain": st.lists(PARTY, min_size=3, max_size=8, unique=True),
     "products": st.lists(TEXT, min_size=1, max_size=5, unique=True),
     "customers": st.lists(PARTY, max_size=5),
@@ -191,6 +192,7 @@ DIRECTORY = {
         "northwind", "partner", "Northwind", provider="acme", customers=("initech",)
     ),
     "contoso": Party("contoso", "partner", "Contoso", provider="acme"),
+    "fabrikam": Party("fabrikam", "partner", "Fabrikam"),
     "initech": Party("initech", "customer", "Initech", partner="northwind"),
 }
 NORTHWIND = c.Actor("northwind", "partner", "jane.doe")
@@ -287,8 +289,15 @@ def _full_lifecycle() -> Lifecycle:
         c.StartImpact(started_at=life.now - timedelta(minutes=30), description="branch offline"),
     )
     life.do(NORTHWIND, c.EndImpact())
-    life.do(NORTHWIND, c.InviteCollaborator("contoso", scope="firewall rules review"))
+    life.do(
+        NORTHWIND,
+        c.InviteCollaborator(
+            "contoso", scope="firewall rules review", may_invite=True, reason="runs the firewalls"
+        ),
+    )
     life.do(CONTOSO, c.Assign("contoso", tier="L3"))
+    life.do(CONTOSO, c.InviteCollaborator("fabrikam", scope="VPN logs", reason="VPN specialist"))
+    # contoso's revocation takes fabrikam's with it: a collaborator_revoked with cascade_of.
     life.do(NORTHWIND, c.RevokeCollaborator("contoso", reason="review done"))
     life.do(
         ACME, c.ChangeStatus("resolved", resolution_code="config-fix", resolution_notes="Rekeyed.")

@@ -788,11 +788,17 @@ def test_impact_may_be_recorded_after_resolution_but_not_by_services() -> None:
 def test_owner_or_provider_invite_and_revoke(who: str) -> None:
     story = at("in_progress")
     [invited] = story.do(who, c.InviteCollaborator("contoso", scope="routing"))
-    assert invited == e.CollaboratorInvited(partner="contoso", invited_by=who, scope="routing")
+    hop = invited.hop_id
+    assert hop is not None
+    assert invited == e.CollaboratorInvited(
+        partner="contoso", invited_by=who, scope="routing", hop_id=hop, parent_hop=None
+    )
     assert story.s.collaborators == {"contoso": story.now}
     assert role_of(story.s, ACTORS["contoso"]) == "collaborator"
     [revoked] = story.do(who, c.RevokeCollaborator("contoso", reason="done"))
-    assert revoked == e.CollaboratorRevoked(partner="contoso", revoked_by=who, reason="done")
+    assert revoked == e.CollaboratorRevoked(
+        partner="contoso", revoked_by=who, reason="done", hop_id=hop, cascade_of=None
+    )
     assert role_of(story.s, ACTORS["contoso"]) is None
     assert story.status_of("contoso", c.AddNote("n-9", "still here?", "shared")) == 404
     story.do(who, c.InviteCollaborator("contoso"))  # and may come back
@@ -987,7 +993,13 @@ COMMAND_POOL = st.one_of(
     st.builds(c.ChangeSeverity, st.sampled_from(["S1", "S2", "S3", "S4"]), st.just("why")),
     st.builds(c.StartImpact),
     st.builds(c.EndImpact),
-    st.builds(c.InviteCollaborator, st.sampled_from(["contoso", "fabrikam"])),
+    st.builds(
+        c.InviteCollaborator,
+        st.sampled_from(["contoso", "fabrikam"]),
+        st.just(None),
+        st.booleans(),
+        st.sampled_from([None, "why"]),
+    ),
     st.builds(c.RevokeCollaborator, st.sampled_from(["contoso", "fabrikam"])),
     st.builds(c.Rate, st.integers(0, 6)),
     st.builds(c.AutoClose, st.just(1)),
@@ -1017,6 +1029,9 @@ def test_any_accepted_sequence_replays_to_the_same_state(
         assert sum(1 for i in s.impacts if i["ended_at"] is None) <= 1
         assert s.rating is None or 1 <= s.rating["rating"] <= 5  # type: ignore[operator]
         assert s.partner not in s.collaborators
+        live = [h for h in s.provenance.hops if h.live]
+        assert list(s.collaborators) == [h.party for h in live]
+        assert all(s.provenance.get(h.parent).live for h in live if h.parent)  # type: ignore[union-attr]
         assert all(
             n.visibility == "shared" for n in story.notes.values() if n.author_party == s.customer
         )

@@ -150,18 +150,24 @@ async def incident_impact_end(
 @router.post(
     "/incidents/{incident_id}/collaborators",
     summary="Invite a collaborating partner",
+    description="By the owning partner or the provider, or by a collaborator whose own"
+    " invitation allowed it (`may_invite`): a hop of the incident's provenance"
+    " (`GET /incidents/{id}/provenance`).",
     responses=COMMAND_RESPONSES,
 )
 async def incident_collaborators(
     incident_id: str, body: s.InviteIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
 ) -> JSONResponse:
-    cmd = c.InviteCollaborator(body.partner, body.scope)
+    cmd = c.InviteCollaborator(body.partner, body.scope, body.may_invite, body.reason)
     return await _act(handlers, ctx, incident_id, cmd, if_match)
 
 
 @router.post(
     "/incidents/{incident_id}/collaborators/{partner}/revoke",
     summary="Revoke a collaborating partner",
+    description="By the owning partner or the provider, or by a collaborator above the"
+    " partner's hop. Every collaborator the partner invited, and so on below, is revoked with"
+    " it, in the same transaction.",
     responses=COMMAND_RESPONSES,
 )
 async def incident_collaborators_partner_revoke(

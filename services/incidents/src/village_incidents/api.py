@@ -25,6 +25,7 @@ from .openapi import (
     OPEN_PART_RESPONSES,
     OPEN_RESPONSES,
     PARTS_PAGE,
+    PROVENANCE_VIEW,
     READ_ERRORS,
     TIMELINE_PAGE,
 )
@@ -198,6 +199,23 @@ async def timeline(
 ) -> dict[str, Any]:
     async with engine.connect() as conn:
         return await reads.timeline(conn, incident_id, caller, cursor, limit)
+
+
+@router.get(
+    "/incidents/{incident_id}/provenance",
+    summary="Who invited which collaborator, when, why and with which scope, as you may see it",
+    description="The hops of the incident's provenance as trees: each invitation with those made"
+    " below it. The parties working the incident along its chain see every hop; a collaborator"
+    " its own and those below it; a customer none.",
+    responses={200: PROVENANCE_VIEW, **READ_ERRORS},
+    tags=["incidents"],
+)
+async def provenance(
+    incident_id: str, caller: Caller, engine: Engine, reads: Reads
+) -> JSONResponse:
+    async with engine.connect() as conn:
+        view, version = await reads.provenance(conn, incident_id, caller)
+    return JSONResponse(view, headers={"ETag": etag(version)})
 
 
 router.include_router(actions.router)

@@ -157,3 +157,58 @@ TIMELINE_PAGE = {
         }
     },
 }
+
+# northwind let contoso invite others; contoso brought in fabrikam; northwind then revoked
+# contoso, and fabrikam with it.
+_CONTOSO_HOP = "5f1c2a9e-7b3d-5e8f-a1c4-9d2e6b7f8a01"
+PROVENANCE_VIEW = {
+    "description": "the hops you may see, as trees (`below`: the hops made below each); a"
+    " collaborator's own hop is a root of its view; `revoked.cascade_of` names the hop whose"
+    " revocation took this one with it",
+    "headers": ETAG_HEADER,
+    "content": {
+        "application/json": {
+            "example": {
+                "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
+                "version": 9,
+                "hops": [
+                    {
+                        "hop_id": _CONTOSO_HOP,
+                        "partner": "contoso",
+                        "invited_by": "northwind",
+                        "parent_hop": None,
+                        "scope": "firewall rules review",
+                        "reason": "contoso runs initech's firewalls",
+                        "may_invite": True,
+                        "at": "2026-11-23T09:40:00+00:00",
+                        "revoked": {
+                            "at": "2026-11-23T11:05:00+00:00",
+                            "by": "northwind",
+                            "reason": "review done",
+                            "cascade_of": None,
+                        },
+                        "below": [
+                            {
+                                "hop_id": "0d9e8c7b-6a5f-5e4d-b3c2-a1f0e9d8c7b6",
+                                "partner": "fabrikam",
+                                "invited_by": "contoso",
+                                "parent_hop": _CONTOSO_HOP,
+                                "scope": "VPN appliance logs",
+                                "reason": "fabrikam's VPN specialist knows this firmware",
+                                "may_invite": False,
+                                "at": "2026-11-23T10:02:00+00:00",
+                                "revoked": {
+                                    "at": "2026-11-23T11:05:00+00:00",
+                                    "by": "northwind",
+                                    "reason": "review done",
+                                    "cascade_of": _CONTOSO_HOP,
+                                },
+                                "below": [],
+                            }
+                        ],
+                    }
+                ],
+            }
+        }
+    },
+}

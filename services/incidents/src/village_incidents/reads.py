@@ -20,7 +20,7 @@ from .domain.incident import Incident
 from .domain.rules import role_of
 from .notes import NoteBook
 from .paging import WINDOW, windowed
-from .views import present, present_notes
+from .views import present, present_notes, present_provenance
 
 VIEW_NOTES = 20  # the latest notes the incident view (and every command's answer) carries
 VIEW_PARTS = 20  # the newest parts it lists
@@ -113,6 +113,13 @@ class IncidentReads:
         """`GET /incidents/{id}`: the view and the version (its ETag)."""
         state = await self.visible(conn, incident_id, principal)
         return await self.present(conn, state, principal), state.version
+
+    async def provenance(
+        self, conn: AsyncConnection, incident_id: str, principal: Principal
+    ) -> tuple[dict[str, Any], int]:
+        """`GET /incidents/{id}/provenance`: the hops `principal` may see, and the version."""
+        state = await self.visible(conn, incident_id, principal)
+        return present_provenance(state, principal), state.version
 
     async def notes_page(
         self,

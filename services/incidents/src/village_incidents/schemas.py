@@ -225,10 +225,29 @@ class ImpactEndIn(Body):
 class InviteIn(Body):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"partner": "contoso", "scope": "firewall rules review"}]},
+        json_schema_extra={
+            "examples": [
+                {"partner": "contoso", "scope": "firewall rules review"},
+                {
+                    "partner": "contoso",
+                    "scope": "firewall rules review",
+                    "may_invite": True,
+                    "reason": "contoso runs initech's firewalls; may bring in its VPN specialist",
+                },
+            ]
+        },
     )
     partner: str = Name
     scope: str | None = Field(default=None, max_length=500)
+    may_invite: bool = Field(
+        default=False, description="the invitee may invite other partners in turn (below its hop)"
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="why: required when `may_invite` is true or a collaborator invites",
+    )
 
 
 class RevokeIn(Body):

@@ -23,6 +23,7 @@ from village_platform.eventstore import EventStore, StoredEvent
 
 from .domain.events import CATALOG, IncidentEvent
 from .domain.incident import Incident, evolve
+from .domain.provenance import Hop, Provenance
 
 # Bump the number when what a field means changes; the fingerprint follows the fields by itself.
 SCHEMA = (
@@ -52,6 +53,8 @@ def encode(state: Incident) -> dict[str, Any]:
             value = [[k, n] for k, n in value.items()]
         elif f.name in _TUPLES:
             value = list(value)
+        elif f.name == "provenance":
+            value = [hop.as_dict() for hop in value.hops]
         out[f.name] = value
     return out
 
@@ -68,6 +71,8 @@ def decode(data: dict[str, Any]) -> Incident:
             value = {k: n for k, n in value}
         elif f.name in _TUPLES:
             value = tuple(value)
+        elif f.name == "provenance":
+            value = Provenance(tuple(Hop.from_dict(hop) for hop in value))
         values[f.name] = value
     return Incident(**values)
 

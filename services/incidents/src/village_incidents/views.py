@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from village_platform import egress
 from village_platform.auth import Principal
 
 from .domain.commands import Actor
 from .domain.incident import Incident, Note, Party
+from .domain.provenance import Hop
 from .domain.rules import role_of
 from .domain.supply import Supply, legacy_supplies
 
@@ -92,6 +94,38 @@ def present(
         # the provider, as ever, not who is between them).
         view["chain"] = list(state.chain)
     return view
+
+
+def present_provenance(state: Incident, principal: Principal) -> dict[str, Any]:
+    """The hops `principal` may see (the egress rule decides, from each hop's description), as
+    trees: each hop with the hops made below it. A collaborator's own hop is a root of its
+    view (the hops above it are not its to see); a customer's view is empty."""
+    recipient = egress.Recipient(principal.party, principal.kind)
+    seen = state.provenance.seen_by(recipient, state.overseers, state.provider)
+    nodes = {h.hop_id: _hop_view(h) for h in seen}
+    trees: list[dict[str, Any]] = []
+    for hop in seen:  # invitation order: a parent before its children
+        parent = nodes.get(hop.parent) if hop.parent else None
+        (parent["below"] if parent else trees).append(nodes[hop.hop_id])
+    return {"incident_id": state.id, "version": state.version, "hops": trees}
+
+
+def _hop_view(h: Hop) -> dict[str, Any]:
+    r = h.revoked
+    return {
+        "hop_id": h.hop_id,
+        "partner": h.party,
+        "invited_by": h.invited_by,
+        "parent_hop": h.parent,
+        "scope": h.scope,
+        "reason": h.reason,
+        "may_invite": h.may_invite,
+        "at": h.at.isoformat(),
+        "revoked": None
+        if r is None
+        else {"at": r.at.isoformat(), "by": r.by, "reason": r.reason, "cascade_of": r.cascade_of},
+        "below": [],
+    }
 
 
 def party_view(p: Party) -> dict[str, Any]:

@@ -106,8 +106,14 @@ class EndImpact:
 
 @dataclass(frozen=True)
 class InviteCollaborator:
+    """By the owning partner or the provider, or by a collaborator whose own invitation allows
+    it: a hop of the incident's provenance. `may_invite`: the invitee may invite others in turn;
+    `reason`: why (required when the hop may invite, or is a collaborator's)."""
+
     partner: str
     scope: str | None = None
+    may_invite: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from . import commands as c
 from . import events as e
 from .guards import WORKERS, Situation, active, require
 from .incident import SEVERITIES, TERMINAL, Note
+from .provenance import hop_id_for
 
 Events = list[e.IncidentEvent]
 
@@ -162,24 +163,54 @@ def end_impact(cmd: c.EndImpact, s: Situation) -> Events:
 
 
 def invite_collaborator(cmd: c.InviteCollaborator, s: Situation) -> Events:
+    """The owning partner or the provider invite at the root; a collaborator below its own hop,
+    when that hop allows it. Whoever lets the invitee invite others, or invites as a
+    collaborator, says why: those hops are the swarm's chain of trust."""
     require(
-        s.role in {"owner", "provider"},
-        "only the owning partner or the provider invite collaborators",
+        s.role in {"owner", "provider", "collaborator"},
+        "only the owning partner, the provider or an allowed collaborator invite collaborators",
     )
-    active(s.state, "invite to")
+    state = s.state
+    parent = state.provenance.parent_for(s.actor.party, state.roots)
+    active(state, "invite to")
     invitee = s.directory.get(cmd.partner)
     if invitee is None or invitee.kind != "partner":
         raise DomainError.invalid(f"{cmd.partner} is not a partner")
-    if cmd.partner in s.state.chain or cmd.partner in s.state.collaborators:
+    if cmd.partner in state.chain or cmd.partner in state.collaborators:
         raise DomainError.conflict(f"{cmd.partner} is already on this incident")
-    return [e.CollaboratorInvited(partner=cmd.partner, invited_by=s.actor.party, scope=cmd.scope)]
+    if (cmd.may_invite or parent is not None) and not cmd.reason:
+        raise DomainError.invalid(
+            "reason: say why, when the invitee may invite others or a collaborator invites"
+        )
+    return [
+        e.CollaboratorInvited(
+            partner=cmd.partner,
+            invited_by=s.actor.party,
+            scope=cmd.scope,
+            hop_id=hop_id_for(state.id, state.version + 1),
+            parent_hop=parent,
+            may_invite=cmd.may_invite,
+            reason=cmd.reason,
+        )
+    ]
 
 
 def revoke_collaborator(cmd: c.RevokeCollaborator, s: Situation) -> Events:
+    """The owning partner or the provider revoke any collaborator; a collaborator those below its
+    own hop. Every hop below the revoked one goes with it, each with its own event."""
     require(
-        s.role in {"owner", "provider"},
-        "only the owning partner or the provider revoke collaborators",
+        s.role in {"owner", "provider", "collaborator"},
+        "only the owning partner, the provider or a collaborator above the hop revoke it",
     )
-    if cmd.partner not in s.state.collaborators:
-        raise DomainError.conflict(f"{cmd.partner} is not a collaborator")
-    return [e.CollaboratorRevoked(partner=cmd.partner, revoked_by=s.actor.party, reason=cmd.reason)]
+    state = s.state
+    hops = state.provenance.revocation(s.actor.party, cmd.partner, state.roots)
+    return [
+        e.CollaboratorRevoked(
+            partner=hop.party,
+            revoked_by=s.actor.party,
+            reason=cmd.reason,
+            hop_id=hop.hop_id,
+            cascade_of=None if hop is hops[0] else hops[0].hop_id,
+        )
+        for hop in hops
+    ]

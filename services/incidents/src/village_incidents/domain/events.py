@@ -176,20 +176,33 @@ class ImpactEnded(IncidentEvent):
 
 @dataclass(frozen=True)
 class CollaboratorInvited(IncidentEvent):
+    """A hop of the incident's provenance (domain/provenance.py). Its fields from `hop_id` on are
+    recorded since swarming: an event from before has none (its hop's id is derived from the
+    incident and its version, it hangs below no hop, and it allowed no further invitation)."""
+
     NAME = "collaborator_invited"
     VISIBILITY = "restricted"
     partner: str
     invited_by: str
     scope: str | None
+    hop_id: str | None = None
+    parent_hop: str | None = None  # the inviting collaborator's own hop; None: a root invited
+    may_invite: bool = False
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
 class CollaboratorRevoked(IncidentEvent):
+    """One per revoked partner: revoking a hop revokes every hop below it, each with its own
+    event (`cascade_of`: the hop whose revocation took it), in the same transaction."""
+
     NAME = "collaborator_revoked"
     VISIBILITY = "restricted"
     partner: str
     revoked_by: str
     reason: str | None
+    hop_id: str | None = None  # None in events from before hops had ids: the partner's hop
+    cascade_of: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from village_platform import egress
 
 from . import events as e
+from .provenance import Hop, Provenance, Revocation, hop_id_for
 
 SEVERITIES = ("S1", "S2", "S3", "S4")
 ACTIVE = frozenset(
@@ -96,6 +97,9 @@ class Incident:
     escalations: tuple[dict[str, str | None], ...] = ()
     note_counts: dict[str, int] = field(default_factory=dict)  # notes written, per author party
     collaborators: dict[str, datetime] = field(default_factory=dict)
+    # Every invitation (hop), who made it below whose, and its revocation: what the live hops
+    # say is `collaborators`.
+    provenance: Provenance = Provenance()
     impacts: tuple[dict[str, str | None], ...] = ()
     hold_reason: str | None = None
     resolution: dict[str, str] | None = None
@@ -126,6 +130,21 @@ class Incident:
         if visibility == "restricted":
             return (*self.link_of(author), *self.collaborators)
         return tuple(self.parties)
+
+    @property
+    def roots(self) -> tuple[str, str]:
+        """Who invites collaborators, and revokes any, without a hop of its own."""
+        return self.partner, self.provider
+
+    @property
+    def overseers(self) -> tuple[str, ...]:
+        """Who sees every hop of the provenance: the parties working the incident along its
+        chain (the customer is not told who collaborates)."""
+        return self.suppliers
+
+    def hop_description(self, hop_id: str) -> dict[str, Any]:
+        """The audience of a hop and of its events (provenance.py says who)."""
+        return self.provenance.description(hop_id, self.overseers, self.provider)
 
     @property
     def open_impact(self) -> dict[str, str | None] | None:
@@ -249,12 +268,34 @@ def _impact_ended(s: Incident, event: e.ImpactEnded, at: datetime) -> Incident:
 
 
 def _collaborator_invited(s: Incident, event: e.CollaboratorInvited, at: datetime) -> Incident:
-    return replace(s, collaborators={**s.collaborators, event.partner: at})
+    hop = Hop(
+        # An invitation from before hops had ids: the id its version gives (as decide gives it).
+        hop_id=event.hop_id or hop_id_for(s.id, s.version),
+        party=event.partner,
+        invited_by=event.invited_by,
+        parent=event.parent_hop,
+        scope=event.scope,
+        reason=event.reason,
+        may_invite=event.may_invite,
+        at=at,
+    )
+    return replace(
+        s,
+        collaborators={**s.collaborators, event.partner: at},
+        provenance=s.provenance.invited(hop),
+    )
 
 
 def _collaborator_revoked(s: Incident, event: e.CollaboratorRevoked, at: datetime) -> Incident:
+    # A revocation from before hops had ids names the partner: its live hop.
+    hop = (
+        s.provenance.get(event.hop_id) if event.hop_id else s.provenance.live_hop_of(event.partner)
+    )
+    revocation = Revocation(at, event.revoked_by, event.reason, event.cascade_of)
     return replace(
-        s, collaborators={p: t for p, t in s.collaborators.items() if p != event.partner}
+        s,
+        collaborators={p: t for p, t in s.collaborators.items() if p != event.partner},
+        provenance=s.provenance.revoked(hop.hop_id, revocation) if hop else s.provenance,
     )
 
 
@@ -341,11 +382,17 @@ def describe(
     before: Incident | None, after: Incident, event: e.IncidentEvent, note: Note | None = None
 ) -> dict[str, Any]:
     """Who an event is for: a note's events the note's own audience (`note`, as the event left
-    it); any other event everyone on the incident before or after it (the revoked partner learns
-    of its revocation), at the event's visibility."""
+    it); a hop's invitation and revocation the hop's audience (the revoked partner learns of its
+    revocation); any other event everyone on the incident before or after it, at the event's
+    visibility."""
     if isinstance(event, e.NoteEvent):
         assert note is not None and note.id == event.note_id, "a note event is described by it"
         return note.description(after.provider)
+    if isinstance(event, (e.CollaboratorInvited, e.CollaboratorRevoked)):
+        # A hop's events are for those who may see the hop: no channel says more of the
+        # provenance than its view does.
+        assert event.hop_id is not None, "new hop events name their hop"
+        return after.hop_description(event.hop_id)
     parties = {*(before.parties if before else ()), *after.parties}
     # The customer is not told who is between its partner and the provider: the chain is for
     # the parties working the incident.
