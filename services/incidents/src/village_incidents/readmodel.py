@@ -76,34 +76,34 @@ async def load_supplies(
 
 # The supplies whose buyer is one of `:buyers`: registered ones, and those the registration
 # fields imply (a partner's provider, a customer's partner, a partner's customers).
-_SUPPLIES_OF_BUYERS = text(
-    "SELECT supplier, buyer, products, true AS registered FROM supplies"
-    " WHERE buyer = ANY(:buyers)"
-    " UNION ALL SELECT provider, id, NULL, false FROM parties"
-    " WHERE id = ANY(:buyers) AND provider IS NOT NULL"
-    " UNION ALL SELECT partner, id, NULL, false FROM parties"
-    " WHERE id = ANY(:buyers) AND partner IS NOT NULL"
-    " UNION ALL SELECT p.id, c.buyer, NULL, false FROM parties p,"
-    " unnest(p.customers) AS c(buyer) WHERE c.buyer = ANY(:buyers)"
+# Who supplies whom: the supplies, and the registration fields that act as supplies of every
+# product (a partner's provider, a customer's partner, a partner's customers).
+_EDGES = (
+    "SELECT supplier, buyer, products FROM supplies"
+    " UNION ALL SELECT provider, id, NULL FROM parties WHERE provider IS NOT NULL"
+    " UNION ALL SELECT partner, id, NULL FROM parties WHERE partner IS NOT NULL"
+    " UNION ALL SELECT p.id, c.buyer, NULL FROM parties p, unnest(p.customers) AS c(buyer)"
+)
+# Every supply on any path up from a buyer, `depth` suppliers away at most, in one round trip
+# (the open path runs it for every incident).
+_SUPPLIES_UPSTREAM = text(
+    f"WITH RECURSIVE edges AS ({_EDGES}),"
+    " up(supplier, buyer, products, depth) AS ("
+    "  SELECT supplier, buyer, products, 1 FROM edges WHERE buyer = :buyer"
+    "  UNION SELECT e.supplier, e.buyer, e.products, up.depth + 1"
+    "  FROM edges e JOIN up ON e.buyer = up.supplier WHERE up.depth < :depth)"
+    " SELECT DISTINCT supplier, buyer, products FROM up"
 )
 
 
 async def supplies_upstream_of(conn: AsyncConnection, buyer: str, depth: int) -> list[Supply]:
     """The supplies `buyer` gets anything through, up to `depth` suppliers away: what any
-    supply path from it reads (one small query per level, nearest first)."""
-    found: set[Supply] = set()
-    seen, frontier = {buyer}, [buyer]
-    for _ in range(depth):
-        rows = (await conn.execute(_SUPPLIES_OF_BUYERS, {"buyers": frontier})).all()
-        level = {
-            Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
-            for r in rows
-        }
-        found |= level
-        frontier = sorted({s.supplier for s in level} - seen)
-        seen.update(frontier)
-        if not frontier:
-            break
+    supply path from it reads."""
+    rows = (await conn.execute(_SUPPLIES_UPSTREAM, {"buyer": buyer, "depth": depth})).all()
+    found = {
+        Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
+        for r in rows
+    }
     return sorted(found, key=lambda s: (s.buyer, s.supplier))
 
 
@@ -150,13 +150,22 @@ class PartiesTable:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # A party's kind never changes once registered (directory.register refuses it), so a
+        # kind found is kept: every request asked the table before (its own connection, one
+        # query). A party not found yet is asked again next time.
+        self._known: dict[str, str] = {}
 
     async def kind_of(self, party: str) -> str | None:
+        if (kind := self._known.get(party)) is not None:
+            return kind
         async with self.engine.connect() as conn:
             found = await conn.execute(
                 text("SELECT kind FROM parties WHERE id = :id"), {"id": party}
             )
-            return found.scalar_one_or_none()
+            kind = found.scalar_one_or_none()
+        if kind is not None:
+            self._known[party] = kind
+        return kind
 
 
 async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
