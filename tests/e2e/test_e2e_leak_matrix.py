@@ -54,6 +54,7 @@ CHANNELS = (
     "webhook",
     "directory",
     "supplies",
+    "outages",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -78,6 +79,9 @@ ON_D = ("globex", "northwind", "initech")  # a globex firewall incident: acme ne
 ON_E = ("litware", "fabrikam", "northwind", "acme")  # the four-party chain
 WORKING_A = ("acme", "northwind")
 ON_C = ("acme", "contoso", "umbrella")
+# acme's partners, the parties it supplies directly (fabrikam buys through northwind): with acme,
+# the audience of acme's outage.
+ACME_OUTAGE = ("acme", "northwind", "contoso")
 INCIDENT_CHANNELS = ("incident", "notes", "timeline", "incidents feed", "webhook")
 NOTE = INCIDENT_CHANNELS
 # What contoso saw while it was on A: the events of that time (feed, its webhook), not the incident.
@@ -266,6 +270,30 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     # competitor, carries it (it names no provider: on no provider's topics).
     "supply contoso -> umbrella of a product by name": {
         **cells(("contoso", "umbrella"), ("supplies", "incidents feed", "webhook")),
+    },
+    # ---------------------------------------------------------------- provider outages
+    # acme declares an outage: for acme and its partners, never a customer, globex, nor fabrikam.
+    # northwind links its incident G: everyone on G, initech too, learns that G is part of the
+    # outage (its id and title, on G's outage_linked), nothing else of it; contoso learns only how
+    # many incidents it does not work are linked (see the test at the end), never which.
+    "acme's outage: its description (the declaration)": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(ACME_OUTAGE, ("deliveries",), R),  # subject provider-incident:<id>
+        **cells(WORKING_A, ("incident", "incident list", "timeline"), R),  # G's outage_id
+        **cells(
+            "initech", ("incident", "incident list", "timeline", "incidents feed", "webhook"), R
+        ),
+        (ACME_T, ""): V,
+    },
+    "acme's outage: its title (the declaration, and G's outage_linked)": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(ON_A, ("timeline", "incidents feed", "webhook")),
+        (ACME_T, ""): V,
+    },
+    "incident G (northwind's, linked to acme's outage)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(WORKING_A, ("queues", "outages")),  # the link: acme's and northwind's alone
+        (ACME_T, ""): V,
     },
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
@@ -456,6 +484,22 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
+    told, said = mark("outage"), mark("said")
+    outage = {
+        "title": f"Router firmware {told}",
+        "description": f"Tunnels drop {said}",
+        "products": ["routers"],
+        "severity": "S1",
+    }
+    oid = (await ok(acme.post("/provider-incidents", json=outage), 201))["id"]
+    w.outages["acme's outage"] = oid
+    w.add("acme's outage: its description (the declaration)", said, oid)
+    w.add("acme's outage: its title (the declaration, and G's outage_linked)", told)
+    g = await incident(
+        "G", "northwind", "initech", "incident G (northwind's, linked to acme's outage)"
+    )
+    await ok(nw.post(f"/provider-incidents/{oid}/links", json={"incident_id": g}))
+
     product = mark("product")
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
     await ok(incidents("contoso", "admin").post("/supplies", json=supply), 201)
@@ -474,7 +518,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
 
     async def settled() -> bool:
         """What the services do by themselves has happened: routing, suggestions, deliveries."""
-        routed = (("acme", a), ("acme", c), ("acme", f), ("globex", w.incidents["F's part"]))
+        routed = (
+            ("acme", a),
+            ("acme", c),
+            ("acme", f),
+            ("globex", w.incidents["F's part"]),
+            ("acme", w.incidents["G"]),
+        )
         for reader, iid in routed:
             path = await ok(escalation(reader).get(f"/incidents/{iid}/escalations"), 200, 404)
             if not path.get("decisions"):
@@ -553,6 +603,18 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
             "directory": await read(inc, "/parties"),
             "supplies": await read(inc, "/supplies"),
+            "outages": "\n".join(
+                [await read(inc, "/provider-incidents", limit=200)]
+                + [
+                    text
+                    for o in w.outages.values()
+                    for text in (
+                        await read(inc, f"/provider-incidents/{o}"),
+                        await pages(inc, f"/provider-incidents/{o}/links"),
+                        await read(inc, f"/provider-incidents/{o}/candidates", limit=100),
+                    )
+                ]
+            ),
         }
         return seen
 
@@ -652,3 +714,14 @@ async def test_a_parts_vendor_learns_of_the_parent_only_its_id(world: World) -> 
     assert {c for c, text in seen.items() if named.search(text)} >= {"incident", "timeline"}
     leaks = [channel for channel, text in seen.items() if parent in named.sub("", text)]
     assert leaks == []
+
+
+async def test_a_partner_learns_only_how_many_incidents_it_does_not_work_are_linked(
+    world: World,
+) -> None:
+    """northwind linked G to acme's outage: contoso, acme's other partner, sees the outage and
+    that one other incident is linked, and on no channel G's id."""
+    g = world.incidents["G"]
+    seen = world.seen["contoso"]
+    assert '"others":1' in seen["outages"]
+    assert [channel for channel, text in seen.items() if g in text] == []
