@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from e2e_support import Api, IncidentTopicReader, assert_problem, open_incident
+from e2e_support import Api, IncidentTopicReader, assert_problem, assert_shape, open_incident
 from schema_check import assert_valid_cloudevent
 
 from village_devstack.waiting import eventually
@@ -121,6 +121,24 @@ async def test_an_outage_reaches_every_partner_each_links_and_sees_its_own(
             assert [i["incident_id"] for i in views[party]["incidents"]] == [own]
             assert views[party]["others"] == 1 and theirs not in str(views[party])
         assert a not in str(await ok(contoso.get(f"/provider-incidents/{oid}/links")))
+
+        # The OpenAPI examples show the shapes the routes really answer with.
+        spec = (await acme.get("/openapi.json")).json()["paths"]
+
+        def example(path: str, method: str = "get", status: str = "200") -> Any:
+            answer = spec[path][method]["responses"][status]["content"]["application/json"]
+            return answer["example"]
+
+        one = "/provider-incidents/{outage_id}"
+        assert_shape(example("/provider-incidents", "post", "201"), outage)
+        assert_shape(example(f"{one}/links", "post"), views["northwind"])
+        assert_shape(example(one), views["northwind"])
+        listed = await ok(northwind.get("/provider-incidents"))
+        assert_shape(example("/provider-incidents")["items"][0], listed["items"][0])
+        links = await ok(northwind.get(f"/provider-incidents/{oid}/links"))
+        assert_shape(example(f"{one}/links")["items"][0], links["items"][0])
+        assert_shape(example(one)["incidents"][0], links["items"][0])
+        assert_shape(example(f"{one}/candidates")["items"][0], found["items"][0])
 
         # The customers learn that their incident is part of an outage, and nothing else.
         for customer, incident in (("initech", a), ("umbrella", c)):
