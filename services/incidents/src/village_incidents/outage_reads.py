@@ -29,11 +29,11 @@ class OutageReads:
         self.store = store
 
     async def visible(
-        self, conn: AsyncConnection, outage_id: str, principal: Principal
+        self, conn: AsyncConnection, outage_id: str, principal: Principal, *, lock: bool = False
     ) -> tuple[ProviderIncident, str, list[str]]:
         """The provider incident, the caller's role on it and the provider's partners now;
-        404 when the caller may not learn that it exists."""
-        state = await outage_state.load(conn, self.store, outage_id)
+        404 when the caller may not learn that it exists. `lock`: for a command."""
+        state = await outage_state.load(conn, self.store, outage_id, lock=lock)
         partners = await rm.partners(conn, state.provider) if state else []
         role = role_of(state, principal.party, principal.kind, partners) if state else None
         if state is None or role is None:

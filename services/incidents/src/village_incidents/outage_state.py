@@ -59,15 +59,22 @@ def history_of(stored: list[StoredEvent]) -> list[tuple[e.OutageEvent, Any]]:
     return [(e.CATALOG.load(s.type, s.data), s.recorded_at) for s in stored]  # type: ignore[misc]
 
 
-_ROW = text("SELECT version, state FROM provider_incidents WHERE id = :id AND schema = :schema")
+_ROW = "SELECT version, schema, state FROM provider_incidents WHERE id = :id"
+_READ = text(_ROW)
+# A command locks the row first: the commands on one provider incident (hundreds of partners
+# linking at once) queue for it instead of racing to append at the same version and losing.
+_LOCK = text(_ROW + " FOR UPDATE")
 
 
-async def load(conn: AsyncConnection, store: EventStore, outage_id: str) -> ProviderIncident | None:
-    """The provider incident as its events leave it (None: there is none)."""
-    row = (await conn.execute(_ROW, {"id": outage_id, "schema": SCHEMA})).first()
+async def load(
+    conn: AsyncConnection, store: EventStore, outage_id: str, *, lock: bool = False
+) -> ProviderIncident | None:
+    """The provider incident as its events leave it (None: there is none); `lock`: for a
+    command, which holds the row until it commits."""
+    row = (await conn.execute(_LOCK if lock else _READ, {"id": outage_id})).first()
     state: ProviderIncident | None = None
     after = 0
-    if row is not None:
+    if row is not None and row.schema == SCHEMA:
         data = row.state if isinstance(row.state, dict) else json.loads(row.state)
         state, after = decode(data), row.version
     for event, at in history_of(await store.load(conn, stream_of(outage_id), after=after)):

@@ -1,6 +1,7 @@
 """Provider incident (outage) command handlers: one unit of work each on the platform's write
 path (`Writes.run`: the Idempotency-Key, the transaction, the retry on a concurrent append). The
-work loads the provider incident (outage_state.py), decides (domain/outage_rules.py), appends
+work loads the provider incident (outage_state.py; locking its row, so that commands on one
+outage queue rather than race), decides (domain/outage_rules.py), appends
 its events with their audience and projects the read model; a link or an unlink appends to the
 incident's stream too, in the same transaction, each stream at the version it was read at (a
 concurrent change to either is decided again on fresh state). Reads: outage_reads.py."""
@@ -22,7 +23,13 @@ from .domain import commands as c
 from .domain import events as e
 from .domain import outage_rules as rules
 from .domain.incident import Incident
-from .domain.provider_incident import ProviderIncident, describe, evolve, stream_of
+from .domain.provider_incident import (
+    ProviderIncident,
+    describe,
+    evolve,
+    is_outage_stream,
+    stream_of,
+)
 from .handlers import MAX_ATTEMPTS, IncidentHandlers, etag
 from .outage_reads import OutageReads
 from .reads import actor_of
@@ -89,7 +96,7 @@ class OutageHandlers:
         if_match: frozenset[int] | None,
     ) -> Written:
         async def work(conn: AsyncConnection) -> StoredResponse:
-            outage = await outage_state.load(conn, self.store, outage_id)
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
             partners = await self._partners(conn, outage)
             loaded = await snapshots.load(conn, self.store, cmd.incident_id)
             actor = actor_of(ctx.principal)
@@ -108,7 +115,7 @@ class OutageHandlers:
         if_match: frozenset[int] | None,
     ) -> Written:
         async def work(conn: AsyncConnection) -> StoredResponse:
-            outage = await outage_state.load(conn, self.store, outage_id)
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
             loaded = await snapshots.load(conn, self.store, cmd.incident_id)
             actor = actor_of(ctx.principal)
             events, incident_events = rules.unlink(outage, loaded.state, actor, cmd.reason)
@@ -171,7 +178,7 @@ class OutageHandlers:
     ) -> ProviderIncident:
         """The provider incident, if `principal` may see it (else 404), at a version `if_match`
         names (else 412)."""
-        state, _, _ = await self.reads.visible(conn, outage_id, principal)
+        state, _, _ = await self.reads.visible(conn, outage_id, principal, lock=True)
         _at(state, if_match)
         return state
 
@@ -197,7 +204,7 @@ class OutageHandlers:
         try:
             return await self.writes.run(ctx, work, attempts=1 if pinned else MAX_ATTEMPTS)
         except ConcurrencyError as err:
-            what = "provider incident" if err.stream_id.startswith("provider-") else "incident"
+            what = "provider incident" if is_outage_stream(err.stream_id) else "incident"
             raise DomainError(
                 412 if pinned else 409,
                 "concurrent-update",
