@@ -51,7 +51,7 @@ class OutageHandlers:
             state = await self._append(conn, ctx, None, events)
             return await self._answer(conn, state, ctx.principal, 201)
 
-        return await self._run(ctx, work, pinned=False)
+        return await self._run(ctx, work)
 
     async def change_status(
         self,
@@ -69,7 +69,7 @@ class OutageHandlers:
             )
             return await self._answer(conn, after, ctx.principal)
 
-        return await self._run(ctx, work, pinned=if_match is not None)
+        return await self._run(ctx, work)
 
     async def cancel(
         self,
@@ -86,7 +86,7 @@ class OutageHandlers:
             after = await self._append(conn, ctx, state, events)
             return await self._answer(conn, after, ctx.principal)
 
-        return await self._run(ctx, work, pinned=if_match is not None)
+        return await self._run(ctx, work)
 
     async def link(
         self,
@@ -105,7 +105,7 @@ class OutageHandlers:
             _at(outage, if_match)
             return await self._both(conn, ctx, outage, loaded, events, incident_events)
 
-        return await self._run(ctx, work, pinned=if_match is not None)
+        return await self._run(ctx, work)
 
     async def unlink(
         self,
@@ -123,7 +123,7 @@ class OutageHandlers:
             _at(outage, if_match)
             return await self._both(conn, ctx, outage, loaded, events, incident_events)
 
-        return await self._run(ctx, work, pinned=if_match is not None)
+        return await self._run(ctx, work)
 
     async def _both(
         self,
@@ -198,17 +198,16 @@ class OutageHandlers:
             headers["Location"] = f"/provider-incidents/{state.id}"
         return stored(status, view, headers)
 
-    async def _run(self, ctx: WriteContext, work: Work, *, pinned: bool) -> Written:
-        """As the incidents' commands: without If-Match decided again on fresh state when
-        another writer got there first (409 when it keeps losing); with it, 412 at once."""
+    async def _run(self, ctx: WriteContext, work: Work) -> Written:
+        """Commands on one provider incident queue for its row, so a concurrent append can only
+        be to a linked incident's stream: decided again on fresh state (If-Match checked again),
+        409 when it keeps losing."""
         try:
-            return await self.writes.run(ctx, work, attempts=1 if pinned else MAX_ATTEMPTS)
+            return await self.writes.run(ctx, work, attempts=MAX_ATTEMPTS)
         except ConcurrencyError as err:
             what = "provider incident" if is_outage_stream(err.stream_id) else "incident"
             raise DomainError(
-                412 if pinned else 409,
-                "concurrent-update",
-                f"the {what} changed concurrently; reload and retry",
+                409, "concurrent-update", f"the {what} changed concurrently; reload and retry"
             ) from err
 
 
