@@ -221,8 +221,8 @@ def test_a_cancelled_outage_ends_and_takes_no_more_changes_nor_links() -> None:
 def test_the_owning_partner_links_its_incident_both_aggregates_change() -> None:
     state, working = outage(), incident()
     [linked], [on_incident] = rules.link(state, working, NORTHWIND, ACME_PARTNERS)
-    assert linked == e.IncidentLinked("outage-1", "incident-1", "northwind", "northwind")
-    assert on_incident == e.OutageLinked(
+    assert linked == e.OutageLinked("outage-1", "incident-1", "northwind", "northwind")
+    assert on_incident == e.IncidentOutageLinked(
         "incident-1", "outage-1", "acme", "Router firmware 7.2 drops IPsec tunnels"
     )
     assert outage_evolve(state, linked, T0).linked == 1
@@ -270,8 +270,8 @@ def test_unlinking_needs_the_owner_or_the_provider_and_the_link() -> None:
     _, [on] = rules.link(state, incident(), NORTHWIND, ACME_PARTNERS)
     working = evolve(incident(), on, T0)
     [off], [off_incident] = rules.unlink(state, working, ACME, "wrong outage")
-    assert off == e.IncidentUnlinked("outage-1", "incident-1", "northwind", "acme", "wrong outage")
-    assert off_incident == e.OutageUnlinked("incident-1", "outage-1", "wrong outage")
+    assert off == e.OutageUnlinked("outage-1", "incident-1", "northwind", "acme", "wrong outage")
+    assert off_incident == e.IncidentOutageUnlinked("incident-1", "outage-1", "wrong outage")
     refused(404, rules.unlink, state, working, CONTOSO, "x")
     refused(404, rules.unlink, state, working, GLOBEX, "x")
     refused(403, rules.unlink, state, working, INITECH, "x")  # on it, but not a worker of links

@@ -1,7 +1,7 @@
 """Typed dependencies of the incidents routes, declared like the platform's (`Engine`, `Write`):
 `handlers: Handlers`, `reads: Reads`, `parties: Parties`, `supplies: Supplies`, `outages: Outages`,
-`reads: OutageReader`. The lifespan
-(app.py) builds them; routes never look them up on `request.app.state` themselves."""
+`reads: OutageReader`. The lifespan (app.py) builds them; routes never look them up on
+`request.app.state` themselves."""
 
 from __future__ import annotations
 

@@ -106,12 +106,12 @@ async def project_link(
 ) -> None:
     """What a link's event changes in the links table (`metadata`: the event's, whose
     `parties` are who sees the link); any other event: nothing."""
-    if isinstance(event, e.IncidentLinked):
+    if isinstance(event, e.OutageLinked):
         parties = metadata.get("parties", ())
         await add_link(
             conn, event.outage_id, event.incident_id, event.partner, event.linked_by, parties, at
         )
-    elif isinstance(event, e.IncidentUnlinked):
+    elif isinstance(event, e.OutageUnlinked):
         await end_link(conn, event.outage_id, event.incident_id, event.reason, at)
 
 

@@ -201,7 +201,7 @@ class IncidentRated(IncidentEvent):
 
 
 @dataclass(frozen=True)
-class OutageLinked(IncidentEvent):
+class IncidentOutageLinked(IncidentEvent):
     """The incident is part of a provider outage (a provider incident): everyone on it, its
     customer too, learns that and the outage's id and title, nothing else of the outage."""
 
@@ -213,7 +213,7 @@ class OutageLinked(IncidentEvent):
 
 
 @dataclass(frozen=True)
-class OutageUnlinked(IncidentEvent):
+class IncidentOutageUnlinked(IncidentEvent):
     NAME = "outage_unlinked"
     incident_id: str
     outage_id: str
@@ -222,13 +222,8 @@ class OutageUnlinked(IncidentEvent):
 
 # --------------------------------------------------------------------------- provider incidents
 
-# Where a provider incident stands: forward only (a status may be skipped); `resolved` (phase 2)
-# and `cancelled` end it.
-OutageStatus = Literal[
-    "declared", "investigating", "identified", "monitoring", "resolved", "cancelled"
-]
 # What a status change may name: the working statuses (resolving and cancelling have events of
-# their own).
+# their own; the lifecycle: provider_incident.py).
 WorkingStatus = Literal["declared", "investigating", "identified", "monitoring"]
 UpdatedStatus = Literal["investigating", "identified", "monitoring"]
 
@@ -271,7 +266,7 @@ class OutageStatusChanged(OutageEvent):
 
 
 @dataclass(frozen=True)
-class IncidentLinked(OutageEvent):
+class OutageLinked(OutageEvent):
     """An incident was linked to the outage (its `outage_linked` is on its own stream, in the
     same transaction)."""
 
@@ -282,7 +277,7 @@ class IncidentLinked(OutageEvent):
 
 
 @dataclass(frozen=True)
-class IncidentUnlinked(OutageEvent):
+class OutageUnlinked(OutageEvent):
     NAME = "unlinked"
     incident_id: str
     partner: str
@@ -375,12 +370,12 @@ CATALOG = EventCatalog(
         CollaboratorInvited,
         CollaboratorRevoked,
         IncidentRated,
-        OutageLinked,
-        OutageUnlinked,
+        IncidentOutageLinked,
+        IncidentOutageUnlinked,
         OutageDeclared,
         OutageStatusChanged,
-        IncidentLinked,
-        IncidentUnlinked,
+        OutageLinked,
+        OutageUnlinked,
         OutageCancelled,
         SupplyRegistered,
         SupplyEnded,

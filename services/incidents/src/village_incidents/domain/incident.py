@@ -271,11 +271,11 @@ def _rated(s: Incident, event: e.IncidentRated, at: datetime) -> Incident:
     )
 
 
-def _outage_linked(s: Incident, event: e.OutageLinked, at: datetime) -> Incident:
+def _outage_linked(s: Incident, event: e.IncidentOutageLinked, at: datetime) -> Incident:
     return replace(s, outage_id=event.outage_id)
 
 
-def _outage_unlinked(s: Incident, event: e.OutageUnlinked, at: datetime) -> Incident:
+def _outage_unlinked(s: Incident, event: e.IncidentOutageUnlinked, at: datetime) -> Incident:
     return replace(s, outage_id=None)
 
 
@@ -296,8 +296,8 @@ _CHANGES: dict[type[e.IncidentEvent], Callable[[Incident, Any, datetime], Incide
     e.CollaboratorInvited: _collaborator_invited,
     e.CollaboratorRevoked: _collaborator_revoked,
     e.IncidentRated: _rated,
-    e.OutageLinked: _outage_linked,
-    e.OutageUnlinked: _outage_unlinked,
+    e.IncidentOutageLinked: _outage_linked,
+    e.IncidentOutageUnlinked: _outage_unlinked,
 }
 
 

@@ -109,7 +109,7 @@ def link(
         )
     return (
         [
-            e.IncidentLinked(
+            e.OutageLinked(
                 outage_id=outage.id,
                 incident_id=working.id,
                 partner=working.partner,
@@ -117,7 +117,7 @@ def link(
             )
         ],
         [
-            e.OutageLinked(
+            e.IncidentOutageLinked(
                 incident_id=working.id,
                 outage_id=outage.id,
                 provider=outage.provider,
@@ -138,7 +138,7 @@ def unlink(
         raise DomainError.not_found("the incident is not linked to this provider incident")
     return (
         [
-            e.IncidentUnlinked(
+            e.OutageUnlinked(
                 outage_id=outage.id,
                 incident_id=working.id,
                 partner=working.partner,
@@ -146,7 +146,7 @@ def unlink(
                 reason=reason,
             )
         ],
-        [e.OutageUnlinked(incident_id=working.id, outage_id=outage.id, reason=reason)],
+        [e.IncidentOutageUnlinked(incident_id=working.id, outage_id=outage.id, reason=reason)],
     )
 
 

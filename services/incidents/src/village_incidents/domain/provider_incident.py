@@ -113,11 +113,11 @@ def _cancelled(s: ProviderIncident, event: e.OutageCancelled, at: datetime) -> P
     return replace(s, status="cancelled", ended_at=at, messages=(*s.messages, said))
 
 
-def _linked(s: ProviderIncident, event: e.IncidentLinked, at: datetime) -> ProviderIncident:
+def _linked(s: ProviderIncident, event: e.OutageLinked, at: datetime) -> ProviderIncident:
     return replace(s, linked=s.linked + 1)
 
 
-def _unlinked(s: ProviderIncident, event: e.IncidentUnlinked, at: datetime) -> ProviderIncident:
+def _unlinked(s: ProviderIncident, event: e.OutageUnlinked, at: datetime) -> ProviderIncident:
     return replace(s, linked=s.linked - 1)
 
 
@@ -126,8 +126,8 @@ _CHANGES: dict[
 ] = {
     e.OutageStatusChanged: _status_changed,
     e.OutageCancelled: _cancelled,
-    e.IncidentLinked: _linked,
-    e.IncidentUnlinked: _unlinked,
+    e.OutageLinked: _linked,
+    e.OutageUnlinked: _unlinked,
 }
 
 
@@ -182,7 +182,7 @@ def describe(
     """Who an event is for: a link's (`linked`, `unlinked`) the provider and the parties working
     the linked `incident` (another partner never learns which incidents are affected); any
     other the provider and its `partners` when it happens. Restricted: never a customer."""
-    if isinstance(event, (e.IncidentLinked, e.IncidentUnlinked)):
+    if isinstance(event, (e.OutageLinked, e.OutageUnlinked)):
         assert incident is not None, "a link is described by its incident"
         parties = {state.provider, *incident.suppliers}
     else:
