@@ -37,7 +37,7 @@ ASYNCAPI_URI = BASE_URI + "asyncapi.yaml"
 
 #: Topic -> the prefix of the event types on it: one topic per owning service and major version.
 TOPICS = {
-    "village.incidents.v1": ("village.incident.", "village.directory."),
+    "village.incidents.v1": ("village.incident.", "village.outage.", "village.directory."),
     "village.sla.v1": "village.sla.",
     "village.escalations.v1": "village.escalation.",
     "village.knowledge.v1": "village.knowledge.",

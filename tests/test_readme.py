@@ -376,3 +376,27 @@ def test_readme_value_web_walkthrough_runs(incidents_service, tokens):
     part = next(i for i in incidents.json()["items"] if i["parent_id"] == outage["id"])
     assert (part["provider"], part["product"]) == ("globex", "globex-firewalls")
     assert f"{outage['id']}\n" in stdout  # globex reads its part's parent_id
+
+
+def test_readme_provider_outages_walkthrough_runs(incidents_service, tokens):
+    stdout = run_walkthrough(
+        walkthrough("## Provider outages"),
+        {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"},
+        probe_404=True,
+    )
+    lines = stdout.splitlines()
+    assert lines[0] == "IPsec tunnel to Leeds drops after rekeying"  # the best candidate
+    incident = lines[1]  # linked
+    assert lines[2:4] == ["identified", "1"]  # acme's status; contoso's count of the others
+    outage = lines[4]  # initech reads its incident's outage_id
+    assert lines[5:] == ["[]"]  # unlinked
+    acme = {"Authorization": f"Bearer {tokens('acme')}"}
+    view = httpx.get(f"{incidents_service.url}/provider-incidents/{outage}", headers=acme).json()
+    assert (view["title"], view["status"], view["incidents"]) == (
+        "Router firmware 7.2 drops IPsec tunnels",
+        "identified",
+        [],
+    )
+    initech = {"Authorization": f"Bearer {tokens('initech')}"}
+    seen = httpx.get(f"{incidents_service.url}/incidents/{incident}", headers=initech).json()
+    assert seen["outage_id"] is None

@@ -43,7 +43,7 @@ SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 TYPE_PATTERN = re.compile(
-    r"^village\.(incident|directory|sla|escalation|knowledge)\.[a-z_]+\.v[0-9]+$"
+    r"^village\.(incident|outage|directory|sla|escalation|knowledge)\.[a-z_]+\.v[0-9]+$"
 )
 
 # Keywords that mean the same in JSON Schema draft-07 (AsyncAPI 3.0's Schema Object) and 2020-12,

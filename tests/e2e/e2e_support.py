@@ -117,6 +117,12 @@ def assert_problem(
     return body
 
 
+def assert_shape(example: dict[str, Any], real: dict[str, Any]) -> None:
+    """An OpenAPI example has the shape the route answers with. FastAPI leaves nulls out of
+    examples: each key shown is real, each real value shown."""
+    assert {k for k, v in real.items() if v is not None} <= set(example) <= set(real)
+
+
 async def feed(client: httpx.AsyncClient, stream_id: str | None) -> list[dict[str, Any]]:
     """Every published event (of one incident, or all) the caller may see, page after page."""
     items: list[dict[str, Any]] = []

@@ -61,6 +61,7 @@ class Thing:
 class World:
     things: dict[str, Thing] = field(default_factory=dict)
     incidents: dict[str, str] = field(default_factory=dict)  # "A" -> id
+    outages: dict[str, str] = field(default_factory=dict)  # provider incidents: name -> id
     articles: dict[str, str] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)  # party -> endpoint id
     receivers: dict[str, Receiver] = field(default_factory=dict)

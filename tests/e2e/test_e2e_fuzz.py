@@ -1,7 +1,8 @@
 """OpenAPI fuzzing with schemathesis against the running service: no input makes it answer 5xx.
 The services run with their request limits (village_platform.limits) in place, as deployed;
-operations are also fuzzed pinned to real resources (an incident, a contract, a party's own
-escalation documents; in the sibling files an article and a webhook endpoint).
+operations are also fuzzed pinned to real resources (an incident, a provider incident, a
+contract, a party's own escalation documents; in the sibling files an article and a webhook
+endpoint).
 
 Bounded: MAX_EXAMPLES valid and MAX_EXAMPLES invalid requests per operation, so the whole run
 stays well under two minutes. (schemathesis' own pytest loader, `from_fixture`, does not work
@@ -101,6 +102,32 @@ def test_no_request_makes_the_service_fail(
         else None
     )
     fuzz_operations(operations, incidents_service, headers, mode, fixed)
+
+
+def declare_outage(base_url: str, headers: dict[str, str]) -> str:
+    response = httpx.post(
+        f"{base_url}/provider-incidents",
+        headers=headers,
+        json={"title": "fuzz outage", "products": ["routers"], "severity": "S3"},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_no_request_on_a_real_provider_incident_makes_the_service_fail(
+    operations: list[Any], incidents_service: Any, tokens: Callable[..., str]
+) -> None:
+    """As its provider: random status changes, cancellations, links and unlinks reach the
+    rules."""
+    headers = {"Authorization": f"Bearer {tokens('acme')}"}
+    fuzz_operations(
+        operations,
+        incidents_service,
+        headers,
+        GenerationMode.POSITIVE,
+        lambda: {"outage_id": declare_outage(incidents_service.url, headers)},
+        on="outage_id",
+    )
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ CHANNELS = (
     "directory",
     "supplies",
     "provenance",
+    "outages",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -81,6 +82,9 @@ ON_D = ("globex", "northwind", "initech")  # a globex firewall incident: acme ne
 ON_E = ("litware", "fabrikam", "northwind", "acme")  # the four-party chain
 WORKING_A = ("acme", "northwind")
 ON_C = ("acme", "contoso", "umbrella")
+# acme's partners, the parties it supplies directly (fabrikam buys through northwind): with acme,
+# the audience of acme's outage.
+ACME_OUTAGE = ("acme", "northwind", "contoso")
 INCIDENT_CHANNELS = ("incident", "notes", "timeline", "incidents feed", "webhook")
 NOTE = INCIDENT_CHANNELS
 # What contoso saw while it was on A: the events of that time (feed, its webhook), not the incident.
@@ -311,6 +315,35 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         }
         for vendor in ("acme", "globex")
     },
+    # ---------------------------------------------------------------- provider outages
+    # acme declares an outage: for acme and its partners, never a customer, globex, nor fabrikam.
+    # northwind links its incident G: everyone on G, initech too, learns that G is part of the
+    # outage (its id and title, on G's outage_linked), nothing else of it; contoso learns only how
+    # many incidents it does not work are linked (see the test at the end), never which.
+    "acme's outage: its description (the declaration)": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(ACME_OUTAGE, ("deliveries",), R),  # subject provider-incident:<id>
+        **cells(WORKING_A, ("incident", "incident list", "timeline"), R),  # G's outage_id
+        # G, linked, is held by acme for the outage: its path and clocks name the outage's queue
+        **cells(("acme", "northwind"), ("escalation path",), R),
+        **cells(("acme", "northwind", "initech"), ("sla view",), R),
+        ("acme", "queues"): R,
+        **cells(
+            "initech", ("incident", "incident list", "timeline", "incidents feed", "webhook"), R
+        ),
+        (ACME_T, ""): V,
+    },
+    "acme's outage: its title (the declaration, and G's outage_linked)": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(ON_A, ("timeline", "incidents feed", "webhook")),
+        (ACME_T, ""): V,
+    },
+    "incident G (northwind's, linked to acme's outage)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(WORKING_A, ("outages",)),  # the link: acme's and northwind's alone
+        ("acme", "queues"): V,  # in acme's queue for the outage, off northwind's ladder
+        (ACME_T, ""): V,
+    },
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -531,6 +564,22 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await noted("C: contoso's internal note", contoso, c, "internal")
     await noted("C: contoso's shared note", contoso, c, "shared")
 
+    told, said = mark("outage"), mark("said")
+    outage = {
+        "title": f"Router firmware {told}",
+        "description": f"Tunnels drop {said}",
+        "products": ["routers"],
+        "severity": "S1",
+    }
+    oid = (await ok(acme.post("/provider-incidents", json=outage), 201))["id"]
+    w.outages["acme's outage"] = oid
+    w.add("acme's outage: its description (the declaration)", said, oid)
+    w.add("acme's outage: its title (the declaration, and G's outage_linked)", told)
+    g = await incident(
+        "G", "northwind", "initech", "incident G (northwind's, linked to acme's outage)"
+    )
+    await ok(nw.post(f"/provider-incidents/{oid}/links", json={"incident_id": g}))
+
     product = mark("product")
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
     await ok(incidents("contoso", "admin").post("/supplies", json=supply), 201)
@@ -549,7 +598,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
 
     async def settled() -> bool:
         """What the services do by themselves has happened: routing, suggestions, deliveries."""
-        routed = (("acme", a), ("acme", c), ("acme", f), ("globex", w.incidents["F's part"]))
+        routed = (
+            ("acme", a),
+            ("acme", c),
+            ("acme", f),
+            ("globex", w.incidents["F's part"]),
+            ("acme", w.incidents["G"]),
+        )
         for reader, iid in routed:
             path = await ok(escalation(reader).get(f"/incidents/{iid}/escalations"), 200, 404)
             if not path.get("decisions"):
@@ -605,6 +660,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                     for p, tiers in QUEUES.items()
                     for t in tiers
                 ]
+                # acme's queue of each outage, as acme reads it (another provider reading it is
+                # told only what it asked: the tier it names, no items)
+                + [
+                    await read(esc, f"/queues/acme/outage:{o}")
+                    for o in w.outages.values()
+                    if party == "acme"
+                ]
             ),
             "escalation feed": await feed(esc),
             "articles": "\n".join(
@@ -629,6 +691,18 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "directory": await read(inc, "/parties"),
             "supplies": await read(inc, "/supplies"),
             "provenance": "\n".join([await read(inc, f"/incidents/{i}/provenance") for i in ids]),
+            "outages": "\n".join(
+                [await read(inc, "/provider-incidents", limit=200)]
+                + [
+                    text
+                    for o in w.outages.values()
+                    for text in (
+                        await read(inc, f"/provider-incidents/{o}"),
+                        await pages(inc, f"/provider-incidents/{o}/links"),
+                        await read(inc, f"/provider-incidents/{o}/candidates", limit=100),
+                    )
+                ]
+            ),
         }
         return seen
 
@@ -734,3 +808,14 @@ async def test_a_parts_vendor_learns_of_the_parent_only_its_id(world: World) -> 
     assert {c for c, text in seen.items() if named.search(text)} >= {"incident", "timeline"}
     leaks = [channel for channel, text in seen.items() if parent in named.sub("", text)]
     assert leaks == []
+
+
+async def test_a_partner_learns_only_how_many_incidents_it_does_not_work_are_linked(
+    world: World,
+) -> None:
+    """northwind linked G to acme's outage: contoso, acme's other partner, sees the outage and
+    that one other incident is linked, and on no channel G's id."""
+    g = world.incidents["G"]
+    seen = world.seen["contoso"]
+    assert '"others":1' in seen["outages"]
+    assert [channel for channel, text in seen.items() if g in text] == []

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from e2e_support import Api, assert_problem, unique
+from e2e_support import Api, assert_problem, assert_shape, unique
 
 from village_devstack.waiting import eventually
 
@@ -70,11 +70,6 @@ class Web:
     async def queue(self, viewer: str, party: str, tier: str) -> set[str]:
         found = await self.get(self.escalation, viewer, f"/queues/{party}/{quote(tier)}")
         return {i["incident_id"] for i in found["items"]}
-
-
-def assert_shape(example: dict[str, Any], real: dict[str, Any]) -> None:
-    """FastAPI leaves nulls out of examples: each key shown is real, each real value shown."""
-    assert {k for k, v in real.items() if v is not None} <= set(example) <= set(real)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from village_incidents.domain import commands as c
 from village_incidents.domain import events as e
+from village_incidents.domain import outage_rules, provider_incident
 from village_incidents.domain.events import CATALOG
 from village_incidents.domain.incident import (
     ACTIVE,
@@ -33,7 +34,9 @@ from village_incidents.domain.incident import (
     evolve,
     evolve_note,
 )
+from village_incidents.domain.provider_incident import ProviderIncident
 from village_incidents.domain.rules import decide, decide_open
+from village_incidents.domain.supply import legacy_supplies
 from village_platform import cloudevent
 from village_platform.eventstore import StoredEvent
 
@@ -119,6 +122,9 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "chain": st.lists(PARTY, min_size=3, max_size=8, unique=True),
     "products": st.lists(TEXT, min_size=1, max_size=5, unique=True),
     "customers": st.lists(PARTY, max_size=5),
+    "outage_id": st.uuids().map(str),
+    "impacted_services": st.lists(TEXT, max_size=3),
+    "regions": st.lists(TEXT, max_size=3),
 }
 PARTY_FIELDS = {
     "customer",
@@ -135,8 +141,10 @@ PARTY_FIELDS = {
     "invited_by",
     "revoked_by",
     "rated_by",
+    "linked_by",
+    "unlinked_by",
 }
-USER_FIELDS = {"opened_by", "user", "assignee", "author_user", "changed_by_user"}
+USER_FIELDS = {"opened_by", "user", "assignee", "author_user", "changed_by_user", "declared_by"}
 
 
 def _field_strategy(name: str, hint: Any) -> st.SearchStrategy[Any]:
@@ -254,6 +262,28 @@ class Lifecycle:
         assert self.state is not None
         self._append(actor, decide(self.state, cmd, actor, self.now, DIRECTORY, self.notes))
 
+    def link(self, actor: c.Actor, outage: ProviderIncident) -> None:
+        """Linked to a provider incident: the incident's half of the link."""
+        self.now += timedelta(minutes=5)
+        _, incident_events = outage_rules.link(outage, self.state, actor, PARTNERS)
+        self._append(actor, list(incident_events))
+
+    def unlink(self, actor: c.Actor, outage: ProviderIncident, reason: str) -> None:
+        self.now += timedelta(minutes=5)
+        _, incident_events = outage_rules.unlink(outage, self.state, actor, reason)
+        self._append(actor, list(incident_events))
+
+
+PARTNERS = ["contoso", "northwind"]  # acme's (DIRECTORY's) partners
+
+
+def _acme_outage(now: datetime) -> ProviderIncident:
+    cmd = c.DeclareOutage(
+        str(uuid.uuid4()), "Router firmware 7.2", "Tunnels drop", ["routers"], "S1"
+    )
+    [declared] = outage_rules.declare(cmd, ACME, legacy_supplies(DIRECTORY.values()), now)
+    return provider_incident.evolve(None, declared, now)
+
 
 def _full_lifecycle() -> Lifecycle:
     life = Lifecycle(datetime(2026, 11, 23, 9, 12, tzinfo=UTC))
@@ -284,6 +314,9 @@ def _full_lifecycle() -> Lifecycle:
     life.do(ACME, c.ChangeStatus("on_hold", reason="waiting on a firmware fix"))
     life.do(NORTHWIND, c.ChangeStatus("pending_customer"))
     life.do(NORTHWIND, c.ChangeSeverity("S2", "workaround in place"))
+    outage = _acme_outage(life.now)
+    life.link(NORTHWIND, outage)
+    life.unlink(ACME, outage, "not this outage")
     life.do(
         NORTHWIND,
         c.StartImpact(started_at=life.now - timedelta(minutes=30), description="branch offline"),
@@ -372,6 +405,71 @@ def test_the_lifecycles_emit_every_event_type() -> None:
     supply events: test_value_web.py)."""
     emitted = {event.type for run in LIFECYCLES for event in run().stored}
     assert emitted == {t for t in EVENT_CLASSES if t.startswith("village.incident.")}
+
+
+class OutageLife:
+    """Drives a provider incident's rules like outages.py does and records each event as it
+    would be stored (data + the audience `describe` gives it + the actor)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.state: ProviderIncident | None = None
+        self.stored: list[StoredEvent] = []
+
+    def append(self, actor: c.Actor, events: list[e.OutageEvent], incident: Incident | None = None):
+        self.now += timedelta(minutes=5)
+        for event in events:
+            self.state = provider_incident.evolve(self.state, event, self.now)
+            audience = provider_incident.describe(self.state, event, PARTNERS, incident)
+            self.stored.append(
+                StoredEvent(
+                    event_id=uuid.uuid4(),
+                    stream_id=self.state.stream_id,
+                    stream_version=self.state.version,
+                    type=event.type,
+                    data=event.to_data(),
+                    metadata={**audience, "actor_party": actor.party, "actor_kind": actor.kind},
+                    recorded_at=self.now,
+                    position=2000 + len(self.stored),
+                )
+            )
+
+
+def _outage_lifecycle() -> OutageLife:
+    """acme declares, moves on, northwind links its incident and unlinks it, acme cancels."""
+    life = OutageLife(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    incident = Lifecycle(life.now)
+    incident.open(
+        c.OpenIncident(str(uuid.uuid4()), "VPN", "", "S1", "routers", customer="initech"),
+        NORTHWIND,
+    )
+    cmd = c.DeclareOutage(str(uuid.uuid4()), "Firmware 7.2", "", ["routers"], "S1", regions=["eu"])
+    life.append(
+        ACME, outage_rules.declare(cmd, ACME, legacy_supplies(DIRECTORY.values()), life.now)
+    )
+    for status in ("investigating", "monitoring"):
+        life.append(
+            ACME, outage_rules.change_status(life.state, c.ChangeOutageStatus(status, "x"), ACME)
+        )
+    linked, _ = outage_rules.link(life.state, incident.state, NORTHWIND, PARTNERS)
+    life.append(NORTHWIND, linked, incident.state)
+    incident.link(NORTHWIND, life.state)
+    unlinked, _ = outage_rules.unlink(life.state, incident.state, NORTHWIND, "not ours")
+    life.append(NORTHWIND, unlinked, incident.state)
+    life.append(ACME, outage_rules.cancel(life.state, c.CancelOutage("false alarm"), ACME))
+    return life
+
+
+def test_every_event_of_a_provider_incident_is_a_valid_kafka_cloudevent() -> None:
+    stored = _outage_lifecycle().stored
+    for event in stored:
+        message = cloudevent.to_kafka(event, "/village/incidents")
+        data = sc.assert_valid_cloudevent(
+            list(message.headers.items()), message.key.encode(), message.value
+        )
+        assert data == event.data  # its provider sees every one: on its topic whole
+    emitted = {event.type for event in stored}
+    assert emitted == {t for t in EVENT_CLASSES if t.startswith("village.outage.")}
 
 
 # --------------------------------------------------------------------------- compatibility

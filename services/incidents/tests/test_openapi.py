@@ -30,5 +30,9 @@ def test_every_route_path_is_written_out_in_the_source(incidents_service: Any) -
     """No route is built by a factory: its path, as the document names it, is in the code."""
     source = "\n".join(p.read_text() for p in Path(village_incidents.__file__).parent.glob("*.py"))
     document = httpx.get(f"{incidents_service.url}/openapi.json", trust_env=False).json()
-    own = [p for p in document["paths"] if p.startswith(("/incidents", "/parties"))]
+    own = [
+        p
+        for p in document["paths"]
+        if p.startswith(("/incidents", "/parties", "/provider-incidents"))
+    ]
     assert own and [p for p in own if f'"{p}"' not in source] == []

@@ -1,6 +1,7 @@
 """Incidents REST API: thin routes that turn requests into commands for the handlers (or into a
 read). Opening and reading incidents here; the actions on one incident: actions.py; the party
-directory: parties.py; what the OpenAPI document shows of them: openapi.py."""
+directory: parties.py; provider incidents (outages): outage_api.py; what the OpenAPI document
+shows of them: openapi.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from village_platform.deps import Engine
 from village_platform.errors import DomainError
 from village_platform.writes import Write
 
-from . import actions, parties, readmodel
+from . import actions, outage_api, parties, readmodel
 from . import schemas as s
 from .deps import Handlers, Reads
 from .domain import commands as c
@@ -220,3 +221,4 @@ async def provenance(
 
 router.include_router(actions.router)
 router.include_router(parties.router)
+router.include_router(outage_api.router)

@@ -19,6 +19,7 @@ from . import autoclose, readmodel, snapshots
 from .api import router
 from .domain.rules import Limits
 from .handlers import IncidentHandlers, PartyHandlers, SupplyHandlers
+from .outages import OutageHandlers
 
 log = logging.getLogger(__name__)
 SERVICE = "incidents"
@@ -85,6 +86,7 @@ def create_app(
         )
         app.state.parties = PartyHandlers(runtime.writes, runtime.store)
         app.state.supplies = SupplyHandlers(runtime.writes, runtime.store)
+        app.state.outages = OutageHandlers(runtime.writes, runtime.store, handlers)
         runtime.background(
             "auto-close",
             lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),

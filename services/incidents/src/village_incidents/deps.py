@@ -1,6 +1,7 @@
 """Typed dependencies of the incidents routes, declared like the platform's (`Engine`, `Write`):
-`handlers: Handlers`, `reads: Reads`, `parties: Parties`, `supplies: Supplies`. The lifespan
-(app.py) builds them; routes never look them up on `request.app.state` themselves."""
+`handlers: Handlers`, `reads: Reads`, `parties: Parties`, `supplies: Supplies`, `outages: Outages`,
+`reads: OutageReader`. The lifespan (app.py) builds them; routes never look them up on
+`request.app.state` themselves."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .handlers import IncidentHandlers, PartyHandlers, SupplyHandlers
+from .outage_reads import OutageReads
+from .outages import OutageHandlers
 from .reads import IncidentReads
 
 
@@ -28,6 +31,14 @@ async def _supplies(request: Request) -> SupplyHandlers:
     return request.app.state.supplies
 
 
+async def _outages(request: Request) -> OutageHandlers:
+    return request.app.state.outages
+
+
+async def _outage_reads(request: Request) -> OutageReads:
+    return request.app.state.outages.reads
+
+
 Handlers = Annotated[IncidentHandlers, Depends(_handlers)]
 """The incident command handlers."""
 Reads = Annotated[IncidentReads, Depends(_reads)]
@@ -36,3 +47,7 @@ Parties = Annotated[PartyHandlers, Depends(_parties)]
 """The party directory's registration."""
 Supplies = Annotated[SupplyHandlers, Depends(_supplies)]
 """The directory's supplies: registration and end."""
+Outages = Annotated[OutageHandlers, Depends(_outages)]
+"""The provider incident (outage) command handlers."""
+OutageReader = Annotated[OutageReads, Depends(_outage_reads)]
+"""The reads of provider incidents: list, view, links, candidates."""

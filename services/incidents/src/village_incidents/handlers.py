@@ -136,6 +136,17 @@ class IncidentHandlers:
 
         return await self._run(ctx, work, pinned=if_match is not None)
 
+    async def record(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        loaded: snapshots.Loaded,
+        events: list[e.IncidentEvent],
+    ) -> Incident:
+        """Append `events` to the incident as `loaded` (another aggregate's command changing the
+        incident in its own transaction: a link to a provider incident); the read model too."""
+        return await self._append(conn, ctx, loaded.state, loaded.snapshot_version, events, {})
+
     async def _parties_named(self, conn: AsyncConnection, cmd: object) -> dict[str, Party]:
         if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
             return await readmodel.load_directory(conn, [cmd.partner])

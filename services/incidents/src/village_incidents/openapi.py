@@ -48,6 +48,7 @@ PART_EXAMPLE = {
     "opened_at": "2026-11-23T09:31:15+00:00",
     "updated_at": "2026-11-23T09:31:15+00:00",
     "parent_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
+    "outage_id": None,
 }
 INCIDENT_EXAMPLE = {
     "id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
@@ -81,6 +82,7 @@ INCIDENT_EXAMPLE = {
     "parent_id": None,
     "parts": [PART_EXAMPLE],
     "parts_next": None,
+    "outage_id": None,
 }
 INCIDENT_VIEW = {
     "description": f"the incident as you may see it: `notes` are the latest {VIEW_NOTES} you may"

@@ -195,12 +195,13 @@ async def upsert_party(conn: AsyncConnection, party: Party) -> bool:
 
 _PROJECT = (
     "INSERT INTO incidents (id, version, title, status, severity, product, customer, partner,"
-    " provider, collaborators, opened_at, updated_at, resolved_at, chain, parent_id)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    " provider, collaborators, opened_at, updated_at, resolved_at, chain, parent_id,"
+    " description, outage_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     " ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, title = EXCLUDED.title,"
     " status = EXCLUDED.status, severity = EXCLUDED.severity, product = EXCLUDED.product,"
     " collaborators = EXCLUDED.collaborators, updated_at = EXCLUDED.updated_at,"
-    " resolved_at = EXCLUDED.resolved_at"
+    " resolved_at = EXCLUDED.resolved_at, outage_id = EXCLUDED.outage_id"
 )
 
 
@@ -224,6 +225,8 @@ async def project(conn: AsyncConnection, state: Incident) -> None:
         state.resolved_at,
         list(state.chain),
         state.parent_id,
+        state.description,
+        state.outage_id,
     )
 
 
@@ -320,7 +323,7 @@ async def list_incidents(
         await conn.execute(
             text(
                 "SELECT seq, id, version, title, status, severity, product, customer, partner,"
-                " provider, opened_at, updated_at, parent_id FROM incidents WHERE "
+                " provider, opened_at, updated_at, parent_id, outage_id FROM incidents WHERE "
                 + " AND ".join(clauses)
                 + " ORDER BY seq DESC LIMIT :limit"
             ),
@@ -343,6 +346,7 @@ async def list_incidents(
             "opened_at": r.opened_at.isoformat(),
             "updated_at": r.updated_at.isoformat(),
             "parent_id": r.parent_id,
+            "outage_id": r.outage_id,
         }
         for r in rows
     ]
@@ -368,6 +372,6 @@ async def reset(conn: AsyncConnection) -> None:
     await conn.execute(
         text(
             "TRUNCATE incident_external_refs, incidents, incident_notes, incident_snapshots,"
-            " supplies"
+            " supplies, provider_incident_links, provider_incidents"
         )
     )

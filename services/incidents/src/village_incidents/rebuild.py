@@ -1,11 +1,13 @@
 """Re-project the incidents read model (summaries, external refs, notes, the directory's parties
-and supplies) and the aggregate's snapshots from this service's own event store."""
+and supplies, provider incidents and their links) and the aggregate's snapshots from this
+service's own event store."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
 from village_platform.clock import SystemClock
@@ -13,8 +15,8 @@ from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
 from village_platform.settings import Settings
 
-from . import notes, readmodel, snapshots
-from .domain import events, supply
+from . import notes, outage_readmodel, readmodel, snapshots
+from .domain import events, provider_incident, supply
 from .domain.incident import Incident, Note, replay_with_notes
 from .snapshots import history_of
 
@@ -46,6 +48,8 @@ async def rebuild(settings: Settings) -> int:
                 event = events.CATALOG.load(stored.type, stored.data)
                 await readmodel.project_directory(conn, event, stored.stream_version)  # type: ignore[arg-type]
             streams = [s for s in streams if s != supply.DIRECTORY_STREAM]
+            outages = [s for s in streams if provider_incident.is_outage_stream(s)]
+            streams = [s for s in streams if not provider_incident.is_outage_stream(s)]
             for stream_id in tqdm(streams, desc="incidents", unit="incident"):
                 state, written = replay_with_notes(history_of(await store.load(conn, stream_id)))
                 if state is not None:
@@ -55,6 +59,23 @@ async def rebuild(settings: Settings) -> int:
                     if note_rows:
                         await conn.execute(notes.UPSERT_SQL, note_rows)
                     await conn.execute(snapshots.SAVE_SQL, snapshot)
-        return len(streams)
+            for stream_id in tqdm(outages, desc="provider incidents", unit="outage"):
+                await rebuild_outage(conn, store, stream_id)
+        return len(streams) + len(outages)
     finally:
         await engine.dispose()
+
+
+async def rebuild_outage(conn: AsyncConnection, store: EventStore, stream_id: str) -> None:
+    """A provider incident's row as its events leave it, then its links, event by event (each
+    link's audience, who sees it, is in its event's metadata)."""
+    stored = await store.load(conn, stream_id)
+    state = None
+    for s in stored:
+        state = provider_incident.evolve(state, events.CATALOG.load(s.type, s.data), s.recorded_at)  # type: ignore[arg-type]
+    if state is None:
+        return
+    await outage_readmodel.project(conn, state)
+    for s in stored:
+        event = events.CATALOG.load(s.type, s.data)
+        await outage_readmodel.project_link(conn, event, s.metadata, s.recorded_at)  # type: ignore[arg-type]

@@ -83,6 +83,8 @@ def present(
         "parent_id": state.parent_id,
         "parts": list(parts),
         "parts_next": parts_next,
+        # The provider outage it is part of: everyone on the incident learns that, and its id.
+        "outage_id": state.outage_id,
     }
     if working_party:
         # Who works the incident is shared among those working it (collaborators see one

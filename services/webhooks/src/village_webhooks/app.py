@@ -33,11 +33,11 @@ SOURCE = "/village/webhooks"
 
 DESCRIPTION = """
 Delivers Village events to your systems: register an HTTPS endpoint with the event types you
-want (wildcards: `village.incident.*`, `*.breached.v1`) and, optionally, the incidents or
-parties you care about. Every event on every Village topic that your party may see (shared
-notes for customers; restricted ones too for partners and the provider; internal ones only to
-their author's party) is POSTed as a CloudEvent in structured JSON mode
-(`application/cloudevents+json`), signed per the Standard Webhooks specification
+want (wildcards: `village.incident.*`, `village.outage.*` for provider outages, `*.breached.v1`)
+and, optionally, the incidents or parties you care about. Every event on every Village topic
+that your party may see (shared notes for customers; restricted ones too for partners and the
+provider; internal ones only to their author's party) is POSTed as a CloudEvent in structured
+JSON mode (`application/cloudevents+json`), signed per the Standard Webhooks specification
 (`webhook-id` = the event id, `webhook-timestamp`, `webhook-signature`): verify with any
 Standard Webhooks library and the secret returned when you register or rotate.
 

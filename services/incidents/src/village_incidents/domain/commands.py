@@ -133,3 +133,43 @@ class AutoClose:
     """Close a resolved incident after the agreed quiet period (issued by the scheduler)."""
 
     quiet_hours: int
+
+
+# --------------------------------------------------------------------------- provider incidents
+
+
+@dataclass(frozen=True)
+class DeclareOutage:
+    """The provider declares one incident of its own (an outage) that many partners' incidents
+    may be part of."""
+
+    outage_id: str
+    title: str
+    description: str
+    products: list[str]
+    severity: str
+    impacted_services: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    started_at: datetime | None = None  # default: now
+
+
+@dataclass(frozen=True)
+class ChangeOutageStatus:
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CancelOutage:
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkIncident:
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class UnlinkIncident:
+    incident_id: str
+    reason: str

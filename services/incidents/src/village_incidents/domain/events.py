@@ -213,6 +213,97 @@ class IncidentRated(IncidentEvent):
     rated_by: str
 
 
+@dataclass(frozen=True)
+class IncidentOutageLinked(IncidentEvent):
+    """The incident is part of a provider outage (a provider incident): everyone on it, its
+    customer too, learns that and the outage's id and title, nothing else of the outage."""
+
+    NAME = "outage_linked"
+    incident_id: str
+    outage_id: str
+    provider: str
+    title: str
+
+
+@dataclass(frozen=True)
+class IncidentOutageUnlinked(IncidentEvent):
+    NAME = "outage_unlinked"
+    incident_id: str
+    outage_id: str
+    reason: str
+
+
+# --------------------------------------------------------------------------- provider incidents
+
+# What a status change may name: the working statuses (resolving and cancelling have events of
+# their own; the lifecycle: provider_incident.py).
+WorkingStatus = Literal["declared", "investigating", "identified", "monitoring"]
+UpdatedStatus = Literal["investigating", "identified", "monitoring"]
+
+
+@dataclass(frozen=True)
+class OutageEvent(Event):
+    """village.outage.<NAME>.v1, on the provider incident's stream (`provider-incident:<id>`), on
+    the incidents topic. Restricted: for the provider and its partners (or, for a link, the
+    parties working the linked incident), never a customer. Its audience: provider_incident.py."""
+
+    FAMILY = "outage"
+    VISIBILITY: ClassVar[Visibility] = "restricted"
+    outage_id: str
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.VISIBILITY
+
+
+@dataclass(frozen=True)
+class OutageDeclared(OutageEvent):
+    NAME = "declared"
+    provider: str
+    title: str
+    description: str
+    products: list[str]
+    impacted_services: list[str]
+    regions: list[str]
+    severity: str
+    started_at: str
+    declared_by: str  # the provider's user who declared it
+
+
+@dataclass(frozen=True)
+class OutageStatusChanged(OutageEvent):
+    NAME = "status_changed"
+    from_status: WorkingStatus
+    to_status: UpdatedStatus
+    message: str  # public: what the provider tells its partners (and, fanned out, customers)
+
+
+@dataclass(frozen=True)
+class OutageLinked(OutageEvent):
+    """An incident was linked to the outage (its `outage_linked` is on its own stream, in the
+    same transaction)."""
+
+    NAME = "linked"
+    incident_id: str
+    partner: str  # the incident's owning partner
+    linked_by: str  # the party that linked it
+
+
+@dataclass(frozen=True)
+class OutageUnlinked(OutageEvent):
+    NAME = "unlinked"
+    incident_id: str
+    partner: str
+    unlinked_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OutageCancelled(OutageEvent):
+    NAME = "cancelled"
+    reason: str
+
+
 # --------------------------------------------------------------------------- the directory
 
 
@@ -292,6 +383,13 @@ CATALOG = EventCatalog(
         CollaboratorInvited,
         CollaboratorRevoked,
         IncidentRated,
+        IncidentOutageLinked,
+        IncidentOutageUnlinked,
+        OutageDeclared,
+        OutageStatusChanged,
+        OutageLinked,
+        OutageUnlinked,
+        OutageCancelled,
         SupplyRegistered,
         SupplyEnded,
         PartyRegistered,

@@ -106,6 +106,7 @@ class Incident:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     rating: dict[str, object] | None = None
+    outage_id: str | None = None  # the provider incident (outage) it is part of, while linked
 
     @property
     def parties(self) -> list[str]:
@@ -311,6 +312,14 @@ def _rated(s: Incident, event: e.IncidentRated, at: datetime) -> Incident:
     )
 
 
+def _outage_linked(s: Incident, event: e.IncidentOutageLinked, at: datetime) -> Incident:
+    return replace(s, outage_id=event.outage_id)
+
+
+def _outage_unlinked(s: Incident, event: e.IncidentOutageUnlinked, at: datetime) -> Incident:
+    return replace(s, outage_id=None)
+
+
 # What each event changes, after the version and the time every event moves on.
 _CHANGES: dict[type[e.IncidentEvent], Callable[[Incident, Any, datetime], Incident]] = {
     e.IncidentAcknowledged: _acknowledged,
@@ -328,6 +337,8 @@ _CHANGES: dict[type[e.IncidentEvent], Callable[[Incident, Any, datetime], Incide
     e.CollaboratorInvited: _collaborator_invited,
     e.CollaboratorRevoked: _collaborator_revoked,
     e.IncidentRated: _rated,
+    e.IncidentOutageLinked: _outage_linked,
+    e.IncidentOutageUnlinked: _outage_unlinked,
 }
 
 

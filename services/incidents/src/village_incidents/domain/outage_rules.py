@@ -1,0 +1,178 @@
+"""The rules of a provider incident (an outage), one function per command, pure: each takes its
+command and what it needs to see and returns the events, or raises DomainError.
+
+Who may act: the provider's own agents declare and update it (the handlers check the role);
+an incident is linked or unlinked by its owning partner (a partner of the provider) or by the
+provider when it is the incident's provider. A link changes two aggregates in one transaction:
+`link` and `unlink` return the outage's events and the incident's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from village_platform.errors import DomainError
+
+from . import commands as c
+from . import events as e
+from .guards import require
+from .incident import ACTIVE, SEVERITIES, Incident
+from .provider_incident import STATUSES, UPDATES, ProviderIncident, provides, role_of
+from .rules import role_of as incident_role_of
+from .supply import Supply
+
+OutageEvents = list[e.OutageEvent]
+
+
+def declare(
+    cmd: c.DeclareOutage, actor: c.Actor, supplies: Iterable[Supply], now: datetime
+) -> OutageEvents:
+    """`supplies`: those from the provider, whose products it may declare an outage of."""
+    require(actor.kind == "provider", "only a provider declares provider incidents")
+    if cmd.severity not in SEVERITIES:
+        raise DomainError.invalid(f"severity must be one of {', '.join(SEVERITIES)}")
+    if not cmd.products:
+        raise DomainError.invalid("name at least one affected product")
+    supplies = list(supplies)
+    foreign = [p for p in cmd.products if not provides(actor.party, supplies, p)]
+    if foreign:
+        raise DomainError.invalid(f"{actor.party} supplies no one with {', '.join(foreign)}")
+    started = (cmd.started_at or now).astimezone(UTC)  # one offset for every consumer
+    if started > now:
+        raise DomainError.invalid("a provider incident cannot start in the future")
+    return [
+        e.OutageDeclared(
+            outage_id=cmd.outage_id,
+            provider=actor.party,
+            title=cmd.title,
+            description=cmd.description,
+            products=sorted(set(cmd.products)),
+            impacted_services=list(cmd.impacted_services),
+            regions=list(cmd.regions),
+            severity=cmd.severity,
+            started_at=started.isoformat(),
+            declared_by=actor.user,
+        )
+    ]
+
+
+def change_status(
+    state: ProviderIncident, cmd: c.ChangeOutageStatus, actor: c.Actor
+) -> OutageEvents:
+    _provider_only(state, actor, "changes the status of")
+    if cmd.status not in UPDATES:
+        raise DomainError.invalid(f"status must be one of {', '.join(UPDATES)}")
+    _open(state, f"set {cmd.status} on")
+    if STATUSES.index(cmd.status) <= STATUSES.index(state.status):
+        raise DomainError.conflict(
+            f"the provider incident is {state.status}: its status only moves forward"
+        )
+    return [
+        e.OutageStatusChanged(
+            outage_id=state.id,
+            from_status=state.status,  # type: ignore[arg-type]
+            to_status=cmd.status,  # type: ignore[arg-type]
+            message=cmd.message,
+        )
+    ]
+
+
+def cancel(state: ProviderIncident, cmd: c.CancelOutage, actor: c.Actor) -> OutageEvents:
+    _provider_only(state, actor, "cancels")
+    _open(state, "cancel")
+    return [e.OutageCancelled(outage_id=state.id, reason=cmd.reason)]
+
+
+def link(
+    outage: ProviderIncident | None,
+    incident: Incident | None,
+    actor: c.Actor,
+    partners: Iterable[str],
+) -> tuple[OutageEvents, list[e.IncidentEvent]]:
+    """Link `incident` to `outage`. `partners`: the provider's partners now (who may see it)."""
+    if outage is None or role_of(outage, actor.party, actor.kind, partners) is None:
+        raise DomainError.not_found("no such provider incident")
+    working = _working(incident, outage, actor, "link")
+    _open(outage, "link an incident to")
+    if working.provider != outage.provider:
+        raise DomainError.invalid(f"the incident is not {outage.provider}'s: link it to its own")
+    if working.status not in ACTIVE:
+        raise DomainError.conflict(f"cannot link an incident that is {working.status}")
+    if working.outage_id == outage.id:
+        raise DomainError.conflict("the incident is already linked to this provider incident")
+    if working.outage_id is not None:
+        raise DomainError(
+            409,
+            "linked-elsewhere",
+            "the incident is linked to another provider incident: unlink it first",
+            outage_id=working.outage_id,
+        )
+    return (
+        [
+            e.OutageLinked(
+                outage_id=outage.id,
+                incident_id=working.id,
+                partner=working.partner,
+                linked_by=actor.party,
+            )
+        ],
+        [
+            e.IncidentOutageLinked(
+                incident_id=working.id,
+                outage_id=outage.id,
+                provider=outage.provider,
+                title=outage.title,
+            )
+        ],
+    )
+
+
+def unlink(
+    outage: ProviderIncident | None, incident: Incident | None, actor: c.Actor, reason: str
+) -> tuple[OutageEvents, list[e.IncidentEvent]]:
+    """Unlink `incident` from `outage`: the incident's owner may, even when it is not a partner
+    of the provider (the provider linked it), as may the provider. A provider incident that is
+    not the incident's is not found: the caller learns nothing of it."""
+    working = _working(incident, outage, actor, "unlink")
+    if outage is None or working.outage_id != outage.id:
+        raise DomainError.not_found("the incident is not linked to this provider incident")
+    return (
+        [
+            e.OutageUnlinked(
+                outage_id=outage.id,
+                incident_id=working.id,
+                partner=working.partner,
+                unlinked_by=actor.party,
+                reason=reason,
+            )
+        ],
+        [e.IncidentOutageUnlinked(incident_id=working.id, outage_id=outage.id, reason=reason)],
+    )
+
+
+def _working(
+    incident: Incident | None, outage: ProviderIncident | None, actor: c.Actor, verb: str
+) -> Incident:
+    """The incident, if the caller is on it (else 404), as its owner or its provider (else 403)."""
+    role = incident_role_of(incident, actor) if incident is not None else None
+    if incident is None or role is None:
+        raise DomainError.not_found("no such incident")
+    provider_of_both = role == "provider" and (outage is None or actor.party == outage.provider)
+    require(
+        role == "owner" or provider_of_both,
+        f"only the incident's owning partner or its provider {verb} it",
+    )
+    return incident
+
+
+def _provider_only(state: ProviderIncident, actor: c.Actor, verb: str) -> None:
+    require(
+        actor.kind == "provider" and actor.party == state.provider,
+        f"only the provider {verb} its provider incident",
+    )
+
+
+def _open(state: ProviderIncident, verb: str) -> None:
+    """Refuse (409) once the provider incident is resolved or cancelled."""
+    if state.ended:
+        raise DomainError.conflict(f"cannot {verb} a provider incident that is {state.status}")

@@ -1,0 +1,120 @@
+"""What the provider incidents API's OpenAPI document shows: real examples of what the routes
+answer (as acme's partner northwind sees them), and the responses each route documents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header
+
+from village_platform.errors import problem_responses
+
+from .outage_reads import VIEW_LINKS
+
+OutageIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The provider incident\'s ETag (its version, e.g. "2"); 412 when stale',
+    ),
+]
+
+OUTAGE_ID = "8d3f0c2a-6b1e-4f7a-9c55-1e2d3c4b5a69"
+LINK_EXAMPLE = {
+    "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
+    "title": "Branch office VPN down",
+    "status": "acknowledged",
+    "partner": "northwind",
+    "linked_by": "northwind",
+    "linked_at": "2026-11-23T09:25:00+00:00",
+}
+SUMMARY_EXAMPLE = {
+    "id": OUTAGE_ID,
+    "version": 4,
+    "provider": "acme",
+    "title": "Router firmware 7.2 drops IPsec tunnels",
+    "status": "identified",
+    "severity": "S1",
+    "products": ["routers"],
+    "started_at": "2026-11-23T08:40:00+00:00",
+    "declared_at": "2026-11-23T09:02:11+00:00",
+    "updated_at": "2026-11-23T09:40:00+00:00",
+}
+OUTAGE_EXAMPLE = {
+    **SUMMARY_EXAMPLE,
+    "description": "Routers on firmware 7.2 drop site-to-site tunnels after rekeying.",
+    "impacted_services": ["site-to-site VPN"],
+    "regions": ["eu-west"],
+    "declared_by": "sam.tac",
+    "ended_at": None,
+    "messages": [
+        {
+            "status": "identified",
+            "message": "Cause found: a rekeying timer in 7.2.",
+            "at": "2026-11-23T09:40:00+00:00",
+        }
+    ],
+    "incidents": [LINK_EXAMPLE],
+    "incidents_next": None,
+    "others": 41,
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": 'the provider incident\'s version, e.g. "4": send it back as If-Match',
+        "schema": {"type": "string"},
+    }
+}
+OUTAGE_VIEW = {
+    "description": "the provider incident as you may see it: its provider sees every linked"
+    " incident; a partner of the provider the ones it works (`incidents`, the first"
+    f" {VIEW_LINKS}, `incidents_next` where the others are) and how many others there are"
+    " (`others`), never which",
+    "headers": ETAG_HEADER,
+    "content": {"application/json": {"example": OUTAGE_EXAMPLE}},
+}
+READ_ERRORS = problem_responses(400, 401, 404, 422)
+DECLARE_RESPONSES = {
+    201: {
+        **OUTAGE_VIEW,
+        "headers": {
+            **ETAG_HEADER,
+            "Location": {"description": "/provider-incidents/{id}", "schema": {"type": "string"}},
+        },
+    },
+    **problem_responses(400, 401, 403, 409, 422),
+}
+COMMAND_RESPONSES = {200: OUTAGE_VIEW, **problem_responses(400, 401, 403, 404, 409, 412, 422)}
+LIST_PAGE = {
+    "description": "a page of the provider incidents you may see, newest first; `next_cursor`"
+    " continues it (null: the end)",
+    "content": {"application/json": {"example": {"items": [SUMMARY_EXAMPLE], "next_cursor": None}}},
+}
+LINKS_PAGE = {
+    "description": "a page of the linked incidents you work (the provider: all), oldest link"
+    " first; `next_cursor` continues it (null: the end)",
+    "content": {"application/json": {"example": {"items": [LINK_EXAMPLE], "next_cursor": None}}},
+}
+CANDIDATES = {
+    "description": "open incidents of the outage's provider and products, opened since it"
+    " started and linked to no outage, that you could link (a partner: its own), best match of"
+    " the outage's title and description first (`rank`: PostgreSQL's ts_rank)",
+    "content": {
+        "application/json": {
+            "example": {
+                "items": [
+                    {
+                        "incident_id": "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11",
+                        "title": "IPsec tunnel to Leeds drops after rekey",
+                        "status": "new",
+                        "severity": "S1",
+                        "product": "routers",
+                        "customer": "initech",
+                        "partner": "northwind",
+                        "opened_at": "2026-11-23T09:05:40+00:00",
+                        "rank": 0.075991,
+                    }
+                ]
+            }
+        }
+    },
+}

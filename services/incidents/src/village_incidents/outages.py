@@ -1,0 +1,234 @@
+"""Provider incident (outage) command handlers: one unit of work each on the platform's write
+path (`Writes.run`: the Idempotency-Key, the transaction, the retry on a concurrent append). The
+work loads the provider incident (outage_state.py; locking its row, so that commands on one
+outage queue rather than race), decides (domain/outage_rules.py), appends
+its events with their audience and projects the read model; a link or an unlink appends to the
+incident's stream too, in the same transaction, each stream at the version it was read at (a
+concurrent change to either is decided again on fresh state). Reads: outage_reads.py."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.auth import Principal
+from village_platform.errors import DomainError
+from village_platform.eventstore import ConcurrencyError, EventStore
+from village_platform.idempotency import StoredResponse
+from village_platform.writes import Work, WriteContext, Writes, Written, stored
+
+from . import outage_readmodel, outage_state, snapshots
+from .domain import commands as c
+from .domain import events as e
+from .domain import outage_rules as rules
+from .domain.incident import Incident
+from .domain.provider_incident import (
+    ProviderIncident,
+    describe,
+    evolve,
+    is_outage_stream,
+    stream_of,
+)
+from .handlers import MAX_ATTEMPTS, IncidentHandlers, etag
+from .outage_reads import OutageReads
+from .reads import actor_of
+
+
+class OutageHandlers:
+    def __init__(self, writes: Writes, store: EventStore, incidents: IncidentHandlers) -> None:
+        self.writes, self.store, self.incidents = writes, store, incidents
+        self.clock = writes.clock
+        self.reads = OutageReads(store)
+
+    async def declare(self, ctx: WriteContext, cmd: c.DeclareOutage) -> Written:
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            actor = actor_of(ctx.principal)
+            supplies = await outage_readmodel.supplies_from(conn, actor.party)
+            events = rules.declare(cmd, actor, supplies, self.clock.now())
+            state = await self._append(conn, ctx, None, events)
+            return await self._answer(conn, state, ctx.principal, 201)
+
+        return await self._run(ctx, work)
+
+    async def change_status(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.ChangeOutageStatus,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, if_match)
+            after = await self._append(
+                conn, ctx, state, rules.change_status(state, cmd, actor_of(ctx.principal))
+            )
+            return await self._answer(conn, after, ctx.principal)
+
+        return await self._run(ctx, work)
+
+    async def cancel(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.CancelOutage,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, if_match)
+            events = rules.cancel(state, cmd, actor_of(ctx.principal))
+            after = await self._append(conn, ctx, state, events)
+            return await self._answer(conn, after, ctx.principal)
+
+        return await self._run(ctx, work)
+
+    async def link(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.LinkIncident,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+            partners = await self._partners(conn, outage)
+            loaded = await snapshots.load(conn, self.store, cmd.incident_id)
+            actor = actor_of(ctx.principal)
+            events, incident_events = rules.link(outage, loaded.state, actor, partners)
+            assert outage is not None and loaded.state is not None
+            _at(outage, if_match)
+            return await self._both(conn, ctx, outage, loaded, events, incident_events)
+
+        return await self._run(ctx, work)
+
+    async def unlink(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.UnlinkIncident,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+            loaded = await snapshots.load(conn, self.store, cmd.incident_id)
+            actor = actor_of(ctx.principal)
+            events, incident_events = rules.unlink(outage, loaded.state, actor, cmd.reason)
+            assert outage is not None and loaded.state is not None
+            _at(outage, if_match)
+            return await self._both(conn, ctx, outage, loaded, events, incident_events)
+
+        return await self._run(ctx, work)
+
+    async def _both(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        outage: ProviderIncident,
+        loaded: snapshots.Loaded,
+        events: list[e.OutageEvent],
+        incident_events: list[e.IncidentEvent],
+    ) -> StoredResponse:
+        """A link's two appends, one transaction: the outage's and the incident's."""
+        assert loaded.state is not None
+        after = await self._append(conn, ctx, outage, events, loaded.state)
+        await self.incidents.record(conn, ctx, loaded, incident_events)
+        return await self._answer(conn, after, ctx.principal)
+
+    async def _append(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        state: ProviderIncident | None,
+        events: list[e.OutageEvent],
+        incident: Incident | None = None,
+    ) -> ProviderIncident:
+        """Append `events` after `state`, each with its audience (the provider's partners now,
+        or for a link the parties working `incident`), and project them."""
+        now = self.clock.now()
+        partners: list[str] = []
+        if incident is None:  # a link's audience is its incident's; any other, the partners'
+            provider = state.provider if state else events[0].provider  # type: ignore[attr-defined]
+            partners = await outage_readmodel.partners(conn, provider)
+        after, new = state, []
+        for event in events:
+            after = evolve(after, event, now)
+            new.append(event.new(describe(after, event, partners, incident)))
+        assert after is not None
+        metadata = ctx.event_metadata()
+        await self.store.append(
+            conn, stream_of(after.id), state.version if state else 0, new, metadata, recorded_at=now
+        )
+        await outage_readmodel.project(conn, after)
+        for event, appended in zip(events, new, strict=True):
+            await outage_readmodel.project_link(conn, event, appended.metadata, now)
+        return after
+
+    async def _current(
+        self,
+        conn: AsyncConnection,
+        outage_id: str,
+        principal: Principal,
+        if_match: frozenset[int] | None,
+    ) -> ProviderIncident:
+        """The provider incident, if `principal` may see it (else 404), at a version `if_match`
+        names (else 412)."""
+        state, _, _ = await self.reads.visible(conn, outage_id, principal, lock=True)
+        _at(state, if_match)
+        return state
+
+    async def _partners(self, conn: AsyncConnection, outage: ProviderIncident | None) -> list[str]:
+        return await outage_readmodel.partners(conn, outage.provider) if outage else []
+
+    async def _answer(
+        self,
+        conn: AsyncConnection,
+        state: ProviderIncident,
+        principal: Principal,
+        status: int = 200,
+    ) -> StoredResponse:
+        view = await self.reads.present(conn, state, principal)
+        headers = {"ETag": etag(state.version)}
+        if status == 201:
+            headers["Location"] = f"/provider-incidents/{state.id}"
+        return stored(status, view, headers)
+
+    async def _run(self, ctx: WriteContext, work: Work) -> Written:
+        """Commands on one provider incident queue for its row, so a concurrent append can only
+        be to a linked incident's stream: decided again on fresh state (If-Match checked again),
+        409 when it keeps losing."""
+        try:
+            return await self.writes.run(ctx, work, attempts=MAX_ATTEMPTS)
+        except ConcurrencyError as err:
+            what = "provider incident" if is_outage_stream(err.stream_id) else "incident"
+            raise DomainError(
+                409, "concurrent-update", f"the {what} changed concurrently; reload and retry"
+            ) from err
+
+
+def _at(state: ProviderIncident, if_match: frozenset[int] | None) -> None:
+    if if_match is not None and state.version not in if_match:
+        named = ", ".join(str(v) for v in sorted(if_match))
+        raise DomainError(
+            412,
+            "stale-version",
+            f"the provider incident is at version {state.version}, not {named}",
+            current_version=state.version,
+        )
+
+
+def _may_speak_for_provider(principal: Principal) -> None:
+    """A provider's agents and admins declare and update its provider incidents."""
+    if principal.kind == "provider" and not (
+        principal.has_role("agent") or principal.has_role("admin")
+    ):
+        raise DomainError.forbidden("only the provider's agents and admins do this")
+
+
+def new_outage_id() -> str:
+    return str(uuid.uuid4())
