@@ -400,3 +400,12 @@ def test_readme_provider_outages_walkthrough_runs(incidents_service, tokens):
     initech = {"Authorization": f"Bearer {tokens('initech')}"}
     seen = httpx.get(f"{incidents_service.url}/incidents/{incident}", headers=initech).json()
     assert seen["outage_id"] is None
+
+
+def test_readme_outage_swarm_walkthrough_runs(incidents_service):
+    stdout = run_walkthrough(
+        walkthrough("### Swarming on an outage"),
+        {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"},
+        probe_404=True,
+    )
+    assert stdout.splitlines() == ["contoso", "northwind", "True"]

@@ -338,6 +338,18 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(ON_A, ("timeline", "incidents feed", "webhook")),
         (ACME_T, ""): V,
     },
+    # acme's outage's swarm: acme invited northwind (allowed to invite), northwind contoso below.
+    # A hop (its reason the marker, its id the fact) is for acme and the parties that answer for
+    # it; contoso knows northwind's hop by its id alone (its own hop's parent_hop), not why.
+    "acme's outage: northwind's swarm hop (acme let it invite)": {
+        **cells(WORKING_A, ("outages", "incidents feed", "webhook")),
+        **cells("contoso", ("outages", "incidents feed", "webhook"), R),
+        (ACME_T, ""): V,
+    },
+    "acme's outage: contoso's swarm hop (northwind invited it)": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        (ACME_T, ""): V,
+    },
     "incident G (northwind's, linked to acme's outage)": {
         **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
         **cells(WORKING_A, ("outages",)),  # the link: acme's and northwind's alone
@@ -579,6 +591,16 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         "G", "northwind", "initech", "incident G (northwind's, linked to acme's outage)"
     )
     await ok(nw.post(f"/provider-incidents/{oid}/links", json={"incident_id": g}))
+    above, below = mark("swarm"), mark("swarm")
+    invite = {"partner": "northwind", "certification": "routers", "reason": above}
+    swarm = f"/provider-incidents/{oid}/swarm"
+    view = await ok(acme.post(swarm, json={**invite, "may_invite": True}), 201)
+    above_id = view["hops"][0]["hop_id"]
+    invite = {"partner": "contoso", "certification": "routers", "reason": below}
+    view = await ok(nw.post(swarm, json=invite), 201)
+    below_id = view["hops"][0]["below"][0]["hop_id"]
+    w.add("acme's outage: northwind's swarm hop (acme let it invite)", above, above_id)
+    w.add("acme's outage: contoso's swarm hop (northwind invited it)", below, below_id)
 
     product = mark("product")
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
@@ -700,6 +722,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                         await read(inc, f"/provider-incidents/{o}"),
                         await pages(inc, f"/provider-incidents/{o}/links"),
                         await read(inc, f"/provider-incidents/{o}/candidates", limit=100),
+                        await read(inc, f"/provider-incidents/{o}/provenance"),
                     )
                 ]
             ),

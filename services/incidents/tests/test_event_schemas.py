@@ -125,6 +125,7 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "outage_id": st.uuids().map(str),
     "impacted_services": st.lists(TEXT, max_size=3),
     "regions": st.lists(TEXT, max_size=3),
+    "cascade": st.lists(st.uuids().map(str), max_size=3),
 }
 PARTY_FIELDS = {
     "customer",
@@ -456,6 +457,14 @@ def _outage_lifecycle() -> OutageLife:
     incident.link(NORTHWIND, life.state)
     unlinked, _ = outage_rules.unlink(life.state, incident.state, NORTHWIND, "not ours")
     life.append(NORTHWIND, unlinked, incident.state)
+    # A swarm two hops deep, revoked from the top (northwind's hop and contoso's below it).
+    ask = c.InviteToSwarm("northwind", "routers", "firmware", "logs", may_invite=True)
+    life.append(ACME, outage_rules.invite_to_swarm(life.state, ask, ACME, PARTNERS))
+    ask = c.InviteToSwarm("contoso", "routers", "tunnels")
+    life.append(NORTHWIND, outage_rules.invite_to_swarm(life.state, ask, NORTHWIND, PARTNERS))
+    top = life.state.swarm.hops[0].hop_id
+    revoke = c.RevokeSwarmHop(top, "fixed")
+    life.append(ACME, outage_rules.revoke_swarm_hop(life.state, revoke, ACME, PARTNERS))
     life.append(ACME, outage_rules.cancel(life.state, c.CancelOutage("false alarm"), ACME))
     return life
 

@@ -25,6 +25,8 @@ from .outage_openapi import (
     LIST_PAGE,
     OUTAGE_VIEW,
     READ_ERRORS,
+    SWARM_ERRORS,
+    SWARM_PROVENANCE,
     OutageIfMatch,
 )
 from .outages import new_outage_id
@@ -185,3 +187,54 @@ async def outage_candidates(
 ) -> dict[str, Any]:
     async with engine.connect() as conn:
         return await reads.candidates(conn, outage_id, caller, limit)
+
+
+@router.post(
+    "/provider-incidents/{outage_id}/swarm",
+    status_code=201,
+    summary="Invite a partner's engineers to swarm on the outage (its provider's agents, or a"
+    " swarming partner whose hop allows it)",
+    description="A hop of the outage's provenance: who invited whom, when, why, with which scope"
+    " and certification. The invitee is a partner the provider supplies directly, certified (in"
+    " the inviter's word, recorded) for one of the outage's products. While its hop is live it"
+    " sees the outage as a partner does. Answers the provenance as the inviter may see it.",
+    responses={201: SWARM_PROVENANCE, **SWARM_ERRORS},
+)
+async def outage_swarm(
+    outage_id: str, body: s.SwarmIn, ctx: Write, outages: Outages, if_match: OutageIfMatch = None
+) -> JSONResponse:
+    cmd = c.InviteToSwarm(
+        body.partner, body.certification, body.reason, body.scope, body.may_invite
+    )
+    return (await outages.invite_to_swarm(ctx, outage_id, cmd, _versions(if_match))).response()
+
+
+@router.post(
+    "/provider-incidents/{outage_id}/swarm/{hop_id}/revoke",
+    summary="Revoke a swarm hop and every hop below it (the provider: any; a swarming partner:"
+    " those below its own)",
+    responses={200: SWARM_PROVENANCE, **SWARM_ERRORS},
+)
+async def outage_swarm_revoke(
+    outage_id: str,
+    hop_id: str,
+    body: s.SwarmRevokeIn,
+    ctx: Write,
+    outages: Outages,
+    if_match: OutageIfMatch = None,
+) -> JSONResponse:
+    cmd = c.RevokeSwarmHop(hop_id, body.reason)
+    return (await outages.revoke_swarm_hop(ctx, outage_id, cmd, _versions(if_match))).response()
+
+
+@router.get(
+    "/provider-incidents/{outage_id}/provenance",
+    summary="Who invited which partner to swarm, when, why, with which scope, as you may see it",
+    responses={200: SWARM_PROVENANCE, **READ_ERRORS},
+)
+async def outage_provenance(
+    outage_id: str, caller: Caller, engine: Engine, reads: OutageReader
+) -> JSONResponse:
+    async with engine.connect() as conn:
+        view, version = await reads.provenance(conn, outage_id, caller)
+    return JSONResponse(view, headers={"ETag": etag(version)})

@@ -118,3 +118,50 @@ CANDIDATES = {
         }
     },
 }
+
+_HOP = {
+    "hop_id": "0b6c2f0e-1d2a-5c3b-9e4f-7a8b9c0d1e2f",
+    "partner": "northwind",
+    "invited_by": "acme",
+    "parent_hop": None,
+    "scope": "read the tunnel logs of firmware 7.2",
+    "reason": "northwind's engineers know firmware 7.2",
+    "may_invite": True,
+    "at": "2026-11-23T09:45:00+00:00",
+    "revoked": None,
+    "certification": "routers",
+}
+SWARM_PROVENANCE = {
+    "description": "the swarm's hops you may see, as trees (`below`: the hops made below each):"
+    " the provider every hop, a swarming partner its own and those below them, another partner"
+    " none; `revoked.cascade_of` names the hop whose revocation took this one with it",
+    "headers": ETAG_HEADER,
+    "content": {
+        "application/json": {
+            "example": {
+                "outage_id": OUTAGE_ID,
+                "version": 6,
+                "hops": [
+                    {
+                        **_HOP,
+                        "below": [
+                            {
+                                **_HOP,
+                                "hop_id": "5e1d7c3b-2a4f-5b6e-8d9c-0f1e2d3c4b5a",
+                                "partner": "contoso",
+                                "invited_by": "northwind",
+                                "parent_hop": _HOP["hop_id"],
+                                "scope": "umbrella's tunnels",
+                                "reason": "contoso runs the same tunnels for umbrella",
+                                "may_invite": False,
+                                "at": "2026-11-23T10:05:00+00:00",
+                                "below": [],
+                            }
+                        ],
+                    }
+                ],
+            }
+        }
+    },
+}
+SWARM_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)

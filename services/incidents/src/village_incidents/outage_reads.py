@@ -20,6 +20,7 @@ from village_platform.eventstore import EventStore
 from . import outage_readmodel as rm
 from . import outage_state
 from .domain.provider_incident import ProviderIncident, role_of
+from .views import hop_trees, swarm_hop_view
 
 VIEW_LINKS = 20  # the linked incidents the view (and every command's answer) carries
 
@@ -80,6 +81,14 @@ class OutageReads:
             "others": others,
         }
 
+    async def provenance(
+        self, conn: AsyncConnection, outage_id: str, principal: Principal
+    ) -> tuple[dict[str, Any], int]:
+        """`GET /provider-incidents/{id}/provenance`: the swarm's hops the caller may see, and
+        the version."""
+        state, _, _ = await self.visible(conn, outage_id, principal)
+        return present_swarm(state, principal), state.version
+
     async def links_page(
         self,
         conn: AsyncConnection,
@@ -124,6 +133,13 @@ class OutageReads:
             providers = [principal.party, *await rm.suppliers_of(conn, principal.party)]
         items, next_cursor = await rm.list_outages(conn, providers, status, cursor, limit)
         return {"items": items, "next_cursor": next_cursor}
+
+
+def present_swarm(state: ProviderIncident, principal: Principal) -> dict[str, Any]:
+    """The swarm's hops as trees, as the egress rule lets `principal` see them: the provider
+    every hop, a swarming partner its own and those below them, another partner none."""
+    trees = hop_trees(state.swarm, state.roots, state.provider, principal, swarm_hop_view)
+    return {"outage_id": state.id, "version": state.version, "hops": trees}
 
 
 def _works_only(state: ProviderIncident, principal: Principal) -> str | None:

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from village_platform.limits import AwareInstant
 
-from .schemas import Body, Severity
+from .schemas import Body, Name, Severity
 
 OutageStatus = Literal[
     "declared", "investigating", "identified", "monitoring", "resolved", "cancelled"
@@ -84,5 +84,40 @@ class UnlinkIn(Body):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "Not this outage: a local power cut."}]},
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class SwarmIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "partner": "northwind",
+                    "certification": "routers",
+                    "scope": "read the tunnel logs of firmware 7.2",
+                    "reason": "northwind's engineers know firmware 7.2",
+                    "may_invite": True,
+                }
+            ]
+        },
+    )
+    partner: str = Name
+    certification: Product = Field(
+        description="the affected product the invitee is certified for (one of the outage's"
+        " products): your word, recorded on the hop"
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+    scope: str | None = Field(default=None, max_length=500)
+    may_invite: bool = Field(
+        default=False, description="the invitee may invite other partners in turn (below its hop)"
+    )
+
+
+class SwarmRevokeIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "The fix is out: thank you."}]},
     )
     reason: str = Field(min_length=1, max_length=2000)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform.eventstore import EventStore, StoredEvent
 
 from .domain import events as e
+from .domain.provenance import Hop, Provenance
 from .domain.provider_incident import ProviderIncident, evolve, stream_of
 
 SCHEMA = (
@@ -39,6 +40,8 @@ def encode(state: ProviderIncident) -> dict[str, Any]:
             value = value.isoformat() if value is not None else None
         elif f.name in _TUPLES:
             value = list(value)
+        elif f.name == "swarm":
+            value = [hop.as_dict() for hop in value.hops]
         out[f.name] = value
     return out
 
@@ -51,6 +54,8 @@ def decode(data: dict[str, Any]) -> ProviderIncident:
             value = datetime.fromisoformat(value) if value is not None else None
         elif f.name in _TUPLES:
             value = tuple(value)
+        elif f.name == "swarm":
+            value = Provenance(tuple(Hop.from_dict(hop) for hop in value))
         values[f.name] = value
     return ProviderIncident(**values)
 

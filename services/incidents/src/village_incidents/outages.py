@@ -31,7 +31,7 @@ from .domain.provider_incident import (
     stream_of,
 )
 from .handlers import MAX_ATTEMPTS, IncidentHandlers, etag
-from .outage_reads import OutageReads
+from .outage_reads import OutageReads, present_swarm
 from .reads import actor_of
 
 
@@ -122,6 +122,45 @@ class OutageHandlers:
             assert outage is not None and loaded.state is not None
             _at(outage, if_match)
             return await self._both(conn, ctx, outage, loaded, events, incident_events)
+
+        return await self._run(ctx, work)
+
+    async def invite_to_swarm(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.InviteToSwarm,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        """A hop of the outage's swarm; answers the provenance as the inviter sees it."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state, _, partners = await self.reads.visible(conn, outage_id, ctx.principal, lock=True)
+            _at(state, if_match)
+            events = rules.invite_to_swarm(state, cmd, actor_of(ctx.principal), partners)
+            after = await self._append(conn, ctx, state, events)
+            location = {"Location": f"/provider-incidents/{after.id}/provenance"}
+            return stored(201, present_swarm(after, ctx.principal), {**_etag(after), **location})
+
+        return await self._run(ctx, work)
+
+    async def revoke_swarm_hop(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.RevokeSwarmHop,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        """Revoke a hop and every live hop below it, in one transaction."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state, _, partners = await self.reads.visible(conn, outage_id, ctx.principal, lock=True)
+            _at(state, if_match)
+            events = rules.revoke_swarm_hop(state, cmd, actor_of(ctx.principal), partners)
+            after = await self._append(conn, ctx, state, events)
+            return stored(200, present_swarm(after, ctx.principal), _etag(after))
 
         return await self._run(ctx, work)
 
@@ -220,6 +259,10 @@ def _at(state: ProviderIncident, if_match: frozenset[int] | None) -> None:
             f"the provider incident is at version {state.version}, not {named}",
             current_version=state.version,
         )
+
+
+def _etag(state: ProviderIncident) -> dict[str, str]:
+    return {"ETag": etag(state.version)}
 
 
 def _may_speak_for_provider(principal: Principal) -> None:

@@ -3,7 +3,7 @@ party directory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from village_platform import egress
@@ -11,7 +11,7 @@ from village_platform.auth import Principal
 
 from .domain.commands import Actor
 from .domain.incident import Incident, Note, Party
-from .domain.provenance import Hop
+from .domain.provenance import Hop, Provenance
 from .domain.rules import role_of
 from .domain.supply import Supply, legacy_supplies
 
@@ -102,14 +102,28 @@ def present_provenance(state: Incident, principal: Principal) -> dict[str, Any]:
     """The hops `principal` may see (the egress rule decides, from each hop's description), as
     trees: each hop with the hops made below it. A collaborator's own hop is a root of its
     view (the hops above it are not its to see); a customer's view is empty."""
+    trees = hop_trees(state.provenance, state.overseers, state.provider, principal)
+    return {"incident_id": state.id, "version": state.version, "hops": trees}
+
+
+def hop_trees(
+    provenance: Provenance,
+    overseers: Iterable[str],
+    provider: str | None,
+    principal: Principal,
+    view: Callable[[Hop], dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The hops `principal` may see (the egress rule decides, from each hop's description), as
+    trees: each hop (`view` of it) with the hops made below it. An incident's and a provider
+    incident's provenance alike."""
     recipient = egress.Recipient(principal.party, principal.kind)
-    seen = state.provenance.seen_by(recipient, state.overseers, state.provider)
-    nodes = {h.hop_id: _hop_view(h) for h in seen}
+    seen = provenance.seen_by(recipient, overseers, provider)
+    nodes = {h.hop_id: (view or _hop_view)(h) for h in seen}
     trees: list[dict[str, Any]] = []
     for hop in seen:  # invitation order: a parent before its children
         parent = nodes.get(hop.parent) if hop.parent else None
         (parent["below"] if parent else trees).append(nodes[hop.hop_id])
-    return {"incident_id": state.id, "version": state.version, "hops": trees}
+    return trees
 
 
 def _hop_view(h: Hop) -> dict[str, Any]:
@@ -128,6 +142,11 @@ def _hop_view(h: Hop) -> dict[str, Any]:
         else {"at": r.at.isoformat(), "by": r.by, "reason": r.reason, "cascade_of": r.cascade_of},
         "below": [],
     }
+
+
+def swarm_hop_view(h: Hop) -> dict[str, Any]:
+    """A hop of a provider incident's swarm: an incident's hop, and the certification."""
+    return {**_hop_view(h), "certification": h.certification}
 
 
 def party_view(p: Party) -> dict[str, Any]:

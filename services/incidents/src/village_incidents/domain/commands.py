@@ -173,3 +173,21 @@ class LinkIncident:
 class UnlinkIncident:
     incident_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class InviteToSwarm:
+    """A hop of a provider incident's swarm: by the provider's admins or agents, or by a
+    swarming partner whose hop allows it (`may_invite`)."""
+
+    partner: str
+    certification: str
+    reason: str
+    scope: str | None = None
+    may_invite: bool = False
+
+
+@dataclass(frozen=True)
+class RevokeSwarmHop:
+    hop_id: str
+    reason: str

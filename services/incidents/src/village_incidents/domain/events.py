@@ -304,6 +304,39 @@ class OutageCancelled(OutageEvent):
     reason: str
 
 
+@dataclass(frozen=True)
+class OutageSwarmInvited(OutageEvent):
+    """A hop of the outage's swarm (domain/provenance.py): the provider (a root: `parent_hop`
+    None) or a swarming partner whose hop allows it invited `partner`, a partner the provider
+    supplies directly, certified (the inviter says so) for `certification`, one of the outage's
+    products. Its audience is the hop's (provenance.py), never another partner."""
+
+    NAME = "swarm_invited"
+    hop_id: str
+    partner: str
+    scope: str | None
+    reason: str
+    invited_by: str
+    parent_hop: str | None
+    may_invite: bool
+    certification: str
+
+
+@dataclass(frozen=True)
+class OutageSwarmRevoked(OutageEvent):
+    """One per revoked hop, in one transaction: the hop revoked (`cascade_of` None), then every
+    live hop below it (`cascade_of` the revoked one). `cascade`: the hops below this one revoked
+    with it."""
+
+    NAME = "swarm_revoked"
+    hop_id: str
+    partner: str
+    revoked_by: str
+    reason: str
+    cascade: list[str]
+    cascade_of: str | None
+
+
 # --------------------------------------------------------------------------- the directory
 
 
@@ -390,6 +423,8 @@ CATALOG = EventCatalog(
         OutageLinked,
         OutageUnlinked,
         OutageCancelled,
+        OutageSwarmInvited,
+        OutageSwarmRevoked,
         SupplyRegistered,
         SupplyEnded,
         PartyRegistered,

@@ -17,6 +17,7 @@ from . import commands as c
 from . import events as e
 from .guards import require
 from .incident import ACTIVE, SEVERITIES, Incident
+from .provenance import hop_id_for
 from .provider_incident import STATUSES, UPDATES, ProviderIncident, provides, role_of
 from .rules import role_of as incident_role_of
 from .supply import Supply
@@ -148,6 +149,75 @@ def unlink(
         ],
         [e.IncidentOutageUnlinked(incident_id=working.id, outage_id=outage.id, reason=reason)],
     )
+
+
+def invite_to_swarm(
+    state: ProviderIncident, cmd: c.InviteToSwarm, actor: c.Actor, partners: Iterable[str]
+) -> OutageEvents:
+    """The provider (a root) or a swarming partner whose hop allows it invites `cmd.partner`:
+    a partner the provider supplies directly (`partners`, now), certified for one of the
+    outage's products. The certification is the inviter's word, recorded on the hop: the
+    provider's profiles of its partners live in the escalation service, and the provider is the
+    one that keeps them."""
+    partners = frozenset(partners)
+    if role_of(state, actor.party, actor.kind, partners) is None:
+        raise DomainError.not_found("no such provider incident")
+    parent = state.swarm.parent_for(actor.party, state.roots)
+    _open(state, "swarm on")
+    if cmd.partner not in partners:
+        raise DomainError.invalid(f"{cmd.partner} is not a partner {state.provider} supplies")
+    if cmd.certification not in state.products:
+        raise DomainError.invalid(
+            "certification: name the affected product the invitee is certified for"
+            f" ({', '.join(state.products)})"
+        )
+    if state.swarm.live_hop_of(cmd.partner) is not None:
+        raise DomainError.conflict(f"{cmd.partner} is already swarming on this provider incident")
+    return [
+        e.OutageSwarmInvited(
+            outage_id=state.id,
+            hop_id=hop_id_for(state.stream_id, state.version + 1),
+            partner=cmd.partner,
+            scope=cmd.scope,
+            reason=cmd.reason,
+            invited_by=actor.party,
+            parent_hop=parent,
+            may_invite=cmd.may_invite,
+            certification=cmd.certification,
+        )
+    ]
+
+
+def revoke_swarm_hop(
+    state: ProviderIncident, cmd: c.RevokeSwarmHop, actor: c.Actor, partners: Iterable[str]
+) -> OutageEvents:
+    """The provider revokes any hop; a swarming partner those below its own. Every live hop
+    below the revoked one goes with it, each with its own event. A hop the caller may not see
+    is not found."""
+    role = role_of(state, actor.party, actor.kind, partners)
+    if role is None:
+        raise DomainError.not_found("no such provider incident")
+    hop = state.swarm.get(cmd.hop_id)
+    seen = hop is not None and (
+        role in ("service", "provider") or actor.party in state.swarm.answerable(hop.hop_id)
+    )
+    if hop is None or not seen:
+        raise DomainError.not_found("no such swarm hop")
+    if not hop.live:
+        raise DomainError.conflict("the hop is revoked already")
+    hops = state.swarm.revocation(actor.party, hop.party, state.roots)
+    return [
+        e.OutageSwarmRevoked(
+            outage_id=state.id,
+            hop_id=h.hop_id,
+            partner=h.party,
+            revoked_by=actor.party,
+            reason=cmd.reason,
+            cascade=[b.hop_id for b in state.swarm.below(h.hop_id, live_only=True)],
+            cascade_of=None if h is hops[0] else hops[0].hop_id,
+        )
+        for h in hops
+    ]
 
 
 def _working(

@@ -55,6 +55,8 @@ class Hop:
     may_invite: bool
     at: datetime
     revoked: Revocation | None = None
+    # What the invitee is certified for, as its inviter says (an outage's swarm; None else).
+    certification: str | None = None
 
     @property
     def live(self) -> bool:
@@ -72,6 +74,7 @@ class Hop:
             "reason": self.reason,
             "may_invite": self.may_invite,
             "at": self.at.isoformat(),
+            "certification": self.certification,
             "revoked": None
             if r is None
             else {

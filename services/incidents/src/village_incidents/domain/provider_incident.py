@@ -15,6 +15,7 @@ from village_platform import egress
 
 from . import events as e
 from .incident import Incident
+from .provenance import Hop, Provenance, Revocation
 from .supply import Supply
 
 STREAM_PREFIX = "provider-incident:"
@@ -60,6 +61,8 @@ class ProviderIncident:
     messages: tuple[dict[str, str], ...] = ()
     linked: int = 0  # incidents linked now
     ended_at: datetime | None = None
+    # The swarm: every hop (invitation) of partner engineers onto the outage, revoked included.
+    swarm: Provenance = Provenance()
 
     @property
     def stream_id(self) -> str:
@@ -68,6 +71,21 @@ class ProviderIncident:
     @property
     def ended(self) -> bool:
         return self.status in ENDED
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        """Who invites to the swarm, and revokes any hop, without a hop of its own."""
+        return (self.provider,)
+
+    @property
+    def swarming(self) -> frozenset[str]:
+        """The parties whose swarm hop is live: they see the outage as its partners do."""
+        return frozenset(h.party for h in self.swarm.hops if h.live)
+
+    def hop_description(self, hop_id: str) -> dict[str, Any]:
+        """The audience of a hop and of its events: the provider (it oversees every hop) and the
+        parties that answer for it (provenance.py)."""
+        return self.swarm.description(hop_id, self.roots, self.provider)
 
 
 # --------------------------------------------------------------------------- evolve
@@ -121,6 +139,30 @@ def _unlinked(s: ProviderIncident, event: e.OutageUnlinked, at: datetime) -> Pro
     return replace(s, linked=s.linked - 1)
 
 
+def _swarm_invited(
+    s: ProviderIncident, event: e.OutageSwarmInvited, at: datetime
+) -> ProviderIncident:
+    hop = Hop(
+        hop_id=event.hop_id,
+        party=event.partner,
+        invited_by=event.invited_by,
+        parent=event.parent_hop,
+        scope=event.scope,
+        reason=event.reason,
+        may_invite=event.may_invite,
+        at=at,
+        certification=event.certification,
+    )
+    return replace(s, swarm=s.swarm.invited(hop))
+
+
+def _swarm_revoked(
+    s: ProviderIncident, event: e.OutageSwarmRevoked, at: datetime
+) -> ProviderIncident:
+    revocation = Revocation(at, event.revoked_by, event.reason, event.cascade_of)
+    return replace(s, swarm=s.swarm.revoked(event.hop_id, revocation))
+
+
 _CHANGES: dict[
     type[e.OutageEvent], Callable[[ProviderIncident, Any, datetime], ProviderIncident]
 ] = {
@@ -128,6 +170,8 @@ _CHANGES: dict[
     e.OutageCancelled: _cancelled,
     e.OutageLinked: _linked,
     e.OutageUnlinked: _unlinked,
+    e.OutageSwarmInvited: _swarm_invited,
+    e.OutageSwarmRevoked: _swarm_revoked,
 }
 
 
@@ -160,14 +204,17 @@ def provides(provider: str, supplies: Iterable[Supply], product: str) -> bool:
 
 def role_of(state: ProviderIncident, party: str, kind: str, partners: Iterable[str]) -> str | None:
     """The caller's place on the provider incident: its provider, one of its partners (now), a
-    Village service; None: it may not learn that the provider incident exists."""
+    party swarming on it (its hop live), a Village service; None: it may not learn that the
+    provider incident exists."""
     if kind == "service":
         return "service"
     if kind == "customer":
         return None
     if party == state.provider:
         return "provider"
-    return "partner" if party in partners else None
+    if party in partners:
+        return "partner"
+    return "swarm" if party in state.swarming else None
 
 
 # --------------------------------------------------------------------------- audience
@@ -180,11 +227,14 @@ def describe(
     incident: Incident | None = None,
 ) -> dict[str, Any]:
     """Who an event is for: a link's (`linked`, `unlinked`) the provider and the parties working
-    the linked `incident` (another partner never learns which incidents are affected); any
-    other the provider and its `partners` when it happens. Restricted: never a customer."""
+    the linked `incident` (another partner never learns which incidents are affected); a swarm
+    hop's the hop's audience (provenance.py); any other the provider, its `partners` when it
+    happens and the parties swarming on it. Restricted: never a customer."""
+    if isinstance(event, (e.OutageSwarmInvited, e.OutageSwarmRevoked)):
+        return state.hop_description(event.hop_id)
     if isinstance(event, (e.OutageLinked, e.OutageUnlinked)):
         assert incident is not None, "a link is described by its incident"
         parties = {state.provider, *incident.suppliers}
     else:
-        parties = {state.provider, *partners}
+        parties = {state.provider, *partners, *state.swarming}
     return egress.describe(parties=parties, visibility=event.visibility, provider=state.provider)
