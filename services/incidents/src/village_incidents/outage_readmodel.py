@@ -297,3 +297,35 @@ async def candidates(
         }
         for r in rows
     ]
+
+
+# --------------------------------------------------------------------------- updates (fan-out)
+
+_UPDATES = (
+    "SELECT u.update_id, u.kind, u.body, u.audience, u.total, u.posted_at,"
+    " (SELECT count(*) FROM outage_deliveries d WHERE d.update_id = u.update_id) AS pending"
+    " FROM outage_updates u WHERE u.outage_id = :outage"
+)
+_ALL_UPDATES = text(_UPDATES + " ORDER BY u.seq")
+_ONE_UPDATE = text(_UPDATES + " AND u.update_id = :update")
+
+
+async def updates(
+    conn: AsyncConnection, outage_id: str, update_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The outage's updates, oldest first (or the one `update_id`): `delivered` counts the
+    linked incidents the fan-out is done with (the deliveries left are `total - delivered`)."""
+    params = {"outage": outage_id, "update": update_id}
+    rows = await conn.execute(_ONE_UPDATE if update_id else _ALL_UPDATES, params)
+    return [
+        {
+            "update_id": r.update_id,
+            "kind": r.kind,
+            "body": r.body,
+            "audience": r.audience,
+            "posted_at": r.posted_at.isoformat(),
+            "total": r.total,
+            "delivered": r.total - r.pending,
+        }
+        for r in rows
+    ]

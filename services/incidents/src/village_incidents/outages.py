@@ -18,7 +18,7 @@ from village_platform.eventstore import ConcurrencyError, EventStore
 from village_platform.idempotency import StoredResponse
 from village_platform.writes import Work, WriteContext, Writes, Written, stored
 
-from . import outage_readmodel, outage_state, snapshots
+from . import fanout, outage_readmodel, outage_state, snapshots
 from .domain import commands as c
 from .domain import events as e
 from .domain import outage_rules as rules
@@ -66,6 +66,71 @@ class OutageHandlers:
             state = await self._current(conn, outage_id, ctx.principal, if_match)
             after = await self._append(
                 conn, ctx, state, rules.change_status(state, cmd, actor_of(ctx.principal))
+            )
+            # The provider's public message reaches every linked incident's customer too.
+            await fanout.queue(
+                conn,
+                outage_id=after.id,
+                update_id=fanout.status_update_id(after.id, after.version),
+                kind="status",
+                body=f"{cmd.status}: {cmd.message}",
+                audience="customers",
+                at=self.clock.now(),
+            )
+            return await self._answer(conn, after, ctx.principal)
+
+        return await self._run(ctx, work)
+
+    async def post_update(
+        self, ctx: WriteContext, outage_id: str, cmd: c.PostOutageUpdate
+    ) -> Written:
+        """`update_posted`, and in the same transaction a delivery for every linked incident:
+        the fan-out (fanout.py) notes it on each, once."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, None)
+            events = rules.post_update(state, cmd, actor_of(ctx.principal))
+            await self._append(conn, ctx, state, events)
+            await fanout.queue(
+                conn,
+                outage_id=state.id,
+                update_id=cmd.update_id,
+                kind="update",
+                body=cmd.body,
+                audience=cmd.audience,
+                at=self.clock.now(),
+            )
+            view = await self.reads.update(conn, state.id, cmd.update_id)
+            location = f"/provider-incidents/{state.id}/updates"
+            return stored(201, view, {"Location": location})
+
+        return await self._run(ctx, work)
+
+    async def resolve(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.ResolveOutage,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        """`resolved`, and a delivery for every linked incident: the fan-out resolves each one
+        still open as the provider, and asks its requester to confirm."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, if_match)
+            events = rules.resolve(state, cmd, actor_of(ctx.principal))
+            after = await self._append(conn, ctx, state, events)
+            await fanout.queue(
+                conn,
+                outage_id=after.id,
+                update_id=fanout.resolution_update_id(after.id),
+                kind="resolution",
+                body=cmd.message,
+                audience="customers",
+                at=self.clock.now(),
+                resolution=(cmd.resolution_code, cmd.resolution_notes),
             )
             return await self._answer(conn, after, ctx.principal)
 
@@ -231,4 +296,8 @@ def _may_speak_for_provider(principal: Principal) -> None:
 
 
 def new_outage_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_update_id() -> str:
     return str(uuid.uuid4())

@@ -304,6 +304,30 @@ class OutageCancelled(OutageEvent):
     reason: str
 
 
+@dataclass(frozen=True)
+class OutageUpdatePosted(OutageEvent):
+    """The provider posted an update; every incident linked now (`total`) gets it as a note
+    from the provider (the fan-out: fanout.py), `restricted` for `partners`, `shared` for
+    `customers`."""
+
+    NAME = "update_posted"
+    update_id: str
+    body: str
+    audience: Literal["partners", "customers"]
+    total: int
+
+
+@dataclass(frozen=True)
+class OutageResolved(OutageEvent):
+    """The provider resolved the outage: every linked incident still open is resolved by the
+    provider with this code and notes (the fan-out), and its requester asked to confirm."""
+
+    NAME = "resolved"
+    resolution_code: str
+    resolution_notes: str
+    message: str
+
+
 # --------------------------------------------------------------------------- the directory
 
 
@@ -390,6 +414,8 @@ CATALOG = EventCatalog(
         OutageLinked,
         OutageUnlinked,
         OutageCancelled,
+        OutageUpdatePosted,
+        OutageResolved,
         SupplyRegistered,
         SupplyEnded,
         PartyRegistered,
