@@ -92,7 +92,14 @@ def create_app(
             lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),
         )
         # The outage fan-out, rung by the doorbell after every commit (and at start).
-        app.state.fanout = worker = fanout.FanOut(runtime.writes, handlers)
+        app.state.fanout = worker = fanout.FanOut(
+            runtime.writes,
+            handlers,
+            batch=int(os.environ.get("OUTAGE_FANOUT_BATCH", fanout.BATCH)),
+            pause_seconds=float(
+                os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
+            ),
+        )
         runtime.doorbell.relays.append(worker)
         runtime.background("outage-fanout", worker.run)
         async with runtime.serving(app, background=background):
