@@ -16,7 +16,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -145,6 +145,25 @@ CONFIRM = (
 )
 
 
+# The oldest link the outage resolved whose requester has not answered within the quiet period
+# and was not reminded yet, held by this transaction.
+_DUE = text(
+    "SELECT l.outage_id, l.incident_id, p.provider FROM provider_incident_links l"
+    " JOIN provider_incidents p ON p.id = l.outage_id"
+    " WHERE l.resolution = 'waiting' AND l.reminded_at IS NULL AND l.unlinked_at IS NULL"
+    " AND l.resolved_at <= :cutoff ORDER BY l.resolved_at LIMIT 1 FOR UPDATE OF l SKIP LOCKED"
+)
+_REMINDED = text(
+    "UPDATE provider_incident_links SET reminded_at = :at"
+    " WHERE outage_id = :outage AND incident_id = :incident"
+)
+REMINDER = (
+    "Reminder: {provider} resolved this incident with its outage. Please confirm by closing it,"
+    " or reopen it with a reason if the problem remains."
+)
+REMIND_AFTER_SECONDS = 86400
+
+
 class FanOut:
     """The worker. A doorbell's `Woken` (never the publishing relay): rung after every commit."""
 
@@ -158,8 +177,10 @@ class FanOut:
         batch: int = BATCH,
         pause_seconds: float = PAUSE_SECONDS,
         poll_seconds: float = POLL_SECONDS,
+        remind_after_seconds: float = REMIND_AFTER_SECONDS,
     ) -> None:
         self.writes, self.incidents = writes, incidents
+        self.remind_after = timedelta(seconds=remind_after_seconds)
         self.batch, self.pause, self.poll = batch, pause_seconds, poll_seconds
         self._wake = asyncio.Event()
 
@@ -205,6 +226,38 @@ class FanOut:
         params = {"outage": row.outage_id, "incident": row.incident_id}
         await conn.execute(_WAITING, {**params, "at": self.writes.clock.now()})
 
+    async def remind_one(self) -> bool:
+        """Remind one requester still waiting after the quiet period (a shared note from the
+        provider, once per incident); False when none is due."""
+        now = self.writes.clock.now()
+
+        async def work(conn: AsyncConnection) -> Any:
+            row = (await conn.execute(_DUE, {"cutoff": now - self.remind_after})).first()
+            if row is None:
+                return stored(204, None)
+            reminder = str(uuid.uuid5(uuid.UUID(row.outage_id), f"reminder:{row.incident_id}"))
+            ctx = acting_for(row.provider, row.outage_id, reminder)
+            note = c.AddNote(note_id_for(reminder, row.incident_id), _reminder(row), "shared")
+            try:
+                async with conn.begin_nested():
+                    await self.incidents.apply(conn, ctx, row.incident_id, note)
+            except DomainError as refused:  # closed meanwhile: no one to remind
+                log.info(
+                    "reminder skipped", extra={"incident": row.incident_id, "why": refused.detail}
+                )
+            params = {"outage": row.outage_id, "incident": row.incident_id, "at": now}
+            await conn.execute(_REMINDED, params)
+            return stored(200, None)
+
+        written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
+        return written.status_code == 200
+
+    async def remind(self, limit: int | None = None) -> int:
+        reminded = 0
+        while reminded < (limit or self.batch) and await self.remind_one():
+            reminded += 1
+        return reminded
+
     async def drain(self, limit: int | None = None) -> int:
         """Deliver up to `limit` (a batch by default); how many were taken."""
         taken = 0
@@ -219,6 +272,7 @@ class FanOut:
             self._wake.clear()
             try:
                 taken = await self.drain()
+                await self.remind()
             except Exception:
                 log.exception("outage fan-out failed; retrying after the poll interval")
                 taken = 0
@@ -226,6 +280,10 @@ class FanOut:
                 await wait_any(stop, timeout=self.pause)
                 continue
             await wait_any(stop, self._wake, timeout=self.poll)
+
+
+def _reminder(row: Any) -> str:
+    return REMINDER.format(provider=row.provider)
 
 
 _WORKER = Principal("incidents-fanout", "service", SERVICE_USER, frozenset({"service"}))

@@ -20,6 +20,7 @@ from .handlers import etag
 from .outage_openapi import (
     CANDIDATES,
     COMMAND_RESPONSES,
+    CONFIRMATIONS,
     DECLARE_RESPONSES,
     LINKS_PAGE,
     LIST_PAGE,
@@ -235,3 +236,16 @@ async def outage_resolve(
 ) -> JSONResponse:
     cmd = c.ResolveOutage(body.resolution_code, body.resolution_notes, body.message)
     return (await outages.resolve(ctx, outage_id, cmd, _versions(if_match))).response()
+
+
+@router.get(
+    "/provider-incidents/{outage_id}/confirmations",
+    summary="How the requesters answered the resolution (the provider: per partner; a partner:"
+    " its own)",
+    responses={200: CONFIRMATIONS, **READ_ERRORS},
+)
+async def outage_confirmations(
+    outage_id: str, caller: Caller, engine: Engine, reads: OutageReader
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await reads.confirmations(conn, outage_id, caller)

@@ -141,3 +141,17 @@ UPDATES = {
     " resolution), oldest first, each with how many linked incidents have it",
     "content": {"application/json": {"example": {"items": [UPDATE_EXAMPLE]}}},
 }
+CONFIRMATIONS = {
+    "description": "how the requesters answered the outage's resolution: its provider gets"
+    " counts per partner (`confirmed`: closed, `rejected`: reopened and unlinked, `waiting`);"
+    " a partner its own counts and `incidents`, each with its `resolution`",
+    "content": {
+        "application/json": {
+            "example": {
+                "partners": [
+                    {"partner": "northwind", "confirmed": 12, "rejected": 1, "waiting": 30}
+                ]
+            }
+        }
+    },
+}

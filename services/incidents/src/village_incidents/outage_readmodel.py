@@ -329,3 +329,67 @@ async def updates(
         }
         for r in rows
     ]
+
+
+# --------------------------------------------------------------------------- confirmations
+
+_WAITING = text(
+    "SELECT 1 FROM provider_incident_links WHERE outage_id = :outage"
+    " AND incident_id = :incident AND unlinked_at IS NULL AND resolution = 'waiting'"
+)
+_RESOLUTION = text(
+    "UPDATE provider_incident_links SET resolution = :resolution"
+    " WHERE outage_id = :outage AND incident_id = :incident AND unlinked_at IS NULL"
+)
+
+
+async def waiting(conn: AsyncConnection, outage_id: str, incident_id: str) -> bool:
+    """Whether the outage resolved the incident and its requester has not answered yet."""
+    params = {"outage": outage_id, "incident": incident_id}
+    return (await conn.execute(_WAITING, params)).first() is not None
+
+
+async def set_resolution(
+    conn: AsyncConnection, outage_id: str, incident_id: str, resolution: str
+) -> None:
+    params = {"outage": outage_id, "incident": incident_id, "resolution": resolution}
+    await conn.execute(_RESOLUTION, params)
+
+
+_COUNTS = text(
+    "SELECT partner,"
+    " count(*) FILTER (WHERE resolution = 'confirmed') AS confirmed,"
+    " count(*) FILTER (WHERE resolution = 'rejected') AS rejected,"
+    " count(*) FILTER (WHERE resolution = 'waiting') AS waiting"
+    " FROM provider_incident_links WHERE outage_id = :outage AND resolution IS NOT NULL"
+    " AND (CAST(:partner AS text) IS NULL OR partner = :partner)"
+    " GROUP BY partner ORDER BY partner"
+)
+_OWN = text(
+    "SELECT incident_id, resolution FROM provider_incident_links WHERE outage_id = :outage"
+    " AND partner = :partner AND resolution IS NOT NULL ORDER BY seq"
+)
+
+
+async def confirmations(
+    conn: AsyncConnection, outage_id: str, partner: str | None
+) -> dict[str, Any]:
+    """Per partner, how many of the incidents the outage resolved its requesters confirmed,
+    rejected or have not answered; `partner`: that partner's only, with its incidents."""
+    params = {"outage": outage_id, "partner": partner}
+    counts = [
+        {
+            "partner": r.partner,
+            "confirmed": r.confirmed,
+            "rejected": r.rejected,
+            "waiting": r.waiting,
+        }
+        for r in await conn.execute(_COUNTS, params)
+    ]
+    if partner is None:
+        return {"partners": counts}
+    own = [
+        {"incident_id": r.incident_id, "resolution": r.resolution}
+        for r in await conn.execute(_OWN, params)
+    ]
+    return {"partners": counts, "incidents": own}

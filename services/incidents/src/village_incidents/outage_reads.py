@@ -116,6 +116,14 @@ class OutageReads:
         state, _, _ = await self.visible(conn, outage_id, principal)
         return {"items": await rm.updates(conn, state.id)}
 
+    async def confirmations(
+        self, conn: AsyncConnection, outage_id: str, principal: Principal
+    ) -> dict[str, Any]:
+        """`GET /provider-incidents/{id}/confirmations`: its provider, counts per partner; a
+        partner, its own incidents only (and its own counts)."""
+        state, _, _ = await self.visible(conn, outage_id, principal)
+        return await rm.confirmations(conn, state.id, _works_only(state, principal))
+
     async def update(self, conn: AsyncConnection, outage_id: str, update_id: str) -> dict[str, Any]:
         found = await rm.updates(conn, outage_id, update_id)
         return found[0]

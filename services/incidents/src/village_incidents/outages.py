@@ -40,6 +40,7 @@ class OutageHandlers:
         self.writes, self.store, self.incidents = writes, store, incidents
         self.clock = writes.clock
         self.reads = OutageReads(store)
+        incidents.followers.append(self.follow)
 
     async def declare(self, ctx: WriteContext, cmd: c.DeclareOutage) -> Written:
         _may_speak_for_provider(ctx.principal)
@@ -189,6 +190,34 @@ class OutageHandlers:
             return await self._both(conn, ctx, outage, loaded, events, incident_events)
 
         return await self._run(ctx, work)
+
+    async def follow(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        incident: Incident,
+        events: list[e.IncidentEvent],
+    ) -> Incident:
+        """A linked incident the outage resolved (its link `waiting`): closed, its requester
+        confirmed the resolution; reopened, rejected it: the incident leaves the outage in the
+        same transaction (`rejected`) and goes back to the ladder."""
+        if incident.outage_id is None:
+            return incident
+        outage_id = incident.outage_id
+        if not await outage_readmodel.waiting(conn, outage_id, incident.id):
+            return incident
+        if any(isinstance(ev, e.IncidentClosed) for ev in events):
+            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "confirmed")
+        elif any(isinstance(ev, e.IncidentReopened) for ev in events):
+            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "rejected")
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+            assert outage is not None
+            loaded = await snapshots.load(conn, self.store, incident.id)
+            assert loaded.state is not None
+            unlinked, incident_events = rules.reject(outage, loaded.state, actor_of(ctx.principal))
+            await self._append(conn, ctx, outage, unlinked, loaded.state)
+            return await self.incidents.record(conn, ctx, loaded, incident_events)
+        return incident
 
     async def _both(
         self,

@@ -187,6 +187,28 @@ def unlink(
     )
 
 
+REJECTED = "rejected"
+
+
+def reject(
+    outage: ProviderIncident, incident: Incident, actor: c.Actor
+) -> tuple[OutageEvents, list[e.IncidentEvent]]:
+    """The incident's resolution by the outage was rejected (reopened): it leaves the outage
+    (`rejected`) and goes back to the escalation ladder, on both streams."""
+    return (
+        [
+            e.OutageUnlinked(
+                outage_id=outage.id,
+                incident_id=incident.id,
+                partner=incident.partner,
+                unlinked_by=actor.party,
+                reason=REJECTED,
+            )
+        ],
+        [e.IncidentOutageUnlinked(incident_id=incident.id, outage_id=outage.id, reason=REJECTED)],
+    )
+
+
 def _working(
     incident: Incident | None, outage: ProviderIncident | None, actor: c.Actor, verb: str
 ) -> Incident:
