@@ -32,6 +32,7 @@ def slow_fanout(stack: Any) -> Iterator[ServiceProcess]:
         instance="fanout",
         KAFKA_TOPIC_PREFIX="fanout.",
         OUTAGE_FANOUT_BATCH="2",
+        OUTAGE_FANOUT_LANES="1",
         OUTAGE_FANOUT_PAUSE_SECONDS="0.25",
     )
     yield service

@@ -96,6 +96,7 @@ def create_app(
             runtime.writes,
             handlers,
             batch=int(os.environ.get("OUTAGE_FANOUT_BATCH", fanout.BATCH)),
+            lanes=int(os.environ.get("OUTAGE_FANOUT_LANES", fanout.LANES)),
             pause_seconds=float(
                 os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
             ),
