@@ -18,6 +18,7 @@ from test_provider_incidents import Outages, as_, refused, who
 from village_incidents import autoclose, fanout
 from village_incidents.domain import commands as c
 from village_incidents.fanout import FanOut
+from village_incidents.rebuild import rebuild
 
 world = base.world
 outages = base.outages
@@ -116,3 +117,17 @@ async def test_an_incident_resolved_before_is_left_as_it_is(world: World, outage
     assert (await confirmations(outages, "acme", oid))["partners"] == [
         {"partner": "contoso", "confirmed": 0, "rejected": 0, "waiting": 1}
     ]
+
+
+async def test_the_rebuild_gives_the_same_confirmations(world: World) -> None:
+    """After the tests above: confirmed, rejected, waiting and reminded links, re-derived from
+    the events as the live path wrote them."""
+    links = (
+        "SELECT outage_id, incident_id, resolution, resolved_at, reminded_at, unlink_reason"
+        " FROM provider_incident_links ORDER BY outage_id, incident_id"
+    )
+    before = await world.table(links)
+    assert {r[2] for r in before} >= {"confirmed", "rejected", "waiting"}
+    assert any(r[4] for r in before)
+    await rebuild(world.settings)
+    assert await world.table(links) == before

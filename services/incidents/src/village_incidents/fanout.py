@@ -47,6 +47,7 @@ class ActingFor(WriteContext):
 
     outage_id: str = ""
     update_id: str = ""
+    purpose: str = "note"  # note, resolve or reminder: what the rebuild re-derives links from
 
     def event_metadata(self) -> dict[str, Any]:
         return {
@@ -56,12 +57,15 @@ class ActingFor(WriteContext):
             "acting_for": self.principal.party,
             "outage_id": self.outage_id,
             "update_id": self.update_id,
+            "fanout": self.purpose,
         }
 
 
-def acting_for(provider: str, outage_id: str, update_id: str) -> ActingFor:
+def acting_for(provider: str, outage_id: str, update_id: str, purpose: str) -> ActingFor:
     who = Principal(provider, "provider", SERVICE_USER, frozenset({"service"}))
-    return ActingFor(who, None, update_id, outage_id=outage_id, update_id=update_id)
+    return ActingFor(
+        who, None, update_id, outage_id=outage_id, update_id=update_id, purpose=purpose
+    )
 
 
 def note_id_for(update_id: str, incident_id: str) -> str:
@@ -214,7 +218,7 @@ class FanOut:
         return written.status_code == 200
 
     async def _apply(self, conn: AsyncConnection, row: Any) -> None:
-        ctx = acting_for(row.provider, row.outage_id, row.update_id)
+        ctx = acting_for(row.provider, row.outage_id, row.update_id, row.kind)
         note_id = note_id_for(row.update_id, row.incident_id)
         if row.kind == "note":
             visibility = "restricted" if row.audience == "partners" else "shared"
@@ -223,13 +227,13 @@ class FanOut:
             )
             return
         resolve = c.ChangeStatus("resolved", None, row.resolution_code, row.resolution_notes)
-        await self.incidents.apply(conn, ctx, row.incident_id, resolve)
+        resolved = await self.incidents.apply(conn, ctx, row.incident_id, resolve)
         ask = CONFIRM.format(
             provider=row.provider, code=row.resolution_code, notes=row.resolution_notes
         )
         await self.incidents.apply(conn, ctx, row.incident_id, c.AddNote(note_id, ask, "shared"))
         params = {"outage": row.outage_id, "incident": row.incident_id}
-        await conn.execute(_WAITING, {**params, "at": self.writes.clock.now()})
+        await conn.execute(_WAITING, {**params, "at": resolved.resolved_at})
 
     async def remind_one(self) -> bool:
         """Remind one requester still waiting after the quiet period (a shared note from the
@@ -241,16 +245,17 @@ class FanOut:
             if row is None:
                 return stored(204, None)
             reminder = str(uuid.uuid5(uuid.UUID(row.outage_id), f"reminder:{row.incident_id}"))
-            ctx = acting_for(row.provider, row.outage_id, reminder)
+            ctx = acting_for(row.provider, row.outage_id, reminder, "reminder")
             note = c.AddNote(note_id_for(reminder, row.incident_id), _reminder(row), "shared")
+            at = now
             try:
                 async with conn.begin_nested():
-                    await self.incidents.apply(conn, ctx, row.incident_id, note)
+                    at = (await self.incidents.apply(conn, ctx, row.incident_id, note)).updated_at
             except DomainError as refused:  # closed meanwhile: no one to remind
                 log.info(
                     "reminder skipped", extra={"incident": row.incident_id, "why": refused.detail}
                 )
-            params = {"outage": row.outage_id, "incident": row.incident_id, "at": now}
+            params = {"outage": row.outage_id, "incident": row.incident_id, "at": at}
             await conn.execute(_REMINDED, params)
             return stored(200, None)
 

@@ -393,3 +393,28 @@ async def confirmations(
         for r in await conn.execute(_OWN, params)
     ]
     return {"partners": counts, "incidents": own}
+
+
+# What the rebuild re-derives of each link's confirmation from the incidents' events (the live
+# path writes it as they happen): resolved by the outage's fan-out (`fanout: resolve` in the
+# event's metadata), then confirmed (closed after) or rejected (unlinked so), and reminded.
+_REDERIVE = [
+    "UPDATE provider_incident_links l SET resolution = 'waiting', resolved_at = e.recorded_at"
+    " FROM events e WHERE e.stream_id = l.incident_id AND e.type = 'village.incident.resolved.v1'"
+    " AND e.metadata->>'outage_id' = l.outage_id AND e.metadata->>'fanout' = 'resolve'",
+    "UPDATE provider_incident_links SET resolution = 'rejected'"
+    " WHERE resolution IS NOT NULL AND unlink_reason = 'rejected'",
+    "UPDATE provider_incident_links l SET resolution = 'confirmed' WHERE resolution = 'waiting'"
+    " AND EXISTS (SELECT 1 FROM events r JOIN events c ON c.stream_id = r.stream_id"
+    "   AND c.stream_version > r.stream_version AND c.type = 'village.incident.closed.v1'"
+    "   WHERE r.stream_id = l.incident_id AND r.type = 'village.incident.resolved.v1'"
+    "   AND r.metadata->>'outage_id' = l.outage_id AND r.metadata->>'fanout' = 'resolve')",
+    "UPDATE provider_incident_links l SET reminded_at = n.recorded_at FROM events n"
+    " WHERE n.stream_id = l.incident_id AND n.type = 'village.incident.note_added.v1'"
+    " AND n.metadata->>'outage_id' = l.outage_id AND n.metadata->>'fanout' = 'reminder'",
+]
+
+
+async def rederive_confirmations(conn: AsyncConnection) -> None:
+    for statement in _REDERIVE:
+        await conn.execute(text(statement))
