@@ -201,7 +201,8 @@ class OutageHandlers:
         """A linked incident the outage resolved (its link `waiting`): closed, its requester
         confirmed the resolution; reopened, rejected it: the incident leaves the outage in the
         same transaction (`rejected`) and goes back to the ladder."""
-        if incident.outage_id is None:
+        answered = any(isinstance(ev, (e.IncidentClosed, e.IncidentReopened)) for ev in events)
+        if incident.outage_id is None or not answered:
             return incident
         outage_id = incident.outage_id
         if not await outage_readmodel.waiting(conn, outage_id, incident.id):
