@@ -154,6 +154,28 @@ async def test_a_status_message_reaches_the_customers_and_an_unlinked_incident_g
     )
 
 
+async def test_a_delivery_that_fails_holds_up_no_other_and_is_delivered_once_it_can_be(
+    world: World, outages: Outages
+) -> None:
+    oid, (a, b, c_) = await linked_outage(world, outages, n=3)
+    # a's history cannot be read (an event of a type no code knows): its delivery fails.
+    await world.execute(
+        "INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata,"
+        f" recorded_at, published_at) VALUES (gen_random_uuid(), '{a}', 100, 'village.bogus.v1',"
+        " '{}', '{}', now(), now())"
+    )
+    await post(outages, oid, "Rolling out 7.2.1")
+    worker = FanOut(world.writes, world.handlers)
+    taken = [await worker.deliver_one() for _ in range(4)]
+    assert taken == [False, True, True, False]  # a failed and waited behind b and c, then again
+    assert [len(await notes_from_acme(world, i)) for i in (a, b, c_)] == [0, 1, 1]
+    [progress] = await updates(outages, "acme", oid)
+    assert (progress["delivered"], progress["total"]) == (2, 3)
+    await world.execute(f"DELETE FROM events WHERE stream_id = '{a}' AND stream_version = 100")
+    assert await worker.drain(100) == 1
+    assert [len(await notes_from_acme(world, i)) for i in (a, b, c_)] == [1, 1, 1]
+
+
 async def test_an_update_is_refused_and_queues_nothing(world: World, outages: Outages) -> None:
     oid, _ = await linked_outage(world, outages, n=1)
     await refused(

@@ -142,6 +142,11 @@ _TAKE = text(
     " u.resolution_code, u.resolution_notes, p.provider,"
     " (SELECT i.outage_id FROM incidents i WHERE i.id = d.incident_id) AS linked_to"
 )
+_BEHIND = text(
+    "UPDATE outage_deliveries"
+    " SET created_at = (SELECT max(created_at) FROM outage_deliveries) + interval '1 microsecond'"
+    " WHERE update_id = :update AND incident_id = :incident"
+)
 _WAITING = text(
     "UPDATE provider_incident_links SET resolution = 'waiting', resolved_at = :at"
     " WHERE outage_id = :outage AND incident_id = :incident AND unlinked_at IS NULL"
@@ -197,12 +202,15 @@ class FanOut:
         self._wake.set()
 
     async def deliver_one(self) -> bool:
-        """Take and apply one delivery; False when none was left to take."""
+        """Take and apply one delivery; False when none was left to take, or when it failed
+        (it is then put behind the others, so one that keeps failing holds up no other)."""
+        taken: list[tuple[str, str]] = []
 
         async def work(conn: AsyncConnection) -> Any:
             row = (await conn.execute(_TAKE)).first()
             if row is None:
                 return stored(204, None)
+            taken.append((row.update_id, row.incident_id))
             if row.linked_to == row.outage_id:
                 try:
                     async with conn.begin_nested():  # a refusal keeps the delivery's deletion
@@ -214,7 +222,20 @@ class FanOut:
                     )
             return stored(200, None)
 
-        written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
+        try:
+            written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
+        except Exception:
+            if not taken:
+                raise
+            update_id, incident_id = taken[-1]
+            log.exception(
+                "outage delivery failed; it waits behind the others",
+                extra={"incident": incident_id, "update": update_id},
+            )
+            async with self.writes.engine.begin() as conn:
+                params = {"update": update_id, "incident": incident_id}
+                await conn.execute(_BEHIND, params)
+            return False
         return written.status_code == 200
 
     async def _apply(self, conn: AsyncConnection, row: Any) -> None:
