@@ -41,6 +41,7 @@ class FanoutResult:
     baseline: list[float] = field(default_factory=list)
     during: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    link_retries: int = 0  # links answered 503 (the outage's row lock waited past the timeout)
 
 
 async def _pool(count: int, concurrency: int, work: Any) -> list[Any]:
@@ -85,7 +86,11 @@ async def measure(
 
             async def link_one(n: int) -> None:
                 link = {"incident_id": ids[n]}
-                r = await client.post(f"/provider-incidents/{oid}/links", json=link, headers=nw)
+                for _ in range(5):  # links queue for the outage's row: a 503 is retried
+                    r = await client.post(f"/provider-incidents/{oid}/links", json=link, headers=nw)
+                    if r.status_code != 503:
+                        break
+                    result.link_retries += 1
                 if r.status_code != 200:
                     result.errors.append(f"link: {r.status_code} {r.text[:200]}")
 
@@ -169,7 +174,8 @@ def rows(j: FanoutResult | None) -> list[Any]:
     return [
         Row(
             f"(j) one update to {j.linked:,} linked incidents: all delivered",
-            f"{j.total_seconds:.1f} s (setup {j.setup_seconds:.0f} s)",
+            f"{j.total_seconds:.1f} s (setup {j.setup_seconds:.0f} s, {j.link_retries} links"
+            " retried after a 503)",
             "≤ 30 s",
             "pass" if j.total_seconds <= 30 and not j.errors else "FAIL",
         ),
