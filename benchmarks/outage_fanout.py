@@ -60,12 +60,24 @@ async def _pool(count: int, concurrency: int, work: Any) -> list[Any]:
 
 
 async def measure(
-    stack: BenchStack, *, linked: int, concurrency: int, clients: int, commands: int, run: str
+    stack: BenchStack,
+    *,
+    linked: int,
+    concurrency: int,
+    clients: int,
+    commands: int,
+    run: str,
+    lanes: int | None = None,
 ) -> FanoutResult:
     result = FanoutResult(linked, clients)
     database = await asyncio.to_thread(stack.migrate_database, f"fanout{run}")
     service = await asyncio.to_thread(
-        stack.start_on, INCIDENTS, database, "incidents-fanout", KAFKA_TOPIC_PREFIX=f"bench{run}j."
+        stack.start_on,
+        INCIDENTS,
+        database,
+        "incidents-fanout",
+        KAFKA_TOPIC_PREFIX=f"bench{run}j.",
+        **({"OUTAGE_FANOUT_LANES": str(lanes)} if lanes else {}),
     )
     await asyncio.to_thread(demo.seed_parties, service.url)
     nw = {"Authorization": f"Bearer {demo.token('northwind')}"}

@@ -164,6 +164,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--fanout-incidents", type=int, default=5000, help="(j) incidents linked to the outage"
     )
     p.add_argument(
+        "--fanout-lanes", type=int, default=None, help="(j) OUTAGE_FANOUT_LANES (the default: 4)"
+    )
+    p.add_argument(
         "--fanout-clients", type=int, default=4, help="(j) clients issuing ordinary commands"
     )
     p.add_argument(
@@ -465,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
                         clients=args.fanout_clients,
                         commands=args.fanout_commands,
                         run=run,
+                        lanes=args.fanout_lanes,
                     ),
                     timeout=args.fanout_incidents / 10 + 300,
                 )
@@ -579,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                 "knowledge_rate",
             ),
             "i": ("scale_notes", "scale_rounds"),
-            "j": ("fanout_incidents", "fanout_clients", "fanout_commands"),
+            "j": ("fanout_incidents", "fanout_lanes", "fanout_clients", "fanout_commands"),
         }
         keys = dict.fromkeys(
             k for m in "abcdefghi" if m in only for k in names[m]
