@@ -102,9 +102,27 @@ async def test_a_resolution_is_handed_back_confirmed_and_rejected(
         assert (
             await incidents("initech").get(f"/provider-incidents/{oid}/confirmations")
         ).status_code == 404
+        # Leave the shared village as it was: umbrella cancels its incident, off every queue.
+        cancel = {"status": "cancelled", "reason": "the test is over"}
+        body_of(await incidents("umbrella").post(f"/incidents/{b}/status", json=cancel))
+        await eventually(
+            lambda: _queued(escalation, b), lambda q: q == [], timeout=60, what="b off the queues"
+        )
     finally:
         await incidents.aclose()
         await escalation.aclose()
+
+
+async def _queued(escalation: Api, iid: str) -> list[str]:
+    """The queues (of acme's and contoso's) that hold `iid` now."""
+    found = []
+    for party in ("acme", "contoso"):
+        listed = body_of(await escalation(party).get("/queues"))["items"]
+        for q in (q for q in listed if q["party"] == party):
+            held = body_of(await escalation(party).get(f"/queues/{party}/{q['tier']}"))
+            if iid in str(held["items"]):
+                found.append(f"{party}/{q['tier']}")
+    return found
 
 
 async def _resolved(client: Any, iid: str) -> dict[str, Any] | None:
