@@ -13,7 +13,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import escalation, incident_scale, knowledge, report, sla, sla_timers, webhooks, workloads
+from . import (
+    escalation,
+    incident_scale,
+    knowledge,
+    outage_fanout,
+    report,
+    sla,
+    sla_timers,
+    webhooks,
+    workloads,
+)
 from .cpu import CpuMeter, postmaster_pid
 from .stack import BenchStack
 
@@ -151,8 +161,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--scale-rounds", type=int, default=50, help="(i) measured rounds of every request"
     )
     p.add_argument(
+        "--fanout-incidents", type=int, default=5000, help="(j) incidents linked to the outage"
+    )
+    p.add_argument(
+        "--fanout-lanes", type=int, default=None, help="(j) OUTAGE_FANOUT_LANES (the default: 4)"
+    )
+    p.add_argument(
+        "--fanout-clients", type=int, default=4, help="(j) clients issuing ordinary commands"
+    )
+    p.add_argument(
+        "--fanout-commands",
+        type=int,
+        default=100,
+        help="(j) ordinary commands per client without fan-out",
+    )
+    p.add_argument(
         "--only",
-        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
         action="append",
         help="run only these measurements (repeatable)",
     )
@@ -190,7 +215,7 @@ def _abort(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i"])
+    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
@@ -202,12 +227,13 @@ def main(argv: list[str] | None = None) -> int:
             + (300 + args.webhook_events * args.webhook_endpoints / 20 if "g" in only else 0)
             + (600 if "h" in only else 0)
             + (600 if "i" in only else 0)
+            + (args.fanout_incidents / 10 + 300 if "j" in only else 0)
         )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
-    a = b = b_low = c = d = e = f = g = h = i = None
+    a = b = b_low = c = d = e = f = g = h = i = j = None
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -243,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c, d, e, f, g, h, i
+            nonlocal a, b, b_low, c, d, e, f, g, h, i, j
             if "a" in only:
                 print(
                     f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...",
@@ -428,6 +454,25 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=600,
                 )
 
+            if "j" in only:
+                print(
+                    f"bench: (j) outage fan-out: one update to {args.fanout_incidents:,} linked "
+                    "incidents ...",
+                    flush=True,
+                )
+                j = await asyncio.wait_for(
+                    outage_fanout.measure(
+                        stack,
+                        linked=args.fanout_incidents,
+                        concurrency=16,
+                        clients=args.fanout_clients,
+                        commands=args.fanout_commands,
+                        run=run,
+                        lanes=args.fanout_lanes,
+                    ),
+                    timeout=args.fanout_incidents / 10 + 300,
+                )
+
         if args.no_uvloop:
             asyncio.run(measure())
         else:
@@ -447,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         + (webhooks.rows(g) if g is not None else [])
         + knowledge.rows(h)
         + incident_scale.rows(i)
+        + outage_fanout.rows(j)
     )
     print()
     print(report.console_table(table))
@@ -454,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
         f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
     )
-    failures = [x for r in (a, b, e, f, g, h, i) if r is not None for x in r.errors[:3]]
+    failures = [x for r in (a, b, e, f, g, h, i, j) if r is not None for x in r.errors[:3]]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
@@ -502,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "i" in only:
             where += "; (i) an incidents service as a subprocess (uvicorn) on a database of its own"
+        if "j" in only:
+            where += "; (j) an incidents service as a subprocess (uvicorn) on a database of its own"
         command = (
             "make bench"
             if argv is None and sys.argv[1:] == []
@@ -535,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                 "knowledge_rate",
             ),
             "i": ("scale_notes", "scale_rounds"),
+            "j": ("fanout_incidents", "fanout_lanes", "fanout_clients", "fanout_commands"),
         }
         keys = dict.fromkeys(
             k for m in "abcdefghi" if m in only for k in names[m]

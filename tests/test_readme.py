@@ -409,3 +409,19 @@ def test_readme_outage_swarm_walkthrough_runs(incidents_service):
         probe_404=True,
     )
     assert stdout.splitlines() == ["contoso", "northwind", "True"]
+
+
+def test_readme_provider_outage_updates_and_resolution_walkthrough_runs(incidents_service, tokens):
+    stdout = run_walkthrough(
+        walkthrough("### Provider outages: updates, resolution, confirmations"),
+        {"V=http://127.0.0.1:8001": f"V={incidents_service.url}"},
+    )
+    assert stdout.splitlines() == [
+        "2",  # the update's total
+        "Traffic is being moved to eu-central",  # initech reads acme's shared note
+        "resolved",
+        "closed",  # initech confirms
+        "None",  # umbrella rejects: its incident left the outage
+        "[{'partner': 'contoso', 'confirmed': 0, 'rejected': 1, 'waiting': 0},"
+        " {'partner': 'northwind', 'confirmed': 1, 'rejected': 0, 'waiting': 0}]",
+    ]

@@ -356,6 +356,19 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         ("acme", "queues"): V,  # in acme's queue for the outage, off northwind's ladder
         (ACME_T, ""): V,
     },
+    # acme's updates: `update_posted` (and the updates view) for acme and its partners; each
+    # linked incident (G) gets the update as acme's note: restricted for the partners, shared
+    # (its customer too) for the customers.
+    "acme's outage: an update for the partners": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(WORKING_A, NOTE),
+        (ACME_T, ""): V,
+    },
+    "acme's outage: an update for the customers": {
+        **cells(ACME_OUTAGE, ("outages", "incidents feed", "webhook")),
+        **cells(ON_A, NOTE),
+        (ACME_T, ""): V,
+    },
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -601,6 +614,12 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     below_id = view["hops"][0]["below"][0]["hop_id"]
     w.add("acme's outage: northwind's swarm hop (acme let it invite)", above, above_id)
     w.add("acme's outage: contoso's swarm hop (northwind invited it)", below, below_id)
+    updates = {}
+    for audience in ("partners", "customers"):
+        updates[audience] = mark(audience)
+        update = {"body": f"acme says {updates[audience]}", "audience": audience}
+        await ok(acme.post(f"/provider-incidents/{oid}/updates", json=update), 201)
+        w.add(f"acme's outage: an update for the {audience}", updates[audience])
 
     product = mark("product")
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
@@ -631,6 +650,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             path = await ok(escalation(reader).get(f"/incidents/{iid}/escalations"), 200, 404)
             if not path.get("decisions"):
                 return False
+        noted = await ok(incidents("acme").get(f"/incidents/{w.incidents['G']}/notes"))
+        if not all(u in str(noted) for u in updates.values()):  # the fan-out
+            return False
         found = await ok(knowledge("acme").get(f"/incidents/{a}/suggestions"), 200, 404)
         if len(found.get("items", [])) < 3:
             return False
@@ -723,6 +745,8 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                         await pages(inc, f"/provider-incidents/{o}/links"),
                         await read(inc, f"/provider-incidents/{o}/candidates", limit=100),
                         await read(inc, f"/provider-incidents/{o}/provenance"),
+                        await read(inc, f"/provider-incidents/{o}/updates"),
+                        await read(inc, f"/provider-incidents/{o}/confirmations"),
                     )
                 ]
             ),

@@ -123,6 +123,8 @@ BY_NAME: dict[str, st.SearchStrategy[Any]] = {
     "products": st.lists(TEXT, min_size=1, max_size=5, unique=True),
     "customers": st.lists(PARTY, max_size=5),
     "outage_id": st.uuids().map(str),
+    "update_id": st.uuids().map(str),
+    "total": st.integers(0, 10_000),
     "impacted_services": st.lists(TEXT, max_size=3),
     "regions": st.lists(TEXT, max_size=3),
     "cascade": st.lists(st.uuids().map(str), max_size=3),
@@ -465,12 +467,26 @@ def _outage_lifecycle() -> OutageLife:
     top = life.state.swarm.hops[0].hop_id
     revoke = c.RevokeSwarmHop(top, "fixed")
     life.append(ACME, outage_rules.revoke_swarm_hop(life.state, revoke, ACME, PARTNERS))
+    update = c.PostOutageUpdate(str(uuid.uuid4()), "Fix in test", "partners")
+    life.append(ACME, outage_rules.post_update(life.state, update, ACME))
     life.append(ACME, outage_rules.cancel(life.state, c.CancelOutage("false alarm"), ACME))
     return life
 
 
+def _resolved_outage() -> OutageLife:
+    """acme declares and resolves."""
+    life = OutageLife(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    cmd = c.DeclareOutage(str(uuid.uuid4()), "Firmware 7.2", "", ["routers"], "S1")
+    life.append(
+        ACME, outage_rules.declare(cmd, ACME, legacy_supplies(DIRECTORY.values()), life.now)
+    )
+    resolve = c.ResolveOutage("fixed", "7.2.1", "Upgrade to 7.2.1")
+    life.append(ACME, outage_rules.resolve(life.state, resolve, ACME))
+    return life
+
+
 def test_every_event_of_a_provider_incident_is_a_valid_kafka_cloudevent() -> None:
-    stored = _outage_lifecycle().stored
+    stored = _outage_lifecycle().stored + _resolved_outage().stored
     for event in stored:
         message = cloudevent.to_kafka(event, "/village/incidents")
         data = sc.assert_valid_cloudevent(

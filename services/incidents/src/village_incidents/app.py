@@ -15,7 +15,7 @@ from village_platform.service_app import service_app
 from village_platform.settings import Settings
 from village_platform.telemetry import setup_telemetry
 
-from . import autoclose, readmodel, snapshots
+from . import autoclose, fanout, readmodel, snapshots
 from .api import router
 from .domain.rules import Limits
 from .handlers import IncidentHandlers, PartyHandlers, SupplyHandlers
@@ -91,6 +91,18 @@ def create_app(
             "auto-close",
             lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),
         )
+        # The outage fan-out, rung by the doorbell after every commit (and at start).
+        app.state.fanout = worker = fanout.FanOut(
+            runtime.writes,
+            handlers,
+            batch=int(os.environ.get("OUTAGE_FANOUT_BATCH", fanout.BATCH)),
+            lanes=int(os.environ.get("OUTAGE_FANOUT_LANES", fanout.LANES)),
+            pause_seconds=float(
+                os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
+            ),
+        )
+        runtime.doorbell.relays.append(worker)
+        runtime.background("outage-fanout", worker.run)
         async with runtime.serving(app, background=background):
             yield
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -31,6 +31,9 @@ from .reads import IncidentReads, actor_of
 from .views import party_view
 
 log = logging.getLogger(__name__)
+Follower = Callable[
+    [AsyncConnection, WriteContext, Incident, list[e.IncidentEvent]], Awaitable[Incident]
+]
 # Without If-Match a command that lost a race is decided again on fresh state, this often in all.
 MAX_ATTEMPTS = 5
 
@@ -54,6 +57,9 @@ class IncidentHandlers:
         # The reads of one incident (its view, its notes, its timeline); every command answers
         # with the view, read in its own transaction.
         self.reads = IncidentReads(store, self.notes, window)
+        # What else an incident's events change, in the same transaction (outages.py: a linked
+        # incident's confirmation or rejection of the outage's resolution).
+        self.followers: list[Follower] = []
 
     async def load(self, conn: AsyncConnection, incident_id: str) -> Incident | None:
         return await self.reads.load(conn, incident_id)
@@ -120,14 +126,7 @@ class IncidentHandlers:
         incident_id_var.set(incident_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
-            loaded = await snapshots.load(conn, self.store, incident_id)
-            state = _current(loaded.state, ctx.principal, if_match)
-            directory = await self._parties_named(conn, cmd)
-            notes = await self._notes_named(conn, incident_id, cmd)
-            events = decide(
-                state, cmd, actor_of(ctx.principal), self.clock.now(), directory, notes, self.limits
-            )
-            after = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
+            after = await self.apply(conn, ctx, incident_id, cmd, if_match)
             return stored(
                 200,
                 await self.reads.present(conn, after, ctx.principal),
@@ -135,6 +134,29 @@ class IncidentHandlers:
             )
 
         return await self._run(ctx, work, pinned=if_match is not None)
+
+    async def apply(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        incident_id: str,
+        cmd: object,
+        if_match: frozenset[int] | None = None,
+    ) -> Incident:
+        """Decide `cmd` on the incident and append its events in the caller's transaction (a
+        command's own, or the outage fan-out's, which deletes its delivery in the same one);
+        then what follows from them elsewhere (`followers`: a provider incident's link)."""
+        loaded = await snapshots.load(conn, self.store, incident_id)
+        state = _current(loaded.state, ctx.principal, if_match)
+        directory = await self._parties_named(conn, cmd)
+        notes = await self._notes_named(conn, incident_id, cmd)
+        events = decide(
+            state, cmd, actor_of(ctx.principal), self.clock.now(), directory, notes, self.limits
+        )
+        after = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
+        for follow in self.followers:
+            after = await follow(conn, ctx, after, events)
+        return after
 
     async def record(
         self,

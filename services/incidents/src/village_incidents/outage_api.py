@@ -20,6 +20,7 @@ from .handlers import etag
 from .outage_openapi import (
     CANDIDATES,
     COMMAND_RESPONSES,
+    CONFIRMATIONS,
     DECLARE_RESPONSES,
     LINKS_PAGE,
     LIST_PAGE,
@@ -27,9 +28,11 @@ from .outage_openapi import (
     READ_ERRORS,
     SWARM_ERRORS,
     SWARM_PROVENANCE,
+    UPDATE_POSTED,
+    UPDATES,
     OutageIfMatch,
 )
-from .outages import new_outage_id
+from .outages import new_outage_id, new_update_id
 
 router = APIRouter(tags=["provider incidents"])
 Cursor = Annotated[str | None, Query(max_length=200)]
@@ -238,3 +241,64 @@ async def outage_provenance(
     async with engine.connect() as conn:
         view, version = await reads.provenance(conn, outage_id, caller)
     return JSONResponse(view, headers={"ETag": etag(version)})
+
+
+@router.post(
+    "/provider-incidents/{outage_id}/updates",
+    status_code=201,
+    summary="Post an update to every linked incident (the provider's agents)",
+    description="`village.outage.update_posted.v1`, and each incident linked now gets it as a"
+    " note from the provider, once (restricted for `partners`, shared for `customers`), in"
+    " bounded batches after the answer. A retried request (Idempotency-Key) posts nothing new.",
+    responses=UPDATE_POSTED,
+)
+async def outage_update(
+    outage_id: str, body: s.OutageUpdateIn, ctx: Write, outages: Outages
+) -> JSONResponse:
+    cmd = c.PostOutageUpdate(new_update_id(), body.body, body.audience)
+    return (await outages.post_update(ctx, outage_id, cmd)).response()
+
+
+@router.get(
+    "/provider-incidents/{outage_id}/updates",
+    summary="The provider incident's updates, each with how many linked incidents have it",
+    responses={200: UPDATES, **READ_ERRORS},
+)
+async def outage_updates(
+    outage_id: str, caller: Caller, engine: Engine, reads: OutageReader
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await reads.updates(conn, outage_id, caller)
+
+
+@router.post(
+    "/provider-incidents/{outage_id}/resolve",
+    summary="Resolve the provider incident and every linked incident still open",
+    description="`village.outage.resolved.v1`; then each linked incident still open is resolved"
+    " by the provider with this code and notes (the escalation service hands it back to the"
+    " partner tier it came from) and its requester is asked, in a shared note, to confirm"
+    " (close) or reject (reopen with a reason: it is unlinked and goes back to the ladder).",
+    responses=COMMAND_RESPONSES,
+)
+async def outage_resolve(
+    outage_id: str,
+    body: s.OutageResolveIn,
+    ctx: Write,
+    outages: Outages,
+    if_match: OutageIfMatch = None,
+) -> JSONResponse:
+    cmd = c.ResolveOutage(body.resolution_code, body.resolution_notes, body.message)
+    return (await outages.resolve(ctx, outage_id, cmd, _versions(if_match))).response()
+
+
+@router.get(
+    "/provider-incidents/{outage_id}/confirmations",
+    summary="How the requesters answered the resolution (the provider: per partner; a partner:"
+    " its own)",
+    responses={200: CONFIRMATIONS, **READ_ERRORS},
+)
+async def outage_confirmations(
+    outage_id: str, caller: Caller, engine: Engine, reads: OutageReader
+) -> dict[str, Any]:
+    async with engine.connect() as conn:
+        return await reads.confirmations(conn, outage_id, caller)

@@ -165,3 +165,47 @@ SWARM_PROVENANCE = {
     },
 }
 SWARM_ERRORS = problem_responses(400, 401, 403, 404, 409, 412, 422)
+
+
+UPDATE_EXAMPLE = {
+    "update_id": "5b9e2f61-3c4d-4e8a-b7f0-1a2b3c4d5e6f",
+    "kind": "update",
+    "body": "A fixed firmware (7.2.1) is rolling out region by region.",
+    "audience": "customers",
+    "posted_at": "2026-11-23T10:15:00+00:00",
+    "total": 240,
+    "delivered": 180,
+}
+
+
+UPDATE_POSTED = {
+    201: {
+        "description": "the update, queued for every incident linked now (`total`); the fan-out"
+        " notes it on each once (`delivered` so far)",
+        "content": {"application/json": {"example": UPDATE_EXAMPLE}},
+    },
+    **problem_responses(400, 401, 403, 404, 409, 422),
+}
+
+
+UPDATES = {
+    "description": "the provider incident's updates (posted, each status message, the"
+    " resolution), oldest first, each with how many linked incidents have it",
+    "content": {"application/json": {"example": {"items": [UPDATE_EXAMPLE]}}},
+}
+
+
+CONFIRMATIONS = {
+    "description": "how the requesters answered the outage's resolution: its provider gets"
+    " counts per partner (`confirmed`: closed, `rejected`: reopened and unlinked, `waiting`);"
+    " a partner its own counts and `incidents`, each with its `resolution`",
+    "content": {
+        "application/json": {
+            "example": {
+                "partners": [
+                    {"partner": "northwind", "confirmed": 12, "rejected": 1, "waiting": 30}
+                ]
+            }
+        }
+    },
+}

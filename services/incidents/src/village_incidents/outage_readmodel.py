@@ -297,3 +297,124 @@ async def candidates(
         }
         for r in rows
     ]
+
+
+# --------------------------------------------------------------------------- updates (fan-out)
+
+_UPDATES = (
+    "SELECT u.update_id, u.kind, u.body, u.audience, u.total, u.posted_at,"
+    " (SELECT count(*) FROM outage_deliveries d WHERE d.update_id = u.update_id) AS pending"
+    " FROM outage_updates u WHERE u.outage_id = :outage"
+)
+_ALL_UPDATES = text(_UPDATES + " ORDER BY u.seq")
+_ONE_UPDATE = text(_UPDATES + " AND u.update_id = :update")
+
+
+async def updates(
+    conn: AsyncConnection, outage_id: str, update_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The outage's updates, oldest first (or the one `update_id`): `delivered` counts the
+    linked incidents the fan-out is done with (the deliveries left are `total - delivered`)."""
+    params = {"outage": outage_id, "update": update_id}
+    rows = await conn.execute(_ONE_UPDATE if update_id else _ALL_UPDATES, params)
+    return [
+        {
+            "update_id": r.update_id,
+            "kind": r.kind,
+            "body": r.body,
+            "audience": r.audience,
+            "posted_at": r.posted_at.isoformat(),
+            "total": r.total,
+            "delivered": r.total - r.pending,
+        }
+        for r in rows
+    ]
+
+
+# --------------------------------------------------------------------------- confirmations
+
+_WAITING = text(
+    "SELECT 1 FROM provider_incident_links WHERE outage_id = :outage"
+    " AND incident_id = :incident AND unlinked_at IS NULL AND resolution = 'waiting'"
+)
+_RESOLUTION = text(
+    "UPDATE provider_incident_links SET resolution = :resolution"
+    " WHERE outage_id = :outage AND incident_id = :incident AND unlinked_at IS NULL"
+)
+
+
+async def waiting(conn: AsyncConnection, outage_id: str, incident_id: str) -> bool:
+    """Whether the outage resolved the incident and its requester has not answered yet."""
+    params = {"outage": outage_id, "incident": incident_id}
+    return (await conn.execute(_WAITING, params)).first() is not None
+
+
+async def set_resolution(
+    conn: AsyncConnection, outage_id: str, incident_id: str, resolution: str
+) -> None:
+    params = {"outage": outage_id, "incident": incident_id, "resolution": resolution}
+    await conn.execute(_RESOLUTION, params)
+
+
+_COUNTS = text(
+    "SELECT partner,"
+    " count(*) FILTER (WHERE resolution = 'confirmed') AS confirmed,"
+    " count(*) FILTER (WHERE resolution = 'rejected') AS rejected,"
+    " count(*) FILTER (WHERE resolution = 'waiting') AS waiting"
+    " FROM provider_incident_links WHERE outage_id = :outage AND resolution IS NOT NULL"
+    " AND (CAST(:partner AS text) IS NULL OR partner = :partner)"
+    " GROUP BY partner ORDER BY partner"
+)
+_OWN = text(
+    "SELECT incident_id, resolution FROM provider_incident_links WHERE outage_id = :outage"
+    " AND partner = :partner AND resolution IS NOT NULL ORDER BY seq"
+)
+
+
+async def confirmations(
+    conn: AsyncConnection, outage_id: str, partner: str | None
+) -> dict[str, Any]:
+    """Per partner, how many of the incidents the outage resolved its requesters confirmed,
+    rejected or have not answered; `partner`: that partner's only, with its incidents."""
+    params = {"outage": outage_id, "partner": partner}
+    counts = [
+        {
+            "partner": r.partner,
+            "confirmed": r.confirmed,
+            "rejected": r.rejected,
+            "waiting": r.waiting,
+        }
+        for r in await conn.execute(_COUNTS, params)
+    ]
+    if partner is None:
+        return {"partners": counts}
+    own = [
+        {"incident_id": r.incident_id, "resolution": r.resolution}
+        for r in await conn.execute(_OWN, params)
+    ]
+    return {"partners": counts, "incidents": own}
+
+
+# What the rebuild re-derives of each link's confirmation from the incidents' events (the live
+# path writes it as they happen): resolved by the outage's fan-out (`fanout: resolve` in the
+# event's metadata), then confirmed (closed after) or rejected (unlinked so), and reminded.
+_REDERIVE = [
+    "UPDATE provider_incident_links l SET resolution = 'waiting', resolved_at = e.recorded_at"
+    " FROM events e WHERE e.stream_id = l.incident_id AND e.type = 'village.incident.resolved.v1'"
+    " AND e.metadata->>'outage_id' = l.outage_id AND e.metadata->>'fanout' = 'resolve'",
+    "UPDATE provider_incident_links SET resolution = 'rejected'"
+    " WHERE resolution IS NOT NULL AND unlink_reason = 'rejected'",
+    "UPDATE provider_incident_links l SET resolution = 'confirmed' WHERE resolution = 'waiting'"
+    " AND EXISTS (SELECT 1 FROM events r JOIN events c ON c.stream_id = r.stream_id"
+    "   AND c.stream_version > r.stream_version AND c.type = 'village.incident.closed.v1'"
+    "   WHERE r.stream_id = l.incident_id AND r.type = 'village.incident.resolved.v1'"
+    "   AND r.metadata->>'outage_id' = l.outage_id AND r.metadata->>'fanout' = 'resolve')",
+    "UPDATE provider_incident_links l SET reminded_at = n.recorded_at FROM events n"
+    " WHERE n.stream_id = l.incident_id AND n.type = 'village.incident.note_added.v1'"
+    " AND n.metadata->>'outage_id' = l.outage_id AND n.metadata->>'fanout' = 'reminder'",
+]
+
+
+async def rederive_confirmations(conn: AsyncConnection) -> None:
+    for statement in _REDERIVE:
+        await conn.execute(text(statement))

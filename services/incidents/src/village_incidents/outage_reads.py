@@ -116,6 +116,27 @@ class OutageReads:
         owner = principal.party if role == "partner" else None
         return {"items": await rm.candidates(conn, state, owner, limit)}
 
+    async def updates(
+        self, conn: AsyncConnection, outage_id: str, principal: Principal
+    ) -> dict[str, Any]:
+        """`GET /provider-incidents/{id}/updates`: every update (posted, a status message, the
+        resolution), oldest first, with how many linked incidents have it (`delivered`) of
+        those it was for (`total`). For the outage's audience: its provider and partners."""
+        state, _, _ = await self.visible(conn, outage_id, principal)
+        return {"items": await rm.updates(conn, state.id)}
+
+    async def confirmations(
+        self, conn: AsyncConnection, outage_id: str, principal: Principal
+    ) -> dict[str, Any]:
+        """`GET /provider-incidents/{id}/confirmations`: its provider, counts per partner; a
+        partner, its own incidents only (and its own counts)."""
+        state, _, _ = await self.visible(conn, outage_id, principal)
+        return await rm.confirmations(conn, state.id, _works_only(state, principal))
+
+    async def update(self, conn: AsyncConnection, outage_id: str, update_id: str) -> dict[str, Any]:
+        found = await rm.updates(conn, outage_id, update_id)
+        return found[0]
+
     async def list(
         self,
         conn: AsyncConnection,

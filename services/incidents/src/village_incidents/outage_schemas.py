@@ -121,3 +121,39 @@ class SwarmRevokeIn(Body):
         json_schema_extra={"examples": [{"reason": "The fix is out: thank you."}]},
     )
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class OutageUpdateIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "body": "A fixed firmware (7.2.1) is rolling out region by region.",
+                    "audience": "customers",
+                }
+            ]
+        },
+    )
+    body: str = Field(min_length=1, max_length=20000)
+    audience: Literal["partners", "customers"] = Field(
+        description="partners: a restricted note on each linked incident; customers: a shared one"
+    )
+
+
+class OutageResolveIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resolution_code": "fixed",
+                    "resolution_notes": "Firmware 7.2.1 fixes the rekeying timer.",
+                    "message": "Resolved: upgrade to 7.2.1; tunnels stay up after rekeying.",
+                }
+            ]
+        },
+    )
+    resolution_code: str = Field(min_length=1, max_length=100)
+    resolution_notes: str = Field(min_length=1, max_length=20000)
+    message: str = Field(min_length=1, max_length=20000, description="public")

@@ -18,7 +18,7 @@ from village_platform.eventstore import ConcurrencyError, EventStore
 from village_platform.idempotency import StoredResponse
 from village_platform.writes import Work, WriteContext, Writes, Written, stored
 
-from . import outage_readmodel, outage_state, snapshots
+from . import fanout, outage_readmodel, outage_state, snapshots
 from .domain import commands as c
 from .domain import events as e
 from .domain import outage_rules as rules
@@ -40,6 +40,7 @@ class OutageHandlers:
         self.writes, self.store, self.incidents = writes, store, incidents
         self.clock = writes.clock
         self.reads = OutageReads(store)
+        incidents.followers.append(self.follow)
 
     async def declare(self, ctx: WriteContext, cmd: c.DeclareOutage) -> Written:
         _may_speak_for_provider(ctx.principal)
@@ -66,6 +67,71 @@ class OutageHandlers:
             state = await self._current(conn, outage_id, ctx.principal, if_match)
             after = await self._append(
                 conn, ctx, state, rules.change_status(state, cmd, actor_of(ctx.principal))
+            )
+            # The provider's public message reaches every linked incident's customer too.
+            await fanout.queue(
+                conn,
+                outage_id=after.id,
+                update_id=fanout.status_update_id(after.id, after.version),
+                kind="status",
+                body=f"{cmd.status}: {cmd.message}",
+                audience="customers",
+                at=self.clock.now(),
+            )
+            return await self._answer(conn, after, ctx.principal)
+
+        return await self._run(ctx, work)
+
+    async def post_update(
+        self, ctx: WriteContext, outage_id: str, cmd: c.PostOutageUpdate
+    ) -> Written:
+        """`update_posted`, and in the same transaction a delivery for every linked incident:
+        the fan-out (fanout.py) notes it on each, once."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, None)
+            events = rules.post_update(state, cmd, actor_of(ctx.principal))
+            await self._append(conn, ctx, state, events)
+            await fanout.queue(
+                conn,
+                outage_id=state.id,
+                update_id=cmd.update_id,
+                kind="update",
+                body=cmd.body,
+                audience=cmd.audience,
+                at=self.clock.now(),
+            )
+            view = await self.reads.update(conn, state.id, cmd.update_id)
+            location = f"/provider-incidents/{state.id}/updates"
+            return stored(201, view, {"Location": location})
+
+        return await self._run(ctx, work)
+
+    async def resolve(
+        self,
+        ctx: WriteContext,
+        outage_id: str,
+        cmd: c.ResolveOutage,
+        if_match: frozenset[int] | None,
+    ) -> Written:
+        """`resolved`, and a delivery for every linked incident: the fan-out resolves each one
+        still open as the provider, and asks its requester to confirm."""
+        _may_speak_for_provider(ctx.principal)
+
+        async def work(conn: AsyncConnection) -> StoredResponse:
+            state = await self._current(conn, outage_id, ctx.principal, if_match)
+            events = rules.resolve(state, cmd, actor_of(ctx.principal))
+            after = await self._append(conn, ctx, state, events)
+            await fanout.queue(
+                conn,
+                outage_id=after.id,
+                update_id=fanout.resolution_update_id(after.id),
+                kind="resolution",
+                body=cmd.message,
+                audience="customers",
+                at=self.clock.now(),
+                resolution=(cmd.resolution_code, cmd.resolution_notes),
             )
             return await self._answer(conn, after, ctx.principal)
 
@@ -163,6 +229,35 @@ class OutageHandlers:
             return stored(200, present_swarm(after, ctx.principal), _etag(after))
 
         return await self._run(ctx, work)
+
+    async def follow(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        incident: Incident,
+        events: list[e.IncidentEvent],
+    ) -> Incident:
+        """A linked incident the outage resolved (its link `waiting`): closed, its requester
+        confirmed the resolution; reopened, rejected it: the incident leaves the outage in the
+        same transaction (`rejected`) and goes back to the ladder."""
+        answered = any(isinstance(ev, (e.IncidentClosed, e.IncidentReopened)) for ev in events)
+        if incident.outage_id is None or not answered:
+            return incident
+        outage_id = incident.outage_id
+        if not await outage_readmodel.waiting(conn, outage_id, incident.id):
+            return incident
+        if any(isinstance(ev, e.IncidentClosed) for ev in events):
+            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "confirmed")
+        elif any(isinstance(ev, e.IncidentReopened) for ev in events):
+            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "rejected")
+            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+            assert outage is not None
+            loaded = await snapshots.load(conn, self.store, incident.id)
+            assert loaded.state is not None
+            unlinked, incident_events = rules.reject(outage, loaded.state, actor_of(ctx.principal))
+            await self._append(conn, ctx, outage, unlinked, loaded.state)
+            return await self.incidents.record(conn, ctx, loaded, incident_events)
+        return incident
 
     async def _both(
         self,
@@ -274,4 +369,8 @@ def _may_speak_for_provider(principal: Principal) -> None:
 
 
 def new_outage_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_update_id() -> str:
     return str(uuid.uuid4())

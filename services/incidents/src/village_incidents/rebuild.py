@@ -61,6 +61,7 @@ async def rebuild(settings: Settings) -> int:
                     await conn.execute(snapshots.SAVE_SQL, snapshot)
             for stream_id in tqdm(outages, desc="provider incidents", unit="outage"):
                 await rebuild_outage(conn, store, stream_id)
+            await outage_readmodel.rederive_confirmations(conn)
         return len(streams) + len(outages)
     finally:
         await engine.dispose()

@@ -191,3 +191,20 @@ class InviteToSwarm:
 class RevokeSwarmHop:
     hop_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class PostOutageUpdate:
+    """An update from the provider for every linked incident (`audience`: partners, a
+    restricted note; customers, a shared one)."""
+
+    update_id: str
+    body: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class ResolveOutage:
+    resolution_code: str
+    resolution_notes: str
+    message: str

@@ -337,6 +337,30 @@ class OutageSwarmRevoked(OutageEvent):
     cascade_of: str | None
 
 
+@dataclass(frozen=True)
+class OutageUpdatePosted(OutageEvent):
+    """The provider posted an update; every incident linked now (`total`) gets it as a note
+    from the provider (the fan-out: fanout.py), `restricted` for `partners`, `shared` for
+    `customers`."""
+
+    NAME = "update_posted"
+    update_id: str
+    body: str
+    audience: Literal["partners", "customers"]
+    total: int
+
+
+@dataclass(frozen=True)
+class OutageResolved(OutageEvent):
+    """The provider resolved the outage: every linked incident still open is resolved by the
+    provider with this code and notes (the fan-out), and its requester asked to confirm."""
+
+    NAME = "resolved"
+    resolution_code: str
+    resolution_notes: str
+    message: str
+
+
 # --------------------------------------------------------------------------- the directory
 
 
@@ -425,6 +449,8 @@ CATALOG = EventCatalog(
         OutageCancelled,
         OutageSwarmInvited,
         OutageSwarmRevoked,
+        OutageUpdatePosted,
+        OutageResolved,
         SupplyRegistered,
         SupplyEnded,
         PartyRegistered,

@@ -78,6 +78,43 @@ def change_status(
     ]
 
 
+AUDIENCES = ("partners", "customers")
+
+
+def post_update(state: ProviderIncident, cmd: c.PostOutageUpdate, actor: c.Actor) -> OutageEvents:
+    """An update for every incident linked now (`state.linked`: how many the fan-out reaches)."""
+    _provider_only(state, actor, "posts updates to")
+    if cmd.audience not in AUDIENCES:
+        raise DomainError.invalid(f"audience must be one of {', '.join(AUDIENCES)}")
+    if not cmd.body.strip():
+        raise DomainError.invalid("an update needs a body")
+    _open(state, "post an update to")
+    return [
+        e.OutageUpdatePosted(
+            outage_id=state.id,
+            update_id=cmd.update_id,
+            body=cmd.body,
+            audience=cmd.audience,  # type: ignore[arg-type]
+            total=state.linked,
+        )
+    ]
+
+
+def resolve(state: ProviderIncident, cmd: c.ResolveOutage, actor: c.Actor) -> OutageEvents:
+    _provider_only(state, actor, "resolves")
+    _open(state, "resolve")
+    if not cmd.resolution_code.strip() or not cmd.resolution_notes.strip():
+        raise DomainError.invalid("resolving needs resolution_code and resolution_notes")
+    return [
+        e.OutageResolved(
+            outage_id=state.id,
+            resolution_code=cmd.resolution_code,
+            resolution_notes=cmd.resolution_notes,
+            message=cmd.message,
+        )
+    ]
+
+
 def cancel(state: ProviderIncident, cmd: c.CancelOutage, actor: c.Actor) -> OutageEvents:
     _provider_only(state, actor, "cancels")
     _open(state, "cancel")
@@ -218,6 +255,28 @@ def revoke_swarm_hop(
         )
         for h in hops
     ]
+
+
+REJECTED = "rejected"
+
+
+def reject(
+    outage: ProviderIncident, incident: Incident, actor: c.Actor
+) -> tuple[OutageEvents, list[e.IncidentEvent]]:
+    """The incident's resolution by the outage was rejected (reopened): it leaves the outage
+    (`rejected`) and goes back to the escalation ladder, on both streams."""
+    return (
+        [
+            e.OutageUnlinked(
+                outage_id=outage.id,
+                incident_id=incident.id,
+                partner=incident.partner,
+                unlinked_by=actor.party,
+                reason=REJECTED,
+            )
+        ],
+        [e.IncidentOutageUnlinked(incident_id=incident.id, outage_id=outage.id, reason=REJECTED)],
+    )
 
 
 def _working(

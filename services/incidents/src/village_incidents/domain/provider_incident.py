@@ -19,7 +19,7 @@ from .provenance import Hop, Provenance, Revocation
 from .supply import Supply
 
 STREAM_PREFIX = "provider-incident:"
-# Forward only; a status may be skipped. `resolved` is reached by the resolution (phase 2).
+# Forward only; a status may be skipped. `resolved` is reached by the resolution.
 STATUSES: tuple[str, ...] = (
     "declared",
     "investigating",
@@ -131,6 +131,11 @@ def _cancelled(s: ProviderIncident, event: e.OutageCancelled, at: datetime) -> P
     return replace(s, status="cancelled", ended_at=at, messages=(*s.messages, said))
 
 
+def _resolved(s: ProviderIncident, event: e.OutageResolved, at: datetime) -> ProviderIncident:
+    said = {"status": "resolved", "message": event.message, "at": at.isoformat()}
+    return replace(s, status="resolved", ended_at=at, messages=(*s.messages, said))
+
+
 def _linked(s: ProviderIncident, event: e.OutageLinked, at: datetime) -> ProviderIncident:
     return replace(s, linked=s.linked + 1)
 
@@ -168,6 +173,7 @@ _CHANGES: dict[
 ] = {
     e.OutageStatusChanged: _status_changed,
     e.OutageCancelled: _cancelled,
+    e.OutageResolved: _resolved,
     e.OutageLinked: _linked,
     e.OutageUnlinked: _unlinked,
     e.OutageSwarmInvited: _swarm_invited,

@@ -1,0 +1,320 @@
+"""The provider incident's fan-out, exactly once. A command that posts an update (an update, a
+status message, the resolution) writes, in its own transaction, the update (`outage_updates`)
+and one delivery per incident linked now (`outage_deliveries`). The worker here takes one
+delivery per transaction (`FOR UPDATE SKIP LOCKED`: workers on many instances never take the
+same one), applies it to the incident through the incident's own decide/append path, and
+deletes it in that transaction: a retried request queues nothing new (its Idempotency-Key
+answers), a restart resumes with the deliveries left, and nothing is delivered twice (the
+note's id, `uuid5(update_id, incident_id)`, would be refused again anyway).
+
+The provider acts on the incident (its role decides what it may do), through this service: the
+events' metadata says so (`actor_kind` service, `acting_for` the provider)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from village_platform.auth import Principal
+from village_platform.errors import DomainError
+from village_platform.wakeups import wait_any
+from village_platform.writes import WriteContext, Writes, stored
+
+from .domain import commands as c
+from .handlers import MAX_ATTEMPTS, IncidentHandlers
+
+log = logging.getLogger(__name__)
+SERVICE_USER = "outage-fanout"
+BATCH = 50  # deliveries (per lane) between two yields to ordinary commands
+# Deliveries taken at once, each on a connection of its own (SKIP LOCKED keeps them apart): the
+# commits' waits overlap; the rest of the pool stays the ordinary commands'.
+LANES = 4
+PAUSE_SECONDS = 0.005  # the yield: other transactions get the database between batches
+POLL_SECONDS = 5.0  # a lost doorbell costs at most this
+
+
+@dataclass(frozen=True)
+class ActingFor(WriteContext):
+    """The provider acting on a linked incident through the fan-out: its party decides, the
+    audit says a service did it for the provider, as part of which update."""
+
+    outage_id: str = ""
+    update_id: str = ""
+    purpose: str = "note"  # note, resolve or reminder: what the rebuild re-derives links from
+
+    def event_metadata(self) -> dict[str, Any]:
+        return {
+            **super().event_metadata(),
+            "actor_kind": "service",
+            "actor_user": SERVICE_USER,
+            "acting_for": self.principal.party,
+            "outage_id": self.outage_id,
+            "update_id": self.update_id,
+            "fanout": self.purpose,
+        }
+
+
+def acting_for(provider: str, outage_id: str, update_id: str, purpose: str) -> ActingFor:
+    who = Principal(provider, "provider", SERVICE_USER, frozenset({"service"}))
+    return ActingFor(
+        who, None, update_id, outage_id=outage_id, update_id=update_id, purpose=purpose
+    )
+
+
+def note_id_for(update_id: str, incident_id: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(update_id), incident_id))
+
+
+def status_update_id(outage_id: str, version: int) -> str:
+    """A status change's update: one per version of the outage that said it."""
+    return str(uuid.uuid5(uuid.UUID(outage_id), f"status:{version}"))
+
+
+def resolution_update_id(outage_id: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(outage_id), "resolution"))
+
+
+# --------------------------------------------------------------------------- queueing
+
+_UPDATE = text(
+    "INSERT INTO outage_updates (update_id, outage_id, kind, body, audience, total,"
+    " resolution_code, resolution_notes, posted_at)"
+    " VALUES (:update, :outage, :kind, :body, :audience, :total, :code, :notes, :at)"
+)
+_QUEUE = text(
+    "INSERT INTO outage_deliveries (update_id, incident_id, kind, created_at)"
+    " SELECT :update, incident_id, :delivery, :at FROM provider_incident_links"
+    " WHERE outage_id = :outage AND unlinked_at IS NULL"
+)
+
+
+async def queue(
+    conn: AsyncConnection,
+    *,
+    outage_id: str,
+    update_id: str,
+    kind: str,
+    body: str,
+    audience: str,
+    at: datetime,
+    resolution: tuple[str, str] | None = None,
+) -> int:
+    """The update and a delivery for each incident linked now (in the caller's transaction,
+    which holds the outage's row: no link comes or goes meanwhile); how many."""
+    delivery = "resolve" if resolution else "note"
+    params = {"update": update_id, "outage": outage_id, "delivery": delivery, "at": at}
+    total = (await conn.execute(_QUEUE, params)).rowcount or 0
+    code, notes = resolution or (None, None)
+    await conn.execute(
+        _UPDATE,
+        {
+            "update": update_id,
+            "outage": outage_id,
+            "kind": kind,
+            "body": body,
+            "audience": audience,
+            "total": total,
+            "code": code,
+            "notes": notes,
+            "at": at,
+        },
+    )
+    return total
+
+
+# --------------------------------------------------------------------------- delivering
+
+# The oldest delivery no other worker holds, taken (deleted) in this transaction; with what the
+# update says and whether the incident is still linked to its outage.
+_TAKE = text(
+    "DELETE FROM outage_deliveries d USING outage_updates u, provider_incidents p"
+    " WHERE (d.update_id, d.incident_id) = (SELECT update_id, incident_id FROM outage_deliveries"
+    "   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " AND u.update_id = d.update_id AND p.id = u.outage_id"
+    " RETURNING d.update_id, d.incident_id, d.kind, u.outage_id, u.body, u.audience,"
+    " u.resolution_code, u.resolution_notes, p.provider,"
+    " (SELECT i.outage_id FROM incidents i WHERE i.id = d.incident_id) AS linked_to"
+)
+_BEHIND = text(
+    "UPDATE outage_deliveries"
+    " SET created_at = (SELECT max(created_at) FROM outage_deliveries) + interval '1 microsecond'"
+    " WHERE update_id = :update AND incident_id = :incident"
+)
+_WAITING = text(
+    "UPDATE provider_incident_links SET resolution = 'waiting', resolved_at = :at"
+    " WHERE outage_id = :outage AND incident_id = :incident AND unlinked_at IS NULL"
+)
+CONFIRM = (
+    "{provider} resolved this incident with its outage ({code}): {notes}. Please confirm by"
+    " closing it, or reopen it with a reason if the problem remains."
+)
+
+
+# The oldest link the outage resolved whose requester has not answered within the quiet period
+# and was not reminded yet, held by this transaction.
+_DUE = text(
+    "SELECT l.outage_id, l.incident_id, p.provider FROM provider_incident_links l"
+    " JOIN provider_incidents p ON p.id = l.outage_id"
+    " WHERE l.resolution = 'waiting' AND l.reminded_at IS NULL AND l.unlinked_at IS NULL"
+    " AND l.resolved_at <= :cutoff ORDER BY l.resolved_at LIMIT 1 FOR UPDATE OF l SKIP LOCKED"
+)
+_REMINDED = text(
+    "UPDATE provider_incident_links SET reminded_at = :at"
+    " WHERE outage_id = :outage AND incident_id = :incident"
+)
+REMINDER = (
+    "Reminder: {provider} resolved this incident with its outage. Please confirm by closing it,"
+    " or reopen it with a reason if the problem remains."
+)
+REMIND_AFTER_SECONDS = 86400
+
+
+class FanOut:
+    """The worker. A doorbell's `Woken` (never the publishing relay): rung after every commit."""
+
+    leading = False
+
+    def __init__(
+        self,
+        writes: Writes,
+        incidents: IncidentHandlers,
+        *,
+        batch: int = BATCH,
+        pause_seconds: float = PAUSE_SECONDS,
+        poll_seconds: float = POLL_SECONDS,
+        remind_after_seconds: float = REMIND_AFTER_SECONDS,
+        lanes: int = LANES,
+    ) -> None:
+        self.lanes = max(1, lanes)
+        self.writes, self.incidents = writes, incidents
+        self.remind_after = timedelta(seconds=remind_after_seconds)
+        self.batch, self.pause, self.poll = batch, pause_seconds, poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def deliver_one(self) -> bool:
+        """Take and apply one delivery; False when none was left to take, or when it failed
+        (it is then put behind the others, so one that keeps failing holds up no other)."""
+        taken: list[tuple[str, str]] = []
+
+        async def work(conn: AsyncConnection) -> Any:
+            row = (await conn.execute(_TAKE)).first()
+            if row is None:
+                return stored(204, None)
+            taken.append((row.update_id, row.incident_id))
+            if row.linked_to == row.outage_id:
+                try:
+                    async with conn.begin_nested():  # a refusal keeps the delivery's deletion
+                        await self._apply(conn, row)
+                except DomainError as refused:  # closed or cancelled meanwhile: nothing to add
+                    log.info(
+                        "outage delivery skipped",
+                        extra={"incident": row.incident_id, "why": refused.detail},
+                    )
+            return stored(200, None)
+
+        try:
+            written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
+        except Exception:
+            if not taken:
+                raise
+            update_id, incident_id = taken[-1]
+            log.exception(
+                "outage delivery failed; it waits behind the others",
+                extra={"incident": incident_id, "update": update_id},
+            )
+            async with self.writes.engine.begin() as conn:
+                params = {"update": update_id, "incident": incident_id}
+                await conn.execute(_BEHIND, params)
+            return False
+        return written.status_code == 200
+
+    async def _apply(self, conn: AsyncConnection, row: Any) -> None:
+        ctx = acting_for(row.provider, row.outage_id, row.update_id, row.kind)
+        note_id = note_id_for(row.update_id, row.incident_id)
+        if row.kind == "note":
+            visibility = "restricted" if row.audience == "partners" else "shared"
+            await self.incidents.apply(
+                conn, ctx, row.incident_id, c.AddNote(note_id, row.body, visibility)
+            )
+            return
+        resolve = c.ChangeStatus("resolved", None, row.resolution_code, row.resolution_notes)
+        resolved = await self.incidents.apply(conn, ctx, row.incident_id, resolve)
+        ask = CONFIRM.format(
+            provider=row.provider, code=row.resolution_code, notes=row.resolution_notes
+        )
+        await self.incidents.apply(conn, ctx, row.incident_id, c.AddNote(note_id, ask, "shared"))
+        params = {"outage": row.outage_id, "incident": row.incident_id}
+        await conn.execute(_WAITING, {**params, "at": resolved.resolved_at})
+
+    async def remind_one(self) -> bool:
+        """Remind one requester still waiting after the quiet period (a shared note from the
+        provider, once per incident); False when none is due."""
+        now = self.writes.clock.now()
+
+        async def work(conn: AsyncConnection) -> Any:
+            row = (await conn.execute(_DUE, {"cutoff": now - self.remind_after})).first()
+            if row is None:
+                return stored(204, None)
+            reminder = str(uuid.uuid5(uuid.UUID(row.outage_id), f"reminder:{row.incident_id}"))
+            ctx = acting_for(row.provider, row.outage_id, reminder, "reminder")
+            note = c.AddNote(note_id_for(reminder, row.incident_id), _reminder(row), "shared")
+            at = now
+            try:
+                async with conn.begin_nested():
+                    at = (await self.incidents.apply(conn, ctx, row.incident_id, note)).updated_at
+            except DomainError as refused:  # closed meanwhile: no one to remind
+                log.info(
+                    "reminder skipped", extra={"incident": row.incident_id, "why": refused.detail}
+                )
+            params = {"outage": row.outage_id, "incident": row.incident_id, "at": at}
+            await conn.execute(_REMINDED, params)
+            return stored(200, None)
+
+        written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
+        return written.status_code == 200
+
+    async def remind(self, limit: int | None = None) -> int:
+        reminded = 0
+        while reminded < (limit or self.batch) and await self.remind_one():
+            reminded += 1
+        return reminded
+
+    async def drain(self, limit: int | None = None) -> int:
+        """Deliver up to `limit` (a batch by default); how many were taken."""
+        taken = 0
+        while taken < (limit or self.batch) and await self.deliver_one():
+            taken += 1
+        return taken
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """From the start (a restart resumes the deliveries left), then whenever woken; a full
+        batch is followed by a short pause, so ordinary commands keep their share."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                taken = sum(await asyncio.gather(*(self.drain() for _ in range(self.lanes))))
+                await self.remind()
+            except Exception:
+                log.exception("outage fan-out failed; retrying after the poll interval")
+                taken = 0
+            if taken == self.batch * self.lanes:
+                await wait_any(stop, timeout=self.pause)
+                continue
+            await wait_any(stop, self._wake, timeout=self.poll)
+
+
+def _reminder(row: Any) -> str:
+    return REMINDER.format(provider=row.provider)
+
+
+_WORKER = Principal("incidents-fanout", "service", SERVICE_USER, frozenset({"service"}))
