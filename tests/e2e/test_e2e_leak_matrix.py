@@ -676,7 +676,10 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         )
         ids = list(w.incidents.values())
         seen = {
-            "incident": "\n".join([await read(inc, f"/incidents/{i}") for i in ids]),
+            "incident": "\n".join(
+                [await read(inc, f"/incidents/{i}") for i in ids]
+                + [await pages(inc, f"/incidents/{i}/parts") for i in ids]
+            ),
             "incident list": await read(inc, "/incidents", limit=100),
             "notes": "\n".join([await pages(inc, f"/incidents/{i}/notes") for i in ids]),
             "timeline": "\n".join([await pages(inc, f"/incidents/{i}/timeline") for i in ids]),
