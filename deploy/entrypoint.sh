@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs the Village service named by VILLAGE_SERVICE (incidents, escalation, sla-monitor,
-# knowledge, webhooks) through its console script `village-<service>`.
+# Runs the Village service named by VILLAGE_SERVICE (console, incidents, escalation,
+# sla-monitor, knowledge, webhooks) through its console script `village-<service>`.
 #   VILLAGE_MIGRATE=1  run `village-<service> migrate` first (creates the service's
 #                      database village_<service> if missing and applies migrations)
 # Arguments are a subcommand of that script (default `serve`), e.g. `migrate`;

@@ -10,6 +10,7 @@ import sys
 import urllib.request
 
 DEFAULT_PORTS = {
+    "console": 8000,
     "incidents": 8001,
     "escalation": 8002,
     "sla-monitor": 8003,

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 import yaml
 
+from village_console.config import ConsoleSettings
 from village_platform.settings import Settings
 from village_webhooks.config import WebhookSettings
 
@@ -33,8 +34,9 @@ HEALTHCHECK = DEPLOY / "healthcheck.py"
 COLLECTOR = DEPLOY / "otel-collector.yaml"
 SCHEMA = DEPLOY / "schema" / "compose-spec.json"
 
-# Each service's default port (DESIGN: one port per service, 8001 upward).
+# Each service's default port (DESIGN: one port per service, 8001 upward; the console 8000).
 SERVICE_PORTS = {
+    "console": 8000,
     "incidents": 8001,
     "escalation": 8002,
     "sla-monitor": 8003,
@@ -44,7 +46,10 @@ SERVICE_PORTS = {
 # Read by deploy/entrypoint.sh and deploy/healthcheck.py, not by Settings.
 DEPLOY_VARS = {"VILLAGE_SERVICE", "VILLAGE_MIGRATE"}
 # Services whose settings add to the platform's.
-SERVICE_SETTINGS: dict[str, type[Settings]] = {"webhooks": WebhookSettings}
+SERVICE_SETTINGS: dict[str, type[Settings]] = {
+    "webhooks": WebhookSettings,
+    "console": ConsoleSettings,
+}
 
 
 def _compose() -> dict:

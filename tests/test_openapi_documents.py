@@ -9,7 +9,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-SERVICES = ("incidents", "sla", "escalation", "knowledge", "webhooks")
+SERVICES = ("incidents", "sla", "escalation", "knowledge", "webhooks", "console")
 
 
 @pytest.mark.parametrize("service", SERVICES)

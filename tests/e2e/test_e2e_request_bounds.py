@@ -19,6 +19,7 @@ SERVICES = {
     "escalation": "village_escalation",
     "knowledge": "village_knowledge",
     "webhooks": "village_webhooks",
+    "console": "village_console",
 }
 DATES = {"date-time", "date", "time", "uuid"}
 # Owned by the webhook hardening work (services/webhooks): listed so that this test holds the

@@ -184,6 +184,8 @@ def _redact(url: str) -> str:
 def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: Path) -> None:
     providers = [p.id for p in demo.PARTIES if p.kind == "provider"]
     lines = ["", "Village is running.", ""]
+    # The console first: the one URL a person opens.
+    services = sorted(services, key=lambda s: s.name != "console")
     for service in services:
         lines += [
             f"  {service.name:<12} {service.url}",
@@ -211,9 +213,11 @@ def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: 
     lines.append(f"export TOKEN_ACME_ADMIN={demo.admin_token()}")
     lines += [
         "",
-        f'  curl -H "Authorization: Bearer $TOKEN_NORTHWIND" {services[0].url}/incidents'
-        if services
-        else "",
+        *(
+            f'  curl -H "Authorization: Bearer $TOKEN_NORTHWIND" {s.url}/incidents'
+            for s in services
+            if s.name == "incidents"
+        ),
         "  more tokens: make -s token PARTY=<party> ROLE=<role>",
         "",
         "Ctrl-C stops everything (PostgreSQL data is kept in .village/pgdata).",

@@ -322,12 +322,16 @@ ESCALATION = ServiceSpec("escalation", 8002, seed=lambda url: demo.seed_escalati
 WEBHOOKS = ServiceSpec("webhooks", 8005)
 # After the incidents service: it reads the party directory and the incidents feed (INCIDENTS_URL).
 KNOWLEDGE = ServiceSpec("knowledge", 8004, seed=lambda url: demo.seed_knowledge(url))
+# After every other: it reads every topic, and every owner's feed to heal gaps (`make run`
+# prints its URL first all the same: it is where people start).
+CONSOLE = ServiceSpec("console", 8000)
 SERVICES: list[ServiceSpec] = [
     INCIDENTS,
     SLA_MONITOR,
     ESCALATION,
     KNOWLEDGE,
     WEBHOOKS,
+    CONSOLE,
 ]
 # Not a Village service: `make run`'s demo webhook receiver (demo_receiver.py), started before
 # them; the demo providers' endpoints deliver to it.

@@ -31,6 +31,7 @@ import pytest
 from . import demo
 from .identity_provider import IdentityProvider
 from .services import (
+    CONSOLE,
     ESCALATION,
     INCIDENTS,
     KNOWLEDGE,
@@ -47,6 +48,7 @@ from .stack import Stack, free_port, run_sql
 os.environ.setdefault("VILLAGE_ENV", "development")
 
 __all__ = [
+    "CONSOLE",
     "ESCALATION",
     "INCIDENTS",
     "KNOWLEDGE",
@@ -167,11 +169,12 @@ class FullVillage:
     knowledge: ServiceProcess
     webhooks: ServiceProcess
     topic_prefix: str
+    console: ServiceProcess
 
 
 @pytest.fixture(scope="session")
 def full_village(stack: Stack) -> Iterator[FullVillage]:
-    """All five services of their own (own databases, own topics), as `make run` wires them: the
+    """All six services of their own (own databases, own topics), as `make run` wires them: the
     escalation service routes every incident, knowledge suggests, webhooks deliver (to loopback
     receivers, `WEBHOOKS_TEST_ENV`)."""
     prefix = "full-village."
@@ -192,8 +195,16 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
         **topics,
         **WEBHOOKS_TEST_ENV,
     )
-    yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix)
-    for service in (webhooks, knowledge, escalation, sla, incidents):
+    console = stack.start_service(
+        CONSOLE,
+        instance=instance,
+        **urls,
+        ESCALATION_URL=escalation.url,
+        KNOWLEDGE_URL=knowledge.url,
+        **topics,
+    )
+    yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix, console)
+    for service in (console, webhooks, knowledge, escalation, sla, incidents):
         service.close()
 
 
