@@ -6,6 +6,8 @@ and contoso invited as a collaborator, then revoked."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from village_console import consumer
 from village_console.cli import MIGRATIONS
@@ -348,3 +351,39 @@ async def test_the_live_tail_gives_what_committed_since_as_the_viewer_may_see_it
         assert (await timeline.committed_after(
             conn, world.incident, Viewer("initech", "customer"), after
         ))[0] == []  # fmt: skip
+
+
+async def test_a_war_room_of_500_entries_reads_in_one_page_well_within_a_second(
+    world: World,
+) -> None:
+    """The war-room page reads the newest 500 entries at once: measured here, as the customer
+    (the egress rule in SQL and per entry) and as the owning partner."""
+    await _story(world)
+    async with world.engine.begin() as conn:  # 500 shared and restricted notes, one statement
+        await conn.execute(
+            text(
+                "INSERT INTO timeline (incident_id, event_id, occurred_at, source, type, party,"
+                " data, metadata)"
+                " SELECT :i, gen_random_uuid(), CAST(:t AS timestamptz) + n * interval '1 second',"
+                " '/village/incidents',"
+                " 'village.incident.note_added.v1', 'northwind',"
+                " jsonb_build_object('note_id', gen_random_uuid(), 'author_party', 'northwind',"
+                "  'note_visibility', v, 'body', 'note ' || n),"
+                " jsonb_build_object('parties', CAST(:parties AS jsonb), 'visibility', v,"
+                "  'actor_party', 'northwind')"
+                " FROM generate_series(1, 500) AS n,"
+                " LATERAL (SELECT CASE WHEN n % 2 = 0 THEN 'shared' ELSE 'restricted' END) AS s(v)"
+            ),
+            {"i": world.incident, "t": T0 + timedelta(hours=1), "parties": json.dumps(CHAIN)},
+        )
+    timeline = Timeline()
+    for party, notes in (("northwind", 500), ("initech", 250)):
+        started = time.perf_counter()
+        async with world.engine.connect() as conn:
+            page = await timeline.page(
+                conn, world.incident, Viewer(party, KINDS[party]), None, 500, newest_first=True
+            )
+        took = time.perf_counter() - started
+        print(f"{party}: the newest {len(page['items'])} entries in {took * 1000:.0f} ms")
+        bulk = [i for i in page["items"] if i["data"].get("body", "").startswith("note ")]
+        assert len(bulk) == notes and took < 1.0
