@@ -21,7 +21,12 @@ import httpx
 import pytest
 from e2e_support import Api, open_incident
 
+from village_console.cli import MIGRATIONS
+from village_console.reads import Timeline, Viewer
+from village_console.rebuild import rebuild
 from village_devstack.waiting import eventually
+from village_platform.db import make_engine
+from village_platform.service_cli import migrate
 
 
 @pytest.fixture
@@ -187,3 +192,45 @@ async def test_the_stream_pushes_a_new_entry_to_a_viewer_who_may_see_it(
     assert first["data"]["body"] == "for everyone"  # the restricted note never reached it
     print(f"SSE: a shared note reached initech's stream {latency * 1000:.0f} ms after its POST")
     assert (await console("umbrella").get(f"/incidents/{iid}/timeline/stream")).status_code == 404
+
+
+async def test_a_rebuilt_read_model_shows_what_the_live_one_does(
+    apis: tuple[Api, Api], full_village: Any, stack: Any
+) -> None:
+    """`rebuild-read-model` replays the four owners' feeds into a fresh database: the timeline
+    read from it is the live console's, entry for entry."""
+    incidents, console = apis
+    iid = (await open_incident(incidents("northwind"), severity="S1"))["id"]
+    await note(incidents, "northwind", iid, "before the rebuild", "restricted")
+    live = await eventually(
+        lambda: timeline(console, "northwind", iid),
+        lambda items: (
+            {
+                "escalation.decided",
+                "sla.clock_started",
+                "knowledge.suggestions_made",
+                "incident.note_added",
+            }
+            <= kinds(items)
+        ),
+        timeout=60,
+        what="the incident's entries on the live console",
+    )
+    settings = stack.settings(
+        "console-rebuilt",
+        INCIDENTS_URL=full_village.incidents.url,
+        SLA_MONITOR_URL=full_village.sla.url,
+        ESCALATION_URL=full_village.escalation.url,
+        KNOWLEDGE_URL=full_village.knowledge.url,
+    )
+    await migrate(settings, MIGRATIONS)
+    assert await rebuild(settings, progress=False) > len(live)
+    engine = make_engine(settings)
+    try:
+        async with engine.connect() as conn:
+            page = await Timeline().page(conn, iid, Viewer("northwind", "partner"), None, 500)
+    finally:
+        await engine.dispose()
+    rebuilt = {i["id"]: (i["kind"], i["party"], i["tier"]) for i in page["items"]}
+    live = await timeline(console, "northwind", iid) or []
+    assert rebuilt == {i["id"]: (i["kind"], i["party"], i["tier"]) for i in live}
