@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 
+from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver
 from village_platform.topics import provider_topic
 
@@ -160,3 +161,82 @@ async def topic_text(bootstrap: str, prefix: str, provider: str) -> str:
 
 
 Reader = Callable[[str], Awaitable[str]]
+Clients = Callable[..., httpx.AsyncClient]
+"""An API's client as a party: `incidents("acme")`."""
+Opener = Callable[..., Awaitable[str]]
+"""Opens an incident of the world: `incident(key, owner, customer, name)`, its id."""
+
+
+async def resolved_outage(w: World, incidents: Clients, incident: Opener) -> Callable[..., Any]:
+    """acme's second outage, resolved. H (northwind's, for initech) and J (contoso's, for
+    umbrella) are linked; acme resolves the outage, the fan-out resolves both as acme and asks
+    each requester to confirm (a shared note from acme, the resolution notes in it); initech
+    confirms H (closes it), umbrella leaves J waiting, and is reminded once. The confirmations:
+    acme's counts per partner, each partner's own incidents. acme's first outage (G's) is left
+    as it is, so its rows stand.
+
+    Returns the wait for what follows by itself (the reminder, the escalation service taking
+    H and J off acme's outage queue), to await once the rest of the world is made."""
+    acme = incidents("acme")
+    outage = {
+        "title": f"Switch firmware {mark('outage')}",
+        "description": "Ports flap after the upgrade",
+        "products": ["routers"],
+        "severity": "S2",
+    }
+    oid = (await ok(acme.post("/provider-incidents", json=outage), 201))["id"]
+    w.outages["acme's resolved outage"] = oid
+    h = await incident("H", "northwind", "initech", "incident H (its outage resolved, confirmed)")
+    j = await incident("J", "contoso", "umbrella", "incident J (its outage resolved, waiting)")
+    for owner, iid in (("northwind", h), ("contoso", j)):
+        link = {"incident_id": iid}
+        await ok(incidents(owner).post(f"/provider-incidents/{oid}/links", json=link))
+    said = mark("fixed")
+    resolution = {
+        "resolution_code": "fixed",
+        "resolution_notes": f"Firmware 7.3 {said}",
+        "message": "Resolved: upgrade to 7.3.",
+    }
+    await ok(acme.post(f"/provider-incidents/{oid}/resolve", json=resolution))
+    w.add("acme's resolved outage: its resolution notes", said)
+
+    async def from_acme(iid: str, starts: str) -> str | None:
+        """The id of acme's note on the incident whose body starts so (None: not yet)."""
+        listed = await ok(acme.get(f"/incidents/{iid}/notes"))
+        found = [n["id"] for n in listed["items"] if n["body"].startswith(starts)]
+        return found[0] if found else None
+
+    # The fan-out's notes say the provider's fixed words: their ids are what is unique to them
+    # (a shared note is seen whole or not at all, so its id stands for its text).
+    for key, iid in (("H", h), ("J", j)):
+        asked = await eventually(lambda i=iid: from_acme(i, "acme resolved"), timeout=60)
+        w.add(f"{key}: acme's request to confirm", asked)
+    await ok(incidents("initech").post(f"/incidents/{h}/status", json={"status": "closed"}))
+    counts = {
+        "northwind": '"partner":"northwind","confirmed":1,"rejected":0,"waiting":0',
+        "contoso": '"partner":"contoso","confirmed":0,"rejected":0,"waiting":1',
+    }
+    for partner, text in counts.items():
+        w.add(f"acme's resolved outage: {partner}'s confirmation counts", text)
+    w.add(
+        "H's answer (confirmed), as a partner's own",
+        f'"incident_id":"{h}","resolution":"confirmed"',
+    )
+    w.add("J's answer (waiting), as a partner's own", f'"incident_id":"{j}","resolution":"waiting"')
+
+    async def settled(escalation: Clients) -> None:
+        reminded = await eventually(
+            lambda: from_acme(j, "Reminder:"), timeout=90, what="umbrella reminded"
+        )
+        w.add("J: acme's reminder to confirm", reminded)
+
+        async def off_the_queues() -> bool:
+            for iid in (h, j):
+                path = await ok(escalation("acme").get(f"/incidents/{iid}/escalations"))
+                if path["status"] not in ("resolved", "closed"):
+                    return False
+            return True
+
+        await eventually(off_the_queues, timeout=60, what="H and J off acme's outage queue")
+
+    return settled

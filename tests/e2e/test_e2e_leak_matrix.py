@@ -35,6 +35,7 @@ from leak_world import (
     ok,
     pages,
     read,
+    resolved_outage,
     topic_text,
 )
 
@@ -71,6 +72,7 @@ CHANNELS = (
     "provenance",
     "outages",
     "console",
+    "confirmations",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -382,6 +384,44 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
         **cells(ON_A, NOTE),
         (ACME_T, ""): V,
     },
+    # acme's second outage, resolved (leak_world.resolved_outage): H (northwind's, initech's)
+    # and J (contoso's, umbrella's) linked; the fan-out resolved both as acme and asked each
+    # requester, in a shared note, to confirm; initech confirmed H, umbrella was reminded.
+    # acme resolved H and J (through the fan-out): the knowledge service proposes a draft from
+    # each resolution (its title and notes) to the resolving party, acme, alone.
+    "incident H (its outage resolved, confirmed)": {
+        **cells(ON_A, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(WORKING_A, ("outages",)),  # the link: acme's and northwind's alone
+        **cells("acme", ("articles", "knowledge feed")),  # acme's draft
+        (ACME_T, ""): V,
+    },
+    "incident J (its outage resolved, waiting)": {
+        **cells(ON_C, ("incident", "incident list", "timeline", "incidents feed", "webhook")),
+        **cells(("acme", "contoso"), ("outages",)),
+        **cells("acme", ("articles", "knowledge feed")),
+        (ACME_T, ""): V,
+    },
+    # The resolution: on the outage (`resolved`: acme and its partners) and on each linked
+    # incident (its `resolved`, and the request to confirm: everyone on it, its customer too).
+    "acme's resolved outage: its resolution notes": {
+        **cells(ACME_OUTAGE, ("incidents feed", "webhook")),
+        **cells((*ON_A, *ON_C), NOTE),
+        **cells("acme", ("articles", "knowledge feed")),
+        (ACME_T, ""): V,
+    },
+    "H: acme's request to confirm": {**cells(ON_A, NOTE), (ACME_T, ""): V},
+    "J: acme's request to confirm": {**cells(ON_C, NOTE), (ACME_T, ""): V},
+    "J: acme's reminder to confirm": {**cells(ON_C, NOTE), (ACME_T, ""): V},
+    # GET .../confirmations: acme the counts per partner; each partner its own counts and its
+    # own incidents' answers; customers, globex and fabrikam nothing (404).
+    "acme's resolved outage: northwind's confirmation counts": cells(
+        ("acme", "northwind"), ("confirmations",)
+    ),
+    "acme's resolved outage: contoso's confirmation counts": cells(
+        ("acme", "contoso"), ("confirmations",)
+    ),
+    "H's answer (confirmed), as a partner's own": cells("northwind", ("confirmations",)),
+    "J's answer (waiting), as a partner's own": cells("contoso", ("confirmations",)),
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
     **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
@@ -673,6 +713,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         update = {"body": f"acme says {updates[audience]}", "audience": audience}
         await ok(acme.post(f"/provider-incidents/{oid}/updates", json=update), 201)
         w.add(f"acme's outage: an update for the {audience}", updates[audience])
+    resolution_settled = await resolved_outage(w, incidents, incident)
 
     product = mark("product")
     supply = {"supplier": "contoso", "buyer": "umbrella", "products": [product]}
@@ -714,6 +755,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         )
 
     await eventually(settled, timeout=90, what="the services to route, suggest and deliver")
+    await resolution_settled(escalation)
     for party, endpoint_id in w.endpoints.items():  # a delivery of each endpoint: its owner's alone
         listed = await ok(
             hooks(party, "admin").get(f"/endpoints/{endpoint_id}/deliveries", params={"limit": 1})
@@ -761,13 +803,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                     for p, tiers in QUEUES.items()
                     for t in tiers
                 ]
-                # acme's queue of each outage, as acme reads it (another provider reading it is
-                # told only what it asked: the tier it names, no items)
-                + [
-                    await read(esc, f"/queues/acme/outage:{o}")
-                    for o in w.outages.values()
-                    if party == "acme"
-                ]
+                # acme's queue of each outage, as every party reads it (acme alone may: its
+                # own; another provider or a partner is not told it exists, not even the tier)
+                + [await read(esc, f"/queues/acme/outage:{o}") for o in w.outages.values()]
             ),
             "escalation feed": await feed(esc),
             "articles": "\n".join(
@@ -803,8 +841,13 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                         await read(inc, f"/provider-incidents/{o}/candidates", limit=100),
                         await read(inc, f"/provider-incidents/{o}/provenance"),
                         await read(inc, f"/provider-incidents/{o}/updates"),
-                        await read(inc, f"/provider-incidents/{o}/confirmations"),
                     )
+                ]
+            ),
+            "confirmations": "\n".join(
+                [
+                    await read(inc, f"/provider-incidents/{o}/confirmations")
+                    for o in w.outages.values()
                 ]
             ),
         }

@@ -194,8 +194,10 @@ class World:
     async def queues(self, viewer: str) -> dict[tuple[str, str], int]:
         return {(q["party"], q["tier"]): q["incidents"] for q in await self.views.queues(viewer)}
 
-    async def queue(self, party: str, tier: str, viewer: str) -> list[str]:
-        return [i["incident_id"] for i in await self.views.queue(party, tier, viewer)]
+    async def queue(self, party: str, tier: str, viewer: str) -> list[str] | None:
+        """The incident ids in the queue; None: `viewer` may not look into it (404)."""
+        found = await self.views.queue(party, tier, viewer)
+        return None if found is None else [i["incident_id"] for i in found]
 
 
 @asynccontextmanager

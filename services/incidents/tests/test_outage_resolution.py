@@ -13,7 +13,7 @@ import pytest
 import test_provider_incidents as base
 from incidents_support import World
 from test_outage_fanout import linked_outage, notes_from_acme
-from test_provider_incidents import Outages, as_, refused, who
+from test_provider_incidents import Outages, as_, open_incident, refused, who
 
 from village_incidents import autoclose, fanout
 from village_incidents.domain import commands as c
@@ -117,6 +117,43 @@ async def test_an_incident_resolved_before_is_left_as_it_is(world: World, outage
     assert (await confirmations(outages, "acme", oid))["partners"] == [
         {"partner": "contoso", "confirmed": 0, "rejected": 0, "waiting": 1}
     ]
+
+
+async def test_only_the_requesters_reopen_rejects_the_resolution(
+    world: World, outages: Outages
+) -> None:
+    """The requester (the customer, or whoever opened the incident: who is asked to confirm)
+    rejects by reopening. The provider taking its resolution back, or the owning partner
+    reopening the incident a customer opened, leaves it linked and waiting for the requester's
+    answer, which counts once the incident is resolved again."""
+    oid, (a, b) = await linked_outage(world, outages, n=2)  # northwind's (it opened a), contoso's
+    c_ = await open_incident(world, "initech", None)  # initech opened it: initech the requester
+    await outages.link("northwind", oid, c_)
+    await outages.handlers.resolve(as_("acme"), oid, RESOLVE, None)
+    await FanOut(world.writes, world.handlers).drain(100)
+
+    await world.do("acme", a, c.ChangeStatus("reopened", "the fix is not rolled out here"))
+    await world.do("northwind", c_, c.ChangeStatus("reopened", "initech's branch still drops"))
+    for iid in (a, c_):
+        assert (await incident(world, iid)).outage_id == oid
+    assert [ev for ev in await outages.events(oid) if ev.type.endswith("unlinked.v1")] == []
+    assert (await confirmations(outages, "northwind", oid))["incidents"] == [
+        {"incident_id": a, "resolution": "waiting"},
+        {"incident_id": c_, "resolution": "waiting"},
+    ]
+    # Resolved again: northwind (a's requester) confirms, initech (c's) rejects.
+    for by, iid in (("acme", a), ("northwind", c_)):
+        await world.do(by, iid, c.ChangeStatus("resolved", None, "fixed", "rolled out"))
+    await world.do("northwind", a, c.ChangeStatus("closed"))
+    await world.do("initech", c_, c.ChangeStatus("reopened", "still drops"))
+    assert (await incident(world, c_)).outage_id is None
+    [unlinked] = [ev for ev in await outages.events(oid) if ev.type.endswith("unlinked.v1")]
+    assert (unlinked.data["incident_id"], unlinked.data["unlinked_by"]) == (c_, "initech")
+    assert (await confirmations(outages, "acme", oid))["partners"] == [
+        {"partner": "contoso", "confirmed": 0, "rejected": 0, "waiting": 1},
+        {"partner": "northwind", "confirmed": 1, "rejected": 1, "waiting": 0},
+    ]
+    assert b not in str(await confirmations(outages, "northwind", oid))
 
 
 async def test_the_rebuild_gives_the_same_confirmations(world: World) -> None:

@@ -377,7 +377,9 @@ async def test_unlinking_takes_a_reason_and_the_incident_may_be_linked_again(
         f" WHERE outage_id = '{oid}'"
     )
     assert row == [("a local power cut", True)]
-    await refused(404, outages.unlink("northwind", oid, a, "again"))
+    # Unlinked already: a conflict (its parties were told), not a provider incident unheard of.
+    err = await refused(409, outages.unlink("northwind", oid, a, "again"))
+    assert err.kind == "not-linked"
     await outages.link("acme", oid, a)  # linked again, by the provider this time
     assert [i["linked_by"] for i in (await outages.view("northwind", oid))["incidents"]] == ["acme"]
 

@@ -225,10 +225,14 @@ async def read_queue(
     caller: Caller,
     views: Views,
 ) -> dict[str, Any]:
-    # A provider may look into its partners' queues, seeing only its own incidents there.
+    # A partner reads its own queues. A provider may look into those of the parties working its
+    # incidents (its partners), seeing only its own incidents there; another provider's queue,
+    # or a stranger's, is not found (not an empty queue echoing the tier it was asked for).
     if caller.kind not in ("service", "provider") and caller.party != party:
         raise Problem(404, "not-found", f"no queue {party} {tier}")
     items = await views.queue(party, tier, _viewer(caller))
+    if items is None:
+        raise Problem(404, "not-found", f"no queue {party} {tier}")
     return jsonable_encoder({"party": party, "tier": tier, "items": items})
 
 

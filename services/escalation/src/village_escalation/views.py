@@ -47,9 +47,23 @@ _QUEUES = text(f"""
 """)
 
 
+# Whose queues a viewer may look into besides its own: the parties working an incident it
+# provides (its partners, the suppliers between), where it sees only its own incidents. Any other
+# party's queue (another provider's, a stranger's) it may not learn of.
+_MAY_LOOK_INTO = text(
+    "SELECT EXISTS (SELECT 1 FROM incident_escalation i WHERE i.provider = :v"
+    " AND (i.partner = :party OR :party = ANY(coalesce(i.suppliers, ARRAY[]::text[]))))"
+)
+
+
 async def queue(
     conn: AsyncConnection, party: str, tier: str, viewer: str | None, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]] | None:
+    """The incidents at `party`'s `tier` that `viewer` may see; None when it may not look into
+    `party`'s queues at all (not its own, nor of a party working one of its incidents)."""
+    if viewer is not None and viewer != party:
+        if not await conn.scalar(_MAY_LOOK_INTO, {"party": party, "v": viewer}):
+            return None
     rows = await conn.execute(_QUEUE, {"party": party, "tier": tier, "v": viewer})
     return [
         {
@@ -147,7 +161,7 @@ class EscalationViews:
         async with self.engine.connect() as conn:
             return await queues(conn, viewer)
 
-    async def queue(self, party: str, tier: str, viewer: str | None) -> list[dict[str, Any]]:
+    async def queue(self, party: str, tier: str, viewer: str | None) -> list[dict[str, Any]] | None:
         async with self.engine.connect() as conn:
             return await queue(conn, party, tier, viewer, self.clock.now())
 

@@ -100,6 +100,9 @@ def create_app(
             pause_seconds=float(
                 os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
             ),
+            remind_after_seconds=float(
+                os.environ.get("OUTAGE_CONFIRM_REMINDER_SECONDS", fanout.REMIND_AFTER_SECONDS)
+            ),
         )
         runtime.doorbell.relays.append(worker)
         runtime.background("outage-fanout", worker.run)

@@ -337,9 +337,14 @@ _WAITING = text(
     "SELECT 1 FROM provider_incident_links WHERE outage_id = :outage"
     " AND incident_id = :incident AND unlinked_at IS NULL AND resolution = 'waiting'"
 )
+# The answer to a resolution still waiting for it (a rejection's link is ended just before).
 _RESOLUTION = text(
     "UPDATE provider_incident_links SET resolution = :resolution"
-    " WHERE outage_id = :outage AND incident_id = :incident AND unlinked_at IS NULL"
+    " WHERE outage_id = :outage AND incident_id = :incident AND resolution = 'waiting'"
+)
+_UNLINKED = text(
+    "SELECT 1 FROM provider_incident_links WHERE outage_id = :outage"
+    " AND incident_id = :incident AND unlinked_at IS NOT NULL"
 )
 
 
@@ -347,6 +352,12 @@ async def waiting(conn: AsyncConnection, outage_id: str, incident_id: str) -> bo
     """Whether the outage resolved the incident and its requester has not answered yet."""
     params = {"outage": outage_id, "incident": incident_id}
     return (await conn.execute(_WAITING, params)).first() is not None
+
+
+async def unlinked(conn: AsyncConnection, outage_id: str, incident_id: str) -> bool:
+    """Whether the incident was linked to the outage and has left it (its last link ended)."""
+    params = {"outage": outage_id, "incident": incident_id}
+    return (await conn.execute(_UNLINKED, params)).first() is not None
 
 
 async def set_resolution(

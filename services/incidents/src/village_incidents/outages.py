@@ -1,14 +1,21 @@
 """Provider incident (outage) command handlers: one unit of work each on the platform's write
 path (`Writes.run`: the Idempotency-Key, the transaction, the retry on a concurrent append). The
-work loads the provider incident (outage_state.py; locking its row, so that commands on one
-outage queue rather than race), decides (domain/outage_rules.py), appends
+work loads the provider incident (outage_state.py), decides (domain/outage_rules.py), appends
 its events with their audience and projects the read model; a link or an unlink appends to the
 incident's stream too, in the same transaction, each stream at the version it was read at (a
-concurrent change to either is decided again on fresh state). Reads: outage_reads.py."""
+concurrent change to either is decided again on fresh state). Reads: outage_reads.py.
+
+Locks, in one order on every path (so no two commands deadlock): the incident's stream (its
+next version, taken by the append), then the outage's row (`FOR UPDATE`: commands on one
+outage queue for it rather than race), then the outage's link rows. A command on the outage
+alone takes its row first thing; one that changes a linked incident too (link, unlink, a
+requester's rejection) does the incident's part first and takes the outage's row last, so
+the queue of many partners linking at once waits only for each other's short outage part."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +40,9 @@ from .domain.provider_incident import (
 from .handlers import MAX_ATTEMPTS, IncidentHandlers, etag
 from .outage_reads import OutageReads, present_swarm
 from .reads import actor_of
+
+Both = tuple[list[e.OutageEvent], list[e.IncidentEvent]]
+"""A link's or an unlink's events: the outage's and the incident's."""
 
 
 class OutageHandlers:
@@ -162,14 +172,15 @@ class OutageHandlers:
         if_match: frozenset[int] | None,
     ) -> Written:
         async def work(conn: AsyncConnection) -> StoredResponse:
-            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+            outage = await outage_state.load(conn, self.store, outage_id)
             partners = await self._partners(conn, outage)
             loaded = await snapshots.load(conn, self.store, cmd.incident_id)
             actor = actor_of(ctx.principal)
-            events, incident_events = rules.link(outage, loaded.state, actor, partners)
-            assert outage is not None and loaded.state is not None
-            _at(outage, if_match)
-            return await self._both(conn, ctx, outage, loaded, events, incident_events)
+
+            def decide(now: ProviderIncident | None) -> Both:
+                return rules.link(now, loaded.state, actor, partners)
+
+            return await self._both(conn, ctx, outage_id, loaded, decide, if_match)
 
         return await self._run(ctx, work)
 
@@ -181,13 +192,14 @@ class OutageHandlers:
         if_match: frozenset[int] | None,
     ) -> Written:
         async def work(conn: AsyncConnection) -> StoredResponse:
-            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
             loaded = await snapshots.load(conn, self.store, cmd.incident_id)
             actor = actor_of(ctx.principal)
-            events, incident_events = rules.unlink(outage, loaded.state, actor, cmd.reason)
-            assert outage is not None and loaded.state is not None
-            _at(outage, if_match)
-            return await self._both(conn, ctx, outage, loaded, events, incident_events)
+            left = await outage_readmodel.unlinked(conn, outage_id, cmd.incident_id)
+
+            def decide(now: ProviderIncident | None) -> Both:
+                return rules.unlink(now, loaded.state, actor, cmd.reason, unlinked_before=left)
+
+            return await self._both(conn, ctx, outage_id, loaded, decide, if_match)
 
         return await self._run(ctx, work)
 
@@ -238,24 +250,28 @@ class OutageHandlers:
         events: list[e.IncidentEvent],
     ) -> Incident:
         """A linked incident the outage resolved (its link `waiting`): closed, its requester
-        confirmed the resolution; reopened, rejected it: the incident leaves the outage in the
-        same transaction (`rejected`) and goes back to the ladder."""
+        confirmed the resolution; reopened by its requester, rejected it: the incident leaves
+        the outage in the same transaction (`rejected`) and goes back to the ladder. Reopened
+        by another party (the provider, the owning partner of a customer's incident), the link
+        stays as it is, waiting for the requester's answer (rules.rejects). The incident's
+        stream is taken already (appended), the outage's row after it: the one lock order."""
         answered = any(isinstance(ev, (e.IncidentClosed, e.IncidentReopened)) for ev in events)
         if incident.outage_id is None or not answered:
             return incident
         outage_id = incident.outage_id
         if not await outage_readmodel.waiting(conn, outage_id, incident.id):
             return incident
+        actor = actor_of(ctx.principal)
         if any(isinstance(ev, e.IncidentClosed) for ev in events):
             await outage_readmodel.set_resolution(conn, outage_id, incident.id, "confirmed")
-        elif any(isinstance(ev, e.IncidentReopened) for ev in events):
-            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "rejected")
+        elif rules.rejects(incident, actor):
             outage = await outage_state.load(conn, self.store, outage_id, lock=True)
             assert outage is not None
             loaded = await snapshots.load(conn, self.store, incident.id)
             assert loaded.state is not None
-            unlinked, incident_events = rules.reject(outage, loaded.state, actor_of(ctx.principal))
+            unlinked, incident_events = rules.reject(outage, loaded.state, actor)
             await self._append(conn, ctx, outage, unlinked, loaded.state)
+            await outage_readmodel.set_resolution(conn, outage_id, incident.id, "rejected")
             return await self.incidents.record(conn, ctx, loaded, incident_events)
         return incident
 
@@ -263,15 +279,28 @@ class OutageHandlers:
         self,
         conn: AsyncConnection,
         ctx: WriteContext,
-        outage: ProviderIncident,
+        outage_id: str,
         loaded: snapshots.Loaded,
-        events: list[e.OutageEvent],
-        incident_events: list[e.IncidentEvent],
+        decide: Callable[[ProviderIncident | None], Both],
+        if_match: frozenset[int] | None,
     ) -> StoredResponse:
-        """A link's two appends, one transaction: the outage's and the incident's."""
-        assert loaded.state is not None
-        after = await self._append(conn, ctx, outage, events, loaded.state)
+        """A link's or an unlink's two appends, one transaction, in the one lock order: decided
+        on the outage as it stands (a refusal writes nothing), the incident's events appended,
+        then the outage's row locked and the command decided again on the outage as the lock
+        leaves it (another command may have moved it meanwhile: resolved, or a version If-Match
+        no longer names), and the outage's events appended. The row is held from there to the
+        commit only: linking many incidents at once, each waits for the others' outage part,
+        not for their incident's."""
+        before = await outage_state.load(conn, self.store, outage_id)
+        _, incident_events = decide(before)
+        assert before is not None and loaded.state is not None
+        _at(before, if_match)
         await self.incidents.record(conn, ctx, loaded, incident_events)
+        outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+        events, _ = decide(outage)
+        assert outage is not None
+        _at(outage, if_match)
+        after = await self._append(conn, ctx, outage, events, loaded.state)
         return await self._answer(conn, after, ctx.principal)
 
     async def _append(

@@ -49,8 +49,13 @@ class Situation:
 
     @property
     def requester_side(self) -> bool:
-        """The customer, or whoever opened the incident."""
-        return self.actor.party in (self.state.customer, self.state.requester)
+        return on_requester_side(self.state, self.actor.party)
+
+
+def on_requester_side(state: Incident, party: str) -> bool:
+    """The customer, or whoever opened the incident: the party that confirms a resolution (by
+    closing) or rejects it (by reopening)."""
+    return party in (state.customer, state.requester)
 
 
 def require(condition: bool, detail: str) -> None:

@@ -15,7 +15,7 @@ from village_platform.errors import DomainError
 
 from . import commands as c
 from . import events as e
-from .guards import require
+from .guards import on_requester_side, require
 from .incident import ACTIVE, SEVERITIES, Incident
 from .provenance import hop_id_for
 from .provider_incident import STATUSES, UPDATES, ProviderIncident, provides, role_of
@@ -166,12 +166,23 @@ def link(
 
 
 def unlink(
-    outage: ProviderIncident | None, incident: Incident | None, actor: c.Actor, reason: str
+    outage: ProviderIncident | None,
+    incident: Incident | None,
+    actor: c.Actor,
+    reason: str,
+    *,
+    unlinked_before: bool = False,
 ) -> tuple[OutageEvents, list[e.IncidentEvent]]:
     """Unlink `incident` from `outage`: the incident's owner may, even when it is not a partner
     of the provider (the provider linked it), as may the provider. A provider incident that is
-    not the incident's is not found: the caller learns nothing of it."""
+    not the incident's is not found: the caller learns nothing of it. One the incident was
+    linked to and has left (`unlinked_before`: unlinked, or its resolution rejected, perhaps
+    by a racing command) is a conflict: the parties working the incident were told of both."""
     working = _working(incident, outage, actor, "unlink")
+    if outage is not None and working.outage_id != outage.id and unlinked_before:
+        raise DomainError(
+            409, "not-linked", "the incident is no longer linked to this provider incident"
+        )
     if outage is None or working.outage_id != outage.id:
         raise DomainError.not_found("the incident is not linked to this provider incident")
     return (
@@ -258,6 +269,15 @@ def revoke_swarm_hop(
 
 
 REJECTED = "rejected"
+
+
+def rejects(incident: Incident, actor: c.Actor) -> bool:
+    """Whether a reopen of a linked incident the outage resolved rejects that resolution: only
+    when its requester reopens (the party asked to confirm: the customer, or whoever opened
+    the incident). Another party reopening it (the provider taking its resolution back, the
+    owning partner when the customer opened it) leaves the link as it is, still waiting for
+    the requester's answer."""
+    return on_requester_side(incident, actor.party)
 
 
 def reject(
