@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,11 @@ class Job:
     ctx: WriteContext
     incident_id: str
     commands: tuple[object, ...]
+    # A command refused is skipped rather than refusing the job (a courtesy note).
+    best_effort: bool = False
+    # Events decided elsewhere on the incident as the commands left it (a provider incident's
+    # unlink), appended after theirs; a DomainError refuses the job.
+    then: Callable[[Incident], list[e.IncidentEvent]] | None = None
 
 
 @dataclass
@@ -124,9 +130,20 @@ async def _decide(
     new: list[NewEvent] = []
     touched: dict[str, Note] = {}
     decided: list[e.IncidentEvent] = []
-    for cmd in job.commands:
-        directory = await handlers._parties_named(conn, cmd)
-        events = decide(state, cmd, actor, now, directory, notes, handlers.limits)
+    for cmd in [*job.commands, job.then]:
+        if cmd is None:
+            continue
+        if cmd is job.then:
+            events = job.then(state)
+        else:
+            directory = await handlers._parties_named(conn, cmd)
+            try:
+                events = decide(state, cmd, actor, now, directory, notes, handlers.limits)
+            except DomainError as refused:
+                if not job.best_effort:
+                    raise
+                log.info("command skipped", extra={"incident": state.id, "why": refused.detail})
+                continue
         for event in events:
             before, state = state, evolve(state, event, now)
             note = None

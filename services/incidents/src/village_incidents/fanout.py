@@ -27,7 +27,7 @@ from village_platform.errors import DomainError
 from village_platform.wakeups import wait_any
 from village_platform.writes import WriteContext, Writes, stored
 
-from . import batch
+from . import batch, cancellation
 from .domain import commands as c
 from .handlers import MAX_ATTEMPTS, IncidentHandlers
 
@@ -85,6 +85,10 @@ def resolution_update_id(outage_id: str) -> str:
     return str(uuid.uuid5(uuid.UUID(outage_id), "resolution"))
 
 
+def cancellation_update_id(outage_id: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(outage_id), "cancellation"))
+
+
 # --------------------------------------------------------------------------- queueing
 
 _UPDATE = text(
@@ -109,10 +113,12 @@ async def queue(
     audience: str,
     at: datetime,
     resolution: tuple[str, str] | None = None,
+    delivery: str | None = None,
 ) -> int:
     """The update and a delivery for each incident linked now (in the caller's transaction,
-    which holds the outage's row: no link comes or goes meanwhile); how many."""
-    delivery = "resolve" if resolution else "note"
+    which holds the outage's row: no link comes or goes meanwhile); how many. `delivery`: what
+    it does to each incident (a note, the resolution's `resolve`, a cancellation's `cancel`)."""
+    delivery = delivery or ("resolve" if resolution else "note")
     params = {"update": update_id, "outage": outage_id, "delivery": delivery, "at": at}
     total = (await conn.execute(_QUEUE, params)).rowcount or 0
     code, notes = resolution or (None, None)
@@ -231,7 +237,11 @@ class FanOut:
                 return stored(204, 0)
             taken.extend((r.update_id, r.incident_id) for r in rows)
             linked = [r for r in rows if r.linked_to == r.outage_id]
-            results = await batch.apply_many(self.incidents, conn, [_job(r) for r in linked])
+            unlinks = cancellation.Unlinks(self.incidents.store)
+            await unlinks.lock(conn, (r.outage_id for r in linked if r.kind == "cancel"))
+            jobs = [_job(r, unlinks) for r in linked]
+            results = await batch.apply_many(self.incidents, conn, jobs)
+            await unlinks.append(conn, self.writes.clock.now())
             for row, result in zip(linked, results, strict=True):
                 if isinstance(result, DomainError):  # nothing to add: dropped
                     log.info(
@@ -328,11 +338,16 @@ class FanOut:
             await wait_any(stop, self._wake, timeout=self.poll)
 
 
-def _job(row: Any) -> batch.Job:
+def _job(row: Any, unlinks: cancellation.Unlinks) -> batch.Job:
     """What a delivery does to its incident: the update as a note from the provider; the
-    resolution resolves it as the provider and asks its requester to confirm."""
+    resolution resolves it as the provider and asks its requester to confirm; the cancellation
+    says why (if the incident still takes notes) and unlinks it."""
     ctx = acting_for(row.provider, row.outage_id, row.update_id, row.kind)
     note_id = note_id_for(row.update_id, row.incident_id)
+    if row.kind == "cancel":
+        why = c.AddNote(note_id, cancellation.note_body(row.provider, row.body), "shared")
+        then = unlinks.then(row.outage_id, ctx)
+        return batch.Job(ctx, row.incident_id, (why,), best_effort=True, then=then)
     if row.kind == "note":
         visibility = "restricted" if row.audience == "partners" else "shared"
         return batch.Job(ctx, row.incident_id, (c.AddNote(note_id, row.body, visibility),))
