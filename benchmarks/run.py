@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             + (300 + args.webhook_events * args.webhook_endpoints / 20 if "g" in only else 0)
             + (600 if "h" in only else 0)
             + (600 if "i" in only else 0)
-            + (args.fanout_incidents / 10 + 300 if "j" in only else 0)
+            + (args.fanout_incidents / 5 + 900 if "j" in only else 0)
         )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
                         run=run,
                         lanes=args.fanout_lanes,
                     ),
-                    timeout=args.fanout_incidents / 10 + 300,
+                    timeout=args.fanout_incidents / 5 + 900,
                 )
 
         if args.no_uvloop:

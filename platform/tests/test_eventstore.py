@@ -166,6 +166,49 @@ async def test_stale_expected_version_conflicts_and_appends_nothing(
     assert [e.data["i"] for e in await load(engine, store, s)] == [1, 2]
 
 
+async def test_append_at_appends_to_many_streams_each_at_its_version_or_to_none(
+    engine: AsyncEngine, store: EventStore
+):
+    """One statement for many streams (the outage fan-out's batch): each stream after the
+    version its writer read, in order; one stale stream makes the whole batch a conflict, and
+    the rolled-back transaction leaves every stream as it was."""
+    a, b, fresh = stream(), stream(), stream()
+    await append(engine, store, a, 0, [NewEvent("t.v1", {"i": 1})])
+    await append(engine, store, b, 0, [NewEvent("t.v1", {"i": 1}), NewEvent("t.v1", {"i": 2})])
+    meta = {**META, "by": "batch"}
+    async with engine.begin() as conn:
+        await store.append_at(
+            conn,
+            [
+                (a, 1, [NewEvent("t.v1", {"i": 2}, metadata=meta)]),
+                (b, 2, [NewEvent("t.v1", {"i": n}, metadata=meta) for n in (3, 4)]),
+                (fresh, 0, [NewEvent("t.v1", {"i": 1}, metadata=meta)]),
+            ],
+        )
+    assert [(e.stream_version, e.data["i"]) for e in await load(engine, store, b)] == [
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+    ]
+    [*_, last] = await load(engine, store, a)
+    assert (last.stream_version, last.metadata["by"]) == (2, "batch")
+    assert len(await load(engine, store, fresh)) == 1
+    # b is at 4, not 3: nothing of the batch stays, a's event neither.
+    with pytest.raises(ConcurrencyError) as info:
+        async with engine.begin() as conn:
+            await store.append_at(
+                conn,
+                [
+                    (a, 2, [NewEvent("t.v1", {"i": "lost"}, metadata=meta)]),
+                    (b, 3, [NewEvent("t.v1", {"i": "stale"}, metadata=meta)]),
+                ],
+            )
+    assert (info.value.stream_id, info.value.expected, info.value.actual) == (b, 3, 4)
+    assert [e.data["i"] for e in await load(engine, store, a)] == [1, 2]
+    assert len(await load(engine, store, b)) == 4
+
+
 async def test_concurrent_appenders_at_the_same_version_exactly_one_wins(
     engine: AsyncEngine, store: EventStore
 ):

@@ -165,3 +165,51 @@ async def test_a_linked_incident_waits_in_the_providers_outage_queue_and_returns
         "ack_timeout",
         "L2",
     )
+
+
+async def test_a_cancelled_outage_sends_its_incident_back_to_the_ladder_with_its_reason(
+    village: Village,
+) -> None:
+    """acme cancels the outage at minute 20: the fan-out tells initech why (a shared note from
+    acme) and unlinks the incident (`outage_cancelled`); it leaves acme's queue of the outage
+    and is back at northwind L1, whose acknowledgement policy runs from the unlink."""
+    iid = await village.open(severity="S3", product="routers")
+    await village.at_tier(iid, "northwind", "L1")
+    await village.move_to(minutes(5))
+    outage = await incidents_call(
+        village,
+        "acme",
+        "POST",
+        "/provider-incidents",
+        {"title": "Router firmware 7.2", "products": ["routers"], "severity": "S1"},
+    )
+    oid, tier = outage["id"], f"outage:{outage['id']}"
+    await village.move_to(minutes(10))
+    await incidents_call(
+        village, "northwind", "POST", f"/provider-incidents/{oid}/links", {"incident_id": iid}
+    )
+
+    async def in_outage_queue() -> list[str] | None:
+        return await queued(village, "acme", tier) or None
+
+    await eventually(in_outage_queue, timeout=30, what=f"{iid} in acme's {tier}")
+
+    await village.move_to(minutes(20))
+    reason = "False alarm: a monitoring probe misread the tunnels"
+    await incidents_call(
+        village, "acme", "POST", f"/provider-incidents/{oid}/cancel", {"reason": reason}
+    )
+    back = await village.at_tier(iid, "northwind", "L1")
+    assert back["path"][-1]["decision_id"] is None
+    assert await queued(village, "acme", tier) == []
+    view = await incidents_call(village, "initech", "GET", f"/incidents/{iid}")
+    assert view["outage_id"] is None
+    [note] = [n for n in view["notes"] if n["author_party"] == "acme"]
+    assert reason in note["body"] and note["visibility"] == "shared"
+
+    # Back on the ladder from the unlink (minute 20): L1's 30 minutes end at 50, not before.
+    await village.move_to(minutes(49))
+    await village.caught_up()
+    assert len((await village.escalations(iid))["decisions"]) == 1
+    await village.move_to(minutes(50))
+    await village.at_tier(iid, "northwind", "L2")

@@ -114,6 +114,29 @@ _INSERT_STREAMS = (
     " ORDER BY e.stream_id, e.ord"
 )
 _BIG_APPEND = 2_000
+# Many streams in one statement, each at the version its writer read it at (a batch of commands
+# to many streams, one transaction): `_INSERT`'s head check and ordering key per stream. A stream
+# that moved on (or a racing insert of one of its rows) inserts fewer rows than asked: the
+# caller's transaction is then a conflict as a whole.
+_INSERT_AT = (
+    "WITH e AS (SELECT * FROM unnest("
+    "$2::uuid[], $3::text[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::text[])"
+    " AS e(event_id, stream_id, expected, ord, type, data, metadata)),"
+    " heads AS (SELECT s.stream_id, h.stream_version, h.tx_id"
+    " FROM (SELECT DISTINCT stream_id FROM e) AS s"
+    " LEFT JOIN LATERAL (SELECT stream_version, tx_id FROM events WHERE stream_id = s.stream_id"
+    " ORDER BY stream_version DESC LIMIT 1) AS h ON true)"
+    " INSERT INTO events"
+    " (event_id, stream_id, stream_version, type, data, metadata, recorded_at, tx_id)"
+    " SELECT e.event_id, e.stream_id, e.expected + e.ord, e.type,"
+    " CAST(e.data AS jsonb), CAST(e.metadata AS jsonb), $1,"
+    " greatest(pg_current_xact_id(), coalesce(heads.tx_id, CAST('0' AS xid8)))"
+    " FROM e JOIN heads ON heads.stream_id = e.stream_id"
+    " WHERE coalesce(heads.stream_version, 0) = e.expected"
+    " ORDER BY e.stream_id, e.ord"
+    " ON CONFLICT DO NOTHING"
+    " RETURNING stream_id"
+)
 # Which of the given event ids are stored: their places in the list (1-based), in one array.
 _STORED_PLACES = text(
     "SELECT array_agg(u.i) FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, i)"
@@ -259,6 +282,46 @@ class EventStore:
             await conn.exec_driver_sql("SET LOCAL work_mem = '128MB'")
         await conn.exec_driver_sql(_INSERT_STREAMS, args)
         return len(event_ids)
+
+    async def append_at(
+        self,
+        conn: AsyncConnection,
+        appends: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        recorded_at: datetime | None = None,
+    ) -> None:
+        """Append to many streams in one statement inside the caller's transaction (begun),
+        each `(stream_id, expected_version, events)` after the version its writer read; each
+        event carries its whole metadata. Any stream not at its expected version raises
+        ConcurrencyError (for the first such stream) and leaves the transaction to be rolled
+        back: a batch of commands is decided again as a whole, never half appended."""
+        event_ids, streams, expected, ords, types, data, metas = [], [], [], [], [], [], []
+        wanted: dict[str, tuple[int, int]] = {}
+        for stream_id, version, events in appends:
+            if stream_id in wanted:
+                raise ValueError(f"stream {stream_id} named twice in one append")
+            wanted[stream_id] = (version, len(events))
+            for i, e in enumerate(events, start=1):
+                event_ids.append(e.event_id)
+                streams.append(stream_id)
+                expected.append(version)
+                ords.append(i)
+                types.append(e.type)
+                data.append(_json(e.data))
+                metas.append(_json(e.metadata))
+        if not event_ids:
+            return
+        args = (recorded_at or self.clock.now(), event_ids, streams, expected, ords, types, data)
+        driver = (await conn.get_raw_connection()).driver_connection
+        if driver.is_in_transaction():
+            rows = [r["stream_id"] for r in await driver.fetch(_INSERT_AT, *args, metas)]
+        else:  # SQLAlchemy begins its transaction lazily: let it, on this first statement
+            rows = list((await conn.exec_driver_sql(_INSERT_AT, (*args, metas))).scalars())
+        inserted: dict[str, int] = {}
+        for stream_id in rows:
+            inserted[stream_id] = inserted.get(stream_id, 0) + 1
+        for stream_id, (version, count) in wanted.items():
+            if inserted.get(stream_id, 0) != count:
+                raise ConcurrencyError(stream_id, version, await self.head(conn, stream_id))
 
     @staticmethod
     def _idempotent(

@@ -15,6 +15,7 @@ import test_provider_incidents as base
 from incidents_support import World
 from test_provider_incidents import Outages, as_, open_incident, refused, who
 
+from village_devstack.waiting import eventually
 from village_incidents import fanout
 from village_incidents.domain import commands as c
 from village_incidents.fanout import FanOut
@@ -174,6 +175,76 @@ async def test_a_delivery_that_fails_holds_up_no_other_and_is_delivered_once_it_
     await world.execute(f"DELETE FROM events WHERE stream_id = '{a}' AND stream_version = 100")
     assert await worker.drain(100) == 1
     assert [len(await notes_from_acme(world, i)) for i in (a, b, c_)] == [1, 1, 1]
+
+
+async def test_a_batch_delivers_around_a_refused_and_a_failing_incident(
+    world: World, outages: Outages
+) -> None:
+    """Many deliveries per transaction: b was closed meanwhile (its delivery is refused and
+    dropped), c cannot be loaded (the batch fails, is taken again one by one, and c waits
+    behind the others); a and d get the update once, c once it can."""
+    oid, (a, b, c_, d) = await linked_outage(world, outages, n=4)
+    await world.do("contoso", b, c.ChangeStatus("resolved", None, "fixed", "restarted"))
+    await world.do("umbrella", b, c.ChangeStatus("closed"))
+    await world.execute(
+        "INSERT INTO events (event_id, stream_id, stream_version, type, data, metadata,"
+        f" recorded_at, published_at) VALUES (gen_random_uuid(), '{c_}', 100, 'village.bogus.v1',"
+        " '{}', '{}', now(), now())"
+    )
+    await post(outages, oid, "Rolling out 7.2.1")
+    worker = FanOut(world.writes, world.handlers, per_transaction=10)
+    assert await worker.drain(100) == 3  # a, b (dropped) and d; then c alone, failing again
+    assert [len(await notes_from_acme(world, i)) for i in (a, b, c_, d)] == [1, 0, 0, 1]
+    [progress] = await updates(outages, "acme", oid)
+    assert (progress["delivered"], progress["total"]) == (3, 4)
+    await world.execute(f"DELETE FROM events WHERE stream_id = '{c_}' AND stream_version = 100")
+    assert await worker.drain(100) == 1
+    assert [len(await notes_from_acme(world, i)) for i in (a, b, c_, d)] == [1, 0, 1, 1]
+
+
+async def test_two_updates_in_one_batch_reach_each_incident_in_order_in_one_transaction(
+    world: World, outages: Outages
+) -> None:
+    oid, incidents = await linked_outage(world, outages, n=3)
+    await post(outages, oid, "first")
+    await post(outages, oid, "second")  # same clock: the order of posting decides
+    assert await FanOut(world.writes, world.handlers, per_transaction=10).drain(100) == 6
+    for iid in incidents:
+        assert [n.data["body"] for n in await notes_from_acme(world, iid)] == ["first", "second"]
+    # One append, one commit for all six.
+    [(transactions,)] = await world.table(
+        "SELECT count(DISTINCT tx_id) FROM events"
+        " WHERE type = 'village.incident.note_added.v1' AND metadata->>'outage_id' = '" + oid + "'"
+    )
+    assert transactions == 1
+
+
+async def test_a_batch_racing_a_command_on_one_of_its_incidents_is_decided_again(
+    world: World, outages: Outages
+) -> None:
+    """northwind notes on a while the batch appends to it: the batch waits for that append,
+    finds a moved on, and is decided again on fresh state; both notes are kept, once each."""
+    oid, (a, b) = await linked_outage(world, outages, n=2)
+    await post(outages, oid, "Rolling out 7.2.1")
+    worker = FanOut(world.writes, world.handlers, per_transaction=10)
+    own = c.AddNote(str(uuid.uuid4()), "Customer says it is still down", "shared")
+    async with world.engine.begin() as conn:
+        await world.handlers.apply(conn, as_("northwind"), a, own)
+        delivering = asyncio.create_task(worker.drain(100))
+        await eventually(lambda: _waiting_for_a_lock(world), what="the batch waiting on a")
+    assert await delivering == 2
+    for iid in (a, b):
+        assert len(await notes_from_acme(world, iid)) == 1
+    bodies = [ev.data["body"] for ev in await world.events(a) if ev.type.endswith("note_added.v1")]
+    assert bodies == ["Customer says it is still down", "Rolling out 7.2.1"]
+
+
+async def _waiting_for_a_lock(world: World) -> bool:
+    [(waiting,)] = await world.table(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return waiting > 0
 
 
 async def test_an_update_is_refused_and_queues_nothing(world: World, outages: Outages) -> None:

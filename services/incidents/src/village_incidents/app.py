@@ -97,6 +97,9 @@ def create_app(
             handlers,
             batch=int(os.environ.get("OUTAGE_FANOUT_BATCH", fanout.BATCH)),
             lanes=int(os.environ.get("OUTAGE_FANOUT_LANES", fanout.LANES)),
+            per_transaction=int(
+                os.environ.get("OUTAGE_FANOUT_PER_TRANSACTION", fanout.PER_TRANSACTION)
+            ),
             pause_seconds=float(
                 os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
             ),

@@ -27,12 +27,16 @@ from village_platform.errors import DomainError
 from village_platform.wakeups import wait_any
 from village_platform.writes import WriteContext, Writes, stored
 
+from . import batch, cancellation
 from .domain import commands as c
 from .handlers import MAX_ATTEMPTS, IncidentHandlers
 
 log = logging.getLogger(__name__)
 SERVICE_USER = "outage-fanout"
 BATCH = 50  # deliveries (per lane) between two yields to ordinary commands
+# Deliveries applied in one transaction: one load, one append, one commit for all of them. Their
+# incidents' rows stay locked until it commits (a command on one of them waits that long).
+PER_TRANSACTION = 25
 # Deliveries taken at once, each on a connection of its own (SKIP LOCKED keeps them apart): the
 # commits' waits overlap; the rest of the pool stays the ordinary commands'.
 LANES = 4
@@ -81,6 +85,10 @@ def resolution_update_id(outage_id: str) -> str:
     return str(uuid.uuid5(uuid.UUID(outage_id), "resolution"))
 
 
+def cancellation_update_id(outage_id: str) -> str:
+    return str(uuid.uuid5(uuid.UUID(outage_id), "cancellation"))
+
+
 # --------------------------------------------------------------------------- queueing
 
 _UPDATE = text(
@@ -105,10 +113,12 @@ async def queue(
     audience: str,
     at: datetime,
     resolution: tuple[str, str] | None = None,
+    delivery: str | None = None,
 ) -> int:
     """The update and a delivery for each incident linked now (in the caller's transaction,
-    which holds the outage's row: no link comes or goes meanwhile); how many."""
-    delivery = "resolve" if resolution else "note"
+    which holds the outage's row: no link comes or goes meanwhile); how many. `delivery`: what
+    it does to each incident (a note, the resolution's `resolve`, a cancellation's `cancel`)."""
+    delivery = delivery or ("resolve" if resolution else "note")
     params = {"update": update_id, "outage": outage_id, "delivery": delivery, "at": at}
     total = (await conn.execute(_QUEUE, params)).rowcount or 0
     code, notes = resolution or (None, None)
@@ -131,15 +141,15 @@ async def queue(
 
 # --------------------------------------------------------------------------- delivering
 
-# The oldest delivery no other worker holds, taken (deleted) in this transaction; with what the
-# update says and whether the incident is still linked to its outage.
+# The oldest deliveries no other worker holds, up to `:n`, taken (deleted) in this transaction;
+# with what their update says and whether each incident is still linked to its outage.
 _TAKE = text(
     "DELETE FROM outage_deliveries d USING outage_updates u, provider_incidents p"
-    " WHERE (d.update_id, d.incident_id) = (SELECT update_id, incident_id FROM outage_deliveries"
-    "   ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " WHERE (d.update_id, d.incident_id) IN (SELECT update_id, incident_id"
+    "   FROM outage_deliveries ORDER BY created_at LIMIT :n FOR UPDATE SKIP LOCKED)"
     " AND u.update_id = d.update_id AND p.id = u.outage_id"
-    " RETURNING d.update_id, d.incident_id, d.kind, u.outage_id, u.body, u.audience,"
-    " u.resolution_code, u.resolution_notes, p.provider,"
+    " RETURNING d.update_id, d.incident_id, d.kind, d.created_at, u.seq, u.outage_id, u.body,"
+    " u.audience, u.resolution_code, u.resolution_notes, p.provider,"
     " (SELECT i.outage_id FROM incidents i WHERE i.id = d.incident_id) AS linked_to"
 )
 _BEHIND = text(
@@ -191,8 +201,10 @@ class FanOut:
         poll_seconds: float = POLL_SECONDS,
         remind_after_seconds: float = REMIND_AFTER_SECONDS,
         lanes: int = LANES,
+        per_transaction: int = PER_TRANSACTION,
     ) -> None:
         self.lanes = max(1, lanes)
+        self.per_transaction = max(1, per_transaction)
         self.writes, self.incidents = writes, incidents
         self.remind_after = timedelta(seconds=remind_after_seconds)
         self.batch, self.pause, self.poll = batch, pause_seconds, poll_seconds
@@ -202,31 +214,57 @@ class FanOut:
         self._wake.set()
 
     async def deliver_one(self) -> bool:
-        """Take and apply one delivery; False when none was left to take, or when it failed
-        (it is then put behind the others, so one that keeps failing holds up no other)."""
+        """Take and apply the oldest delivery; False when none was left to take, or when it
+        failed (it is then put behind the others, so one that keeps failing holds up no
+        other)."""
+        return await self.deliver(1) == 1
+
+    async def deliver(self, limit: int) -> int:
+        """Take up to `limit` of the oldest deliveries and apply them in one transaction (one
+        load, one append, one commit for all: `batch.apply_many`); how many it took and
+        applied or dropped (0: none left, or the one taken failed). A refusal (the incident
+        closed or cancelled meanwhile) drops its own delivery only. A batch that fails is taken
+        again one by one, so that the delivery that fails goes behind the others alone."""
         taken: list[tuple[str, str]] = []
 
         async def work(conn: AsyncConnection) -> Any:
-            row = (await conn.execute(_TAKE)).first()
-            if row is None:
-                return stored(204, None)
-            taken.append((row.update_id, row.incident_id))
-            if row.linked_to == row.outage_id:
-                try:
-                    async with conn.begin_nested():  # a refusal keeps the delivery's deletion
-                        await self._apply(conn, row)
-                except DomainError as refused:  # closed or cancelled meanwhile: nothing to add
+            taken.clear()  # a retried transaction takes afresh
+            rows = sorted(
+                (await conn.execute(_TAKE, {"n": limit})).all(),
+                key=lambda r: (r.created_at, r.seq),  # oldest update first, per incident too
+            )
+            if not rows:
+                return stored(204, 0)
+            taken.extend((r.update_id, r.incident_id) for r in rows)
+            linked = [r for r in rows if r.linked_to == r.outage_id]
+            unlinks = cancellation.Unlinks(self.incidents.store)
+            await unlinks.lock(conn, (r.outage_id for r in linked if r.kind == "cancel"))
+            jobs = [_job(r, unlinks) for r in linked]
+            results = await batch.apply_many(self.incidents, conn, jobs)
+            await unlinks.append(conn, self.writes.clock.now())
+            for row, result in zip(linked, results, strict=True):
+                if isinstance(result, DomainError):  # nothing to add: dropped
                     log.info(
                         "outage delivery skipped",
-                        extra={"incident": row.incident_id, "why": refused.detail},
+                        extra={"incident": row.incident_id, "why": result.detail},
                     )
-            return stored(200, None)
+                elif row.kind == "resolve":
+                    params = {"outage": row.outage_id, "incident": row.incident_id}
+                    await conn.execute(_WAITING, {**params, "at": result.resolved_at})
+            return stored(200, len(rows))
 
         try:
             written = await self.writes.run(WriteContext(_WORKER), work, attempts=MAX_ATTEMPTS)
         except Exception:
             if not taken:
                 raise
+            if len(taken) > 1:
+                log.warning(
+                    "outage delivery batch failed; taking it again one by one",
+                    exc_info=True,
+                    extra={"deliveries": len(taken)},
+                )
+                return sum([await self.deliver(1) for _ in taken])
             update_id, incident_id = taken[-1]
             log.exception(
                 "outage delivery failed; it waits behind the others",
@@ -235,26 +273,8 @@ class FanOut:
             async with self.writes.engine.begin() as conn:
                 params = {"update": update_id, "incident": incident_id}
                 await conn.execute(_BEHIND, params)
-            return False
-        return written.status_code == 200
-
-    async def _apply(self, conn: AsyncConnection, row: Any) -> None:
-        ctx = acting_for(row.provider, row.outage_id, row.update_id, row.kind)
-        note_id = note_id_for(row.update_id, row.incident_id)
-        if row.kind == "note":
-            visibility = "restricted" if row.audience == "partners" else "shared"
-            await self.incidents.apply(
-                conn, ctx, row.incident_id, c.AddNote(note_id, row.body, visibility)
-            )
-            return
-        resolve = c.ChangeStatus("resolved", None, row.resolution_code, row.resolution_notes)
-        resolved = await self.incidents.apply(conn, ctx, row.incident_id, resolve)
-        ask = CONFIRM.format(
-            provider=row.provider, code=row.resolution_code, notes=row.resolution_notes
-        )
-        await self.incidents.apply(conn, ctx, row.incident_id, c.AddNote(note_id, ask, "shared"))
-        params = {"outage": row.outage_id, "incident": row.incident_id}
-        await conn.execute(_WAITING, {**params, "at": resolved.resolved_at})
+            return 0
+        return int(written.body)
 
     async def remind_one(self) -> bool:
         """Remind one requester still waiting after the quiet period (a shared note from the
@@ -290,10 +310,15 @@ class FanOut:
         return reminded
 
     async def drain(self, limit: int | None = None) -> int:
-        """Deliver up to `limit` (a batch by default); how many were taken."""
+        """Deliver up to `limit` (a batch by default), `per_transaction` at a time; how many
+        were taken."""
+        limit = limit or self.batch
         taken = 0
-        while taken < (limit or self.batch) and await self.deliver_one():
-            taken += 1
+        while taken < limit:
+            done = await self.deliver(min(self.per_transaction, limit - taken))
+            if not done:
+                break
+            taken += done
         return taken
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -311,6 +336,26 @@ class FanOut:
                 await wait_any(stop, timeout=self.pause)
                 continue
             await wait_any(stop, self._wake, timeout=self.poll)
+
+
+def _job(row: Any, unlinks: cancellation.Unlinks) -> batch.Job:
+    """What a delivery does to its incident: the update as a note from the provider; the
+    resolution resolves it as the provider and asks its requester to confirm; the cancellation
+    says why (if the incident still takes notes) and unlinks it."""
+    ctx = acting_for(row.provider, row.outage_id, row.update_id, row.kind)
+    note_id = note_id_for(row.update_id, row.incident_id)
+    if row.kind == "cancel":
+        why = c.AddNote(note_id, cancellation.note_body(row.provider, row.body), "shared")
+        then = unlinks.then(row.outage_id, ctx)
+        return batch.Job(ctx, row.incident_id, (why,), best_effort=True, then=then)
+    if row.kind == "note":
+        visibility = "restricted" if row.audience == "partners" else "shared"
+        return batch.Job(ctx, row.incident_id, (c.AddNote(note_id, row.body, visibility),))
+    resolve = c.ChangeStatus("resolved", None, row.resolution_code, row.resolution_notes)
+    ask = CONFIRM.format(
+        provider=row.provider, code=row.resolution_code, notes=row.resolution_notes
+    )
+    return batch.Job(ctx, row.incident_id, (resolve, c.AddNote(note_id, ask, "shared")))
 
 
 def _reminder(row: Any) -> str:

@@ -48,6 +48,11 @@ UPSERT_SQL = text(
 )
 
 
+_FIND_MANY = text(
+    f"SELECT incident_id, {_COLUMNS} FROM incident_notes"
+    " WHERE (incident_id, note_id) IN"
+    " (SELECT * FROM unnest(CAST(:incidents AS text[]), CAST(:notes AS text[])))"
+)
 # A page's window of versions, filtered by the egress rule's SQL twin before the LIMIT.
 _PAGE = (
     f"SELECT {_COLUMNS} FROM incident_notes WHERE incident_id = :incident"
@@ -114,6 +119,27 @@ class NoteBook:
     async def find(self, conn: AsyncConnection, incident_id: str, note_id: str) -> Note | None:
         rows = await self._rows(conn, _FIND, {"incident": incident_id, "note": note_id})
         return _note(rows[0]) if rows else None
+
+    async def find_many(
+        self, conn: AsyncConnection, wanted: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Note]:
+        """`find` for many (incident id, note id) pairs in one query; those found."""
+        pairs = list(wanted)
+        if not pairs:
+            return {}
+        params = {"incidents": [i for i, _ in pairs], "notes": [n for _, n in pairs]}
+        rows = await self._rows(conn, _FIND_MANY, params)
+        return {(r.incident_id, r.note_id): _note(r) for r in rows}
+
+    async def save_many(
+        self, conn: AsyncConnection, touched: Iterable[tuple[Incident, Note]]
+    ) -> None:
+        """`save` for many incidents' notes, one pipelined statement."""
+        rows = [row(incident, note) for incident, note in touched]
+        if not rows:
+            return
+        driver = await driver_in_transaction(conn)
+        await driver.executemany(_UPSERT, [tuple(r.values()) for r in rows])
 
     async def save(self, conn: AsyncConnection, incident: Incident, notes: Iterable[Note]) -> None:
         """In the command's transaction, on the driver (the hot path)."""

@@ -160,6 +160,17 @@ class OutageHandlers:
             state = await self._current(conn, outage_id, ctx.principal, if_match)
             events = rules.cancel(state, cmd, actor_of(ctx.principal))
             after = await self._append(conn, ctx, state, events)
+            # Every linked incident is told why and unlinked, back to its ladder (fan-out).
+            await fanout.queue(
+                conn,
+                outage_id=after.id,
+                update_id=fanout.cancellation_update_id(after.id),
+                kind="cancellation",
+                body=cmd.reason,
+                audience="customers",
+                at=self.clock.now(),
+                delivery="cancel",
+            )
             return await self._answer(conn, after, ctx.principal)
 
         return await self._run(ctx, work)

@@ -208,8 +208,19 @@ _PROJECT = (
 async def project(conn: AsyncConnection, state: Incident) -> None:
     """Upsert the incident's summary row (in the command's transaction, on the driver: hot path)."""
     driver = await driver_in_transaction(conn)
-    await driver.execute(
-        _PROJECT,
+    await driver.execute(_PROJECT, *_project_args(state))
+
+
+async def project_many(conn: AsyncConnection, states: list[Incident]) -> None:
+    """`project` for many incidents, one pipelined statement."""
+    if not states:
+        return
+    driver = await driver_in_transaction(conn)
+    await driver.executemany(_PROJECT, [_project_args(s) for s in states])
+
+
+def _project_args(state: Incident) -> tuple[Any, ...]:
+    return (
         state.id,
         state.version,
         state.title,
