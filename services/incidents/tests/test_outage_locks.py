@@ -20,7 +20,7 @@ import test_provider_incidents as base
 from incidents_support import World
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from test_outage_fanout import linked_outage
+from test_outage_fanout import linked_outage, notes_from_acme
 from test_outage_resolution import RESOLVE, incident
 from test_provider_incidents import Outages, as_, open_incident
 
@@ -73,6 +73,19 @@ async def outage_row_free(world: World, outage_id: str) -> bool:
         finally:
             await tx.rollback()
     return True
+
+
+async def deadlocks_so_far(world: World) -> int:
+    async with world.engine.connect() as conn:
+        return int(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+                    )
+                )
+            ).scalar_one()
+        )
 
 
 async def settled(*commands: Awaitable[Any]) -> list[Any]:
@@ -172,3 +185,59 @@ async def test_many_partners_link_at_once_and_the_outage_row_waits_only_for_its_
     assert [s.stream_version for s in stored] == list(range(1, n + 2))
     assert sorted(s.data["incident_id"] for s in stored[1:]) == sorted(incidents)
     assert (await outages.view("acme", oid))["version"] == n + 1
+
+
+async def test_a_reminder_racing_the_requesters_answer_never_deadlocks(
+    world: World, outages: Outages
+) -> None:
+    """The reminder writes the incident's stream first and the link row after, as every other
+    path does: the requester's close, held after appending to the stream, is not waiting for a
+    link row the reminder holds; it commits, and the reminder, decided again, finds nobody left
+    to remind."""
+    oid, [a] = await resolved_and_waiting(world, outages, n=1)  # northwind's: it answers
+    worker = FanOut(world.writes, world.handlers, remind_after_seconds=0)
+    async with held(world, [a]):
+        closing = asyncio.ensure_future(world.do("northwind", a, c.ChangeStatus("closed")))
+        await blocked(world, 1)
+        reminding = asyncio.ensure_future(worker.remind_one())
+        await blocked(world, 2)
+    closed, reminded = await settled(closing, reminding)
+    assert closed["status"] == "closed" and reminded is False
+    assert [n.data["body"] for n in await notes_from_acme(world, a)][1:] == []
+
+
+async def test_no_reminder_for_an_incident_reopened_by_another_party(
+    world: World, outages: Outages
+) -> None:
+    """The provider taking its resolution back keeps the link waiting, but there is nothing to
+    confirm until the incident is resolved again: no reminder until then."""
+    oid, [a, b] = await resolved_and_waiting(world, outages, n=2)
+    await world.do("acme", a, c.ChangeStatus("reopened", "the fix is not rolled out here"))
+    worker = FanOut(world.writes, world.handlers, remind_after_seconds=0)
+    assert await worker.remind() == 1  # b only
+    assert len(await notes_from_acme(world, a)) == 1  # the request to confirm, no reminder
+    assert [n.data["body"][:9] for n in await notes_from_acme(world, b)][1:] == ["Reminder:"]
+
+
+async def test_a_cancellation_racing_an_unlink_never_deadlocks(
+    world: World, outages: Outages
+) -> None:
+    """The cancellation's delivery reads the outage unlocked and writes it after the incidents'
+    streams: an unlink of the same incident, held after appending to its stream, commits first,
+    and the delivery, decided again, leaves that incident alone and unlinks the other."""
+    oid, [a, b] = await linked_outage(world, outages, n=2)
+    await outages.handlers.cancel(as_("acme"), oid, c.CancelOutage("declared in error"), None)
+    deadlocks = await deadlocks_so_far(world)
+    async with held(world, [a]):
+        unlinking = asyncio.ensure_future(outages.unlink("northwind", oid, a, "a local cut"))
+        await blocked(world, 1)
+        delivering = asyncio.ensure_future(FanOut(world.writes, world.handlers).drain(10))
+        await blocked(world, 2)
+    await settled(unlinking, delivering)
+    # A deadlock here would be survived (the delivery is retried), but it must not happen.
+    assert await deadlocks_so_far(world) == deadlocks
+    unlinked = [ev.data for ev in await outages.events(oid) if ev.type.endswith(".unlinked.v1")]
+    assert sorted((u["incident_id"], u["reason"]) for u in unlinked) == sorted(
+        [(a, "a local cut"), (b, "outage_cancelled")]
+    )
+    assert len(await notes_from_acme(world, a)) == 0 and len(await notes_from_acme(world, b)) == 1

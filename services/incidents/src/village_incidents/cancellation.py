@@ -5,10 +5,11 @@ streams, so that it leaves the provider's `outage:<id>` queue and goes back to i
 ladder (the escalation service handles `outage_unlinked`). Exactly once, as updates are: the
 delivery is taken in the transaction that appends both.
 
-`Unlinks` is the provider incident's side of one batch: each cancelled outage is locked and
-loaded before any incident is touched (the order every outage command takes: no deadlock with
-a racing link or unlink), its `unlinked` events are collected as the incidents' jobs are decided
-and appended once, at the version read, after them."""
+`Unlinks` is the provider incident's side of one batch: each cancelled outage is read (not
+locked) before any incident is touched, its `unlinked` events are collected as the incidents'
+jobs are decided and appended once, at the version read, after the incidents' (the one lock
+order: the incidents' streams, then the outage; a link or unlink committed in between makes the
+append a conflict, and the batch is decided again on fresh state)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,9 @@ class Unlinks:
         self.outages: dict[str, ProviderIncident] = {}
         self.unlinked: dict[str, list[tuple[e.OutageUnlinked, Incident, WriteContext]]] = {}
 
-    async def lock(self, conn: AsyncConnection, outage_ids: Iterable[str]) -> None:
-        for outage_id in sorted(set(outage_ids)):  # one order for every worker
-            outage = await outage_state.load(conn, self.store, outage_id, lock=True)
+    async def load(self, conn: AsyncConnection, outage_ids: Iterable[str]) -> None:
+        for outage_id in sorted(set(outage_ids)):
+            outage = await outage_state.load(conn, self.store, outage_id)
             if outage is not None:
                 self.outages[outage_id] = outage
 

@@ -168,12 +168,15 @@ CONFIRM = (
 
 
 # The oldest link the outage resolved whose requester has not answered within the quiet period
-# and was not reminded yet, held by this transaction.
+# and was not reminded yet, its incident still resolved (another party may have reopened it,
+# keeping the link waiting). Not locked: the note goes to the incident's stream first, the link
+# row after (the one lock order); two workers racing append one note (its id is derived).
 _DUE = text(
     "SELECT l.outage_id, l.incident_id, p.provider FROM provider_incident_links l"
     " JOIN provider_incidents p ON p.id = l.outage_id"
+    " JOIN incidents i ON i.id = l.incident_id AND i.status = 'resolved'"
     " WHERE l.resolution = 'waiting' AND l.reminded_at IS NULL AND l.unlinked_at IS NULL"
-    " AND l.resolved_at <= :cutoff ORDER BY l.resolved_at LIMIT 1 FOR UPDATE OF l SKIP LOCKED"
+    " AND l.resolved_at <= :cutoff ORDER BY l.resolved_at LIMIT 1"
 )
 _REMINDED = text(
     "UPDATE provider_incident_links SET reminded_at = :at"
@@ -238,7 +241,7 @@ class FanOut:
             taken.extend((r.update_id, r.incident_id) for r in rows)
             linked = [r for r in rows if r.linked_to == r.outage_id]
             unlinks = cancellation.Unlinks(self.incidents.store)
-            await unlinks.lock(conn, (r.outage_id for r in linked if r.kind == "cancel"))
+            await unlinks.load(conn, (r.outage_id for r in linked if r.kind == "cancel"))
             jobs = [_job(r, unlinks) for r in linked]
             results = await batch.apply_many(self.incidents, conn, jobs)
             await unlinks.append(conn, self.writes.clock.now())
