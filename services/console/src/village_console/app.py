@@ -14,6 +14,7 @@ from village_platform.telemetry import setup_telemetry
 
 from .api import router
 from .config import ConsoleSettings, settings_from_env
+from .web import install_web, serving
 
 SOURCE = "/village/console"
 
@@ -44,7 +45,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Publishes nothing: /readyz asks the producer about the broker.
         runtime = Runtime(settings, clock, topic=None, source=SOURCE)
-        async with runtime.serving(app, background=background):
+        async with runtime.serving(app, background=background), serving(app, settings):
             yield
 
-    return service_app("Village console", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+    app = service_app("Village console", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+    install_web(app, settings)  # the pages (web/): sign-in, my work, war room, outages
+    return app

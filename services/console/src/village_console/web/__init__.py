@@ -1,0 +1,74 @@
+"""The console's pages: server-rendered, progressively enhanced (no front-end build step).
+
+`install_web(app, settings)` adds the session, the static files and the page routes to the
+console service; `serving(app, settings)` builds the services client in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+
+from village_platform.settings import Settings
+
+from . import actions, live, pages, signin
+from .config import WebSettings, web_problems
+from .deps import ConsoleWeb
+from .rendering import HERE, render
+from .services import ApiProblem, Services
+from .session import CsrfRefused, SignInRequired
+
+SESSION_COOKIE = "village_console"
+
+
+def install_web(app: FastAPI, settings: Settings, web: WebSettings | None = None) -> None:
+    web = web or WebSettings()
+    problems = web_problems(web, settings.is_development)
+    if problems:
+        raise RuntimeError("the console cannot serve its pages: " + "; ".join(problems))
+    app.state.web_settings = web
+    # Innermost, after the request limits: a cookie is read only once the sizes are checked.
+    app.user_middleware.append(
+        Middleware(
+            SessionMiddleware,
+            secret_key=web.session_secret,
+            session_cookie=SESSION_COOKIE,
+            max_age=web.session_max_age_seconds,
+            same_site="lax",
+            https_only=not settings.is_development,
+        )
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    for router in (signin.router, pages.router, actions.router, live.router):
+        app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        problem = ApiProblem(403, "Form expired", "reload the page and submit the form again")
+        return render(request, "error.html", 403, problem=problem)
+
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> Response:
+        if exc.status == 401:  # the token expired or the key rotated: sign in again
+            request.session.clear()
+            return RedirectResponse("/signin", status_code=303)
+        return render(request, "error.html", exc.status, problem=exc)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    services = Services(settings)
+    app.state.console_web = ConsoleWeb(settings, app.state.web_settings, services)
+    try:
+        yield
+    finally:
+        await services.aclose()

@@ -1,0 +1,108 @@
+"""What the war room of one incident shows, gathered from each service's API with the signed-in
+party's token (each service filters what it answers: the pages add no rule of their own)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .services import Services
+from .session import SignedIn
+
+TIMELINE_LIMIT = 500
+OPEN = ("new", "acknowledged", "in_progress", "pending_customer", "on_hold", "reopened")
+
+
+async def gather(services: Services, me: SignedIn, incident_id: str) -> dict[str, Any]:
+    """Raises ApiProblem (404) when the party may not see the incident: nothing else is asked."""
+    answer = await services.request(me, "incidents", "GET", f"/incidents/{incident_id}")
+    incident = answer.body
+    path = f"/incidents/{incident_id}"
+    sla, escalations, suggestions, links, timeline, outages = await asyncio.gather(
+        services.optional(me, "sla", f"{path}/sla"),
+        services.optional(me, "escalation", f"{path}/escalations"),
+        services.optional(me, "knowledge", f"{path}/suggestions"),
+        services.optional(me, "knowledge", f"{path}/links"),
+        services.optional(me, "incidents", f"{path}/timeline", limit=TIMELINE_LIMIT),
+        _outages(services, me),
+    )
+    return {
+        "incident": incident,
+        "etag": answer.etag,
+        "sla": sla,
+        "clocks": clocks(sla),
+        "lanes": swimlanes(incident, sla, escalations),
+        "escalations": escalations,
+        "suggestions": (suggestions or {}).get("items", []),
+        "links": (links or {}).get("items", []),
+        "timeline": (timeline or {}).get("items", []),
+        "outages": outages,
+        "may": permissions(me, incident),
+    }
+
+
+async def _outages(services: Services, me: SignedIn) -> list[dict[str, Any]]:
+    if me.kind == "customer":
+        return []
+    found = await services.optional(me, "incidents", "/provider-incidents", limit=50)
+    return [o for o in (found or {}).get("items", []) if o.get("status") != "resolved"]
+
+
+def clocks(sla: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every clock of every contract the party may see, flattened for the page."""
+    found = []
+    for contract in (sla or {}).get("contracts", []):
+        for clock in contract.get("clocks", []):
+            found.append({**clock, "contract": contract})
+    return found
+
+
+def swimlanes(
+    incident: dict[str, Any], sla: dict[str, Any] | None, escalations: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """One lane per party the viewer knows on the incident: who holds it now, since when, and
+    the business time each party held it (the SLA monitor's attribution)."""
+    parties = list(incident.get("chain") or [])
+    parties += [c["partner"] for c in incident.get("collaborators", []) if c.get("partner")]
+    current = (escalations or {}).get("current") or {}
+    holder = current.get("party") or (incident.get("assignment") or {}).get("party")
+    held: dict[str, float] = {}
+    for contract in (sla or {}).get("contracts", []):
+        for share in contract.get("held", []):
+            # Each contract attributes the same time again: the largest share is the party's.
+            held[share["party"]] = max(held.get(share["party"], 0.0), share["business_seconds"])
+    lanes = []
+    for party in dict.fromkeys(parties):
+        holds = party == holder
+        lanes.append(
+            {
+                "party": party,
+                "holds": holds,
+                "tier": current.get("tier") if holds else None,
+                "since": current.get("since") if holds else None,
+                "held_seconds": held.get(party),
+            }
+        )
+    total = sum(v for v in held.values()) or 1.0
+    for lane in lanes:
+        lane["share"] = round(100 * (lane["held_seconds"] or 0) / total)
+    return lanes
+
+
+def permissions(me: SignedIn, incident: dict[str, Any]) -> dict[str, bool]:
+    """Which action forms to show: the same rules the APIs apply, roughly; the API still decides
+    (a form it refuses shows its problem)."""
+    status = incident.get("status")
+    is_open = status in OPEN
+    owner = me.party == incident.get("partner")
+    provider = me.party == incident.get("provider")
+    requester = me.party in (incident.get("requester"), incident.get("customer"))
+    return {
+        "acknowledge": is_open and me.kind != "customer",
+        "note": status != "closed",
+        "status": is_open and me.kind != "customer",
+        "next_tier": is_open and (owner or provider),
+        "collaborators": is_open and (owner or provider),
+        "link_outage": is_open and (owner or provider) and not incident.get("outage_id"),
+        "confirm": status == "resolved" and requester,
+    }
