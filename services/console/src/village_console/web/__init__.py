@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from village_platform.settings import Settings
 
-from . import actions, live, pages, signin
+from . import actions, live, oidc, pages, signin
 from .config import WebSettings, web_problems
 from .deps import ConsoleWeb
 from .rendering import HERE, render
@@ -40,11 +40,13 @@ def install_web(app: FastAPI, settings: Settings, web: WebSettings | None = None
             session_cookie=SESSION_COOKIE,
             max_age=web.session_max_age_seconds,
             same_site="lax",
-            https_only=not settings.is_development,
+            https_only=(
+                web.secure_cookie if web.secure_cookie is not None else not settings.is_development
+            ),
         )
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for router in (signin.router, pages.router, actions.router, live.router):
+    for router in (signin.router, oidc.router, pages.router, actions.router, live.router):
         app.include_router(router)
 
     @app.exception_handler(SignInRequired)
@@ -67,7 +69,8 @@ def install_web(app: FastAPI, settings: Settings, web: WebSettings | None = None
 @asynccontextmanager
 async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     services = Services(settings)
-    app.state.console_web = ConsoleWeb(settings, app.state.web_settings, services)
+    web = app.state.web_settings
+    app.state.console_web = ConsoleWeb(settings, web, services, oidc.oidc_client(web))
     try:
         yield
     finally:

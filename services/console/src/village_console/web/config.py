@@ -14,6 +14,9 @@ class WebSettings(BaseSettings):
 
     session_secret: str = Field(default=DEV_SESSION_SECRET, alias="CONSOLE_SESSION_SECRET")
     session_max_age_seconds: int = Field(default=12 * 3600, alias="CONSOLE_SESSION_MAX_AGE")
+    # The session cookie is Secure (https only) outside development unless this says otherwise:
+    # only for a test over plain http on loopback.
+    secure_cookie: bool | None = Field(default=None, alias="CONSOLE_SECURE_COOKIE")
     # Production sign-in: OIDC authorization code + PKCE against the provider's discovery.
     oidc_discovery_url: str | None = Field(default=None, alias="CONSOLE_OIDC_DISCOVERY_URL")
     oidc_client_id: str | None = Field(default=None, alias="CONSOLE_OIDC_CLIENT_ID")

@@ -80,6 +80,7 @@ def swimlanes(
                 "holds": holds,
                 "tier": current.get("tier") if holds else None,
                 "since": current.get("since") if holds else None,
+                "age_seconds": current.get("age_seconds") if holds else None,
                 "held_seconds": held.get(party),
             }
         )
@@ -98,7 +99,9 @@ def permissions(me: SignedIn, incident: dict[str, Any]) -> dict[str, bool]:
     provider = me.party == incident.get("provider")
     requester = me.party in (incident.get("requester"), incident.get("customer"))
     return {
-        "acknowledge": is_open and me.kind != "customer",
+        "acknowledge": is_open
+        and me.kind != "customer"
+        and me.party not in (incident.get("acknowledged_by") or {}),
         "note": status != "closed",
         "status": is_open and me.kind != "customer",
         "next_tier": is_open and (owner or provider),

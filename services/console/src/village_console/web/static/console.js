@@ -19,8 +19,10 @@ function startClocks(root) {
   const clocks = [...root.querySelectorAll(".clock[data-remaining]")]
     .filter((el) => el.dataset.running !== "no" && el.dataset.remaining !== "None");
   for (const el of clocks) el.dataset.base = el.dataset.remaining;
+  const ages = [...root.querySelectorAll(".age[data-age]")];
   return () => {
     const elapsed = (Date.now() - started) / 1000;
+    for (const el of ages) el.textContent = formatDuration(Number(el.dataset.age) + elapsed);
     for (const el of clocks) {
       const left = Number(el.dataset.base) - elapsed;
       const out = el.querySelector(".remaining");
