@@ -20,7 +20,9 @@ SERIOUS = ("serious", "critical")
 LAPTOP = {"width": 1366, "height": 900}
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API drives its own event loop on this thread while it runs,
+# which the async tests of later modules need free.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
@@ -33,11 +35,28 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+class PageOpener:
     """`new_page(viewport=LAPTOP)`: a page in a context of its own (its own cookies, so one
-    party per page); any console error or uncaught exception on it fails the test."""
-    contexts, errors = [], []
+    party per page); any console error or uncaught exception on it fails the test, except a
+    page the test means to be refused: `new_page.allow_status(404)` lets the browser's
+    "Failed to load resource: ... status of 404" through."""
+
+    def __init__(self, open_page: Callable[..., Page], allowed: set[int]) -> None:
+        self.open_page, self.allowed = open_page, allowed
+
+    def __call__(self, viewport: dict[str, int] = LAPTOP) -> Page:
+        return self.open_page(viewport)
+
+    def allow_status(self, *codes: int) -> None:
+        self.allowed.update(codes)
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[PageOpener]:
+    contexts, errors, allowed = [], [], set()
+
+    def expected(text: str) -> bool:
+        return any(f"status of {code} " in text for code in allowed)
 
     def open_page(viewport: dict[str, int] = LAPTOP) -> Page:
         context = browser.new_context(viewport=viewport)
@@ -45,12 +64,16 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         page = context.new_page()
         page.on(
             "console",
-            lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+            lambda m: (
+                errors.append(f"{page.url}: {m.text}")
+                if m.type == "error" and not expected(m.text)
+                else None
+            ),
         )
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
         return page
 
-    yield open_page
+    yield PageOpener(open_page, allowed)
     for context in contexts:
         context.close()
     assert not errors, "browser console errors:\n" + "\n".join(errors)

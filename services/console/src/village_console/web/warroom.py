@@ -38,6 +38,7 @@ async def gather(services: Services, me: SignedIn, incident_id: str) -> dict[str
         "timeline": (timeline or {}).get("items", []),
         "outages": outages,
         "may": permissions(me, incident),
+        "collaborators": collaborators(incident),
     }
 
 
@@ -62,9 +63,11 @@ def swimlanes(
 ) -> list[dict[str, Any]]:
     """One lane per party the viewer knows on the incident: who holds it now, since when, and
     the business time each party held it (the SLA monitor's attribution)."""
-    parties = list(incident.get("chain") or [])
-    parties += [c["partner"] for c in incident.get("collaborators", []) if c.get("partner")]
-    current = (escalations or {}).get("current") or {}
+    # A customer is not shown the chain: its lanes are the parties its own view names.
+    named = [incident.get(k) for k in ("customer", "partner", "provider")]
+    parties = list(incident.get("chain") or [p for p in named if p])
+    parties += collaborators(incident)
+    current = (escalations or {}).get("current") or (sla or {}).get("held_by_now") or {}
     holder = current.get("party") or (incident.get("assignment") or {}).get("party")
     held: dict[str, float] = {}
     for contract in (sla or {}).get("contracts", []):
@@ -88,6 +91,12 @@ def swimlanes(
     for lane in lanes:
         lane["share"] = round(100 * (lane["held_seconds"] or 0) / total)
     return lanes
+
+
+def collaborators(incident: dict[str, Any]) -> list[str]:
+    """The collaborators the viewer may know of (the incident view lists their party ids)."""
+    found = incident.get("collaborators") or []
+    return [c if isinstance(c, str) else c.get("partner", "") for c in found if c]
 
 
 def permissions(me: SignedIn, incident: dict[str, Any]) -> dict[str, bool]:
