@@ -1,5 +1,5 @@
-"""The README's curl walk-throughs run (incidents, SLA monitor, escalation, knowledge), so they
-never rot.
+"""The README's curl walk-throughs run (incidents, SLA monitor, escalation, knowledge, console),
+so they never rot.
 """
 
 from __future__ import annotations
@@ -425,3 +425,16 @@ def test_readme_provider_outage_updates_and_resolution_walkthrough_runs(incident
         "[{'partner': 'contoso', 'confirmed': 0, 'rejected': 1, 'waiting': 0},"
         " {'partner': 'northwind', 'confirmed': 1, 'rejected': 0, 'waiting': 0}]",
     ]
+
+
+def test_readme_console_walkthrough_runs(full_village):
+    stdout = run_walkthrough(
+        walkthrough("## The console: one timeline per incident"),
+        {
+            "C=http://127.0.0.1:8000 V=http://127.0.0.1:8001": (
+                f"C={full_village.console.url} V={full_village.incidents.url}"
+            )
+        },
+    )
+    assert '"kind":"incident.opened"' in stdout
+    assert stdout.count("RMA opened with acme") == 1  # northwind's timeline, not initech's

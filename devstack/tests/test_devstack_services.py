@@ -79,3 +79,37 @@ def test_database_url_defaults_to_the_service_database_on_the_server(tmp_path):
     assert service.database_url == "postgresql://u:p@db:5432/village_sla_monitor"
     assert service.env["SLA_MONITOR_PORT"] == "8003"
     assert service.url == "http://127.0.0.1:8003"
+
+
+def test_make_run_prints_the_console_first(capsys, tmp_path):
+    """The console starts last (it reads every other service's feed) and is printed first: it
+    is the URL a person opens. The curl example still names the incidents service."""
+    from types import SimpleNamespace
+
+    from village_devstack.cli import _banner
+    from village_devstack.services import SERVICES
+
+    assert SERVICES[-1].name == "console"
+    services = [
+        SimpleNamespace(
+            name=spec.name,
+            url=f"http://127.0.0.1:{spec.port}",
+            database_url=f"postgresql://postgres@127.0.0.1:5433/{spec.default_database}",
+            log_file=tmp_path / f"{spec.name}.log",
+        )
+        for spec in SERVICES
+    ]
+    _banner(
+        services,
+        "postgresql://postgres@127.0.0.1:5433/postgres",
+        "127.0.0.1:9092",
+        "http://127.0.0.1:8009",
+        tmp_path / "deliveries.jsonl",
+    )
+    printed = capsys.readouterr().out
+    names = {spec.name for spec in SERVICES}
+    listed = [line.split() for line in printed.splitlines() if line.startswith("  ")]
+    assert [words[1] for words in listed if words and words[0] in names][0] == (
+        "http://127.0.0.1:8000"
+    )
+    assert 'Bearer $TOKEN_NORTHWIND" http://127.0.0.1:8001/incidents' in printed

@@ -69,6 +69,9 @@ class World:
     receivers: dict[str, Receiver] = field(default_factory=dict)
     # party -> channel -> text the party got there; "<provider> topics" -> its tooling's text
     seen: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Where the console's timeline and the incidents service's disagree on an incident's events
+    # for a party ("<party> / <incident>: ..."): empty when they agree.
+    console_disagrees: list[str] = field(default_factory=list)
 
     def add(self, key: str, marker: str, *ids: str) -> Thing:
         thing = self.things[key] = Thing(key, marker, tuple(i for i in ids if i))
@@ -105,6 +108,20 @@ async def pages(client: httpx.AsyncClient, path: str) -> str:
         cursor = r.json().get("next_cursor")
         if not cursor:
             return "\n".join(texts)
+
+
+async def entries(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]] | None:
+    """Every item of a cursor-paged REST list; None for a 404 (or any refusal)."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        r = await client.get(path, params={"cursor": cursor} if cursor else {})
+        if r.status_code != 200:
+            return None
+        items += r.json()["items"]
+        cursor = r.json().get("next_cursor")
+        if not cursor:
+            return items
 
 
 async def feed(client: httpx.AsyncClient) -> str:

@@ -1,5 +1,5 @@
 """THE leak matrix: every party x every kind of thing x every channel, against a full village
-(five services, real PostgreSQL and broker, real webhook receivers), one table.
+(six services, real PostgreSQL and broker, real webhook receivers), one table.
 
 A cell is `visible` (the thing's text reaches the party there), `redacted` (only its bare fact:
 its id without its text) or `absent` (neither). For a note edited later, `redacted` on the
@@ -29,6 +29,7 @@ from leak_world import (
     WORDS,
     World,
     console_pages,
+    entries,
     feed,
     mark,
     note,
@@ -70,6 +71,7 @@ CHANNELS = (
     "supplies",
     "provenance",
     "outages",
+    "console",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -417,6 +419,45 @@ ESCALATION_CELLS = {
     },
 }
 EXPECTED.update(ESCALATION_CELLS)
+
+# The console's timeline (GET /incidents/{id}/timeline on the console) joins every service's
+# events about an incident, each as the egress rule lets the party see it, and an incident the
+# party is not on is 404 there as on the incidents service: for the incidents' own things it
+# shows what the incidents service's timeline shows, with two differences by design. A note
+# sealed in the incidents service (a partner's internal note, a note its provider may not see)
+# reaches the console, a service, as its bare fact, so its author's party reads it there as
+# webhooks deliver it: redacted. And the other services' entries: suggestions (the articles'
+# titles), escalation decisions (their ids), SLA clocks (their contract's id).
+for _table in EXPECTED.values():
+    for (_party, _channel), _state in list(_table.items()):
+        if _channel == "timeline":
+            _table[(_party, "console")] = _state
+CONSOLE_CELLS: dict[str, dict[tuple[str, str], str]] = {
+    "A: northwind's internal note": {("northwind", "console"): R},
+    "C: contoso's internal note": {("contoso", "console"): R},
+    "E: fabrikam's restricted note (for its link to northwind)": cells(
+        ("fabrikam", "northwind"), ("console",), R
+    ),
+    "escalation path of A": cells(WORKING_A, ("console",)),
+    "escalation path of C": cells(("acme", "contoso"), ("console",)),
+    **{
+        thing: {cell: state for cell, state in EXPECTED[thing].items() if cell[1] == "suggestions"}
+        for thing in EXPECTED
+        if thing.startswith("article: ")
+    },
+    # Each clock of an incident the contract covers names it, for the contract's two parties.
+    **{
+        f"contract {cid} ({kind})": cells(tuple(cid.split("-")), ("console",), R)
+        for cid, kind in (
+            ("initech-northwind", "customer-facing"),
+            ("northwind-acme", "underpinning"),
+            ("umbrella-contoso", "customer-facing"),
+            ("contoso-acme", "underpinning"),
+        )
+    },
+}
+for _thing, _cells in CONSOLE_CELLS.items():
+    EXPECTED[_thing].update({(p, "console"): state for (p, _c), state in _cells.items()})
 QUEUES = {
     "acme": ("TAC L1", "TAC L2", "Engineering L3"),
     "northwind": ("L1", "L2"),
@@ -426,7 +467,7 @@ QUEUES = {
 
 async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExitStack) -> World:
     w = World()
-    incidents, sla, escalation, knowledge, hooks = (
+    incidents, sla, escalation, knowledge, hooks, console = (
         Api(s.url, tokens)
         for s in (
             village.incidents,
@@ -434,9 +475,10 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             village.escalation,
             village.knowledge,
             village.webhooks,
+            village.console,
         )
     )
-    for api in (incidents, sla, escalation, knowledge, hooks):
+    for api in (incidents, sla, escalation, knowledge, hooks, console):
         stop.push_async_callback(api.aclose)
 
     # Every party listens on its own receiver, from the start, to everything.
@@ -688,8 +730,8 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         w.add(key, decisions[0]["decision_id"])
 
     async def channels(party: str) -> dict[str, str]:
-        inc, kb, esc, s, hk = (
-            x(party, "admin") for x in (incidents, knowledge, escalation, sla, hooks)
+        inc, kb, esc, s, hk, con = (
+            x(party, "admin") for x in (incidents, knowledge, escalation, sla, hooks, console)
         )
         ids = list(w.incidents.values())
         seen = {
@@ -700,6 +742,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
             "incident list": await read(inc, "/incidents", limit=100),
             "notes": "\n".join([await pages(inc, f"/incidents/{i}/notes") for i in ids]),
             "timeline": "\n".join([await pages(inc, f"/incidents/{i}/timeline") for i in ids]),
+            "console": "\n".join([await pages(con, f"/incidents/{i}/timeline") for i in ids]),
             "incidents feed": await feed(inc),
             "sla view": "\n".join([await read(s, f"/incidents/{i}/sla") for i in ids]),
             "contracts": "\n".join(
@@ -791,6 +834,30 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         await eventually(
             delivered, lambda late: not late, timeout=30, what="every expected delivery"
         )
+
+    async def disagreeing() -> list[str]:
+        """Where the console's incident entries differ from the incidents service's timeline
+        (the console consumes in its own time: it catches up first)."""
+        found = []
+        for party in PARTIES:
+            inc, con = incidents(party, "admin"), console(party, "admin")
+            for key, iid in w.incidents.items():
+                theirs = await entries(inc, f"/incidents/{iid}/timeline")
+                ours = await entries(con, f"/incidents/{iid}/timeline")
+                if theirs is None or ours is None:
+                    if (theirs is None) != (ours is None):
+                        found.append(f"{party} / {key}: 404 on one of them only")
+                    continue
+                mine = [(e["type"], e["at"]) for e in ours if e["kind"].startswith("incident.")]
+                if mine != [(e["type"], e["at"]) for e in theirs]:
+                    found.append(f"{party} / {key}: {len(mine)} entries, not {len(theirs)}")
+        return found
+
+    with contextlib.suppress(AssertionError):  # what still disagrees fails its own test below
+        await eventually(
+            disagreeing, lambda found: not found, timeout=60, what="the console to catch up"
+        )
+    w.console_disagrees = await disagreeing()
     for party in PARTIES:
         w.seen[party] = await channels(party)
         w.seen[party][CONSOLE] = await console_pages(
@@ -836,6 +903,15 @@ async def test_leak_matrix(world: World, party: str, thing: str, channel: str) -
     assert state_of(world, thing, party, channel) == expected, (
         f"{party} / {thing} / {channel or 'topics'}"
     )
+
+
+async def test_the_console_shows_each_party_the_incident_events_the_incidents_service_does(
+    world: World,
+) -> None:
+    """Every party, every incident: the console's timeline holds exactly the incident's events
+    the incidents service's timeline shows that party (same types, same times, same order), and
+    is 404 exactly where that one is."""
+    assert world.console_disagrees == []
 
 
 async def test_a_customer_never_learns_who_else_collaborates_on_its_incident(world: World) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,14 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
+from village_platform.errors import DomainError, Problem
 from village_platform.settings import Settings
 
+from ..reads import Viewer
 from . import actions, live, oidc, pages, signin
 from .config import WebSettings, web_problems
-from .deps import ConsoleWeb
+from .deps import ConsoleWeb, OwnTimeline
 from .rendering import HERE, render
 from .services import ApiProblem, Services
 from .session import CsrfRefused, SignInRequired
+from .warroom import TIMELINE_LIMIT
 
 SESSION_COOKIE = "village_console"
 
@@ -66,11 +70,32 @@ def install_web(app: FastAPI, settings: Settings, web: WebSettings | None = None
         return render(request, "error.html", exc.status, problem=exc)
 
 
+def own_timeline(app: FastAPI) -> OwnTimeline:
+    """The console's own joined timeline (its read model, in this process), newest first, as
+    the signed-in party may see it; None when it cannot be read (the page then shows the
+    incidents service's)."""
+
+    async def read(token: str, incident_id: str) -> list[dict[str, Any]] | None:
+        try:
+            principal = await app.state.authenticator.principal(token)
+            async with app.state.engine.connect() as conn:
+                page = await app.state.timeline.page(
+                    conn, incident_id, Viewer.of(principal), None, TIMELINE_LIMIT, newest_first=True
+                )
+        except (DomainError, Problem, AttributeError):
+            return None
+        return page["items"]
+
+    return read
+
+
 @asynccontextmanager
 async def serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     services = Services(settings)
     web = app.state.web_settings
-    app.state.console_web = ConsoleWeb(settings, web, services, oidc.oidc_client(web))
+    app.state.console_web = ConsoleWeb(
+        settings, web, services, oidc.oidc_client(web), own_timeline(app)
+    )
     try:
         yield
     finally:

@@ -117,7 +117,7 @@ async def act(
     except ApiProblem as problem:
         if problem.status == 401:
             raise
-        view = await warroom.gather(console.services, me, incident_id)
+        view = await warroom.gather(console.services, me, incident_id, console.timeline)
         return render(request, "war_room.html", problem.status, problem, page="war-room", **view)
     # Post/redirect/get: a reload does not submit again.
     return RedirectResponse(f"/incidents/{incident_id}/war-room#{action}", status_code=303)

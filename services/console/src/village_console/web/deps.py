@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,6 +13,9 @@ from village_platform.settings import Settings
 from .config import WebSettings
 from .services import Services
 
+# (token, incident id) -> the console's own timeline entries, newest first, or None
+OwnTimeline = Callable[[str, str], Awaitable[list[dict[str, Any]] | None]]
+
 
 @dataclass
 class ConsoleWeb:
@@ -19,6 +23,7 @@ class ConsoleWeb:
     web: WebSettings
     services: Services
     oidc: Any = None  # the OIDC client when production sign-in is configured
+    timeline: OwnTimeline | None = None
 
 
 async def console_web(request: Request) -> ConsoleWeb:

@@ -84,14 +84,14 @@ async def _my_tiers(services: Any, me: SignedIn, queues: dict | None) -> dict[st
 
 @router.get("/incidents/{incident_id}/war-room")
 async def war_room(request: Request, incident_id: str, me: Me, console: Console) -> Response:
-    view = await warroom.gather(console.services, me, incident_id)
+    view = await warroom.gather(console.services, me, incident_id, console.timeline)
     return render(request, "war_room.html", page="war-room", **view)
 
 
 @router.get("/incidents/{incident_id}/war-room/live-part")
 async def war_room_part(request: Request, incident_id: str, me: Me, console: Console) -> Response:
     """The war room's live sections alone: what the page swaps in when an update arrives."""
-    view = await warroom.gather(console.services, me, incident_id)
+    view = await warroom.gather(console.services, me, incident_id, console.timeline)
     return render(request, "war_room_live.html", **view)
 
 

@@ -13,8 +13,11 @@ TIMELINE_LIMIT = 500
 OPEN = ("new", "acknowledged", "in_progress", "pending_customer", "on_hold", "reopened")
 
 
-async def gather(services: Services, me: SignedIn, incident_id: str) -> dict[str, Any]:
-    """Raises ApiProblem (404) when the party may not see the incident: nothing else is asked."""
+async def gather(
+    services: Services, me: SignedIn, incident_id: str, own_timeline: Any = None
+) -> dict[str, Any]:
+    """Raises ApiProblem (404) when the party may not see the incident: nothing else is asked.
+    `own_timeline`: the console's joined timeline (every service's entries), when it has one."""
     answer = await services.request(me, "incidents", "GET", f"/incidents/{incident_id}")
     incident = answer.body
     path = f"/incidents/{incident_id}"
@@ -23,7 +26,7 @@ async def gather(services: Services, me: SignedIn, incident_id: str) -> dict[str
         services.optional(me, "escalation", f"{path}/escalations"),
         services.optional(me, "knowledge", f"{path}/suggestions"),
         services.optional(me, "knowledge", f"{path}/links"),
-        services.optional(me, "incidents", f"{path}/timeline", limit=TIMELINE_LIMIT),
+        _timeline(services, me, incident_id, own_timeline),
         _outages(services, me),
     )
     return {
@@ -35,11 +38,25 @@ async def gather(services: Services, me: SignedIn, incident_id: str) -> dict[str
         "escalations": escalations,
         "suggestions": (suggestions or {}).get("items", []),
         "links": (links or {}).get("items", []),
-        "timeline": (timeline or {}).get("items", []),
+        "timeline": timeline,
         "outages": outages,
         "may": permissions(me, incident),
         "collaborators": collaborators(incident),
     }
+
+
+async def _timeline(
+    services: Services, me: SignedIn, incident_id: str, own_timeline: Any
+) -> list[dict[str, Any]]:
+    """Newest first: the console's own (joined) timeline, else the incidents service's."""
+    if own_timeline is not None:
+        found = await own_timeline(me.token, incident_id)
+        if found is not None:
+            return found
+    page = await services.optional(
+        me, "incidents", f"/incidents/{incident_id}/timeline", limit=TIMELINE_LIMIT
+    )
+    return list(reversed((page or {}).get("items", [])))
 
 
 async def _outages(services: Services, me: SignedIn) -> list[dict[str, Any]]:

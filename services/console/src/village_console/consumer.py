@@ -1,0 +1,116 @@
+"""What the console subscribes to: every Village topic, one routing table.
+
+Every event about an incident becomes a timeline entry (projection.entry); a few also say who is
+on the incident and at which tier (opened, collaborators, assignments, escalations). Outage
+events are the provider incident's own: what an incident's parties see of an outage comes on the
+incident's stream (outage_linked, outage_unlinked, and each update as the provider's note).
+
+One consumer (Kafka group, applied positions) per topic, as the webhook dispatcher does: SLA and
+escalation events use the incident id as their stream with sequences of their own, which one
+consumer would take for gaps in the incident's stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from village_platform.applier import Routes
+from village_platform.applier import routes as table
+from village_platform.feedclient import FeedClient
+from village_platform.settings import Settings
+
+from . import projection as p
+
+NAME = "console"
+
+
+@dataclass(frozen=True)
+class Topic:
+    family: str  # the consumer is `console-<family>`
+    topic: str
+    source: str
+    feed_url_setting: str  # the owner's feed: gap healing and rebuilds
+    # The topic carries what its provider may see; the rest comes as its bare fact, read whole
+    # (as Village's services may read it) from the owner's feed.
+    resolve_redacted: bool = False
+
+
+TOPICS = (
+    Topic(
+        "incidents",
+        "village.incidents.v1",
+        "/village/incidents",
+        "incidents_url",
+        resolve_redacted=True,
+    ),
+    Topic(
+        "sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True
+    ),
+    Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
+    Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
+)
+
+
+def routes() -> Routes:
+    """Each event type about an incident and what the console records of it."""
+    return {
+        **table(
+            "incident",
+            opened=p.opened,
+            acknowledged=p.entry,
+            assigned=p.assigned,
+            escalated=p.escalated,
+            note_added=p.entry,
+            note_edited=p.entry,
+            note_deleted=p.entry,
+            status_changed=p.entry,
+            resolved=p.entry,
+            closed=p.entry,
+            reopened=p.entry,
+            cancelled=p.entry,
+            severity_changed=p.entry,
+            impact_started=p.entry,
+            impact_ended=p.entry,
+            collaborator_invited=p.invited,
+            collaborator_revoked=p.revoked,
+            rated=p.entry,
+            outage_linked=p.entry,
+            outage_unlinked=p.entry,
+        ),
+        **table(
+            "sla",
+            clock_started=p.entry,
+            clock_paused=p.entry,
+            clock_resumed=p.entry,
+            clock_retargeted=p.entry,
+            clock_stopped=p.entry,
+            warning=p.entry,
+            breached=p.entry,
+            target_met=p.entry,
+            credit_accrued=p.entry,
+            availability_missed=p.entry,
+        ),
+        **table("escalation", decided=p.entry, applied=p.entry, failed=p.entry),
+        **table(
+            "knowledge",
+            suggestions_made=p.entry,
+            article_linked=p.entry,
+            article_unlinked=p.entry,
+            incident_solved=p.entry,
+            feedback_given=p.entry,
+            draft_proposed=p.entry,
+        ),
+    }
+
+
+def consumer_name(topic: Topic) -> str:
+    return f"{NAME}-{topic.family}"
+
+
+def feed(settings: Settings, topic: Topic, **options: object) -> FeedClient:
+    return FeedClient.for_consumer(
+        getattr(settings, topic.feed_url_setting),
+        settings,
+        consumer_name(topic),
+        source=topic.source,
+        **options,
+    )

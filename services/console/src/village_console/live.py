@@ -1,0 +1,73 @@
+"""Live timelines: the consumers ring a bell after each commit; every open stream then reads what
+its viewer may see of what committed since it last looked (reads.Timeline.committed_after).
+
+The bell is a hint, as the relay's doorbell is: a stream also looks every `poll_seconds`, which
+covers entries committed by another instance of the console (its consumers ring its own bell)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .reads import Position, Timeline, Viewer, may_see, require_visible, start_position
+
+
+class Bell:
+    """Rung after a commit (sync: the Applier's `after_commit`); awaited by the streams."""
+
+    def __init__(self) -> None:
+        self._rung = asyncio.Event()
+
+    def ring(self) -> None:
+        self._rung.set()
+        self._rung = asyncio.Event()  # the next ring wakes whoever listens from now on
+
+    def listen(self) -> asyncio.Event:
+        """Taken before looking, so that a ring while looking is not lost."""
+        return self._rung
+
+    @staticmethod
+    async def wait(rung: asyncio.Event, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(rung.wait(), timeout)
+        except TimeoutError:
+            pass
+
+
+class Live:
+    def __init__(
+        self, engine: AsyncEngine, timeline: Timeline, bell: Bell, poll_seconds: float = 5.0
+    ) -> None:
+        self.engine, self.timeline, self.bell, self.poll_seconds = (
+            engine,
+            timeline,
+            bell,
+            poll_seconds,
+        )
+
+    async def open(self, incident_id: str, viewer: Viewer) -> AsyncIterator[dict[str, str]]:
+        """Check the viewer may see the incident (404 before the stream starts), then the
+        stream of server-sent events: each new entry it may see, as `entry` events."""
+        async with self.engine.connect() as conn:
+            await require_visible(conn, incident_id, viewer)
+            position = await start_position(conn)
+        return self._entries(incident_id, viewer, position)
+
+    async def _entries(
+        self, incident_id: str, viewer: Viewer, position: Position
+    ) -> AsyncIterator[dict[str, str]]:
+        while True:
+            rung = self.bell.listen()
+            async with self.engine.connect() as conn:
+                # Revocation applies at once: a viewer taken off the incident hears no more.
+                if not await may_see(conn, incident_id, viewer):
+                    return
+                items, position = await self.timeline.committed_after(
+                    conn, incident_id, viewer, position
+                )
+            for item in items:
+                yield {"event": "entry", "id": item["id"], "data": json.dumps(item)}
+            await self.bell.wait(rung, self.poll_seconds)
