@@ -3,6 +3,7 @@
 #   make run       embedded PostgreSQL + tansu broker + services, demo data, URLs and tokens
 #   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
 #   make test      the full suite
+#   make browser   Debian's chromium for the browser tests (apt-get, when /usr/bin/chromium is missing)
 #   make bench     benchmarks
 #   make lint      ruff: lint and format check (CI runs it before the tests)
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ UV := $(PYTHON) -m uv
 endif
 UV_RUN := $(UV) run -q
 
-.PHONY: help uv install run token test bench lint
+.PHONY: help uv install browser run token test bench lint
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -37,13 +38,21 @@ uv:
 install: uv
 	@if [ -f uv.lock ]; then $(UV) sync --frozen; else $(UV) sync; fi
 
+# The browser tests drive the distribution's chromium (Playwright never downloads a browser).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@[ -x "$(CHROMIUM)" ] || { \
+	  echo "installing Debian's chromium for the browser tests" >&2; \
+	  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; \
+	}
+
 run: install
 	$(UV_RUN) village-dev run
 
 token: uv
 	@$(UV_RUN) village-dev token $(PARTY) --role $(ROLE)
 
-test: install
+test: install browser
 	$(UV_RUN) pytest
 
 bench: install

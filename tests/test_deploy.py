@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from village_console.config import ConsoleSettings
+from village_console.web.config import WebSettings
 from village_platform.settings import Settings
 from village_webhooks.config import WebhookSettings
 
@@ -50,6 +51,8 @@ SERVICE_SETTINGS: dict[str, type[Settings]] = {
     "webhooks": WebhookSettings,
     "console": ConsoleSettings,
 }
+# Settings a service reads beside them (the console's pages: session key, OIDC client).
+MORE_SETTINGS: dict[str, tuple[type, ...]] = {"console": (WebSettings,)}
 
 
 def _compose() -> dict:
@@ -72,9 +75,10 @@ def _prefix(service: str) -> str:
 
 def _settings_env_names(service: str = "") -> set[str]:
     names = set()
-    for _name, field in SERVICE_SETTINGS.get(service, Settings).model_fields.items():
-        if field.alias:
-            names.add(field.alias)
+    for settings in (SERVICE_SETTINGS.get(service, Settings), *MORE_SETTINGS.get(service, ())):
+        for _name, field in settings.model_fields.items():
+            if field.alias:
+                names.add(field.alias)
     return names
 
 

@@ -8,7 +8,9 @@ the thing whole, the id alone shows its bare fact, neither means the party never
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -240,3 +242,28 @@ async def resolved_outage(w: World, incidents: Clients, incident: Opener) -> Cal
         await eventually(off_the_queues, timeout=60, what="H and J off acme's outage queue")
 
     return settled
+
+
+async def console_pages(
+    console_url: str, party: str, incidents: list[str], outages: list[str], role: str = "admin"
+) -> str:
+    """The console's pages as `party` reads them in a browser, as text: signed in through the
+    development sign-in form (cookie session, CSRF), then my work, contracts, the war room of
+    every incident and every outage's page (a page it may not open reads as nothing)."""
+    async with httpx.AsyncClient(base_url=console_url, timeout=30) as browser:
+        form = await browser.get("/signin")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert csrf, form.text[:500]
+        signed = await browser.post(
+            "/signin", data={"csrf_token": csrf.group(1), "party": party, "role": role}
+        )
+        assert signed.status_code == 303, signed.text[:500]
+        paths = ["/work", "/contracts"]
+        paths += [f"/incidents/{i}/war-room" for i in incidents]
+        paths += [f"/outages/{o}" for o in outages]
+        texts = []
+        for path in paths:
+            r = await browser.get(path)
+            if r.status_code == 200:
+                texts.append(html.unescape(r.text))
+        return "\n".join(texts)

@@ -28,6 +28,7 @@ from leak_world import (
     PARTIES,
     WORDS,
     World,
+    console_pages,
     entries,
     feed,
     mark,
@@ -81,6 +82,11 @@ CONTRACTS = {
     "contoso-acme": "Acme partner support for Contoso (business hours)",
     "northwind-globex": "Globex partner support for Northwind (24x7)",
 }
+
+
+# The console's pages (my work, contracts, every war room and outage page) as a party's browser
+# gets them: a channel that joins the others, so it may show no thing more than they do.
+CONSOLE = "console pages"
 
 
 def cells(
@@ -897,6 +903,9 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     w.console_disagrees = await disagreeing()
     for party in PARTIES:
         w.seen[party] = await channels(party)
+        w.seen[party][CONSOLE] = await console_pages(
+            village.console.url, party, list(w.incidents.values()), list(w.outages.values())
+        )
     for provider, tooling in TOOLING.items():
         text = await topic_text(stack.kafka_bootstrap, village.topic_prefix, provider)
         w.seen[tooling] = {"": text}
@@ -999,3 +1008,21 @@ async def test_a_partner_learns_only_how_many_incidents_it_does_not_work_are_lin
     seen = world.seen["contoso"]
     assert '"others":1' in seen["outages"]
     assert [channel for channel, text in seen.items() if g in text] == []
+
+
+RANK = {"absent": 0, R: 1, V: 2}
+
+
+async def test_the_console_pages_show_a_party_no_more_than_its_other_channels(
+    world: World,
+) -> None:
+    """The console is a channel too: every thing shows on a party's console pages at most as
+    it shows that party on the channels the table fixes (whole, or its bare id, or nothing)."""
+    over = []
+    for party in PARTIES:
+        for thing, table in EXPECTED.items():
+            allowed = max(RANK[table.get((party, channel), "absent")] for channel in CHANNELS)
+            shown = state_of(world, thing, party, CONSOLE)
+            if RANK[shown] > allowed:
+                over.append(f"{party} / {thing}: {shown}")
+    assert over == []

@@ -20,6 +20,7 @@ from .api import router
 from .config import ConsoleSettings, settings_from_env
 from .live import Bell, Live
 from .reads import Timeline
+from .web import install_web, serving
 
 SOURCE = "/village/console"
 
@@ -77,10 +78,12 @@ def create_app(
         # What the routes reach through their typed dependencies (deps.py).
         app.state.timeline = timeline
         app.state.live = Live(runtime.engine, timeline, bell, settings.live_poll_seconds)
-        async with runtime.serving(app, background=background):
+        async with runtime.serving(app, background=background), serving(app, settings):
             yield
 
-    return service_app("Village console", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+    app = service_app("Village console", DESCRIPTION, settings, clock, router, SOURCE, lifespan)
+    install_web(app, settings)  # the pages (web/): sign-in, my work, war room, outages
+    return app
 
 
 def _console_settings(settings: Settings) -> ConsoleSettings:
