@@ -41,6 +41,7 @@ TOPICS = {
     "village.sla.v1": "village.sla.",
     "village.escalations.v1": "village.escalation.",
     "village.knowledge.v1": "village.knowledge.",
+    "village.webhooks.v1": "village.webhook.",
 }
 
 FORMATS = FormatChecker()

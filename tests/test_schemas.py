@@ -43,7 +43,7 @@ SOURCE = "/village/incidents"
 INCIDENT = "7d0c9f3e-5b1a-4f0e-9a77-0c2a1e4b8d11"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 TYPE_PATTERN = re.compile(
-    r"^village\.(incident|outage|directory|sla|escalation|knowledge)\.[a-z_]+\.v[0-9]+$"
+    r"^village\.(incident|outage|directory|sla|escalation|knowledge|webhook)\.[a-z_]+\.v[0-9]+$"
 )
 
 # Keywords that mean the same in JSON Schema draft-07 (AsyncAPI 3.0's Schema Object) and 2020-12,
@@ -431,10 +431,13 @@ def test_asyncapi_document_structure() -> None:
         "village.escalations.v1.dlq",
         "village.knowledge.v1",
         "village.knowledge.v1.dlq",
+        "village.webhooks.v1",
+        "village.webhooks.v1.dlq",
         "village.{provider}.incidents.v1",
         "village.{provider}.sla.v1",
         "village.{provider}.escalations.v1",
         "village.{provider}.knowledge.v1",
+        "village.{provider}.webhooks.v1",
     }
     for channel in channels.values():
         assert channel["bindings"]["kafka"]["topic"] == channel["address"]
@@ -463,6 +466,7 @@ EVENT_CHANNELS = {
     "sla": ("village.sla.v1", "sendSlaEvents", "receiveSlaEvents"),
     "escalations": ("village.escalations.v1", "sendEscalationEvents", "receiveEscalationEvents"),
     "knowledge": ("village.knowledge.v1", "sendKnowledgeEvents", "receiveKnowledgeEvents"),
+    "webhooks": ("village.webhooks.v1", "sendWebhookEvents", "receiveWebhookEvents"),
 }
 
 
@@ -503,6 +507,7 @@ PROVIDER_CHANNELS = {
     "sla": "providerSla",
     "escalations": "providerEscalations",
     "knowledge": "providerKnowledge",
+    "webhooks": "providerWebhooks",
 }
 
 

@@ -41,6 +41,7 @@ TOPICS = (
     "village.sla.v1",
     "village.escalations.v1",
     "village.knowledge.v1",
+    "village.webhooks.v1",
 )
 # Words the demo knowledge base does not use: the leak-test articles are the incidents' first
 # suggestions, whatever else the corpus holds.
@@ -138,7 +139,7 @@ async def feed(client: httpx.AsyncClient) -> str:
 
 
 async def topic_text(bootstrap: str, prefix: str, provider: str) -> str:
-    """Every record on the provider's own four topics (village.<provider>.*) as its tooling reads
+    """Every record on the provider's own five topics (village.<provider>.*) as its tooling reads
     them: headers and value."""
     consumer = AIOKafkaConsumer(
         *(prefix + provider_topic(t, provider) for t in TOPICS),

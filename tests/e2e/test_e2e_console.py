@@ -7,7 +7,8 @@ visibility; contoso is invited, writes, and is revoked. The console's timeline s
 all of it (its internal note as its bare fact: the console holds no more of a sealed note),
 acme the working parties' share, initech the shared share and its own contract's clocks, contoso
 nothing until invited and nothing after revocation. A stream opened by initech receives a new
-shared note."""
+shared note. northwind's webhook endpoint (a real receiver) gets the incident's events: the
+outcomes of those deliveries (village.webhooks.v1) are on northwind's timeline, nobody else's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from village_console.cli import MIGRATIONS
 from village_console.reads import Timeline, Viewer
 from village_console.rebuild import rebuild
 from village_devstack.waiting import eventually
+from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_platform.db import make_engine
 from village_platform.service_cli import migrate
 
@@ -187,7 +189,16 @@ async def test_the_stream_pushes_a_new_entry_to_a_viewer_who_may_see_it(
         posted = time.monotonic()
         await note(incidents, "northwind", iid, "for everyone", "shared")
         entries = _entries(response)
-        first = await asyncio.wait_for(anext(entries), timeout=30)
+
+        async def first_note() -> dict[str, Any]:
+            # The other services' entries of the new incident (its SLA clocks, suggestions) may
+            # still be arriving: the first *note* initech is pushed is the one to look at.
+            async for entry in entries:
+                if entry["kind"] == "incident.note_added":
+                    return entry
+            raise AssertionError("the stream ended")
+
+        first = await asyncio.wait_for(first_note(), timeout=30)
         latency = time.monotonic() - posted
     assert first["data"]["body"] == "for everyone"  # the restricted note never reached it
     print(f"SSE: a shared note reached initech's stream {latency * 1000:.0f} ms after its POST")
@@ -222,6 +233,7 @@ async def test_a_rebuilt_read_model_shows_what_the_live_one_does(
         SLA_MONITOR_URL=full_village.sla.url,
         ESCALATION_URL=full_village.escalation.url,
         KNOWLEDGE_URL=full_village.knowledge.url,
+        WEBHOOKS_URL=full_village.webhooks.url,
     )
     await migrate(settings, MIGRATIONS)
     assert await rebuild(settings, progress=False) > len(live)
@@ -234,3 +246,46 @@ async def test_a_rebuilt_read_model_shows_what_the_live_one_does(
     rebuilt = {i["id"]: (i["kind"], i["party"], i["tier"]) for i in page["items"]}
     live = await timeline(console, "northwind", iid) or []
     assert rebuilt == {i["id"]: (i["kind"], i["party"], i["tier"]) for i in live}
+
+
+async def test_the_owners_timeline_shows_its_webhook_deliveries_and_nobody_elses_does(
+    full_village: Any, apis: tuple[Api, Api], tokens: Any
+) -> None:
+    incidents, console = apis
+    hooks = Api(full_village.webhooks.url, tokens)
+    receiver = Receiver()
+    try:
+        async with ReceiverServer(receiver) as url:
+            r = await hooks("northwind", "admin").post(
+                "/endpoints", json={"url": url, "event_types": ["village.incident.*"]}
+            )
+            assert r.status_code == 201, r.text
+            endpoint = r.json()
+            receiver.secrets.append(endpoint["secret"])
+            iid = (await open_incident(incidents("northwind"), severity="S2"))["id"]
+            await note(incidents, "northwind", iid, "hooked", "shared")
+            northwind = await eventually(
+                lambda: timeline(console, "northwind", iid),
+                lambda items: "webhook.delivered" in kinds(items) and "hooked" in bodies(items),
+                timeout=60,
+                what="a delivery outcome on northwind's timeline",
+            )
+            outcomes = [i for i in northwind if i["kind"] == "webhook.delivered"]
+            assert {o["data"]["delivered_type"] for o in outcomes} <= set(receiver.types(iid))
+            assert all(o["data"]["endpoint_id"] == endpoint["id"] for o in outcomes)
+            assert all(o["data"]["status_code"] == 204 for o in outcomes)
+            assert all(o["summary"].endswith("ms)") for o in outcomes)
+            r = await hooks("northwind", "admin").delete(f"/endpoints/{endpoint['id']}")
+            assert r.status_code == 204, r.text
+        # The others on the incident see its notes, and never northwind's deliveries.
+        for party in ("acme", "initech"):
+            items = await eventually(
+                lambda party=party: timeline(console, party, iid),
+                lambda items: "hooked" in bodies(items),
+                timeout=60,
+                what=f"the shared note on {party}'s timeline",
+            )
+            assert not any(i["kind"].startswith("webhook.") for i in items), party
+            assert endpoint["id"] not in json.dumps(items)
+    finally:
+        await hooks.aclose()

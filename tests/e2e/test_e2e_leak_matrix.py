@@ -67,6 +67,7 @@ CHANNELS = (
     "knowledge feed",
     "endpoints",
     "deliveries",
+    "webhooks feed",
     "webhook",
     "directory",
     "supplies",
@@ -430,7 +431,16 @@ EXPECTED: dict[str, dict[tuple[str, str], str]] = {
     "J's answer (waiting), as a partner's own": cells("contoso", ("confirmations",)),
     # ---------------------------------------------------------------- webhooks
     **{f"webhook endpoint of {p}": cells(p, ("endpoints",)) for p in PARTIES},
-    **{f"deliveries to {p}": cells(p, ("deliveries",)) for p in PARTIES},
+    # A delivery about an incident its owner works, and so the outcomes of its attempts
+    # (village.webhooks.v1): the owner's alone, on the webhooks feed and its console timeline;
+    # on a provider's own topic when it is the provider's endpoint.
+    **{
+        f"deliveries to {p}": {
+            **cells(p, ("deliveries", "webhooks feed", "console")),
+            **({(TOOLING[p], ""): V} if p in TOOLING else {}),
+        }
+        for p in PARTIES
+    },
 }
 
 # What the escalation service decided for each incident: its decisions, known to the owning
@@ -498,6 +508,25 @@ CONSOLE_CELLS: dict[str, dict[tuple[str, str], str]] = {
 }
 for _thing, _cells in CONSOLE_CELLS.items():
     EXPECTED[_thing].update({(p, "console"): state for (p, _c), state in _cells.items()})
+# The webhooks feed (GET /events on the webhooks service: delivery outcomes, the owner's alone)
+# names what each outcome's delivery was about as the delivery list does, by the delivered
+# event's id and subject, never its text: it shows a thing as the party's deliveries show it.
+for _thing, _table in EXPECTED.items():
+    if not _thing.startswith("deliveries to "):
+        for (_party, _channel), _state in list(_table.items()):
+            if _channel == "deliveries":
+                _table[(_party, "webhooks feed")] = _state
+# The incident each party's sample delivery is about: one the party works to the end.
+DELIVERED_ABOUT = {
+    "acme": "A",
+    "northwind": "A",
+    "initech": "A",
+    "contoso": "C",
+    "umbrella": "C",
+    "globex": "D",
+    "fabrikam": "E",
+    "litware": "E",
+}
 QUEUES = {
     "acme": ("TAC L1", "TAC L2", "Engineering L3"),
     "northwind": ("L1", "L2"),
@@ -763,10 +792,28 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     await eventually(settled, timeout=90, what="the services to route, suggest and deliver")
     await resolution_settled(escalation)
     for party, endpoint_id in w.endpoints.items():  # a delivery of each endpoint: its owner's alone
-        listed = await ok(
-            hooks(party, "admin").get(f"/endpoints/{endpoint_id}/deliveries", params={"limit": 1})
+        # About an incident its owner works now (its console timeline shows the outcomes).
+        async def delivery(
+            party: str = party,
+            endpoint_id: str = endpoint_id,
+            about: str = w.incidents[DELIVERED_ABOUT[party]],
+        ) -> str | None:
+            listed = await ok(
+                hooks(party, "admin").get(
+                    f"/endpoints/{endpoint_id}/deliveries", params={"limit": 200}
+                )
+            )
+            found = next(
+                (d["id"] for d in listed["items"] if d["subject"] == about and d["attempts"]), None
+            )
+            # Its outcome has reached the console (it consumes in its own time).
+            shown = found and await pages(console(party), f"/incidents/{about}/timeline")
+            return found if shown and found in shown else None
+
+        w.add(
+            f"deliveries to {party}",
+            await eventually(delivery, timeout=60, what=f"a delivery to {party} on its console"),
         )
-        w.add(f"deliveries to {party}", listed["items"][0]["id"])
     for key, iid in (("escalation path of A", a), ("escalation path of C", c)):
         decisions = (await ok(escalation("acme").get(f"/incidents/{iid}/escalations")))["decisions"]
         w.add(key, decisions[0]["decision_id"])
@@ -832,6 +879,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                     for e in w.endpoints.values()
                 ]
             ),
+            "webhooks feed": await feed(hk),
             "webhook": "\n".join(str(e) for e in w.receivers[party].events()),
             "directory": await read(inc, "/parties"),
             "supplies": await read(inc, "/supplies"),
@@ -934,7 +982,7 @@ CASES = [
     (tooling, thing, "")
     for thing in EXPECTED
     for tooling in TOOLING.values()
-    if not thing.startswith(("webhook endpoint", "deliveries"))
+    if not thing.startswith("webhook endpoint")
 ]
 
 

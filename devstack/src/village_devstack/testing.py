@@ -205,6 +205,7 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
         **urls,
         ESCALATION_URL=escalation.url,
         KNOWLEDGE_URL=knowledge.url,
+        WEBHOOKS_URL=webhooks.url,
         **topics,
     )
     yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix, console)

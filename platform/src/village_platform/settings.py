@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # Where consumers of the escalation and knowledge topics (the webhook dispatcher) read theirs.
     escalation_url: str = Field(default="http://127.0.0.1:8002", alias="ESCALATION_URL")
     knowledge_url: str = Field(default="http://127.0.0.1:8004", alias="KNOWLEDGE_URL")
+    # Where consumers of the webhooks topic (delivery outcomes: the console) read its feed.
+    webhooks_url: str = Field(default="http://127.0.0.1:8005", alias="WEBHOOKS_URL")
     host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
     port: int = Field(default=8001)
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")

@@ -387,3 +387,44 @@ async def test_a_war_room_of_500_entries_reads_in_one_page_well_within_a_second(
         print(f"{party}: the newest {len(page['items'])} entries in {took * 1000:.0f} ms")
         bulk = [i for i in page["items"] if i["data"].get("body", "").startswith("note ")]
         assert len(bulk) == notes and took < 1.0
+
+
+async def test_webhook_outcomes_are_on_the_owners_timeline_only(world: World) -> None:
+    """Delivery outcomes of northwind's endpoint (village.webhooks.v1, whole as the consumer
+    reads them from the webhooks feed) on the incident the delivered event was about: northwind
+    sees them, nobody else on the incident does."""
+    ids = await _story(world)
+    outcome = {
+        "delivery_id": str(uuid.uuid4()),
+        "endpoint_id": str(uuid.uuid4()),
+        "event_id": ids["shared"],
+        "delivered_type": "village.incident.note_added.v1",
+        "incident_id": world.incident,
+        "attempt": 1,
+        "latency_ms": 41.6,
+        "at": T0.isoformat(),
+    }
+    stream = f"webhook:{outcome['endpoint_id']}:{world.incident}"
+    failed = await world.happen(
+        "village.webhook.attempt_failed.v1",
+        {**outcome, "status_code": 503, "reason": "HTTP 503: busy", "next_attempt_at": "soon"},
+        parties=["northwind"],
+        actor="webhooks",
+        stream=stream,
+    )
+    delivered = await world.happen(
+        "village.webhook.delivered.v1",
+        {**outcome, "attempt": 2, "status_code": 204},
+        parties=["northwind"],
+        actor="webhooks",
+        stream=stream,
+    )
+    northwind = {i["id"]: i for i in await world.read("northwind")}
+    assert northwind[delivered]["kind"] == "webhook.delivered"
+    assert northwind[delivered]["summary"] == (
+        "village.incident.note_added.v1 delivered to your webhook (HTTP 204, 42 ms)"
+    )
+    assert northwind[failed]["summary"].startswith("village.incident.note_added.v1 not delivered")
+    for other in ("acme", "initech"):
+        seen = {i["id"] for i in await world.read(other)}
+        assert not seen & {failed, delivered}, other

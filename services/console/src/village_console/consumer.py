@@ -47,6 +47,15 @@ TOPICS = (
     ),
     Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
     Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
+    # Delivery outcomes of the viewer's own endpoints: on the topic whole only for a provider's
+    # own endpoints; a partner's or customer's come as their bare fact, read whole from the feed.
+    Topic(
+        "webhooks",
+        "village.webhooks.v1",
+        "/village/webhooks",
+        "webhooks_url",
+        resolve_redacted=True,
+    ),
 )
 
 
@@ -98,6 +107,10 @@ def routes() -> Routes:
             incident_solved=p.entry,
             feedback_given=p.entry,
             draft_proposed=p.entry,
+        ),
+        # On the incident the delivered event was about; for the endpoint's owner only.
+        **table(
+            "webhook", delivered=p.entry, attempt_failed=p.entry, failed=p.entry, parked=p.entry
         ),
     }
 

@@ -1,5 +1,6 @@
 """`village-console rebuild-read-model`: drop the timeline and rebuild it from every owner's feed
-(INCIDENTS_URL, SLA_MONITOR_URL, ESCALATION_URL, KNOWLEDGE_URL), the incidents first (who is on
+(INCIDENTS_URL, SLA_MONITOR_URL, ESCALATION_URL, KNOWLEDGE_URL,
+WEBHOOKS_URL), the incidents first (who is on
 each incident, and at which tier), through the live path's routing table. Stop the service
 first."""
 

@@ -112,6 +112,20 @@ LINES: dict[str, Callable[[Data], str]] = {
         "knowledge article rated " + ("helpful" if d.get("helpful") else "not helpful")
     ),
     "village.knowledge.draft_proposed.v1": lambda d: "knowledge article drafted from it",
+    "village.webhook.delivered.v1": lambda d: (
+        f"{d['delivered_type']} delivered to your webhook (HTTP {d['status_code']},"
+        f" {round(d['latency_ms'])} ms)"
+    ),
+    "village.webhook.attempt_failed.v1": lambda d: (
+        f"{d['delivered_type']} not delivered to your webhook (attempt {d['attempt']}:"
+        f" {d['reason']}); retried at {d['next_attempt_at']}"
+    ),
+    "village.webhook.failed.v1": lambda d: (
+        f"{d['delivered_type']} refused by your webhook (HTTP {d['status_code']}): not retried"
+    ),
+    "village.webhook.parked.v1": lambda d: (
+        f"your webhook failing: {d['parked']} deliveries parked until replayed"
+    ),
 }
 
 
@@ -121,5 +135,5 @@ def summary(event_type: str, data: Data) -> str:
         return event_name(event_type).replace("_", " ")
     try:
         return line(data)
-    except (TypeError, ValueError):  # a field missing from a bare fact
+    except (KeyError, TypeError, ValueError):  # a field missing from a bare fact
         return event_name(event_type).replace("_", " ")

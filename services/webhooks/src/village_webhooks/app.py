@@ -30,6 +30,9 @@ from .pinning import Resolver, SystemResolver
 from .sealing import Sealer
 
 SOURCE = "/village/webhooks"
+# Delivery outcomes (domain/events.py), each for its endpoint's owner only. Not among the topics
+# this service consumes (consumer.py): an outcome delivered by webhook would have an outcome.
+TOPIC = "village.webhooks.v1"
 
 DESCRIPTION = """
 Delivers Village events to your systems: register an HTTPS endpoint with the event types you
@@ -75,6 +78,8 @@ def _dispatcher(
         per_endpoint=settings.per_endpoint_concurrency,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,
+        store=runtime.store,
+        recorded=runtime.doorbell.ring,
     )
 
 
@@ -128,9 +133,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # No topic of its own: nothing is published, /readyz asks the producer about the broker,
-        # and GET /events (every service's feed) serves the empty store.
-        runtime = Runtime(settings, clock, topic=None, source=SOURCE)
+        # The relay publishes the delivery outcomes; GET /events (every service's feed) serves
+        # them, each to its endpoint's owner (and whole to Village's services).
+        runtime = Runtime(settings, clock, topic=TOPIC, source=SOURCE)
         allowed, sealer = parse_networks(settings.allowed_networks), settings.sealer()
         dispatcher = _dispatcher(settings, clock, runtime, sealer, allowed, resolver, ssl_context)
         feeds = _consumers(settings, clock, runtime, dispatcher, **consumer_options)
@@ -140,7 +145,7 @@ def create_app(
         runtime.party_kinds = party_kinds or directory
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
-        # Nothing to publish: a committed command wakes the dispatcher instead of a relay.
+        # A committed command (it appends no event) wakes the dispatcher instead of the relay.
         runtime.writes = Writes(
             runtime.engine, clock, runtime.writes.ttl, after_commit=dispatcher.wake
         )

@@ -12,6 +12,10 @@ its own few slots and nobody else's.
 Every request goes through pinning.CheckedTransport: the target is resolved once per delivery,
 every address checked, and the connection made to those addresses only (no DNS rebinding).
 Signing secrets are opened (sealing.py) just before signing and live only in the request.
+
+Each attempt's outcome is also an event (domain/events.py: delivered, attempt_failed, failed,
+parked), appended in the transaction that records the outcome, so the relay publishes exactly
+what was recorded on `village.webhooks.v1`, for the endpoint's owner only.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import ssl
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,9 +37,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import Clock
+from village_platform.envelope import Metadata
+from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import context_from_traceparent
 from village_platform.wakeups import wait_any
 
+from .domain import events as ev
 from .domain import signing
 from .domain.retry import RetryPolicy, retry_after, verdict
 from .domain.targets import Network, TargetRefused
@@ -67,7 +74,8 @@ FOR UPDATE OF d SKIP LOCKED
 """)
 _CLAIM = text("UPDATE deliveries SET next_attempt_at = :until WHERE delivery_id = ANY(:ids)")
 _TARGETS = text(
-    "SELECT endpoint_id, url, secret_sealed, previous_secret_sealed, previous_expires_at"
+    "SELECT endpoint_id, party, party_kind, url, secret_sealed, previous_secret_sealed,"
+    " previous_expires_at"
     " FROM endpoints WHERE endpoint_id = ANY(:ids)"
 )
 _NEXT = text(
@@ -118,9 +126,13 @@ class Dispatcher:
         per_endpoint: int = 8,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
+        store: EventStore | None = None,
+        recorded: Callable[[], None] | None = None,
     ) -> None:
         """`resolver`: the system's unless given; `ssl_context`: the certificates trusted (the
-        system's unless given)."""
+        system's unless given); `recorded`: called after outcome events were committed (the
+        relay's doorbell)."""
+        self.store, self.recorded = store or EventStore(clock), recorded
         self.engine, self.clock, self.policy, self.sealer = engine, clock, policy, sealer
         self.timeout_seconds = timeout_seconds
         self.concurrency, self.per_endpoint = concurrency, per_endpoint
@@ -271,7 +283,7 @@ class Dispatcher:
             code = None  # answered 2xx, but the exchange did not finish: not delivered
         latency = (time.perf_counter() - started) * 1000
         try:
-            await self._record(row, code, error, latency, pause)
+            await self._record(row, target, code, error, latency, pause)
         except Exception:  # the database is away: the lease expires and the delivery goes again
             log.exception("could not record delivery %s", row.delivery_id)
 
@@ -285,11 +297,11 @@ class Dispatcher:
             sealed.append(target.previous_secret_sealed)
         return [self.sealer.open(s) for s in sealed]
 
-    async def _finish(self, outcome: tuple[Any, ...]) -> None:
+    async def _finish(self, outcome: tuple[Any, ...], event: tuple[str, NewEvent]) -> None:
         """Record a final outcome. Whoever finds no write in progress writes everything queued
         meanwhile in one transaction (group commit): one commit for many deliveries."""
         done = asyncio.get_running_loop().create_future()
-        self._outcomes.append((outcome, done))
+        self._outcomes.append(((outcome, event), done))
         if self._flushing:
             return await done
         self._flushing = True
@@ -303,25 +315,40 @@ class Dispatcher:
                             {
                                 "now": self.clock.now(),
                                 **{
-                                    key: [o[i] for o, _ in batch]
+                                    key: [o[i] for (o, _), _ in batch]
                                     for i, key in enumerate(
                                         ("ids", "statuses", "codes", "ms", "errors")
                                     )
                                 },
                             },
                         )
+                        # One stream per (endpoint, subject): never two in one batch.
+                        await self.store.append_streams(
+                            conn, {stream: [new] for (_, (stream, new)), _ in batch}, {}
+                        )
                 except Exception as exc:
                     for _, waiter in batch:
                         waiter.set_exception(exc)
                     continue
+                self._rang()
                 for _, waiter in batch:
                     waiter.set_result(None)
         finally:
             self._flushing = False
         return await done
 
+    def _rang(self) -> None:
+        if self.recorded is not None:
+            self.recorded()
+
     async def _record(
-        self, row: Any, code: int | None, error: str | None, latency: float, pause: float | None
+        self,
+        row: Any,
+        target: Any,
+        code: int | None,
+        error: str | None,
+        latency: float,
+        pause: float | None,
     ) -> None:
         now, outcome = self.clock.now(), verdict(code)
         params = {
@@ -331,24 +358,75 @@ class Dispatcher:
             "now": now,
             "error": error,
         }
+        attempt = _Outcome(row, target, now, params["ms"])
         if outcome in ("delivered", "failed"):
             if outcome == "failed":
                 log.warning("delivery %s refused for good: %s", row.delivery_id, error)
-            await self._finish((row.delivery_id, outcome, code, params["ms"], error))
+            event = (
+                attempt.event(ev.Delivered, status_code=code)
+                if outcome == "delivered"
+                else attempt.event(ev.Failed, status_code=code, reason=error or "")
+            )
+            await self._finish((row.delivery_id, outcome, code, params["ms"], error), event)
             return
         async with self.engine.begin() as conn:
             at = self.policy.next_attempt(now, row.queued_at, row.attempts + 1, code, pause)
             if at is not None:
                 await conn.execute(_RETRY, {**params, "next": at})
-                return
-            log.warning(
-                "endpoint %s failing for longer than %s: parking its deliveries",
-                row.endpoint_id,
-                self.policy.max_age,
-            )
-            await conn.execute(_RETRY, {**params, "next": now})
-            await conn.execute(_FAILING, {"e": row.endpoint_id, "now": now})
-            await conn.execute(_PARK, {"e": row.endpoint_id})
+                stream, new = attempt.event(
+                    ev.AttemptFailed, status_code=code, reason=error or "", next_attempt_at=at
+                )
+            else:
+                log.warning(
+                    "endpoint %s failing for longer than %s: parking its deliveries",
+                    row.endpoint_id,
+                    self.policy.max_age,
+                )
+                await conn.execute(_RETRY, {**params, "next": now})
+                await conn.execute(_FAILING, {"e": row.endpoint_id, "now": now})
+                parked = (await conn.execute(_PARK, {"e": row.endpoint_id})).rowcount
+                stream, new = attempt.event(
+                    ev.Parked, status_code=code, reason=error or "", parked=parked
+                )
+            await self.store.append_streams(conn, {stream: [new]}, {})
+        self._rang()
+
+
+class _Outcome:
+    """One attempt of a delivery, as the event that records its outcome."""
+
+    def __init__(self, row: Any, target: Any, now: datetime, ms: float) -> None:
+        self.row, self.target, self.now, self.ms = row, target, now, ms
+
+    def event(self, kind: type[ev._Attempt], **outcome: Any) -> tuple[str, NewEvent]:
+        row, target = self.row, self.target
+        delivered = json.loads(row.payload)
+        attempt = row.attempts + 1
+        fact = kind(
+            delivery_id=str(row.delivery_id),
+            endpoint_id=str(row.endpoint_id),
+            event_id=str(row.event_id),
+            delivered_type=delivered.get("type", ""),
+            incident_id=_incident_of(delivered),
+            attempt=attempt,
+            latency_ms=self.ms,
+            at=self.now,
+            **outcome,
+        )
+        metadata = Metadata.of_service("webhooks", delivered.get("traceparent")).about(
+            ev.audience(target.party, target.party_kind)
+        )
+        new = fact.new(metadata, event_id=ev.outcome_id(row.delivery_id, attempt))
+        return ev.stream_of(row.endpoint_id, row.subject), new
+
+
+def _incident_of(delivered: dict[str, Any]) -> str | None:
+    """The incident the delivered event was about (the console's rule): its stream for an
+    incident's own events, else the incident its data names."""
+    if str(delivered.get("type", "")).startswith("village.incident."):
+        return delivered.get("subject")
+    found = (delivered.get("data") or {}).get("incident_id")
+    return found if isinstance(found, str) else None
 
 
 async def _snippet(response: httpx.Response, limit: int = 300) -> str:
