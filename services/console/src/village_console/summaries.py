@@ -28,6 +28,12 @@ def _note(verb: str) -> Callable[[Data], str]:
     return line
 
 
+def _where(preposition: str, party: Any, tier: Any) -> str:
+    """`" from northwind L1"`, or nothing when the event names neither (a first routing)."""
+    named = " ".join(str(x) for x in (party, tier) if x)
+    return f"{preposition} {named}" if named else ""
+
+
 def _decision(d: Data) -> str:
     """Where to, by which rule (or policy, or default) and why."""
     to = d.get("to") if isinstance(d.get("to"), Mapping) else {}
@@ -50,8 +56,10 @@ LINES: dict[str, Callable[[Data], str]] = {
         + (f" ({d['assignee']})" if d.get("assignee") else "")
     ),
     "village.incident.escalated.v1": lambda d: (
-        f"escalated from {d.get('from_party')} "
-        f"{d.get('from_tier')} to {d.get('to_party')} {d.get('to_tier')}: {d.get('reason', '')}"
+        "escalated"
+        + _where(" from", d.get("from_party"), d.get("from_tier"))
+        + _where(" to", d.get("to_party"), d.get("to_tier"))
+        + (f": {d['reason']}" if d.get("reason") else "")
     ),
     "village.incident.note_added.v1": _note("added"),
     "village.incident.note_edited.v1": _note("edited"),
