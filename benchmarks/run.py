@@ -21,6 +21,7 @@ from . import (
     report,
     sla,
     sla_timers,
+    war_room,
     webhooks,
     workloads,
 )
@@ -176,8 +177,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="(j) ordinary commands per client without fan-out",
     )
     p.add_argument(
+        "--warroom-entries", type=int, default=500, help="(k) notes on the war room's incident"
+    )
+    p.add_argument("--warroom-loads", type=int, default=10, help="(k) measured page loads")
+    p.add_argument(
+        "--warroom-notes", type=int, default=20, help="(k) notes posted to the open war room"
+    )
+    p.add_argument(
         "--only",
-        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
+        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"],
         action="append",
         help="run only these measurements (repeatable)",
     )
@@ -215,7 +223,7 @@ def _abort(signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
+    only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
@@ -228,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
             + (600 if "h" in only else 0)
             + (600 if "i" in only else 0)
             + (args.fanout_incidents / 5 + 900 if "j" in only else 0)
+            + (600 if "k" in only else 0)
         )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
-    a = b = b_low = c = d = e = f = g = h = i = j = None
+    a = b = b_low = c = d = e = f = g = h = i = j = k = None
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -269,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c, d, e, f, g, h, i, j
+            nonlocal a, b, b_low, c, d, e, f, g, h, i, j, k
             if "a" in only:
                 print(
                     f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...",
@@ -473,6 +482,22 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=args.fanout_incidents / 5 + 900,
                 )
 
+            if "k" in only:
+                print(
+                    f"bench: (k) war room of {args.warroom_entries} entries in chromium ...",
+                    flush=True,
+                )
+                k = await asyncio.wait_for(
+                    war_room.measure(
+                        stack,
+                        entries=args.warroom_entries,
+                        loads=args.warroom_loads,
+                        notes=args.warroom_notes,
+                        run=run,
+                    ),
+                    timeout=600,
+                )
+
         if args.no_uvloop:
             asyncio.run(measure())
         else:
@@ -493,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
         + knowledge.rows(h)
         + incident_scale.rows(i)
         + outage_fanout.rows(j)
+        + war_room.rows(k)
     )
     print()
     print(report.console_table(table))
@@ -500,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
         f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
     )
-    failures = [x for r in (a, b, e, f, g, h, i, j) if r is not None for x in r.errors[:3]]
+    failures = [x for r in (a, b, e, f, g, h, i, j, k) if r is not None for x in r.errors[:3]]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
@@ -550,6 +576,12 @@ def main(argv: list[str] | None = None) -> int:
             where += "; (i) an incidents service as a subprocess (uvicorn) on a database of its own"
         if "j" in only:
             where += "; (j) an incidents service as a subprocess (uvicorn) on a database of its own"
+        if "k" in only:
+            where += (
+                "; (k) incidents, SLA monitor, escalation, knowledge and console services as"
+                " subprocesses (uvicorn) on databases of their own, Debian's chromium (headless,"
+                " Playwright) on the same machine"
+            )
         command = (
             "make bench"
             if argv is None and sys.argv[1:] == []
@@ -584,9 +616,10 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "i": ("scale_notes", "scale_rounds"),
             "j": ("fanout_incidents", "fanout_lanes", "fanout_clients", "fanout_commands"),
+            "k": ("warroom_entries", "warroom_loads", "warroom_notes"),
         }
         keys = dict.fromkeys(
-            k for m in "abcdefghi" if m in only for k in names[m]
+            key for m in "abcdefghijk" if m in only for key in names[m]
         )  # ordered, once each
         settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(

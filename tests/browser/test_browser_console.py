@@ -2,11 +2,14 @@
 broker): northwind's agent opens an incident and writes notes of each visibility; acme's engineer
 sees it arrive live in its queue after routing, and works it; initech sees only shared notes and
 its own contract; contoso sees nothing of it until invited, and nothing after revocation.
+What only another service records (an article linked in the knowledge service, no incident change)
+reaches an open war room live, through the console's own timeline stream.
 Every page is screenshotted and checked with axe-core."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import httpx
@@ -19,6 +22,16 @@ NOTES = {
     "restricted": "For acme: tunnel logs attached, firmware 7.2",
     "shared": "We are on it: the branch VPN is our first priority",
 }
+
+# Records (page clock, the same system clock as the test's) when `text` first shows on the page.
+SEEN_WHEN = """(text) => {
+  window.seenAt = null;
+  const look = () => document.body.textContent.includes(text);
+  if (look()) { window.seenAt = Date.now(); return; }
+  new MutationObserver((_, observer) => {
+    if (look()) { window.seenAt = Date.now(); observer.disconnect(); }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+}"""
 
 
 def sign_in(page: Page, console: str, party: str, role: str = "agent") -> None:
@@ -86,6 +99,23 @@ def test_an_incident_worked_across_parties_in_the_browser(full_village, tokens, 
     add_note(northwind, "shared", live_note)
     expect(acme.locator(".note-body", has_text=live_note)).to_be_visible(timeout=LIVE)
     checked(acme, "04-war-room-acme")
+
+    # live from another service alone: an article acme links (the knowledge service's entry, the
+    # incident unchanged) appears on acme's open page without a reload
+    kb, acme_api = full_village.knowledge.url, {"Authorization": f"Bearer {tokens('acme')}"}
+    article = httpx.get(f"{kb}/articles", params={"limit": 1}, headers=acme_api).json()["items"][0]
+    linked_text = f"Linked: {article['title']}"
+    version = httpx.get(f"{api}/incidents/{incident}", headers=acme_api).json()["version"]
+    acme.evaluate(SEEN_WHEN, linked_text)
+    linked = httpx.post(
+        f"{kb}/incidents/{incident}/links", json={"article_id": article["id"]}, headers=acme_api
+    )
+    committed_ms = time.time() * 1000  # the link is committed once the service has answered
+    assert linked.status_code == 201, linked.text
+    expect(acme.get_by_text(linked_text, exact=True)).to_be_visible(timeout=LIVE)
+    delay_ms = acme.evaluate("window.seenAt") - committed_ms
+    print(f"knowledge link: committed → on acme's open war room in {delay_ms:.0f} ms")
+    assert httpx.get(f"{api}/incidents/{incident}", headers=acme_api).json()["version"] == version
 
     # a stale form is refused by the API (If-Match): the page shows the problem's title
     northwind.goto(room)

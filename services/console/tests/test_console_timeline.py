@@ -6,6 +6,7 @@ and contoso invited as a collaborator, then revoked."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -19,6 +20,7 @@ from sqlalchemy import text
 
 from village_console import consumer
 from village_console.cli import MIGRATIONS
+from village_console.live import Bell, Live
 from village_console.reads import Timeline, Viewer, start_position
 from village_platform.applier import Applier, ConsumedEvent
 from village_platform.clock import ManualClock
@@ -428,3 +430,49 @@ async def test_webhook_outcomes_are_on_the_owners_timeline_only(world: World) ->
     for other in ("acme", "initech"):
         seen = {i["id"] for i in await world.read(other)}
         assert not seen & {failed, delivered}, other
+
+
+async def test_a_live_stream_waits_for_the_console_to_record_an_access_and_starts_at_since(
+    world: World,
+) -> None:
+    """The war room's stream: opened for fabrikam before the console has recorded its invitation
+    (the incidents service has already granted it), it waits on the bell, not on a poll; from a
+    floor taken before the page was read, it gives what committed since, then `gone` on
+    revocation (the stream ends)."""
+    await _story(world)
+    bell = Bell()
+    # A poll far longer than the test: only the bell can wake the stream.
+    live = Live(world.engine, Timeline(), bell, poll_seconds=3600)
+    fabrikam = Viewer("fabrikam", "partner")
+    with pytest.raises(DomainError):
+        await live.open(world.incident, fabrikam)
+    async with world.engine.connect() as conn:
+        since = (await start_position(conn)).floor  # the page is read from here on
+    waiting = asyncio.create_task(live.open(world.incident, fabrikam, since=since, catch_up=60))
+    invited = await world.happen(
+        "village.incident.collaborator_invited.v1",
+        {"partner": "fabrikam", "invited_by": "northwind", "scope": "second look"},
+        parties=["northwind", "acme", "fabrikam"],
+        actor="northwind",
+        visibility="restricted",
+    )
+    bell.ring()
+    entries = await asyncio.wait_for(waiting, 10)
+    first = await asyncio.wait_for(anext(entries), 10)
+    assert first["id"] == invited  # committed after `since`, before the stream opened
+    note = await world.note("acme", "shared", "for fabrikam too", [*CHAIN, "fabrikam"])
+    bell.ring()
+    assert (await asyncio.wait_for(anext(entries), 10))["id"] == note
+    await world.happen(
+        "village.incident.collaborator_revoked.v1",
+        {"partner": "fabrikam", "revoked_by": "northwind", "reason": "done"},
+        parties=["northwind", "acme", "fabrikam"],
+        actor="northwind",
+        visibility="restricted",
+    )
+    bell.ring()
+    with pytest.raises(StopAsyncIteration):  # revoked: the stream ends
+        await asyncio.wait_for(anext(entries), 10)
+    # Never recorded: the wait ends in 404 (the page's stream then asks again).
+    with pytest.raises(DomainError):
+        await live.open(world.incident, Viewer("umbrella", "customer"), catch_up=0.05)

@@ -12,7 +12,9 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .reads import Position, Timeline, Viewer, may_see, require_visible, start_position
+from village_platform.errors import DomainError
+
+from .reads import Position, Timeline, Viewer, may_see, start_position
 
 
 class Bell:
@@ -48,13 +50,34 @@ class Live:
             poll_seconds,
         )
 
-    async def open(self, incident_id: str, viewer: Viewer) -> AsyncIterator[dict[str, str]]:
+    async def open(
+        self,
+        incident_id: str,
+        viewer: Viewer,
+        *,
+        since: str | None = None,
+        catch_up: float = 0.0,
+    ) -> AsyncIterator[dict[str, str]]:
         """Check the viewer may see the incident (404 before the stream starts), then the
-        stream of server-sent events: each new entry it may see, as `entry` events."""
-        async with self.engine.connect() as conn:
-            await require_visible(conn, incident_id, viewer)
-            position = await start_position(conn)
-        return self._entries(incident_id, viewer, position)
+        stream of server-sent events: each new entry it may see, as `entry` events; the stream
+        ends when the viewer is taken off the incident.
+
+        `since`: a transaction floor taken earlier (`start_position` when a page was read), so
+        that nothing committed between that read and this stream is missed. `catch_up`: seconds
+        to wait for this console to record the viewer's access, when the owner has already
+        granted it (an incident just opened, a collaborator just invited)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + catch_up
+        while True:
+            rung = self.bell.listen()
+            async with self.engine.connect() as conn:
+                if await may_see(conn, incident_id, viewer):
+                    position = Position(since, "0", 0) if since else await start_position(conn)
+                    return self._entries(incident_id, viewer, position)
+            left = deadline - loop.time()
+            if left <= 0:
+                raise DomainError.not_found("no such incident")
+            await self.bell.wait(rung, min(left, self.poll_seconds))
 
     async def _entries(
         self, incident_id: str, viewer: Viewer, position: Position

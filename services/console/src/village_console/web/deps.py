@@ -8,10 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from village_platform.errors import DomainError
 from village_platform.settings import Settings
 
+from ..reads import Viewer
 from .config import WebSettings
-from .services import Services
+from .services import ApiProblem, Services
+from .session import Me
 
 # (token, incident id) -> the console's own timeline entries, newest first, or None
 OwnTimeline = Callable[[str, str], Awaitable[list[dict[str, Any]] | None]]
@@ -31,3 +34,16 @@ async def console_web(request: Request) -> ConsoleWeb:
 
 
 Console = Annotated[ConsoleWeb, Depends(console_web)]
+
+
+async def session_viewer(request: Request, me: Me) -> Viewer:
+    """The signed-in party as the egress rule knows a reader, from its token verified again (an
+    expired token or a rotated key: sign in again)."""
+    try:
+        principal = await request.app.state.authenticator.principal(me.token)
+    except DomainError as exc:
+        raise ApiProblem(401, "Sign in again", exc.detail) from exc
+    return Viewer.of(principal)
+
+
+SessionViewer = Annotated[Viewer, Depends(session_viewer)]

@@ -1,11 +1,13 @@
-"""Live updates of an open war room, as server-sent events (the page's EventSource sends the
-session cookie; a browser's EventSource cannot send a bearer token).
+"""Live updates of open pages, as server-sent events (the page's EventSource sends the session
+cookie; a browser's EventSource cannot send a bearer token).
 
-Until the console's own timeline stream (console-core) is merged, this stream watches the
-incident's version through the incidents API with the signed-in party's token and says
-`changed` when it moves; the page then fetches its live sections again. A party that loses the
-incident (revoked) gets `gone`, and the stream ends. My work's stream says `changed` when the
-party's incidents or queues change (a new incident routed to one of its tiers, say)."""
+The war room listens to the console's own timeline stream (`village_console.live.Live`), in this
+process, as the session's viewer: every entry it may see (an incident change, an SLA clock, an
+escalation decision, a knowledge suggestion) comes as an `entry` event once the console has
+recorded it, and the page then fetches its live sections again. Nothing is polled: the stream
+waits on the consumers' bell. A party taken off the incident gets `gone`, and the stream ends.
+My work's stream says `changed` when the party's incidents or queues change (a new incident
+routed to one of its tiers, say), by asking the services."""
 
 from __future__ import annotations
 
@@ -13,50 +15,87 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sse_starlette import EventSourceResponse
 
-from .deps import Console
+from village_platform.errors import DomainError
+
+from ..deps import LiveTimelines
+from ..reads import start_position
+from .deps import Console, SessionViewer
 from .services import ApiProblem
 from .session import Me
 
 router = APIRouter(include_in_schema=False)
 KEEPALIVE_EVERY = 15.0  # seconds: proxies close idle streams
+RETRY_MS = 1000  # the browser reconnects this soon after a stream ends without `gone`
+# How long a new stream waits for this console to record an access the incidents service has
+# already granted (the page was just read from it: an incident just opened, an invitation).
+CATCH_UP_SECONDS = 10.0
+Since = Annotated[str | None, Query(pattern=r"^[0-9]{1,20}$")]
+
+
+async def since_now(engine: AsyncEngine) -> str | None:
+    """Where a page's stream starts: a transaction floor taken before the page is read, so that
+    what commits while it renders and connects still reaches it (None: the stream starts at its
+    own now)."""
+    try:
+        async with engine.connect() as conn:
+            return (await start_position(conn)).floor
+    except (SQLAlchemyError, OSError):
+        return None
 
 
 @router.get("/incidents/{incident_id}/war-room/live")
-async def live(request: Request, incident_id: str, me: Me, console: Console) -> StreamingResponse:
-    services, poll = console.services, console.web.live_poll_seconds
-    path = f"/incidents/{incident_id}"
+async def live(
+    incident_id: str,
+    me: Me,
+    viewer: SessionViewer,
+    console: Console,
+    timelines: LiveTimelines,
+    since: Since = None,
+) -> EventSourceResponse:
+    try:
+        entries = await timelines.open(incident_id, viewer, since=since)
+    except DomainError:
+        # This console may not have recorded yet what the incidents service already lets the
+        # party see: the owner decides, and the stream waits for the console to catch up.
+        try:
+            await console.services.request(me, "incidents", "GET", f"/incidents/{incident_id}")
+        except ApiProblem as problem:
+            # 404: not the party's (any more); else the service is away: the browser asks again
+            # (an EventSource gives up for good on an answer that is not a stream).
+            return EventSourceResponse(_gone() if problem.status == 404 else _retry())
+        try:
+            entries = await timelines.open(
+                incident_id, viewer, since=since, catch_up=CATCH_UP_SECONDS
+            )
+        except DomainError:
+            return EventSourceResponse(_retry())  # not recorded yet: the browser asks again
+    return EventSourceResponse(_room(entries), ping=KEEPALIVE_EVERY)
 
-    async def events() -> AsyncIterator[str]:
-        seen: str | None = request.query_params.get("etag")
-        quiet = 0.0
-        yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            try:
-                answer = await services.request(me, "incidents", "GET", path)
-            except ApiProblem as problem:
-                if problem.status == 404:
-                    yield "event: gone\ndata: {}\n\n"
-                    return
-                answer = None  # a service away for a moment: ask again
-            if answer is not None and answer.etag != seen:
-                seen = answer.etag
-                yield f"event: changed\ndata: {answer.body.get('version')}\n\n"
-                quiet = 0.0
-            elif quiet >= KEEPALIVE_EVERY:
-                yield ": keepalive\n\n"
-                quiet = 0.0
-            await asyncio.sleep(poll)
-            quiet += poll
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+async def _room(entries: AsyncIterator[dict[str, str]]) -> AsyncIterator[dict[str, Any]]:
+    yield {"retry": RETRY_MS, "comment": "live"}
+    async for entry in entries:
+        # Only which entry: the page reads what it shows through its own routes, so this stream
+        # shows nothing the pages do not (the egress rule has passed the entry for the viewer).
+        yield {"event": "entry", "id": entry["id"], "data": entry["id"]}
+    # The timeline stream ends only when the viewer is taken off the incident.
+    yield {"event": "gone", "data": "{}"}
+
+
+async def _gone() -> AsyncIterator[dict[str, Any]]:
+    yield {"event": "gone", "data": "{}"}
+
+
+async def _retry() -> AsyncIterator[dict[str, Any]]:
+    yield {"retry": RETRY_MS, "comment": "not recorded yet"}
 
 
 @router.get("/work/live")

@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from village_platform.deps import Engine
+
 from . import warroom
 from .deps import Console
+from .live import since_now
 from .rendering import render
 from .session import Me, SignedIn
 
@@ -83,9 +86,12 @@ async def _my_tiers(services: Any, me: SignedIn, queues: dict | None) -> dict[st
 
 
 @router.get("/incidents/{incident_id}/war-room")
-async def war_room(request: Request, incident_id: str, me: Me, console: Console) -> Response:
+async def war_room(
+    request: Request, incident_id: str, me: Me, console: Console, engine: Engine
+) -> Response:
+    since = await since_now(engine)  # before the read: the page's stream starts here
     view = await warroom.gather(console.services, me, incident_id, console.timeline)
-    return render(request, "war_room.html", page="war-room", **view)
+    return render(request, "war_room.html", page="war-room", since=since, **view)
 
 
 @router.get("/incidents/{incident_id}/war-room/live-part")

@@ -1,6 +1,7 @@
 // Village console: progressive enhancement only (every page works without it).
 // - SLA clocks count down between renders (their state is text, updated with them);
-// - a war room listens for updates (server-sent events) and swaps its live sections in.
+// - a war room listens for its timeline's new entries (server-sent events) and swaps its live
+//   sections in.
 "use strict";
 
 function formatDuration(seconds) {
@@ -43,16 +44,16 @@ function warRoom(room) {
   let tick = startClocks(document);
   setInterval(() => tick(), 1000);
   if (!("EventSource" in window)) return;
-  let version = sections.querySelector("[data-version]")?.dataset.version;
-  let fetching = false, again = false;
+  let fetching = false, again = false, gone = false;
   async function refresh() {
+    if (gone) return;
     if (fetching) { again = true; return; }
     fetching = true;
     try {
       const response = await fetch(room.dataset.part, { headers: { Accept: "text/html" } });
-      if (response.ok) {
-        sections.innerHTML = await response.text();
-        version = sections.querySelector("[data-version]")?.dataset.version;
+      const html = response.ok ? await response.text() : null;
+      if (html !== null && !gone) {
+        sections.innerHTML = html;
         tick = startClocks(sections);
         status.textContent = "Updated just now.";
       }
@@ -61,9 +62,13 @@ function warRoom(room) {
       if (again) { again = false; refresh(); }
     }
   }
-  const source = new EventSource(`${room.dataset.live}?etag=${encodeURIComponent(room.dataset.etag)}`);
-  source.addEventListener("changed", (event) => { if (event.data !== version) refresh(); });
+  // Every timeline entry the party may see (an incident change, an SLA clock, an escalation
+  // decision, an article) refreshes the live sections; one fetch at a time, the last one after.
+  const since = room.dataset.since;
+  const source = new EventSource(since ? `${room.dataset.live}?since=${since}` : room.dataset.live);
+  source.addEventListener("entry", () => refresh());
   source.addEventListener("gone", () => {
+    gone = true;
     source.close();
     status.textContent = "You no longer have access to this incident.";
     sections.innerHTML = "";
