@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from .feedclient import FeedClient
 from .kafka import ensure_topics
 from .settings import Settings
 
@@ -75,3 +77,40 @@ class ProviderTopics:
         """After a failed publish: the broker may have lost its topics (memory storage), so
         make sure of them again before the next."""
         self._created.clear()
+
+
+@dataclass(frozen=True)
+class OwnedTopic:
+    """A service's bus topic as another service subscribes to it (the webhook dispatcher, the
+    console): one consumer per topic, since SLA and escalation events use the incident id as
+    their stream with sequences of their own."""
+
+    family: str  # the subscriber's consumer is `<its name>-<family>`
+    topic: str
+    source: str
+    feed_url_setting: str  # the owner's feed: gap healing and rebuilds
+    # The topic carries what its provider may see; the rest comes as its bare fact, read whole
+    # (as Village's services may read it) from the owner's feed.
+    resolve_redacted: bool = False
+
+    def feed(self, settings: Settings, consumer: str, **options: object) -> FeedClient:
+        return FeedClient.for_consumer(
+            getattr(settings, self.feed_url_setting),
+            settings,
+            consumer,
+            source=self.source,
+            **options,
+        )
+
+
+INCIDENTS = OwnedTopic(
+    "incidents", "village.incidents.v1", "/village/incidents", "incidents_url", True
+)
+SLA = OwnedTopic("sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", True)
+ESCALATIONS = OwnedTopic(
+    "escalations", "village.escalations.v1", "/village/escalation", "escalation_url"
+)
+KNOWLEDGE = OwnedTopic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url")
+# Delivery outcomes: on the topic whole only for a provider's own endpoints; a partner's or
+# customer's come as their bare fact, read whole from the feed.
+WEBHOOKS = OwnedTopic("webhooks", "village.webhooks.v1", "/village/webhooks", "webhooks_url", True)

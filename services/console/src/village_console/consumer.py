@@ -11,52 +11,18 @@ consumer would take for gaps in the incident's stream."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from village_platform.applier import Routes
 from village_platform.applier import routes as table
 from village_platform.feedclient import FeedClient
 from village_platform.settings import Settings
+from village_platform.topics import ESCALATIONS, INCIDENTS, KNOWLEDGE, SLA, WEBHOOKS, OwnedTopic
 
 from . import projection as p
 
 NAME = "console"
 
 
-@dataclass(frozen=True)
-class Topic:
-    family: str  # the consumer is `console-<family>`
-    topic: str
-    source: str
-    feed_url_setting: str  # the owner's feed: gap healing and rebuilds
-    # The topic carries what its provider may see; the rest comes as its bare fact, read whole
-    # (as Village's services may read it) from the owner's feed.
-    resolve_redacted: bool = False
-
-
-TOPICS = (
-    Topic(
-        "incidents",
-        "village.incidents.v1",
-        "/village/incidents",
-        "incidents_url",
-        resolve_redacted=True,
-    ),
-    Topic(
-        "sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True
-    ),
-    Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
-    Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
-    # Delivery outcomes of the viewer's own endpoints: on the topic whole only for a provider's
-    # own endpoints; a partner's or customer's come as their bare fact, read whole from the feed.
-    Topic(
-        "webhooks",
-        "village.webhooks.v1",
-        "/village/webhooks",
-        "webhooks_url",
-        resolve_redacted=True,
-    ),
-)
+TOPICS = (INCIDENTS, SLA, ESCALATIONS, KNOWLEDGE, WEBHOOKS)
 
 
 def routes() -> Routes:
@@ -115,15 +81,9 @@ def routes() -> Routes:
     }
 
 
-def consumer_name(topic: Topic) -> str:
+def consumer_name(topic: OwnedTopic) -> str:
     return f"{NAME}-{topic.family}"
 
 
-def feed(settings: Settings, topic: Topic, **options: object) -> FeedClient:
-    return FeedClient.for_consumer(
-        getattr(settings, topic.feed_url_setting),
-        settings,
-        consumer_name(topic),
-        source=topic.source,
-        **options,
-    )
+def feed(settings: Settings, topic: OwnedTopic, **options: object) -> FeedClient:
+    return topic.feed(settings, consumer_name(topic), **options)

@@ -13,41 +13,14 @@ no records yet costs nothing but an idle consumer)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from village_platform.applier import Handler, Routes
 from village_platform.feedclient import FeedClient
+from village_platform.topics import ESCALATIONS, INCIDENTS, KNOWLEDGE, SLA, OwnedTopic
 
 from .config import WebhookSettings
 
-
-@dataclass(frozen=True)
-class Topic:
-    family: str  # the consumer is `<WEBHOOKS_CONSUMER_PREFIX>-<family>`
-    topic: str
-    source: str
-    feed_url_setting: str  # the owner's feed, for gap healing
-    # The topic carries what its provider may see; events of others' contracts, and the
-    # directory's supplies, come as their bare fact and are read whole from the owner's feed
-    # (incident notes the provider may not see stay sealed in the incidents service: their feed
-    # gives the fact too).
-    resolve_redacted: bool = False
-
-
-TOPICS = (
-    Topic(
-        "incidents",
-        "village.incidents.v1",
-        "/village/incidents",
-        "incidents_url",
-        resolve_redacted=True,
-    ),
-    Topic(
-        "sla", "village.sla.v1", "/village/sla-monitor", "sla_monitor_url", resolve_redacted=True
-    ),
-    Topic("escalations", "village.escalations.v1", "/village/escalation", "escalation_url"),
-    Topic("knowledge", "village.knowledge.v1", "/village/knowledge", "knowledge_url"),
-)
+TOPICS = (INCIDENTS, SLA, ESCALATIONS, KNOWLEDGE)
 
 
 class EveryType(Mapping[str, Handler]):
@@ -75,14 +48,9 @@ def routes(fan_out: Handler) -> Routes:
     return EveryType(fan_out)
 
 
-def consumer_name(settings: WebhookSettings, topic: Topic) -> str:
+def consumer_name(settings: WebhookSettings, topic: OwnedTopic) -> str:
     return f"{settings.consumer_prefix}-{topic.family}"
 
 
-def feed(settings: WebhookSettings, topic: Topic) -> FeedClient:
-    return FeedClient.for_consumer(
-        getattr(settings, topic.feed_url_setting),
-        settings,
-        consumer_name(settings, topic),
-        source=topic.source,
-    )
+def feed(settings: WebhookSettings, topic: OwnedTopic) -> FeedClient:
+    return topic.feed(settings, consumer_name(settings, topic))
