@@ -4,8 +4,36 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("village.devstack.demo")
+
+
+def seed_client(
+    base_url: str, timeout: float, headers: dict[str, str] | None = None
+) -> httpx.Client:
+    """An HTTP client for seeding that waits out a 503 (a service whose database or peer is
+    busy says so, with Retry-After) and tries again: every seed request is idempotent (an
+    Idempotency-Key, If-Match, or the same document again)."""
+    import httpx
+    from httpx_retries import Retry, RetryTransport
+
+    retry = Retry(
+        total=8,
+        allowed_methods=Retry.RETRYABLE_METHODS | {"POST"},
+        status_forcelist=[503],
+        backoff_factor=0.25,
+        max_backoff_wait=5.0,
+    )
+    return httpx.Client(
+        base_url=base_url,
+        timeout=timeout,
+        headers=headers,
+        transport=RetryTransport(transport=httpx.HTTPTransport(), retry=retry),
+    )
 
 
 @dataclass(frozen=True)
@@ -82,10 +110,8 @@ def seed_parties(
 ) -> None:
     """Create the demo parties (or `parties`) through `POST /parties` as a service (idempotent:
     safe to run every start)."""
-    import httpx
-
     headers = {"Authorization": f"Bearer {service_token(settings=settings)}"}
-    with httpx.Client(base_url=base_url, timeout=timeout, headers=headers) as client:
+    with seed_client(base_url, timeout, headers) as client:
         for party in parties:
             response = client.post(
                 "/parties", json=party.body(), headers={"Idempotency-Key": f"seed-party-{party.id}"}
@@ -114,9 +140,7 @@ def seed_supplies(
 ) -> None:
     """Register the demo supplies through `POST /supplies`, each by its supplier's admins
     (idempotent: the same supply again changes nothing)."""
-    import httpx
-
-    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+    with seed_client(base_url, timeout) as client:
         for supply in supplies:
             bearer = token(supply["supplier"], "admin", settings=settings)
             response = client.post(
@@ -249,9 +273,7 @@ CONTRACTS: tuple[dict, ...] = (
 
 def seed_contracts(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
     """Register the demo contracts through the SLA monitor's `POST /contracts` (idempotent)."""
-    import httpx
-
-    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+    with seed_client(base_url, timeout) as client:
         for contract in CONTRACTS:
             bearer = token(contract["provider"], "admin", settings=settings)
             headers = {
@@ -387,9 +409,7 @@ WEB_ESCALATION: tuple[tuple[str, str, str, dict], ...] = (
 def seed_escalation(base_url: str, *, settings=None, timeout: float = 10.0) -> None:
     """Write the demo escalation set (and the web's) through the escalation service's API, each
     document only if it has no version yet (so a restart keeps what was edited since)."""
-    import httpx
-
-    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+    with seed_client(base_url, timeout) as client:
         for writer, party, kind, document in (*ESCALATION, *WEB_ESCALATION):
             headers = {
                 "Authorization": f"Bearer {token(writer, 'admin', settings=settings)}",
@@ -419,10 +439,8 @@ def _seed_articles(
     base_url: str, provider: str, articles: tuple[dict, ...], *, settings=None, timeout: float
 ) -> None:
     """`articles` of `provider`'s knowledge base, unless it has some already."""
-    import httpx
-
     admin = {"Authorization": f"Bearer {token(provider, 'admin', settings=settings)}"}
-    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+    with seed_client(base_url, timeout) as client:
         found = client.get("/articles", params={"limit": 1}, headers=admin)
         found.raise_for_status()
         if found.json()["items"]:
