@@ -94,3 +94,16 @@ class Live:
             for item in items:
                 yield {"event": "entry", "id": item["id"], "data": json.dumps(item)}
             await self.bell.wait(rung, self.poll_seconds)
+
+    async def changes(self, viewer: Viewer, *, since: str | None = None) -> AsyncIterator[int]:
+        """Every time entries the viewer may see commit on any incident it is on (an incident
+        opened, routed to one of its tiers, changed): how many. Never ends."""
+        async with self.engine.connect() as conn:
+            position = Position(since, "0", 0) if since else await start_position(conn)
+        while True:
+            rung = self.bell.listen()
+            async with self.engine.connect() as conn:
+                items, position = await self.timeline.committed_after(conn, None, viewer, position)
+            if items:
+                yield len(items)
+            await self.bell.wait(rung, self.poll_seconds)

@@ -124,26 +124,37 @@ class Timeline:
     async def committed_after(
         self,
         conn: AsyncConnection,
-        incident_id: str,
+        incident_id: str | None,
         viewer: Viewer,
         position: Position,
     ) -> tuple[list[dict[str, Any]], Position]:
         """The entries `viewer` may see committed since `position`, in commit order, and the
-        position after them. Only below every transaction still open: an entry id is assigned at
-        insert, so a later id may commit first; reading by (transaction, id) below the oldest
-        open transaction never skips the one that commits late."""
+        position after them: of one incident, or (None) of every incident the viewer is on now.
+        Only below every transaction still open: an entry id is assigned at insert, so a later
+        id may commit first; reading by (transaction, id) below the oldest open transaction
+        never skips the one that commits late."""
         rule, params = viewer.filter()
+        if incident_id is not None:
+            which, params = "incident_id = :i", {**params, "i": incident_id}
+        elif viewer.kind == egress.SERVICE:
+            which = "true"
+        else:
+            which = (
+                "incident_id IN (SELECT incident_id FROM incidents"
+                " WHERE :me = ANY(chain) OR :me = ANY(collaborators))"
+            )
+            params = {**params, "me": viewer.party}
         rows = (
             (
                 await conn.execute(
                     text(
-                        f"SELECT {_COLUMNS} FROM timeline WHERE incident_id = :i AND {rule}"
+                        f"SELECT {_COLUMNS} FROM timeline WHERE {which} AND {rule}"
                         " AND tx_id >= CAST(CAST(:floor AS text) AS xid8)"
                         " AND (tx_id, entry_id) > (CAST(CAST(:tx AS text) AS xid8), :id)"
                         " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
                         " ORDER BY tx_id, entry_id LIMIT 500"
                     ),
-                    {**params, "i": incident_id, **position.params()},
+                    {**params, **position.params()},
                 )
             )
             .mappings()

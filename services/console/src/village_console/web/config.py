@@ -22,9 +22,6 @@ class WebSettings(BaseSettings):
     oidc_client_id: str | None = Field(default=None, alias="CONSOLE_OIDC_CLIENT_ID")
     oidc_client_secret: str | None = Field(default=None, alias="CONSOLE_OIDC_CLIENT_SECRET")
     oidc_scope: str = Field(default="openid profile", alias="CONSOLE_OIDC_SCOPE")
-    # How often My work's live stream asks the services whether the party's work changed (the
-    # war room's stream waits on the console's own timeline instead: it asks nobody).
-    live_poll_seconds: float = Field(default=0.25, gt=0, alias="CONSOLE_LIVE_POLL_SECONDS")
 
 
 def web_problems(web: WebSettings, development: bool) -> list[str]:

@@ -6,19 +6,15 @@ process, as the session's viewer: every entry it may see (an incident change, an
 escalation decision, a knowledge suggestion) comes as an `entry` event once the console has
 recorded it, and the page then fetches its live sections again. Nothing is polled: the stream
 waits on the consumers' bell. A party taken off the incident gets `gone`, and the stream ends.
-My work's stream says `changed` when the party's incidents or queues change (a new incident
-routed to one of its tiers, say), by asking the services."""
+My work's stream is the same timeline across every incident the party is on: `changed` when an
+entry it may see is recorded (a new incident routed to one of its tiers, say)."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Query
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sse_starlette import EventSourceResponse
@@ -99,37 +95,16 @@ async def _retry() -> AsyncIterator[dict[str, Any]]:
 
 
 @router.get("/work/live")
-async def work_live(request: Request, me: Me, console: Console) -> StreamingResponse:
-    services, poll = console.services, console.web.live_poll_seconds
+async def work_live(
+    viewer: SessionViewer, timelines: LiveTimelines, since: Since = None
+) -> EventSourceResponse:
+    """`changed` whenever the console records something the party may see on any incident it
+    is on (opened, routed to one of its tiers, acknowledged...): the page then reads its lists
+    again through the services' APIs. Waits on the consumers' bell, as the war room does."""
 
-    async def fingerprint() -> str | None:
-        try:
-            listed, queues = await asyncio.gather(
-                services.get(me, "incidents", "/incidents", limit=200),
-                services.optional(me, "escalation", "/queues"),
-            )
-        except ApiProblem:
-            return None  # a service away for a moment: ask again
-        seen = [[i["id"], i["version"]] for i in listed["items"]], queues
-        return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()
+    async def events() -> AsyncIterator[dict[str, Any]]:
+        yield {"retry": RETRY_MS, "comment": "live"}
+        async for _ in timelines.changes(viewer, since=since):
+            yield {"event": "changed", "data": "{}"}
 
-    async def events() -> AsyncIterator[str]:
-        last = await fingerprint()
-        quiet = 0.0
-        yield "retry: 1000\n\n"
-        while not await request.is_disconnected():
-            await asyncio.sleep(poll)
-            quiet += poll
-            now = await fingerprint()
-            if now is not None and now != last:
-                last, quiet = now, 0.0
-                yield "event: changed\ndata: {}\n\n"
-            elif quiet >= KEEPALIVE_EVERY:
-                quiet = 0.0
-                yield ": keepalive\n\n"
-
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return EventSourceResponse(events(), ping=KEEPALIVE_EVERY)

@@ -32,10 +32,12 @@ async def my_work(
     request: Request,
     me: Me,
     console: Console,
+    engine: Engine,
     status: str = "",
     severity: str = "",
     tier: str = "",
 ) -> Response:
+    since = await since_now(engine)  # before the reads: the page's stream starts here
     status = status if status in STATUSES else ""
     severity = severity if severity in SEVERITIES else ""
     services = console.services
@@ -62,6 +64,7 @@ async def my_work(
         request,
         "work.html",
         page="work",
+        since=since,
         groups=sorted(groups.items(), key=lambda g: (g[0] == "not in my queues", g[0])),
         tiers=sorted(set(tiers.values())),
         outages=(outages or {}).get("items", []),
