@@ -25,9 +25,9 @@ from village_platform.writes import WriteContext
 from . import readmodel, snapshots
 from .domain import commands as c
 from .domain import events as e
-from .domain.incident import Incident, Note, describe, evolve, evolve_note
+from .domain.incident import Incident, Note
 from .domain.rules import decide
-from .handlers import IncidentHandlers
+from .handlers import IncidentHandlers, evolved
 from .reads import actor_of
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ async def _decide(
         if cmd is job.then:
             events = job.then(state)
         else:
-            directory = await handlers._parties_named(conn, cmd)
+            directory = await handlers.parties_named(conn, cmd)
             try:
                 events = decide(state, cmd, actor, now, directory, notes, handlers.limits)
             except DomainError as refused:
@@ -144,14 +144,8 @@ async def _decide(
                     raise
                 log.info("command skipped", extra={"incident": state.id, "why": refused.detail})
                 continue
-        for event in events:
-            before, state = state, evolve(state, event, now)
-            note = None
-            if isinstance(event, e.NoteEvent):
-                note = notes[event.note_id] = touched[event.note_id] = evolve_note(
-                    notes.get(event.note_id), event, now, state
-                )
-            described = event.new(describe(before, state, event, note))
-            new.append(dataclasses.replace(described, metadata={**origin, **described.metadata}))
+        state, described, touched_now = evolved(state, events, notes, now)
+        new += [dataclasses.replace(d, metadata={**origin, **d.metadata}) for d in described]
+        touched.update(touched_now)
         decided.extend(events)
     return state, new, touched, decided

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform.auth import Principal
 from village_platform.errors import DomainError
-from village_platform.eventstore import ConcurrencyError, EventStore
+from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.idempotency import StoredResponse
 from village_platform.telemetry import incident_id_var
 from village_platform.writes import Work, WriteContext, Writes, Written, stored
@@ -148,7 +149,7 @@ class IncidentHandlers:
         then what follows from them elsewhere (`followers`: a provider incident's link)."""
         loaded = await snapshots.load(conn, self.store, incident_id)
         state = _current(loaded.state, ctx.principal, if_match)
-        directory = await self._parties_named(conn, cmd)
+        directory = await self.parties_named(conn, cmd)
         notes = await self._notes_named(conn, incident_id, cmd)
         events = decide(
             state, cmd, actor_of(ctx.principal), self.clock.now(), directory, notes, self.limits
@@ -169,7 +170,8 @@ class IncidentHandlers:
         incident in its own transaction: a link to a provider incident); the read model too."""
         return await self._append(conn, ctx, loaded.state, loaded.snapshot_version, events, {})
 
-    async def _parties_named(self, conn: AsyncConnection, cmd: object) -> dict[str, Party]:
+    async def parties_named(self, conn: AsyncConnection, cmd: object) -> dict[str, Party]:
+        """The directory entries `cmd` names, as `decide` takes them."""
         if isinstance(cmd, c.InviteCollaborator):  # the only command that asks who a party is
             return await readmodel.load_directory(conn, [cmd.partner])
         return {}
@@ -196,17 +198,7 @@ class IncidentHandlers:
         those the command read) and, `snapshot_every` events after the last one, a snapshot.
         Each event's metadata: the command's origin and the event's audience (`describe`)."""
         now = self.clock.now()
-        after, new_events, touched = state, [], []
-        for event in events:
-            before, after = after, evolve(after, event, now)
-            note = None
-            if isinstance(event, e.NoteEvent):
-                note = notes[event.note_id] = evolve_note(
-                    notes.get(event.note_id), event, now, after
-                )
-                touched.append(note)
-            new_events.append(event.new(describe(before, after, event, note)))
-        assert after is not None
+        after, new_events, touched = evolved(state, events, notes, now)
         await self.store.append(
             conn,
             after.id,
@@ -216,7 +208,7 @@ class IncidentHandlers:
             recorded_at=now,
         )
         await readmodel.project(conn, after)
-        await self.notes.save(conn, after, touched)
+        await self.notes.save(conn, after, touched.values())
         if after.version - snapshot_version >= self.snapshot_every:
             await snapshots.save(conn, after)
         # The log line carries trace and incident ids (telemetry's filter adds them).
@@ -363,6 +355,26 @@ def _current(
             current_version=state.version,
         )
     return state
+
+
+def evolved(
+    state: Incident | None, events: Sequence[e.IncidentEvent], notes: dict[str, Note], now: datetime
+) -> tuple[Incident, list[NewEvent], dict[str, Note]]:
+    """`events` applied to `state` in turn: the incident after them, each event as appended
+    with its audience (`describe`), and the notes they touch by id (`notes`, those the command
+    read, is kept up to date: a later event of the same command sees the note as it left it).
+    The one place events become state, for a command and for the outage fan-out's batch."""
+    after, new, touched = state, [], {}
+    for event in events:
+        before, after = after, evolve(after, event, now)
+        note = None
+        if isinstance(event, e.NoteEvent):
+            note = notes[event.note_id] = touched[event.note_id] = evolve_note(
+                notes.get(event.note_id), event, now, after
+            )
+        new.append(event.new(describe(before, after, event, note)))
+    assert after is not None
+    return after, new, touched
 
 
 def etag(version: int) -> str:
