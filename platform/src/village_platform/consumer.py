@@ -195,6 +195,8 @@ class ConsumerRunner:
         feed = self.feeds.get(topic)
         if not (event.redacted and self.resolve_redacted and feed is not None):
             return event
+        if event.type not in self.applier.routes:  # skipped anyway: not worth a feed read
+            return event
         return await feed.whole(event)
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
