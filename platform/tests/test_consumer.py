@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -9,6 +10,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from village_devstack.waiting import eventually
 from village_platform.consumer import ConsumedEvent
 from village_platform.telemetry import current_traceparent, incident_id_var
 
@@ -143,3 +145,42 @@ async def test_consume_span_continues_the_producers_trace(owner, read_model, con
     assert span.attributes["messaging.destination.name"] == owner.topic
     assert span.attributes["messaging.consumer.group.name"] == runner.name
     assert seen_incident == ["inc-traced"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_redacted_events_are_read_whole_from_the_feed_only_when_routed(
+    owner, read_model, make_runner, runners, batch
+) -> None:
+    # Internal to northwind: acme's topic carries only the bare fact (`n`), redacted.
+    internal = {
+        "parties": ["northwind", "village"],
+        "visibility": "internal",
+        "provider": "acme",
+        "actor_kind": "partner",
+        "fact": ["n"],
+    }
+    await owner.append("inc-1", *({"n": n, "text": f"secret {n}"} for n in (1, 2, 3)), **internal)
+    await owner.append("inc-1", {"n": 4, "text": "x"}, type="village.test.ignored.v1", **internal)
+    await owner.append("inc-1", {"n": 5, "text": "secret 5"}, **internal)
+    await owner.publish()
+
+    runner = make_runner(owner, read_model, batch=batch, resolve_redacted=True)
+    reads: list[str] = []
+    [feed] = runner.feeds.values()
+
+    async def count(request: httpx.Request) -> None:
+        reads.append(str(request.url))
+
+    feed._http.event_hooks["request"].append(count)  # what the consumer asks the owner
+    runners(runner)
+    await eventually(lambda: runner.committed == 5, what="5 records")
+
+    assert [(e.data["n"], e.data["text"], e.redacted) for e in read_model.seen] == [
+        (n, f"secret {n}", False) for n in (1, 2, 3, 5)
+    ]
+    # The ignored type (position 4) is never asked for; a fetch's run of positions is one page.
+    asked = [r.split("?", 1)[1] for r in reads]
+    if batch:
+        assert runner.batches == 1 and asked == ["after=0&limit=5"]
+    else:
+        assert asked == [f"after={p}&limit=1" for p in (0, 1, 2, 4)]

@@ -161,8 +161,9 @@ class ConsumerRunner:
         """The records in one transaction; False if any needs the one-by-one path (it cannot be
         parsed, has a gap to heal, or fails). One span, linked to each record's trace."""
         try:
-            events = [consumed(r.headers or [], r.key, r.value) for r in records]
-            events = [await self._whole(e, records[0].topic) for e in events]
+            events = await self._wholes(
+                [consumed(r.headers or [], r.key, r.value) for r in records], records[0].topic
+            )
         except Exception:
             return False
         links = [
@@ -192,12 +193,20 @@ class ConsumerRunner:
         return True
 
     async def _whole(self, event: ConsumedEvent, topic: str) -> ConsumedEvent:
+        [whole] = await self._wholes([event], topic)
+        return whole
+
+    async def _wholes(self, events: list[ConsumedEvent], topic: str) -> list[ConsumedEvent]:
+        """The redacted ones read whole from the owner's feed (a consumer that acts for other
+        parties), those a handler routes only: a type skipped anyway is not worth a read."""
         feed = self.feeds.get(topic)
-        if not (event.redacted and self.resolve_redacted and feed is not None):
-            return event
-        if event.type not in self.applier.routes:  # skipped anyway: not worth a feed read
-            return event
-        return await feed.whole(event)
+        if not self.resolve_redacted or feed is None:
+            return events
+        needed = [e for e in events if e.redacted and e.type in self.applier.routes]
+        if not needed:
+            return events
+        whole = await feed.whole_many(needed)
+        return [whole.get(e.id, e) for e in events]
 
     async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
         try:
