@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             + (600 if "h" in only else 0)
             + (600 if "i" in only else 0)
             + (args.fanout_incidents / 5 + 900 if "j" in only else 0)
-            + (600 if "k" in only else 0)
+            + (1200 if "k" in only else 0)
         )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
@@ -495,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
                         notes=args.warroom_notes,
                         run=run,
                     ),
-                    timeout=600,
+                    timeout=1200,  # the console may take 600 s to record them on a loaded machine
                 )
 
         if args.no_uvloop:
