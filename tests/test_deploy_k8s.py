@@ -261,13 +261,14 @@ def _compose_calls() -> dict[str, set[str]]:
     }
 
 
-def _peers(rules: list[dict], key: str) -> set[str]:
+def _peers(rules: list[dict], key: str) -> set[tuple[str, int | str]]:
+    """(Village service, port) for each Village pod a rule lets in (`from`) or out to (`to`)."""
     found = set()
     for rule in rules:
         for peer in rule.get(key, []):
             labels = peer.get("podSelector", {}).get("matchLabels", {})
             if "namespaceSelector" not in peer and "app.kubernetes.io/name" in labels:
-                found.add(labels["app.kubernetes.io/name"])
+                found |= {(labels["app.kubernetes.io/name"], p["port"]) for p in rule["ports"]}
     return found
 
 
@@ -282,9 +283,11 @@ def test_network_policies_let_only_the_http_calls_the_services_make(render):
         own = [p for p in policies.values() if _selects(p["spec"]["podSelector"], labels)]
         (policy,) = [p for p in own if p["metadata"]["name"] == service]
         assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
-        assert _peers(policy["spec"].get("egress", []), "to") == calls[service], service
+        egress = _peers(policy["spec"].get("egress", []), "to")
+        assert egress == {(callee, SERVICE_PORTS[callee]) for callee in calls[service]}, service
         callers = {s for s, callees in calls.items() if service in callees}
-        assert _peers(policy["spec"]["ingress"], "from") == callers, service
+        # In: on the container's port, named `http` (the probes' test checks it is the port).
+        assert _peers(policy["spec"]["ingress"], "from") == {(c, "http") for c in callers}
         # Beside its own: the shared policies (DNS, PostgreSQL, Kafka...), which let no
         # Village pod in and call no Village service.
         for other in own:
