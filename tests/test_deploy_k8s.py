@@ -11,6 +11,7 @@ HTTP calls compose wires (deploy/compose.yaml's `*_URL` per service).
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -21,6 +22,7 @@ import yaml
 from test_deploy import (
     DEPLOY,
     DEPLOY_VARS,
+    ROOT,
     SERVICE_PORTS,
     _prefix,
     _settings_env_names,
@@ -28,6 +30,7 @@ from test_deploy import (
 )
 
 K8S = DEPLOY / "k8s"
+OPERATIONS = ROOT / "docs" / "operations.md"
 RENDERS = ("base", "production")
 # The oldest Kubernetes these manifests claim (topology spread matchLabelKeys: 1.27+) and the
 # newest the validator knows.
@@ -339,3 +342,37 @@ def test_production_runs_more_and_bigger_replicas_of_a_pinned_image(service):
     (image,) = images
     repository, _, tag = image.rpartition(":")
     assert "/" in repository and tag and tag != "latest", image
+
+
+# --- docs/operations.md in step ------------------------------------------------------------
+
+
+def test_operations_doc_names_every_secret_the_manifests_reference():
+    doc = OPERATIONS.read_text()
+    for _name, spec in _pod_specs("production"):
+        for container in _containers(spec):
+            for entry in _env(container).values():
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    generic = "village-<service>-database"
+                    documented = re.sub(r"^village-[a-z-]+-database$", generic, ref["name"])
+                    assert f"`{documented}`" in doc, ref["name"]
+                    assert f"`{ref['key']}`" in doc, ref
+
+
+def test_operations_doc_names_the_consumer_groups_the_code_uses():
+    from village_console import consumer as console
+    from village_escalation import consumer as escalation
+    from village_knowledge import consumer as knowledge
+    from village_sla_monitor import consumer as sla
+    from village_webhooks import consumer as webhooks
+    from village_webhooks.config import WebhookSettings
+
+    settings = WebhookSettings(VILLAGE_ENV="development")
+    groups = {sla.NAME, escalation.NAME, escalation.SLA_NAME, knowledge.NAME}
+    groups |= {webhooks.consumer_name(settings, t) for t in webhooks.TOPICS}
+    groups |= {console.consumer_name(t) for t in console.TOPICS}
+    text = " ".join(OPERATIONS.read_text().split())
+    listed = text.split("Their group ids are the consumer names:", 1)[1]
+    listed = listed.split("Group ids do not", 1)[0]
+    assert set(re.findall(r"`([a-z-]+)`", listed)) - {"WEBHOOKS_CONSUMER_PREFIX"} == groups
