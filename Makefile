@@ -4,6 +4,7 @@
 #   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
 #   make test      the full suite
 #   make browser   Debian's chromium for the browser tests (apt-get, when /usr/bin/chromium is missing)
+#   make kubectl   kubectl for the deploy/k8s tests (apt-get, when it is missing)
 #   make bench     benchmarks
 #   make lint      ruff: lint and format check (CI runs it before the tests)
 SHELL := /bin/bash
@@ -20,7 +21,7 @@ UV := $(PYTHON) -m uv
 endif
 UV_RUN := $(UV) run -q
 
-.PHONY: help uv install browser run token test bench lint
+.PHONY: help uv install browser kubectl run token test bench lint
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -46,13 +47,20 @@ browser:
 	  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; \
 	}
 
+# The deploy/k8s tests render the manifests with `kubectl kustomize` (no cluster needed).
+kubectl:
+	@command -v kubectl >/dev/null 2>&1 || { \
+	  echo "installing kubectl for the deploy/k8s tests" >&2; \
+	  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q kubectl >&2; \
+	}
+
 run: install
 	$(UV_RUN) village-dev run
 
 token: uv
 	@$(UV_RUN) village-dev token $(PARTY) --role $(ROLE)
 
-test: install browser
+test: install browser kubectl
 	$(UV_RUN) pytest
 
 bench: install

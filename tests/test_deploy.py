@@ -5,6 +5,7 @@
 - every environment variable compose gives a Village service is one the service reads
   (a `Settings` alias, `<SERVICE>_PORT` / `<SERVICE>_DATABASE_URL`, or one the image's
   entrypoint reads), and its port is the service's default port;
+- every service runs as replicas behind the gateway, which publishes each service's port;
 - the image leaves devstack and its embedded servers out;
 - the OpenTelemetry collector config receives OTLP and has a traces pipeline.
 """
@@ -33,6 +34,7 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 ENTRYPOINT = DEPLOY / "entrypoint.sh"
 HEALTHCHECK = DEPLOY / "healthcheck.py"
 COLLECTOR = DEPLOY / "otel-collector.yaml"
+GATEWAY = DEPLOY / "gateway.conf"
 SCHEMA = DEPLOY / "schema" / "compose-spec.json"
 
 # Each service's default port (DESIGN: one port per service, 8001 upward; the console 8000).
@@ -198,6 +200,28 @@ def test_village_services_are_production_shaped(name):
     assert deps["postgres"]["condition"] == "service_healthy"
     assert deps["kafka"]["condition"] == "service_healthy"
     assert svc["build"]["dockerfile"] == "deploy/Dockerfile"
+
+
+@pytest.mark.parametrize("name", sorted(_village_services()))
+def test_every_service_runs_as_replicas_behind_the_gateway(name):
+    svc = _village_services()[name]
+    service = svc["environment"]["VILLAGE_SERVICE"]
+    port = SERVICE_PORTS[service]
+    assert svc["deploy"]["replicas"] >= 2
+    # Two replicas cannot share a host port: only the gateway publishes one.
+    assert "ports" not in svc
+    gateway = _compose()["services"]["gateway"]
+    assert f"{port}:{port}" in gateway["ports"]
+    assert gateway["volumes"] == ["./gateway.conf:/etc/nginx/conf.d/default.conf:ro"]
+    servers = re.findall(
+        r"listen (\d+);\s+location / \{\s+set \$upstream ([\w-]+):(\d+);\s+"
+        r"proxy_pass http://\$upstream;",
+        GATEWAY.read_text(),
+    )
+    assert (str(port), name, str(port)) in servers
+    assert len(servers) == len(SERVICE_PORTS)
+    # Resolved at request time through Docker's DNS: every replica, and restarted ones.
+    assert "resolver 127.0.0.11" in GATEWAY.read_text()
 
 
 def test_compose_backing_services():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -78,6 +80,22 @@ async def ensure_database(settings: Settings) -> None:
         pass  # created concurrently
     finally:
         await conn.close()
+
+
+@asynccontextmanager
+async def migration_lock(settings: Settings) -> AsyncIterator[None]:
+    """Held while the service's database is created and migrated, so that replicas starting at
+    once (init containers, a migration Job, VILLAGE_MIGRATE=1 on each) migrate in turn and the
+    later ones find the schema at head; without it their CREATE TABLEs collide. A session
+    advisory lock on the maintenance database (which exists before the service's own), keyed by
+    the service's database name; closing the session releases it."""
+    target = make_url(settings.service_database_url).database
+    conn = await asyncpg.connect(plain_dsn(settings.server_database_url))
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", f"migrate/{target}")
+        yield
+    finally:
+        await close_quietly(conn)
 
 
 async def close_quietly(conn: asyncpg.Connection) -> None:

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from pydantic import ValidationError
 
-from .db import ensure_database
+from .db import ensure_database, migration_lock
 from .settings import Settings
 from .tokens import mint_service_token
 
@@ -27,11 +27,12 @@ def alembic_config(migrations: Path, url: str) -> Config:
 
 async def migrate(settings: Settings, migrations: Path) -> None:
     """Create the service's database if needed and upgrade it (alembic runs its own event
-    loop, so it gets a thread)."""
-    await ensure_database(settings)
-    await asyncio.to_thread(
-        command.upgrade, alembic_config(migrations, settings.service_database_url), "head"
-    )
+    loop, so it gets a thread), one replica at a time."""
+    async with migration_lock(settings):
+        await ensure_database(settings)
+        await asyncio.to_thread(
+            command.upgrade, alembic_config(migrations, settings.service_database_url), "head"
+        )
 
 
 def service_main(

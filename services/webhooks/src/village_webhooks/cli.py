@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 
-from village_platform.db import ensure_database, make_engine
+from village_platform.db import ensure_database, make_engine, migration_lock
 from village_platform.service_cli import alembic_config, service_main
 
 from . import endpoints
@@ -21,10 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 async def migrate(settings: WebhookSettings, revision: str = "head") -> None:
     """The platform's migrate, with the settings' sealer for the migrations that seal secrets."""
-    await ensure_database(settings)
-    config = alembic_config(MIGRATIONS, settings.service_database_url)
-    config.attributes["sealer"] = settings.sealer()
-    await asyncio.to_thread(command.upgrade, config, revision)
+    async with migration_lock(settings):  # replicas starting at once migrate in turn
+        await ensure_database(settings)
+        config = alembic_config(MIGRATIONS, settings.service_database_url)
+        config.attributes["sealer"] = settings.sealer()
+        await asyncio.to_thread(command.upgrade, config, revision)
 
 
 async def reseal_secrets(settings: WebhookSettings) -> int:
