@@ -49,8 +49,9 @@ def firefox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     launcher.write_text(f'#!/bin/sh\nFIREFOX="{FIREFOX}" exec "{sys.executable}" "{relay}" "$@"\n')
     launcher.chmod(0o755)
     with sync_playwright() as playwright:
+        # Firefox starts slowly on a loaded machine (50 s measured under a load of 17).
         launched = playwright.firefox.launch(
-            channel="moz-firefox", executable_path=str(launcher), headless=True
+            channel="moz-firefox", executable_path=str(launcher), headless=True, timeout=300_000
         )
         yield launched
         launched.close()
