@@ -3,7 +3,7 @@
 #   make run       embedded PostgreSQL + tansu broker + services, demo data, URLs and tokens
 #   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
 #   make test      the full suite
-#   make browser   Debian's chromium for the browser tests (apt-get, when /usr/bin/chromium is missing)
+#   make browser   Debian's chromium and firefox-esr for the browser tests (apt-get, when missing)
 #   make kubectl   kubectl for the deploy/k8s tests (apt-get, when it is missing)
 #   make bench     benchmarks
 #   make lint      ruff: lint and format check (CI runs it before the tests)
@@ -39,12 +39,17 @@ uv:
 install: uv
 	@if [ -f uv.lock ]; then $(UV) sync --frozen; else $(UV) sync; fi
 
-# The browser tests drive the distribution's chromium (Playwright never downloads a browser).
+# The browser tests drive the distribution's chromium and firefox-esr (Playwright never
+# downloads a browser; Firefox is driven over WebDriver BiDi, tests/browser/bidi_relay.py).
 CHROMIUM ?= /usr/bin/chromium
+FIREFOX ?= /usr/bin/firefox-esr
 browser:
-	@[ -x "$(CHROMIUM)" ] || { \
-	  echo "installing Debian's chromium for the browser tests" >&2; \
-	  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	[ -x "$(FIREFOX)" ] || missing="$$missing firefox-esr"; \
+	[ -z "$$missing" ] || { \
+	  echo "installing Debian's$$missing for the browser tests" >&2; \
+	  apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >&2; \
 	}
 
 # The deploy/k8s tests render the manifests with `kubectl kustomize` (no cluster needed).

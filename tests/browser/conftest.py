@@ -1,23 +1,26 @@
-"""Browser fixtures: headless Chromium (Debian's `chromium`, driven by Playwright; nothing is
-downloaded at run time). Every page a test opens fails the test on a browser console error, and
+"""Browser fixtures: headless Chromium (Debian's `chromium`) and Firefox (Debian's `firefox-esr`,
+over WebDriver BiDi through bidi_relay.py), driven by Playwright; nothing is downloaded at run
+time. Every page a test opens fails the test on a browser console error, and
 `checked(page, name)` saves a screenshot under tests/browser/artifacts/ and runs axe-core on it
 (no serious or critical violation)."""
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from browser_steps import LAPTOP
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FIREFOX = os.environ.get("FIREFOX", "/usr/bin/firefox-esr")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 SERIOUS = ("serious", "critical")
-LAPTOP = {"width": 1366, "height": 900}
 
 
 # Per module: Playwright's sync API drives its own event loop on this thread while it runs,
@@ -30,6 +33,25 @@ def browser() -> Iterator[Browser]:
         # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+# Per module, and one browser kind per module: two sync Playwrights cannot run at once.
+@pytest.fixture(scope="module")
+def firefox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    if not os.access(FIREFOX, os.X_OK):
+        pytest.fail(f"{FIREFOX} is missing: `make browser` installs Debian's firefox-esr")
+    # Playwright starts the relay as if it were Firefox (see bidi_relay.py for why).
+    launcher = tmp_path_factory.mktemp("firefox") / "firefox"
+    relay = Path(__file__).parent / "bidi_relay.py"
+    launcher.write_text(f'#!/bin/sh\nFIREFOX="{FIREFOX}" exec "{sys.executable}" "{relay}" "$@"\n')
+    launcher.chmod(0o755)
+    with sync_playwright() as playwright:
+        # Firefox starts slowly on a loaded machine (50 s measured under a load of 17).
+        launched = playwright.firefox.launch(
+            channel="moz-firefox", executable_path=str(launcher), headless=True, timeout=300_000
         )
         yield launched
         launched.close()
@@ -53,6 +75,15 @@ class PageOpener:
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[PageOpener]:
+    yield from pages_of(browser)
+
+
+@pytest.fixture
+def new_firefox_page(firefox: Browser) -> Iterator[PageOpener]:
+    yield from pages_of(firefox)
+
+
+def pages_of(browser: Browser) -> Iterator[PageOpener]:
     contexts, errors, allowed = [], [], set()
 
     def expected(text: str) -> bool:

@@ -13,9 +13,9 @@ import time
 import uuid
 
 import httpx
-from playwright.sync_api import Page, expect
+from browser_steps import TABLET, add_note, sign_in
+from playwright.sync_api import expect
 
-TABLET = {"width": 820, "height": 1180}
 LIVE = 10_000  # ms: routing runs through the broker and the escalation service
 NOTES = {
     "internal": "Northwind only: the customer's CFO is furious",
@@ -32,21 +32,6 @@ SEEN_WHEN = """(text) => {
     if (look()) { window.seenAt = Date.now(); observer.disconnect(); }
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
 }"""
-
-
-def sign_in(page: Page, console: str, party: str, role: str = "agent") -> None:
-    page.goto(f"{console}/signin")
-    page.check(f'input[name="party"][value="{party}"]')
-    page.check(f'input[name="role"][value="{role}"]')
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{console}/work")
-
-
-def add_note(page: Page, visibility: str, body: str) -> None:
-    page.get_by_label("Note", exact=True).fill(body)
-    page.locator(f'#note input[name="visibility"][value="{visibility}"]').check()
-    page.get_by_role("button", name="Add note").click()
-    expect(page.locator(".note-body", has_text=body)).to_be_visible()
 
 
 def test_an_incident_worked_across_parties_in_the_browser(full_village, tokens, new_page, checked):

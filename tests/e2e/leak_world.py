@@ -8,11 +8,14 @@ the thing whole, the id alone shows its bare fact, neither means the party never
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +77,10 @@ class World:
     # Where the console's timeline and the incidents service's disagree on an incident's events
     # for a party ("<party> / <incident>: ..."): empty when they agree.
     console_disagrees: list[str] = field(default_factory=list)
+    # Where a war room's live stream named other entries than the party's console timeline
+    # ("<party> / <incident>: ..."), and the parties whose My work stream never said `changed`.
+    live_disagrees: list[str] = field(default_factory=list)
+    work_unheard: list[str] = field(default_factory=list)
 
     def add(self, key: str, marker: str, *ids: str) -> Thing:
         thing = self.things[key] = Thing(key, marker, tuple(i for i in ids if i))
@@ -245,12 +252,12 @@ async def resolved_outage(w: World, incidents: Clients, incident: Opener) -> Cal
     return settled
 
 
-async def console_pages(
-    console_url: str, party: str, incidents: list[str], outages: list[str], role: str = "admin"
-) -> str:
-    """The console's pages as `party` reads them in a browser, as text: signed in through the
-    development sign-in form (cookie session, CSRF), then my work, contracts, the war room of
-    every incident and every outage's page (a page it may not open reads as nothing)."""
+@asynccontextmanager
+async def console_browser(
+    console_url: str, party: str, role: str = "admin"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the console's pages as `party`'s browser: signed in through the development
+    sign-in form (cookie session, CSRF)."""
     async with httpx.AsyncClient(base_url=console_url, timeout=30) as browser:
         form = await browser.get("/signin")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
@@ -259,12 +266,128 @@ async def console_pages(
             "/signin", data={"csrf_token": csrf.group(1), "party": party, "role": role}
         )
         assert signed.status_code == 303, signed.text[:500]
-        paths = ["/work", "/contracts"]
-        paths += [f"/incidents/{i}/war-room" for i in incidents]
-        paths += [f"/outages/{o}" for o in outages]
-        texts = []
-        for path in paths:
-            r = await browser.get(path)
-            if r.status_code == 200:
-                texts.append(html.unescape(r.text))
-        return "\n".join(texts)
+        yield browser
+
+
+async def console_pages(browser: httpx.AsyncClient, paths: list[str]) -> str:
+    """The console's pages at `paths` as text (a page it may not open reads as nothing)."""
+    texts = []
+    for path in paths:
+        r = await browser.get(path)
+        if r.status_code == 200:
+            texts.append(html.unescape(r.text))
+    return "\n".join(texts)
+
+
+# A stream that has not shown what it must by then fails its own checks (never a sleep: reading
+# stops as soon as the awaited event has arrived).
+STREAM_SECONDS = 30.0
+
+
+@dataclass
+class Stream:
+    """What a server-sent event stream said, read for a bounded time: its text, the ids of its
+    `entry` events, whether it said `gone`, whether reading stopped on what it awaited."""
+
+    text: str = ""
+    entries: list[str] = field(default_factory=list)
+    gone: bool = False
+    done: bool = False
+
+
+async def read_stream(
+    browser: httpx.AsyncClient,
+    path: str,
+    until: Callable[[Stream], bool],
+    *,
+    ready: asyncio.Event | None = None,
+    **params: Any,
+) -> Stream:
+    """Read the stream at `path` until `until(stream)` holds after an event, it ends, or
+    STREAM_SECONDS pass. `ready` is set once its first event (the `retry` hint) has arrived."""
+    got = Stream()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(STREAM_SECONDS):
+            async with browser.stream("GET", path, params=params) as r:
+                if r.status_code != 200:
+                    return got
+                fields: dict[str, str] = {}
+                async for line in r.aiter_lines():
+                    got.text += line + "\n"
+                    if line:
+                        name, _, value = line.partition(":")
+                        fields[name] = value.strip()
+                        continue
+                    # A blank line ends an event.
+                    if fields.get("event") == "entry":
+                        got.entries.append(fields.get("data", ""))
+                    got.gone = got.gone or fields.get("event") == "gone"
+                    fields = {}
+                    if ready is not None:
+                        ready.set()
+                    if until(got):
+                        got.done = True
+                        return got
+    return got
+
+
+async def war_room_stream(
+    browser: httpx.AsyncClient, incident: str, expected: list[str] | None
+) -> Stream:
+    """The war room's live stream of `incident`, replayed from the first transaction (`since=1`):
+    read until it has named every entry id of `expected` (the party's timeline there) or, for an
+    incident the party may not see (`expected` None), until it says `gone`."""
+    want = set(expected or ())
+
+    def until(got: Stream) -> bool:
+        return got.gone or (expected is not None and want <= set(got.entries))
+
+    return await read_stream(browser, f"/incidents/{incident}/war-room/live", until, since="1")
+
+
+def live_checked(
+    w: World, key: str, party: str, timeline: list[str] | None, got: Stream, after: list[str] | None
+) -> None:
+    """Note where the war room's stream of incident `key` differs from `party`'s console timeline
+    (`timeline` read before the stream, `after` once it stopped; None: 404)."""
+    where = f"{party} / {key}"
+    if timeline is None:
+        if not got.gone or got.entries:
+            w.live_disagrees.append(f"{where}: {len(got.entries)} entries, gone={got.gone}")
+        return
+    named, allowed = set(got.entries), set(timeline) | set(after or ())
+    if not got.done or got.gone:
+        w.live_disagrees.append(f"{where}: {len(named)} of {len(timeline)} entries, then stopped")
+    if named - allowed:
+        w.live_disagrees.append(f"{where}: entries off its timeline {sorted(named - allowed)}")
+    if len(got.entries) != len(named):
+        w.live_disagrees.append(f"{where}: an entry named twice")
+
+
+async def work_live(
+    w: World, console_url: str, incidents: Clients, changes: dict[str, str]
+) -> dict[str, str]:
+    """My work's live stream as every party's open page hears it, as text: each stream open (its
+    first event says the page's work is fingerprinted), one shared note on each incident of
+    `changes` (key -> its owner: between them every party's), then read until it says `changed`."""
+    async with contextlib.AsyncExitStack() as stack:
+        browsers = {
+            p: await stack.enter_async_context(console_browser(console_url, p)) for p in PARTIES
+        }
+        ready = {p: asyncio.Event() for p in PARTIES}
+        streams = {
+            p: asyncio.create_task(
+                read_stream(
+                    browsers[p], "/work/live", lambda got: "event: changed" in got.text, ready=r
+                )
+            )
+            for p, r in ready.items()
+        }
+        with contextlib.suppress(TimeoutError):  # a stream that never opened fails below
+            async with asyncio.timeout(STREAM_SECONDS):
+                await asyncio.gather(*(r.wait() for r in ready.values()))
+        for key, owner in changes.items():
+            await note(incidents(owner), w.incidents[key], "My work hears of this", "shared")
+        heard = {p: await task for p, task in streams.items()}
+    w.work_unheard = [p for p, got in heard.items() if not got.done]
+    return {p: got.text for p, got in heard.items()}

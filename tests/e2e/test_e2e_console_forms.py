@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from village_devstack.waiting import eventually
+
 FIELD = re.compile(r'name="(csrf_token|idempotency_key|if_match)" value="([^"]*)"')
 
 
@@ -110,3 +112,80 @@ async def test_a_refusal_shows_the_problems_title_and_detail(
         assert refused.status_code == 412, refused.text[:300]
         alert = refused.text[refused.text.index('role="alert"') :]
         assert "Precondition failed" in alert[:300] and "(412)" in alert[:300]
+
+
+# Each war-room action with a form its page would send, as a party that may not see the incident
+# sends it (it knows the incident's id and version, say from a leaked link): the fields each needs.
+FORGED = {
+    "acknowledge": {},
+    "note": {"body": "forged note", "visibility": "shared"},
+    "status": {"status": "in_progress"},
+    "confirm": {"decision": "confirm"},
+    "next-tier": {"reason": "forged escalation"},
+    "invite": {"partner": "contoso", "scope": "forged"},
+    "revoke": {"partner": "contoso"},
+    "link-outage": {},  # the outage: one the forger sees, below
+}
+
+
+async def test_the_war_rooms_actions_cannot_act_on_an_incident_the_party_may_not_see(
+    full_village: Any, tokens: Any, incident: str
+) -> None:
+    """contoso (a competing partner), umbrella (another partner's customer) and globex (another
+    vendor) post every war-room action on northwind's incident for initech, with a valid
+    session and CSRF token, the incident's current version and a fresh Idempotency-Key: each
+    is refused as not found (the page names nothing of the incident) and nothing changed, on
+    the incident, its escalation path or the outage."""
+
+    def as_(party: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens(party)}"}
+
+    async with (
+        httpx.AsyncClient(base_url=full_village.incidents.url, timeout=30) as api,
+        httpx.AsyncClient(base_url=full_village.escalation.url, timeout=30) as esc,
+    ):
+        declared = await api.post(
+            "/provider-incidents",
+            json={
+                "title": "Forms outage",
+                "description": "Ports flap",
+                "products": ["routers"],
+                "severity": "S2",
+            },
+            headers=as_("acme"),
+        )
+        assert declared.status_code == 201, declared.text
+        outage = declared.json()["id"]
+
+        async def state() -> tuple[Any, ...]:
+            view = (await api.get(f"/incidents/{incident}", headers=as_("northwind"))).json()
+            path = await esc.get(f"/incidents/{incident}/escalations", headers=as_("northwind"))
+            links = await api.get(f"/provider-incidents/{outage}/links", headers=as_("acme"))
+            return view, path.json().get("decisions"), links.json()["items"]
+
+        # Routed first (the escalation service assigns it): from then on it stays as it is.
+        before = await eventually(
+            state, lambda s: s[0].get("assignment") and s[1], what="the incident to be routed"
+        )
+        title, version = before[0]["title"], before[0]["version"]
+        for party in ("contoso", "umbrella", "globex"):
+            async with signed_in(full_village.console.url, party) as client:
+                work = (await client.get("/work")).text
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', work)
+                assert csrf, work[:300]
+                for action, fields in FORGED.items():
+                    data = {
+                        **fields,
+                        "csrf_token": csrf.group(1),
+                        "idempotency_key": str(uuid.uuid4()),
+                        "if_match": f'"{version}"',
+                    }
+                    if action == "link-outage":
+                        data["outage_id"] = outage
+                    refused = await client.post(
+                        f"/incidents/{incident}/war-room/{action}", data=data
+                    )
+                    where = f"{party} / {action}"
+                    assert refused.status_code in (403, 404), f"{where}: {refused.status_code}"
+                    assert title not in refused.text, where
+        assert await state() == before

@@ -17,6 +17,7 @@ village.acme.*, `globex topics`: village.globex.*). New channels and things join
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -28,9 +29,11 @@ from leak_world import (
     PARTIES,
     WORDS,
     World,
+    console_browser,
     console_pages,
     entries,
     feed,
+    live_checked,
     mark,
     note,
     ok,
@@ -38,6 +41,8 @@ from leak_world import (
     read,
     resolved_outage,
     topic_text,
+    war_room_stream,
+    work_live,
 )
 
 from village_devstack.waiting import eventually
@@ -86,8 +91,15 @@ CONTRACTS = {
 
 
 # The console's pages (my work, contracts, every war room and outage page) as a party's browser
-# gets them: a channel that joins the others, so it may show no thing more than they do.
+# gets them: a channel that joins the others, so it may show no thing more than they do. So do
+# the war room's live sections (`/live-part`, what an open page swaps in), its live stream
+# (`/live`, server-sent events naming the timeline's new entries, replayed from the start) and
+# My work's live stream (`/work/live`, which only says `changed`).
 CONSOLE = "console pages"
+LIVE_PART = "war room live part"
+LIVE = "war room live stream"
+WORK_LIVE = "my work live stream"
+CONSOLE_CHANNELS = (CONSOLE, LIVE_PART, LIVE, WORK_LIVE)
 
 
 def cells(
@@ -951,13 +963,43 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
     w.console_disagrees = await disagreeing()
     for party in PARTIES:
         w.seen[party] = await channels(party)
-        w.seen[party][CONSOLE] = await console_pages(
-            village.console.url, party, list(w.incidents.values()), list(w.outages.values())
-        )
+    # Each party's browser at once: the console's pages and streams only read.
+    await asyncio.gather(
+        *(console_channels(w, village.console.url, console(p, "admin"), p) for p in PARTIES)
+    )
     for provider, tooling in TOOLING.items():
         text = await topic_text(stack.kafka_bootstrap, village.topic_prefix, provider)
         w.seen[tooling] = {"": text}
+    # Last, as it changes the world: a shared note on A, C, D and E reaches every party's work.
+    changes = {"A": "northwind", "C": "contoso", "D": "northwind", "E": "fabrikam"}
+    heard = await work_live(w, village.console.url, incidents, changes)
+    for party, text in heard.items():
+        w.seen[party][WORK_LIVE] = text
     return w
+
+
+async def console_channels(w: World, console_url: str, con: Any, party: str) -> None:
+    """The console as `party`'s browser reads it: its pages, every war room's live sections and
+    live stream (each stream checked against the party's console timeline of the incident)."""
+    ids = list(w.incidents.values())
+    async with console_browser(console_url, party) as browser:
+        paths = ["/work", "/contracts", *(f"/incidents/{i}/war-room" for i in ids)]
+        w.seen[party][CONSOLE] = await console_pages(
+            browser, paths + [f"/outages/{o}" for o in w.outages.values()]
+        )
+        w.seen[party][LIVE_PART] = await console_pages(
+            browser, [f"/incidents/{i}/war-room/live-part" for i in ids]
+        )
+        texts = []
+        for key, iid in w.incidents.items():
+            path = f"/incidents/{iid}/timeline"
+            before = await entries(con, path)
+            timeline = None if before is None else [e["id"] for e in before]
+            got = await war_room_stream(browser, iid, timeline)
+            after = await entries(con, path)
+            live_checked(w, key, party, timeline, got, after and [e["id"] for e in after])
+            texts.append(got.text)
+        w.seen[party][LIVE] = "\n".join(texts)
 
 
 @pytest.fixture(scope="module")
@@ -1063,16 +1105,50 @@ async def test_a_partner_learns_only_how_many_incidents_it_does_not_work_are_lin
 RANK = {"absent": 0, R: 1, V: 2}
 
 
-async def test_the_console_pages_show_a_party_no_more_than_its_other_channels(
-    world: World,
+@pytest.mark.parametrize("console_channel", CONSOLE_CHANNELS)
+async def test_the_console_shows_a_party_no_more_than_its_other_channels(
+    world: World, console_channel: str
 ) -> None:
-    """The console is a channel too: every thing shows on a party's console pages at most as
-    it shows that party on the channels the table fixes (whole, or its bare id, or nothing)."""
+    """The console is a channel too (its pages, the war room's live sections and live stream,
+    My work's live stream): every thing shows there at most as it shows that party on the
+    channels the table fixes (whole, or its bare id, or nothing)."""
     over = []
     for party in PARTIES:
         for thing, table in EXPECTED.items():
             allowed = max(RANK[table.get((party, channel), "absent")] for channel in CHANNELS)
-            shown = state_of(world, thing, party, CONSOLE)
+            shown = state_of(world, thing, party, console_channel)
             if RANK[shown] > allowed:
                 over.append(f"{party} / {thing}: {shown}")
     assert over == []
+
+
+async def test_the_war_rooms_live_sections_show_every_note_the_party_may_read(
+    world: World,
+) -> None:
+    """What an open war room swaps in is the party's view, not a part of it: every note whose
+    text the party reads on the notes channel is on its live sections, whole (a note whose
+    marker is its id, as the fan-out's fixed words are, shows its text there, not its id)."""
+    missing = [
+        f"{party} / {thing}"
+        for thing, table in EXPECTED.items()
+        for party in PARTIES
+        if table.get((party, "notes")) == V
+        and world.things[thing].marker.startswith("zq")
+        and state_of(world, thing, party, LIVE_PART) != V
+    ]
+    assert missing == [], missing
+
+
+async def test_the_war_rooms_live_stream_names_exactly_the_partys_timeline(world: World) -> None:
+    """Every party, every incident: the war room's live stream replayed from the start names
+    the entries of the party's console timeline, each once, and no other; for an incident the
+    party may not see (never, or no more) it says `gone` and names none."""
+    assert world.live_disagrees == []
+
+
+async def test_my_works_live_stream_tells_every_party_of_a_change_to_its_work(
+    world: World,
+) -> None:
+    """The stream the matrix read is a live one: each party's heard `changed` once a shared
+    note was written on one of its incidents (and, above, carried nothing more)."""
+    assert world.work_unheard == []
