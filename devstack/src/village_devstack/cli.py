@@ -132,7 +132,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 for replica in replicas:
                     where = f"{_where(replica)} (log {replica.log_file})"
                     _say(f"{replica.name}: starting on {where} ...")
-                    replica.start()
+                    replica.launch()
+                for replica in replicas:
+                    replica.healthy()
                 if spec.seed is not None:
                     spec.seed(first.url)
                 env[f"{spec.env_prefix}_URL"] = first.url  # the services after it call it here

@@ -181,6 +181,14 @@ class ServiceProcess:
         """`village-<name> serve` on this port and database; returns once /healthz is 200."""
         if self.running():
             return self
+        self.launch()
+        return self.healthy(timeout)
+
+    def launch(self) -> None:
+        """`village-<name> serve`, without waiting for it (`healthy()` does): the replicas of a
+        service start side by side."""
+        if self.running():
+            return
         self._open_log()
         # A replica may share its port with the others (they listen with SO_REUSEPORT too),
         # never with anything else.
@@ -211,6 +219,9 @@ class ServiceProcess:
             )
         except OSError as exc:
             raise ServiceError(self._failure(f"{self.name} serve could not run: {exc}")) from exc
+
+    def healthy(self, timeout: float | None = None) -> ServiceProcess:
+        """Once the launched process answers /healthz; killed if it does not in time."""
         try:
             self.wait_healthy(timeout or self.startup_timeout)
         except ServiceError:

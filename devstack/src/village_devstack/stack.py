@@ -197,11 +197,14 @@ class Stack:
                 instance_port=free_port(),
             )
             self._services.append(replica)
-            if number == 1:
-                replica.migrate()
-            replicas.append(replica.start())
-            if number == 1 and seed and spec.seed is not None:
-                spec.seed(replica.url)
+            replicas.append(replica)
+        replicas[0].migrate()
+        for replica in replicas:
+            replica.launch()
+        for replica in replicas:
+            replica.healthy()
+        if seed and spec.seed is not None:
+            spec.seed(replicas[0].url)
         return replicas
 
     def close(self) -> None:
