@@ -15,6 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from village_devstack.services import SERVICES, _port_free
 from village_devstack.testing import free_port
 from village_devstack.waiting import eventually
@@ -53,6 +55,7 @@ class Output:
         return "\n".join(self.lines)
 
 
+@pytest.mark.timeout(1200)  # thirteen processes to start first: minutes on a busy machine
 async def test_run_with_two_replicas_restarts_a_killed_one(stack, tmp_path: Path) -> None:
     env = dict(os.environ)
     env.update(
