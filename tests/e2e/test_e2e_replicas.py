@@ -340,19 +340,33 @@ async def test_a_surge_survives_killing_one_replica_of_each_service(
             queued: dict[str, list[str]] = defaultdict(list)
             for subject, event_id, _ in recorded:
                 queued[subject].append(event_id)
-            assert all(a.verified for a in receiver.arrivals)
+            # A request the kill cut off arrives short of its content-length (and unverifiable);
+            # the survivor sends it again whole, with the same webhook-id.
+            whole = [
+                a
+                for a in receiver.arrivals
+                if len(a.body) == int(a.headers.get("content-length", "-1"))
+            ]
+            cut_off = len(receiver.arrivals) - len(whole)
+            unverified = [(a.id, len(a.body), a.headers) for a in whole if not a.verified]
+            assert unverified == []
+            first: dict[str, dict[str, Any]] = {}  # each webhook-id once, in arrival order
+            for arrival in whole:
+                if 200 <= arrival.status < 300:
+                    first.setdefault(arrival.id, arrival.event)
             arrived: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for event in receiver.events():  # each webhook-id once, in arrival order
+            for event in first.values():
                 arrived[event["subject"]].append(event)
             assert {s: [e["id"] for e in events] for s, events in arrived.items()} == queued
             for subject, events in arrived.items():
                 sequence = [int(e["sequence"]) for e in events]
                 assert sequence == sorted(sequence), (subject, sequence)
                 assert events[0]["type"] == "village.incident.opened.v1"
-            # A request cut off by the kill goes again with the same webhook-id: more arrivals
-            # than deliveries only by such repeats, never a second event.
-            repeats = len(receiver.accepted()) - len(set(receiver.accepted_ids()))
-            assert repeats <= 64, repeats  # at most the killed dispatcher's requests in flight
+            # More arrivals than deliveries only by such repeats, at most the killed dispatcher's
+            # requests in flight (WEBHOOKS_CONCURRENCY, 64).
+            repeats = len(whole) - len(first) + cut_off
+            assert repeats <= 64, repeats
+            print(f"{partner}: {len(first)} deliveries, {repeats} sent again ({cut_off} cut off)")
 
     # ---- the read models equal a rebuild from the incidents feed
     await same_after_rebuild(replicated.sla, SLA_MONITOR, SLA_TABLES)
