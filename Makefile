@@ -1,6 +1,7 @@
 # Village: `make run` on a fresh machine with Python 3.11+ and make.
 #   make install   uv sync (bootstraps uv if missing)
 #   make run       embedded PostgreSQL + tansu broker + services, demo data, URLs and tokens
+#                  [REPLICAS=2: two processes of each service]
 #   make token PARTY=northwind [ROLE=agent]    (make -s ... prints only the token)
 #   make test      the full suite
 #   make browser   Debian's chromium and firefox-esr for the browser tests (apt-get, when missing)
@@ -60,7 +61,7 @@ kubectl:
 	}
 
 run: install
-	$(UV_RUN) village-dev run
+	$(UV_RUN) village-dev run $(if $(REPLICAS),--replicas $(REPLICAS))
 
 token: uv
 	@$(UV_RUN) village-dev token $(PARTY) --role $(ROLE)

@@ -92,7 +92,9 @@ def test_make_run_prints_the_console_first(capsys, tmp_path):
     assert SERVICES[-1].name == "console"
     services = [
         SimpleNamespace(
+            spec=spec,
             name=spec.name,
+            replica="",
             url=f"http://127.0.0.1:{spec.port}",
             database_url=f"postgresql://postgres@127.0.0.1:5433/{spec.default_database}",
             log_file=tmp_path / f"{spec.name}.log",

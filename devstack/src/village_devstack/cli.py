@@ -1,7 +1,8 @@
 """`village-dev`: the local stack in one command, and demo tokens.
 
-village-dev run                 PostgreSQL + broker + every service, seeded, and a demo webhook
-                                receiver; Ctrl-C stops all
+village-dev run [--replicas N]  PostgreSQL + broker + every service (N processes of each), seeded,
+                                and a demo webhook receiver; a process that dies is started
+                                again; Ctrl-C stops all
 village-dev token PARTY [--role ROLE]
 """
 
@@ -61,7 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .broker import TansuBroker
     from .demo_receiver import receiver_process
     from .postgres import EmbeddedPostgres
-    from .services import ServiceError, ServiceProcess, stack_env
+    from .services import ServiceProcess, stack_env
+    from .supervisor import Supervisor
 
     def on_signal(signum, _frame):
         raise Shutdown(signum)
@@ -120,34 +122,31 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(f"webhook receiver: starting on {receiver.url} (log {receiver.log_file}) ...")
             receiver.start()
             for spec in SERVICES:
-                service = ServiceProcess(
-                    spec,
-                    env=env,
-                    log_file=logs / f"{spec.name}.log",
-                    cwd=root,
-                    startup_timeout=args.startup_timeout,
-                )
-                services.append(service)
-                cleanup.callback(_stop, spec.name, service.close)
-                _say(f"{spec.name}: migrating {_redact(service.database_url)} ...")
-                service.migrate()
-                _say(f"{spec.name}: starting on {service.url} (log {service.log_file}) ...")
-                service.start()
+                replicas = _replicas(spec, args.replicas, env, logs, root, args.startup_timeout)
+                for replica in replicas:
+                    services.append(replica)
+                    cleanup.callback(_stop, replica.name, replica.close)
+                first = replicas[0]
+                _say(f"{spec.name}: migrating {_redact(first.database_url)} ...")
+                first.migrate()
+                for replica in replicas:
+                    where = f"{_where(replica)} (log {replica.log_file})"
+                    _say(f"{replica.name}: starting on {where} ...")
+                    replica.launch()
+                for replica in replicas:
+                    replica.healthy()
                 if spec.seed is not None:
-                    spec.seed(service.url)
-                env[f"{spec.env_prefix}_URL"] = service.url  # the services after it call it here
+                    spec.seed(first.url)
+                env[f"{spec.env_prefix}_URL"] = first.url  # the services after it call it here
             _say("webhooks: registering the demo providers' endpoints at the receiver ...")
             demo_webhooks.seed_endpoints(env["WEBHOOKS_URL"], receiver.url, secrets)
             _banner(services, database_url, kafka, receiver.url, deliveries)
 
+            # A process that dies is started again (with backoff), so that a developer can kill
+            # any one of them and watch the rest carry on and the stack heal.
+            supervisor = Supervisor([*services, receiver], _say)
             while True:
-                for service in (*services, receiver):
-                    if not service.running():
-                        raise ServiceError(
-                            f"{service.name} exited unexpectedly "
-                            f"(exit {service.process.returncode if service.process else None})\n"
-                            f"--- tail of {service.log_file} ---\n{service.log_tail()}"
-                        )
+                supervisor.check()
                 time.sleep(0.5)
         except Shutdown as stop:
             _say(f"\n{stop}: stopping ...")
@@ -162,6 +161,44 @@ def cmd_run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _say("stopped.")
     return code
+
+
+def _replicas(spec, count: int, env, logs: Path, root: Path, startup_timeout: float) -> list:
+    """`count` processes of `spec`. One: on its port, as ever. More: all on the service's port
+    (SO_REUSEPORT spreads connections over them), replica i also on port + 10 * i of its own."""
+    from .services import ServiceProcess
+
+    port = int(os.environ.get(f"{spec.env_prefix}_PORT", spec.port))
+    if count == 1:
+        return [
+            ServiceProcess(
+                spec,
+                env=env,
+                port=port,
+                log_file=logs / f"{spec.name}.log",
+                cwd=root,
+                startup_timeout=startup_timeout,
+            )
+        ]
+    return [
+        ServiceProcess(
+            spec,
+            env=env,
+            port=port,
+            log_file=logs / f"{spec.name}-{i}.log",
+            cwd=root,
+            startup_timeout=startup_timeout,
+            replica=f"{spec.name}-{i}",
+            instance_port=port + 10 * i,
+        )
+        for i in range(1, count + 1)
+    ]
+
+
+def _where(service) -> str:
+    if service.instance_port is None:
+        return service.url
+    return f"{service.url} (shared) and {service.instance_url} (its own)"
 
 
 def _stop(what: str, stop) -> None:
@@ -185,13 +222,20 @@ def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: 
     providers = [p.id for p in demo.PARTIES if p.kind == "provider"]
     lines = ["", "Village is running.", ""]
     # The console first: the one URL a person opens.
-    services = sorted(services, key=lambda s: s.name != "console")
+    services = sorted(services, key=lambda s: s.spec.name != "console")
     for service in services:
+        if service.replica and not service.replica.endswith("-1"):
+            continue  # the first replica speaks for them all
         lines += [
-            f"  {service.name:<12} {service.url}",
+            f"  {service.spec.name:<12} {service.url}",
             f"  {'':<12} {service.url}/docs   (OpenAPI)",
             f"  {'':<12} {service.url}/events (event feed, ?after=<position>)",
             f"  {'':<12} database {_redact(service.database_url)}",
+        ]
+        lines += [
+            f"  {'':<12} replica {r.name}: pid {r.pid}, its own {r.instance_url}"
+            for r in services
+            if r.replica and r.spec is service.spec
         ]
     lines += [
         f"  {'kafka':<12} {kafka}",
@@ -216,10 +260,11 @@ def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: 
         *(
             f'  curl -H "Authorization: Bearer $TOKEN_NORTHWIND" {s.url}/incidents'
             for s in services
-            if s.name == "incidents"
+            if s.name in ("incidents", "incidents-1")
         ),
         "  more tokens: make -s token PARTY=<party> ROLE=<role>",
         "",
+        "A process that dies is started again (kill one: `kill -9 <pid>`).",
         "Ctrl-C stops everything (PostgreSQL data is kept in .village/pgdata).",
     ]
     _say("\n".join(lines))
@@ -242,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("VILLAGE_WEBHOOK_RECEIVER_PORT", WEBHOOK_RECEIVER.port)),
     )
+    run.add_argument(
+        "--replicas",
+        type=int,
+        default=int(os.environ.get("VILLAGE_REPLICAS") or 1),
+        help="processes of each service (sharing its port; Linux)",
+    )
     run.add_argument("--startup-timeout", type=float, default=90.0)
     run.set_defaults(func=cmd_run)
     tok = sub.add_parser("token", help="print a JWT for a demo party, nothing else")
@@ -249,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     tok.add_argument("--role", default="agent")
     tok.set_defaults(func=cmd_token)
     args = parser.parse_args(argv)
+    if args.command == "run" and args.replicas < 1:
+        parser.error("--replicas must be at least 1")
     # The development stack asks for development mode explicitly (its tokens are HS256 with a
     # public secret); services started without it refuse to start unless an identity provider
     # (VILLAGE_JWKS_URL) is configured.

@@ -83,6 +83,9 @@ class ServiceProcess:
     `env` is the full environment the service sees. `database_url` is the service's own
     database (plain `postgresql://`): `<NAME>_DATABASE_URL` when set, else `village_<name>` on
     the `DATABASE_URL` server.
+
+    A replica (`replica` set, e.g. "incidents-2") shares `port` with the service's other
+    replicas (SO_REUSEPORT) and answers on `instance_port` too, where its own health is checked.
     """
 
     def __init__(
@@ -96,9 +99,12 @@ class ServiceProcess:
         cwd: Path | None = None,
         startup_timeout: float = 60,
         new_session: bool = True,
+        replica: str = "",
+        instance_port: int | None = None,
     ) -> None:
         self.spec = spec
         self.port = port if port is not None else spec.port
+        self.replica, self.instance_port = replica, instance_port
         self.host = host
         self.log_file = Path(log_file)
         self.cwd = cwd
@@ -108,16 +114,25 @@ class ServiceProcess:
         self.env[f"{spec.env_prefix}_PORT"] = str(self.port)
         self.env.setdefault("VILLAGE_HOST", host)
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        if replica:
+            self.env["VILLAGE_REUSE_PORT"] = "1"
+        if instance_port is not None:
+            self.env["VILLAGE_INSTANCE_PORT"] = str(instance_port)
         self.process: subprocess.Popen | None = None
         self._log: IO[bytes] | None = None
 
     @property
     def name(self) -> str:
-        return self.spec.name
+        return self.replica or self.spec.name
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def instance_url(self) -> str:
+        """This process's own address (a replica's, not the one it shares)."""
+        return f"http://{self.host}:{self.instance_port or self.port}"
 
     @property
     def database_url(self) -> str:
@@ -166,15 +181,31 @@ class ServiceProcess:
         """`village-<name> serve` on this port and database; returns once /healthz is 200."""
         if self.running():
             return self
+        self.launch()
+        return self.healthy(timeout)
+
+    def launch(self) -> None:
+        """`village-<name> serve`, without waiting for it (`healthy()` does): the replicas of a
+        service start side by side."""
+        if self.running():
+            return
         self._open_log()
-        if not _port_free(self.host, self.port):
+        # A replica may share its port with the others (they listen with SO_REUSEPORT too),
+        # never with anything else.
+        taken = [
+            port
+            for port, shared in ((self.port, bool(self.replica)), (self.instance_port, False))
+            if port is not None and not _port_free(self.host, port, reuse_port=shared)
+        ]
+        if taken:
             raise ServiceError(
                 self._failure(
-                    f"{self.name}: port {self.host}:{self.port} is already in use (another "
-                    f"{self.name}?); set {self.spec.env_prefix}_PORT or stop it"
+                    f"{self.name}: port {self.host}:{taken[0]} is already in use (another "
+                    f"{self.spec.name}?); set {self.spec.env_prefix}_PORT or stop it"
                 )
             )
-        self._note(f"$ {self.spec.script} serve  (port {self.port})")
+        also = f", own port {self.instance_port}" if self.instance_port else ""
+        self._note(f"$ {self.spec.script} serve  (port {self.port}{also})")
         try:
             self.process = subprocess.Popen(
                 self.spec.command("serve"),
@@ -188,6 +219,9 @@ class ServiceProcess:
             )
         except OSError as exc:
             raise ServiceError(self._failure(f"{self.name} serve could not run: {exc}")) from exc
+
+    def healthy(self, timeout: float | None = None) -> ServiceProcess:
+        """Once the launched process answers /healthz; killed if it does not in time."""
         try:
             self.wait_healthy(timeout or self.startup_timeout)
         except ServiceError:
@@ -205,7 +239,7 @@ class ServiceProcess:
                     self._failure(f"{self.name} exited during startup (exit {code})")
                 )
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.instance_url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
                     last = f"HTTP {response.status}"
@@ -216,7 +250,7 @@ class ServiceProcess:
             if time.monotonic() > deadline:
                 raise ServiceError(
                     self._failure(
-                        f"{self.name} not healthy on {self.url}/healthz after "
+                        f"{self.name} not healthy on {self.instance_url}/healthz after "
                         f"{timeout:.0f}s (last: {last})"
                     )
                 )
@@ -282,11 +316,13 @@ class ServiceProcess:
         return f"<ServiceProcess {self.name} {self.url} pid={self.pid}>"
 
 
-def _port_free(host: str, port: int) -> bool:
+def _port_free(host: str, port: int, *, reuse_port: bool = False) -> bool:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -172,6 +172,41 @@ class Stack:
             spec.seed(service.url)
         return service
 
+    def start_replicas(
+        self,
+        spec: ServiceSpec,
+        count: int,
+        *,
+        seed: bool = True,
+        instance: str = "",
+        **extra_env: str,
+    ) -> list[ServiceProcess]:
+        """`count` processes of `spec` on one database, sharing one free port (each also on a
+        port of its own, `instance_port`); migrated and seeded once. Their shared address is
+        any one's `url`."""
+        name = f"{spec.name}-{instance}" if instance else spec.name
+        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
+        port, replicas = free_port(), []
+        for number in range(1, count + 1):
+            replica = ServiceProcess(
+                spec,
+                env=env,
+                port=port,
+                log_file=self.log_dir / f"{name}-{number}.log",
+                replica=f"{name}-{number}",
+                instance_port=free_port(),
+            )
+            self._services.append(replica)
+            replicas.append(replica)
+        replicas[0].migrate()
+        for replica in replicas:
+            replica.launch()
+        for replica in replicas:
+            replica.healthy()
+        if seed and spec.seed is not None:
+            spec.seed(replicas[0].url)
+        return replicas
+
     def close(self) -> None:
         for service in reversed(self._services):
             service.close()

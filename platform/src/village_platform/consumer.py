@@ -115,7 +115,7 @@ class ConsumerRunner:
             client_id=f"village-{self.name}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            **self.consumer_options,
+            **{**self.settings.group_options, **self.consumer_options},
         )
         producer = make_producer(self.settings)
         await producer.start()

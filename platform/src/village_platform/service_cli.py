@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -61,19 +63,7 @@ def service_main(
     if args.command == "migrate":
         asyncio.run(migrate(settings, migrations))
     elif args.command == "serve":
-        import uvicorn
-
-        from .httpserver import bounded_http_protocol
-
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=10,
-            http=bounded_http_protocol(settings.max_header_bytes),
-        )
+        serve(create_app(settings), settings)
     elif args.command == "service-token":
         # An operator's way in before any party can act (registering the first provider):
         # a short-lived token signed with VILLAGE_SERVICE_SECRET, printed and nothing else.
@@ -81,3 +71,33 @@ def service_main(
     elif rebuild is not None:
         count = asyncio.run(rebuild(settings))
         print(f"{prog}: read model rebuilt from {count} events")
+
+
+def serve(app: Any, settings: Settings) -> None:
+    """uvicorn on `settings.port`; shared with the service's other replicas when `reuse_port`,
+    and on `instance_port` too when set (that replica's own)."""
+    import uvicorn
+
+    from .httpserver import bounded_http_protocol
+
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        http=bounded_http_protocol(settings.max_header_bytes),
+    )
+    sockets = None
+    if settings.reuse_port or settings.instance_port is not None:
+        # Bound here, not by uvicorn, which has no SO_REUSEPORT option.
+        sockets = [
+            socket.create_server((settings.host, settings.port), reuse_port=settings.reuse_port)
+        ]
+        if settings.instance_port is not None:
+            sockets.append(socket.create_server((settings.host, settings.instance_port)))
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run does: the server never started

@@ -37,7 +37,17 @@ class Settings(BaseSettings):
     kafka_enable_idempotence: bool = Field(default=False, alias="KAFKA_ENABLE_IDEMPOTENCE")
     kafka_replication_factor: int = Field(default=1, alias="KAFKA_REPLICATION_FACTOR")
     kafka_min_insync_replicas: int = Field(default=1, alias="KAFKA_MIN_INSYNC_REPLICAS")
+    # Partitions of each topic this service creates (existing topics keep theirs): the most
+    # replicas of one consumer that can share a topic's work. Raise it before the topics exist.
     kafka_partitions: int = Field(default=6, alias="KAFKA_PARTITIONS")
+    # How soon a consumer group hands a silent member's partitions (a killed replica's) to the
+    # others: after the session timeout. Unset: aiokafka's 10 s (heartbeats every 3 s).
+    kafka_session_timeout_ms: int | None = Field(
+        default=None, ge=100, alias="KAFKA_SESSION_TIMEOUT_MS"
+    )
+    kafka_heartbeat_interval_ms: int | None = Field(
+        default=None, ge=10, alias="KAFKA_HEARTBEAT_INTERVAL_MS"
+    )
     # Prefixed to every topic name: several Village environments (or test runs) on one cluster.
     # Legal topic characters, short enough that every provider's topic name stays legal (topics.py).
     kafka_topic_prefix: str = Field(
@@ -71,6 +81,10 @@ class Settings(BaseSettings):
     webhooks_url: str = Field(default="http://127.0.0.1:8005", alias="WEBHOOKS_URL")
     host: str = Field(default="127.0.0.1", alias="VILLAGE_HOST")
     port: int = Field(default=8001)
+    # Replicas on one host share `port` (SO_REUSEPORT, Linux: the kernel spreads new connections
+    # over them); each may answer on a port of its own as well (to check that replica's health).
+    reuse_port: bool = Field(default=False, alias="VILLAGE_REUSE_PORT")
+    instance_port: int | None = Field(default=None, alias="VILLAGE_INSTANCE_PORT")
     otlp_endpoint: str | None = Field(default=None, alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field(default="INFO", alias="VILLAGE_LOG_LEVEL")
     # Request limits, checked before parsing and authentication (village_platform.limits).
@@ -117,6 +131,15 @@ class Settings(BaseSettings):
         """The maintenance database on the same server, for CREATE DATABASE."""
         url = make_url(self.service_database_url).set(database="postgres")
         return url.render_as_string(hide_password=False)
+
+    @property
+    def group_options(self) -> dict[str, int]:
+        """Consumer-group timing for aiokafka, as far as it is configured."""
+        options = {
+            "session_timeout_ms": self.kafka_session_timeout_ms,
+            "heartbeat_interval_ms": self.kafka_heartbeat_interval_ms,
+        }
+        return {k: v for k, v in options.items() if v is not None}
 
     def topic(self, name: str) -> str:
         """The topic `name` (e.g. village.incidents.v1) as this environment names it."""
