@@ -1,7 +1,7 @@
 // Village console: progressive enhancement only (every page works without it).
 // - SLA clocks count down between renders (their state is text, updated with them);
 // - a war room listens for its timeline's new entries (server-sent events) and swaps its live
-//   sections in.
+//   sections in; My work does the same with its lists.
 "use strict";
 
 function formatDuration(seconds) {
@@ -38,37 +38,70 @@ function startClocks(root) {
   };
 }
 
-function warRoom(room) {
-  const sections = document.getElementById("live-sections");
-  const status = room.querySelector(".live-status");
-  let tick = startClocks(document);
-  setInterval(() => tick(), 1000);
-  if (!("EventSource" in window)) return;
-  let fetching = false, again = false, gone = false;
+// Where the focus is inside `root`, as a selector that finds the same control after a swap.
+function focusKey(root) {
+  const el = document.activeElement;
+  if (!el || el === document.body || !root.contains(el)) return null;
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  const href = el.getAttribute("href");
+  if (href) return `${el.tagName.toLowerCase()}[href="${CSS.escape(href)}"]`;
+  if (el.name) return `[name="${CSS.escape(el.name)}"][value="${CSS.escape(el.value)}"]`;
+  return null;
+}
+
+// Swaps `target`'s content for a fresh render (`read`) when told to: one fetch at a time (the
+// last request after it), the focus kept on the same control (a keyboard user is not thrown
+// back to the top of the page), `swapped()` after each swap.
+function liveSwap(target, status, read, swapped) {
+  let fetching = false, again = false, stopped = false;
   async function refresh() {
-    if (gone) return;
+    if (stopped) return;
     if (fetching) { again = true; return; }
     fetching = true;
     try {
-      const response = await fetch(room.dataset.part, { headers: { Accept: "text/html" } });
-      const html = response.ok ? await response.text() : null;
-      if (html !== null && !gone) {
-        sections.innerHTML = html;
-        tick = startClocks(sections);
+      const html = await read();
+      if (html !== null && !stopped) {
+        const focused = focusKey(target);
+        target.innerHTML = html;
+        if (focused) target.querySelector(focused)?.focus({ preventScroll: true });
         status.textContent = "Updated just now.";
+        swapped();
       }
     } finally {
       fetching = false;
       if (again) { again = false; refresh(); }
     }
   }
+  return { refresh, stop: () => { stopped = true; } };
+}
+
+// A page's HTML, or null: not ok, or cut off (the page being left, the network away: the next
+// update fetches again; not an error in the console).
+async function fetchHtml(url) {
+  try {
+    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    return response.ok ? await response.text() : null;
+  } catch {
+    return null;
+  }
+}
+
+function warRoom(room) {
+  const sections = document.getElementById("live-sections");
+  const status = room.querySelector(".live-status");
+  let tick = startClocks(document);
+  setInterval(() => tick(), 1000);
+  if (!("EventSource" in window)) return;
+  const live = liveSwap(sections, status, () => fetchHtml(room.dataset.part), () => {
+    tick = startClocks(sections);
+  });
   // Every timeline entry the party may see (an incident change, an SLA clock, an escalation
-  // decision, an article) refreshes the live sections; one fetch at a time, the last one after.
+  // decision, an article) refreshes the live sections.
   const since = room.dataset.since;
   const source = new EventSource(since ? `${room.dataset.live}?since=${since}` : room.dataset.live);
-  source.addEventListener("entry", () => refresh());
+  source.addEventListener("entry", () => live.refresh());
   source.addEventListener("gone", () => {
-    gone = true;
+    live.stop();
     source.close();
     status.textContent = "You no longer have access to this incident.";
     sections.innerHTML = "";
@@ -80,19 +113,20 @@ function myWork(work) {
   let tick = startClocks(document);
   setInterval(() => tick(), 1000);
   if (!("EventSource" in window)) return;
-  const status = work.querySelector(".live-status");
+  const target = document.getElementById("work-live");
+  const live = liveSwap(
+    target,
+    work.querySelector(".live-status"),
+    async () => {
+      const html = await fetchHtml(window.location.href);
+      if (html === null) return null;
+      const page = new DOMParser().parseFromString(html, "text/html");
+      return page.getElementById("work-live")?.innerHTML ?? null;
+    },
+    () => { tick = startClocks(document); },
+  );
   const source = new EventSource(work.dataset.live);
-  source.addEventListener("changed", async () => {
-    const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
-    if (!response.ok) return;
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const fresh = page.getElementById("work-live");
-    if (fresh) {
-      document.getElementById("work-live").innerHTML = fresh.innerHTML;
-      tick = startClocks(document);
-      status.textContent = "Updated just now.";
-    }
-  });
+  source.addEventListener("changed", () => live.refresh());
 }
 
 document.addEventListener("DOMContentLoaded", () => {
