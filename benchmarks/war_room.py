@@ -63,6 +63,7 @@ class WarRoomResult:
     dom_content_loaded: list[float] = field(default_factory=list)
     visible: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    conflicts: int = 0  # notes answered 409 (concurrent writers) and tried again
 
 
 def _start(stack: BenchStack, run: str) -> dict[str, Any]:
@@ -108,9 +109,17 @@ async def _prepare(services: dict[str, Any], entries: int, result: WarRoomResult
         sem = asyncio.Semaphore(8)
 
         async def note(n: int) -> None:
+            body = {"body": f"Tunnel log excerpt {n}: IKE rekey failed", "visibility": "shared"}
             async with sem:
-                body = {"body": f"Tunnel log excerpt {n}: IKE rekey failed", "visibility": "shared"}
-                r = await client.post(f"{api}/incidents/{incident}/notes", json=body, headers=nw)
+                # Eight writers on one incident: a 409 (it changed concurrently) is tried again,
+                # as the API asks; the service itself tries five times before answering it.
+                for _ in range(20):
+                    r = await client.post(
+                        f"{api}/incidents/{incident}/notes", json=body, headers=nw
+                    )
+                    if r.status_code != 409:
+                        break
+                    result.conflicts += 1
                 if r.status_code != 200:
                     result.errors.append(f"note: {r.status_code} {r.text[:200]}")
 
@@ -220,7 +229,8 @@ def rows(k: WarRoomResult | None) -> list[Any]:
             f"(k) war room, {k.timeline} timeline entries: time to interactive p50 / p99"
             f" (n={tti.n})",
             f"{_ms(tti.p50_ms)} / {_ms(tti.p99_ms)} (DOMContentLoaded {_ms(dcl.p50_ms)} /"
-            f" {_ms(dcl.p99_ms)}; setup {k.setup_seconds:.0f} s)",
+            f" {_ms(dcl.p99_ms)}; setup {k.setup_seconds:.0f} s, {k.conflicts} notes"
+            " answered 409 and sent again)",
             "≤ 1 s",
             "pass" if ok and tti.n and tti.p99_ms <= TARGET_S * 1000 else "FAIL",
         ),
