@@ -212,6 +212,9 @@ def _consumer(
         {topic: feed},
         runtime.clock,
         after_commit=after_commit,
+        # A fetch in one transaction: one commit, one wake of the sender, the scheduler and the
+        # relay for all of it, rather than one each per event.
+        batch=True,
         resolve_redacted=resolve_redacted,
         **options.consumer_options,
     )  # type: ignore[arg-type]
