@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                     timeout=180
                     + (1 + args.rebuild_repeats) * args.rebuild_events / 500
-                    + args.apply_events / 20,
+                    + args.apply_events / 2,
                 )
             if "e" in only:
                 print(f"bench: (e) timer-firing lag, {args.clocks:,} open clocks ...", flush=True)
