@@ -46,10 +46,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncConnection, ConsumedEvent], Awaitable[None]]
 Routes = Mapping[str, Handler]
-# Entered around the handlers of a batch (apply_many), inside its transaction: lets a consumer
-# keep what its handlers change in memory and write it once, on a clean exit, before the
-# handled records.
-BatchScope = Callable[[AsyncConnection], AbstractAsyncContextManager[None]]
+# Entered around the handlers of a batch (apply_many), inside its transaction, with the batch's
+# events: lets a consumer read what they need at once, keep what its handlers change in memory
+# and write it once, on a clean exit, before the handled records.
+BatchScope = Callable[[AsyncConnection, Sequence[ConsumedEvent]], AbstractAsyncContextManager[None]]
 
 
 def routes(family: str, version: int = 1, **handlers: Handler) -> dict[str, Handler]:
@@ -209,7 +209,7 @@ class Applier:
                         _HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}
                     )
                 )
-                scope = self.batch_scope(conn) if self.batch_scope else nullcontext()
+                scope = self.batch_scope(conn, events) if self.batch_scope else nullcontext()
                 async with scope:
                     for event in events:
                         if event.id in handled or event.sequence <= versions[event.stream_id]:

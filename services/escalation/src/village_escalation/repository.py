@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import timers
+from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
@@ -133,7 +134,9 @@ class EscalationRepository:
         self._fetch: ContextVar[_Fetch | None] = ContextVar(f"escalation-{id(self)}", default=None)
 
     @asynccontextmanager
-    async def applying_many(self, conn: AsyncConnection) -> AsyncIterator[None]:
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+    ) -> AsyncIterator[None]:
         """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): states,
         decisions, their events and policy timers written once, when all are applied (nothing if
         one fails: the transaction is rolled back and the events applied one by one). Each

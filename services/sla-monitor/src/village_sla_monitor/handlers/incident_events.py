@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -34,6 +34,10 @@ from ..downtime import DowntimeLog
 
 log = logging.getLogger(__name__)
 _EXISTS = text("SELECT 1 FROM incident_sla WHERE incident_id = :i")
+_LOAD_MANY = text(
+    "SELECT incident_id, state FROM incident_sla WHERE incident_id = ANY(:ids)"
+    " ORDER BY incident_id FOR UPDATE"
+)
 _name = functools.cache(event_name)  # a handful of types, parsed once each
 
 
@@ -70,13 +74,17 @@ class IncidentEventHandlers:
         return None if batch is None or batch.live else batch
 
     @asynccontextmanager
-    async def applying_many(self, conn: AsyncConnection) -> AsyncIterator[None]:
-        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): the states
-        they change, written once when all are applied (nothing if one fails: the transaction is
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+    ) -> AsyncIterator[None]:
+        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): the
+        fetch's incidents' states read and locked in one statement, the states the handlers
+        change written once when all are applied (nothing if one fails: the transaction is
         rolled back and the events applied one by one)."""
         batch = Batch(live=True)
         token = self._batch.set(batch)
         try:
+            await self._load_many(conn, batch, sorted({e.stream_id for e in events}))
             yield
             prepared = self.writer.take(batch)
             if prepared is not None:
@@ -160,6 +168,16 @@ class IncidentEventHandlers:
         state = STATE.validate_python(raw)
         await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
         return state
+
+    async def _load_many(self, conn: AsyncConnection, batch: Batch, ids: list[str]) -> None:
+        """The states of `ids` into the batch, each row locked (in id order) as `load` would."""
+        if not ids:
+            return
+        rows = (await conn.execute(_LOAD_MANY, {"ids": ids})).all()
+        states = [STATE.validate_python(row.state) for row in rows]
+        contracts = {(c.contract_id, c.version) for s in states for c in s.coverages}
+        await self.book.load(conn, sorted(contracts))
+        batch.states.update((s.incident_id, s) for s in states)
 
     async def _tracked(self, conn: AsyncConnection, event: ConsumedEvent) -> IncidentSla | None:
         """The incident's state, locked; None if it was never tracked."""
