@@ -78,7 +78,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--apply-events",
         type=int,
         default=5000,
-        help="(d) events applied one transaction each, as the live consumer does; 0 = skip",
+        help="(d) events applied as the live consumer does; 0 = skip",
+    )
+    p.add_argument(
+        "--apply-batch",
+        type=int,
+        default=100,
+        help="(d) apply path: events per transaction (a fetch: the consumer takes up to 100 "
+        "records of a partition at once); 1 = one transaction per event, as before issue 17",
     )
     p.add_argument(
         "--clocks", type=int, default=10_000, help="(e) open SLA clocks (two per incident)"
@@ -369,10 +376,11 @@ def main(argv: list[str] | None = None) -> int:
                         repeats=args.rebuild_repeats,
                         page_size=args.page_size,
                         run=run,
+                        apply_batch=args.apply_batch,
                     ),
                     timeout=180
                     + (1 + args.rebuild_repeats) * args.rebuild_events / 500
-                    + args.apply_events / 20,
+                    + args.apply_events / 2,
                 )
             if "e" in only:
                 print(f"bench: (e) timer-firing lag, {args.clocks:,} open clocks ...", flush=True)
@@ -592,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
             "a": ("sequences", "concurrency", "warmup"),
             "b": ("rate", "duration", "low_rate", "fetch_max_wait_ms"),
             "c": ("appends", "writers", "rounds"),
-            "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events"),
+            "d": ("rebuild_events", "rebuild_repeats", "page_size", "apply_events", "apply_batch"),
             "e": (
                 "clocks",
                 "timer_rate",

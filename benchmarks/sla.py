@@ -139,6 +139,7 @@ class ProjectionResult:
     apply_latency: list[float] = field(default_factory=list)
     apply_cpu: CpuUsage | None = None
     apply_facts: int = 0
+    apply_batch: int = 1  # events per transaction on the apply path
 
     def runs(self, kind: str) -> list[RebuildRun]:
         return [r for r in self.rebuilds if r.kind == kind]
@@ -152,10 +153,17 @@ class ProjectionResult:
 
 
 async def projection(
-    stack: BenchStack, *, events: int, apply_events: int, repeats: int, page_size: int, run: str
+    stack: BenchStack,
+    *,
+    events: int,
+    apply_events: int,
+    repeats: int,
+    page_size: int,
+    run: str,
+    apply_batch: int = 100,
 ) -> ProjectionResult:
     """Rebuild the SLA read model from `events` incident events (on an empty database, then
-    `repeats` times again), then apply the first `apply_events` one transaction each."""
+    `repeats` times again), then apply the first `apply_events` `apply_batch` per transaction."""
     prefix = f"bench{run}d."
     items = sla_history.history(events)
     mix = sla_history.check_schemas(items)
@@ -199,7 +207,7 @@ async def projection(
     if apply_events:
         settings = await sla_database(stack, "sla-apply", prefix, contracts)
         feed_items = await _feed_items(feed_service.url, settings, apply_events)
-        await _apply(settings, feed_items, meter, result)
+        await _apply(settings, feed_items, meter, result, apply_batch)
         print(
             f"  (d) apply path: {result.apply_per_second:8.0f} events/s "
             f"over {result.apply_events:,} events",
@@ -226,28 +234,50 @@ async def _feed_items(url: str, settings: Settings, n: int) -> list[ConsumedEven
 
 
 async def _apply(
-    settings: Settings, events: list[ConsumedEvent], meter: CpuMeter, result: ProjectionResult
+    settings: Settings,
+    events: list[ConsumedEvent],
+    meter: CpuMeter,
+    result: ProjectionResult,
+    batch: int,
 ) -> None:
-    """The live consumer's path: `Applier.apply` per event (order check, the SLA monitor's handler,
-    handled record, stream position: one transaction), one after another as ConsumerRunner
-    applies a partition's records. Not included: the Kafka fetch and the offset commit."""
+    """The live consumer's path, one after another as ConsumerRunner applies a partition's
+    records: `batch` events (a fetch) at a time through `Applier.apply_many` with the SLA
+    monitor's batch scope (order checks, the handlers, each state written once, handled records,
+    stream positions: one transaction), or with `batch` 1 `Applier.apply` per event, as before.
+    Not included: the Kafka fetch and the offset commit."""
     engine = make_engine(settings)
     store = EventStore(SystemClock())
     projection = IncidentEventHandlers(store, ContractBook(store))
-    applier = Applier(sla_consumer.NAME, engine, sla_consumer.routes(projection), SystemClock())
+    applier = Applier(
+        sla_consumer.NAME,
+        engine,
+        sla_consumer.routes(projection),
+        SystemClock(),
+        batch_scope=projection.applying_many,
+    )
+
+    async def apply(chunk: list[ConsumedEvent]) -> None:
+        if len(chunk) > 1:
+            if not await applier.apply_many(chunk):
+                raise RuntimeError(f"apply path: a batch of {len(chunk)} fell back to one by one")
+            return
+        outcome = await applier.apply(chunk[0])
+        if outcome != APPLIED:  # a gap or a duplicate: the history is not in feed order
+            raise RuntimeError(f"apply path: {outcome} at {chunk[0].stream_id}")
+
     warm = min(200, len(events) // 10)
+    chunks = [events[i : i + batch] for i in range(warm, len(events), batch)]
+    result.apply_batch = batch
     try:
-        for event in events[:warm]:  # connections, contract cache, code paths warm
-            await applier.apply(event)
+        for i in range(0, warm, batch):  # connections, contract cache, code paths warm
+            await apply(events[i : min(i + batch, warm)])
         facts = await scalar(settings, SLA_FACTS)
         before = meter.sample()
         started = time.perf_counter()
-        for event in events[warm:]:
+        for chunk in chunks:
             t = time.perf_counter()
-            outcome = await applier.apply(event)
+            await apply(chunk)
             result.apply_latency.append(time.perf_counter() - t)
-            if outcome != APPLIED:  # a gap or a duplicate: the history is not in feed order
-                raise RuntimeError(f"apply path: {outcome} at {event.stream_id} v{event.sequence}")
         result.apply_seconds = time.perf_counter() - started
         result.apply_cpu = meter.usage(before, meter.sample())
         result.apply_events = len(events) - warm

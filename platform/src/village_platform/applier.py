@@ -13,15 +13,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from opentelemetry import context as otel_context
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
 from .envelope import ConsumedEvent
+from .telemetry import context_from_traceparent
 
 if TYPE_CHECKING:
     from .feedclient import FeedClient
@@ -31,6 +34,7 @@ __all__ = [
     "Applier",
     "ConsumedEvent",
     "GapNotHealed",
+    "BatchScope",
     "Handler",
     "HandlerError",
     "Routes",
@@ -42,6 +46,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncConnection, ConsumedEvent], Awaitable[None]]
 Routes = Mapping[str, Handler]
+# Entered around the handlers of a batch (apply_many), inside its transaction, with the batch's
+# events: lets a consumer read what they need at once, keep what its handlers change in memory
+# and write it once, on a clean exit, before the handled records.
+BatchScope = Callable[[AsyncConnection, Sequence[ConsumedEvent]], AbstractAsyncContextManager[None]]
 
 
 def routes(family: str, version: int = 1, **handlers: Handler) -> dict[str, Handler]:
@@ -123,6 +131,20 @@ _ADVANCE = text(
 )
 
 
+async def _in_trace(handler: Handler, conn: AsyncConnection, event: ConsumedEvent) -> None:
+    """`handler` in the event's trace, as one record's span gives it in `apply`: what it writes
+    (a decision, an event's metadata) continues the incident's trace, not the batch's span."""
+    context = context_from_traceparent(event.traceparent)
+    if context is None:
+        await handler(conn, event)
+        return
+    token = otel_context.attach(context)
+    try:
+        await handler(conn, event)
+    finally:
+        otel_context.detach(token)
+
+
 class Applier:
     """The one apply path shared by the Kafka runner, gap healing and rebuilds."""
 
@@ -136,12 +158,14 @@ class Applier:
         max_retries: int = 3,
         retry_backoff: float = 0.05,
         after_commit: Callable[[], None] | None = None,
+        batch_scope: BatchScope | None = None,
     ) -> None:
         self.name, self.engine, self.routes, self.clock = name, engine, routes, clock
         self.max_retries, self.retry_backoff = max_retries, retry_backoff
         # Called after each applied event's commit: e.g. to ring the relay of a consumer whose
         # handlers append events of their own.
         self.after_commit = after_commit
+        self.batch_scope = batch_scope
 
     async def apply(self, event: ConsumedEvent) -> Outcome:
         """One transaction: order check, handler, handled record, stream position."""
@@ -185,17 +209,19 @@ class Applier:
                         _HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}
                     )
                 )
-                for event in events:
-                    if event.id in handled or event.sequence <= versions[event.stream_id]:
-                        continue  # duplicate delivery or replay
-                    if event.sequence > versions[event.stream_id] + 1:
-                        raise _OneByOne()  # a gap: `process` heals it from the feed
-                    handler = self.routes.get(event.type)
-                    if handler is not None:
-                        await handler(conn, event)
-                    versions[event.stream_id] = event.sequence
-                    handled.add(event.id)
-                    applied.append(event)
+                scope = self.batch_scope(conn, events) if self.batch_scope else nullcontext()
+                async with scope:
+                    for event in events:
+                        if event.id in handled or event.sequence <= versions[event.stream_id]:
+                            continue  # duplicate delivery or replay
+                        if event.sequence > versions[event.stream_id] + 1:
+                            raise _OneByOne()  # a gap: `process` heals it from the feed
+                        handler = self.routes.get(event.type)
+                        if handler is not None:
+                            await _in_trace(handler, conn, event)
+                        versions[event.stream_id] = event.sequence
+                        handled.add(event.id)
+                        applied.append(event)
                 await self.mark_many(conn, applied)
         except _OneByOne:
             return False

@@ -34,7 +34,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .applier import Applier, ConsumedEvent, GapNotHealed, Handler, HandlerError, Routes
+from .applier import Applier, BatchScope, ConsumedEvent, GapNotHealed, Handler, HandlerError, Routes
 from .clock import Clock
 from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
@@ -68,6 +68,7 @@ class ConsumerRunner:
         infra_backoff_max: float = 5.0,
         after_commit: Callable[[], None] | None = None,
         batch: bool = False,
+        batch_scope: BatchScope | None = None,
         resolve_redacted: bool = False,
         **consumer_options: Any,
     ) -> None:
@@ -80,10 +81,12 @@ class ConsumerRunner:
             max_retries=max_retries,
             retry_backoff=retry_backoff,
             after_commit=after_commit,
+            batch_scope=batch_scope,
         )
         self.infra_backoff_max = infra_backoff_max
         # Each fetch of a partition applied in one transaction (Applier.apply_many), falling back
         # to one by one: for consumers whose per-event work is small next to a commit.
+        # `batch_scope` (Applier) lets its handlers write the fetch's changes once.
         self.batch = batch
         # The topic carries an event its provider may not see as its bare fact: consumers that
         # act for other parties too (escalation, webhooks) read the whole event from the feed.

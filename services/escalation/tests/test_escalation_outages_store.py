@@ -6,6 +6,8 @@ topic, and a state stored before outages loads."""
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +20,8 @@ from sqlalchemy import text
 from village_escalation.applying import ESCALATION_STREAM
 from village_escalation.consumer import incident_routes
 from village_platform import cloudevent
-from village_platform.applier import ConsumedEvent
+from village_platform.applier import APPLIED, Applier, ConsumedEvent
+from village_platform.clock import ManualClock
 
 OUTAGE = "9d1e6f0a-3c2b-4e5d-8f7a-1b2c3d4e5f60"
 QUEUE = f"outage:{OUTAGE}"
@@ -174,3 +177,91 @@ async def test_a_state_stored_before_outages_loads_and_is_held(world: World) -> 
         )
     await link(world, "nw-3", minutes(5))
     assert await world.queue("acme", QUEUE, "acme") == ["nw-3"]
+
+
+def story(iid: str, traceparent: str | None = None) -> list[ConsumedEvent]:
+    """Opened (routed to northwind L1), assigned there (the route landed), acknowledged, linked
+    to acme's outage, unlinked, severity raised, resolved: a decision and its event, a policy
+    timer set, moved and cancelled."""
+    steps: list[tuple[str, float, dict[str, Any]]] = [
+        ("opened", 0, web_opened("acme", "S3", "routers", incident_id=iid)),
+        ("assigned", 1, {"party": "northwind", "tier": "L1"}),
+        ("acknowledged", 2, {"party": "northwind", "user": "nina"}),
+        ("outage_linked", 5, {"outage_id": OUTAGE, "provider": "acme", "title": "Router"}),
+        ("outage_unlinked", 10, {"outage_id": OUTAGE, "reason": "not it"}),
+        ("severity_changed", 12, {"from_severity": "S3", "to_severity": "S1"}),
+        ("resolved", 60, {"resolution_code": "fixed"}),
+    ]
+    return [
+        ConsumedEvent(
+            id=str(uuid.uuid4()),
+            type=f"village.incident.{name}.v1",
+            source="/village/incidents",
+            stream_id=iid,
+            sequence=i,
+            position=None,
+            time=minutes(at),
+            data={"incident_id": iid, **data},
+            visibility="shared",
+            parties=[],
+            actor_party="northwind",
+            traceparent=traceparent,
+        )
+        for i, (name, at, data) in enumerate(steps, start=1)
+    ]
+
+
+async def stored(world: World, iid: str) -> list[str]:
+    """Everything the escalation service keeps of the incident, as JSON, its id (and the ids
+    derived from it) made neutral, so that two incidents' can be compared."""
+    queries = [
+        "SELECT row_to_json(i) FROM incident_escalation i WHERE incident_id = :i",
+        "SELECT row_to_json(d) FROM (SELECT kind, trigger, from_party, from_tier, to_party,"
+        " to_tier, basis, reason, decided_at, status, next_attempt_at, traceparent"
+        " FROM decisions WHERE incident_id = :i ORDER BY seq) d",
+        "SELECT row_to_json(e) FROM (SELECT stream_version, type, data, metadata FROM events"
+        " WHERE stream_id = :i ORDER BY stream_version) e",
+        "SELECT row_to_json(t) FROM (SELECT key, due_at, payload FROM timers"
+        " WHERE key = 'policy|' || :i) t",
+    ]
+    found: list[str] = []
+    async with world.engine.connect() as conn:
+        for sql in queries:
+            found += [json.dumps(r) for r in await conn.scalars(text(sql), {"i": iid})]
+    uuids = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    return [uuids.sub("<uuid>", row.replace(iid, "<incident>")) for row in found]
+
+
+async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(world: World) -> None:
+    """The consumer's batch (`applying_many`: states, decisions, events and timers kept for the
+    fetch and written once) stores exactly what one transaction per event does: two incidents
+    interleaved in one fetch, one of them begun before it."""
+    await seed(world)
+    routes = incident_routes(world.process)
+    one_by_one = Applier("escalation", world.engine, routes, ManualClock(T0))
+    for event in story("nw-one") + story("nw-two")[:5]:
+        assert await one_by_one.apply(event) == APPLIED
+    whole, part = await stored(world, "nw-one"), await stored(world, "nw-two")
+    assert any('"kind": "route"' in row for row in whole)
+    assert any(row.startswith('{"key": "policy|') for row in part)  # a timer to compare
+
+    batched = Applier(
+        "escalation",
+        world.engine,
+        routes,
+        ManualClock(T0),
+        batch_scope=world.escalations.applying_many,
+    )
+    a, b = story("nw-a"), story("nw-b")[:5]
+    assert await batched.apply(a[0]) == APPLIED  # stored before the fetch
+    interleaved = [e for pair in zip(a[1:], b, strict=False) for e in pair] + a[1 + len(b) :]
+    assert await batched.apply_many(interleaved)
+    assert await stored(world, "nw-a") == whole
+    assert await stored(world, "nw-b") == part
+
+    # Each handler runs in its event's trace: the decision continues the incident's trace.
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    traced = story("nw-c", f"00-{trace}-b7ad6b7169203331-01")[:2]
+    assert await batched.apply_many(traced)
+    route = (await world.decisions("nw-c"))[0]
+    assert route.traceparent is not None and route.traceparent.split("-")[1] == trace

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from village_platform.applier import ConsumedEvent
+from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
 from village_platform.db import make_engine
 from village_platform.envelope import Metadata
@@ -172,3 +172,50 @@ async def test_a_state_stored_before_outages_loads_and_is_held(engine: AsyncEngi
         )
     await apply(engine, live, events[4])
     assert (await state_of(engine, live, iid)).holder == HELD
+
+
+async def timers_and_facts(engine: AsyncEngine, *iids: str) -> tuple[list[Any], list[Any]]:
+    """The timers, and the SLA events of the incidents `iids` (their streams)."""
+    async with engine.connect() as conn:
+        timers = await conn.execute(text("SELECT key, due_at FROM timers ORDER BY 1"))
+        facts = await conn.execute(
+            text(
+                "SELECT stream_id, stream_version, type, data FROM events"
+                " WHERE stream_id = ANY(:s) ORDER BY 1, 2"
+            ),
+            {"s": list(iids)},
+        )
+        return [tuple(r) for r in timers], [tuple(r) for r in facts]
+
+
+async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(engine: AsyncEngine) -> None:
+    """The live consumer's batch (`applying_many`: states kept for the fetch, written once) leaves
+    the read model, the timers and the SLA events exactly as one transaction per event does;
+    two incidents interleaved, one of them already stored before the fetch."""
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    one_by_one = Applier("sla-monitor", engine, routes(handlers()), ManualClock(T0))
+    a, b = story(first), story(second)
+    for event in a + b:
+        assert await one_by_one.apply(event) == APPLIED
+    expected = await read_model(engine), await timers_and_facts(engine, first, second)
+    assert len(expected[0][0]) == 2 and expected[1][0] == []  # both resolved: no timer left
+    assert len(expected[1][1]) > 4  # clocks started, stopped, met or breached: facts to compare
+
+    async with engine.begin() as conn:
+        await reset(conn)
+        await conn.execute(
+            text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": [first, second]}
+        )
+        await one_by_one.forget(conn)
+    live = handlers()
+    batched = Applier(
+        "sla-monitor", engine, routes(live), ManualClock(T0), batch_scope=live.applying_many
+    )
+    for event in a[:2]:  # stored before the fetch: the batch locks and reads its row
+        assert await batched.apply(event) == APPLIED
+    mid = await timers_and_facts(engine, first, second)
+    assert len(mid[0]) > 0  # its clocks are running: timers to cancel in the batch
+    interleaved = [e for pair in zip(a[2:], b, strict=False) for e in pair] + b[len(a) - 2 :]
+    assert await batched.apply_many(interleaved)
+    assert live.batch is None  # the fetch's batch is gone with its transaction
+    assert (await read_model(engine), await timers_and_facts(engine, first, second)) == expected

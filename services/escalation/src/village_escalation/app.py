@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
-from village_platform.applier import Routes
+from village_platform.applier import BatchScope, Routes
 from village_platform.clock import Clock, SystemClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.feedclient import FeedClient
@@ -171,6 +171,7 @@ def _subscribe(
             consumer.incident_routes(process),
             after_commit,
             options,
+            batch_scope=process.escalations.applying_many,
         )
     )
     # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
@@ -185,6 +186,7 @@ def _subscribe(
             consumer.sla_routes(process),
             after_commit,
             options,
+            batch_scope=process.escalations.applying_many,
             resolve_redacted=True,
         )
     )
@@ -200,6 +202,7 @@ def _consumer(
     after_commit: Callable[[], None],
     options: _Options,
     *,
+    batch_scope: BatchScope,
     resolve_redacted: bool = False,
 ) -> ConsumerRunner:
     topic = runtime.settings.topic(topic)
@@ -212,6 +215,10 @@ def _consumer(
         {topic: feed},
         runtime.clock,
         after_commit=after_commit,
+        # A fetch in one transaction: one commit, one wake of the sender, the scheduler and the
+        # relay for all of it, rather than one each per event.
+        batch=True,
+        batch_scope=batch_scope,  # each state, decision and timer written once per fetch
         resolve_redacted=resolve_redacted,
         **options.consumer_options,
     )  # type: ignore[arg-type]

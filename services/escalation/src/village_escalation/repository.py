@@ -1,11 +1,18 @@
 """Where an incident's escalation lives: its state row (locked while a unit of work decides), the
 decisions waiting to be sent, each also a `decided` event on its stream, and the policy timer.
-The caller owns the transaction."""
+The caller owns the transaction. The consumer applies a fetch of events in one transaction
+(`applying_many`): what its handlers save is then kept in memory and written once, a statement
+per table for the lot, before its commit."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +21,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import timers
+from village_platform.applier import ConsumedEvent
 from village_platform.clock import Clock
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
-from village_platform.eventstore import EventStore
+from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
 from .applying import ESCALATION_STREAM
@@ -48,6 +56,39 @@ _INSERT_DECISION = text(
     " :to_tier, CAST(:basis AS jsonb), :reason, :at, 'pending', :at, :traceparent)"
     " ON CONFLICT (decision_id) DO NOTHING RETURNING decision_id"
 )
+# The batch forms: one statement over column arrays for a fetch's states and decisions (rows of
+# one statement never share a key; decisions keep their order, so `seq` does too).
+_UPSERT_STATES = (
+    "INSERT INTO incident_escalation (incident_id, customer, partner, provider, severity, product,"
+    " title, status, opened_at, tier_party, tier, entered_at, traceparent, state, suppliers)"
+    " SELECT u.i, u.c, u.pa, u.pr, u.sev, u.prod, u.ti, u.st, u.o, u.tp, u.t, u.e, u.tr,"
+    " CAST(u.s AS jsonb), ARRAY(SELECT jsonb_array_elements_text(CAST(u.su AS jsonb)))"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[],"
+    " $13::text[], $14::text[], $15::text[])"
+    " AS u(i, c, pa, pr, sev, prod, ti, st, o, tp, t, e, tr, s, su)"
+    " ON CONFLICT (incident_id) DO UPDATE SET severity = excluded.severity,"
+    " status = excluded.status, tier_party = excluded.tier_party, tier = excluded.tier,"
+    " entered_at = excluded.entered_at, state = excluded.state, suppliers = excluded.suppliers"
+)
+_INSERT_DECISIONS = (
+    "INSERT INTO decisions (decision_id, incident_id, kind, trigger, from_party, from_tier,"
+    " to_party, to_tier, basis, reason, decided_at, status, next_attempt_at, traceparent)"
+    " SELECT u.d, u.i, u.k, u.tr, u.fp, u.ft, u.tp, u.tt, CAST(u.b AS jsonb), u.r, u.a,"
+    " 'pending', u.a, u.tc"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::text[])"
+    " WITH ORDINALITY AS u(d, i, k, tr, fp, ft, tp, tt, b, r, a, tc, n) ORDER BY u.n"
+    " ON CONFLICT (decision_id) DO NOTHING RETURNING decision_id"
+)
+_STATE_COLUMNS = (
+    "incident_id", "customer", "partner", "provider", "severity", "product", "title", "status",
+    "opened_at", "tier_party", "tier", "entered_at", "traceparent", "state", "suppliers",
+)  # fmt: skip
+_DECISION_COLUMNS = (
+    "decision_id", "incident_id", "kind", "trigger", "from_party", "from_tier", "to_party",
+    "to_tier", "basis", "reason", "at", "traceparent",
+)  # fmt: skip
 _UPSERT_CLOCK = text(
     "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, state,"
     " due_at, updated_at) VALUES (:incident_id, :contract_id, :clock, :contract_kind,"
@@ -75,11 +116,75 @@ _CURRENT_CONFIG = text(
 )
 
 
+@dataclass
+class _Fetch:
+    """What the handlers of one fetch saved, written by `applying_many` at its end."""
+
+    states: dict[str, IncidentEscalation] = field(default_factory=dict)
+    first: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # title, traceparent
+    decisions: list[dict[str, Any]] = field(default_factory=list)  # rows, in decision order
+    events: dict[str, NewEvent] = field(default_factory=dict)  # by decision id
+
+
 class EscalationRepository:
     def __init__(self, store: EventStore, book: ConfigBook, clock: Clock) -> None:
         self.store, self.book, self.clock = store, book, clock
+        # The consumer's fetch in progress: per task, so that the timer scheduler, the sender
+        # and the API (other tasks) read and write the database as before.
+        self._fetch: ContextVar[_Fetch | None] = ContextVar(f"escalation-{id(self)}", default=None)
+
+    @asynccontextmanager
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+    ) -> AsyncIterator[None]:
+        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): states,
+        decisions, their events and policy timers written once, when all are applied (nothing if
+        one fails: the transaction is rolled back and the events applied one by one). Each
+        incident's row is locked when first read, as one event at a time does."""
+        fetch = _Fetch()
+        token = self._fetch.set(fetch)
+        try:
+            yield
+            await self._write(conn, fetch)
+        finally:
+            self._fetch.reset(token)
+
+    async def _write(self, conn: AsyncConnection, fetch: _Fetch) -> None:
+        if not fetch.states:
+            return
+        rows = [_state_row(s, *fetch.first.get(i, ("", None))) for i, s in fetch.states.items()]
+        for row in rows:  # an array per row: as JSON text, one element of a text[] column
+            row["suppliers"] = json.dumps(row["suppliers"])
+        await conn.exec_driver_sql(
+            _UPSERT_STATES, tuple([r[c] for r in rows] for c in _STATE_COLUMNS)
+        )
+        if fetch.decisions:
+            columns = [[r[c] for r in fetch.decisions] for c in _DECISION_COLUMNS]
+            result = await conn.exec_driver_sql(_INSERT_DECISIONS, tuple(columns))
+            # A decision redecided (a replayed event) is stored already and published once.
+            fresh = {str(d) for d in result.scalars()}
+            appends: dict[str, list[NewEvent]] = {}
+            for row in fetch.decisions:
+                decision_id = str(row["decision_id"])
+                if decision_id in fresh:
+                    fresh.discard(decision_id)  # decided twice in the fetch: one event
+                    stream = ESCALATION_STREAM.format(row["incident_id"])
+                    appends.setdefault(stream, []).append(fetch.events[decision_id])
+            await self.store.append_streams(conn, appends, {})
+        due, done = [], []
+        for state in fetch.states.values():
+            at = next_due(state)
+            if at is None:
+                done.append(POLICY + state.incident_id)
+            else:
+                due.append((POLICY + state.incident_id, at, self.clock.now()))
+        await timers.cancel_many(conn, done)
+        await timers.schedule_many(conn, due)
 
     async def exists(self, conn: AsyncConnection, incident_id: str) -> bool:
+        fetch = self._fetch.get()
+        if fetch is not None and incident_id in fetch.states:
+            return True
         return bool(await conn.scalar(_EXISTS, {"i": incident_id}))
 
     async def traceparent(self, conn: AsyncConnection, incident_id: str) -> str | None:
@@ -91,6 +196,9 @@ class EscalationRepository:
     ) -> IncidentEscalation | None:
         """The state, locked for this transaction; None when unknown (or, with `skip_locked`,
         locked by another transaction)."""
+        fetch = self._fetch.get()
+        if fetch is not None and incident_id in fetch.states:
+            return fetch.states[incident_id]  # its row locked when first read, or new
         lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
         raw = await conn.scalar(
             text(f"SELECT state::text FROM incident_escalation WHERE incident_id = :i {lock}"),
@@ -147,6 +255,10 @@ class EscalationRepository:
     ) -> None:
         """The state, its new decisions and its next policy timer. `title` and `traceparent`:
         only when the incident is first saved."""
+        fetch = self._fetch.get()
+        if fetch is not None:
+            self._keep(fetch, state, decisions, title, traceparent)
+            return
         await conn.execute(_UPSERT_STATE, _state_row(state, title, traceparent))
         await self._record(conn, state, decisions)
         due = next_due(state)
@@ -154,6 +266,28 @@ class EscalationRepository:
             await timers.cancel(conn, POLICY + state.incident_id)
         else:
             await timers.schedule(conn, POLICY + state.incident_id, due, now=self.clock.now())
+
+    def _keep(
+        self,
+        fetch: _Fetch,
+        state: IncidentEscalation,
+        decisions: list[Decision],
+        title: str,
+        traceparent: str | None,
+    ) -> None:
+        """`save` within a fetch: the rows and events as this event's handler makes them (its
+        trace, the chain as it stands now), written at the fetch's end."""
+        if state.incident_id not in fetch.states and (title or traceparent):
+            fetch.first[state.incident_id] = (title, traceparent)
+        fetch.states[state.incident_id] = state
+        if decisions:
+            metadata = _metadata(state)
+            for d in decisions:
+                fetch.decisions.append(_decision_row(d))
+                event = d.new(event_id=uuid.UUID(d.decision_id))
+                fetch.events[d.decision_id] = dataclasses.replace(
+                    event, metadata={**metadata, **event.metadata}
+                )
 
     async def _record(
         self, conn: AsyncConnection, state: IncidentEscalation, decisions: list[Decision]
@@ -163,13 +297,17 @@ class EscalationRepository:
         if not fresh:
             return
         events = [d.new(event_id=uuid.UUID(d.decision_id)) for d in fresh]
-        # Every supplier on the chain (the owner, middle suppliers, the provider): never the
-        # customer, never a party off the chain.
-        audience = describe(parties=set(state.suppliers), provider=state.provider)
-        metadata = Metadata.of_service(SERVICE, current_traceparent()).about(audience)
         await self.store.append_streams(
-            conn, {ESCALATION_STREAM.format(state.incident_id): events}, metadata.as_dict()
+            conn, {ESCALATION_STREAM.format(state.incident_id): events}, _metadata(state)
         )
+
+
+def _metadata(state: IncidentEscalation) -> dict[str, Any]:
+    """A decision's event metadata: every supplier on the chain (the owner, middle suppliers, the
+    provider) as its audience, never the customer, never a party off the chain; the current
+    trace."""
+    audience = describe(parties=set(state.suppliers), provider=state.provider)
+    return Metadata.of_service(SERVICE, current_traceparent()).about(audience).as_dict()
 
 
 def _pinned(version: Any) -> dict[str, Any]:

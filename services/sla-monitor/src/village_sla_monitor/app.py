@@ -100,6 +100,9 @@ def create_app(
                 {incidents_topic: feed},
                 clock,
                 after_commit=after_commit,
+                # One transaction per fetch, each state written once (applying_many).
+                batch=True,
+                batch_scope=projection.applying_many,
                 **consumer_options,
             )
         )

@@ -69,7 +69,10 @@ class Batch:
 
     MAX_CACHED = 50_000  # states kept between flushes, so most loads cost no query
 
-    def __init__(self) -> None:
+    def __init__(self, *, live: bool = False) -> None:
+        # A live consumer's batch (one fetch, one transaction) rather than a rebuild's: the
+        # timers table is not its own, so every ended clock's timer is cancelled.
+        self.live = live
         self.states: dict[str, IncidentSla] = {}  # evict() when it grows past MAX_CACHED
         self.dirty: set[str] = set()
         self.facts: dict[str, list[SlaFact]] = {}
@@ -130,10 +133,11 @@ class BatchWriter:
         if not batch.dirty:
             return None
         rows = self._rows([batch.states[i] for i in batch.dirty])
-        written = batch.written_timers
-        rows["done_timers"] = [k for k in rows["done_timers"] if k in written]
-        written.difference_update(rows["done_timers"])
-        written.update(k for k, _, _ in rows["due_timers"])
+        if not batch.live:
+            written = batch.written_timers
+            rows["done_timers"] = [k for k in rows["done_timers"] if k in written]
+            written.difference_update(rows["done_timers"])
+            written.update(k for k, _, _ in rows["due_timers"])
         events = {i: self._events(f, batch.states[i].provider) for i, f in batch.facts.items()}
         prepared = Prepared(credit_rows=list(batch.credit_rows), events=events, **rows)
         batch.dirty.clear()

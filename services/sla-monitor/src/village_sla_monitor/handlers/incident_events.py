@@ -2,12 +2,17 @@
 runs in the caller's transaction (the consumer's, with its handled record; the scheduler's, with
 the timer's removal): load the incident's SLA state under a row lock, evolve it, then write the
 next state, its clock rows, the facts as events on `village.sla.v1`, credits and the next timers.
-A rebuild gives them a `Batch`: states are then kept in memory and written page by page."""
+A rebuild gives them a `Batch`: states are then kept in memory and written page by page. The live
+consumer applies each fetch of a partition in one transaction (`applying_many`): states are kept
+in memory for that transaction and written once at its end, with their rows locked as read."""
 
 from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import text
@@ -29,6 +34,10 @@ from ..downtime import DowntimeLog
 
 log = logging.getLogger(__name__)
 _EXISTS = text("SELECT 1 FROM incident_sla WHERE incident_id = :i")
+_LOAD_MANY = text(
+    "SELECT incident_id, state FROM incident_sla WHERE incident_id = ANY(:ids)"
+    " ORDER BY incident_id FOR UPDATE"
+)
 _name = functools.cache(event_name)  # a handful of types, parsed once each
 
 
@@ -45,7 +54,43 @@ class IncidentEventHandlers:
         self.writer = BatchWriter(store, book, self.projector)
         self.credits = CreditLedger(book)
         self.downtime = DowntimeLog(book)
-        self.batch: Batch | None = None  # a rebuild's
+        # A rebuild's batch, or the live consumer's for one fetch: per task, so that the timer
+        # scheduler (another task) never reads or writes through the consumer's.
+        self._batch: ContextVar[Batch | None] = ContextVar(f"sla-batch-{id(self)}", default=None)
+
+    @property
+    def batch(self) -> Batch | None:
+        return self._batch.get()
+
+    @batch.setter
+    def batch(self, batch: Batch | None) -> None:
+        self._batch.set(batch)
+
+    @property
+    def _ledger_batch(self) -> Batch | None:
+        """The batch credits and downtime are counted in: a live batch writes them at once (a
+        timer may have accrued one before), as one event at a time does."""
+        batch = self.batch
+        return None if batch is None or batch.live else batch
+
+    @asynccontextmanager
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+    ) -> AsyncIterator[None]:
+        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): the
+        fetch's incidents' states read and locked in one statement, the states the handlers
+        change written once when all are applied (nothing if one fails: the transaction is
+        rolled back and the events applied one by one)."""
+        batch = Batch(live=True)
+        token = self._batch.set(batch)
+        try:
+            await self._load_many(conn, batch, sorted({e.stream_id for e in events}))
+            yield
+            prepared = self.writer.take(batch)
+            if prepared is not None:
+                await self.writer.write(conn, prepared)
+        finally:
+            self._batch.reset(token)
 
     # ------------------------------------------------------------------ consumed events
 
@@ -80,7 +125,7 @@ class IncidentEventHandlers:
         if state is None:
             return
         state, facts = self.projector.evolve(state, incident_event(event))
-        facts += await self.downtime.impact_ended(conn, state, event.data, self.batch)
+        facts += await self.downtime.impact_ended(conn, state, event.data, self._ledger_batch)
         await self._save(conn, state, facts)
 
     async def moved(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
@@ -112,7 +157,8 @@ class IncidentEventHandlers:
         skip_locked: bool = False,
     ) -> IncidentSla | None:
         if self.batch is not None and incident_id in self.batch.states:
-            return self.batch.states[incident_id]  # rebuilds own the streams: no lock needed
+            # Rebuilds own the streams; a live batch locked the row when it first read it.
+            return self.batch.states[incident_id]
         sql = "SELECT state FROM incident_sla WHERE incident_id = :i"
         if lock:
             sql += " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
@@ -122,6 +168,16 @@ class IncidentEventHandlers:
         state = STATE.validate_python(raw)
         await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
         return state
+
+    async def _load_many(self, conn: AsyncConnection, batch: Batch, ids: list[str]) -> None:
+        """The states of `ids` into the batch, each row locked (in id order) as `load` would."""
+        if not ids:
+            return
+        rows = (await conn.execute(_LOAD_MANY, {"ids": ids})).all()
+        states = [STATE.validate_python(row.state) for row in rows]
+        contracts = {(c.contract_id, c.version) for s in states for c in s.coverages}
+        await self.book.load(conn, sorted(contracts))
+        batch.states.update((s.incident_id, s) for s in states)
 
     async def _tracked(self, conn: AsyncConnection, event: ConsumedEvent) -> IncidentSla | None:
         """The incident's state, locked; None if it was never tracked."""
@@ -144,6 +200,6 @@ class IncidentEventHandlers:
         for fact in facts:
             if not isinstance(fact, CreditDue):
                 accrued.append(fact)
-            elif (credit := await self.credits.accrue(conn, fact, self.batch)) is not None:
+            elif (credit := await self.credits.accrue(conn, fact, self._ledger_batch)) is not None:
                 accrued.append(credit)
         return accrued
