@@ -11,7 +11,8 @@ import asyncio
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -180,8 +181,9 @@ async def test_overdue_timers_fire_once_oldest_first_after_downtime(
     assert [t.due_at - start for t in recorder.calls] == [m * MINUTE for m in [1, 2, 3, 4, 5, 5]]
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["one-by-one", "batch-scope"])
 async def test_concurrent_schedulers_fire_each_timer_exactly_once(
-    engine: AsyncEngine, clock: ManualClock
+    engine: AsyncEngine, clock: ManualClock, batched: bool
 ) -> None:
     async with engine.begin() as conn:
         for i in range(500):
@@ -191,7 +193,7 @@ async def test_concurrent_schedulers_fire_each_timer_exactly_once(
     try:
         recorders = [Recorder() for _ in range(4)]
         schedulers = [
-            TimerScheduler(e, clock, r, batch_size=25)
+            TimerScheduler(e, clock, r, batch_size=25, batch_scope=Scopes() if batched else None)
             for e, r in zip([engine, other_engine, engine, other_engine], recorders, strict=True)
         ]
         counts = await asyncio.gather(*(s.fire_due() for s in schedulers))
@@ -410,3 +412,64 @@ async def test_schedule_many_sets_replaces_and_takes_a_repeated_key_as_its_last(
     with pytest.raises(ValueError):
         async with engine.begin() as conn:
             await timers.schedule_many(conn, [("d", datetime(2026, 1, 1), now)])
+
+
+class Scopes:
+    """A batch scope that records the keys of each batch it is entered for, and how it ended."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.ended: list[str] = []
+
+    @asynccontextmanager
+    async def __call__(self, conn: AsyncConnection, due: Sequence[Timer]) -> AsyncIterator[None]:
+        self.batches.append([t.key for t in due])
+        try:
+            yield
+        except Exception:
+            self.ended.append("raised")
+            raise
+        self.ended.append("clean")
+
+
+async def test_a_batch_scope_fires_each_batch_together_oldest_first(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    recorder, scopes = Recorder(), Scopes()
+    scheduler = TimerScheduler(engine, clock, recorder, batch_size=2, batch_scope=scopes)
+    for key, minutes in {"e": 1, "d": 2, "c": 3, "b": 4, "a": 5}.items():
+        await schedule(engine, clock, key, minutes * MINUTE)
+    await schedule(engine, clock, "later", 60 * MINUTE)
+    clock.advance(5 * MINUTE)
+
+    assert await scheduler.fire_due() == 5
+    assert scopes.batches == [["e", "d"], ["c", "b"], ["a"]]
+    assert scopes.ended == ["clean"] * 3
+    assert recorder.keys == ["e", "d", "c", "b", "a"]
+    assert await query(engine, "SELECT key FROM timers") == [("later",)]
+    assert await query(engine, "SELECT count(*) FROM fired_timers") == [(5,)]
+
+
+async def test_a_failing_handler_in_a_batch_rolls_it_back_and_it_fires_one_by_one(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    recorder, scopes = Recorder(), Scopes()
+
+    async def poison(conn: AsyncConnection, timer: Timer, now: datetime) -> None:
+        raise RuntimeError("cannot fire yet")
+
+    recorder.then["b-poison"] = poison
+    scheduler = TimerScheduler(engine, clock, recorder, batch_scope=scopes)
+    for key, minutes in [("a-before", 1), ("b-poison", 2), ("c-after", 3)]:
+        await schedule(engine, clock, key, minutes * MINUTE)
+    clock.advance(5 * MINUTE)
+
+    assert await scheduler.fire_due() == 2
+    assert scopes.ended == ["raised"]  # the batch ran into the poison and was rolled back
+    # then one by one: a-before and c-after once each (the batch's writes are gone), the
+    # poison backed off
+    assert recorder.keys == ["a-before", "b-poison", "a-before", "b-poison", "c-after"]
+    fired = await query(engine, "SELECT key FROM fired_timers ORDER BY key")
+    assert fired == [("a-before",), ("c-after",)]
+    rows = await query(engine, "SELECT key, attempts, due_at FROM timers")
+    assert rows == [("b-poison", 1, clock.now() + timedelta(seconds=1))]

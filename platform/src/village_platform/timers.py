@@ -8,6 +8,14 @@ removed and its handler runs in one savepoint of the batch transaction: the hand
 the removal commit together, and a handler that raises rolls back alone (the timer is retried
 later, with exponential backoff). After downtime every overdue timer fires at once, oldest first.
 
+A scheduler given a `batch_scope` fires a batch together: the due rows are taken in one
+statement and every handler runs inside the scope, with no savepoint each, so the handlers'
+writes can be made once for the batch (the SLA monitor's states, facts and timers). A handler
+that raises rolls the whole batch back, and that batch is fired again one timer at a time as
+above. Handlers in a batch must not count on cancelling a later timer of the same batch (it is
+already taken); the SLA monitor's advance to `now` is the same whichever of an incident's
+timers fires it.
+
 Inside its handler the timer is already gone: `schedule()` the same key to set the next one.
 """
 
@@ -17,6 +25,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +68,12 @@ _DUE = (
 )
 # Re-checked per timer: an earlier handler in the same batch may have cancelled or postponed it.
 _TAKE = "DELETE FROM timers WHERE key = :key AND due_at <= :now RETURNING due_at, payload, attempts"
+# The batch path takes a batch in one statement (the handlers run in its batch scope).
+_TAKE_DUE = (
+    "DELETE FROM timers WHERE key IN (SELECT key FROM timers WHERE due_at <= :now"
+    " ORDER BY due_at, key LIMIT :limit FOR UPDATE SKIP LOCKED)"
+    " RETURNING key, due_at, payload, attempts"
+)
 # power() is bounded so that a timer failing for weeks cannot overflow the arithmetic.
 _RETRY = (
     "UPDATE timers SET attempts = attempts + 1, last_error = :error,"
@@ -78,6 +93,8 @@ class Timer:
 
 
 FireHandler = Callable[[AsyncConnection, Timer, datetime], Awaitable[None]]
+# Around the handlers of one batch fired together, in its transaction (see the module's doc).
+TimerBatchScope = Callable[[AsyncConnection, Sequence[Timer]], AbstractAsyncContextManager[None]]
 
 
 def _require_aware(*moments: datetime) -> None:
@@ -179,8 +196,10 @@ class TimerScheduler:
         max_backoff_seconds: float = 300.0,
         on_fired: Callable[[], None] | None = None,
         name: str = "timers",
+        batch_scope: TimerBatchScope | None = None,
     ) -> None:
         self.engine, self.clock, self.handler = engine, clock, handler
+        self.batch_scope = batch_scope
         self.batch_size, self.poll_seconds = batch_size, poll_seconds
         self.max_backoff_seconds, self.on_fired, self.name = max_backoff_seconds, on_fired, name
         self.fired = 0
@@ -201,6 +220,14 @@ class TimerScheduler:
 
     async def _fire_batch(self) -> tuple[int, int]:
         now = self.clock.now()
+        if self.batch_scope is not None:
+            try:
+                taken = await self._fire_together(now)
+            except Exception:  # rolled back: the same timers, one at a time, each on its own
+                log.exception("%s: a batch fired together failed; firing one by one", self.name)
+            else:
+                self._count(len(taken))
+                return len(taken), len(taken)
         fired = 0
         async with self.engine.begin() as conn:
             result = await conn.execute(text(_DUE), {"now": now, "limit": self.batch_size})
@@ -210,11 +237,30 @@ class TimerScheduler:
                     fired += await self._fire_one(conn, key, now)
                 except Exception as exc:  # the handler's savepoint is rolled back: retry later
                     await self._retry_later(conn, key, now, exc)
+        self._count(fired)
+        return len(keys), fired
+
+    async def _fire_together(self, now: datetime) -> list[Timer]:
+        assert self.batch_scope is not None
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(text(_TAKE_DUE), {"now": now, "limit": self.batch_size})
+            ).all()
+            taken = sorted(
+                (Timer(r.key, r.due_at, r.payload, r.attempts) for r in rows),
+                key=lambda t: (t.due_at, t.key),
+            )
+            if taken:
+                async with self.batch_scope(conn, taken):
+                    for timer in taken:
+                        await self.handler(conn, timer, now)
+        return taken
+
+    def _count(self, fired: int) -> None:
         if fired:
             self.fired += fired
             if self.on_fired is not None:
                 self.on_fired()
-        return len(keys), fired
 
     async def _fire_one(self, conn: AsyncConnection, key: str, now: datetime) -> int:
         async with conn.begin_nested():

@@ -20,6 +20,7 @@ from village_platform.db import make_engine
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
 from village_platform.service_cli import migrate
+from village_platform.timers import TimerScheduler
 from village_sla_monitor.batch import Batch
 from village_sla_monitor.cli import MIGRATIONS
 from village_sla_monitor.consumer import reset, routes
@@ -219,3 +220,54 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(engine: Asyn
     assert await batched.apply_many(interleaved)
     assert live.batch is None  # the fetch's batch is gone with its transaction
     assert (await read_model(engine), await timers_and_facts(engine, first, second)) == expected
+
+
+async def test_timers_fired_in_one_transaction_equal_one_by_one(engine: AsyncEngine) -> None:
+    """The scheduler's batch (`firing_many`: the due timers' states read in one statement, kept,
+    written once) leaves the read model, the timers and the SLA events exactly as one savepoint
+    per timer does; a state the consumer holds meanwhile is left to it and its timer fired
+    again once it is free."""
+    iids = [str(uuid.uuid4()) for _ in range(3)]
+    opened = {iid: story(iid)[:n] for iid, n in zip(iids, [1, 2, 4], strict=True)}
+    clock = ManualClock(minutes(600))  # past every respond and resolve threshold
+
+    async def replay(live: IncidentEventHandlers) -> None:
+        for events in opened.values():
+            for event in events:
+                await apply(engine, live, event)
+
+    async def fire_all(scheduler: TimerScheduler) -> int:
+        total = 0
+        while fired := await scheduler.fire_due():
+            total += fired
+        return total
+
+    one = handlers()
+    await replay(one)
+    before = await timers_and_facts(engine, *iids)
+    assert len(before[0]) >= 3  # running clocks: timers due at minutes(600)
+    assert await fire_all(TimerScheduler(engine, clock, one.on_timer)) >= 3
+    expected = await read_model(engine), await timers_and_facts(engine, *iids)
+    assert len(expected[1][1]) > len(before[1])  # warnings and breaches: facts to compare
+
+    async with engine.begin() as conn:
+        await reset(conn)
+        await conn.execute(text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": iids})
+    live = handlers()
+    await replay(live)
+    batched = TimerScheduler(engine, clock, live.on_timer, batch_scope=live.firing_many)
+    held = iids[1]
+    async with engine.connect() as consumer:  # the consumer is applying an event to `held`
+        await consumer.execute(
+            text("SELECT 1 FROM incident_sla WHERE incident_id = :i FOR UPDATE"), {"i": held}
+        )
+        await batched.fire_due()
+        async with engine.connect() as conn:
+            left = await conn.execute(
+                text("SELECT key FROM timers WHERE due_at <= :now"), {"now": clock.now()}
+            )
+            assert {k.split("|", 1)[0] for (k,) in left} == {held}  # fired again, later
+        await consumer.rollback()
+    await fire_all(batched)
+    assert live.batch is None
+    assert (await read_model(engine), await timers_and_facts(engine, *iids)) == expected

@@ -80,6 +80,8 @@ def create_app(
             poll_seconds=timer_poll_seconds,
             on_fired=runtime.doorbell.ring,
             name="sla-timers",
+            # A batch of due timers in one transaction, each state written once (firing_many).
+            batch_scope=projection.firing_many,
         )
 
         def after_commit() -> None:

@@ -3,19 +3,20 @@ runs in the caller's transaction (the consumer's, with its handled record; the s
 the timer's removal): load the incident's SLA state under a row lock, evolve it, then write the
 next state, its clock rows, the facts as events on `village.sla.v1`, credits and the next timers.
 A rebuild gives them a `Batch`: states are then kept in memory and written page by page. The live
-consumer applies each fetch of a partition in one transaction (`applying_many`): states are kept
-in memory for that transaction and written once at its end, with their rows locked as read."""
+consumer applies each fetch of a partition in one transaction (`applying_many`), and the timer
+scheduler fires each batch of due timers in one (`firing_many`): states are kept in memory for
+that transaction and written once at its end, with their rows locked as read."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import timers
@@ -38,7 +39,15 @@ _LOAD_MANY = text(
     "SELECT incident_id, state FROM incident_sla WHERE incident_id = ANY(:ids)"
     " ORDER BY incident_id FOR UPDATE"
 )
+_LOAD_MANY_FREE = text(  # the timers' batch: a row the consumer holds is left to it
+    "SELECT incident_id, state FROM incident_sla WHERE incident_id = ANY(:ids)"
+    " ORDER BY incident_id FOR UPDATE SKIP LOCKED"
+)
 _name = functools.cache(event_name)  # a handful of types, parsed once each
+
+
+def _incident_of(timer: timers.Timer) -> str:
+    return timer.key.split("|", 1)[0]
 
 
 def incident_event(event: ConsumedEvent) -> IncidentEvent:
@@ -73,18 +82,30 @@ class IncidentEventHandlers:
         batch = self.batch
         return None if batch is None or batch.live else batch
 
-    @asynccontextmanager
-    async def applying_many(
+    def applying_many(
         self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
-    ) -> AsyncIterator[None]:
+    ) -> AbstractAsyncContextManager[None]:
         """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): the
         fetch's incidents' states read and locked in one statement, the states the handlers
         change written once when all are applied (nothing if one fails: the transaction is
         rolled back and the events applied one by one)."""
+        return self._batched(conn, {e.stream_id for e in events}, _LOAD_MANY)
+
+    def firing_many(
+        self, conn: AsyncConnection, due: Sequence[timers.Timer]
+    ) -> AbstractAsyncContextManager[None]:
+        """Around the timers fired together (`TimerScheduler.batch_scope`), as `applying_many`;
+        a state the consumer holds is skipped, and `on_timer` fires its timer again."""
+        return self._batched(conn, {_incident_of(t) for t in due}, _LOAD_MANY_FREE)
+
+    @asynccontextmanager
+    async def _batched(
+        self, conn: AsyncConnection, ids: set[str], load: TextClause
+    ) -> AsyncIterator[None]:
         batch = Batch(live=True)
         token = self._batch.set(batch)
         try:
-            await self._load_many(conn, batch, sorted({e.stream_id for e in events}))
+            await self._load_many(conn, batch, sorted(ids), load)
             yield
             prepared = self.writer.take(batch)
             if prepared is not None:
@@ -138,7 +159,7 @@ class IncidentEventHandlers:
 
     async def on_timer(self, conn: AsyncConnection, timer: timers.Timer, now: datetime) -> None:
         """A clock's next threshold is due: time advances to now."""
-        incident_id = timer.key.split("|", 1)[0]
+        incident_id = _incident_of(timer)
         state = await self.load(conn, incident_id, lock=True, skip_locked=True)
         if state is None:  # busy (the consumer is applying an event to it), or gone
             if await conn.scalar(_EXISTS, {"i": incident_id}):
@@ -169,11 +190,13 @@ class IncidentEventHandlers:
         await self.book.load(conn, [(c.contract_id, c.version) for c in state.coverages])
         return state
 
-    async def _load_many(self, conn: AsyncConnection, batch: Batch, ids: list[str]) -> None:
+    async def _load_many(
+        self, conn: AsyncConnection, batch: Batch, ids: list[str], load: TextClause
+    ) -> None:
         """The states of `ids` into the batch, each row locked (in id order) as `load` would."""
         if not ids:
             return
-        rows = (await conn.execute(_LOAD_MANY, {"ids": ids})).all()
+        rows = (await conn.execute(load, {"ids": ids})).all()
         states = [STATE.validate_python(row.state) for row in rows]
         contracts = {(c.contract_id, c.version) for s in states for c in s.coverages}
         await self.book.load(conn, sorted(contracts))
