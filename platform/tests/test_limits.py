@@ -201,6 +201,14 @@ async def test_an_invalid_content_length_is_400(server: Server) -> None:
     assert server.reached == 0
 
 
+@pytest.mark.parametrize("target", [b"/notes%00", b"/notes?x=a%00b"])
+async def test_a_nul_in_the_url_is_400_before_the_app(server: Server, target: bytes) -> None:
+    raw = b"POST " + target + b" HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\n{}"
+    problem = assert_problem(await server.exchange(raw), 400, "invalid-url")
+    assert "NUL" in problem["detail"] and "\x00" not in problem["instance"]
+    assert server.reached == 0
+
+
 @pytest.mark.parametrize(
     ("body", "deep"),
     [
@@ -217,12 +225,16 @@ def test_depth_is_measured_outside_strings(body: bytes, deep: bool) -> None:
     assert too_deep(body, 8) is deep
 
 
+LINEAR_SECONDS = 10
+
+
 def test_depth_check_is_linear() -> None:
     shallow = b"[" + b"[1]," * 250_000 + b"[1]]"  # 1 MB of brackets, depth 2
     started = time.monotonic()
     assert not too_deep(shallow, 32)
     assert too_deep(b"[" * 500_000 + b"]" * 500_000, 32)
-    assert time.monotonic() - started < 1
+    # Linear: milliseconds; quadratic: minutes. The bound leaves room for a loaded machine.
+    assert time.monotonic() - started < LINEAR_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -239,4 +251,4 @@ def test_depth_check_is_linear_on_crafted_strings(body: bytes) -> None:
     """A scan that restarts at every quote inside a string is quadratic: minutes for 600 KB."""
     started = time.monotonic()
     too_deep(body, 32)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < LINEAR_SECONDS

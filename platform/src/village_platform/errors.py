@@ -207,16 +207,6 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
-    @app.middleware("http")
-    async def _reject_nul_in_url(request: Request, call_next: Any) -> Any:
-        raw = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
-        if b"%00" in raw or b"\x00" in raw:
-            return problem_response(
-                Problem(400, "invalid-url", "NUL characters are not allowed in URLs"),
-                request.url.path.replace("\x00", ""),
-            )
-        return await call_next(request)
-
     from .outage import install_outage_handlers  # it builds on this module's problems
 
     install_outage_handlers(app)

@@ -9,7 +9,8 @@ Two layers, because the HTTP server parses the head before any application code 
   counted as it streams in and refused as soon as it passes the limit (never buffered beyond
   it); a JSON body nested deeper than the limit is refused before it reaches the JSON parser
   (Python's parser recurses, so a body of `[[[[...` would otherwise end in RecursionError).
-  The body, once within limits, is handed on as one message.
+  The body, once within limits, is handed on as one message. A URL with a NUL character
+  (which PostgreSQL cannot store) is refused here too, 400.
 
 Refusals close the connection (after a lingering close, httpserver.py), so a client streaming
 50 MB is not read to the end.
@@ -138,7 +139,10 @@ class RequestLimits:
 
     def _head_refusal(self, scope: Scope) -> Problem | None:
         headers = scope["headers"]
-        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+        raw_path, query = scope.get("raw_path") or b"", scope.get("query_string") or b""
+        if any(b"%00" in part or b"\x00" in part for part in (raw_path, query)):
+            return Problem(400, "invalid-url", "NUL characters are not allowed in URLs")
+        size = len(raw_path) + len(query)
         size += sum(len(name) + len(value) for name, value in headers)
         if size > self.max_header_bytes:
             return head_too_large(self.max_header_bytes)
