@@ -60,6 +60,8 @@ class Firings:
     warnings: int = 0
     breaches: int = 0
     cpu: CpuUsage | None = None
+    # lag by threshold instant: the burst's four waves (each 1,000 due at the same instant)
+    waves: dict[float, list[float]] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
@@ -71,6 +73,7 @@ class Firings:
 
     def add(self, kind: str, at: float, sent: float, received: float) -> None:
         self.lag.append(received - at)
+        self.waves.setdefault(round(at, 3), []).append(received - at)
         self.to_sent.append(sent - at)
         self.sent_to_received.append(received - sent)
         if kind == "warning":
