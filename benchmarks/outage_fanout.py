@@ -14,6 +14,7 @@ service's clock, from its database); total: to the last one.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,11 +99,15 @@ async def measure(
 
             async def link_one(n: int) -> None:
                 link = {"incident_id": ids[n]}
-                for _ in range(5):  # links queue for the outage's row: a 503 is retried
+                # Links queue for the outage's row: a 503 is retried as its Retry-After asks (at
+                # most a second, jittered so the retries do not come back together).
+                for _ in range(10):
                     r = await client.post(f"/provider-incidents/{oid}/links", json=link, headers=nw)
                     if r.status_code != 503:
                         break
                     result.link_retries += 1
+                    wait = min(float(r.headers.get("Retry-After", 1)), 1.0)
+                    await asyncio.sleep(wait * random.uniform(0.5, 1.0))
                 if r.status_code != 200:
                     result.errors.append(f"link: {r.status_code} {r.text[:200]}")
 
