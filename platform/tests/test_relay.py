@@ -12,6 +12,7 @@ KAFKA_BOOTSTRAP_SERVERS).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import uuid
 from collections import defaultdict
@@ -31,7 +32,7 @@ from village_platform.db import plain_dsn
 from village_platform.doorbell import Doorbell
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent
 from village_platform.kafka import ensure_topics, make_producer
-from village_platform.relay import Relay
+from village_platform.relay import YIELD_EVERY, Relay
 from village_platform.settings import Settings
 
 SOURCE = "village-test"
@@ -596,6 +597,44 @@ async def test_concurrent_publish_pending_callers_do_not_duplicate(
 
     await asyncio.gather(*(drain(r) for r in relays))
     assert sum(r.published for r in relays) == 60
+    check_topic(await topic_records(), await db_rows(engine))
+
+
+async def test_a_large_batch_lets_other_tasks_run_while_it_is_sent(
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    topic_records: ReadTopic,
+    clock: ManualClock,
+):
+    """The producer buffers without suspending, so a batch of hundreds would otherwise be
+    encoded and sent in one turn of the event loop while every request of the process waits."""
+    async with engine.connect() as conn:
+        for i in range(200):
+            await append_retrying(engine, store, f"inc-{i % 4}", [NewEvent("t.v1", {"i": i})], conn)
+    turns = 0
+    seen_at_send: list[int] = []
+
+    class Watched(Relay):
+        async def _send(self, event, topics):  # type: ignore[no-untyped-def]
+            seen_at_send.append(turns)
+            return await super()._send(event, topics)
+
+    async def ticking() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.ensure_future(ticking())
+    try:
+        relay = Watched(engine, producer, topic, SOURCE, clock, batch_size=500)
+        assert await relay.publish_pending() == 200
+    finally:
+        ticker.cancel()
+    longest = max(len(list(run)) for _, run in itertools.groupby(seen_at_send))
+    assert len(seen_at_send) == 200 and longest <= YIELD_EVERY
     check_topic(await topic_records(), await db_rows(engine))
 
 

@@ -54,6 +54,7 @@ RELAY_LOCK_KEY = 0x76696C6C  # "vill": one relay per service database publishes
 # one publisher at a time even when publish_pending is called outside `run` (or a relay lost
 # its session lock with its listener connection). Advisory locks are per database.
 BATCH_LOCK_KEY = 0x76696C6D
+YIELD_EVERY = 25  # events encoded and sent between two turns of the event loop
 
 # No FOR UPDATE: row locks would give the relay transaction an xid while it waits for the
 # broker, and every xid in flight holds back pg_snapshot_xmin for every relay on the server.
@@ -163,7 +164,13 @@ class Relay:
         too; return once the broker has acknowledged them all."""
         if self.provider_topics is not None:
             await self.provider_topics.ready({p for e in events if (p := _provider(e))})
-        futures = [f for event in events for f in await self._send(event, self._topics_of(event))]
+        futures: list[asyncio.Future] = []
+        for n, event in enumerate(events, 1):
+            futures += await self._send(event, self._topics_of(event))
+            if n % YIELD_EVERY == 0:
+                # The producer buffers without suspending: a batch of 500 would hold the event
+                # loop (and every request of this process) for the whole of its encoding.
+                await asyncio.sleep(0)
         await asyncio.gather(*futures)
 
     def _topics_of(self, event: StoredEvent) -> list[str]:
