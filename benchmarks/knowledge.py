@@ -32,6 +32,7 @@ import httpx
 from village_devstack import demo
 from village_devstack.services import INCIDENTS, KNOWLEDGE
 
+from .cpu import CpuMeter, CpuUsage
 from .stack import BenchStack
 from .stats import Latency
 
@@ -365,6 +366,7 @@ class KnowledgeResult:
     incidents: int = 0
     missing: int = 0
     errors: list[str] = field(default_factory=list)
+    cpu: CpuUsage | None = None  # from the first open until the last suggestions arrived
 
 
 async def measure(
@@ -417,6 +419,7 @@ async def measure(
             INCIDENTS_URL=inc.url,
         )
         services.append(kb)
+        print(f"  (h) incidents pid {inc.pid}, knowledge pid {kb.pid}", flush=True)
         northwind = {"Authorization": f"Bearer {demo.token('northwind')}"}
         async with httpx.AsyncClient(
             base_url=kb.url, timeout=60, trust_env=False, headers=northwind
@@ -494,15 +497,27 @@ async def measure(
                     return
                 sent[response.json()["id"]] = began
 
+            meter = CpuMeter(
+                {
+                    "incidents": inc.pid,
+                    "knowledge": kb.pid,
+                    "broker": stack.broker.process.pid
+                    if stack.broker and stack.broker.process
+                    else None,
+                },
+                {"postgres": stack.postgres_pid},
+            )
+            before = meter.sample()
             tasks = []
             start = time.perf_counter()
             for i in range(incidents):
                 await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
                 tasks.append(asyncio.create_task(open_one(i)))
             await asyncio.gather(*tasks)
-        deadline = time.time() + 60
+        deadline = time.time() + 60 + incidents / 5  # a backlog may take minutes to drain
         while time.time() < deadline and not all(i in arrived for i in sent):
             await asyncio.sleep(0.1)
+        result.cpu = meter.usage(before, meter.sample())
         stop.set()
         await consuming
         result.incidents = len(sent)
@@ -516,7 +531,7 @@ async def measure(
 
 
 def rows(g: KnowledgeResult | None) -> list[Any]:
-    from .report import Row, _ms
+    from .report import Row, _cpu_per, _ms
 
     if g is None:
         return []
@@ -541,5 +556,10 @@ def rows(g: KnowledgeResult | None) -> list[Any]:
             f"{g.load_seconds:.1f} s; {g.missing}; {len(g.errors)}",
             "all 0",
             "pass" if ok else "FAIL",
+        ),
+        *(
+            [Row("(h)   " + _cpu_per(g.cpu, g.incidents, "incident (open, suggest)"), "")]
+            if g.cpu is not None and g.incidents
+            else []
         ),
     ]

@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
                         run=run,
                         fetch_max_wait_ms=args.fetch_max_wait_ms,
                     ),
-                    timeout=600,
+                    timeout=600 + args.knowledge_incidents / 2,
                 )
             if "i" in only:
                 print(
