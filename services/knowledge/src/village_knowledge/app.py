@@ -85,6 +85,9 @@ def create_app(
                 {settings.topic(consumer.TOPIC): feed},
                 clock,
                 after_commit=runtime.doorbell.ring,
+                # One transaction per fetch, its facts and suggestions written once (fetch.py).
+                batch=True,
+                batch_scope=streams.applying_many,
                 **consumer_options,
             )
         )

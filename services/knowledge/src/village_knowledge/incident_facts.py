@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform.applier import ConsumedEvent
 from village_platform.envelope import event_name
 
+from . import fetch
+
 # Who is on an incident comes from what the incident's events say of it (opened: everyone on its
 # chain; a collaborator invited or revoked), never from an event's audience: the revocation itself
 # takes the partner off, so nothing of the incident reaches it from then on. An incident first met
@@ -63,23 +65,32 @@ async def record(conn: AsyncConnection, event: ConsumedEvent) -> None:
     name, data = event_name(event.type), event.data
     opened = data if name == "opened" else {}
     members = chain(opened) if opened else event.parties
-    await conn.execute(
-        _UPSERT_INCIDENT,
-        {
-            "i": event.stream_id,
-            "parties": sorted(set(members)),
-            "customer": opened.get("customer"),
-            "partner": opened.get("partner"),
-            "provider": opened.get("provider"),
-            "title": opened.get("title"),
-            "description": opened.get("description"),
-            "product": opened.get("product"),
-            "status": _STATUS.get(name),
-            "opened": bool(opened),
-            "joined": data.get("partner") if name == "collaborator_invited" else None,
-            "left": data.get("partner") if name == "collaborator_revoked" else None,
-        },
-    )
+    row = {
+        "i": event.stream_id,
+        "parties": sorted(set(members)),
+        "customer": opened.get("customer"),
+        "partner": opened.get("partner"),
+        "provider": opened.get("provider"),
+        "title": opened.get("title"),
+        "description": opened.get("description"),
+        "product": opened.get("product"),
+        "status": _STATUS.get(name),
+        "opened": bool(opened),
+        "joined": data.get("partner") if name == "collaborator_invited" else None,
+        "left": data.get("partner") if name == "collaborator_revoked" else None,
+    }
+    kept = fetch.current.get()
+    if kept is not None:
+        kept.facts.append(row)  # written at the fetch's end (record_many)
+    else:
+        await conn.execute(_UPSERT_INCIDENT, row)
+
+
+async def record_many(conn: AsyncConnection, facts: list[dict[str, Any]]) -> None:
+    """A fetch's facts in one statement (executed for each, in order), sorted by incident (a
+    stable sort: each incident's in order): two transactions lock incidents in the same order."""
+    if facts:
+        await conn.execute(_UPSERT_INCIDENT, sorted(facts, key=lambda f: f["i"]))
 
 
 async def note_written(conn: AsyncConnection, event: ConsumedEvent) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -190,19 +190,42 @@ async def _suggested(conn: AsyncConnection, e: SuggestionsMade, stored: StoredEv
         {"i": e.incident_id, "a": e.audience},
     )
     if e.articles:  # one statement for the lot (executemany), not one per article
-        await conn.execute(
-            _UPSERT_SUGGESTION,
-            [
-                {
-                    "i": e.incident_id,
-                    "a": uuid.UUID(s["article_id"]),
-                    "aud": e.audience,
-                    "r": s["rank"],
-                    "s": s["score"],
-                }
-                for s in e.articles
-            ],
-        )
+        await conn.execute(_UPSERT_SUGGESTION, _suggestion_rows(e))
+
+
+def _suggestion_rows(e: SuggestionsMade) -> list[dict[str, Any]]:
+    return [
+        {
+            "i": e.incident_id,
+            "a": uuid.UUID(s["article_id"]),
+            "aud": e.audience,
+            "r": s["rank"],
+            "s": s["score"],
+        }
+        for s in e.articles
+    ]
+
+
+async def project_many(conn: AsyncConnection, stored: Sequence[StoredEvent]) -> None:
+    """`project` for events appended together (a consumer's fetch): the suggestions in two
+    statements, each incident's and audience's latest replacing what it had; the rest one by
+    one, in order (other tables)."""
+    latest: dict[tuple[str, str], SuggestionsMade] = {}
+    for event in stored:
+        typed = CATALOG.load(event.type, event.data)
+        if isinstance(typed, SuggestionsMade):
+            latest.pop((typed.incident_id, typed.audience), None)  # its rows after the others'
+            latest[(typed.incident_id, typed.audience)] = typed
+        else:
+            await _PROJECTIONS[type(typed)](conn, typed, event)
+    if not latest:
+        return
+    await conn.execute(
+        _FORGET_SUGGESTIONS, {"i": [i for i, _ in latest], "a": [a for _, a in latest]}
+    )
+    rows = [row for e in latest.values() for row in _suggestion_rows(e)]
+    if rows:
+        await conn.execute(_UPSERT_SUGGESTION, rows)
 
 
 async def _linked(conn: AsyncConnection, e: ArticleLinked, stored: StoredEvent) -> None:
@@ -272,6 +295,10 @@ _UPSERT_SUGGESTION = text(
     "INSERT INTO suggestions (incident_id, article_id, audience, rank, score)"
     " VALUES (:i, :a, :aud, :r, :s) ON CONFLICT (incident_id, article_id) DO UPDATE"
     " SET audience = excluded.audience, rank = excluded.rank, score = excluded.score"
+)
+_FORGET_SUGGESTIONS = text(
+    "DELETE FROM suggestions s USING unnest(CAST(:i AS text[]), CAST(:a AS text[])) AS f(i, a)"
+    " WHERE s.incident_id = f.i AND s.audience = f.a"
 )
 RESET = (
     "TRUNCATE articles, article_versions, search_docs, suggestions, links, solves, feedback,"

@@ -45,12 +45,14 @@ class Reactions:
         await self.suggest(conn, event)
 
     async def resolved(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
-        await incident_facts.record(conn, event)
-        incident = (await conn.execute(_INCIDENT, {"i": event.stream_id})).first()
-        if incident is None or incident.provider is None:
-            return  # opened before this service knew of it
-        await self.count_solves(conn, event, incident)
-        await self.propose(conn, event, incident)
+        # It reads the incident, its links and notes: in a fetch, what is kept is written first.
+        async with self.streams.one_at_a_time(conn):
+            await incident_facts.record(conn, event)
+            incident = (await conn.execute(_INCIDENT, {"i": event.stream_id})).first()
+            if incident is None or incident.provider is None:
+                return  # opened before this service knew of it
+            await self.count_solves(conn, event, incident)
+            await self.propose(conn, event, incident)
 
     async def suggest(self, conn: AsyncConnection, event: ConsumedEvent) -> list[dict[str, Any]]:
         """The provider's best articles for the new incident, one event per audience: one shared

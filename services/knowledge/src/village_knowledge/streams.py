@@ -10,18 +10,21 @@ ids derived from it: a redelivered or replayed incident event appends nothing ne
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from village_platform.applier import ConsumedEvent
 from village_platform.envelope import Metadata
 from village_platform.errors import DomainError
 from village_platform.eventstore import ConcurrencyError, EventStore, NewEvent, StoredEvent
 
-from . import projection
+from . import fetch, incident_facts, projection
 from .domain import articles
 from .domain.articles import Actor, Article
 from .domain.audience import Directory, article_metadata
@@ -32,6 +35,10 @@ ARTICLE_STREAM = "article:{}"
 NS = uuid.UUID("5b0f2a57-6f39-4d0e-9a3e-2d1b7c0a4e11")
 
 _HEAD = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s")
+_HEADS = text(
+    "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY(:s) GROUP BY stream_id"
+)
+_KNOWN = text("SELECT event_id FROM events WHERE event_id = ANY(:ids)")
 
 
 def event_id(*parts: object) -> uuid.UUID:
@@ -90,20 +97,82 @@ class Streams:
         await _project(conn, stored)
         return new
 
+    @asynccontextmanager
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+    ) -> AsyncIterator[None]:
+        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): the
+        incidents' facts and the events appended to their streams kept (fetch.py) and written
+        once when all are applied (nothing if one fails: the transaction is rolled back and the
+        events applied one by one)."""
+        kept = fetch.Fetch()
+        token = fetch.current.set(kept)
+        try:
+            yield
+            await self._write(conn, kept)
+        finally:
+            fetch.current.reset(token)
+
+    @asynccontextmanager
+    async def one_at_a_time(self, conn: AsyncConnection) -> AsyncIterator[None]:
+        """For a handler that reads what the fetch changed (an incident's row, links, notes):
+        what is kept is written first, and the handler writes as one event at a time does."""
+        kept = fetch.current.get()
+        if kept is None:
+            yield
+            return
+        await self._write(conn, kept)
+        token = fetch.current.set(None)
+        try:
+            yield
+        finally:
+            fetch.current.reset(token)
+
+    async def _write(self, conn: AsyncConnection, kept: fetch.Fetch) -> None:
+        """What the fetch kept, a statement per table: the facts (their upserts lock the
+        incidents' rows, as `append_incident` does), the new events (ids stored already left
+        out) after each stream's head, and their projection."""
+        facts, appends = kept.facts, kept.events
+        kept.facts, kept.events = [], {}
+        await incident_facts.record_many(conn, facts)
+        known = await self._known(conn, [e for events in appends.values() for e in events])
+        fresh = {s: [e for e in es if e.event_id not in known] for s, es in appends.items()}
+        fresh = {s: es for s, es in fresh.items() if es}
+        if not fresh:
+            return
+        heads = dict((await conn.execute(_HEADS, {"s": list(fresh)})).all())
+        now = self.store.clock.now()
+        await self.store.append_at(conn, [(s, heads.get(s, 0), es) for s, es in fresh.items()], now)
+        stored = [
+            StoredEvent(e.event_id, s, heads.get(s, 0) + v, e.type, e.data, e.metadata, now)
+            for s, es in fresh.items()
+            for v, e in enumerate(es, start=1)
+        ]
+        await projection.project_many(conn, stored)
+
+    @staticmethod
+    async def _known(conn: AsyncConnection, events: list[NewEvent]) -> set[uuid.UUID]:
+        if not events:
+            return set()
+        return set(await conn.scalars(_KNOWN, {"ids": [e.event_id for e in events]}))
+
     async def append_incident(
         self, conn: AsyncConnection, incident_id: str, events: list[NewEvent], origin: Metadata
     ) -> list[StoredEvent]:
         """Append to the incident's knowledge stream under the incident's row lock; events whose
-        ids are stored already are left out (a replay); the new ones are projected."""
+        ids are stored already are left out (a replay); the new ones are projected. In a fetch
+        (`applying_many`) they are kept, each with its whole metadata, and nothing is returned."""
+        kept = fetch.current.get()
+        if kept is not None:
+            shared = origin.as_dict()
+            kept.events.setdefault(incident_id, []).extend(
+                dataclasses.replace(e, metadata={**shared, **e.metadata}) for e in events
+            )
+            return []
         await conn.execute(
             text("SELECT 1 FROM incidents WHERE incident_id = :i FOR UPDATE"), {"i": incident_id}
         )
-        known = set(
-            await conn.scalars(
-                text("SELECT event_id FROM events WHERE event_id = ANY(:ids)"),
-                {"ids": [e.event_id for e in events]},
-            )
-        )
+        known = await self._known(conn, events)
         fresh = [e for e in events if e.event_id not in known]
         if not fresh:
             return []
