@@ -25,7 +25,7 @@ import httpx
 from village_devstack import demo
 from village_devstack.services import ESCALATION, INCIDENTS
 
-from .cpu import CpuMeter, CpuUsage
+from .cpu import CpuUsage
 from .stack import BenchStack
 
 INCIDENTS_TOPIC = "village.incidents.v1"
@@ -281,16 +281,7 @@ async def burst(
                 f"opens, {concurrency} clients ...",
                 flush=True,
             )
-            meter = CpuMeter(
-                {
-                    "incidents": incidents_service.pid,
-                    "escalation": escalation.pid,
-                    "broker": stack.broker.process.pid
-                    if stack.broker and stack.broker.process
-                    else None,
-                },
-                {"postgres": stack.postgres_pid},
-            )
+            meter = stack.meter(incidents=incidents_service.pid, escalation=escalation.pid)
             before = meter.sample()
             await _open_all(
                 client, tokens, range(incidents), concurrency, run, result, progress=True

@@ -32,7 +32,7 @@ import httpx
 from village_devstack import demo
 from village_devstack.services import INCIDENTS, KNOWLEDGE
 
-from .cpu import CpuMeter, CpuUsage
+from .cpu import CpuUsage
 from .stack import BenchStack
 from .stats import Latency
 
@@ -497,16 +497,7 @@ async def measure(
                     return
                 sent[response.json()["id"]] = began
 
-            meter = CpuMeter(
-                {
-                    "incidents": inc.pid,
-                    "knowledge": kb.pid,
-                    "broker": stack.broker.process.pid
-                    if stack.broker and stack.broker.process
-                    else None,
-                },
-                {"postgres": stack.postgres_pid},
-            )
+            meter = stack.meter(incidents=inc.pid, knowledge=kb.pid)
             before = meter.sample()
             tasks = []
             start = time.perf_counter()

@@ -207,15 +207,7 @@ async def timer_lag(
                 f"timers fell due before the window (earliest {earliest}, margin {margin:.1f} s)"
             )
         result = TimerResult(open_timers, incidents, spread, steady, bursting, margin)
-        meter = CpuMeter(
-            {
-                "sla service": service.pid,
-                "broker": stack.broker.process.pid
-                if stack.broker and stack.broker.process
-                else None,
-            },
-            {"postgres": stack.postgres_pid},
-        )
+        meter = stack.meter(**{"sla service": service.pid})
         print(
             f"  (e) {open_timers:,} open timers, ready {margin:.1f} s before the first due time",
             flush=True,

@@ -22,7 +22,7 @@ from village_devstack.postgres import EmbeddedPostgres
 from village_devstack.services import INCIDENTS, ServiceProcess, ServiceSpec
 from village_devstack.stack import Stack, free_port, run_sql
 
-from .cpu import postmaster_pid
+from .cpu import CpuMeter, postmaster_pid
 
 
 class BenchStack:
@@ -74,6 +74,11 @@ class BenchStack:
     @property
     def postgres_pid(self) -> int | None:
         return postmaster_pid(self.postgres.data_dir) if self.postgres else None
+
+    def meter(self, **services: int | None) -> CpuMeter:
+        """CPU of these processes (by name), the broker and PostgreSQL (with its backends)."""
+        broker = self.broker.process.pid if self.broker and self.broker.process else None
+        return CpuMeter({**services, "broker": broker}, {"postgres": self.postgres_pid})
 
     def migrate_database(self, name: str, spec: ServiceSpec = INCIDENTS) -> str:
         """A fresh database with `spec`'s schema (event store included), no service on it."""
