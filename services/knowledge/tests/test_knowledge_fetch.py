@@ -10,7 +10,14 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from test_knowledge_providers import CHAIN, FIREWALLS, WORDS, KnowledgeWorld, world
+from test_knowledge_providers import (
+    CHAIN,
+    WORDS,
+    KnowledgeWorld,
+    incident_event,
+    opened,
+    world,
+)
 
 from village_knowledge import consumer, fetch
 from village_knowledge.domain.events import ArticleLinked
@@ -24,19 +31,8 @@ __all__ = ["world"]  # the module's fixture: its published articles of acme and 
 def story(world: KnowledgeWorld, provider: str, chain: list[str] | None) -> list[ConsumedEvent]:
     """An incident's life as the consumer meets it: opened, notes shared and not, a collaborator,
     resolved by its partner (solves, a draft), reopened, resolved again, closed."""
-    incident_id = str(uuid.uuid4())
-    parties = chain or ["initech", "northwind", provider]
-    opened = {
-        "incident_id": incident_id,
-        "title": WORDS,
-        "description": "The site-to-site tunnel drops at every rekey.",
-        "severity": "S2",
-        "product": FIREWALLS if provider == "globex" else "routers",
-        "customer": "initech",
-        "partner": "northwind",
-        "provider": provider,
-        **({"chain": chain} if chain else {}),
-    }
+    first = opened(str(uuid.uuid4()), provider, chain, world.clock.now())
+    incident_id, parties = first.stream_id, first.parties
     note = {
         "note_id": "n1",
         "body": "Rekey timers differ on both ends.",
@@ -44,7 +40,6 @@ def story(world: KnowledgeWorld, provider: str, chain: list[str] | None) -> list
     }
     resolved = {"resolution_code": "config", "resolution_notes": "Aligned the rekey timers."}
     steps: list[tuple[str, dict[str, Any], str]] = [
-        ("opened", opened, "shared"),
         ("note_added", note, "shared"),
         ("note_added", {**note, "note_id": "n2", "note_visibility": "internal"}, "internal"),
         ("collaborator_invited", {"partner": "contoso"}, "shared"),
@@ -56,22 +51,9 @@ def story(world: KnowledgeWorld, provider: str, chain: list[str] | None) -> list
         ("resolved", {**resolved, "resolution_notes": "Replaced the firmware."}, "shared"),
         ("closed", {}, "shared"),
     ]
-    return [
-        ConsumedEvent(
-            id=str(uuid.uuid4()),
-            type=f"village.incident.{name}.v1",
-            source="/village/incidents",
-            stream_id=incident_id,
-            sequence=version,
-            position=None,
-            time=world.clock.now(),
-            data=data,
-            visibility=visibility,
-            parties=parties,
-            actor_party="northwind",
-            traceparent=None,
-        )
-        for version, (name, data, visibility) in enumerate(steps, start=1)
+    return [first] + [
+        incident_event(incident_id, version, name, data, world.clock.now(), parties, visibility)
+        for version, (name, data, visibility) in enumerate(steps, start=2)
     ]
 
 

@@ -73,6 +73,57 @@ def ctx(party: str, *roles: str) -> WriteContext:
     return WriteContext(principal(party, *roles))
 
 
+def incident_event(
+    incident_id: str,
+    version: int,
+    name: str,
+    data: dict[str, Any],
+    at: datetime,
+    parties: list[str],
+    visibility: str = "shared",
+) -> ConsumedEvent:
+    """An incident event as the consumer hands it over, done by northwind."""
+    return ConsumedEvent(
+        id=str(uuid.uuid4()),
+        type=f"village.incident.{name}.v1",
+        source="/village/incidents",
+        stream_id=incident_id,
+        sequence=version,
+        position=None,
+        time=at,
+        data=data,
+        visibility=visibility,
+        parties=parties,
+        actor_party="northwind",
+        traceparent=None,
+    )
+
+
+def opened(
+    incident_id: str, provider: str, chain: list[str] | None, at: datetime, title: str = WORDS
+) -> ConsumedEvent:
+    """A `provider`'s incident opened by northwind for initech (`chain` None: an event from before
+    chains)."""
+    data = {
+        "incident_id": incident_id,
+        "title": title,
+        "description": "The site-to-site tunnel drops at every rekey.",
+        "severity": "S2",
+        "product": FIREWALLS if provider == "globex" else "routers",
+        "impacted_service": None,
+        "customer": "initech",
+        "partner": "northwind",
+        "provider": provider,
+        "requester": "northwind",
+        "opened_by": "nina",
+        "external_refs": [],
+    }
+    if chain is not None:
+        data["chain"] = chain
+    parties = chain or ["initech", "northwind", provider]
+    return incident_event(incident_id, 1, "opened", data, at, parties)
+
+
 @dataclass
 class KnowledgeWorld:
     engine: Any
@@ -99,41 +150,11 @@ class KnowledgeWorld:
     async def open(self, provider: str, chain: list[str] | None, title: str = WORDS) -> str:
         """An incident opened, as the consumer hands it over (`chain` None: an event from before
         chains)."""
-        incident_id = str(uuid.uuid4())
         self.clock.advance(timedelta(minutes=1))
-        data = {
-            "incident_id": incident_id,
-            "title": title,
-            "description": "The site-to-site tunnel drops at every rekey.",
-            "severity": "S2",
-            "product": FIREWALLS if provider == "globex" else "routers",
-            "impacted_service": None,
-            "customer": "initech",
-            "partner": "northwind",
-            "provider": provider,
-            "requester": "northwind",
-            "opened_by": "nina",
-            "external_refs": [],
-        }
-        if chain is not None:
-            data["chain"] = chain
-        event = ConsumedEvent(
-            id=str(uuid.uuid4()),
-            type="village.incident.opened.v1",
-            source="/village/incidents",
-            stream_id=incident_id,
-            sequence=1,
-            position=None,
-            time=self.clock.now(),
-            data=data,
-            visibility="shared",
-            parties=chain or ["initech", "northwind", provider],
-            actor_party="northwind",
-            traceparent=None,
-        )
+        event = opened(str(uuid.uuid4()), provider, chain, self.clock.now(), title)
         async with self.engine.begin() as conn:
             await self.reactions.opened(conn, event)
-        return incident_id
+        return event.stream_id
 
     async def suggested(self, incident_id: str, party: str) -> list[str]:
         """The suggestions `party` sees (a 404 DomainError when it is not on the incident)."""
