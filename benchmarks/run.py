@@ -10,8 +10,10 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import (
     escalation,
@@ -224,8 +226,53 @@ class Aborted(Exception):
     pass
 
 
+STOPS = (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
+
+
 def _abort(signum: int, _frame: object) -> None:
     raise Aborted(f"stopped by {signal.Signals(signum).name}")
+
+
+def run_stoppable(measure: Callable[[], Coroutine[Any, Any, None]], *, uvloop: bool) -> None:
+    """Run `measure()` in an event loop that a SIGTERM, SIGHUP or the time limit's SIGALRM stops:
+    the signal cancels the measurement (its `finally` blocks stop what it started) and Aborted is
+    raised here. A Python signal handler cannot do this inside a running loop: the exception it
+    raises lands in whatever callback runs, and the loop logs it and carries on (uvloop, and
+    asyncio for callbacks other than tasks)."""
+    stopped: list[str] = []
+
+    async def stoppable() -> None:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+
+        def stop(signum: int) -> None:
+            stopped.append(f"stopped by {signal.Signals(signum).name}")
+            task.cancel()  # again on every signal: a measurement that swallowed one gets the next
+
+        for sig in STOPS:
+            loop.add_signal_handler(sig, stop, sig)
+        try:
+            await measure()
+        finally:
+            for sig in STOPS:
+                loop.remove_signal_handler(sig)
+
+    try:
+        if uvloop:
+            import uvloop as uv
+
+            with asyncio.Runner(loop_factory=uv.new_event_loop) as runner:
+                runner.run(stoppable())
+        else:
+            asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+    finally:
+        for sig in STOPS:  # the loop put the default (fatal) handlers back
+            signal.signal(sig, _abort)
+    if stopped:
+        raise Aborted(stopped[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
+    for sig in STOPS:
         signal.signal(sig, _abort)
     if args.time_limit is None:
         args.time_limit = (
@@ -506,18 +553,16 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=1200,  # the console may take 600 s to record them on a loaded machine
                 )
 
-        if args.no_uvloop:
-            asyncio.run(measure())
-        else:
-            import uvloop
-
-            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                runner.run(measure())
+        run_stoppable(measure, uvloop=not args.no_uvloop)
         load_after = os.getloadavg()
     finally:
         signal.alarm(0)
+        for sig in STOPS:  # cleaning up is not cut short by another signal
+            signal.signal(sig, signal.SIG_IGN)
         print("bench: stopping the stack ...", flush=True)
         stack.close()
+        for sig in STOPS:
+            signal.signal(sig, _abort)
     elapsed = time.perf_counter() - began
 
     table = (
