@@ -173,6 +173,8 @@ async def surge(
             for t in TOPICS
             for p in sorted(consumer.partitions_for_topic(prefix + t) or [])
         ]
+        if {tp.topic for tp in tps} != {prefix + t for t in TOPICS}:
+            raise RuntimeError(f"some of {TOPICS} have no partitions under {prefix}")
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
         for tp in tps:
