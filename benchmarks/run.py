@@ -10,8 +10,10 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import (
     escalation,
@@ -21,6 +23,8 @@ from . import (
     report,
     sla,
     sla_timers,
+    surge,
+    surge_report,
     war_room,
     webhooks,
     workloads,
@@ -191,8 +195,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--warroom-notes", type=int, default=20, help="(k) notes posted to the open war room"
     )
     p.add_argument(
+        "--surge-incidents",
+        type=int,
+        default=5000,
+        help="(l) incidents opened by northwind and contoso, paced evenly over --surge-seconds",
+    )
+    p.add_argument(
+        "--surge-seconds", type=float, default=60.0, help="(l) seconds the incidents land within"
+    )
+    p.add_argument(
+        "--surge-replicas",
+        type=_counts,
+        default=[1, 2],
+        help="(l) processes of each service, one surge per count, side by side (e.g. 1,2)",
+    )
+    p.add_argument(
         "--only",
-        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"],
+        choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"],
         action="append",
         help="run only these measurements (repeatable)",
     )
@@ -220,20 +239,73 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _counts(text: str) -> list[int]:
+    counts = [int(x) for x in text.split(",") if x.strip()]
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("replica counts of at least 1, e.g. 1,2")
+    return counts
+
+
 class Aborted(Exception):
     pass
+
+
+STOPS = (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
 
 
 def _abort(signum: int, _frame: object) -> None:
     raise Aborted(f"stopped by {signal.Signals(signum).name}")
 
 
+def run_stoppable(measure: Callable[[], Coroutine[Any, Any, None]], *, uvloop: bool) -> None:
+    """Run `measure()` in an event loop that a SIGTERM, SIGHUP or the time limit's SIGALRM stops:
+    the signal cancels the measurement (its `finally` blocks stop what it started) and Aborted is
+    raised here. A Python signal handler cannot do this inside a running loop: the exception it
+    raises lands in whatever callback runs, and the loop logs it and carries on (uvloop, and
+    asyncio for callbacks other than tasks)."""
+    stopped: list[str] = []
+
+    async def stoppable() -> None:
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+
+        def stop(signum: int) -> None:
+            stopped.append(f"stopped by {signal.Signals(signum).name}")
+            task.cancel()  # again on every signal: a measurement that swallowed one gets the next
+
+        for sig in STOPS:
+            loop.add_signal_handler(sig, stop, sig)
+        try:
+            await measure()
+        finally:
+            for sig in STOPS:
+                loop.remove_signal_handler(sig)
+
+    try:
+        if uvloop:
+            import uvloop as uv
+
+            with asyncio.Runner(loop_factory=uv.new_event_loop) as runner:
+                runner.run(stoppable())
+        else:
+            asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        if not stopped:
+            raise
+    finally:
+        for sig in STOPS:  # the loop put the default (fatal) handlers back
+            signal.signal(sig, _abort)
+    if stopped:
+        raise Aborted(stopped[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    # (l) is opt-in: a full surge on 1 and 2 replicas takes longer than the rest together.
     only = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"])
     # No exporter during the benchmark, and nothing leaves 127.0.0.1.
     os.environ.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
+    for sig in STOPS:
         signal.signal(sig, _abort)
     if args.time_limit is None:
         args.time_limit = (
@@ -244,12 +316,18 @@ def main(argv: list[str] | None = None) -> int:
             + (600 if "i" in only else 0)
             + (args.fanout_incidents / 5 + 900 if "j" in only else 0)
             + (1200 if "k" in only else 0)
+            + (
+                surge.allowance(args.surge_incidents, args.surge_seconds, args.surge_replicas)
+                if "l" in only
+                else 0
+            )
         )
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     stack = BenchStack(fsync=not args.fsync_off)
     a = b = b_low = c = d = e = f = g = h = i = j = k = None
+    surges: list[surge_report.SurgeResult] = []
     try:
         print("bench: starting PostgreSQL and the broker ...", flush=True)
         stack.start()
@@ -285,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         northwind = token("northwind")
 
         async def measure() -> None:
-            nonlocal a, b, b_low, c, d, e, f, g, h, i, j, k
+            nonlocal a, b, b_low, c, d, e, f, g, h, i, j, k, surges
             if "a" in only:
                 print(
                     f"bench: (a) {args.sequences} × open→ack→note, {args.concurrency} clients ...",
@@ -506,18 +584,37 @@ def main(argv: list[str] | None = None) -> int:
                     timeout=1200,  # the console may take 600 s to record them on a loaded machine
                 )
 
-        if args.no_uvloop:
-            asyncio.run(measure())
-        else:
-            import uvloop
+            if "l" in only:
+                print(
+                    f"bench: (l) surge: {args.surge_incidents:,} incidents within "
+                    f"{args.surge_seconds:.0f} s, all services, replicas "
+                    f"{', '.join(map(str, args.surge_replicas))} ...",
+                    flush=True,
+                )
+                surges = await asyncio.wait_for(
+                    surge.measure(
+                        stack,
+                        incidents=args.surge_incidents,
+                        seconds=args.surge_seconds,
+                        replicas=args.surge_replicas,
+                        run=run,
+                        fetch_max_wait_ms=args.fetch_max_wait_ms,
+                    ),
+                    timeout=surge.allowance(
+                        args.surge_incidents, args.surge_seconds, args.surge_replicas
+                    ),
+                )
 
-            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                runner.run(measure())
+        run_stoppable(measure, uvloop=not args.no_uvloop)
         load_after = os.getloadavg()
     finally:
         signal.alarm(0)
+        for sig in STOPS:  # cleaning up is not cut short by another signal
+            signal.signal(sig, signal.SIG_IGN)
         print("bench: stopping the stack ...", flush=True)
         stack.close()
+        for sig in STOPS:
+            signal.signal(sig, _abort)
     elapsed = time.perf_counter() - began
 
     table = (
@@ -527,6 +624,7 @@ def main(argv: list[str] | None = None) -> int:
         + incident_scale.rows(i)
         + outage_fanout.rows(j)
         + war_room.rows(k)
+        + surge_report.rows(surges)
     )
     print()
     print(report.console_table(table))
@@ -534,7 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         f"load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
         f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
     )
-    failures = [x for r in (a, b, e, f, g, h, i, j, k) if r is not None for x in r.errors[:3]]
+    failures = [
+        x for r in (a, b, e, f, g, h, i, j, k, *surges) if r is not None for x in r.errors[:3]
+    ]
     for x in failures:
         print(f"bench: error: {x}")
     if not args.no_docs:
@@ -590,6 +690,14 @@ def main(argv: list[str] | None = None) -> int:
                 " subprocesses (uvicorn) on databases of their own, Debian's chromium (headless,"
                 " Playwright) on the same machine"
             )
+        if "l" in only:
+            where += (
+                "; (l) incidents, SLA monitor, escalation, knowledge and webhooks services as"
+                " subprocesses (uvicorn) on databases of their own, "
+                + " and ".join(str(n) for n in args.surge_replicas)
+                + " processes of each (shared port, consumer groups), two webhook receivers"
+                " (uvicorn, verifying signatures) in the benchmark process"
+            )
         command = (
             "make bench"
             if argv is None and sys.argv[1:] == []
@@ -625,9 +733,10 @@ def main(argv: list[str] | None = None) -> int:
             "i": ("scale_notes", "scale_rounds"),
             "j": ("fanout_incidents", "fanout_lanes", "fanout_clients", "fanout_commands"),
             "k": ("warroom_entries", "warroom_loads", "warroom_notes"),
+            "l": ("surge_incidents", "surge_seconds", "surge_replicas", "fetch_max_wait_ms"),
         }
         keys = dict.fromkeys(
-            key for m in "abcdefghijk" if m in only for key in names[m]
+            key for m in "abcdefghijkl" if m in only for key in names[m]
         )  # ordered, once each
         settings = {k: getattr(args, k) for k in keys}
         block = report.markdown_block(
