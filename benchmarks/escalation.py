@@ -183,23 +183,13 @@ async def burst(
     """`incidents` incidents opened by `concurrency` clients as fast as the incidents service
     takes them, while the escalation service decides and applies; `warmup` incidents first,
     applied before the burst and not measured (the consumer group has joined, pools are warm)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    from village_platform.kafka import ensure_topics
-    from village_platform.settings import Settings
+    from aiokafka import TopicPartition
 
     prefix = f"bench{run}f."
     incidents_db = await asyncio.to_thread(stack.migrate_database, "esc-incidents")
     escalation_db = await asyncio.to_thread(stack.migrate_database, "escalation", ESCALATION)
     services = []
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        max_partition_fetch_bytes=4 << 20,
-        client_id=f"village-bench-{run}-escalation",
-    )
+    consumer = stack.plain_consumer(f"village-bench-{run}-escalation", fetch_max_wait_ms)
     await consumer.start()
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
@@ -233,15 +223,7 @@ async def burst(
         )
 
         topics = [prefix + INCIDENTS_TOPIC, prefix + ESCALATION_TOPIC]
-        await ensure_topics(
-            Settings(
-                service="bench",
-                port=0,
-                KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
-                KAFKA_TOPIC_PREFIX=prefix,
-            ),
-            [INCIDENTS_TOPIC, ESCALATION_TOPIC],
-        )
+        await stack.ensure_topics(prefix, [INCIDENTS_TOPIC, ESCALATION_TOPIC])
         await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(t, p)

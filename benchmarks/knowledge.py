@@ -381,9 +381,6 @@ async def measure(
 ) -> KnowledgeResult:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from village_platform.kafka import ensure_topics
-    from village_platform.settings import Settings
-
     prefix = f"bench{run}h."
     result = KnowledgeResult(articles)
     incidents_db = await asyncio.to_thread(stack.migrate_database, "kb-incidents")
@@ -443,15 +440,7 @@ async def measure(
             flush=True,
         )
 
-        await ensure_topics(
-            Settings(
-                service="bench",
-                port=0,
-                KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
-                KAFKA_TOPIC_PREFIX=prefix,
-            ),
-            [KNOWLEDGE_TOPIC],
-        )
+        await stack.ensure_topics(prefix, [KNOWLEDGE_TOPIC])
         topic = prefix + KNOWLEDGE_TOPIC
         await consumer._client.force_metadata_update()
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]

@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from village_devstack.broker import TansuBroker
 from village_devstack.postgres import EmbeddedPostgres
@@ -79,6 +80,32 @@ class BenchStack:
         """CPU of these processes (by name), the broker and PostgreSQL (with its backends)."""
         broker = self.broker.process.pid if self.broker and self.broker.process else None
         return CpuMeter({**services, "broker": broker}, {"postgres": self.postgres_pid})
+
+    def plain_consumer(self, client_id: str, fetch_max_wait_ms: int) -> Any:
+        """A consumer without a group (the benchmark assigns partitions itself), not started."""
+        from aiokafka import AIOKafkaConsumer
+
+        return AIOKafkaConsumer(
+            bootstrap_servers=self.kafka_bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            max_partition_fetch_bytes=4 << 20,
+            client_id=client_id,
+        )
+
+    async def ensure_topics(self, prefix: str, topics: list[str]) -> None:
+        """`topics` under `prefix`, created now if no service has yet."""
+        from village_platform.kafka import ensure_topics
+        from village_platform.settings import Settings
+
+        settings = Settings(
+            service="bench",
+            port=0,
+            KAFKA_BOOTSTRAP_SERVERS=self.kafka_bootstrap,
+            KAFKA_TOPIC_PREFIX=prefix,
+        )
+        await ensure_topics(settings, topics)
 
     def migrate_database(self, name: str, spec: ServiceSpec = INCIDENTS) -> str:
         """A fresh database with `spec`'s schema (event store included), no service on it."""

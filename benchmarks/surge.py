@@ -131,23 +131,14 @@ async def surge(
     run: str,
     fetch_max_wait_ms: int,
 ) -> SurgeResult:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     from village_devstack.webhook_receiver import Receiver, ReceiverServer
-    from village_platform.kafka import ensure_topics
-    from village_platform.settings import Settings
 
     result = SurgeResult(replicas, incidents, seconds)
     prefix = f"bench{run}l{replicas}."
     processes: dict[str, list[Any]] = {}
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        max_partition_fetch_bytes=4 << 20,
-        client_id=f"village-bench-{run}-surge",
-    )
+    consumer = stack.plain_consumer(f"village-bench-{run}-surge", fetch_max_wait_ms)
     await consumer.start()
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
@@ -158,15 +149,7 @@ async def surge(
         urls = {name: procs[0].url for name, procs in processes.items()}
         pids = ", ".join(f"{_part(p)} {p.pid}" for procs in processes.values() for p in procs)
         print(f"  (l) {pids}; topics {prefix}*", flush=True)
-        await ensure_topics(
-            Settings(
-                service="bench",
-                port=0,
-                KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
-                KAFKA_TOPIC_PREFIX=prefix,
-            ),
-            list(TOPICS),
-        )
+        await stack.ensure_topics(prefix, list(TOPICS))
         await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(prefix + t, p)
