@@ -269,3 +269,12 @@ async def nothing_left_behind(world: World) -> Any:
     """Each test starts with no delivery queued by another."""
     await FanOut(world.writes, world.handlers).drain(10_000)
     yield
+
+
+def test_a_full_round_is_followed_by_a_pause_in_proportion_to_its_time() -> None:
+    """A slower round (a slower machine, a busier moment) waits longer, so the fan-out keeps the
+    process busy no more than its share of the time; a quick one still pauses the least."""
+    worker = FanOut(None, None, pause_seconds=0.05, busy_share=0.65)  # type: ignore[arg-type]
+    assert worker.pause_after(0.01) == 0.05
+    for busy in (0.2, 0.65, 3.0):
+        assert busy / (busy + worker.pause_after(busy)) == pytest.approx(0.65)

@@ -103,6 +103,7 @@ def create_app(
             pause_seconds=float(
                 os.environ.get("OUTAGE_FANOUT_PAUSE_SECONDS", fanout.PAUSE_SECONDS)
             ),
+            busy_share=float(os.environ.get("OUTAGE_FANOUT_BUSY_SHARE", fanout.BUSY_SHARE)),
             remind_after_seconds=float(
                 os.environ.get("OUTAGE_CONFIRM_REMINDER_SECONDS", fanout.REMIND_AFTER_SECONDS)
             ),

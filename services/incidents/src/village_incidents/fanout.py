@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,7 +43,11 @@ PER_TRANSACTION = 25
 # faster but queue more of their work ahead of every request of the process (bench (j): four
 # lanes without a real pause tripled an ordinary command's p99; two with 50 ms kept it under 2x).
 LANES = 2
-PAUSE_SECONDS = 0.05  # between rounds: the process and the database are the ordinary commands'
+PAUSE_SECONDS = 0.05  # between rounds at least: the process and the database are the others'
+# The most of the time a fan-out keeps the process busy: each full round is followed by a pause in
+# proportion to how long it took, so a slower machine (or a busier moment) slows the fan-out too,
+# instead of leaving the ordinary commands less (bench (j)).
+BUSY_SHARE = 0.65
 POLL_SECONDS = 5.0  # a lost doorbell costs at most this
 
 
@@ -217,8 +222,10 @@ class FanOut:
         remind_after_seconds: float = REMIND_AFTER_SECONDS,
         lanes: int = LANES,
         per_transaction: int = PER_TRANSACTION,
+        busy_share: float = BUSY_SHARE,
     ) -> None:
         self.lanes = max(1, lanes)
+        self.busy_share = min(1.0, max(0.05, busy_share))
         self.per_transaction = max(1, per_transaction)
         self.writes, self.incidents = writes, incidents
         self.remind_after = timedelta(seconds=remind_after_seconds)
@@ -343,6 +350,11 @@ class FanOut:
             row = (await conn.execute(_WORK, {"cutoff": cutoff})).one()
         return row.deliveries, row.reminders
 
+    def pause_after(self, busy: float) -> float:
+        """The pause after a full round that took `busy` seconds: at least `pause`, and long
+        enough that the fan-out keeps the process busy `busy_share` of the time at most."""
+        return max(self.pause, busy * (1 - self.busy_share) / self.busy_share)
+
     async def run(self, stop: asyncio.Event) -> None:
         """From the start (a restart resumes the deliveries left), then whenever woken; a full
         batch is followed by a short pause, so ordinary commands keep their share."""
@@ -350,16 +362,17 @@ class FanOut:
             self._wake.clear()
             try:
                 deliveries, reminders = await self._work()
-                taken = 0
+                taken, began = 0, time.monotonic()
                 if deliveries:
                     taken = sum(await asyncio.gather(*(self.drain() for _ in range(self.lanes))))
+                busy = time.monotonic() - began
                 if reminders:
                     await self.remind()
             except Exception:
                 log.exception("outage fan-out failed; retrying after the poll interval")
                 taken = 0
             if taken == self.batch * self.lanes:
-                await wait_any(stop, timeout=self.pause)
+                await wait_any(stop, timeout=self.pause_after(busy))
                 continue
             await wait_any(stop, self._wake, timeout=self.poll)
 
