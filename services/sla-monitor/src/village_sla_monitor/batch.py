@@ -20,7 +20,7 @@ from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
 from .contractbook import ContractBook
-from .domain.events import SlaFact, fact_event_id
+from .domain.events import CreditDue, SlaFact, fact_event_id
 from .domain.projection import Projector
 from .domain.state import IncidentSla
 
@@ -80,6 +80,7 @@ class Batch:
         self.credit_totals: dict[tuple[str, str], Decimal] = {}
         self.credit_keys: set[str] = set()
         self.credit_rows: list[dict[str, Any]] = []
+        self.pending_credits: list[CreditDue] = []  # a live batch's, accrued before it is written
         # Timers written by this batch's flushes and not cancelled since. A batch starts on an
         # empty timers table (rebuilds reset it), so a clock that ends before any write of it
         # has no timer row to cancel: most of a history's timers (about 56,000 of 68,000 in
