@@ -23,6 +23,7 @@ service.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -116,7 +117,7 @@ class Event:
 
     @property
     def type(self) -> str:
-        return str(self.event_type())
+        return _type_name(type(self))
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -249,3 +250,9 @@ def utc(when: datetime | None) -> datetime:
     if when is None:
         raise ValueError("event has no time")
     return when.astimezone(UTC)
+
+
+@functools.cache
+def _type_name(cls: type[Event]) -> str:
+    """An event class's type string, built once (every event appended asks for it)."""
+    return str(cls.event_type())

@@ -32,7 +32,7 @@ def service_app(
     app.include_router(health_router)
     app.include_router(router)
     app.include_router(feed_router(source))
-    instrument(app)
+    instrument(app, settings)
     # Outermost: sizes and depth are checked before anything parses or authenticates.
     app.add_middleware(
         RequestLimits,
