@@ -100,8 +100,8 @@ def serve(app: Any, settings: Settings) -> None:
             sockets.append(socket.create_server((settings.host, settings.instance_port)))
     server = uvicorn.Server(config)
     # What is built by now (modules, routes, schemas) lives as long as the process: kept out of
-    # the collector's scans, a full collection during a request takes a fraction of the 100 ms
-    # measured in the incidents service (bench (j)).
+    # the collector's scans, the incidents service's full collections during bench (j)'s fan-out
+    # took at most 7 ms instead of 112 ms.
     gc.collect()
     gc.freeze()
     server.run(sockets=sockets)
