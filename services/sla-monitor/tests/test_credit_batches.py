@@ -12,17 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sla_support import database_with
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
-from village_platform.db import make_engine
-from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
-from village_platform.service_cli import migrate
 from village_platform.timers import TimerScheduler
-from village_sla_monitor.cli import MIGRATIONS
 from village_sla_monitor.consumer import reset, routes
 from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
@@ -48,15 +45,8 @@ INCIDENTS = 6
 
 @pytest.fixture
 async def engine(stack: Any) -> AsyncIterator[AsyncEngine]:
-    settings = stack.settings(f"sla-credits-{uuid.uuid4().hex[:8]}")
-    await migrate(settings, MIGRATIONS)
-    engine = make_engine(settings)
-    async with engine.begin() as conn:
-        await ContractBook(EventStore(ManualClock(T0))).record(
-            conn, CONTRACT, Metadata.of_service("test"), SIGNED
-        )
-    yield engine
-    await engine.dispose()
+    async with database_with(stack, "sla-credits", [CONTRACT], SIGNED) as engine:
+        yield engine
 
 
 def handlers() -> IncidentEventHandlers:

@@ -11,18 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sla_support import database_with
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
-from village_platform.db import make_engine
-from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
-from village_platform.service_cli import migrate
 from village_platform.timers import TimerScheduler
 from village_sla_monitor.batch import Batch
-from village_sla_monitor.cli import MIGRATIONS
 from village_sla_monitor.consumer import reset, routes
 from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
@@ -58,15 +55,8 @@ CONTRACTS = [
 @pytest.fixture
 async def engine(stack: Any) -> AsyncIterator[AsyncEngine]:
     """A fresh database with the two contracts (each test may reset its read model)."""
-    settings = stack.settings(f"sla-outage-{uuid.uuid4().hex[:8]}")
-    await migrate(settings, MIGRATIONS)
-    engine = make_engine(settings)
-    async with engine.begin() as conn:
-        book = ContractBook(EventStore(ManualClock(T0)))
-        for contract in CONTRACTS:
-            await book.record(conn, contract, Metadata.of_service("test"), SIGNED)
-    yield engine
-    await engine.dispose()
+    async with database_with(stack, "sla-outage", CONTRACTS, SIGNED) as engine:
+        yield engine
 
 
 def handlers() -> IncidentEventHandlers:
