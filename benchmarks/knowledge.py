@@ -379,7 +379,7 @@ async def measure(
     run: str,
     fetch_max_wait_ms: int,
 ) -> KnowledgeResult:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     prefix = f"bench{run}h."
     result = KnowledgeResult(articles)
@@ -389,13 +389,7 @@ async def measure(
     result.load_seconds = await load(knowledge_db, corpus(articles))
     print(f"  (h) loaded in {result.load_seconds:.1f} s", flush=True)
     services = []
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        client_id=f"village-bench-{run}-knowledge",
-    )
+    consumer = stack.plain_consumer(f"village-bench-{run}-knowledge", fetch_max_wait_ms)
     await consumer.start()
     try:
         inc = await asyncio.to_thread(

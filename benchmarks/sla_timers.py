@@ -125,7 +125,7 @@ async def timer_lag(
     `burst` thresholds fall due at once, four times. The rest stay open all run (long targets).
     A plain consumer of village.sla.v1 measures every warning and breach from its threshold
     instant (`data.at`) to when it has the record (receive time, this machine's clock)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import TopicPartition
 
     from village_platform.kafka import ensure_topics
 
@@ -159,13 +159,7 @@ async def timer_lag(
     await rebuild(settings, feed=MemoryFeed(items), page_size=1000, progress=False)  # type: ignore[arg-type]
     topic = settings.topic(SLA_TOPIC)
     await ensure_topics(settings, [topic])
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=stack.kafka_bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=fetch_max_wait_ms,
-        client_id=f"village-bench-{run}-timers",
-    )
+    consumer = stack.plain_consumer(f"village-bench-{run}-timers", fetch_max_wait_ms)
     await consumer.start()
     service = None
     try:

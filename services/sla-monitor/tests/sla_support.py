@@ -15,9 +15,11 @@ from village_platform.db import make_engine
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore
 from village_platform.service_cli import migrate
+from village_platform.timers import TimerScheduler
 from village_sla_monitor.cli import MIGRATIONS
 from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
+from village_sla_monitor.handlers.incident_events import IncidentEventHandlers
 
 
 @asynccontextmanager
@@ -36,3 +38,17 @@ async def database_with(
         yield engine
     finally:
         await engine.dispose()
+
+
+def handlers(now: datetime) -> IncidentEventHandlers:
+    """The consumer's and the timers' handlers, on a store of their own."""
+    store = EventStore(ManualClock(now))
+    return IncidentEventHandlers(store, ContractBook(store))
+
+
+async def fire_all(scheduler: TimerScheduler) -> int:
+    """Every timer due by the scheduler's clock, fired; how many."""
+    total = 0
+    while fired := await scheduler.fire_due():
+        total += fired
+    return total

@@ -12,16 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sla_support import database_with
+from sla_support import database_with, fire_all, handlers
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
-from village_platform.eventstore import EventStore
 from village_platform.timers import TimerScheduler
 from village_sla_monitor.consumer import reset, routes
-from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
 from village_sla_monitor.handlers.incident_events import IncidentEventHandlers
 
@@ -47,11 +45,6 @@ INCIDENTS = 6
 async def engine(stack: Any) -> AsyncIterator[AsyncEngine]:
     async with database_with(stack, "sla-credits", [CONTRACT], SIGNED) as engine:
         yield engine
-
-
-def handlers() -> IncidentEventHandlers:
-    store = EventStore(ManualClock(T0))
-    return IncidentEventHandlers(store, ContractBook(store))
 
 
 def opened(incident_id: str, minute: int) -> ConsumedEvent:
@@ -84,13 +77,6 @@ async def open_all(engine: AsyncEngine, live: IncidentEventHandlers, iids: list[
             await routes(live)["village.incident.opened.v1"](conn, opened(iid, n))
 
 
-async def fire_all(scheduler: TimerScheduler) -> int:
-    total = 0
-    while fired := await scheduler.fire_due():
-        total += fired
-    return total
-
-
 async def ledger_and_events(engine: AsyncEngine, iids: list[str]) -> tuple[list[Any], list[Any]]:
     async with engine.connect() as conn:
         credits = await conn.execute(
@@ -112,7 +98,7 @@ async def test_a_wave_of_breaches_fired_together_accrues_as_one_by_one(
     iids = [str(uuid.uuid4()) for _ in range(INCIDENTS)]
     clock = ManualClock(T0 + timedelta(hours=2))  # past every respond target: all breached
 
-    one = handlers()
+    one = handlers(T0)
     await open_all(engine, one, iids)
     assert await fire_all(TimerScheduler(engine, clock, one.on_timer)) >= INCIDENTS
     expected = await ledger_and_events(engine, iids)
@@ -125,7 +111,7 @@ async def test_a_wave_of_breaches_fired_together_accrues_as_one_by_one(
     async with engine.begin() as conn:
         await reset(conn)
         await conn.execute(text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": iids})
-    live = handlers()
+    live = handlers(T0)
     await open_all(engine, live, iids)
     batched = TimerScheduler(engine, clock, live.on_timer, batch_scope=live.firing_many)
     assert await fire_all(batched) >= INCIDENTS
@@ -138,7 +124,7 @@ async def test_a_credit_accrued_before_is_not_accrued_again_in_a_batch(
 ) -> None:
     iids = [str(uuid.uuid4()) for _ in range(3)]
     clock = ManualClock(T0 + timedelta(hours=2))
-    one_by_one = handlers()
+    one_by_one = handlers(T0)
     await open_all(engine, one_by_one, iids)
     await fire_all(TimerScheduler(engine, clock, one_by_one.on_timer))
     first = await ledger_and_events(engine, iids)
@@ -148,7 +134,7 @@ async def test_a_credit_accrued_before_is_not_accrued_again_in_a_batch(
         await conn.execute(text("DELETE FROM incident_sla"))
         await conn.execute(text("DELETE FROM sla_clocks"))
         await conn.execute(text("DELETE FROM timers"))
-    live = handlers()
+    live = handlers(T0)
     await open_all(engine, live, iids)
     batched = TimerScheduler(engine, clock, live.on_timer, batch_scope=live.firing_many)
     assert await fire_all(batched) >= len(iids)

@@ -11,17 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sla_support import database_with
+from sla_support import database_with, fire_all, handlers
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
-from village_platform.eventstore import EventStore
 from village_platform.timers import TimerScheduler
 from village_sla_monitor.batch import Batch
 from village_sla_monitor.consumer import reset, routes
-from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
 from village_sla_monitor.domain.state import IncidentSla
 from village_sla_monitor.handlers.incident_events import IncidentEventHandlers
@@ -57,11 +55,6 @@ async def engine(stack: Any) -> AsyncIterator[AsyncEngine]:
     """A fresh database with the two contracts (each test may reset its read model)."""
     async with database_with(stack, "sla-outage", CONTRACTS, SIGNED) as engine:
         yield engine
-
-
-def handlers() -> IncidentEventHandlers:
-    store = EventStore(ManualClock(T0))
-    return IncidentEventHandlers(store, ContractBook(store))
 
 
 def story(incident_id: str) -> list[ConsumedEvent]:
@@ -120,7 +113,7 @@ async def read_model(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
 
 
 async def test_linked_the_provider_holds_it_and_a_rebuild_agrees(engine: AsyncEngine) -> None:
-    live, iid = handlers(), str(uuid.uuid4())
+    live, iid = handlers(T0), str(uuid.uuid4())
     events = story(iid)
     for event in events[:5]:
         await apply(engine, live, event)
@@ -137,7 +130,7 @@ async def test_linked_the_provider_holds_it_and_a_rebuild_agrees(engine: AsyncEn
     assert state.side(customer_facing, "acme") == state.side(underpinning, "acme") == "owing"
 
     before = await read_model(engine)
-    rebuilt = handlers()
+    rebuilt = handlers(T0)
     async with engine.begin() as conn:
         await reset(conn)
         await rebuilt.book.preload(conn)
@@ -152,7 +145,7 @@ async def test_linked_the_provider_holds_it_and_a_rebuild_agrees(engine: AsyncEn
 
 
 async def test_a_state_stored_before_outages_loads_and_is_held(engine: AsyncEngine) -> None:
-    live, iid = handlers(), str(uuid.uuid4())
+    live, iid = handlers(T0), str(uuid.uuid4())
     events = story(iid)
     for event in events[:4]:
         await apply(engine, live, event)
@@ -184,7 +177,7 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(engine: Asyn
     the read model, the timers and the SLA events exactly as one transaction per event does;
     two incidents interleaved, one of them already stored before the fetch."""
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
-    one_by_one = Applier("sla-monitor", engine, routes(handlers()), ManualClock(T0))
+    one_by_one = Applier("sla-monitor", engine, routes(handlers(T0)), ManualClock(T0))
     a, b = story(first), story(second)
     for event in a + b:
         assert await one_by_one.apply(event) == APPLIED
@@ -198,7 +191,7 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(engine: Asyn
             text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": [first, second]}
         )
         await one_by_one.forget(conn)
-    live = handlers()
+    live = handlers(T0)
     batched = Applier(
         "sla-monitor", engine, routes(live), ManualClock(T0), batch_scope=live.applying_many
     )
@@ -226,13 +219,7 @@ async def test_timers_fired_in_one_transaction_equal_one_by_one(engine: AsyncEng
             for event in events:
                 await apply(engine, live, event)
 
-    async def fire_all(scheduler: TimerScheduler) -> int:
-        total = 0
-        while fired := await scheduler.fire_due():
-            total += fired
-        return total
-
-    one = handlers()
+    one = handlers(T0)
     await replay(one)
     before = await timers_and_facts(engine, *iids)
     assert len(before[0]) >= 3  # running clocks: timers due at minutes(600)
@@ -243,7 +230,7 @@ async def test_timers_fired_in_one_transaction_equal_one_by_one(engine: AsyncEng
     async with engine.begin() as conn:
         await reset(conn)
         await conn.execute(text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": iids})
-    live = handlers()
+    live = handlers(T0)
     await replay(live)
     batched = TimerScheduler(engine, clock, live.on_timer, batch_scope=live.firing_many)
     held = iids[1]

@@ -47,7 +47,7 @@ PAUSE_SECONDS = 0.05  # between rounds at least: the process and the database ar
 # The most of the time a fan-out keeps the process busy: each full round is followed by a pause in
 # proportion to how long it took, so a slower machine (or a busier moment) slows the fan-out too,
 # instead of leaving the ordinary commands less (bench (j): at 0.65 one run in three more than
-# doubled an ordinary command's p99; at 0.5 none did, and 5,000 still took under 20 s).
+# doubled an ordinary command's p99; at 0.5 none of five did, and 5,000 took 15-21 s).
 BUSY_SHARE = 0.5
 POLL_SECONDS = 5.0  # a lost doorbell costs at most this
 

@@ -76,13 +76,6 @@ class IncidentEventHandlers:
     def batch(self, batch: Batch | None) -> None:
         self._batch.set(batch)
 
-    @property
-    def _ledger_batch(self) -> Batch | None:
-        """The batch credits and downtime are counted in as they come: a rebuild's. A live
-        batch accrues its credits together before it is written (`_accrue_pending`)."""
-        batch = self.batch
-        return None if batch is None or batch.live else batch
-
     def applying_many(
         self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
     ) -> AbstractAsyncContextManager[None]:
@@ -148,12 +141,10 @@ class IncidentEventHandlers:
         if state is None:
             return
         state, facts = self.projector.evolve(state, incident_event(event))
-        ledger = self._ledger_batch
-        if (live := self.batch) is not None and live.live:
-            # Which misses are on record: the batch's credits so far included.
-            await self._accrue_pending(conn, live)
-            ledger = live
-        facts += await self.downtime.impact_ended(conn, state, event.data, ledger)
+        batch = self.batch
+        if batch is not None and batch.live:  # which misses are on record: the batch's so far too
+            await self._accrue_pending(conn, batch)
+        facts += await self.downtime.impact_ended(conn, state, event.data, batch)
         await self._save(conn, state, facts)
 
     async def moved(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
@@ -249,11 +240,12 @@ class IncidentEventHandlers:
             batch.facts[incident_id] = facts
 
     async def _accrue(self, conn: AsyncConnection, facts: list[SlaFact]) -> list[SlaFact]:
-        """Credits due become credits accrued (or nothing: accrued before, or worth nothing)."""
+        """Credits due become credits accrued (or nothing: accrued before, or worth nothing), as
+        they come: one event's, or a rebuild's batch (a live batch's wait: `_accrue_pending`)."""
         accrued: list[SlaFact] = []
         for fact in facts:
             if not isinstance(fact, CreditDue):
                 accrued.append(fact)
-            elif (credit := await self.credits.accrue(conn, fact, self._ledger_batch)) is not None:
+            elif (credit := await self.credits.accrue(conn, fact, self.batch)) is not None:
                 accrued.append(credit)
         return accrued
