@@ -89,3 +89,47 @@ async def test_a_concurrent_append_is_decided_again_when_asked(new_database, sto
     tries.clear()
     with pytest.raises(ConcurrencyError):
         await writes.run(context(None), stale_first, attempts=1)
+
+
+async def test_a_first_request_committed_after_the_claim_looked_is_replayed_not_run_twice(
+    new_database, store, clock
+) -> None:
+    """The claim reads the key's row on a snapshot taken before its lock was granted: a first
+    request that committed in between is not seen there. Its row is found when the response is
+    stored; the unit of work is rolled back and goes again, and answers the stored response."""
+    engine = await new_database()
+    writes = Writes(engine, clock, timedelta(hours=1))
+    ctx = context("k-race", {"n": 1})
+    assert ctx.key is not None
+    runs: list[int] = []
+
+    async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
+        runs.append(1)
+        await store.append(conn, "thing-r", 0, [NewEvent("village.thing.made.v1", {})], {})
+        # The first request commits now, after this one's claim found no row.
+        async with engine.begin() as first:
+            await idempotency.store(
+                first, ctx.key, stored(201, {"id": "first"}), clock.now(), timedelta(hours=1)
+            )
+        return stored(201, {"id": "second"})
+
+    written = await writes.run(ctx, work)
+    assert (written.body, written.replayed) == ({"id": "first"}, True)
+    assert runs == [1]  # the retry replayed the stored answer; the work did not run again
+    async with engine.connect() as conn:
+        assert await store.load(conn, "thing-r") == []  # the second run's append rolled back
+
+
+async def test_an_expired_key_is_used_afresh(new_database, store, clock) -> None:
+    engine = await new_database()
+    writes = Writes(engine, clock, timedelta(hours=1))
+    runs: list[int] = []
+
+    async def work(conn: AsyncConnection) -> idempotency.StoredResponse:
+        runs.append(1)
+        return stored(201, {"run": len(runs)})
+
+    first = await writes.run(context("k-old", {"n": 1}), work)
+    clock.advance(timedelta(hours=2))
+    again = await writes.run(context("k-old", {"n": 2}), work)  # another body: a new request
+    assert (first.body, again.body, again.replayed) == ({"run": 1}, {"run": 2}, False)

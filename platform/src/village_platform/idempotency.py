@@ -62,35 +62,47 @@ def make_key(
     return IdempotencyKey(party, key, method, path, request_fingerprint(method, path, body))
 
 
+# One round trip: the key's lock and its row. The row is read on the statement's snapshot, taken
+# before the lock was granted: a first request that committed in between is not seen. Its row is
+# then found by `store` (ON CONFLICT), and the whole unit of work goes again (run_once), this
+# time seeing it.
+_CLAIM = text(
+    "SELECT pg_try_advisory_xact_lock(hashtextextended(:party || '/' || :key, 0)) AS locked,"
+    " k.request_hash, k.status_code, k.headers, k.body, k.expires_at"
+    " FROM (VALUES (1)) AS one LEFT JOIN idempotency_keys k ON k.party = :party AND k.key = :key"
+)
+# Only an expired row: one that a first request wrote since the claim's snapshot is kept.
+_EXPIRED = text(
+    "DELETE FROM idempotency_keys WHERE party = :party AND key = :key AND expires_at <= :now"
+)
+_STORE = text(
+    "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code,"
+    " headers, body, created_at, expires_at)"
+    " VALUES (:party, :key, :method, :path, :hash, :status,"
+    " CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"
+    " ON CONFLICT (party, key) DO NOTHING"
+)
+
+
+class _Raced(Exception):
+    """The key's row was written by a request that committed after the claim's snapshot."""
+
+
 async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> StoredResponse | None:
     """Call first in the command's transaction: the stored response to replay, or None to go on."""
-    locked = await conn.scalar(
-        text("SELECT pg_try_advisory_xact_lock(hashtextextended(:party || '/' || :key, 0))"),
-        {"party": key.party, "key": key.key},
-    )
-    if not locked:
+    params = {"party": key.party, "key": key.key}
+    row = (await conn.execute(_CLAIM, params)).one()
+    if not row.locked:
         raise Problem(
             409,
             "request-in-flight",
             "a request with this Idempotency-Key is still being processed; retry later",
             headers={"Retry-After": "1"},
         )
-    row = (
-        await conn.execute(
-            text(
-                "SELECT method, path, request_hash, status_code, headers, body, expires_at"
-                " FROM idempotency_keys WHERE party = :party AND key = :key"
-            ),
-            {"party": key.party, "key": key.key},
-        )
-    ).one_or_none()
-    if row is None:
+    if row.request_hash is None:
         return None
     if row.expires_at <= now:
-        await conn.execute(
-            text("DELETE FROM idempotency_keys WHERE party = :party AND key = :key"),
-            {"party": key.party, "key": key.key},
-        )
+        await conn.execute(_EXPIRED, {**params, "now": now})
         return None
     if row.request_hash != key.request_hash:
         raise Problem(
@@ -108,13 +120,9 @@ async def store(
     now: datetime,
     ttl: timedelta,
 ) -> None:
-    await conn.execute(
-        text(
-            "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code,"
-            " headers, body, created_at, expires_at)"
-            " VALUES (:party, :key, :method, :path, :hash, :status,"
-            " CAST(:headers AS jsonb), CAST(:body AS jsonb), :now, :expires)"
-        ),
+    """Store the response with the work; raises _Raced when the key's row is already there."""
+    stored = await conn.execute(
+        _STORE,
         {
             "party": key.party,
             "key": key.key,
@@ -128,6 +136,8 @@ async def store(
             "expires": now + ttl,
         },
     )
+    if stored.rowcount != 1:
+        raise _Raced
 
 
 async def run_once(
@@ -139,15 +149,22 @@ async def run_once(
 ) -> tuple[StoredResponse, bool]:
     """One transaction: claim the key, do the work, store its response. Returns the response
     and whether it is a replay of the stored one (the work did not run)."""
-    async with engine.begin() as conn:
-        if key is not None:
-            stored = await claim(conn, key, now())
-            if stored is not None:
-                return stored, True
-        response = await work(conn)
-        if key is not None:
-            await store(conn, key, response, now(), ttl)
-    return response, False
+    raced = False
+    while True:
+        try:
+            async with engine.begin() as conn:
+                if key is not None:
+                    stored = await claim(conn, key, now())
+                    if stored is not None:
+                        return stored, True
+                response = await work(conn)
+                if key is not None:
+                    await store(conn, key, response, now(), ttl)
+            return response, False
+        except _Raced:  # rolled back: the first request's answer is there now
+            if raced:
+                raise
+            raced = True
 
 
 async def purge_expired(conn: AsyncConnection, now: datetime) -> int:

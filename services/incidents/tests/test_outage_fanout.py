@@ -19,6 +19,7 @@ from village_devstack.waiting import eventually
 from village_incidents import fanout
 from village_incidents.domain import commands as c
 from village_incidents.fanout import FanOut
+from village_incidents.outages import OutageHandlers
 from village_platform.writes import Written
 
 # The outage tests' world (a database of this module's own) and handlers.
@@ -278,3 +279,24 @@ def test_a_full_round_is_followed_by_a_pause_in_proportion_to_its_time() -> None
     assert worker.pause_after(0.01) == 0.05
     for busy in (0.2, 0.65, 3.0):
         assert busy / (busy + worker.pause_after(busy)) == pytest.approx(0.65)
+
+
+async def test_the_running_worker_is_woken_by_the_outage_command(
+    world: World, outages: Outages
+) -> None:
+    oid, incidents = await linked_outage(world, outages, n=2)
+    worker = FanOut(world.writes, world.handlers, poll_seconds=3600)  # no poll within the test
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop))
+    try:
+        await eventually(lambda: worker._wake.is_set(), lambda set_: not set_)  # waiting now
+        # The command that queues the deliveries wakes it (the service's other commits do not:
+        # nearly all of them are nothing to do with an outage).
+        handlers = OutageHandlers(world.writes, world.store, world.handlers, committed=worker.wake)
+        cmd = c.PostOutageUpdate(fanout_id(), "Woken", "partners")
+        await handlers.post_update(as_("acme", body={"body": "Woken"}), oid, cmd)
+        for iid in incidents:
+            await eventually(lambda i=iid: notes_from_acme(world, i), what=f"a note on {iid}")
+    finally:
+        stop.set()
+        await running

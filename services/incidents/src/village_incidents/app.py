@@ -86,12 +86,12 @@ def create_app(
         )
         app.state.parties = PartyHandlers(runtime.writes, runtime.store)
         app.state.supplies = SupplyHandlers(runtime.writes, runtime.store)
-        app.state.outages = OutageHandlers(runtime.writes, runtime.store, handlers)
         runtime.background(
             "auto-close",
             lambda stop: autoclose.run(handlers, auto_close_hours, auto_close_every, stop),
         )
-        # The outage fan-out, rung by the doorbell after every commit (and at start).
+        # The outage fan-out: woken by the outage commands of this process that queue deliveries
+        # (not by every commit: nearly all are nothing to do with an outage), and at start.
         app.state.fanout = worker = fanout.FanOut(
             runtime.writes,
             handlers,
@@ -108,7 +108,9 @@ def create_app(
                 os.environ.get("OUTAGE_CONFIRM_REMINDER_SECONDS", fanout.REMIND_AFTER_SECONDS)
             ),
         )
-        runtime.doorbell.relays.append(worker)
+        app.state.outages = OutageHandlers(
+            runtime.writes, runtime.store, handlers, committed=worker.wake
+        )
         runtime.background("outage-fanout", worker.run)
         async with runtime.serving(app, background=background):
             yield

@@ -49,7 +49,7 @@ PAUSE_SECONDS = 0.05  # between rounds at least: the process and the database ar
 # instead of leaving the ordinary commands less (bench (j): at 0.65 one run in three more than
 # doubled an ordinary command's p99; at 0.5 none of five did, and 5,000 took 15-21 s).
 BUSY_SHARE = 0.5
-POLL_SECONDS = 5.0  # a lost doorbell costs at most this
+POLL_SECONDS = 5.0  # a delivery queued by an instance that died waits at most this
 
 
 @dataclass(frozen=True)
@@ -186,9 +186,8 @@ _DUE = text(
     " WHERE l.resolution = 'waiting' AND l.reminded_at IS NULL AND l.unlinked_at IS NULL"
     " AND l.resolved_at <= :cutoff ORDER BY l.resolved_at LIMIT 1"
 )
-# What the loop looks at when woken (the doorbell rings after every commit of the service,
-# nearly all of them nothing to do with an outage): one read, instead of a write transaction
-# per lane and one for the reminders.
+# What the loop looks at when woken or polling: one read, instead of a write transaction per lane
+# and one for the reminders.
 _WORK = text(
     "SELECT EXISTS (SELECT 1 FROM outage_deliveries) AS deliveries,"
     " EXISTS (SELECT 1 FROM provider_incident_links l"
@@ -208,9 +207,9 @@ REMIND_AFTER_SECONDS = 86400
 
 
 class FanOut:
-    """The worker. A doorbell's `Woken` (never the publishing relay): rung after every commit."""
-
-    leading = False
+    """The worker: woken by the outage commands of its process (`OutageHandlers.committed`),
+    which queue the deliveries; every `poll` seconds it looks anyway (another instance's
+    deliveries left by a crash, reminders falling due)."""
 
     def __init__(
         self,
@@ -357,8 +356,9 @@ class FanOut:
         return max(self.pause, busy * (1 - self.busy_share) / self.busy_share)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """From the start (a restart resumes the deliveries left), then whenever woken; a full
-        batch is followed by a short pause, so ordinary commands keep their share."""
+        """From the start (a restart resumes the deliveries left), then whenever woken; a round
+        that delivered is followed by a short pause, so ordinary commands keep their share, and
+        another look."""
         while not stop.is_set():
             self._wake.clear()
             try:
@@ -372,7 +372,7 @@ class FanOut:
             except Exception:
                 log.exception("outage fan-out failed; retrying after the poll interval")
                 taken = 0
-            if taken == self.batch * self.lanes:
+            if taken:  # more may wait (a batch was full, or one was put behind): look again
                 await wait_any(stop, timeout=self.pause_after(busy))
                 continue
             await wait_any(stop, self._wake, timeout=self.poll)

@@ -90,7 +90,7 @@ class IncidentHandlers:
                 )
             return stored(
                 201,
-                await self.reads.present(conn, state, ctx.principal),
+                await self.reads.present(conn, state, ctx.principal, new=True),
                 {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
             )
 
@@ -114,7 +114,7 @@ class IncidentHandlers:
             state = await self._append(conn, ctx, None, 0, opened, {})
             return stored(
                 201,
-                await self.reads.present(conn, state, ctx.principal),
+                await self.reads.present(conn, state, ctx.principal, new=True),
                 {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
             )
 

@@ -46,8 +46,18 @@ Both = tuple[list[e.OutageEvent], list[e.IncidentEvent]]
 
 
 class OutageHandlers:
-    def __init__(self, writes: Writes, store: EventStore, incidents: IncidentHandlers) -> None:
+    def __init__(
+        self,
+        writes: Writes,
+        store: EventStore,
+        incidents: IncidentHandlers,
+        *,
+        committed: Callable[[], None] | None = None,
+    ) -> None:
+        """`committed`: called after a command committed (the fan-out worker's wake-up: it may
+        have queued deliveries)."""
         self.writes, self.store, self.incidents = writes, store, incidents
+        self.committed = committed
         self.clock = writes.clock
         self.reads = OutageReads(store)
         incidents.followers.append(self.follow)
@@ -377,12 +387,15 @@ class OutageHandlers:
         be to a linked incident's stream: decided again on fresh state (If-Match checked again),
         409 when it keeps losing."""
         try:
-            return await self.writes.run(ctx, work, attempts=MAX_ATTEMPTS)
+            written = await self.writes.run(ctx, work, attempts=MAX_ATTEMPTS)
         except ConcurrencyError as err:
             what = "provider incident" if is_outage_stream(err.stream_id) else "incident"
             raise DomainError(
                 409, "concurrent-update", f"the {what} changed concurrently; reload and retry"
             ) from err
+        if self.committed is not None and not written.replayed:
+            self.committed()
+        return written
 
 
 def _at(state: ProviderIncident, if_match: frozenset[int] | None) -> None:

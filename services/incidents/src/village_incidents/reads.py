@@ -55,11 +55,13 @@ class IncidentReads:
         return state
 
     async def present(
-        self, conn: AsyncConnection, state: Incident, principal: Principal
+        self, conn: AsyncConnection, state: Incident, principal: Principal, *, new: bool = False
     ) -> dict[str, Any]:
         """The incident view with the latest page of notes, and where the older ones are; the
-        newest parts `principal` is on, and where the others are."""
-        parts = await self.parts(conn, state, principal, None, VIEW_PARTS)
+        newest parts `principal` is on, and where the others are (`new`: the incident was
+        opened in this transaction, so nothing can be a part of it yet)."""
+        no_parts: dict[str, Any] = {"items": [], "next_cursor": None}
+        parts = no_parts if new else await self.parts(conn, state, principal, None, VIEW_PARTS)
         parts_next = (
             f"/incidents/{state.id}/parts?cursor={parts['next_cursor']}"
             if parts["next_cursor"]
