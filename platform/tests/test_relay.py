@@ -534,6 +534,44 @@ async def test_relay_killed_mid_batch_loses_nothing(
     assert len(records) - total <= 30  # at most the one interrupted batch again
 
 
+async def test_a_failed_batch_is_rolled_back_and_its_connection_pooled_clean(
+    engine: AsyncEngine,
+    store: EventStore,
+    topic: str,
+    producer: AIOKafkaProducer,
+    clock: ManualClock,
+):
+    """The batch's transaction is the relay's own on the pooled connection: when the broker
+    fails, it is rolled back (no session left idle in a transaction, holding the batch lock
+    and every relay's xmin), nothing is recorded, and the next batch sends it."""
+    async with engine.begin() as conn:
+        await store.append(conn, "inc-f", 0, [NewEvent("t.v1", {"i": 1})], META)
+
+    class BrokerAway(Relay):
+        failures = 1
+
+        async def _publish(self, events):  # type: ignore[no-untyped-def]
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("broker away")
+            await super()._publish(events)
+
+    relay = BrokerAway(engine, producer, topic, SOURCE, clock)
+    with pytest.raises(ConnectionError):
+        await relay.publish_pending()
+    async with engine.connect() as conn:
+        stuck = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%'"
+            )
+        )
+    assert stuck == 0
+    assert (await relay.lag()).unpublished == 1
+    assert await relay.publish_pending() == 1
+    assert (await relay.lag()).unpublished == 0
+
+
 async def test_two_relays_on_one_database_one_publishes_no_duplicates(
     engine: AsyncEngine,
     store: EventStore,

@@ -33,11 +33,11 @@ from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
 from .cloudevent import to_kafka
-from .db import close_quietly, driver_in_transaction, plain_dsn
+from .db import close_quietly, plain_dsn
 from .doorbell import CHANNEL, Doorbell
 from .eventstore import StoredEvent, stored_event
 from .kafka import ensure_topics, when_reachable
@@ -56,6 +56,13 @@ RELAY_LOCK_KEY = 0x76696C6C  # "vill": one relay per service database publishes
 BATCH_LOCK_KEY = 0x76696C6D
 YIELD_EVERY = 25  # events encoded and sent between two turns of the event loop
 
+# The batch's transaction opens in one round trip (constants only: a simple query may hold
+# several statements). The positions need not wait for their own WAL flush: if the server loses
+# the commit, the same events get the same positions again (same order, same start) and go out
+# again (at-least-once). It halves the fsyncs per command.
+_OPEN = (
+    f"BEGIN; SELECT pg_advisory_xact_lock({BATCH_LOCK_KEY}); SET LOCAL synchronous_commit = off"
+)
 # No FOR UPDATE: row locks would give the relay transaction an xid while it waits for the
 # broker, and every xid in flight holds back pg_snapshot_xmin for every relay on the server.
 _PENDING = (
@@ -126,37 +133,38 @@ class Relay:
         (acks=all); if the broker fails, nothing is recorded and the batch goes out again
         (at-least-once: consumers deduplicate by event id).
         """
-        async with self.engine.begin() as conn:
-            # The positions need not wait for their own WAL flush: if the server loses this
-            # commit, the same events get the same positions again (same order, same start)
-            # and go out again (at-least-once). It halves the fsyncs per command.
-            await conn.execute(
-                text(
-                    "SELECT pg_advisory_xact_lock(:k),"
-                    " set_config('synchronous_commit', 'off', true)"
-                ),
-                {"k": BATCH_LOCK_KEY},
-            )
-            driver = await driver_in_transaction(conn)
-            found = await driver.fetch(_PENDING, self.batch_size)
-            self.held_back = found[0]["held_back"]
-            rows = [r for r in found if r["id"] is not None]
-            if not rows:
-                return 0
-            first = found[0]["first_position"]
-            events = [replace(stored_event(row), position=first + i) for i, row in enumerate(rows)]
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
             try:
-                await self._publish(events)
-            except Exception:
-                if self.provider_topics is not None:
-                    self.provider_topics.forget()
+                await driver.execute(_OPEN)
+                rows = await self._publish_batch(driver)
+                await driver.execute("COMMIT")
+            except BaseException:
+                await _abandon(conn, driver)
                 raise
-            status = await driver.execute(
-                _ASSIGN, [row["id"] for row in rows], [e.position for e in events], self.clock.now()
-            )
-            if status != f"UPDATE {len(rows)}":  # cannot happen under BATCH_LOCK_KEY
-                raise RuntimeError("relay batch raced another publisher")
-        self.published += len(rows)
+        self.published += rows
+        return rows
+
+    async def _publish_batch(self, driver: asyncpg.Connection) -> int:
+        """In the batch's transaction: read it, publish it, record its positions."""
+        found = await driver.fetch(_PENDING, self.batch_size)
+        self.held_back = found[0]["held_back"]
+        rows = [r for r in found if r["id"] is not None]
+        if not rows:
+            return 0
+        first = found[0]["first_position"]
+        events = [replace(stored_event(row), position=first + i) for i, row in enumerate(rows)]
+        try:
+            await self._publish(events)
+        except Exception:
+            if self.provider_topics is not None:
+                self.provider_topics.forget()
+            raise
+        status = await driver.execute(
+            _ASSIGN, [row["id"] for row in rows], [e.position for e in events], self.clock.now()
+        )
+        if status != f"UPDATE {len(rows)}":  # cannot happen under BATCH_LOCK_KEY
+            raise RuntimeError("relay batch raced another publisher")
         return len(rows)
 
     async def _publish(self, events: list[StoredEvent]) -> None:
@@ -294,6 +302,15 @@ class Relay:
 
     def _on_notify(self, *_: object) -> None:
         self.wake()
+
+
+async def _abandon(conn: AsyncConnection, driver: asyncpg.Connection) -> None:
+    """Roll the batch back; a connection that cannot (lost, or cancelled mid-statement) is
+    discarded rather than pooled with its transaction open."""
+    try:
+        await driver.execute("ROLLBACK")
+    except BaseException:
+        await conn.invalidate()
 
 
 def _provider(event: StoredEvent) -> str | None:
