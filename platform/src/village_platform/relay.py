@@ -60,9 +60,7 @@ YIELD_EVERY = 25  # events encoded and sent between two turns of the event loop
 # several statements). The positions need not wait for their own WAL flush: if the server loses
 # the commit, the same events get the same positions again (same order, same start) and go out
 # again (at-least-once). It halves the fsyncs per command.
-_OPEN = (
-    f"BEGIN; SELECT pg_advisory_xact_lock({BATCH_LOCK_KEY}); SET LOCAL synchronous_commit = off"
-)
+_OPEN = f"BEGIN; SELECT pg_advisory_xact_lock({BATCH_LOCK_KEY}); SET LOCAL synchronous_commit = off"
 # No FOR UPDATE: row locks would give the relay transaction an xid while it waits for the
 # broker, and every xid in flight holds back pg_snapshot_xmin for every relay on the server.
 _PENDING = (
