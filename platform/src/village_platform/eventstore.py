@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -372,7 +372,12 @@ class EventStore:
             ),
             params,
         )
-        return [stored_event(r._mapping) for r in result]
+        return self.events_of(r._mapping for r in result)
+
+    def events_of(self, rows: Iterable[Mapping[str, Any]]) -> list[StoredEvent]:
+        """The events of a load's rows (`COLUMNS`): `load`'s, or a caller's own query that reads
+        a stream's events together with something else (a snapshot)."""
+        return [stored_event(row) for row in rows]
 
     async def _by_ids(self, conn: AsyncConnection, ids: list[uuid.UUID]) -> list[StoredEvent]:
         result = await conn.execute(

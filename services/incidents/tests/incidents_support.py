@@ -46,8 +46,8 @@ class CountingStore(EventStore):
 
     events_read = 0
 
-    async def load(self, conn: Any, stream_id: str, **kwargs: Any) -> list[StoredEvent]:
-        events = await super().load(conn, stream_id, **kwargs)
+    def events_of(self, rows: Any) -> list[StoredEvent]:
+        events = super().events_of(rows)
         self.events_read += len(events)
         return events
 
