@@ -135,16 +135,16 @@ class Relay:
             driver = (await conn.get_raw_connection()).driver_connection
             try:
                 await driver.execute(_OPEN)
-                rows = await self._publish_batch(driver)
+                sent = await self._publish_batch(driver)
                 await driver.execute("COMMIT")
             except BaseException:
                 await _abandon(conn, driver)
                 raise
-        self.published += rows
-        return rows
+        self.published += sent
+        return sent
 
     async def _publish_batch(self, driver: asyncpg.Connection) -> int:
-        """In the batch's transaction: read it, publish it, record its positions."""
+        """In the batch's transaction: read it, publish it, record its positions; how many."""
         found = await driver.fetch(_PENDING, self.batch_size)
         self.held_back = found[0]["held_back"]
         rows = [r for r in found if r["id"] is not None]

@@ -60,8 +60,11 @@ class IncidentReads:
         """The incident view with the latest page of notes, and where the older ones are; the
         newest parts `principal` is on, and where the others are (`new`: the incident was
         opened in this transaction, so nothing can be a part of it yet)."""
-        no_parts: dict[str, Any] = {"items": [], "next_cursor": None}
-        parts = no_parts if new else await self.parts(conn, state, principal, None, VIEW_PARTS)
+        parts = (
+            {"items": [], "next_cursor": None}
+            if new
+            else await self.parts(conn, state, principal, None, VIEW_PARTS)
+        )
         parts_next = (
             f"/incidents/{state.id}/parts?cursor={parts['next_cursor']}"
             if parts["next_cursor"]
