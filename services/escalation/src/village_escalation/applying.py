@@ -13,7 +13,8 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from village_platform.clock import Clock
 from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
-from village_platform.eventstore import EventStore
+from village_platform.eventstore import EventStore, NewEvent
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
 from village_platform.tokens import ServiceAuth
@@ -43,9 +44,11 @@ OUTCOME_NAMESPACE = uuid.UUID("2c4e6b1a-8d3f-4a57-b0e9-5e5ca1a7e001")
 ESCALATION_STREAM = "{}"
 RETRYABLE = frozenset({408, 425, 429})
 SERVICE = "escalation"
-_OUTCOME = text(
-    "UPDATE decisions SET status = :s, attempts = attempts + 1, outcome_at = :now,"
-    " last_error = NULL, problem = CAST(:p AS jsonb) WHERE decision_id = :d"
+_OUTCOMES = text(
+    "UPDATE decisions AS d SET status = u.s, attempts = d.attempts + 1, outcome_at = :now,"
+    " last_error = NULL, problem = CAST(u.p AS jsonb)"
+    " FROM unnest(CAST(:d AS uuid[]), CAST(:s AS text[]), CAST(:p AS text[])) AS u(d, s, p)"
+    " WHERE d.decision_id = u.d"
 )
 
 
@@ -64,7 +67,7 @@ class IncidentsApi:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.settings, self.name = settings, name
+        self.settings, self.name, self.timeout = settings, name, timeout
         # As the escalation service, with its own service credentials (never a party's token).
         self._http = httpx.AsyncClient(
             base_url=settings.incidents_url.rstrip("/"),
@@ -108,7 +111,7 @@ class IncidentsApi:
 
 
 class OutcomeLog:
-    """Records what became of a decision: its row, and an `applied` or `failed` event."""
+    """Records what became of decisions: their rows, and an `applied` or `failed` event each."""
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
@@ -121,26 +124,43 @@ class OutcomeLog:
         now: datetime,
         problem: dict[str, Any] | None,
     ) -> str:
+        await self.record_many(conn, [(row, problem)], now)
+        return outcome
+
+    async def record_many(
+        self,
+        conn: AsyncConnection,
+        outcomes: Sequence[tuple[Any, dict[str, Any] | None]],
+        now: datetime,
+    ) -> None:
+        """Each `(decision row, problem)`, applied when the problem is None, failed otherwise:
+        one statement for the rows and one for the events, in the caller's transaction."""
+        outcomes = list({row.decision_id: (row, p) for row, p in outcomes}.values())
+        if not outcomes:
+            return
         await conn.execute(
-            _OUTCOME,
+            _OUTCOMES,
             {
-                "s": outcome,
                 "now": now,
-                "d": row.decision_id,
-                "p": json.dumps(problem) if problem else None,
+                "d": [row.decision_id for row, _ in outcomes],
+                "s": ["applied" if p is None else "failed" for _, p in outcomes],
+                "p": [json.dumps(p) if p else None for _, p in outcomes],
             },
         )
-        event = _outcome_event(row, now, problem)
-        event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
-        # The incident's suppliers (a row from before chains has none: its partner and provider).
-        suppliers = getattr(row, "suppliers", None) or ()
-        audience = describe(parties={row.partner, row.provider, *suppliers}, provider=row.provider)
-        metadata = Metadata.of_service(SERVICE, row.traceparent).about(audience)
-        stream = ESCALATION_STREAM.format(row.incident_id)
-        await self.store.append_streams(
-            conn, {stream: [event.new(event_id=event_id)]}, metadata.as_dict()
-        )
-        return outcome
+        appends: dict[str, list[NewEvent]] = {}
+        for row, problem in outcomes:
+            outcome = "applied" if problem is None else "failed"
+            event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
+            # The incident's suppliers (a row from before chains has none: its partner and
+            # provider).
+            suppliers = getattr(row, "suppliers", None) or ()
+            audience = describe(
+                parties={row.partner, row.provider, *suppliers}, provider=row.provider
+            )
+            metadata = Metadata.of_service(SERVICE, row.traceparent).about(audience)
+            event = _outcome_event(row, now, problem).new(metadata, event_id=event_id)
+            appends.setdefault(ESCALATION_STREAM.format(row.incident_id), []).append(event)
+        await self.store.append_streams(conn, appends, {})
 
 
 def _outcome_event(
@@ -179,18 +199,29 @@ _RETRY = text(
     " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
 )
 _NEXT = text("SELECT min(next_attempt_at) FROM decisions WHERE status = 'pending'")
+_LOCK = text(
+    "SELECT incident_id FROM incident_escalation WHERE incident_id = ANY(:ids)"
+    " ORDER BY incident_id FOR UPDATE SKIP LOCKED"
+)
 
 
 class DecisionSender:
     """Sends pending decisions to the incidents service, many incidents at once, each incident's
     in order; no database transaction is open while a request is in flight.
 
-    A batch of due decisions is claimed (their retry time moved a lease ahead) in one short
-    transaction, sent concurrently, and each outcome recorded in its own. An unreachable or
-    failing incidents service (connection error, timeout, 408, 425, 429, 5xx) sets the next try
-    with exponential backoff and jitter (1 s, 2 s, 4 s ... up to `max_backoff_seconds`): the
-    decision is kept, and applied once the service is back, once, because the retried key
-    replays the stored response. A sender that dies mid-flight leaves its claims to expire.
+    A pipeline, not batches: due decisions are claimed (their retry time moved a lease ahead) in
+    one short transaction into a queue, and each goes out as soon as one of `concurrency` slots
+    is free, so a decision made meanwhile waits for a slot, never for the slowest request of a
+    batch. The queue is topped up when it runs low. Answers are recorded together: what came in
+    while the last group was written goes in one transaction (each incident's row locked, as the
+    consumer deciding on it locks it; an incident the consumer holds right now waits for the
+    next group). A group that fails is recorded one decision at a time.
+
+    An unreachable or failing incidents service (connection error, timeout, 408, 425, 429, 5xx)
+    sets the next try with exponential backoff and jitter (1 s, 2 s, 4 s ... up to
+    `max_backoff_seconds`): the decision is kept, and applied once the service is back, once,
+    because the retried key replays the stored response. A sender that dies mid-flight leaves
+    its claims to expire.
     """
 
     def __init__(
@@ -210,92 +241,155 @@ class DecisionSender:
     ) -> None:
         self.engine, self.api, self.clock, self.on_refused = engine, api, clock, on_refused
         self.outcomes = OutcomeLog(store)
-        self.batch_size, self.poll_seconds, self.max_backoff_seconds = (
-            batch_size,
-            poll_seconds,
-            max_backoff_seconds,
-        )
+        self.concurrency, self.batch_size = concurrency, batch_size
+        self.poll_seconds, self.max_backoff_seconds = poll_seconds, max_backoff_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.on_recorded = on_recorded
-        self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._claimed: deque[Any] = deque()  # claimed, waiting for a slot
+        self._flying: set[asyncio.Task[None]] = set()
+        self._answers: list[tuple[Any, httpx.Response]] = []  # answered, not yet recorded
+        self._answered = asyncio.Event()
         self.sent = 0
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._wake.clear()  # before looking, so a wake() while we look is not lost
-            try:
-                while await self.send_due():
-                    pass
-                async with self.engine.connect() as conn:
-                    due = await conn.scalar(_NEXT)
-            except Exception:  # the database is away: the decisions are durable, look again
-                log.exception("sending decisions failed; retrying shortly")
-                due = None
-            pause = self.poll_seconds if due is None else (due - self.clock.now()).total_seconds()
-            await wait_any(stop, self._wake, timeout=min(max(pause, 0.01), self.poll_seconds))
+        recorder = asyncio.create_task(self._record_answers(stop))
+        try:
+            while not stop.is_set():
+                self._wake.clear()  # before looking, so a wake() while we look is not lost
+                pause = self.poll_seconds
+                try:
+                    if len(self._claimed) < self.concurrency and not await self.claim_due():
+                        async with self.engine.connect() as conn:
+                            due = await conn.scalar(_NEXT)
+                        if due is not None:
+                            pause = (due - self.clock.now()).total_seconds()
+                except Exception:  # the database is away: the decisions are durable, look again
+                    log.exception("claiming decisions failed; retrying shortly")
+                await wait_any(stop, self._wake, timeout=min(max(pause, 0.01), self.poll_seconds))
+        finally:
+            # Let the requests in flight answer and record what they answered; what is left
+            # keeps its claim until the lease runs out.
+            if self._flying:
+                await asyncio.wait(self._flying, timeout=self.api.timeout)
+            self._answered.set()
+            await asyncio.wait([recorder], timeout=5.0)
+            for task in (recorder, *self._flying):
+                task.cancel()
+            await asyncio.gather(recorder, *self._flying, return_exceptions=True)
 
-    async def send_due(self) -> int:
-        """Send one batch of due decisions; returns how many it tried."""
+    async def claim_due(self) -> int:
+        """Claim due decisions up to `batch_size` queued or in flight, and start sending them;
+        returns how many it claimed."""
+        limit = self.batch_size - len(self._claimed) - len(self._flying)
+        if limit <= 0:
+            return 0
         now = self.clock.now()
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(_DUE, {"now": now, "limit": self.batch_size})).all()
+            rows = (await conn.execute(_DUE, {"now": now, "limit": limit})).all()
             if rows:
                 await conn.execute(
                     _CLAIM, {"until": now + self.lease, "ids": [r.decision_id for r in rows]}
                 )
-        await asyncio.gather(*(self._send(row) for row in rows))
+        self._claimed.extend(rows)
+        self._start_sends()
         return len(rows)
 
-    async def _send(self, row: Any) -> None:
-        async with self._slots:
-            with tracer.start_as_current_span(
-                "escalation.apply",
-                context=context_from_traceparent(row.traceparent),
-                attributes={
-                    "village.incident_id": row.incident_id,
-                    "village.decision_id": str(row.decision_id),
-                },
-            ):
-                try:
-                    response = await self.api.send(row, row.partner)
-                    if response.status_code >= 500 or response.status_code in RETRYABLE:
-                        raise IncidentsUnavailable(
-                            f"incidents service answered {response.status_code}: "
-                            f"{response.text[:500]}"
-                        )
-                except IncidentsUnavailable as exc:
-                    await self._retry_later(row, exc)
-                    return
-                await self._record(row, response)
+    def _start_sends(self) -> None:
+        while self._claimed and len(self._flying) < self.concurrency:
+            task = asyncio.create_task(self._send(self._claimed.popleft()))
+            self._flying.add(task)
+            task.add_done_callback(self._sent)
 
-    async def _record(self, row: Any, response: httpx.Response) -> None:
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._flying.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sending a decision failed", exc_info=task.exception())
+        self._start_sends()
+        if len(self._claimed) < self.concurrency:
+            self.wake()  # top the queue up
+
+    async def _send(self, row: Any) -> None:
+        with tracer.start_as_current_span(
+            "escalation.apply",
+            context=context_from_traceparent(row.traceparent),
+            attributes={
+                "village.incident_id": row.incident_id,
+                "village.decision_id": str(row.decision_id),
+            },
+        ):
+            try:
+                response = await self.api.send(row, row.partner)
+                if response.status_code >= 500 or response.status_code in RETRYABLE:
+                    raise IncidentsUnavailable(
+                        f"incidents service answered {response.status_code}: {response.text[:500]}"
+                    )
+            except IncidentsUnavailable as exc:
+                await self._retry_later(row, exc)
+                return
+        self._answers.append((row, response))
+        self._answered.set()
+
+    async def _record_answers(self, stop: asyncio.Event) -> None:
+        """Record the answers as they come, all that came in since the last group at once."""
+        while True:
+            await self._answered.wait()
+            self._answered.clear()
+            while self._answers:
+                group, self._answers = self._answers, []
+                try:
+                    held = await self.record(group)
+                except Exception:
+                    log.exception("recording %d outcomes together failed; one by one", len(group))
+                    held = await self._record_one_by_one(group)
+                if held:  # incidents a consumer transaction holds: once it has committed
+                    self._answers[:0] = held
+                    await asyncio.sleep(0.01)
+            if stop.is_set() and not self._flying:
+                return
+
+    async def record(self, answers: list[tuple[Any, httpx.Response]]) -> list[tuple[Any, Any]]:
+        """Record the outcomes of `answers` in one transaction; returns those whose incident's
+        row another transaction holds now (not recorded)."""
         now = self.clock.now()
         async with self.engine.begin() as conn:
             # The incident's row lock orders this against the consumer deciding on the same
-            # incident (both append to its stream).
-            await conn.execute(
-                text("SELECT 1 FROM incident_escalation WHERE incident_id = :i FOR UPDATE"),
-                {"i": row.incident_id},
-            )
-            if response.is_success:
-                await self.outcomes.record(conn, row, "applied", now, None)
-            else:
-                problem = _problem(response)
-                log.warning(
-                    "decision %s for %s refused: %s",
-                    row.decision_id,
-                    row.incident_id,
-                    problem["detail"],
-                )
-                await self.outcomes.record(conn, row, "failed", now, problem)
-                await self.on_refused(conn, row.incident_id, str(row.decision_id))
-        self.sent += 1
-        if self.on_recorded is not None:
-            self.on_recorded()
+            # incident (both append to its stream). SKIP LOCKED: waiting for rows in another
+            # order than the consumer takes them could deadlock.
+            ids = sorted({row.incident_id for row, _ in answers})
+            locked = set((await conn.execute(_LOCK, {"ids": ids})).scalars())
+            taken = [(row, r) for row, r in answers if row.incident_id in locked]
+            outcomes = [(row, None if r.is_success else _problem(r)) for row, r in taken]
+            await self.outcomes.record_many(conn, outcomes, now)
+            for row, problem in outcomes:
+                if problem is not None:
+                    log.warning(
+                        "decision %s for %s refused: %s",
+                        row.decision_id,
+                        row.incident_id,
+                        problem["detail"],
+                    )
+                    await self.on_refused(conn, row.incident_id, str(row.decision_id))
+        if taken:
+            self.sent += len(taken)
+            if self.on_recorded is not None:
+                self.on_recorded()
+            self.wake()  # the next decisions of these incidents may be due now
+        return [(row, r) for row, r in answers if row.incident_id not in locked]
+
+    async def _record_one_by_one(
+        self, answers: list[tuple[Any, httpx.Response]]
+    ) -> list[tuple[Any, Any]]:
+        held = []
+        for answer in answers:
+            try:
+                held += await self.record([answer])
+            except Exception:  # left claimed: sent again when the lease runs out (replayed)
+                log.exception("recording the outcome of decision %s failed", answer[0].decision_id)
+        return held
 
     async def _retry_later(self, row: Any, exc: Exception) -> None:
         log.warning("decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, exc)

@@ -1,0 +1,218 @@
+"""The decision sender against a real PostgreSQL (escalation_world.py): decisions made by the
+consumer's handler are sent to the incidents API's command routes, which here are an in-test
+HTTP handler that holds each request until the test lets it answer. A decision made while
+another is in flight goes out at once; answers are recorded together, as one at a time would
+record them; an incident whose row a consumer transaction holds is recorded after it commits."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from escalation_demo import opened_data
+from escalation_world import World
+from sqlalchemy import text
+from test_escalation_outages_store import seed
+
+from village_devstack.waiting import eventually
+from village_escalation.applying import (
+    ESCALATION_STREAM,
+    OUTCOME_NAMESPACE,
+    DecisionSender,
+    IncidentsApi,
+)
+
+REFUSED = {
+    "type": "https://village.example/problems/conflict",
+    "title": "Conflict",
+    "detail": "the incident is closed",
+}
+
+
+class Incidents:
+    """The incidents API's assign and escalate routes as the sender calls them: each request is
+    held until its incident's gate opens (open unless the test closes it), then answered with the
+    incident's status (200 unless set)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, str]] = []  # (incident, route, Idempotency-Key)
+        self.gates: dict[str, asyncio.Event] = {}
+        self.status: dict[str, int] = {}
+        self._arrived: dict[str, asyncio.Event] = {}
+
+    def arrived(self, incident_id: str) -> asyncio.Event:
+        return self._arrived.setdefault(incident_id, asyncio.Event())
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        _, _, incident_id, route = request.url.path.split("/")
+        self.requests.append((incident_id, route, request.headers["Idempotency-Key"]))
+        self.arrived(incident_id).set()
+        gate = self.gates.get(incident_id)
+        if gate is not None:
+            await gate.wait()
+        status = self.status.get(incident_id, 200)
+        return httpx.Response(status, json={"id": incident_id} if status < 400 else REFUSED)
+
+
+@pytest.fixture
+async def incidents() -> Incidents:
+    return Incidents()
+
+
+@asynccontextmanager
+async def sending(world: World, stack: Any, incidents: Incidents) -> AsyncIterator[Any]:
+    """The sender running, as the service runs it; yields it, with `groups`: how many
+    transactions recorded outcomes."""
+    settings = stack.settings("escalation-sender", INCIDENTS_URL="http://incidents")
+    api = IncidentsApi(settings, transport=httpx.MockTransport(incidents.handle))
+    groups: list[int] = []
+    sender = DecisionSender(
+        world.engine,
+        world.store,
+        api,
+        world.process.clock,
+        on_refused=world.process.refused,
+        poll_seconds=0.2,
+        on_recorded=lambda: groups.append(1),
+    )
+    sender.groups = groups  # type: ignore[attr-defined]
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run(stop))
+    try:
+        yield sender
+    finally:
+        for gate in incidents.gates.values():
+            gate.set()
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await api.aclose()
+
+
+async def decision(world: World, incident_id: str) -> Any:
+    """The incident's (only) decision row."""
+    (row,) = await world.decisions(incident_id)
+    return row
+
+
+async def outcomes(world: World, incident_id: str) -> list[Any]:
+    """The outcome events on the incident's escalation stream."""
+    async with world.engine.connect() as conn:
+        events = await world.store.load(conn, ESCALATION_STREAM.format(incident_id))
+    return [e for e in events if not e.type.endswith("decided.v1")]
+
+
+async def open_(world: World, incident_id: str) -> None:
+    await world.consume("opened", incident_id, opened_data(incident_id, "S3", "routers"))
+
+
+async def test_a_decision_made_while_another_is_in_flight_is_sent_without_waiting_for_it(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    await seed(world)
+    await open_(world, "slow-1")
+    incidents.gates["slow-1"] = asyncio.Event()  # the incidents service is slow to answer it
+    async with sending(world, stack, incidents) as sender:
+        await asyncio.wait_for(incidents.arrived("slow-1").wait(), 10)
+        await open_(world, "quick-1")
+        sender.wake()  # as the consumer's commit does
+        # Sent and recorded while the first is still in flight: no batch to wait for.
+        await asyncio.wait_for(incidents.arrived("quick-1").wait(), 10)
+        quick = await eventually(
+            lambda: decision(world, "quick-1"), lambda d: d.status != "pending", timeout=10
+        )
+        assert quick.status == "applied"
+        assert (await decision(world, "slow-1")).status == "pending"
+        incidents.gates["slow-1"].set()
+        slow = await eventually(
+            lambda: decision(world, "slow-1"), lambda d: d.status != "pending", timeout=10
+        )
+        assert slow.status == "applied"
+    assert [(i, route) for i, route, _ in incidents.requests] == [
+        ("slow-1", "assign"),
+        ("quick-1", "assign"),
+    ]
+
+
+async def test_answers_are_recorded_together_each_as_one_at_a_time_would_record_it(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    await seed(world)
+    ids = [f"inc-{n}" for n in range(12)]
+    gate = asyncio.Event()
+    for n, iid in enumerate(ids):
+        await open_(world, iid)
+        incidents.gates[iid] = gate  # all answer at once
+        if n % 3 == 0:
+            incidents.status[iid] = 409  # refused: final
+    async with sending(world, stack, incidents) as sender:
+        for iid in ids:
+            await asyncio.wait_for(incidents.arrived(iid).wait(), 10)
+        gate.set()
+        rows = await eventually(
+            lambda: asyncio.gather(*(decision(world, i) for i in ids)),
+            lambda rs: all(r.status != "pending" for r in rs),
+            timeout=10,
+        )
+        assert len(sender.groups) < len(ids)  # together, not one transaction each
+    for iid, row in zip(ids, rows, strict=True):
+        refused = incidents.status.get(iid) == 409
+        assert (row.status, row.attempts, row.last_error) == (
+            "failed" if refused else "applied",
+            1,
+            None,
+        )
+        assert row.problem == ({"status": 409, **REFUSED} if refused else None)
+        (event,) = await outcomes(world, iid)
+        outcome = "failed" if refused else "applied"
+        assert event.type == f"village.escalation.{outcome}.v1"
+        assert event.event_id == uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
+        assert event.data["decision_id"] == str(row.decision_id)
+        assert event.data["to"] == {"party": row.to_party, "tier": row.to_tier}
+        assert sorted(event.metadata["parties"]) == ["acme", "northwind"]
+        assert event.metadata["provider"] == "acme"
+        if refused:
+            assert event.data["problem"]["detail"] == REFUSED["detail"]
+        async with world.engine.connect() as conn:
+            state = await world.escalations.load(conn, iid)
+        # A refusal drops the pending decision (so later triggers may decide again).
+        assert (state.pending is None) == refused
+    # Each sent once, with its decision id as the key.
+    assert sorted(key for _, _, key in incidents.requests) == sorted(
+        str(r.decision_id) for r in rows
+    )
+
+
+async def test_an_incident_a_consumer_holds_is_recorded_once_it_has_committed(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    await seed(world)
+    await open_(world, "held-1")
+    await open_(world, "free-1")
+    async with world.engine.connect() as holder:
+        await holder.execute(
+            text("SELECT 1 FROM incident_escalation WHERE incident_id = 'held-1' FOR UPDATE")
+        )
+        async with sending(world, stack, incidents) as sender:
+            free = await eventually(
+                lambda: decision(world, "free-1"), lambda d: d.status != "pending", timeout=10
+            )
+            assert free.status == "applied"
+            # Answered, and put back by the recorder: its incident is locked.
+            await eventually(
+                lambda: [row.incident_id for row, _ in sender._answers],
+                lambda waiting: waiting == ["held-1"],
+                timeout=10,
+            )
+            assert (await decision(world, "held-1")).status == "pending"
+            await holder.commit()  # the consumer's transaction ends
+            held = await eventually(
+                lambda: decision(world, "held-1"), lambda d: d.status != "pending", timeout=10
+            )
+            assert held.status == "applied"
+    assert [e.type for e in await outcomes(world, "held-1")] == ["village.escalation.applied.v1"]
+    assert [i for i, _, _ in incidents.requests].count("held-1") == 1
