@@ -10,15 +10,17 @@ import json
 import re
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import schema_check as sc
+import sqlalchemy
 from escalation_demo import PROFILES, RULES, T0, TIERS, warning, web_opened
 from escalation_world import World
 from sqlalchemy import text
 
 from village_escalation.applying import ESCALATION_STREAM
-from village_escalation.consumer import incident_routes
+from village_escalation.consumer import incident_routes, incident_states
 from village_platform import cloudevent
 from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
@@ -250,7 +252,7 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(world: World
         world.engine,
         routes,
         ManualClock(T0),
-        batch_scope=world.escalations.applying_many,
+        batch_scope=partial(world.escalations.applying_many, reads=incident_states(routes)),
     )
     a, b = story("nw-a"), story("nw-b")[:5]
     assert await batched.apply(a[0]) == APPLIED  # stored before the fetch
@@ -265,3 +267,35 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(world: World
     assert await batched.apply_many(traced)
     route = (await world.decisions("nw-c"))[0]
     assert route.traceparent is not None and route.traceparent.split("-")[1] == trace
+
+
+async def test_a_fetch_reads_its_incidents_and_the_documents_in_force_once(world: World) -> None:
+    """The states a fetch's handlers read are read (and locked) in one statement, and the
+    documents a new incident pins once per partner and provider, whatever the fetch holds."""
+    await seed(world)
+    routes = incident_routes(world.process)
+    batched = Applier(
+        "escalation",
+        world.engine,
+        routes,
+        ManualClock(T0),
+        batch_scope=partial(world.escalations.applying_many, reads=incident_states(routes)),
+    )
+    begun = [story(f"nw-begun-{n}") for n in range(3)]
+    assert await batched.apply_many([e for s in begun for e in s[:2]])  # stored before the fetch
+    fetch = [s[2] for s in begun] + [story(f"nw-new-{n}")[0] for n in range(4)]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sqlalchemy.event.listen(world.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await batched.apply_many(fetch)
+    finally:
+        sqlalchemy.event.remove(world.engine.sync_engine, "before_cursor_execute", count)
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    assert sum("FROM incident_escalation" in s for s in reads) == 1
+    assert sum("FROM config_versions" in s for s in reads) == 1
+    for n in range(4):  # each new incident routed, as one at a time routes it
+        assert [d.to_tier for d in await world.decisions(f"nw-new-{n}")] == ["L1"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -158,6 +159,7 @@ def _subscribe(
     """One consumer per topic, each with its own group, routing table (consumer.py) and the
     feed it heals gaps from."""
     settings, (incidents_group, sla_group) = runtime.settings, options.consumer_names
+    incident_routes = consumer.incident_routes(process)
     incidents_feed, sla_feed = options.feeds or (
         consumer.incidents_feed(settings, incidents_group),
         consumer.sla_feed(settings, sla_group),
@@ -168,10 +170,12 @@ def _subscribe(
             incidents_group,
             consumer.INCIDENTS_TOPIC,
             incidents_feed,
-            consumer.incident_routes(process),
+            incident_routes,
             after_commit,
             options,
-            batch_scope=process.escalations.applying_many,
+            batch_scope=partial(
+                process.escalations.applying_many, reads=consumer.incident_states(incident_routes)
+            ),
         )
     )
     # The SLA topic carries the clocks of a partner's own contracts as bare facts (its provider
@@ -186,7 +190,7 @@ def _subscribe(
             consumer.sla_routes(process),
             after_commit,
             options,
-            batch_scope=process.escalations.applying_many,
+            batch_scope=partial(process.escalations.applying_many, reads=consumer.sla_states),
             resolve_redacted=True,
         )
     )

@@ -7,7 +7,9 @@ consumer tracking both would take one stream's sequence for the other's gaps. Ty
 
 from __future__ import annotations
 
-from village_platform.applier import Routes, routes
+from collections.abc import Callable
+
+from village_platform.applier import ConsumedEvent, Routes, routes
 from village_platform.feedclient import FeedClient
 from village_platform.settings import Settings
 
@@ -18,6 +20,7 @@ NAME = "escalation"
 SLA_NAME = "escalation-sla"
 INCIDENTS_TOPIC, INCIDENTS_SOURCE = "village.incidents.v1", "/village/incidents"
 SLA_TOPIC, SLA_SOURCE = "village.sla.v1", "/village/sla-monitor"
+SLA_WARNING = "village.sla.warning.v1"
 
 
 def incident_routes(process: EscalationProcess) -> Routes:
@@ -40,6 +43,19 @@ def incident_routes(process: EscalationProcess) -> Routes:
         outage_linked=follow(facts.OutageLinked),  # the provider works it: off the ladder
         outage_unlinked=follow(facts.OutageUnlinked),  # back on the ladder where it was
     )
+
+
+def incident_states(routes: Routes) -> Callable[[ConsumedEvent], str | None]:
+    """Every routed incident event's handler reads its incident's state (`opened` to see that
+    there is none yet)."""
+    types = frozenset(routes)
+    return lambda event: event.stream_id if event.type in types else None
+
+
+def sla_states(event: ConsumedEvent) -> str | None:
+    """Of the SLA events only a warning reads the incident's state; the clock events keep the
+    queues' clocks."""
+    return event.data.get("incident_id") if event.type == SLA_WARNING else None
 
 
 def sla_routes(process: EscalationProcess) -> Routes:

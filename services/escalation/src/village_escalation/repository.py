@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -38,6 +38,12 @@ POLICY = "policy|"  # the timer of an incident's next timed policy: policy|<inci
 SERVICE = "escalation"
 
 _EXISTS = text("SELECT 1 FROM incident_escalation WHERE incident_id = :i")
+StateOf = Callable[[ConsumedEvent], str | None]
+"""The incident whose escalation state a consumed event's handler reads, if any."""
+_LOCK_STATES = text(
+    "SELECT incident_id, state::text AS state FROM incident_escalation"
+    " WHERE incident_id = ANY(:ids) ORDER BY incident_id FOR UPDATE"
+)
 _TRACEPARENT = text("SELECT traceparent FROM incident_escalation WHERE incident_id = :i")
 _UPSERT_STATE = text(
     "INSERT INTO incident_escalation (incident_id, customer, partner, provider, severity, product,"
@@ -124,6 +130,13 @@ class _Fetch:
     first: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # title, traceparent
     decisions: list[dict[str, Any]] = field(default_factory=list)  # rows, in decision order
     events: dict[str, NewEvent] = field(default_factory=dict)  # by decision id
+    # Read (and locked) at the fetch's start, for the events whose handlers read them: the
+    # stored states, and the incidents that have none yet.
+    loaded: dict[str, IncidentEscalation] = field(default_factory=dict)
+    absent: set[str] = field(default_factory=set)
+    snapshots: dict[tuple[str, str, tuple[str, ...]], ConfigSnapshot] = field(
+        default_factory=dict
+    )  # the documents in force, per (partner, provider, middle suppliers)
 
 
 class EscalationRepository:
@@ -135,13 +148,27 @@ class EscalationRepository:
 
     @asynccontextmanager
     async def applying_many(
-        self, conn: AsyncConnection, events: Sequence[ConsumedEvent] = ()
+        self,
+        conn: AsyncConnection,
+        events: Sequence[ConsumedEvent] = (),
+        *,
+        reads: StateOf | None = None,
     ) -> AsyncIterator[None]:
         """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): states,
         decisions, their events and policy timers written once, when all are applied (nothing if
-        one fails: the transaction is rolled back and the events applied one by one). Each
-        incident's row is locked when first read, as one event at a time does."""
+        one fails: the transaction is rolled back and the events applied one by one).
+
+        `reads` names the incident whose state an event's handler reads (None: none): those
+        states are read and their rows locked in one statement, in incident order, before the
+        handlers run (without it, each row is locked when first read, as one event at a time
+        does). The documents in force are read once per partner, provider and chain."""
         fetch = _Fetch()
+        if reads is not None:
+            wanted = sorted({i for e in events if (i := reads(e)) is not None})
+            if wanted:
+                rows = await conn.execute(_LOCK_STATES, {"ids": wanted})
+                fetch.loaded = {r.incident_id: STATE.validate_json(r.state) for r in rows}
+                fetch.absent = set(wanted) - set(fetch.loaded)
         token = self._fetch.set(fetch)
         try:
             yield
@@ -183,8 +210,11 @@ class EscalationRepository:
 
     async def exists(self, conn: AsyncConnection, incident_id: str) -> bool:
         fetch = self._fetch.get()
-        if fetch is not None and incident_id in fetch.states:
-            return True
+        if fetch is not None:
+            if incident_id in fetch.states or incident_id in fetch.loaded:
+                return True
+            if incident_id in fetch.absent:
+                return False
         return bool(await conn.scalar(_EXISTS, {"i": incident_id}))
 
     async def traceparent(self, conn: AsyncConnection, incident_id: str) -> str | None:
@@ -197,8 +227,12 @@ class EscalationRepository:
         """The state, locked for this transaction; None when unknown (or, with `skip_locked`,
         locked by another transaction)."""
         fetch = self._fetch.get()
-        if fetch is not None and incident_id in fetch.states:
-            return fetch.states[incident_id]  # its row locked when first read, or new
+        if fetch is not None:
+            # Its row locked when first read (or at the fetch's start), or new; or none stored.
+            if incident_id in fetch.states:
+                return fetch.states[incident_id]
+            if incident_id in fetch.loaded or incident_id in fetch.absent:
+                return fetch.loaded.get(incident_id)
         lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
         raw = await conn.scalar(
             text(f"SELECT state::text FROM incident_escalation WHERE incident_id = :i {lock}"),
@@ -220,6 +254,9 @@ class EscalationRepository:
         """The documents in force now which a new incident pins: its partner's, its own
         provider's (never another provider's: of the partner's profiles, the one this provider
         keeps) and its middle suppliers' tiers."""
+        fetch = self._fetch.get()
+        if fetch is not None and (partner, provider, middle) in fetch.snapshots:
+            return fetch.snapshots[(partner, provider, middle)]
         found: dict[str, Any] = {}
         middle_tiers: list[SupplierTiers] = []
         parties = list(dict.fromkeys((partner, provider, *middle)))
@@ -237,13 +274,16 @@ class EscalationRepository:
             name = f"{'provider' if row.party == provider else 'partner'}_{row.kind}"
             found[name], found[f"{name}_version"] = version.document, version.version
         middle_tiers.sort(key=lambda m: middle.index(m.party))
-        return ConfigSnapshot(
+        snapshot = ConfigSnapshot(
             provider=provider,
             partner=partner,
             middle=middle,
             middle_tiers=tuple(middle_tiers),
             **found,
         )
+        if fetch is not None:
+            fetch.snapshots[(partner, provider, middle)] = snapshot
+        return snapshot
 
     async def save(
         self,
