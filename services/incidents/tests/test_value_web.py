@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import sqlalchemy
 from incidents_support import KINDS, World, ctx, fresh_settings, principal
 
 from village_incidents import readmodel
 from village_incidents.cli import MIGRATIONS
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import Party
-from village_incidents.domain.supply import DIRECTORY_STREAM, Supply, register
+from village_incidents.domain.supply import DIRECTORY_STREAM, MAX_CHAIN, Supply, register
 from village_incidents.handlers import SupplyHandlers
 from village_incidents.rebuild import rebuild
 from village_incidents.views import supplies_seen_by
@@ -238,3 +239,35 @@ async def test_a_rebuild_gives_the_same_supplies_and_chains(web):
     async with world.engine.connect() as conn:
         assert sorted(map(repr, await readmodel.load_supplies(conn))) == supplies_before
     assert await world.table("SELECT id, chain FROM incidents ORDER BY id") == chains_before
+
+
+async def test_an_open_reads_the_parties_and_the_supply_paths_in_one_statement(web):
+    """`readmodel.opening` gives what the two reads give, for every opener and customer of the
+    web, and the open path asks the database once."""
+    world, _ = web
+    for by, customer in [
+        ("northwind", "initech"),
+        ("fabrikam", "litware"),
+        ("litware", None),
+        ("contoso", "umbrella"),
+        ("globex", None),
+    ]:
+        wanted = [by] + ([customer] if customer else [])
+        buyer = customer or by
+        async with world.engine.connect() as conn:
+            directory = await readmodel.load_directory(conn, wanted)
+            supplies = await readmodel.supplies_upstream_of(conn, buyer, MAX_CHAIN)
+            together = await readmodel.opening(conn, wanted, buyer, MAX_CHAIN)
+        assert together == (directory, supplies)
+        assert directory and (supplies or by == "globex")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sqlalchemy.event.listen(world.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await open_for(world, "fabrikam", "litware", CLOUD)
+    finally:
+        sqlalchemy.event.remove(world.engine.sync_engine, "before_cursor_execute", count)
+    assert sum("FROM parties" in s for s in statements) == 1

@@ -72,9 +72,8 @@ class IncidentHandlers:
             # The opener, the customer it names, and their partner and provider.
             actor = actor_of(ctx.principal)
             wanted = [actor.party] + ([cmd.customer] if cmd.customer else [])
-            directory = await readmodel.load_directory(conn, wanted)
-            supplies = await readmodel.supplies_upstream_of(
-                conn, cmd.customer or actor.party, supply.MAX_CHAIN
+            directory, supplies = await readmodel.opening(
+                conn, wanted, cmd.customer or actor.party, supply.MAX_CHAIN
             )
             opened = decide_open(cmd, actor, directory, supplies)
             state = await self._append(conn, ctx, None, 0, opened, {})

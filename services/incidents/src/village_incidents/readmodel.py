@@ -7,6 +7,7 @@ Projected inline, in the same transaction as the events (read-your-writes for RE
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,31 +27,21 @@ from .domain.supply import Supply, SupplyEvent, SupplyRegistered, legacy_supplie
 async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) -> dict[str, Party]:
     """The party directory, or the parties in `ids` and those they name (partner, provider)."""
     if ids is None:
-        rows = await conn.execute(
-            text("SELECT id, kind, name, provider, partner, customers FROM parties")
-        )
+        rows = await conn.execute(_DIRECTORY)
     else:
-        rows = await conn.execute(
-            text(
-                "WITH wanted AS (SELECT id, kind, name, provider, partner, customers FROM parties"
-                " WHERE id = ANY(:ids))"
-                " SELECT * FROM wanted UNION"
-                " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
-                " JOIN wanted w ON p.id IN (w.partner, w.provider)"
-            ),
-            {"ids": ids},
-        )
-    return {
-        r.id: Party(
-            id=r.id,
-            kind=r.kind,
-            name=r.name,
-            provider=r.provider,
-            partner=r.partner,
-            customers=tuple(r.customers),
-        )
-        for r in rows
-    }
+        rows = await conn.execute(_DIRECTORY_OF, {"ids": ids})
+    return {r.id: _party(r) for r in rows}
+
+
+def _party(r: Any) -> Party:
+    return Party(
+        id=r.id,
+        kind=r.kind,
+        name=r.name,
+        provider=r.provider,
+        partner=r.partner,
+        customers=tuple(r.customers),
+    )
 
 
 async def load_supplies(
@@ -78,6 +69,16 @@ async def load_supplies(
 # fields imply (a partner's provider, a customer's partner, a partner's customers).
 # Who supplies whom: the supplies, and the registration fields that act as supplies of every
 # product (a partner's provider, a customer's partner, a partner's customers).
+_PARTY_COLUMNS = "id, kind, name, provider, partner, customers"
+# The parties in :ids and those they name (partner, provider).
+_NAMED = (
+    f"wanted AS (SELECT {_PARTY_COLUMNS} FROM parties WHERE id = ANY(:ids)),"
+    " named AS (SELECT * FROM wanted UNION"
+    " SELECT p.id, p.kind, p.name, p.provider, p.partner, p.customers FROM parties p"
+    " JOIN wanted w ON p.id IN (w.partner, w.provider))"
+)
+_DIRECTORY = text(f"SELECT {_PARTY_COLUMNS} FROM parties")
+_DIRECTORY_OF = text(f"WITH {_NAMED} SELECT * FROM named")
 _EDGES = (
     "SELECT supplier, buyer, products FROM supplies"
     " UNION ALL SELECT provider, id, NULL FROM parties WHERE provider IS NOT NULL"
@@ -86,13 +87,22 @@ _EDGES = (
 )
 # Every supply on any path up from a buyer, `depth` suppliers away at most, in one round trip
 # (the open path runs it for every incident).
-_SUPPLIES_UPSTREAM = text(
-    f"WITH RECURSIVE edges AS ({_EDGES}),"
+_UP = (
     " up(supplier, buyer, products, depth) AS ("
     "  SELECT supplier, buyer, products, 1 FROM edges WHERE buyer = :buyer"
     "  UNION SELECT e.supplier, e.buyer, e.products, up.depth + 1"
     "  FROM edges e JOIN up ON e.buyer = up.supplier WHERE up.depth < :depth)"
-    " SELECT DISTINCT supplier, buyer, products FROM up"
+)
+_SUPPLIES_UPSTREAM = text(
+    f"WITH RECURSIVE edges AS ({_EDGES}), {_UP} SELECT DISTINCT supplier, buyer, products FROM up"
+)
+# Both in one statement: the parties' rows (supply columns null), then the supplies' (id null).
+_OPENING = text(
+    f"WITH RECURSIVE edges AS ({_EDGES}), {_UP}, {_NAMED}"
+    f" SELECT {_PARTY_COLUMNS}, NULL AS supplier, NULL AS buyer, NULL::text[] AS products"
+    " FROM named UNION ALL"
+    " SELECT DISTINCT NULL, NULL, NULL, NULL, NULL, NULL::text[], supplier, buyer, products"
+    " FROM up"
 )
 
 
@@ -100,11 +110,25 @@ async def supplies_upstream_of(conn: AsyncConnection, buyer: str, depth: int) ->
     """The supplies `buyer` gets anything through, up to `depth` suppliers away: what any
     supply path from it reads."""
     rows = (await conn.execute(_SUPPLIES_UPSTREAM, {"buyer": buyer, "depth": depth})).all()
+    return _supplies(rows)
+
+
+def _supplies(rows: Iterable[Any]) -> list[Supply]:
     found = {
         Supply(r.supplier, r.buyer, frozenset(r.products) if r.products is not None else None)
         for r in rows
     }
     return sorted(found, key=lambda s: (s.buyer, s.supplier))
+
+
+async def opening(
+    conn: AsyncConnection, ids: list[str], buyer: str, depth: int
+) -> tuple[dict[str, Party], list[Supply]]:
+    """What an open reads, in one round trip: `load_directory(ids)` and
+    `supplies_upstream_of(buyer, depth)`."""
+    rows = (await conn.execute(_OPENING, {"ids": ids, "buyer": buyer, "depth": depth})).all()
+    parties = {r.id: _party(r) for r in rows if r.id is not None}
+    return parties, _supplies(r for r in rows if r.id is None)
 
 
 async def kinds_of(conn: AsyncConnection, ids: list[str]) -> dict[str, str]:
