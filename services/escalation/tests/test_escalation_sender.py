@@ -37,7 +37,7 @@ REFUSED = {
 class Incidents:
     """The incidents API's assign and escalate routes as the sender calls them: each request is
     held until its incident's gate opens (open unless the test closes it), then answered with the
-    incident's status (200 unless set)."""
+    incident's status (204, as `Prefer: return=minimal` is answered, unless set)."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str]] = []  # (incident, route, Idempotency-Key)
@@ -51,12 +51,13 @@ class Incidents:
     async def handle(self, request: httpx.Request) -> httpx.Response:
         _, _, incident_id, route = request.url.path.split("/")
         self.requests.append((incident_id, route, request.headers["Idempotency-Key"]))
+        assert request.headers["Prefer"] == "return=minimal"  # it reads nothing back
         self.arrived(incident_id).set()
         gate = self.gates.get(incident_id)
         if gate is not None:
             await gate.wait()
-        status = self.status.get(incident_id, 200)
-        return httpx.Response(status, json={"id": incident_id} if status < 400 else REFUSED)
+        status = self.status.get(incident_id, 204)
+        return httpx.Response(status, json=REFUSED) if status >= 400 else httpx.Response(status)
 
 
 @pytest.fixture

@@ -98,7 +98,8 @@ class IncidentsApi:
                     "decision_id": str(decision.decision_id),
                 },
             )
-        headers = {"Idempotency-Key": str(decision.decision_id)}
+        # Nothing of the incident is read back: 204 and no view to build (RFC 7240).
+        headers = {"Idempotency-Key": str(decision.decision_id), "Prefer": "return=minimal"}
         try:
             return await self._http.post(
                 f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from village_platform.headers import if_match_versions
 from village_platform.writes import Write, WriteContext
@@ -15,7 +15,7 @@ from . import schemas as s
 from .deps import Handlers
 from .domain import commands as c
 from .handlers import IncidentHandlers
-from .openapi import COMMAND_RESPONSES, IfMatch
+from .openapi import COMMAND_RESPONSES, IfMatch, Prefer, prefers_minimal
 
 router = APIRouter(tags=["incident actions"])
 
@@ -26,9 +26,13 @@ async def _act(
     incident_id: str,
     cmd: object,
     if_match: str | None,
-) -> JSONResponse:
+    prefer: str | None = None,
+) -> Response:
     versions = if_match_versions(if_match, "incident")
-    return (await handlers.execute(ctx, incident_id, cmd, versions)).response()
+    written = await handlers.execute(
+        ctx, incident_id, cmd, versions, minimal=prefers_minimal(prefer)
+    )
+    return written.response()
 
 
 @router.post(
@@ -37,9 +41,14 @@ async def _act(
     responses=COMMAND_RESPONSES,
 )
 async def incident_acknowledge(
-    incident_id: str, body: s.EmptyIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
-    return await _act(handlers, ctx, incident_id, c.Acknowledge(), if_match)
+    incident_id: str,
+    body: s.EmptyIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
+    return await _act(handlers, ctx, incident_id, c.Acknowledge(), if_match, prefer)
 
 
 @router.post(
@@ -48,28 +57,43 @@ async def incident_acknowledge(
     responses=COMMAND_RESPONSES,
 )
 async def incident_assign(
-    incident_id: str, body: s.AssignIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.AssignIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.Assign(body.party, body.tier, body.assignee)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
     "/incidents/{incident_id}/escalate", summary="Escalate to a tier", responses=COMMAND_RESPONSES
 )
 async def incident_escalate(
-    incident_id: str, body: s.EscalateIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.EscalateIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.Escalate(body.to_party, body.to_tier, body.reason, body.decision_id)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post("/incidents/{incident_id}/notes", summary="Add a note", responses=COMMAND_RESPONSES)
 async def incident_notes(
-    incident_id: str, body: s.NoteIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.NoteIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.AddNote(str(uuid.uuid4()), body.body, body.visibility)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.patch(
@@ -84,8 +108,9 @@ async def incident_notes_note_id(
     ctx: Write,
     handlers: Handlers,
     if_match: IfMatch = None,
-) -> JSONResponse:
-    return await _act(handlers, ctx, incident_id, c.EditNote(note_id, body.body), if_match)
+    prefer: Prefer = None,
+) -> Response:
+    return await _act(handlers, ctx, incident_id, c.EditNote(note_id, body.body), if_match, prefer)
 
 
 @router.post(
@@ -100,28 +125,39 @@ async def incident_notes_note_id_delete(
     ctx: Write,
     handlers: Handlers,
     if_match: IfMatch = None,
-) -> JSONResponse:
-    return await _act(handlers, ctx, incident_id, c.DeleteNote(note_id), if_match)
+    prefer: Prefer = None,
+) -> Response:
+    return await _act(handlers, ctx, incident_id, c.DeleteNote(note_id), if_match, prefer)
 
 
 @router.post(
     "/incidents/{incident_id}/status", summary="Change status", responses=COMMAND_RESPONSES
 )
 async def incident_status(
-    incident_id: str, body: s.StatusIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.StatusIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.ChangeStatus(body.status, body.reason, body.resolution_code, body.resolution_notes)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
     "/incidents/{incident_id}/severity", summary="Change severity", responses=COMMAND_RESPONSES
 )
 async def incident_severity(
-    incident_id: str, body: s.SeverityIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.SeverityIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.ChangeSeverity(body.severity, body.reason)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
@@ -133,18 +169,24 @@ async def incident_impact_start(
     ctx: Write,
     handlers: Handlers,
     if_match: IfMatch = None,
-) -> JSONResponse:
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.StartImpact(body.started_at, body.description)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
     "/incidents/{incident_id}/impact/end", summary="Downtime ended", responses=COMMAND_RESPONSES
 )
 async def incident_impact_end(
-    incident_id: str, body: s.ImpactEndIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
-    return await _act(handlers, ctx, incident_id, c.EndImpact(body.ended_at), if_match)
+    incident_id: str,
+    body: s.ImpactEndIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
+    return await _act(handlers, ctx, incident_id, c.EndImpact(body.ended_at), if_match, prefer)
 
 
 @router.post(
@@ -156,10 +198,15 @@ async def incident_impact_end(
     responses=COMMAND_RESPONSES,
 )
 async def incident_collaborators(
-    incident_id: str, body: s.InviteIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
+    incident_id: str,
+    body: s.InviteIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.InviteCollaborator(body.partner, body.scope, body.may_invite, body.reason)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
@@ -177,9 +224,10 @@ async def incident_collaborators_partner_revoke(
     ctx: Write,
     handlers: Handlers,
     if_match: IfMatch = None,
-) -> JSONResponse:
+    prefer: Prefer = None,
+) -> Response:
     cmd = c.RevokeCollaborator(partner, body.reason)
-    return await _act(handlers, ctx, incident_id, cmd, if_match)
+    return await _act(handlers, ctx, incident_id, cmd, if_match, prefer)
 
 
 @router.post(
@@ -188,6 +236,13 @@ async def incident_collaborators_partner_revoke(
     responses=COMMAND_RESPONSES,
 )
 async def incident_rating(
-    incident_id: str, body: s.RatingIn, ctx: Write, handlers: Handlers, if_match: IfMatch = None
-) -> JSONResponse:
-    return await _act(handlers, ctx, incident_id, c.Rate(body.rating, body.reason), if_match)
+    incident_id: str,
+    body: s.RatingIn,
+    ctx: Write,
+    handlers: Handlers,
+    if_match: IfMatch = None,
+    prefer: Prefer = None,
+) -> Response:
+    return await _act(
+        handlers, ctx, incident_id, c.Rate(body.rating, body.reason), if_match, prefer
+    )

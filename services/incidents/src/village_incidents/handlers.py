@@ -31,6 +31,7 @@ from .paging import WINDOW
 from .reads import IncidentReads, actor_of
 from .views import party_view
 
+MINIMAL_APPLIED = {"Preference-Applied": "return=minimal"}
 log = logging.getLogger(__name__)
 Follower = Callable[
     [AsyncConnection, WriteContext, Incident, list[e.IncidentEvent]], Awaitable[Incident]
@@ -120,13 +121,23 @@ class IncidentHandlers:
         return await self._run(ctx, work, pinned=False)
 
     async def execute(
-        self, ctx: WriteContext, incident_id: str, cmd: object, if_match: frozenset[int] | None
+        self,
+        ctx: WriteContext,
+        incident_id: str,
+        cmd: object,
+        if_match: frozenset[int] | None,
+        *,
+        minimal: bool = False,
     ) -> Written:
-        """Run `cmd`; with `if_match`, only if the incident is at one of those versions."""
+        """Run `cmd`; with `if_match`, only if the incident is at one of those versions.
+        `minimal` (Prefer: return=minimal): answer 204 with the new version only, so the
+        incident is not read back and presented for a caller that does not look at it."""
         incident_id_var.set(incident_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
             after = await self.apply(conn, ctx, incident_id, cmd, if_match)
+            if minimal:
+                return stored(204, None, {"ETag": etag(after.version), **MINIMAL_APPLIED})
             return stored(
                 200,
                 await self.reads.present(conn, after, ctx.principal),

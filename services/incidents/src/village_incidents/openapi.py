@@ -17,6 +17,28 @@ IfMatch = Annotated[
         alias="If-Match", description='The incident\'s ETag (its version, e.g. "3"); 412 when stale'
     ),
 ]
+Prefer = Annotated[
+    str | None,
+    Header(
+        alias="Prefer",
+        max_length=200,
+        description="`return=minimal` (RFC 7240): answer 204 with the new ETag and no body, for"
+        " callers that do not read the incident back (a retry with the same Idempotency-Key"
+        " gets the first answer)",
+    ),
+]
+
+
+def prefers_minimal(prefer: str | None) -> bool:
+    """Whether a Prefer header (RFC 7240: preferences separated by commas, each with optional
+    parameters after ";") asks for `return=minimal`."""
+    if not prefer:
+        return False
+    return any(
+        p.split(";", 1)[0].strip().replace(" ", "").lower() == "return=minimal"
+        for p in prefer.split(",")
+    )
+
 
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 ETAG_HEADER = {
@@ -92,7 +114,20 @@ INCIDENT_VIEW = {
     "headers": ETAG_HEADER,
     "content": {"application/json": {"example": INCIDENT_EXAMPLE}},
 }
-COMMAND_RESPONSES = {200: INCIDENT_VIEW, **problem_responses(400, 401, 403, 404, 409, 412, 422)}
+COMMAND_RESPONSES = {
+    200: INCIDENT_VIEW,
+    204: {
+        "description": "done, with `Prefer: return=minimal`: the incident's new version, no body",
+        "headers": {
+            **ETAG_HEADER,
+            "Preference-Applied": {
+                "description": "return=minimal",
+                "schema": {"type": "string"},
+            },
+        },
+    },
+    **problem_responses(400, 401, 403, 404, 409, 412, 422),
+}
 LOCATION_HEADER = {"Location": {"description": "/incidents/{id}", "schema": {"type": "string"}}}
 OPEN_RESPONSES = {
     201: {**INCIDENT_VIEW, "headers": {**ETAG_HEADER, **LOCATION_HEADER}},
