@@ -234,6 +234,17 @@ async def stored(world: World, iid: str) -> list[str]:
     return [uuids.sub("<uuid>", row.replace(iid, "<incident>")) for row in found]
 
 
+def batched_applier(world: World, routes: Any) -> Applier:
+    """The consumer's applier: a fetch in one transaction, its states read at its start."""
+    return Applier(
+        "escalation",
+        world.engine,
+        routes,
+        ManualClock(T0),
+        batch_scope=partial(world.escalations.applying_many, reads=incident_states(routes)),
+    )
+
+
 async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(world: World) -> None:
     """The consumer's batch (`applying_many`: states, decisions, events and timers kept for the
     fetch and written once) stores exactly what one transaction per event does: two incidents
@@ -247,13 +258,7 @@ async def test_a_fetch_applied_in_one_transaction_equals_one_by_one(world: World
     assert any('"kind": "route"' in row for row in whole)
     assert any(row.startswith('{"key": "policy|') for row in part)  # a timer to compare
 
-    batched = Applier(
-        "escalation",
-        world.engine,
-        routes,
-        ManualClock(T0),
-        batch_scope=partial(world.escalations.applying_many, reads=incident_states(routes)),
-    )
+    batched = batched_applier(world, routes)
     a, b = story("nw-a"), story("nw-b")[:5]
     assert await batched.apply(a[0]) == APPLIED  # stored before the fetch
     interleaved = [e for pair in zip(a[1:], b, strict=False) for e in pair] + a[1 + len(b) :]
@@ -274,13 +279,7 @@ async def test_a_fetch_reads_its_incidents_and_the_documents_in_force_once(world
     documents a new incident pins once per partner and provider, whatever the fetch holds."""
     await seed(world)
     routes = incident_routes(world.process)
-    batched = Applier(
-        "escalation",
-        world.engine,
-        routes,
-        ManualClock(T0),
-        batch_scope=partial(world.escalations.applying_many, reads=incident_states(routes)),
-    )
+    batched = batched_applier(world, routes)
     begun = [story(f"nw-begun-{n}") for n in range(3)]
     assert await batched.apply_many([e for s in begun for e in s[:2]])  # stored before the fetch
     fetch = [s[2] for s in begun] + [story(f"nw-new-{n}")[0] for n in range(4)]

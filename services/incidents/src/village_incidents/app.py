@@ -36,6 +36,8 @@ as a CloudEvent on Kafka topic `village.incidents.v1` (keyed by incident id) and
 * Errors are RFC 9457 problem details (`application/problem+json`).
 * Every POST honours `Idempotency-Key` (kept 24 h, scoped to your party).
 * Responses carry `ETag` (the incident's version); send `If-Match` to update only that version.
+* An action sent with `Prefer: return=minimal` (RFC 7240) is answered 204 with the new `ETag`
+  and no body, for clients that do not read the incident back.
 """
 
 
