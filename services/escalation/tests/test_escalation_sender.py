@@ -66,7 +66,9 @@ async def incidents() -> Incidents:
 
 
 @asynccontextmanager
-async def sending(world: World, stack: Any, incidents: Incidents) -> AsyncIterator[Any]:
+async def sending(
+    world: World, stack: Any, incidents: Incidents, concurrency: int = 16
+) -> AsyncIterator[Any]:
     """The sender running, as the service runs it; yields it, with `groups`: how many
     transactions recorded outcomes."""
     settings = stack.settings("escalation-sender", INCIDENTS_URL="http://incidents")
@@ -78,11 +80,12 @@ async def sending(world: World, stack: Any, incidents: Incidents) -> AsyncIterat
         api,
         world.process.clock,
         on_refused=world.process.refused,
+        concurrency=concurrency,
         poll_seconds=0.2,
         on_recorded=lambda: groups.append(1),
     )
     sender.groups = groups  # type: ignore[attr-defined]
-    stop = asyncio.Event()
+    stop = sender.stop_event = asyncio.Event()  # type: ignore[attr-defined]
     task = asyncio.create_task(sender.run(stop))
     try:
         yield sender
@@ -217,3 +220,21 @@ async def test_an_incident_a_consumer_holds_is_recorded_once_it_has_committed(
             assert held.status == "applied"
     assert [e.type for e in await outcomes(world, "held-1")] == ["village.escalation.applied.v1"]
     assert [i for i, _, _ in incidents.requests].count("held-1") == 1
+
+
+async def test_a_stopping_sender_records_what_is_in_flight_and_sends_nothing_more(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    await seed(world)
+    for iid in ("first-1", "second-1"):
+        await open_(world, iid)
+    incidents.gates["first-1"] = asyncio.Event()
+    async with sending(world, stack, incidents, concurrency=1) as sender:
+        await asyncio.wait_for(incidents.arrived("first-1").wait(), 10)
+        assert [row.incident_id for row in sender._claimed] == ["second-1"]  # waits for a slot
+        sender.stop_event.set()  # the service stops while the first is in flight
+        incidents.gates["first-1"].set()
+    assert (await decision(world, "first-1")).status == "applied"  # its answer recorded
+    second = await decision(world, "second-1")
+    assert second.status == "pending" and second.attempts == 0  # never sent: its claim expires
+    assert [i for i, _, _ in incidents.requests] == ["first-1"]

@@ -251,12 +251,14 @@ class DecisionSender:
         self._flying: set[asyncio.Task[None]] = set()
         self._answers: list[tuple[Any, httpx.Response]] = []  # answered, not yet recorded
         self._answered = asyncio.Event()
+        self._stop = asyncio.Event()  # run's
         self.sent = 0
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         recorder = asyncio.create_task(self._record_answers(stop))
         try:
             while not stop.is_set():
@@ -272,8 +274,7 @@ class DecisionSender:
                     log.exception("claiming decisions failed; retrying shortly")
                 await wait_any(stop, self._wake, timeout=min(max(pause, 0.01), self.poll_seconds))
         finally:
-            # Let the requests in flight answer and record what they answered; what is left
-            # keeps its claim until the lease runs out.
+            # Let the requests in flight answer and record what they answered.
             if self._flying:
                 await asyncio.wait(self._flying, timeout=self.api.timeout)
             self._answered.set()
@@ -300,6 +301,8 @@ class DecisionSender:
         return len(rows)
 
     def _start_sends(self) -> None:
+        if self._stop.is_set():  # stopping: what is claimed keeps its claim until the lease ends
+            return
         while self._claimed and len(self._flying) < self.concurrency:
             task = asyncio.create_task(self._send(self._claimed.popleft()))
             self._flying.add(task)
