@@ -1,4 +1,4 @@
-"""Request headers every service's API shares: Idempotency-Key and If-Match."""
+"""Request headers every service's API shares: Idempotency-Key, If-Match and Prefer."""
 
 from __future__ import annotations
 
@@ -32,3 +32,26 @@ def if_match_versions(value: str | None, what: str = "resource") -> frozenset[in
     if not versions:
         raise Problem(412, "stale-version", f"If-Match names no (strong) version of this {what}")
     return versions
+
+
+Prefer = Annotated[
+    str | None,
+    Header(
+        alias="Prefer",
+        max_length=200,
+        description="`return=minimal` (RFC 7240): answer 204 with the new ETag and no body, for"
+        " callers that do not read the resource back (a retry with the same Idempotency-Key"
+        " gets the first answer)",
+    ),
+]
+
+
+def prefers_minimal(prefer: str | None) -> bool:
+    """Whether a Prefer header (RFC 7240: preferences separated by commas, each with optional
+    parameters after ";") asks for `return=minimal`."""
+    if not prefer:
+        return False
+    return any(
+        p.split(";", 1)[0].strip().replace(" ", "").lower() == "return=minimal"
+        for p in prefer.split(",")
+    )

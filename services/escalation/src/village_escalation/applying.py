@@ -125,6 +125,7 @@ class OutcomeLog:
         now: datetime,
         problem: dict[str, Any] | None,
     ) -> str:
+        """One decision's outcome (`record_many` of one)."""
         await self.record_many(conn, [(row, problem)], now)
         return outcome
 
@@ -136,21 +137,21 @@ class OutcomeLog:
     ) -> None:
         """Each `(decision row, problem)`, applied when the problem is None, failed otherwise:
         one statement for the rows and one for the events, in the caller's transaction."""
-        outcomes = list({row.decision_id: (row, p) for row, p in outcomes}.values())
-        if not outcomes:
+        rows = list({row.decision_id: (row, p) for row, p in outcomes}.values())
+        if not rows:
             return
+        statuses = ["applied" if p is None else "failed" for _, p in rows]
         await conn.execute(
             _OUTCOMES,
             {
                 "now": now,
-                "d": [row.decision_id for row, _ in outcomes],
-                "s": ["applied" if p is None else "failed" for _, p in outcomes],
-                "p": [json.dumps(p) if p else None for _, p in outcomes],
+                "d": [row.decision_id for row, _ in rows],
+                "s": statuses,
+                "p": [json.dumps(p) if p else None for _, p in rows],
             },
         )
         appends: dict[str, list[NewEvent]] = {}
-        for row, problem in outcomes:
-            outcome = "applied" if problem is None else "failed"
+        for (row, problem), outcome in zip(rows, statuses, strict=True):
             event_id = uuid.uuid5(OUTCOME_NAMESPACE, f"{row.decision_id}|{outcome}")
             # The incident's suppliers (a row from before chains has none: its partner and
             # provider).

@@ -130,10 +130,9 @@ class _Fetch:
     first: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # title, traceparent
     decisions: list[dict[str, Any]] = field(default_factory=list)  # rows, in decision order
     events: dict[str, NewEvent] = field(default_factory=dict)  # by decision id
-    # Read (and locked) at the fetch's start, for the events whose handlers read them: the
-    # stored states, and the incidents that have none yet.
-    loaded: dict[str, IncidentEscalation] = field(default_factory=dict)
-    absent: set[str] = field(default_factory=set)
+    # Read (and locked) at the fetch's start, for the events whose handlers read them: each
+    # incident's stored state, None for one that has none yet.
+    loaded: dict[str, IncidentEscalation | None] = field(default_factory=dict)
     snapshots: dict[tuple[str, str, tuple[str, ...]], ConfigSnapshot] = field(
         default_factory=dict
     )  # the documents in force, per (partner, provider, middle suppliers)
@@ -167,8 +166,8 @@ class EscalationRepository:
             wanted = sorted({i for e in events if (i := reads(e)) is not None})
             if wanted:
                 rows = await conn.execute(_LOCK_STATES, {"ids": wanted})
-                fetch.loaded = {r.incident_id: STATE.validate_json(r.state) for r in rows}
-                fetch.absent = set(wanted) - set(fetch.loaded)
+                fetch.loaded = dict.fromkeys(wanted)
+                fetch.loaded |= {r.incident_id: STATE.validate_json(r.state) for r in rows}
         token = self._fetch.set(fetch)
         try:
             yield
@@ -211,10 +210,10 @@ class EscalationRepository:
     async def exists(self, conn: AsyncConnection, incident_id: str) -> bool:
         fetch = self._fetch.get()
         if fetch is not None:
-            if incident_id in fetch.states or incident_id in fetch.loaded:
+            if incident_id in fetch.states:
                 return True
-            if incident_id in fetch.absent:
-                return False
+            if incident_id in fetch.loaded:
+                return fetch.loaded[incident_id] is not None
         return bool(await conn.scalar(_EXISTS, {"i": incident_id}))
 
     async def traceparent(self, conn: AsyncConnection, incident_id: str) -> str | None:
@@ -231,8 +230,8 @@ class EscalationRepository:
             # Its row locked when first read (or at the fetch's start), or new; or none stored.
             if incident_id in fetch.states:
                 return fetch.states[incident_id]
-            if incident_id in fetch.loaded or incident_id in fetch.absent:
-                return fetch.loaded.get(incident_id)
+            if incident_id in fetch.loaded:
+                return fetch.loaded[incident_id]
         lock = "FOR UPDATE SKIP LOCKED" if skip_locked else "FOR UPDATE"
         raw = await conn.scalar(
             text(f"SELECT state::text FROM incident_escalation WHERE incident_id = :i {lock}"),

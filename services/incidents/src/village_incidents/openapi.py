@@ -17,29 +17,6 @@ IfMatch = Annotated[
         alias="If-Match", description='The incident\'s ETag (its version, e.g. "3"); 412 when stale'
     ),
 ]
-Prefer = Annotated[
-    str | None,
-    Header(
-        alias="Prefer",
-        max_length=200,
-        description="`return=minimal` (RFC 7240): answer 204 with the new ETag and no body, for"
-        " callers that do not read the incident back (a retry with the same Idempotency-Key"
-        " gets the first answer)",
-    ),
-]
-
-
-def prefers_minimal(prefer: str | None) -> bool:
-    """Whether a Prefer header (RFC 7240: preferences separated by commas, each with optional
-    parameters after ";") asks for `return=minimal`."""
-    if not prefer:
-        return False
-    return any(
-        p.split(";", 1)[0].strip().replace(" ", "").lower() == "return=minimal"
-        for p in prefer.split(",")
-    )
-
-
 READ_ERRORS = problem_responses(400, 401, 404, 422)
 ETAG_HEADER = {
     "ETag": {
