@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from village_devstack.waiting import eventually
-from village_platform.consumer import ConsumedEvent
+from village_platform.consumer import ConsumedEvent, ConsumerRunner
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)
@@ -56,6 +56,45 @@ async def test_duplicate_delivery_is_applied_once(owner, read_model, consume, ba
         )
         == 3
     )
+
+
+class CountingCommits(ConsumerRunner):
+    """Keeps each offset commit's partitions."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commits: list[set[int]] = []
+
+    async def _commit(self, consumer, offsets) -> None:
+        self.commits.append({tp.partition for tp in offsets})
+        await super()._commit(consumer, offsets)
+
+
+async def test_a_fetch_is_one_transaction_and_one_offset_commit_across_partitions(
+    owner, read_model, consume
+) -> None:
+    """Batch mode: a fetch's records of every partition in one transaction, whatever their
+    number (one record too), each stream in its order; one offset commit per fetch."""
+    streams = [f"inc-{n}" for n in range(12)]  # keys spread over the topic's partitions
+    for stream in streams:
+        await owner.append(stream, {"n": 1}, {"n": 2})
+    await owner.publish()
+    runner = await consume(owner, read_model, 24, batch=True, runner_class=CountingCommits)
+
+    partitions = set().union(*runner.commits)
+    assert len(partitions) > 1  # else the test shows nothing
+    assert runner.batches == len(runner.commits) < len(partitions)
+    assert any(len(c) > 1 for c in runner.commits)
+    rows = await read_model.rows()
+    assert sorted((s, v) for s, v, _ in rows) == [(s, v) for s in sorted(streams) for v in (1, 2)]
+    for stream in streams:  # each stream's events applied in order
+        assert [v for s, v, _ in rows if s == stream] == [1, 2]
+
+    batches = runner.batches
+    await owner.append("inc-0", {"n": 3})
+    await owner.publish()
+    await eventually(lambda: runner.committed == 25, what="the 25th record")
+    assert runner.batches == batches + 1  # a fetch of one record takes the batch path too
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])

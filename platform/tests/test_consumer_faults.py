@@ -98,12 +98,12 @@ class CrashBeforeOffsetCommit(ConsumerRunner):
         self.offset_commits = 0
         self.crashed = asyncio.Event()
 
-    async def _commit(self, consumer, tp, offset) -> None:
+    async def _commit(self, consumer, offsets) -> None:
         self.offset_commits += 1
         if self.offset_commits == self.crash_at:
             self.crashed.set()
             await asyncio.Future()  # the process is gone: this offset is never committed
-        await super()._commit(consumer, tp, offset)
+        await super()._commit(consumer, offsets)
 
 
 async def kill(task: asyncio.Task) -> None:

@@ -134,39 +134,64 @@ class ConsumerRunner:
                     if not fetch.done():
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
-                    for tp, records in fetch.result().items():
-                        # One offset commit per partition per fetch, not per record: a record
-                        # redelivered after a crash is skipped by its handled record anyway.
-                        applied = 0
-                        try:
-                            if (
-                                self.batch
-                                and len(records) > 1
-                                and await self._consume_many(records)
-                            ):
-                                applied = len(records)
-                                continue
-                            for record in records:
-                                if stop.is_set() or not await self._consume(record, producer, stop):
-                                    return
-                                applied += 1
-                        finally:
-                            if applied:
-                                await self._commit(consumer, tp, records[applied - 1].offset + 1)
-                                self.committed += applied
+                    if not await self._apply_fetch(consumer, fetch.result(), producer, stop):
+                        return
             finally:
                 stopping.cancel()
         finally:
             await consumer.stop()
             await producer.stop()
 
-    async def _consume_many(self, records: list[ConsumerRecord]) -> bool:
-        """The records in one transaction; False if any needs the one-by-one path (it cannot be
-        parsed, has a gap to heal, or fails). One span, linked to each record's trace."""
+    async def _apply_fetch(
+        self,
+        consumer: AIOKafkaConsumer,
+        fetched: Mapping[TopicPartition, list[ConsumerRecord]],
+        producer: AIOKafkaProducer,
+        stop: asyncio.Event,
+    ) -> bool:
+        """One fetch, then one offset commit for all its partitions (a record redelivered after
+        a crash is skipped by its handled record anyway); False if `stop` came mid-way. In batch
+        mode a topic's records of every partition go in one transaction, whatever their number
+        (a stream never spans partitions, so each stream's order is kept); a partition with a
+        record that cannot be parsed, and all of a batch that cannot be applied whole, go one
+        record at a time."""
+        offsets: dict[TopicPartition, int] = {}
+        done = 0
         try:
-            events = await self._wholes(
-                [consumed(r.headers or [], r.key, r.value) for r in records], records[0].topic
-            )
+            if self.batch:
+                for topic in sorted({tp.topic for tp in fetched}):
+                    parts = {
+                        tp: (records, events)
+                        for tp, records in fetched.items()
+                        if tp.topic == topic and (events := _parsed(records))
+                    }
+                    if parts and await self._consume_many(
+                        [r for records, _ in parts.values() for r in records],
+                        [e for _, events in parts.values() for e in events],
+                    ):
+                        offsets.update((tp, rs[-1].offset + 1) for tp, (rs, _) in parts.items())
+                        done += sum(len(rs) for rs, _ in parts.values())
+            for tp, records in fetched.items():
+                if tp in offsets:
+                    continue
+                for record in records:
+                    if stop.is_set() or not await self._consume(record, producer, stop):
+                        return False
+                    offsets[tp] = record.offset + 1
+                    done += 1
+        finally:
+            if offsets:
+                await self._commit(consumer, offsets)
+                self.committed += done
+        return True
+
+    async def _consume_many(
+        self, records: list[ConsumerRecord], parsed: list[ConsumedEvent]
+    ) -> bool:
+        """The records (of one topic) in one transaction; False if any needs the one-by-one
+        path (a gap to heal, a handler that fails). One span, linked to each record's trace."""
+        try:
+            events = await self._wholes(parsed, records[0].topic)
         except Exception:
             return False
         links = [
@@ -211,13 +236,15 @@ class ConsumerRunner:
         whole = await feed.whole_many(needed)
         return [whole.get(e.id, e) for e in events]
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]
+    ) -> None:
         try:
-            await consumer.commit({tp: offset})
+            await consumer.commit(dict(offsets))
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             # Partition revoked by a rebalance, or the broker is away: the record is applied,
             # so whoever gets it next skips it (handled_events); a later commit covers it.
-            log.warning("consumer %s: offset commit for %s failed: %r", self.name, tp, exc)
+            log.warning("consumer %s: offset commit failed: %r", self.name, exc)
 
     async def _consume(
         self, record: ConsumerRecord, producer: AIOKafkaProducer, stop: asyncio.Event
@@ -315,6 +342,14 @@ class ConsumerRunner:
                 conn, self.name, record.topic, headers, record.value, error, self.applier.clock
             )
         self.parked += 1
+
+
+def _parsed(records: list[ConsumerRecord]) -> list[ConsumedEvent] | None:
+    """The records' events, or None if one cannot be parsed (the one-by-one path parks it)."""
+    try:
+        return [consumed(r.headers or [], r.key, r.value) for r in records]
+    except Exception:
+        return None
 
 
 def _span_attributes(

@@ -8,6 +8,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import text
 from webhooks_support import SEALER, event
 
@@ -69,6 +70,100 @@ async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) 
     }
     assert len(rows) == 4 and other.endpoint_id not in {r.endpoint_id for r in rows}
     assert only_sla.endpoint_id not in {r.endpoint_id for r in rows}
+
+
+async def test_a_fetch_fans_out_with_one_read_and_one_insert_as_one_at_a_time_would(
+    engine: Any,
+) -> None:
+    """The consumer's batch scope: the endpoints read once for a whole fetch and its
+    deliveries inserted together, with the same deliveries (visibility, subscription, an
+    endpoint registered mid-fetch, a failing one parked, each queue in the events' order)."""
+    clock = ManualClock()
+    fan_out = FanOut(clock)
+    body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
+
+    async def register(party: str, kind: str, types: list[str]) -> Any:
+        async with engine.begin() as conn:
+            made, _ = await endpoints.create(
+                conn, SEALER, party, kind, {**body, "event_types": types}, clock.now()
+            )
+        return made
+
+    partner = await register("northwind", "partner", ["*"])
+    customer = await register("initech", "customer", ["village.incident.*"])
+    failing = await register("northwind", "partner", ["*"])
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE endpoints SET status = 'failing' WHERE endpoint_id = :e"),
+            {"e": failing.endpoint_id},
+        )
+    clock.advance(timedelta(seconds=1))
+    early = [event("i-1", 1, clock), event("i-1", 2, clock, visibility="internal")]
+    clock.advance(timedelta(seconds=1))
+    late_customer = await register("initech", "customer", ["*"])  # after `early` happened
+    clock.advance(timedelta(seconds=1))
+    late = [
+        event("i-2", 1, clock, type="village.sla.clock_started.v1"),
+        event("i-1", 3, clock, parties=("acme", "umbrella")),  # no endpoint of theirs
+        event("i-1", 4, clock),
+    ]
+    fetch = early + late
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    sqlalchemy.event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with engine.begin() as conn, fan_out.applying_many(conn, fetch):
+            for e in fetch:
+                await fan_out(conn, e)
+    finally:
+        sqlalchemy.event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert sum("FROM endpoints" in s for s in statements) == 1
+    assert sum("INSERT INTO deliveries" in s for s in statements) == 1
+    async with engine.connect() as conn:
+        batched = (
+            await conn.execute(
+                text("SELECT endpoint_id, event_id, status FROM deliveries ORDER BY seq")
+            )
+        ).all()
+        await conn.execute(text("DELETE FROM deliveries"))
+        await conn.commit()
+    for e in fetch:  # one at a time, as the one-by-one path applies them
+        async with engine.begin() as conn:
+            await fan_out(conn, e)
+    async with engine.connect() as conn:
+        single = (
+            await conn.execute(
+                text("SELECT endpoint_id, event_id, status FROM deliveries ORDER BY seq")
+            )
+        ).all()
+
+    def queues(rows: list[Any]) -> dict[Any, list[tuple[str, str]]]:
+        """Each endpoint's deliveries in `seq` order (the order they are sent in)."""
+        found: dict[Any, list[tuple[str, str]]] = {}
+        for r in rows:
+            found.setdefault(r.endpoint_id, []).append((str(r.event_id), r.status))
+        return found
+
+    e1, e2, s1, _, e4 = (e.id for e in fetch)
+    assert (
+        queues(batched)
+        == queues(single)
+        == {
+            partner.endpoint_id: [
+                (e1, "pending"),
+                (e2, "pending"),
+                (s1, "pending"),
+                (e4, "pending"),
+            ],
+            customer.endpoint_id: [(e1, "pending"), (e4, "pending")],
+            failing.endpoint_id: [(e1, "parked"), (e2, "parked"), (s1, "parked"), (e4, "parked")],
+            late_customer.endpoint_id: [(s1, "pending"), (e4, "pending")],
+        }
+    )
 
 
 async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:

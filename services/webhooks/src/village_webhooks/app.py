@@ -104,7 +104,8 @@ def _consumers(
                 {settings.topic(t.topic): feeds[-1]},
                 clock,
                 after_commit=dispatcher.wake,
-                batch=True,  # a fan-out is two statements: commit per fetch
+                batch=True,  # a fetch's fan-out is two statements and one commit
+                batch_scope=fan_out.applying_many,
                 resolve_redacted=t.resolve_redacted,
                 **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **options},
             )

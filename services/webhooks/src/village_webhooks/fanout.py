@@ -12,6 +12,11 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,21 +28,26 @@ from village_platform.egress import Recipient, audience, sees
 from .domain.payloads import structured
 from .domain.subscriptions import Subscription
 
-# Only the endpoints of parties the event names: nobody else may see it (endpoints_party index).
+# Only the endpoints of parties the events name: nobody else may see them (endpoints_party
+# index). An endpoint gets the events from its registration on: `created_at` is compared with
+# each event's time as it is fanned out (one read serves a whole fetch).
 _ENDPOINTS = text(
     "SELECT endpoint_id, party, party_kind, event_types, incident_filter, status, created_at"
     " FROM endpoints WHERE party = ANY(CAST(:parties AS text[]))"
     " AND status <> 'disabled' AND created_at <= :time"
 )
+# In the order given, so each (endpoint, subject) queue's `seq` follows the events' order.
 _INSERT = text(
     "INSERT INTO deliveries (delivery_id, endpoint_id, event_id, event_type, subject, event_time,"
     " payload, status, queued_at, next_attempt_at, created_at)"
-    " SELECT gen_random_uuid(), e, CAST(:event AS uuid), :type, :subject, :time, p, s,"
-    " :now, :now, :now"
-    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:statuses AS text[]),"
-    " CAST(:payloads AS text[])) AS t(e, s, p)"
+    " SELECT gen_random_uuid(), e, ev, ty, su, ti, p, s, :now, :now, :now"
+    " FROM unnest(CAST(:endpoints AS uuid[]), CAST(:events AS uuid[]), CAST(:types AS text[]),"
+    " CAST(:subjects AS text[]), CAST(:times AS timestamptz[]), CAST(:statuses AS text[]),"
+    " CAST(:payloads AS text[])) WITH ORDINALITY AS t(e, ev, ty, su, ti, s, p, n)"
+    " ORDER BY n"
     " ON CONFLICT (endpoint_id, event_id) DO NOTHING"
 )
+_COLUMNS = ("endpoints", "events", "types", "subjects", "times", "statuses", "payloads")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -46,17 +56,52 @@ def _subscription(event_types: tuple[str, ...], incident_filter: str) -> Subscri
     return Subscription.of(event_types, json.loads(incident_filter))
 
 
+@dataclass
+class _Fetch:
+    """One fetch's fan-out: the endpoints read once, the deliveries inserted together."""
+
+    endpoints: list[Any]
+    deliveries: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+_current: ContextVar[_Fetch | None] = ContextVar("village_webhooks_fetch", default=None)
+
+
 class FanOut:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     async def __call__(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
+        kept = _current.get()
+        if kept is not None:
+            kept.deliveries.extend(self._deliveries(event, kept.endpoints))
+            return
+        endpoints = await _endpoints(conn, [event])
+        await self._insert(conn, self._deliveries(event, endpoints))
+
+    @asynccontextmanager
+    async def applying_many(
+        self, conn: AsyncConnection, events: Sequence[ConsumedEvent]
+    ) -> AsyncIterator[None]:
+        """Around the handlers of one fetch in one transaction (`Applier.batch_scope`): one read
+        of the endpoints of every party the fetch names, one insert of all its deliveries."""
+        kept = _Fetch(await _endpoints(conn, events))
+        token = _current.set(kept)
+        try:
+            yield
+        finally:
+            _current.reset(token)
+        await self._insert(conn, kept.deliveries)
+
+    def _deliveries(self, event: ConsumedEvent, endpoints: list[Any]) -> list[tuple[Any, ...]]:
+        """A delivery per endpoint that may see `event`, subscribes to it and existed when it
+        happened, in the form its party may have (one payload per party)."""
         description, parties = event.description, audience(event.parties)
-        chosen: list[tuple[uuid.UUID, str, str]] = []
-        payloads: dict[str, str] = {}  # one per party
-        for row in (
-            await conn.execute(_ENDPOINTS, {"time": event.time, "parties": list(parties)})
-        ).all():
+        chosen: list[tuple[Any, ...]] = []
+        payloads: dict[str, str] = {}
+        for row in endpoints:
+            if row.party not in parties or row.created_at > event.time:
+                continue
             if not sees(description, row.party, row.party_kind):
                 continue
             subscription = _subscription(
@@ -66,25 +111,26 @@ class FanOut:
                 continue
             if row.party not in payloads:
                 payloads[row.party] = structured(event, Recipient(row.party, row.party_kind))
-            chosen.append(
-                (
-                    row.endpoint_id,
-                    "parked" if row.status == "failing" else "pending",
-                    payloads[row.party],
-                )
+            status = "parked" if row.status == "failing" else "pending"
+            chosen.append((
+                row.endpoint_id, uuid.UUID(event.id), event.type, event.stream_id, event.time,
+                status, payloads[row.party],
+            ))  # fmt: skip
+        return chosen
+
+    async def _insert(self, conn: AsyncConnection, deliveries: list[tuple[Any, ...]]) -> None:
+        if deliveries:
+            columns = zip(_COLUMNS, zip(*deliveries, strict=True), strict=True)
+            await conn.execute(
+                _INSERT, {"now": self.clock.now(), **{k: list(v) for k, v in columns}}
             )
-        if not chosen:
-            return
-        await conn.execute(
-            _INSERT,
-            {
-                "event": event.id,
-                "type": event.type,
-                "subject": event.stream_id,
-                "time": event.time,
-                "now": self.clock.now(),
-                "endpoints": [e for e, _, _ in chosen],
-                "statuses": [s for _, s, _ in chosen],
-                "payloads": [p for _, _, p in chosen],
-            },
-        )
+
+
+async def _endpoints(conn: AsyncConnection, events: Sequence[ConsumedEvent]) -> list[Any]:
+    parties = set().union(*(audience(e.parties) for e in events))
+    if not parties:
+        return []
+    latest = max(e.time for e in events)
+    return list(
+        (await conn.execute(_ENDPOINTS, {"time": latest, "parties": sorted(parties)})).all()
+    )
