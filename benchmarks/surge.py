@@ -14,6 +14,11 @@ partner/product pairs and severities of (f) so the demo rules assign some to a p
 escalate others to acme. A plain consumer of the incidents, escalations, SLA and knowledge topics
 stamps each record on receipt (`time.time()`); each effect's lag is measured from its incident's
 `opened` event time (the CloudEvent `time`, the incidents service's clock on this machine).
+
+Before the surge, `WARMUP` incidents are opened and every one of their effects awaited: the
+surge starts on a village whose consumers have joined their groups and are running (the
+services are started one after another, the webhooks service last, just before the surge; its
+consumers would still be joining when the first incidents come). They count nowhere.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ TOPICS = (
 PARTNERS = ("northwind", "contoso")
 RETRIES = 5  # an open answered 503 (the database did not answer in time) or cut off
 SERVICES = (INCIDENTS, SLA_MONITOR, ESCALATION, KNOWLEDGE, WEBHOOKS)
+WARMUP = 30  # incidents opened, and every effect awaited, before the surge (they count nowhere)
+WARMUP_SECONDS = 120  # the most the warm-up's effects are awaited
 
 
 def settle_seconds(incidents: int) -> float:
@@ -54,9 +61,10 @@ def settle_seconds(incidents: int) -> float:
 
 
 def allowance_each(incidents: int, seconds: float) -> float:
-    """One replica count's budget: the stack, the opens (at 4/s at worst: on a loaded 2-core
-    machine the incidents service takes far fewer than the surge offers) and `settle_seconds`."""
-    return 300 + max(2 * seconds, incidents / 4) + settle_seconds(incidents)
+    """One replica count's budget: the stack, the warm-up (`WARMUP_SECONDS` at most), the opens
+    (at 4/s at worst: on a loaded 2-core machine the incidents service takes far fewer than the
+    surge offers) and `settle_seconds`."""
+    return 300 + WARMUP_SECONDS + max(2 * seconds, incidents / 4) + settle_seconds(incidents)
 
 
 def allowance(incidents: int, seconds: float, replicas: list[int]) -> float:
@@ -162,7 +170,9 @@ async def surge(
         await consumer.seek_to_end(*tps)
         for tp in tps:
             await consumer.position(tp)
-        consuming = asyncio.create_task(_consume(consumer, result, stop))
+        warm = SurgeResult(replicas, WARMUP, WARMUP / 10)
+        observed = [warm]  # what the topic consumer records into: the surge's after the warm-up
+        consuming = asyncio.create_task(_consume(consumer, observed, stop))
         async with (
             ReceiverServer(receivers["northwind"]) as northwind_url,
             ReceiverServer(receivers["contoso"]) as contoso_url,
@@ -180,6 +190,17 @@ async def surge(
                 )
                 r.raise_for_status()
                 receivers[partner].secrets.append(r.json()["secret"])
+            warming = time.time()
+            await _open(http, urls["incidents"], WARMUP, warm.seconds, run, replicas, warm, "warm")
+            await _settle(warm, receivers, consuming, deadline=time.time() + WARMUP_SECONDS)
+            print(
+                f"  (l) warm-up: {warm.opened} incidents, every effect seen in "
+                f"{time.time() - warming:.1f} s"
+                if all(not warm.lost(s) for s in EFFECTS)
+                else f"  (l) warm-up: effects missing: {[warm.lost(s) for s in EFFECTS]}",
+                flush=True,
+            )
+            observed[0] = result
             parts = {name: [_part(p) for p in procs] for name, procs in processes.items()}
             result.processes = parts
             meter = CpuMeter(
@@ -234,6 +255,7 @@ async def _open(
     run: str,
     replicas: int,
     result: SurgeResult,
+    name: str = "surge",
 ) -> None:
     """`count` incidents paced evenly over `seconds` (open loop: a slow answer delays no open)."""
     tokens = {p: demo.token(p) for p in PARTNERS}
@@ -243,7 +265,7 @@ async def _open(
         partner, body, expected = routing.plan(i)
         headers = {
             "Authorization": f"Bearer {tokens[partner]}",
-            "Idempotency-Key": f"{run}-surge{replicas}-{i}",
+            "Idempotency-Key": f"{run}-{name}{replicas}-{i}",
         }
         response = None
         for attempt in range(RETRIES + 1):
@@ -266,7 +288,7 @@ async def _open(
         incident = response.json()["id"]
         result.owner[incident], result.expected_route[incident] = partner, expected
         result.opened += 1
-        if result.opened % step == 0:
+        if result.opened % step == 0 and name == "surge":
             print(f"  (l)   {result.opened:,} opened", flush=True)
 
     started, tasks = time.perf_counter(), []
@@ -282,11 +304,12 @@ def _seen(result: SurgeResult, service: str, incident: str, at: float) -> None:
     result.counts.setdefault(service, Counter())[incident] += 1
 
 
-async def _consume(consumer: Any, result: SurgeResult, stop: asyncio.Event) -> None:
+async def _consume(consumer: Any, observed: list[SurgeResult], stop: asyncio.Event) -> None:
+    """Records into `observed[0]` (the warm-up's, then the surge's)."""
     ids: set[str] = set()
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=50, max_records=5000)
-        received = time.time()
+        received, result = time.time(), observed[0]
         for messages in batches.values():
             for msg in messages:
                 headers = {k: v.decode() for k, v in msg.headers if k.startswith("ce_")}
