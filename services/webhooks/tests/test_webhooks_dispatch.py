@@ -166,6 +166,38 @@ async def test_a_fetch_fans_out_with_one_read_and_one_insert_as_one_at_a_time_wo
     )
 
 
+async def test_the_dispatcher_is_woken_after_a_commit_that_stored_deliveries_only(
+    engine: Any,
+) -> None:
+    """Most consumed events go to nobody (SLA, escalation, knowledge facts nobody subscribes
+    to): their commits do not wake the dispatcher, whose every wake costs a claim query."""
+    clock = ManualClock()
+    woken: list[int] = []
+    fan_out = FanOut(clock, queued=lambda: woken.append(1))
+    async with engine.begin() as conn:
+        body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
+        await endpoints.create(
+            conn,
+            SEALER,
+            "northwind",
+            "partner",
+            {**body, "event_types": ["village.incident.*"]},
+            clock.now(),
+        )
+    clock.advance(timedelta(seconds=1))
+    nobodys = event("i-1", 1, clock, type="village.sla.clock_started.v1")
+    async with engine.begin() as conn, fan_out.applying_many(conn, [nobodys]):
+        await fan_out(conn, nobodys)
+    fan_out.committed()  # as the consumer calls it after the commit
+    assert woken == []
+    async with engine.begin() as conn:
+        await fan_out(conn, event("i-1", 2, clock))
+        assert woken == []  # not before the commit: the dispatcher would not see it yet
+    fan_out.committed()
+    fan_out.committed()
+    assert woken == [1]  # once for that commit
+
+
 async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
     clock = ManualClock()
     healthy = False

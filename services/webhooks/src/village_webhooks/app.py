@@ -90,9 +90,11 @@ def _consumers(
     dispatcher: Dispatcher,
     **options: object,
 ) -> list[FeedClient]:
-    """One consumer per topic (consumer.py), each fan-out waking the dispatcher; their feeds."""
-    fan_out, feeds = FanOut(clock), []
+    """One consumer per topic (consumer.py), each fan-out waking the dispatcher when it stored
+    deliveries; their feeds."""
+    feeds = []
     for t in consumer.TOPICS:
+        fan_out = FanOut(clock, queued=dispatcher.wake)
         feeds.append(consumer.feed(settings, t))
         runtime.consumer(
             ConsumerRunner(
@@ -103,7 +105,7 @@ def _consumers(
                 consumer.routes(fan_out),
                 {settings.topic(t.topic): feeds[-1]},
                 clock,
-                after_commit=dispatcher.wake,
+                after_commit=fan_out.committed,
                 batch=True,  # a fetch's fan-out is two statements and one commit
                 batch_scope=fan_out.applying_many,
                 resolve_redacted=t.resolve_redacted,

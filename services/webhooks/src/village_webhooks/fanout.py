@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -68,8 +68,19 @@ _current: ContextVar[_Fetch | None] = ContextVar("village_webhooks_fetch", defau
 
 
 class FanOut:
-    def __init__(self, clock: Clock) -> None:
-        self.clock = clock
+    """One per consumer: `committed` (its `after_commit`) calls `queued` (the dispatcher's
+    wake) only after a transaction that stored deliveries, not after every fetch of events
+    nobody subscribes to."""
+
+    def __init__(self, clock: Clock, queued: Callable[[], None] | None = None) -> None:
+        self.clock, self.queued = clock, queued
+        self._stored = False
+
+    def committed(self) -> None:
+        if self._stored:
+            self._stored = False
+            if self.queued is not None:
+                self.queued()
 
     async def __call__(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
         kept = _current.get()
@@ -120,6 +131,7 @@ class FanOut:
 
     async def _insert(self, conn: AsyncConnection, deliveries: list[tuple[Any, ...]]) -> None:
         if deliveries:
+            self._stored = True  # a rolled-back one only wakes the dispatcher once for nothing
             columns = zip(_COLUMNS, zip(*deliveries, strict=True), strict=True)
             await conn.execute(
                 _INSERT, {"now": self.clock.now(), **{k: list(v) for k, v in columns}}
