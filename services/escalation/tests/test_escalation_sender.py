@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,6 +33,12 @@ REFUSED = {
     "title": "Conflict",
     "detail": "the incident is closed",
 }
+IN_FLIGHT = {  # as the incidents service answers a key whose first request is still running
+    "type": "/problems/request-in-flight",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "a request with this Idempotency-Key is still being processed; retry later",
+}
 
 
 class Incidents:
@@ -43,6 +50,7 @@ class Incidents:
         self.requests: list[tuple[str, str, str]] = []  # (incident, route, Idempotency-Key)
         self.gates: dict[str, asyncio.Event] = {}
         self.status: dict[str, int] = {}
+        self.answers: dict[str, list[httpx.Response]] = {}  # answered first, in turn
         self._arrived: dict[str, asyncio.Event] = {}
 
     def arrived(self, incident_id: str) -> asyncio.Event:
@@ -56,6 +64,8 @@ class Incidents:
         gate = self.gates.get(incident_id)
         if gate is not None:
             await gate.wait()
+        if self.answers.get(incident_id):
+            return self.answers[incident_id].pop(0)
         status = self.status.get(incident_id, 204)
         return httpx.Response(status, json=REFUSED) if status >= 400 else httpx.Response(status)
 
@@ -238,3 +248,36 @@ async def test_a_stopping_sender_records_what_is_in_flight_and_sends_nothing_mor
     second = await decision(world, "second-1")
     assert second.status == "pending" and second.attempts == 0  # never sent: its claim expires
     assert [i for i, _, _ in incidents.requests] == ["first-1"]
+
+
+async def test_a_key_still_in_flight_is_tried_again_not_refused(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    """A try that timed out here may still be running at the incidents service: the next try
+    with the same key is answered 409 request-in-flight, which says "retry later"."""
+    await seed(world)
+    await open_(world, "busy-1")
+    incidents.answers["busy-1"] = [
+        httpx.Response(503),  # the database did not answer in time
+        httpx.Response(409, json=IN_FLIGHT, headers={"Retry-After": "1"}),
+    ]
+    async with sending(world, stack, incidents) as sender:
+
+        async def tried(attempts: int) -> Any:
+            return await eventually(
+                lambda: decision(world, "busy-1"), lambda d: d.attempts == attempts, timeout=10
+            )
+
+        first = await tried(1)
+        assert first.status == "pending" and "503" in first.last_error
+        world.process.clock.advance(timedelta(minutes=5))  # past the backoff
+        sender.wake()
+        second = await tried(2)
+        assert second.status == "pending" and "409" in second.last_error  # not refused
+        world.process.clock.advance(timedelta(minutes=5))
+        sender.wake()
+        row = await tried(3)
+    assert (row.status, row.problem) == ("applied", None)
+    assert [e.type for e in await outcomes(world, "busy-1")] == ["village.escalation.applied.v1"]
+    keys = [key for i, _, key in incidents.requests if i == "busy-1"]
+    assert keys == [str(row.decision_id)] * 3  # the same key each time

@@ -43,6 +43,10 @@ OUTCOME_NAMESPACE = uuid.UUID("2c4e6b1a-8d3f-4a57-b0e9-5e5ca1a7e001")
 # stream, so they share the incident's partition order on the topic, as SLA events do.
 ESCALATION_STREAM = "{}"
 RETRYABLE = frozenset({408, 425, 429})
+# 409 for the decision's own earlier try, still being processed (its Idempotency-Key in flight:
+# a try that timed out here, or was answered 503, may still be running there). Not a refusal:
+# the next try gets that try's answer.
+IN_FLIGHT = "/problems/request-in-flight"
 SERVICE = "escalation"
 _OUTCOMES = text(
     "UPDATE decisions AS d SET status = u.s, attempts = d.attempts + 1, outcome_at = :now,"
@@ -219,10 +223,11 @@ class DecisionSender:
     consumer deciding on it locks it; an incident the consumer holds right now waits for the
     next group). A group that fails is recorded one decision at a time.
 
-    An unreachable or failing incidents service (connection error, timeout, 408, 425, 429, 5xx)
-    sets the next try with exponential backoff and jitter (1 s, 2 s, 4 s ... up to
-    `max_backoff_seconds`): the decision is kept, and applied once the service is back, once,
-    because the retried key replays the stored response. A sender that dies mid-flight leaves
+    An unreachable or failing incidents service (connection error, timeout, 408, 425, 429, 5xx,
+    409 for the decision's own key still in flight) sets the next try with exponential backoff
+    and jitter (1 s, 2 s, 4 s ... up to `max_backoff_seconds`): the decision is kept, and
+    applied once the service is back, once, because the retried key replays the stored
+    response. A sender that dies mid-flight leaves
     its claims to expire.
     """
 
@@ -328,7 +333,7 @@ class DecisionSender:
         ):
             try:
                 response = await self.api.send(row, row.partner)
-                if response.status_code >= 500 or response.status_code in RETRYABLE:
+                if _unavailable(response):
                     raise IncidentsUnavailable(
                         f"incidents service answered {response.status_code}: {response.text[:500]}"
                     )
@@ -408,6 +413,13 @@ class DecisionSender:
                     "cap": self.max_backoff_seconds,
                 },
             )
+
+
+def _unavailable(response: httpx.Response) -> bool:
+    """Answered, but not yet: try again later (as 5xx, 408, 425, 429 and an in-flight key say)."""
+    if response.status_code >= 500 or response.status_code in RETRYABLE:
+        return True
+    return response.status_code == 409 and _problem(response)["type"] == IN_FLIGHT
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
