@@ -86,8 +86,15 @@ async def recorded(
 async def test_receiver_failing_five_times_then_recovering_gets_everything_once_in_order(
     api, hooks
 ) -> None:
+    def ours() -> list[Arrival]:
+        return [a for a in receiver.arrivals if a.verified]
+
     def respond(arrival: Arrival) -> int:
-        return 500 if len(receiver.arrivals) <= 5 else 204
+        # Not signed with this endpoint's secret: another endpoint's delivery, left by an
+        # earlier test whose receiver had this port. Refused for good, and not counted.
+        if not arrival.verified:
+            return 410
+        return 500 if len(ours()) <= 5 else 204
 
     receiver = Receiver(respond=respond)
     async with ReceiverServer(receiver) as url:
@@ -97,11 +104,10 @@ async def test_receiver_failing_five_times_then_recovering_gets_everything_once_
             lambda: receiver.types(iid), lambda t: len(t) == 3, timeout=60, what="all three events"
         )
         assert receiver.types(iid) == TYPES
-        assert (
-            len(receiver.accepted_ids()) == len(set(receiver.accepted_ids())) == 3
-        )  # each accepted once
-        assert [a.status for a in receiver.arrivals[:5]] == [500] * 5
-        assert all(a.verified for a in receiver.arrivals)
+        accepted = [a.id for a in ours() if 200 <= a.status < 300]
+        assert len(accepted) == len(set(accepted)) == 3  # each accepted once
+        assert [a.status for a in ours()[:5]] == [500] * 5
+        assert all(a.verified for a in receiver.arrivals if a.event.get("subject") == iid)
         found = await recorded(hooks("northwind"), endpoint, iid, 3)
         assert [d["status"] for d in found] == ["delivered"] * 3
         assert [d["attempts"] for d in found] == [6, 1, 1] and found[0]["response_status"] == 204
