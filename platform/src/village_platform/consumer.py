@@ -47,6 +47,8 @@ from .wakeups import wait_any
 __all__ = ["ConsumedEvent", "ConsumerRunner", "GapNotHealed", "Handler", "HandlerError", "Routes"]
 
 log = logging.getLogger(__name__)
+# A partition's records in a fetch, and their events.
+_Part = tuple[list[ConsumerRecord], list[ConsumedEvent]]
 tracer = trace.get_tracer("village.consumer")
 
 
@@ -159,13 +161,12 @@ class ConsumerRunner:
         done = 0
         try:
             if self.batch:
-                for topic in sorted({tp.topic for tp in fetched}):
-                    parts = {
-                        tp: (records, events)
-                        for tp, records in fetched.items()
-                        if tp.topic == topic and (events := _parsed(records))
-                    }
-                    if parts and await self._consume_many(
+                topics: dict[str, dict[TopicPartition, _Part]] = {}
+                for tp, records in fetched.items():
+                    if records and (events := _parsed(records)) is not None:
+                        topics.setdefault(tp.topic, {})[tp] = (records, events)
+                for parts in topics.values():
+                    if await self._consume_many(
                         [r for records, _ in parts.values() for r in records],
                         [e for _, events in parts.values() for e in events],
                     ):

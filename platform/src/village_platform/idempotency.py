@@ -24,6 +24,9 @@ from .errors import Problem
 from .wakeups import wait_any
 
 MAX_KEY_LENGTH = 255
+# The problem kind of a key whose first request is still running (errors.Problem: its type is
+# `/problems/<kind>`): a client retrying with the same key tries again later.
+IN_FLIGHT = "request-in-flight"
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +98,7 @@ async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> St
     if not row.locked:
         raise Problem(
             409,
-            "request-in-flight",
+            IN_FLIGHT,
             "a request with this Idempotency-Key is still being processed; retry later",
             headers={"Retry-After": "1"},
         )

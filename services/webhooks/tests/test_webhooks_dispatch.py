@@ -22,6 +22,14 @@ from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
 
 
+async def register(engine: Any, clock: ManualClock, party: str, kind: str, types: list[str]) -> Any:
+    """An endpoint of `party` (a `kind`) subscribing to `types`, registered now."""
+    body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}, "event_types": types}
+    async with engine.begin() as conn:
+        made, _ = await endpoints.create(conn, SEALER, party, kind, body, clock.now())
+    return made
+
+
 async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) -> None:
     clock = ManualClock()
     fan_out = FanOut(clock)
@@ -80,18 +88,9 @@ async def test_a_fetch_fans_out_with_one_read_and_one_insert_as_one_at_a_time_wo
     endpoint registered mid-fetch, a failing one parked, each queue in the events' order)."""
     clock = ManualClock()
     fan_out = FanOut(clock)
-    body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
-
-    async def register(party: str, kind: str, types: list[str]) -> Any:
-        async with engine.begin() as conn:
-            made, _ = await endpoints.create(
-                conn, SEALER, party, kind, {**body, "event_types": types}, clock.now()
-            )
-        return made
-
-    partner = await register("northwind", "partner", ["*"])
-    customer = await register("initech", "customer", ["village.incident.*"])
-    failing = await register("northwind", "partner", ["*"])
+    partner = await register(engine, clock, "northwind", "partner", ["*"])
+    customer = await register(engine, clock, "initech", "customer", ["village.incident.*"])
+    failing = await register(engine, clock, "northwind", "partner", ["*"])
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE endpoints SET status = 'failing' WHERE endpoint_id = :e"),
@@ -100,7 +99,7 @@ async def test_a_fetch_fans_out_with_one_read_and_one_insert_as_one_at_a_time_wo
     clock.advance(timedelta(seconds=1))
     early = [event("i-1", 1, clock), event("i-1", 2, clock, visibility="internal")]
     clock.advance(timedelta(seconds=1))
-    late_customer = await register("initech", "customer", ["*"])  # after `early` happened
+    late_customer = await register(engine, clock, "initech", "customer", ["*"])  # after `early`
     clock.advance(timedelta(seconds=1))
     late = [
         event("i-2", 1, clock, type="village.sla.clock_started.v1"),
@@ -174,16 +173,7 @@ async def test_the_dispatcher_is_woken_after_a_commit_that_stored_deliveries_onl
     clock = ManualClock()
     woken: list[int] = []
     fan_out = FanOut(clock, queued=lambda: woken.append(1))
-    async with engine.begin() as conn:
-        body = {"url": "http://127.0.0.1:9/", "description": "", "filter": {}}
-        await endpoints.create(
-            conn,
-            SEALER,
-            "northwind",
-            "partner",
-            {**body, "event_types": ["village.incident.*"]},
-            clock.now(),
-        )
+    await register(engine, clock, "northwind", "partner", ["village.incident.*"])
     clock.advance(timedelta(seconds=1))
     nobodys = event("i-1", 1, clock, type="village.sla.clock_started.v1")
     async with engine.begin() as conn, fan_out.applying_many(conn, [nobodys]):

@@ -23,6 +23,7 @@ from opentelemetry import trace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from village_platform import idempotency
 from village_platform.clock import Clock
 from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
@@ -46,7 +47,7 @@ RETRYABLE = frozenset({408, 425, 429})
 # 409 for the decision's own earlier try, still being processed (its Idempotency-Key in flight:
 # a try that timed out here, or was answered 503, may still be running there). Not a refusal:
 # the next try gets that try's answer.
-IN_FLIGHT = "/problems/request-in-flight"
+IN_FLIGHT = f"/problems/{idempotency.IN_FLIGHT}"
 SERVICE = "escalation"
 _OUTCOMES = text(
     "UPDATE decisions AS d SET status = u.s, attempts = d.attempts + 1, outcome_at = :now,"
@@ -227,8 +228,7 @@ class DecisionSender:
     409 for the decision's own key still in flight) sets the next try with exponential backoff
     and jitter (1 s, 2 s, 4 s ... up to `max_backoff_seconds`): the decision is kept, and
     applied once the service is back, once, because the retried key replays the stored
-    response. A sender that dies mid-flight leaves
-    its claims to expire.
+    response. A sender that dies mid-flight leaves its claims to expire.
     """
 
     def __init__(
