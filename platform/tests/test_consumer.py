@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from opentelemetry import trace
@@ -15,6 +17,14 @@ from village_platform.consumer import ConsumedEvent, ConsumerRunner
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)
+# Internal to northwind: acme's topic carries only the bare fact (`n`), redacted.
+INTERNAL = {
+    "parties": ["northwind", "village"],
+    "visibility": "internal",
+    "provider": "acme",
+    "actor_kind": "partner",
+    "fact": ["n"],
+}
 
 
 async def test_kafka_and_feed_yield_equal_events(owner, read_model, consume) -> None:
@@ -187,20 +197,49 @@ async def test_consume_span_continues_the_producers_trace(owner, read_model, con
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
+async def test_a_redacted_event_on_the_topic_before_the_feed_shows_it_waits_for_the_feed(
+    owner, read_model, make_runner, runners, batch
+) -> None:
+    """The relay sends, then records positions when the broker has acknowledged: a consumer
+    can get the record first. It asks the feed again; it never applies the bare fact (the
+    console once showed a webhook delivery without its type)."""
+    await owner.append("inc-1", {"n": 1, "text": "secret 1"}, **INTERNAL)
+    release, sent = asyncio.Event(), asyncio.Event()
+    publish = owner.relay._publish
+
+    async def held(events) -> None:  # on the topic, its position not committed yet
+        await publish(events)
+        sent.set()
+        await release.wait()
+
+    owner.relay._publish = held
+    publishing = asyncio.create_task(owner.relay.publish_pending())
+    await sent.wait()
+    runner = make_runner(owner, read_model, batch=batch, resolve_redacted=True)
+    reads: list[str] = []
+    [feed] = runner.feeds.values()
+
+    async def count(request: httpx.Request) -> None:
+        reads.append(str(request.url))
+
+    feed._http.event_hooks["request"].append(count)
+    runners(runner)
+    await eventually(lambda: len(reads) >= 2, what="the consumer asking the feed again")
+    assert read_model.seen == [] and runner.committed == 0
+    release.set()
+    assert await publishing == 1
+    await eventually(lambda: runner.committed == 1, what="the record")
+    [whole] = read_model.seen
+    assert (whole.data, whole.redacted) == ({"n": 1, "text": "secret 1"}, False)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
 async def test_redacted_events_are_read_whole_from_the_feed_only_when_routed(
     owner, read_model, make_runner, runners, batch
 ) -> None:
-    # Internal to northwind: acme's topic carries only the bare fact (`n`), redacted.
-    internal = {
-        "parties": ["northwind", "village"],
-        "visibility": "internal",
-        "provider": "acme",
-        "actor_kind": "partner",
-        "fact": ["n"],
-    }
-    await owner.append("inc-1", *({"n": n, "text": f"secret {n}"} for n in (1, 2, 3)), **internal)
-    await owner.append("inc-1", {"n": 4, "text": "x"}, type="village.test.ignored.v1", **internal)
-    await owner.append("inc-1", {"n": 5, "text": "secret 5"}, **internal)
+    await owner.append("inc-1", *({"n": n, "text": f"secret {n}"} for n in (1, 2, 3)), **INTERNAL)
+    await owner.append("inc-1", {"n": 4, "text": "x"}, type="village.test.ignored.v1", **INTERNAL)
+    await owner.append("inc-1", {"n": 5, "text": "secret 5"}, **INTERNAL)
     await owner.publish()
 
     runner = make_runner(owner, read_model, batch=batch, resolve_redacted=True)

@@ -38,7 +38,7 @@ from .applier import Applier, BatchScope, ConsumedEvent, GapNotHealed, Handler, 
 from .clock import Clock
 from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
-from .feedclient import FeedClient
+from .feedclient import FeedClient, NotInFeedYet
 from .kafka import ensure_topics, make_producer, when_reachable
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
@@ -282,15 +282,17 @@ class ConsumerRunner:
             try:
                 await attempt()
                 return True
+            except NotInFeedYet as exc:  # expected now and then: the relay commits just after
+                log.info("consumer %s: %s; retrying", self.name, exc)
             except Exception:
                 log.exception(
                     "consumer %s: cannot process %s:%s@%s yet; retrying",
                     self.name, record.topic, record.partition, record.offset,
                 )  # fmt: skip
-                await wait_any(stop, timeout=delay)
-                if stop.is_set():
-                    return False
-                delay = min(delay * 2, self.infra_backoff_max)
+            await wait_any(stop, timeout=delay)
+            if stop.is_set():
+                return False
+            delay = min(delay * 2, self.infra_backoff_max)
 
     async def _process(
         self,

@@ -12,6 +12,12 @@ from .settings import Settings
 from .tokens import ServiceAuth
 
 
+class NotInFeedYet(LookupError):
+    """The topic carried an event its owner's feed does not show yet: the relay records the
+    positions it sent only once the broker has acknowledged them all, so a consumer can be
+    first. Tried again (ConsumerRunner), never taken as sealed."""
+
+
 @dataclass(frozen=True)
 class FeedPage:
     items: list[ConsumedEvent]
@@ -78,13 +84,16 @@ class FeedClient:
 
     async def whole(self, event: ConsumedEvent) -> ConsumedEvent:
         """The whole event a topic carried only as its fact (`redacted`), as the owner's feed
-        gives it to a service; the fact itself if the feed keeps it sealed too."""
+        gives it to a service; the fact itself if the feed keeps it sealed too; NotInFeedYet if
+        the relay's transaction that sent it has not committed yet."""
         if event.position is not None:
             page = await self.page(event.position - 1, limit=1, stream_id=event.stream_id)
             found = [e for e in page.items if e.id == event.id]
         else:
             found = [e for e in await self.stream_events(event.stream_id) if e.id == event.id]
-        return found[0] if found else event
+        if not found:
+            raise NotInFeedYet(f"{event.id} is not in {self.base_url}/events yet")
+        return found[0]
 
     async def whole_many(self, events: list[ConsumedEvent]) -> dict[str, ConsumedEvent]:
         """`whole` for several redacted events, by id: one feed page for a fetch's run of
