@@ -328,7 +328,8 @@ async def _consume(consumer: Any, observed: list[SurgeResult], stop: asyncio.Eve
                 elif kind == "village.escalation.applied.v1":
                     _seen(result, "escalation", subject, received)
                 elif kind == "village.escalation.failed.v1":
-                    result.refused += 1
+                    problem = json.loads(msg.value).get("problem") or {}
+                    result.refusals[f"{problem.get('status')} {problem.get('type')}"] += 1
                 elif kind == "village.sla.clock_started.v1":
                     # The first clock of the incident (a bus record may be redacted: the SLA
                     # monitor's own store says whether a clock started twice, `_doubled_clocks`).

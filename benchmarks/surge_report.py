@@ -49,7 +49,8 @@ class SurgeResult:
     # service -> incident -> distinct effects seen (more than one: doubled)
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)  # incident -> decided to
-    refused: int = 0  # escalation.failed records
+    # escalation.failed records by their problem ("409 /problems/request-in-flight")
+    refusals: Counter[str] = field(default_factory=Counter)
     duplicate_records: int = 0  # one CloudEvent id received twice on a topic
     leaked: int = 0  # an opened event delivered to the other partner's endpoint
     unverified: int = 0  # a webhook whose signature did not verify
@@ -91,6 +92,14 @@ class SurgeResult:
 
 def _s(seconds_ms: float) -> str:
     return "n/a" if math.isnan(seconds_ms) else f"{seconds_ms / 1000:.2f} s"
+
+
+def _refusals(r: SurgeResult) -> str:
+    """0, or the count and each problem's: "2 (409 /problems/request-in-flight: 2)"."""
+    total = sum(r.refusals.values())
+    if not total:
+        return "0"
+    return f"{total} ({', '.join(f'{p}: {n}' for p, n in r.refusals.most_common())})"
 
 
 def _cpu(r: SurgeResult, parts: list[str]) -> str:
@@ -147,7 +156,7 @@ def rows(results: list[SurgeResult]) -> list[Row]:
         ok = (
             not any(lost.values())
             and not any(doubled.values())
-            and not r.refused
+            and not r.refusals
             and not r.wrong_route
             and not r.leaked
             and not r.unverified
@@ -157,11 +166,11 @@ def rows(results: list[SurgeResult]) -> list[Row]:
         out.append(
             Row(
                 f"(l)   {r.replicas}×: effects missing when the run stopped waiting (escalation, "
-                "SLA, knowledge, webhooks); doubled (the "
-                "same); refused decisions; wrong routes; opened events delivered to the other "
-                "partner; unverified signatures; duplicate topic records",
+                "SLA, knowledge, webhooks); doubled (the same); refused decisions (by problem); "
+                "wrong routes; opened events delivered to the other partner; unverified "
+                "signatures; duplicate topic records",
                 f"{', '.join(str(v) for v in lost.values())}; "
-                f"{', '.join(str(v) for v in doubled.values())}; {r.refused}; {r.wrong_route}; "
+                f"{', '.join(str(v) for v in doubled.values())}; {_refusals(r)}; {r.wrong_route}; "
                 f"{r.leaked}; {r.unverified}; {r.duplicate_records}",
                 "all 0",
                 "pass" if ok else "FAIL",
