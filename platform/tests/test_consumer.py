@@ -202,7 +202,8 @@ async def test_a_redacted_event_on_the_topic_before_the_feed_shows_it_waits_for_
 ) -> None:
     """The relay sends, then records positions when the broker has acknowledged: a consumer
     can get the record first. It asks the feed again; it never applies the bare fact (the
-    console once showed a webhook delivery without its type)."""
+    console once showed a webhook delivery without its type). In batch mode the fetch is
+    asked for again as a whole, not taken apart record by record."""
     await owner.append("inc-1", {"n": 1, "text": "secret 1"}, **INTERNAL)
     release, sent = asyncio.Event(), asyncio.Event()
     publish = owner.relay._publish
@@ -231,6 +232,7 @@ async def test_a_redacted_event_on_the_topic_before_the_feed_shows_it_waits_for_
     await eventually(lambda: runner.committed == 1, what="the record")
     [whole] = read_model.seen
     assert (whole.data, whole.redacted) == ({"n": 1, "text": "secret 1"}, False)
+    assert runner.batches == int(batch)  # a fetch that raced the relay stays one transaction
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])

@@ -47,6 +47,9 @@ from .wakeups import wait_any
 __all__ = ["ConsumedEvent", "ConsumerRunner", "GapNotHealed", "Handler", "HandlerError", "Routes"]
 
 log = logging.getLogger(__name__)
+
+# Between asks for a fetch's redacted events its owner's feed does not show yet (seconds).
+WHOLE_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 # A partition's records in a fetch, and their events.
 _Part = tuple[list[ConsumerRecord], list[ConsumedEvent]]
 tracer = trace.get_tracer("village.consumer")
@@ -192,7 +195,7 @@ class ConsumerRunner:
         """The records (of one topic) in one transaction; False if any needs the one-by-one
         path (a gap to heal, a handler that fails). One span, linked to each record's trace."""
         try:
-            events = await self._wholes(parsed, records[0].topic)
+            events = await self._wholes_soon(parsed, records[0].topic)
         except Exception:
             return False
         links = [
@@ -220,6 +223,16 @@ class ConsumerRunner:
         self.processed += len(records)
         self.batches += 1
         return True
+
+    async def _wholes_soon(self, events: list[ConsumedEvent], topic: str) -> list[ConsumedEvent]:
+        """`_wholes`, asked again for up to about a second while the owner's relay commits what
+        it sent (NotInFeedYet): a fetch that raced the relay stays one transaction."""
+        for pause in WHOLE_PAUSES:
+            try:
+                return await self._wholes(events, topic)
+            except NotInFeedYet:
+                await asyncio.sleep(pause)
+        return await self._wholes(events, topic)
 
     async def _whole(self, event: ConsumedEvent, topic: str) -> ConsumedEvent:
         [whole] = await self._wholes([event], topic)
