@@ -196,6 +196,18 @@ async def test_consume_span_continues_the_producers_trace(owner, read_model, con
     assert seen_incident == ["inc-traced"]
 
 
+def feed_reads(runner: ConsumerRunner) -> list[str]:
+    """The URLs the runner asks its one feed for, as it asks them."""
+    reads: list[str] = []
+    [feed] = runner.feeds.values()
+
+    async def count(request: httpx.Request) -> None:
+        reads.append(str(request.url))
+
+    feed._http.event_hooks["request"].append(count)
+    return reads
+
+
 @pytest.mark.parametrize("batch", [False, True], ids=["one-by-one", "batch"])
 async def test_a_redacted_event_on_the_topic_before_the_feed_shows_it_waits_for_the_feed(
     owner, read_model, make_runner, runners, batch
@@ -217,13 +229,7 @@ async def test_a_redacted_event_on_the_topic_before_the_feed_shows_it_waits_for_
     publishing = asyncio.create_task(owner.relay.publish_pending())
     await sent.wait()
     runner = make_runner(owner, read_model, batch=batch, resolve_redacted=True)
-    reads: list[str] = []
-    [feed] = runner.feeds.values()
-
-    async def count(request: httpx.Request) -> None:
-        reads.append(str(request.url))
-
-    feed._http.event_hooks["request"].append(count)
+    reads = feed_reads(runner)
     runners(runner)
     await eventually(lambda: len(reads) >= 2, what="the consumer asking the feed again")
     assert read_model.seen == [] and runner.committed == 0
@@ -245,13 +251,7 @@ async def test_redacted_events_are_read_whole_from_the_feed_only_when_routed(
     await owner.publish()
 
     runner = make_runner(owner, read_model, batch=batch, resolve_redacted=True)
-    reads: list[str] = []
-    [feed] = runner.feeds.values()
-
-    async def count(request: httpx.Request) -> None:
-        reads.append(str(request.url))
-
-    feed._http.event_hooks["request"].append(count)  # what the consumer asks the owner
+    reads = feed_reads(runner)
     runners(runner)
     await eventually(lambda: runner.committed == 5, what="5 records")
 
