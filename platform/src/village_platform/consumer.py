@@ -195,7 +195,7 @@ class ConsumerRunner:
         """The records (of one topic) in one transaction; False if any needs the one-by-one
         path (a gap to heal, a handler that fails). One span, linked to each record's trace."""
         try:
-            events = await self._wholes_soon(parsed, records[0].topic)
+            events = await self._wholes(parsed, records[0].topic)
         except Exception:
             return False
         links = [
@@ -224,30 +224,29 @@ class ConsumerRunner:
         self.batches += 1
         return True
 
-    async def _wholes_soon(self, events: list[ConsumedEvent], topic: str) -> list[ConsumedEvent]:
-        """`_wholes`, asked again for up to about a second while the owner's relay commits what
-        it sent (NotInFeedYet): a fetch that raced the relay stays one transaction."""
-        for pause in WHOLE_PAUSES:
-            try:
-                return await self._wholes(events, topic)
-            except NotInFeedYet:
-                await asyncio.sleep(pause)
-        return await self._wholes(events, topic)
-
     async def _whole(self, event: ConsumedEvent, topic: str) -> ConsumedEvent:
         [whole] = await self._wholes([event], topic)
         return whole
 
     async def _wholes(self, events: list[ConsumedEvent], topic: str) -> list[ConsumedEvent]:
         """The redacted ones read whole from the owner's feed (a consumer that acts for other
-        parties), those a handler routes only: a type skipped anyway is not worth a read."""
+        parties), those a handler routes only: a type skipped anyway is not worth a read. Asked
+        again for up to about a second while the owner's relay commits what it sent, so a fetch
+        that raced the relay stays one transaction; then NotInFeedYet."""
         feed = self.feeds.get(topic)
         if not self.resolve_redacted or feed is None:
             return events
         needed = [e for e in events if e.redacted and e.type in self.applier.routes]
         if not needed:
             return events
-        whole = await feed.whole_many(needed)
+        for pause in WHOLE_PAUSES:
+            try:
+                whole = await feed.whole_many(needed)
+                break
+            except NotInFeedYet:
+                await asyncio.sleep(pause)
+        else:
+            whole = await feed.whole_many(needed)
         return [whole.get(e.id, e) for e in events]
 
     async def _commit(
