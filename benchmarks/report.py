@@ -484,6 +484,8 @@ def markdown_block(
             f"synchronous_commit={server.get('synchronous_commit')}, "
             f"full_page_writes={server.get('full_page_writes')}, "
             f"wal_sync_method={server.get('wal_sync_method')}, "
+            f"commit_delay={server.get('commit_delay')}, "
+            f"commit_siblings={server.get('commit_siblings')}, "
             f"shared_buffers={server.get('shared_buffers')}) |"
         )
     ]

@@ -221,6 +221,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="embedded PostgreSQL with fsync/full_page_writes/synchronous_commit off "
         "(NOT the default; labelled in the report)",
     )
+    p.add_argument(
+        "--pg-setting",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting for the embedded PostgreSQL, e.g. commit_delay=100 (repeatable; "
+        "shown in the report)",
+    )
     p.add_argument("--no-uvloop", action="store_true", help="plain asyncio loop in the client")
     p.add_argument(
         "--docs",
@@ -236,7 +245,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="abort (and clean up) after this many seconds (default 900, plus (f)'s allowance)",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.pg_setting and os.environ.get("DATABASE_URL"):
+        p.error("--pg-setting configures the embedded PostgreSQL; set it on your own server")
+    return args
 
 
 def _counts(text: str) -> list[int]:
@@ -244,6 +256,13 @@ def _counts(text: str) -> list[int]:
     if not counts or min(counts) < 1:
         raise argparse.ArgumentTypeError("replica counts of at least 1, e.g. 1,2")
     return counts
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError("NAME=VALUE, e.g. commit_delay=100")
+    return name.strip(), value.strip()
 
 
 class Aborted(Exception):
@@ -325,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(int(args.time_limit))
     began = time.perf_counter()
     run = uuid.uuid4().hex[:8]
-    stack = BenchStack(fsync=not args.fsync_off)
+    stack = BenchStack(fsync=not args.fsync_off, postgres_settings=dict(args.pg_setting))
     a = b = b_low = c = d = e = f = g = h = i = j = k = None
     surges: list[surge_report.SurgeResult] = []
     try:
@@ -334,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         server = stack.server_facts()
         print(
             f"bench: PostgreSQL {server['server_version']} on {stack.database_url} "
-            f"fsync={server['fsync']} synchronous_commit={server['synchronous_commit']}; "
+            f"fsync={server['fsync']} synchronous_commit={server['synchronous_commit']} "
+            f"commit_delay={server['commit_delay']}; "
             f"Kafka {stack.kafka_bootstrap}",
             flush=True,
         )

@@ -27,8 +27,15 @@ from .cpu import CpuMeter, postmaster_pid
 
 
 class BenchStack:
-    def __init__(self, *, fsync: bool = True, log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fsync: bool = True,
+        log_dir: Path | None = None,
+        postgres_settings: dict[str, str] | None = None,
+    ) -> None:
         self.fsync = fsync
+        self.postgres_settings = postgres_settings or {}
         self.root = Path(tempfile.mkdtemp(prefix="village-bench-"))
         self.log_dir = log_dir or self.root / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +45,10 @@ class BenchStack:
 
     def start(self) -> BenchStack:
         self.stack = Stack.start(
-            self.log_dir, durable=self.fsync, run_id=f"bench{uuid.uuid4().hex[:8]}"
+            self.log_dir,
+            durable=self.fsync,
+            run_id=f"bench{uuid.uuid4().hex[:8]}",
+            postgres_settings=self.postgres_settings,
         )
         return self
 
@@ -142,6 +152,8 @@ class BenchStack:
             "synchronous_commit",
             "full_page_writes",
             "wal_sync_method",
+            "commit_delay",
+            "commit_siblings",
             "shared_buffers",
             "max_connections",
         ]

@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from village_devstack.postgres import EmbeddedPostgres
+from village_devstack.stack import Stack
 from village_devstack.testing import free_port, run_sql
 
 
@@ -125,3 +126,21 @@ async def test_broker_topics_headers_groups_manual_commit(stack):
     assert all(dict(m.headers)["ce_id"] == m.value[1:] for m in got)
     # a new member of the same group resumes after the committed offsets
     assert await consume(0) == []
+
+
+def test_an_embedded_server_takes_the_settings_it_is_given(stack, monkeypatch, tmp_path):
+    # `make bench --pg-setting` measures server settings (group commit) this way.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", stack.kafka_bootstrap)  # no second broker
+    own = Stack.start(
+        tmp_path,
+        durable=True,
+        postgres_settings={"commit_delay": "200", "commit_siblings": "2"},
+    )
+    try:
+        assert own.postgres is not None and own.broker is None
+        rows = run_sql(own.database_url, "SHOW fsync", "SHOW commit_delay", "SHOW commit_siblings")
+        assert [r[0][0] for r in rows] == ["on", "200", "2"]
+    finally:
+        own.close()
+    assert not own.postgres.is_running()

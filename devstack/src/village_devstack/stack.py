@@ -11,6 +11,7 @@ import socket
 import tempfile
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,16 @@ class Stack:
     """Where the PostgreSQL server and the Kafka broker are, and what was started on them."""
 
     @classmethod
-    def start(cls, log_dir: Path, *, durable: bool = False, run_id: str | None = None) -> Stack:
-        """The servers from the environment, or embedded ones started now (`close()` stops them)."""
+    def start(
+        cls,
+        log_dir: Path,
+        *,
+        durable: bool = False,
+        run_id: str | None = None,
+        postgres_settings: Mapping[str, str] | None = None,
+    ) -> Stack:
+        """The servers from the environment, or embedded ones started now (`close()` stops them).
+        `postgres_settings` go to an embedded server only, over the durability defaults."""
         database_url = os.environ.get("DATABASE_URL")
         kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         stack = cls(
@@ -79,8 +88,11 @@ class Stack:
             if not database_url:
                 # short path: the unix socket lives in the data directory
                 root = Path(tempfile.mkdtemp(prefix="village-pg-"))
+                settings = {} if durable else dict(FAST_UNSAFE)
                 stack.postgres = EmbeddedPostgres(
-                    root / "data", port=free_port(), settings={} if durable else FAST_UNSAFE
+                    root / "data",
+                    port=free_port(),
+                    settings={**settings, **(postgres_settings or {})},
                 )
                 stack.postgres.start()
                 stack.database_url = stack.postgres.url
