@@ -176,6 +176,7 @@ async def measure(
     service = await asyncio.to_thread(
         stack.start_on, INCIDENTS, database, "incidents-scale", KAFKA_TOPIC_PREFIX=f"bench{run}i."
     )
+    await asyncio.to_thread(demo.seed_parties, service.url)  # the directory knows its callers
     try:
         sizes = dict(zip(ids, (small, large), strict=True))
         headers = {
@@ -187,6 +188,10 @@ async def measure(
                 response = await client.get(
                     f"/incidents/{iid}/timeline", headers=headers["northwind"], params={"limit": 10}
                 )
+                if response.status_code != 200:
+                    raise RuntimeError(
+                        f"(i) the timeline of {iid}: {response.status_code} {response.text[:300]}"
+                    )
                 first_note[iid] = next(
                     t["data"]["note_id"]
                     for t in response.json()["items"]
