@@ -12,14 +12,18 @@ from typing import Any
 
 import pytest
 from sla_support import database_with, fire_all, handlers
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
+from village_platform.envelope import Metadata
+from village_platform.eventstore import EventStore
 from village_platform.timers import TimerScheduler
 from village_sla_monitor.batch import Batch
 from village_sla_monitor.consumer import reset, routes
+from village_sla_monitor.contractbook import ContractBook
 from village_sla_monitor.domain.contracts import Terms
 from village_sla_monitor.domain.state import IncidentSla
 from village_sla_monitor.handlers.incident_events import IncidentEventHandlers
@@ -248,3 +252,64 @@ async def test_timers_fired_in_one_transaction_equal_one_by_one(engine: AsyncEng
     await fire_all(batched)
     assert live.batch is None
     assert (await read_model(engine), await timers_and_facts(engine, *iids)) == expected
+
+
+async def test_a_fetch_reads_each_links_contracts_once_and_finds_the_version_in_force(
+    engine: AsyncEngine,
+) -> None:
+    """In a live batch the contracts of a link are read once for all its events, yet each
+    incident gets the version in force when it opened, as one transaction per event gives: a
+    revision effective at minute 5 covers the incident opened at minute 10, not the one at 0."""
+    revised = Terms.from_spec(
+        "initech-northwind",
+        2,
+        {**CONTRACTS[0].to_spec(), "targets": {"S1": {"respond_minutes": 45,
+                                                       "resolve_minutes": 600}}},
+        minutes(5),
+    )  # fmt: skip
+    async with engine.begin() as conn:
+        book = ContractBook(EventStore(ManualClock(SIGNED)))
+        await book.record(conn, revised, Metadata.of_service("test"), SIGNED)
+    early, late = str(uuid.uuid4()), str(uuid.uuid4())
+    events = story(early) + [
+        ConsumedEvent(**{**vars(e), "time": e.time + timedelta(minutes=10)}) for e in story(late)
+    ]
+    one_by_one = Applier("sla-monitor", engine, routes(handlers(T0)), ManualClock(T0))
+    for event in events:
+        assert await one_by_one.apply(event) == APPLIED
+    expected = await read_model(engine)
+    versions = {
+        iid: {
+            (c.contract_id, c.version)
+            for c in (await state_of(engine, handlers(T0), iid)).coverages
+        }
+        for iid in (early, late)
+    }
+    assert versions == {
+        early: {("initech-northwind", 1), ("northwind-acme", 1)},
+        late: {("initech-northwind", 2), ("northwind-acme", 1)},
+    }
+
+    async with engine.begin() as conn:
+        await reset(conn)
+        await conn.execute(
+            text("DELETE FROM events WHERE stream_id = ANY(:s)"), {"s": [early, late]}
+        )
+        await one_by_one.forget(conn)
+    reads: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM contracts" in statement:
+            reads.append(statement)
+
+    live = handlers(T0)
+    batched = Applier(
+        "sla-monitor", engine, routes(live), ManualClock(T0), batch_scope=live.applying_many
+    )
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await batched.apply_many(events)
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert await read_model(engine) == expected
+    assert len(reads) == 2  # the customer-facing link once, the underpinning link once

@@ -20,6 +20,7 @@ from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import current_traceparent
 
 from .contractbook import ContractBook
+from .domain.contracts import Terms
 from .domain.events import CreditDue, SlaFact, fact_event_id
 from .domain.projection import Projector
 from .domain.state import IncidentSla
@@ -86,6 +87,8 @@ class Batch:
         # has no timer row to cancel: most of a history's timers (about 56,000 of 68,000 in
         # the benchmark's) are never written at all.
         self.written_timers: set[str] = set()
+        # A live batch's contract versions by (kind, provider, customer): one read per link.
+        self.contracts: dict[tuple[str, str, str], list[Terms]] = {}
 
     def keep(self, state: IncidentSla, facts: list[SlaFact]) -> None:
         """`state` replaces the incident's, to be written with `facts` at the next flush."""

@@ -68,12 +68,38 @@ class ContractBook:
         self._all = [self._remember(r) for r in rows]
 
     async def in_force(
-        self, conn: AsyncConnection, kind: str, provider: str, customer: str, at: datetime
+        self,
+        conn: AsyncConnection,
+        kind: str,
+        provider: str,
+        customer: str,
+        at: datetime,
+        *,
+        seen: dict[tuple[str, str, str], list[Terms]] | None = None,
     ) -> Terms | None:
+        """The version in force at `at`. `seen` is a live batch's (one transaction): each link's
+        versions are read once for all its events, as of the batch, and the fetch's records
+        all came before it, so the answer is the one a query per event gives."""
         if self._all is not None:
+            versions = self._all
+        elif seen is not None:
+            key = (kind, provider, customer)
+            if key not in seen:
+                rows = await conn.execute(
+                    text(
+                        f"SELECT {_COLUMNS} FROM contracts"
+                        " WHERE kind = :k AND provider = :p AND customer = :c"
+                    ),
+                    {"k": kind, "p": provider, "c": customer},
+                )
+                seen[key] = [self._remember(r) for r in rows]
+            versions = seen[key]
+        else:
+            versions = None
+        if versions is not None:
             found = [
                 t
-                for t in self._all
+                for t in versions
                 if (t.kind, t.provider, t.customer) == (kind, provider, customer)
                 and t.effective_from <= at
             ]

@@ -108,15 +108,19 @@ class IncidentEventHandlers:
         finally:
             self._batch.reset(token)
 
+    def _seen(self) -> dict[tuple[str, str, str], list[Terms]] | None:
+        """The live batch's contract versions by link, read once per batch (None: no batch)."""
+        batch = self._batch.get()
+        return batch.contracts if batch is not None and batch.live else None
+
     # ------------------------------------------------------------------ consumed events
 
     async def opened(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
         """The customer-facing contract in force (the chain's first link) covers the incident
         from its opening."""
         data = event.data
-        terms = await self.book.in_force(
-            conn, "customer_facing", data["partner"], data["customer"], event.time
-        )
+        link = ("customer_facing", data["partner"], data["customer"])
+        terms = await self.book.in_force(conn, *link, event.time, seen=self._seen())
         state, facts = self.projector.open(data, event.time, terms)
         await self._save(conn, state, facts)
 
@@ -130,7 +134,9 @@ class IncidentEventHandlers:
         underpinning: list[Terms] = []
         for customer, provider in state.links_handed_to(party):
             at = state.opened_at
-            terms = await self.book.in_force(conn, "underpinning", provider, customer, at)
+            terms = await self.book.in_force(
+                conn, "underpinning", provider, customer, at, seen=self._seen()
+            )
             if terms is not None:
                 underpinning.append(terms)
         await self._save(conn, *self.projector.evolve(state, incident_event(event), underpinning))
