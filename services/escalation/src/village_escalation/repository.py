@@ -103,6 +103,14 @@ _UPSERT_CLOCK = text(
     " owed = excluded.owed, due_at = excluded.due_at, updated_at = excluded.updated_at"
     " WHERE sla_clocks.updated_at <= excluded.updated_at"
 )
+_UPSERT_CLOCKS = (
+    "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, state,"
+    " due_at, updated_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+    " $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])"
+    " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET state = excluded.state,"
+    " owed = excluded.owed, due_at = excluded.due_at, updated_at = excluded.updated_at"
+    " WHERE sla_clocks.updated_at <= excluded.updated_at"
+)  # a fetch's clocks, one row per clock (a statement may not update a row twice)
 _CLOCK_FIELDS = (
     "incident_id",
     "contract_id",
@@ -136,6 +144,9 @@ class _Fetch:
     snapshots: dict[tuple[str, str, tuple[str, ...]], ConfigSnapshot] = field(
         default_factory=dict
     )  # the documents in force, per (partner, provider, middle suppliers)
+    # The SLA clocks the fetch's events show, the latest per clock (a later event of the same
+    # instant wins, as one upsert after another would have it).
+    clocks: dict[tuple[str, str, str], tuple[Any, ...]] = field(default_factory=dict)
 
 
 class EscalationRepository:
@@ -176,6 +187,10 @@ class EscalationRepository:
             self._fetch.reset(token)
 
     async def _write(self, conn: AsyncConnection, fetch: _Fetch) -> None:
+        if fetch.clocks:
+            await conn.exec_driver_sql(
+                _UPSERT_CLOCKS, tuple(map(list, zip(*fetch.clocks.values(), strict=True)))
+            )
         if not fetch.states:
             return
         rows = [_state_row(s, *fetch.first.get(i, ("", None))) for i, s in fetch.states.items()]
@@ -243,9 +258,15 @@ class EscalationRepository:
         """An SLA clock as an SLA event (its data) shows it, for the queues' SLA remaining; an
         older event than the one kept changes nothing."""
         row = {k: data.get(k) for k in _CLOCK_FIELDS}
-        await conn.execute(
-            _UPSERT_CLOCK, {**row, "due_at": _when(data.get("due_at")), "at": _when(data["at"])}
-        )
+        due_at, at = _when(data.get("due_at")), _when(data["at"])
+        fetch = self._fetch.get()
+        if fetch is None:
+            await conn.execute(_UPSERT_CLOCK, {**row, "due_at": due_at, "at": at})
+            return
+        key = (row["incident_id"], row["contract_id"], row["clock"])
+        kept = fetch.clocks.get(key)
+        if kept is None or kept[-1] <= at:  # written once, with the fetch's other rows
+            fetch.clocks[key] = (*row.values(), due_at, at)
 
     async def snapshot(
         self, conn: AsyncConnection, partner: str, provider: str, middle: tuple[str, ...] = ()
