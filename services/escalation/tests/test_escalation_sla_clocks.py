@@ -21,7 +21,6 @@ from village_platform.applier import APPLIED, Applier, ConsumedEvent
 from village_platform.clock import ManualClock
 from village_platform.service_cli import migrate
 
-
 _SEQUENCES: dict[str, int] = {}  # each incident's SLA stream, numbered in the order made
 
 
