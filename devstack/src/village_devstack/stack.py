@@ -88,11 +88,9 @@ class Stack:
             if not database_url:
                 # short path: the unix socket lives in the data directory
                 root = Path(tempfile.mkdtemp(prefix="village-pg-"))
-                settings = {} if durable else dict(FAST_UNSAFE)
+                settings = {**({} if durable else FAST_UNSAFE), **(postgres_settings or {})}
                 stack.postgres = EmbeddedPostgres(
-                    root / "data",
-                    port=free_port(),
-                    settings={**settings, **(postgres_settings or {})},
+                    root / "data", port=free_port(), settings=settings
                 )
                 stack.postgres.start()
                 stack.database_url = stack.postgres.url

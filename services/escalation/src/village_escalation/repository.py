@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -95,14 +95,6 @@ _DECISION_COLUMNS = (
     "decision_id", "incident_id", "kind", "trigger", "from_party", "from_tier", "to_party",
     "to_tier", "basis", "reason", "at", "traceparent",
 )  # fmt: skip
-_UPSERT_CLOCK = text(
-    "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, state,"
-    " due_at, updated_at) VALUES (:incident_id, :contract_id, :clock, :contract_kind,"
-    " :owing_party, :owed_party, :state, :due_at, :at)"
-    " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET state = excluded.state,"
-    " owed = excluded.owed, due_at = excluded.due_at, updated_at = excluded.updated_at"
-    " WHERE sla_clocks.updated_at <= excluded.updated_at"
-)
 _UPSERT_CLOCKS = (
     "INSERT INTO sla_clocks (incident_id, contract_id, clock, contract_kind, owing, owed, state,"
     " due_at, updated_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
@@ -110,7 +102,7 @@ _UPSERT_CLOCKS = (
     " ON CONFLICT (incident_id, contract_id, clock) DO UPDATE SET state = excluded.state,"
     " owed = excluded.owed, due_at = excluded.due_at, updated_at = excluded.updated_at"
     " WHERE sla_clocks.updated_at <= excluded.updated_at"
-)  # a fetch's clocks, one row per clock (a statement may not update a row twice)
+)  # one row per clock: a statement may not update a row twice
 _CLOCK_FIELDS = (
     "incident_id",
     "contract_id",
@@ -188,9 +180,7 @@ class EscalationRepository:
 
     async def _write(self, conn: AsyncConnection, fetch: _Fetch) -> None:
         if fetch.clocks:
-            await conn.exec_driver_sql(
-                _UPSERT_CLOCKS, tuple(map(list, zip(*fetch.clocks.values(), strict=True)))
-            )
+            await _upsert_clocks(conn, fetch.clocks.values())
         if not fetch.states:
             return
         rows = [_state_row(s, *fetch.first.get(i, ("", None))) for i, s in fetch.states.items()]
@@ -259,14 +249,15 @@ class EscalationRepository:
         older event than the one kept changes nothing."""
         row = {k: data.get(k) for k in _CLOCK_FIELDS}
         due_at, at = _when(data.get("due_at")), _when(data["at"])
+        clock = (*row.values(), due_at, at)
         fetch = self._fetch.get()
         if fetch is None:
-            await conn.execute(_UPSERT_CLOCK, {**row, "due_at": due_at, "at": at})
+            await _upsert_clocks(conn, [clock])
             return
         key = (row["incident_id"], row["contract_id"], row["clock"])
         kept = fetch.clocks.get(key)
         if kept is None or kept[-1] <= at:  # written once, with the fetch's other rows
-            fetch.clocks[key] = (*row.values(), due_at, at)
+            fetch.clocks[key] = clock
 
     async def snapshot(
         self, conn: AsyncConnection, partner: str, provider: str, middle: tuple[str, ...] = ()
@@ -411,6 +402,11 @@ def _decision_row(d: Decision) -> dict[str, Any]:
         "at": d.at,
         "traceparent": current_traceparent(),
     }
+
+
+async def _upsert_clocks(conn: AsyncConnection, clocks: Iterable[tuple[Any, ...]]) -> None:
+    """Clock rows (`_CLOCK_FIELDS`, due_at, at), at most one per clock."""
+    await conn.exec_driver_sql(_UPSERT_CLOCKS, tuple(map(list, zip(*clocks, strict=True))))
 
 
 def _when(value: str | None) -> datetime | None:

@@ -18,6 +18,10 @@ from .domain.contracts import Terms
 
 CONTRACT_STREAM = "contract:{}"
 _COLUMNS = "contract_id, version, effective_from, terms"
+# Every version of one link's contract: a handful, whichever is in force is picked in memory.
+_LINK_VERSIONS = text(
+    f"SELECT {_COLUMNS} FROM contracts WHERE kind = :k AND provider = :p AND customer = :c"
+)
 
 
 class ContractNotFound(LookupError):
@@ -77,44 +81,22 @@ class ContractBook:
         *,
         seen: dict[tuple[str, str, str], list[Terms]] | None = None,
     ) -> Terms | None:
-        """The version in force at `at`. `seen` is a live batch's (one transaction): each link's
-        versions are read once for all its events, as of the batch, and the fetch's records
-        all came before it, so the answer is the one a query per event gives."""
+        """The version of the link's contract in force at `at`. `seen` is a live batch's (one
+        transaction): each link's versions are read once for all its events, as of the batch,
+        and the fetch's records all came before it, so the answer is the one a read per event
+        gives."""
+        link = (kind, provider, customer)
         if self._all is not None:
-            versions = self._all
-        elif seen is not None:
-            key = (kind, provider, customer)
-            if key not in seen:
-                rows = await conn.execute(
-                    text(
-                        f"SELECT {_COLUMNS} FROM contracts"
-                        " WHERE kind = :k AND provider = :p AND customer = :c"
-                    ),
-                    {"k": kind, "p": provider, "c": customer},
-                )
-                seen[key] = [self._remember(r) for r in rows]
-            versions = seen[key]
+            versions = [t for t in self._all if (t.kind, t.provider, t.customer) == link]
+        elif seen is not None and link in seen:
+            versions = seen[link]
         else:
-            versions = None
-        if versions is not None:
-            found = [
-                t
-                for t in versions
-                if (t.kind, t.provider, t.customer) == (kind, provider, customer)
-                and t.effective_from <= at
-            ]
-            return max(found, key=lambda t: (t.effective_from, t.version), default=None)
-        row = (
-            await conn.execute(
-                text(
-                    f"SELECT {_COLUMNS} FROM contracts"
-                    " WHERE kind = :k AND provider = :p AND customer = :c AND effective_from <= :at"
-                    " ORDER BY effective_from DESC, version DESC LIMIT 1"
-                ),
-                {"k": kind, "p": provider, "c": customer, "at": at},
-            )
-        ).first()
-        return self._remember(row) if row else None
+            rows = await conn.execute(_LINK_VERSIONS, {"k": kind, "p": provider, "c": customer})
+            versions = [self._remember(r) for r in rows]
+            if seen is not None:
+                seen[link] = versions
+        found = [t for t in versions if t.effective_from <= at]
+        return max(found, key=lambda t: (t.effective_from, t.version), default=None)
 
     async def latest(
         self, conn: AsyncConnection, contract_id: str, version: int | None = None
