@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -264,3 +265,31 @@ async def test_redacted_events_are_read_whole_from_the_feed_only_when_routed(
         assert runner.batches == 1 and asked == ["after=0&limit=5"]
     else:
         assert asked == [f"after={p}&limit=1" for p in (0, 1, 2, 4)]
+
+
+async def test_environments_on_one_broker_consume_in_groups_of_their_own(
+    owner, read_model, new_database, make_runner, runners
+) -> None:
+    """Two environments' consumers of the same name are two groups (the topic prefix), so each
+    reads every partition: sharing one group, they would split the partitions between them
+    (and every join, or a lost member, would stall the other)."""
+    streams = [f"inc-{n}" for n in range(6)]  # keys spread over the topic's 3 partitions
+    for stream in streams:
+        await owner.append(stream, {"n": 1})
+    await owner.publish()
+    name = f"reader-{uuid.uuid4().hex[:8]}"
+    started = []
+    for prefix, engine in (("blue.", read_model.engine), ("green.", await new_database())):
+        settings = read_model.settings.model_copy(update={"kafka_topic_prefix": prefix})
+        model = type(read_model)(engine, settings)  # each environment's own read model
+        runner = make_runner(owner, model, name=name)
+        runners(runner)
+        started.append((runner, model))
+    for runner, _ in started:
+        await eventually(lambda r=runner: r.committed == len(streams), what="every record")
+    assert [r.group for r, _ in started] == [f"blue.{name}", f"green.{name}"]
+    for _, model in started:
+        assert sorted(s for s, _, _ in await model.rows()) == streams
+    for runner, _ in started:  # a group each, so each was given every partition
+        assert runner.consumer is not None
+        assert {tp.partition for tp in runner.consumer.assignment()} == {0, 1, 2}

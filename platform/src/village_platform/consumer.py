@@ -97,6 +97,7 @@ class ConsumerRunner:
         # act for other parties too (escalation, webhooks) read the whole event from the feed.
         self.resolve_redacted = resolve_redacted
         self.consumer_options = consumer_options  # e.g. session_timeout_ms, passed to aiokafka
+        self.group = settings.group(name)  # the Kafka group; `name` keys handled_events
         self.consumer: AIOKafkaConsumer | None = None
         self.processed = 0  # records applied or skipped (duplicates, replays)
         self.parked = 0  # events dead-lettered
@@ -119,7 +120,7 @@ class ConsumerRunner:
         consumer = self.consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=self.name,
+            group_id=self.group,
             client_id=f"village-{self.name}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -210,7 +211,7 @@ class ConsumerRunner:
                 "messaging.system": "kafka",
                 "messaging.operation.type": "process",
                 "messaging.destination.name": records[0].topic,
-                "messaging.consumer.group.name": self.name,
+                "messaging.consumer.group.name": self.group,
                 "messaging.batch.message_count": len(records),
             },
         ):
@@ -278,7 +279,7 @@ class ConsumerRunner:
                 f"{record.topic} process",
                 context=extract_headers(headers),
                 kind=SpanKind.CONSUMER,
-                attributes=_span_attributes(self.name, record, event),
+                attributes=_span_attributes(self.group, record, event),
             ):
                 return await self._until_done(attempt, record, stop)
         finally:

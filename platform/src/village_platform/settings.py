@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int | None = Field(
         default=None, ge=10, alias="KAFKA_HEARTBEAT_INTERVAL_MS"
     )
-    # Prefixed to every topic name: several Village environments (or test runs) on one cluster.
+    # Prefixed to every topic name and consumer group: several Village environments (or test
+    # runs) on one cluster.
     # Legal topic characters, short enough that every provider's topic name stays legal (topics.py).
     kafka_topic_prefix: str = Field(
         default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$", alias="KAFKA_TOPIC_PREFIX"
@@ -143,6 +144,12 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         """The topic `name` (e.g. village.incidents.v1) as this environment names it."""
+        return f"{self.kafka_topic_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        """The consumer group of consumer `name` as this environment names it: two environments
+        on one broker must not share a group (each join would rebalance the other's members,
+        and a member it lost would stall both until its session timed out)."""
         return f"{self.kafka_topic_prefix}{name}"
 
     @property

@@ -30,7 +30,7 @@ class WebhookSettings(Settings):
     # How long a fetch waits for records: the broker answers at the latest then (tansu answers
     # only then), so it bounds the latency an event adds on its way in; aiokafka's default is 500.
     fetch_max_wait_ms: int = Field(default=100, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
-    # Kafka consumer groups are `<prefix>-<topic family>`: a second deployment needs its own.
+    # Its consumers are `<prefix>-<topic family>` (their groups behind KAFKA_TOPIC_PREFIX).
     consumer_prefix: str = Field(default="webhooks", alias="WEBHOOKS_CONSUMER_PREFIX")
     # Fernet keys sealing the signing secrets at rest, comma-separated, newest first: the first
     # seals, all open (rotation: sealing.py). The default is public, for development only.
