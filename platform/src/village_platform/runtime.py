@@ -17,6 +17,7 @@ A service's `create_app` builds its own parts around a `Runtime` and hands the l
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -37,6 +38,8 @@ from .topics import ProviderTopics
 from .writes import Writes
 
 PURGE_EVERY_SECONDS = 600  # expired idempotency keys
+
+log = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -86,6 +89,17 @@ class Runtime:
     def close_at_end(self, *closers: Callable[[], Awaitable[Any]]) -> None:
         self._closers.extend(closers)
 
+    async def _stopped(self, tasks: list[asyncio.Task[Any]]) -> None:
+        """Wait for the tasks told to stop, then cancel those that did not within the grace (a
+        consumer whose group join or leave the broker holds): what they had applied but not
+        committed comes again and is skipped, as after a crash."""
+        grace = self.settings.shutdown_grace_seconds
+        _, hung = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
+        for task in hung:
+            log.warning("%s did not stop within %g s; cancelling it", task.get_name(), grace)
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     @asynccontextmanager
     async def serving(self, app: Any, *, background: bool) -> AsyncIterator[None]:
         """The lifespan: exposes the shared parts on `app.state` (the routes, /readyz and the feed
@@ -123,7 +137,7 @@ class Runtime:
             yield
         finally:
             stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._stopped(tasks)
             await self.producer.stop()
             for close in self._closers:
                 await close()

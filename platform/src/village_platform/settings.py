@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     service_accepted_secrets: str = Field(default="", alias="VILLAGE_SERVICE_ACCEPTED_SECRETS")
     idempotency_ttl_hours: int = Field(default=24, alias="VILLAGE_IDEMPOTENCY_TTL_HOURS")
     relay_poll_seconds: float = Field(default=1.0, alias="VILLAGE_RELAY_POLL_SECONDS")
+    # How long a stopping service waits for its background tasks to finish (a consumer its
+    # fetch, a relay its batch) before it cancels them: below a supervisor's kill (Kubernetes'
+    # 30 s grace, the dev stack's 20 s), so the service exits on its own and says which hung.
+    shutdown_grace_seconds: float = Field(
+        default=10.0, gt=0, alias="VILLAGE_SHUTDOWN_GRACE_SECONDS"
+    )
     relay_batch_size: int = Field(default=500, alias="VILLAGE_RELAY_BATCH_SIZE")
     # Where consumers of the incidents topic read its feed (gap healing, rebuilds).
     incidents_url: str = Field(default="http://127.0.0.1:8001", alias="INCIDENTS_URL")
