@@ -30,6 +30,7 @@ class Arrival:
     at: float  # time.time() on arrival
     verified: bool
     status: int = 0
+    client: tuple[str, int] | None = None  # the sender's address and port: one per connection
 
     @property
     def event(self) -> dict[str, Any]:
@@ -57,7 +58,12 @@ class Receiver:
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         arrival = Arrival(
-            headers.get("webhook-id", ""), headers, body, time.time(), self._verify(body, headers)
+            headers.get("webhook-id", ""),
+            headers,
+            body,
+            time.time(),
+            self._verify(body, headers),
+            client=tuple(scope["client"]) if scope.get("client") else None,
         )
         if self.keep:
             self.arrivals.append(arrival)

@@ -165,6 +165,45 @@ async def test_every_address_a_name_resolves_to_is_checked(engine: Any, running:
         assert not internal.arrivals
 
 
+async def test_deliveries_to_an_endpoint_share_one_kept_alive_connection(
+    engine: Any, running: Any
+) -> None:
+    """Each answer is read to its end, accepted or refused, so the connection stays open for the
+    next delivery: no TCP (or TLS) handshake per delivery. One the receiver closed is not
+    reused: the next delivery goes on a new one, first time."""
+    clock = ManualClock()
+    answers = iter([(200, {"content-type": "text/plain"}), 204, 503])
+    receiver = Receiver(respond=lambda arrival: next(answers))
+    server = ReceiverServer(receiver, host="127.0.0.2")
+    async with server:
+        url = f"http://hooks.keep.test:{server.port}/hooks"
+        _, secret = await register(engine, clock, url)
+        receiver.secrets.append(secret)
+        resolver = RebindingResolver({"hooks.keep.test": ["127.0.0.2"]})
+        dispatcher = dispatcher_for(engine, clock, resolver)
+        await running(dispatcher)
+        for sequence in (1, 2, 3):  # one queue: each goes once the one before is answered
+            await publish(engine, clock, dispatcher, "i-keep", sequence)
+        await eventually(
+            lambda: receiver.arrivals, lambda found: len(found) == 3, timeout=20, what="3 arrivals"
+        )
+        assert [a.status for a in receiver.arrivals] == [200, 204, 503]
+        assert all(a.verified for a in receiver.arrivals)
+        assert len({a.client for a in receiver.arrivals}) == 1
+
+    restarted = Receiver(secrets=[secret])  # its predecessor closed the kept connection
+    async with ReceiverServer(restarted, host="127.0.0.2", port=server.port):
+        sent = await publish(engine, clock, dispatcher, "i-keep-2", 1)
+        row = await eventually(
+            lambda: delivery(engine, sent),
+            lambda r: r.status == "delivered",
+            timeout=20,
+            what="the delivery after the restart",
+        )
+        assert row.attempts == 1 and [a.id for a in restarted.arrivals] == [sent]
+        assert restarted.arrivals[0].client not in {a.client for a in receiver.arrivals}
+
+
 async def test_the_http_client_connects_to_nothing_unchecked() -> None:
     """The network backend connects only to what was checked for the request in progress."""
     receiver = Receiver()

@@ -107,6 +107,8 @@ _PARK = text(
 
 
 CLAIM_GATHER_SECONDS = 0.005
+ANSWER_LIMIT = 4096  # bytes of a receiver's answer read (to keep its connection alive)
+SNIPPET = 300  # bytes of a refusal's answer kept in last_error
 
 
 class Dispatcher:
@@ -267,8 +269,11 @@ class Dispatcher:
                 ) as response:
                     code = response.status_code
                     pause = retry_after(response.headers.get("retry-after"), datetime.now(UTC))
+                    # Read to its end (a short answer): a connection whose answer is left unread
+                    # is closed, and every delivery would pay a new TCP and TLS handshake.
+                    answer = await _answer(response)
                     if verdict(code) != "delivered":
-                        error = f"HTTP {code}: {(await _snippet(response))}"
+                        error = f"HTTP {code}: {answer[:SNIPPET].decode(errors='replace')}"
         except TargetRefused as exc:  # from the transport: checked as the request goes
             error = f"target refused: {exc}"
         except SealError as exc:  # a key dropped too early: nothing to sign with until it is back
@@ -429,10 +434,12 @@ def _incident_of(delivered: dict[str, Any]) -> str | None:
     return found if isinstance(found, str) else None
 
 
-async def _snippet(response: httpx.Response, limit: int = 300) -> str:
+async def _answer(response: httpx.Response, limit: int = ANSWER_LIMIT) -> bytes:
+    """The answer's body, read to its end if it is short; past `limit` the rest is left (the
+    connection is then closed, not kept)."""
     body = b""
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) >= limit:
             break
-    return body[:limit].decode(errors="replace")
+    return body

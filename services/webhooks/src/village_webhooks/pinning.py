@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import select
 import socket
 import ssl
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -94,13 +95,14 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         failure: type[httpcore.ConnectError] | type[httpcore.ConnectTimeout] = httpcore.ConnectError
         for address in target.addresses:  # all checked: the first that answers
             try:
-                return await self.inner.connect_tcp(
+                stream = await self.inner.connect_tcp(
                     str(address),
                     port,
                     timeout=timeout,
                     local_address=local_address,
                     socket_options=socket_options,
                 )
+                return _KeptStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 failure = type(exc)
         # Not the OS's message: it names the address, and what a name resolves to stays ours.
@@ -116,6 +118,44 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self.inner.sleep(seconds)
+
+
+class _KeptStream(httpcore.AsyncNetworkStream):
+    """A connection's stream with its socket looked up once. Before each request the pool asks
+    every kept-alive connection whether it is readable (closed by the receiver), and anyio
+    builds all of a socket's attributes, a getpeername call among them, for each look-up: with
+    a few dozen connections that cost more than the requests did."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self.inner = inner
+        self.socket: socket.socket | None = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self.inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self.inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _KeptStream(await self.inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":  # data or EOF waiting on an idle connection: do not reuse it
+            fd = self.socket.fileno() if self.socket is not None else -1
+            if fd < 0:
+                return True
+            poll = select.poll()
+            poll.register(fd, select.POLLIN)
+            return bool(poll.poll(0))
+        return self.inner.get_extra_info(info)
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):
