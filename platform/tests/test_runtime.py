@@ -35,17 +35,30 @@ async def test_a_task_that_does_not_stop_is_cancelled_after_the_grace(
             ended["deaf"] = "cancelled"
             raise
 
+    async def stubborn(stop: asyncio.Event) -> None:  # its clean-up hangs too
+        try:
+            await asyncio.Event().wait()
+        finally:
+            ended["stubborn"] = "cleaning up"
+            await asyncio.shield(asyncio.Event().wait())
+
     async def polite(stop: asyncio.Event) -> None:
         await stop.wait()
         ended["polite"] = "stopped"
 
     runtime.background("deaf", deaf)
+    runtime.background("stubborn", stubborn)
     runtime.background("polite", polite)
     with caplog.at_level(logging.WARNING, logger="village_platform.runtime"):
         async with asyncio.timeout(30):  # the old shutdown waited for ever
             async with runtime.serving(SimpleNamespace(state=SimpleNamespace()), background=True):
                 pass
-    assert ended == {"deaf": "cancelled", "polite": "stopped"}
-    assert [r.getMessage() for r in caplog.records] == [
-        "deaf did not stop within 0.2 s; cancelling it"
+    assert ended == {"deaf": "cancelled", "stubborn": "cleaning up", "polite": "stopped"}
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        "deaf did not stop within 0.2 s; cancelling it",
+        "stubborn did not end when cancelled; leaving it",
+        "stubborn did not stop within 0.2 s; cancelling it",
     ]
+    for task in asyncio.all_tasks():  # the test's own clean-up: cancelled again, it ends
+        if task.get_name() == "stubborn":
+            task.cancel()

@@ -98,7 +98,10 @@ class Runtime:
         for task in hung:
             log.warning("%s did not stop within %g s; cancelling it", task.get_name(), grace)
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if hung:  # its clean-up may hang as well (a consumer leaving its group): not for ever
+            _, still = await asyncio.wait(hung, timeout=grace)
+            for task in still:
+                log.error("%s did not end when cancelled; leaving it", task.get_name())
 
     @asynccontextmanager
     async def serving(self, app: Any, *, background: bool) -> AsyncIterator[None]:
