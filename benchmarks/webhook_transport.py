@@ -16,13 +16,13 @@ import asyncio
 import ipaddress
 import ssl
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
+from village_devstack.certificates import certificates
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_webhooks.domain.targets import Address, parse_networks
 from village_webhooks.pinning import CheckedTransport
@@ -58,9 +58,6 @@ async def _run(url: str, ctx: ssl.SSLContext | None, read: bool, n: int, concurr
 
 
 async def main(n: int, concurrency: int, rounds: int) -> None:
-    sys.path.insert(0, str(Path(__file__).parents[1] / "services" / "webhooks" / "tests"))
-    from webhooks_support import certificates  # a CA and a certificate for a name
-
     certfile, keyfile, cafile = certificates(Path(tempfile.mkdtemp()), "hooks.bench.test")
     tls = ssl.create_default_context(cafile=cafile)
     results: dict[str, list[tuple[float, float]]] = {}

@@ -94,14 +94,18 @@ class Runtime:
         consumer whose group join or leave the broker holds): what they had applied but not
         committed comes again and is skipped, as after a crash."""
         grace = self.settings.shutdown_grace_seconds
-        _, hung = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
+        if not tasks:
+            return
+        _, hung = await asyncio.wait(tasks, timeout=grace)
+        if not hung:
+            return
         for task in hung:
             log.warning("%s did not stop within %g s; cancelling it", task.get_name(), grace)
             task.cancel()
-        if hung:  # its clean-up may hang as well (a consumer leaving its group): not for ever
-            _, still = await asyncio.wait(hung, timeout=grace)
-            for task in still:
-                log.error("%s did not end when cancelled; leaving it", task.get_name())
+        # Its clean-up may hang as well (a consumer leaving its group): not for ever.
+        _, still = await asyncio.wait(hung, timeout=grace)
+        for task in still:
+            log.error("%s did not end when cancelled; leaving it", task.get_name())
 
     @asynccontextmanager
     async def serving(self, app: Any, *, background: bool) -> AsyncIterator[None]:

@@ -20,8 +20,9 @@ import httpcore
 import httpx
 import pytest
 from sqlalchemy import text
-from webhooks_support import SEALER, RebindingResolver, certificates, event
+from webhooks_support import SEALER, RebindingResolver, event
 
+from village_devstack.certificates import certificates
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 from village_platform.clock import ManualClock
