@@ -280,3 +280,153 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
         finally:
             stop.set()
             await running
+
+
+async def _endpoint_for(engine: Any, clock: ManualClock, url: str, receiver: Receiver) -> Any:
+    async with engine.begin() as conn:
+        endpoint, secret = await endpoints.create(
+            conn,
+            SEALER,
+            "northwind",
+            "partner",
+            {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
+            clock.now(),
+        )
+    receiver.secrets.append(secret)
+    return endpoint
+
+
+async def _breaker(engine: Any, endpoint: Any) -> tuple[int, Any, int]:
+    """The endpoint's failures in a row, its pause, and the attempts recorded on it."""
+    async with engine.connect() as conn:
+        return tuple(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT failures, paused_until,"
+                        " (SELECT coalesce(sum(attempts), 0) FROM deliveries d"
+                        "  WHERE d.endpoint_id = e.endpoint_id)"
+                        " FROM endpoints e WHERE endpoint_id = :e"
+                    ),
+                    {"e": endpoint.endpoint_id},
+                )
+            ).one()
+        )
+
+
+async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_time(
+    engine: Any,
+) -> None:
+    """20 incidents queued for a receiver that answers 503: the breaker trips after 5 failures
+    in a row (with 4 requests at a time, at most 3 more were already in flight), nothing more
+    goes until its pause is over, then one probe; once a probe gets through, the whole backlog
+    flows, each incident's events in order. Without the breaker all 20 are tried at once, and
+    again at each one's own backoff."""
+    clock = ManualClock()
+    healthy = False
+    receiver = Receiver(respond=lambda arrival: 204 if healthy else 503)
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
+    per_endpoint = 4
+    async with ReceiverServer(receiver) as url:
+        endpoint = await _endpoint_for(engine, clock, url, receiver)
+        dispatcher = Dispatcher(
+            engine,
+            clock,
+            policy,
+            SEALER,
+            development=True,
+            allowed=parse_networks("127.0.0.0/8"),
+            per_endpoint=per_endpoint,
+            poll_seconds=0.05,
+            timeout_seconds=5,
+        )
+        queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
+        async with engine.begin() as conn:
+            for e in queued:
+                await FanOut(clock)(conn, e)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+
+        async def settled() -> tuple[int, Any, int]:
+            """Once every attempt sent is recorded and none is in flight."""
+            return await eventually(
+                lambda: _breaker(engine, endpoint),
+                lambda b: b[2] == len(receiver.arrivals) and not dispatcher._tasks,
+                timeout=20,
+            )
+
+        try:
+            dispatcher.wake()
+            failures, paused_until, attempts = await eventually(
+                lambda: _breaker(engine, endpoint), lambda b: b[0] >= 5, timeout=20
+            )
+            failures, paused_until, attempts = await settled()
+            tripped = len(receiver.arrivals)
+            assert 5 <= tripped <= 5 + per_endpoint - 1 and attempts == failures == tripped
+            assert paused_until > clock.now()
+            assert await dispatcher.dispatch_due() == 0  # paused: nothing may go
+
+            clock.advance(timedelta(hours=2))  # past the pause and every delivery's own backoff
+            dispatcher.wake()
+            await eventually(lambda: len(receiver.arrivals), lambda n: n > tripped, timeout=20)
+            failures, paused_until, attempts = await settled()
+            assert len(receiver.arrivals) == tripped + 1  # one probe, not 20 heads
+            assert failures == tripped + 1 and paused_until > clock.now()
+
+            healthy = True
+            clock.advance(timedelta(hours=2))
+            dispatcher.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) == 40, timeout=30)
+            assert (await _breaker(engine, endpoint))[:2] == (0, None)  # closed again
+            order = [e["id"] for e in receiver.events()]
+            for n in range(20):
+                first, second = queued[2 * n].id, queued[2 * n + 1].id
+                assert order.index(first) < order.index(second)
+            assert all(a.verified for a in receiver.arrivals)
+        finally:
+            stop.set()
+            await running
+
+
+async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
+    """429 with Retry-After: 120 on one incident's delivery: the endpoint's other incidents wait
+    the two minutes too (the receiver is throttling all of it), then everything goes."""
+    clock = ManualClock()
+    answers = [(429, {"Retry-After": "120"})]
+    receiver = Receiver(respond=lambda arrival: answers.pop() if answers else 204)
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
+    async with ReceiverServer(receiver) as url:
+        endpoint = await _endpoint_for(engine, clock, url, receiver)
+        dispatcher = Dispatcher(
+            engine,
+            clock,
+            policy,
+            SEALER,
+            development=True,
+            allowed=parse_networks("127.0.0.0/8"),
+            per_endpoint=1,
+            poll_seconds=0.05,
+            timeout_seconds=5,
+        )
+        queued = [event(f"i-{n}", 1, clock) for n in range(3)]
+        async with engine.begin() as conn:
+            for e in queued:
+                await FanOut(clock)(conn, e)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+        try:
+            dispatcher.wake()
+            failures, paused_until, _ = await eventually(
+                lambda: _breaker(engine, endpoint), lambda b: b[2] == 1, timeout=20
+            )
+            await eventually(lambda: not dispatcher._tasks, timeout=20)
+            assert failures == 1 and paused_until == clock.now() + timedelta(seconds=120)
+            clock.advance(timedelta(seconds=119))
+            assert await dispatcher.dispatch_due() == 0 and len(receiver.arrivals) == 1
+            clock.advance(timedelta(seconds=1))
+            dispatcher.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) == 3, timeout=20)
+            assert (await _breaker(engine, endpoint))[:2] == (0, None)
+        finally:
+            stop.set()
+            await running

@@ -7,7 +7,9 @@ dispatchers share the work), and starts a task per delivery; each outcome commit
 transaction. A dispatcher that dies mid-request leaves its claims to expire: the delivery is
 sent again after the lease, with the same `webhook-id` (the event id). Claims never exceed the
 free global slots nor `per_endpoint` requests per endpoint, so a slow or failing endpoint holds
-its own few slots and nobody else's.
+its own few slots and nobody else's. An endpoint whose attempts fail in a row is paused, then
+probed one delivery at a time (its circuit breaker: domain/retry.py), so a receiver that is down
+costs one attempt per backoff, not one per queued incident.
 
 Every request goes through pinning.CheckedTransport: the target is resolved once per delivery,
 every address checked, and the connection made to those addresses only (no DNS rebinding).
@@ -44,7 +46,7 @@ from village_platform.wakeups import wait_any
 
 from .domain import events as ev
 from .domain import signing
-from .domain.retry import RetryPolicy, retry_after, verdict
+from .domain.retry import BREAKER_FAILURES, RetryPolicy, retry_after, verdict
 from .domain.targets import Network, TargetRefused
 from .pinning import CheckedTransport, Resolver, SystemResolver
 from .sealing import Sealer, SealError
@@ -58,16 +60,19 @@ WITH heads AS (
     FROM deliveries WHERE status = 'pending' ORDER BY endpoint_id, subject, seq
 ), due AS (
     SELECT h.delivery_id, h.next_attempt_at, h.seq, coalesce(b.inflight, 0) AS inflight,
-           row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n
+           row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n,
+           -- a tripped breaker lets one probe go at a time
+           CASE WHEN e.failures >= :breaker THEN 1 ELSE :per_endpoint END AS slots
     FROM heads h JOIN endpoints e USING (endpoint_id)
     LEFT JOIN unnest(CAST(:busy AS uuid[]), CAST(:inflight AS integer[]))
            AS b(endpoint_id, inflight)
       ON b.endpoint_id = h.endpoint_id
     WHERE e.status = 'active' AND h.next_attempt_at <= :now
+      AND (e.paused_until IS NULL OR e.paused_until <= :now)
 )
 SELECT d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject
 FROM deliveries d
-WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= :per_endpoint
+WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= slots
                         ORDER BY next_attempt_at, seq LIMIT :limit)
   AND d.status = 'pending' AND d.next_attempt_at <= :now
 FOR UPDATE OF d SKIP LOCKED
@@ -79,7 +84,8 @@ _TARGETS = text(
     " FROM endpoints WHERE endpoint_id = ANY(:ids)"
 )
 _NEXT = text(
-    "SELECT min(d.next_attempt_at) FROM deliveries d JOIN endpoints e USING (endpoint_id)"
+    "SELECT min(greatest(d.next_attempt_at, e.paused_until))"
+    " FROM deliveries d JOIN endpoints e USING (endpoint_id)"
     " WHERE d.status = 'pending' AND e.status = 'active'"
 )
 # Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
@@ -103,6 +109,18 @@ _FAILING = text(
 )
 _PARK = text(
     "UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'"
+)
+# The endpoint's circuit breaker (domain/retry.py): one more failure in a row, a pause, and
+# the reset by any answer (only where there is something to reset: deliveries go on unwritten).
+_FAILED = text(
+    "UPDATE endpoints SET failures = failures + 1 WHERE endpoint_id = :e RETURNING failures"
+)
+_PAUSE = text(
+    "UPDATE endpoints SET paused_until = greatest(paused_until, :until) WHERE endpoint_id = :e"
+)
+_ANSWERED = text(
+    "UPDATE endpoints SET failures = 0, paused_until = NULL"
+    " WHERE endpoint_id = ANY(:ids) AND (failures > 0 OR paused_until IS NOT NULL)"
 )
 
 
@@ -207,6 +225,7 @@ class Dispatcher:
                         "busy": [e for e, _ in busy],
                         "inflight": [n for _, n in busy],
                         "per_endpoint": self.per_endpoint,
+                        "breaker": BREAKER_FAILURES,
                         "limit": free,
                     },
                 )
@@ -327,6 +346,9 @@ class Dispatcher:
                                 },
                             },
                         )
+                        # Answered: their endpoints' breakers close.
+                        answered = list({o[5] for (o, _), _ in batch})
+                        await conn.execute(_ANSWERED, {"ids": answered})
                         # One stream per (endpoint, subject): never two in one batch.
                         await self.store.append_streams(
                             conn, {stream: [new] for (_, (stream, new)), _ in batch}, {}
@@ -372,9 +394,16 @@ class Dispatcher:
                 if outcome == "delivered"
                 else attempt.event(ev.Failed, status_code=code, reason=error or "")
             )
-            await self._finish((row.delivery_id, outcome, code, params["ms"], error), event)
+            await self._finish(
+                (row.delivery_id, outcome, code, params["ms"], error, row.endpoint_id), event
+            )
             return
         async with self.engine.begin() as conn:
+            failures = await conn.scalar(_FAILED, {"e": row.endpoint_id})
+            paused = self.policy.endpoint_pause(failures or 0, code, pause)
+            if paused is not None:
+                until = now + timedelta(seconds=paused)
+                await conn.execute(_PAUSE, {"e": row.endpoint_id, "until": until})
             at = self.policy.next_attempt(now, row.queued_at, row.attempts + 1, code, pause)
             if at is not None:
                 await conn.execute(_RETRY, {**params, "next": at})

@@ -141,8 +141,8 @@ async def update(conn: AsyncConnection, row: Any, changes: dict[str, Any], now: 
         else:
             sets.append(f"{column} = :{column}")
         params[column] = value
-    if "status" in changes:
-        sets.append("failing_since = NULL")
+    if "status" in changes:  # enabled or disabled by its owner: failures start over
+        sets += ["failing_since = NULL", "failures = 0", "paused_until = NULL"]
     sets += ["version = version + 1", "updated_at = :now"]
     return (
         await conn.execute(
@@ -267,6 +267,11 @@ async def replay(conn: AsyncConnection, row: Any, body: dict[str, Any], now: dat
             f" WHERE endpoint_id = :id AND status IN ('parked', 'delivered', 'failed') AND {where}"
         ),
         {"id": row.endpoint_id, "now": now, **params},
+    )
+    # Asked for now, by an owner who says the receiver is back: its breaker's pause is lifted.
+    await conn.execute(
+        text("UPDATE endpoints SET paused_until = NULL WHERE endpoint_id = :id"),
+        {"id": row.endpoint_id},
     )
     return result.rowcount or 0
 

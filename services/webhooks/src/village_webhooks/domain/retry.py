@@ -8,6 +8,13 @@ would undo the URL check) is final: the delivery is `failed` and the endpoint's 
 on. Backoff is exponential with full jitter (uniform between 0 and min(cap, base * 2^attempts));
 once the next attempt would fall past `max_age` after the delivery was queued, the endpoint is
 `failing` and its deliveries parked.
+
+Each delivery backs off on its own, but a receiver that is down fails all of them: with 5,000
+incidents queued for it, 5,000 backoffs would each knock. So the endpoint has a circuit breaker
+too: after `BREAKER_FAILURES` failed attempts in a row (any answer that is not worth retrying,
+2xx or final 4xx, resets the count) it is paused for a backoff of its own, then tried with one
+delivery at a time (a probe) until one gets through. A 429 or 503 with `Retry-After` pauses the
+endpoint at once: the receiver said when to come back, and meant all of it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 
 Verdict = Literal["delivered", "retry", "failed"]
+BREAKER_FAILURES = 5  # failed attempts in a row that pause an endpoint
 _SECONDS = re.compile(r"[0-9]{1,30}")  # ASCII digits only ("²".isdigit() is true); 10^30 is plenty
 
 
@@ -78,3 +86,14 @@ class RetryPolicy:
         """When to try again; None when that is past the maximum age: park instead."""
         at = now + timedelta(seconds=self.delay(attempts, status, retry_after_seconds))
         return None if at > queued_at + self.max_age else at
+
+    def endpoint_pause(
+        self, failures: int, status: int | None = None, retry_after_seconds: float | None = None
+    ) -> float | None:
+        """Seconds to pause an endpoint after an attempt failed, its `failures`-th in a row;
+        None: not paused (its other deliveries go on)."""
+        if retry_after_seconds is not None and status in (429, 503):
+            return self.delay(failures, status, retry_after_seconds)
+        if failures < BREAKER_FAILURES:
+            return None
+        return self.delay(failures - BREAKER_FAILURES + 1)
