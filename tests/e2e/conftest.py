@@ -11,15 +11,16 @@ import pytest
 from e2e_support import Api, IncidentTopicReader
 
 
-def service_client(service: str, doc: str) -> Any:
+def service_client(service: str, doc: str, *, forgets: str = "") -> Any:
     """A fixture: `client(party, role="agent")` -> an httpx.AsyncClient of the session's `service`
-    (a fixture name) authenticated as that demo party; closed after the test."""
+    (a fixture name) authenticated as that demo party; closed after the test (and what it
+    created in `forgets` deleted: `Api`)."""
 
     @pytest.fixture
     async def client(
         request: pytest.FixtureRequest, tokens: Callable[..., str]
     ) -> AsyncIterator[Api]:
-        factory = Api(request.getfixturevalue(service).url, tokens)
+        factory = Api(request.getfixturevalue(service).url, tokens, forgets=forgets)
         try:
             yield factory
         finally:
@@ -32,7 +33,9 @@ def service_client(service: str, doc: str) -> Any:
 api = service_client("incidents_service", '`api("northwind")`: the incidents service')
 sla = service_client("sla_service", '`sla("northwind")`: the SLA monitor')
 kb = service_client("knowledge_service", '`kb("northwind")`: the knowledge service')
-hooks = service_client("webhooks_service", '`hooks("northwind", "admin")`: the webhooks service')
+hooks = service_client(
+    "webhooks_service", '`hooks("northwind", "admin")`: the webhooks service', forgets="/endpoints"
+)
 
 
 @pytest.fixture

@@ -28,11 +28,16 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class Api:
-    """Opens httpx clients on the running service, one per (party, role)."""
+    """Opens httpx clients on the running service, one per (party, role).
 
-    def __init__(self, base_url: str, token: Callable[..., str]) -> None:
-        self.base_url, self.token = base_url, token
+    `forgets`: a collection (the webhooks service's "/endpoints") whose members created through
+    these clients are deleted again by `aclose`. A test's receiver stops with the test; an
+    endpoint left behind on a session's service would be retried for the rest of the run."""
+
+    def __init__(self, base_url: str, token: Callable[..., str], *, forgets: str = "") -> None:
+        self.base_url, self.token, self.forgets = base_url, token, forgets
         self._clients: list[httpx.AsyncClient] = []
+        self._created: list[tuple[str, str]] = []  # (Authorization, id)
 
     def __call__(
         self, party: str | None, role: str = "agent", *, token: str | None = None, **kwargs: Any
@@ -40,13 +45,30 @@ class Api:
         """A client as `party` (or with a raw bearer `token`; neither: unauthenticated)."""
         token = token or (self.token(party, role) if party else None)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if self.forgets:
+            kwargs.setdefault("event_hooks", {"response": [self._note_created]})
         client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30.0, **kwargs)
         self._clients.append(client)
         return client
 
+    async def _note_created(self, response: httpx.Response) -> None:
+        request = response.request
+        if (request.method, request.url.path, response.status_code) == ("POST", self.forgets, 201):
+            await response.aread()
+            self._created.append((request.headers["authorization"], response.json()["id"]))
+
     async def aclose(self) -> None:
         for client in self._clients:
             await client.aclose()
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0) as client:
+            for authorization, id in self._created:
+                path, auth = f"{self.forgets}/{id}", {"Authorization": authorization}
+                found = await client.get(path, headers=auth)
+                if found.status_code == 200:  # not deleted by the test itself
+                    gone = await client.delete(
+                        path, headers={**auth, "If-Match": found.headers["etag"]}
+                    )
+                    assert gone.status_code == 204, gone.text
 
 
 def unique(prefix: str = "T") -> str:

@@ -58,9 +58,9 @@ class DemoHooks:
 def village(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoHooks]:
     """Incidents (demo web), SLA monitor and webhooks of their own, the demo receiver, seeded."""
     env, instance = {"KAFKA_TOPIC_PREFIX": "demo-hooks."}, "demo-hooks"
-    incidents = stack.start_service(INCIDENTS, instance=instance, **env)
-    sla = stack.start_service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **env)
-    webhooks = stack.start_service(
+    incidents = stack.service(INCIDENTS, instance=instance, **env)
+    sla = stack.service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **env)
+    webhooks = stack.service(
         WEBHOOKS,
         instance=instance,
         INCIDENTS_URL=incidents.url,
@@ -68,6 +68,7 @@ def village(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
         **env,
         **WEBHOOKS_TEST_ENV,
     )
+    stack.start_all(incidents, sla, webhooks)
     state = tmp_path_factory.mktemp("demo-hooks")
     secrets, deliveries = state / "webhook-secrets.json", state / "webhook-deliveries.jsonl"
     receiver = receiver_process(

@@ -548,17 +548,17 @@ QUEUES = {
 
 async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExitStack) -> World:
     w = World()
-    incidents, sla, escalation, knowledge, hooks, console = (
+    incidents, sla, escalation, knowledge, console = (
         Api(s.url, tokens)
         for s in (
             village.incidents,
             village.sla,
             village.escalation,
             village.knowledge,
-            village.webhooks,
             village.console,
         )
     )
+    hooks = Api(village.webhooks.url, tokens, forgets="/endpoints")  # the receivers stop with us
     for api in (incidents, sla, escalation, knowledge, hooks, console):
         stop.push_async_callback(api.aclose)
 

@@ -49,16 +49,13 @@ def old_system(stack: Any) -> Any:
         _restore(stack, service)
     topics = {"KAFKA_TOPIC_PREFIX": "old-history."}
     started: dict[str, Any] = {}
-    started["incidents"] = stack.start_service(INCIDENTS, seed=False, instance="history", **topics)
+    started["incidents"] = stack.service(INCIDENTS, instance="history", **topics)
     urls = {"INCIDENTS_URL": started["incidents"].url}
-    started["sla-monitor"] = stack.start_service(
-        SLA_MONITOR, seed=False, instance="history", **urls, **topics
-    )
+    started["sla-monitor"] = stack.service(SLA_MONITOR, instance="history", **urls, **topics)
     urls["SLA_MONITOR_URL"] = started["sla-monitor"].url
     for service in ("escalation", "knowledge"):
-        started[service] = stack.start_service(
-            SPECS[service], seed=False, instance="history", **urls, **topics
-        )
+        started[service] = stack.service(SPECS[service], instance="history", **urls, **topics)
+    stack.start_all(*started.values(), seed=False)
     yield started
     for service in reversed(started.values()):
         service.close()

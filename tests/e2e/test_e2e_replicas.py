@@ -75,7 +75,7 @@ def replicated(stack: Any) -> Iterator[Replicated]:
     started: list[list[ServiceProcess]] = []
 
     def two(spec: Any, **extra: str) -> list[ServiceProcess]:
-        started.append(stack.start_replicas(spec, 2, instance=instance, **env, **extra))
+        started.append(stack.replicas(spec, 2, instance=instance, **env, **extra))
         return started[-1]
 
     try:
@@ -93,6 +93,7 @@ def replicated(stack: Any) -> Iterator[Replicated]:
             WEBHOOKS_CONSUMER_PREFIX=f"webhooks-{instance}",
             **WEBHOOKS_TEST_ENV,
         )
+        stack.start_all(incidents, sla, escalation, knowledge, webhooks)
         yield Replicated(incidents, sla, escalation, knowledge, webhooks)
     finally:
         for replicas in reversed(started):

@@ -66,13 +66,12 @@ class Vendors:
 def village(stack: Any) -> Iterator[dict[str, ServiceProcess]]:
     """Incidents, SLA monitor, escalation and knowledge of their own, seeded with the demo web."""
     env = {"KAFKA_TOPIC_PREFIX": "vendors."}
-    incidents = stack.start_service(INCIDENTS, instance="vendors", **env)
-    sla = stack.start_service(SLA_MONITOR, instance="vendors", INCIDENTS_URL=incidents.url, **env)
+    incidents = stack.service(INCIDENTS, instance="vendors", **env)
+    sla = stack.service(SLA_MONITOR, instance="vendors", INCIDENTS_URL=incidents.url, **env)
     urls = {"INCIDENTS_URL": incidents.url, "SLA_MONITOR_URL": sla.url}
-    escalation = stack.start_service(ESCALATION, instance="vendors", **urls, **env)
-    knowledge = stack.start_service(
-        KNOWLEDGE, instance="vendors", INCIDENTS_URL=incidents.url, **env
-    )
+    escalation = stack.service(ESCALATION, instance="vendors", **urls, **env)
+    knowledge = stack.service(KNOWLEDGE, instance="vendors", INCIDENTS_URL=incidents.url, **env)
+    stack.start_all(incidents, sla, escalation, knowledge)
     services = {"incidents": incidents, "sla": sla, "escalation": escalation}
     yield {**services, "knowledge": knowledge}
     for service in (knowledge, escalation, sla, incidents):

@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .broker import TansuBroker
     from .demo_receiver import receiver_process
     from .postgres import EmbeddedPostgres
-    from .services import ServiceProcess, stack_env
+    from .services import ServiceProcess, stack_env, start_side_by_side
     from .supervisor import Supervisor
 
     def on_signal(signum, _frame):
@@ -121,23 +121,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             cleanup.callback(_stop, "webhook receiver", receiver.close)
             _say(f"webhook receiver: starting on {receiver.url} (log {receiver.log_file}) ...")
             receiver.start()
+            # Every address is known before anything starts: a service finds the ones before
+            # it at `<NAME>_URL`.
+            groups = []
             for spec in SERVICES:
                 replicas = _replicas(spec, args.replicas, env, logs, root, args.startup_timeout)
+                groups.append(replicas)
                 for replica in replicas:
                     services.append(replica)
                     cleanup.callback(_stop, replica.name, replica.close)
-                first = replicas[0]
-                _say(f"{spec.name}: migrating {_redact(first.database_url)} ...")
-                first.migrate()
-                for replica in replicas:
-                    where = f"{_where(replica)} (log {replica.log_file})"
-                    _say(f"{replica.name}: starting on {where} ...")
-                    replica.launch()
-                for replica in replicas:
-                    replica.healthy()
-                if spec.seed is not None:
-                    spec.seed(first.url)
-                env[f"{spec.env_prefix}_URL"] = first.url  # the services after it call it here
+                env[f"{spec.env_prefix}_URL"] = replicas[0].url
+            start_side_by_side(groups, say=_say)
             _say("webhooks: registering the demo providers' endpoints at the receiver ...")
             demo_webhooks.seed_endpoints(env["WEBHOOKS_URL"], receiver.url, secrets)
             _banner(services, database_url, kafka, receiver.url, deliveries)
@@ -193,12 +187,6 @@ def _replicas(spec, count: int, env, logs: Path, root: Path, startup_timeout: fl
         )
         for i in range(1, count + 1)
     ]
-
-
-def _where(service) -> str:
-    if service.instance_port is None:
-        return service.url
-    return f"{service.url} (shared) and {service.instance_url} (its own)"
 
 
 def _stop(what: str, stop) -> None:

@@ -10,7 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -141,6 +142,16 @@ class ServiceProcess:
             return with_database(own, make_url(own).database or self.spec.default_database)
         server = self.env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
         return with_database(server, self.spec.default_database)
+
+    @property
+    def database_url_redacted(self) -> str:
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def where(self) -> str:
+        if self.instance_port is None:
+            return self.url
+        return f"{self.url} (shared) and {self.instance_url} (its own)"
 
     @property
     def pid(self) -> int | None:
@@ -314,6 +325,33 @@ class ServiceProcess:
 
     def __repr__(self) -> str:
         return f"<ServiceProcess {self.name} {self.url} pid={self.pid}>"
+
+
+def start_side_by_side(
+    groups: Sequence[Sequence[ServiceProcess]],
+    *,
+    seed: bool = True,
+    say: Callable[[str], None] = lambda message: None,
+) -> None:
+    """Start services as pods start: every address is known beforehand, so every database is
+    migrated at once, every process launched, and only the seeding keeps the groups' order (a
+    seed may need the services before it). A group is one service's replicas: one database,
+    migrated once, seeded once."""
+    for group in groups:
+        say(f"{group[0].spec.name}: migrating {group[0].database_url_redacted} ...")
+    with ThreadPoolExecutor(len(groups)) as pool:
+        for done in [pool.submit(group[0].migrate) for group in groups]:
+            done.result()
+    for group in groups:
+        for service in group:
+            say(f"{service.name}: starting on {service.where} (log {service.log_file}) ...")
+            service.launch()
+    for group in groups:
+        for service in group:
+            service.healthy()
+        if seed and group[0].spec.seed is not None:
+            say(f"{group[0].spec.name}: seeding the demo data ...")
+            group[0].spec.seed(group[0].url)
 
 
 def _port_free(host: str, port: int, *, reuse_port: bool = False) -> bool:

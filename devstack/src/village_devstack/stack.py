@@ -17,7 +17,7 @@ from typing import Any
 
 from .broker import TansuBroker
 from .postgres import EmbeddedPostgres
-from .services import ServiceProcess, ServiceSpec, stack_env, with_database
+from .services import ServiceProcess, ServiceSpec, stack_env, start_side_by_side, with_database
 
 # Throwaway servers need no durability; measurements do.
 FAST_UNSAFE = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": "off"}
@@ -170,16 +170,8 @@ class Stack:
     ) -> ServiceProcess:
         """Migrate and start `spec` on a free port and its own session database; seed it.
         `instance` names a second copy of a service (its own database and log)."""
-        name = f"{spec.name}-{instance}" if instance else spec.name
-        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
-        service = ServiceProcess(
-            spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log"
-        )
-        self._services.append(service)
-        service.migrate()
-        service.start()
-        if seed and spec.seed is not None:
-            spec.seed(service.url)
+        service = self.service(spec, instance=instance, **extra_env)
+        self.start_all(service, seed=seed)
         return service
 
     def start_replicas(
@@ -194,6 +186,24 @@ class Stack:
         """`count` processes of `spec` on one database, sharing one free port (each also on a
         port of its own, `instance_port`); migrated and seeded once. Their shared address is
         any one's `url`."""
+        replicas = self.replicas(spec, count, instance=instance, **extra_env)
+        self.start_all(replicas, seed=seed)
+        return replicas
+
+    def service(self, spec: ServiceSpec, *, instance: str = "", **extra_env: str) -> ServiceProcess:
+        """`spec` on a free port and its own session database, not started yet (`start`)."""
+        name = f"{spec.name}-{instance}" if instance else spec.name
+        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
+        service = ServiceProcess(
+            spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log"
+        )
+        self._services.append(service)
+        return service
+
+    def replicas(
+        self, spec: ServiceSpec, count: int, *, instance: str = "", **extra_env: str
+    ) -> list[ServiceProcess]:
+        """`count` processes of `spec` as `start_replicas` makes them, not started yet."""
         name = f"{spec.name}-{instance}" if instance else spec.name
         env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
         port, replicas = free_port(), []
@@ -208,14 +218,16 @@ class Stack:
             )
             self._services.append(replica)
             replicas.append(replica)
-        replicas[0].migrate()
-        for replica in replicas:
-            replica.launch()
-        for replica in replicas:
-            replica.healthy()
-        if seed and spec.seed is not None:
-            spec.seed(replicas[0].url)
         return replicas
+
+    def start_all(
+        self, *services: ServiceProcess | list[ServiceProcess], seed: bool = True
+    ) -> None:
+        """Start services made by `service` / `replicas` side by side (their addresses are
+        known already, so a later one may name an earlier one's), seeded in the order given."""
+        start_side_by_side(
+            [group if isinstance(group, list) else [group] for group in services], seed=seed
+        )
 
     def close(self) -> None:
         for service in reversed(self._services):

@@ -116,13 +116,14 @@ def escalation_village(stack: Stack) -> Iterator[EscalationVillage]:
     the escalation service assigns and escalates every incident it sees, which tests of the
     shared `incidents_service` must not find happening to theirs."""
     topics = {"KAFKA_TOPIC_PREFIX": "escalation-village."}
-    incidents = stack.start_service(INCIDENTS, instance="escalation-village", **topics)
-    sla = stack.start_service(
+    incidents = stack.service(INCIDENTS, instance="escalation-village", **topics)
+    sla = stack.service(
         SLA_MONITOR, instance="escalation-village", INCIDENTS_URL=incidents.url, **topics
     )
-    escalation = stack.start_service(
+    escalation = stack.service(
         ESCALATION, INCIDENTS_URL=incidents.url, SLA_MONITOR_URL=sla.url, **topics
     )
+    stack.start_all(incidents, sla, escalation)
     yield EscalationVillage(incidents, sla, escalation)
     for service in (escalation, sla, incidents):
         service.close()
@@ -181,16 +182,14 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
     topics, instance = {"KAFKA_TOPIC_PREFIX": prefix}, "full-village"
     # A requester still waiting to confirm an outage's resolution is reminded within the run
     # (the leak matrix reads the reminder); long enough for the tests that answer at once.
-    incidents = stack.start_service(
+    incidents = stack.service(
         INCIDENTS, instance=instance, OUTAGE_CONFIRM_REMINDER_SECONDS="20", **topics
     )
-    sla = stack.start_service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **topics)
+    sla = stack.service(SLA_MONITOR, instance=instance, INCIDENTS_URL=incidents.url, **topics)
     urls = {"INCIDENTS_URL": incidents.url, "SLA_MONITOR_URL": sla.url}
-    escalation = stack.start_service(ESCALATION, instance=instance, **urls, **topics)
-    knowledge = stack.start_service(
-        KNOWLEDGE, instance=instance, INCIDENTS_URL=incidents.url, **topics
-    )
-    webhooks = stack.start_service(
+    escalation = stack.service(ESCALATION, instance=instance, **urls, **topics)
+    knowledge = stack.service(KNOWLEDGE, instance=instance, INCIDENTS_URL=incidents.url, **topics)
+    webhooks = stack.service(
         WEBHOOKS,
         instance=instance,
         **urls,
@@ -199,7 +198,7 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
         **topics,
         **WEBHOOKS_TEST_ENV,
     )
-    console = stack.start_service(
+    console = stack.service(
         CONSOLE,
         instance=instance,
         **urls,
@@ -208,6 +207,7 @@ def full_village(stack: Stack) -> Iterator[FullVillage]:
         WEBHOOKS_URL=webhooks.url,
         **topics,
     )
+    stack.start_all(incidents, sla, escalation, knowledge, webhooks, console)
     yield FullVillage(incidents, sla, escalation, knowledge, webhooks, prefix, console)
     for service in (console, webhooks, knowledge, escalation, sla, incidents):
         service.close()
