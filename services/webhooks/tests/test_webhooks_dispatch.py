@@ -365,6 +365,9 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
             assert 5 <= tripped <= 5 + per_endpoint - 1 and attempts == failures == tripped
             assert paused_until > clock.now()
             assert await dispatcher.dispatch_due() == 0  # paused: nothing may go
+            async with engine.connect() as conn:  # and its owner reads until when
+                row = await endpoints.get(conn, "northwind", endpoint.endpoint_id)
+            assert endpoints.view(row, clock.now())["paused_until"] == paused_until
 
             clock.advance(timedelta(hours=2))  # past the pause and every delivery's own backoff
             dispatcher.wake()
@@ -378,6 +381,9 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
             dispatcher.wake()
             await eventually(lambda: receiver.events(), lambda ev: len(ev) == 40, timeout=30)
             assert (await _breaker(engine, endpoint))[:2] == (0, None)  # closed again
+            async with engine.connect() as conn:
+                row = await endpoints.get(conn, "northwind", endpoint.endpoint_id)
+            assert endpoints.view(row, clock.now())["paused_until"] is None
             order = [e["id"] for e in receiver.events()]
             for n in range(20):
                 first, second = queued[2 * n].id, queued[2 * n + 1].id

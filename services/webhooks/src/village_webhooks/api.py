@@ -43,6 +43,7 @@ _ENDPOINT = {
     "created_at": "2026-11-24T09:00:00Z",
     "updated_at": "2026-11-24T09:00:00Z",
     "failing_since": None,
+    "paused_until": None,
     "previous_secret_expires_at": None,
 }
 _SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
