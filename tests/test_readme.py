@@ -287,19 +287,31 @@ async def test_readme_webhooks_walkthrough_and_receiver_run(
             },
         )
         assert opened.status_code == 201, opened.text
-        line = await eventually(
-            lambda: _readline(process), lambda text: bool(text), what="a delivery"
-        )
+        line = await _line_with(process, "", timeout=60)  # the first delivery
         assert line.split() == ["village.incident.opened.v1", opened.json()["id"]]
     finally:
         process.kill()
         process.wait()
+        # the receiver is gone: nothing should knock on it for the rest of the session
+        gone = httpx.delete(f"{webhooks_service.url}/endpoints/{endpoint['id']}", headers=admin)
+        assert gone.status_code == 204, gone.text
 
 
-async def _readline(process: subprocess.Popen) -> str:
+async def _line_with(process: subprocess.Popen, needle: str, timeout: float) -> str:
+    """The first line the process prints that holds `needle`. The consumer starts from the
+    topic's beginning: thousands of the session's events come first, read as they come."""
     import asyncio
 
-    return await asyncio.to_thread(process.stdout.readline)
+    async def find() -> str:
+        while line := await asyncio.to_thread(process.stdout.readline):
+            if needle in line:
+                return line
+        raise AssertionError(f"the README consumer exited (code {process.poll()})")
+
+    try:
+        return await asyncio.wait_for(find(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the README consumer did not print {needle} in {timeout}s") from None
 
 
 async def test_readme_topic_consumer_runs(stack, incidents_service, tokens, tmp_path):
@@ -336,12 +348,7 @@ async def test_readme_topic_consumer_runs(stack, incidents_service, tokens, tmp_
         )
         assert opened.status_code == 201, opened.text
         iid = opened.json()["id"]
-        line = await eventually(
-            lambda: _readline(process),
-            lambda text: iid in text,
-            timeout=60,
-            what="the README consumer to print the new incident",
-        )
+        line = await _line_with(process, iid, timeout=60)
         assert line.split()[:3] == ["village.incident.opened.v1", iid, "1"]
     finally:
         process.kill()
