@@ -54,11 +54,17 @@ async def test_a_task_that_does_not_stop_is_cancelled_after_the_grace(
             async with runtime.serving(SimpleNamespace(state=SimpleNamespace()), background=True):
                 pass
     assert ended == {"deaf": "cancelled", "stubborn": "cleaning up", "polite": "stopped"}
-    assert sorted(r.getMessage() for r in caplog.records) == [
+    said = sorted(r.getMessage() for r in caplog.records)
+    assert [m.split(" (waiting in ")[0] for m in said] == [
         "deaf did not stop within 0.2 s; cancelling it",
         "stubborn did not end when cancelled; leaving it",
         "stubborn did not stop within 0.2 s; cancelling it",
     ]
+    # and where each waited, innermost first, down to the line of its own code
+    for message, name in ((said[0], "deaf"), (said[2], "stubborn")):
+        chain = message.split(" (waiting in ", 1)[1]
+        assert chain.startswith("Event.wait (") and f"<locals>.{name} (" in chain, message
+        assert __file__ in chain, message
     for task in asyncio.all_tasks():  # the test's own clean-up: cancelled again, it ends
         if task.get_name() == "stubborn":
             task.cancel()

@@ -100,7 +100,12 @@ class Runtime:
         if not hung:
             return
         for task in hung:
-            log.warning("%s did not stop within %g s; cancelling it", task.get_name(), grace)
+            log.warning(
+                "%s did not stop within %g s; cancelling it (waiting in %s)",
+                task.get_name(),
+                grace,
+                _waiting_in(task),
+            )
             task.cancel()
         # Its clean-up may hang as well (a consumer leaving its group): not for ever.
         _, still = await asyncio.wait(hung, timeout=grace)
@@ -150,3 +155,13 @@ class Runtime:
                 await close()
             await self.doorbell.close()
             await self.engine.dispose()
+
+
+def _waiting_in(task: asyncio.Task[Any], depth: int = 4) -> str:
+    """Where a task is suspended: the innermost coroutines of its await chain (a task's own
+    stack shows only its outermost one), so a hung shutdown names what it waits for."""
+    frames, awaited = [], task.get_coro()
+    while awaited is not None and (frame := getattr(awaited, "cr_frame", None)) is not None:
+        frames.append(f"{frame.f_code.co_qualname} ({frame.f_code.co_filename}:{frame.f_lineno})")
+        awaited = getattr(awaited, "cr_await", None)
+    return " <- ".join(reversed(frames[-depth:])) or "?"
