@@ -10,15 +10,14 @@ from typing import Any
 
 import sqlalchemy
 from sqlalchemy import text
-from webhooks_support import SEALER, event
+from webhooks_support import SEALER, event, loopback_dispatcher
+from webhooks_support import register as register_all
 
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_platform.clock import ManualClock
 from village_webhooks import endpoints
-from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
-from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
 
 
@@ -194,26 +193,9 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
     receiver = Receiver(respond=lambda arrival: 204 if healthy else 503)
     policy = RetryPolicy(base_seconds=5, cap_seconds=3600, max_age=timedelta(days=1))
     async with ReceiverServer(receiver) as url:
-        async with engine.begin() as conn:
-            endpoint, secret = await endpoints.create(
-                conn,
-                SEALER,
-                "northwind",
-                "partner",
-                {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
-                clock.now(),
-            )
+        endpoint, secret = await register_all(engine, clock, url)
         receiver.secrets.append(secret)
-        dispatcher = Dispatcher(
-            engine,
-            clock,
-            policy,
-            SEALER,
-            development=True,
-            allowed=parse_networks("127.0.0.0/8"),
-            poll_seconds=0.05,
-            timeout_seconds=5,
-        )
+        dispatcher = loopback_dispatcher(engine, clock, policy)
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))
         try:
@@ -283,15 +265,7 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
 
 
 async def _endpoint_for(engine: Any, clock: ManualClock, url: str, receiver: Receiver) -> Any:
-    async with engine.begin() as conn:
-        endpoint, secret = await endpoints.create(
-            conn,
-            SEALER,
-            "northwind",
-            "partner",
-            {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
-            clock.now(),
-        )
+    endpoint, secret = await register_all(engine, clock, url)
     receiver.secrets.append(secret)
     return endpoint
 
@@ -329,17 +303,7 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
     per_endpoint = 4
     async with ReceiverServer(receiver) as url:
         endpoint = await _endpoint_for(engine, clock, url, receiver)
-        dispatcher = Dispatcher(
-            engine,
-            clock,
-            policy,
-            SEALER,
-            development=True,
-            allowed=parse_networks("127.0.0.0/8"),
-            per_endpoint=per_endpoint,
-            poll_seconds=0.05,
-            timeout_seconds=5,
-        )
+        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=per_endpoint)
         queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
         async with engine.begin() as conn:
             for e in queued:
@@ -403,17 +367,7 @@ async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
     policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
     async with ReceiverServer(receiver) as url:
         endpoint = await _endpoint_for(engine, clock, url, receiver)
-        dispatcher = Dispatcher(
-            engine,
-            clock,
-            policy,
-            SEALER,
-            development=True,
-            allowed=parse_networks("127.0.0.0/8"),
-            per_endpoint=1,
-            poll_seconds=0.05,
-            timeout_seconds=5,
-        )
+        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=1)
         queued = [event(f"i-{n}", 1, clock) for n in range(3)]
         async with engine.begin() as conn:
             for e in queued:

@@ -13,7 +13,7 @@ from typing import Any
 
 import schema_check as sc
 from sqlalchemy import text
-from webhooks_support import SEALER, event
+from webhooks_support import SEALER, event, loopback_dispatcher
 
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
@@ -26,7 +26,6 @@ from village_webhooks.app import SOURCE
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain import events as ev
 from village_webhooks.domain.retry import RetryPolicy
-from village_webhooks.domain.targets import parse_networks
 from village_webhooks.fanout import FanOut
 
 PARTIES = {"northwind": "partner", "acme": "provider", "initech": "customer"}
@@ -72,17 +71,7 @@ async def test_one_event_per_attempt_outcome_for_the_owner_only(engine: Any) -> 
                 receivers[party].secrets.append(secret)
                 owners[str(row.endpoint_id)] = party
         rang: list[int] = []
-        dispatcher = Dispatcher(
-            engine,
-            clock,
-            policy,
-            SEALER,
-            development=True,
-            allowed=parse_networks("127.0.0.0/8"),
-            poll_seconds=0.05,
-            timeout_seconds=5,
-            recorded=lambda: rang.append(1),
-        )
+        dispatcher = loopback_dispatcher(engine, clock, policy, recorded=lambda: rang.append(1))
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))
         try:

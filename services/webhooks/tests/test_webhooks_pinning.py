@@ -20,13 +20,12 @@ import httpcore
 import httpx
 import pytest
 from sqlalchemy import text
-from webhooks_support import SEALER, RebindingResolver, event
+from webhooks_support import SEALER, RebindingResolver, event, register
 
 from village_devstack.certificates import certificates
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 from village_platform.clock import ManualClock
-from village_webhooks import endpoints
 from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import TargetRefused, parse_networks
@@ -34,18 +33,6 @@ from village_webhooks.fanout import FanOut
 from village_webhooks.pinning import CheckedTransport, PinnedBackend, Resolver
 
 PUBLIC = parse_networks("127.0.0.2/32")
-
-
-async def register(engine: Any, clock: ManualClock, url: str) -> tuple[Any, str]:
-    async with engine.begin() as conn:
-        return await endpoints.create(
-            conn,
-            SEALER,
-            "northwind",
-            "partner",
-            {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
-            clock.now(),
-        )
 
 
 async def delivery(engine: Any, event_id: str) -> Any:

@@ -10,11 +10,45 @@ from typing import Any
 
 from village_platform.applier import ConsumedEvent
 from village_platform.clock import ManualClock
+from village_webhooks import endpoints
 from village_webhooks.config import WebhookSettings
-from village_webhooks.domain.targets import Address, TargetRefused
+from village_webhooks.dispatcher import Dispatcher
+from village_webhooks.domain.retry import RetryPolicy
+from village_webhooks.domain.targets import Address, TargetRefused, parse_networks
 from village_webhooks.sealing import DEV_SECRET_KEY, Sealer
 
 SEALER = Sealer([DEV_SECRET_KEY])
+
+
+async def register(
+    engine: Any, clock: ManualClock, url: str, party: str = "northwind", kind: str = "partner"
+) -> tuple[Any, str]:
+    """An endpoint of `party` at `url` for every event type, registered now: (row, secret)."""
+    async with engine.begin() as conn:
+        return await endpoints.create(
+            conn,
+            SEALER,
+            party,
+            kind,
+            {"url": url, "description": "", "filter": {}, "event_types": ["*"]},
+            clock.now(),
+        )
+
+
+def loopback_dispatcher(
+    engine: Any, clock: ManualClock, policy: RetryPolicy, **options: Any
+) -> Dispatcher:
+    """A dispatcher to receivers on this machine that looks for due work every 50 ms (the
+    tests move the clock)."""
+    return Dispatcher(
+        engine,
+        clock,
+        policy,
+        SEALER,
+        development=True,
+        allowed=parse_networks("127.0.0.0/8"),
+        **{"poll_seconds": 0.05, "timeout_seconds": 5, **options},
+    )
 
 
 def fresh_settings(stack: Any, **values: Any) -> WebhookSettings:
