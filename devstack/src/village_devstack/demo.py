@@ -82,14 +82,14 @@ class UnknownParty(KeyError):
 
 def token(party: str, role: str = "agent", *, settings=None, user: str | None = None) -> str:
     """A signed JWT for a demo party (kind taken from the demo data)."""
-    from village_platform.auth import mint_token
     from village_platform.settings import Settings
+    from village_platform.tokens import mint_development_token
 
     try:
         kind = PARTIES_BY_ID[party].kind
     except KeyError:
         raise UnknownParty(party) from None
-    return mint_token(settings or Settings(), party, kind, roles=[role], user=user)  # type: ignore[arg-type]
+    return mint_development_token(settings or Settings(), party, kind, roles=[role], user=user)
 
 
 def admin_token(settings=None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import jwt
 
-from .errors import Problem
+from .problems import Problem
 from .settings import SERVICE_ISSUER, Settings
 
 SERVICE_TOKEN_TTL = timedelta(minutes=5)  # minted per call: services outlive any token
