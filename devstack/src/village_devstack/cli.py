@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from . import demo
-from .services import SERVICES, WEBHOOK_RECEIVER
+from .services import SERVICES, WEBHOOK_RECEIVER, redacted
 
 PG_PORT = 5433
 KAFKA_PORT = 9092
@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             database_url = os.environ.get("DATABASE_URL")
             if database_url:
-                _say(f"PostgreSQL: using DATABASE_URL ({_redact(database_url)})")
+                _say(f"PostgreSQL: using DATABASE_URL ({redacted(database_url)})")
             else:
                 pg = EmbeddedPostgres(state / "pgdata", port=args.pg_port)
                 _say(
@@ -197,15 +197,6 @@ def _stop(what: str, stop) -> None:
         print(f"  {what}: stop failed: {exc}", file=sys.stderr, flush=True)
 
 
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001
-        return url
-
-
 def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: Path) -> None:
     providers = [p.id for p in demo.PARTIES if p.kind == "provider"]
     lines = ["", "Village is running.", ""]
@@ -218,7 +209,7 @@ def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: 
             f"  {service.spec.name:<12} {service.url}",
             f"  {'':<12} {service.url}/docs   (OpenAPI)",
             f"  {'':<12} {service.url}/events (event feed, ?after=<position>)",
-            f"  {'':<12} database {_redact(service.database_url)}",
+            f"  {'':<12} database {redacted(service.database_url)}",
         ]
         lines += [
             f"  {'':<12} replica {r.name}: pid {r.pid}, its own {r.instance_url}"
@@ -229,7 +220,7 @@ def _banner(services, database_url: str, kafka: str, receiver: str, deliveries: 
         f"  {'kafka':<12} {kafka}",
         f"  {'':<12} each provider's tooling reads its own topics: "
         + ", ".join(f"village.{p}.*" for p in providers),
-        f"  {'postgres':<12} {_redact(database_url)}",
+        f"  {'postgres':<12} {redacted(database_url)}",
         f"  {'receiver':<12} {receiver}/<provider>   (the demo webhook receiver)",
         f"  {'':<12} "
         + " and ".join(f"{p}'s" for p in providers)

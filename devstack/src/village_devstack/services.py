@@ -74,6 +74,14 @@ def with_database(server_url: str, database: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def redacted(url: str) -> str:
+    """`url` with its password hidden, for what is printed (as it came, if it is no URL)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url
+
+
 class ServiceError(RuntimeError):
     pass
 
@@ -142,10 +150,6 @@ class ServiceProcess:
             return with_database(own, make_url(own).database or self.spec.default_database)
         server = self.env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5433/postgres")
         return with_database(server, self.spec.default_database)
-
-    @property
-    def database_url_redacted(self) -> str:
-        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def where(self) -> str:
@@ -338,7 +342,7 @@ def start_side_by_side(
     seed may need the services before it). A group is one service's replicas: one database,
     migrated once, seeded once."""
     for group in groups:
-        say(f"{group[0].spec.name}: migrating {group[0].database_url_redacted} ...")
+        say(f"{group[0].spec.name}: migrating {redacted(group[0].database_url)} ...")
     with ThreadPoolExecutor(len(groups)) as pool:
         for done in [pool.submit(group[0].migrate) for group in groups]:
             done.result()

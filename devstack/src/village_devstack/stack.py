@@ -191,9 +191,8 @@ class Stack:
         return replicas
 
     def service(self, spec: ServiceSpec, *, instance: str = "", **extra_env: str) -> ServiceProcess:
-        """`spec` on a free port and its own session database, not started yet (`start`)."""
-        name = f"{spec.name}-{instance}" if instance else spec.name
-        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
+        """`spec` on a free port and its own session database, not started yet (`start_all`)."""
+        name, env = self._instance(spec, instance, extra_env)
         service = ServiceProcess(
             spec, env=env, port=free_port(), log_file=self.log_dir / f"{name}.log"
         )
@@ -204,8 +203,7 @@ class Stack:
         self, spec: ServiceSpec, count: int, *, instance: str = "", **extra_env: str
     ) -> list[ServiceProcess]:
         """`count` processes of `spec` as `start_replicas` makes them, not started yet."""
-        name = f"{spec.name}-{instance}" if instance else spec.name
-        env = self.env(**{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env)
+        name, env = self._instance(spec, instance, extra_env)
         port, replicas = free_port(), []
         for number in range(1, count + 1):
             replica = ServiceProcess(
@@ -219,6 +217,15 @@ class Stack:
             self._services.append(replica)
             replicas.append(replica)
         return replicas
+
+    def _instance(
+        self, spec: ServiceSpec, instance: str, extra_env: Mapping[str, str]
+    ) -> tuple[str, dict[str, str]]:
+        """The name of this copy of `spec` (its database and log) and its environment."""
+        name = f"{spec.name}-{instance}" if instance else spec.name
+        return name, self.env(
+            **{f"{spec.env_prefix}_DATABASE_URL": self.database(name)}, **extra_env
+        )
 
     def start_all(
         self, *services: ServiceProcess | list[ServiceProcess], seed: bool = True

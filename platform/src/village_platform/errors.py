@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # Raised everywhere, answered here; imported from here too.
-from .problems import _TITLES, DomainError, Problem
+from .problems import TITLES, DomainError, Problem
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -79,13 +79,13 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     for code in codes:
         kind, detail = _EXAMPLES[code]
         responses[code] = {
-            "description": _TITLES.get(code, "Error"),
+            "description": TITLES.get(code, "Error"),
             "content": {
                 PROBLEM_JSON: {
                     "schema": PROBLEM_SCHEMA["content"][PROBLEM_JSON]["schema"],
                     "example": {
                         "type": f"/problems/{kind}",
-                        "title": _TITLES.get(code, "Error"),
+                        "title": TITLES.get(code, "Error"),
                         "status": code,
                         "detail": detail,
                     },

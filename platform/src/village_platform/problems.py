@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_TITLES = {
+TITLES = {
     400: "Bad request",
     401: "Unauthorized",
     403: "Forbidden",
@@ -64,7 +64,7 @@ class Problem(DomainError):
         **extensions: Any,
     ) -> None:
         super().__init__(status, kind, detail, **extensions)
-        self.title = title or _TITLES.get(status, "Error")
+        self.title = title or TITLES.get(status, "Error")
         self.headers = headers or {}
 
     def body(self, instance: str | None = None) -> dict[str, Any]:

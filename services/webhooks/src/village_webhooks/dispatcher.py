@@ -88,15 +88,21 @@ _NEXT = text(
     " FROM deliveries d JOIN endpoints e USING (endpoint_id)"
     " WHERE d.status = 'pending' AND e.status = 'active'"
 )
-# Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish).
+# Final outcomes of many deliveries, one statement (group commit: see Dispatcher._finish); each
+# was an answer, so its endpoint's circuit breaker closes in the same statement (written only
+# where there is something to reset: deliveries go on without touching their endpoint).
 _DONE = text(
-    "UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1,"
+    "WITH done AS ("
+    " UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1,"
     " response_status = u.code, latency_ms = u.ms, last_attempt_at = :now, last_error = u.error,"
     " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS integer[]),"
     "             CAST(:ms AS double precision[]), CAST(:errors AS text[]))"
     " AS u(id, status, code, ms, error)"
-    " WHERE d.delivery_id = u.id AND d.status = 'pending'"
+    " WHERE d.delivery_id = u.id AND d.status = 'pending' RETURNING d.endpoint_id)"
+    " UPDATE endpoints SET failures = 0, paused_until = NULL"
+    " WHERE endpoint_id IN (SELECT endpoint_id FROM done)"
+    " AND (failures > 0 OR paused_until IS NOT NULL)"
 )
 _RETRY = text(
     "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms,"
@@ -110,17 +116,13 @@ _FAILING = text(
 _PARK = text(
     "UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'"
 )
-# The endpoint's circuit breaker (domain/retry.py): one more failure in a row, a pause, and
-# the reset by any answer (only where there is something to reset: deliveries go on unwritten).
+# The endpoint's circuit breaker (domain/retry.py): one more failure in a row, and a pause
+# (an answer resets both: _DONE).
 _FAILED = text(
     "UPDATE endpoints SET failures = failures + 1 WHERE endpoint_id = :e RETURNING failures"
 )
 _PAUSE = text(
     "UPDATE endpoints SET paused_until = greatest(paused_until, :until) WHERE endpoint_id = :e"
-)
-_ANSWERED = text(
-    "UPDATE endpoints SET failures = 0, paused_until = NULL"
-    " WHERE endpoint_id = ANY(:ids) AND (failures > 0 OR paused_until IS NOT NULL)"
 )
 
 
@@ -346,9 +348,6 @@ class Dispatcher:
                                 },
                             },
                         )
-                        # Answered: their endpoints' breakers close.
-                        answered = list({o[5] for (o, _), _ in batch})
-                        await conn.execute(_ANSWERED, {"ids": answered})
                         # One stream per (endpoint, subject): never two in one batch.
                         await self.store.append_streams(
                             conn, {stream: [new] for (_, (stream, new)), _ in batch}, {}
@@ -394,9 +393,7 @@ class Dispatcher:
                 if outcome == "delivered"
                 else attempt.event(ev.Failed, status_code=code, reason=error or "")
             )
-            await self._finish(
-                (row.delivery_id, outcome, code, params["ms"], error, row.endpoint_id), event
-            )
+            await self._finish((row.delivery_id, outcome, code, params["ms"], error), event)
             return
         async with self.engine.begin() as conn:
             failures = await conn.scalar(_FAILED, {"e": row.endpoint_id})

@@ -49,8 +49,8 @@ def view(row: Any, now: datetime) -> dict[str, Any]:
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "failing_since": row.failing_since,
-        # its receiver failed 5 times in a row, or asked to wait: nothing is sent before this
-        # (then one delivery at a time until one is answered)
+        # its circuit breaker (domain/retry.py): nothing is sent before this, then one
+        # delivery at a time until one is answered
         "paused_until": row.paused_until if row.paused_until and row.paused_until > now else None,
         "previous_secret_expires_at": overlap,
     }
