@@ -390,3 +390,51 @@ async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
         finally:
             stop.set()
             await running
+
+
+async def test_dispatchers_side_by_side_skip_what_another_holds_and_send_each_event_once(
+    engine: Any,
+) -> None:
+    """Replicas share one database: a claim passes over deliveries another transaction holds
+    (SKIP LOCKED) instead of waiting for it, and two dispatchers running together send every
+    event once, each incident's in order."""
+    clock = ManualClock()
+    receiver = Receiver()
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
+    async with ReceiverServer(receiver) as url:
+        endpoint = await _endpoint_for(engine, clock, url, receiver)
+        queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
+        async with engine.begin() as conn:
+            for e in queued:
+                await FanOut(clock)(conn, e)
+        first, second = (
+            loopback_dispatcher(engine, clock, policy, per_endpoint=64) for _ in range(2)
+        )
+        held = {str(e.id) for e in queued[: 2 * 8 : 2]}  # the heads of the first 8 incidents
+        async with engine.begin() as other:
+            await other.execute(
+                text(
+                    "SELECT 1 FROM deliveries WHERE CAST(event_id AS text) = ANY(:ids) FOR UPDATE"
+                ),
+                {"ids": list(held)},
+            )
+            async with asyncio.timeout(10):  # waiting for the lock would never end
+                assert await first.dispatch_due() == 12
+        await eventually(lambda: receiver.events(), lambda ev: len(ev) == 12, timeout=20)
+        assert not held & {e["id"] for e in receiver.events()}
+
+        stop = asyncio.Event()
+        running = [asyncio.create_task(d.run(stop)) for d in (first, second)]
+        try:
+            for d in (first, second):
+                d.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) >= 40, timeout=30)
+            await eventually(lambda: not (first._tasks or second._tasks), timeout=20)
+        finally:
+            stop.set()
+            await asyncio.gather(*running)
+        order = [e["id"] for e in receiver.events()]
+        assert sorted(order) == sorted(str(e.id) for e in queued)  # each once
+        for n in range(20):
+            assert order.index(str(queued[2 * n].id)) < order.index(str(queued[2 * n + 1].id))
+        assert (await _breaker(engine, endpoint))[2] == 40  # one attempt each, recorded

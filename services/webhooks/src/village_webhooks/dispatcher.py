@@ -1,15 +1,15 @@
 """Sending deliveries: many endpoints at once, each (endpoint, incident) queue in order, and no
 database transaction open while a request is in flight.
 
-A round claims due deliveries that head their (endpoint, subject) queue (no earlier pending one)
-by moving `next_attempt_at` a lease ahead, in one short transaction (SKIP LOCKED: several
-dispatchers share the work), and starts a task per delivery; each outcome commits in its own
-transaction. A dispatcher that dies mid-request leaves its claims to expire: the delivery is
-sent again after the lease, with the same `webhook-id` (the event id). Claims never exceed the
-free global slots nor `per_endpoint` requests per endpoint, so a slow or failing endpoint holds
-its own few slots and nobody else's. An endpoint whose attempts fail in a row is paused, then
-probed one delivery at a time (its circuit breaker: domain/retry.py), so a receiver that is down
-costs one attempt per backoff, not one per queued incident.
+A round claims due deliveries that head their (endpoint, subject) queue (no earlier pending one) by
+moving `next_attempt_at` a lease ahead, in one statement (SKIP LOCKED: several dispatchers share
+the work), and starts a task per delivery; answers are recorded many to a commit (group commit),
+failed attempts one by one. A dispatcher that dies mid-request leaves its claims to expire: the
+delivery is sent again after the lease, with the same `webhook-id` (the event id). Claims never
+exceed the free global slots nor `per_endpoint` requests per endpoint, so a slow or failing
+endpoint holds its own few slots and nobody else's. An endpoint whose attempts fail in a row is
+paused, then probed one delivery at a time (its circuit breaker: domain/retry.py), so a receiver
+that is down costs one attempt per backoff, not one per queued incident.
 
 Every request goes through pinning.CheckedTransport: the target is resolved once per delivery,
 every address checked, and the connection made to those addresses only (no DNS rebinding).
@@ -31,7 +31,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from opentelemetry import trace
@@ -54,7 +54,10 @@ from .sealing import Sealer, SealError
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.webhooks")
 
-_DUE = text("""
+# A claim is one statement on the driver, outside any explicit transaction (one round trip, not
+# five): the due heads of their queues, locked, moved a lease ahead and returned with their
+# endpoints' targets.
+_CLAIM = """
 WITH heads AS (
     SELECT DISTINCT ON (endpoint_id, subject) delivery_id, endpoint_id, next_attempt_at, seq
     FROM deliveries WHERE status = 'pending' ORDER BY endpoint_id, subject, seq
@@ -62,28 +65,27 @@ WITH heads AS (
     SELECT h.delivery_id, h.next_attempt_at, h.seq, coalesce(b.inflight, 0) AS inflight,
            row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n,
            -- a tripped breaker lets one probe go at a time
-           CASE WHEN e.failures >= :breaker THEN 1 ELSE :per_endpoint END AS slots
+           CASE WHEN e.failures >= $5 THEN 1 ELSE $4 END AS slots
     FROM heads h JOIN endpoints e USING (endpoint_id)
-    LEFT JOIN unnest(CAST(:busy AS uuid[]), CAST(:inflight AS integer[]))
-           AS b(endpoint_id, inflight)
+    LEFT JOIN unnest($2::uuid[], $3::integer[]) AS b(endpoint_id, inflight)
       ON b.endpoint_id = h.endpoint_id
-    WHERE e.status = 'active' AND h.next_attempt_at <= :now
-      AND (e.paused_until IS NULL OR e.paused_until <= :now)
+    WHERE e.status = 'active' AND h.next_attempt_at <= $1
+      AND (e.paused_until IS NULL OR e.paused_until <= $1)
+), picked AS (
+    SELECT d.delivery_id FROM deliveries d
+    WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= slots
+                            ORDER BY next_attempt_at, seq LIMIT $6)
+      AND d.status = 'pending' AND d.next_attempt_at <= $1
+    FOR UPDATE OF d SKIP LOCKED
 )
-SELECT d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject
-FROM deliveries d
-WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= slots
-                        ORDER BY next_attempt_at, seq LIMIT :limit)
-  AND d.status = 'pending' AND d.next_attempt_at <= :now
-FOR UPDATE OF d SKIP LOCKED
-""")
-_CLAIM = text("UPDATE deliveries SET next_attempt_at = :until WHERE delivery_id = ANY(:ids)")
-_TARGETS = text(
-    "SELECT endpoint_id, party, party_kind, url, secret_sealed, previous_secret_sealed,"
-    " previous_expires_at"
-    " FROM endpoints WHERE endpoint_id = ANY(:ids)"
-)
-_NEXT = text(
+UPDATE deliveries d SET next_attempt_at = $7
+FROM picked p, endpoints e
+WHERE d.delivery_id = p.delivery_id AND e.endpoint_id = d.endpoint_id
+RETURNING d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject,
+          e.party, e.party_kind, e.url, e.secret_sealed, e.previous_secret_sealed,
+          e.previous_expires_at
+"""
+_NEXT = (
     "SELECT min(greatest(d.next_attempt_at, e.paused_until))"
     " FROM deliveries d JOIN endpoints e USING (endpoint_id)"
     " WHERE d.status = 'pending' AND e.status = 'active'"
@@ -209,7 +211,8 @@ class Dispatcher:
 
     async def _next_due(self) -> datetime | None:
         async with self.engine.connect() as conn:
-            return await conn.scalar(_NEXT)
+            driver = (await conn.get_raw_connection()).driver_connection
+            return await driver.fetchval(_NEXT)
 
     async def dispatch_due(self) -> int:
         """Claim what may go now and start sending it; returns how many were claimed."""
@@ -218,34 +221,26 @@ class Dispatcher:
             return 0
         now = self.clock.now()
         busy = list(self._busy.items())  # requests in flight per endpoint: its free slots are fewer
-        async with self.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    _DUE,
-                    {
-                        "now": now,
-                        "busy": [e for e, _ in busy],
-                        "inflight": [n for _, n in busy],
-                        "per_endpoint": self.per_endpoint,
-                        "breaker": BREAKER_FAILURES,
-                        "limit": free,
-                    },
-                )
-            ).all()
-            if not rows:
-                return 0
-            await conn.execute(
-                _CLAIM, {"until": now + self.lease, "ids": [r.delivery_id for r in rows]}
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            rows = await driver.fetch(
+                _CLAIM,
+                now,
+                [e for e, _ in busy],
+                [n for _, n in busy],
+                self.per_endpoint,
+                BREAKER_FAILURES,
+                free,
+                now + self.lease,
             )
-            targets = {
-                t.endpoint_id: t
-                for t in (
-                    await conn.execute(_TARGETS, {"ids": list({r.endpoint_id for r in rows})})
-                ).all()
-            }
-        for row in rows:
+        targets: dict[uuid.UUID, _Target] = {}
+        for record in rows:
+            row = _Delivery(*(record[f] for f in _Delivery._fields))
+            target = targets.get(row.endpoint_id)
+            if target is None:
+                target = targets[row.endpoint_id] = _Target(*(record[f] for f in _Target._fields))
             self._busy[row.endpoint_id] += 1
-            task = asyncio.create_task(self._deliver(row, targets[row.endpoint_id]))
+            task = asyncio.create_task(self._deliver(row, target))
             self._tasks.add(task)
             task.add_done_callback(lambda t, e=row.endpoint_id: self._finished(t, e))
         return len(rows)
@@ -421,6 +416,29 @@ class Dispatcher:
                 )
             await self.store.append_streams(conn, {stream: [new]}, {})
         self._rang()
+
+
+class _Delivery(NamedTuple):
+    """A claimed delivery."""
+
+    delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    payload: str
+    attempts: int
+    queued_at: datetime
+    subject: str
+
+
+class _Target(NamedTuple):
+    """Where a claimed delivery goes, and what it is signed with."""
+
+    party: str
+    party_kind: str
+    url: str
+    secret_sealed: str
+    previous_secret_sealed: str | None
+    previous_expires_at: datetime | None
 
 
 class _Outcome:
