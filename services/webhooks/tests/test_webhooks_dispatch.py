@@ -16,8 +16,9 @@ from webhooks_support import register as register_all
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_platform.clock import ManualClock
+from village_webhooks import dispatcher as dispatcher_module
 from village_webhooks import endpoints
-from village_webhooks.domain.retry import RetryPolicy
+from village_webhooks.domain.retry import BREAKER_FAILURES, RetryPolicy
 from village_webhooks.fanout import FanOut
 
 
@@ -438,3 +439,55 @@ async def test_dispatchers_side_by_side_skip_what_another_holds_and_send_each_ev
         for n in range(20):
             assert order.index(str(queued[2 * n].id)) < order.index(str(queued[2 * n + 1].id))
         assert (await _breaker(engine, endpoint))[2] == 40  # one attempt each, recorded
+
+
+async def _claim_reads(engine: Any, clock: ManualClock, incidents: int) -> int:
+    """Rows a claim reads with `incidents` incidents queued, two events each (the claim is
+    run and rolled back)."""
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM deliveries"))
+        fan_out, queued = (
+            FanOut(clock),
+            [event(f"i-{n}", s, clock) for n in range(incidents) for s in (1, 2)],
+        )
+        async with fan_out.applying_many(conn, queued):
+            for e in queued:
+                await fan_out(conn, e)
+    async with engine.connect() as conn:
+        await conn.execute(text("ANALYZE deliveries"))
+        driver = (await conn.get_raw_connection()).driver_connection
+        claim = driver.transaction()
+        await claim.start()
+        try:
+            plan = await driver.fetchval(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + dispatcher_module._CLAIM,
+                clock.now(), [], [], 8, BREAKER_FAILURES, 64, clock.now() + timedelta(minutes=1),
+            )  # fmt: skip
+            leased = await driver.fetchval(
+                "SELECT count(*) FROM deliveries WHERE next_attempt_at > $1", clock.now()
+            )
+        finally:
+            await claim.rollback()
+    assert leased == 8  # the endpoint's slots, queue heads only
+    return _rows_read(plan[0]["Plan"])  # json: decoded by the codec SQLAlchemy's connection has
+
+
+def _rows_read(node: dict[str, Any]) -> int:
+    """Table and index rows an executed plan read, those its filters then dropped included."""
+    here = 0
+    if "Relation Name" in node:
+        kept, dropped = node["Actual Rows"], node.get("Rows Removed by Filter", 0)
+        here = round((kept + dropped) * node["Actual Loops"])
+    return here + sum(_rows_read(child) for child in node.get("Plans", ()))
+
+
+async def test_a_claim_reads_as_much_with_a_backlog_of_thousands_as_with_a_few(
+    engine: Any,
+) -> None:
+    """A surge leaves thousands of deliveries pending; the dispatcher claims every few
+    milliseconds, so a claim must not read all of them to find the queues' heads. (The claim
+    before read 1,033 rows here, then 10,033; this one reads 63 both times.)"""
+    clock = ManualClock()
+    await register_all(engine, clock, "http://127.0.0.1:9/")
+    few, many = await _claim_reads(engine, clock, 500), await _claim_reads(engine, clock, 5_000)
+    assert many < 2 * few, (few, many)

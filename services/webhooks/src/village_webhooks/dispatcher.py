@@ -55,26 +55,30 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("village.webhooks")
 
 # A claim is one statement on the driver, outside any explicit transaction (one round trip, not
-# five): the due heads of their queues, locked, moved a lease ahead and returned with their
-# endpoints' targets.
+# five): for each endpoint that may send, its due deliveries that head their (endpoint, subject)
+# queue (no earlier pending one), earliest first, as many as it has free slots; those locked,
+# moved a lease ahead and returned with their endpoints' targets. Each endpoint's walk stops at
+# its free slots (deliveries_due), so a backlog does not make every claim slower.
 _CLAIM = """
-WITH heads AS (
-    SELECT DISTINCT ON (endpoint_id, subject) delivery_id, endpoint_id, next_attempt_at, seq
-    FROM deliveries WHERE status = 'pending' ORDER BY endpoint_id, subject, seq
-), due AS (
-    SELECT h.delivery_id, h.next_attempt_at, h.seq, coalesce(b.inflight, 0) AS inflight,
-           row_number() OVER (PARTITION BY h.endpoint_id ORDER BY h.next_attempt_at, h.seq) AS n,
-           -- a tripped breaker lets one probe go at a time
-           CASE WHEN e.failures >= $5 THEN 1 ELSE $4 END AS slots
-    FROM heads h JOIN endpoints e USING (endpoint_id)
+WITH due AS (
+    SELECT c.delivery_id, c.next_attempt_at, c.seq
+    FROM endpoints e
     LEFT JOIN unnest($2::uuid[], $3::integer[]) AS b(endpoint_id, inflight)
-      ON b.endpoint_id = h.endpoint_id
-    WHERE e.status = 'active' AND h.next_attempt_at <= $1
-      AND (e.paused_until IS NULL OR e.paused_until <= $1)
+      ON b.endpoint_id = e.endpoint_id
+    CROSS JOIN LATERAL (
+        SELECT d.delivery_id, d.next_attempt_at, d.seq FROM deliveries d
+        WHERE d.endpoint_id = e.endpoint_id AND d.status = 'pending' AND d.next_attempt_at <= $1
+          AND d.seq = (SELECT min(p.seq) FROM deliveries p  -- the head of its queue
+                       WHERE p.endpoint_id = d.endpoint_id AND p.subject = d.subject
+                         AND p.status = 'pending')
+        ORDER BY d.next_attempt_at, d.seq
+        -- a tripped breaker lets one probe go at a time
+        LIMIT greatest(CASE WHEN e.failures >= $5 THEN 1 ELSE $4 END - coalesce(b.inflight, 0), 0)
+    ) c
+    WHERE e.status = 'active' AND (e.paused_until IS NULL OR e.paused_until <= $1)
 ), picked AS (
     SELECT d.delivery_id FROM deliveries d
-    WHERE d.delivery_id IN (SELECT delivery_id FROM due WHERE n + inflight <= slots
-                            ORDER BY next_attempt_at, seq LIMIT $6)
+    WHERE d.delivery_id IN (SELECT delivery_id FROM due ORDER BY next_attempt_at, seq LIMIT $6)
       AND d.status = 'pending' AND d.next_attempt_at <= $1
     FOR UPDATE OF d SKIP LOCKED
 )
