@@ -491,3 +491,41 @@ async def test_a_claim_reads_as_much_with_a_backlog_of_thousands_as_with_a_few(
     await register_all(engine, clock, "http://127.0.0.1:9/")
     few, many = await _claim_reads(engine, clock, 500), await _claim_reads(engine, clock, 5_000)
     assert many < 2 * few, (few, many)
+
+
+async def test_an_endpoints_slot_is_free_while_an_answered_delivery_is_recorded(
+    engine: Any,
+) -> None:
+    """A delivery answered for good gives its endpoint slot back before its outcome is recorded
+    (with others', in one commit): with one slot, a second incident's delivery goes while the
+    first's record waits. Before, the slot was held through the record, and a loaded database
+    halved what an endpoint could be sent (a surge: about 7 of 16 slots sending on average)."""
+    clock = ManualClock()
+    receiver = Receiver()
+    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
+    async with ReceiverServer(receiver) as url:
+        await _endpoint_for(engine, clock, url, receiver)
+        queued = [event(f"i-{n}", 1, clock) for n in range(2)]
+        async with engine.begin() as conn:
+            for e in queued:
+                await FanOut(clock)(conn, e)
+        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=1)
+        stop = asyncio.Event()
+        async with engine.begin() as other:  # every outcome's event waits for this lock
+            await other.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            running = asyncio.create_task(dispatcher.run(stop))
+            dispatcher.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) == 2, timeout=10)
+        try:
+            await eventually(
+                lambda: _statuses(engine), lambda s: s == ["delivered", "delivered"], timeout=10
+            )
+            assert [e["id"] for e in receiver.events()] == [str(e.id) for e in queued]
+        finally:
+            stop.set()
+            await running
+
+
+async def _statuses(engine: Any) -> list[str]:
+    async with engine.connect() as conn:
+        return list(await conn.scalars(text("SELECT status FROM deliveries ORDER BY seq")))

@@ -178,7 +178,9 @@ class Dispatcher:
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Requests in flight per endpoint (its slots), and which delivery holds one.
         self._busy: Counter[uuid.UUID] = Counter()
+        self._holding: dict[uuid.UUID, uuid.UUID] = {}
         self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         self._flushing = False
 
@@ -244,16 +246,25 @@ class Dispatcher:
             if target is None:
                 target = targets[row.endpoint_id] = _Target(*(record[f] for f in _Target._fields))
             self._busy[row.endpoint_id] += 1
+            self._holding[row.delivery_id] = row.endpoint_id
             task = asyncio.create_task(self._deliver(row, target))
             self._tasks.add(task)
-            task.add_done_callback(lambda t, e=row.endpoint_id: self._finished(t, e))
+            task.add_done_callback(lambda t, d=row.delivery_id: self._finished(t, d))
         return len(rows)
 
-    def _finished(self, task: asyncio.Task[None], endpoint_id: uuid.UUID) -> None:
-        self._tasks.discard(task)
+    def _release(self, delivery_id: uuid.UUID) -> None:
+        """The delivery's endpoint slot is free (once: the first call counts)."""
+        endpoint_id = self._holding.pop(delivery_id, None)
+        if endpoint_id is None:
+            return
         self._busy[endpoint_id] -= 1
         if self._busy[endpoint_id] <= 0:
             del self._busy[endpoint_id]
+        self._wake.set()  # another delivery to that endpoint may go now
+
+    def _finished(self, task: asyncio.Task[None], delivery_id: uuid.UUID) -> None:
+        self._tasks.discard(task)
+        self._release(delivery_id)
         self._wake.set()  # the next delivery of that queue may go now
 
     async def _deliver(self, row: Any, target: Any) -> None:
@@ -307,6 +318,11 @@ class Dispatcher:
         if error is not None and code is not None and verdict(code) == "delivered":
             code = None  # answered 2xx, but the exchange did not finish: not delivered
         latency = (time.perf_counter() - started) * 1000
+        if verdict(code) in ("delivered", "failed"):
+            # Answered for good: the endpoint's slot is free while the outcome is recorded with
+            # others' (its queue's next delivery still waits for the record: it is no head until
+            # then). A failed attempt keeps its slot until its failure counts for the breaker.
+            self._release(row.delivery_id)
         try:
             await self._record(row, target, code, error, latency, pause)
         except Exception:  # the database is away: the lease expires and the delivery goes again
