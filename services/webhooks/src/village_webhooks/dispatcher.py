@@ -267,7 +267,7 @@ class Dispatcher:
         self._release(delivery_id)
         self._wake.set()  # the next delivery of that queue may go now
 
-    async def _deliver(self, row: Any, target: Any) -> None:
+    async def _deliver(self, row: _Delivery, target: _Target) -> None:
         # The delivery continues the trace of the request that caused the event, so an SRE
         # follows one escalation out to the parties' systems (the HTTP client span and the
         # request's `traceparent` header come from the httpx instrumentation).
@@ -283,7 +283,7 @@ class Dispatcher:
         ):
             await self._deliver_traced(row, target)
 
-    async def _deliver_traced(self, row: Any, target: Any) -> None:
+    async def _deliver_traced(self, row: _Delivery, target: _Target) -> None:
         code, error, pause, started = None, None, None, time.perf_counter()
         try:
             # Receivers compare webhook-timestamp with their own clock: the real time, whatever
@@ -321,14 +321,14 @@ class Dispatcher:
         if verdict(code) in ("delivered", "failed"):
             # Answered for good: the endpoint's slot is free while the outcome is recorded with
             # others' (its queue's next delivery still waits for the record: it is no head until
-            # then). A failed attempt keeps its slot until its failure counts for the breaker.
+            # then). An attempt to be retried keeps its slot until it counts for the breaker.
             self._release(row.delivery_id)
         try:
             await self._record(row, target, code, error, latency, pause)
         except Exception:  # the database is away: the lease expires and the delivery goes again
             log.exception("could not record delivery %s", row.delivery_id)
 
-    def _secrets(self, target: Any) -> list[str]:
+    def _secrets(self, target: _Target) -> list[str]:
         sealed = [target.secret_sealed]
         if (
             target.previous_secret_sealed
@@ -384,8 +384,8 @@ class Dispatcher:
 
     async def _record(
         self,
-        row: Any,
-        target: Any,
+        row: _Delivery,
+        target: _Target,
         code: int | None,
         error: str | None,
         latency: float,
@@ -464,7 +464,7 @@ class _Target(NamedTuple):
 class _Outcome:
     """One attempt of a delivery, as the event that records its outcome."""
 
-    def __init__(self, row: Any, target: Any, now: datetime, ms: float) -> None:
+    def __init__(self, row: _Delivery, target: _Target, now: datetime, ms: float) -> None:
         self.row, self.target, self.now, self.ms = row, target, now, ms
 
     def event(self, kind: type[ev._Attempt], **outcome: Any) -> tuple[str, NewEvent]:
