@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import Clock
+from .db import driver_of
 from .egress import VISIBLE_SQL, Recipient, sql_params
 
 
@@ -211,7 +212,7 @@ class EventStore:
             [json.dumps(e.data) for e in events],
             [json.dumps(m) for m in metas],
         )
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await driver_of(conn)
         if driver.is_in_transaction() or autocommit:
             inserted = [r["event_id"] for r in await driver.fetch(_INSERT, *args)]
         else:  # SQLAlchemy begins its transaction lazily: let it, on this first statement
@@ -311,7 +312,7 @@ class EventStore:
         if not event_ids:
             return
         args = (recorded_at or self.clock.now(), event_ids, streams, expected, ords, types, data)
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await driver_of(conn)
         if driver.is_in_transaction():
             rows = [r["stream_id"] for r in await driver.fetch(_INSERT_AT, *args, metas)]
         else:  # SQLAlchemy begins its transaction lazily: let it, on this first statement

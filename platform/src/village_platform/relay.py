@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
 from .cloudevent import to_kafka
-from .db import close_quietly, plain_dsn
+from .db import close_quietly, driver_of, plain_dsn
 from .doorbell import CHANNEL, Doorbell
 from .eventstore import StoredEvent, stored_event
 from .kafka import ensure_topics, when_reachable
@@ -132,7 +132,7 @@ class Relay:
         (at-least-once: consumers deduplicate by event id).
         """
         async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
+            driver = await driver_of(conn)
             try:
                 await driver.execute(_OPEN)
                 sent = await self._publish_batch(driver)

@@ -16,6 +16,7 @@ from webhooks_support import register as register_all
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
 from village_platform.clock import ManualClock
+from village_platform.db import driver_of
 from village_webhooks import dispatcher as dispatcher_module
 from village_webhooks import endpoints
 from village_webhooks.domain.retry import BREAKER_FAILURES, RetryPolicy
@@ -28,6 +29,18 @@ async def register(engine: Any, clock: ManualClock, party: str, kind: str, types
     async with engine.begin() as conn:
         made, _ = await endpoints.create(conn, SEALER, party, kind, body, clock.now())
     return made
+
+
+# Backoffs without jitter (the highest draw), so a test knows when each retry falls due.
+STEADY = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
+
+
+async def _queue(engine: Any, clock: ManualClock, events: list[Any]) -> None:
+    """`events` fanned out in one transaction, as the consumer fans out a fetch."""
+    fan_out = FanOut(clock)
+    async with engine.begin() as conn, fan_out.applying_many(conn, events):
+        for e in events:
+            await fan_out(conn, e)
 
 
 async def test_fan_out_by_visibility_subscription_and_exactly_once(engine: Any) -> None:
@@ -300,15 +313,12 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
     clock = ManualClock()
     healthy = False
     receiver = Receiver(respond=lambda arrival: 204 if healthy else 503)
-    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
     per_endpoint = 4
     async with ReceiverServer(receiver) as url:
         endpoint = await _endpoint_for(engine, clock, url, receiver)
-        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=per_endpoint)
+        dispatcher = loopback_dispatcher(engine, clock, STEADY, per_endpoint=per_endpoint)
         queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
-        async with engine.begin() as conn:
-            for e in queued:
-                await FanOut(clock)(conn, e)
+        await _queue(engine, clock, queued)
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))
 
@@ -365,14 +375,11 @@ async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
     clock = ManualClock()
     answers = [(429, {"Retry-After": "120"})]
     receiver = Receiver(respond=lambda arrival: answers.pop() if answers else 204)
-    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
     async with ReceiverServer(receiver) as url:
         endpoint = await _endpoint_for(engine, clock, url, receiver)
-        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=1)
+        dispatcher = loopback_dispatcher(engine, clock, STEADY, per_endpoint=1)
         queued = [event(f"i-{n}", 1, clock) for n in range(3)]
-        async with engine.begin() as conn:
-            for e in queued:
-                await FanOut(clock)(conn, e)
+        await _queue(engine, clock, queued)
         stop = asyncio.Event()
         running = asyncio.create_task(dispatcher.run(stop))
         try:
@@ -401,15 +408,12 @@ async def test_dispatchers_side_by_side_skip_what_another_holds_and_send_each_ev
     event once, each incident's in order."""
     clock = ManualClock()
     receiver = Receiver()
-    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
     async with ReceiverServer(receiver) as url:
         endpoint = await _endpoint_for(engine, clock, url, receiver)
         queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
-        async with engine.begin() as conn:
-            for e in queued:
-                await FanOut(clock)(conn, e)
+        await _queue(engine, clock, queued)
         first, second = (
-            loopback_dispatcher(engine, clock, policy, per_endpoint=64) for _ in range(2)
+            loopback_dispatcher(engine, clock, STEADY, per_endpoint=64) for _ in range(2)
         )
         held = {str(e.id) for e in queued[: 2 * 8 : 2]}  # the heads of the first 8 incidents
         async with engine.begin() as other:
@@ -446,21 +450,17 @@ async def _claim_reads(engine: Any, clock: ManualClock, incidents: int) -> int:
     run and rolled back)."""
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM deliveries"))
-        fan_out, queued = (
-            FanOut(clock),
-            [event(f"i-{n}", s, clock) for n in range(incidents) for s in (1, 2)],
-        )
-        async with fan_out.applying_many(conn, queued):
-            for e in queued:
-                await fan_out(conn, e)
+    await _queue(
+        engine, clock, [event(f"i-{n}", s, clock) for n in range(incidents) for s in (1, 2)]
+    )
     async with engine.connect() as conn:
         await conn.execute(text("ANALYZE deliveries"))
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await driver_of(conn)
         claim = driver.transaction()
         await claim.start()
         try:
             plan = await driver.fetchval(
-                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + dispatcher_module._CLAIM,
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + dispatcher_module._CLAIM,
                 clock.now(), [], [], 8, BREAKER_FAILURES, 64, clock.now() + timedelta(minutes=1),
             )  # fmt: skip
             leased = await driver.fetchval(
@@ -502,14 +502,11 @@ async def test_an_endpoints_slot_is_free_while_an_answered_delivery_is_recorded(
     halved what an endpoint could be sent (a surge: about 7 of 16 slots sending on average)."""
     clock = ManualClock()
     receiver = Receiver()
-    policy = RetryPolicy(base_seconds=5, cap_seconds=3600, random=lambda: 1.0)
     async with ReceiverServer(receiver) as url:
         await _endpoint_for(engine, clock, url, receiver)
         queued = [event(f"i-{n}", 1, clock) for n in range(2)]
-        async with engine.begin() as conn:
-            for e in queued:
-                await FanOut(clock)(conn, e)
-        dispatcher = loopback_dispatcher(engine, clock, policy, per_endpoint=1)
+        await _queue(engine, clock, queued)
+        dispatcher = loopback_dispatcher(engine, clock, STEADY, per_endpoint=1)
         stop = asyncio.Event()
         async with engine.begin() as other:  # every outcome's event waits for this lock
             await other.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))

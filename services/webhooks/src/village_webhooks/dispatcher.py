@@ -39,6 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import Clock
+from village_platform.db import driver_of
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import context_from_traceparent
@@ -178,8 +179,8 @@ class Dispatcher:
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        # Requests in flight per endpoint (its slots), and which delivery holds one.
-        self._busy: Counter[uuid.UUID] = Counter()
+        # The deliveries holding one of their endpoint's slots (a request in flight): delivery ->
+        # endpoint.
         self._holding: dict[uuid.UUID, uuid.UUID] = {}
         self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         self._flushing = False
@@ -217,8 +218,7 @@ class Dispatcher:
 
     async def _next_due(self) -> datetime | None:
         async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            return await driver.fetchval(_NEXT)
+            return await (await driver_of(conn)).fetchval(_NEXT)
 
     async def dispatch_due(self) -> int:
         """Claim what may go now and start sending it; returns how many were claimed."""
@@ -226,10 +226,10 @@ class Dispatcher:
         if free <= 0:
             return 0
         now = self.clock.now()
-        busy = list(self._busy.items())  # requests in flight per endpoint: its free slots are fewer
+        # Requests in flight per endpoint: its free slots are fewer.
+        busy = list(Counter(self._holding.values()).items())
         async with self.engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            rows = await driver.fetch(
+            rows = await (await driver_of(conn)).fetch(
                 _CLAIM,
                 now,
                 [e for e, _ in busy],
@@ -239,13 +239,9 @@ class Dispatcher:
                 free,
                 now + self.lease,
             )
-        targets: dict[uuid.UUID, _Target] = {}
         for record in rows:
             row = _Delivery(*(record[f] for f in _Delivery._fields))
-            target = targets.get(row.endpoint_id)
-            if target is None:
-                target = targets[row.endpoint_id] = _Target(*(record[f] for f in _Target._fields))
-            self._busy[row.endpoint_id] += 1
+            target = _Target(*(record[f] for f in _Target._fields))
             self._holding[row.delivery_id] = row.endpoint_id
             task = asyncio.create_task(self._deliver(row, target))
             self._tasks.add(task)
@@ -254,13 +250,8 @@ class Dispatcher:
 
     def _release(self, delivery_id: uuid.UUID) -> None:
         """The delivery's endpoint slot is free (once: the first call counts)."""
-        endpoint_id = self._holding.pop(delivery_id, None)
-        if endpoint_id is None:
-            return
-        self._busy[endpoint_id] -= 1
-        if self._busy[endpoint_id] <= 0:
-            del self._busy[endpoint_id]
-        self._wake.set()  # another delivery to that endpoint may go now
+        if self._holding.pop(delivery_id, None) is not None:
+            self._wake.set()  # another delivery to that endpoint may go now
 
     def _finished(self, task: asyncio.Task[None], delivery_id: uuid.UUID) -> None:
         self._tasks.discard(task)
