@@ -149,6 +149,11 @@ class EmbeddedPostgres:
     def database_url(self, database: str) -> str:
         return f"postgresql://postgres@{self.host}:{self.port}/{database}"
 
+    @property
+    def socket_dir(self) -> Path | None:
+        """Where the server's Unix socket is, once this object started it."""
+        return self._socket_dir
+
     def is_running(self) -> bool:
         return _read_postmaster_pid(self.data_dir) is not None
 
