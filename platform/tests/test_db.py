@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from village_platform.db import driver_of, driver_transaction, make_engine, plain_dsn
+from village_platform.db import driver_of, driver_transaction, fetch, make_engine, plain_dsn
 from village_platform.settings import Settings
 
 SECRET = "whsec-note-body-6f1d2c"
@@ -173,3 +173,25 @@ async def _terminate(platform_stack: Any, pid: int) -> None:
         assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
     finally:
         await admin.close()
+
+
+async def test_fetch_takes_named_parameters_and_reads_in_the_held_transaction(
+    platform_stack: Any,
+) -> None:
+    """`fetch` runs a `text()` statement on the driver: named parameters (one used twice, casts
+    kept), rows read by attribute and by name, and the rows the transaction wrote so far."""
+    engine = await _table(platform_stack)
+    try:
+        async with driver_transaction(engine) as conn:
+            await conn.execute(text("INSERT INTO dt VALUES (1), (2), (3)"))
+            statement = text(
+                "SELECT n, n * :k AS scaled FROM dt"
+                " WHERE n = ANY(CAST(:ns AS integer[])) OR n = :k ORDER BY n"
+            )
+            rows = await fetch(conn, statement, {"k": 3, "ns": [1]})
+        assert [(r.n, r.scaled) for r in rows] == [(1, 3), (3, 9)]
+        assert rows[0]._mapping["scaled"] == 3 and rows[1]["n"] == 3
+        with pytest.raises(AttributeError):
+            rows[0].missing  # noqa: B018
+    finally:
+        await engine.dispose()

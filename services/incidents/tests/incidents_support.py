@@ -5,11 +5,14 @@ read model fetches), and shorthands for commands."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_devstack import demo
 from village_incidents import readmodel
@@ -155,3 +158,32 @@ class World:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@contextmanager
+def statements_of(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements `engine`'s connections run meanwhile: through SQLAlchemy (its cursor
+    event) and on the driver (asyncpg's query logger, on each connection checked out)."""
+    seen: list[str] = []
+    drivers: list[Any] = []
+
+    def through_sqlalchemy(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    def on_driver(record: Any) -> None:
+        seen.append(record.query)
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        drivers.append(record.driver_connection)
+        drivers[-1].add_query_logger(on_driver)
+
+    sync = engine.sync_engine
+    event.listen(sync, "before_cursor_execute", through_sqlalchemy)
+    event.listen(sync.pool, "checkout", checkout)
+    try:
+        yield seen
+    finally:
+        event.remove(sync, "before_cursor_execute", through_sqlalchemy)
+        event.remove(sync.pool, "checkout", checkout)
+        for driver in drivers:
+            driver.remove_query_logger(on_driver)

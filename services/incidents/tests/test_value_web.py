@@ -8,8 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import sqlalchemy
-from incidents_support import KINDS, World, ctx, fresh_settings, principal
+from incidents_support import KINDS, World, ctx, fresh_settings, principal, statements_of
 
 from village_incidents import readmodel
 from village_incidents.cli import MIGRATIONS
@@ -260,14 +259,6 @@ async def test_an_open_reads_the_parties_and_the_supply_paths_in_one_statement(w
             together = await readmodel.opening(conn, wanted, buyer, MAX_CHAIN)
         assert together == (directory, supplies)
         assert directory and (supplies or by == "globex")
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sqlalchemy.event.listen(world.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements_of(world.engine) as statements:
         await open_for(world, "fabrikam", "litware", CLOUD)
-    finally:
-        sqlalchemy.event.remove(world.engine.sync_engine, "before_cursor_execute", count)
     assert sum("FROM parties" in s for s in statements) == 1

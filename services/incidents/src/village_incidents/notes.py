@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from village_platform import egress
 from village_platform.auth import Principal
-from village_platform.db import driver_in_transaction
+from village_platform.db import driver_in_transaction, fetch
 
 from .domain.incident import Incident, Note
 from .paging import WINDOW, windowed
@@ -114,7 +114,7 @@ class NoteBook:
     async def _rows(
         self, conn: AsyncConnection, statement: Any, params: dict[str, Any]
     ) -> list[Any]:
-        return list((await conn.execute(statement, params)).all())
+        return await fetch(conn, statement, params)  # on the driver: every command reads here
 
     async def find(self, conn: AsyncConnection, incident_id: str, note_id: str) -> Note | None:
         rows = await self._rows(conn, _FIND, {"incident": incident_id, "note": note_id})

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform.auth import Principal
 from village_platform.cursors import Cursor, position
-from village_platform.db import driver_in_transaction
+from village_platform.db import driver_in_transaction, fetch
 
 from .domain.directory import party_of
 from .domain.events import PartyRegistered
@@ -26,10 +26,9 @@ from .domain.supply import Supply, SupplyEvent, SupplyRegistered, legacy_supplie
 
 async def load_directory(conn: AsyncConnection, ids: list[str] | None = None) -> dict[str, Party]:
     """The party directory, or the parties in `ids` and those they name (partner, provider)."""
-    if ids is None:
-        rows = await conn.execute(_DIRECTORY)
-    else:
-        rows = await conn.execute(_DIRECTORY_OF, {"ids": ids})
+    rows = await (
+        fetch(conn, _DIRECTORY) if ids is None else fetch(conn, _DIRECTORY_OF, {"ids": ids})
+    )
     return {r.id: _party(r) for r in rows}
 
 
@@ -109,7 +108,7 @@ _OPENING = text(
 async def supplies_upstream_of(conn: AsyncConnection, buyer: str, depth: int) -> list[Supply]:
     """The supplies `buyer` gets anything through, up to `depth` suppliers away: what any
     supply path from it reads."""
-    rows = (await conn.execute(_SUPPLIES_UPSTREAM, {"buyer": buyer, "depth": depth})).all()
+    rows = await fetch(conn, _SUPPLIES_UPSTREAM, {"buyer": buyer, "depth": depth})
     return _supplies(rows)
 
 
@@ -126,7 +125,7 @@ async def opening(
 ) -> tuple[dict[str, Party], list[Supply]]:
     """What an open reads, in one round trip: `load_directory(ids)` and
     `supplies_upstream_of(buyer, depth)`."""
-    rows = (await conn.execute(_OPENING, {"ids": ids, "buyer": buyer, "depth": depth})).all()
+    rows = await fetch(conn, _OPENING, {"ids": ids, "buyer": buyer, "depth": depth})
     parties = {r.id: _party(r) for r in rows if r.id is not None}
     return parties, _supplies(r for r in rows if r.id is None)
 
@@ -354,17 +353,14 @@ async def list_incidents(
         clauses.append("seq < :after")
         params["after"] = CURSOR.decode(cursor)
     params["limit"] = limit + 1
-    rows = (
-        await conn.execute(
-            text(
-                "SELECT seq, id, version, title, status, severity, product, customer, partner,"
-                " provider, opened_at, updated_at, parent_id, outage_id FROM incidents WHERE "
-                + " AND ".join(clauses)
-                + " ORDER BY seq DESC LIMIT :limit"
-            ),
-            params,
-        )
-    ).all()
+    rows = await fetch(
+        conn,
+        "SELECT seq, id, version, title, status, severity, product, customer, partner,"
+        " provider, opened_at, updated_at, parent_id, outage_id FROM incidents WHERE "
+        + " AND ".join(clauses)
+        + " ORDER BY seq DESC LIMIT :limit",
+        params,
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
