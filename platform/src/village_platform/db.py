@@ -78,7 +78,7 @@ async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnecti
     share the one transaction from the first statement on.
 
     For the write path, whose statements go to the driver: a BEGIN, INSERT, COMMIT costs the
-    client 206 µs of CPU there and 520 µs through SQLAlchemy (`python -m benchmarks.floor`).
+    client about 2.5 times the CPU through SQLAlchemy that it costs there (`benchmarks.floor`).
     A connection whose transaction could not be ended (lost, or cancelled mid-rollback) is
     discarded, never pooled with its transaction open."""
     async with engine.connect() as conn:
