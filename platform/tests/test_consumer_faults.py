@@ -7,9 +7,11 @@ import contextlib
 import time
 import uuid
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from village_platform.applier import is_infrastructure
 from village_platform.clock import ManualClock
 from village_platform.consumer import ConsumerRunner
 from village_platform.dlq import replay_dead_letters
@@ -210,3 +212,26 @@ async def test_poison_event_fetched_from_the_feed_is_parked_too(
     )
     assert (result.replayed, result.failed) == (1, 0)
     assert sorted(r[1] for r in await read_model.rows()) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("error", "infrastructure"),
+    [
+        (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), True),
+        (asyncpg.exceptions.InterfaceError("the underlying connection is closed"), True),
+        (
+            asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout"),
+            True,
+        ),
+        (asyncpg.exceptions.TooManyConnectionsError("too many clients"), True),
+        (asyncpg.exceptions.UniqueViolationError("duplicate key"), False),
+        (asyncpg.exceptions.DataError("invalid input"), False),
+    ],
+)
+def test_a_driver_statements_lost_connection_is_infrastructure_not_the_events_fault(
+    error: Exception, infrastructure: bool
+) -> None:
+    """The batch path's bookkeeping runs on the driver: its errors arrive as asyncpg's own, not
+    wrapped by SQLAlchemy, and a lost connection or a timeout must still be waited out, never
+    parked as the event's fault."""
+    assert is_infrastructure(error) is infrastructure
