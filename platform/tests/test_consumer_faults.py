@@ -231,7 +231,7 @@ async def test_poison_event_fetched_from_the_feed_is_parked_too(
 def test_a_driver_statements_lost_connection_is_infrastructure_not_the_events_fault(
     error: Exception, infrastructure: bool
 ) -> None:
-    """The batch path's bookkeeping runs on the driver: its errors arrive as asyncpg's own, not
-    wrapped by SQLAlchemy, and a lost connection or a timeout must still be waited out, never
-    parked as the event's fault."""
+    """Handlers write on the driver too (the event store's appends, bulk writes): their errors
+    arrive as asyncpg's own, not wrapped by SQLAlchemy, and a lost connection or a timeout must
+    still be waited out, never parked as the event's fault."""
     assert is_infrastructure(error) is infrastructure

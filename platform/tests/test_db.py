@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from village_platform.db import (
     driver_of,
     driver_transaction,
-    execute,
     fetch,
     make_engine,
     plain_dsn,
@@ -200,25 +199,5 @@ async def test_fetch_takes_named_parameters_and_reads_in_the_held_transaction(
         assert rows[0]._mapping["scaled"] == 3 and rows[1]["n"] == 3
         with pytest.raises(AttributeError):
             rows[0].missing  # noqa: B018
-    finally:
-        await engine.dispose()
-
-
-async def test_execute_outside_a_held_transaction_writes_in_the_one_sqlalchemy_begins(
-    platform_stack: Any,
-) -> None:
-    """With no transaction held on the driver, `execute` lets SQLAlchemy begin one, so the write
-    goes back with it (on the driver alone it would have committed on its own); inside
-    `driver_transaction` it goes to the driver."""
-    engine = await _table(platform_stack)
-    try:
-        with pytest.raises(RuntimeError):
-            async with engine.begin() as conn:
-                await execute(conn, "INSERT INTO dt VALUES (:n)", {"n": 1})
-                raise RuntimeError("the work failed")
-        assert await _rows(engine) == []
-        async with driver_transaction(engine) as conn:
-            await execute(conn, text("INSERT INTO dt VALUES (:n), (:n + 1)"), {"n": 2})
-        assert await _rows(engine) == [2, 3]
     finally:
         await engine.dispose()

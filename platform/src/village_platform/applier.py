@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
-from .db import driver_transaction, execute, fetch
 from .envelope import ConsumedEvent
 from .telemetry import context_from_traceparent
 
@@ -81,10 +80,13 @@ def is_infrastructure(exc: BaseException) -> bool:
     """A lost connection or timeout, as opposed to a handler that cannot apply the event."""
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    # Handlers' statements on the driver (the event store's appends, bulk writes) raise asyncpg's
+    # own errors, not SQLAlchemy's wrappers: a lost connection or a timeout there is no more the
+    # event's fault than through SQLAlchemy.
     if isinstance(exc, (asyncpg.InterfaceError, asyncpg.PostgresConnectionError)):
-        return True  # a statement on the driver: the connection is gone
+        return True
     if str(getattr(exc, "sqlstate", ""))[:2] in ("08", "53", "57"):
-        return True  # the driver's own: connection, resources, operator (a statement timeout)
+        return True  # connection, resources, operator intervention (a statement timeout)
     return isinstance(exc, (OSError, asyncio.TimeoutError, ConnectionError))
 
 
@@ -205,15 +207,16 @@ class Applier:
         streams = sorted({e.stream_id for e in events})
         applied: list[ConsumedEvent] = []
         try:
-            # Held on the driver, with the bookkeeping's statements: a fetch's transaction spends
-            # its client CPU on the handlers, not on SQLAlchemy (benchmarks.floor).
-            async with driver_transaction(self.engine) as conn:
-                await execute(conn, _LOCK_STREAMS, {"c": self.name, "s": streams})
-                versions = dict(await fetch(conn, _VERSIONS, {"c": self.name, "s": streams}))
-                ids = [e.id for e in events]
-                handled = {
-                    r[0] for r in await fetch(conn, _HANDLED_MANY, {"c": self.name, "ids": ids})
-                }
+            async with self.engine.begin() as conn:
+                await conn.execute(_LOCK_STREAMS, {"c": self.name, "s": streams})
+                versions = dict(
+                    (await conn.execute(_VERSIONS, {"c": self.name, "s": streams})).all()
+                )
+                handled = set(
+                    await conn.scalars(
+                        _HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}
+                    )
+                )
                 scope = self.batch_scope(conn, events) if self.batch_scope else nullcontext()
                 async with scope:
                     for event in events:
@@ -300,14 +303,14 @@ class Applier:
         """`mark` for a batch applied in order in one transaction (a rebuild): two statements."""
         if not events:
             return
-        await execute(
-            conn, _MARK_MANY, {"c": self.name, "ids": [e.id for e in events], "t": self.clock.now()}
+        await conn.execute(
+            _MARK_MANY, {"c": self.name, "ids": [e.id for e in events], "t": self.clock.now()}
         )
         heads: dict[str, int] = {}
         for event in events:
             heads[event.stream_id] = max(heads.get(event.stream_id, 0), event.sequence)
-        await execute(
-            conn, _ADVANCE_MANY, {"c": self.name, "s": list(heads), "v": list(heads.values())}
+        await conn.execute(
+            _ADVANCE_MANY, {"c": self.name, "s": list(heads), "v": list(heads.values())}
         )
 
     async def mark(self, conn: AsyncConnection, event: ConsumedEvent) -> None:

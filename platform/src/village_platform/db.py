@@ -131,23 +131,6 @@ async def fetch(
     return await driver.fetch(sql, *(values[n] for n in names), record_class=Row)
 
 
-async def execute(
-    conn: AsyncConnection, statement: TextClause | str, params: Mapping[str, Any] | None = None
-) -> None:
-    """A write, on the driver when `conn`'s transaction is held there (`driver_transaction`, or
-    begun by a SQLAlchemy statement); otherwise through SQLAlchemy, which begins the transaction
-    the write belongs to (on the driver it would commit on its own)."""
-    driver = await driver_of(conn)
-    if not driver.is_in_transaction():
-        await conn.execute(
-            statement if isinstance(statement, TextClause) else text(statement), params
-        )
-        return
-    sql, names = _positional(statement.text if isinstance(statement, TextClause) else statement)
-    values = params or {}
-    await driver.execute(sql, *(values[n] for n in names))
-
-
 def plain_dsn(sqlalchemy_url: str) -> str:
     return (
         make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
