@@ -28,6 +28,12 @@ def _stat(pid: int) -> tuple[int, float, float] | None:
     return ppid, own, children
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds process `pid` has used so far (0 once it is gone)."""
+    st = _stat(pid)
+    return st[1] if st else 0.0
+
+
 def _tree_cpu(root: int) -> float:
     """CPU of `root`, its live children and its reaped children (PostgreSQL backends)."""
     top = _stat(root)

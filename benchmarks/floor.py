@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from village_devstack.postgres import EmbeddedPostgres
 from village_devstack.stack import free_port
 
-from .cpu import _stat
+from .cpu import process_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
@@ -47,11 +47,6 @@ VARIANTS = {
     "otel": "FastAPI + OpenTelemetry (sampling off)",
     "village": "service_app (limits, problems, health, feed, telemetry)",
 }
-
-
-def _cpu(pid: int) -> float:
-    st = _stat(pid)
-    return st[1] if st else 0.0
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
@@ -97,9 +92,9 @@ async def _http_round(port: int, pid: int, n: int, concurrency: int) -> float:
                 response = await client.post("/incidents", json=_BODY)
                 assert response.status_code == 201, response.text
 
-        before = _cpu(pid)
+        before = process_cpu(pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return (_cpu(pid) - before) * 1000 / n
+        return (process_cpu(pid) - before) * 1000 / n
 
 
 async def http_floor(n: int, concurrency: int, rounds: int) -> dict[str, list[float]]:
@@ -125,10 +120,10 @@ async def _db_round(step: Step, backend: int, n: int) -> tuple[float, float]:
     """(client, backend) CPU µs per step."""
     for i in range(200):
         await step(i)
-    client, server = time.process_time(), _cpu(backend)
+    client, server = time.process_time(), process_cpu(backend)
     for i in range(n):
         await step(i)
-    return (time.process_time() - client) * 1e6 / n, (_cpu(backend) - server) * 1e6 / n
+    return (time.process_time() - client) * 1e6 / n, (process_cpu(backend) - server) * 1e6 / n
 
 
 async def db_floor(
