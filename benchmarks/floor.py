@@ -132,55 +132,55 @@ async def db_floor(
     tcp = await asyncpg.connect(pg.url)
     unix = await asyncpg.connect(host=str(pg.socket_dir), port=pg.port, user="postgres")
     await tcp.execute("CREATE TABLE IF NOT EXISTS floor (id bigint, body text)")
-    engine = create_async_engine(
-        pg.url.replace("postgresql://", "postgresql+asyncpg://"), pool_size=1
-    )
-    conn = await engine.connect()
-    await conn.begin()
-    raw = (await conn.get_raw_connection()).driver_connection
+    # One connection each, kept for the whole run: the backend measured is always the same.
+    url = pg.url.replace("postgresql://", "postgresql+asyncpg://")
+    reader, writer = (create_async_engine(url, pool_size=1, max_overflow=0) for _ in range(2))
+    conn = await reader.connect()
+    await conn.begin()  # the services' statements run in a transaction
+    async with writer.connect() as c:
+        written_by = (await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()
     backends = {
-        name: await c.fetchval("SELECT pg_backend_pid()")
-        for name, c in (("tcp", tcp), ("unix", unix), ("sqla", raw))
+        "tcp": await tcp.fetchval("SELECT pg_backend_pid()"),
+        "unix": await unix.fetchval("SELECT pg_backend_pid()"),
+        "sqla": (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one(),
+        "sqla-write": written_by,
     }
     select = text("SELECT CAST(:v AS integer)")
+    insert = text("INSERT INTO floor VALUES (:i, :b)")
 
     async def asyncpg_write(i: int) -> None:
         async with tcp.transaction():
             await tcp.execute("INSERT INTO floor VALUES ($1, $2)", i, "x" * 200)
 
     async def sqlalchemy_write(i: int) -> None:
-        async with engine.begin() as c:
-            await c.execute(text("INSERT INTO floor VALUES (:i, :b)"), {"i": i, "b": "x" * 200})
+        async with writer.begin() as c:
+            await c.execute(insert, {"i": i, "b": "x" * 200})
 
-    steps: dict[str, tuple[Step, str]] = {
-        "SELECT $1, asyncpg, TCP": (lambda i: tcp.fetchval("SELECT $1::integer", i), "tcp"),
+    steps: dict[str, tuple[Step, str, int]] = {
+        "SELECT $1, asyncpg, TCP": (lambda i: tcp.fetchval("SELECT $1::integer", i), "tcp", n),
         "SELECT $1, asyncpg, Unix socket": (
             lambda i: unix.fetchval("SELECT $1::integer", i),
             "unix",
+            n,
         ),
-        "SELECT :v, SQLAlchemy text(), TCP": (lambda i: conn.scalar(select, {"v": i}), "sqla"),
-        "BEGIN, INSERT, COMMIT, asyncpg": (asyncpg_write, "tcp"),
+        "SELECT :v, SQLAlchemy text(), TCP": (
+            lambda i: conn.scalar(select, {"v": i}),
+            "sqla",
+            n,
+        ),
+        "BEGIN, INSERT, COMMIT, asyncpg": (asyncpg_write, "tcp", n // 2),
+        "BEGIN, INSERT, COMMIT, SQLAlchemy": (sqlalchemy_write, "sqla-write", n // 2),
     }
     try:
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in steps}
-        results["BEGIN, INSERT, COMMIT, SQLAlchemy"] = []
         for _ in range(rounds):
-            for name, (step, backend) in steps.items():
-                results[name].append(await _db_round(step, backends[backend], n))
-            await conn.rollback()  # the engine's one pooled connection, for its write
-            await conn.close()
-            async with engine.connect() as c:
-                write_backend = (await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-            results["BEGIN, INSERT, COMMIT, SQLAlchemy"].append(
-                await _db_round(sqlalchemy_write, write_backend, n // 2)
-            )
-            conn = await engine.connect()
-            await conn.begin()
-            backends["sqla"] = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            for name, (step, backend, count) in steps.items():
+                results[name].append(await _db_round(step, backends[backend], count))
         return results
     finally:
         await conn.close()
-        await engine.dispose()
+        for engine in (reader, writer):
+            await engine.dispose()
         await tcp.close()
         await unix.close()
 

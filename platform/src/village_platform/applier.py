@@ -17,14 +17,14 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import asyncpg
 from opentelemetry import context as otel_context
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
 from .envelope import ConsumedEvent
+from .outage import failed_dependency
 from .telemetry import context_from_traceparent
 
 if TYPE_CHECKING:
@@ -78,16 +78,12 @@ class GapNotHealed(Exception):
 
 def is_infrastructure(exc: BaseException) -> bool:
     """A lost connection or timeout, as opposed to a handler that cannot apply the event."""
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
-    # Handlers' statements on the driver (the event store's appends, bulk writes) raise asyncpg's
-    # own errors, not SQLAlchemy's wrappers: a lost connection or a timeout there is no more the
-    # event's fault than through SQLAlchemy.
-    if isinstance(exc, (asyncpg.InterfaceError, asyncpg.PostgresConnectionError)):
+    if isinstance(exc, (OperationalError, InterfaceError)):
         return True
-    if str(getattr(exc, "sqlstate", ""))[:2] in ("08", "53", "57"):
-        return True  # connection, resources, operator intervention (a statement timeout)
-    return isinstance(exc, (OSError, asyncio.TimeoutError, ConnectionError))
+    # What the API answers 503 for (outage.failed_dependency): a lost connection or a timeout,
+    # also as asyncpg's own errors from handlers' statements on the driver (the event store's
+    # appends, bulk writes), which SQLAlchemy does not wrap.
+    return failed_dependency(exc) is not None or isinstance(exc, OSError)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from village_platform.db import driver_in_transaction, driver_of
+from village_platform.db import driver_in_transaction, fetch
 from village_platform.eventstore import COLUMNS, EventStore, StoredEvent, stored_event
 
 from .domain.events import CATALOG, IncidentEvent
@@ -85,16 +85,15 @@ class Loaded:
 
 
 # The snapshot (part 0, when there is a current one) and the events after it (part 1) in one
-# round trip: every command on an incident begins with this, on the driver (db.driver_of: a
-# SQLAlchemy statement costs the client about twice the CPU, benchmarks.floor).
-_LOAD = (
+# round trip: every command on an incident begins with this, on the driver (db.fetch).
+_LOAD = text(
     "WITH s AS (SELECT version, state FROM incident_snapshots"
-    " WHERE incident_id = $1 AND schema = $2)"
+    " WHERE incident_id = :id AND schema = :schema)"
     " SELECT 0 AS part, NULL::uuid AS event_id, NULL::text AS stream_id,"
     " version AS stream_version, NULL::text AS type, state AS data, NULL::jsonb AS metadata,"
     " NULL::timestamptz AS recorded_at, NULL::bigint AS position FROM s"
     " UNION ALL"
-    f" SELECT 1, {COLUMNS} FROM events WHERE stream_id = $1"
+    f" SELECT 1, {COLUMNS} FROM events WHERE stream_id = :id"
     " AND stream_version > coalesce((SELECT version FROM s), 0)"
     " ORDER BY part, stream_version"
 )
@@ -129,14 +128,14 @@ def history_of(stored: list[StoredEvent]) -> list[tuple[IncidentEvent, Any]]:
 
 async def load(conn: AsyncConnection, store: EventStore, incident_id: str) -> Loaded:
     """The incident's latest snapshot and the events after it."""
-    rows = await (await driver_of(conn)).fetch(_LOAD, incident_id, SCHEMA)
+    rows = await fetch(conn, _LOAD, {"id": incident_id, "schema": SCHEMA})
     state: Incident | None = None
     after = 0
-    if rows and rows[0]["part"] == 0:
+    if rows and rows[0].part == 0:
         snap, rows = rows[0], rows[1:]
-        data = snap["data"] if isinstance(snap["data"], dict) else json.loads(snap["data"])
-        state, after = decode(data), snap["stream_version"]
-    stored = store.events_of(rows)
+        data = snap.data if isinstance(snap.data, dict) else json.loads(snap.data)
+        state, after = decode(data), snap.stream_version
+    stored = store.events_of(row._mapping for row in rows)
     for event, at in history_of(stored):
         state = evolve(state, event, at)
     return Loaded(state, after, len(stored))
