@@ -8,10 +8,11 @@ page that is empty or short because of what others wrote, cursors that name only
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
-from incidents_support import World, principal
+from incidents_support import World, principal, statements_of
 
 from village_incidents.domain import commands as c
 from village_incidents.domain.incident import replay_with_notes
@@ -163,3 +164,29 @@ async def test_a_crafted_cursor_is_a_400(world: World, incident: str, cursor: st
         with pytest.raises(DomainError) as refused:
             await world.read(read, incident, principal("northwind"), cursor, 10)
         assert (refused.value.status, refused.value.kind) == (400, "invalid-cursor")
+
+
+async def test_a_note_with_a_minted_id_is_not_looked_for_and_a_derived_id_is(world: World):
+    """`AddNote.new` (the route's) mints the id, so no note can hold it: one statement fewer.
+    An id derived from something else (the outage fan-out's) is looked up: the same id twice is
+    refused, not written twice."""
+    iid = await world.open()
+
+    def note_lookups(statements: list[str]) -> int:
+        return sum("FROM incident_notes" in s and "note_id = $" in s for s in statements)
+
+    with statements_of(world.engine) as statements:
+        answer = await world.do("northwind", iid, c.AddNote.new("minted", "shared"))
+    assert [n["body"] for n in answer["notes"]] == ["minted"] and note_lookups(statements) == 0
+
+    derived = str(uuid.uuid4())
+    with statements_of(world.engine) as statements:
+        await world.do("northwind", iid, c.AddNote(derived, "derived", "shared"))
+    assert note_lookups(statements) == 1
+    with pytest.raises(DomainError) as again:
+        await world.do("northwind", iid, c.AddNote(derived, "derived", "shared"))
+    assert again.value.status == 409
+    assert [n["body"] for n in (await world.do("northwind", iid, c.Acknowledge()))["notes"]] == [
+        "minted",
+        "derived",
+    ]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import schema_check as sc
-from incidents_support import World, ctx, fresh_settings, principal
+from incidents_support import World, ctx, fresh_settings, principal, statements_of
 
 from village_incidents import readmodel
 from village_incidents.cli import MIGRATIONS
@@ -251,6 +251,35 @@ async def test_each_party_sees_the_parts_it_is_on_and_a_vendor_only_its_own(web:
         with pytest.raises(DomainError) as hidden:
             await read(world, "globex", outage)
         assert hidden.value.status == 404
+
+
+async def test_a_commands_answer_lists_the_parts_and_reads_them_only_when_there_are_any(
+    web: World,
+):
+    """The upsert of the incident's row says whether any part names it: without parts the
+    answer reads no parts page (one statement fewer per command); with one it lists it."""
+    world = web
+    outage = await world.open()
+
+    def parts_reads(statements: list[str]) -> int:
+        return sum("FROM incidents WHERE" in s and "ORDER BY seq DESC" in s for s in statements)
+
+    with statements_of(world.engine) as statements:
+        answer = await world.do("northwind", outage, c.Acknowledge())
+    assert answer["parts"] == [] and parts_reads(statements) == 0
+
+    part = (await open_part(world, "northwind", outage)).body
+    for party, cmd, shown in (
+        ("northwind", c.ChangeSeverity("S1", "spreading"), [part["id"]]),
+        ("acme", c.AddNote.new("acme looks", "shared"), []),  # not on globex's part
+    ):
+        with statements_of(world.engine) as statements:
+            answer = await world.do(party, outage, cmd)
+        assert [p["id"] for p in answer["parts"]] == shown and parts_reads(statements) == 1, party
+    # The part itself has none (a part has no parts): nothing to read there either.
+    with statements_of(world.engine) as statements:
+        answer = await world.do("northwind", part["id"], c.AddNote.new("on the part", "shared"))
+    assert answer["parts"] == [] and parts_reads(statements) == 0
 
 
 async def test_the_incident_list_names_each_parts_parent(web: World):

@@ -3,7 +3,6 @@ hands it to `act`, the handlers with the request's write context, If-Match and P
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -77,8 +76,7 @@ async def incident_escalate(incident_id: str, body: s.EscalateIn, act: Act) -> R
 
 @router.post("/incidents/{incident_id}/notes", summary="Add a note", responses=COMMAND_RESPONSES)
 async def incident_notes(incident_id: str, body: s.NoteIn, act: Act) -> Response:
-    cmd = c.AddNote(str(uuid.uuid4()), body.body, body.visibility)
-    return await act(incident_id, cmd)
+    return await act(incident_id, c.AddNote.new(body.body, body.visibility))
 
 
 @router.patch(

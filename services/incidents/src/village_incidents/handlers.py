@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +39,14 @@ Follower = Callable[
 ]
 # Without If-Match a command that lost a race is decided again on fresh state, this often in all.
 MAX_ATTEMPTS = 5
+
+
+class Appended(NamedTuple):
+    """An incident after a command's events, and whether it has parts (the read model's answer
+    as it projected them: the command's answer reads the parts page only then)."""
+
+    state: Incident
+    has_parts: bool
 
 
 class IncidentHandlers:
@@ -77,7 +86,7 @@ class IncidentHandlers:
                 conn, wanted, cmd.customer or actor.party, supply.MAX_CHAIN
             )
             opened = decide_open(cmd, actor, directory, supplies)
-            state = await self._append(conn, ctx, None, 0, opened, {})
+            state = (await self._append(conn, ctx, None, 0, opened, {})).state
             if taken := await readmodel.add_external_refs(conn, state.id, cmd.external_refs):
                 # Raising rolls the whole unit of work back: nothing is appended.
                 holder = await readmodel.external_ref_owner(conn, taken)
@@ -90,7 +99,7 @@ class IncidentHandlers:
                 )
             return stored(
                 201,
-                await self.reads.present(conn, state, ctx.principal, new=True),
+                await self.reads.present(conn, state, ctx.principal, parts=False),
                 {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
             )
 
@@ -111,10 +120,10 @@ class IncidentHandlers:
                 else []
             )
             opened = decide_part(parent, cmd, actor_of(ctx.principal), supplies)
-            state = await self._append(conn, ctx, None, 0, opened, {})
+            state = (await self._append(conn, ctx, None, 0, opened, {})).state
             return stored(
                 201,
-                await self.reads.present(conn, state, ctx.principal, new=True),
+                await self.reads.present(conn, state, ctx.principal, parts=False),
                 {"Location": f"/incidents/{state.id}", "ETag": etag(state.version)},
             )
 
@@ -135,12 +144,12 @@ class IncidentHandlers:
         incident_id_var.set(incident_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
-            after = await self.apply(conn, ctx, incident_id, cmd, if_match)
+            after, has_parts = await self._apply(conn, ctx, incident_id, cmd, if_match)
             if minimal:
                 return stored(204, None, {"ETag": etag(after.version), **MINIMAL_APPLIED})
             return stored(
                 200,
-                await self.reads.present(conn, after, ctx.principal),
+                await self.reads.present(conn, after, ctx.principal, parts=has_parts),
                 {"ETag": etag(after.version)},
             )
 
@@ -157,6 +166,16 @@ class IncidentHandlers:
         """Decide `cmd` on the incident and append its events in the caller's transaction (a
         command's own, or the outage fan-out's, which deletes its delivery in the same one);
         then what follows from them elsewhere (`followers`: a provider incident's link)."""
+        return (await self._apply(conn, ctx, incident_id, cmd, if_match)).state
+
+    async def _apply(
+        self,
+        conn: AsyncConnection,
+        ctx: WriteContext,
+        incident_id: str,
+        cmd: object,
+        if_match: frozenset[int] | None,
+    ) -> Appended:
         loaded = await snapshots.load(conn, self.store, incident_id)
         state = _current(loaded.state, ctx.principal, if_match)
         directory = await self.parties_named(conn, cmd)
@@ -164,10 +183,12 @@ class IncidentHandlers:
         events = decide(
             state, cmd, actor_of(ctx.principal), self.clock.now(), directory, notes, self.limits
         )
-        after = await self._append(conn, ctx, state, loaded.snapshot_version, events, notes)
-        for follow in self.followers:
+        after, has_parts = await self._append(
+            conn, ctx, state, loaded.snapshot_version, events, notes
+        )
+        for follow in self.followers:  # they append to this incident, never open a part of it
             after = await follow(conn, ctx, after, events)
-        return after
+        return Appended(after, has_parts)
 
     async def record(
         self,
@@ -178,7 +199,8 @@ class IncidentHandlers:
     ) -> Incident:
         """Append `events` to the incident as `loaded` (another aggregate's command changing the
         incident in its own transaction: a link to a provider incident); the read model too."""
-        return await self._append(conn, ctx, loaded.state, loaded.snapshot_version, events, {})
+        appended = await self._append(conn, ctx, loaded.state, loaded.snapshot_version, events, {})
+        return appended.state
 
     async def parties_named(self, conn: AsyncConnection, cmd: object) -> dict[str, Party]:
         """The directory entries `cmd` names, as `decide` takes them."""
@@ -192,6 +214,8 @@ class IncidentHandlers:
         """The note the command names, as the notes read model holds it (if it exists)."""
         if not isinstance(cmd, (c.AddNote, c.EditNote, c.DeleteNote)):
             return {}
+        if isinstance(cmd, c.AddNote) and cmd.minted:
+            return {}
         found = await self.notes.find(conn, incident_id, cmd.note_id)
         return {found.id: found} if found else {}
 
@@ -203,7 +227,7 @@ class IncidentHandlers:
         snapshot_version: int,
         events: list[e.IncidentEvent],
         notes: dict[str, Note],
-    ) -> Incident:
+    ) -> Appended:
         """Append `events` after `state`; project the incident, the notes they touch (`notes`:
         those the command read) and, `snapshot_every` events after the last one, a snapshot.
         Each event's metadata: the command's origin and the event's audience (`describe`)."""
@@ -217,7 +241,7 @@ class IncidentHandlers:
             ctx.event_metadata(),
             recorded_at=now,
         )
-        await readmodel.project(conn, after)
+        has_parts = await readmodel.project(conn, after)
         await self.notes.save(conn, after, touched.values())
         if after.version - snapshot_version >= self.snapshot_every:
             await snapshots.save(conn, after)
@@ -230,7 +254,7 @@ class IncidentHandlers:
                 "party": ctx.principal.party,
             },
         )
-        return after
+        return Appended(after, has_parts)
 
     async def _may_see(self, conn: AsyncConnection, incident_id: str, principal: Principal) -> bool:
         state = await self.load(conn, incident_id)

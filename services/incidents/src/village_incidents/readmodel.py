@@ -228,10 +228,18 @@ _PROJECT = (
 )
 
 
-async def project(conn: AsyncConnection, state: Incident) -> None:
-    """Upsert the incident's summary row (in the command's transaction, on the driver: hot path)."""
+# The same upsert, answering whether any part names the incident as its parent: the command's
+# answer reads the parts page only then (most incidents have none; the partial index answers).
+_PROJECT_ASKING_PARTS = (
+    _PROJECT + " RETURNING EXISTS (SELECT 1 FROM incidents p WHERE p.parent_id = incidents.id)"
+)
+
+
+async def project(conn: AsyncConnection, state: Incident) -> bool:
+    """Upsert the incident's summary row (in the command's transaction, on the driver: hot path).
+    True when the incident has parts (any party's)."""
     driver = await driver_in_transaction(conn)
-    await driver.execute(_PROJECT, *_project_args(state))
+    return bool(await driver.fetchval(_PROJECT_ASKING_PARTS, *_project_args(state)))
 
 
 async def project_many(conn: AsyncConnection, states: list[Incident]) -> None:

@@ -55,23 +55,24 @@ class IncidentReads:
         return state
 
     async def present(
-        self, conn: AsyncConnection, state: Incident, principal: Principal, *, new: bool = False
+        self, conn: AsyncConnection, state: Incident, principal: Principal, *, parts: bool = True
     ) -> dict[str, Any]:
         """The incident view with the latest page of notes, and where the older ones are; the
-        newest parts `principal` is on, and where the others are (`new`: the incident was
-        opened in this transaction, so nothing can be a part of it yet)."""
-        parts = (
-            {"items": [], "next_cursor": None}
-            if new
-            else await self.parts(conn, state, principal, None, VIEW_PARTS)
+        newest parts `principal` is on, and where the others are. `parts=False`: the incident
+        has none, so none are read (it was opened in this transaction, or the read model said
+        so as the command projected it)."""
+        parts_page = (
+            await self.parts(conn, state, principal, None, VIEW_PARTS)
+            if parts
+            else {"items": [], "next_cursor": None}
         )
         parts_next = (
-            f"/incidents/{state.id}/parts?cursor={parts['next_cursor']}"
-            if parts["next_cursor"]
+            f"/incidents/{state.id}/parts?cursor={parts_page['next_cursor']}"
+            if parts_page["next_cursor"]
             else None
         )
         if not state.note_counts:  # none written: nothing to read
-            return present(state, principal, parts=parts["items"], parts_next=parts_next)
+            return present(state, principal, parts=parts_page["items"], parts_next=parts_next)
         notes, older = await self.notes.page(conn, state, principal, VIEW_NOTES, newest_first=True)
         more = (
             f"/incidents/{state.id}/notes?order=desc&cursor={VERSION_CURSOR.encode(older)}"
@@ -79,7 +80,12 @@ class IncidentReads:
             else None
         )
         return present(
-            state, principal, reversed(notes), more, parts=parts["items"], parts_next=parts_next
+            state,
+            principal,
+            reversed(notes),
+            more,
+            parts=parts_page["items"],
+            parts_next=parts_next,
         )
 
     async def parts(

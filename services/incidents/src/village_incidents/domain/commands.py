@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,13 @@ class AddNote:
     note_id: str
     body: str
     visibility: str
+    # The id was minted for this command (`new`): no note can hold it yet, so the handler does
+    # not look for one. An id derived from something else (the outage fan-out's) is looked up.
+    minted: bool = False
+
+    @classmethod
+    def new(cls, body: str, visibility: str) -> AddNote:
+        return cls(str(uuid.uuid4()), body, visibility, minted=True)
 
 
 @dataclass(frozen=True)
