@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,8 +13,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from sqlalchemy import event
 
 from village_devstack.waiting import eventually
+from village_platform.applier import Applier
+from village_platform.clock import SystemClock
 from village_platform.consumer import ConsumedEvent, ConsumerRunner
 from village_platform.telemetry import current_traceparent, incident_id_var
 
@@ -293,3 +297,55 @@ async def test_environments_on_one_broker_consume_in_groups_of_their_own(
     for runner, _ in started:  # a group each, so each was given every partition
         assert runner.consumer is not None
         assert {tp.partition for tp in runner.consumer.assignment()} == {0, 1, 2}
+
+
+def _event(stream: str, sequence: int) -> ConsumedEvent:
+    return ConsumedEvent(
+        id=str(uuid.uuid4()),
+        type=EVENT,
+        source="test",
+        stream_id=stream,
+        sequence=sequence,
+        position=None,
+        time=datetime.now(UTC),
+        data={"n": sequence},
+        visibility="shared",
+        parties=[],
+        actor_party=None,
+        traceparent=None,
+    )
+
+
+async def test_a_batchs_bookkeeping_is_three_statements_and_skips_what_was_handled(
+    read_model,
+) -> None:
+    """apply_many: lock the streams, read their versions with what was handled already (one
+    round trip), the handlers, then mark and advance (one). A batch holding an event handled
+    before and one a stream already passed applies only the new ones, once."""
+    applier = Applier("bookkeeping", read_model.engine, read_model.routes, SystemClock())
+    first = [_event("inc-a", 1), _event("inc-b", 1)]
+    assert await applier.apply_many(first)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    again = [first[0], _event("inc-a", 2), _event("inc-b", 1), _event("inc-c", 1)]
+    sync = read_model.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", seen)
+    try:
+        assert await applier.apply_many(again)
+    finally:
+        event.remove(sync, "before_cursor_execute", seen)
+    handlers = [s for s in statements if "INSERT INTO applied" in s]
+    assert len(handlers) == 2 and len(statements) - len(handlers) == 3  # inc-a 2, inc-c 1
+    assert sorted((s, v) for s, v, _ in await read_model.rows()) == [
+        ("inc-a", 1),
+        ("inc-a", 2),
+        ("inc-b", 1),
+        ("inc-c", 1),
+    ]
+    assert await read_model.scalar(
+        "SELECT array_agg(version ORDER BY stream_id) FROM stream_positions WHERE consumer = :c",
+        c="bookkeeping",
+    ) == [2, 1, 1]

@@ -108,23 +108,24 @@ _LOCK_STREAMS = text(
     "INSERT INTO stream_positions (consumer, stream_id, version)"
     " SELECT :c, s, 0 FROM unnest(CAST(:s AS text[])) AS s ON CONFLICT DO NOTHING"
 )
-_VERSIONS = text(
-    "SELECT stream_id, version FROM stream_positions WHERE consumer = :c"
-    " AND stream_id = ANY(CAST(:s AS text[])) ORDER BY stream_id FOR UPDATE"
-)
-_HANDLED_MANY = text(
-    "SELECT CAST(event_id AS text) FROM handled_events WHERE consumer = :c"
-    " AND event_id = ANY(CAST(:ids AS uuid[]))"
+# The streams' versions (locked, in order) and which of the batch's events were handled, in one
+# round trip: a row is either a stream's version or a handled event's id.
+_VERSIONS_AND_HANDLED = text(
+    "WITH v AS (SELECT stream_id, version FROM stream_positions WHERE consumer = :c"
+    " AND stream_id = ANY(CAST(:s AS text[])) ORDER BY stream_id FOR UPDATE)"
+    " SELECT stream_id, version, NULL AS handled FROM v"
+    " UNION ALL SELECT NULL, NULL, CAST(event_id AS text) FROM handled_events"
+    " WHERE consumer = :c AND event_id = ANY(CAST(:ids AS uuid[]))"
 )
 _MARK = text(
     "INSERT INTO handled_events (consumer, event_id, handled_at) VALUES (:c, CAST(:e AS uuid), :t)"
 )
-_MARK_MANY = text(
-    "INSERT INTO handled_events (consumer, event_id, handled_at)"
-    " SELECT :c, id, :t FROM unnest(CAST(:ids AS uuid[])) AS id ON CONFLICT DO NOTHING"
-)
-_ADVANCE_MANY = text(
-    "INSERT INTO stream_positions (consumer, stream_id, version)"
+# A batch marked handled and its streams advanced, in one round trip (the two tables are
+# independent, so the two writes need not see each other).
+_MARK_AND_ADVANCE_MANY = text(
+    "WITH marked AS (INSERT INTO handled_events (consumer, event_id, handled_at)"
+    " SELECT :c, id, :t FROM unnest(CAST(:ids AS uuid[])) AS id ON CONFLICT DO NOTHING)"
+    " INSERT INTO stream_positions (consumer, stream_id, version)"
     " SELECT :c, s, v FROM unnest(CAST(:s AS text[]), CAST(:v AS integer[])) AS h(s, v)"
     " ON CONFLICT (consumer, stream_id) DO UPDATE"
     " SET version = GREATEST(stream_positions.version, excluded.version)"
@@ -205,14 +206,17 @@ class Applier:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(_LOCK_STREAMS, {"c": self.name, "s": streams})
-                versions = dict(
-                    (await conn.execute(_VERSIONS, {"c": self.name, "s": streams})).all()
+                found = await conn.execute(
+                    _VERSIONS_AND_HANDLED,
+                    {"c": self.name, "s": streams, "ids": [e.id for e in events]},
                 )
-                handled = set(
-                    await conn.scalars(
-                        _HANDLED_MANY, {"c": self.name, "ids": [e.id for e in events]}
-                    )
-                )
+                versions: dict[str, int] = {}
+                handled: set[str] = set()
+                for stream_id, version, event_id in found:
+                    if event_id is None:
+                        versions[stream_id] = version
+                    else:
+                        handled.add(event_id)
                 scope = self.batch_scope(conn, events) if self.batch_scope else nullcontext()
                 async with scope:
                     for event in events:
@@ -296,17 +300,21 @@ class Applier:
         )
 
     async def mark_many(self, conn: AsyncConnection, events: Sequence[ConsumedEvent]) -> None:
-        """`mark` for a batch applied in order in one transaction (a rebuild): two statements."""
+        """`mark` for a batch applied in order in one transaction (a rebuild): one statement."""
         if not events:
             return
-        await conn.execute(
-            _MARK_MANY, {"c": self.name, "ids": [e.id for e in events], "t": self.clock.now()}
-        )
         heads: dict[str, int] = {}
         for event in events:
             heads[event.stream_id] = max(heads.get(event.stream_id, 0), event.sequence)
         await conn.execute(
-            _ADVANCE_MANY, {"c": self.name, "s": list(heads), "v": list(heads.values())}
+            _MARK_AND_ADVANCE_MANY,
+            {
+                "c": self.name,
+                "ids": [e.id for e in events],
+                "t": self.clock.now(),
+                "s": list(heads),
+                "v": list(heads.values()),
+            },
         )
 
     async def mark(self, conn: AsyncConnection, event: ConsumedEvent) -> None:
