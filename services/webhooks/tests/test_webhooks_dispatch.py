@@ -528,3 +528,37 @@ async def test_an_endpoints_slot_is_free_while_an_answered_delivery_is_recorded(
 async def _statuses(engine: Any) -> list[str]:
     async with engine.connect() as conn:
         return list(await conn.scalars(text("SELECT status FROM deliveries ORDER BY seq")))
+
+
+async def test_an_endpoints_limit_holds_across_dispatchers(engine: Any) -> None:
+    """Replicas share an endpoint's limit: its deliveries under a lease are counted, whoever
+    holds them. With two slots, a second dispatcher claims nothing while the first has two
+    requests in flight (before, each counted only its own: four at once, N times the limit
+    with N replicas), and takes the next two once those are answered and recorded."""
+    clock = ManualClock()
+    gate, inside, most = asyncio.Event(), [0], [0]
+
+    async def slow(_arrival: Any) -> int:
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        await gate.wait()
+        inside[0] -= 1
+        return 204
+
+    receiver = Receiver(respond=slow)
+    async with ReceiverServer(receiver) as url:
+        await _endpoint_for(engine, clock, url, receiver)
+        queued = [event(f"i-{n}", 1, clock) for n in range(4)]
+        await _queue(engine, clock, queued)
+        first, second = (loopback_dispatcher(engine, clock, STEADY, per_endpoint=2) for _ in "ab")
+        assert await first.dispatch_due() == 2
+        await eventually(lambda: inside[0] == 2, timeout=10)
+        assert await second.dispatch_due() == 0
+        gate.set()
+        await eventually(lambda: _statuses(engine), lambda s: s.count("delivered") == 2, timeout=10)
+        await eventually(lambda: not first._tasks, timeout=10)
+        assert await second.dispatch_due() == 2
+        await eventually(lambda: _statuses(engine), lambda s: s == ["delivered"] * 4, timeout=10)
+        await eventually(lambda: not second._tasks, timeout=10)
+    assert most[0] == 2
+    assert sorted(e["id"] for e in receiver.events()) == sorted(str(e.id) for e in queued)

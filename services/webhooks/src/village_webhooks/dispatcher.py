@@ -59,13 +59,19 @@ tracer = trace.get_tracer("village.webhooks")
 # five): for each endpoint that may send, its due deliveries that head their (endpoint, subject)
 # queue (no earlier pending one), earliest first, as many as it has free slots; those locked,
 # moved a lease ahead and returned with their endpoints' targets. Each endpoint's walk stops at
-# its free slots (deliveries_due), so a backlog does not make every claim slower.
+# its free slots (deliveries_due), so a backlog does not make every claim slower. An endpoint's
+# slots taken are its deliveries under a lease, every dispatcher's (deliveries_leased), less
+# those this dispatcher has had answered and is still recording ($2, $3: their slots are free).
 _CLAIM = """
 WITH due AS (
     SELECT c.delivery_id, c.next_attempt_at, c.seq
     FROM endpoints e
-    LEFT JOIN unnest($2::uuid[], $3::integer[]) AS b(endpoint_id, inflight)
+    LEFT JOIN unnest($2::uuid[], $3::integer[]) AS b(endpoint_id, answered)
       ON b.endpoint_id = e.endpoint_id
+    CROSS JOIN LATERAL (
+        SELECT count(*)::integer AS n FROM deliveries l
+        WHERE l.endpoint_id = e.endpoint_id AND l.leased_until > $1 AND l.status = 'pending'
+    ) leased
     CROSS JOIN LATERAL (
         SELECT d.delivery_id, d.next_attempt_at, d.seq FROM deliveries d
         WHERE d.endpoint_id = e.endpoint_id AND d.status = 'pending' AND d.next_attempt_at <= $1
@@ -74,7 +80,9 @@ WITH due AS (
                          AND p.status = 'pending')
         ORDER BY d.next_attempt_at, d.seq
         -- a tripped breaker lets one probe go at a time
-        LIMIT greatest(CASE WHEN e.failures >= $5 THEN 1 ELSE $4 END - coalesce(b.inflight, 0), 0)
+        LIMIT greatest(
+            CASE WHEN e.failures >= $5 THEN 1 ELSE $4 END - (leased.n - coalesce(b.answered, 0)), 0
+        )
     ) c
     WHERE e.status = 'active' AND (e.paused_until IS NULL OR e.paused_until <= $1)
 ), picked AS (
@@ -83,7 +91,7 @@ WITH due AS (
       AND d.status = 'pending' AND d.next_attempt_at <= $1
     FOR UPDATE OF d SKIP LOCKED
 )
-UPDATE deliveries d SET next_attempt_at = $7
+UPDATE deliveries d SET next_attempt_at = $7, leased_until = $7
 FROM picked p, endpoints e
 WHERE d.delivery_id = p.delivery_id AND e.endpoint_id = d.endpoint_id
 RETURNING d.delivery_id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.queued_at, d.subject,
@@ -102,7 +110,8 @@ _DONE = text(
     "WITH done AS ("
     " UPDATE deliveries d SET status = u.status, attempts = d.attempts + 1,"
     " response_status = u.code, latency_ms = u.ms, last_attempt_at = :now, last_error = u.error,"
-    " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END"
+    " delivered_at = CASE WHEN u.status = 'delivered' THEN CAST(:now AS timestamptz) END,"
+    " leased_until = NULL"
     " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS integer[]),"
     "             CAST(:ms AS double precision[]), CAST(:errors AS text[]))"
     " AS u(id, status, code, ms, error)"
@@ -113,7 +122,7 @@ _DONE = text(
 )
 _RETRY = text(
     "UPDATE deliveries SET attempts = attempts + 1, response_status = :code, latency_ms = :ms,"
-    " last_attempt_at = :now, last_error = :error, next_attempt_at = :next"
+    " last_attempt_at = :now, last_error = :error, next_attempt_at = :next, leased_until = NULL"
     " WHERE delivery_id = :id AND status = 'pending'"
 )
 _FAILING = text(
@@ -121,7 +130,8 @@ _FAILING = text(
     " version = version + 1 WHERE endpoint_id = :e AND status = 'active'"
 )
 _PARK = text(
-    "UPDATE deliveries SET status = 'parked' WHERE endpoint_id = :e AND status = 'pending'"
+    "UPDATE deliveries SET status = 'parked', leased_until = NULL"
+    " WHERE endpoint_id = :e AND status = 'pending'"
 )
 # The endpoint's circuit breaker (domain/retry.py): one more failure in a row, and a pause
 # (an answer resets both: _DONE).
@@ -180,8 +190,10 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         # The deliveries holding one of their endpoint's slots (a request in flight): delivery ->
-        # endpoint.
+        # endpoint. Those answered for good move to `_answered` until their outcome is recorded:
+        # still leased in the database, their slots are free for this dispatcher's claims.
         self._holding: dict[uuid.UUID, uuid.UUID] = {}
+        self._answered: dict[uuid.UUID, uuid.UUID] = {}
         self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         self._flushing = False
 
@@ -226,14 +238,14 @@ class Dispatcher:
         if free <= 0:
             return 0
         now = self.clock.now()
-        # Requests in flight per endpoint: its free slots are fewer.
-        busy = list(Counter(self._holding.values()).items())
+        # Answered but still being recorded, per endpoint: leased, yet their slots are free.
+        answered = list(Counter(self._answered.values()).items())
         async with self.engine.connect() as conn:
             rows = await (await driver_of(conn)).fetch(
                 _CLAIM,
                 now,
-                [e for e, _ in busy],
-                [n for _, n in busy],
+                [e for e, _ in answered],
+                [n for _, n in answered],
                 self.per_endpoint,
                 BREAKER_FAILURES,
                 free,
@@ -250,12 +262,14 @@ class Dispatcher:
 
     def _release(self, delivery_id: uuid.UUID) -> None:
         """The delivery's endpoint slot is free (once: the first call counts)."""
-        if self._holding.pop(delivery_id, None) is not None:
+        if (endpoint := self._holding.pop(delivery_id, None)) is not None:
+            self._answered[delivery_id] = endpoint
             self._wake.set()  # another delivery to that endpoint may go now
 
     def _finished(self, task: asyncio.Task[None], delivery_id: uuid.UUID) -> None:
         self._tasks.discard(task)
-        self._release(delivery_id)
+        self._holding.pop(delivery_id, None)
+        self._answered.pop(delivery_id, None)  # recorded (or its lease runs out)
         self._wake.set()  # the next delivery of that queue may go now
 
     async def _deliver(self, row: _Delivery, target: _Target) -> None:
@@ -362,6 +376,8 @@ class Dispatcher:
                     for _, waiter in batch:
                         waiter.set_exception(exc)
                     continue
+                for (outcome, _), _ in batch:  # recorded: no longer leased in the database
+                    self._answered.pop(outcome[0], None)
                 self._rang()
                 for _, waiter in batch:
                     waiter.set_result(None)
