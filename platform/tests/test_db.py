@@ -15,13 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from village_platform.db import (
-    driver_of,
-    driver_transaction,
-    fetch,
-    make_engine,
-    plain_dsn,
-)
+from village_platform.db import driver_of, driver_transaction, fetch, make_engine, plain_dsn
 from village_platform.settings import Settings
 
 SECRET = "whsec-note-body-6f1d2c"

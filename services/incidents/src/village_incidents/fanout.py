@@ -313,7 +313,9 @@ class FanOut:
             at = now
             try:
                 async with conn.begin_nested():
-                    at = (await self.incidents.apply(conn, ctx, row.incident_id, note)).updated_at
+                    at = (
+                        await self.incidents.apply(conn, ctx, row.incident_id, note)
+                    ).state.updated_at
             except DomainError as refused:  # closed meanwhile: no one to remind
                 log.info(
                     "reminder skipped", extra={"incident": row.incident_id, "why": refused.detail}

@@ -144,7 +144,7 @@ class IncidentHandlers:
         incident_id_var.set(incident_id)
 
         async def work(conn: AsyncConnection) -> StoredResponse:
-            after, has_parts = await self._apply(conn, ctx, incident_id, cmd, if_match)
+            after, has_parts = await self.apply(conn, ctx, incident_id, cmd, if_match)
             if minimal:
                 return stored(204, None, {"ETag": etag(after.version), **MINIMAL_APPLIED})
             return stored(
@@ -162,20 +162,10 @@ class IncidentHandlers:
         incident_id: str,
         cmd: object,
         if_match: frozenset[int] | None = None,
-    ) -> Incident:
+    ) -> Appended:
         """Decide `cmd` on the incident and append its events in the caller's transaction (a
         command's own, or the outage fan-out's, which deletes its delivery in the same one);
         then what follows from them elsewhere (`followers`: a provider incident's link)."""
-        return (await self._apply(conn, ctx, incident_id, cmd, if_match)).state
-
-    async def _apply(
-        self,
-        conn: AsyncConnection,
-        ctx: WriteContext,
-        incident_id: str,
-        cmd: object,
-        if_match: frozenset[int] | None,
-    ) -> Appended:
         loaded = await snapshots.load(conn, self.store, incident_id)
         state = _current(loaded.state, ctx.principal, if_match)
         directory = await self.parties_named(conn, cmd)
