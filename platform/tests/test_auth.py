@@ -3,6 +3,7 @@ their own key, and the party's kind taken from the directory, never from the tok
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -105,8 +106,9 @@ async def test_bad_development_tokens_are_refused() -> None:
     await refused(mint_development_token(other_audience, "acme", "provider"), 401, "unauthorized")
 
 
-async def test_service_auth_sends_a_fresh_service_token_with_every_request() -> None:
+async def test_service_auth_sends_one_service_token_for_a_minute_then_a_new_one() -> None:
     seen: list[str] = []
+    clock = Ticker(time.time() - 60)  # a minute ago, so the last token is not from the future
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["Authorization"].removeprefix("Bearer "))
@@ -114,15 +116,70 @@ async def test_service_auth_sends_a_fresh_service_token_with_every_request() -> 
 
     async with httpx.AsyncClient(
         transport=httpx.MockTransport(answer),
-        auth=ServiceAuth(SETTINGS, "webhooks"),
+        auth=ServiceAuth(SETTINGS, "webhooks", now=clock),
         base_url="http://incidents",
     ) as http:
         await http.get("/parties")
+        clock.now += 59
         await http.get("/parties")
+        clock.now += 1
+        await http.get("/parties")
+    assert seen[0] == seen[1] != seen[2]
+    claims = [jwt.decode(token, options={"verify_signature": False}) for token in seen]
+    assert claims[2]["iat"] - claims[0]["iat"] == 60  # minted when it was sent
     principals = [await authenticator().principal(token) for token in seen]
-    assert [p.kind for p in principals] == ["service", "service"] and principals[
-        0
-    ].party == "webhooks"
+    assert {(p.kind, p.party) for p in principals} == {("service", "webhooks")}
+
+
+class Ticker:
+    """The tokens' clock as the authenticator's cache reads it, moved by the test (PyJWT still
+    checks `exp` against the real time)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_token_is_verified_once_and_kept_until_it_expires_for_a_minute_at_most() -> None:
+    clock = Ticker(time.time())
+    directory = KnownParties({"northwind": "partner"})
+    auth = Authenticator(SETTINGS, directory, now=clock)
+    short = mint_token(SETTINGS, "northwind", "partner", ttl=timedelta(seconds=30))
+    long = mint_token(SETTINGS, "northwind", "partner", user="jane", ttl=timedelta(hours=12))
+    for token in (short, long, short, long):
+        assert (await auth.principal(token)).party == "northwind"
+    assert auth.verifications == 2  # each once
+
+    clock.now += 31  # past the short token's exp (to the cache; PyJWT's clock has not moved)
+    await auth.principal(short)
+    await auth.principal(long)
+    assert auth.verifications == 3  # the short one checked again, the long one kept
+    clock.now += 30  # the long one has been kept a minute
+    await auth.principal(long)
+    assert auth.verifications == 4
+
+    # Only the very token is kept: another signature under the same claims is checked, refused.
+    head, claims, signature = long.split(".")
+    forged = f"{head}.{claims}.{signature[:-4]}AAAA"
+    with pytest.raises(Problem) as caught:
+        await auth.principal(forged)
+    assert (caught.value.status, auth.verifications) == (401, 5)
+    # The directory is asked on every request, a kept token or not.
+    directory.kinds["northwind"] = "customer"
+    with pytest.raises(Problem) as caught:
+        await auth.principal(long)
+    assert caught.value.kind == "party-kind-mismatch"
+    del directory.kinds["northwind"]
+    with pytest.raises(Problem) as caught:
+        await auth.principal(long)
+    assert (caught.value.kind, auth.verifications) == ("unknown-party", 5)
+    # A service token is kept the same way, and stays a service.
+    service = mint_service_token(SETTINGS, "escalation")
+    for _ in range(3):
+        assert (await auth.principal(service)).kind == "service"
+    assert auth.verifications == 6
 
 
 async def test_the_service_key_rotates_in_three_steps_without_refusing_a_call() -> None:

@@ -112,6 +112,8 @@ async def test_rotation_new_keys_are_picked_up_and_old_ones_verify_until_removed
         await verifier.principal(identity_provider.token("initech", kid=old.kid))
     ).party == "initech"
 
+    kept = identity_provider.token("initech", subject="kept", kid=old.kid)
+    assert (await verifier.principal(kept)).party == "initech"  # verified, and kept (auth.py)
     identity_provider.retire(old.kid)  # the provider stops publishing the old key
     # Until the cached set expires the old key still verifies (no request per token)...
     assert (
@@ -119,9 +121,11 @@ async def test_rotation_new_keys_are_picked_up_and_old_ones_verify_until_removed
     ).party == "initech"
     assert identity_provider.jwks_requests == 2
     verifier.clock.now += CACHE_SECONDS
-    # ...then the set is read again and tokens of the removed key are refused.
+    # ...then the set is read again and tokens of the removed key are refused, the one the
+    # authenticator had kept too.
     detail = await verifier.refused(identity_provider.token("initech", kid=old.kid))
     assert old.kid in detail
+    assert old.kid in await verifier.refused(kept)
     assert (
         await verifier.principal(identity_provider.token("initech", kid=new.kid))
     ).party == "initech"

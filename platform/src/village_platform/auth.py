@@ -7,6 +7,9 @@ party directory says what kind of party it is.
   `service`, which sees everything.
 - A party's kind is the directory's, never the token's: a party the directory does not know is
   refused, and so is a token whose `party_kind` claim disagrees with the directory.
+- A token is verified once, not on every request: what it was verified as is kept, keyed by the
+  whole token, until it expires and for at most `VERIFIED_TOKEN_SECONDS`; an identity provider's
+  token only while its key is still published. The directory is asked on every request.
 
 Routes take `caller: Caller`; the service's `Authenticator` is built in its lifespan (Runtime).
 """
@@ -14,11 +17,13 @@ Routes take `caller: Caller`; the service's `Authenticator` is built in its life
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, Protocol
 
+from cachetools import TLRUCache
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -39,6 +44,8 @@ log = logging.getLogger(__name__)
 PartyKind = Literal["provider", "partner", "customer", "service"]
 PARTY_KINDS = ("provider", "partner", "customer", "service")
 DIRECTORY_KINDS = frozenset({"provider", "partner", "customer"})  # what a party can be
+VERIFIED_TOKEN_SECONDS = 60.0
+VERIFIED_TOKENS = 4096  # callers' tokens kept at once (the least recently used go first)
 
 
 @dataclass(frozen=True)
@@ -77,17 +84,22 @@ class Authenticator:
         settings: Settings,
         kinds: PartyKinds,
         identity_provider: IdentityProviderTokens | None = None,
+        *,
+        now: Callable[[], float] = time.time,  # the tokens' clock (`exp`), as PyJWT reads it
     ) -> None:
         self.settings, self.kinds = settings, kinds
         self.identity_provider = identity_provider or (
             IdentityProviderTokens(settings) if settings.jwks_url else None
         )
+        self._verified: TLRUCache[str, TokenIdentity] = TLRUCache(
+            VERIFIED_TOKENS, _keep_until, timer=now
+        )
+        self.verifications = 0  # signatures checked (tests read it)
 
     async def principal(self, token: str) -> Principal:
-        if unverified_issuer(token) == SERVICE_ISSUER:
-            service = verify_service_token(self.settings, token)
-            return Principal(service.party, "service", service.user, service.roles)
-        identity = await self._verify_party_token(token)
+        identity = await self._identity(token)
+        if identity.service:
+            return Principal(identity.party, "service", identity.user, identity.roles)
         kind = await self.kinds.kind_of(identity.party)
         if kind not in DIRECTORY_KINDS:
             raise Problem(
@@ -108,10 +120,30 @@ class Authenticator:
         party_kind: PartyKind = kind  # type: ignore[assignment]  # one of DIRECTORY_KINDS
         return Principal(identity.party, party_kind, identity.user, identity.roles)
 
-    async def _verify_party_token(self, token: str) -> TokenIdentity:
-        if self.identity_provider is not None:
-            return await self.identity_provider.verify(token)
-        return verify_development_token(self.settings, token)
+    async def _identity(self, token: str) -> TokenIdentity:
+        """The token's verified identity: kept from an earlier request, or checked now."""
+        known = self._verified.get(token)
+        if known is not None and (
+            known.key_id is None
+            or (
+                self.identity_provider is not None
+                and await self.identity_provider.still_published(known)
+            )
+        ):
+            return known
+        self.verifications += 1
+        if unverified_issuer(token) == SERVICE_ISSUER:
+            identity = verify_service_token(self.settings, token)
+        elif self.identity_provider is not None:
+            identity = await self.identity_provider.verify(token)
+        else:
+            identity = verify_development_token(self.settings, token)
+        self._verified[token] = identity
+        return identity
+
+
+def _keep_until(_token: str, identity: TokenIdentity, now: float) -> float:
+    return min(identity.expires, now + VERIFIED_TOKEN_SECONDS)
 
 
 def mint_token(

@@ -105,6 +105,16 @@ class IdentityProviderTokens:
             refresh_seconds=settings.jwks_refresh_seconds,
         )
 
+    async def still_published(self, identity: TokenIdentity) -> bool:
+        """Whether the key that verified `identity` is still in the provider's set (read again
+        when the cached set is too old): a removed key stops its tokens however they were kept."""
+        if identity.key_id is None:
+            return False
+        try:
+            return await self.keys.key_for(identity.key_id) is not None
+        except IdentityProviderUnavailable:  # verify() answers this one
+            return False
+
     async def verify(self, token: str) -> TokenIdentity:
         try:
             header = jwt.get_unverified_header(token)
@@ -138,4 +148,4 @@ class IdentityProviderTokens:
             )
         except jwt.PyJWTError as exc:
             raise unauthorized(f"invalid bearer token: {exc}") from exc
-        return identity_from_claims(claims, s.party_claim, s.roles_claim)
+        return identity_from_claims(claims, s.party_claim, s.roles_claim, key_id=kid)
