@@ -8,12 +8,17 @@ articles). With N replicas every service runs as N processes on its one database
 (`Stack.start_replicas`, as `village-dev run --replicas N` does) and its consumer groups.
 
 northwind (for initech) and contoso (for umbrella) each subscribe one webhook endpoint to
-`village.incident.*`, each on a receiver of its own (uvicorn in this process, verifying every
-signature). The incidents are opened open loop, paced evenly over `seconds`, rotating the
-partner/product pairs and severities of (f) so the demo rules assign some to a partner tier and
-escalate others to acme. A plain consumer of the incidents, escalations, SLA and knowledge topics
-stamps each record on receipt (`time.time()`); each effect's lag is measured from its incident's
-`opened` event time (the CloudEvent `time`, the incidents service's clock on this machine).
+`village.incident.*`, each on a receiver of its own: a process per partner, as a partner's
+system is one (`make run`'s demo receiver: uvicorn, every signature verified, each arrival
+written down and read here as it grows). Until 2026-12-05 the receivers ran in this process, on
+the event loop of the openers and the topic consumer, which held each delivery's answer while
+the opens went on (docs/benchmarks.md, "(l) surge").
+
+The incidents are opened open loop, paced evenly over `seconds`, rotating the partner/product
+pairs and severities of (f) so the demo rules assign some to a partner tier and escalate others
+to acme. A plain consumer of the incidents, escalations, SLA and knowledge topics stamps each
+record on receipt (`time.time()`); each effect's lag is measured from its incident's `opened`
+event time (the CloudEvent `time`, the incidents service's clock on this machine).
 
 Before the surge, `WARMUP` incidents are opened and every one of their effects awaited: the
 surge starts on a village whose consumers have joined their groups and are running (the
@@ -34,8 +39,10 @@ from typing import Any
 import httpx
 
 from village_devstack import demo
+from village_devstack.demo_receiver import receiver_process
+from village_devstack.demo_webhooks import write_secrets
 from village_devstack.services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS
-from village_devstack.stack import run_sql
+from village_devstack.stack import free_port, run_sql
 
 from . import escalation as routing
 from .cpu import CpuMeter
@@ -141,8 +148,6 @@ async def surge(
 ) -> SurgeResult:
     from aiokafka import TopicPartition
 
-    from village_devstack.webhook_receiver import Receiver, ReceiverServer
-
     result = SurgeResult(replicas, incidents, seconds)
     prefix = f"bench{run}l{replicas}."
     processes: dict[str, list[Any]] = {}
@@ -150,7 +155,7 @@ async def surge(
     await consumer.start()
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
-    receivers = {p: Receiver() for p in PARTNERS}
+    receivers = {p: PartnerReceiver(stack, p, run, replicas) for p in PARTNERS}
     try:
         # Started through the dev stack (which stops them at the latest when the run ends).
         processes = await asyncio.to_thread(_start, stack, replicas, run)
@@ -173,23 +178,21 @@ async def surge(
         warm = SurgeResult(replicas, WARMUP, WARMUP / 10)
         observed = [warm]  # what the topic consumer records into: the surge's after the warm-up
         consuming = asyncio.create_task(_consume(consumer, observed, stop))
-        async with (
-            ReceiverServer(receivers["northwind"]) as northwind_url,
-            ReceiverServer(receivers["contoso"]) as contoso_url,
-            httpx.AsyncClient(
-                timeout=httpx.Timeout(120.0, pool=None),  # open loop: queued opens wait their turn
-                trust_env=False,
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-            ) as http,
-        ):
-            for partner, url in (("northwind", northwind_url), ("contoso", contoso_url)):
+        for receiver in receivers.values():
+            await asyncio.to_thread(receiver.start)
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(120.0, pool=None),  # open loop: queued opens wait their turn
+            trust_env=False,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        ) as http:
+            for partner, receiver in receivers.items():
                 r = await http.post(
                     f"{urls['webhooks']}/endpoints",
                     headers={"Authorization": f"Bearer {demo.token(partner, 'admin')}"},
-                    json={"url": url, "event_types": ["village.incident.*"]},
+                    json={"url": receiver.url, "event_types": ["village.incident.*"]},
                 )
                 r.raise_for_status()
-                receivers[partner].secrets.append(r.json()["secret"])
+                receiver.trust(r.json()["id"], r.json()["secret"])
             warming = time.time()
             await _open(http, urls["incidents"], WARMUP, warm.seconds, run, replicas, warm, "warm")
             await _settle(warm, receivers, consuming, deadline=time.time() + WARMUP_SECONDS)
@@ -205,6 +208,7 @@ async def surge(
             result.processes = parts
             meter = CpuMeter(
                 {_part(p): p.pid for procs in processes.values() for p in procs}
+                | {f"receiver-{p}": r.process.pid for p, r in receivers.items() if r.process}
                 | {
                     "broker": stack.broker.process.pid
                     if stack.broker and stack.broker.process
@@ -245,6 +249,8 @@ async def surge(
         for procs in reversed(list(processes.values())):
             for process in procs:
                 await asyncio.to_thread(stack.stop, process)
+        for receiver in receivers.values():  # stopped last: no delivery finds it gone
+            await asyncio.to_thread(receiver.stop)
 
 
 async def _open(
@@ -325,6 +331,7 @@ async def _consume(consumer: Any, observed: list[SurgeResult], stop: asyncio.Eve
                 elif kind == "village.escalation.decided.v1":
                     data = json.loads(msg.value)
                     result.routes.setdefault(subject, (data["to"]["party"], data["to"]["tier"]))
+                    result.decided_at.setdefault(subject, received)
                 elif kind == "village.escalation.applied.v1":
                     _seen(result, "escalation", subject, received)
                 elif kind == "village.escalation.failed.v1":
@@ -343,29 +350,80 @@ def _timestamp(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
-def _webhooks(result: SurgeResult, receivers: dict[str, Any]) -> None:
+class PartnerReceiver:
+    """A partner's webhook receiver, a process of its own on a free port: `make run`'s demo
+    receiver (demo_receiver.py), which verifies each delivery against the secrets file, answers
+    204 (401 if it does not verify) and writes each arrival down as a JSON line, read here as
+    the file grows."""
+
+    def __init__(self, stack: BenchStack, partner: str, run: str, replicas: int) -> None:
+        assert stack.stack is not None
+        name = f"receiver-{partner}-{run}l{replicas}"
+        self.partner, self.secrets = partner, stack.log_dir / f"{name}-secrets.json"
+        self.deliveries = stack.log_dir / f"{name}.jsonl"
+        self.process: Any = None
+        self._spawn = lambda: receiver_process(
+            self.secrets,
+            self.deliveries,
+            env=stack.stack.env(),
+            port=free_port(),
+            log_file=stack.log_dir / f"{name}.log",
+        )
+        self.arrivals: list[dict[str, Any]] = []
+        self._read = 0  # bytes of the file read so far
+
+    @property
+    def url(self) -> str:
+        return f"{self.process.url}/{self.partner}"
+
+    def start(self) -> None:
+        self.process = self._spawn().start()
+
+    def trust(self, endpoint: str, secret: str) -> None:
+        """The endpoint's secret, for the receiver to verify with (it reads the file again)."""
+        write_secrets(self.secrets, {self.partner: {"endpoint": endpoint, "secret": secret}})
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.close()
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every arrival so far (`at`, `webhook_id`, `type`, `subject`, `verified`); a line still
+        being written waits for the next read."""
+        try:
+            with self.deliveries.open("rb") as f:
+                f.seek(self._read)
+                chunk = f.read()
+        except FileNotFoundError:
+            return self.arrivals
+        whole = chunk[: chunk.rfind(b"\n") + 1]
+        self._read += len(whole)
+        self.arrivals += [json.loads(line) for line in whole.splitlines()]
+        return self.arrivals
+
+
+def _webhooks(result: SurgeResult, receivers: dict[str, PartnerReceiver]) -> None:
     """The opened events' deliveries: at the owner's endpoint once each, never at the other's."""
     effects: dict[str, float] = {}
     counts: Counter[str] = Counter()
     leaked = unverified = 0
     for partner, receiver in receivers.items():
         delivered: set[str] = set()
-        for arrival in receiver.arrivals:
-            unverified += not arrival.verified
-            if not 200 <= arrival.status < 300 or not arrival.verified:
+        for arrival in receiver.read():
+            if not arrival["verified"]:  # answered 401: sent again, and counted
+                unverified += 1
                 continue
-            event = arrival.event
-            if event.get("type") != "village.incident.opened.v1":
+            if arrival["type"] != "village.incident.opened.v1":
                 continue
-            incident = event.get("subject", "")
+            incident = arrival["subject"] or ""
             if result.owner.get(incident, partner) != partner:
                 leaked += 1
                 continue
-            if event["id"] in delivered:
+            if arrival["webhook_id"] in delivered:
                 counts[incident] += 1  # the same event delivered twice
                 continue
-            delivered.add(event["id"])
-            effects.setdefault(incident, arrival.at)
+            delivered.add(arrival["webhook_id"])
+            effects.setdefault(incident, _timestamp(arrival["at"]))
             counts[incident] += 1
     result.effects["webhooks"], result.counts["webhooks"] = effects, counts
     result.leaked, result.unverified = leaked, unverified
@@ -373,7 +431,7 @@ def _webhooks(result: SurgeResult, receivers: dict[str, Any]) -> None:
 
 async def _settle(
     result: SurgeResult,
-    receivers: dict[str, Any],
+    receivers: dict[str, PartnerReceiver],
     consuming: asyncio.Task[None],
     *,
     deadline: float,

@@ -49,6 +49,7 @@ class SurgeResult:
     # service -> incident -> distinct effects seen (more than one: doubled)
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)  # incident -> decided to
+    decided_at: dict[str, float] = field(default_factory=dict)  # incident -> decided received
     # escalation.failed records by their problem ("409 /problems/request-in-flight")
     refusals: Counter[str] = field(default_factory=Counter)
     duplicate_records: int = 0  # one CloudEvent id received twice on a topic
@@ -66,6 +67,15 @@ class SurgeResult:
     def lags(self, service: str) -> list[float]:
         seen = self.effects.get(service, {})
         return [seen[i] - t for i, t in self.opened_at.items() if i in seen]
+
+    def decision_split(self) -> tuple[list[float], list[float]]:
+        """Escalation's lags in two: opened → decided, decided → applied (both received)."""
+        applied = self.effects.get("escalation", {})
+        both = [i for i in self.opened_at if i in self.decided_at and i in applied]
+        return (
+            [self.decided_at[i] - self.opened_at[i] for i in both],
+            [applied[i] - self.decided_at[i] for i in both],
+        )
 
     def lost(self, service: str) -> int:
         seen = self.effects.get(service, {})
@@ -150,6 +160,18 @@ def rows(results: list[SurgeResult]) -> list[Row]:
                     else "FAIL",
                 )
             )
+        if service == "escalation":
+            for r in results:
+                decide, apply = (Latency.of(lags) for lags in r.decision_split())
+                out.append(
+                    Row(
+                        f"(l)   escalation, {r.replicas}×: split p50 / p99: opened → decided "
+                        "(the decided record received) | decided → applied (the command to the "
+                        "incidents service answered and recorded)",
+                        f"{_s(decide.p50_ms)} / {_s(decide.p99_ms)} | {_s(apply.p50_ms)} / "
+                        f"{_s(apply.p99_ms)}",
+                    )
+                )
     for r in results:
         lost = {s: r.lost(s) for s in EFFECTS}
         doubled = {s: r.doubled(s) for s in EFFECTS}
@@ -183,6 +205,7 @@ def rows(results: list[SurgeResult]) -> list[Row]:
         others = "; ".join(
             [f"incidents {_cpu(r, r.processes.get('incidents', []))}"]
             + [f"{p} {r.cpu_ms(p):.1f}" for p in ("postgres", "broker", "client") if p in parts]
+            + [f"receivers {_cpu(r, [p for p in parts if p.startswith('receiver-')])}"]
         )
         load = (
             f"; load average {r.load[0][0]:.2f} → {r.load[1][0]:.2f}" if r.load is not None else ""
@@ -190,7 +213,8 @@ def rows(results: list[SurgeResult]) -> list[Row]:
         out.append(
             Row(
                 f"(l)   {r.replicas}×: CPU ms per incident, the rest (client = the benchmark: "
-                "openers, topic consumer, webhook receiver); other processes; settle",
+                "openers, topic consumer; receivers = the two partners' webhook receivers); "
+                "other processes; settle",
                 f"{others}; other processes used {r.cpu.others / r.cpu.wall:.2f} of "
                 f"{os.cpu_count() or 1} cores over {r.cpu.wall:.0f} s{load}; last open → all "
                 f"effects {r.settle_seconds:.1f} s",
