@@ -447,16 +447,21 @@ async def test_dispatchers_side_by_side_skip_what_another_holds_and_send_each_ev
         assert (await _breaker(engine, endpoint))[2] == 40  # one attempt each, recorded
 
 
-async def _claim_reads(engine: Any, clock: ManualClock, incidents: int) -> int:
+async def _claim_reads(
+    engine: Any, clock: ManualClock, incidents: int, *, analyzed_at: int | None = None
+) -> int:
     """Rows a claim reads with `incidents` incidents queued, two events each (the claim is
-    run and rolled back)."""
+    run and rolled back); the table's statistics are taken with them, or when only
+    `analyzed_at` of them were queued."""
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM deliveries"))
-    await _queue(
-        engine, clock, [event(f"i-{n}", s, clock) for n in range(incidents) for s in (1, 2)]
-    )
-    async with engine.connect() as conn:
+    queued = [event(f"i-{n}", s, clock) for n in range(incidents) for s in (1, 2)]
+    split = 2 * (incidents if analyzed_at is None else analyzed_at)
+    await _queue(engine, clock, queued[:split])
+    async with engine.begin() as conn:  # committed: statistics are rolled back with the rest
         await conn.execute(text("ANALYZE deliveries"))
+    await _queue(engine, clock, queued[split:])
+    async with engine.connect() as conn:
         driver = await driver_of(conn)
         claim = driver.transaction()
         await claim.start()
@@ -483,16 +488,27 @@ def _rows_read(node: dict[str, Any]) -> int:
     return here + sum(_rows_read(child) for child in node.get("Plans", ()))
 
 
-async def test_a_claim_reads_as_much_with_a_backlog_of_thousands_as_with_a_few(
-    engine: Any,
-) -> None:
+async def test_a_claim_reads_a_few_rows_of_a_backlog_of_thousands(engine: Any) -> None:
     """A surge leaves thousands of deliveries pending; the dispatcher claims every few
-    milliseconds, so a claim must not read all of them to find the queues' heads. (The claim
-    before read 1,033 rows here, then 10,033; this one reads 63 both times.)"""
+    milliseconds, so a claim must not read all of them to find the queues' heads. (The first
+    claim read 10,033 rows with 5,000 incidents queued; this one reads about 60.)"""
     clock = ManualClock()
     await register_all(engine, clock, "http://127.0.0.1:9/")
-    few, many = await _claim_reads(engine, clock, 500), await _claim_reads(engine, clock, 5_000)
-    assert many < 2 * few, (few, many)
+    assert await _claim_reads(engine, clock, 5_000) < 200
+
+
+async def test_a_claim_reads_a_few_rows_when_the_statistics_predate_the_backlog(
+    engine: Any,
+) -> None:
+    """A surge comes to a quiet village: the planner's statistics are from before the backlog.
+    Counting the endpoint's leases then walked the whole backlog (6,063 rows read with 3,000
+    incidents queued after statistics of an empty table); the leases are now counted among the
+    deliveries whose next attempt is ahead, which no index walk makes the backlog."""
+    clock = ManualClock()
+    await register_all(engine, clock, "http://127.0.0.1:9/")
+    for analyzed_at in (0, 10, 200):
+        rows = await _claim_reads(engine, clock, 3_000, analyzed_at=analyzed_at)
+        assert rows < 200, (analyzed_at, rows)
 
 
 async def test_an_endpoints_slot_is_free_while_an_answered_delivery_is_recorded(
