@@ -3,14 +3,16 @@ commit (never for a replay or a failure), a retry's stored answer, concurrent ap
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from village_devstack.waiting import eventually
 from village_platform import idempotency
 from village_platform.auth import Principal
-from village_platform.errors import DomainError
+from village_platform.errors import DomainError, Problem
 from village_platform.eventstore import ConcurrencyError, NewEvent
 from village_platform.writes import WriteContext, Writes, stored
 
@@ -133,3 +135,36 @@ async def test_an_expired_key_is_used_afresh(new_database, store, clock) -> None
     clock.advance(timedelta(hours=2))
     again = await writes.run(context("k-old", {"n": 2}), work)  # another body: a new request
     assert (first.body, again.body, again.replayed) == ({"run": 1}, {"run": 2}, False)
+
+
+async def test_parties_commands_wait_for_a_slot_and_a_services_never_do(
+    new_database, clock
+) -> None:
+    """In an outage partners' systems send changes as fast as they can. At most `party_writes`
+    of them run at once; a service's command (the escalation service's decisions) goes at once
+    whatever they hold, and a party's command that waits past its time is a 503 that ran
+    nothing."""
+    engine = await new_database()
+    writes = Writes(engine, clock, timedelta(hours=1), party_writes=2, party_wait_seconds=0.2)
+    release, inside, ran = asyncio.Event(), [0], []
+
+    async def held(conn: AsyncConnection) -> idempotency.StoredResponse:
+        inside[0] += 1
+        await release.wait()
+        return stored(201, {"held": True})
+
+    async def quick(conn: AsyncConnection) -> idempotency.StoredResponse:
+        ran.append(1)
+        return stored(201, {"quick": True})
+
+    service = WriteContext(Principal("escalation", "service", "escalation", frozenset()))
+    holding = [asyncio.create_task(writes.run(context(None), held)) for _ in range(2)]
+    await eventually(lambda: inside[0] == 2, timeout=10)
+    assert (await asyncio.wait_for(writes.run(service, quick), 10)).status_code == 201
+    with pytest.raises(Problem) as caught:
+        await writes.run(context(None), quick)
+    assert (caught.value.status, caught.value.kind) == (503, "unavailable")
+    assert caught.value.headers["Retry-After"] == "1" and len(ran) == 1  # the service's only
+    release.set()
+    assert [w.status_code for w in await asyncio.gather(*holding)] == [201, 201]
+    assert (await writes.run(context(None), quick)).status_code == 201  # a slot is free again

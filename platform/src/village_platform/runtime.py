@@ -69,7 +69,12 @@ class Runtime:
         )
         # The one write path (writes.py): committed commands ring the relay.
         self.writes = Writes(
-            self.engine, clock, timedelta(hours=settings.idempotency_ttl_hours), self.doorbell.ring
+            self.engine,
+            clock,
+            timedelta(hours=settings.idempotency_ttl_hours),
+            self.doorbell.ring,
+            party_writes=settings.party_write_concurrency,
+            party_wait_seconds=settings.db_pool_timeout_seconds,
         )
         self.runners: list[ConsumerRunner] = []
         self._background: list[tuple[str, Callable[[asyncio.Event], Awaitable[Any]]]] = []

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(
         default=3.0, gt=0, alias="VILLAGE_DB_POOL_TIMEOUT_SECONDS"
     )
+    # Parties' commands one process runs at once (writes.py); the services' own never wait for
+    # them. Below the pool (20 + 20 overflow), so a service's command finds a connection.
+    party_write_concurrency: int = Field(default=16, ge=0, alias="VILLAGE_PARTY_WRITE_CONCURRENCY")
     db_statement_timeout_seconds: float = Field(
         default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS"
     )

@@ -9,14 +9,21 @@ connection, to `Writes.run`. The platform does the rest, once for every service:
 - stores the response with whatever the work wrote (events, read model), one commit;
 - retries the work on a concurrent append when asked (fresh state, fresh decision);
 - rings `after_commit` (the relay's doorbell) once it committed;
-- answers `Written`, whose `response()` carries `Idempotent-Replayed: true` on a replay.
+- answers `Written`, whose `response()` carries `Idempotent-Replayed: true` on a replay;
+- runs at most `party_writes` parties' commands at once in the process; the rest wait their turn
+  (a 503 with `Retry-After` after `party_wait_seconds`), while the village's own services' commands
+  (the escalation service's decisions) never wait behind them. In an outage partners' systems open
+  incidents as fast as they can; without the gate the routing decisions queued behind every one
+  of those opens for a database connection and the event loop (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -28,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from . import idempotency
 from .auth import Caller, Principal
 from .clock import Clock
+from .errors import Problem
 from .eventstore import ConcurrencyError
 from .headers import IdempotencyKey
 from .telemetry import current_traceparent
@@ -84,8 +92,25 @@ class Writes:
         clock: Clock,
         ttl: timedelta,
         after_commit: Callable[[], None] | None = None,
+        *,
+        party_writes: int = 0,
+        party_wait_seconds: float = 3.0,
     ) -> None:
+        """`party_writes`: parties' commands run at once (0: no limit)."""
         self.engine, self.clock, self.ttl, self.after_commit = engine, clock, ttl, after_commit
+        self.party_writes, self.party_wait_seconds = party_writes, party_wait_seconds
+        self._party_slots = asyncio.Semaphore(party_writes) if party_writes > 0 else None
+
+    def with_after_commit(self, after_commit: Callable[[], None]) -> Writes:
+        """The same write path ringing `after_commit` instead (its own gate)."""
+        return Writes(
+            self.engine,
+            self.clock,
+            self.ttl,
+            after_commit,
+            party_writes=self.party_writes,
+            party_wait_seconds=self.party_wait_seconds,
+        )
 
     async def run(
         self, ctx: WriteContext, work: Work, *, attempts: int = 1, on_replay: Replay | None = None
@@ -93,6 +118,34 @@ class Writes:
         """`work` in one transaction with `ctx`'s key. A concurrent append (ConcurrencyError) is
         tried again up to `attempts` times in all, then raised; `on_replay` completes a stored
         response before it is answered again (a secret the record does not keep)."""
+        async with self._turn(ctx.principal):
+            return await self._run(ctx, work, attempts, on_replay)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, principal: Principal) -> AsyncIterator[None]:
+        """A party's command waits for one of the parties' slots; a service's goes at once."""
+        slots = self._party_slots
+        if slots is None or principal.kind == "service":
+            yield
+            return
+        try:
+            async with asyncio.timeout(self.party_wait_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            raise Problem(
+                503,
+                "unavailable",
+                "too many changes are being made right now; retry later",
+                headers={"Retry-After": "1"},
+            ) from None
+        try:
+            yield
+        finally:
+            slots.release()
+
+    async def _run(
+        self, ctx: WriteContext, work: Work, attempts: int, on_replay: Replay | None
+    ) -> Written:
         for attempt in range(1, attempts + 1):
             try:
                 response, replayed = await idempotency.run_once(

@@ -16,7 +16,6 @@ from village_platform.feedclient import FeedClient
 from village_platform.runtime import Runtime
 from village_platform.service_app import service_app
 from village_platform.telemetry import setup_telemetry
-from village_platform.writes import Writes
 
 from . import consumer
 from .api import router
@@ -149,9 +148,7 @@ def create_app(
         if not background:
             runtime.close_at_end(dispatcher.http.aclose)
         # A committed command (it appends no event) wakes the dispatcher instead of the relay.
-        runtime.writes = Writes(
-            runtime.engine, clock, runtime.writes.ttl, after_commit=dispatcher.wake
-        )
+        runtime.writes = runtime.writes.with_after_commit(dispatcher.wake)
         targets = Targets(settings.development, allowed, resolver, settings.timeout_seconds)
         # What the routes reach through their typed dependencies (deps.py).
         app.state.webhooks = Webhooks(
