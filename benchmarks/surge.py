@@ -208,7 +208,7 @@ async def surge(
             result.processes = parts
             meter = CpuMeter(
                 {_part(p): p.pid for procs in processes.values() for p in procs}
-                | {f"receiver-{p}": r.process.pid for p, r in receivers.items() if r.process}
+                | {f"receiver-{p}": r.process.pid for p, r in receivers.items()}
                 | {
                     "broker": stack.broker.process.pid
                     if stack.broker and stack.broker.process
@@ -361,8 +361,7 @@ class PartnerReceiver:
         name = f"receiver-{partner}-{run}l{replicas}"
         self.partner, self.secrets = partner, stack.log_dir / f"{name}-secrets.json"
         self.deliveries = stack.log_dir / f"{name}.jsonl"
-        self.process: Any = None
-        self._spawn = lambda: receiver_process(
+        self.process = receiver_process(  # started by start()
             self.secrets,
             self.deliveries,
             env=stack.stack.env(),
@@ -377,15 +376,14 @@ class PartnerReceiver:
         return f"{self.process.url}/{self.partner}"
 
     def start(self) -> None:
-        self.process = self._spawn().start()
+        self.process.start()
 
     def trust(self, endpoint: str, secret: str) -> None:
         """The endpoint's secret, for the receiver to verify with (it reads the file again)."""
         write_secrets(self.secrets, {self.partner: {"endpoint": endpoint, "secret": secret}})
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.close()
+        self.process.close()  # (a receiver never started: nothing to stop)
 
     def read(self) -> list[dict[str, Any]]:
         """Every arrival so far (`at`, `webhook_id`, `type`, `subject`, `verified`); a line still

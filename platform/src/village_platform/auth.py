@@ -122,20 +122,17 @@ class Authenticator:
 
     async def _identity(self, token: str) -> TokenIdentity:
         """The token's verified identity: kept from an earlier request, or checked now."""
-        known = self._verified.get(token)
-        if known is not None and (
-            known.key_id is None
-            or (
-                self.identity_provider is not None
-                and await self.identity_provider.still_published(known)
-            )
-        ):
-            return known
+        known, provider = self._verified.get(token), self.identity_provider
+        if known is not None:
+            if known.key_id is None:  # Village's own keys: fixed while the process runs
+                return known
+            if provider is not None and await provider.still_published(known.key_id):
+                return known
         self.verifications += 1
         if unverified_issuer(token) == SERVICE_ISSUER:
             identity = verify_service_token(self.settings, token)
-        elif self.identity_provider is not None:
-            identity = await self.identity_provider.verify(token)
+        elif provider is not None:
+            identity = await provider.verify(token)
         else:
             identity = verify_development_token(self.settings, token)
         self._verified[token] = identity

@@ -105,13 +105,11 @@ class IdentityProviderTokens:
             refresh_seconds=settings.jwks_refresh_seconds,
         )
 
-    async def still_published(self, identity: TokenIdentity) -> bool:
-        """Whether the key that verified `identity` is still in the provider's set (read again
-        when the cached set is too old): a removed key stops its tokens however they were kept."""
-        if identity.key_id is None:
-            return False
+    async def still_published(self, key_id: str) -> bool:
+        """Whether the key `key_id` that verified a token is still in the provider's set (read
+        again when the cached set is too old): a removed key stops its tokens however kept."""
         try:
-            return await self.keys.key_for(identity.key_id) is not None
+            return await self.keys.key_for(key_id) is not None
         except IdentityProviderUnavailable:  # verify() answers this one
             return False
 

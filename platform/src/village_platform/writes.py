@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -98,19 +99,14 @@ class Writes:
     ) -> None:
         """`party_writes`: parties' commands run at once (0: no limit)."""
         self.engine, self.clock, self.ttl, self.after_commit = engine, clock, ttl, after_commit
-        self.party_writes, self.party_wait_seconds = party_writes, party_wait_seconds
+        self.party_wait_seconds = party_wait_seconds
         self._party_slots = asyncio.Semaphore(party_writes) if party_writes > 0 else None
 
     def with_after_commit(self, after_commit: Callable[[], None]) -> Writes:
-        """The same write path ringing `after_commit` instead (its own gate)."""
-        return Writes(
-            self.engine,
-            self.clock,
-            self.ttl,
-            after_commit,
-            party_writes=self.party_writes,
-            party_wait_seconds=self.party_wait_seconds,
-        )
+        """The same write path, its gate included, ringing `after_commit` instead."""
+        other = copy.copy(self)
+        other.after_commit = after_commit
+        return other
 
     async def run(
         self, ctx: WriteContext, work: Work, *, attempts: int = 1, on_replay: Replay | None = None
