@@ -1,5 +1,6 @@
 import asyncio
 import shutil
+import socket
 import tempfile
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from village_devstack.postgres import EmbeddedPostgres
-from village_devstack.stack import Stack
+from village_devstack.stack import Stack, _ephemeral_ports
 from village_devstack.testing import free_port, run_sql
 
 
@@ -144,3 +145,14 @@ def test_an_embedded_server_takes_the_settings_it_is_given(stack, monkeypatch, t
     finally:
         own.close()
     assert not own.postgres.is_running()
+
+
+def test_a_free_port_is_never_one_the_kernel_gives_outgoing_connections():
+    # Picked from the ephemeral range, a port could become a connection's source port in the
+    # seconds before its server binds it (CI saw a replica's bind fail so).
+    low, _ = _ephemeral_ports()
+    ports = [free_port() for _ in range(50)]
+    assert all(10_000 <= port < low - 100 for port in ports), ports
+    assert len(set(ports)) > 40  # spread, so two callers rarely pick one
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", ports[0]))  # and free

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -24,9 +25,31 @@ FAST_UNSAFE = {"fsync": "off", "full_page_writes": "off", "synchronous_commit": 
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing is bound to, below the kernel's ephemeral range (with room for a
+    replica's own ports, port + 10 * i, above it). A port from that range, which is what
+    binding port 0 hands out, can be taken as an outgoing connection's source port in the
+    seconds before a server starts and binds it: CI saw a replica's bind fail so."""
+    low = _ephemeral_ports()[0]
+    if low - 100 > 10_000:
+        for _ in range(1000):
+            port = random.randrange(10_000, low - 100)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                try:
+                    sock.bind((host, port))
+                except OSError:
+                    continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 49152, 65535  # IANA's dynamic range: what BSDs and macOS use
 
 
 def run_sql(url: str, *statements: str) -> list[list[Any]]:
