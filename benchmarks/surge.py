@@ -39,13 +39,12 @@ from typing import Any
 import httpx
 
 from village_devstack import demo
-from village_devstack.demo_receiver import receiver_process
-from village_devstack.demo_webhooks import write_secrets
 from village_devstack.services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS
-from village_devstack.stack import free_port, run_sql
+from village_devstack.stack import run_sql
 
 from . import escalation as routing
 from .cpu import CpuMeter
+from .receivers import ReceiverProcess
 from .stack import BenchStack
 from .surge_report import EFFECTS, Applied, SurgeResult
 
@@ -155,7 +154,7 @@ async def surge(
     await consumer.start()
     stop = asyncio.Event()
     consuming: asyncio.Task[None] | None = None
-    receivers = {p: PartnerReceiver(stack, p, run, replicas) for p in PARTNERS}
+    receivers = {p: ReceiverProcess(stack, f"receiver-{p}-{run}l{replicas}") for p in PARTNERS}
     try:
         # Started through the dev stack (which stops them at the latest when the run ends).
         processes = await asyncio.to_thread(_start, stack, replicas, run)
@@ -189,10 +188,10 @@ async def surge(
                 r = await http.post(
                     f"{urls['webhooks']}/endpoints",
                     headers={"Authorization": f"Bearer {demo.token(partner, 'admin')}"},
-                    json={"url": receiver.url, "event_types": ["village.incident.*"]},
+                    json={"url": receiver.url(partner), "event_types": ["village.incident.*"]},
                 )
                 r.raise_for_status()
-                receiver.trust(r.json()["id"], r.json()["secret"])
+                receiver.trust(partner, r.json()["id"], r.json()["secret"])
             warming = time.time()
             await _open(http, urls["incidents"], WARMUP, warm.seconds, run, replicas, warm, "warm")
             await _settle(warm, receivers, consuming, deadline=time.time() + WARMUP_SECONDS)
@@ -350,57 +349,7 @@ def _timestamp(value: str) -> float:
     return datetime.fromisoformat(value).timestamp()
 
 
-class PartnerReceiver:
-    """A partner's webhook receiver, a process of its own on a free port: `make run`'s demo
-    receiver (demo_receiver.py), which verifies each delivery against the secrets file, answers
-    204 (401 if it does not verify) and writes each arrival down as a JSON line, read here as
-    the file grows."""
-
-    def __init__(self, stack: BenchStack, partner: str, run: str, replicas: int) -> None:
-        assert stack.stack is not None
-        name = f"receiver-{partner}-{run}l{replicas}"
-        self.partner, self.secrets = partner, stack.log_dir / f"{name}-secrets.json"
-        self.deliveries = stack.log_dir / f"{name}.jsonl"
-        self.process = receiver_process(  # started by start()
-            self.secrets,
-            self.deliveries,
-            env=stack.stack.env(),
-            port=free_port(),
-            log_file=stack.log_dir / f"{name}.log",
-        )
-        self.arrivals: list[dict[str, Any]] = []
-        self._read = 0  # bytes of the file read so far
-
-    @property
-    def url(self) -> str:
-        return f"{self.process.url}/{self.partner}"
-
-    def start(self) -> None:
-        self.process.start()
-
-    def trust(self, endpoint: str, secret: str) -> None:
-        """The endpoint's secret, for the receiver to verify with (it reads the file again)."""
-        write_secrets(self.secrets, {self.partner: {"endpoint": endpoint, "secret": secret}})
-
-    def stop(self) -> None:
-        self.process.close()  # (a receiver never started: nothing to stop)
-
-    def read(self) -> list[dict[str, Any]]:
-        """Every arrival so far (`at`, `webhook_id`, `type`, `subject`, `verified`); a line still
-        being written waits for the next read."""
-        try:
-            with self.deliveries.open("rb") as f:
-                f.seek(self._read)
-                chunk = f.read()
-        except FileNotFoundError:
-            return self.arrivals
-        whole = chunk[: chunk.rfind(b"\n") + 1]
-        self._read += len(whole)
-        self.arrivals += [json.loads(line) for line in whole.splitlines()]
-        return self.arrivals
-
-
-def _webhooks(result: SurgeResult, receivers: dict[str, PartnerReceiver]) -> None:
+def _webhooks(result: SurgeResult, receivers: dict[str, ReceiverProcess]) -> None:
     """The opened events' deliveries: at the owner's endpoint once each, never at the other's."""
     effects: dict[str, float] = {}
     counts: Counter[str] = Counter()
@@ -429,7 +378,7 @@ def _webhooks(result: SurgeResult, receivers: dict[str, PartnerReceiver]) -> Non
 
 async def _settle(
     result: SurgeResult,
-    receivers: dict[str, PartnerReceiver],
+    receivers: dict[str, ReceiverProcess],
     consuming: asyncio.Task[None],
     *,
     deadline: float,

@@ -3,8 +3,9 @@ event → delivery latency at a steady rate of incidents opened.
 
 Real services: an incidents service and the webhooks service as subprocesses on databases of
 their own, topics under a per-run prefix (no SLA monitor: its topic stays empty). The receiver
-is a real HTTP server (uvicorn) in this process, verifying every signature with the
-`standardwebhooks` verifier (its CPU is the benchmark process's).
+is `make run`'s demo receiver in a process of its own (receivers.py), verifying every signature
+with the `standardwebhooks` verifier, as a partner's system is one. Until 2026-12-05 it ran in
+this process, where each answer waited on the event loop of the opens.
 
 1. Backlog: `endpoints` endpoints subscribe to `village.incident.*`; the webhooks service stops;
    `events` incidents are opened (one `opened` event each) and published; the service starts
@@ -29,6 +30,7 @@ from village_devstack import demo
 from village_devstack.services import INCIDENTS, WEBHOOKS
 from village_devstack.stack import run_sql
 
+from .receivers import ReceiverProcess
 from .report import Row
 from .stack import BenchStack
 
@@ -85,14 +87,16 @@ async def measure(
     run: str,
     low_rate: float = 25.0,
 ) -> WebhooksResult:
-    from village_devstack.webhook_receiver import Receiver, ReceiverServer
-
     prefix = f"bench{run}g."
     result = WebhooksResult(events, endpoints, rate, duration, low_rate=low_rate)
     incidents_db = await asyncio.to_thread(stack.migrate_database, "wh-incidents")
     webhooks_db = await asyncio.to_thread(stack.migrate_database, "webhooks", WEBHOOKS)
     services = []
-    receiver = Receiver()
+    receiver = ReceiverProcess(stack, f"receiver-{run}g")
+
+    def accepted() -> list[dict[str, Any]]:
+        return [a for a in receiver.read() if a["verified"]]  # answered 204
+
     try:
         incidents = await asyncio.to_thread(
             stack.start_on, INCIDENTS, incidents_db, "incidents-webhooks", KAFKA_TOPIC_PREFIX=prefix
@@ -118,22 +122,22 @@ async def measure(
             f"on {webhooks.url}, topics {prefix}*",
             flush=True,
         )
+        await asyncio.to_thread(receiver.start)
         async with (
-            ReceiverServer(receiver) as url,
             httpx.AsyncClient(
                 timeout=60, trust_env=False, limits=httpx.Limits(max_connections=32)
             ) as http,
         ):
             admin = {"Authorization": f"Bearer {demo.token('northwind', 'admin')}"}
             ids = []
-            for _ in range(endpoints):
+            for n in range(endpoints):
                 r = await http.post(
                     f"{webhooks.url}/endpoints",
                     headers=admin,
-                    json={"url": url, "event_types": ["village.incident.*"]},
+                    json={"url": receiver.url(f"g{n}"), "event_types": ["village.incident.*"]},
                 )
                 r.raise_for_status()
-                receiver.secrets.append(r.json()["secret"])
+                receiver.trust(f"g{n}", r.json()["id"], r.json()["secret"])
                 ids.append(r.json()["id"])
             await asyncio.to_thread(webhooks.stop)
             print(
@@ -147,17 +151,15 @@ async def measure(
             await asyncio.to_thread(webhooks.start)
             wanted = events * endpoints
             print(f"  (g) webhooks started; waiting for {wanted:,} deliveries ...", flush=True)
-            await _until(
-                lambda: len(receiver.accepted()) >= wanted, deadline=started + 120 + wanted / 20
-            )
-            accepted = receiver.accepted()
-            result.backlog_delivered = len(accepted)
-            if accepted:
-                result.backlog_seconds = accepted[-1].at - started
-                result.backlog_first_seconds = accepted[0].at - started
+            await _until(lambda: len(accepted()) >= wanted, deadline=started + 120 + wanted / 20)
+            backlog = accepted()
+            result.backlog_delivered = len(backlog)
+            if backlog:
+                result.backlog_seconds = _at(backlog[-1]["at"]) - started
+                result.backlog_first_seconds = _at(backlog[0]["at"]) - started
             # The same backlog replayed: every delivery queued at once, so this is the dispatcher
             # alone.
-            before = len(receiver.accepted())
+            before = len(accepted())
             began = time.time()
             for endpoint in ids:
                 r = await http.post(
@@ -167,12 +169,12 @@ async def measure(
                 )
                 r.raise_for_status()
             await _until(
-                lambda: len(receiver.accepted()) - before >= wanted,
+                lambda: len(accepted()) - before >= wanted,
                 deadline=began + 60 + wanted / 20,
             )
-            replayed = receiver.accepted()[before:]
+            replayed = accepted()[before:]
             result.replayed = len(replayed)
-            result.replay_seconds = replayed[-1].at - began if replayed else 0.0
+            result.replay_seconds = _at(replayed[-1]["at"]) - began if replayed else 0.0
             # Steady: one endpoint.
             for endpoint in ids[1:]:
                 await http.patch(
@@ -181,19 +183,13 @@ async def measure(
 
             async def window(at: float, count: int) -> tuple[int, float, list[float]]:
                 """Incidents opened at `at`/s: (sent, seconds, event time -> arrival of each)."""
-                before, delivered = len(receiver.arrivals), len(receiver.accepted())
+                before, delivered = len(receiver.read()), len(accepted())
                 began = time.perf_counter()
                 sent = await _paced(http, incidents.url, opener, count, at, result)
                 seconds = time.perf_counter() - began
-                await _until(
-                    lambda: len(receiver.accepted()) - delivered >= sent, deadline=time.time() + 60
-                )
-                arrived = [a for a in receiver.arrivals[before:] if 200 <= a.status < 300]
-                return (
-                    sent,
-                    seconds,
-                    [a.at - datetime.fromisoformat(a.event["time"]).timestamp() for a in arrived],
-                )
+                await _until(lambda: len(accepted()) - delivered >= sent, deadline=time.time() + 60)
+                arrived = [a for a in receiver.read()[before:] if a["verified"]]
+                return sent, seconds, [_at(a["at"]) - _at(a["time"]) for a in arrived]
 
             if low_rate > 0:
                 print(
@@ -217,11 +213,16 @@ async def measure(
         )
         result.fanned_out = [float(r[0]) for r in split[0]]
         result.claimed = [float(r[1]) for r in split[0] if r[1] is not None]
-        result.unverified = sum(not a.verified for a in receiver.arrivals)
+        result.unverified = sum(not a["verified"] for a in receiver.read())
         return result
     finally:
         for service in reversed(services):
             await asyncio.to_thread(stack.stop, service)
+        await asyncio.to_thread(receiver.stop)  # stopped last: no delivery finds it gone
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
 
 
 async def _open(

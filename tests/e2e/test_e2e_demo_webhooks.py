@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,11 @@ async def test_each_provider_gets_its_own_incidents_verified(
         assert "village.incident.opened.v1" in {line["type"] for line in mine}
     theirs = [line for line in village.lines() if line["subject"] in (routers, firewalls)]
     assert all(line["verified"] and line["webhook_id"] for line in theirs)
+    # each line has the event's own instant, from before it arrived
+    assert all(
+        datetime.fromisoformat(line["time"]) <= datetime.fromisoformat(line["at"])
+        for line in theirs
+    )
 
 
 def test_seeding_again_registers_nothing_new(

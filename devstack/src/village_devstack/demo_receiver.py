@@ -1,8 +1,8 @@
 """`make run`'s demo webhook receiver: a process on 127.0.0.1 where each demo provider's endpoint
 delivers (`POST /<provider>`, demo_webhooks.py). Each delivery is verified with the
 `standardwebhooks` library (webhook_receiver.Receiver) against that provider's secret, and
-written down as one JSON line: when, the path, `webhook-id`, the CloudEvent's type and subject,
-verified or not. A verified delivery is answered 204, any other 401 (as a receiver should).
+written down as one JSON line: when, the path, `webhook-id`, the CloudEvent's type, subject and
+time, verified or not. A verified delivery is answered 204, any other 401 (as a receiver should).
 
 The secrets are read from the seed's file (0600), again whenever it changes.
 
@@ -76,6 +76,7 @@ class DeliveryLog:
             "webhook_id": arrival.id,
             "type": event.get("type"),
             "subject": event.get("subject"),
+            "time": event.get("time"),  # the event's own instant: `at` minus it is the lag
             "verified": arrival.verified,
         }
         with self.deliveries_file.open("a") as out:
