@@ -6,9 +6,11 @@ import time
 from pathlib import Path
 
 import asyncpg
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from village_devstack.broker import TansuBroker
 from village_devstack.postgres import EmbeddedPostgres
 from village_devstack.stack import Stack, _ephemeral_ports
 from village_devstack.testing import free_port, run_sql
@@ -156,3 +158,20 @@ def test_a_free_port_is_never_one_the_kernel_gives_outgoing_connections():
     assert len(set(ports)) > 40  # spread, so two callers rarely pick one
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", ports[0]))  # and free
+
+
+@pytest.mark.parametrize(("setting", "runs"), [(None, b"1"), ("2", b"2")])
+def test_the_embedded_broker_runs_one_runtime_thread(monkeypatch, tmp_path, setting, runs):
+    # A second runtime thread cost the surge a tenth of the broker's CPU in wake-ups; more is a
+    # setting away. (Its threads cannot tell: tokio names its blocking pool's as its workers.)
+    if setting is None:
+        monkeypatch.delenv("TOKIO_WORKER_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("TOKIO_WORKER_THREADS", setting)
+    broker = TansuBroker(port=free_port(), log_file=tmp_path / "tansu.log").start()
+    try:
+        assert broker.process is not None
+        environ = Path(f"/proc/{broker.process.pid}/environ").read_bytes().split(b"\0")
+        assert b"TOKIO_WORKER_THREADS=" + runs in environ
+    finally:
+        broker.stop()

@@ -134,6 +134,10 @@ class TansuBroker:
             }
         }
         env.setdefault("RUST_LOG", "warn")
+        # One runtime thread: a second one on a small machine mostly hands work across threads
+        # (futex wake-ups); the surge measured 6.5-6.8 ms of broker CPU per incident with two,
+        # 5.8-5.9 with one (docs/benchmarks.md). More is a setting away.
+        env.setdefault("TOKIO_WORKER_THREADS", "1")
         if self.log_file is not None and self._log is None:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_file, "ab")
