@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from village_devstack.waiting import eventually
@@ -337,6 +337,37 @@ async def test_run_fires_on_wake_and_stops_promptly(engine: AsyncEngine) -> None
     finally:
         stop.set()
         await asyncio.wait_for(task, 2)
+
+
+async def test_a_look_with_nothing_due_is_one_read_and_no_firing_transaction(
+    engine: AsyncEngine,
+) -> None:
+    clock = WatchedClock()
+    scheduler = TimerScheduler(engine, clock, Recorder(), poll_seconds=30)
+    await schedule(engine, clock, "later", 10 * MINUTE)
+    firing: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM timers WHERE due_at <=" in statement:  # the batch's select or take
+            firing.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    stop = asyncio.Event()
+    clock.reads = 0
+    task = asyncio.create_task(scheduler.run(stop))
+    try:
+        for looks in range(1, 6):  # woken five times, nothing due
+            scheduler.wake()
+            await eventually(lambda n=looks: clock.reads >= 2 * n, timeout=3, what="a look")
+        assert firing == [] and scheduler.fired == 0
+        clock.advance(10 * MINUTE)
+        scheduler.wake()
+        await eventually(lambda: scheduler.fired == 1, timeout=3, what="the timer to fire")
+        assert firing  # due: the batch ran
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 2)
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
 
 
 async def test_run_sleeps_until_the_next_due_time(engine: AsyncEngine) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
+from .db import driver_of
 from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
@@ -175,7 +176,9 @@ async def cancel_prefix(conn: AsyncConnection, prefix: str) -> None:
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
-    return await conn.scalar(text("SELECT min(due_at) FROM timers"))
+    """The soonest timer's due time, on the driver: in `conn`'s transaction if it has begun one,
+    else on its own (one round trip, no BEGIN and ROLLBACK around it)."""
+    return await (await driver_of(conn)).fetchval("SELECT min(due_at) FROM timers")
 
 
 async def pending(conn: AsyncConnection) -> int:
@@ -298,9 +301,12 @@ class TimerScheduler:
             # Cleared before looking, so a wake() that arrives while we look is not lost.
             self._wake.clear()
             try:
-                fired = await self.fire_due()
-                async with self.engine.connect() as conn:
-                    due = await next_due(conn)
+                # A look finds nothing due most times (woken by a timer set for later, or the
+                # poll): then it is one read, not a firing transaction and a read after it.
+                fired, due = 0, await self._next_due()
+                if due is not None and due <= self.clock.now():
+                    fired = await self.fire_due()
+                    due = await self._next_due()
             except Exception:  # the database is away: the timers are durable, look again
                 first, longest = _OUTAGE_WAITS
                 delay = min(first * 2**failures, longest)
@@ -310,6 +316,10 @@ class TimerScheduler:
                 continue
             failures = 0
             await wait_any(stop, self._wake, timeout=self._pause(due, fired))
+
+    async def _next_due(self) -> datetime | None:
+        async with self.engine.connect() as conn:
+            return await next_due(conn)
 
     def _pause(self, due: datetime | None, fired: int) -> float:
         # Capped by poll_seconds: a ManualClock moves without telling us, and another instance
