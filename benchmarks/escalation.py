@@ -17,7 +17,6 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from village_devstack.services import ESCALATION, INCIDENTS
 
 from .cpu import CpuUsage
 from .stack import BenchStack
+from .stats import epoch
 
 INCIDENTS_TOPIC = "village.incidents.v1"
 ESCALATION_TOPIC = "village.escalations.v1"
@@ -387,7 +387,7 @@ async def _consume(
 
 
 def _timestamp(value: str | None) -> float | None:
-    return None if not value else datetime.fromisoformat(value).timestamp()
+    return None if not value else epoch(value)
 
 
 async def _settle(

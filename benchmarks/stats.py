@@ -1,4 +1,5 @@
-"""Small statistics helpers: nearest-rank percentiles and medians, in milliseconds."""
+"""Small statistics helpers: nearest-rank percentiles and medians, in milliseconds; ISO 8601
+instants (event times, arrivals) as epoch seconds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -15,6 +17,11 @@ def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def epoch(instant: str) -> float:
+    """An ISO 8601 instant (a CloudEvent's `time`, a receiver's `at`) in seconds since 1970."""
+    return datetime.fromisoformat(instant).timestamp()
 
 
 def median(values: Sequence[float]) -> float:

@@ -33,7 +33,6 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -46,6 +45,7 @@ from . import escalation as routing
 from .cpu import CpuMeter
 from .receivers import ReceiverProcess
 from .stack import BenchStack
+from .stats import epoch
 from .surge_report import EFFECTS, Applied, SurgeResult
 
 TOPICS = (
@@ -326,7 +326,7 @@ async def _consume(consumer: Any, observed: list[SurgeResult], stop: asyncio.Eve
                 if kind.startswith("village.incident."):
                     result.incident_events += 1
                     if kind == "village.incident.opened.v1":
-                        result.opened_at[subject] = _timestamp(headers["ce_time"])
+                        result.opened_at[subject] = epoch(headers["ce_time"])
                 elif kind == "village.escalation.decided.v1":
                     data = json.loads(msg.value)
                     result.routes.setdefault(subject, (data["to"]["party"], data["to"]["tier"]))
@@ -343,10 +343,6 @@ async def _consume(consumer: Any, observed: list[SurgeResult], stop: asyncio.Eve
                 elif kind == "village.knowledge.suggestions_made.v1":
                     if json.loads(msg.value).get("audience") == "public":
                         _seen(result, "knowledge", subject, received)
-
-
-def _timestamp(value: str) -> float:
-    return datetime.fromisoformat(value).timestamp()
 
 
 def _webhooks(result: SurgeResult, receivers: dict[str, ReceiverProcess]) -> None:
@@ -370,7 +366,7 @@ def _webhooks(result: SurgeResult, receivers: dict[str, ReceiverProcess]) -> Non
                 counts[incident] += 1  # the same event delivered twice
                 continue
             delivered.add(arrival["webhook_id"])
-            effects.setdefault(incident, _timestamp(arrival["at"]))
+            effects.setdefault(incident, epoch(arrival["at"]))
             counts[incident] += 1
     result.effects["webhooks"], result.counts["webhooks"] = effects, counts
     result.leaked, result.unverified = leaked, unverified

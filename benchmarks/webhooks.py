@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -33,6 +32,7 @@ from village_devstack.stack import run_sql
 from .receivers import ReceiverProcess
 from .report import Row
 from .stack import BenchStack
+from .stats import Latency, epoch
 
 DELIVERY_P99_TARGET_MS = 50.0  # issue 17: event → delivery at 100 events/s
 NO_FEED = "http://127.0.0.1:9"  # nothing listens: feeds are read only to heal gaps
@@ -155,8 +155,8 @@ async def measure(
             backlog = accepted()
             result.backlog_delivered = len(backlog)
             if backlog:
-                result.backlog_seconds = _at(backlog[-1]["at"]) - started
-                result.backlog_first_seconds = _at(backlog[0]["at"]) - started
+                result.backlog_seconds = epoch(backlog[-1]["at"]) - started
+                result.backlog_first_seconds = epoch(backlog[0]["at"]) - started
             # The same backlog replayed: every delivery queued at once, so this is the dispatcher
             # alone.
             before = len(accepted())
@@ -174,7 +174,7 @@ async def measure(
             )
             replayed = accepted()[before:]
             result.replayed = len(replayed)
-            result.replay_seconds = _at(replayed[-1]["at"]) - began if replayed else 0.0
+            result.replay_seconds = epoch(replayed[-1]["at"]) - began if replayed else 0.0
             # Steady: one endpoint.
             for endpoint in ids[1:]:
                 await http.patch(
@@ -189,7 +189,7 @@ async def measure(
                 seconds = time.perf_counter() - began
                 await _until(lambda: len(accepted()) - delivered >= sent, deadline=time.time() + 60)
                 arrived = [a for a in receiver.read()[before:] if a["verified"]]
-                return sent, seconds, [_at(a["at"]) - _at(a["time"]) for a in arrived]
+                return sent, seconds, [epoch(a["at"]) - epoch(a["time"]) for a in arrived]
 
             if low_rate > 0:
                 print(
@@ -219,10 +219,6 @@ async def measure(
         for service in reversed(services):
             await asyncio.to_thread(stack.stop, service)
         await asyncio.to_thread(receiver.stop)  # stopped last: no delivery finds it gone
-
-
-def _at(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
 
 
 async def _open(
@@ -293,8 +289,6 @@ async def _until(condition: Any, *, deadline: float) -> None:
 
 
 def rows(g: WebhooksResult) -> list[Row]:
-    from .stats import Latency
-
     lat = Latency.of(g.latencies)
     wanted = g.events * g.endpoints
     undelivered = (
