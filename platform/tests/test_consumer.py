@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -297,6 +298,40 @@ async def test_environments_on_one_broker_consume_in_groups_of_their_own(
     for runner, _ in started:  # a group each, so each was given every partition
         assert runner.consumer is not None
         assert {tp.partition for tp in runner.consumer.assignment()} == {0, 1, 2}
+
+
+@pytest.mark.parametrize("when", ["consuming", "joining"])
+async def test_a_stopped_member_leaves_its_group_even_in_the_first_generation(
+    owner, read_model, make_runner, runners, kafka_bootstrap, when
+) -> None:
+    """A runner that stops leaves its group, so a restarted service (or another replica) gets
+    its partitions at once. tansu numbers a group's first generation 0, and aiokafka's own stop
+    leaves only from generation 1 on: without the runner's leave the member stayed in the group
+    until its session timed out (kafka.stop_consumer). Stopped while still joining, the runner
+    finishes the join first (aiokafka's start does), then leaves."""
+    await owner.append("inc-1", {"n": 1})
+    await owner.publish()
+    runner = make_runner(owner, read_model)
+    stop, task = runners(runner)
+    if when == "consuming":
+        await eventually(lambda: runner.committed == 1, what="the record")
+        assert await _members(kafka_bootstrap, runner.group) == 1
+    else:
+        await eventually(lambda: runner.consumer is not None, what="the consumer starting")
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert await _members(kafka_bootstrap, runner.group) == 0
+
+
+async def _members(bootstrap: str, group: str) -> int:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        (described,) = response.groups
+        return len(described[5])  # error_code, group, state, protocol_type, protocol, members
+    finally:
+        await admin.close()
 
 
 def _event(stream: str, sequence: int) -> ConsumedEvent:

@@ -39,7 +39,7 @@ from .clock import Clock
 from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
 from .feedclient import FeedClient, NotInFeedYet
-from .kafka import ensure_topics, make_producer, when_reachable
+from .kafka import ensure_topics, make_producer, stop_consumer, when_reachable
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
 from .wakeups import wait_any
@@ -145,7 +145,7 @@ class ConsumerRunner:
             finally:
                 stopping.cancel()
         finally:
-            await consumer.stop()
+            await stop_consumer(consumer)
             await producer.stop()
 
     async def _apply_fetch(
