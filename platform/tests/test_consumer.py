@@ -323,6 +323,27 @@ async def test_a_stopped_member_leaves_its_group_even_in_the_first_generation(
     assert await _members(kafka_bootstrap, runner.group) == 0
 
 
+async def test_fetches_wait_briefly_while_records_come_and_long_once_they_stop(
+    owner, read_model, make_runner, runners
+) -> None:
+    """A consumer fetching records asks the broker to wait KAFKA_FETCH_BUSY_WAIT_MS for more; one
+    whose poll found nothing waits its own fetch_max_wait_ms again (kafka.pace_fetches)."""
+    await owner.append("inc-1", {"n": 1})
+    await owner.publish()
+    runner = make_runner(owner, read_model, fetch_max_wait_ms=400)
+    runners(runner)
+    await eventually(lambda: runner.committed == 1, what="the record")
+    consumer = runner.consumer
+    assert consumer is not None
+    assert consumer._fetcher._fetch_max_wait_ms == 10  # the setting's default
+    # Nothing more to read: after a poll of a second that found nothing, its own wait again.
+    await eventually(lambda: consumer._fetcher._fetch_max_wait_ms == 400, what="the idle wait")
+    await owner.append("inc-2", {"n": 1})
+    await owner.publish()
+    await eventually(lambda: runner.committed == 2, what="the next record")
+    assert consumer._fetcher._fetch_max_wait_ms == 10
+
+
 async def _members(bootstrap: str, group: str) -> int:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()

@@ -39,7 +39,7 @@ from .clock import Clock
 from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
 from .feedclient import FeedClient, NotInFeedYet
-from .kafka import ensure_topics, make_producer, stop_consumer, when_reachable
+from .kafka import ensure_topics, make_producer, pace_fetches, stop_consumer, when_reachable
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
 from .wakeups import wait_any
@@ -117,6 +117,7 @@ class ConsumerRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`: the in-flight message is finished and committed first."""
+        options = {**self.settings.group_options, **self.consumer_options}
         consumer = self.consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
@@ -124,8 +125,10 @@ class ConsumerRunner:
             client_id=f"village-{self.name}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            **{**self.settings.group_options, **self.consumer_options},
+            **options,
         )
+        idle_wait = options.get("fetch_max_wait_ms", 500)  # aiokafka's default
+        busy_wait = self.settings.kafka_fetch_busy_wait_ms
         producer = make_producer(self.settings)
         await producer.start()
         try:
@@ -140,6 +143,7 @@ class ConsumerRunner:
                     if not fetch.done():
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
+                    pace_fetches(consumer, bool(fetch.result()), busy_wait, idle_wait)
                     if not await self._apply_fetch(consumer, fetch.result(), producer, stop):
                         return
             finally:
