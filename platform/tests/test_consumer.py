@@ -326,16 +326,20 @@ async def test_a_stopped_member_leaves_its_group_even_in_the_first_generation(
 async def test_fetches_wait_briefly_while_records_come_and_long_once_they_stop(
     owner, read_model, make_runner, runners
 ) -> None:
-    """A consumer fetching records asks the broker to wait KAFKA_FETCH_BUSY_WAIT_MS for more; one
-    whose poll found nothing waits its own fetch_max_wait_ms again (kafka.pace_fetches)."""
+    """A consumer with a busy wait (webhooks') asks the broker to wait that long for more while
+    records come; once a poll finds nothing, its own fetch_max_wait_ms again
+    (kafka.pace_fetches). Without one, its own wait throughout."""
     await owner.append("inc-1", {"n": 1})
     await owner.publish()
-    runner = make_runner(owner, read_model, fetch_max_wait_ms=400)
+    runner = make_runner(owner, read_model, fetch_max_wait_ms=400, fetch_busy_wait_ms=10)
+    plain = make_runner(owner, read_model, fetch_max_wait_ms=400)
     runners(runner)
-    await eventually(lambda: runner.committed == 1, what="the record")
+    runners(plain)
+    await eventually(lambda: runner.committed == plain.committed == 1, what="the record")
     consumer = runner.consumer
-    assert consumer is not None
-    assert consumer._fetcher._fetch_max_wait_ms == 10  # the setting's default
+    assert consumer is not None and plain.consumer is not None
+    assert consumer._fetcher._fetch_max_wait_ms == 10
+    assert plain.consumer._fetcher._fetch_max_wait_ms == 400
     # Nothing more to read: after a poll of a second that found nothing, its own wait again.
     await eventually(lambda: consumer._fetcher._fetch_max_wait_ms == 400, what="the idle wait")
     await owner.append("inc-2", {"n": 1})

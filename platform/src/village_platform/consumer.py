@@ -75,6 +75,7 @@ class ConsumerRunner:
         batch: bool = False,
         batch_scope: BatchScope | None = None,
         resolve_redacted: bool = False,
+        fetch_busy_wait_ms: int = 0,
         **consumer_options: Any,
     ) -> None:
         self.name, self.settings, self.topics, self.feeds = name, settings, list(topics), feeds
@@ -97,6 +98,9 @@ class ConsumerRunner:
         # act for other parties too (escalation, webhooks) read the whole event from the feed.
         self.resolve_redacted = resolve_redacted
         self.consumer_options = consumer_options  # e.g. session_timeout_ms, passed to aiokafka
+        # While records come, each fetch waits this long at most (0: always its own wait): less
+        # latency per hop on tansu, smaller batches (kafka.pace_fetches).
+        self.fetch_busy_wait_ms = fetch_busy_wait_ms
         self.group = settings.group(name)  # the Kafka group; `name` keys handled_events
         self.consumer: AIOKafkaConsumer | None = None
         self.processed = 0  # records applied or skipped (duplicates, replays)
@@ -128,7 +132,6 @@ class ConsumerRunner:
             **options,
         )
         idle_wait = options.get("fetch_max_wait_ms", 500)  # aiokafka's default
-        busy_wait = self.settings.kafka_fetch_busy_wait_ms
         producer = make_producer(self.settings)
         await producer.start()
         try:
@@ -143,7 +146,7 @@ class ConsumerRunner:
                     if not fetch.done():
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
-                    pace_fetches(consumer, bool(fetch.result()), busy_wait, idle_wait)
+                    pace_fetches(consumer, bool(fetch.result()), self.fetch_busy_wait_ms, idle_wait)
                     if not await self._apply_fetch(consumer, fetch.result(), producer, stop):
                         return
             finally:

@@ -57,14 +57,17 @@ async def stop_consumer(consumer: AIOKafkaConsumer, leave_timeout: float = 5.0) 
 
 
 def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_ms: int) -> None:
-    """Set how long `consumer`'s next fetches wait for records: `busy_ms` after a fetch that
-    brought records, `idle_ms` (the consumer's own setting) after a poll that found none.
+    """Set how long `consumer`'s next fetches wait for records: `busy_ms` after a poll that
+    brought records, `idle_ms` (the consumer's own wait) after one that found none; `busy_ms`
+    0 leaves it at `idle_ms`.
 
     A fetch that finds nothing waits; tansu looks again after half the wait, then half the
-    rest, and a record that arrives meanwhile waits for the next look. So at a steady 100
-    events/s the webhooks' 100 ms wait put event -> delivery at p99 73 ms, a 20 ms one at 31 ms
-    (docs/benchmarks.md), while idle a 10 ms wait costs the consumer and the broker about 5 %
-    of a core each. aiokafka reads the wait from its fetcher for every request it builds."""
+    rest, and a record that arrives meanwhile waits for the next look. So the wait is latency
+    on every hop, and a short one costs fetches and smaller batches: idle, a 10 ms wait costs
+    the consumer and the broker about 5 % of a core each; in the surge, every consumer at
+    10 ms took 13 % more CPU per incident than at its own wait, and missed lags it had met
+    (docs/benchmarks.md). A consumer that sends to the parties (webhooks) takes it; the
+    projections keep their batches. aiokafka reads the wait from its fetcher for each request."""
     fetcher = getattr(consumer, "_fetcher", None)  # None until started
     if fetcher is not None and busy_ms > 0:
         fetcher._fetch_max_wait_ms = min(busy_ms, idle_ms) if fetched else idle_ms

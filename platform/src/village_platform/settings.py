@@ -48,12 +48,6 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int | None = Field(
         default=None, ge=10, alias="KAFKA_HEARTBEAT_INTERVAL_MS"
     )
-    # While records keep coming, each fetch waits at most this long (0: always the consumer's own
-    # wait, aiokafka's 500 ms unless a service sets it). tansu answers a fetch that found nothing
-    # only at its next look, half the wait left later, so the wait is latency on every hop; a
-    # short one costs fetches, which an idle consumer does not pay: a second without records and
-    # it waits its own wait again (kafka.pace_fetches).
-    kafka_fetch_busy_wait_ms: int = Field(default=10, ge=0, alias="KAFKA_FETCH_BUSY_WAIT_MS")
     # Prefixed to every topic name and consumer group: several Village environments (or test
     # runs) on one cluster.
     # Legal topic characters, short enough that every provider's topic name stays legal (topics.py).

@@ -108,6 +108,7 @@ def _consumers(
                 batch=True,  # a fetch's fan-out is two statements and one commit
                 batch_scope=fan_out.applying_many,
                 resolve_redacted=t.resolve_redacted,
+                fetch_busy_wait_ms=settings.fetch_busy_wait_ms,
                 **{"fetch_max_wait_ms": settings.fetch_max_wait_ms, **options},
             )
         )

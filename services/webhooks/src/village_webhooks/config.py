@@ -30,6 +30,9 @@ class WebhookSettings(Settings):
     # How long a fetch waits for records: the broker answers at the latest then (tansu answers
     # only then), so it bounds the latency an event adds on its way in; aiokafka's default is 500.
     fetch_max_wait_ms: int = Field(default=100, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
+    # ... and while events keep coming, this long (0: always the above). Apache Kafka answers a
+    # fetch as soon as a record arrives, so there it only adds fetches: set 0 (deploy/ does).
+    fetch_busy_wait_ms: int = Field(default=10, ge=0, alias="WEBHOOKS_FETCH_BUSY_WAIT_MS")
     # Its consumers are `<prefix>-<topic family>` (their groups behind KAFKA_TOPIC_PREFIX).
     consumer_prefix: str = Field(default="webhooks", alias="WEBHOOKS_CONSUMER_PREFIX")
     # Fernet keys sealing the signing secrets at rest, comma-separated, newest first: the first
