@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -40,20 +41,26 @@ async def stop_consumer(consumer: AIOKafkaConsumer, leave_timeout: float = 5.0) 
     From generation 1 on, and on Kafka, `stop` leaves by itself. This reaches into aiokafka's
     group coordinator (pinned in uv.lock); test_consumer's leave tests fail if it changes."""
     coordinator = getattr(consumer, "_coordinator", None)  # None until started
-    if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
-        # No heartbeat after leaving: its answer (an unknown member) would start a rejoin.
-        # (Waited for, not awaited: a task cancelled before its first step raises.)
-        if (heartbeat := coordinator._heartbeat_task) is not None:
-            heartbeat.cancel()
-            await asyncio.wait([heartbeat])
-        try:
-            async with asyncio.timeout(leave_timeout):
-                await coordinator._send_req(
-                    LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
-                )
-        except (KafkaError, TimeoutError) as exc:  # best effort, as aiokafka's own leave
-            log.warning("leaving group %s failed: %r", coordinator.group_id, exc)
-    await consumer.stop()
+    try:
+        if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
+            await _leave(coordinator, leave_timeout)
+    finally:  # stopped even if the leave was cancelled (a shutdown out of grace)
+        await consumer.stop()
+
+
+async def _leave(coordinator: Any, timeout: float) -> None:
+    # No heartbeat after leaving: its answer (an unknown member) would start a rejoin.
+    # (Waited for, not awaited: a task cancelled before its first step raises.)
+    if (heartbeat := coordinator._heartbeat_task) is not None:
+        heartbeat.cancel()
+        await asyncio.wait([heartbeat])
+    try:
+        async with asyncio.timeout(timeout):
+            await coordinator._send_req(
+                LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
+            )
+    except (KafkaError, TimeoutError) as exc:  # best effort, as aiokafka's own leave
+        log.warning("leaving group %s failed: %r", coordinator.group_id, exc)
 
 
 def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_ms: int) -> None:

@@ -27,8 +27,9 @@ class WebhookSettings(Settings):
     concurrency: int = Field(default=64, alias="WEBHOOKS_CONCURRENCY")
     per_endpoint_concurrency: int = Field(default=8, alias="WEBHOOKS_PER_ENDPOINT_CONCURRENCY")
     poll_seconds: float = Field(default=1.0, alias="WEBHOOKS_POLL_SECONDS")
-    # How long a fetch waits for records: the broker answers at the latest then (tansu answers
-    # only then), so it bounds the latency an event adds on its way in; aiokafka's default is 500.
+    # How long a fetch waits for records: the broker answers at the latest then (tansu looks
+    # again only after half the wait left), so it bounds the latency an event adds on its way
+    # in; aiokafka's default is 500.
     fetch_max_wait_ms: int = Field(default=100, alias="WEBHOOKS_FETCH_MAX_WAIT_MS")
     # ... and while events keep coming, this long (0: always the above). Apache Kafka answers a
     # fetch as soon as a record arrives, so there it only adds fetches: set 0 (deploy/ does).
