@@ -57,7 +57,7 @@ def test_an_incident_worked_across_parties_in_the_browser(full_village, tokens, 
     # it arrives in acme's queue live, at the tier routing chose, with its SLA clock
     row = acme.locator(f'tr[data-incident="{incident}"]')
     expect(row).to_be_visible(timeout=LIVE)
-    expect(acme.locator("section", has=row).locator("h2")).to_contain_text("TAC L2")
+    expect(acme.locator("section", has=row).locator("h2")).to_contain_text("TAC L2", timeout=LIVE)
     checked(acme, "02-my-work-acme-arrived")
 
     # northwind's agent writes a note of each visibility, choosing it every time

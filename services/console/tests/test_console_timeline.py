@@ -21,7 +21,8 @@ from sqlalchemy import text
 from village_console import consumer
 from village_console.cli import MIGRATIONS
 from village_console.live import Bell, Live
-from village_console.reads import Timeline, Viewer, start_position
+from village_console.reads import Position, Timeline, Viewer, start_position
+from village_devstack.waiting import eventually
 from village_platform.applier import Applier, ConsumedEvent
 from village_platform.clock import ManualClock
 from village_platform.db import make_engine
@@ -341,11 +342,20 @@ async def test_the_live_tail_gives_what_committed_since_as_the_viewer_may_see_it
         start = await start_position(conn)
     restricted = await world.note("northwind", "restricted", "restricted, later", CHAIN)
     shared = await world.note("acme", "shared", "shared, later", CHAIN)
+
+    async def tail(viewer: Viewer, position: Position) -> tuple[list[dict[str, Any]], Position]:
+        async with world.engine.connect() as conn:
+            return await timeline.committed_after(conn, world.incident, viewer, position)
+
+    # Shown once every older transaction on the server has ended (other tests' services share
+    # it): until then the position says entries are waiting.
+    seen, after = await eventually(
+        lambda: tail(Viewer("initech", "customer"), start),
+        lambda tailed: not tailed[1].waiting,
+        what="the horizon to pass the notes",
+    )
+    assert [i["id"] for i in seen] == [shared]
     async with world.engine.connect() as conn:
-        seen, after = await timeline.committed_after(
-            conn, world.incident, Viewer("initech", "customer"), start
-        )
-        assert [i["id"] for i in seen] == [shared]
         seen, _ = await timeline.committed_after(
             conn, world.incident, Viewer("northwind", "partner"), start
         )
@@ -353,6 +363,53 @@ async def test_the_live_tail_gives_what_committed_since_as_the_viewer_may_see_it
         assert (await timeline.committed_after(
             conn, world.incident, Viewer("initech", "customer"), after
         ))[0] == []  # fmt: skip
+
+
+class _Watched(Timeline):
+    """The timeline, keeping the position each look of a live stream ended at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks: list[Position] = []
+
+    async def committed_after(self, *args: Any) -> tuple[list[dict[str, Any]], Position]:
+        items, position = await super().committed_after(*args)
+        self.looks.append(position)
+        return items, position
+
+
+async def test_an_entry_held_back_by_an_older_open_transaction_is_shown_once_it_ends(
+    world: World,
+) -> None:
+    """An entry that committed while an older transaction is still open is not shown yet (a
+    later one could still commit below it), and the position says so; a live stream looks again
+    soon rather than at its next ring or poll, and shows it once that transaction ends."""
+    await _story(world)
+    timeline, watched = Timeline(), _Watched()
+    viewer = Viewer("northwind", "partner")
+    async with world.engine.connect() as conn:
+        start = await start_position(conn)
+    live = Live(world.engine, watched, Bell(), poll_seconds=3600)  # no ring, no poll in time
+    entries = await live.open(world.incident, viewer, since=start.floor)
+    async with world.engine.connect() as blocker:
+        await blocker.execute(text("SELECT pg_current_xact_id()"))  # an older transaction
+        note = await world.note("acme", "shared", "held back", CHAIN)
+        async with world.engine.connect() as conn:
+            seen, position = await timeline.committed_after(conn, world.incident, viewer, start)
+        assert (seen, position.waiting) == ([], True)
+        assert position.tx == start.tx  # nothing shown: the tail stays where it was
+        streamed = asyncio.ensure_future(anext(entries))
+        await eventually(lambda: any(p.waiting for p in watched.looks), what="the stream held")
+
+        await blocker.rollback()
+    assert (await asyncio.wait_for(streamed, 10))["id"] == note
+
+    async def tail() -> tuple[list[dict[str, Any]], Position]:
+        async with world.engine.connect() as conn:
+            return await timeline.committed_after(conn, world.incident, viewer, start)
+
+    seen, _ = await eventually(tail, lambda tailed: not tailed[1].waiting, what="no entry held")
+    assert [i["id"] for i in seen] == [note]
 
 
 async def test_a_war_room_of_500_entries_reads_in_one_page_well_within_a_second(

@@ -2,7 +2,10 @@
 its viewer may see of what committed since it last looked (reads.Timeline.committed_after).
 
 The bell is a hint, as the relay's doorbell is: a stream also looks every `poll_seconds`, which
-covers entries committed by another instance of the console (its consumers ring its own bell)."""
+covers entries committed by another instance of the console (its consumers ring its own bell).
+An entry is shown once every transaction older than its own has ended (reads.committed_after);
+a look that finds one still held back by such a transaction looks again soon (from 10 ms,
+doubling), not at the next ring or poll."""
 
 from __future__ import annotations
 
@@ -37,6 +40,16 @@ class Bell:
             await asyncio.wait_for(rung.wait(), timeout)
         except TimeoutError:
             pass
+
+
+HELD_FIRST_SECONDS = 0.01
+
+
+def _pause(position: Position, held: float, poll_seconds: float) -> tuple[float, float]:
+    """How long to wait before the next look, and the held-back pause after it."""
+    if not position.waiting:
+        return poll_seconds, HELD_FIRST_SECONDS
+    return min(held, poll_seconds), min(held * 2, poll_seconds)
 
 
 class Live:
@@ -82,6 +95,7 @@ class Live:
     async def _entries(
         self, incident_id: str, viewer: Viewer, position: Position
     ) -> AsyncIterator[dict[str, str]]:
+        held = HELD_FIRST_SECONDS
         while True:
             rung = self.bell.listen()
             async with self.engine.connect() as conn:
@@ -93,17 +107,20 @@ class Live:
                 )
             for item in items:
                 yield {"event": "entry", "id": item["id"], "data": json.dumps(item)}
-            await self.bell.wait(rung, self.poll_seconds)
+            pause, held = _pause(position, held, self.poll_seconds)
+            await self.bell.wait(rung, pause)
 
     async def changes(self, viewer: Viewer, *, since: str | None = None) -> AsyncIterator[int]:
         """Every time entries the viewer may see commit on any incident it is on (an incident
         opened, routed to one of its tiers, changed): how many. Never ends."""
         async with self.engine.connect() as conn:
             position = Position(since, "0", 0) if since else await start_position(conn)
+        held = HELD_FIRST_SECONDS
         while True:
             rung = self.bell.listen()
             async with self.engine.connect() as conn:
                 items, position = await self.timeline.committed_after(conn, None, viewer, position)
             if items:
                 yield len(items)
-            await self.bell.wait(rung, self.poll_seconds)
+            pause, held = _pause(position, held, self.poll_seconds)
+            await self.bell.wait(rung, pause)

@@ -34,6 +34,7 @@ def _position(value: Any) -> tuple[datetime, int]:
 TIMELINE_CURSOR = Cursor("timeline", _position)
 
 _INCIDENT = text("SELECT chain, collaborators FROM incidents WHERE incident_id = :i")
+TAIL_PAGE = 500  # entries a live tail reads at one look
 _COLUMNS = "entry_id, tx_id::text AS tx, occurred_at, source, type, party, tier, data, metadata,"
 _COLUMNS += " trace_id, event_id"
 
@@ -132,7 +133,9 @@ class Timeline:
         position after them: of one incident, or (None) of every incident the viewer is on now.
         Only below every transaction still open: an entry id is assigned at insert, so a later
         id may commit first; reading by (transaction, id) below the oldest open transaction
-        never skips the one that commits late."""
+        never skips the one that commits late. The position says whether entries it may not
+        show yet have committed above that horizon (`waiting`): a transaction anywhere on the
+        server still open, which usually ends within milliseconds."""
         rule, params = viewer.filter()
         if incident_id is not None:
             which, params = "incident_id = :i", {**params, "i": incident_id}
@@ -148,21 +151,29 @@ class Timeline:
             (
                 await conn.execute(
                     text(
-                        f"SELECT {_COLUMNS} FROM timeline WHERE {which} AND {rule}"
+                        f"SELECT {_COLUMNS},"
+                        " tx_id < pg_snapshot_xmin(pg_current_snapshot()) AS settled"
+                        f" FROM timeline WHERE {which} AND {rule}"
                         " AND tx_id >= CAST(CAST(:floor AS text) AS xid8)"
                         " AND (tx_id, entry_id) > (CAST(CAST(:tx AS text) AS xid8), :id)"
-                        " AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                        " ORDER BY tx_id, entry_id LIMIT 500"
+                        " ORDER BY tx_id, entry_id LIMIT :n"
                     ),
-                    {**params, **position.params()},
+                    {**params, **position.params(), "n": TAIL_PAGE},
                 )
             )
             .mappings()
             .all()
         )
-        if rows:
-            position = Position(position.floor, rows[-1]["tx"], rows[-1]["entry_id"])
-        return [i for row in rows if (i := self.present(row, viewer)) is not None], position
+        # In (transaction, id) order the entries below the horizon come first.
+        shown = [row for row in rows if row["settled"]]
+        last = shown[-1] if shown else None
+        position = Position(
+            position.floor,
+            last["tx"] if last else position.tx,
+            last["entry_id"] if last else position.entry,
+            waiting=len(shown) < len(rows) or len(rows) == TAIL_PAGE,  # held back, or more
+        )
+        return [i for row in shown if (i := self.present(row, viewer)) is not None], position
 
     def present(self, row: RowMapping, viewer: Viewer) -> dict[str, Any] | None:
         shown = egress.for_recipient(row["data"], row["metadata"], viewer.recipient)
@@ -193,11 +204,13 @@ class Timeline:
 
 @dataclass(frozen=True)
 class Position:
-    """Where a live tail is: entries of transactions from `floor` on, after (`tx`, `entry`)."""
+    """Where a live tail is: entries of transactions from `floor` on, after (`tx`, `entry`);
+    `waiting`: more have committed after it, above a transaction still open (look again soon)."""
 
     floor: str
     tx: str
     entry: int
+    waiting: bool = False
 
     def params(self) -> dict[str, Any]:
         return {"floor": self.floor, "tx": self.tx, "id": self.entry}
