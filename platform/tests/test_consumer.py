@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy import event
 from village_devstack.waiting import eventually
 from village_platform.applier import Applier
 from village_platform.clock import SystemClock
-from village_platform.consumer import ConsumedEvent, ConsumerRunner
+from village_platform.consumer import BUSY_POLL_MS, IDLE_POLL_MS, ConsumedEvent, ConsumerRunner
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)
@@ -323,29 +324,45 @@ async def test_a_stopped_member_leaves_its_group_even_in_the_first_generation(
     assert await _members(kafka_bootstrap, runner.group) == 0
 
 
+class _Pacing(ConsumerRunner):
+    """A runner noting, as it applies each fetch that brought records, its consumer's fetch wait
+    and its next poll's."""
+
+    def __init__(self, *args: Any, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.paced: list[tuple[int, int]] = []
+
+    async def _apply_fetch(self, consumer: Any, fetched: Any, *args: Any) -> bool:
+        if fetched:  # every poll comes here, those that found nothing too
+            self.paced.append((consumer._fetcher._fetch_max_wait_ms, self.poll_ms))
+        return await super()._apply_fetch(consumer, fetched, *args)
+
+
 async def test_fetches_wait_briefly_while_records_come_and_long_once_they_stop(
     owner, read_model, make_runner, runners
 ) -> None:
     """A consumer with a busy wait (webhooks') asks the broker to wait that long for more while
-    records come; once a poll finds nothing, its own fetch_max_wait_ms again
-    (kafka.pace_fetches). Without one, its own wait throughout."""
+    records come, and polls briefly, so a trickle of events does not keep the short waits
+    going; once a poll finds nothing, its own fetch_max_wait_ms again (kafka.pace_fetches).
+    Without one, its own wait throughout."""
     await owner.append("inc-1", {"n": 1})
     await owner.publish()
-    runner = make_runner(owner, read_model, fetch_max_wait_ms=400, fetch_busy_wait_ms=10)
-    plain = make_runner(owner, read_model, fetch_max_wait_ms=400)
+    options = {"fetch_max_wait_ms": 400, "runner_class": _Pacing}
+    runner = make_runner(owner, read_model, fetch_busy_wait_ms=10, **options)
+    plain = make_runner(owner, read_model, **options)
     runners(runner)
     runners(plain)
     await eventually(lambda: runner.committed == plain.committed == 1, what="the record")
+    assert (runner.paced, plain.paced) == ([(10, BUSY_POLL_MS)], [(400, IDLE_POLL_MS)])
+    # Nothing more to read: after a poll that found nothing, its own wait and poll again.
     consumer = runner.consumer
-    assert consumer is not None and plain.consumer is not None
-    assert consumer._fetcher._fetch_max_wait_ms == 10
-    assert plain.consumer._fetcher._fetch_max_wait_ms == 400
-    # Nothing more to read: after a poll of a second that found nothing, its own wait again.
+    assert consumer is not None
     await eventually(lambda: consumer._fetcher._fetch_max_wait_ms == 400, what="the idle wait")
+    assert runner.poll_ms == IDLE_POLL_MS
     await owner.append("inc-2", {"n": 1})
     await owner.publish()
     await eventually(lambda: runner.committed == 2, what="the next record")
-    assert consumer._fetcher._fetch_max_wait_ms == 10
+    assert runner.paced[-1] == (10, BUSY_POLL_MS)
 
 
 async def _members(bootstrap: str, group: str) -> int:

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # Between asks for a fetch's redacted events its owner's feed does not show yet (seconds).
 WHOLE_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
+# How long a poll waits for records (ms); after records, with short fetch waits, a short poll.
+IDLE_POLL_MS, BUSY_POLL_MS = 1000, 100
 # A partition's records in a fetch, and their events.
 _Part = tuple[list[ConsumerRecord], list[ConsumedEvent]]
 tracer = trace.get_tracer("village.consumer")
@@ -107,6 +109,7 @@ class ConsumerRunner:
         self.parked = 0  # events dead-lettered
         self.committed = 0  # records whose offset is committed
         self.batches = 0  # fetches applied in one transaction (batch mode)
+        self.poll_ms = IDLE_POLL_MS  # how long the next poll waits for records
 
     async def serve(self, stop: asyncio.Event) -> None:
         """`run` once the broker answers (topics created); started again if it goes away."""
@@ -137,16 +140,22 @@ class ConsumerRunner:
         try:
             await consumer.start()
             stopping = asyncio.ensure_future(stop.wait())
+            self.poll_ms = IDLE_POLL_MS
             try:
                 while not stop.is_set():
                     fetch = asyncio.ensure_future(
-                        consumer.getmany(timeout_ms=1000, max_records=100)
+                        consumer.getmany(timeout_ms=self.poll_ms, max_records=100)
                     )
                     await asyncio.wait([fetch, stopping], return_when=asyncio.FIRST_COMPLETED)
                     if not fetch.done():
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
-                    pace_fetches(consumer, bool(fetch.result()), self.fetch_busy_wait_ms, idle_wait)
+                    fetched = bool(fetch.result())
+                    pace_fetches(consumer, fetched, self.fetch_busy_wait_ms, idle_wait)
+                    # With short waits, a poll that finds nothing for BUSY_POLL_MS ends them:
+                    # a trickle of events would otherwise keep them going a second after each.
+                    busy = fetched and self.fetch_busy_wait_ms > 0
+                    self.poll_ms = BUSY_POLL_MS if busy else IDLE_POLL_MS
                     if not await self._apply_fetch(consumer, fetch.result(), producer, stop):
                         return
             finally:

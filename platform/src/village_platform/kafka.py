@@ -65,8 +65,8 @@ async def _leave(coordinator: Any, timeout: float) -> None:
 
 def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_ms: int) -> None:
     """Set how long `consumer`'s next fetches wait for records: `busy_ms` after a poll that
-    brought records, `idle_ms` (the consumer's own wait) after one that found none; `busy_ms`
-    0 leaves it at `idle_ms`.
+    brought records, `idle_ms` (the consumer's own wait) after one that found none (the runner
+    polls 100 ms after records: consumer.BUSY_POLL_MS); `busy_ms` 0 leaves it at `idle_ms`.
 
     A fetch that finds nothing waits; tansu looks again after half the wait, then half the
     rest, and a record that arrives meanwhile waits for the next look. So the wait is latency
