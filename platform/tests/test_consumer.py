@@ -20,7 +20,8 @@ from sqlalchemy import event
 from village_devstack.waiting import eventually
 from village_platform.applier import Applier
 from village_platform.clock import SystemClock
-from village_platform.consumer import BUSY_POLL_MS, IDLE_POLL_MS, ConsumedEvent, ConsumerRunner
+from village_platform.consumer import ConsumedEvent, ConsumerRunner
+from village_platform.kafka import BUSY_POLL_MS, IDLE_POLL_MS
 from village_platform.telemetry import current_traceparent, incident_id_var
 
 EVENT = "village.test.happened.v1"  # the read model's one routed type (conftest.ReadModel)

@@ -39,7 +39,14 @@ from .clock import Clock
 from .cloudevent import consumed, consumed_to_kafka
 from .dlq import park, publish_dead_letter, record_dead_letter
 from .feedclient import FeedClient, NotInFeedYet
-from .kafka import ensure_topics, make_producer, pace_fetches, stop_consumer, when_reachable
+from .kafka import (
+    IDLE_POLL_MS,
+    ensure_topics,
+    make_producer,
+    pace_fetches,
+    stop_consumer,
+    when_reachable,
+)
 from .settings import Settings
 from .telemetry import extract_headers, incident_id_var
 from .wakeups import wait_any
@@ -50,8 +57,6 @@ log = logging.getLogger(__name__)
 
 # Between asks for a fetch's redacted events its owner's feed does not show yet (seconds).
 WHOLE_PAUSES = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
-# How long a poll waits for records (ms); after records, with short fetch waits, a short poll.
-IDLE_POLL_MS, BUSY_POLL_MS = 1000, 100
 # A partition's records in a fetch, and their events.
 _Part = tuple[list[ConsumerRecord], list[ConsumedEvent]]
 tracer = trace.get_tracer("village.consumer")
@@ -150,12 +155,9 @@ class ConsumerRunner:
                     if not fetch.done():
                         fetch.cancel()  # uncommitted: redelivered after restart
                         break
-                    fetched = bool(fetch.result())
-                    pace_fetches(consumer, fetched, self.fetch_busy_wait_ms, idle_wait)
-                    # With short waits, a poll that finds nothing for BUSY_POLL_MS ends them:
-                    # a trickle of events would otherwise keep them going a second after each.
-                    busy = fetched and self.fetch_busy_wait_ms > 0
-                    self.poll_ms = BUSY_POLL_MS if busy else IDLE_POLL_MS
+                    self.poll_ms = pace_fetches(
+                        consumer, bool(fetch.result()), self.fetch_busy_wait_ms, idle_wait
+                    )
                     if not await self._apply_fetch(consumer, fetch.result(), producer, stop):
                         return
             finally:

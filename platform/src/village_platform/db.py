@@ -70,6 +70,13 @@ async def driver_in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
     return driver
 
 
+async def read_value(engine: AsyncEngine, sql: str) -> Any:
+    """One value read on the driver on a pooled connection, outside any transaction: one round
+    trip, no BEGIN and ROLLBACK around it (a scheduler's look for its next due time)."""
+    async with engine.connect() as conn:
+        return await (await driver_of(conn)).fetchval(sql)
+
+
 @asynccontextmanager
 async def driver_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A transaction begun and committed (or rolled back) on the driver, and a SQLAlchemy

@@ -63,10 +63,15 @@ async def _leave(coordinator: Any, timeout: float) -> None:
         log.warning("leaving group %s failed: %r", coordinator.group_id, exc)
 
 
-def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_ms: int) -> None:
+# How long a poll waits for records (ms); after records, with short fetch waits, a short poll:
+# a trickle of events would otherwise keep the short waits going a second after each.
+IDLE_POLL_MS, BUSY_POLL_MS = 1000, 100
+
+
+def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_ms: int) -> int:
     """Set how long `consumer`'s next fetches wait for records: `busy_ms` after a poll that
-    brought records, `idle_ms` (the consumer's own wait) after one that found none (the runner
-    polls 100 ms after records: consumer.BUSY_POLL_MS); `busy_ms` 0 leaves it at `idle_ms`.
+    brought records, `idle_ms` (the consumer's own wait) after one that found none; `busy_ms`
+    0 leaves it at `idle_ms`. Returns how long the next poll waits (BUSY_POLL_MS while busy).
 
     A fetch that finds nothing waits; tansu looks again after half the wait, then half the
     rest, and a record that arrives meanwhile waits for the next look. So the wait is latency
@@ -75,9 +80,11 @@ def pace_fetches(consumer: AIOKafkaConsumer, fetched: bool, busy_ms: int, idle_m
     10 ms took 13 % more CPU per incident than at its own wait, and missed lags it had met
     (docs/benchmarks.md). A consumer that sends to the parties (webhooks) takes it; the
     projections keep their batches. aiokafka reads the wait from its fetcher for each request."""
+    busy = fetched and busy_ms > 0
     fetcher = getattr(consumer, "_fetcher", None)  # None until started
     if fetcher is not None and busy_ms > 0:
-        fetcher._fetch_max_wait_ms = min(busy_ms, idle_ms) if fetched else idle_ms
+        fetcher._fetch_max_wait_ms = min(busy_ms, idle_ms) if busy else idle_ms
+    return BUSY_POLL_MS if busy else IDLE_POLL_MS
 
 
 async def ensure_topics(

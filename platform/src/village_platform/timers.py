@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .clock import Clock
-from .db import driver_of
+from .db import driver_of, read_value
 from .wakeups import wait_any
 
 log = logging.getLogger(__name__)
@@ -175,10 +175,13 @@ async def cancel_prefix(conn: AsyncConnection, prefix: str) -> None:
     )
 
 
+_NEXT_DUE = "SELECT min(due_at) FROM timers"
+
+
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """The soonest timer's due time, on the driver: in `conn`'s transaction if it has begun one,
     else on its own (one round trip, no BEGIN and ROLLBACK around it)."""
-    return await (await driver_of(conn)).fetchval("SELECT min(due_at) FROM timers")
+    return await (await driver_of(conn)).fetchval(_NEXT_DUE)
 
 
 async def pending(conn: AsyncConnection) -> int:
@@ -318,8 +321,7 @@ class TimerScheduler:
             await wait_any(stop, self._wake, timeout=self._pause(due, fired))
 
     async def _next_due(self) -> datetime | None:
-        async with self.engine.connect() as conn:
-            return await next_due(conn)
+        return await read_value(self.engine, _NEXT_DUE)
 
     def _pause(self, due: datetime | None, fired: int) -> float:
         # Capped by poll_seconds: a ManualClock moves without telling us, and another instance

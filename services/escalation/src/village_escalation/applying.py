@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform import idempotency
 from village_platform.clock import Clock
-from village_platform.db import driver_of
+from village_platform.db import read_value
 from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
@@ -206,7 +206,7 @@ _RETRY = text(
     " + make_interval(secs => least(CAST(:cap AS double precision), power(2, least(attempts, 40))))"
     " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
 )
-_NEXT = "SELECT min(next_attempt_at) FROM decisions WHERE status = 'pending'"  # on the driver
+_NEXT = "SELECT min(next_attempt_at) FROM decisions WHERE status = 'pending'"
 _LOCK = text(
     "SELECT incident_id FROM incident_escalation WHERE incident_id = ANY(:ids)"
     " ORDER BY incident_id FOR UPDATE SKIP LOCKED"
@@ -273,8 +273,7 @@ class DecisionSender:
                 pause = self.poll_seconds
                 try:
                     if len(self._claimed) < self.concurrency and not await self.claim_due():
-                        async with self.engine.connect() as conn:
-                            due = await (await driver_of(conn)).fetchval(_NEXT)
+                        due = await read_value(self.engine, _NEXT)
                         if due is not None:
                             pause = (due - self.clock.now()).total_seconds()
                 except Exception:  # the database is away: the decisions are durable, look again

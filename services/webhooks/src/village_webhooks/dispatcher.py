@@ -39,7 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from village_platform.clock import Clock
-from village_platform.db import driver_of
+from village_platform.db import driver_of, read_value
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.telemetry import context_from_traceparent
@@ -235,8 +235,7 @@ class Dispatcher:
             await self.http.aclose()
 
     async def _next_due(self) -> datetime | None:
-        async with self.engine.connect() as conn:
-            return await (await driver_of(conn)).fetchval(_NEXT)
+        return await read_value(self.engine, _NEXT)
 
     async def dispatch_due(self) -> int:
         """Claim what may go now and start sending it; returns how many were claimed."""
