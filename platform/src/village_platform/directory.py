@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from .errors import Problem
+from .http import service_client
 from .settings import Settings
 from .tokens import ServiceAuth
 
@@ -46,7 +47,7 @@ class _Listing:
     ) -> None:
         self.settings, self.name = settings, name
         self._own_http = http is None
-        self._http = http or httpx.AsyncClient(
+        self._http = http or service_client(
             base_url=settings.incidents_url.rstrip("/"), timeout=timeout, transport=transport
         )
         self._auth = ServiceAuth(settings, name)  # the service's own credentials, never a party's

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from .envelope import ConsumedEvent
+from .http import service_client
 from .settings import Settings
 from .tokens import ServiceAuth
 
@@ -41,7 +42,7 @@ class FeedClient:
         self.base_url, self.source, self.page_size = base_url.rstrip("/"), source, page_size
         auth = token if isinstance(token, httpx.Auth) else None
         headers = {} if auth is not None else {"Authorization": f"Bearer {token}"}
-        self._http = httpx.AsyncClient(
+        self._http = service_client(
             base_url=self.base_url, headers=headers, auth=auth, timeout=timeout, transport=transport
         )
 

@@ -16,13 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 from sqlalchemy import text
 from webhooks_support import SEALER, RebindingResolver, event, register
 
 from village_devstack.certificates import certificates
+from village_devstack.stack import free_port
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Arrival, Receiver, ReceiverServer
 from village_platform.clock import ManualClock
@@ -30,7 +30,7 @@ from village_webhooks.dispatcher import Dispatcher
 from village_webhooks.domain.retry import RetryPolicy
 from village_webhooks.domain.targets import TargetRefused, parse_networks
 from village_webhooks.fanout import FanOut
-from village_webhooks.pinning import CheckedTransport, PinnedBackend, Resolver
+from village_webhooks.pinning import CheckedTransport, PinnedResolver, Resolver
 
 PUBLIC = parse_networks("127.0.0.2/32")
 
@@ -192,15 +192,32 @@ async def test_deliveries_to_an_endpoint_share_one_kept_alive_connection(
         assert restarted.arrivals[0].client not in {a.client for a in receiver.arrivals}
 
 
+async def test_a_receiver_that_cannot_be_reached_is_named_but_not_its_address(
+    engine: Any, running: Any
+) -> None:
+    """Nothing listens on the endpoint's port: the owner reads that the connection failed, for
+    the name they registered, never the address it resolved to."""
+    clock = ManualClock()
+    port = free_port("127.0.0.2")
+    await register(engine, clock, f"http://hooks.down.test:{port}/hooks")
+    dispatcher = dispatcher_for(
+        engine, clock, RebindingResolver({"hooks.down.test": ["127.0.0.2"]})
+    )
+    await running(dispatcher)
+    sent = await publish(engine, clock, dispatcher, "i-down", 1)
+    row = await eventually(lambda: delivery(engine, sent), lambda r: r.attempts >= 1, timeout=20)
+    assert row.status == "pending" and row.response_status is None
+    assert row.last_error.startswith("ConnectError: ")
+    assert f"hooks.down.test:{port}" in row.last_error and "127.0.0.2" not in row.last_error
+
+
 async def test_the_http_client_connects_to_nothing_unchecked() -> None:
-    """The network backend connects only to what was checked for the request in progress."""
+    """The pool's resolver knows only what was checked for the request in progress."""
     receiver = Receiver()
     async with ReceiverServer(receiver) as url:
         port = int(url.split(":")[2].split("/")[0])
-        with pytest.raises(httpcore.ConnectError, match="not checked"):
-            await PinnedBackend().connect_tcp("127.0.0.1", port)
-        with pytest.raises(httpcore.ConnectError, match="not webhook targets"):
-            await PinnedBackend().connect_unix_socket("/var/run/docker.sock")
+        with pytest.raises(OSError, match="not checked"):
+            await PinnedResolver().resolve("localhost", port)
         transport = CheckedTransport(RebindingResolver({}), development=True, allowed=PUBLIC)
         async with httpx.AsyncClient(transport=transport) as client:
             with pytest.raises(

@@ -30,6 +30,7 @@ from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
+from village_platform.http import service_client
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
 from village_platform.tokens import ServiceAuth
@@ -75,7 +76,7 @@ class IncidentsApi:
     ) -> None:
         self.settings, self.name, self.timeout = settings, name, timeout
         # As the escalation service, with its own service credentials (never a party's token).
-        self._http = httpx.AsyncClient(
+        self._http = service_client(
             base_url=settings.incidents_url.rstrip("/"),
             timeout=timeout,
             transport=transport,

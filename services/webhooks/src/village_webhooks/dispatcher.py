@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 import httpx
 from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -193,6 +194,9 @@ class Dispatcher:
         self.http = httpx.AsyncClient(
             timeout=timeout_seconds, follow_redirects=False, transport=transport, trust_env=False
         )
+        # telemetry.instrument wraps httpx's own transport only: a delivery carries its trace
+        # (traceparent) and has its client span all the same.
+        HTTPXClientInstrumentor.instrument_client(self.http)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         # The deliveries holding one of their endpoint's slots (a request in flight): delivery ->

@@ -1,27 +1,28 @@
 """Where deliveries may go, by construction: a request's host is resolved once, every address
 it resolves to is checked (domain/targets.py), and the connection goes to those addresses only.
 
-The HTTP client never resolves a name itself: its network backend connects to the addresses
-pinned for the request in progress and to nothing else, so a DNS answer that changes between
-the check and the connection (DNS rebinding) changes nothing. The URL keeps its host name: the
-`Host` header, TLS SNI and certificate verification are httpx's own, for that name. Proxies from
-the environment are ignored (a proxy would resolve the name again).
+The HTTP client never resolves a name itself: its connection pool's resolver answers with the
+addresses pinned for the request in progress and nothing else, so a DNS answer that changes
+between the check and the connection (DNS rebinding) changes nothing. The URL keeps its host
+name: the `Host` header, TLS SNI and certificate verification are the client's own, for that
+name. Proxies from the environment are ignored (a proxy would resolve the name again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import select
 import socket
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import httpcore
+import aiohttp
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from httpx_aiohttp import AiohttpTransport
 
 from .domain.targets import Address, Network, TargetRefused, check_addresses, check_url
 
@@ -74,92 +75,37 @@ async def check_target(
 _PINNED: ContextVar[Target | None] = ContextVar("village_webhooks_pinned_target", default=None)
 
 
-class PinnedBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend that connects only to the addresses pinned for the request in
-    progress, and refuses anything else (no pin, another host, a Unix socket)."""
+class PinnedResolver(AbstractResolver):
+    """aiohttp's resolver for the connection pool: the addresses pinned for the request in
+    progress, and nothing for any other name (no pin, another host). The pool asks it only to
+    open a connection; it keeps no answers (`use_dns_cache=False`)."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self.inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         target = _PINNED.get()
         if target is None or (target.host.lower(), target.port) != (host.lower(), port):
-            raise httpcore.ConnectError(f"{host}:{port} was not checked for this request")
-        failure: type[httpcore.ConnectError] | type[httpcore.ConnectTimeout] = httpcore.ConnectError
-        for address in target.addresses:  # all checked: the first that answers
-            try:
-                stream = await self.inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-                return _KeptStream(stream)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = type(exc)
-        # Not the OS's message: it names the address, and what a name resolves to stays ours.
-        raise failure(f"could not connect to {host}:{port}")
+            raise OSError(f"{host}:{port} was not checked for this request")
+        return [
+            {
+                "hostname": host,
+                "host": str(address),
+                "port": port,
+                "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for address in target.addresses  # all checked: the first that answers
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("Unix sockets are not webhook targets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-class _KeptStream(httpcore.AsyncNetworkStream):
-    """A connection's stream with its socket looked up once. Before each request the pool asks
-    every kept-alive connection whether it is readable (closed by the receiver), and anyio
-    builds all of a socket's attributes, a getpeername call among them, for each look-up: with
-    a few dozen connections that cost more than the requests did."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self.inner = inner
-        self.socket: socket.socket | None = inner.get_extra_info("socket")
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self.inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self.inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        return _KeptStream(await self.inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # data or EOF waiting on an idle connection: do not reuse it
-            fd = self.socket.fileno() if self.socket is not None else -1
-            if fd < 0:
-                return True
-            poll = select.poll()
-            poll.register(fd, select.POLLIN)
-            return bool(poll.poll(0))
-        return self.inner.get_extra_info(info)
+    async def close(self) -> None:
+        pass
 
 
 class CheckedTransport(httpx.AsyncBaseTransport):
-    """httpx's transport, with every request's target checked and its connection pinned.
+    """httpx's API on aiohttp's connection pool, with every request's target checked and its
+    connection pinned (aiohttp's pool cost a quarter of httpcore's CPU per delivery:
+    docs/benchmarks.md).
 
     Kept-alive connections are reused per host and port: each was opened to an address that
     was checked then, under the same rules."""
@@ -174,15 +120,19 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.resolver, self.development, self.allowed = resolver, development, tuple(allowed)
-        self.inner = httpx.AsyncHTTPTransport(trust_env=False, limits=limits)
-        # httpx takes no network backend: its connection pool, made again with ours.
-        self.inner._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedBackend(),
-        )
+        tls = ssl_context or httpx.create_ssl_context(trust_env=False)
+
+        def session() -> aiohttp.ClientSession:  # made on first use, in the running loop
+            connector = aiohttp.TCPConnector(
+                resolver=PinnedResolver(),
+                use_dns_cache=False,
+                ssl=tls,
+                limit=limits.max_connections or 0,
+                keepalive_timeout=limits.keepalive_expiry,
+            )
+            return aiohttp.ClientSession(connector=connector, trust_env=False)
+
+        self.inner = AiohttpTransport(client=session)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = await check_target(
@@ -191,8 +141,32 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         token = _PINNED.set(target)
         try:
             return await self.inner.handle_async_request(request)
+        except httpx.TransportError as exc:
+            raise _told(exc, target)(_unnamed(str(exc), target), request=request) from None
         finally:
             _PINNED.reset(token)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _told(exc: httpx.TransportError, target: Target) -> type[httpx.TransportError]:
+    """What the endpoint's owner reads (`last_error`) names the failure as it was: httpx-aiohttp
+    calls every failed connection, a refused one or a bad certificate too, a ConnectTimeout."""
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
+        return type(exc)
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return httpx.ConnectError
+    if isinstance(cause, aiohttp.ServerDisconnectedError):
+        return httpx.RemoteProtocolError
+    return type(exc)
+
+
+def _unnamed(message: str, target: Target) -> str:
+    """The message without the addresses the name resolved to: they stay ours (the OS's words
+    name the address it failed to reach)."""
+    for address in target.addresses:
+        if str(address) != target.host:
+            message = message.replace(str(address), "(address)")
+    return message

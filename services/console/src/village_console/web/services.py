@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from village_platform.http import service_client
 from village_platform.settings import Settings
 
 from .session import SignedIn
@@ -51,7 +52,7 @@ class Services:
             "escalation": settings.escalation_url,
             "knowledge": settings.knowledge_url,
         }
-        self.client = httpx.AsyncClient(timeout=TIMEOUT, transport=transport)
+        self.client = service_client(timeout=TIMEOUT, transport=transport)
 
     async def aclose(self) -> None:
         await self.client.aclose()
