@@ -25,6 +25,7 @@ from village_devstack import demo
 from village_devstack.services import ESCALATION, INCIDENTS
 
 from .cpu import CpuUsage
+from .load import load_client
 from .stack import BenchStack
 from .stats import epoch
 
@@ -241,11 +242,8 @@ async def burst(
         records: dict[str, Seen] = {}
         consuming = asyncio.create_task(_consume(consumer, records, result, stop))
         tokens = {p: demo.token(p) for p in ("northwind", "contoso")}
-        async with httpx.AsyncClient(
-            base_url=incidents_service.url,
-            timeout=httpx.Timeout(60.0),
-            trust_env=False,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        async with load_client(
+            base_url=incidents_service.url, timeout=httpx.Timeout(60.0), connections=concurrency
         ) as client:
             warm = EscalationResult(warmup, concurrency)
             await _open_all(client, tokens, range(-warmup, 0), concurrency, run, warm)

@@ -43,6 +43,7 @@ from village_devstack.stack import run_sql
 
 from . import escalation as routing
 from .cpu import CpuMeter
+from .load import load_client
 from .receivers import ReceiverProcess
 from .stack import BenchStack
 from .stats import epoch
@@ -179,10 +180,9 @@ async def surge(
         consuming = asyncio.create_task(_consume(consumer, observed, stop))
         for receiver in receivers.values():
             await asyncio.to_thread(receiver.start)
-        async with httpx.AsyncClient(
+        async with load_client(
             timeout=httpx.Timeout(120.0, pool=None),  # open loop: queued opens wait their turn
-            trust_env=False,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+            connections=64,
         ) as http:
             for partner, receiver in receivers.items():
                 r = await http.post(

@@ -29,6 +29,7 @@ from village_devstack import demo
 from village_devstack.services import INCIDENTS, WEBHOOKS
 from village_devstack.stack import run_sql
 
+from .load import load_client
 from .receivers import ReceiverProcess
 from .report import Row
 from .stack import BenchStack
@@ -124,9 +125,7 @@ async def measure(
         )
         await asyncio.to_thread(receiver.start)
         async with (
-            httpx.AsyncClient(
-                timeout=60, trust_env=False, limits=httpx.Limits(max_connections=32)
-            ) as http,
+            load_client(timeout=60, connections=32) as http,
         ):
             admin = {"Authorization": f"Bearer {demo.token('northwind', 'admin')}"}
             ids = []

@@ -22,18 +22,18 @@ import httpx
 from village_platform.storage_schema import UPGRADE
 
 from .cpu import CpuMeter, CpuUsage
+from .load import load_client
 from .stats import Latency, median
 
 TOPIC = "village.incidents.v1"
 
 
 def _client(base_url: str, token: str, connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    return load_client(
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=httpx.Timeout(30.0),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        trust_env=False,  # loopback only: no proxies from the environment
+        connections=connections,
     )
 
 

@@ -20,7 +20,7 @@ CONNECTIONS = 100  # httpx's own default
 def service_client(
     *,
     base_url: str = "",
-    timeout: float,
+    timeout: float | httpx.Timeout,
     auth: httpx.Auth | None = None,
     headers: dict[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
