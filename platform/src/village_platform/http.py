@@ -1,9 +1,9 @@
 """The HTTP client the services call each other with: httpx's API (auth flows, timeouts, its
 exceptions, the tests' transports) on aiohttp's connection pool.
 
-httpx's own pool (httpcore) cost the caller 0.8 ms of CPU per request on loopback with 8
-requests in flight and 2.3 ms with 32; the same requests through httpx on aiohttp's pool cost
-0.25 ms (`python -m benchmarks.service_client`, docs/benchmarks.md). The escalation service
+httpx's own pool (httpcore) cost the caller 1.6 ms of CPU per request on loopback with 8
+requests in flight and 2.6 ms with 32; the same requests through httpx on aiohttp's pool cost
+0.45-0.48 ms (`python -m benchmarks.service_client`, docs/benchmarks.md). The escalation service
 sends a decision per incident, and the consumers read redacted events whole from the feeds:
 in an outage those requests are a large share of both services' CPU.
 """

@@ -104,7 +104,7 @@ class PinnedResolver(AbstractResolver):
 
 class CheckedTransport(httpx.AsyncBaseTransport):
     """httpx's API on aiohttp's connection pool, with every request's target checked and its
-    connection pinned (aiohttp's pool cost a quarter of httpcore's CPU per delivery:
+    connection pinned (aiohttp's pool costs about a third of httpcore's CPU per delivery:
     docs/benchmarks.md).
 
     Kept-alive connections are reused per host and port: each was opened to an address that
