@@ -23,9 +23,9 @@ import httpx
 
 from village_devstack import demo
 from village_devstack.services import ESCALATION, INCIDENTS
+from village_platform.http import service_client
 
 from .cpu import CpuUsage
-from .load import load_client
 from .stack import BenchStack
 from .stats import epoch
 
@@ -242,7 +242,7 @@ async def burst(
         records: dict[str, Seen] = {}
         consuming = asyncio.create_task(_consume(consumer, records, result, stop))
         tokens = {p: demo.token(p) for p in ("northwind", "contoso")}
-        async with load_client(
+        async with service_client(
             base_url=incidents_service.url, timeout=httpx.Timeout(60.0), connections=concurrency
         ) as client:
             warm = EscalationResult(warmup, concurrency)

@@ -31,9 +31,9 @@ import httpx
 
 from village_devstack import demo
 from village_devstack.services import INCIDENTS, KNOWLEDGE
+from village_platform.http import service_client
 
 from .cpu import CpuUsage
-from .load import load_client
 from .stack import BenchStack
 from .stats import Latency
 
@@ -461,7 +461,7 @@ async def measure(
 
         consuming = asyncio.create_task(consume())
         rng = random.Random(SEED + 3)
-        async with load_client(base_url=inc.url, timeout=60, headers=northwind) as client:
+        async with service_client(base_url=inc.url, timeout=60, headers=northwind) as client:
 
             async def open_one(i: int) -> None:
                 words = rng.sample(TERMS, 5)

@@ -40,10 +40,10 @@ import httpx
 from village_devstack import demo
 from village_devstack.services import ESCALATION, INCIDENTS, KNOWLEDGE, SLA_MONITOR, WEBHOOKS
 from village_devstack.stack import run_sql
+from village_platform.http import service_client
 
 from . import escalation as routing
 from .cpu import CpuMeter
-from .load import load_client
 from .receivers import ReceiverProcess
 from .stack import BenchStack
 from .stats import epoch
@@ -180,7 +180,7 @@ async def surge(
         consuming = asyncio.create_task(_consume(consumer, observed, stop))
         for receiver in receivers.values():
             await asyncio.to_thread(receiver.start)
-        async with load_client(
+        async with service_client(
             timeout=httpx.Timeout(120.0, pool=None),  # open loop: queued opens wait their turn
             connections=64,
         ) as http:

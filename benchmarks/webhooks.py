@@ -28,8 +28,8 @@ import httpx
 from village_devstack import demo
 from village_devstack.services import INCIDENTS, WEBHOOKS
 from village_devstack.stack import run_sql
+from village_platform.http import service_client
 
-from .load import load_client
 from .receivers import ReceiverProcess
 from .report import Row
 from .stack import BenchStack
@@ -125,7 +125,7 @@ async def measure(
         )
         await asyncio.to_thread(receiver.start)
         async with (
-            load_client(timeout=60, connections=32) as http,
+            service_client(timeout=60, connections=32) as http,
         ):
             admin = {"Authorization": f"Bearer {demo.token('northwind', 'admin')}"}
             ids = []

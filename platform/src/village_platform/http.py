@@ -26,20 +26,22 @@ def service_client(
     transport: httpx.AsyncBaseTransport | None = None,
     connections: int = CONNECTIONS,
 ) -> httpx.AsyncClient:
-    """A pooled client; `transport` replaces the pool (tests call an app in process)."""
-    if transport is not None:
-        return httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, auth=auth, headers=headers, transport=transport
-        )
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    """A pooled client; `transport` replaces the pool (tests call an app in process, and such
+    a client is not traced, as before)."""
+    pooled = transport is None
+    if pooled:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        transport = AiohttpTransport(limits=limits)
     client = httpx.AsyncClient(
-        base_url=base_url,
-        timeout=timeout,
-        auth=auth,
-        headers=headers,
-        transport=AiohttpTransport(limits=limits),
+        base_url=base_url, timeout=timeout, auth=auth, headers=headers, transport=transport
     )
-    # telemetry.instrument wraps httpx's own transport class only: this one is wrapped here, so
-    # the request carries the trace context (traceparent) and has its client span all the same.
+    return traced(client) if pooled else client
+
+
+def traced(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`client` with the httpx instrumentation on its own transport: telemetry.instrument wraps
+    httpx's own transport class only, so a client on another one (aiohttp's pool, the webhooks'
+    pinned transport) is wrapped here, and its requests carry the trace context (traceparent)
+    and have their client spans all the same."""
     HTTPXClientInstrumentor.instrument_client(client)
     return client

@@ -35,7 +35,6 @@ from typing import Any, NamedTuple
 
 import httpx
 from opentelemetry import trace
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,6 +42,7 @@ from village_platform.clock import Clock
 from village_platform.db import driver_of, read_value
 from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
+from village_platform.http import traced
 from village_platform.telemetry import context_from_traceparent
 from village_platform.wakeups import wait_any
 
@@ -191,12 +191,14 @@ class Dispatcher:
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         )
         # Redirects are not followed: a redirect could lead to an address the URL check refuses.
-        self.http = httpx.AsyncClient(
-            timeout=timeout_seconds, follow_redirects=False, transport=transport, trust_env=False
+        self.http = traced(
+            httpx.AsyncClient(
+                timeout=timeout_seconds,
+                follow_redirects=False,
+                transport=transport,
+                trust_env=False,
+            )
         )
-        # telemetry.instrument wraps httpx's own transport only: a delivery carries its trace
-        # (traceparent) and has its client span all the same.
-        HTTPXClientInstrumentor.instrument_client(self.http)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         # The deliveries holding one of their endpoint's slots (a request in flight): delivery ->

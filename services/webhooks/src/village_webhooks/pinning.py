@@ -142,7 +142,7 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         try:
             return await self.inner.handle_async_request(request)
         except httpx.TransportError as exc:
-            raise _told(exc, target)(_unnamed(str(exc), target), request=request) from None
+            raise _told(exc)(_unnamed(str(exc), target), request=request) from None
         finally:
             _PINNED.reset(token)
 
@@ -150,12 +150,10 @@ class CheckedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def _told(exc: httpx.TransportError, target: Target) -> type[httpx.TransportError]:
+def _told(exc: httpx.TransportError) -> type[httpx.TransportError]:
     """What the endpoint's owner reads (`last_error`) names the failure as it was: httpx-aiohttp
     calls every failed connection, a refused one or a bad certificate too, a ConnectTimeout."""
     cause = exc.__cause__
-    if isinstance(cause, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-        return type(exc)
     if isinstance(cause, aiohttp.ClientConnectorError):
         return httpx.ConnectError
     if isinstance(cause, aiohttp.ServerDisconnectedError):
