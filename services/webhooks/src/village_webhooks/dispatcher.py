@@ -208,8 +208,11 @@ class Dispatcher:
         self._answered: dict[uuid.UUID, uuid.UUID] = {}
         self._outcomes: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
         self._flushing = False
+        self._queued = asyncio.Event()  # new deliveries since the last look: claimed at once
 
     def wake(self) -> None:
+        """New deliveries were stored (a fan-out, a redelivery): look now."""
+        self._queued.set()
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -219,8 +222,10 @@ class Dispatcher:
                 if self._tasks:
                     # Requests are finishing one by one: let a few more finish, so one claim
                     # (a scan of the pending heads) fills several slots, not one each (their
-                    # wake-ups would cut this short: only a stop does).
-                    await wait_any(stop, timeout=CLAIM_GATHER_SECONDS)
+                    # wake-ups do not cut this short). New deliveries do: a partner's system
+                    # is waiting for each.
+                    await wait_any(stop, self._queued, timeout=CLAIM_GATHER_SECONDS)
+                self._queued.clear()  # what was stored before the claim below is seen by it
                 try:
                     claimed = await self.dispatch_due()
                     due = None if claimed else await self._next_due()
