@@ -35,6 +35,8 @@ from .report import Row
 from .stack import BenchStack
 from .stats import Latency, epoch
 
+INCIDENTS_TOPIC = "village.incidents.v1"
+
 DELIVERY_P99_TARGET_MS = 50.0  # issue 17: event → delivery at 100 events/s
 NO_FEED = "http://127.0.0.1:9"  # nothing listens: feeds are read only to heal gaps
 BODY = {
@@ -70,6 +72,10 @@ class WebhooksResult:
     claimed: list[float] = field(
         default_factory=list
     )  # delivery row written -> attempt recorded (steady)
+    # event time -> delivery written, split at the Kafka record's timestamp (the incidents
+    # relay's producer stamps it as it sends, in ms): event -> sent, sent -> written (steady)
+    to_sent: list[float] = field(default_factory=list)
+    sent_to_written: list[float] = field(default_factory=list)
     unverified: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -205,19 +211,48 @@ async def measure(
             webhooks_db,
             (
                 "SELECT extract(epoch FROM d.created_at - d.event_time),"
-                " extract(epoch FROM d.last_attempt_at - d.created_at)"
+                " extract(epoch FROM d.last_attempt_at - d.created_at),"
+                " d.event_id, extract(epoch FROM d.event_time), extract(epoch FROM d.created_at)"
                 " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
                 f" ORDER BY seq DESC LIMIT {result.steady_sent}"
             ),
         )
         result.fanned_out = [float(r[0]) for r in split[0]]
         result.claimed = [float(r[1]) for r in split[0] if r[1] is not None]
+        sent = await _record_times(stack, prefix + INCIDENTS_TOPIC)
+        for _, _, event_id, event_time, written in split[0]:
+            if (at := sent.get(str(event_id))) is not None:
+                result.to_sent.append(at - float(event_time))
+                result.sent_to_written.append(float(written) - at)
         result.unverified = sum(not a["verified"] for a in receiver.read())
         return result
     finally:
         for service in reversed(services):
             await asyncio.to_thread(stack.stop, service)
         await asyncio.to_thread(receiver.stop)  # stopped last: no delivery finds it gone
+
+
+async def _record_times(stack: BenchStack, topic: str) -> dict[str, float]:
+    """Every record on `topic`: its event id -> the record's timestamp (epoch seconds)."""
+    from aiokafka import TopicPartition
+
+    consumer = stack.plain_consumer("village-bench-g-stamps", fetch_max_wait_ms=10)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        stamps: dict[str, float] = {}
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    ce_id = dict(record.headers).get("ce_id")
+                    if ce_id is not None:
+                        stamps[ce_id.decode()] = record.timestamp / 1000
+        return stamps
+    finally:
+        await consumer.stop()
 
 
 async def _open(
@@ -342,6 +377,13 @@ def rows(g: WebhooksResult) -> list[Row]:
             "written → attempt answered",
             f"{ms(Latency.of(g.fanned_out).p50_ms)} / {ms(Latency.of(g.fanned_out).p99_ms)}; "
             f"{ms(Latency.of(g.claimed).p50_ms)} / {ms(Latency.of(g.claimed).p99_ms)}",
+        ),
+        Row(
+            "(g)   event time → delivery written, split at the record's timestamp p50 / p99: "
+            "event → the incidents relay sends | sent → delivery written",
+            f"{ms(Latency.of(g.to_sent).p50_ms)} / {ms(Latency.of(g.to_sent).p99_ms)} | "
+            f"{ms(Latency.of(g.sent_to_written).p50_ms)} / "
+            f"{ms(Latency.of(g.sent_to_written).p99_ms)}",
         ),
         Row(
             "(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
