@@ -30,6 +30,7 @@ from village_devstack.services import INCIDENTS, WEBHOOKS
 from village_devstack.stack import run_sql
 from village_platform.http import service_client
 
+from .cpu import CpuUsage
 from .receivers import ReceiverProcess
 from .report import Row
 from .stack import BenchStack
@@ -76,6 +77,7 @@ class WebhooksResult:
     # relay's producer stamps it as it sends, in ms): event -> sent, sent -> written (steady)
     to_sent: list[float] = field(default_factory=list)
     sent_to_written: list[float] = field(default_factory=list)
+    cpu: CpuUsage | None = None  # the steady window
     unverified: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -205,7 +207,12 @@ async def measure(
                 result.low_sent, _, result.low_latencies = await window(low_rate, int(low_rate * 8))
             count = int(rate * duration)
             print(f"  (g) steady: {count:,} incidents at {rate:.0f}/s ...", flush=True)
+            meter = stack.meter(
+                incidents=incidents.pid, webhooks=webhooks.pid, receiver=receiver.process.pid
+            )
+            before = meter.sample()
             result.steady_sent, result.steady_seconds, result.latencies = await window(rate, count)
+            result.cpu = meter.usage(before, meter.sample())
         split = await asyncio.to_thread(
             run_sql,
             webhooks_db,
@@ -384,6 +391,11 @@ def rows(g: WebhooksResult) -> list[Row]:
             f"{ms(Latency.of(g.to_sent).p50_ms)} / {ms(Latency.of(g.to_sent).p99_ms)} | "
             f"{ms(Latency.of(g.sent_to_written).p50_ms)} / "
             f"{ms(Latency.of(g.sent_to_written).p99_ms)}",
+        ),
+        Row(
+            f"(g)   steady: {g.cpu.summary(g.steady_sent, 'event') if g.cpu else 'no CPU figures'}"
+            " (client: the benchmark's opener)",
+            "",
         ),
         Row(
             "(g)   steady rate achieved; not delivered; unverified signatures; failed opens",
