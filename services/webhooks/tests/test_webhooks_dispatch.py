@@ -15,7 +15,7 @@ from webhooks_support import register as register_all
 
 from village_devstack.waiting import eventually
 from village_devstack.webhook_receiver import Receiver, ReceiverServer
-from village_platform.clock import ManualClock
+from village_platform.clock import ManualClock, SystemClock
 from village_platform.db import driver_of
 from village_webhooks import dispatcher as dispatcher_module
 from village_webhooks import endpoints
@@ -624,5 +624,31 @@ async def test_new_deliveries_are_claimed_at_once_while_others_are_in_flight(
             assert [a.id for a in receiver.arrivals] == [str(first.id), str(second.id)]
         finally:
             gate.set()
+            stop.set()
+            await running
+
+
+async def test_a_retry_goes_when_it_falls_due_though_the_poll_is_an_hour(engine: Any) -> None:
+    """The dispatcher does not ask the database when the next delivery falls due: it looks
+    again when a retry it scheduled (or an endpoint pause it set) ends, on a wake, or at the
+    poll. Here the poll is an hour and the retry 0.3 s after a 500: the event arrives twice,
+    the second time answered. Without the retry's own wake-up it would wait for the poll."""
+    clock = SystemClock()
+    answers = [204, 500]  # popped from the end: the first attempt fails
+    receiver = Receiver(respond=lambda arrival: answers.pop() if answers else 204)
+    async with ReceiverServer(receiver) as url:
+        await _endpoint_for(engine, clock, url, receiver)
+        soon = RetryPolicy(base_seconds=0.3, cap_seconds=0.3, random=lambda: 1.0)
+        dispatcher = loopback_dispatcher(engine, clock, soon, poll_seconds=3600)
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+        try:
+            queued = event("i-0", 1, clock)
+            await _queue(engine, clock, [queued])
+            dispatcher.wake()
+            await eventually(lambda: receiver.events(), lambda ev: len(ev) == 1, timeout=10)
+            assert [a.status for a in receiver.arrivals] == [500, 204]
+            assert receiver.events()[0]["id"] == str(queued.id)
+        finally:
             stop.set()
             await running
