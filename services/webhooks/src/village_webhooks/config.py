@@ -26,6 +26,8 @@ class WebhookSettings(Settings):
     lease_seconds: float = Field(default=60.0, alias="WEBHOOKS_LEASE_SECONDS")
     concurrency: int = Field(default=64, alias="WEBHOOKS_CONCURRENCY")
     per_endpoint_concurrency: int = Field(default=8, alias="WEBHOOKS_PER_ENDPOINT_CONCURRENCY")
+    # How often the dispatcher looks for work nothing woke it for: another replica's retries,
+    # the leases of a replica that died (its own new deliveries, answers and retries wake it).
     poll_seconds: float = Field(default=1.0, alias="WEBHOOKS_POLL_SECONDS")
     # How long a fetch waits for records: the broker answers at the latest then (tansu looks
     # again only after half the wait left), so it bounds the latency an event adds on its way
