@@ -5,6 +5,8 @@ waiting for it. Everything but Kafka (the fan-out is called as the consumer call
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -609,23 +611,14 @@ async def test_new_deliveries_are_claimed_at_once_while_others_are_in_flight(
     async with ReceiverServer(receiver) as url:
         await _endpoint_for(engine, clock, url, receiver)
         dispatcher = loopback_dispatcher(engine, clock, STEADY, poll_seconds=3600)
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
-        try:
-            first = event("i-0", 1, clock)
-            await _queue(engine, clock, [first])
-            dispatcher.wake()
+        async with _running(dispatcher):
+            first = await _queued_and_woken(engine, clock, dispatcher, "i-0")
             await eventually(lambda: len(receiver.arrivals) == 1, timeout=10)
-            second = event("i-1", 1, clock)
-            await _queue(engine, clock, [second])
-            dispatcher.wake()
+            second = await _queued_and_woken(engine, clock, dispatcher, "i-1")
             await eventually(lambda: receiver.events(), lambda ev: len(ev) == 1, timeout=10)
-            assert receiver.events()[0]["id"] == str(second.id)  # answered; the first still held
+            assert receiver.events()[0]["id"] == str(second.id)  # the first still held
             assert [a.id for a in receiver.arrivals] == [str(first.id), str(second.id)]
-        finally:
-            gate.set()
-            stop.set()
-            await running
+            gate.set()  # the first is answered too before the loop stops
 
 
 async def test_a_retry_goes_when_it_falls_due_though_the_poll_is_an_hour(engine: Any) -> None:
@@ -640,15 +633,29 @@ async def test_a_retry_goes_when_it_falls_due_though_the_poll_is_an_hour(engine:
         await _endpoint_for(engine, clock, url, receiver)
         soon = RetryPolicy(base_seconds=0.3, cap_seconds=0.3, random=lambda: 1.0)
         dispatcher = loopback_dispatcher(engine, clock, soon, poll_seconds=3600)
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
-        try:
-            queued = event("i-0", 1, clock)
-            await _queue(engine, clock, [queued])
-            dispatcher.wake()
+        async with _running(dispatcher):
+            queued = await _queued_and_woken(engine, clock, dispatcher, "i-0")
             await eventually(lambda: receiver.events(), lambda ev: len(ev) == 1, timeout=10)
             assert [a.status for a in receiver.arrivals] == [500, 204]
             assert receiver.events()[0]["id"] == str(queued.id)
-        finally:
-            stop.set()
-            await running
+
+
+@contextlib.asynccontextmanager
+async def _running(dispatcher: Any) -> AsyncIterator[None]:
+    """The dispatcher's loop, stopped on the way out (it lets its requests finish)."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await running
+
+
+async def _queued_and_woken(engine: Any, clock: Any, dispatcher: Any, subject: str) -> Any:
+    """An event of incident `subject` fanned out, and the dispatcher told, as the consumer
+    does after its commit."""
+    queued = event(subject, 1, clock)
+    await _queue(engine, clock, [queued])
+    dispatcher.wake()
+    return queued
