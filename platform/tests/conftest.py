@@ -330,8 +330,11 @@ async def read_model(platform_stack: Any, new_database: NewDatabase) -> ReadMode
 
 
 @pytest.fixture
-async def runners() -> AsyncIterator[Callable[[Any], tuple[asyncio.Event, asyncio.Task[None]]]]:
-    """`stop, task = runners(runner)`: run a ConsumerRunner; stopped at teardown."""
+async def runners(
+    make_runner: Any,
+) -> AsyncIterator[Callable[[Any], tuple[asyncio.Event, asyncio.Task[None]]]]:
+    """`stop, task = runners(runner)`: run a ConsumerRunner; stopped at teardown, before
+    `make_runner` closes their feed clients."""
     started: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     def start(runner: Any) -> tuple[asyncio.Event, asyncio.Task[None]]:
@@ -383,7 +386,9 @@ async def make_runner() -> AsyncIterator[Callable[..., ConsumerRunner]]:
             name, model.engine, model.settings, [topic], routes, feeds, clock, **options
         )
 
-    return make
+    yield make
+    for client in clients:  # after the runners stopped (`runners` is set up after this)
+        await client.aclose()
 
 
 @pytest.fixture
