@@ -217,17 +217,17 @@ async def measure(
             run_sql,
             webhooks_db,
             (
-                "SELECT extract(epoch FROM d.created_at - d.event_time),"
-                " extract(epoch FROM d.last_attempt_at - d.created_at),"
-                " d.event_id, extract(epoch FROM d.event_time), extract(epoch FROM d.created_at)"
+                "SELECT d.event_id, extract(epoch FROM d.event_time),"
+                " extract(epoch FROM d.created_at), extract(epoch FROM d.last_attempt_at)"
                 " FROM deliveries d JOIN endpoints e USING (endpoint_id) WHERE e.status = 'active'"
                 f" ORDER BY seq DESC LIMIT {result.steady_sent}"
             ),
         )
-        result.fanned_out = [float(r[0]) for r in split[0]]
-        result.claimed = [float(r[1]) for r in split[0] if r[1] is not None]
         sent = await _record_times(stack, prefix + INCIDENTS_TOPIC)
-        for _, _, event_id, event_time, written in split[0]:
+        for event_id, event_time, written, answered in split[0]:
+            result.fanned_out.append(float(written) - float(event_time))
+            if answered is not None:
+                result.claimed.append(float(answered) - float(written))
             if (at := sent.get(str(event_id))) is not None:
                 result.to_sent.append(at - float(event_time))
                 result.sent_to_written.append(float(written) - at)

@@ -212,9 +212,7 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
         endpoint, secret = await register_all(engine, clock, url)
         receiver.secrets.append(secret)
         dispatcher = loopback_dispatcher(engine, clock, policy)
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
-        try:
+        async with _running(dispatcher):
             clock.advance(timedelta(seconds=1))
             first, second = event("i-9", 1, clock), event("i-9", 2, clock)
             for e in (first, second):
@@ -275,9 +273,6 @@ async def test_a_day_of_failures_on_the_clock_then_parked(engine: Any) -> None:
             await eventually(lambda: receiver.events(), lambda ev: len(ev) == 3, timeout=20)
             assert [e["id"] for e in receiver.events()] == [first.id, second.id, third.id]
             assert all(a.verified for a in receiver.arrivals)
-        finally:
-            stop.set()
-            await running
 
 
 async def _endpoint_for(engine: Any, clock: ManualClock, url: str, receiver: Receiver) -> Any:
@@ -321,8 +316,6 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
         dispatcher = loopback_dispatcher(engine, clock, STEADY, per_endpoint=per_endpoint)
         queued = [event(f"i-{n}", seq, clock) for n in range(20) for seq in (1, 2)]
         await _queue(engine, clock, queued)
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
 
         async def settled() -> tuple[int, Any, int]:
             """Once every attempt sent is recorded and none is in flight."""
@@ -332,7 +325,7 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
                 timeout=20,
             )
 
-        try:
+        async with _running(dispatcher):
             dispatcher.wake()
             failures, paused_until, attempts = await eventually(
                 lambda: _breaker(engine, endpoint), lambda b: b[0] >= 5, timeout=20
@@ -366,9 +359,6 @@ async def test_an_endpoint_that_is_down_is_paused_then_probed_one_delivery_at_a_
                 first, second = queued[2 * n].id, queued[2 * n + 1].id
                 assert order.index(first) < order.index(second)
             assert all(a.verified for a in receiver.arrivals)
-        finally:
-            stop.set()
-            await running
 
 
 async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
@@ -382,9 +372,7 @@ async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
         dispatcher = loopback_dispatcher(engine, clock, STEADY, per_endpoint=1)
         queued = [event(f"i-{n}", 1, clock) for n in range(3)]
         await _queue(engine, clock, queued)
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
-        try:
+        async with _running(dispatcher):
             dispatcher.wake()
             failures, paused_until, _ = await eventually(
                 lambda: _breaker(engine, endpoint), lambda b: b[2] == 1, timeout=20
@@ -399,9 +387,6 @@ async def test_a_retry_after_pauses_the_whole_endpoint(engine: Any) -> None:
             # An answer arrives before it is recorded (its slot is freed first): the breaker
             # closes with the record's commit, a moment after the last arrival.
             await eventually(lambda: _breaker(engine, endpoint), lambda b: b[:2] == (0, None))
-        finally:
-            stop.set()
-            await running
 
 
 async def test_dispatchers_side_by_side_skip_what_another_holds_and_send_each_event_once(

@@ -235,18 +235,23 @@ class Dispatcher:
                 # free), a retry or pause of ours ending, or the poll. Looking again at once, and
                 # asking the database when the next delivery falls due, cost (g) 1.3 claims and
                 # 1.3 of those questions per delivery beyond its own claim.
-                while self._scheduled and self._scheduled[0] <= looked:
-                    heapq.heappop(self._scheduled)  # due at the claim above: it saw them
-                pause = self.poll_seconds
-                if self._scheduled:
-                    pause = min(pause, (self._scheduled[0] - self.clock.now()).total_seconds())
-                await wait_any(stop, self._wake, timeout=max(pause, 0.005))
+                await wait_any(stop, self._wake, timeout=self._pause_after(looked))
         finally:
             if self._tasks:  # let requests in flight finish briefly; unfinished ones' leases expire
                 await asyncio.wait(self._tasks, timeout=5)
                 for task in self._tasks:
                     task.cancel()
             await self.http.aclose()
+
+    def _pause_after(self, looked: datetime) -> float:
+        """Seconds until the next retry or pause of ours ends (at most the poll); those due
+        when the claim at `looked` ran are forgotten: it saw them."""
+        while self._scheduled and self._scheduled[0] <= looked:
+            heapq.heappop(self._scheduled)
+        pause = self.poll_seconds
+        if self._scheduled:
+            pause = min(pause, (self._scheduled[0] - self.clock.now()).total_seconds())
+        return max(pause, 0.005)
 
     async def dispatch_due(self) -> int:
         """Claim what may go now and start sending it; returns how many were claimed."""
