@@ -227,6 +227,8 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
     chain: Chain,
 ) -> None:
     from village_platform.db import make_engine
+    from village_platform.eventstore import EventStore
+    from village_sla_monitor import rebuild as rebuild_module
     from village_sla_monitor.batch import Batch
     from village_sla_monitor.rebuild import rebuild
 
@@ -275,16 +277,33 @@ async def test_the_read_model_rebuilds_from_the_incidents_feed_to_the_same_state
 
     assert chain.sla_exits is not None
     await chain.sla_exits.aclose()  # the consumer stops for the rebuild
+    offered: list[int] = []  # events each append was given
+    append_streams = EventStore.append_streams
+
+    async def counted(store: EventStore, conn: Any, appends: Any, *args: Any) -> int:
+        offered.append(sum(map(len, appends.values())))
+        return await append_streams(store, conn, appends, *args)
+
     async with FeedClient.for_consumer(
         "http://incidents", chain.sla_settings, "sla-monitor", transport=chain.incidents_transport
     ) as feed:
         # Once with the default page size (the feed's largest), once three events a page. The
         # feed holds the directory's registrations too, one per demo party.
-        assert await rebuild(chain.sla_settings, feed=feed, progress=False) == 7 + PARTIES
-        # ... and forgetting its cached states after every page (they are read back).
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(EventStore, "append_streams", counted)
+            assert await rebuild(chain.sla_settings, feed=feed, progress=False) == 7 + PARTIES
+        # Every fact was stored by the live consumer, and the rebuild knew their ids: no event
+        # was even built for them.
+        assert sum(offered) == 0
+        # ... and forgetting its cached states after every page (they are read back), holding
+        # only one stored id: the append skips the others by id.
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(Batch, "MAX_CACHED", 0)
+            patch.setattr(rebuild_module, "STORED_FACTS_HELD", 1)
+            patch.setattr(EventStore, "append_streams", counted)
+            offered.clear()
             read = await rebuild(chain.sla_settings, feed=feed, page_size=3, progress=False)
+        assert sum(offered) > 0
     assert read == 7 + PARTIES  # opened, 2 acks, escalated, 2 status changes, resolved
     async with engine.connect() as conn:
         assert (

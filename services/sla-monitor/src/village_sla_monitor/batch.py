@@ -4,7 +4,8 @@ rebuild's `Batch`, held in memory across pages and written by `BatchWriter.take`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,6 +90,10 @@ class Batch:
         self.written_timers: set[str] = set()
         # A live batch's contract versions by (kind, provider, customer): one read per link.
         self.contracts: dict[tuple[str, str, str], list[Terms]] = {}
+        # A rebuild's: ids of facts stored before it began, whose events are not built again
+        # (most facts, when a live monitor's read model is rebuilt). Any other fact's id is
+        # looked up by append_streams, so a partial set is as correct as a whole one.
+        self.stored_facts: set[uuid.UUID] = set()
 
     def keep(self, state: IncidentSla, facts: list[SlaFact]) -> None:
         """`state` replaces the incident's, to be written with `facts` at the next flush."""
@@ -142,7 +147,11 @@ class BatchWriter:
             rows["done_timers"] = [k for k in rows["done_timers"] if k in written]
             written.difference_update(rows["done_timers"])
             written.update(k for k, _, _ in rows["due_timers"])
-        events = {i: self._events(f, batch.states[i].provider) for i, f in batch.facts.items()}
+        events = {
+            i: new
+            for i, f in batch.facts.items()
+            if (new := self._events(f, batch.states[i].provider, batch.stored_facts))
+        }
         prepared = Prepared(credit_rows=list(batch.credit_rows), events=events, **rows)
         batch.dirty.clear()
         batch.facts.clear()
@@ -219,19 +228,24 @@ class BatchWriter:
 
     # ------------------------------------------------------------------ facts -> events
 
-    def _events(self, facts: list[SlaFact], provider: str | None) -> list[NewEvent]:
-        """One event per fact key (the first wins), visible to the contract's two parties only:
-        a customer never learns the terms or clocks between its partner and the provider, nor
-        the provider (and its topic) those between its partner and the customer."""
+    def _events(
+        self, facts: list[SlaFact], provider: str | None, stored: Container[uuid.UUID] = ()
+    ) -> list[NewEvent]:
+        """One event per fact key (the first wins) not among `stored`, visible to the
+        contract's two parties only: a customer never learns the terms or clocks between its
+        partner and the provider, nor the provider (and its topic) those between its partner and
+        the customer."""
         events, seen = [], set()
         for f in facts:
             if f.key in seen:
                 continue
             seen.add(f.key)
+            if (event_id := fact_event_id(f.key)) in stored:
+                continue
             # Not `f.new(...)`: it copies the metadata, and one metadata object shared by many
             # events is encoded once (append_streams).
             metadata = self._metadata(f, provider)
-            events.append(NewEvent(f.TYPE, f.to_data(), fact_event_id(f.key), metadata))
+            events.append(NewEvent(f.TYPE, f.to_data(), event_id, metadata))
         return events
 
     def _metadata(self, fact: SlaFact, provider: str | None) -> dict[str, Any]:
