@@ -170,10 +170,10 @@ async def rebuild(
     # The cached states are millions of objects that the cyclic garbage collector would walk
     # again and again (a third of the rebuild's CPU time), while a rebuild makes almost no
     # cyclic garbage (about 500 objects for 100,000 events): it is paused until the end.
+    batch = handlers.batch = Batch()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        batch = handlers.batch = Batch()
         await _start(engine, handlers, bookkeeping, batch)
         return await _run(
             feed,
@@ -182,6 +182,9 @@ async def rebuild(
             progress,
         )
     finally:
+        # What the batch holds is freed now, not walked first by the collector, which would
+        # find every object made while it was paused (0.3 s for 100,000 events).
+        batch.forget()
         if collecting:
             gc.enable()
         if own_feed:
