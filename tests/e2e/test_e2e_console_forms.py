@@ -163,9 +163,15 @@ async def test_the_war_rooms_actions_cannot_act_on_an_incident_the_party_may_not
             links = await api.get(f"/provider-incidents/{outage}/links", headers=as_("acme"))
             return view, path.json().get("decisions"), links.json()["items"]
 
-        # Routed first (the escalation service assigns it): from then on it stays as it is.
+        # Routed first (the escalation service assigns it, then records the answer: the
+        # incident shows the assignment a moment before the decision shows `applied`): from
+        # then on it stays as it is.
         before = await eventually(
-            state, lambda s: s[0].get("assignment") and s[1], what="the incident to be routed"
+            state,
+            lambda s: (
+                s[0].get("assignment") and s[1] and all(d["status"] == "applied" for d in s[1])
+            ),
+            what="the incident to be routed",
         )
         title, version = before[0]["title"], before[0]["version"]
         for party in ("contoso", "umbrella", "globex"):
