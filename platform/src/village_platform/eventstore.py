@@ -144,6 +144,7 @@ _STORED_PLACES = text(
     " WHERE EXISTS (SELECT 1 FROM events WHERE event_id = u.id)"
 )
 _HEAD = text("SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = :s")
+_SOME_IDS = "SELECT event_id FROM events LIMIT $1"
 _UNDO = text("DELETE FROM events WHERE event_id = ANY(:ids)")
 
 
@@ -332,6 +333,11 @@ class EventStore:
         if len(existing) == len(ids) and all(e.stream_id == stream_id for e in existing):
             return existing
         raise ConcurrencyError(stream_id, expected_version)
+
+    async def stored_ids(self, conn: AsyncConnection, limit: int) -> set[uuid.UUID]:
+        """Up to `limit` ids of stored events: a writer that would append many events again (a
+        rebuild) leaves out those among them, and append_streams still skips any other."""
+        return {row[0] for row in await (await driver_of(conn)).fetch(_SOME_IDS, limit)}
 
     async def head(self, conn: AsyncConnection, stream_id: str) -> int:
         """The stream's current version (0: no events)."""

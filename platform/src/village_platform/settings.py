@@ -107,8 +107,9 @@ class Settings(BaseSettings):
     )
     # Parties' commands one process runs at once (writes.py); the services' own never wait for
     # them. Below the pool (20 + 20 overflow), so a service's command finds a connection. 8, not
-    # 16: in the surge the opens took 4 % less and escalation's decisions were applied 6 times
-    # sooner (p99), every other lag shorter too (docs/benchmarks.md); (a) did not move.
+    # 16: in the surge the opens taken stayed within the runs' spread while escalation's
+    # decisions were applied 5-8 times sooner (p99), every other lag shorter too
+    # (docs/benchmarks.md); (a) did not move.
     party_write_concurrency: int = Field(default=8, ge=0, alias="VILLAGE_PARTY_WRITE_CONCURRENCY")
     db_statement_timeout_seconds: float = Field(
         default=3.0, gt=0, alias="VILLAGE_DB_STATEMENT_TIMEOUT_SECONDS"

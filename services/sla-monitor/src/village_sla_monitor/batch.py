@@ -105,11 +105,9 @@ class Batch:
         return len(self.states) > self.MAX_CACHED
 
     def forget(self) -> None:
-        """Drop everything held (a rebuild that is over)."""
+        """Drop the cached states and stored ids, written or not (a rebuild that is over)."""
         self.states.clear()
         self.stored_facts.clear()
-        self.credit_keys.clear()
-        self.written_timers.clear()
 
     def evict(self) -> None:
         """Forget the cached states, all written (loads then read them back from the database)."""

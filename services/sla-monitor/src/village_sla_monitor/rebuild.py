@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from village_platform.applier import Applier, ConsumedEvent, Routes
 from village_platform.clock import SystemClock
-from village_platform.db import driver_of, make_engine
+from village_platform.db import make_engine
 from village_platform.eventstore import EventStore
 from village_platform.feed import MAX_LIMIT
 from village_platform.feedclient import FeedClient, FeedPage
@@ -41,7 +41,6 @@ WRITE_EVERY = 4 * MAX_LIMIT
 # over a live store then builds and sends no event for them. Past this many, append_streams
 # finds the rest by asking the database, as it does for any id not held.
 STORED_FACTS_HELD = 1_000_000
-_STORED_FACTS = "SELECT event_id FROM events LIMIT $1"
 
 
 async def _write(
@@ -129,8 +128,7 @@ async def _start(
         await reset(conn)
         await bookkeeping.forget(conn)
         await handlers.book.preload(conn)
-        rows = await (await driver_of(conn)).fetch(_STORED_FACTS, STORED_FACTS_HELD)
-        batch.stored_facts = {row[0] for row in rows}
+        batch.stored_facts = await handlers.writer.store.stored_ids(conn, STORED_FACTS_HELD)
 
 
 async def _run(feed: FeedClient, pipeline: _Pipeline, page_size: int, progress: bool) -> int:
