@@ -134,15 +134,33 @@ async def search(
 # `about` column, exactly by its GIN index), for the incident's product first, and best those
 # matching at least two of its words; they are ranked with the whole query over the whole article.
 # On a large knowledge base this keeps the ranking to the few hundred articles that matter.
-_SUGGEST = text("""
-    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('simple', :candidates) AS c)
+# Three tiers, each tried only while the ones before found fewer than :limit (a condition on
+# nothing of the row: PostgreSQL checks it once and skips the tier's scan), in one statement:
+# at least two of the words for the product (`pairs`, NULL for a one-word incident), then any
+# one of them for the product, then any one for any product. An article's score is the same in
+# every tier, so the union's best are the tiers' best.
+_TIER = """
     SELECT d.article_id, d.title, d.audience,
            ts_rank_cd(d.tsv, q.q)
            * (CASE WHEN d.products @> ARRAY[CAST(:product AS text)] THEN 2 ELSE 1 END) AS score
     FROM search_docs d, q
-    WHERE d.about @@ q.c AND d.provider = :provider
-      AND (NOT :by_product OR d.products @> ARRAY[CAST(:product AS text)])
-    ORDER BY score DESC, d.article_id LIMIT :limit
+    WHERE d.about @@ q.{candidates} AND d.provider = :provider AND {where}
+    ORDER BY score DESC, d.article_id LIMIT :limit"""
+_FOR_PRODUCT = "d.products @> ARRAY[CAST(:product AS text)]"
+_PAIRS = _TIER.format(candidates="pairs", where=_FOR_PRODUCT)
+_ANY_FOR_PRODUCT = _TIER.format(
+    candidates="any_one", where=f"(SELECT count(*) FROM t1) < :limit AND {_FOR_PRODUCT}"
+)
+_ANY = _TIER.format(
+    candidates="any_one",
+    where="(SELECT count(*) FROM (SELECT article_id FROM t1 UNION SELECT article_id FROM t2) f)"
+    " < :limit",
+)
+_SUGGEST = text(f"""
+    WITH q AS (SELECT to_tsquery('english', :tsq) AS q, to_tsquery('simple', :pairs) AS pairs,
+                      to_tsquery('simple', :any) AS any_one),
+    t1 AS ({_PAIRS}), t2 AS ({_ANY_FOR_PRODUCT}), t3 AS ({_ANY})
+    SELECT * FROM t1 UNION SELECT * FROM t2 UNION SELECT * FROM t3
 """)
 PAIR_WORDS = 12
 
@@ -170,26 +188,18 @@ async def suggest(
     ]
     if not lexemes:
         return []
-    any_one = " | ".join(f"'{x}'" for x in lexemes)
-    tiers = [(_pairs(lexemes), True)] if len(lexemes) > 1 else []
-    tiers += [(any_one, True), (any_one, False)]  # then any one word, then any product
-    found: dict[Any, Any] = {}
-    for candidates, by_product in tiers:
-        for r in await conn.execute(
-            _SUGGEST,
-            {
-                "tsq": tsq,
-                "candidates": candidates,
-                "product": product,
-                "provider": provider,
-                "limit": limit,
-                "by_product": by_product,
-            },
-        ):
-            found.setdefault(r.article_id, r)
-        if len(found) >= limit:
-            break
-    best = sorted(found.values(), key=lambda r: (-r.score, str(r.article_id)))[:limit]
+    found = await conn.execute(
+        _SUGGEST,
+        {
+            "tsq": tsq,
+            "pairs": _pairs(lexemes) if len(lexemes) > 1 else None,
+            "any": " | ".join(f"'{x}'" for x in lexemes),
+            "product": product,
+            "provider": provider,
+            "limit": limit,
+        },
+    )
+    best = sorted(found, key=lambda r: (-r.score, str(r.article_id)))[:limit]
     return [
         {
             "article_id": str(r.article_id),
