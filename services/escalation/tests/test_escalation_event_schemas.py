@@ -242,6 +242,13 @@ def test_decided_schema_rejects_drift() -> None:
 # --------------------------------------------------------------------------- stand-ins
 
 
+class _NoRows:
+    """A statement's result with nothing returned."""
+
+    def scalars(self) -> list[Any]:
+        return []
+
+
 class Recorder:
     """Stands in for the connection and the event store: keeps what it is given, and numbers each
     stream's events as the store would."""
@@ -250,8 +257,9 @@ class Recorder:
         self.statements: list[tuple[str, dict[str, Any]]] = []
         self.records: list[StoredEvent] = []
 
-    async def execute(self, statement: Any, params: dict[str, Any] | None = None) -> None:
+    async def execute(self, statement: Any, params: dict[str, Any] | None = None) -> _NoRows:
         self.statements.append((str(statement), params or {}))
+        return _NoRows()
 
     def _store(self, stream_id: str, events: list[NewEvent], metadata: dict[str, Any]) -> None:
         for event in events:

@@ -27,6 +27,7 @@ from village_escalation.applying import (
     DecisionSender,
     IncidentsApi,
 )
+from village_platform.clock import Clock, SystemClock
 
 REFUSED = {
     "type": "https://village.example/problems/conflict",
@@ -77,7 +78,12 @@ async def incidents() -> Incidents:
 
 @asynccontextmanager
 async def sending(
-    world: World, stack: Any, incidents: Incidents, concurrency: int = 16
+    world: World,
+    stack: Any,
+    incidents: Incidents,
+    concurrency: int = 16,
+    poll_seconds: float = 0.2,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Any]:
     """The sender running, as the service runs it; yields it, with `groups`: how many
     transactions recorded outcomes."""
@@ -88,10 +94,10 @@ async def sending(
         world.engine,
         world.store,
         api,
-        world.process.clock,
+        clock or world.process.clock,
         on_refused=world.process.refused,
         concurrency=concurrency,
-        poll_seconds=0.2,
+        poll_seconds=poll_seconds,
         on_recorded=lambda: groups.append(1),
     )
     sender.groups = groups  # type: ignore[attr-defined]
@@ -281,3 +287,56 @@ async def test_a_key_still_in_flight_is_tried_again_not_refused(
     assert [e.type for e in await outcomes(world, "busy-1")] == ["village.escalation.applied.v1"]
     keys = [key for i, _, key in incidents.requests if i == "busy-1"]
     assert keys == [str(row.decision_id)] * 3  # the same key each time
+
+
+HOUR = 3600.0  # a poll that never comes within a test: what happens, a wake or a retry made
+
+
+async def test_a_retry_goes_when_it_falls_due_though_the_poll_is_an_hour(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    """The sender keeps the retry times it set: it looks again then, without asking the
+    database when the next decision falls due (it runs on the real clock here: the backoff of a
+    first retry is 0.5 to 1 s)."""
+    await seed(world)
+    await open_(world, "later-1")
+    incidents.answers["later-1"] = [httpx.Response(503)]
+    async with sending(world, stack, incidents, poll_seconds=HOUR, clock=SystemClock()):
+        row = await eventually(
+            lambda: decision(world, "later-1"), lambda d: d.status == "applied", timeout=10
+        )
+    assert row.attempts == 2 and [i for i, _, _ in incidents.requests] == ["later-1"] * 2
+
+
+async def test_an_incidents_next_decision_goes_once_the_one_before_is_recorded(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    """Each incident's decisions go in order: the next one is due only once the one before it
+    is recorded, and that record is what wakes the sender for it (the poll is an hour)."""
+    await seed(world)
+    await open_(world, "twice-1")
+    incidents.gates["twice-1"] = asyncio.Event()
+    async with sending(world, stack, incidents, poll_seconds=HOUR) as sender:
+        await asyncio.wait_for(incidents.arrived("twice-1").wait(), 10)
+        first = await decision(world, "twice-1")
+        async with world.engine.begin() as conn:  # another decision on it, made meanwhile
+            second_id = await conn.scalar(
+                text(
+                    "INSERT INTO decisions (decision_id, incident_id, kind, trigger, from_party,"
+                    " from_tier, to_party, to_tier, basis, reason, decided_at, status,"
+                    " next_attempt_at) SELECT gen_random_uuid(), incident_id, kind, trigger,"
+                    " from_party, from_tier, to_party, to_tier, basis, reason, decided_at,"
+                    " 'pending', decided_at FROM decisions WHERE decision_id = :d"
+                    " RETURNING decision_id"
+                ),
+                {"d": first.decision_id},
+            )
+        sender.wake()  # as the consumer's commit does: not due yet, the first is in flight
+        incidents.gates["twice-1"].set()
+        rows = await eventually(
+            lambda: world.decisions("twice-1"),
+            lambda rs: [r.status for r in rs] == ["applied", "applied"],
+            timeout=10,
+        )
+    keys = [key for _, _, key in incidents.requests]
+    assert keys == [str(first.decision_id), str(second_id)] == [str(r.decision_id) for r in rows]

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from village_platform import idempotency
 from village_platform.clock import Clock
-from village_platform.db import read_value
 from village_platform.directory import PartyDirectory, SupplyDirectory
 from village_platform.egress import describe
 from village_platform.envelope import Metadata
@@ -34,7 +33,7 @@ from village_platform.http import service_client
 from village_platform.settings import Settings
 from village_platform.telemetry import context_from_traceparent
 from village_platform.tokens import ServiceAuth
-from village_platform.wakeups import wait_any
+from village_platform.wakeups import Schedule, wait_any
 
 from .domain.config import TierRef
 from .domain.events import DecisionApplied, DecisionFailed
@@ -51,11 +50,15 @@ RETRYABLE = frozenset({408, 425, 429})
 # the next try gets that try's answer.
 IN_FLIGHT = f"/problems/{idempotency.IN_FLIGHT}"
 SERVICE = "escalation"
+# Returns whether any of these incidents has another decision pending (the statement's snapshot
+# has these still pending: they are left out by id), which may be due now.
 _OUTCOMES = text(
     "UPDATE decisions AS d SET status = u.s, attempts = d.attempts + 1, outcome_at = :now,"
     " last_error = NULL, problem = CAST(u.p AS jsonb)"
     " FROM unnest(CAST(:d AS uuid[]), CAST(:s AS text[]), CAST(:p AS text[])) AS u(d, s, p)"
     " WHERE d.decision_id = u.d"
+    " RETURNING EXISTS (SELECT 1 FROM decisions n WHERE n.incident_id = d.incident_id"
+    " AND n.status = 'pending' AND n.decision_id <> ALL(CAST(:d AS uuid[]))) AS more"
 )
 
 
@@ -141,14 +144,15 @@ class OutcomeLog:
         conn: AsyncConnection,
         outcomes: Sequence[tuple[Any, dict[str, Any] | None]],
         now: datetime,
-    ) -> None:
+    ) -> bool:
         """Each `(decision row, problem)`, applied when the problem is None, failed otherwise:
-        one statement for the rows and one for the events, in the caller's transaction."""
+        one statement for the rows and one for the events, in the caller's transaction. Returns
+        whether any of their incidents has another decision pending."""
         rows = list({row.decision_id: (row, p) for row, p in outcomes}.values())
         if not rows:
-            return
+            return False
         statuses = ["applied" if p is None else "failed" for _, p in rows]
-        await conn.execute(
+        more = await conn.execute(
             _OUTCOMES,
             {
                 "now": now,
@@ -170,6 +174,7 @@ class OutcomeLog:
             event = _outcome_event(row, now, problem).new(metadata, event_id=event_id)
             appends.setdefault(ESCALATION_STREAM.format(row.incident_id), []).append(event)
         await self.store.append_streams(conn, appends, {})
+        return any(more.scalars())
 
 
 def _outcome_event(
@@ -206,8 +211,8 @@ _RETRY = text(
     " next_attempt_at = CAST(:now AS timestamptz)"
     " + make_interval(secs => least(CAST(:cap AS double precision), power(2, least(attempts, 40))))"
     " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
+    " RETURNING next_attempt_at"
 )
-_NEXT = "SELECT min(next_attempt_at) FROM decisions WHERE status = 'pending'"
 _LOCK = text(
     "SELECT incident_id FROM incident_escalation WHERE incident_id = ANY(:ids)"
     " ORDER BY incident_id FOR UPDATE SKIP LOCKED"
@@ -260,6 +265,8 @@ class DecisionSender:
         self._answers: list[tuple[Any, httpx.Response]] = []  # answered, not yet recorded
         self._answered = asyncio.Event()
         self._stop = asyncio.Event()  # run's
+        self._scheduled = Schedule()  # this sender's retries
+        self._more = False  # the last claim was cut at its limit: more may be due
         self.sent = 0
 
     def wake(self) -> None:
@@ -271,15 +278,19 @@ class DecisionSender:
         try:
             while not stop.is_set():
                 self._wake.clear()  # before looking, so a wake() while we look is not lost
-                pause = self.poll_seconds
+                looked = self.clock.now()
                 try:
-                    if len(self._claimed) < self.concurrency and not await self.claim_due():
-                        due = await read_value(self.engine, _NEXT)
-                        if due is not None:
-                            pause = (due - self.clock.now()).total_seconds()
+                    if len(self._claimed) < self.concurrency:
+                        await self.claim_due()
                 except Exception:  # the database is away: the decisions are durable, look again
                     log.exception("claiming decisions failed; retrying shortly")
-                await wait_any(stop, self._wake, timeout=min(max(pause, 0.01), self.poll_seconds))
+                # What may go next comes with a wake (new decisions, an incident's next one once
+                # its last is recorded, a full claim's rest), a retry of ours falling due, or the
+                # poll (another replica's retries, a dead sender's leases). Asking the database
+                # when the next decision falls due after every claim that found none cost the
+                # surge a question for every decision sent.
+                pause = self._scheduled.pause_after(looked, self.clock.now(), self.poll_seconds)
+                await wait_any(stop, self._wake, timeout=pause)
         finally:
             # Let the requests in flight answer and record what they answered.
             if self._flying:
@@ -303,6 +314,7 @@ class DecisionSender:
                 await conn.execute(
                     _CLAIM, {"until": now + self.lease, "ids": [r.decision_id for r in rows]}
                 )
+        self._more = len(rows) == limit
         self._claimed.extend(rows)
         self._start_sends()
         return len(rows)
@@ -320,7 +332,7 @@ class DecisionSender:
         if not task.cancelled() and task.exception() is not None:
             log.error("sending a decision failed", exc_info=task.exception())
         self._start_sends()
-        if len(self._claimed) < self.concurrency:
+        if self._more and len(self._claimed) < self.concurrency:
             self.wake()  # top the queue up
 
     async def _send(self, row: Any) -> None:
@@ -374,7 +386,7 @@ class DecisionSender:
             locked = set((await conn.execute(_LOCK, {"ids": ids})).scalars())
             taken = [(row, r) for row, r in answers if row.incident_id in locked]
             outcomes = [(row, None if r.is_success else _problem(r)) for row, r in taken]
-            await self.outcomes.record_many(conn, outcomes, now)
+            more = await self.outcomes.record_many(conn, outcomes, now)
             for row, problem in outcomes:
                 if problem is not None:
                     log.warning(
@@ -384,11 +396,13 @@ class DecisionSender:
                         problem["detail"],
                     )
                     await self.on_refused(conn, row.incident_id, str(row.decision_id))
+                    more = True  # what the refusal led to may be a decision to send
         if taken:
             self.sent += len(taken)
             if self.on_recorded is not None:
                 self.on_recorded()
-            self.wake()  # the next decisions of these incidents may be due now
+            if more:
+                self.wake()  # the next decisions of these incidents may be due now
         return [(row, r) for row, r in answers if row.incident_id not in locked]
 
     async def _record_one_by_one(
@@ -405,7 +419,7 @@ class DecisionSender:
     async def _retry_later(self, row: Any, exc: Exception) -> None:
         log.warning("decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, exc)
         async with self.engine.begin() as conn:
-            await conn.execute(
+            at = await conn.scalar(
                 _RETRY,
                 {
                     "d": row.decision_id,
@@ -414,6 +428,9 @@ class DecisionSender:
                     "cap": self.max_backoff_seconds,
                 },
             )
+        if at is not None:
+            self._scheduled.add(at)
+            self._wake.set()  # to sleep until then at most
 
 
 def _unavailable(response: httpx.Response) -> bool:

@@ -23,7 +23,6 @@ what was recorded on `village.webhooks.v1`, for the endpoint's owner only.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import json
 import logging
 import ssl
@@ -45,7 +44,7 @@ from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.http import traced
 from village_platform.telemetry import context_from_traceparent
-from village_platform.wakeups import wait_any
+from village_platform.wakeups import Schedule, wait_any
 
 from .domain import events as ev
 from .domain import signing
@@ -208,7 +207,7 @@ class Dispatcher:
         # When this dispatcher's retries fall due and its endpoints' pauses end (a heap): it
         # looks again then. Other replicas' retries, and the leases of one that died, are found
         # by the poll.
-        self._scheduled: list[datetime] = []
+        self._scheduled = Schedule()
 
     def wake(self) -> None:
         """New deliveries were stored (a fan-out, a redelivery): look now."""
@@ -235,23 +234,14 @@ class Dispatcher:
                 # free), a retry or pause of ours ending, or the poll. Looking again at once, and
                 # asking the database when the next delivery falls due, cost (g) 1.3 claims and
                 # 1.3 of those questions per delivery beyond its own claim.
-                await wait_any(stop, self._wake, timeout=self._pause_after(looked))
+                pause = self._scheduled.pause_after(looked, self.clock.now(), self.poll_seconds)
+                await wait_any(stop, self._wake, timeout=pause)
         finally:
             if self._tasks:  # let requests in flight finish briefly; unfinished ones' leases expire
                 await asyncio.wait(self._tasks, timeout=5)
                 for task in self._tasks:
                     task.cancel()
             await self.http.aclose()
-
-    def _pause_after(self, looked: datetime) -> float:
-        """Seconds until the next retry or pause of ours ends (at most the poll); those due
-        when the claim at `looked` ran are forgotten: it saw them."""
-        while self._scheduled and self._scheduled[0] <= looked:
-            heapq.heappop(self._scheduled)
-        pause = self.poll_seconds
-        if self._scheduled:
-            pause = min(pause, (self._scheduled[0] - self.clock.now()).total_seconds())
-        return max(pause, 0.005)
 
     async def dispatch_due(self) -> int:
         """Claim what may go now and start sending it; returns how many were claimed."""
@@ -443,12 +433,12 @@ class Dispatcher:
             paused = self.policy.endpoint_pause(failures or 0, code, pause)
             if paused is not None:
                 until = now + timedelta(seconds=paused)
-                heapq.heappush(self._scheduled, until)
+                self._scheduled.add(until)
                 await conn.execute(_PAUSE, {"e": row.endpoint_id, "until": until})
             at = self.policy.next_attempt(now, row.queued_at, row.attempts + 1, code, pause)
             if at is not None:
                 await conn.execute(_RETRY, {**params, "next": at})
-                heapq.heappush(self._scheduled, at)
+                self._scheduled.add(at)
                 stream, new = attempt.event(
                     ev.AttemptFailed, status_code=code, reason=error or "", next_attempt_at=at
                 )
