@@ -226,7 +226,8 @@ class DecisionSender:
     A pipeline, not batches: due decisions are claimed (their retry time moved a lease ahead) in
     one short transaction into a queue, and each goes out as soon as one of `concurrency` slots
     is free, so a decision made meanwhile waits for a slot, never for the slowest request of a
-    batch. The queue is topped up when it runs low. Answers are recorded together: what came in
+    batch. The queue is topped up when it runs low, if the last claim left decisions behind (it
+    was cut at its limit). Answers are recorded together: what came in
     while the last group was written goes in one transaction (each incident's row locked, as the
     consumer deciding on it locks it; an incident the consumer holds right now waits for the
     next group). A group that fails is recorded one decision at a time.
