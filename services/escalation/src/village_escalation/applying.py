@@ -227,10 +227,10 @@ class DecisionSender:
     one short transaction into a queue, and each goes out as soon as one of `concurrency` slots
     is free, so a decision made meanwhile waits for a slot, never for the slowest request of a
     batch. The queue is topped up when it runs low, if the last claim left decisions behind (it
-    was cut at its limit). Answers are recorded together: what came in
-    while the last group was written goes in one transaction (each incident's row locked, as the
-    consumer deciding on it locks it; an incident the consumer holds right now waits for the
-    next group). A group that fails is recorded one decision at a time.
+    was cut at its limit). Answers are recorded together: what came in while the last group was
+    written goes in one transaction (each incident's row locked, as the consumer deciding on it
+    locks it; an incident the consumer holds right now waits for the next group). A group that
+    fails is recorded one decision at a time.
 
     An unreachable or failing incidents service (connection error, timeout, 408, 425, 429, 5xx,
     409 for the decision's own key still in flight) sets the next try with exponential backoff
