@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from test_knowledge_providers import Fixed
 
 from village_knowledge import search
 from village_knowledge.access import Access
@@ -30,14 +31,6 @@ ROUTERS, SWITCHES, MODEMS = "acme-routers", "acme-switches", "acme-modems"
 DIRECTORY = {"acme": {"kind": "provider"}, "globex": {"kind": "provider"}}
 FILLER = "Check the cabling and the power supply first."
 PAIRS = {f"pair{n}" for n in range(5)}
-
-
-class Fixed:
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    async def for_request(self) -> Any:
-        return self.value
 
 
 def ctx(party: str, *roles: str) -> WriteContext:
