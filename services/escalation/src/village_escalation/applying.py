@@ -152,7 +152,7 @@ class OutcomeLog:
         if not rows:
             return False
         statuses = ["applied" if p is None else "failed" for _, p in rows]
-        more = await conn.execute(
+        pending = await conn.execute(
             _OUTCOMES,
             {
                 "now": now,
@@ -174,7 +174,7 @@ class OutcomeLog:
             event = _outcome_event(row, now, problem).new(metadata, event_id=event_id)
             appends.setdefault(ESCALATION_STREAM.format(row.incident_id), []).append(event)
         await self.store.append_streams(conn, appends, {})
-        return any(more.scalars())
+        return any(pending.scalars())
 
 
 def _outcome_event(
@@ -397,7 +397,6 @@ class DecisionSender:
                         problem["detail"],
                     )
                     await self.on_refused(conn, row.incident_id, str(row.decision_id))
-                    more = True  # what the refusal led to may be a decision to send
         if taken:
             self.sent += len(taken)
             if self.on_recorded is not None:
@@ -431,7 +430,7 @@ class DecisionSender:
             )
         if at is not None:
             self._scheduled.add(at)
-            self._wake.set()  # to sleep until then at most
+            self.wake()  # to sleep until then at most
 
 
 def _unavailable(response: httpx.Response) -> bool:
