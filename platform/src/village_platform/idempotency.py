@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,6 +86,26 @@ _STORE = (
 )
 
 
+# `_CLAIM` for many keys; their locks are only tried, so the order they are taken in cannot
+# deadlock.
+_CLAIM_MANY = (
+    "SELECT pg_try_advisory_xact_lock(hashtextextended(u.party || '/' || u.key, 0)) AS locked,"
+    " k.request_hash, k.status_code, k.headers, k.body, k.expires_at"
+    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(party, key, n)"
+    " LEFT JOIN idempotency_keys k ON k.party = u.party AND k.key = u.key ORDER BY u.n"
+)
+_STORE_MANY = (
+    "INSERT INTO idempotency_keys (party, key, method, path, request_hash, status_code,"
+    " headers, body, created_at, expires_at)"
+    " SELECT party, key, method, path, request_hash, status_code, headers::jsonb, body::jsonb,"
+    " $9, $10 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+    " $6::int[], $7::text[], $8::text[])"
+    " AS u(party, key, method, path, request_hash, status_code, headers, body)"
+    " ON CONFLICT (party, key) DO NOTHING RETURNING 1"
+)
+Claimed = StoredResponse | Problem | None
+
+
 class _Raced(Exception):
     """The key's row was written by a request that committed after the claim's snapshot."""
 
@@ -93,9 +113,16 @@ class _Raced(Exception):
 async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> StoredResponse | None:
     """Call first in the command's transaction: the stored response to replay, or None to go on."""
     driver = await driver_of(conn)
-    row = await driver.fetchrow(_CLAIM, key.party, key.key)
+    found = await _claimed(driver, key, await driver.fetchrow(_CLAIM, key.party, key.key), now)
+    if isinstance(found, Problem):
+        raise found
+    return found
+
+
+async def _claimed(driver: Any, key: IdempotencyKey, row: Any, now: datetime) -> Claimed:
+    """What a claim's row says of its key: replay, go on (None), or a problem."""
     if not row["locked"]:
-        raise Problem(
+        return Problem(
             409,
             IN_FLIGHT,
             "a request with this Idempotency-Key is still being processed; retry later",
@@ -107,12 +134,22 @@ async def claim(conn: AsyncConnection, key: IdempotencyKey, now: datetime) -> St
         await driver.execute(_EXPIRED, key.party, key.key, now)
         return None
     if row["request_hash"] != key.request_hash:
-        raise Problem(
+        return Problem(
             422,
             "idempotency-key-reused",
             "this Idempotency-Key was used with a different request; use a new key",
         )
     return StoredResponse(row["status_code"], row["body"], dict(row["headers"]))
+
+
+async def claim_many(
+    conn: AsyncConnection, keys: Sequence[IdempotencyKey], now: datetime
+) -> list[Claimed]:
+    """`claim` for many keys in one round trip (a batch's requests): for each, in order, the
+    stored response to replay, None to go on, or the problem it answers instead."""
+    driver = await driver_of(conn)
+    rows = await driver.fetch(_CLAIM_MANY, [k.party for k in keys], [k.key for k in keys])
+    return [await _claimed(driver, key, row, now) for key, row in zip(keys, rows, strict=True)]
 
 
 async def store(
@@ -138,6 +175,80 @@ async def store(
     )
     if stored is None:
         raise _Raced
+
+
+async def store_many(
+    conn: AsyncConnection,
+    stored: Sequence[tuple[IdempotencyKey, StoredResponse]],
+    now: datetime,
+    ttl: timedelta,
+) -> None:
+    """`store` for many keys in one statement; raises _Raced when any key's row is there."""
+    if not stored:
+        return
+    rows = await (await driver_of(conn)).fetch(
+        _STORE_MANY,
+        *(
+            list(column)
+            for column in zip(
+                *(
+                    (
+                        k.party,
+                        k.key,
+                        k.method,
+                        k.path,
+                        k.request_hash,
+                        r.status_code,
+                        json.dumps(r.headers),
+                        json.dumps(r.body),
+                    )
+                    for k, r in stored
+                ),
+                strict=True,
+            )
+        ),
+        now,
+        now + ttl,
+    )
+    if len(rows) != len(stored):
+        raise _Raced
+
+
+BatchWork = Callable[[AsyncConnection, list[int]], Awaitable[list[StoredResponse | Problem]]]
+
+
+async def run_many(
+    engine: AsyncEngine,
+    keys: Sequence[IdempotencyKey],
+    now: Callable[[], datetime],
+    ttl: timedelta,
+    work: BatchWork,
+) -> list[tuple[StoredResponse | Problem, bool]]:
+    """`run_once` for a batch of requests, each with its key, in one transaction: `work` gets
+    the positions of those to run (not replayed, not refused by their key) and answers each,
+    in that order; a problem is not stored (as a request's refusal is not). Returns each
+    request's answer and whether it is a replay."""
+    raced = False
+    while True:
+        try:
+            async with driver_transaction(engine) as conn:
+                claimed = await claim_many(conn, keys, now())
+                todo = [i for i, found in enumerate(claimed) if found is None]
+                answers: list[StoredResponse | Problem | None] = list(claimed)
+                for i, answer in zip(todo, await work(conn, todo) if todo else [], strict=True):
+                    answers[i] = answer
+                done = [(keys[i], a) for i in todo if isinstance(a := answers[i], StoredResponse)]
+                await store_many(conn, done, now(), ttl)
+            ran = set(todo)
+            return [
+                (a, i not in ran and isinstance(a, StoredResponse))
+                for i, a in enumerate(answers)
+                if a is not None  # every one is answered by now
+            ]
+        except _Raced:  # rolled back: the first request's answer is there now
+            if raced:
+                raise
+            raced = True
 
 
 async def run_once(

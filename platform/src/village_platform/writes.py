@@ -53,6 +53,8 @@ class WriteContext:
     principal: Principal
     key: idempotency.IdempotencyKey | None = None
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # The trace the command belongs to, when it is not the request's (one of a batch's).
+    traceparent: str | None = None
 
     def event_metadata(self) -> dict[str, Any]:
         """What every event this command writes says of its origin (the egress rule's
@@ -63,7 +65,7 @@ class WriteContext:
             "actor_user": self.principal.user,
             "correlation_id": self.correlation_id,
             "causation_id": self.key.key if self.key else None,
-            "traceparent": current_traceparent(),
+            "traceparent": self.traceparent or current_traceparent(),
         }
 
 
@@ -116,6 +118,36 @@ class Writes:
         response before it is answered again (a secret the record does not keep)."""
         async with self._turn(ctx.principal):
             return await self._run(ctx, work, attempts, on_replay)
+
+    async def run_many(
+        self,
+        principal: Principal,
+        keys: list[idempotency.IdempotencyKey],
+        work: idempotency.BatchWork,
+        *,
+        attempts: int = 1,
+    ) -> list[Written | Problem]:
+        """Many requests of one caller, each with its key, in one transaction (`run` for each,
+        at once): `work` answers those neither replayed nor refused by their key. A concurrent
+        append anywhere in the batch runs it all again, up to `attempts` times in all."""
+        async with self._turn(principal):
+            for attempt in range(1, attempts + 1):
+                try:
+                    answers = await idempotency.run_many(
+                        self.engine, keys, self.clock.now, self.ttl, work
+                    )
+                    break
+                except ConcurrencyError:
+                    if attempt == attempts:
+                        raise
+        if self.after_commit is not None and any(
+            not replayed and not isinstance(a, Problem) for a, replayed in answers
+        ):
+            self.after_commit()
+        return [
+            a if isinstance(a, Problem) else Written(a.status_code, a.body, a.headers, replayed)
+            for a, replayed in answers
+        ]
 
     @contextlib.asynccontextmanager
     async def _turn(self, principal: Principal) -> AsyncIterator[None]:

@@ -4,19 +4,23 @@ hands it to `act`, the handlers with the request's write context, If-Match and P
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from village_platform import idempotency
+from village_platform.auth import Caller
+from village_platform.errors import DomainError, Problem
 from village_platform.headers import Prefer, if_match_versions, prefers_minimal
-from village_platform.writes import Write, WriteContext
+from village_platform.writes import Write, WriteContext, Written
 
+from . import batch
 from . import schemas as s
 from .deps import Handlers
 from .domain import commands as c
 from .handlers import IncidentHandlers
-from .openapi import COMMAND_RESPONSES, IfMatch
+from .openapi import BATCH_RESPONSES, COMMAND_RESPONSES, IfMatch
 
 router = APIRouter(tags=["incident actions"])
 
@@ -167,3 +171,60 @@ async def incident_collaborators_partner_revoke(
 )
 async def incident_rating(incident_id: str, body: s.RatingIn, act: Act) -> Response:
     return await act(incident_id, c.Rate(body.rating, body.reason))
+
+
+@router.post(
+    "/incident-commands",
+    summary="Many commands at once, each to one incident (the village's services only)",
+    description=(
+        "Assignments and escalations, each as its own route would take it with "
+        "`Prefer: return=minimal` and its `idempotency_key` as Idempotency-Key, in one "
+        "transaction. Each is answered on its own, in order: 204 with the incident's new "
+        "`etag`, or the problem its route would answer; a retry with the same key, here or "
+        "on the route, gets the stored answer. Parties' tokens are refused (403)."
+    ),
+    responses=BATCH_RESPONSES,
+)
+async def incident_commands(
+    body: s.CommandsIn, request: Request, caller: Caller, handlers: Handlers
+) -> dict[str, Any]:
+    if caller.kind != "service":
+        raise DomainError.forbidden("only the village's services send commands in batches")
+    raw = (await request.json())["commands"]  # each key fingerprints its body as sent
+    commands = [
+        batch.Command(
+            WriteContext(
+                caller,
+                idempotency.make_key(
+                    caller.party,
+                    item.idempotency_key,
+                    "POST",
+                    f"/incidents/{item.incident_id}/{item.action}",
+                    sent["body"],
+                ),
+                traceparent=item.traceparent,
+            ),
+            item.incident_id,
+            _command(item),
+        )
+        for item, sent in zip(body.commands, raw, strict=True)
+    ]
+    answers = await batch.execute_many(handlers, caller, commands)
+    return {"results": [_result(a) for a in answers]}
+
+
+def _command(item: s.BatchAssign | s.BatchEscalate) -> object:
+    if isinstance(item, s.BatchAssign):
+        return c.Assign(item.body.party, item.body.tier, item.body.assignee)
+    b = item.body
+    return c.Escalate(b.to_party, b.to_tier, b.reason, b.decision_id)
+
+
+def _result(answer: Written | Problem) -> dict[str, Any]:
+    if isinstance(answer, Problem):
+        return {"status": answer.status, "problem": answer.body(None)}
+    return {
+        "status": answer.status_code,
+        "etag": answer.headers["ETag"],
+        "replayed": answer.replayed,
+    }

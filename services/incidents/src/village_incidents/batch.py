@@ -18,16 +18,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from village_platform.errors import DomainError
-from village_platform.eventstore import NewEvent
-from village_platform.writes import WriteContext
+from village_platform.auth import Principal
+from village_platform.errors import DomainError, Problem, as_problem
+from village_platform.eventstore import ConcurrencyError, NewEvent
+from village_platform.idempotency import StoredResponse
+from village_platform.writes import WriteContext, Written, stored
 
 from . import readmodel, snapshots
 from .domain import commands as c
 from .domain import events as e
 from .domain.incident import Incident, Note
 from .domain.rules import decide
-from .handlers import IncidentHandlers, evolved
+from .handlers import MAX_ATTEMPTS, MINIMAL_APPLIED, IncidentHandlers, etag, evolved
 from .reads import actor_of
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,15 @@ class Job:
     # Events decided elsewhere on the incident as the commands left it (a provider incident's
     # unlink), appended after theirs; a DomainError refuses the job.
     then: Callable[[Incident], list[e.IncidentEvent]] | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of `execute_many`: its context (its own key) and its incident."""
+
+    ctx: WriteContext
+    incident_id: str
+    command: object
 
 
 @dataclass
@@ -117,6 +128,36 @@ async def apply_many(
         for follow in handlers.followers:
             await follow(conn, job.ctx, streams[job.incident_id].state, events)
     return results
+
+
+async def execute_many(
+    handlers: IncidentHandlers, principal: Principal, commands: list[Command]
+) -> list[Written | Problem]:
+    """Each command to its incident, as its own route would with `Prefer: return=minimal` and its
+    key, all in one transaction: 204 with the incident's new version, the answer stored for its
+    key, or its refusal (not stored). The village's services send their commands this way, many
+    at once (the escalation service's decisions in a surge)."""
+
+    async def work(conn: AsyncConnection, todo: list[int]) -> list[StoredResponse | Problem]:
+        jobs = [Job(commands[i].ctx, commands[i].incident_id, (commands[i].command,)) for i in todo]
+        return [
+            as_problem(r)
+            if isinstance(r, DomainError)
+            else stored(204, None, {"ETag": etag(r.version), **MINIMAL_APPLIED})
+            for r in await apply_many(handlers, conn, jobs)
+        ]
+
+    keys = [cmd.ctx.key for cmd in commands]
+    if None in keys or len({(k.party, k.key) for k in keys if k}) < len(keys):
+        raise DomainError(422, "validation-error", "every command needs a key of its own")
+    try:
+        return await handlers.writes.run_many(
+            principal, [k for k in keys if k], work, attempts=MAX_ATTEMPTS
+        )
+    except ConcurrencyError as err:  # as one command's route answers it
+        raise DomainError(
+            409, "concurrent-update", f"incident {err.stream_id} changed concurrently; retry"
+        ) from err
 
 
 async def _decide(

@@ -105,6 +105,49 @@ COMMAND_RESPONSES = {
     },
     **problem_responses(400, 401, 403, 404, 409, 412, 422),
 }
+BATCH_RESPONSES = {
+    200: {
+        "description": "each command's answer, in the order sent",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "status": {"type": "integer"},
+                                    "etag": {"type": "string"},
+                                    "replayed": {"type": "boolean"},
+                                    "problem": {"type": "object"},
+                                },
+                                "required": ["status"],
+                            },
+                        }
+                    },
+                    "required": ["results"],
+                },
+                "example": {
+                    "results": [
+                        {"status": 204, "etag": '"4"', "replayed": False},
+                        {
+                            "status": 409,
+                            "problem": {
+                                "type": "/problems/invalid-transition",
+                                "title": "Conflict",
+                                "status": 409,
+                                "detail": "cannot assign an incident that is closed",
+                            },
+                        },
+                    ]
+                },
+            }
+        },
+    },
+    **problem_responses(401, 403, 409, 422),
+}
 LOCATION_HEADER = {"Location": {"description": "/incidents/{id}", "schema": {"type": "string"}}}
 OPEN_RESPONSES = {
     201: {**INCIDENT_VIEW, "headers": {**ETAG_HEADER, **LOCATION_HEADER}},

@@ -152,6 +152,65 @@ class EscalateIn(Body):
     decision_id: str | None = Field(default=None, max_length=100)
 
 
+TRACEPARENT_EXAMPLE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+class _BatchCommand(Body):
+    incident_id: str = Field(min_length=1, max_length=100)
+    # The command's own key, as its route's Idempotency-Key: a retry through either the batch or
+    # the route gets the answer stored for it.
+    idempotency_key: str = Field(min_length=1, max_length=255)
+    # The trace the command belongs to (W3C), for the events it writes.
+    traceparent: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+    )
+
+
+class BatchAssign(_BatchCommand):
+    action: Literal["assign"]
+    body: AssignIn
+
+
+class BatchEscalate(_BatchCommand):
+    action: Literal["escalate"]
+    body: EscalateIn
+
+
+class CommandsIn(Body):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "commands": [
+                        {
+                            "action": "escalate",
+                            "incident_id": "3f2b8c1e-5d4a-4e0b-9a57-2c1d0e6f8a90",
+                            "idempotency_key": "6c1f0d2e-8b3a-4f5e-9d7c-1a2b3c4d5e6f",
+                            "traceparent": TRACEPARENT_EXAMPLE,
+                            "body": {
+                                "to_party": "acme",
+                                "to_tier": "TAC L2",
+                                "reason": "S1 for a product northwind is not certified for",
+                                "decision_id": "6c1f0d2e-8b3a-4f5e-9d7c-1a2b3c4d5e6f",
+                            },
+                        },
+                        {
+                            "action": "assign",
+                            "incident_id": "a81c2f4d-7e6b-4c3a-9d1e-0f2b3c4d5e6f",
+                            "idempotency_key": "0b9e8d7c-6f5a-4b3c-8d2e-1f0a9b8c7d6e",
+                            "body": {"party": "northwind", "tier": "L1"},
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+    commands: list[Annotated[BatchAssign | BatchEscalate, Field(discriminator="action")]] = Field(
+        min_length=1, max_length=200
+    )
+
+
 class NoteIn(Body):
     model_config = ConfigDict(
         extra="forbid",
