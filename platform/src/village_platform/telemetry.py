@@ -108,6 +108,13 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+def traceparent_of(span: trace.Span) -> str | None:
+    """The W3C traceparent naming `span` (not the current one): a child's parent, elsewhere."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier.get("traceparent")
+
+
 def context_from_traceparent(traceparent: str | None) -> Context | None:
     if not traceparent:
         return None

@@ -350,34 +350,34 @@ def assert_valid_record(event: StoredEvent) -> dict[str, Any]:
 # --------------------------------------------------------------------------- outcomes
 
 
-def problem_responses() -> list[httpx.Response]:
-    request = httpx.Request("POST", "http://incidents/incidents/inc-1/escalate")
-    return [
-        httpx.Response(
-            409,
-            json={
+def problem_answers() -> httpx.Response:
+    """A batch's answer with a refusal of each shape an answer may have."""
+    request = httpx.Request("POST", "http://incidents/incident-commands")
+    results = [
+        {
+            "status": 409,
+            "problem": {
                 "type": "/problems/invalid-transition",
                 "title": "Conflict",
                 "status": 409,
                 "detail": "cannot escalate an incident that is closed",
             },
-            request=request,
-        ),
-        httpx.Response(
-            404,
-            json={
+        },
+        {
+            "status": 404,
+            "problem": {
                 "type": "/problems/not-found",
                 "title": "Not found",
                 "status": 404,
                 "detail": "no such incident",
             },
-            request=request,
-        ),
-        httpx.Response(422, json={"detail": "x" * 5000}, request=request),  # long, no type or title
-        httpx.Response(403, text="<html>forbidden</html>", request=request),  # not JSON
-        httpx.Response(400, json=["not", "an", "object"], request=request),
-        httpx.Response(307, request=request),  # a redirect is not followed: final too
+        },
+        {"status": 422, "problem": {"detail": "x" * 5000}},  # long, no type or title
+        {"status": 403},  # no problem
+        {"status": 400, "problem": ["not", "an", "object"]},
+        {"status": 307},  # a redirect is not followed: final too
     ]
+    return httpx.Response(200, json={"results": results}, request=request)
 
 
 async def test_applied_and_failed_outcomes_match_their_schemas() -> None:
@@ -388,8 +388,8 @@ async def test_applied_and_failed_outcomes_match_their_schemas() -> None:
     for decision in decisions:
         decided_record(recorder, decision)
         assert await applier.record(recorder, row_of(decision), "applied", now, None) == "applied"
-    for decision, response in zip(decisions, problem_responses(), strict=False):
-        problem = applying._problem(response)
+    answers = applying._results(problem_answers(), 6)
+    for decision, (_, problem) in zip(decisions, answers, strict=False):
         assert await applier.record(recorder, row_of(decision), "failed", now, problem) == "failed"
     kinds = {r.type for r in recorder.records}
     assert kinds == {DECIDED, "village.escalation.applied.v1", "village.escalation.failed.v1"}

@@ -7,6 +7,7 @@ record them; an incident whose row a consumer transaction holds is recorded afte
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -43,32 +44,49 @@ IN_FLIGHT = {  # as the incidents service answers a key whose first request is s
 
 
 class Incidents:
-    """The incidents API's assign and escalate routes as the sender calls them: each request is
-    held until its incident's gate opens (open unless the test closes it), then answered with the
-    incident's status (204, as `Prefer: return=minimal` is answered, unless set)."""
+    """The incidents API's batch route (`POST /incident-commands`) as the sender calls it: each
+    command is held until its incident's gate opens (open unless the test closes it), and the
+    request answers once all of its commands may; each is answered with its incident's status
+    (204, as its route answers with `Prefer: return=minimal`, unless set), or the next of its
+    `answers`; a request is answered with the next of `batch_answers` instead, if any."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, str]] = []  # (incident, route, Idempotency-Key)
+        self.batches: list[list[str]] = []  # each request's incidents
         self.gates: dict[str, asyncio.Event] = {}
         self.status: dict[str, int] = {}
         self.answers: dict[str, list[httpx.Response]] = {}  # answered first, in turn
+        self.batch_answers: list[httpx.Response] = []
         self._arrived: dict[str, asyncio.Event] = {}
 
     def arrived(self, incident_id: str) -> asyncio.Event:
         return self._arrived.setdefault(incident_id, asyncio.Event())
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        _, _, incident_id, route = request.url.path.split("/")
-        self.requests.append((incident_id, route, request.headers["Idempotency-Key"]))
-        assert request.headers["Prefer"] == "return=minimal"  # it reads nothing back
-        self.arrived(incident_id).set()
-        gate = self.gates.get(incident_id)
-        if gate is not None:
-            await gate.wait()
+        assert request.url.path == "/incident-commands"
+        commands = json.loads(request.content)["commands"]
+        self.batches.append([c["incident_id"] for c in commands])
+        for c in commands:
+            self.requests.append((c["incident_id"], c["action"], c["idempotency_key"]))
+            self.arrived(c["incident_id"]).set()
+        for c in commands:
+            gate = self.gates.get(c["incident_id"])
+            if gate is not None:
+                await gate.wait()
+        if self.batch_answers:
+            return self.batch_answers.pop(0)
+        return httpx.Response(200, json={"results": [self._answer(c) for c in commands]})
+
+    def _answer(self, command: dict[str, Any]) -> dict[str, Any]:
+        incident_id = command["incident_id"]
         if self.answers.get(incident_id):
-            return self.answers[incident_id].pop(0)
+            answer = self.answers[incident_id].pop(0)
+            problem = answer.json() if answer.content else {}
+            return {"status": answer.status_code, "problem": problem}
         status = self.status.get(incident_id, 204)
-        return httpx.Response(status, json=REFUSED) if status >= 400 else httpx.Response(status)
+        if status >= 400:
+            return {"status": status, "problem": {**REFUSED, "status": status}}
+        return {"status": status, "etag": '"2"', "replayed": False}
 
 
 @pytest.fixture
@@ -81,7 +99,7 @@ async def sending(
     world: World,
     stack: Any,
     incidents: Incidents,
-    concurrency: int = 16,
+    concurrency: int = 4,
     poll_seconds: float = 0.2,
     clock: Clock | None = None,
 ) -> AsyncIterator[Any]:
@@ -242,11 +260,13 @@ async def test_a_stopping_sender_records_what_is_in_flight_and_sends_nothing_mor
     world: World, stack: Any, incidents: Incidents
 ) -> None:
     await seed(world)
-    for iid in ("first-1", "second-1"):
-        await open_(world, iid)
+    await open_(world, "first-1")
     incidents.gates["first-1"] = asyncio.Event()
     async with sending(world, stack, incidents, concurrency=1) as sender:
         await asyncio.wait_for(incidents.arrived("first-1").wait(), 10)
+        await open_(world, "second-1")
+        sender.wake()
+        await eventually(lambda: len(sender._claimed), lambda n: n == 1, timeout=10)
         assert [row.incident_id for row in sender._claimed] == ["second-1"]  # waits for a slot
         sender.stop_event.set()  # the service stops while the first is in flight
         incidents.gates["first-1"].set()
@@ -340,3 +360,59 @@ async def test_an_incidents_next_decision_goes_once_the_one_before_is_recorded(
         )
     keys = [key for _, _, key in incidents.requests]
     assert keys == [str(first.decision_id), str(second_id)] == [str(r.decision_id) for r in rows]
+
+
+async def test_decisions_that_waited_for_a_slot_go_together_in_one_request(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    """While the incidents service is slow, the decisions made meanwhile queue; the next free
+    slot takes them all in one request, each still answered and recorded on its own."""
+    await seed(world)
+    await open_(world, "slow-1")
+    incidents.gates["slow-1"] = asyncio.Event()
+    waiting = [f"wait-{n}" for n in range(5)]
+    async with sending(world, stack, incidents, concurrency=1) as sender:
+        await asyncio.wait_for(incidents.arrived("slow-1").wait(), 10)
+        for iid in waiting:
+            await open_(world, iid)
+            incidents.status[iid] = 409 if iid == "wait-2" else 204
+        sender.wake()
+        await eventually(lambda: len(sender._claimed), lambda n: n == len(waiting), timeout=10)
+        incidents.gates["slow-1"].set()
+        rows = await eventually(
+            lambda: asyncio.gather(*(decision(world, i) for i in waiting)),
+            lambda rs: all(r.status != "pending" for r in rs),
+            timeout=10,
+        )
+    assert incidents.batches == [["slow-1"], waiting]
+    assert [r.status for r in rows] == ["applied", "applied", "failed", "applied", "applied"]
+
+
+async def test_a_batch_the_service_cannot_take_is_tried_again_each_decision_once(
+    world: World, stack: Any, incidents: Incidents
+) -> None:
+    """A request answered 503 (or an incidents service that does not know the batch route yet)
+    leaves every decision in it pending with its backoff; the next try applies each once."""
+    await seed(world)
+    ids = ["again-1", "again-2"]
+    for iid in ids:
+        await open_(world, iid)
+    incidents.batch_answers = [httpx.Response(503, json={"title": "Service Unavailable"})]
+    async with sending(world, stack, incidents) as sender:
+        rows = await eventually(
+            lambda: asyncio.gather(*(decision(world, i) for i in ids)),
+            lambda rs: all(r.attempts == 1 for r in rs),
+            timeout=10,
+        )
+        assert all(r.status == "pending" and "503" in r.last_error for r in rows)
+        world.process.clock.advance(timedelta(minutes=5))  # past the backoff
+        sender.wake()
+        rows = await eventually(
+            lambda: asyncio.gather(*(decision(world, i) for i in ids)),
+            lambda rs: all(r.status == "applied" for r in rs),
+            timeout=10,
+        )
+    assert [r.attempts for r in rows] == [2, 2]
+    for iid in ids:
+        assert [e.type for e in await outcomes(world, iid)] == ["village.escalation.applied.v1"]
+    assert incidents.batches == [ids, ids]

@@ -16,6 +16,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ from village_platform.envelope import Metadata
 from village_platform.eventstore import EventStore, NewEvent
 from village_platform.http import service_client
 from village_platform.settings import Settings
-from village_platform.telemetry import context_from_traceparent
+from village_platform.telemetry import context_from_traceparent, traceparent_of
 from village_platform.tokens import ServiceAuth
 from village_platform.wakeups import Schedule, wait_any
 
@@ -88,37 +89,40 @@ class IncidentsApi:
         self.parties = PartyDirectory(settings, name=name, http=self._http)  # who is whose partner
         self.supplies = SupplyDirectory(settings, name=name, http=self._http)  # who buys from whom
 
-    async def send(self, decision: Any, partner: str) -> httpx.Response:
-        """Moves within the owning partner are assignments; anything to another supplier of the
+    async def send_many(self, decisions: Sequence[tuple[Any, str | None]]) -> httpx.Response:
+        """Each `(decision, traceparent)` as a command of one batch (`POST /incident-commands`),
+        its decision id as its key: each is answered on its own, as its route would answer it.
+        Moves within the owning partner are assignments; anything to another supplier of the
         chain (the provider, a middle supplier: a hand-off), and every escalation, goes through
         escalate (so the incident's timeline says why)."""
-        target = {
-            "party": decision.to_party,
-            "tier": decision.to_tier or None,
-        }  # "": a party without tiers
-        if decision.kind in ("route", "hand_back") and decision.to_party == partner:
-            path, body = "assign", target
-        else:
-            path, body = (
-                "escalate",
-                {
-                    "to_party": decision.to_party,
-                    "to_tier": decision.to_tier,
-                    "reason": decision.reason[:2000],
-                    "decision_id": str(decision.decision_id),
-                },
-            )
-        # Nothing of the incident is read back: 204 and no view to build (RFC 7240).
-        headers = {"Idempotency-Key": str(decision.decision_id), "Prefer": "return=minimal"}
+        commands = [_command(decision, traceparent) for decision, traceparent in decisions]
         try:
-            return await self._http.post(
-                f"/incidents/{decision.incident_id}/{path}", json=body, headers=headers
-            )
+            return await self._http.post("/incident-commands", json={"commands": commands})
         except httpx.TransportError as exc:
             raise IncidentsUnavailable(f"incidents service unreachable: {exc!r}") from exc
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def _command(decision: Any, traceparent: str | None) -> dict[str, Any]:
+    command: dict[str, Any] = {
+        "incident_id": decision.incident_id,
+        "idempotency_key": str(decision.decision_id),
+    }
+    if traceparent:
+        command["traceparent"] = traceparent
+    if decision.kind in ("route", "hand_back") and decision.to_party == decision.partner:
+        # "": a party without tiers
+        body = {"party": decision.to_party, "tier": decision.to_tier or None}
+        return {**command, "action": "assign", "body": body}
+    body = {
+        "to_party": decision.to_party,
+        "to_tier": decision.to_tier,
+        "reason": decision.reason[:2000],
+        "decision_id": str(decision.decision_id),
+    }
+    return {**command, "action": "escalate", "body": body}
 
 
 class OutcomeLog:
@@ -223,20 +227,23 @@ class DecisionSender:
     """Sends pending decisions to the incidents service, many incidents at once, each incident's
     in order; no database transaction is open while a request is in flight.
 
-    A pipeline, not batches: due decisions are claimed (their retry time moved a lease ahead) in
-    one short transaction into a queue, and each goes out as soon as one of `concurrency` slots
-    is free, so a decision made meanwhile waits for a slot, never for the slowest request of a
-    batch. The queue is topped up when it runs low, if the last claim left decisions behind (it
-    was cut at its limit). Answers are recorded together: what came in while the last group was
-    written goes in one transaction (each incident's row locked, as the consumer deciding on it
-    locks it; an incident the consumer holds right now waits for the next group). A group that
-    fails is recorded one decision at a time.
+    A pipeline of batches: due decisions are claimed (their retry time moved a lease ahead) in
+    one short transaction into a queue, and as soon as one of `concurrency` request slots is
+    free, what waits in the queue goes in one request (`POST /incident-commands`, at most
+    `per_request`), so a decision made meanwhile waits for a slot, never for the slowest
+    request before it; the busier the incidents service, the more each request carries. The
+    queue is topped up when it runs low, if the last claim left decisions behind (it was cut at
+    its limit). Answers are recorded together: what came in while the last group was written
+    goes in one transaction (each incident's row locked, as the consumer deciding on it locks
+    it; an incident the consumer holds right now waits for the next group). A group that fails
+    is recorded one decision at a time.
 
     An unreachable or failing incidents service (connection error, timeout, 408, 425, 429, 5xx,
-    409 for the decision's own key still in flight) sets the next try with exponential backoff
-    and jitter (1 s, 2 s, 4 s ... up to `max_backoff_seconds`): the decision is kept, and
-    applied once the service is back, once, because the retried key replays the stored
-    response. A sender that dies mid-flight leaves its claims to expire.
+    for the request or one of its commands, or 409 for a decision's own key still in flight)
+    sets the decision's next try with exponential backoff and jitter (1 s, 2 s, 4 s ... up to
+    `max_backoff_seconds`): the decision is kept, and applied once the service is back, once,
+    because the retried key replays the stored answer. A sender that dies mid-flight leaves its
+    claims to expire.
     """
 
     def __init__(
@@ -247,7 +254,8 @@ class DecisionSender:
         clock: Clock,
         *,
         on_refused: Refused,
-        concurrency: int = 16,
+        concurrency: int = 4,
+        per_request: int = 50,
         batch_size: int = 200,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 300.0,
@@ -256,14 +264,15 @@ class DecisionSender:
     ) -> None:
         self.engine, self.api, self.clock, self.on_refused = engine, api, clock, on_refused
         self.outcomes = OutcomeLog(store)
-        self.concurrency, self.batch_size = concurrency, batch_size
+        self.concurrency, self.per_request = concurrency, per_request
+        self.batch_size = batch_size
         self.poll_seconds, self.max_backoff_seconds = poll_seconds, max_backoff_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.on_recorded = on_recorded
         self._wake = asyncio.Event()
         self._claimed: deque[Any] = deque()  # claimed, waiting for a slot
-        self._flying: set[asyncio.Task[None]] = set()
-        self._answers: list[tuple[Any, httpx.Response]] = []  # answered, not yet recorded
+        self._flying: dict[asyncio.Task[None], int] = {}  # requests in flight: their decisions
+        self._answers: list[tuple[Any, Problem | None]] = []  # answered, not yet recorded
         self._answered = asyncio.Event()
         self._stop = asyncio.Event()  # run's
         self._scheduled = Schedule()  # this sender's retries
@@ -281,7 +290,7 @@ class DecisionSender:
                 self._wake.clear()  # before looking, so a wake() while we look is not lost
                 looked = self.clock.now()
                 try:
-                    if len(self._claimed) < self.concurrency:
+                    if len(self._claimed) < self.per_request:
                         await self.claim_due()
                 except Exception:  # the database is away: the decisions are durable, look again
                     log.exception("claiming decisions failed; retrying shortly")
@@ -305,7 +314,7 @@ class DecisionSender:
     async def claim_due(self) -> int:
         """Claim due decisions up to `batch_size` queued or in flight, and start sending them;
         returns how many it claimed."""
-        limit = self.batch_size - len(self._claimed) - len(self._flying)
+        limit = self.batch_size - len(self._claimed) - sum(self._flying.values())
         if limit <= 0:
             return 0
         now = self.clock.now()
@@ -324,37 +333,54 @@ class DecisionSender:
         if self._stop.is_set():  # stopping: what is claimed keeps its claim until the lease ends
             return
         while self._claimed and len(self._flying) < self.concurrency:
-            task = asyncio.create_task(self._send(self._claimed.popleft()))
-            self._flying.add(task)
+            take = min(len(self._claimed), self.per_request)
+            rows = [self._claimed.popleft() for _ in range(take)]
+            task = asyncio.create_task(self._send(rows))
+            self._flying[task] = len(rows)
             task.add_done_callback(self._sent)
 
     def _sent(self, task: asyncio.Task[None]) -> None:
-        self._flying.discard(task)
+        self._flying.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("sending a decision failed", exc_info=task.exception())
+            log.error("sending decisions failed", exc_info=task.exception())
         self._start_sends()
-        if self._more and len(self._claimed) < self.concurrency:
+        if self._more and len(self._claimed) < self.per_request:
             self.wake()  # top the queue up
 
-    async def _send(self, row: Any) -> None:
-        with tracer.start_as_current_span(
-            "escalation.apply",
-            context=context_from_traceparent(row.traceparent),
-            attributes={
-                "village.incident_id": row.incident_id,
-                "village.decision_id": str(row.decision_id),
-            },
-        ):
+    async def _send(self, rows: list[Any]) -> None:
+        # A span per decision, in the trace that decided it: the events the incidents service
+        # writes for it carry that trace, not the batch's.
+        spans = [
+            tracer.start_span(
+                "escalation.apply",
+                context=context_from_traceparent(row.traceparent),
+                attributes={
+                    "village.incident_id": row.incident_id,
+                    "village.decision_id": str(row.decision_id),
+                },
+            )
+            for row in rows
+        ]
+        try:
+            traces = [traceparent_of(span) for span in spans]
             try:
-                response = await self.api.send(row, row.partner)
-                if _unavailable(response):
-                    raise IncidentsUnavailable(
-                        f"incidents service answered {response.status_code}: {response.text[:500]}"
-                    )
+                response = await self.api.send_many(list(zip(rows, traces, strict=True)))
+                results = _results(response, len(rows))
             except IncidentsUnavailable as exc:
-                await self._retry_later(row, exc)
+                for row in rows:
+                    await self._retry_later(row, exc)
                 return
-        self._answers.append((row, response))
+            for row, (status, problem) in zip(rows, results, strict=True):
+                if _unavailable(status, problem):
+                    why = IncidentsUnavailable(
+                        f"incidents service answered {status}: {problem['detail'][:500]}"
+                    )
+                    await self._retry_later(row, why)
+                else:
+                    self._answers.append((row, None if status < 300 else problem))
+        finally:
+            for span in spans:
+                span.end()
         self._answered.set()
 
     async def _record_answers(self, stop: asyncio.Event) -> None:
@@ -375,9 +401,10 @@ class DecisionSender:
             if stop.is_set() and not self._flying:
                 return
 
-    async def record(self, answers: list[tuple[Any, httpx.Response]]) -> list[tuple[Any, Any]]:
-        """Record the outcomes of `answers` in one transaction; returns those whose incident's
-        row another transaction holds now (not recorded)."""
+    async def record(self, answers: list[tuple[Any, Problem | None]]) -> list[tuple[Any, Any]]:
+        """Record `answers` (each decision with the problem that refused it, or None: applied)
+        in one transaction; returns those whose incident's row another transaction holds now
+        (not recorded)."""
         now = self.clock.now()
         async with self.engine.begin() as conn:
             # The incident's row lock orders this against the consumer deciding on the same
@@ -385,8 +412,7 @@ class DecisionSender:
             # order than the consumer takes them could deadlock.
             ids = sorted({row.incident_id for row, _ in answers})
             locked = set((await conn.execute(_LOCK, {"ids": ids})).scalars())
-            taken = [(row, r) for row, r in answers if row.incident_id in locked]
-            outcomes = [(row, None if r.is_success else _problem(r)) for row, r in taken]
+            outcomes = [(row, p) for row, p in answers if row.incident_id in locked]
             more = await self.outcomes.record_many(conn, outcomes, now)
             for row, problem in outcomes:
                 if problem is not None:
@@ -397,16 +423,16 @@ class DecisionSender:
                         problem["detail"],
                     )
                     await self.on_refused(conn, row.incident_id, str(row.decision_id))
-        if taken:
-            self.sent += len(taken)
+        if outcomes:
+            self.sent += len(outcomes)
             if self.on_recorded is not None:
                 self.on_recorded()
             if more:
                 self.wake()  # the next decisions of these incidents may be due now
-        return [(row, r) for row, r in answers if row.incident_id not in locked]
+        return [(row, p) for row, p in answers if row.incident_id not in locked]
 
     async def _record_one_by_one(
-        self, answers: list[tuple[Any, httpx.Response]]
+        self, answers: list[tuple[Any, Problem | None]]
     ) -> list[tuple[Any, Any]]:
         held = []
         for answer in answers:
@@ -433,23 +459,42 @@ class DecisionSender:
             self.wake()  # to sleep until then at most
 
 
-def _unavailable(response: httpx.Response) -> bool:
+Problem = dict[str, Any]  # what a refusal said: status, type, title, detail
+
+
+def _results(response: httpx.Response, count: int) -> list[tuple[int, Problem]]:
+    """Each command's status and problem (empty when it had none); a batch not answered 200
+    (the service unavailable, or one that does not know the route yet) is not yet."""
+    if response.status_code != 200:
+        raise IncidentsUnavailable(
+            f"incidents service answered {response.status_code}: {response.text[:500]}"
+        )
+    results = response.json()["results"]
+    if len(results) != count:
+        raise IncidentsUnavailable(f"{len(results)} answers to {count} commands")
+    return [(r["status"], _problem(r["status"], r.get("problem"))) for r in results]
+
+
+def _unavailable(status: int, problem: Problem) -> bool:
     """Answered, but not yet: try again later (as 5xx, 408, 425, 429 and an in-flight key say)."""
-    if response.status_code >= 500 or response.status_code in RETRYABLE:
+    if status >= 500 or status in RETRYABLE:
         return True
-    return response.status_code == 409 and _problem(response)["type"] == IN_FLIGHT
+    return status == 409 and problem["type"] == IN_FLIGHT
 
 
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
+def _problem(status: int, body: Any) -> Problem:
     if not isinstance(body, dict):
         body = {}
     return {
-        "status": response.status_code,
+        "status": status,
         "type": str(body.get("type", "about:blank")),
-        "title": str(body.get("title", response.reason_phrase)),
+        "title": str(body.get("title", _phrase(status))),
         "detail": str(body.get("detail", ""))[:2000],
     }
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
