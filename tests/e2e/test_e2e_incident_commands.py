@@ -10,6 +10,8 @@ from typing import Any
 
 from e2e_support import assert_ok, etag_version, feed, incident_body, service_token
 
+from village_devstack import demo
+
 ESCALATE = {"to_party": "acme", "to_tier": "TAC L2", "reason": "S1 for an uncertified product"}
 
 
@@ -98,8 +100,8 @@ async def test_parties_are_refused_and_bad_batches_change_nothing(api) -> None:
     northwind, service = api("northwind"), api(None, token=service_token())
     iid = assert_ok(await northwind.post("/incidents", json=incident_body()), 201)["id"]
     one = assign(iid, str(uuid.uuid4()))
-    for party in ("northwind", "acme", "initech"):
-        r = await api(party).post("/incident-commands", json={"commands": [one]})
+    for party in (p.id for p in demo.PARTIES):  # every party, the provider's admin too
+        r = await api(party, "admin").post("/incident-commands", json={"commands": [one]})
         assert r.status_code == 403, r.text
         assert r.headers["content-type"] == "application/problem+json"
         assert iid not in r.text  # nothing of the incident, nor of the command
