@@ -69,7 +69,7 @@ token: uv
 test: install browser kubectl
 	$(UV_RUN) pytest
 
-bench: install
+bench: install browser
 	$(UV_RUN) python -m benchmarks $(BENCH_ARGS)
 
 lint: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_devstack.waiting import eventually
 from village_platform import idempotency
 from village_platform.auth import Principal
-from village_platform.errors import DomainError, Problem
+from village_platform.errors import DomainError, Problem, as_problem
 from village_platform.eventstore import ConcurrencyError, NewEvent
 from village_platform.writes import WriteContext, Writes, stored
 
@@ -168,3 +169,107 @@ async def test_parties_commands_wait_for_a_slot_and_a_services_never_do(
     release.set()
     assert [w.status_code for w in await asyncio.gather(*holding)] == [201, 201]
     assert (await writes.run(context(None), quick)).status_code == 201  # a slot is free again
+
+
+SERVICE = Principal("escalation", "service", "escalation", frozenset({"service"}))
+
+
+def key(name: str, body: object) -> idempotency.IdempotencyKey:
+    made = idempotency.make_key("escalation", name, "POST", "/things", body)
+    assert made is not None
+    return made
+
+
+async def test_a_batch_answers_each_request_as_run_would_in_one_transaction(
+    new_database, store, clock
+) -> None:
+    """Each request of a batch with its key: replayed when its answer is stored, refused by its
+    key (another body: 422; its first request still running: 409), or run; a refusal by the work
+    is not stored, an answer is, and expired keys are used afresh. The relay rings once."""
+    engine = await new_database()
+    rung: list[int] = []
+    writes = Writes(engine, clock, timedelta(hours=1), lambda: rung.append(1))
+    ran: list[list[str]] = []
+
+    async def work(conn: AsyncConnection, todo: list[int]) -> list[Any]:
+        names = [keys[i].key for i in todo]
+        ran.append(names)
+        for name in names:  # a request refused writes nothing (as batch.apply_many's job)
+            if name != "refused":
+                await store.append(conn, name, 0, [NewEvent("village.thing.made.v1", {})], {})
+        return [
+            as_problem(DomainError.conflict("no")) if n == "refused" else stored(204, None)
+            for n in names
+        ]
+
+    async def solo(conn: AsyncConnection) -> idempotency.StoredResponse:
+        return stored(201, {"alone": True})
+
+    await writes.run(WriteContext(SERVICE, key("done", {"n": 1})), solo)
+    await writes.run(WriteContext(SERVICE, key("other", {"n": 1})), solo)
+    clock.advance(timedelta(hours=2))  # both expired: "done" is stored again
+    await writes.run(WriteContext(SERVICE, key("done", {"n": 1})), solo)
+    rung.clear()
+    keys = [
+        key("done", {"n": 1}),
+        key("new", {"n": 1}),
+        key("other", {"n": 2}),  # expired, so a new request whatever its body
+        key("refused", {"n": 1}),
+        key("busy", {"n": 1}),
+    ]
+    async with engine.connect() as holder:  # "busy"'s first request is still running
+        await holder.exec_driver_sql(
+            "SELECT pg_advisory_lock(hashtextextended('escalation' || '/' || 'busy', 0))"
+        )
+        answers = await writes.run_many(SERVICE, keys, work)
+        await holder.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+    assert ran == [["new", "other", "refused"]]
+    assert [(a.status_code, a.replayed) for a in answers[:3] if not isinstance(a, Problem)] == [
+        (201, True),
+        (204, False),
+        (204, False),
+    ]
+    refused, busy = answers[3], answers[4]
+    assert (
+        isinstance(refused, Problem)
+        and refused.status == 409
+        and refused.kind == "invalid-transition"
+    )
+    assert isinstance(busy, Problem) and busy.kind == idempotency.IN_FLIGHT
+    assert rung == [1]
+    async with engine.connect() as conn:
+        assert await store.load(conn, "refused") == []  # refused: nothing of it kept
+        assert len(await store.load(conn, "new")) == 1
+
+    # Again: what was answered is replayed, the refusal and the busy one run now.
+    ran.clear()
+    again = await writes.run_many(SERVICE, keys, work)
+    assert ran == [["refused", "busy"]]
+    assert [a.replayed for a in again[:3] if not isinstance(a, Problem)] == [True, True, True]
+    reused = await writes.run_many(SERVICE, [key("new", {"n": 9})], work)
+    assert isinstance(reused[0], Problem) and reused[0].status == 422
+
+
+async def test_a_batch_whose_key_a_first_request_stored_meanwhile_runs_again_and_replays_it(
+    new_database, store, clock
+) -> None:
+    engine = await new_database()
+    writes = Writes(engine, clock, timedelta(hours=1))
+    keys = [key("race", {"n": 1}), key("calm", {"n": 1})]
+    ran: list[list[int]] = []
+
+    async def work(conn: AsyncConnection, todo: list[int]) -> list[Any]:
+        ran.append(todo)
+        if len(ran) == 1:  # the first request with "race" commits after the claim looked
+            async with engine.begin() as first:
+                await idempotency.store(
+                    first, keys[0], stored(201, {"id": "first"}), clock.now(), timedelta(hours=1)
+                )
+        return [stored(204, None) for _ in todo]
+
+    answers = await writes.run_many(SERVICE, keys, work)
+    assert ran == [[0, 1], [1]]
+    assert [(a.status_code, a.replayed) for a in answers if not isinstance(a, Problem)] == [
+        (201, True),
+        (204, False),
+    ]
