@@ -211,11 +211,11 @@ _DUE = text(
 )
 _CLAIM = text("UPDATE decisions SET next_attempt_at = :until WHERE decision_id = ANY(:ids)")
 _RETRY = text(
-    "UPDATE decisions SET attempts = attempts + 1, last_error = :error,"
-    " next_attempt_at = CAST(:now AS timestamptz)"
-    " + make_interval(secs => least(CAST(:cap AS double precision), power(2, least(attempts, 40))))"
-    " * (0.5 + random() / 2) WHERE decision_id = :d AND status = 'pending'"
-    " RETURNING next_attempt_at"
+    "UPDATE decisions AS d SET attempts = d.attempts + 1, last_error = u.e,"
+    " next_attempt_at = CAST(:now AS timestamptz) + make_interval(secs =>"
+    " least(CAST(:cap AS double precision), power(2, least(d.attempts, 40))))"
+    " * (0.5 + random() / 2) FROM unnest(CAST(:d AS uuid[]), CAST(:e AS text[])) AS u(d, e)"
+    " WHERE d.decision_id = u.d AND d.status = 'pending' RETURNING d.next_attempt_at"
 )
 _LOCK = text(
     "SELECT incident_id FROM incident_escalation WHERE incident_id = ANY(:ids)"
@@ -272,7 +272,7 @@ class DecisionSender:
         self._wake = asyncio.Event()
         self._claimed: deque[Any] = deque()  # claimed, waiting for a slot
         self._flying: dict[asyncio.Task[None], int] = {}  # requests in flight: their decisions
-        self._answers: list[tuple[Any, Problem | None]] = []  # answered, not yet recorded
+        self._answers: list[tuple[Any, ProblemBody | None]] = []  # answered, not yet recorded
         self._answered = asyncio.Event()
         self._stop = asyncio.Event()  # run's
         self._scheduled = Schedule()  # this sender's retries
@@ -361,26 +361,26 @@ class DecisionSender:
             )
             for row in rows
         ]
+        later: list[tuple[Any, str]] = []  # not yet, and why
         try:
             traces = [traceparent_of(span) for span in spans]
             try:
                 response = await self.api.send_many(list(zip(rows, traces, strict=True)))
                 results = _results(response, len(rows))
             except IncidentsUnavailable as exc:
-                for row in rows:
-                    await self._retry_later(row, exc)
-                return
-            for row, (status, problem) in zip(rows, results, strict=True):
-                if _unavailable(status, problem):
-                    why = IncidentsUnavailable(
-                        f"incidents service answered {status}: {problem['detail'][:500]}"
-                    )
-                    await self._retry_later(row, why)
-                else:
-                    self._answers.append((row, None if status < 300 else problem))
+                later = [(row, str(exc)) for row in rows]
+            else:
+                for row, (status, problem) in zip(rows, results, strict=True):
+                    if _unavailable(status, problem):
+                        why = f"incidents service answered {status}: {problem['detail'][:500]}"
+                        later.append((row, why))
+                    else:
+                        self._answers.append((row, None if status < 300 else problem))
         finally:
             for span in spans:
                 span.end()
+        if later:
+            await self._retry_later(later)
         self._answered.set()
 
     async def _record_answers(self, stop: asyncio.Event) -> None:
@@ -401,7 +401,7 @@ class DecisionSender:
             if stop.is_set() and not self._flying:
                 return
 
-    async def record(self, answers: list[tuple[Any, Problem | None]]) -> list[tuple[Any, Any]]:
+    async def record(self, answers: list[tuple[Any, ProblemBody | None]]) -> list[tuple[Any, Any]]:
         """Record `answers` (each decision with the problem that refused it, or None: applied)
         in one transaction; returns those whose incident's row another transaction holds now
         (not recorded)."""
@@ -432,7 +432,7 @@ class DecisionSender:
         return [(row, p) for row, p in answers if row.incident_id not in locked]
 
     async def _record_one_by_one(
-        self, answers: list[tuple[Any, Problem | None]]
+        self, answers: list[tuple[Any, ProblemBody | None]]
     ) -> list[tuple[Any, Any]]:
         held = []
         for answer in answers:
@@ -442,27 +442,31 @@ class DecisionSender:
                 log.exception("recording the outcome of decision %s failed", answer[0].decision_id)
         return held
 
-    async def _retry_later(self, row: Any, exc: Exception) -> None:
-        log.warning("decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, exc)
+    async def _retry_later(self, later: list[tuple[Any, str]]) -> None:
+        """Each `(decision, why)` tried again after its backoff, in one statement."""
+        for row, why in later:
+            log.warning(
+                "decision %s for %s not applied yet: %s", row.decision_id, row.incident_id, why
+            )
         async with self.engine.begin() as conn:
-            at = await conn.scalar(
+            due = await conn.scalars(
                 _RETRY,
                 {
-                    "d": row.decision_id,
+                    "d": [row.decision_id for row, _ in later],
+                    "e": [why[:2000] for _, why in later],
                     "now": self.clock.now(),
-                    "error": str(exc)[:2000],
                     "cap": self.max_backoff_seconds,
                 },
             )
-        if at is not None:
-            self._scheduled.add(at)
-            self.wake()  # to sleep until then at most
+            for at in due:
+                self._scheduled.add(at)
+        self.wake()  # to sleep until the first of them at most
 
 
-Problem = dict[str, Any]  # what a refusal said: status, type, title, detail
+ProblemBody = dict[str, Any]  # what a refusal said: status, type, title, detail
 
 
-def _results(response: httpx.Response, count: int) -> list[tuple[int, Problem]]:
+def _results(response: httpx.Response, count: int) -> list[tuple[int, ProblemBody]]:
     """Each command's status and problem (empty when it had none); a batch not answered 200
     (the service unavailable, or one that does not know the route yet) is not yet."""
     if response.status_code != 200:
@@ -475,14 +479,14 @@ def _results(response: httpx.Response, count: int) -> list[tuple[int, Problem]]:
     return [(r["status"], _problem(r["status"], r.get("problem"))) for r in results]
 
 
-def _unavailable(status: int, problem: Problem) -> bool:
+def _unavailable(status: int, problem: ProblemBody) -> bool:
     """Answered, but not yet: try again later (as 5xx, 408, 425, 429 and an in-flight key say)."""
     if status >= 500 or status in RETRYABLE:
         return True
     return status == 409 and problem["type"] == IN_FLIGHT
 
 
-def _problem(status: int, body: Any) -> Problem:
+def _problem(status: int, body: Any) -> ProblemBody:
     if not isinstance(body, dict):
         body = {}
     return {
