@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "fastapi": "FastAPI alone",
     "otel": "FastAPI + OpenTelemetry (sampling off)",
+    "native": "FastAPI's own tracing (sampling off)",
+    "context": "the caller's trace context only (no span built)",
     "village": "service_app (limits, problems, health, feed, telemetry)",
 }
 

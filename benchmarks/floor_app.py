@@ -24,7 +24,7 @@ from village_platform.clock import SystemClock
 from village_platform.service_app import service_app
 from village_platform.service_cli import serve
 from village_platform.settings import Settings
-from village_platform.telemetry import instrument, setup_telemetry
+from village_platform.telemetry import TraceContext, instrument, setup_telemetry
 
 
 class Body(BaseModel):
@@ -55,6 +55,13 @@ def _app(settings: Settings) -> FastAPI:
     if variant == "otel":
         setup_telemetry(settings)
         instrument(app, settings)
+    if variant == "native":
+        setup_telemetry(settings)  # FastAPI's own tracing takes the tracer provider
+    if variant == "context":
+        setup_telemetry(settings)
+        app = FastAPI(telemetry={"tracing": False, "metrics": False, "logs": False})
+        app.include_router(router)
+        app.add_middleware(TraceContext)
     return app
 
 

@@ -32,3 +32,34 @@ def test_queries_get_spans_only_with_an_exporter(endpoint: str | None, wrapped: 
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split()[-1] == wrapped
+
+
+async def test_without_an_exporter_a_request_runs_in_its_callers_trace_in_a_span_of_its_own() -> (
+    None
+):
+    """`TraceContext`: the caller's trace id (what logs, events and outgoing calls carry), a span
+    id of its own, nothing sampled; a request with no trace context starts a trace of its own."""
+    import httpx
+    from fastapi import FastAPI
+
+    from village_platform.telemetry import TraceContext, current_traceparent
+
+    app = FastAPI()
+
+    @app.get("/trace")
+    async def here() -> dict[str, str | None]:
+        return {"traceparent": current_traceparent()}
+
+    app.add_middleware(TraceContext)
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://village"
+    ) as client:
+        inside = (await client.get("/trace", headers={"traceparent": caller})).json()
+        fresh = [(await client.get("/trace")).json()["traceparent"] for _ in range(2)]
+    version, trace_id, span_id, flags = inside["traceparent"].split("-")
+    assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "00")
+    assert span_id not in ("00f067aa0ba902b7", "0" * 16)
+    assert all(f is not None for f in fresh)
+    assert len({f.split("-")[1] for f in fresh}) == 2  # a new trace each
+    assert current_traceparent() is None  # the request's context ended with it

@@ -14,7 +14,7 @@ from .feed import feed_router
 from .health import router as health_router
 from .limits import RequestLimits
 from .settings import Settings
-from .telemetry import instrument
+from .telemetry import FASTAPI_TELEMETRY, instrument
 
 
 def service_app(
@@ -26,7 +26,13 @@ def service_app(
     source: str,
     lifespan: Callable[[FastAPI], Any],
 ) -> FastAPI:
-    app = FastAPI(title=title, version="1.0.0", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        description=description,
+        lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY,
+    )
     app.state.settings, app.state.clock = settings, clock
     install_problem_handlers(app)
     app.include_router(health_router)

@@ -11,11 +11,12 @@ import logging
 import sys
 from typing import Any
 
-from opentelemetry import propagate, trace
+from opentelemetry import context, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from pythonjsonlogger.json import JsonFormatter
 
@@ -73,22 +74,71 @@ def setup_telemetry(settings: Settings) -> None:
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 
-def instrument(app: Any, settings: Settings) -> None:
-    """HTTP server and HTTP client spans, and database spans when they are exported.
+class TraceContext:
+    """ASGI middleware: each request runs in the caller's trace (W3C `traceparent`), or a new
+    one, under a span id of its own that nothing records, as the instrumentation's unsampled
+    server span would, without building that span."""
 
-    The server and client instrumentation carry the trace context (a request's trace id in the
-    logs, the event metadata and the outgoing headers) even when no span is sampled. Database
-    spans carry nothing onward, and their wrapper costs every query a span context (bench (a)),
-    so they are added only when an exporter would read them. The per-message `receive` and
-    `send` spans of the ASGI layer are left out: one span per request says what they would."""
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        carrier = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope["headers"]
+            if name in _TRACE_HEADERS
+        }
+        parent = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+        ids = _IDS
+        span = trace.NonRecordingSpan(
+            trace.SpanContext(
+                trace_id=parent.trace_id if parent.is_valid else ids.generate_trace_id(),
+                span_id=ids.generate_span_id(),
+                is_remote=False,
+                trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
+                trace_state=parent.trace_state,
+            )
+        )
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.detach(token)
+
+
+_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
+_IDS = RandomIdGenerator()
+
+
+# FastAPI's own telemetry stays off: `instrument` installs the one there is (a second server span
+# per request otherwise, where an exporter is set).
+FASTAPI_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
+
+
+def instrument(app: Any, settings: Settings) -> None:
+    """Each request in its caller's trace (a request's trace id in the logs, the event metadata
+    and the outgoing headers); with an exporter, HTTP server and database spans as well.
+
+    Without an exporter nothing would read a span: `TraceContext` only takes the caller's trace
+    context, at about a quarter of the instrumentation's cost per request (bench floor: 0.28 ms
+    a request against 0.40, FastAPI alone 0.27). Database spans carry nothing onward, and their
+    wrapper costs every query a span context (bench (a)), so they too come only with an
+    exporter. The per-message `receive` and `send` spans of the ASGI layer are left out: one span
+    per request says what they would. HTTP client spans are always on: they carry the trace to
+    the next service."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
-    )
     if settings.otlp_endpoint:
+        FastAPIInstrumentor.instrument_app(
+            app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
+        )
         instrument_database()
+    else:
+        app.add_middleware(TraceContext)
     if not HTTPXClientInstrumentor().is_instrumented_by_opentelemetry:
         HTTPXClientInstrumentor().instrument()
 
