@@ -2,8 +2,11 @@
 no database. `FLOOR_VARIANT` picks how much of a Village service wraps it:
 
 - `fastapi`: FastAPI alone;
-- `otel`: plus the OpenTelemetry instrumentation the services install, sampling off (no exporter),
-  as in every benchmark;
+- `otel`: plus the OpenTelemetry instrumentation the services install with an exporter, sampling
+  off;
+- `native`: FastAPI's own tracing instead, sampling off;
+- `context`: only the caller's trace context taken (`telemetry.TraceContext`), as the services
+  run without an exporter, in every benchmark;
 - `village`: the route on `service_app`, as a service builds it (request limits, problem
   handlers, health, the event feed's routes, telemetry).
 
