@@ -152,16 +152,9 @@ async def claim_many(
     return [await _claimed(driver, key, row, now) for key, row in zip(keys, rows, strict=True)]
 
 
-async def store(
-    conn: AsyncConnection,
-    key: IdempotencyKey,
-    response: StoredResponse,
-    now: datetime,
-    ttl: timedelta,
-) -> None:
-    """Store the response with the work; raises _Raced when the key's row is already there."""
-    stored = await (await driver_of(conn)).fetchval(
-        _STORE,
+def _row(key: IdempotencyKey, response: StoredResponse) -> tuple[Any, ...]:
+    """A stored response's columns, as `_STORE` and `_STORE_MANY` take them."""
+    return (
         key.party,
         key.key,
         key.method,
@@ -170,9 +163,18 @@ async def store(
         response.status_code,
         json.dumps(response.headers),
         json.dumps(response.body),
-        now,
-        now + ttl,
     )
+
+
+async def store(
+    conn: AsyncConnection,
+    key: IdempotencyKey,
+    response: StoredResponse,
+    now: datetime,
+    ttl: timedelta,
+) -> None:
+    """Store the response with the work; raises _Raced when the key's row is already there."""
+    stored = await (await driver_of(conn)).fetchval(_STORE, *_row(key, response), now, now + ttl)
     if stored is None:
         raise _Raced
 
@@ -186,29 +188,9 @@ async def store_many(
     """`store` for many keys in one statement; raises _Raced when any key's row is there."""
     if not stored:
         return
+    columns = zip(*(_row(k, r) for k, r in stored), strict=True)
     rows = await (await driver_of(conn)).fetch(
-        _STORE_MANY,
-        *(
-            list(column)
-            for column in zip(
-                *(
-                    (
-                        k.party,
-                        k.key,
-                        k.method,
-                        k.path,
-                        k.request_hash,
-                        r.status_code,
-                        json.dumps(r.headers),
-                        json.dumps(r.body),
-                    )
-                    for k, r in stored
-                ),
-                strict=True,
-            )
-        ),
-        now,
-        now + ttl,
+        _STORE_MANY, *(list(column) for column in columns), now, now + ttl
     )
     if len(rows) != len(stored):
         raise _Raced
