@@ -41,6 +41,7 @@ async def test_without_an_exporter_a_request_runs_in_its_callers_trace_in_a_span
     id of its own, nothing sampled; a request with no trace context starts a trace of its own."""
     import httpx
     from fastapi import FastAPI
+    from opentelemetry import trace
 
     from village_platform.telemetry import TraceContext, current_traceparent
 
@@ -57,6 +58,11 @@ async def test_without_an_exporter_a_request_runs_in_its_callers_trace_in_a_span
     ) as client:
         inside = (await client.get("/trace", headers={"traceparent": caller})).json()
         fresh = [(await client.get("/trace")).json()["traceparent"] for _ in range(2)]
+        # In process, under a span of the caller's own (no header): that span's trace.
+        mine = trace.SpanContext(0x1234, 0x5678, is_remote=False)
+        with trace.use_span(trace.NonRecordingSpan(mine)):
+            nested = (await client.get("/trace")).json()["traceparent"]
+    assert nested.split("-")[1] == format(0x1234, "032x")
     version, trace_id, span_id, flags = inside["traceparent"].split("-")
     assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "00")
     assert span_id not in ("00f067aa0ba902b7", "0" * 16)

@@ -77,7 +77,8 @@ def setup_telemetry(settings: Settings) -> None:
 class TraceContext:
     """ASGI middleware: each request runs in the caller's trace (W3C `traceparent`), or a new
     one, under a span id of its own that nothing records, as the instrumentation's unsampled
-    server span would, without building that span."""
+    server span would, without building that span (`opentelemetry-instrumentation-asgi`'s
+    choice of parent too)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -86,12 +87,16 @@ class TraceContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        carrier = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in scope["headers"]
-            if name in _TRACE_HEADERS
-        }
-        parent = trace.get_current_span(propagate.extract(carrier)).get_span_context()
+        # Called in process under a span already (a test's village): that span's trace, as the
+        # instrumentation takes it; else the caller's headers.
+        parent = trace.get_current_span().get_span_context()
+        if not parent.is_valid:
+            carrier = {
+                name.decode("latin-1"): value.decode("latin-1")
+                for name, value in scope["headers"]
+                if name in _TRACE_HEADERS
+            }
+            parent = trace.get_current_span(propagate.extract(carrier)).get_span_context()
         ids = _IDS
         span = trace.NonRecordingSpan(
             trace.SpanContext(

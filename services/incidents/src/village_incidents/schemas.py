@@ -162,7 +162,9 @@ class _BatchCommand(Body):
     idempotency_key: str = Field(min_length=1, max_length=255)
     # The trace the command belongs to (W3C), for the events it writes.
     traceparent: str | None = Field(
-        default=None, pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+        default=None,
+        max_length=55,
+        pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
     )
 
 
