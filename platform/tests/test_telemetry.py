@@ -43,9 +43,11 @@ async def test_without_an_exporter_a_request_runs_in_its_callers_trace_in_a_span
     from fastapi import FastAPI
     from opentelemetry import trace
 
-    from village_platform.telemetry import TraceContext, current_traceparent
+    from village_platform.telemetry import FASTAPI_TELEMETRY, TraceContext, current_traceparent
 
-    app = FastAPI()
+    # As service_app builds it: FastAPI's own telemetry off (with a tracer provider set in this
+    # process, it would start a new trace of its own before TraceContext looks).
+    app = FastAPI(telemetry=FASTAPI_TELEMETRY)
 
     @app.get("/trace")
     async def here() -> dict[str, str | None]:
