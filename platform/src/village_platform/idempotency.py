@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -25,6 +25,7 @@ from .errors import Problem
 from .wakeups import wait_any
 
 MAX_KEY_LENGTH = 255
+T = TypeVar("T")
 # The problem kind of a key whose first request is still running (errors.Problem: its type is
 # `/problems/<kind>`): a client retrying with the same key tries again later.
 IN_FLIGHT = "request-in-flight"
@@ -210,27 +211,23 @@ async def run_many(
     the positions of those to run (not replayed, not refused by their key) and answers each,
     in that order; a problem is not stored (as a request's refusal is not). Returns each
     request's answer and whether it is a replay."""
-    raced = False
-    while True:
-        try:
-            async with driver_transaction(engine) as conn:
-                claimed = await claim_many(conn, keys, now())
-                todo = [i for i, found in enumerate(claimed) if found is None]
-                answers: list[StoredResponse | Problem | None] = list(claimed)
-                for i, answer in zip(todo, await work(conn, todo) if todo else [], strict=True):
-                    answers[i] = answer
-                done = [(keys[i], a) for i in todo if isinstance(a := answers[i], StoredResponse)]
-                await store_many(conn, done, now(), ttl)
-            ran = set(todo)
-            return [
-                (a, i not in ran and isinstance(a, StoredResponse))
-                for i, a in enumerate(answers)
-                if a is not None  # every one is answered by now
-            ]
-        except _Raced:  # rolled back: the first request's answer is there now
-            if raced:
-                raise
-            raced = True
+
+    async def attempt() -> list[tuple[StoredResponse | Problem, bool]]:
+        async with driver_transaction(engine) as conn:
+            answers = await claim_many(conn, keys, now())
+            todo = [i for i, found in enumerate(answers) if found is None]
+            for i, answer in zip(todo, await work(conn, todo) if todo else [], strict=True):
+                answers[i] = answer
+            done = [(keys[i], a) for i in todo if isinstance(a := answers[i], StoredResponse)]
+            await store_many(conn, done, now(), ttl)
+        ran = set(todo)
+        return [
+            (a, i not in ran and isinstance(a, StoredResponse))
+            for i, a in enumerate(answers)
+            if a is not None  # every one is answered by now
+        ]
+
+    return await _again_if_raced(attempt)
 
 
 async def run_once(
@@ -242,22 +239,28 @@ async def run_once(
 ) -> tuple[StoredResponse, bool]:
     """One transaction: claim the key, do the work, store its response. Returns the response
     and whether it is a replay of the stored one (the work did not run)."""
-    raced = False
-    while True:
-        try:
-            async with driver_transaction(engine) as conn:
-                if key is not None:
-                    stored = await claim(conn, key, now())
-                    if stored is not None:
-                        return stored, True
-                response = await work(conn)
-                if key is not None:
-                    await store(conn, key, response, now(), ttl)
-            return response, False
-        except _Raced:  # rolled back: the first request's answer is there now
-            if raced:
-                raise
-            raced = True
+
+    async def attempt() -> tuple[StoredResponse, bool]:
+        async with driver_transaction(engine) as conn:
+            if key is not None:
+                stored = await claim(conn, key, now())
+                if stored is not None:
+                    return stored, True
+            response = await work(conn)
+            if key is not None:
+                await store(conn, key, response, now(), ttl)
+        return response, False
+
+    return await _again_if_raced(attempt)
+
+
+async def _again_if_raced(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt` (one transaction), and once more if a key's first request committed after its
+    claim looked: rolled back, the next claim finds that request's answer."""
+    try:
+        return await attempt()
+    except _Raced:
+        return await attempt()
 
 
 async def purge_expired(conn: AsyncConnection, now: datetime) -> int:

@@ -97,11 +97,10 @@ class TraceContext:
                 if name in _TRACE_HEADERS
             }
             parent = trace.get_current_span(propagate.extract(carrier)).get_span_context()
-        ids = _IDS
         span = trace.NonRecordingSpan(
             trace.SpanContext(
-                trace_id=parent.trace_id if parent.is_valid else ids.generate_trace_id(),
-                span_id=ids.generate_span_id(),
+                trace_id=parent.trace_id if parent.is_valid else _IDS.generate_trace_id(),
+                span_id=_IDS.generate_span_id(),
                 is_remote=False,
                 trace_flags=trace.TraceFlags(trace.TraceFlags.DEFAULT),
                 trace_state=parent.trace_state,
@@ -134,10 +133,11 @@ def instrument(app: Any, settings: Settings) -> None:
     exporter. The per-message `receive` and `send` spans of the ASGI layer are left out: one span
     per request says what they would. HTTP client spans are always on: they carry the trace to
     the next service."""
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     if settings.otlp_endpoint:
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
         FastAPIInstrumentor.instrument_app(
             app, excluded_urls="healthz,readyz", exclude_spans=["receive", "send"]
         )

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
@@ -43,6 +43,7 @@ from .telemetry import current_traceparent
 
 Work = Callable[[AsyncConnection], Awaitable[idempotency.StoredResponse]]
 Replay = Callable[[idempotency.StoredResponse], Awaitable[idempotency.StoredResponse]]
+T = TypeVar("T")
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
 
 
@@ -127,19 +128,16 @@ class Writes:
         *,
         attempts: int = 1,
     ) -> list[Written | Problem]:
-        """Many requests of one caller, each with its key, in one transaction (`run` for each,
-        at once): `work` answers those neither replayed nor refused by their key. A concurrent
-        append anywhere in the batch runs it all again, up to `attempts` times in all."""
+        """Many requests of one caller, each with a key of its own, in one transaction (`run`
+        for each, at once): `work` answers those neither replayed nor refused by their key. A
+        concurrent append anywhere in the batch runs it all again, up to `attempts` times."""
+        if len({k.key for k in keys}) < len(keys):
+            raise Problem(422, "validation-error", "every request needs a key of its own")
         async with self._turn(principal):
-            for attempt in range(1, attempts + 1):
-                try:
-                    answers = await idempotency.run_many(
-                        self.engine, keys, self.clock.now, self.ttl, work
-                    )
-                    break
-                except ConcurrencyError:
-                    if attempt == attempts:
-                        raise
+            answers = await _attempts(
+                lambda: idempotency.run_many(self.engine, keys, self.clock.now, self.ttl, work),
+                attempts,
+            )
         if self.after_commit is not None and any(
             not replayed and not isinstance(a, Problem) for a, replayed in answers
         ):
@@ -174,21 +172,27 @@ class Writes:
     async def _run(
         self, ctx: WriteContext, work: Work, attempts: int, on_replay: Replay | None
     ) -> Written:
-        for attempt in range(1, attempts + 1):
-            try:
-                response, replayed = await idempotency.run_once(
-                    self.engine, ctx.key, self.clock.now, self.ttl, work
-                )
-                break
-            except ConcurrencyError:
-                if attempt == attempts:
-                    raise
+        response, replayed = await _attempts(
+            lambda: idempotency.run_once(self.engine, ctx.key, self.clock.now, self.ttl, work),
+            attempts,
+        )
         if replayed:
             if on_replay is not None:
                 response = await on_replay(response)
         elif self.after_commit is not None:
             self.after_commit()  # committed: the relay may publish now
         return Written(response.status_code, response.body, response.headers, replayed)
+
+
+async def _attempts(run: Callable[[], Awaitable[T]], attempts: int) -> T:
+    """`run`, again on a concurrent append (fresh state, fresh decision), `attempts` times in
+    all; the last one's ConcurrencyError is raised."""
+    for _ in range(attempts - 1):
+        try:
+            return await run()
+        except ConcurrencyError:
+            pass
+    return await run()
 
 
 async def writes(request: Request) -> Writes:

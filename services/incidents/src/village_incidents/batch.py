@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from village_platform.auth import Principal
 from village_platform.errors import DomainError, Problem, as_problem
 from village_platform.eventstore import ConcurrencyError, NewEvent
-from village_platform.idempotency import StoredResponse
+from village_platform.idempotency import IdempotencyKey, StoredResponse
 from village_platform.writes import WriteContext, Written, stored
 
 from . import readmodel, snapshots
@@ -49,11 +49,16 @@ class Job:
 
 @dataclass(frozen=True)
 class Command:
-    """One command of `execute_many`: its context (its own key) and its incident."""
+    """One command of `execute_many`: its context, its own key and its incident."""
 
     ctx: WriteContext
     incident_id: str
     command: object
+
+    @property
+    def key(self) -> IdempotencyKey:
+        assert self.ctx.key is not None  # the batch route makes one for every command
+        return self.ctx.key
 
 
 @dataclass
@@ -147,13 +152,9 @@ async def execute_many(
             for r in await apply_many(handlers, conn, jobs)
         ]
 
-    keys = [cmd.ctx.key for cmd in commands]
-    if None in keys or len({(k.party, k.key) for k in keys if k}) < len(keys):
-        raise DomainError(422, "validation-error", "every command needs a key of its own")
+    keys = [cmd.key for cmd in commands]
     try:
-        return await handlers.writes.run_many(
-            principal, [k for k in keys if k], work, attempts=MAX_ATTEMPTS
-        )
+        return await handlers.writes.run_many(principal, keys, work, attempts=MAX_ATTEMPTS)
     except ConcurrencyError as err:  # as one command's route answers it
         raise DomainError(
             409, "concurrent-update", f"incident {err.stream_id} changed concurrently; retry"
