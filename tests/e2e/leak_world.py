@@ -68,6 +68,7 @@ class Thing:
 class World:
     things: dict[str, Thing] = field(default_factory=dict)
     incidents: dict[str, str] = field(default_factory=dict)  # "A" -> id
+    titles: dict[str, str] = field(default_factory=dict)  # incident id -> its title's marker
     outages: dict[str, str] = field(default_factory=dict)  # provider incidents: name -> id
     articles: dict[str, str] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)  # party -> endpoint id
@@ -104,6 +105,28 @@ async def read(client: httpx.AsyncClient, path: str, **params: Any) -> str:
     """A REST read as text; a 404 (or any refusal) reads as nothing."""
     r = await client.get(path, params=params)
     return r.text if r.status_code == 200 else ""
+
+
+async def commanded(client: httpx.AsyncClient, titles: dict[str, str]) -> str:
+    """The batch of commands (`POST /incident-commands`, the village's services' own) as a party
+    sends it, one per incident, to a party no incident may be escalated to (so an answer changes
+    nothing). A refusal reads as nothing; an answer as its text and the title marker of every
+    incident it did not answer 404, which the party would learn exists."""
+    ids = list(titles)
+    commands = [
+        {
+            "action": "escalate",
+            "incident_id": i,
+            "idempotency_key": f"leak-matrix-{i}",
+            "body": {"to_party": "nobody-at-all", "to_tier": "L1", "reason": "leak matrix"},
+        }
+        for i in ids
+    ]
+    r = await client.post("/incident-commands", json={"commands": commands})
+    if r.status_code != 200:
+        return ""
+    answered = zip(ids, r.json()["results"], strict=True)
+    return "\n".join([r.text] + [titles[i] for i, result in answered if result["status"] != 404])
 
 
 async def pages(client: httpx.AsyncClient, path: str) -> str:

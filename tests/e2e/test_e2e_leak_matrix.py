@@ -12,7 +12,9 @@ also the collaborator northwind invited on incident A and then revoked, and the 
 on B; on both, northwind let contoso invite others and contoso brought in fabrikam (a hop below
 its own: on A revoked with contoso's).
 Each provider's tooling is a pseudo-party with one channel, its own topics (`acme topics`:
-village.acme.*, `globex topics`: village.globex.*). New channels and things join the table.
+village.acme.*, `globex topics`: village.globex.*). The batch of commands (`incident commands`,
+the village's services' own route) is a channel too: every party is refused there, so every cell
+of it is absent. New channels and things join the table.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from leak_world import (
     PARTIES,
     WORDS,
     World,
+    commanded,
     console_browser,
     console_pages,
     entries,
@@ -80,6 +83,7 @@ CHANNELS = (
     "outages",
     "console",
     "confirmations",
+    "incident commands",
 )
 CONTRACTS = {
     "initech-northwind": "Initech managed network (24x7)",
@@ -628,6 +632,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
         }
         iid = (await ok(incidents(owner).post("/incidents", json=body)))["id"]
         w.incidents[key] = iid
+        w.titles[iid] = marker
         w.add(name, marker)
         return iid
 
@@ -910,6 +915,7 @@ async def build(village: Any, tokens: Any, stack: Any, stop: contextlib.AsyncExi
                     )
                 ]
             ),
+            "incident commands": await commanded(inc, w.titles),
             "confirmations": "\n".join(
                 [
                     await read(inc, f"/provider-incidents/{o}/confirmations")
